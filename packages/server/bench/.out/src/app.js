@@ -1,0 +1,41 @@
+import formBody from '@fastify/formbody';
+import Fastify from 'fastify';
+import { discoveryEndpoint } from './endpoints/discovery.js';
+import { healthEndpoints } from './endpoints/health.js';
+import { introspectionEndpoint } from './endpoints/introspect.js';
+import { jwksEndpoint } from './endpoints/jwks.js';
+import { revocationEndpoint } from './endpoints/revoke.js';
+import { tokenEndpoint } from './endpoints/token.js';
+import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { registerErrorHandling } from './http/errors.js';
+/** Assembles the HTTP server: one plugin per endpoint, all under the relative path. */
+export async function buildApp({ domain, relativePath, logLevel }) {
+    const app = Fastify({
+        logger: {
+            level: logLevel,
+            // Credentials travel in these headers; they must never reach a log line.
+            redact: ['req.headers.authorization', 'req.headers.cookie'],
+        },
+        // Protocol requests are small; a large body is refused before it is read.
+        bodyLimit: 64 * 1024,
+        disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace',
+        routerOptions: { ignoreTrailingSlash: true },
+    });
+    registerErrorHandling(app);
+    await app.register(formBody);
+    // Responses carry tokens and user data: no caching unless an endpoint says otherwise.
+    app.addHook('onSend', async (_request, reply) => {
+        if (!reply.hasHeader('cache-control'))
+            reply.header('cache-control', 'no-store');
+    });
+    await app.register(discoveryEndpoint, { domain, relativePath });
+    await app.register(async (scoped) => {
+        await scoped.register(healthEndpoints, { domain });
+        await scoped.register(jwksEndpoint, { domain });
+        await scoped.register(tokenEndpoint, { domain });
+        await scoped.register(userinfoEndpoint, { domain });
+        await scoped.register(introspectionEndpoint, { domain });
+        await scoped.register(revocationEndpoint, { domain });
+    }, { prefix: relativePath });
+    return app;
+}

@@ -1,0 +1,5 @@
+export function normaliseRelativePath(path) {
+    if (!path || path === '/')
+        return '';
+    return '/' + path.replace(/^\/+|\/+$/g, '');
+}

@@ -1,0 +1,45 @@
+import { endpointPaths, REALM } from '../http/paths.js';
+import { realmOf } from '../http/realm.js';
+import { CLIENT_AUTH_METHODS } from '../protocol/client-auth.js';
+import { grants } from '../protocol/grants/index.js';
+import { SIGNING_ALGS } from '../storage/store.js';
+const AUTHENTICATED_METHODS = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
+/**
+ * OpenID Connect Discovery 1.0 / RFC 8414 metadata. Only what is served is
+ * advertised: the authorization and end-session endpoints join with the browser flows.
+ */
+function metadata(realm) {
+    const url = (path) => realm.issuer + path;
+    return {
+        issuer: realm.issuer,
+        token_endpoint: url(endpointPaths.token),
+        userinfo_endpoint: url(endpointPaths.userinfo),
+        jwks_uri: url(endpointPaths.certs),
+        introspection_endpoint: url(endpointPaths.introspection),
+        revocation_endpoint: url(endpointPaths.revocation),
+        grant_types_supported: [...grants.keys()],
+        subject_types_supported: ['public'],
+        id_token_signing_alg_values_supported: [...SIGNING_ALGS],
+        userinfo_signing_alg_values_supported: ['none'],
+        token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+        introspection_endpoint_auth_methods_supported: AUTHENTICATED_METHODS,
+        revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+        scopes_supported: ['openid', ...new Set([...realm.realm.settings.defaultClientScopes, ...realm.realm.settings.optionalClientScopes])],
+        claims_supported: [
+            'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'name', 'given_name', 'family_name',
+            'preferred_username', 'email', 'email_verified', 'phone_number',
+        ],
+        claims_parameter_supported: false,
+        request_parameter_supported: false,
+        request_uri_parameter_supported: false,
+    };
+}
+export const discoveryEndpoint = async (app, { domain, relativePath }) => {
+    const handler = async (request) => metadata(await realmOf(domain, request));
+    app.get(`${REALM}/.well-known/openid-configuration`, handler);
+    // Keycloak serves RFC 8414 metadata beside the OIDC document...
+    app.get(`${REALM}/.well-known/oauth-authorization-server`, handler);
+    // ...and RFC 8414 §3 inserts the well-known segment before the issuer's path.
+    app.get(`/.well-known/oauth-authorization-server${relativePath}${REALM}`, handler);
+    app.get(`/.well-known/openid-configuration${relativePath}${REALM}`, handler);
+};

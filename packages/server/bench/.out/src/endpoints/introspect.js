@@ -1,0 +1,59 @@
+import { now } from '../domain/time.js';
+import { formSchema, requireForm } from '../http/form.js';
+import { OIDC } from '../http/paths.js';
+import { realmOf } from '../http/realm.js';
+import { checkAccessToken } from '../protocol/access-tokens.js';
+import { authenticateClient } from '../protocol/client-auth.js';
+import { OAuthError } from '../protocol/errors.js';
+const INACTIVE = { active: false };
+async function introspectAccessToken(domain, realm, token) {
+    const check = await checkAccessToken(domain, realm, token);
+    if (!check.ok)
+        return undefined;
+    const { claims } = check;
+    const user = await domain.users.get(realm.realm.id, claims.sub);
+    if (!user || !user.enabled)
+        return undefined;
+    if (claims.sid && !(await domain.sessions.active(claims.sid)))
+        return undefined;
+    return { ...claims, active: true, token_type: 'Bearer', username: user.username };
+}
+async function introspectRefreshToken(domain, realm, token) {
+    const stored = await domain.tokens.findRefresh(token);
+    if (!stored || stored.realmId !== realm.realm.id || stored.usedAt !== null || stored.revokedAt !== null)
+        return undefined;
+    if (stored.expiresAt <= now() || !(await domain.sessions.active(stored.sessionId)))
+        return undefined;
+    const [user, client] = await Promise.all([
+        domain.users.get(realm.realm.id, stored.userId),
+        domain.store.clients.getById(stored.clientId),
+    ]);
+    if (!user || !user.enabled || !client)
+        return undefined;
+    return {
+        active: true, token_type: 'Refresh', scope: stored.scope, client_id: client.clientId, sub: user.id,
+        username: user.username, iss: realm.issuer, iat: stored.createdAt, exp: stored.expiresAt, sid: stored.sessionId,
+    };
+}
+/** RFC 7662. Only authenticated (confidential) clients may ask. */
+export const introspectionEndpoint = async (app, { domain }) => {
+    app.post(`${OIDC}/token/introspect`, { schema: { body: formSchema(['token']) } }, async (request, reply) => {
+        const params = requireForm(request);
+        const realm = await realmOf(domain, request);
+        const { method } = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
+        if (method === 'none')
+            throw new OAuthError('invalid_client', 'Public clients may not introspect tokens', 401);
+        const token = params.token;
+        // The hint orders the lookups; either kind is still found (RFC 7662 §2.1).
+        const lookups = params.token_type_hint === 'refresh_token'
+            ? [introspectRefreshToken, introspectAccessToken]
+            : [introspectAccessToken, introspectRefreshToken];
+        reply.header('cache-control', 'no-store');
+        for (const lookup of lookups) {
+            const result = await lookup(domain, realm, token);
+            if (result)
+                return result;
+        }
+        return INACTIVE;
+    });
+};

@@ -1,0 +1,26 @@
+import { errors, jwtVerify } from 'jose';
+import { SIGNING_ALGS } from '../storage/store.js';
+/**
+ * Validates an access token this realm issued: signature by a realm key, RFC 9068
+ * typ, issuer, expiry, and that it was not revoked.
+ */
+export async function checkAccessToken(domain, realm, token) {
+    let claims;
+    try {
+        const verified = await jwtVerify(token, realm.verificationKeys, {
+            issuer: realm.issuer,
+            typ: 'at+jwt',
+            algorithms: [...SIGNING_ALGS],
+            requiredClaims: ['sub', 'jti', 'exp', 'client_id'],
+        });
+        claims = verified.payload;
+    }
+    catch (e) {
+        if (e instanceof errors.JWTExpired)
+            return { ok: false, reason: 'Token expired' };
+        return { ok: false, reason: 'Token is not a valid access token of this realm' };
+    }
+    if (await domain.tokens.isAccessTokenRevoked(claims.jti))
+        return { ok: false, reason: 'Token revoked' };
+    return { ok: true, claims };
+}

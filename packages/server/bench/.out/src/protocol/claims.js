@@ -1,0 +1,78 @@
+/** Standard claims by scope (OpenID Connect Core §5.4, with Keycloak's preferred_username under profile). */
+function standardClaims(user, scopes) {
+    const claims = {};
+    if (scopes.has('profile')) {
+        const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
+        if (name)
+            claims.name = name;
+        if (user.firstName)
+            claims.given_name = user.firstName;
+        if (user.lastName)
+            claims.family_name = user.lastName;
+        claims.preferred_username = user.username;
+    }
+    if (scopes.has('email') && user.email) {
+        claims.email = user.email;
+        claims.email_verified = user.emailVerified;
+    }
+    if (scopes.has('phone') && user.phoneNumber)
+        claims.phone_number = user.phoneNumber;
+    return claims;
+}
+/** User properties a mapping can name besides free-form attributes, with Keycloak's names. */
+function attributeValues(user, attribute) {
+    const property = {
+        username: user.username,
+        email: user.email,
+        firstName: user.firstName,
+        lastName: user.lastName,
+        phoneNumber: user.phoneNumber,
+    };
+    if (attribute in property)
+        return property[attribute] ? [property[attribute]] : [];
+    return user.attributes[attribute] ?? [];
+}
+function convert(value, type) {
+    switch (type) {
+        case 'long':
+        case 'int': {
+            const n = Number(value);
+            return Number.isFinite(n) ? n : value;
+        }
+        case 'boolean':
+            return value === 'true';
+        case 'JSON':
+            try {
+                return JSON.parse(value);
+            }
+            catch {
+                return value;
+            }
+        default:
+            return value;
+    }
+}
+/** Sets a possibly dotted claim name (Keycloak's nested claims, e.g. `address.street`). */
+function setClaim(claims, name, value) {
+    const parts = name.split('.');
+    let node = claims;
+    for (const part of parts.slice(0, -1)) {
+        if (typeof node[part] !== 'object' || node[part] === null)
+            node[part] = {};
+        node = node[part];
+    }
+    node[parts[parts.length - 1]] = value;
+}
+/** The claims about a user that a client receives in one kind of token (seed 001 custom resources). */
+export function userClaims(user, client, scopes, target) {
+    const claims = standardClaims(user, scopes);
+    for (const mapping of client.settings.customClaims) {
+        if (!mapping[target])
+            continue;
+        const values = attributeValues(user, mapping.userAttribute).map((v) => convert(v, mapping.jsonType));
+        if (values.length === 0)
+            continue;
+        setClaim(claims, mapping.claim, mapping.multivalued ? values : values[0]);
+    }
+    return claims;
+}

@@ -1,0 +1,26 @@
+import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
+import { invalidGrant, unauthorizedClient } from '../errors.js';
+import { grantedScopes } from '../scopes.js';
+import { issueTokens } from '../tokens.js';
+/** RFC 6749 §4.4: the client acts as its own service-account user (seed 000). */
+export const clientCredentialsGrant = {
+    type: 'client_credentials',
+    allowed({ client }) {
+        if (client.record.publicClient)
+            throw unauthorizedClient('Public clients cannot use the client credentials grant');
+        if (!client.record.settings.serviceAccounts)
+            throw unauthorizedClient('Client is not enabled for service accounts');
+    },
+    async handle({ domain, realm, client, params }) {
+        const record = client.client.record;
+        const scopes = grantedScopes(realm.realm, record, params.scope);
+        const user = await domain.users.serviceAccountOf(record.id);
+        const username = SERVICE_ACCOUNT_PREFIX + record.clientId;
+        // Seed 000's API answers 500 here; a token request deserves a reason it can act on.
+        if (!user)
+            throw invalidGrant(`The service account user ${username} does not exist`);
+        if (!user.enabled)
+            throw invalidGrant(`The service account user ${user.username} is disabled`);
+        return issueTokens(domain, { realm, client: client.client, user, scopes });
+    },
+};

@@ -1,0 +1,131 @@
+import { Migrator } from 'kysely';
+// Migrations live in code, not files, so the same list ships inside the build and
+// runs unchanged on SQLite and PostgreSQL. Append; never edit a released one.
+const migrations = {
+    '0001_initial': {
+        async up(db) {
+            await db.schema.createTable('realms')
+                .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+                .addColumn('name', 'varchar(255)', (c) => c.notNull().unique())
+                .addColumn('enabled', 'integer', (c) => c.notNull())
+                .addColumn('settings', 'text', (c) => c.notNull())
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .execute();
+            await db.schema.createTable('realm_keys')
+                .addColumn('kid', 'varchar(128)', (c) => c.primaryKey())
+                .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+                .addColumn('alg', 'varchar(16)', (c) => c.notNull())
+                .addColumn('status', 'varchar(16)', (c) => c.notNull())
+                .addColumn('public_jwk', 'text', (c) => c.notNull())
+                .addColumn('sealed_private_jwk', 'text', (c) => c.notNull())
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .execute();
+            await db.schema.createIndex('realm_keys_realm').on('realm_keys').column('realm_id').execute();
+            await db.schema.createTable('clients')
+                .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+                .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+                .addColumn('client_id', 'varchar(255)', (c) => c.notNull())
+                .addColumn('enabled', 'integer', (c) => c.notNull())
+                .addColumn('public_client', 'integer', (c) => c.notNull())
+                .addColumn('settings', 'text', (c) => c.notNull())
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .addUniqueConstraint('clients_realm_client_id', ['realm_id', 'client_id'])
+                .execute();
+            await db.schema.createTable('client_secrets')
+                .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+                .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+                .addColumn('sealed_value', 'text', (c) => c.notNull())
+                .addColumn('label', 'varchar(255)')
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .addColumn('expires_at', 'bigint')
+                .execute();
+            await db.schema.createIndex('client_secrets_client').on('client_secrets').column('client_id').execute();
+            await db.schema.createTable('users')
+                .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+                .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+                .addColumn('username', 'varchar(255)', (c) => c.notNull())
+                .addColumn('username_lower', 'varchar(255)', (c) => c.notNull())
+                .addColumn('enabled', 'integer', (c) => c.notNull())
+                .addColumn('email', 'varchar(255)')
+                .addColumn('email_verified', 'integer', (c) => c.notNull())
+                .addColumn('first_name', 'varchar(255)')
+                .addColumn('last_name', 'varchar(255)')
+                .addColumn('phone_number', 'varchar(64)')
+                .addColumn('attributes', 'text', (c) => c.notNull())
+                .addColumn('service_account_client_id', 'varchar(64)', (c) => c.references('clients.id').onDelete('cascade'))
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .addUniqueConstraint('users_realm_username', ['realm_id', 'username_lower'])
+                .execute();
+            await db.schema.createIndex('users_service_account').on('users').column('service_account_client_id').execute();
+            await db.schema.createTable('passwords')
+                .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+                .addColumn('algorithm', 'varchar(64)', (c) => c.notNull())
+                .addColumn('data', 'text', (c) => c.notNull())
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .execute();
+            await db.schema.createTable('roles')
+                .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+                .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+                .addColumn('client_id', 'varchar(64)', (c) => c.references('clients.id').onDelete('cascade'))
+                .addColumn('container_id', 'varchar(64)', (c) => c.notNull())
+                .addColumn('name', 'varchar(255)', (c) => c.notNull())
+                .addColumn('description', 'text')
+                .addUniqueConstraint('roles_container_name', ['container_id', 'name'])
+                .execute();
+            await db.schema.createIndex('roles_realm').on('roles').column('realm_id').execute();
+            await db.schema.createTable('role_composites')
+                .addColumn('parent_id', 'varchar(64)', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+                .addColumn('child_id', 'varchar(64)', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+                .addColumn('realm_id', 'varchar(64)', (c) => c.notNull())
+                .addPrimaryKeyConstraint('role_composites_pk', ['parent_id', 'child_id'])
+                .execute();
+            await db.schema.createIndex('role_composites_realm').on('role_composites').column('realm_id').execute();
+            await db.schema.createTable('user_roles')
+                .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+                .addColumn('role_id', 'varchar(64)', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+                .addPrimaryKeyConstraint('user_roles_pk', ['user_id', 'role_id'])
+                .execute();
+            await db.schema.createTable('sessions')
+                .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+                .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+                .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+                .addColumn('offline', 'integer', (c) => c.notNull())
+                .addColumn('auth_time', 'bigint', (c) => c.notNull())
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .addColumn('last_seen_at', 'bigint', (c) => c.notNull())
+                .addColumn('expires_at', 'bigint', (c) => c.notNull())
+                .addColumn('max_expires_at', 'bigint', (c) => c.notNull())
+                .execute();
+            await db.schema.createIndex('sessions_user').on('sessions').column('user_id').execute();
+            await db.schema.createIndex('sessions_expires').on('sessions').column('expires_at').execute();
+            await db.schema.createTable('refresh_tokens')
+                .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+                .addColumn('token_hash', 'varchar(128)', (c) => c.notNull().unique())
+                .addColumn('family_id', 'varchar(64)', (c) => c.notNull())
+                .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+                .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+                .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+                .addColumn('session_id', 'varchar(64)', (c) => c.notNull())
+                .addColumn('scope', 'text', (c) => c.notNull())
+                .addColumn('created_at', 'bigint', (c) => c.notNull())
+                .addColumn('expires_at', 'bigint', (c) => c.notNull())
+                .addColumn('used_at', 'bigint')
+                .addColumn('revoked_at', 'bigint')
+                .execute();
+            await db.schema.createIndex('refresh_tokens_family').on('refresh_tokens').column('family_id').execute();
+            await db.schema.createIndex('refresh_tokens_expires').on('refresh_tokens').column('expires_at').execute();
+            await db.schema.createTable('revoked_access_tokens')
+                .addColumn('jti', 'varchar(128)', (c) => c.primaryKey())
+                .addColumn('expires_at', 'bigint', (c) => c.notNull())
+                .execute();
+        },
+    },
+};
+const provider = { getMigrations: async () => migrations };
+export async function migrateToLatest(db) {
+    const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+    const failed = results?.find((r) => r.status === 'Error');
+    if (error || failed) {
+        throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);
+    }
+}

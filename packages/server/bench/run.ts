@@ -1,0 +1,447 @@
+// Latchkey vs oidc-provider on loopback: start-up time, throughput and latency of
+// client_credentials (ES256, RS256) and introspection, and Latchkey's memory.
+// Exits non-zero only when the harness could not measure, never for a missed goal.
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createHistogram } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+
+import autocannon from 'autocannon';
+import { decodeProtectedHeader } from 'jose';
+
+import {
+  forkServer,
+  freePort,
+  memoryMiB,
+  pollUntilOk,
+  spawnServer,
+  stop,
+  waitForPortMessage,
+  type Server,
+} from './children.js';
+import { CLIENTS, CLIENT_SECRET, OPAQUE_RESOURCE, REALM, realmRepresentation, type SigningAlg } from './fixtures.js';
+import { basicAuth, formPost } from './http.js';
+
+const DURATION_S = durationFromEnv();
+const WARMUP_S = 2;
+const CONNECTIONS = 10;
+const READY_POLL_MS = 10;
+const START_TIMEOUT_MS = 30_000;
+const LATCHKEY_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const OIDC_PROVIDER_MAIN = fileURLToPath(new URL('./oidc-provider-server.js', import.meta.url));
+const RESULTS_PATH = join(tmpdir(), 'latchkey-bench-latest.json');
+
+const GOALS = { es256Ratio: 2, startToReadyMs: 1000, rssMiB: 100 };
+
+function durationFromEnv(): number {
+  const raw = process.env.BENCH_DURATION;
+  if (raw === undefined || raw === '') return 10;
+  const seconds = Number(raw);
+  if (!Number.isFinite(seconds) || seconds <= 0) {
+    throw new Error(`BENCH_DURATION must be a positive number of seconds, got ${JSON.stringify(raw)}`);
+  }
+  return seconds;
+}
+
+interface Target {
+  name: string;
+  server: Server;
+  tokenUrl: string;
+  introspectionUrl: string;
+  /** Resource indicator that makes the server issue an opaque access token, if it needs one to introspect. */
+  opaqueResource?: string;
+}
+
+interface Load {
+  url: string;
+  headers: Record<string, string>;
+  body: string;
+  verifyBody: (body: string) => boolean;
+  note?: string;
+}
+
+interface Measurement {
+  reqPerSec: number;
+  p50Ms: number;
+  p99Ms: number;
+  /** Warm-up included: a server that fails only while cold still fails. */
+  non2xx: number;
+  errors: number;
+  mismatches: number;
+  statusCodes: Record<string, number>;
+}
+
+interface Cell {
+  measurement?: Measurement;
+  note?: string;
+  problem?: string;
+}
+
+interface Scenario {
+  name: string;
+  /** Checks the server answers correctly once, then returns the request to load it with. */
+  prepare(target: Target): Promise<Load>;
+}
+
+/** A pre-flight request did not get the expected answer, so the scenario cannot be measured. */
+class PreflightError extends Error {
+  constructor(request: string, expected: string, got: string) {
+    super(`request: ${request}\n    expected: ${expected}\n    got: ${got}`);
+  }
+}
+
+const FORM_HEADERS = { 'content-type': 'application/x-www-form-urlencoded' };
+
+function truncate(text: string, max = 300): string {
+  return text.length > max ? `${text.slice(0, max)}...` : text;
+}
+
+function parseJson(text: string): Record<string, unknown> | undefined {
+  try {
+    const value: unknown = JSON.parse(text);
+    return typeof value === 'object' && value !== null ? (value as Record<string, unknown>) : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+function describePost(url: string, clientId: string, form: Record<string, string>): string {
+  return `POST ${url} (client_secret_basic as ${clientId}) ${new URLSearchParams(form)}`;
+}
+
+async function issueToken(target: Target, clientId: string, extra: Record<string, string> = {}): Promise<string> {
+  const form = { grant_type: 'client_credentials', ...extra };
+  const res = await formPost(target.tokenUrl, basicAuth(clientId, CLIENT_SECRET), form);
+  const accessToken = res.status === 200 ? parseJson(res.body)?.access_token : undefined;
+  if (typeof accessToken !== 'string') {
+    throw new PreflightError(
+      describePost(target.tokenUrl, clientId, form),
+      'HTTP 200 with a JSON body containing access_token',
+      `HTTP ${res.status} ${truncate(res.body)}`,
+    );
+  }
+  return accessToken;
+}
+
+function jwtAlg(token: string): string | undefined {
+  try {
+    return decodeProtectedHeader(token).alg;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Introspects once; returns undefined when the token is reported active, otherwise what came back. */
+async function introspectionFailure(target: Target, clientId: string, token: string): Promise<string | undefined> {
+  const res = await formPost(target.introspectionUrl, basicAuth(clientId, CLIENT_SECRET), { token });
+  if (res.status === 200 && parseJson(res.body)?.active === true) return undefined;
+  return `HTTP ${res.status} ${truncate(res.body)}`;
+}
+
+const ACTIVE = /"active"\s*:\s*true/;
+
+function clientCredentials(alg: SigningAlg): Scenario {
+  const client = CLIENTS.find((candidate) => candidate.alg === alg);
+  if (!client) throw new Error(`no bench client signs with ${alg}`);
+  const { clientId } = client;
+  return {
+    name: `client_credentials ${alg}`,
+    async prepare(target) {
+      const token = await issueToken(target, clientId);
+      const issuedAlg = jwtAlg(token);
+      if (issuedAlg !== alg) {
+        throw new PreflightError(
+          describePost(target.tokenUrl, clientId, { grant_type: 'client_credentials' }),
+          `a JWT access token signed with ${alg}`,
+          issuedAlg ? `a JWT signed with ${issuedAlg}` : `a token that is not a JWT: ${truncate(token, 60)}`,
+        );
+      }
+      return {
+        url: target.tokenUrl,
+        headers: { ...FORM_HEADERS, authorization: basicAuth(clientId, CLIENT_SECRET) },
+        body: 'grant_type=client_credentials',
+        verifyBody: (body) => body.includes('"access_token"'),
+      };
+    },
+  };
+}
+
+const introspection: Scenario = {
+  name: 'introspection',
+  async prepare(target) {
+    const { clientId } = CLIENTS[0];
+    const load = (token: string, note?: string): Load => ({
+      url: target.introspectionUrl,
+      headers: { ...FORM_HEADERS, authorization: basicAuth(clientId, CLIENT_SECRET) },
+      body: new URLSearchParams({ token }).toString(),
+      verifyBody: (body) => ACTIVE.test(body),
+      note,
+    });
+
+    const jwt = await issueToken(target, clientId);
+    const jwtFailure = await introspectionFailure(target, clientId, jwt);
+    if (jwtFailure === undefined) return load(jwt);
+
+    const request = `POST ${target.introspectionUrl} (client_secret_basic as ${clientId}) token=<JWT access token it issued to ${clientId}>`;
+    if (target.opaqueResource === undefined) {
+      throw new PreflightError(request, 'HTTP 200 with "active": true', jwtFailure);
+    }
+    const opaque = await issueToken(target, clientId, { resource: target.opaqueResource });
+    const opaqueFailure = await introspectionFailure(target, clientId, opaque);
+    if (opaqueFailure !== undefined) {
+      throw new PreflightError(`${request}, then the same with an opaque token`, 'HTTP 200 with "active": true', opaqueFailure);
+    }
+    return load(
+      opaque,
+      `${target.name} does not introspect its own JWT access tokens (it answered ${jwtFailure}), ` +
+        "so its introspection numbers are for an opaque access token; Latchkey's are for a JWT.",
+    );
+  },
+};
+
+const SCENARIOS: Scenario[] = [clientCredentials('ES256'), clientCredentials('RS256'), introspection];
+
+async function measure(load: Load): Promise<Measurement> {
+  // autocannon's own latency histogram truncates to whole milliseconds, which
+  // flattens loopback latencies to 0 or 1; keep microseconds instead. Only the
+  // measured run emits here (the warm-up has its own tracker), and like autocannon
+  // only 2xx responses count.
+  const latencyUs = createHistogram();
+  const run = autocannon({
+    url: load.url,
+    method: 'POST',
+    headers: load.headers,
+    body: load.body,
+    connections: CONNECTIONS,
+    duration: DURATION_S,
+    warmup: { duration: WARMUP_S },
+    verifyBody: load.verifyBody,
+  });
+  run.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
+    if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));
+  });
+  const result = await run;
+  const runs = result.warmup ? [result, result.warmup] : [result];
+  const sum = (pick: (run: autocannon.Result) => number) => runs.reduce((total, run) => total + pick(run), 0);
+  const statusCodes: Record<string, number> = {};
+  for (const run of runs) {
+    for (const [code, { count }] of Object.entries(run.statusCodeStats)) {
+      statusCodes[code] = (statusCodes[code] ?? 0) + Number(count);
+    }
+  }
+  return {
+    reqPerSec: result.requests.average,
+    p50Ms: latencyUs.percentile(50) / 1000,
+    p99Ms: latencyUs.percentile(99) / 1000,
+    non2xx: sum((run) => run.non2xx),
+    errors: sum((run) => run.errors),
+    mismatches: sum((run) => run.mismatches),
+    statusCodes,
+  };
+}
+
+async function runCell(scenario: Scenario, target: Target): Promise<Cell> {
+  process.stdout.write(`  ${scenario.name} on ${target.name}: `);
+  let load: Load;
+  try {
+    load = await scenario.prepare(target);
+  } catch (error) {
+    if (!(error instanceof PreflightError)) throw error;
+    console.log('pre-flight FAILED, not measured');
+    return { problem: error.message };
+  }
+  const measurement = await measure(load);
+  console.log(`${measurement.reqPerSec.toFixed(0)} req/s`);
+  return { measurement, note: load.note };
+}
+
+function ratio(row: Cell[]): number | undefined {
+  const [latchkey, baseline] = row.map((cell) => cell.measurement?.reqPerSec);
+  return latchkey !== undefined && baseline ? latchkey / baseline : undefined;
+}
+
+function renderTable(rows: string[][]): string {
+  const widths = rows[0].map((_, column) => Math.max(...rows.map((row) => row[column].length)));
+  const line = (row: string[]) =>
+    row.map((text, column) => (column === 0 ? text.padEnd(widths[column]) : text.padStart(widths[column]))).join('  ');
+  return [line(rows[0]), widths.map((width) => '-'.repeat(width)).join('  '), ...rows.slice(1).map(line)].join('\n');
+}
+
+function goalLine(label: string, value: string, goal: string, met: boolean | undefined): string {
+  const verdict = met === undefined ? 'not measured' : met ? 'met' : 'MISSED';
+  return `  ${label.padEnd(34)}${value.padStart(10)}   goal ${goal.padEnd(10)} ${verdict}`;
+}
+
+async function main(): Promise<number> {
+  const workDir = mkdtempSync(join(tmpdir(), 'latchkey-bench-'));
+  let keepWorkDir = false;
+  process.on('exit', () => {
+    if (!keepWorkDir) rmSync(workDir, { recursive: true, force: true });
+  });
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => process.exit(130));
+  }
+
+  const servers: Server[] = [];
+  try {
+    console.log(`Latchkey vs oidc-provider: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per run`);
+
+    // oidc-provider first, so that its start-up does not compete for CPU with
+    // Latchkey's while the latter is being timed.
+    const oidcProvider = forkServer('oidc-provider', OIDC_PROVIDER_MAIN, join(workDir, 'oidc-provider.log'));
+    servers.push(oidcProvider);
+    const oidcBase = `http://127.0.0.1:${await waitForPortMessage(oidcProvider, START_TIMEOUT_MS)}`;
+
+    const realmPath = join(workDir, 'realm.json');
+    writeFileSync(realmPath, JSON.stringify(realmRepresentation()));
+    const dataDir = join(workDir, 'data');
+    mkdirSync(dataDir);
+    const latchkeyPort = await freePort();
+    const latchkeyBase = `http://127.0.0.1:${latchkeyPort}`;
+    const args = [LATCHKEY_MAIN, 'start', '--port', String(latchkeyPort), '--host', '127.0.0.1'];
+    args.push('--data-dir', dataDir, '--import-realm', realmPath);
+
+    const spawnedAt = performance.now();
+    const latchkey = spawnServer('Latchkey', args, join(workDir, 'latchkey.log'));
+    servers.push(latchkey);
+    await pollUntilOk(latchkey, `${latchkeyBase}/health/ready`, READY_POLL_MS, START_TIMEOUT_MS);
+    const startToReadyMs = performance.now() - spawnedAt;
+    const latchkeyPid = latchkey.process.pid as number;
+    const idleMemory = memoryMiB(latchkeyPid);
+    console.log(`Latchkey ready after ${startToReadyMs.toFixed(0)} ms (RSS ${idleMemory.rss.toFixed(1)} MiB)`);
+
+    const oidcRoot = `${latchkeyBase}/realms/${REALM}/protocol/openid-connect`;
+    const targets: Target[] = [
+      {
+        name: 'Latchkey',
+        server: latchkey,
+        tokenUrl: `${oidcRoot}/token`,
+        introspectionUrl: `${oidcRoot}/token/introspect`,
+      },
+      {
+        name: 'oidc-provider',
+        server: oidcProvider,
+        tokenUrl: `${oidcBase}/token`,
+        introspectionUrl: `${oidcBase}/token/introspection`,
+        opaqueResource: OPAQUE_RESOURCE,
+      },
+    ];
+
+    const rows: Cell[][] = [];
+    for (const scenario of SCENARIOS) {
+      const row: Cell[] = [];
+      for (const target of targets) row.push(await runCell(scenario, target));
+      rows.push(row);
+    }
+
+    const latchkeyMemory = memoryMiB(latchkeyPid);
+    const oidcProviderMemory = memoryMiB(oidcProvider.process.pid as number);
+
+    const num = (value: number | undefined, digits: number) => (value === undefined ? 'n/a' : value.toFixed(digits));
+    const notes: string[] = [];
+    const problems: string[] = [];
+    const table: string[][] = [
+      ['scenario', 'Latchkey req/s', 'p50 ms', 'p99 ms', 'oidc-provider req/s', 'p50 ms', 'p99 ms', 'ratio'],
+    ];
+    rows.forEach((row, index) => {
+      let label = SCENARIOS[index].name;
+      const cells: string[] = [];
+      row.forEach((cell, column) => {
+        const { measurement } = cell;
+        cells.push(num(measurement?.reqPerSec, 0), num(measurement?.p50Ms, 2), num(measurement?.p99Ms, 2));
+        const where = `${label} on ${targets[column].name}`;
+        if (cell.note) {
+          notes.push(cell.note);
+          label += ` [${notes.length}]`;
+        }
+        if (cell.problem) problems.push(`${where}: pre-flight failed\n    ${cell.problem}`);
+        if (measurement && measurement.non2xx + measurement.errors + measurement.mismatches > 0) {
+          problems.push(
+            `${where}: ${measurement.non2xx} non-2xx responses, ${measurement.errors} connection errors, ` +
+              `${measurement.mismatches} responses failing the body check (non-2xx included); ` +
+              `status codes ${JSON.stringify(measurement.statusCodes)}`,
+          );
+        }
+      });
+      const rowRatio = ratio(row);
+      table.push([label, ...cells, rowRatio === undefined ? 'n/a' : `${rowRatio.toFixed(2)}x`]);
+    });
+
+    const es256Ratio = ratio(rows[0]);
+    console.log(`\n${renderTable(table)}`);
+    notes.forEach((note, index) => console.log(`[${index + 1}] ${note}`));
+    console.log('\nLatchkey goals');
+    console.log(
+      goalLine(
+        'client_credentials ES256 ratio',
+        es256Ratio === undefined ? 'n/a' : `${es256Ratio.toFixed(2)}x`,
+        `>= ${GOALS.es256Ratio}x`,
+        es256Ratio === undefined ? undefined : es256Ratio >= GOALS.es256Ratio,
+      ),
+    );
+    console.log(
+      goalLine(
+        'start to ready',
+        `${startToReadyMs.toFixed(0)} ms`,
+        `< ${GOALS.startToReadyMs} ms`,
+        startToReadyMs < GOALS.startToReadyMs,
+      ),
+    );
+    console.log(
+      goalLine('RSS after run', `${latchkeyMemory.rss.toFixed(1)} MiB`, `< ${GOALS.rssMiB} MiB`, latchkeyMemory.rss < GOALS.rssMiB),
+    );
+    console.log(
+      `  (Latchkey RSS when ready ${idleMemory.rss.toFixed(1)} MiB, peak ${latchkeyMemory.peak.toFixed(1)} MiB; ` +
+        `oidc-provider RSS after run ${oidcProviderMemory.rss.toFixed(1)} MiB)`,
+    );
+
+    if (problems.length > 0) {
+      keepWorkDir = true;
+      console.log(`\nProblems (server logs kept in ${workDir}):`);
+      for (const problem of problems) console.log(`  - ${problem}`);
+    }
+
+    writeFileSync(
+      RESULTS_PATH,
+      `${JSON.stringify(
+        {
+          date: new Date().toISOString(),
+          node: process.version,
+          connections: CONNECTIONS,
+          warmupSeconds: WARMUP_S,
+          durationSeconds: DURATION_S,
+          startToReadyMs,
+          latchkeyMemoryMiB: { ready: idleMemory.rss, afterRun: latchkeyMemory.rss, peak: latchkeyMemory.peak },
+          oidcProviderMemoryMiB: { afterRun: oidcProviderMemory.rss, peak: oidcProviderMemory.peak },
+          goals: GOALS,
+          scenarios: SCENARIOS.map((scenario, index) => ({
+            name: scenario.name,
+            ratio: ratio(rows[index]),
+            ...Object.fromEntries(targets.map((target, column) => [target.name, rows[index][column]])),
+          })),
+          notes,
+          problems,
+        },
+        null,
+        2,
+      )}\n`,
+    );
+    console.log(`\nJSON results: ${RESULTS_PATH}`);
+
+    // Only a scenario that could not be measured at all makes the run a failure.
+    return rows.flat().some((cell) => cell.problem) ? 1 : 0;
+  } finally {
+    await Promise.all(servers.map((server) => stop(server)));
+  }
+}
+
+main().then(
+  (code) => {
+    process.exitCode = code;
+  },
+  (error: unknown) => {
+    console.error(`\nbenchmark harness failed: ${error instanceof Error ? error.message : String(error)}`);
+    process.exitCode = 1;
+  },
+);

@@ -1,0 +1,50 @@
+// Neither package ships TypeScript types and no @types package is installed;
+// these cover only what the benchmark touches.
+
+declare module 'autocannon' {
+  namespace autocannon {
+    interface Result {
+      requests: { average: number };
+      errors: number;
+      mismatches: number;
+      non2xx: number;
+      statusCodeStats: Record<string, { count: number }>;
+      warmup?: Result;
+    }
+
+    interface Options {
+      url: string;
+      method?: string;
+      headers?: Record<string, string>;
+      body?: string;
+      connections?: number;
+      duration?: number;
+      warmup?: { connections?: number; duration?: number };
+      verifyBody?: (body: string) => boolean;
+    }
+
+    interface Instance extends PromiseLike<Result> {
+      on(
+        event: 'response',
+        listener: (client: unknown, statusCode: number, resBytes: number, responseTimeMs: number) => void,
+      ): this;
+    }
+  }
+
+  function autocannon(options: autocannon.Options): autocannon.Instance;
+
+  export = autocannon;
+}
+
+declare module 'oidc-provider' {
+  import type { IncomingMessage, ServerResponse } from 'node:http';
+
+  export class Provider {
+    constructor(issuer: string, configuration: Record<string, unknown>);
+    callback(): (req: IncomingMessage, res: ServerResponse) => void;
+  }
+
+  export const errors: {
+    InvalidTarget: new (description?: string) => Error;
+  };
+}

@@ -1,0 +1,115 @@
+import type { SecretBox } from '../crypto/secret-box.js';
+import { newId, randomToken, secretsEqual } from '../crypto/random.js';
+import type { ClientRecord, ClientSettings, Store } from '../storage/store.js';
+import { TtlCache } from './cache.js';
+import { now } from './time.js';
+
+/** A client as the protocol sees it: its record and its usable secrets, opened. */
+export interface ClientRuntime {
+  record: ClientRecord;
+  secrets: Array<{ id: string; value: string; expiresAt: number | null }>;
+}
+
+export function defaultClientSettings(): ClientSettings {
+  return {
+    standardFlow: true,
+    implicitFlow: false,
+    directAccessGrants: false,
+    serviceAccounts: false,
+    consentRequired: false,
+    pkceMethod: null,
+    refreshTokens: true,
+    redirectUris: [],
+    postLogoutRedirectUris: [],
+    webOrigins: [],
+    defaultScopes: [],
+    optionalScopes: [],
+    audiences: [],
+    customClaims: [],
+    consentTexts: {},
+    extraAttributes: {},
+  };
+}
+
+export interface NewClient {
+  id?: string;
+  clientId: string;
+  enabled?: boolean;
+  publicClient: boolean;
+  settings?: Partial<ClientSettings>;
+  /** Secrets to keep; a confidential client without one gets a generated secret. */
+  secrets?: Array<{ value: string; expiresAt?: number | null; label?: string | null }>;
+}
+
+export class ClientService {
+  private readonly runtimes = new TtlCache<ClientRuntime | undefined>(60_000);
+
+  constructor(
+    private readonly store: Store,
+    private readonly box: SecretBox,
+  ) {}
+
+  runtime(realmId: string, clientId: string): Promise<ClientRuntime | undefined> {
+    return this.runtimes.get(`${realmId}\u0000${clientId}`, async () => {
+      const record = await this.store.clients.getByClientId(realmId, clientId);
+      if (!record) return undefined;
+      const secrets = await Promise.all((await this.store.clientSecrets.listByClient(record.id)).map(async (s) => ({
+        id: s.id,
+        value: await this.box.open(s.sealedValue),
+        expiresAt: s.expiresAt,
+      })));
+      return { record, secrets };
+    });
+  }
+
+  /** True when `presented` equals one of the client's unexpired secrets. */
+  static secretMatches(client: ClientRuntime, presented: string): boolean {
+    const at = now();
+    // Compare against every secret so the time taken does not reveal which one matched.
+    let match = false;
+    for (const s of client.secrets) {
+      if (secretsEqual(s.value, presented) && (s.expiresAt === null || s.expiresAt > at)) match = true;
+    }
+    return match;
+  }
+
+  /**
+   * Creates a client, its secrets and — when service accounts are on — the
+   * `service-account-<clientId>` user (seed 000), in the caller's transaction.
+   */
+  async create(tx: Store, realmId: string, input: NewClient, onServiceAccount: (client: ClientRecord) => Promise<void>): Promise<{ record: ClientRecord; generatedSecret?: string }> {
+    const record: ClientRecord = {
+      id: input.id ?? newId(),
+      realmId,
+      clientId: input.clientId,
+      enabled: input.enabled ?? true,
+      publicClient: input.publicClient,
+      settings: { ...defaultClientSettings(), ...input.settings },
+      createdAt: now(),
+    };
+    await tx.clients.insert(record);
+    let secrets = input.secrets ?? [];
+    let generatedSecret: string | undefined;
+    if (!record.publicClient && secrets.length === 0) {
+      generatedSecret = randomToken();
+      secrets = [{ value: generatedSecret }];
+    }
+    for (const s of secrets) {
+      await tx.clientSecrets.insert({
+        id: newId(),
+        clientId: record.id,
+        sealedValue: await this.box.seal(s.value),
+        label: s.label ?? null,
+        createdAt: now(),
+        expiresAt: s.expiresAt ?? null,
+      });
+    }
+    if (record.settings.serviceAccounts && !record.publicClient) await onServiceAccount(record);
+    this.invalidate(realmId, record.clientId);
+    return { record, generatedSecret };
+  }
+
+  invalidate(realmId: string, clientId: string): void {
+    this.runtimes.invalidate(`${realmId}\u0000${clientId}`);
+  }
+}

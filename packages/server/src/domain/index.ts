@@ -1,0 +1,45 @@
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { RealmRecord, Store } from '../storage/store.js';
+import { ClientService, type NewClient } from './clients.js';
+import { RealmService } from './realms.js';
+import { RoleService } from './roles.js';
+import { SessionService, TokenStoreService } from './sessions.js';
+import { UserService } from './users.js';
+
+export type { ClientRuntime } from './clients.js';
+export type { RealmRuntime } from './realms.js';
+export type { EffectiveRoles } from './roles.js';
+
+/**
+ * The domain services over one store. The protocol endpoints, the importer and
+ * (later) the admin API all work through this, never through the store itself.
+ */
+export class Domain {
+  readonly realms: RealmService;
+  readonly clients: ClientService;
+  readonly roles: RoleService;
+  readonly users: UserService;
+  readonly sessions: SessionService;
+  readonly tokens: TokenStoreService;
+
+  constructor(
+    readonly store: Store,
+    readonly box: SecretBox,
+    issuerBase: string,
+  ) {
+    this.realms = new RealmService(store, box, issuerBase);
+    this.clients = new ClientService(store, box);
+    this.roles = new RoleService(store);
+    this.users = new UserService(store);
+    this.sessions = new SessionService(store);
+    this.tokens = new TokenStoreService(store);
+  }
+
+  /** Creates a client, and its service-account user when it has one, atomically. */
+  createClient(realm: RealmRecord, input: NewClient, tx: Store = this.store) {
+    return tx.transaction((t) =>
+      this.clients.create(t, realm.id, input, async (client) => {
+        await this.users.createServiceAccount(t, realm, client);
+      }));
+  }
+}

@@ -1,0 +1,95 @@
+import { newId, randomToken, sha256 } from '../crypto/random.js';
+import type { RealmRecord, RefreshTokenRecord, SessionRecord, Store } from '../storage/store.js';
+import { now } from './time.js';
+
+/** User sessions: what a sign-in creates and what refresh tokens live within. */
+export class SessionService {
+  constructor(private readonly store: Store) {}
+
+  async start(realm: RealmRecord, userId: string, opts: { offline: boolean; authTime?: number }): Promise<SessionRecord> {
+    const at = now();
+    const s = realm.settings;
+    const session: SessionRecord = {
+      id: newId(),
+      realmId: realm.id,
+      userId,
+      offline: opts.offline,
+      authTime: opts.authTime ?? at,
+      createdAt: at,
+      lastSeenAt: at,
+      expiresAt: at + (opts.offline ? s.offlineSessionIdleTimeout : s.ssoSessionIdleTimeout),
+      // Offline sessions have no maximum lifespan unless the realm sets one (Keycloak's default).
+      maxExpiresAt: opts.offline ? Number.MAX_SAFE_INTEGER : at + s.ssoSessionMaxLifespan,
+    };
+    await this.store.sessions.insert(session);
+    return session;
+  }
+
+  /** The session if it exists and has neither idled out nor passed its maximum. */
+  async active(id: string): Promise<SessionRecord | undefined> {
+    const session = await this.store.sessions.get(id);
+    const at = now();
+    if (!session || session.expiresAt <= at || session.maxExpiresAt <= at) return undefined;
+    return session;
+  }
+
+  /** Moves the idle expiry forward; returns the session as touched. */
+  async touch(realm: RealmRecord, session: SessionRecord): Promise<SessionRecord> {
+    const at = now();
+    const idle = session.offline ? realm.settings.offlineSessionIdleTimeout : realm.settings.ssoSessionIdleTimeout;
+    const touched = { ...session, lastSeenAt: at, expiresAt: Math.min(at + idle, session.maxExpiresAt) };
+    await this.store.sessions.touch(session.id, touched.lastSeenAt, touched.expiresAt);
+    return touched;
+  }
+
+  end(id: string): Promise<void> {
+    return this.store.sessions.delete(id);
+  }
+}
+
+/** Refresh tokens (opaque, stored only as hashes) and revoked access tokens. */
+export class TokenStoreService {
+  constructor(private readonly store: Store) {}
+
+  async issueRefresh(input: {
+    realmId: string; clientId: string; userId: string; session: SessionRecord; scope: string; familyId?: string;
+  }): Promise<{ token: string; record: RefreshTokenRecord }> {
+    const token = randomToken();
+    const record: RefreshTokenRecord = {
+      id: newId(),
+      tokenHash: sha256(token),
+      familyId: input.familyId ?? newId(),
+      realmId: input.realmId,
+      clientId: input.clientId,
+      userId: input.userId,
+      sessionId: input.session.id,
+      scope: input.scope,
+      createdAt: now(),
+      expiresAt: input.session.expiresAt,
+      usedAt: null,
+      revokedAt: null,
+    };
+    await this.store.refreshTokens.insert(record);
+    return { token, record };
+  }
+
+  findRefresh(token: string): Promise<RefreshTokenRecord | undefined> {
+    return this.store.refreshTokens.getByHash(sha256(token));
+  }
+
+  markUsed(id: string): Promise<boolean> {
+    return this.store.refreshTokens.markUsed(id, now());
+  }
+
+  revokeFamily(familyId: string): Promise<void> {
+    return this.store.refreshTokens.revokeFamily(familyId, now());
+  }
+
+  revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
+    return this.store.revokedAccessTokens.add(jti, expiresAt);
+  }
+
+  isAccessTokenRevoked(jti: string): Promise<boolean> {
+    return this.store.revokedAccessTokens.has(jti);
+  }
+}

@@ -1,0 +1,98 @@
+import { newId } from '../crypto/random.js';
+import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
+import type { ClientRecord, RealmRecord, Store, UserRecord } from '../storage/store.js';
+import { now } from './time.js';
+
+export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
+
+export interface NewUser {
+  id?: string;
+  username: string;
+  enabled?: boolean;
+  email?: string | null;
+  emailVerified?: boolean;
+  firstName?: string | null;
+  lastName?: string | null;
+  phoneNumber?: string | null;
+  attributes?: Record<string, string[]>;
+  serviceAccountClientId?: string | null;
+}
+
+export type PasswordCheck =
+  | { ok: true; user: UserRecord }
+  | { ok: false; reason: 'invalid_credentials' | 'disabled' };
+
+// Verifying against a throwaway hash when the user is unknown keeps the time
+// taken the same, so response times do not reveal which usernames exist.
+let decoy: Promise<StoredPassword> | undefined;
+
+export class UserService {
+  constructor(private readonly store: Store) {}
+
+  get(realmId: string, id: string): Promise<UserRecord | undefined> {
+    return this.store.users.getById(realmId, id);
+  }
+
+  getByUsername(realmId: string, username: string): Promise<UserRecord | undefined> {
+    return this.store.users.getByUsername(realmId, username);
+  }
+
+  serviceAccountOf(clientUuid: string): Promise<UserRecord | undefined> {
+    return this.store.users.getByServiceAccountClient(clientUuid);
+  }
+
+  /** Creates a user holding the realm's default role, as Keycloak does, in the caller's transaction. */
+  async create(tx: Store, realm: RealmRecord, input: NewUser, opts: { defaultRole?: boolean } = {}): Promise<UserRecord> {
+    const user: UserRecord = {
+      id: input.id ?? newId(),
+      realmId: realm.id,
+      username: input.username,
+      enabled: input.enabled ?? true,
+      email: input.email ?? null,
+      emailVerified: input.emailVerified ?? false,
+      firstName: input.firstName ?? null,
+      lastName: input.lastName ?? null,
+      phoneNumber: input.phoneNumber ?? null,
+      attributes: input.attributes ?? {},
+      serviceAccountClientId: input.serviceAccountClientId ?? null,
+      createdAt: now(),
+    };
+    await tx.users.insert(user);
+    if (opts.defaultRole !== false) {
+      const role = await tx.roles.getByName(realm.id, null, realm.settings.defaultRoleName);
+      if (role) await tx.roles.grantToUser(user.id, role.id);
+    }
+    return user;
+  }
+
+  createServiceAccount(tx: Store, realm: RealmRecord, client: ClientRecord): Promise<UserRecord> {
+    return this.create(tx, realm, {
+      username: SERVICE_ACCOUNT_PREFIX + client.clientId,
+      serviceAccountClientId: client.id,
+    });
+  }
+
+  async setPassword(tx: Store, userId: string, password: StoredPassword | string): Promise<void> {
+    const stored = typeof password === 'string' ? await hashPassword(password) : password;
+    await tx.passwords.set({ userId, ...stored, createdAt: now() });
+  }
+
+  /**
+   * Checks a username and password. A password kept in an imported format is
+   * rehashed with argon2id on its first successful use.
+   */
+  async checkPassword(realmId: string, username: string, password: string): Promise<PasswordCheck> {
+    const user = await this.store.users.getByUsername(realmId, username);
+    const stored = user && (await this.store.passwords.get(user.id));
+    if (!user || !stored) {
+      await verifyPassword(await (decoy ??= hashPassword('decoy')), password);
+      return { ok: false, reason: 'invalid_credentials' };
+    }
+    if (!(await verifyPassword(stored, password))) {
+      return { ok: false, reason: 'invalid_credentials' };
+    }
+    if (!user.enabled) return { ok: false, reason: 'disabled' };
+    if (needsRehash(stored)) await this.setPassword(this.store, user.id, password);
+    return { ok: true, user };
+  }
+}

@@ -1,0 +1,11 @@
+/** Keycloak's URL layout under a realm, shared by routes and the discovery document. */
+export const REALM = '/realms/:realm';
+export const OIDC = `${REALM}/protocol/openid-connect`;
+
+export const endpointPaths = {
+  token: '/protocol/openid-connect/token',
+  userinfo: '/protocol/openid-connect/userinfo',
+  certs: '/protocol/openid-connect/certs',
+  introspection: '/protocol/openid-connect/token/introspect',
+  revocation: '/protocol/openid-connect/revoke',
+} as const;

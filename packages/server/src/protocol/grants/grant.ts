@@ -1,0 +1,18 @@
+import type { Domain, RealmRuntime } from '../../domain/index.js';
+import type { AuthenticatedClient } from '../client-auth.js';
+import type { TokenResponse } from '../tokens.js';
+
+export interface GrantRequest {
+  domain: Domain;
+  realm: RealmRuntime;
+  client: AuthenticatedClient;
+  params: Record<string, string | undefined>;
+}
+
+/** One grant type of the token endpoint. A new grant is a new file and one line in the registry. */
+export interface GrantHandler {
+  readonly type: string;
+  /** Throws unauthorized_client when this client may not use the grant. */
+  allowed(client: AuthenticatedClient): void;
+  handle(req: GrantRequest): Promise<TokenResponse>;
+}

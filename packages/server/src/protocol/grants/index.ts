@@ -1,0 +1,10 @@
+import { clientCredentialsGrant } from './client-credentials.js';
+import type { GrantHandler } from './grant.js';
+import { passwordGrant } from './password.js';
+import { refreshTokenGrant } from './refresh-token.js';
+
+export type { GrantHandler, GrantRequest } from './grant.js';
+
+export const grants: ReadonlyMap<string, GrantHandler> = new Map(
+  [clientCredentialsGrant, passwordGrant, refreshTokenGrant].map((g) => [g.type, g]),
+);

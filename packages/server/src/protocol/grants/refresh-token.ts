@@ -1,0 +1,49 @@
+import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
+import { parseScope } from '../scopes.js';
+import { issueTokens } from '../tokens.js';
+import type { GrantHandler } from './grant.js';
+import { now } from '../../domain/time.js';
+
+/**
+ * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh
+ * token, and presenting a rotated one revokes the whole family and its session.
+ */
+export const refreshTokenGrant: GrantHandler = {
+  type: 'refresh_token',
+
+  allowed({ client }) {
+    if (!client.record.settings.refreshTokens) throw unauthorizedClient('Refresh tokens are turned off for this client');
+  },
+
+  async handle({ domain, realm, client, params }) {
+    if (!params.refresh_token) throw invalidRequest('refresh_token is required');
+    const stored = await domain.tokens.findRefresh(params.refresh_token);
+    const record = client.client.record;
+    if (!stored || stored.realmId !== realm.realm.id || stored.clientId !== record.id) {
+      throw invalidGrant('Invalid refresh token');
+    }
+    if (stored.revokedAt !== null) throw invalidGrant('Refresh token has been revoked');
+    if (stored.usedAt !== null || !(await domain.tokens.markUsed(stored.id))) {
+      await domain.tokens.revokeFamily(stored.familyId);
+      await domain.sessions.end(stored.sessionId);
+      throw invalidGrant('Refresh token was already used; its token family and session are revoked');
+    }
+    if (stored.expiresAt <= now()) throw invalidGrant('Refresh token expired');
+    const session = await domain.sessions.active(stored.sessionId);
+    if (!session) throw invalidGrant('Session not active');
+    const user = await domain.users.get(realm.realm.id, stored.userId);
+    if (!user || !user.enabled) throw invalidGrant('User is disabled or no longer exists');
+
+    // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
+    const original = parseScope(stored.scope);
+    const asked = parseScope(params.scope);
+    const wider = asked.filter((s) => !original.includes(s));
+    if (wider.length > 0) throw invalidScope(`Scopes not granted originally: ${wider.join(' ')}`);
+    const scopes = asked.length > 0 ? asked : original;
+
+    const touched = await domain.sessions.touch(realm.realm, session);
+    return issueTokens(domain, {
+      realm, client: client.client, user, scopes, session: touched, refresh: { familyId: stored.familyId },
+    });
+  },
+};

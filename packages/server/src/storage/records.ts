@@ -1,0 +1,178 @@
+// Records are what the store keeps. Times are whole seconds since the epoch so
+// that SQLite and PostgreSQL hold them the same way.
+
+export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
+export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
+
+export interface RealmSettings {
+  displayName?: string;
+  accessTokenLifespan: number;
+  ssoSessionIdleTimeout: number;
+  ssoSessionMaxLifespan: number;
+  offlineSessionIdleTimeout: number;
+  accessCodeLifespan: number;
+  defaultSignatureAlgorithm: SigningAlg;
+  bruteForceProtected: boolean;
+  failureFactor: number;
+  waitIncrementSeconds: number;
+  maxFailureWaitSeconds: number;
+  defaultLocale?: string;
+  supportedLocales: string[];
+  defaultRoleName: string;
+  defaultClientScopes: string[];
+  optionalClientScopes: string[];
+  /** Client scopes that grant access but are not listed in a token's `scope` claim. */
+  scopesNotInToken: string[];
+}
+
+export interface RealmRecord {
+  id: string;
+  name: string;
+  enabled: boolean;
+  settings: RealmSettings;
+  createdAt: number;
+}
+
+export type KeyStatus = 'active' | 'passive';
+
+export interface KeyRecord {
+  kid: string;
+  realmId: string;
+  alg: SigningAlg;
+  status: KeyStatus;
+  publicJwk: Record<string, unknown>;
+  /** The private JWK, sealed under the master key. */
+  sealedPrivateJwk: string;
+  createdAt: number;
+}
+
+/** A claim a client receives from a user attribute (seed 001 "custom resources"). */
+export interface ClaimMapping {
+  name: string;
+  userAttribute: string;
+  claim: string;
+  jsonType: 'String' | 'long' | 'int' | 'boolean' | 'JSON';
+  multivalued: boolean;
+  accessToken: boolean;
+  idToken: boolean;
+  userinfo: boolean;
+}
+
+export interface ConsentTexts {
+  profile?: string;
+  email?: string;
+  api?: string;
+}
+
+export type PkceMethod = 'plain' | 'S256';
+
+export interface ClientSettings {
+  name?: string;
+  description?: string;
+  standardFlow: boolean;
+  implicitFlow: boolean;
+  directAccessGrants: boolean;
+  serviceAccounts: boolean;
+  consentRequired: boolean;
+  /** When set, PKCE is required and this is the least method accepted. */
+  pkceMethod: PkceMethod | null;
+  refreshTokens: boolean;
+  logoUri?: string;
+  redirectUris: string[];
+  postLogoutRedirectUris: string[];
+  webOrigins: string[];
+  accessTokenLifespan?: number;
+  accessTokenAlg?: SigningAlg;
+  idTokenAlg?: SigningAlg;
+  defaultScopes: string[];
+  optionalScopes: string[];
+  audiences: string[];
+  customClaims: ClaimMapping[];
+  /** Consent texts by language tag (seed 001 "default resource translation"). */
+  consentTexts: Record<string, ConsentTexts>;
+  /** Keycloak attributes we do not interpret, kept so an export gives them back. */
+  extraAttributes: Record<string, string>;
+}
+
+export interface ClientRecord {
+  id: string;
+  realmId: string;
+  clientId: string;
+  enabled: boolean;
+  publicClient: boolean;
+  settings: ClientSettings;
+  createdAt: number;
+}
+
+export interface ClientSecretRecord {
+  id: string;
+  clientId: string;
+  /** The secret sealed under the master key: the plaintext is never stored. */
+  sealedValue: string;
+  label: string | null;
+  createdAt: number;
+  expiresAt: number | null;
+}
+
+export interface UserRecord {
+  id: string;
+  realmId: string;
+  username: string;
+  enabled: boolean;
+  email: string | null;
+  emailVerified: boolean;
+  firstName: string | null;
+  lastName: string | null;
+  phoneNumber: string | null;
+  attributes: Record<string, string[]>;
+  /** The client (its internal id) this user is the service account of. */
+  serviceAccountClientId: string | null;
+  createdAt: number;
+}
+
+export interface PasswordRecord {
+  userId: string;
+  /** 'argon2id' for our own PHC strings; Keycloak's formats are kept as imported. */
+  algorithm: string;
+  data: string;
+  createdAt: number;
+}
+
+export interface RoleRecord {
+  id: string;
+  realmId: string;
+  /** Internal id of the owning client, or null for a realm role. */
+  clientId: string | null;
+  name: string;
+  description: string | null;
+}
+
+export interface SessionRecord {
+  id: string;
+  realmId: string;
+  userId: string;
+  offline: boolean;
+  authTime: number;
+  createdAt: number;
+  lastSeenAt: number;
+  /** Idle expiry, pushed forward on use. */
+  expiresAt: number;
+  /** Absolute expiry, never moved. */
+  maxExpiresAt: number;
+}
+
+export interface RefreshTokenRecord {
+  id: string;
+  /** SHA-256 of the token: the token itself is never stored. */
+  tokenHash: string;
+  familyId: string;
+  realmId: string;
+  clientId: string;
+  userId: string;
+  sessionId: string;
+  scope: string;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  revokedAt: number | null;
+}

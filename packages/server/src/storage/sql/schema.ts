@@ -1,0 +1,54 @@
+// Row shapes as the database holds them. Booleans are 0/1 integers and
+// structured settings are JSON text, so one schema serves SQLite and PostgreSQL.
+
+export interface RealmsTable { id: string; name: string; enabled: number; settings: string; created_at: number }
+export interface RealmKeysTable {
+  kid: string; realm_id: string; alg: string; status: string;
+  public_jwk: string; sealed_private_jwk: string; created_at: number;
+}
+export interface ClientsTable {
+  id: string; realm_id: string; client_id: string; enabled: number; public_client: number;
+  settings: string; created_at: number;
+}
+export interface ClientSecretsTable {
+  id: string; client_id: string; sealed_value: string; label: string | null;
+  created_at: number; expires_at: number | null;
+}
+export interface UsersTable {
+  id: string; realm_id: string; username: string; username_lower: string; enabled: number;
+  email: string | null; email_verified: number; first_name: string | null; last_name: string | null;
+  phone_number: string | null; attributes: string; service_account_client_id: string | null; created_at: number;
+}
+export interface PasswordsTable { user_id: string; algorithm: string; data: string; created_at: number }
+export interface RolesTable {
+  id: string; realm_id: string; client_id: string | null;
+  /** The realm id for realm roles, the client id for client roles: unique with name. */
+  container_id: string; name: string; description: string | null;
+}
+export interface RoleCompositesTable { parent_id: string; child_id: string; realm_id: string }
+export interface UserRolesTable { user_id: string; role_id: string }
+export interface SessionsTable {
+  id: string; realm_id: string; user_id: string; offline: number; auth_time: number;
+  created_at: number; last_seen_at: number; expires_at: number; max_expires_at: number;
+}
+export interface RefreshTokensTable {
+  id: string; token_hash: string; family_id: string; realm_id: string; client_id: string;
+  user_id: string; session_id: string; scope: string; created_at: number; expires_at: number;
+  used_at: number | null; revoked_at: number | null;
+}
+export interface RevokedAccessTokensTable { jti: string; expires_at: number }
+
+export interface Database {
+  realms: RealmsTable;
+  realm_keys: RealmKeysTable;
+  clients: ClientsTable;
+  client_secrets: ClientSecretsTable;
+  users: UsersTable;
+  passwords: PasswordsTable;
+  roles: RolesTable;
+  role_composites: RoleCompositesTable;
+  user_roles: UserRolesTable;
+  sessions: SessionsTable;
+  refresh_tokens: RefreshTokensTable;
+  revoked_access_tokens: RevokedAccessTokensTable;
+}

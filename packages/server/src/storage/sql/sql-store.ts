@@ -1,0 +1,271 @@
+import type { Kysely, Transaction } from 'kysely';
+import type { Database } from './schema.js';
+import type {
+  ClientRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
+  RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
+} from '../store.js';
+
+// PostgreSQL returns bigint columns as strings: normalise every time to a number here.
+const n = (v: unknown): number => Number(v);
+const nOrNull = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+const bool = (v: unknown): boolean => Number(v) === 1 || v === true;
+const bit = (v: boolean): number => (v ? 1 : 0);
+
+const toRealm = (r: any): RealmRecord => ({
+  id: r.id, name: r.name, enabled: bool(r.enabled), settings: JSON.parse(r.settings), createdAt: n(r.created_at),
+});
+const toKey = (r: any): KeyRecord => ({
+  kid: r.kid, realmId: r.realm_id, alg: r.alg, status: r.status, publicJwk: JSON.parse(r.public_jwk),
+  sealedPrivateJwk: r.sealed_private_jwk, createdAt: n(r.created_at),
+});
+const toClient = (r: any): ClientRecord => ({
+  id: r.id, realmId: r.realm_id, clientId: r.client_id, enabled: bool(r.enabled),
+  publicClient: bool(r.public_client), settings: JSON.parse(r.settings), createdAt: n(r.created_at),
+});
+const fromClient = (c: ClientRecord) => ({
+  id: c.id, realm_id: c.realmId, client_id: c.clientId, enabled: bit(c.enabled),
+  public_client: bit(c.publicClient), settings: JSON.stringify(c.settings), created_at: c.createdAt,
+});
+const toSecret = (r: any): ClientSecretRecord => ({
+  id: r.id, clientId: r.client_id, sealedValue: r.sealed_value, label: r.label,
+  createdAt: n(r.created_at), expiresAt: nOrNull(r.expires_at),
+});
+const toUser = (r: any): UserRecord => ({
+  id: r.id, realmId: r.realm_id, username: r.username, enabled: bool(r.enabled), email: r.email,
+  emailVerified: bool(r.email_verified), firstName: r.first_name, lastName: r.last_name,
+  phoneNumber: r.phone_number, attributes: JSON.parse(r.attributes),
+  serviceAccountClientId: r.service_account_client_id, createdAt: n(r.created_at),
+});
+const fromUser = (u: UserRecord) => ({
+  id: u.id, realm_id: u.realmId, username: u.username, username_lower: u.username.toLowerCase(),
+  enabled: bit(u.enabled), email: u.email, email_verified: bit(u.emailVerified), first_name: u.firstName,
+  last_name: u.lastName, phone_number: u.phoneNumber, attributes: JSON.stringify(u.attributes),
+  service_account_client_id: u.serviceAccountClientId, created_at: u.createdAt,
+});
+const toRole = (r: any): RoleRecord => ({
+  id: r.id, realmId: r.realm_id, clientId: r.client_id, name: r.name, description: r.description,
+});
+const toSession = (r: any): SessionRecord => ({
+  id: r.id, realmId: r.realm_id, userId: r.user_id, offline: bool(r.offline), authTime: n(r.auth_time),
+  createdAt: n(r.created_at), lastSeenAt: n(r.last_seen_at), expiresAt: n(r.expires_at),
+  maxExpiresAt: n(r.max_expires_at),
+});
+const toRefresh = (r: any): RefreshTokenRecord => ({
+  id: r.id, tokenHash: r.token_hash, familyId: r.family_id, realmId: r.realm_id, clientId: r.client_id,
+  userId: r.user_id, sessionId: r.session_id, scope: r.scope, createdAt: n(r.created_at),
+  expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), revokedAt: nOrNull(r.revoked_at),
+});
+
+/** The Store over Kysely: portable SQL only, shared by the SQLite and PostgreSQL back ends. */
+export class SqlStore implements Store {
+  constructor(
+    private readonly db: Kysely<Database>,
+    private readonly onClose: () => Promise<void> = async () => {},
+  ) {}
+
+  async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
+    if (this.db.isTransaction) return work(this);
+    return this.db.transaction().execute((trx: Transaction<Database>) => work(new SqlStore(trx)));
+  }
+
+  async ping(): Promise<void> {
+    await this.db.selectFrom('realms').select('id').limit(1).execute();
+  }
+
+  async close(): Promise<void> {
+    await this.db.destroy();
+    await this.onClose();
+  }
+
+  realms: Store['realms'] = {
+    list: async () => (await this.db.selectFrom('realms').selectAll().orderBy('name').execute()).map(toRealm),
+    getByName: async (name) => {
+      const r = await this.db.selectFrom('realms').selectAll().where('name', '=', name).executeTakeFirst();
+      return r && toRealm(r);
+    },
+    insert: async (r) => {
+      await this.db.insertInto('realms').values({
+        id: r.id, name: r.name, enabled: bit(r.enabled), settings: JSON.stringify(r.settings), created_at: r.createdAt,
+      }).execute();
+    },
+    update: async (r) => {
+      await this.db.updateTable('realms')
+        .set({ name: r.name, enabled: bit(r.enabled), settings: JSON.stringify(r.settings) })
+        .where('id', '=', r.id).execute();
+    },
+    delete: async (id) => { await this.db.deleteFrom('realms').where('id', '=', id).execute(); },
+  };
+
+  keys: Store['keys'] = {
+    listByRealm: async (realmId) =>
+      (await this.db.selectFrom('realm_keys').selectAll().where('realm_id', '=', realmId)
+        .orderBy('created_at', 'desc').execute()).map(toKey),
+    insert: async (k) => {
+      await this.db.insertInto('realm_keys').values({
+        kid: k.kid, realm_id: k.realmId, alg: k.alg, status: k.status, public_jwk: JSON.stringify(k.publicJwk),
+        sealed_private_jwk: k.sealedPrivateJwk, created_at: k.createdAt,
+      }).execute();
+    },
+    setStatus: async (kid, status) => {
+      await this.db.updateTable('realm_keys').set({ status }).where('kid', '=', kid).execute();
+    },
+  };
+
+  clients: Store['clients'] = {
+    getByClientId: async (realmId, clientId) => {
+      const r = await this.db.selectFrom('clients').selectAll()
+        .where('realm_id', '=', realmId).where('client_id', '=', clientId).executeTakeFirst();
+      return r && toClient(r);
+    },
+    getById: async (id) => {
+      const r = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toClient(r);
+    },
+    list: async (realmId, opts = {}) => {
+      let q = this.db.selectFrom('clients').selectAll().where('realm_id', '=', realmId).orderBy('client_id');
+      if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
+      return (await q.execute()).map(toClient);
+    },
+    insert: async (c) => { await this.db.insertInto('clients').values(fromClient(c)).execute(); },
+    update: async (c) => {
+      const { id, ...rest } = fromClient(c);
+      await this.db.updateTable('clients').set(rest).where('id', '=', id).execute();
+    },
+    delete: async (id) => { await this.db.deleteFrom('clients').where('id', '=', id).execute(); },
+  };
+
+  clientSecrets: Store['clientSecrets'] = {
+    listByClient: async (clientId) =>
+      (await this.db.selectFrom('client_secrets').selectAll().where('client_id', '=', clientId)
+        .orderBy('created_at').execute()).map(toSecret),
+    insert: async (s) => {
+      await this.db.insertInto('client_secrets').values({
+        id: s.id, client_id: s.clientId, sealed_value: s.sealedValue, label: s.label,
+        created_at: s.createdAt, expires_at: s.expiresAt,
+      }).execute();
+    },
+    delete: async (id) => { await this.db.deleteFrom('client_secrets').where('id', '=', id).execute(); },
+  };
+
+  users: Store['users'] = {
+    getById: async (realmId, id) => {
+      const r = await this.db.selectFrom('users').selectAll()
+        .where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst();
+      return r && toUser(r);
+    },
+    getByUsername: async (realmId, username) => {
+      const r = await this.db.selectFrom('users').selectAll()
+        .where('realm_id', '=', realmId).where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
+      return r && toUser(r);
+    },
+    getByServiceAccountClient: async (clientId) => {
+      const r = await this.db.selectFrom('users').selectAll()
+        .where('service_account_client_id', '=', clientId).executeTakeFirst();
+      return r && toUser(r);
+    },
+    countByRealm: async (realmId) => {
+      const r = await this.db.selectFrom('users').select((eb) => eb.fn.countAll().as('count'))
+        .where('realm_id', '=', realmId).executeTakeFirstOrThrow();
+      return n(r.count);
+    },
+    insert: async (u) => { await this.db.insertInto('users').values(fromUser(u)).execute(); },
+    update: async (u) => {
+      const { id, ...rest } = fromUser(u);
+      await this.db.updateTable('users').set(rest).where('id', '=', id).execute();
+    },
+    delete: async (id) => { await this.db.deleteFrom('users').where('id', '=', id).execute(); },
+  };
+
+  passwords: Store['passwords'] = {
+    get: async (userId) => {
+      const r = await this.db.selectFrom('passwords').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      return r && { userId: r.user_id, algorithm: r.algorithm, data: r.data, createdAt: n(r.created_at) } satisfies PasswordRecord;
+    },
+    set: async (p) => {
+      const row = { user_id: p.userId, algorithm: p.algorithm, data: p.data, created_at: p.createdAt };
+      await this.db.insertInto('passwords').values(row)
+        .onConflict((oc) => oc.column('user_id').doUpdateSet({ algorithm: p.algorithm, data: p.data, created_at: p.createdAt }))
+        .execute();
+    },
+  };
+
+  roles: Store['roles'] = {
+    listByRealm: async (realmId) =>
+      (await this.db.selectFrom('roles').selectAll().where('realm_id', '=', realmId).execute()).map(toRole),
+    getByName: async (realmId, clientId, name) => {
+      const r = await this.db.selectFrom('roles').selectAll()
+        .where('container_id', '=', clientId ?? realmId).where('name', '=', name).executeTakeFirst();
+      return r && toRole(r);
+    },
+    insert: async (r) => {
+      await this.db.insertInto('roles').values({
+        id: r.id, realm_id: r.realmId, client_id: r.clientId, container_id: r.clientId ?? r.realmId,
+        name: r.name, description: r.description,
+      }).execute();
+    },
+    listComposites: async (realmId) =>
+      (await this.db.selectFrom('role_composites').select(['parent_id', 'child_id'])
+        .where('realm_id', '=', realmId).execute()).map((r) => ({ parentId: r.parent_id, childId: r.child_id })),
+    addComposite: async (parentId, childId) => {
+      const parent = await this.db.selectFrom('roles').select('realm_id').where('id', '=', parentId).executeTakeFirstOrThrow();
+      await this.db.insertInto('role_composites').values({ parent_id: parentId, child_id: childId, realm_id: parent.realm_id })
+        .onConflict((oc) => oc.doNothing()).execute();
+    },
+    listUserRoleIds: async (userId) =>
+      (await this.db.selectFrom('user_roles').select('role_id').where('user_id', '=', userId).execute()).map((r) => r.role_id),
+    grantToUser: async (userId, roleId) => {
+      await this.db.insertInto('user_roles').values({ user_id: userId, role_id: roleId })
+        .onConflict((oc) => oc.doNothing()).execute();
+    },
+  };
+
+  sessions: Store['sessions'] = {
+    get: async (id) => {
+      const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toSession(r);
+    },
+    insert: async (s) => {
+      await this.db.insertInto('sessions').values({
+        id: s.id, realm_id: s.realmId, user_id: s.userId, offline: bit(s.offline), auth_time: s.authTime,
+        created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, max_expires_at: s.maxExpiresAt,
+      }).execute();
+    },
+    touch: async (id, lastSeenAt, expiresAt) => {
+      await this.db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
+        .where('id', '=', id).execute();
+    },
+    delete: async (id) => { await this.db.deleteFrom('sessions').where('id', '=', id).execute(); },
+  };
+
+  refreshTokens: Store['refreshTokens'] = {
+    getByHash: async (tokenHash) => {
+      const r = await this.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      return r && toRefresh(r);
+    },
+    insert: async (t) => {
+      await this.db.insertInto('refresh_tokens').values({
+        id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
+        user_id: t.userId, session_id: t.sessionId, scope: t.scope, created_at: t.createdAt,
+        expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt,
+      }).execute();
+    },
+    markUsed: async (id, at) => {
+      const r = await this.db.updateTable('refresh_tokens').set({ used_at: at })
+        .where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    revokeFamily: async (familyId, at) => {
+      await this.db.updateTable('refresh_tokens').set({ revoked_at: at })
+        .where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+    },
+  };
+
+  revokedAccessTokens: Store['revokedAccessTokens'] = {
+    add: async (jti, expiresAt) => {
+      await this.db.insertInto('revoked_access_tokens').values({ jti, expires_at: expiresAt })
+        .onConflict((oc) => oc.doNothing()).execute();
+    },
+    has: async (jti) =>
+      (await this.db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined,
+  };
+}
