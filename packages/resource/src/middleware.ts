@@ -37,10 +37,10 @@ export function createAuthMiddleware(options: AuthOptions): AuthMiddleware {
 
   const guard = (requirements?: Requirements): Middleware => (req, res, next) => {
     const known = verified.get(req);
-    const claims = known
+    const pending = known
       ? Promise.resolve(known)
       : authenticate(verifier, { authorization: req.headers.authorization, url: req.url, body: req.body });
-    claims
+    pending
       .then((claims) => {
         verified.set(req, claims);
         req.auth = claims;

@@ -276,7 +276,8 @@ async function main() {
                     problems.push(`${where}: pre-flight failed\n    ${cell.problem}`);
                 if (measurement && measurement.non2xx + measurement.errors + measurement.mismatches > 0) {
                     problems.push(`${where}: ${measurement.non2xx} non-2xx responses, ${measurement.errors} connection errors, ` +
-                        `${measurement.mismatches} unexpected bodies; status codes ${JSON.stringify(measurement.statusCodes)}`);
+                        `${measurement.mismatches} responses failing the body check (non-2xx included); ` +
+                        `status codes ${JSON.stringify(measurement.statusCodes)}`);
                 }
             });
             const rowRatio = ratio(row);

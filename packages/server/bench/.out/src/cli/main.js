@@ -1,26 +1,60 @@
-// temporary stub standing in for Latchkey to exercise the harness
-import { createServer } from 'node:http';
-import { SignJWT, generateKeyPair } from 'jose';
-if (process.env.STUB_MODE === 'crash') { console.error('boom: cannot open data dir'); process.exit(3); }
-const args = process.argv.slice(2);
-const port = Number(args[args.indexOf('--port') + 1]);
-const keys = { ES256: (await generateKeyPair('ES256')).privateKey, RS256: (await generateKeyPair('RS256')).privateKey };
-createServer((req, res) => {
-  let body = '';
-  req.on('data', (c) => (body += c));
-  req.on('end', async () => {
-    if (req.url === '/health/ready') { res.end('{"status":"UP"}'); return; }
-    const id = Buffer.from((req.headers.authorization ?? '').slice(6), 'base64').toString().split(':')[0];
-    if (process.env.STUB_MODE === 'rs401' && id === 'bench-rs256') { res.statusCode = 401; res.end('{"error":"invalid_client"}'); return; }
-    if (process.env.STUB_MODE === 'flaky' && Math.random() < 0.01) { res.statusCode = 500; res.end('{}'); return; }
-    if (req.url.endsWith('/token')) {
-      const alg = id === 'bench-rs256' ? 'RS256' : 'ES256';
-      const t = await new SignJWT({ azp: id }).setProtectedHeader({ alg, typ: 'JWT' }).setIssuedAt().setExpirationTime('5m').sign(keys[alg]);
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ access_token: t, token_type: 'Bearer', expires_in: 300 }));
-    } else if (req.url.endsWith('/introspect')) {
-      res.setHeader('content-type', 'application/json');
-      res.end(JSON.stringify({ active: true }));
-    } else { res.statusCode = 404; res.end(); }
-  });
-}).listen(port, '127.0.0.1');
+#!/usr/bin/env node
+import { Command, Option } from 'commander';
+import { normaliseRelativePath } from '../config.js';
+import { startServer } from '../server.js';
+const collect = (value, previous = []) => [...previous, value];
+function toConfig(o) {
+    const port = Number(o.port);
+    if (!Number.isInteger(port) || port < 0 || port > 65535)
+        throw new Error(`--port must be a port number, not "${o.port}"`);
+    return {
+        port,
+        host: o.host,
+        dataDir: o.dataDir,
+        publicUrl: (o.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+        relativePath: normaliseRelativePath(o.httpRelativePath),
+        importRealms: o.importRealm,
+        masterKey: process.env.LATCHKEY_MASTER_KEY,
+        adminUsername: process.env.LATCHKEY_ADMIN_USERNAME || 'admin',
+        adminPassword: process.env.LATCHKEY_ADMIN_PASSWORD || undefined,
+        logLevel: o.logLevel,
+    };
+}
+const program = new Command()
+    .name('latchkey')
+    .description('Latchkey: an OpenID Connect provider and OAuth 2.0 authorization server with Keycloak\'s URLs.')
+    .showHelpAfterError();
+program.command('start')
+    .description('Start the server. Each option can also be set as the environment variable shown.')
+    .addOption(new Option('--port <port>', 'HTTP port').env('LATCHKEY_PORT').default('8080'))
+    .addOption(new Option('--host <host>', 'address to listen on').env('LATCHKEY_HOST').default('127.0.0.1'))
+    .addOption(new Option('--data-dir <dir>', 'where the embedded SQLite database and master key file live').env('LATCHKEY_DATA_DIR').default('./data'))
+    .addOption(new Option('--public-url <url>', 'base of every issuer and endpoint URL (default: http://localhost:<port>)').env('LATCHKEY_PUBLIC_URL'))
+    .addOption(new Option('--http-relative-path <path>', 'path prefix before /realms, e.g. /auth for Keycloak\'s old layout').env('LATCHKEY_HTTP_RELATIVE_PATH'))
+    .addOption(new Option('--import-realm <file>', 'import a Keycloak realm JSON at start; an existing realm is skipped (repeatable)')
+    .env('LATCHKEY_IMPORT_REALM').argParser(collect).default([]))
+    .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).env('LATCHKEY_LOG_LEVEL').default('info'))
+    .addHelpText('after', `
+Environment only:
+  LATCHKEY_MASTER_KEY        32-byte base64url key sealing private keys and client secrets
+                             (default: <data-dir>/master.key, created on first start)
+  LATCHKEY_ADMIN_USERNAME    master realm administrator created on first start (default: admin)
+  LATCHKEY_ADMIN_PASSWORD    its password (default: generated and printed once)`)
+    .action(async (options) => {
+    const server = await startServer(toConfig(options));
+    console.log(`Latchkey is listening on ${server.url}`);
+    let stopping = false;
+    const stop = async () => {
+        if (stopping)
+            return;
+        stopping = true;
+        await server.close();
+        process.exit(0);
+    };
+    process.on('SIGTERM', stop);
+    process.on('SIGINT', stop);
+});
+program.parseAsync().catch((err) => {
+    console.error(`latchkey: ${err.message}`);
+    process.exit(1);
+});

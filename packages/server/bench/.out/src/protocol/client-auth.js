@@ -1,4 +1,4 @@
-import { ClientService } from '../domain/index.js';
+import { ClientService } from '../domain/clients.js';
 import { OAuthError, invalidRequest } from './errors.js';
 export const CLIENT_AUTH_METHODS = ['client_secret_basic', 'client_secret_post', 'none'];
 function basicChallenge(realm) {

@@ -1,0 +1,147 @@
+import { spawn } from 'node:child_process';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { createServer } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join, resolve } from 'node:path';
+import { fileURLToPath } from 'node:url';
+/** The built CLI, exactly what `latchkey start` runs. */
+export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../../shared/fixtures/keycloak');
+export const ADMIN_PASSWORD = 'admin-test-password';
+export async function freePort() {
+    return new Promise((resolvePort, reject) => {
+        const probe = createServer();
+        probe.unref();
+        probe.on('error', reject);
+        probe.listen(0, '127.0.0.1', () => {
+            const { port } = probe.address();
+            probe.close(() => resolvePort(port));
+        });
+    });
+}
+/** Starts the real server process on a free port with a fresh data dir and waits until it is ready. */
+export async function startServer(opts = {}) {
+    const dataDir = opts.dataDir ?? mkdtempSync(join(tmpdir(), 'latchkey-test-'));
+    const port = await freePort();
+    const imports = [...(opts.importFiles ?? [])];
+    (opts.realms ?? []).forEach((realm, i) => {
+        const file = join(dataDir, `import-${i}.json`);
+        writeFileSync(file, JSON.stringify(realm));
+        imports.push(file);
+    });
+    const args = [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir,
+        ...imports.flatMap((f) => ['--import-realm', f]), ...(opts.args ?? [])];
+    const child = spawn(process.execPath, args, {
+        env: { ...process.env, LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD, LATCHKEY_LOG_LEVEL: 'warn', ...opts.env },
+        stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let output = '';
+    child.stdout.on('data', (d) => { output += d; });
+    child.stderr.on('data', (d) => { output += d; });
+    const exited = new Promise((r) => child.once('exit', () => r()));
+    const base = `http://127.0.0.1:${port}`;
+    const relative = (() => {
+        const i = (opts.args ?? []).indexOf('--http-relative-path');
+        return i >= 0 ? '/' + opts.args[i + 1].replace(/^\/+|\/+$/g, '') : '';
+    })();
+    const deadline = Date.now() + 30_000;
+    for (;;) {
+        if (child.exitCode !== null)
+            throw new Error(`server exited with ${child.exitCode}:\n${output}`);
+        try {
+            const res = await fetch(`${base}${relative}/health/ready`);
+            if (res.ok)
+                break;
+        }
+        catch {
+            // not listening yet
+        }
+        if (Date.now() > deadline) {
+            child.kill('SIGKILL');
+            throw new Error(`server not ready in 30 s:\n${output}`);
+        }
+        await new Promise((r) => setTimeout(r, 25));
+    }
+    return {
+        url: base + relative,
+        port,
+        dataDir,
+        process: child,
+        output: () => output,
+        issuer: (realm) => `http://localhost:${port}${relative}/realms/${realm}`,
+        async stop() {
+            if (child.exitCode === null) {
+                child.kill('SIGTERM');
+                await exited;
+            }
+            if (!opts.keepData)
+                rmSync(dataDir, { recursive: true, force: true });
+        },
+    };
+}
+/** The server's URL for a path under a realm, with the host the test reaches (127.0.0.1). */
+export const realmUrl = (server, realm, path = '') => `${server.url}/realms/${realm}${path}`;
+export const form = (params) => new URLSearchParams(params).toString();
+export function basic(clientId, secret) {
+    const enc = (s) => encodeURIComponent(s).replace(/%20/g, '+');
+    return 'Basic ' + Buffer.from(`${enc(clientId)}:${enc(secret)}`).toString('base64');
+}
+/** POSTs a form to a realm endpoint and returns status, headers and parsed JSON. */
+export async function postForm(url, params, headers = {}) {
+    const res = await fetch(url, {
+        method: 'POST',
+        headers: { 'content-type': 'application/x-www-form-urlencoded', ...headers },
+        body: form(params),
+    });
+    const text = await res.text();
+    let json;
+    try {
+        json = JSON.parse(text);
+    }
+    catch {
+        json = undefined;
+    }
+    return { status: res.status, headers: res.headers, json, text };
+}
+/** A realm with one of each kind of client and a couple of users, shared by most tests. */
+export function demoRealm(name = 'demo') {
+    return {
+        realm: name,
+        enabled: true,
+        roles: {
+            realm: [{ name: 'reader' }, { name: 'writer' }],
+            client: { 'orders-api': [{ name: 'orders:read' }] },
+        },
+        clients: [
+            {
+                clientId: 'machine', publicClient: false, secret: 'machine-secret', serviceAccountsEnabled: true,
+                standardFlowEnabled: false, attributes: { 'access.token.signed.response.alg': 'ES256' },
+            },
+            {
+                clientId: 'webapp', publicClient: false, secret: 'webapp-secret', directAccessGrantsEnabled: true,
+                protocolMappers: [{
+                        name: 'department', protocolMapper: 'oidc-usermodel-attribute-mapper',
+                        config: { 'user.attribute': 'department', 'claim.name': 'department', 'jsonType.label': 'String',
+                            'access.token.claim': 'true', 'id.token.claim': 'true', 'userinfo.token.claim': 'true' },
+                    }],
+            },
+            { clientId: 'spa', publicClient: true, directAccessGrantsEnabled: true, attributes: { 'pkce.code.challenge.method': 'S256' } },
+            { clientId: 'no-refresh', publicClient: false, secret: 'nr-secret', directAccessGrantsEnabled: true, attributes: { 'use.refresh.tokens': 'false' } },
+            { clientId: 'orders-api', publicClient: false, secret: 'orders-secret', standardFlowEnabled: false },
+            { clientId: 'disabled-sa', publicClient: false, secret: 'dsa-secret', serviceAccountsEnabled: true },
+            { clientId: 'eddsa', publicClient: false, secret: 'eddsa-secret', serviceAccountsEnabled: true,
+                attributes: { 'access.token.signed.response.alg': 'EdDSA' } },
+        ],
+        users: [
+            {
+                username: 'Alice', enabled: true, email: 'alice@example.com', emailVerified: true, firstName: 'Alice',
+                lastName: 'Liddell', attributes: { department: ['research'], phoneNumber: ['+31 20 123 4567'] },
+                credentials: [{ type: 'password', value: 'alice-pw' }], realmRoles: ['reader', 'offline_access'],
+                clientRoles: { 'orders-api': ['orders:read'] },
+            },
+            { username: 'bob', enabled: false, credentials: [{ type: 'password', value: 'bob-pw' }] },
+            { username: 'service-account-machine', enabled: true, serviceAccountClientId: 'machine', realmRoles: ['writer'] },
+            { username: 'service-account-disabled-sa', enabled: false, serviceAccountClientId: 'disabled-sa' },
+        ],
+    };
+}

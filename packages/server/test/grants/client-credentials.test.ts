@@ -1,0 +1,81 @@
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { claimsOf, client, headerOf, rp } from '../helpers/oidc.js';
+import { basic, demoRealm, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
+
+describe('client_credentials grant', () => {
+  let server: TestServer;
+  before(async () => { server = await startServer({ realms: [demoRealm()] }); });
+  after(async () => { await server.stop(); });
+
+  it('issues an RFC 9068 access token for the service-account user', async () => {
+    const config = await rp(server, 'demo', 'machine', 'machine-secret');
+    const tokens = await client.clientCredentialsGrant(config);
+    assert.equal(tokens.token_type.toLowerCase(), 'bearer');
+    assert.equal(tokens.refresh_token, undefined, 'no refresh token without a user session');
+    assert.equal(tokens.id_token, undefined);
+    const header = headerOf(tokens.access_token);
+    assert.equal(header.typ, 'at+jwt');
+    assert.equal(header.alg, 'ES256', 'the client attribute access.token.signed.response.alg applies');
+
+    const jwks = createRemoteJWKSet(new URL(realmUrl(server, 'demo', '/protocol/openid-connect/certs')));
+    const { payload } = await jwtVerify(tokens.access_token, jwks, { issuer: server.issuer('demo'), typ: 'at+jwt' });
+    for (const claim of ['iss', 'sub', 'aud', 'exp', 'iat', 'jti', 'client_id', 'scope']) {
+      assert.ok(payload[claim] !== undefined, `claim ${claim} present`);
+    }
+    assert.equal(payload.client_id, 'machine');
+    assert.deepEqual((payload.realm_access as any).roles.sort(), ['writer']);
+    assert.deepEqual(payload.roles, ['writer']);
+    assert.equal(payload.exp! - payload.iat!, 300, "the realm's access token lifespan");
+
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck);
+    assert.equal(userinfo.preferred_username, 'service-account-machine');
+    assert.equal(userinfo.sub, payload.sub);
+  });
+
+  it('creates service-account-<clientId> for a client that did not list it, signing with EdDSA on request', async () => {
+    const config = await rp(server, 'demo', 'eddsa', 'eddsa-secret');
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'profile' });
+    assert.equal(headerOf(tokens.access_token).alg, 'EdDSA');
+    const userinfo = await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck);
+    assert.equal(userinfo.preferred_username, 'service-account-eddsa');
+  });
+
+  it('accepts client_secret_post as well as client_secret_basic', async () => {
+    const res = await postForm(realmUrl(server, 'demo', '/protocol/openid-connect/token'), {
+      grant_type: 'client_credentials', client_id: 'machine', client_secret: 'machine-secret',
+    });
+    assert.equal(res.status, 200);
+    assert.equal(res.headers.get('cache-control'), 'no-store');
+    assert.ok(res.json.access_token);
+  });
+
+  it('refuses a disabled service account with a 400 that names it', async () => {
+    const res = await postForm(realmUrl(server, 'demo', '/protocol/openid-connect/token'),
+      { grant_type: 'client_credentials' }, { authorization: basic('disabled-sa', 'dsa-secret') });
+    assert.equal(res.status, 400);
+    assert.equal(res.json.error, 'invalid_grant');
+    assert.match(res.json.error_description, /service-account-disabled-sa is disabled/);
+  });
+
+  it('refuses clients without service accounts and a wrong secret', async () => {
+    const url = realmUrl(server, 'demo', '/protocol/openid-connect/token');
+    const noSa = await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic('webapp', 'webapp-secret') });
+    assert.equal(noSa.status, 400);
+    assert.equal(noSa.json.error, 'unauthorized_client');
+    const wrong = await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic('machine', 'nope') });
+    assert.equal(wrong.status, 401);
+    assert.equal(wrong.json.error, 'invalid_client');
+    assert.match(wrong.headers.get('www-authenticate') ?? '', /^Basic realm="demo"/);
+  });
+
+  it('puts client roles in resource_access and their clients in aud', async () => {
+    // Alice holds orders-api's role; her password-grant token is audience-scoped to orders-api.
+    const config = await rp(server, 'demo', 'webapp', 'webapp-secret');
+    const tokens = await client.genericGrantRequest(config, 'password', { username: 'alice', password: 'alice-pw' });
+    const claims = claimsOf(tokens.access_token);
+    assert.deepEqual(claims.resource_access, { 'orders-api': { roles: ['orders:read'] } });
+    assert.equal(claims.aud, 'orders-api');
+  });
+});
