@@ -1,5 +1,0 @@
-export function normaliseRelativePath(path) {
-    if (!path || path === '/')
-        return '';
-    return '/' + path.replace(/^\/+|\/+$/g, '');
-}

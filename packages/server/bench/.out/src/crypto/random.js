@@ -1,9 +1,0 @@
-import { createHash, randomBytes, randomUUID, timingSafeEqual } from 'node:crypto';
-/** 256 bits, base64url: for refresh tokens, codes and generated secrets. */
-export const randomToken = () => randomBytes(32).toString('base64url');
-export const newId = () => randomUUID();
-export const sha256 = (value) => createHash('sha256').update(value).digest('base64url');
-/** Compares secrets in constant time; hashing first makes unequal lengths safe too. */
-export function secretsEqual(a, b) {
-    return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
-}

@@ -1,2 +1,0 @@
-/** Seconds since the epoch: the unit of every stored time and JWT claim. */
-export const now = () => Math.floor(Date.now() / 1000);
