@@ -20,6 +20,9 @@ interface ClientRep {
   directAccessGrantsEnabled?: boolean; serviceAccountsEnabled?: boolean; consentRequired?: boolean;
   redirectUris?: string[]; webOrigins?: string[]; attributes?: Attributes; protocolMappers?: MapperRep[];
   defaultClientScopes?: string[]; optionalClientScopes?: string[]; protocol?: string;
+  /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
+  secrets?: Array<{ value: string; expiresAt?: number | null; label?: string | null }>;
+  consentTexts?: ClientSettings['consentTexts'];
 }
 interface CredentialRep { type?: string; value?: string; secretData?: string; credentialData?: string }
 interface UserRep {
@@ -129,6 +132,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     optionalScopes: rep.optionalClientScopes ?? [],
     audiences,
     customClaims: mappers.map(claimMapping).filter((m): m is ClaimMapping => m !== undefined),
+    consentTexts: rep.consentTexts,
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => e[1] !== undefined && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),
@@ -155,7 +159,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
       enabled: c.enabled ?? true,
       publicClient,
       settings: clientSettings(c),
-      secrets: !publicClient && c.secret ? [{ value: c.secret }] : undefined,
+      secrets: publicClient ? undefined : [...(c.secret ? [{ value: c.secret }] : []), ...(c.secrets ?? [])],
     }, async () => {});
     clients.set(c.clientId, record);
   }

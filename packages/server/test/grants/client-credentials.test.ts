@@ -70,6 +70,14 @@ describe('client_credentials grant', () => {
     assert.match(wrong.headers.get('www-authenticate') ?? '', /^Basic realm="demo"/);
   });
 
+  it('accepts each unexpired secret of a client with several, and refuses an expired one', async () => {
+    const url = realmUrl(server, 'demo', '/protocol/openid-connect/token');
+    for (const [secret, status] of [['current-secret', 200], ['next-secret', 200], ['expired-secret', 401]] as const) {
+      const res = await postForm(url, { grant_type: 'client_credentials' }, { authorization: basic('rotating', secret) });
+      assert.equal(res.status, status, secret);
+    }
+  });
+
   it('puts client roles in resource_access and their clients in aud', async () => {
     // Alice holds orders-api's role; her password-grant token is audience-scoped to orders-api.
     const config = await rp(server, 'demo', 'webapp', 'webapp-secret');

@@ -153,6 +153,11 @@ export function demoRealm(name = 'demo'): object {
       { clientId: 'no-refresh', publicClient: false, secret: 'nr-secret', directAccessGrantsEnabled: true, attributes: { 'use.refresh.tokens': 'false' } },
       { clientId: 'orders-api', publicClient: false, secret: 'orders-secret', standardFlowEnabled: false },
       { clientId: 'disabled-sa', publicClient: false, secret: 'dsa-secret', serviceAccountsEnabled: true },
+      {
+        // Latchkey extension: several secrets, each with an optional expiry (seed 001).
+        clientId: 'rotating', publicClient: false, serviceAccountsEnabled: true,
+        secrets: [{ value: 'expired-secret', expiresAt: 1_000_000_000 }, { value: 'current-secret', label: '2026' }, { value: 'next-secret' }],
+      },
       { clientId: 'eddsa', publicClient: false, secret: 'eddsa-secret', serviceAccountsEnabled: true,
         attributes: { 'access.token.signed.response.alg': 'EdDSA' } },
     ],
