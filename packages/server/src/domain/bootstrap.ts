@@ -28,5 +28,6 @@ export async function bootstrapMaster(domain: Domain, admin: { username: string;
     await domain.users.setPassword(tx, user.id, password);
     await tx.roles.grantToUser(user.id, adminRole.id);
   });
+  domain.roles.invalidate(realm.id);
   return admin.password ? {} : { generatedPassword: password };
 }

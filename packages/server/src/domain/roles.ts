@@ -17,6 +17,8 @@ interface RoleIndex {
 
 export class RoleService {
   private readonly indexes = new TtlCache<RoleIndex>(60_000);
+  /** Effective roles by user: every token carries them, and they change rarely. */
+  private readonly users = new TtlCache<EffectiveRoles>(60_000);
 
   constructor(private readonly store: Store) {}
 
@@ -36,7 +38,11 @@ export class RoleService {
     });
   }
 
-  async effective(realmId: string, userId: string): Promise<EffectiveRoles> {
+  effective(realmId: string, userId: string): Promise<EffectiveRoles> {
+    return this.users.get(userId, () => this.expand(realmId, userId));
+  }
+
+  private async expand(realmId: string, userId: string): Promise<EffectiveRoles> {
     const index = await this.index(realmId);
     const seen = new Set<string>();
     const pending = await this.store.roles.listUserRoleIds(userId);
@@ -67,11 +73,13 @@ export class RoleService {
   async create(store: Store, realmId: string, clientUuid: string | null, name: string, description: string | null = null): Promise<RoleRecord> {
     const role: RoleRecord = { id: newId(), realmId, clientId: clientUuid, name, description };
     await store.roles.insert(role);
-    this.indexes.invalidate(realmId);
+    this.invalidate(realmId);
     return role;
   }
 
+  /** After any change to a realm's roles, composites or role grants. */
   invalidate(realmId: string): void {
     this.indexes.invalidate(realmId);
+    this.users.invalidate();
   }
 }

@@ -1,6 +1,7 @@
 import { newId } from '../crypto/random.js';
 import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
 import type { ClientRecord, RealmRecord, Store, UserRecord } from '../storage/store.js';
+import { TtlCache } from './cache.js';
 import { now } from './time.js';
 
 export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
@@ -27,6 +28,9 @@ export type PasswordCheck =
 let decoy: Promise<StoredPassword> | undefined;
 
 export class UserService {
+  /** Service-account users by client: read on every client credentials request. */
+  private readonly serviceAccounts = new TtlCache<UserRecord | undefined>(60_000);
+
   constructor(private readonly store: Store) {}
 
   get(realmId: string, id: string): Promise<UserRecord | undefined> {
@@ -38,7 +42,12 @@ export class UserService {
   }
 
   serviceAccountOf(clientUuid: string): Promise<UserRecord | undefined> {
-    return this.store.users.getByServiceAccountClient(clientUuid);
+    return this.serviceAccounts.get(clientUuid, () => this.store.users.getByServiceAccountClient(clientUuid));
+  }
+
+  /** After a user changes; whoever changes users calls this once the change is committed. */
+  invalidate(): void {
+    this.serviceAccounts.invalidate();
   }
 
   /** Creates a user holding the realm's default role, as Keycloak does, in the caller's transaction. */

@@ -247,6 +247,7 @@ export async function importRealm(domain: Domain, rep: RealmRep): Promise<Import
   } finally {
     domain.realms.invalidate(rep.realm);
     domain.roles.invalidate(realm.id);
+    domain.users.invalidate();
   }
 }
 
