@@ -1,7 +1,7 @@
 import formBody from '@fastify/formbody';
-import Fastify, { LogController, type FastifyInstance } from 'fastify';
+import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Domain } from './domain/index.js';
-import { discoveryEndpoint } from './endpoints/discovery.js';
+import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
 import { healthEndpoints } from './endpoints/health.js';
 import { introspectionEndpoint } from './endpoints/introspect.js';
 import { jwksEndpoint } from './endpoints/jwks.js';
@@ -28,7 +28,13 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
     bodyLimit: 64 * 1024,
     // A line per request costs throughput on the hot paths; it is there when debugging.
     logController: new LogController({ disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace' }),
-    routerOptions: { ignoreTrailingSlash: true },
+    // Realm names may be up to 255 characters, past Fastify's default of 100.
+    routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    // Errors the router raises before any route (a malformed URL) get the same JSON shape.
+    frameworkErrors: (err, _request, reply: FastifyReply) => {
+      reply.code(err.statusCode ?? 400).header('cache-control', 'no-store')
+        .send({ error: 'invalid_request', error_description: err.message });
+    },
   });
   registerErrorHandling(app);
   await app.register(formBody);
@@ -37,8 +43,9 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
     if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
   });
 
-  await app.register(discoveryEndpoint, { domain, relativePath });
+  await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
+    await scoped.register(discoveryEndpoint, { domain });
     await scoped.register(healthEndpoints, { domain });
     await scoped.register(jwksEndpoint, { domain });
     await scoped.register(tokenEndpoint, { domain });

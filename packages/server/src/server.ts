@@ -14,6 +14,17 @@ export interface RunningServer {
   close(): Promise<void>;
 }
 
+/** A data dir sealed under another master key would answer every request with 500: refuse to start instead. */
+async function checkMasterKey(domain: Domain): Promise<void> {
+  const [first] = await domain.realms.list();
+  if (!first) return;
+  try {
+    await domain.realms.runtime(first.name);
+  } catch {
+    throw new Error('the master key does not open this data dir\'s keys: start with the LATCHKEY_MASTER_KEY (or master.key file) it was created with');
+  }
+}
+
 /** Opens the data dir, imports realms, creates master on first start, then listens. */
 export async function startServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
   const store = await openSqliteStore(config.dataDir);
@@ -31,6 +42,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
     say('It is shown only this once; set LATCHKEY_ADMIN_PASSWORD to choose it instead.');
   }
 
+  await checkMasterKey(domain);
   const app = await buildApp({ domain, relativePath: config.relativePath, logLevel: config.logLevel });
   const address = await app.listen({ port: config.port, host: config.host });
   return {

@@ -31,6 +31,10 @@ interface KeycloakCredential {
 export function fromKeycloakCredential(secretData: string, credentialData: string): StoredPassword {
   const parsed: KeycloakCredential = { secretData: JSON.parse(secretData), credentialData: JSON.parse(credentialData) };
   const algorithm = parsed.credentialData.algorithm;
+  // An empty or short hash would compare equal to a short derived key: refuse it outright.
+  if (Buffer.from(parsed.secretData.value ?? '', 'base64').length < 16 || !parsed.secretData.salt) {
+    throw new Error('Keycloak password credential has no usable hash or salt');
+  }
   if (!['pbkdf2', 'pbkdf2-sha256', 'pbkdf2-sha512', 'argon2'].includes(algorithm)) {
     throw new Error(`unsupported Keycloak password algorithm "${algorithm}"`);
   }
@@ -43,6 +47,7 @@ async function verifyKeycloak(stored: KeycloakCredential, password: string): Pro
   const expected = Buffer.from(stored.secretData.value, 'base64');
   const salt = Buffer.from(stored.secretData.salt, 'base64');
   const { algorithm, hashIterations, additionalParameters: p = {} } = stored.credentialData;
+  if (expected.length < 16) return false;
   const digest = PBKDF2_DIGESTS[algorithm];
   if (digest) {
     const derived = await pbkdf2Async(password, salt, hashIterations, expected.length, digest);

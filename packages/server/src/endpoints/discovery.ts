@@ -39,12 +39,16 @@ function metadata(realm: RealmRuntime) {
   };
 }
 
-export const discoveryEndpoint: FastifyPluginAsync<{ domain: Domain; relativePath: string }> = async (app, { domain, relativePath }) => {
+/** Under the issuer, as Keycloak serves both documents. */
+export const discoveryEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, { domain }) => {
   const handler = async (request: FastifyRequest) => metadata(await realmOf(domain, request));
   app.get(`${REALM}/.well-known/openid-configuration`, handler);
-  // Keycloak serves RFC 8414 metadata beside the OIDC document...
   app.get(`${REALM}/.well-known/oauth-authorization-server`, handler);
-  // ...and RFC 8414 §3 inserts the well-known segment before the issuer's path.
+};
+
+/** RFC 8414 §3 inserts the well-known segment before the issuer's path, at the host's root. */
+export const wellKnownAtRoot: FastifyPluginAsync<{ domain: Domain; relativePath: string }> = async (app, { domain, relativePath }) => {
+  const handler = async (request: FastifyRequest) => metadata(await realmOf(domain, request));
   app.get(`/.well-known/oauth-authorization-server${relativePath}${REALM}`, handler);
   app.get(`/.well-known/openid-configuration${relativePath}${REALM}`, handler);
 };

@@ -7,6 +7,7 @@ import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
+import { parseScope, scopeClaim } from '../protocol/scopes.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -30,7 +31,7 @@ async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token
   ]);
   if (!user || !user.enabled || !client) return undefined;
   return {
-    active: true, token_type: 'Refresh', scope: stored.scope, client_id: client.clientId, sub: user.id,
+    active: true, token_type: 'Refresh', scope: scopeClaim(realm.realm, parseScope(stored.scope)), client_id: client.clientId, sub: user.id,
     username: user.username, iss: realm.issuer, iat: stored.createdAt, exp: stored.expiresAt, sid: stored.sessionId,
   };
 }

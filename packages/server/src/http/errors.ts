@@ -6,6 +6,7 @@ function describeValidation(err: FastifyError): string {
   if (!first) return err.message;
   if (first.keyword === 'required') return `Missing parameter: ${String(first.params.missingProperty)}`;
   const name = first.instancePath.replace(/^\//, '');
+  if (!name) return 'The request body must be a form (application/x-www-form-urlencoded)';
   if (first.keyword === 'type' && name) return `Parameter ${name} must be given exactly once`;
   return `Invalid parameter ${name}: ${first.message ?? 'not valid'}`;
 }

@@ -1,5 +1,5 @@
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
-import { parseScope } from '../scopes.js';
+import { grantedScopes, parseScope } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
 import { now } from '../../domain/time.js';
@@ -39,7 +39,9 @@ export const refreshTokenGrant: GrantHandler = {
     const asked = parseScope(params.scope);
     const wider = asked.filter((s) => !original.includes(s));
     if (wider.length > 0) throw invalidScope(`Scopes not granted originally: ${wider.join(' ')}`);
-    const scopes = asked.length > 0 ? asked : original;
+    // As in Keycloak, the client's default scopes stay; a narrower request drops optional ones.
+    const defaults = grantedScopes(realm.realm, record, undefined);
+    const scopes = asked.length > 0 ? original.filter((s) => asked.includes(s) || defaults.includes(s)) : original;
 
     const touched = await domain.sessions.touch(realm.realm, session);
     return issueTokens(domain, {

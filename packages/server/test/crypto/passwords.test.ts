@@ -1,0 +1,117 @@
+import assert from 'node:assert/strict';
+import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { readFileSync } from 'node:fs';
+import { join } from 'node:path';
+import { describe, it } from 'node:test';
+import {
+  NATIVE_ALGORITHM, fromKeycloakCredential, hashPassword, needsRehash, verifyPassword, type StoredPassword,
+} from '../../src/crypto/passwords.js';
+import { FIXTURES } from '../helpers/server.js';
+
+/** A credential as Keycloak exports it: secretData and credentialData are JSON strings with base64 inside. */
+function keycloakPbkdf2(password: string, algorithm: 'pbkdf2' | 'pbkdf2-sha256' | 'pbkdf2-sha512', opts: { legacyShape?: boolean } = {}) {
+  const digest = { pbkdf2: 'sha1', 'pbkdf2-sha256': 'sha256', 'pbkdf2-sha512': 'sha512' }[algorithm];
+  const salt = randomBytes(16);
+  const value = pbkdf2Sync(password, salt, 27500, 64, digest);
+  // Keycloak 12+ writes additionalParameters; older exports (e.g. the jhipster fixture) leave it out.
+  const secretData = opts.legacyShape
+    ? { value: value.toString('base64'), salt: salt.toString('base64') }
+    : { value: value.toString('base64'), salt: salt.toString('base64'), additionalParameters: {} };
+  const credentialData = opts.legacyShape
+    ? { hashIterations: 27500, algorithm }
+    : { hashIterations: 27500, algorithm, additionalParameters: {} };
+  return { secretData: JSON.stringify(secretData), credentialData: JSON.stringify(credentialData) };
+}
+
+describe('password hashing', () => {
+  it('argon2id: a hash verifies its password and no other', async () => {
+    const stored = await hashPassword('correct horse battery staple');
+    assert.equal(stored.algorithm, NATIVE_ALGORITHM);
+    assert.equal(stored.algorithm, 'argon2id');
+    assert.match(stored.data, /^\$argon2id\$v=19\$/);
+    assert.ok(!stored.data.includes('correct horse'));
+    assert.equal(await verifyPassword(stored, 'correct horse battery staple'), true);
+    assert.equal(await verifyPassword(stored, 'correct horse battery stapl'), false);
+    assert.equal(await verifyPassword(stored, ''), false);
+  });
+
+  it('argon2id: the same password hashes differently each time (salted)', async () => {
+    const [a, b] = await Promise.all([hashPassword('same'), hashPassword('same')]);
+    assert.notEqual(a.data, b.data);
+    assert.equal(await verifyPassword(a, 'same'), true);
+    assert.equal(await verifyPassword(b, 'same'), true);
+  });
+
+  it('argon2id: non-ASCII passwords round-trip', async () => {
+    const stored = await hashPassword('pässwörd-密码-🔑');
+    assert.equal(await verifyPassword(stored, 'pässwörd-密码-🔑'), true);
+    assert.equal(await verifyPassword(stored, 'passwörd-密码-🔑'), false);
+  });
+
+  for (const algorithm of ['pbkdf2-sha256', 'pbkdf2-sha512', 'pbkdf2'] as const) {
+    for (const legacyShape of [false, true]) {
+      it(`Keycloak ${algorithm} (${legacyShape ? 'without' : 'with'} additionalParameters) verifies the password and no other`, async () => {
+        const { secretData, credentialData } = keycloakPbkdf2('kc-password', algorithm, { legacyShape });
+        const stored = fromKeycloakCredential(secretData, credentialData);
+        assert.equal(stored.algorithm, `keycloak:${algorithm}`);
+        assert.equal(await verifyPassword(stored, 'kc-password'), true);
+        assert.equal(await verifyPassword(stored, 'kc-passwore'), false);
+        assert.equal(await verifyPassword(stored, ''), false);
+      });
+    }
+  }
+
+  it('the sha256 and sha512 variants are not interchangeable', async () => {
+    const { secretData, credentialData } = keycloakPbkdf2('kc-password', 'pbkdf2-sha256');
+    const mislabelled = credentialData.replace('pbkdf2-sha256', 'pbkdf2-sha512');
+    assert.equal(await verifyPassword(fromKeycloakCredential(secretData, mislabelled), 'kc-password'), false);
+  });
+
+  it('Keycloak argon2 credentials from the iceberg fixture verify their documented password', async () => {
+    const realm = JSON.parse(readFileSync(join(FIXTURES, 'full-export-kc26-lakekeeper.json'), 'utf8'));
+    const peter = realm.users.find((u: any) => u.username === 'peter').credentials[0];
+    const stored = fromKeycloakCredential(peter.secretData, peter.credentialData);
+    assert.equal(stored.algorithm, 'keycloak:argon2');
+    assert.equal(await verifyPassword(stored, 'iceberg'), true);
+    assert.equal(await verifyPassword(stored, 'Iceberg'), false);
+  });
+
+  it('Keycloak pbkdf2-sha256 credentials from the jhipster fixture verify their documented password', async () => {
+    const realm = JSON.parse(readFileSync(join(FIXTURES, 'users-hashed-kc23-jhipster.json'), 'utf8'));
+    const admin = realm.users.find((u: any) => u.username === 'admin').credentials[0];
+    const stored = fromKeycloakCredential(admin.secretData, admin.credentialData);
+    assert.equal(await verifyPassword(stored, 'admin'), true);
+    assert.equal(await verifyPassword(stored, 'user'), false);
+  });
+
+  it('an unsupported Keycloak algorithm is refused at import', () => {
+    const { secretData } = keycloakPbkdf2('x', 'pbkdf2-sha256');
+    assert.throws(() => fromKeycloakCredential(secretData, JSON.stringify({ hashIterations: 1, algorithm: 'bcrypt' })), /unsupported/i);
+  });
+
+  it('a credential with an empty hash is refused at import and, if stored anyway, verifies no password', async () => {
+    const secretData = JSON.stringify({ value: '', salt: randomBytes(16).toString('base64') });
+    const credentialData = JSON.stringify({ hashIterations: 27500, algorithm: 'pbkdf2-sha256' });
+    assert.throws(() => fromKeycloakCredential(secretData, credentialData), /no usable hash/);
+    const stored = { algorithm: 'keycloak:pbkdf2-sha256', data: JSON.stringify({ secretData: JSON.parse(secretData), credentialData: JSON.parse(credentialData) }) };
+    assert.equal(await verifyPassword(stored, 'anything at all'), false);
+  });
+
+  it('damaged or unknown stored data verifies nothing and does not throw', async () => {
+    const cases: StoredPassword[] = [
+      { algorithm: 'argon2id', data: 'not a phc string' },
+      { algorithm: 'keycloak:pbkdf2-sha256', data: '{not json' },
+      { algorithm: 'md5', data: '5f4dcc3b5aa765d61d8327deb882cf99' },
+    ];
+    for (const stored of cases) assert.equal(await verifyPassword(stored, 'password'), false, JSON.stringify(stored));
+  });
+
+  it('needsRehash: imported formats yes, argon2id no', async () => {
+    assert.equal(needsRehash(await hashPassword('x')), false);
+    for (const algorithm of ['pbkdf2', 'pbkdf2-sha256', 'pbkdf2-sha512'] as const) {
+      const { secretData, credentialData } = keycloakPbkdf2('x', algorithm);
+      assert.equal(needsRehash(fromKeycloakCredential(secretData, credentialData)), true, algorithm);
+    }
+    assert.equal(needsRehash({ algorithm: 'keycloak:argon2', data: '{}' }), true);
+  });
+});
