@@ -28,7 +28,7 @@ const WARMUP_S = 2;
 const CONNECTIONS = 10;
 const READY_POLL_MS = 10;
 const START_TIMEOUT_MS = 30_000;
-const LATCHKEY_MAIN = fileURLToPath(new URL('../src/cli/main.js', import.meta.url));
+const LATCHKEY_MAIN = fileURLToPath(new URL('../latchkey.mjs', import.meta.url));
 const OIDC_PROVIDER_MAIN = fileURLToPath(new URL('./oidc-provider-server.js', import.meta.url));
 const RESULTS_PATH = join(tmpdir(), 'latchkey-bench-latest.json');
 

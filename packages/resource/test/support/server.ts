@@ -7,7 +7,7 @@ import { setTimeout as sleep } from 'node:timers/promises';
 import { fileURLToPath } from 'node:url';
 import * as oidc from 'openid-client';
 
-const CLI = fileURLToPath(new URL('../../../../server/dist/src/cli/main.js', import.meta.url));
+const CLI = fileURLToPath(new URL('../../../../server/dist/latchkey.mjs', import.meta.url));
 
 export const SECRETS: Record<string, string> = {
   'api-client': 'api-secret',

@@ -6,7 +6,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** The built CLI, exactly what `latchkey start` runs. */
-export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../src/cli/main.js');
+export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../latchkey.mjs');
 export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../../shared/fixtures/keycloak');
 
 export const ADMIN_PASSWORD = 'admin-test-password';
