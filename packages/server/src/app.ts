@@ -38,10 +38,6 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
   });
   registerErrorHandling(app);
   await app.register(formBody);
-  // Responses carry tokens and user data: no caching unless an endpoint says otherwise.
-  app.addHook('onSend', async (_request, reply) => {
-    if (!reply.hasHeader('cache-control')) reply.header('cache-control', 'no-store');
-  });
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {

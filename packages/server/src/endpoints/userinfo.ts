@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
@@ -27,7 +27,8 @@ function bearerToken(request: FastifyRequest, realm: RealmRuntime): string {
 
 /** OpenID Connect Core §5.3: the claims about the user the token was issued for. */
 export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, { domain }) => {
-  const handler = async (request: FastifyRequest) => {
+  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+    reply.header('cache-control', 'no-store');
     const realm = await realmOf(domain, request);
     const token = bearerToken(request, realm);
     const check = await checkAccessToken(domain, realm, token);
