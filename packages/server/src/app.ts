@@ -1,7 +1,13 @@
+import cookie from '@fastify/cookie';
+import csrf from '@fastify/csrf-protection';
 import formBody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import type { Domain } from './domain/index.js';
+import { authorizationEndpoint } from './endpoints/authorization.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
+import { loginActions } from './endpoints/login-actions.js';
+import { logoutEndpoint } from './endpoints/logout.js';
+import { resourcesEndpoint } from './endpoints/resources.js';
 import { healthEndpoints } from './endpoints/health.js';
 import { introspectionEndpoint } from './endpoints/introspect.js';
 import { jwksEndpoint } from './endpoints/jwks.js';
@@ -9,6 +15,9 @@ import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { registerErrorHandling } from './http/errors.js';
+import { createPages } from './pages/index.js';
+
+const THEME = 'latchkey';
 
 export interface AppOptions {
   domain: Domain;
@@ -38,6 +47,10 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
   });
   registerErrorHandling(app);
   await app.register(formBody);
+  // Cookies are signed with a key derived from the master key, so every node agrees on it.
+  await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
+  await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
+  const flow = { domain, pages: createPages(THEME), resourcesPath: `${relativePath}/resources/${THEME}` };
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
@@ -48,6 +61,10 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
     await scoped.register(userinfoEndpoint, { domain });
     await scoped.register(introspectionEndpoint, { domain });
     await scoped.register(revocationEndpoint, { domain });
+    await scoped.register(authorizationEndpoint, flow);
+    await scoped.register(loginActions, flow);
+    await scoped.register(logoutEndpoint, flow);
+    await scoped.register(resourcesEndpoint, { themeName: THEME });
   }, { prefix: relativePath });
   return app;
 }

@@ -1,4 +1,4 @@
-import { randomBytes } from 'node:crypto';
+import { hkdfSync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactEncrypt, base64url, compactDecrypt } from 'jose';
@@ -27,6 +27,11 @@ export class SecretBox {
       writeFileSync(file, base64url.encode(randomBytes(32)) + '\n', { mode: 0o600, flag: 'wx' });
     }
     return SecretBox.fromKey(base64url.decode(readFileSync(file, 'utf8').trim()));
+  }
+
+  /** A separate key for another purpose (e.g. signing cookies), so the master key itself is used for one thing only. */
+  deriveKey(purpose: string): Buffer {
+    return Buffer.from(hkdfSync('sha256', this.key, new Uint8Array(0), `latchkey ${purpose}`, 32));
   }
 
   async seal(plaintext: string): Promise<string> {

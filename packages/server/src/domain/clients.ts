@@ -62,6 +62,10 @@ export class ClientService {
     });
   }
 
+  getById(id: string): Promise<ClientRecord | undefined> {
+    return this.store.clients.getById(id);
+  }
+
   /** True when `presented` equals one of the client's unexpired secrets. */
   static secretMatches(client: ClientRuntime, presented: string): boolean {
     const at = now();

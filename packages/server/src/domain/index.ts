@@ -1,6 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { RealmRecord, Store } from '../storage/store.js';
 import { ClientService, type NewClient } from './clients.js';
+import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
 import { SessionService, TokenStoreService } from './sessions.js';
@@ -21,6 +22,10 @@ export class Domain {
   readonly users: UserService;
   readonly sessions: SessionService;
   readonly tokens: TokenStoreService;
+  readonly codes: CodeService;
+  readonly interactions: InteractionService;
+  readonly consents: ConsentService;
+  readonly bruteForce: BruteForceService;
 
   constructor(
     readonly store: Store,
@@ -33,6 +38,10 @@ export class Domain {
     this.users = new UserService(store);
     this.sessions = new SessionService(store);
     this.tokens = new TokenStoreService(store);
+    this.codes = new CodeService(store);
+    this.interactions = new InteractionService(store);
+    this.consents = new ConsentService(store);
+    this.bruteForce = new BruteForceService(store);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

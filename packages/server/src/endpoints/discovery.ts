@@ -2,25 +2,31 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import { endpointPaths, REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
+import { RESPONSE_TYPES } from '../protocol/authorization/request.js';
+import { responseModes } from '../protocol/authorization/response-modes.js';
 import { CLIENT_AUTH_METHODS } from '../protocol/client-auth.js';
 import { grants } from '../protocol/grants/index.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
 const AUTHENTICATED_METHODS = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
 
-/**
- * OpenID Connect Discovery 1.0 / RFC 8414 metadata. Only what is served is
- * advertised: the authorization and end-session endpoints join with the browser flows.
- */
+/** OpenID Connect Discovery 1.0 / RFC 8414 metadata: only what is served is advertised. */
 function metadata(realm: RealmRuntime) {
   const url = (path: string) => realm.issuer + path;
   return {
     issuer: realm.issuer,
+    authorization_endpoint: url(endpointPaths.authorization),
     token_endpoint: url(endpointPaths.token),
     userinfo_endpoint: url(endpointPaths.userinfo),
     jwks_uri: url(endpointPaths.certs),
     introspection_endpoint: url(endpointPaths.introspection),
     revocation_endpoint: url(endpointPaths.revocation),
+    end_session_endpoint: url(endpointPaths.endSession),
+    response_types_supported: Object.keys(RESPONSE_TYPES),
+    response_modes_supported: [...responseModes.keys()],
+    code_challenge_methods_supported: ['plain', 'S256'],
+    prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
+    authorization_response_iss_parameter_supported: true,
     grant_types_supported: [...grants.keys()],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
@@ -33,7 +39,8 @@ function metadata(realm: RealmRuntime) {
       'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'name', 'given_name', 'family_name',
       'preferred_username', 'email', 'email_verified', 'phone_number',
     ],
-    claims_parameter_supported: false,
+    claims_parameter_supported: true,
+    ui_locales_supported: ['en', 'de', 'nl', 'fr'],
     request_parameter_supported: false,
     request_uri_parameter_supported: false,
   };

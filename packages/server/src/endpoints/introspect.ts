@@ -27,7 +27,7 @@ async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token
   if (stored.expiresAt <= now() || !(await domain.sessions.active(stored.sessionId))) return undefined;
   const [user, client] = await Promise.all([
     domain.users.get(realm.realm.id, stored.userId),
-    domain.store.clients.getById(stored.clientId),
+    domain.clients.getById(stored.clientId),
   ]);
   if (!user || !user.enabled || !client) return undefined;
   return {

@@ -3,6 +3,8 @@ export const REALM = '/realms/:realm';
 export const OIDC = `${REALM}/protocol/openid-connect`;
 
 export const endpointPaths = {
+  authorization: '/protocol/openid-connect/auth',
+  endSession: '/protocol/openid-connect/logout',
   token: '/protocol/openid-connect/token',
   userinfo: '/protocol/openid-connect/userinfo',
   certs: '/protocol/openid-connect/certs',

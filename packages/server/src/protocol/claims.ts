@@ -2,6 +2,20 @@ import type { ClaimMapping, ClientRecord, UserRecord } from '../storage/store.js
 
 export type ClaimTarget = 'accessToken' | 'idToken' | 'userinfo';
 
+/** The claims request parameter (OpenID Connect Core §5.5): claim name → null or { essential, value(s) }. */
+export interface ClaimsRequest {
+  userinfo?: Record<string, unknown>;
+  id_token?: Record<string, unknown>;
+}
+
+const ALL_SCOPES = new Set(['profile', 'email', 'phone']);
+
+/** Claims asked for by name, released whatever the scope: the claims parameter overrides scope. */
+export function requestedClaims(user: UserRecord, client: ClientRecord, asked: Record<string, unknown>): Record<string, unknown> {
+  const available = userClaims(user, client, ALL_SCOPES, 'idToken');
+  return Object.fromEntries(Object.keys(asked).filter((name) => name in available).map((name) => [name, available[name]]));
+}
+
 /** Standard claims by scope (OpenID Connect Core §5.4, with Keycloak's preferred_username under profile). */
 function standardClaims(user: UserRecord, scopes: Set<string>): Record<string, unknown> {
   const claims: Record<string, unknown> = {};

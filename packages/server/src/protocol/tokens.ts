@@ -4,7 +4,7 @@ import { newId } from '../crypto/random.js';
 import type { ClientRuntime, Domain, EffectiveRoles, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import type { SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
-import { userClaims } from './claims.js';
+import { requestedClaims, userClaims, type ClaimsRequest } from './claims.js';
 import { OAuthError } from './errors.js';
 import { OPENID, scopeClaim } from './scopes.js';
 
@@ -21,15 +21,30 @@ export interface TokenResponse {
   'not-before-policy': 0;
 }
 
-export interface IssueRequest {
+export interface TokenSubject {
   realm: RealmRuntime;
   client: ClientRuntime;
   user: UserRecord;
   scopes: string[];
   /** Present for sign-ins; absent for client credentials, which has no user session. */
   session?: SessionRecord;
-  /** Issue a refresh token, continuing this family when given. */
-  refresh?: { familyId?: string };
+}
+
+export interface IdTokenExtras {
+  nonce?: string;
+  /** The access token and code returned beside the ID token, for at_hash and c_hash. */
+  accessToken?: string;
+  code?: string;
+  claims?: ClaimsRequest;
+  acr?: string;
+}
+
+export interface MintedAccessToken {
+  token: string;
+  jti: string;
+  expiresAt: number;
+  lifespan: number;
+  scope: string;
 }
 
 async function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
@@ -38,7 +53,7 @@ async function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: 
   return new SignJWT(payload).setProtectedHeader({ alg, typ, kid: signer.kid }).sign(signer.key);
 }
 
-/** OpenID Connect Core §3.1.3.6: the left half of the hash the signing algorithm uses. */
+/** OpenID Connect Core §3.1.3.6 / §3.3.2.11: the left half of the hash the signing algorithm uses. */
 export function halfHash(value: string, alg: SigningAlg): string {
   const digest = createHash(alg === 'EdDSA' ? 'sha512' : 'sha256').update(value).digest();
   return digest.subarray(0, digest.length / 2).toString('base64url');
@@ -51,68 +66,97 @@ function audience(client: ClientRuntime, roles: EffectiveRoles): string | string
   return aud.size === 1 ? [...aud][0] : [...aud];
 }
 
-/** Issues the access token (RFC 9068), and the refresh and ID tokens a grant calls for. */
-export async function issueTokens(domain: Domain, req: IssueRequest): Promise<TokenResponse> {
-  const { realm, client, user, scopes, session } = req;
-  const settings = client.record.settings;
-  const iat = now();
-  const lifespan = settings.accessTokenLifespan ?? realm.realm.settings.accessTokenLifespan;
-  const scope = scopeClaim(realm.realm, scopes);
-  const scopeSet = new Set(scopes);
-  const roles = await domain.roles.effective(realm.realm.id, user.id);
-  const resourceAccess = Object.fromEntries(Object.entries(roles.clients).map(([c, r]) => [c, { roles: r }]));
+const lifespanOf = (s: TokenSubject) => s.client.record.settings.accessTokenLifespan ?? s.realm.realm.settings.accessTokenLifespan;
 
-  const accessToken = await sign(realm, settings.accessTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm, 'at+jwt', {
-    ...userClaims(user, client.record, scopeSet, 'accessToken'),
+/** An RFC 9068 access token carrying Keycloak's role claims. */
+export async function mintAccessToken(domain: Domain, subject: TokenSubject): Promise<MintedAccessToken> {
+  const { realm, client, user, scopes, session } = subject;
+  const iat = now();
+  const lifespan = lifespanOf(subject);
+  const scope = scopeClaim(realm.realm, scopes);
+  const roles = await domain.roles.effective(realm.realm.id, user.id);
+  const jti = newId();
+  const token = await sign(realm, client.record.settings.accessTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm, 'at+jwt', {
+    ...userClaims(user, client.record, new Set(scopes), 'accessToken'),
     iss: realm.issuer,
     sub: user.id,
     aud: audience(client, roles),
     exp: iat + lifespan,
     iat,
-    jti: newId(),
+    jti,
     client_id: client.record.clientId,
     azp: client.record.clientId,
     scope,
     ...(session ? { sid: session.id, auth_time: session.authTime } : {}),
     roles: roles.realm,
     realm_access: { roles: roles.realm },
-    resource_access: resourceAccess,
+    resource_access: Object.fromEntries(Object.entries(roles.clients).map(([c, r]) => [c, { roles: r }])),
   });
+  return { token, jti, expiresAt: iat + lifespan, lifespan, scope };
+}
 
+/** An OpenID Connect ID token (Core §2) for a signed-in user. */
+export async function mintIdToken(subject: TokenSubject & { session: SessionRecord }, extras: IdTokenExtras = {}): Promise<string> {
+  const { realm, client, user, scopes, session } = subject;
+  const alg = client.record.settings.idTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm;
+  const iat = now();
+  return sign(realm, alg, 'JWT', {
+    ...userClaims(user, client.record, new Set(scopes), 'idToken'),
+    ...(extras.claims?.id_token ? requestedClaims(user, client.record, extras.claims.id_token) : {}),
+    iss: realm.issuer,
+    sub: user.id,
+    aud: client.record.clientId,
+    azp: client.record.clientId,
+    exp: iat + lifespanOf(subject),
+    iat,
+    auth_time: session.authTime,
+    sid: session.id,
+    acr: extras.acr ?? '1',
+    ...(extras.nonce !== undefined ? { nonce: extras.nonce } : {}),
+    ...(extras.accessToken ? { at_hash: halfHash(extras.accessToken, alg) } : {}),
+    ...(extras.code ? { c_hash: halfHash(extras.code, alg) } : {}),
+  });
+}
+
+export interface IssueRequest extends TokenSubject {
+  /** Issue a refresh token, continuing this family when given. */
+  refresh?: { familyId?: string };
+  idToken?: IdTokenExtras;
+}
+
+export interface IssuedTokens {
+  response: TokenResponse;
+  accessJti: string;
+  accessExpiresAt: number;
+  refreshFamilyId?: string;
+}
+
+/** What the token endpoint returns: the access token, and the refresh and ID tokens a grant calls for. */
+export async function issueTokens(domain: Domain, req: IssueRequest): Promise<IssuedTokens> {
+  const { realm, client, user, scopes, session } = req;
+  const access = await mintAccessToken(domain, req);
   const response: TokenResponse = {
-    access_token: accessToken,
+    access_token: access.token,
     token_type: 'Bearer',
-    expires_in: lifespan,
-    scope,
+    expires_in: access.lifespan,
+    scope: access.scope,
     'not-before-policy': 0,
   };
+  const issued: IssuedTokens = { response, accessJti: access.jti, accessExpiresAt: access.expiresAt };
+  if (!session) return issued;
 
-  if (session) {
-    response.session_state = session.id;
-    if (req.refresh && settings.refreshTokens) {
-      const { token, record } = await domain.tokens.issueRefresh({
-        realmId: realm.realm.id, clientId: client.record.id, userId: user.id, session, scope: scopes.join(' '),
-        familyId: req.refresh.familyId,
-      });
-      response.refresh_token = token;
-      response.refresh_expires_in = session.offline ? 0 : Math.max(0, record.expiresAt - iat);
-    }
-    if (scopeSet.has(OPENID)) {
-      const alg = settings.idTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm;
-      response.id_token = await sign(realm, alg, 'JWT', {
-        ...userClaims(user, client.record, scopeSet, 'idToken'),
-        iss: realm.issuer,
-        sub: user.id,
-        aud: client.record.clientId,
-        azp: client.record.clientId,
-        exp: iat + lifespan,
-        iat,
-        auth_time: session.authTime,
-        sid: session.id,
-        acr: '1',
-        at_hash: halfHash(accessToken, alg),
-      });
-    }
+  response.session_state = session.id;
+  if (req.refresh && client.record.settings.refreshTokens) {
+    const { token, record } = await domain.tokens.issueRefresh({
+      realmId: realm.realm.id, clientId: client.record.id, userId: user.id, session, scope: scopes.join(' '),
+      familyId: req.refresh.familyId,
+    });
+    response.refresh_token = token;
+    response.refresh_expires_in = session.offline ? 0 : Math.max(0, record.expiresAt - now());
+    issued.refreshFamilyId = record.familyId;
   }
-  return response;
+  if (scopes.includes(OPENID)) {
+    response.id_token = await mintIdToken({ ...req, session }, { ...req.idToken, accessToken: access.token });
+  }
+  return issued;
 }

@@ -176,3 +176,55 @@ export interface RefreshTokenRecord {
   usedAt: number | null;
   revokedAt: number | null;
 }
+
+/** A code from the authorization endpoint (RFC 6749 §4.1.2); stored only as a hash. */
+export interface AuthorizationCodeRecord {
+  codeHash: string;
+  realmId: string;
+  clientId: string;
+  userId: string;
+  sessionId: string;
+  redirectUri: string;
+  scope: string;
+  nonce: string | null;
+  codeChallenge: string | null;
+  codeChallengeMethod: string | null;
+  authTime: number;
+  /** Claims asked for with the claims parameter, JSON. */
+  claims: string | null;
+  createdAt: number;
+  expiresAt: number;
+  usedAt: number | null;
+  /** What the code was exchanged for, so a replay can revoke it (RFC 6749 §4.1.2). */
+  issuedFamilyId: string | null;
+  issuedJti: string | null;
+  issuedJtiExpiresAt: number | null;
+}
+
+/** An authorization request waiting for the user to sign in or consent. */
+export interface InteractionRecord {
+  id: string;
+  realmId: string;
+  clientId: string;
+  /** The validated authorization request, JSON. */
+  request: string;
+  userId: string | null;
+  sessionId: string | null;
+  createdAt: number;
+  expiresAt: number;
+}
+
+export interface ConsentRecord {
+  userId: string;
+  clientId: string;
+  scopes: string[];
+  createdAt: number;
+}
+
+/** Brute-force detection state per user, with Keycloak's semantics. */
+export interface LoginFailureRecord {
+  userId: string;
+  failures: number;
+  lastFailureAt: number;
+  lockedUntil: number;
+}

@@ -1,4 +1,8 @@
 import type {
+  AuthorizationCodeRecord,
+  ConsentRecord,
+  InteractionRecord,
+  LoginFailureRecord,
   ClientRecord,
   ClientSecretRecord,
   KeyRecord,
@@ -90,5 +94,27 @@ export interface Store {
   revokedAccessTokens: {
     add(jti: string, expiresAt: number): Promise<void>;
     has(jti: string): Promise<boolean>;
+  };
+  codes: {
+    insert(code: AuthorizationCodeRecord): Promise<void>;
+    getByHash(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
+    /** Marks a code used; false when it already was, so two racing exchanges can't both win. */
+    markUsed(codeHash: string, at: number): Promise<boolean>;
+    setIssued(codeHash: string, issued: { familyId: string | null; jti: string; jtiExpiresAt: number }): Promise<void>;
+  };
+  interactions: {
+    insert(interaction: InteractionRecord): Promise<void>;
+    get(id: string): Promise<InteractionRecord | undefined>;
+    update(interaction: InteractionRecord): Promise<void>;
+    delete(id: string): Promise<void>;
+  };
+  consents: {
+    get(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
+    put(consent: ConsentRecord): Promise<void>;
+  };
+  loginFailures: {
+    get(userId: string): Promise<LoginFailureRecord | undefined>;
+    put(record: LoginFailureRecord): Promise<void>;
+    clear(userId: string): Promise<void>;
   };
 }

@@ -1,3 +1,4 @@
+import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
 import type { GrantHandler } from './grant.js';
 import { passwordGrant } from './password.js';
@@ -6,5 +7,5 @@ import { refreshTokenGrant } from './refresh-token.js';
 export type { GrantHandler, GrantRequest } from './grant.js';
 
 export const grants: ReadonlyMap<string, GrantHandler> = new Map(
-  [clientCredentialsGrant, passwordGrant, refreshTokenGrant].map((g) => [g.type, g]),
+  [authorizationCodeGrant, clientCredentialsGrant, passwordGrant, refreshTokenGrant].map((g) => [g.type, g]),
 );

@@ -20,6 +20,6 @@ export const passwordGrant: GrantHandler = {
     // offline_access yields an offline session only for users holding that role, as in Keycloak.
     const offline = scopes.includes('offline_access') && roles.realm.includes('offline_access');
     const session = await domain.sessions.start(realm.realm, check.user.id, { offline });
-    return issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {} });
+    return (await issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {} })).response;
   },
 };

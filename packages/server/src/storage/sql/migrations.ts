@@ -132,6 +132,58 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0002_browser_sign_in': {
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('authorization_codes')
+        .addColumn('code_hash', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('session_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('redirect_uri', 'text', (c) => c.notNull())
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('nonce', 'text')
+        .addColumn('code_challenge', 'varchar(128)')
+        .addColumn('code_challenge_method', 'varchar(16)')
+        .addColumn('auth_time', 'bigint', (c) => c.notNull())
+        .addColumn('claims', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .addColumn('used_at', 'bigint')
+        .addColumn('issued_family_id', 'varchar(64)')
+        .addColumn('issued_jti', 'varchar(64)')
+        .addColumn('issued_jti_expires_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('authorization_codes_expires').on('authorization_codes').column('expires_at').execute();
+
+      await db.schema.createTable('interactions')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('request', 'text', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(64)')
+        .addColumn('session_id', 'varchar(64)')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('interactions_expires').on('interactions').column('expires_at').execute();
+
+      await db.schema.createTable('consents')
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('scopes', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('consents_pk', ['user_id', 'client_id'])
+        .execute();
+
+      await db.schema.createTable('login_failures')
+        .addColumn('user_id', 'varchar(64)', (c) => c.primaryKey().references('users.id').onDelete('cascade'))
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('last_failure_at', 'bigint', (c) => c.notNull())
+        .addColumn('locked_until', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -38,7 +38,24 @@ export interface RefreshTokensTable {
 }
 export interface RevokedAccessTokensTable { jti: string; expires_at: number }
 
+export interface AuthorizationCodesTable {
+  code_hash: string; realm_id: string; client_id: string; user_id: string; session_id: string; redirect_uri: string;
+  scope: string; nonce: string | null; code_challenge: string | null; code_challenge_method: string | null;
+  auth_time: number; claims: string | null; created_at: number; expires_at: number; used_at: number | null;
+  issued_family_id: string | null; issued_jti: string | null; issued_jti_expires_at: number | null;
+}
+export interface InteractionsTable {
+  id: string; realm_id: string; client_id: string; request: string; user_id: string | null;
+  session_id: string | null; created_at: number; expires_at: number;
+}
+export interface ConsentsTable { user_id: string; client_id: string; scopes: string; created_at: number }
+export interface LoginFailuresTable { user_id: string; failures: number; last_failure_at: number; locked_until: number }
+
 export interface Database {
+  authorization_codes: AuthorizationCodesTable;
+  interactions: InteractionsTable;
+  consents: ConsentsTable;
+  login_failures: LoginFailuresTable;
   realms: RealmsTable;
   realm_keys: RealmKeysTable;
   clients: ClientsTable;

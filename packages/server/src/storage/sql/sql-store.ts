@@ -1,7 +1,7 @@
 import type { Kysely, Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type {
-  ClientRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
+  AuthorizationCodeRecord, InteractionRecord, ClientRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
   RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../store.js';
 
@@ -54,6 +54,22 @@ const toRefresh = (r: any): RefreshTokenRecord => ({
   id: r.id, tokenHash: r.token_hash, familyId: r.family_id, realmId: r.realm_id, clientId: r.client_id,
   userId: r.user_id, sessionId: r.session_id, scope: r.scope, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), revokedAt: nOrNull(r.revoked_at),
+});
+
+const toCode = (r: any): AuthorizationCodeRecord => ({
+  codeHash: r.code_hash, realmId: r.realm_id, clientId: r.client_id, userId: r.user_id, sessionId: r.session_id,
+  redirectUri: r.redirect_uri, scope: r.scope, nonce: r.nonce, codeChallenge: r.code_challenge,
+  codeChallengeMethod: r.code_challenge_method, authTime: n(r.auth_time), claims: r.claims, createdAt: n(r.created_at),
+  expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), issuedFamilyId: r.issued_family_id, issuedJti: r.issued_jti,
+  issuedJtiExpiresAt: nOrNull(r.issued_jti_expires_at),
+});
+const toInteraction = (r: any): InteractionRecord => ({
+  id: r.id, realmId: r.realm_id, clientId: r.client_id, request: r.request, userId: r.user_id,
+  sessionId: r.session_id, createdAt: n(r.created_at), expiresAt: n(r.expires_at),
+});
+const fromInteraction = (i: InteractionRecord) => ({
+  id: i.id, realm_id: i.realmId, client_id: i.clientId, request: i.request, user_id: i.userId,
+  session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt,
 });
 
 /** The Store over Kysely: portable SQL only, shared by the SQLite and PostgreSQL back ends. */
@@ -267,5 +283,71 @@ export class SqlStore implements Store {
     },
     has: async (jti) =>
       (await this.db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined,
+  };
+
+  codes: Store['codes'] = {
+    insert: async (c) => {
+      await this.db.insertInto('authorization_codes').values({
+        code_hash: c.codeHash, realm_id: c.realmId, client_id: c.clientId, user_id: c.userId, session_id: c.sessionId,
+        redirect_uri: c.redirectUri, scope: c.scope, nonce: c.nonce, code_challenge: c.codeChallenge,
+        code_challenge_method: c.codeChallengeMethod, auth_time: c.authTime, claims: c.claims, created_at: c.createdAt,
+        expires_at: c.expiresAt, used_at: c.usedAt, issued_family_id: c.issuedFamilyId, issued_jti: c.issuedJti,
+        issued_jti_expires_at: c.issuedJtiExpiresAt,
+      }).execute();
+    },
+    getByHash: async (codeHash) => {
+      const r = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      return r && toCode(r);
+    },
+    markUsed: async (codeHash, at) => {
+      const r = await this.db.updateTable('authorization_codes').set({ used_at: at })
+        .where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    setIssued: async (codeHash, issued) => {
+      await this.db.updateTable('authorization_codes').set({
+        issued_family_id: issued.familyId, issued_jti: issued.jti, issued_jti_expires_at: issued.jtiExpiresAt,
+      }).where('code_hash', '=', codeHash).execute();
+    },
+  };
+
+  interactions: Store['interactions'] = {
+    insert: async (i) => { await this.db.insertInto('interactions').values(fromInteraction(i)).execute(); },
+    get: async (id) => {
+      const r = await this.db.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toInteraction(r);
+    },
+    update: async (i) => {
+      const { id, ...rest } = fromInteraction(i);
+      await this.db.updateTable('interactions').set(rest).where('id', '=', id).execute();
+    },
+    delete: async (id) => { await this.db.deleteFrom('interactions').where('id', '=', id).execute(); },
+  };
+
+  consents: Store['consents'] = {
+    get: async (userId, clientId) => {
+      const r = await this.db.selectFrom('consents').selectAll()
+        .where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+      return r && { userId: r.user_id, clientId: r.client_id, scopes: JSON.parse(r.scopes), createdAt: n(r.created_at) };
+    },
+    put: async (c) => {
+      const scopes = JSON.stringify(c.scopes);
+      await this.db.insertInto('consents').values({ user_id: c.userId, client_id: c.clientId, scopes, created_at: c.createdAt })
+        .onConflict((oc) => oc.columns(['user_id', 'client_id']).doUpdateSet({ scopes, created_at: c.createdAt }))
+        .execute();
+    },
+  };
+
+  loginFailures: Store['loginFailures'] = {
+    get: async (userId) => {
+      const r = await this.db.selectFrom('login_failures').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      return r && { userId: r.user_id, failures: n(r.failures), lastFailureAt: n(r.last_failure_at), lockedUntil: n(r.locked_until) };
+    },
+    put: async (f) => {
+      const row = { failures: f.failures, last_failure_at: f.lastFailureAt, locked_until: f.lockedUntil };
+      await this.db.insertInto('login_failures').values({ user_id: f.userId, ...row })
+        .onConflict((oc) => oc.column('user_id').doUpdateSet(row)).execute();
+    },
+    clear: async (userId) => { await this.db.deleteFrom('login_failures').where('user_id', '=', userId).execute(); },
   };
 }

@@ -1,0 +1,121 @@
+import { newId, randomToken, sha256 } from '../crypto/random.js';
+import type { AuthorizationCodeRecord, ConsentRecord, InteractionRecord, LoginFailureRecord, RealmRecord, Store } from '../storage/store.js';
+import { now } from './time.js';
+
+export type NewCode = Omit<AuthorizationCodeRecord, 'codeHash' | 'createdAt' | 'expiresAt' | 'usedAt' | 'issuedFamilyId' | 'issuedJti' | 'issuedJtiExpiresAt'>;
+
+export type Redemption =
+  | { status: 'ok'; code: AuthorizationCodeRecord }
+  | { status: 'unknown' }
+  /** Used before: the caller revokes what it was exchanged for. */
+  | { status: 'replayed'; code: AuthorizationCodeRecord };
+
+/** Authorization codes: 256 random bits, stored hashed, single use, short-lived. */
+export class CodeService {
+  constructor(private readonly store: Store) {}
+
+  async issue(realm: RealmRecord, input: NewCode): Promise<string> {
+    const code = randomToken();
+    const at = now();
+    // RFC 9700 §4.5.1 / OIDC: codes live at most 60 s whatever the realm says.
+    const lifespan = Math.min(realm.settings.accessCodeLifespan, 60);
+    await this.store.codes.insert({
+      ...input, codeHash: sha256(code), createdAt: at, expiresAt: at + lifespan, usedAt: null,
+      issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null,
+    });
+    return code;
+  }
+
+  async redeem(code: string): Promise<Redemption> {
+    const record = await this.store.codes.getByHash(sha256(code));
+    if (!record) return { status: 'unknown' };
+    if (record.usedAt !== null || !(await this.store.codes.markUsed(record.codeHash, now()))) {
+      return { status: 'replayed', code: record };
+    }
+    return { status: 'ok', code: record };
+  }
+
+  recordIssued(code: AuthorizationCodeRecord, issued: { familyId: string | null; jti: string; jtiExpiresAt: number }): Promise<void> {
+    return this.store.codes.setIssued(code.codeHash, issued);
+  }
+}
+
+/** Authorization requests parked while the user signs in or consents. */
+export class InteractionService {
+  constructor(private readonly store: Store) {}
+
+  async create(realm: RealmRecord, clientUuid: string, request: unknown, sessionId: string | null, userId: string | null): Promise<InteractionRecord> {
+    const at = now();
+    const interaction: InteractionRecord = {
+      id: newId(), realmId: realm.id, clientId: clientUuid, request: JSON.stringify(request), userId, sessionId,
+      createdAt: at,
+      // Keycloak's accessCodeLifespanLogin default: the user has 30 minutes to finish signing in.
+      expiresAt: at + 1800,
+    };
+    await this.store.interactions.insert(interaction);
+    return interaction;
+  }
+
+  async get(id: string): Promise<InteractionRecord | undefined> {
+    const interaction = await this.store.interactions.get(id);
+    return interaction && interaction.expiresAt > now() ? interaction : undefined;
+  }
+
+  update(interaction: InteractionRecord): Promise<void> {
+    return this.store.interactions.update(interaction);
+  }
+
+  finish(id: string): Promise<void> {
+    return this.store.interactions.delete(id);
+  }
+}
+
+/** Consents a user gave a client, remembered so the same scopes are not asked again. */
+export class ConsentService {
+  constructor(private readonly store: Store) {}
+
+  async covers(userId: string, clientUuid: string, scopes: string[]): Promise<boolean> {
+    const consent = await this.store.consents.get(userId, clientUuid);
+    return consent !== undefined && scopes.every((s) => consent.scopes.includes(s));
+  }
+
+  async grant(userId: string, clientUuid: string, scopes: string[]): Promise<void> {
+    const existing = await this.store.consents.get(userId, clientUuid);
+    const consent: ConsentRecord = {
+      userId, clientId: clientUuid, scopes: [...new Set([...(existing?.scopes ?? []), ...scopes])], createdAt: now(),
+    };
+    await this.store.consents.put(consent);
+  }
+}
+
+/**
+ * Keycloak's brute-force detection: after failureFactor failures the account
+ * waits waitIncrement × (failures / failureFactor), at most maxFailureWait.
+ */
+export class BruteForceService {
+  constructor(private readonly store: Store) {}
+
+  async lockedUntil(realm: RealmRecord, userId: string): Promise<number | undefined> {
+    if (!realm.settings.bruteForceProtected) return undefined;
+    const record = await this.store.loginFailures.get(userId);
+    return record && record.lockedUntil > now() ? record.lockedUntil : undefined;
+  }
+
+  async failed(realm: RealmRecord, userId: string): Promise<void> {
+    if (!realm.settings.bruteForceProtected) return;
+    const s = realm.settings;
+    const at = now();
+    const previous = await this.store.loginFailures.get(userId);
+    const failures = (previous?.failures ?? 0) + 1;
+    const steps = Math.floor(failures / s.failureFactor);
+    const record: LoginFailureRecord = {
+      userId, failures, lastFailureAt: at,
+      lockedUntil: steps > 0 ? at + Math.min(s.waitIncrementSeconds * steps, s.maxFailureWaitSeconds) : 0,
+    };
+    await this.store.loginFailures.put(record);
+  }
+
+  succeeded(userId: string): Promise<void> {
+    return this.store.loginFailures.clear(userId);
+  }
+}

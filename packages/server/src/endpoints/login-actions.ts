@@ -1,0 +1,152 @@
+import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
+import { continueAuthorization, deliver, type FlowDeps } from '../http/authorization-flow.js';
+import {
+  clearSessionCookie, INTERACTION_COOKIE, pageContext, readSignedCookie, realmPath, sendPage, setSessionCookie, SESSION_COOKIE,
+} from '../http/browser.js';
+import { REALM } from '../http/paths.js';
+import { realmOf } from '../http/realm.js';
+import type { PageContext } from '../pages/types.js';
+import type { AuthorizationRequest } from '../protocol/authorization/request.js';
+import { authorizationError } from '../protocol/authorization/respond.js';
+import { OAuthError } from '../protocol/errors.js';
+import type { InteractionRecord } from '../storage/store.js';
+
+interface Loaded {
+  realm: RealmRuntime;
+  interaction: InteractionRecord;
+  req: AuthorizationRequest;
+  client: ClientRuntime;
+  ctx: PageContext;
+}
+
+type Body = Record<string, string | undefined>;
+
+const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
+const CONSENT_MESSAGES: Record<string, string> = {
+  profile: 'consentProfile', email: 'consentEmail', phone: 'consentPhone', address: 'consentAddress', offline_access: 'consentOfflineAccess',
+};
+
+/** The login and consent steps of an authorization request (Keycloak's login-actions). */
+export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
+  const { domain, pages } = deps;
+
+  /** The parked request, only for the browser that started it and only while it is fresh. */
+  async function load(request: FastifyRequest, reply: FastifyReply): Promise<Loaded | undefined> {
+    const realm = await realmOf(domain, request);
+    const id = (request.query as Record<string, unknown>).interaction;
+    const interaction = typeof id === 'string' && id === readSignedCookie(request, INTERACTION_COOKIE)
+      ? await domain.interactions.get(id) : undefined;
+    const client = interaction && interaction.realmId === realm.realm.id
+      ? await domain.clients.getById(interaction.clientId) : undefined;
+    if (!interaction || !client) {
+      const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+      sendPage(reply, pages.error(ctx, { messageKey: 'requestExpired' }), { status: 400 });
+      return undefined;
+    }
+    const req = JSON.parse(interaction.request) as AuthorizationRequest;
+    const runtime = (await domain.clients.runtime(realm.realm.id, client.clientId))!;
+    const ctx = pageContext(pages, realm, request, { uiLocales: req.uiLocales, client: runtime, resourcesPath: deps.resourcesPath });
+    return { realm, interaction, req, client: runtime, ctx };
+  }
+
+  const actionUrl = (l: Loaded, step: string) => realmPath(l.realm, `/login-actions/${step}?interaction=${encodeURIComponent(l.interaction.id)}`);
+
+  function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; error?: 'invalidCredentials' | 'accountDisabled' | 'accountTemporarilyLocked' } = {}) {
+    const html = pages.login(l.ctx, {
+      action: actionUrl(l, 'authenticate'),
+      hidden: { _csrf: reply.generateCsrf() },
+      username: opts.username ?? l.req.loginHint,
+      error: opts.error,
+    });
+    return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
+  }
+
+  function consentItems(l: Loaded): string[] {
+    const { locale } = l.ctx;
+    const texts = l.client.record.settings.consentTexts;
+    const own = texts[locale] ?? texts[locale.split('-')[0]] ?? texts.en ?? {};
+    const items = l.req.scopes.flatMap((scope) => {
+      const key = CONSENT_KEYS[scope];
+      const custom = key ? own[key] : undefined;
+      if (custom) return [custom];
+      return CONSENT_MESSAGES[scope] ? [pages.message(locale, CONSENT_MESSAGES[scope])] : [];
+    });
+    // Seed 001's API consent: asked when the client reaches other applications on the user's behalf.
+    if (own.api || l.client.record.settings.audiences.length > 0) items.push(own.api ?? pages.message(locale, 'consentApi'));
+    return items;
+  }
+
+  function showConsent(l: Loaded, reply: FastifyReply) {
+    const html = pages.consent(l.ctx, { action: actionUrl(l, 'consent'), hidden: { _csrf: reply.generateCsrf() }, items: consentItems(l) });
+    return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
+  }
+
+  async function signedIn(l: Loaded) {
+    const session = l.interaction.sessionId ? await domain.sessions.active(l.interaction.sessionId) : undefined;
+    const user = l.interaction.userId ? await domain.users.get(l.realm.realm.id, l.interaction.userId) : undefined;
+    return { session, user };
+  }
+
+  /** A forged or stale form gets a page saying so, never a redirect. */
+  const csrf = (instance: FastifyInstance) => async (request: FastifyRequest, reply: FastifyReply) => {
+    try {
+      await new Promise<void>((resolve, reject) => instance.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())));
+    } catch {
+      const realm = await realmOf(domain, request);
+      const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+      return sendPage(reply, pages.error(ctx, { messageKey: 'requestExpired' }), { status: 403 });
+    }
+  };
+
+  app.get(`${REALM}/login-actions/authenticate`, async (request, reply) => {
+    const l = await load(request, reply);
+    if (!l) return reply;
+    const { session, user } = await signedIn(l);
+    if (session && user) return showConsent(l, reply);
+    return showLogin(l, reply);
+  });
+
+  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrf(app) }, async (request, reply) => {
+    const l = await load(request, reply);
+    if (!l) return reply;
+    const body = (request.body ?? {}) as Body;
+    const username = (body.username ?? '').trim();
+    const realmRecord = l.realm.realm;
+    const user = username ? await domain.users.getByUsername(realmRecord.id, username) : undefined;
+    if (user && (await domain.bruteForce.lockedUntil(realmRecord, user.id))) {
+      return showLogin(l, reply, { username, error: 'accountTemporarilyLocked' });
+    }
+    const check = await domain.users.checkPassword(realmRecord.id, username, body.password ?? '');
+    if (!check.ok) {
+      if (user && check.reason === 'invalid_credentials') await domain.bruteForce.failed(realmRecord, user.id);
+      return showLogin(l, reply, { username, error: check.reason === 'disabled' ? 'accountDisabled' : 'invalidCredentials' });
+    }
+    await domain.bruteForce.succeeded(check.user.id);
+
+    // A new sign-in replaces whatever session this browser had (and so any other user's).
+    const previous = readSignedCookie(request, SESSION_COOKIE);
+    if (previous) await domain.sessions.end(previous);
+    const session = await domain.sessions.start(realmRecord, check.user.id, { offline: false });
+    setSessionCookie(reply, l.realm, session);
+    await domain.interactions.update({ ...l.interaction, userId: check.user.id, sessionId: session.id });
+    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user: check.user, freshLogin: true }, request, reply, l.interaction.id);
+  });
+
+  app.post(`${REALM}/login-actions/consent`, { preHandler: csrf(app) }, async (request, reply) => {
+    const l = await load(request, reply);
+    if (!l) return reply;
+    const { session, user } = await signedIn(l);
+    if (!session || !user) {
+      clearSessionCookie(reply, l.realm);
+      return reply.redirect(actionUrl(l, 'authenticate'), 302);
+    }
+    const body = (request.body ?? {}) as Body;
+    if (body.accept === undefined) {
+      await domain.interactions.finish(l.interaction.id);
+      return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
+    }
+    await domain.consents.grant(user.id, l.client.record.id, l.req.scopes);
+    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true, consentGiven: true }, request, reply, l.interaction.id);
+  });
+};

@@ -1,0 +1,91 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
+import { resolveLocale } from '../pages/locale.js';
+import type { PageContext, Pages } from '../pages/types.js';
+import type { SessionRecord, UserRecord } from '../storage/store.js';
+
+export const SESSION_COOKIE = 'LATCHKEY_SESSION';
+export const INTERACTION_COOKIE = 'LATCHKEY_INTERACTION';
+
+/** Cookies live under the realm's path, so realms on one host never see each other's. */
+export function cookieOptions(realm: RealmRuntime) {
+  const issuer = new URL(realm.issuer);
+  return {
+    path: `${issuer.pathname}/`,
+    httpOnly: true,
+    sameSite: 'lax' as const,
+    secure: issuer.protocol === 'https:',
+    signed: true,
+  };
+}
+
+/** The path under the issuer where the browser is sent, relative to the host. */
+export const realmPath = (realm: RealmRuntime, path: string) => `${new URL(realm.issuer).pathname}${path}`;
+
+export function readSignedCookie(request: FastifyRequest, name: string): string | undefined {
+  const raw = request.cookies[name];
+  if (!raw) return undefined;
+  const unsigned = request.unsignCookie(raw);
+  return unsigned.valid && unsigned.value ? unsigned.value : undefined;
+}
+
+/** The realm's SSO session this browser holds, if it is still alive and its user still enabled. */
+export async function ssoSession(domain: Domain, realm: RealmRuntime, request: FastifyRequest): Promise<{ session?: SessionRecord; user?: UserRecord }> {
+  const id = readSignedCookie(request, SESSION_COOKIE);
+  const session = id ? await domain.sessions.active(id) : undefined;
+  if (!session || session.realmId !== realm.realm.id || session.offline) return {};
+  const user = await domain.users.get(realm.realm.id, session.userId);
+  return user?.enabled ? { session, user } : {};
+}
+
+export function setSessionCookie(reply: FastifyReply, realm: RealmRuntime, session: SessionRecord): void {
+  // No Max-Age: the server decides when the session ends; the cookie only names it.
+  reply.setCookie(SESSION_COOKIE, session.id, cookieOptions(realm));
+}
+
+export function clearSessionCookie(reply: FastifyReply, realm: RealmRuntime): void {
+  const { signed: _signed, ...opts } = cookieOptions(realm);
+  reply.clearCookie(SESSION_COOKIE, opts);
+}
+
+export function pageContext(
+  pages: Pages, realm: RealmRuntime, request: FastifyRequest, opts: { uiLocales?: string; client?: ClientRuntime; resourcesPath: string },
+): PageContext {
+  const settings = realm.realm.settings;
+  return {
+    realm: { name: realm.realm.name, displayName: settings.displayName },
+    locale: resolveLocale({
+      uiLocales: opts.uiLocales,
+      acceptLanguage: request.headers['accept-language'],
+      realmDefault: settings.defaultLocale,
+      supported: pages.locales,
+    }),
+    client: opts.client && {
+      clientId: opts.client.record.clientId,
+      title: opts.client.record.settings.name,
+      logoUri: opts.client.record.settings.logoUri,
+    },
+    resourcesPath: opts.resourcesPath,
+  };
+}
+
+/**
+ * Sends a page with headers that keep it out of frames and scripts out of it.
+ * form-action must list where a form (or the redirect after it) may go, or
+ * browsers stop the redirect back to the client.
+ */
+export function sendPage(reply: FastifyReply, html: string, opts: { status?: number; formTargets?: string[] } = {}): FastifyReply {
+  const targets = [...new Set((opts.formTargets ?? []).map((t) => new URL(t).origin))];
+  const csp = [
+    "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: data:",
+    `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`, "frame-ancestors 'none'", "base-uri 'none'",
+  ].join('; ');
+  return reply.code(opts.status ?? 200)
+    .header('content-type', 'text/html; charset=utf-8')
+    .header('content-security-policy', csp)
+    .header('x-frame-options', 'DENY')
+    .header('x-content-type-options', 'nosniff')
+    .header('referrer-policy', 'no-referrer')
+    .header('cache-control', 'no-store')
+    .send(html);
+}

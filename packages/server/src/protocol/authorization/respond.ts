@@ -1,0 +1,84 @@
+import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
+import { now } from '../../domain/time.js';
+import type { SessionRecord, UserRecord } from '../../storage/store.js';
+import { OAuthError } from '../errors.js';
+import { mintAccessToken, mintIdToken } from '../tokens.js';
+import { returnsCode, returnsIdToken, returnsToken, type AuthorizationRequest } from './request.js';
+import { responseModes, type AuthorizationResponse } from './response-modes.js';
+
+export type Next = 'login' | 'consent' | 'respond';
+
+export interface Situation {
+  session?: SessionRecord;
+  user?: UserRecord;
+  /** The user signed in during this very request, so prompt=login and max_age are satisfied. */
+  freshLogin?: boolean;
+  /** The user just answered the consent page. */
+  consentGiven?: boolean;
+}
+
+/**
+ * What the authorization request needs next (Core §3.1.2.3), or the error
+ * prompt=none gets when it would need the user (§3.1.2.6).
+ */
+export async function nextStep(domain: Domain, client: ClientRuntime, req: AuthorizationRequest, s: Situation): Promise<Next> {
+  const { session, user, freshLogin } = s;
+  const stale = req.maxAge !== undefined && session !== undefined && now() - session.authTime > req.maxAge;
+  const otherUser = req.idTokenHintSub !== undefined && user !== undefined && req.idTokenHintSub !== user.id;
+  const needsLogin = !session || !user || !user.enabled || (!freshLogin && (req.prompt.includes('login') || stale || otherUser));
+  if (needsLogin) {
+    if (req.prompt.includes('none')) throw new OAuthError('login_required', 'The user must sign in');
+    return 'login';
+  }
+  if (client.record.settings.consentRequired && !s.consentGiven) {
+    const remembered = await domain.consents.covers(user.id, client.record.id, req.scopes);
+    if (!remembered || req.prompt.includes('consent')) {
+      if (req.prompt.includes('none')) throw new OAuthError('consent_required', 'The user must consent');
+      return 'consent';
+    }
+  }
+  return 'respond';
+}
+
+const common = (realm: RealmRuntime, req: AuthorizationRequest): Record<string, string> => ({
+  ...(req.state !== undefined ? { state: req.state } : {}),
+  // RFC 9207: the issuer travels with every response, success or error.
+  iss: realm.issuer,
+});
+
+/** The successful response: a code, tokens, or both, in the request's response mode. */
+export async function authorizationResponse(
+  domain: Domain, realm: RealmRuntime, client: ClientRuntime, req: AuthorizationRequest, user: UserRecord, session: SessionRecord,
+): Promise<AuthorizationResponse> {
+  const params: Record<string, string> = { ...common(realm, req), session_state: session.id };
+  const subject = { realm, client, user, scopes: req.scopes, session };
+  if (returnsCode(req)) {
+    params.code = await domain.codes.issue(realm.realm, {
+      realmId: realm.realm.id, clientId: client.record.id, userId: user.id, sessionId: session.id,
+      redirectUri: req.redirectUri, scope: req.scopes.join(' '), nonce: req.nonce ?? null,
+      codeChallenge: req.codeChallenge ?? null, codeChallengeMethod: req.codeChallengeMethod ?? null,
+      authTime: session.authTime, claims: req.claims ? JSON.stringify(req.claims) : null,
+    });
+  }
+  if (returnsToken(req)) {
+    const access = await mintAccessToken(domain, subject);
+    Object.assign(params, { access_token: access.token, token_type: 'Bearer', expires_in: String(access.lifespan), scope: access.scope });
+  }
+  if (returnsIdToken(req)) {
+    params.id_token = await mintIdToken(subject, {
+      nonce: req.nonce, accessToken: params.access_token, code: params.code, claims: req.claims,
+      acr: req.acrValues?.includes('0') && !req.acrValues.includes('1') ? '0' : '1',
+    });
+  }
+  return responseModes.get(req.responseMode)!.respond(req.redirectUri, params);
+}
+
+/** An error sent back to the client (RFC 6749 §4.1.2.1), once its redirect URI is known to be safe. */
+export function authorizationError(realm: RealmRuntime, req: Partial<AuthorizationRequest> & { redirectUri: string }, error: OAuthError): AuthorizationResponse {
+  const mode = responseModes.get(req.responseMode ?? 'query') ?? responseModes.get('query')!;
+  return mode.respond(req.redirectUri, {
+    error: error.error,
+    error_description: error.description,
+    ...common(realm, req as AuthorizationRequest),
+  });
+}
