@@ -50,8 +50,13 @@ describe('discovery', () => {
       }
       assert.ok(meta.id_token_signing_alg_values_supported?.includes('RS256'), 'RS256 is always supported for ID tokens');
       assert.ok(meta.scopes_supported?.includes('openid'));
-      // Nothing advertised that is not served (the browser flows come later).
-      assert.equal(meta.authorization_endpoint, undefined);
+      assert.equal(meta.authorization_endpoint, `${issuer}/protocol/openid-connect/auth`);
+      assert.equal(meta.end_session_endpoint, `${issuer}/protocol/openid-connect/logout`);
+      assert.deepEqual(meta.response_types_supported,
+        ['code', 'id_token', 'id_token token', 'code id_token', 'code token', 'code id_token token']);
+      assert.deepEqual(meta.code_challenge_methods_supported, ['plain', 'S256']);
+      assert.equal(meta.authorization_response_iss_parameter_supported, true);
+      assert.ok(meta.grant_types_supported?.includes('authorization_code'));
 
       const tokens = await client.clientCredentialsGrant(config);
       assert.equal(claimsOf(tokens.access_token).iss, issuer, 'tokens name the discovered issuer');
