@@ -41,6 +41,12 @@ export class UserService {
     return this.store.users.getByUsername(realmId, username);
   }
 
+  /** The user a sign-in names: by username, else by email as Keycloak's loginWithEmailAllowed does. */
+  async findForLogin(realmId: string, login: string): Promise<UserRecord | undefined> {
+    return (await this.store.users.getByUsername(realmId, login))
+      ?? (login.includes('@') ? await this.store.users.getByEmail(realmId, login) : undefined);
+  }
+
   serviceAccountOf(clientUuid: string): Promise<UserRecord | undefined> {
     return this.serviceAccounts.get(clientUuid, () => this.store.users.getByServiceAccountClient(clientUuid));
   }
@@ -91,7 +97,7 @@ export class UserService {
    * rehashed with argon2id on its first successful use.
    */
   async checkPassword(realmId: string, username: string, password: string): Promise<PasswordCheck> {
-    const user = await this.store.users.getByUsername(realmId, username);
+    const user = await this.findForLogin(realmId, username);
     const stored = user && (await this.store.passwords.get(user.id));
     if (!user || !stored) {
       await verifyPassword(await (decoy ??= hashPassword('decoy')), password);

@@ -113,7 +113,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const body = (request.body ?? {}) as Body;
     const username = (body.username ?? '').trim();
     const realmRecord = l.realm.realm;
-    const user = username ? await domain.users.getByUsername(realmRecord.id, username) : undefined;
+    const user = username ? await domain.users.findForLogin(realmRecord.id, username) : undefined;
     if (user && (await domain.bruteForce.lockedUntil(realmRecord, user.id))) {
       return showLogin(l, reply, { username, error: 'accountTemporarilyLocked' });
     }

@@ -57,6 +57,8 @@ export interface Store {
     getById(realmId: string, id: string): Promise<UserRecord | undefined>;
     /** Case-insensitive, as usernames are unique per realm regardless of case. */
     getByUsername(realmId: string, username: string): Promise<UserRecord | undefined>;
+    /** Case-insensitive; undefined unless exactly one user of the realm has that email. */
+    getByEmail(realmId: string, email: string): Promise<UserRecord | undefined>;
     getByServiceAccountClient(clientId: string): Promise<UserRecord | undefined>;
     countByRealm(realmId: string): Promise<number>;
     insert(user: UserRecord): Promise<void>;

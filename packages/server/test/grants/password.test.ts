@@ -29,6 +29,12 @@ describe('password grant', () => {
     assert.equal(access.sid, id.sid);
   });
 
+  it('accepts the email address in place of the username, as Keycloak does by default', async () => {
+    const config = await rp(server, 'demo', 'webapp', 'webapp-secret');
+    const tokens = await client.genericGrantRequest(config, 'password', { username: 'ALICE@example.com', password: 'alice-pw' });
+    assert.equal(claimsOf(tokens.access_token).preferred_username, 'Alice');
+  });
+
   it('works for a public client and gives no refresh token to a client that has them off', async () => {
     const spa = await rp(server, 'demo', 'spa');
     const publicTokens = await client.genericGrantRequest(spa, 'password', { username: 'alice', password: 'alice-pw' });

@@ -174,6 +174,11 @@ export class SqlStore implements Store {
         .where('realm_id', '=', realmId).where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
       return r && toUser(r);
     },
+    getByEmail: async (realmId, email) => {
+      const rows = await this.db.selectFrom('users').selectAll().where('realm_id', '=', realmId)
+        .where((eb) => eb(eb.fn('lower', ['email']), '=', email.toLowerCase())).limit(2).execute();
+      return rows.length === 1 ? toUser(rows[0]) : undefined;
+    },
     getByServiceAccountClient: async (clientId) => {
       const r = await this.db.selectFrom('users').selectAll()
         .where('service_account_client_id', '=', clientId).executeTakeFirst();
