@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
+import { signInWithPassword } from '../domain/sign-in.js';
 import { continueAuthorization, deliver, type FlowDeps } from '../http/authorization-flow.js';
 import {
   clearSessionCookie, INTERACTION_COOKIE, pageContext, readSignedCookie, realmPath, sendPage, setSessionCookie, SESSION_COOKIE,
@@ -21,6 +22,10 @@ interface Loaded {
 }
 
 type Body = Record<string, string | undefined>;
+
+const LOGIN_ERRORS = {
+  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'accountTemporarilyLocked',
+} as const;
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
 const CONSENT_MESSAGES: Record<string, string> = {
@@ -113,16 +118,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const body = (request.body ?? {}) as Body;
     const username = (body.username ?? '').trim();
     const realmRecord = l.realm.realm;
-    const user = username ? await domain.users.findForLogin(realmRecord.id, username) : undefined;
-    if (user && (await domain.bruteForce.lockedUntil(realmRecord, user.id))) {
-      return showLogin(l, reply, { username, error: 'accountTemporarilyLocked' });
-    }
-    const check = await domain.users.checkPassword(realmRecord.id, username, body.password ?? '');
-    if (!check.ok) {
-      if (user && check.reason === 'invalid_credentials') await domain.bruteForce.failed(realmRecord, user.id);
-      return showLogin(l, reply, { username, error: check.reason === 'disabled' ? 'accountDisabled' : 'invalidCredentials' });
-    }
-    await domain.bruteForce.succeeded(check.user.id);
+    const check = await signInWithPassword(domain, realmRecord, username, body.password ?? '');
+    if (!check.ok) return showLogin(l, reply, { username, error: LOGIN_ERRORS[check.reason] });
 
     // A new sign-in replaces whatever session this browser had (and so any other user's).
     const previous = readSignedCookie(request, SESSION_COOKIE);

@@ -5,7 +5,12 @@ import { demoRealm, postForm, realmUrl, startServer, type TestServer } from '../
 
 describe('password grant', () => {
   let server: TestServer;
-  before(async () => { server = await startServer({ realms: [demoRealm()] }); });
+  const locking = {
+    realm: 'locking', bruteForceProtected: true, failureFactor: 3, waitIncrementSeconds: 60, maxFailureWaitSeconds: 900,
+    clients: [{ clientId: 'app', publicClient: true, directAccessGrantsEnabled: true }],
+    users: [{ username: 'carol', enabled: true, credentials: [{ type: 'password', value: 'carol-pw' }] }],
+  };
+  before(async () => { server = await startServer({ realms: [demoRealm(), locking] }); });
   after(async () => { await server.stop(); });
 
   it('signs a user in, case-insensitively by username, with an ID token for scope openid', async () => {
@@ -55,6 +60,14 @@ describe('password grant', () => {
     assert.deepEqual([disabled.status, disabled.json.error_description], [400, 'Account disabled']);
     const machine = await postForm(url, { grant_type: 'password', client_id: 'machine', client_secret: 'machine-secret', username: 'alice', password: 'alice-pw' });
     assert.deepEqual([machine.status, machine.json.error], [400, 'unauthorized_client']);
+  });
+
+  it("locks an account after the realm's failureFactor wrong passwords, even for the right one", async () => {
+    const url = realmUrl(server, 'locking', '/protocol/openid-connect/token');
+    const attempt = (password: string) => postForm(url, { grant_type: 'password', client_id: 'app', username: 'carol', password });
+    for (let i = 0; i < 3; i++) assert.equal((await attempt('wrong')).json.error_description, 'Invalid user credentials');
+    const locked = await attempt('carol-pw');
+    assert.deepEqual([locked.status, locked.json.error, locked.json.error_description], [400, 'invalid_grant', 'Account temporarily disabled']);
   });
 
   it('answers offline_access with an offline token for a user who holds the role', async () => {

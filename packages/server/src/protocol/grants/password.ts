@@ -1,7 +1,13 @@
+import { signInWithPassword } from '../../domain/sign-in.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
+
+// Keycloak's wording, which its client libraries and users already know.
+const FAILURES = {
+  invalid_credentials: 'Invalid user credentials', disabled: 'Account disabled', locked: 'Account temporarily disabled',
+} as const;
 
 /** RFC 6749 §4.3, for clients with Keycloak's direct access grants on (seed 002). */
 export const passwordGrant: GrantHandler = {
@@ -14,8 +20,8 @@ export const passwordGrant: GrantHandler = {
   async handle({ domain, realm, client, params }) {
     if (!params.username || params.password === undefined) throw invalidRequest('username and password are required');
     const scopes = grantedScopes(realm.realm, client.client.record, params.scope);
-    const check = await domain.users.checkPassword(realm.realm.id, params.username, params.password);
-    if (!check.ok) throw invalidGrant(check.reason === 'disabled' ? 'Account disabled' : 'Invalid user credentials');
+    const check = await signInWithPassword(domain, realm.realm, params.username, params.password);
+    if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
     const roles = await domain.roles.effective(realm.realm.id, check.user.id);
     // offline_access yields an offline session only for users holding that role, as in Keycloak.
     const offline = scopes.includes('offline_access') && roles.realm.includes('offline_access');
