@@ -43,7 +43,10 @@ export async function continueAuthorization(
   }
   let id = interactionId;
   if (!id) {
-    const interaction = await deps.domain.interactions.create(realm.realm, client.record.id, req, situation.session?.id ?? null, null);
+    // Only consent is left when the user is already signed in: park who that is, so the page asks nothing else.
+    const signedIn = next === 'consent' ? situation : {};
+    const interaction = await deps.domain.interactions.create(
+      realm.realm, client.record.id, req, signedIn.session?.id ?? null, signedIn.user?.id ?? null);
     id = interaction.id;
     // The interaction belongs to this browser: another one holding its id cannot continue it.
     reply.setCookie(INTERACTION_COOKIE, id, cookieOptions(realm));
