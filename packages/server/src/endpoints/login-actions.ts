@@ -3,7 +3,7 @@ import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import { continueAuthorization, deliver, type FlowDeps } from '../http/authorization-flow.js';
 import {
-  clearSessionCookie, INTERACTION_COOKIE, pageContext, readSignedCookie, realmPath, sendPage, setSessionCookie, SESSION_COOKIE,
+  clearSessionCookie, ownsInteraction, pageContext, readSignedCookie, realmPath, sendPage, setSessionCookie, SESSION_COOKIE,
 } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
@@ -40,7 +40,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   async function load(request: FastifyRequest, reply: FastifyReply): Promise<Loaded | undefined> {
     const realm = await realmOf(domain, request);
     const id = (request.query as Record<string, unknown>).interaction;
-    const interaction = typeof id === 'string' && id === readSignedCookie(request, INTERACTION_COOKIE)
+    const interaction = typeof id === 'string' && ownsInteraction(request, id)
       ? await domain.interactions.get(id) : undefined;
     const client = interaction && interaction.realmId === realm.realm.id
       ? await domain.clients.getById(interaction.clientId) : undefined;

@@ -5,7 +5,7 @@ import type { AuthorizationRequest } from '../protocol/authorization/request.js'
 import { authorizationError, authorizationResponse, nextStep, type Situation } from '../protocol/authorization/respond.js';
 import type { AuthorizationResponse } from '../protocol/authorization/response-modes.js';
 import { OAuthError } from '../protocol/errors.js';
-import { cookieOptions, INTERACTION_COOKIE, pageContext, realmPath, sendPage } from './browser.js';
+import { pageContext, realmPath, rememberInteraction, sendPage } from './browser.js';
 
 export interface FlowDeps {
   domain: Domain;
@@ -49,7 +49,7 @@ export async function continueAuthorization(
       realm.realm, client.record.id, req, signedIn.session?.id ?? null, signedIn.user?.id ?? null);
     id = interaction.id;
     // The interaction belongs to this browser: another one holding its id cannot continue it.
-    reply.setCookie(INTERACTION_COOKIE, id, cookieOptions(realm));
+    rememberInteraction(request, reply, realm, id);
   }
   return reply.redirect(realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`), 302);
 }

@@ -38,6 +38,21 @@ export async function ssoSession(domain: Domain, realm: RealmRuntime, request: F
   return user?.enabled ? { session, user } : {};
 }
 
+// Several tabs may each have a sign-in in progress: the cookie lists the most recent ones.
+const OPEN_INTERACTIONS = 8;
+
+/** Binds an interaction to this browser, beside any it already has open. */
+export function rememberInteraction(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, id: string): void {
+  const open = (readSignedCookie(request, INTERACTION_COOKIE) ?? '').split(' ').filter(Boolean);
+  const kept = [...open.filter((o) => o !== id), id].slice(-OPEN_INTERACTIONS);
+  reply.setCookie(INTERACTION_COOKIE, kept.join(' '), cookieOptions(realm));
+}
+
+/** True when this browser started the interaction. */
+export function ownsInteraction(request: FastifyRequest, id: string): boolean {
+  return (readSignedCookie(request, INTERACTION_COOKIE) ?? '').split(' ').includes(id);
+}
+
 export function setSessionCookie(reply: FastifyReply, realm: RealmRuntime, session: SessionRecord): void {
   // No Max-Age: the server decides when the session ends; the cookie only names it.
   reply.setCookie(SESSION_COOKIE, session.id, cookieOptions(realm));

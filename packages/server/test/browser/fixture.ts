@@ -1,0 +1,99 @@
+// The realm every browser suite signs in to, and the pieces each suite starts:
+// the relying party first (its port is in the redirect URIs), then the server
+// with the realm imported, then Chromium.
+import { launchBrowser, type Browser } from '../helpers/browser.js';
+import { RelyingParty } from '../helpers/relying-party.js';
+import { startServer, type TestServer } from '../helpers/server.js';
+
+export const REALM = 'web';
+
+export const SECRETS = {
+  'rp-code': 'rp-code-secret',
+  'rp-public-plain': undefined,
+  'rp-hybrid': 'rp-hybrid-secret',
+  'rp-consent': 'rp-consent-secret',
+} as const;
+
+/** A small logo as a data: URI, which the pages' CSP (img-src 'self' https: data:) allows without network. */
+export const LOGO = 'data:image/svg+xml;base64,' + Buffer.from(
+  '<svg xmlns="http://www.w3.org/2000/svg" width="64" height="64" viewBox="0 0 64 64">'
+  + '<rect width="64" height="64" rx="14" fill="#2d6cdf"/>'
+  + '<text x="32" y="42" font-family="sans-serif" font-size="26" font-weight="bold" fill="#fff" text-anchor="middle">RP</text></svg>',
+).toString('base64');
+
+export const CONSENT_TEXTS = {
+  en: { profile: 'Read your profile (en)', email: 'Read your email (en)' },
+  de: { profile: 'Profil lesen (de)', email: 'E-Mail lesen (de)' },
+};
+
+export function webRealm(rp: RelyingParty): object {
+  const redirectUris = [rp.redirectUri];
+  return {
+    realm: REALM,
+    enabled: true,
+    displayName: 'Web Test Realm',
+    clients: [
+      {
+        clientId: 'rp-code', name: 'Code RP', publicClient: false, secret: SECRETS['rp-code'], standardFlowEnabled: true, redirectUris,
+        attributes: { 'pkce.code.challenge.method': 'S256', 'post.logout.redirect.uris': rp.loggedOutUri },
+      },
+      {
+        clientId: 'rp-public-plain', publicClient: true, standardFlowEnabled: true, redirectUris,
+        attributes: { 'pkce.code.challenge.method': 'plain' },
+      },
+      {
+        clientId: 'rp-hybrid', publicClient: false, secret: SECRETS['rp-hybrid'], standardFlowEnabled: true, implicitFlowEnabled: true,
+        redirectUris,
+      },
+      {
+        clientId: 'rp-consent', name: 'Consent RP', publicClient: false, secret: SECRETS['rp-consent'], standardFlowEnabled: true,
+        consentRequired: true, redirectUris, attributes: { logoUri: LOGO },
+        // Latchkey extension beside Keycloak's fields.
+        consentTexts: CONSENT_TEXTS,
+      },
+    ],
+    users: [
+      {
+        username: 'alice', enabled: true, email: 'alice@example.com', emailVerified: true, firstName: 'Alice', lastName: 'Liddell',
+        credentials: [{ type: 'password', value: 'alice-pw' }],
+      },
+      { username: 'bob', enabled: false, email: 'bob@example.com', firstName: 'Bob', credentials: [{ type: 'password', value: 'bob-pw' }] },
+    ],
+  };
+}
+
+export interface Stack {
+  rp: RelyingParty;
+  server: TestServer;
+  browser: Browser;
+  issuer: string;
+  stop(): Promise<void>;
+}
+
+export async function startStack(): Promise<Stack> {
+  const rp = await RelyingParty.listen();
+  let server: TestServer | undefined;
+  try {
+    server = await startServer({ realms: [webRealm(rp)] });
+    await rp.connect(server.issuer(REALM), { ...SECRETS });
+    const browser = await launchBrowser();
+    const s = server;
+    return {
+      rp, server: s, browser, issuer: s.issuer(REALM),
+      async stop() {
+        await browser.close().catch(() => undefined);
+        await s.stop();
+        await rp.stop();
+      },
+    };
+  } catch (err) {
+    await server?.stop();
+    await rp.stop();
+    throw err;
+  }
+}
+
+export const sleep = (ms: number) => new Promise((r) => setTimeout(r, ms));
+
+/** True when a URL is one of the server's sign-in pages. */
+export const isLoginAction = (url: string) => url.includes(`/realms/${REALM}/login-actions/`);
