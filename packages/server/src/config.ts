@@ -12,6 +12,12 @@ export interface Config {
   adminUsername: string;
   adminPassword?: string;
   logLevel: string;
+  /** postgres://… selects PostgreSQL; unset, the embedded SQLite database in dataDir. */
+  databaseUrl?: string;
+  /** PostgreSQL connection pool size (default 10). */
+  dbPoolSize?: number;
+  /** PostgreSQL statement_timeout in ms (default 5000; 0: the server's own). */
+  dbStatementTimeoutMs?: number;
 }
 
 export function normaliseRelativePath(path: string | undefined): string {

@@ -22,7 +22,11 @@ export * from './records.js';
  * and nothing else, so SQLite and PostgreSQL are two implementations of it.
  */
 export interface Store {
-  /** Runs `work` atomically; the store passed in must be used for every call inside. */
+  /**
+   * Runs `work` atomically; the store passed in must be used for every call inside. If a
+   * statement fails, let the error end the transaction: on PostgreSQL nothing more can run
+   * in it, so catching the error and carrying on inside works on SQLite only.
+   */
   transaction<T>(work: (tx: Store) => Promise<T>): Promise<T>;
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;

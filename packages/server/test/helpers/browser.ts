@@ -38,7 +38,8 @@ export interface Tab {
  */
 export async function openTab(browser: Browser, t?: TestContext, opts: { locale?: string } = {}): Promise<Tab> {
   const context = await browser.newContext({ locale: opts.locale ?? 'en-US', viewport: { width: 900, height: 760 } });
-  context.setDefaultTimeout(10_000);
+  // Generous: CI machines share two cores between Chromium, the server and other test files.
+  context.setDefaultTimeout(30_000);
   context.setDefaultNavigationTimeout(10_000);
   const page = await context.newPage();
   const navigations: string[] = [];

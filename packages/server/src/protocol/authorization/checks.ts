@@ -31,6 +31,7 @@ function single(ctx: CheckContext, name: string): string | undefined {
   const value = ctx.params[name];
   if (value === undefined || value === '') return undefined;
   if (typeof value !== 'string') throw invalidRequest(`Parameter ${name} must be given once`);
+  if (value.includes('\u0000')) throw invalidRequest(`Parameter ${name} contains a NUL character`);
   return value;
 }
 

@@ -184,6 +184,19 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0003_users_email_lower': {
+    // Sign-in by email is case-insensitive. SQL lower() folds differently on each back end
+    // (SQLite: ASCII only; PostgreSQL: by locale), so, as for usernames, the folded form is
+    // computed in JavaScript and stored, and indexed for the lookup.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('email_lower', 'text').execute();
+      const rows = await db.selectFrom('users').select(['id', 'email']).where('email', 'is not', null).execute();
+      for (const row of rows) {
+        await db.updateTable('users').set({ email_lower: String(row.email).toLowerCase() }).where('id', '=', row.id).execute();
+      }
+      await db.schema.createIndex('users_realm_email').on('users').columns(['realm_id', 'email_lower']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

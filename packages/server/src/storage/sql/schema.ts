@@ -16,7 +16,7 @@ export interface ClientSecretsTable {
 }
 export interface UsersTable {
   id: string; realm_id: string; username: string; username_lower: string; enabled: number;
-  email: string | null; email_verified: number; first_name: string | null; last_name: string | null;
+  email: string | null; email_lower: string | null; email_verified: number; first_name: string | null; last_name: string | null;
   phone_number: string | null; attributes: string; service_account_client_id: string | null; created_at: number;
 }
 export interface PasswordsTable { user_id: string; algorithm: string; data: string; created_at: number }

@@ -1,0 +1,729 @@
+// One contract for the Store interface, run unchanged against every back end:
+// whatever passes on SQLite must pass on PostgreSQL, and the other way round.
+import assert from 'node:assert/strict';
+import { randomBytes, randomUUID } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { after, before, describe, it } from 'node:test';
+import { openStore } from '../../src/storage/open.js';
+import { UnstorableValueError, type SqlStore } from '../../src/storage/sql/sql-store.js';
+import type {
+  AuthorizationCodeRecord, ClientRecord, ClientSettings, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord,
+  RoleRecord, SessionRecord, Store, UserRecord,
+} from '../../src/storage/store.js';
+import { createTestDatabase, postgresUnavailable } from './databases.js';
+
+interface Backend {
+  name: string;
+  /** Why it cannot run here; the suite is then skipped with this message. */
+  skip?: string;
+  /** A fresh, migrated store, and how to throw it away. */
+  setUp(): Promise<{ store: SqlStore; reopen(): Promise<SqlStore>; tearDown(): Promise<void> }>;
+}
+
+const sqlite: Backend = {
+  name: 'SQLite',
+  async setUp() {
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-store-'));
+    const store = await openStore({ dataDir });
+    return {
+      store,
+      reopen: () => openStore({ dataDir }),
+      async tearDown() {
+        await store.close();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+const postgres: Backend = {
+  name: 'PostgreSQL',
+  skip: await postgresUnavailable(),
+  async setUp() {
+    const db = await createTestDatabase();
+    const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-store-'));
+    let store: SqlStore | undefined;
+    try {
+      store = await openStore({ dataDir, databaseUrl: db.url });
+    } catch (err) {
+      await db.drop();
+      throw err;
+    }
+    return {
+      store,
+      reopen: () => openStore({ dataDir, databaseUrl: db.url }),
+      async tearDown() {
+        await store.close();
+        await db.drop();
+        rmSync(dataDir, { recursive: true, force: true });
+      },
+    };
+  },
+};
+
+// ---- records -------------------------------------------------------------------------
+
+const rand = () => randomBytes(5).toString('hex');
+/** Past 2^31 seconds (2038), so a 32-bit column or a lost bigint would show. */
+const T = 4_102_444_800;
+
+function realmSettings(): RealmSettings {
+  return {
+    displayName: 'Démo ✓ 日本 "quoted" \\ back',
+    accessTokenLifespan: 300, ssoSessionIdleTimeout: 1800, ssoSessionMaxLifespan: 36000,
+    offlineSessionIdleTimeout: 2592000, accessCodeLifespan: 60, defaultSignatureAlgorithm: 'ES256',
+    bruteForceProtected: false, failureFactor: 30, waitIncrementSeconds: 60, maxFailureWaitSeconds: 900,
+    supportedLocales: ['en', 'de'], defaultRoleName: 'default-roles-x',
+    defaultClientScopes: ['profile', 'email'], optionalClientScopes: [], scopesNotInToken: ['roles'],
+  };
+}
+
+const newRealm = (name = `realm-${rand()}`): RealmRecord =>
+  ({ id: randomUUID(), name, enabled: true, settings: realmSettings(), createdAt: T });
+
+function clientSettings(): ClientSettings {
+  return {
+    name: 'A client', standardFlow: true, implicitFlow: false, directAccessGrants: true, serviceAccounts: false,
+    consentRequired: false, pkceMethod: 'S256', refreshTokens: true, redirectUris: ['https://app.example/*'],
+    postLogoutRedirectUris: [], webOrigins: ['+'], defaultScopes: ['profile'], optionalScopes: ['phone'],
+    audiences: [], customClaims: [{
+      name: 'dept', userAttribute: 'department', claim: 'dept', jsonType: 'String', multivalued: false,
+      accessToken: true, idToken: false, userinfo: true,
+    }],
+    consentTexts: { de: { profile: 'Ihr Profil' } }, extraAttributes: { 'x.y': 'z' },
+  };
+}
+
+const newClient = (realmId: string, clientId = `client-${rand()}`): ClientRecord =>
+  ({ id: randomUUID(), realmId, clientId, enabled: true, publicClient: false, settings: clientSettings(), createdAt: T });
+
+const newUser = (realmId: string, username = `user-${rand()}`, extra: Partial<UserRecord> = {}): UserRecord => ({
+  id: randomUUID(), realmId, username, enabled: true, email: null, emailVerified: false, firstName: 'Ada',
+  lastName: null, phoneNumber: null, attributes: { department: ['research', 'ünïcode'] }, serviceAccountClientId: null,
+  createdAt: T, ...extra,
+});
+
+const newSession = (realmId: string, userId: string): SessionRecord => ({
+  id: randomUUID(), realmId, userId, offline: false, authTime: T, createdAt: T, lastSeenAt: T,
+  expiresAt: T + 1800, maxExpiresAt: T + 36000,
+});
+
+const newRefresh = (realmId: string, clientId: string, userId: string, sessionId: string, familyId = randomUUID()): RefreshTokenRecord => ({
+  id: randomUUID(), tokenHash: randomBytes(32).toString('hex'), familyId, realmId, clientId, userId, sessionId,
+  scope: 'openid profile', createdAt: T, expiresAt: T + 1800, usedAt: null, revokedAt: null,
+});
+
+const newCode = (realmId: string, clientId: string, userId: string, sessionId: string): AuthorizationCodeRecord => ({
+  codeHash: randomBytes(32).toString('base64url'), realmId, clientId, userId, sessionId,
+  redirectUri: 'https://app.example/cb?x=1', scope: 'openid', nonce: 'n-0S6_WzA2Mj', codeChallenge: null,
+  codeChallengeMethod: null, authTime: T, claims: '{"userinfo":{"email":null}}', createdAt: T, expiresAt: T + 60,
+  usedAt: null, issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null,
+});
+
+const newKey = (realmId: string, kid: string, createdAt: number, alg: KeyRecord['alg'] = 'RS256'): KeyRecord => ({
+  kid, realmId, alg, status: 'active', publicJwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid, alg, use: 'sig' },
+  sealedPrivateJwk: `sealed.${kid}`, createdAt,
+});
+
+/** A realm with a client and a user in it, the starting point of most tests. */
+async function seed(store: Store) {
+  const realm = newRealm();
+  const client = newClient(realm.id);
+  const user = newUser(realm.id);
+  await store.realms.insert(realm);
+  await store.clients.insert(client);
+  await store.users.insert(user);
+  return { realm, client, user };
+}
+
+/** Code-point order, as SQLite's BINARY collation and PostgreSQL's "C" sort. */
+const binarySort = (values: string[]) => [...values].sort((a, b) => (a < b ? -1 : a > b ? 1 : 0));
+
+// ---- the contract --------------------------------------------------------------------
+
+for (const backend of [sqlite, postgres]) {
+  // A skipped test rather than a skipped suite, so the run's summary counts it as skipped.
+  if (backend.skip) {
+    it(`Store contract: ${backend.name}`, { skip: backend.skip }, () => {});
+    continue;
+  }
+  describe(`Store contract: ${backend.name}`, () => {
+    let store: SqlStore;
+    let reopen: () => Promise<SqlStore>;
+    let tearDown: () => Promise<void> = async () => {};
+
+    before(async () => {
+      ({ store, reopen, tearDown } = await backend.setUp());
+    });
+    after(async () => { await tearDown(); });
+
+    describe('opening', () => {
+      it('answers ping', async () => {
+        await store.ping();
+      });
+
+      it('opens again over a migrated database without migrating twice', async () => {
+        const again = await reopen();
+        try {
+          await again.ping();
+          const { realm } = await seed(store);
+          assert.equal((await again.realms.getByName(realm.name))?.id, realm.id, 'both see the same data');
+        } finally {
+          await again.close();
+        }
+      });
+    });
+
+    describe('realms', () => {
+      it('round-trips every field: JSON settings, booleans, times past 2038', async () => {
+        const realm = newRealm();
+        realm.enabled = false;
+        await store.realms.insert(realm);
+        const got = await store.realms.getByName(realm.name);
+        assert.deepEqual(got, realm);
+        assert.equal(typeof got!.createdAt, 'number');
+        assert.equal(got!.enabled, false);
+        assert.equal(await store.realms.getByName(`no-such-${rand()}`), undefined);
+      });
+
+      it('matches names exactly, case included', async () => {
+        const realm = newRealm(`CaseRealm-${rand()}`);
+        await store.realms.insert(realm);
+        assert.equal(await store.realms.getByName(realm.name.toLowerCase()), undefined);
+      });
+
+      it('updates name, enabled and settings', async () => {
+        const realm = newRealm();
+        await store.realms.insert(realm);
+        const changed: RealmRecord = { ...realm, name: `${realm.name}-renamed`, enabled: false,
+          settings: { ...realm.settings, accessTokenLifespan: 60, supportedLocales: [] } };
+        await store.realms.update(changed);
+        assert.equal(await store.realms.getByName(realm.name), undefined);
+        assert.deepEqual(await store.realms.getByName(changed.name), changed);
+      });
+
+      it('lists by name in code-point order, whatever the database collation', async () => {
+        const tag = rand();
+        const names = [`Zeta-${tag}`, `alpha-${tag}`, `_under-${tag}`, `-dash-${tag}`, `beta-${tag}`, `Beta2-${tag}`];
+        for (const name of names) await store.realms.insert(newRealm(name));
+        const listed = (await store.realms.list()).map((r) => r.name).filter((n) => n.endsWith(tag));
+        assert.deepEqual(listed, binarySort(names));
+      });
+
+      it('refuses a second realm of the same name', async () => {
+        const realm = newRealm();
+        await store.realms.insert(realm);
+        await assert.rejects(store.realms.insert({ ...newRealm(realm.name) }));
+      });
+
+      it('deletes', async () => {
+        const realm = newRealm();
+        await store.realms.insert(realm);
+        await store.realms.delete(realm.id);
+        assert.equal(await store.realms.getByName(realm.name), undefined);
+        await store.realms.delete(realm.id); // deleting what is gone is not an error
+      });
+    });
+
+    describe('keys', () => {
+      it('lists newest first, ties in kid order, and changes status', async () => {
+        const { realm } = await seed(store);
+        const keys = [newKey(realm.id, 'b-kid', T), newKey(realm.id, 'A-kid', T, 'ES256'), newKey(realm.id, '_kid', T + 5, 'EdDSA'),
+          newKey(realm.id, 'a-kid', T)];
+        for (const key of keys) await store.keys.insert(key);
+        const listed = await store.keys.listByRealm(realm.id);
+        assert.deepEqual(listed.map((k) => k.kid), ['_kid', 'A-kid', 'a-kid', 'b-kid']);
+        assert.deepEqual(listed[0], keys[2]);
+        await store.keys.setStatus('A-kid', 'passive');
+        assert.equal((await store.keys.listByRealm(realm.id)).find((k) => k.kid === 'A-kid')!.status, 'passive');
+        assert.deepEqual(await store.keys.listByRealm(randomUUID()), []);
+      });
+    });
+
+    describe('clients', () => {
+      it('round-trips and finds by clientId and by id', async () => {
+        const { realm } = await seed(store);
+        const client = newClient(realm.id);
+        client.publicClient = true;
+        client.settings.pkceMethod = null;
+        await store.clients.insert(client);
+        assert.deepEqual(await store.clients.getByClientId(realm.id, client.clientId), client);
+        assert.deepEqual(await store.clients.getById(client.id), client);
+        assert.equal(await store.clients.getByClientId(realm.id, client.clientId.toUpperCase()), undefined, 'clientId is case-sensitive');
+        assert.equal(await store.clients.getByClientId(randomUUID(), client.clientId), undefined, 'and scoped to its realm');
+      });
+
+      it('lists in code-point order of clientId, with first/max paging', async () => {
+        const realm = newRealm();
+        await store.realms.insert(realm);
+        const ids = ['web', 'Admin', 'api', '_internal', 'Zed', 'b-2', 'b_1'];
+        for (const id of ids) await store.clients.insert(newClient(realm.id, id));
+        const sorted = binarySort(ids);
+        assert.deepEqual((await store.clients.list(realm.id)).map((c) => c.clientId), sorted);
+        assert.deepEqual((await store.clients.list(realm.id, { max: 3 })).map((c) => c.clientId), sorted.slice(0, 3));
+        assert.deepEqual((await store.clients.list(realm.id, { first: 3, max: 3 })).map((c) => c.clientId), sorted.slice(3, 6));
+        assert.deepEqual((await store.clients.list(realm.id, { first: 6, max: 3 })).map((c) => c.clientId), sorted.slice(6));
+        assert.deepEqual((await store.clients.list(realm.id, { first: 2 })).map((c) => c.clientId), sorted, 'first alone does not page');
+      });
+
+      it('updates, and keeps clientId unique per realm only', async () => {
+        const { realm, client } = await seed(store);
+        const changed: ClientRecord = { ...client, enabled: false, publicClient: true, settings: { ...client.settings, redirectUris: [] } };
+        await store.clients.update(changed);
+        assert.deepEqual(await store.clients.getById(client.id), changed);
+        await assert.rejects(store.clients.insert(newClient(realm.id, client.clientId)));
+        const other = newRealm();
+        await store.realms.insert(other);
+        await store.clients.insert(newClient(other.id, client.clientId));
+      });
+
+      it('refuses a client of a realm that does not exist', async () => {
+        await assert.rejects(store.clients.insert(newClient(randomUUID())));
+      });
+
+      it('deletes', async () => {
+        const { client } = await seed(store);
+        await store.clients.delete(client.id);
+        assert.equal(await store.clients.getById(client.id), undefined);
+      });
+    });
+
+    describe('client secrets', () => {
+      it('lists by creation, round-trips nulls and expiries, deletes', async () => {
+        const { client } = await seed(store);
+        const secrets = [
+          { id: randomUUID(), clientId: client.id, sealedValue: 'sealed-2', label: '2026', createdAt: T + 10, expiresAt: null },
+          { id: randomUUID(), clientId: client.id, sealedValue: 'sealed-1', label: null, createdAt: T, expiresAt: T + 99 },
+        ];
+        for (const s of secrets) await store.clientSecrets.insert(s);
+        assert.deepEqual(await store.clientSecrets.listByClient(client.id), [secrets[1], secrets[0]]);
+        await store.clientSecrets.delete(secrets[1].id);
+        assert.deepEqual(await store.clientSecrets.listByClient(client.id), [secrets[0]]);
+      });
+    });
+
+    describe('users', () => {
+      it('round-trips every field', async () => {
+        const { realm, client } = await seed(store);
+        const user = newUser(realm.id, `Full-${rand()}`, {
+          email: 'Full@Example.com', emailVerified: true, firstName: 'Ünïcödé', lastName: "O'Brien", phoneNumber: '+31 20 123',
+          attributes: { a: ['1', '2'], 'x.y': ['quote " and \\ backslash'], empty: [] }, serviceAccountClientId: client.id, enabled: false,
+        });
+        await store.users.insert(user);
+        assert.deepEqual(await store.users.getById(realm.id, user.id), user);
+        assert.equal(await store.users.getById(randomUUID(), user.id), undefined, 'getById is scoped to the realm');
+        assert.deepEqual(await store.users.getByServiceAccountClient(client.id), user);
+      });
+
+      it('finds usernames case-insensitively, Unicode included, and keeps them unique regardless of case', async () => {
+        const realm = newRealm();
+        await store.realms.insert(realm);
+        const tag = rand();
+        const alice = newUser(realm.id, `Alice-${tag}`);
+        const umlaut = newUser(realm.id, `ÄNNE-${tag}`);
+        await store.users.insert(alice);
+        await store.users.insert(umlaut);
+        for (const name of [`alice-${tag}`, `ALICE-${tag}`, `Alice-${tag}`]) {
+          assert.equal((await store.users.getByUsername(realm.id, name))?.id, alice.id, name);
+        }
+        assert.equal((await store.users.getByUsername(realm.id, `änne-${tag}`))?.id, umlaut.id);
+        assert.equal((await store.users.getByUsername(realm.id, `Änne-${tag}`))?.username, `ÄNNE-${tag}`, 'the stored case is kept');
+        assert.equal(await store.users.getByUsername(realm.id, `alice-${tag}x`), undefined);
+        await assert.rejects(store.users.insert(newUser(realm.id, `ALICE-${tag}`)));
+        const other = newRealm();
+        await store.realms.insert(other);
+        await store.users.insert(newUser(other.id, `ALICE-${tag}`));
+      });
+
+      it('finds by email case-insensitively, Unicode included, only when exactly one user has it', async () => {
+        const realm = newRealm();
+        await store.realms.insert(realm);
+        const one = newUser(realm.id, undefined, { email: 'Ünique.ΣΑΣ@Example.COM' });
+        await store.users.insert(one);
+        await store.users.insert(newUser(realm.id, undefined, { email: 'shared@example.com' }));
+        await store.users.insert(newUser(realm.id, undefined, { email: 'SHARED@example.com' }));
+        await store.users.insert(newUser(realm.id, undefined, { email: null }));
+        assert.equal((await store.users.getByEmail(realm.id, 'ünique.σας@example.com'))?.id, one.id);
+        assert.equal((await store.users.getByEmail(realm.id, 'ÜNIQUE.ΣΑΣ@EXAMPLE.COM'))?.id, one.id);
+        assert.equal(await store.users.getByEmail(realm.id, 'shared@example.com'), undefined, 'two users share it');
+        assert.equal(await store.users.getByEmail(realm.id, 'nobody@example.com'), undefined);
+        const moved = { ...one, email: 'moved@example.com' };
+        await store.users.update(moved);
+        assert.equal(await store.users.getByEmail(realm.id, 'ünique.σας@example.com'), undefined, 'an update moves the lookup');
+        assert.equal((await store.users.getByEmail(realm.id, 'MOVED@example.com'))?.id, one.id);
+      });
+
+      it('counts as a number', async () => {
+        const realm = newRealm();
+        await store.realms.insert(realm);
+        assert.equal(await store.users.countByRealm(realm.id), 0);
+        for (let i = 0; i < 3; i++) await store.users.insert(newUser(realm.id));
+        const count = await store.users.countByRealm(realm.id);
+        assert.equal(typeof count, 'number');
+        assert.equal(count, 3);
+      });
+
+      it('updates (renaming moves the case-insensitive lookup) and deletes', async () => {
+        const { realm, user } = await seed(store);
+        const renamed = { ...user, username: `Renamed-${rand()}`, enabled: false, attributes: {} };
+        await store.users.update(renamed);
+        assert.equal(await store.users.getByUsername(realm.id, user.username), undefined);
+        assert.deepEqual(await store.users.getByUsername(realm.id, renamed.username.toUpperCase()), renamed);
+        await store.users.delete(user.id);
+        assert.equal(await store.users.getById(realm.id, user.id), undefined);
+      });
+    });
+
+    describe('passwords', () => {
+      it('sets, and setting again replaces (upsert)', async () => {
+        const { user } = await seed(store);
+        assert.equal(await store.passwords.get(user.id), undefined);
+        await store.passwords.set({ userId: user.id, algorithm: 'pbkdf2-sha256', data: '{"v":1}', createdAt: T });
+        await store.passwords.set({ userId: user.id, algorithm: 'argon2id', data: '$argon2id$v=19$...', createdAt: T + 1 });
+        assert.deepEqual(await store.passwords.get(user.id), { userId: user.id, algorithm: 'argon2id', data: '$argon2id$v=19$...', createdAt: T + 1 });
+      });
+
+      it('concurrent sets of one user all succeed and one of them wins', async () => {
+        const { user } = await seed(store);
+        await Promise.all([1, 2, 3, 4, 5].map((i) =>
+          store.passwords.set({ userId: user.id, algorithm: 'argon2id', data: `v${i}`, createdAt: T + i })));
+        const got = await store.passwords.get(user.id);
+        assert.match(got!.data, /^v[1-5]$/);
+        assert.equal(got!.createdAt, T + Number(got!.data.slice(1)), 'one write, not a mix');
+      });
+    });
+
+    describe('roles', () => {
+      it('keeps realm and client roles apart, composites and grants idempotent, lists in a stable order', async () => {
+        const { realm, client, user } = await seed(store);
+        const realmRole: RoleRecord = { id: randomUUID(), realmId: realm.id, clientId: null, name: 'reader', description: 'Reads' };
+        const clientRole: RoleRecord = { id: randomUUID(), realmId: realm.id, clientId: client.id, name: 'reader', description: null };
+        const writer: RoleRecord = { id: randomUUID(), realmId: realm.id, clientId: null, name: 'writer', description: null };
+        for (const role of [realmRole, clientRole, writer]) await store.roles.insert(role);
+        await assert.rejects(store.roles.insert({ ...realmRole, id: randomUUID() }), 'a name is unique within its container');
+
+        assert.deepEqual(await store.roles.getByName(realm.id, null, 'reader'), realmRole);
+        assert.deepEqual(await store.roles.getByName(realm.id, client.id, 'reader'), clientRole);
+        assert.equal(await store.roles.getByName(realm.id, null, 'Reader'), undefined, 'role names are case-sensitive');
+        assert.deepEqual(await store.roles.listByRealm(realm.id),
+          [realmRole, clientRole, writer].sort((a, b) => (a.id < b.id ? -1 : 1)));
+
+        await store.roles.addComposite(writer.id, realmRole.id);
+        await store.roles.addComposite(writer.id, clientRole.id);
+        await store.roles.addComposite(writer.id, realmRole.id); // again: no error, no duplicate
+        const expected = [{ parentId: writer.id, childId: realmRole.id }, { parentId: writer.id, childId: clientRole.id }]
+          .sort((a, b) => (a.childId < b.childId ? -1 : 1));
+        assert.deepEqual(await store.roles.listComposites(realm.id), expected);
+
+        await store.roles.grantToUser(user.id, writer.id);
+        await store.roles.grantToUser(user.id, clientRole.id);
+        await store.roles.grantToUser(user.id, writer.id);
+        assert.deepEqual(await store.roles.listUserRoleIds(user.id), binarySort([writer.id, clientRole.id]));
+      });
+
+      it('refuses a composite whose parent does not exist', async () => {
+        await assert.rejects(store.roles.addComposite(randomUUID(), randomUUID()));
+      });
+    });
+
+    describe('sessions', () => {
+      it('round-trips, touches and deletes', async () => {
+        const { realm, user } = await seed(store);
+        const session = { ...newSession(realm.id, user.id), offline: true };
+        await store.sessions.insert(session);
+        assert.deepEqual(await store.sessions.get(session.id), session);
+        await store.sessions.touch(session.id, T + 100, T + 1900);
+        assert.deepEqual(await store.sessions.get(session.id), { ...session, lastSeenAt: T + 100, expiresAt: T + 1900 });
+        await store.sessions.delete(session.id);
+        assert.equal(await store.sessions.get(session.id), undefined);
+      });
+    });
+
+    describe('refresh tokens', () => {
+      it('round-trips and is used once', async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        const token = newRefresh(realm.id, client.id, user.id, session.id);
+        await store.refreshTokens.insert(token);
+        assert.deepEqual(await store.refreshTokens.getByHash(token.tokenHash), token);
+        assert.equal(await store.refreshTokens.markUsed(token.id, T + 1), true);
+        assert.equal(await store.refreshTokens.markUsed(token.id, T + 2), false);
+        assert.equal((await store.refreshTokens.getByHash(token.tokenHash))!.usedAt, T + 1);
+        assert.equal(await store.refreshTokens.markUsed(randomUUID(), T), false, 'an unknown token');
+      });
+
+      it('two concurrent markUsed: exactly one wins, every time', async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        for (let round = 0; round < 25; round++) {
+          const token = newRefresh(realm.id, client.id, user.id, session.id);
+          await store.refreshTokens.insert(token);
+          const results = await Promise.all([store.refreshTokens.markUsed(token.id, T + 1), store.refreshTokens.markUsed(token.id, T + 2)]);
+          assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${results}`);
+        }
+      });
+
+      it('revokes a family, keeping an earlier revocation time', async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        const family = randomUUID();
+        const [a, b] = [newRefresh(realm.id, client.id, user.id, session.id, family), newRefresh(realm.id, client.id, user.id, session.id, family)];
+        const outsider = newRefresh(realm.id, client.id, user.id, session.id);
+        a.revokedAt = T - 10;
+        for (const t of [a, b, outsider]) await store.refreshTokens.insert(t);
+        await store.refreshTokens.revokeFamily(family, T);
+        assert.equal((await store.refreshTokens.getByHash(a.tokenHash))!.revokedAt, T - 10);
+        assert.equal((await store.refreshTokens.getByHash(b.tokenHash))!.revokedAt, T);
+        assert.equal((await store.refreshTokens.getByHash(outsider.tokenHash))!.revokedAt, null);
+      });
+    });
+
+    describe('revoked access tokens', () => {
+      it('adds (twice is fine) and answers has', async () => {
+        const jti = randomUUID();
+        assert.equal(await store.revokedAccessTokens.has(jti), false);
+        await store.revokedAccessTokens.add(jti, T);
+        await store.revokedAccessTokens.add(jti, T + 5);
+        assert.equal(await store.revokedAccessTokens.has(jti), true);
+      });
+    });
+
+    describe('authorization codes', () => {
+      it('round-trips with nulls and values, is used once even when raced, records what it issued', async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        const code = newCode(realm.id, client.id, user.id, session.id);
+        const pkce = { ...newCode(realm.id, client.id, user.id, session.id), nonce: null, claims: null,
+          codeChallenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', codeChallengeMethod: 'S256' };
+        await store.codes.insert(code);
+        await store.codes.insert(pkce);
+        assert.deepEqual(await store.codes.getByHash(code.codeHash), code);
+        assert.deepEqual(await store.codes.getByHash(pkce.codeHash), pkce);
+
+        const raced = await Promise.all([store.codes.markUsed(code.codeHash, T + 1), store.codes.markUsed(code.codeHash, T + 2)]);
+        assert.equal(raced.filter(Boolean).length, 1, String(raced));
+        assert.equal(await store.codes.markUsed(code.codeHash, T + 3), false);
+
+        await store.codes.setIssued(code.codeHash, { familyId: 'fam-1', jti: 'jti-1', jtiExpiresAt: T + 300 });
+        const issued = await store.codes.getByHash(code.codeHash);
+        assert.deepEqual({ f: issued!.issuedFamilyId, j: issued!.issuedJti, e: issued!.issuedJtiExpiresAt }, { f: 'fam-1', j: 'jti-1', e: T + 300 });
+        assert.ok(issued!.usedAt === T + 1 || issued!.usedAt === T + 2);
+        await store.codes.setIssued(pkce.codeHash, { familyId: null, jti: 'jti-2', jtiExpiresAt: T });
+        assert.equal((await store.codes.getByHash(pkce.codeHash))!.issuedFamilyId, null);
+      });
+    });
+
+    describe('interactions', () => {
+      it('round-trips, updates and deletes', async () => {
+        const { realm, client, user } = await seed(store);
+        const interaction = { id: randomUUID(), realmId: realm.id, clientId: client.id,
+          request: JSON.stringify({ state: 'ü & <x>', nonce: 'n' }), userId: null, sessionId: null, createdAt: T, expiresAt: T + 600 };
+        await store.interactions.insert(interaction);
+        assert.deepEqual(await store.interactions.get(interaction.id), interaction);
+        const signedIn = { ...interaction, userId: user.id, sessionId: randomUUID() };
+        await store.interactions.update(signedIn);
+        assert.deepEqual(await store.interactions.get(interaction.id), signedIn);
+        await store.interactions.delete(interaction.id);
+        assert.equal(await store.interactions.get(interaction.id), undefined);
+      });
+    });
+
+    describe('consents', () => {
+      it('puts, and putting again replaces (upsert)', async () => {
+        const { client, user } = await seed(store);
+        assert.equal(await store.consents.get(user.id, client.id), undefined);
+        await store.consents.put({ userId: user.id, clientId: client.id, scopes: ['profile'], createdAt: T });
+        await store.consents.put({ userId: user.id, clientId: client.id, scopes: ['profile', 'email'], createdAt: T + 1 });
+        assert.deepEqual(await store.consents.get(user.id, client.id), { userId: user.id, clientId: client.id, scopes: ['profile', 'email'], createdAt: T + 1 });
+      });
+    });
+
+    describe('login failures', () => {
+      it('puts (upsert), gets and clears', async () => {
+        const { user } = await seed(store);
+        assert.equal(await store.loginFailures.get(user.id), undefined);
+        await store.loginFailures.put({ userId: user.id, failures: 1, lastFailureAt: T, lockedUntil: 0 });
+        await store.loginFailures.put({ userId: user.id, failures: 2, lastFailureAt: T + 1, lockedUntil: T + 61 });
+        const got = await store.loginFailures.get(user.id);
+        assert.deepEqual(got, { userId: user.id, failures: 2, lastFailureAt: T + 1, lockedUntil: T + 61 });
+        assert.equal(typeof got!.failures, 'number');
+        await store.loginFailures.clear(user.id);
+        assert.equal(await store.loginFailures.get(user.id), undefined);
+      });
+    });
+
+    describe('cascading deletes', () => {
+      /** A realm with one of everything hanging off it. */
+      async function populated() {
+        const { realm, client, user } = await seed(store);
+        const key = newKey(realm.id, `kid-${rand()}`, T);
+        await store.keys.insert(key);
+        const secret = { id: randomUUID(), clientId: client.id, sealedValue: 's', label: null, createdAt: T, expiresAt: null };
+        await store.clientSecrets.insert(secret);
+        const serviceAccount = newUser(realm.id, `service-account-${rand()}`, { serviceAccountClientId: client.id });
+        await store.users.insert(serviceAccount);
+        await store.passwords.set({ userId: user.id, algorithm: 'argon2id', data: 'x', createdAt: T });
+        const role: RoleRecord = { id: randomUUID(), realmId: realm.id, clientId: client.id, name: 'r', description: null };
+        await store.roles.insert(role);
+        await store.roles.grantToUser(user.id, role.id);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        const refresh = newRefresh(realm.id, client.id, user.id, session.id);
+        await store.refreshTokens.insert(refresh);
+        const code = newCode(realm.id, client.id, user.id, session.id);
+        await store.codes.insert(code);
+        const interaction = { id: randomUUID(), realmId: realm.id, clientId: client.id, request: '{}', userId: null, sessionId: null, createdAt: T, expiresAt: T };
+        await store.interactions.insert(interaction);
+        await store.consents.put({ userId: user.id, clientId: client.id, scopes: ['a'], createdAt: T });
+        await store.loginFailures.put({ userId: user.id, failures: 1, lastFailureAt: T, lockedUntil: 0 });
+        return { realm, client, user, key, secret, serviceAccount, role, session, refresh, code, interaction };
+      }
+
+      it('deleting a realm removes everything in it', async () => {
+        const x = await populated();
+        const bystander = await populated();
+        await store.realms.delete(x.realm.id);
+        assert.equal(await store.realms.getByName(x.realm.name), undefined);
+        assert.deepEqual(await store.keys.listByRealm(x.realm.id), []);
+        assert.equal(await store.clients.getById(x.client.id), undefined);
+        assert.deepEqual(await store.clients.list(x.realm.id), []);
+        assert.deepEqual(await store.clientSecrets.listByClient(x.client.id), []);
+        assert.equal(await store.users.getById(x.realm.id, x.user.id), undefined);
+        assert.equal(await store.users.getByServiceAccountClient(x.client.id), undefined);
+        assert.equal(await store.users.countByRealm(x.realm.id), 0);
+        assert.equal(await store.passwords.get(x.user.id), undefined);
+        assert.deepEqual(await store.roles.listByRealm(x.realm.id), []);
+        assert.deepEqual(await store.roles.listUserRoleIds(x.user.id), []);
+        assert.equal(await store.sessions.get(x.session.id), undefined);
+        assert.equal(await store.refreshTokens.getByHash(x.refresh.tokenHash), undefined);
+        assert.equal(await store.codes.getByHash(x.code.codeHash), undefined);
+        assert.equal(await store.interactions.get(x.interaction.id), undefined);
+        assert.equal(await store.consents.get(x.user.id, x.client.id), undefined);
+        assert.equal(await store.loginFailures.get(x.user.id), undefined);
+        // The other realm is untouched.
+        assert.ok(await store.clients.getById(bystander.client.id));
+        assert.ok(await store.users.getById(bystander.realm.id, bystander.user.id));
+        assert.ok(await store.refreshTokens.getByHash(bystander.refresh.tokenHash));
+      });
+
+      it('deleting a client removes its secrets, roles, service account and tokens; the user stays', async () => {
+        const x = await populated();
+        await store.clients.delete(x.client.id);
+        assert.deepEqual(await store.clientSecrets.listByClient(x.client.id), []);
+        assert.equal(await store.users.getById(x.realm.id, x.serviceAccount.id), undefined);
+        assert.equal(await store.roles.getByName(x.realm.id, x.client.id, 'r'), undefined);
+        assert.deepEqual(await store.roles.listUserRoleIds(x.user.id), []);
+        assert.equal(await store.refreshTokens.getByHash(x.refresh.tokenHash), undefined);
+        assert.equal(await store.codes.getByHash(x.code.codeHash), undefined);
+        assert.equal(await store.consents.get(x.user.id, x.client.id), undefined);
+        assert.ok(await store.users.getById(x.realm.id, x.user.id));
+        assert.ok(await store.sessions.get(x.session.id));
+      });
+
+      it('deleting a user removes its password, sessions, tokens, grants and failures', async () => {
+        const x = await populated();
+        await store.users.delete(x.user.id);
+        assert.equal(await store.passwords.get(x.user.id), undefined);
+        assert.equal(await store.sessions.get(x.session.id), undefined);
+        assert.equal(await store.refreshTokens.getByHash(x.refresh.tokenHash), undefined);
+        assert.deepEqual(await store.roles.listUserRoleIds(x.user.id), []);
+        assert.equal(await store.loginFailures.get(x.user.id), undefined);
+        assert.ok(await store.roles.getByName(x.realm.id, x.client.id, 'r'), 'the role itself stays');
+      });
+    });
+
+    describe('transactions', () => {
+      it('commit together, and see their own writes', async () => {
+        const realm = newRealm();
+        const client = newClient(realm.id);
+        const result = await store.transaction(async (tx) => {
+          await tx.realms.insert(realm);
+          await tx.clients.insert(client);
+          assert.ok(await tx.clients.getById(client.id));
+          return 'done';
+        });
+        assert.equal(result, 'done');
+        assert.deepEqual(await store.clients.getById(client.id), client);
+      });
+
+      it('roll back everything when the work throws, and pass the error on', async () => {
+        const realm = newRealm();
+        const client = newClient(realm.id);
+        const boom = new Error('boom');
+        await assert.rejects(store.transaction(async (tx) => {
+          await tx.realms.insert(realm);
+          await tx.clients.insert(client);
+          throw boom;
+        }), (err) => err === boom);
+        assert.equal(await store.realms.getByName(realm.name), undefined);
+        assert.equal(await store.clients.getById(client.id), undefined);
+      });
+
+      it('roll back earlier writes when a statement fails (a duplicate)', async () => {
+        const { realm } = await seed(store);
+        const fresh = newClient(realm.id);
+        await assert.rejects(store.transaction(async (tx) => {
+          await tx.clients.insert(fresh);
+          await tx.realms.insert(newRealm(realm.name));
+        }));
+        assert.equal(await store.clients.getById(fresh.id), undefined);
+      });
+
+      it('nest by joining the outer transaction: an outer failure undoes the inner work', async () => {
+        const realm = newRealm();
+        await assert.rejects(store.transaction(async (tx) => {
+          await tx.transaction(async (inner) => { await inner.realms.insert(realm); });
+          assert.ok(await tx.realms.getByName(realm.name));
+          throw new Error('after the inner one');
+        }));
+        assert.equal(await store.realms.getByName(realm.name), undefined);
+      });
+
+      it('concurrent transactions each commit their own writes', async () => {
+        const realms = Array.from({ length: 6 }, () => newRealm());
+        await Promise.all(realms.map((realm) => store.transaction(async (tx) => {
+          await tx.realms.insert(realm);
+          await tx.clients.insert(newClient(realm.id, 'c'));
+        })));
+        for (const realm of realms) assert.ok(await store.clients.getByClientId(realm.id, 'c'));
+      });
+    });
+
+    describe('NUL characters (PostgreSQL text cannot hold them)', () => {
+      it('a key holding one matches nothing, without an error', async () => {
+        const { realm, client, user } = await seed(store);
+        const bad = 'a\u0000b';
+        assert.equal(await store.realms.getByName(bad), undefined);
+        assert.equal(await store.clients.getByClientId(realm.id, `${client.clientId}\u0000`), undefined);
+        assert.equal(await store.users.getByUsername(realm.id, `${user.username}\u0000`), undefined);
+        assert.equal(await store.users.getByEmail(realm.id, 'a\u0000@example.com'), undefined);
+        assert.equal(await store.users.getById(realm.id, bad), undefined);
+        assert.equal(await store.sessions.get(bad), undefined);
+        assert.equal(await store.interactions.get(bad), undefined);
+        assert.equal(await store.refreshTokens.getByHash(bad), undefined);
+        assert.equal(await store.codes.getByHash(bad), undefined);
+        assert.equal(await store.refreshTokens.markUsed(bad, T), false);
+        assert.equal(await store.codes.markUsed(bad, T), false);
+        assert.equal(await store.revokedAccessTokens.has(bad), false);
+        assert.deepEqual(await store.clients.list(bad), []);
+        assert.equal(await store.users.countByRealm(bad), 0);
+        await store.sessions.delete(bad);
+      });
+
+      it('a value holding one is refused before the database sees it; in JSON it is escaped and kept', async () => {
+        const { realm } = await seed(store);
+        await assert.rejects(store.users.insert(newUser(realm.id, 'nul\u0000user')), UnstorableValueError);
+        await assert.rejects(store.realms.insert(newRealm('nul\u0000realm')), UnstorableValueError);
+        const user = newUser(realm.id, undefined, { attributes: { note: ['before\u0000after'] } });
+        await store.users.insert(user);
+        assert.deepEqual((await store.users.getById(realm.id, user.id))!.attributes, { note: ['before\u0000after'] });
+      });
+    });
+  });
+}
