@@ -40,7 +40,7 @@ export async function openTab(browser: Browser, t?: TestContext, opts: { locale?
   const context = await browser.newContext({ locale: opts.locale ?? 'en-US', viewport: { width: 900, height: 760 } });
   // Generous: CI machines share two cores between Chromium, the server and other test files.
   context.setDefaultTimeout(30_000);
-  context.setDefaultNavigationTimeout(10_000);
+  context.setDefaultNavigationTimeout(30_000);
   const page = await context.newPage();
   const navigations: string[] = [];
   const consoleErrors: string[] = [];
