@@ -1,9 +1,9 @@
 // Latchkey vs oidc-provider on loopback: start-up time, throughput and latency of
 // client_credentials (ES256, RS256) and introspection, and Latchkey's memory.
 // Exits non-zero only when the harness could not measure, never for a missed goal.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { availableParallelism, loadavg, tmpdir } from 'node:os';
+import { join, relative } from 'node:path';
 import { createHistogram } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 
@@ -28,7 +28,8 @@ const WARMUP_S = 2;
 const CONNECTIONS = 10;
 const READY_POLL_MS = 10;
 const START_TIMEOUT_MS = 30_000;
-const LATCHKEY_MAIN = fileURLToPath(new URL('../latchkey.mjs', import.meta.url));
+const PACKAGE_ROOT = new URL('../../', import.meta.url);
+const LATCHKEY_MAIN = latchkeyBin();
 const OIDC_PROVIDER_MAIN = fileURLToPath(new URL('./oidc-provider-server.js', import.meta.url));
 const RESULTS_PATH = join(tmpdir(), 'latchkey-bench-latest.json');
 
@@ -42,6 +43,17 @@ function durationFromEnv(): number {
     throw new Error(`BENCH_DURATION must be a positive number of seconds, got ${JSON.stringify(raw)}`);
   }
   return seconds;
+}
+
+// Starts what the installed `latchkey` command runs, so that start-up is measured
+// on the artefact users get (the build bundles it) rather than on tsc's output.
+function latchkeyBin(): string {
+  const manifest = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as {
+    bin?: { latchkey?: string };
+  };
+  const bin = manifest.bin?.latchkey;
+  if (!bin) throw new Error('packages/server/package.json has no bin.latchkey');
+  return fileURLToPath(new URL(bin, PACKAGE_ROOT));
 }
 
 interface Target {
@@ -283,9 +295,12 @@ async function main(): Promise<number> {
     process.once(signal, () => process.exit(130));
   }
 
+  // Read before anything of ours runs: a busy host skews every number below.
+  const [loadAtStart] = loadavg();
   const servers: Server[] = [];
   try {
-    console.log(`Latchkey vs oidc-provider: ${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per run`);
+    console.log(`Latchkey (${relative(process.cwd(), LATCHKEY_MAIN)}) vs oidc-provider, node ${process.version}`);
+    console.log(`${CONNECTIONS} connections, ${WARMUP_S} s warm-up + ${DURATION_S} s per run`);
 
     // oidc-provider first, so that its start-up does not compete for CPU with
     // Latchkey's while the latter is being timed.
@@ -396,6 +411,15 @@ async function main(): Promise<number> {
         `oidc-provider RSS after run ${oidcProviderMemory.rss.toFixed(1)} MiB)`,
     );
 
+    console.log(
+      `\nHost: ${availableParallelism()} cores, 1-minute load average ${loadAtStart.toFixed(2)} at start, ` +
+        `${loadavg()[0].toFixed(2)} at end (this benchmark alone keeps about 2 cores busy)`,
+    );
+    // Headroom for the build that `npm run bench` runs just before, which lifts the average.
+    if (loadAtStart > availableParallelism() * 0.75) {
+      console.log('  WARNING: other work was running when the benchmark started; these numbers are not comparable.');
+    }
+
     if (problems.length > 0) {
       keepWorkDir = true;
       console.log(`\nProblems (server logs kept in ${workDir}):`);
@@ -411,6 +435,7 @@ async function main(): Promise<number> {
           connections: CONNECTIONS,
           warmupSeconds: WARMUP_S,
           durationSeconds: DURATION_S,
+          loadAverageAtStart: loadAtStart,
           startToReadyMs,
           latchkeyMemoryMiB: { ready: idleMemory.rss, afterRun: latchkeyMemory.rss, peak: latchkeyMemory.peak },
           oidcProviderMemoryMiB: { afterRun: oidcProviderMemory.rss, peak: oidcProviderMemory.peak },
