@@ -2,19 +2,23 @@ import cookie from '@fastify/cookie';
 import csrf from '@fastify/csrf-protection';
 import formBody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
+import { adminApi } from './admin/plugin.js';
 import type { Domain } from './domain/index.js';
 import { authorizationEndpoint } from './endpoints/authorization.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
 import { loginActions } from './endpoints/login-actions.js';
 import { logoutEndpoint } from './endpoints/logout.js';
 import { resourcesEndpoint } from './endpoints/resources.js';
-import { healthEndpoints } from './endpoints/health.js';
+import { healthEndpoints, type Lifecycle } from './endpoints/health.js';
 import { introspectionEndpoint } from './endpoints/introspect.js';
 import { jwksEndpoint } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { registerErrorHandling } from './http/errors.js';
+import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
+import { registerMetrics, type PoolStats } from './http/metrics.js';
+import { forwardedIssuerBase } from './http/realm.js';
 import { createPages } from './pages/index.js';
 
 const THEME = 'latchkey';
@@ -23,16 +27,30 @@ export interface AppOptions {
   domain: Domain;
   relativePath: string;
   logLevel: string;
+  /** Serve HTTPS with this certificate chain and key (PEM). */
+  https?: { cert: Buffer; key: Buffer };
+  /** Trust X-Forwarded-Proto/-Host/-For from a reverse proxy. */
+  proxyHeaders?: boolean;
+  /** Each request's issuer from its (forwarded) scheme and host instead of the configured one. */
+  issuerFromRequest?: boolean;
+  /** Shared with whoever shuts the server down: while draining, /health/ready answers 503. */
+  lifecycle?: Lifecycle;
+  /** The PostgreSQL pool's counts for /metrics; absent for SQLite. */
+  poolStats?: () => PoolStats | undefined;
 }
 
 /** Assembles the HTTP server: one plugin per endpoint, all under the relative path. */
-export async function buildApp({ domain, relativePath, logLevel }: AppOptions): Promise<FastifyInstance> {
+export async function buildApp({
+  domain, relativePath, logLevel, https, proxyHeaders = false, issuerFromRequest = false, lifecycle, poolStats,
+}: AppOptions): Promise<FastifyInstance> {
+  // Typed as the plain HTTP instance: nothing here depends on which server is underneath.
   const app = Fastify({
-    logger: {
-      level: logLevel,
-      // Credentials travel in these headers; they must never reach a log line.
-      redact: ['req.headers.authorization', 'req.headers.cookie'],
-    },
+    ...(https ? { https } : {}),
+    // JSON lines; every line of a request carries its id; nothing that may hold a secret is logged.
+    ...loggerOptions(logLevel),
+    trustProxy: proxyHeaders,
+    // While shutting down, requests already on a connection are answered, not refused.
+    return503OnClosing: false,
     // Protocol requests are small; a large body is refused before it is read.
     bodyLimit: 64 * 1024,
     // A line per request costs throughput on the hot paths; it is there when debugging.
@@ -40,12 +58,23 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
     // Realm names may be up to 255 characters, past Fastify's default of 100.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     // Errors the router raises before any route (a malformed URL) get the same JSON shape.
-    frameworkErrors: (err, _request, reply: FastifyReply) => {
-      reply.code(err.statusCode ?? 400).header('cache-control', 'no-store')
+    frameworkErrors: (err, request, reply: FastifyReply) => {
+      reply.code(err.statusCode ?? 400).header('cache-control', 'no-store').header(REQUEST_ID_HEADER, request.id)
         .send({ error: 'invalid_request', error_description: err.message });
     },
-  });
+  }) as unknown as FastifyInstance;
+  registerRequestId(app);
+  if (lifecycle) {
+    // While shutting down, every answer closes its connection: a keep-alive connection left
+    // idle after an in-flight request would otherwise hold the shutdown up until it times out.
+    app.addHook('onSend', (_request, reply, payload, done) => {
+      if (lifecycle.draining) reply.header('connection', 'close');
+      done(null, payload);
+    });
+  }
   registerErrorHandling(app);
+  registerMetrics(app, { relativePath, poolStats });
+  if (issuerFromRequest) app.decorate('issuerBaseOf', forwardedIssuerBase(relativePath));
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.
   await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
@@ -55,7 +84,7 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
     await scoped.register(discoveryEndpoint, { domain });
-    await scoped.register(healthEndpoints, { domain });
+    await scoped.register(healthEndpoints, { domain, lifecycle });
     await scoped.register(jwksEndpoint, { domain });
     await scoped.register(tokenEndpoint, { domain });
     await scoped.register(userinfoEndpoint, { domain });
@@ -65,6 +94,7 @@ export async function buildApp({ domain, relativePath, logLevel }: AppOptions): 
     await scoped.register(loginActions, flow);
     await scoped.register(logoutEndpoint, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
+    await scoped.register(adminApi, { domain, prefix: '/admin' });
   }, { prefix: relativePath });
   return app;
 }

@@ -1,4 +1,4 @@
-/** What `latchkey start` runs with; each comes from a flag or LATCHKEY_<NAME>. */
+/** What `latchkey start` runs with; each comes from a flag, LATCHKEY_<NAME> or the config file. */
 export interface Config {
   port: number;
   host: string;
@@ -18,7 +18,24 @@ export interface Config {
   dbPoolSize?: number;
   /** PostgreSQL statement_timeout in ms (default 5000; 0: the server's own). */
   dbStatementTimeoutMs?: number;
+  /** Serve HTTPS directly with this PEM certificate (chain) and private key. */
+  httpsCertFile?: string;
+  httpsKeyFile?: string;
+  /** Trust X-Forwarded-Proto/-Host/-For from a reverse proxy. */
+  proxyHeaders?: boolean;
+  /**
+   * The issuer follows each request's (forwarded) scheme and host instead of publicUrl:
+   * proxy headers and no public URL given.
+   */
+  issuerFromRequest?: boolean;
+  /** After SIGTERM, how long /health/ready answers 503 while still serving, before the listener closes (ms; default 0). */
+  shutdownDelayMs?: number;
+  /** How long in-flight requests may take to finish once the listener is closed (ms; default 10000). */
+  shutdownTimeoutMs?: number;
 }
+
+export const DEFAULT_SHUTDOWN_DELAY_MS = 0;
+export const DEFAULT_SHUTDOWN_TIMEOUT_MS = 10_000;
 
 export function normaliseRelativePath(path: string | undefined): string {
   if (!path || path === '/') return '';

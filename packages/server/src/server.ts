@@ -1,8 +1,12 @@
+import { readFileSync } from 'node:fs';
+import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
-import type { Config } from './config.js';
+import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Config } from './config.js';
+import type { Lifecycle } from './endpoints/health.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { bootstrapMaster } from './domain/bootstrap.js';
+import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
 import { importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
@@ -11,8 +15,36 @@ export interface RunningServer {
   app: FastifyInstance;
   domain: Domain;
   url: string;
-  close(): Promise<void>;
+  /**
+   * Shuts down gracefully: /health/ready answers 503 at once, the listener closes after
+   * the shutdown delay, requests in flight finish (for at most the shutdown timeout; then
+   * their connections are closed), and then the database. Resolves true when every
+   * request finished on its own. Calling it again returns the same promise.
+   */
+  close(): Promise<boolean>;
 }
+
+/** The certificate and key to serve HTTPS with, read and checked before anything else starts. */
+function loadTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
+  if (!config.httpsCertFile && !config.httpsKeyFile) return undefined;
+  if (!config.httpsCertFile || !config.httpsKeyFile) throw new Error('--https-cert and --https-key go together: give both or neither');
+  const read = (file: string, what: string) => {
+    try {
+      return readFileSync(file);
+    } catch (err) {
+      throw new Error(`cannot read the ${what} ${file}: ${(err as Error).message}`);
+    }
+  };
+  const tls = { cert: read(config.httpsCertFile, 'HTTPS certificate'), key: read(config.httpsKeyFile, 'HTTPS key') };
+  try {
+    createSecureContext(tls);
+  } catch (err) {
+    throw new Error(`the HTTPS certificate and key cannot be used together: ${(err as Error).message}`);
+  }
+  return tls;
+}
+
+const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A data dir sealed under another master key would answer every request with 500: refuse to start instead. */
 async function checkMasterKey(domain: Domain, where: string): Promise<void> {
@@ -31,6 +63,7 @@ async function checkMasterKey(domain: Domain, where: string): Promise<void> {
  */
 export async function startServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
   const kind = storeKind(config);
+  const https = loadTls(config);
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -57,16 +90,50 @@ export async function startServer(config: Config, say: (line: string) => void = 
     });
 
     await checkMasterKey(domain, kind === 'postgres' ? 'the database' : 'this data dir');
-    const app = await buildApp({ domain, relativePath: config.relativePath, logLevel: config.logLevel });
+    const lifecycle: Lifecycle = { draining: false };
+    const app = await buildApp({
+      domain,
+      relativePath: config.relativePath,
+      logLevel: config.logLevel,
+      https,
+      proxyHeaders: config.proxyHeaders,
+      issuerFromRequest: config.issuerFromRequest,
+      lifecycle,
+      poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
+    });
     const address = await app.listen({ port: config.port, host: config.host });
+    const housekeeping = startHousekeeping(domain, { onError: (err) => app.log.warn({ err }, 'housekeeping sweep failed') });
+
+    const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
+    const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
+    let closing: Promise<boolean> | undefined;
+    const shutDown = async (): Promise<boolean> => {
+      lifecycle.draining = true;
+      app.log.info({ delayMs, timeoutMs }, 'shutting down: no longer ready');
+      if (delayMs > 0) await sleep(delayMs);
+      // Stops accepting connections, closes idle ones, lets requests in flight finish.
+      const closed = app.close();
+      let timer: NodeJS.Timeout | undefined;
+      const finished = await Promise.race([
+        closed.then(() => true),
+        new Promise<boolean>((r) => { timer = setTimeout(() => r(false), timeoutMs); }),
+      ]);
+      clearTimeout(timer);
+      if (!finished) {
+        app.log.warn({ timeoutMs }, 'requests still in flight after the shutdown timeout: closing their connections');
+        app.server.closeAllConnections();
+        await closed;
+      }
+      await housekeeping.stop();
+      await store.close();
+      app.log.info('stopped');
+      return finished;
+    };
     return {
       app,
       domain,
       url: address,
-      async close() {
-        await app.close();
-        await store.close();
-      },
+      close: () => (closing ??= shutDown()),
     };
   } catch (err) {
     // A pool left open would keep the process alive after a failed start.

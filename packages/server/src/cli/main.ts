@@ -1,7 +1,9 @@
 #!/usr/bin/env node
-import { Command, Option } from 'commander';
-import { normaliseRelativePath, type Config } from '../config.js';
+import { Command, InvalidArgumentError, Option } from 'commander';
+import { applyConfigFile } from '../config-file.js';
+import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, normaliseRelativePath, type Config } from '../config.js';
 import { startServer } from '../server.js';
+import { realmCommand } from './realm.js';
 import { isPostgresUrl } from '../storage/open.js';
 import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from '../storage/sql/postgres.js';
 
@@ -16,9 +18,28 @@ interface StartOptions {
   databaseUrl?: string;
   dbPoolSize: string;
   dbStatementTimeout: string;
+  config?: string;
+  httpsCert?: string;
+  httpsKey?: string;
+  proxyHeaders: boolean;
+  shutdownDelay: string;
+  shutdownTimeout: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
+
+/** For an option that is on when given bare, and takes true/false from the environment or config file. */
+function parseSwitch(value: string): boolean {
+  const v = value.trim().toLowerCase();
+  if (['true', '1', 'yes', 'on'].includes(v)) return true;
+  if (['false', '0', 'no', 'off', ''].includes(v)) return false;
+  throw new InvalidArgumentError(`expected true or false, not "${value}"`);
+}
+
+function milliseconds(name: string, value: string): number {
+  if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number of milliseconds, not "${value}"`);
+  return Number(value);
+}
 
 function toConfig(o: StartOptions): Config {
   const port = Number(o.port);
@@ -33,11 +54,17 @@ function toConfig(o: StartOptions): Config {
   if (!/^\d+$/.test(o.dbStatementTimeout)) {
     throw new Error(`--db-statement-timeout must be a whole number of milliseconds, not "${o.dbStatementTimeout}"`);
   }
+  if (!!o.httpsCert !== !!o.httpsKey) throw new Error('--https-cert and --https-key go together: give both or neither');
+  const tls = !!o.httpsCert;
+  const publicUrl = o.publicUrl || undefined;
+  if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(?:\/[^?#]*)?$/i.test(publicUrl)) {
+    throw new Error(`--public-url must be an http:// or https:// URL without query or fragment, not "${publicUrl}"`);
+  }
   return {
     port,
     host: o.host,
     dataDir: o.dataDir,
-    publicUrl: (o.publicUrl ?? `http://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl: (publicUrl ?? `${tls ? 'https' : 'http'}://localhost:${port}`).replace(/\/+$/, ''),
     relativePath: normaliseRelativePath(o.httpRelativePath),
     importRealms: o.importRealm,
     masterKey: process.env.LATCHKEY_MASTER_KEY,
@@ -47,6 +74,12 @@ function toConfig(o: StartOptions): Config {
     databaseUrl,
     dbPoolSize,
     dbStatementTimeoutMs,
+    httpsCertFile: o.httpsCert || undefined,
+    httpsKeyFile: o.httpsKey || undefined,
+    proxyHeaders: o.proxyHeaders,
+    issuerFromRequest: o.proxyHeaders && publicUrl === undefined,
+    shutdownDelayMs: milliseconds('--shutdown-delay', o.shutdownDelay),
+    shutdownTimeoutMs: milliseconds('--shutdown-timeout', o.shutdownTimeout),
   };
 }
 
@@ -56,7 +89,9 @@ const program = new Command()
   .showHelpAfterError();
 
 program.command('start')
-  .description('Start the server. Each option can also be set as the environment variable shown.')
+  .description('Start the server. Each option can also be set as the environment variable shown, or in a config file (--config).')
+  .addOption(new Option('--config <file>', 'JSON config file: {"port": 8081, "publicUrl": "...", "databaseUrl": "..."}, keys named as the long options in camelCase')
+    .env('LATCHKEY_CONFIG'))
   .addOption(new Option('--port <port>', 'HTTP port').env('LATCHKEY_PORT').default('8080'))
   .addOption(new Option('--host <host>', 'address to listen on').env('LATCHKEY_HOST').default('127.0.0.1'))
   .addOption(new Option('--data-dir <dir>', 'where the master key file and (without --database-url) the SQLite database live').env('LATCHKEY_DATA_DIR').default('./data'))
@@ -65,31 +100,54 @@ program.command('start')
   .addOption(new Option('--db-pool-size <n>', 'PostgreSQL connections per process').env('LATCHKEY_DB_POOL_SIZE').default(String(DEFAULT_POOL_SIZE)))
   .addOption(new Option('--db-statement-timeout <ms>', 'PostgreSQL statement_timeout for every query, in ms (0: the server\'s own)')
     .env('LATCHKEY_DB_STATEMENT_TIMEOUT').default(String(DEFAULT_STATEMENT_TIMEOUT_MS)))
-  .addOption(new Option('--public-url <url>', 'base of every issuer and endpoint URL (default: http://localhost:<port>)').env('LATCHKEY_PUBLIC_URL'))
+  .addOption(new Option('--public-url <url>', 'base of every issuer and endpoint URL (default: http://localhost:<port>, https:// with TLS; with --proxy-headers, each request\'s forwarded scheme and host)').env('LATCHKEY_PUBLIC_URL'))
   .addOption(new Option('--http-relative-path <path>', 'path prefix before /realms, e.g. /auth for Keycloak\'s old layout').env('LATCHKEY_HTTP_RELATIVE_PATH'))
   .addOption(new Option('--import-realm <file>', 'import a Keycloak realm JSON at start; an existing realm is skipped (repeatable)')
     .env('LATCHKEY_IMPORT_REALM').argParser(collect).default([]))
-  .addOption(new Option('--log-level <level>', 'log level').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).env('LATCHKEY_LOG_LEVEL').default('info'))
+  .addOption(new Option('--https-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --https-key').env('LATCHKEY_HTTPS_CERT'))
+  .addOption(new Option('--https-key <file>', 'the PEM private key of --https-cert').env('LATCHKEY_HTTPS_KEY'))
+  .addOption(new Option('--proxy-headers [bool]', 'trust X-Forwarded-Proto, -Host and -For from a reverse proxy (only behind one that sets them)')
+    .env('LATCHKEY_PROXY_HEADERS').argParser(parseSwitch).preset('true').default(false))
+  .addOption(new Option('--log-level <level>', 'log level; logs are JSON lines on stdout').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).env('LATCHKEY_LOG_LEVEL').default('info'))
+  .addOption(new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with /health/ready answering 503 before closing the listener')
+    .env('LATCHKEY_SHUTDOWN_DELAY').default(String(DEFAULT_SHUTDOWN_DELAY_MS)))
+  .addOption(new Option('--shutdown-timeout <ms>', 'on SIGTERM, how long requests in flight may take to finish before their connections are closed')
+    .env('LATCHKEY_SHUTDOWN_TIMEOUT').default(String(DEFAULT_SHUTDOWN_TIMEOUT_MS)))
   .addHelpText('after', `
 Environment only:
   LATCHKEY_MASTER_KEY        32-byte base64url key sealing private keys and client secrets
                              (default: <data-dir>/master.key, created on first start);
                              processes sharing one PostgreSQL database need the same key
   LATCHKEY_ADMIN_USERNAME    master realm administrator created on first start (default: admin)
-  LATCHKEY_ADMIN_PASSWORD    its password (default: generated and printed once)`)
-  .action(async (options: StartOptions) => {
-    const server = await startServer(toConfig(options));
+  LATCHKEY_ADMIN_PASSWORD    its password (default: generated and printed once)
+
+Precedence: a flag beats its environment variable, which beats the config file, which
+beats the default. The config file is JSON, keys named as the long options in camelCase
+(e.g. {"port": 8081, "publicUrl": "https://id.example.com", "databaseUrl": "postgres://...",
+"importRealm": ["a.json"], "proxyHeaders": true}); relative paths in it are taken from
+the file's directory.
+
+Metrics for Prometheus are served at <http-relative-path>/metrics. On SIGTERM the server
+stops accepting connections, lets requests in flight finish, and exits with 0.`)
+  .action(async (_options: StartOptions, command: Command) => {
+    if (_options.config) applyConfigFile(command, _options.config);
+    const server = await startServer(toConfig(command.opts<StartOptions>()));
     console.log(`Latchkey is listening on ${server.url}`);
     let stopping = false;
     const stop = async () => {
       if (stopping) return;
       stopping = true;
-      await server.close();
-      process.exit(0);
+      const finished = await server.close().catch((err: Error) => {
+        console.error(`latchkey: stopping failed: ${err.message}`);
+        return false;
+      });
+      process.exit(finished ? 0 : 1);
     };
     process.on('SIGTERM', stop);
     process.on('SIGINT', stop);
   });
+
+program.addCommand(realmCommand());
 
 program.parseAsync().catch((err: Error) => {
   console.error(`latchkey: ${err.message}`);

@@ -1,6 +1,6 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import { newId, randomToken, secretsEqual } from '../crypto/random.js';
-import type { ClientRecord, ClientSettings, Store } from '../storage/store.js';
+import type { ClientRecord, ClientSecretRecord, ClientSettings, Store } from '../storage/store.js';
 import { TtlCache } from './cache.js';
 import { now } from './time.js';
 
@@ -115,5 +115,70 @@ export class ClientService {
 
   invalidate(realmId: string, clientId: string): void {
     this.runtimes.invalidate(`${realmId}\u0000${clientId}`);
+  }
+
+  /** After changes to many clients at once, e.g. a realm deleted. */
+  invalidateAll(): void {
+    this.runtimes.invalidate();
+  }
+
+  // ---- the admin API: reads come fresh from the store; writes take the caller's
+  // transaction, and the caller invalidates once it has committed.
+
+  /** A client by its internal id, if it belongs to the realm. */
+  async get(realmId: string, id: string): Promise<ClientRecord | undefined> {
+    const client = await this.store.clients.getById(id);
+    return client?.realmId === realmId ? client : undefined;
+  }
+
+  getByClientId(realmId: string, clientId: string): Promise<ClientRecord | undefined> {
+    return this.store.clients.getByClientId(realmId, clientId);
+  }
+
+  list(realmId: string, opts: { first?: number; max?: number } = {}): Promise<ClientRecord[]> {
+    return this.store.clients.list(realmId, opts);
+  }
+
+  update(tx: Store, client: ClientRecord): Promise<void> {
+    return tx.clients.update(client);
+  }
+
+  /** Deletes the client with its secrets, roles, service-account user and tokens. */
+  delete(tx: Store, client: ClientRecord): Promise<void> {
+    return tx.clients.delete(client.id);
+  }
+
+  /** The client's secrets without their values, oldest first. */
+  listSecrets(clientUuid: string, tx: Store = this.store): Promise<ClientSecretRecord[]> {
+    return tx.clientSecrets.listByClient(clientUuid);
+  }
+
+  /** The client's secrets with their values opened, oldest first. */
+  async openSecrets(clientUuid: string): Promise<Array<ClientSecretRecord & { value: string }>> {
+    return Promise.all((await this.store.clientSecrets.listByClient(clientUuid)).map(async (s) => ({ ...s, value: await this.box.open(s.sealedValue) })));
+  }
+
+  /** Adds a secret (generated when no value is given) and returns it with its value, which is not shown again. */
+  async addSecret(tx: Store, clientUuid: string, input: { value?: string; expiresAt?: number | null; label?: string | null } = {}): Promise<{ record: ClientSecretRecord; value: string }> {
+    const value = input.value ?? randomToken();
+    // Secrets are listed by creation, and Keycloak's one secret is the first unexpired: a new one
+    // always comes after those there are, even within the same second.
+    const newest = Math.max(0, ...(await tx.clientSecrets.listByClient(clientUuid)).map((s) => s.createdAt));
+    const record: ClientSecretRecord = {
+      id: newId(), clientId: clientUuid, sealedValue: await this.box.seal(value), label: input.label ?? null,
+      createdAt: Math.max(now(), newest + 1), expiresAt: input.expiresAt ?? null,
+    };
+    await tx.clientSecrets.insert(record);
+    return { record, value };
+  }
+
+  deleteSecret(tx: Store, secretId: string): Promise<void> {
+    return tx.clientSecrets.delete(secretId);
+  }
+
+  /** Keycloak's regenerate: every secret the client had is replaced by one new one (generated unless given). */
+  async regenerateSecret(tx: Store, clientUuid: string, value?: string): Promise<string> {
+    for (const s of await tx.clientSecrets.listByClient(clientUuid)) await tx.clientSecrets.delete(s.id);
+    return (await this.addSecret(tx, clientUuid, { value })).value;
   }
 }

@@ -2,6 +2,8 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { RealmRecord, Store } from '../storage/store.js';
 import { ClientService, type NewClient } from './clients.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
+import { EventService } from './events.js';
+import { GroupService } from './groups.js';
 import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
 import { SessionService, TokenStoreService } from './sessions.js';
@@ -26,6 +28,8 @@ export class Domain {
   readonly interactions: InteractionService;
   readonly consents: ConsentService;
   readonly bruteForce: BruteForceService;
+  readonly events: EventService;
+  readonly groups: GroupService;
 
   constructor(
     readonly store: Store,
@@ -36,12 +40,14 @@ export class Domain {
     this.clients = new ClientService(store, box);
     this.roles = new RoleService(store);
     this.users = new UserService(store);
+    this.groups = new GroupService(store);
     this.sessions = new SessionService(store);
     this.tokens = new TokenStoreService(store);
     this.codes = new CodeService(store);
     this.interactions = new InteractionService(store);
     this.consents = new ConsentService(store);
     this.bruteForce = new BruteForceService(store);
+    this.events = new EventService(store);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

@@ -3,6 +3,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { newId } from '../crypto/random.js';
 import type { RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
 import { TtlCache } from './cache.js';
+import { defaultClientSettings } from './clients.js';
 import { generateRealmKeys, loadSigningKeys, type SigningKey } from './keys.js';
 import { now } from './time.js';
 
@@ -27,6 +28,10 @@ export function defaultRealmSettings(name: string): RealmSettings {
   };
 }
 
+/** Keycloak's client whose `realm-admin` role administers its realm (every realm but master has it). */
+export const REALM_MANAGEMENT_CLIENT = 'realm-management';
+export const REALM_ADMIN_ROLE = 'realm-admin';
+
 /** Everything a request needs about a realm, loaded once and kept in memory. */
 export interface RealmRuntime {
   realm: RealmRecord;
@@ -47,8 +52,9 @@ export class RealmService {
     private readonly issuerBase: string,
   ) {}
 
-  issuerOf(name: string): string {
-    return `${this.issuerBase}/realms/${encodeURIComponent(name)}`;
+  /** The realm's issuer; `base` replaces the configured one when the issuer follows the request (proxy headers). */
+  issuerOf(name: string, base: string = this.issuerBase): string {
+    return `${base}/realms/${encodeURIComponent(name)}`;
   }
 
   /** The realm as served, or undefined when there is none of that name. */
@@ -98,9 +104,49 @@ export class RealmService {
       }
       await tx.roles.addComposite(roleIds[realm.settings.defaultRoleName], roleIds.offline_access);
       await tx.roles.addComposite(roleIds[realm.settings.defaultRoleName], roleIds.uma_authorization);
+      // As in Keycloak, every realm but master has realm-management, whose realm-admin role administers the realm.
+      if (realm.name !== 'master') await this.ensureRealmManagement(tx, realm);
     });
     this.runtimes.invalidate(name);
     return realm;
+  }
+
+  /**
+   * Keycloak's bearer-only `realm-management` client with its `realm-admin` role: a user of
+   * the realm holding that role may administer the realm through the admin API. Creates
+   * whichever of the two is missing, in the caller's transaction.
+   */
+  async ensureRealmManagement(tx: Store, realm: RealmRecord): Promise<void> {
+    let client = await tx.clients.getByClientId(realm.id, REALM_MANAGEMENT_CLIENT);
+    if (!client) {
+      client = {
+        id: newId(), realmId: realm.id, clientId: REALM_MANAGEMENT_CLIENT, enabled: true, publicClient: false,
+        settings: { ...defaultClientSettings(), name: '${client_realm-management}', standardFlow: false },
+        createdAt: now(),
+      };
+      await tx.clients.insert(client);
+    }
+    if (!(await tx.roles.getByName(realm.id, client.id, REALM_ADMIN_ROLE))) {
+      await tx.roles.insert({ id: newId(), realmId: realm.id, clientId: client.id, name: REALM_ADMIN_ROLE, description: '${role_realm-admin}' });
+    }
+  }
+
+  /** The realm as stored now (not the cached runtime), for the admin API. */
+  get(name: string): Promise<RealmRecord | undefined> {
+    return this.store.realms.getByName(name);
+  }
+
+  /** Saves a changed realm (possibly renamed from `previousName`); the runtime is reloaded on next use. */
+  async update(previousName: string, realm: RealmRecord): Promise<void> {
+    await this.store.realms.update(realm);
+    this.runtimes.invalidate(previousName);
+    this.runtimes.invalidate(realm.name);
+  }
+
+  /** Deletes the realm and everything in it; callers drop what other services cached of it. */
+  async delete(realm: RealmRecord): Promise<void> {
+    await this.store.realms.delete(realm.id);
+    this.runtimes.invalidate(realm.name);
   }
 
   invalidate(name?: string): void {

@@ -45,7 +45,9 @@ export class RoleService {
   private async expand(realmId: string, userId: string): Promise<EffectiveRoles> {
     const index = await this.index(realmId);
     const seen = new Set<string>();
-    const pending = await this.store.roles.listUserRoleIds(userId);
+    // The user's own roles and those of the user's groups (and their parent groups).
+    const [own, viaGroups] = await Promise.all([this.store.roles.listUserRoleIds(userId), this.store.groups.listUserGroupRoleIds(userId)]);
+    const pending = [...own, ...viaGroups];
     while (pending.length > 0) {
       const id = pending.pop()!;
       if (seen.has(id)) continue;
@@ -81,5 +83,60 @@ export class RoleService {
   invalidate(realmId: string): void {
     this.indexes.invalidate(realmId);
     this.users.invalidate();
+  }
+
+  // ---- the admin API: reads come fresh from the store; writes take the caller's
+  // transaction, and the caller invalidates once it has committed.
+
+  /** A realm's roles (clientUuid null) or a client's, by name. */
+  async list(realmId: string, clientUuid: string | null): Promise<RoleRecord[]> {
+    return (await this.store.roles.listByRealm(realmId))
+      .filter((r) => r.clientId === clientUuid)
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
+  }
+
+  /** Every role of a realm, realm and client roles alike. */
+  listAll(realmId: string): Promise<RoleRecord[]> {
+    return this.store.roles.listByRealm(realmId);
+  }
+
+  get(realmId: string, clientUuid: string | null, name: string): Promise<RoleRecord | undefined> {
+    return this.store.roles.getByName(realmId, clientUuid, name);
+  }
+
+  async getById(realmId: string, id: string): Promise<RoleRecord | undefined> {
+    const role = await this.store.roles.getById(id);
+    return role?.realmId === realmId ? role : undefined;
+  }
+
+  /** Parent → child pairs of the realm's composite roles. */
+  composites(realmId: string): Promise<Array<{ parentId: string; childId: string }>> {
+    return this.store.roles.listComposites(realmId);
+  }
+
+  /** The ids of the realm's roles that have composites. */
+  async compositeIds(realmId: string): Promise<Set<string>> {
+    return new Set((await this.store.roles.listComposites(realmId)).map((c) => c.parentId));
+  }
+
+  update(tx: Store, role: RoleRecord): Promise<void> {
+    return tx.roles.update(role);
+  }
+
+  delete(tx: Store, role: RoleRecord): Promise<void> {
+    return tx.roles.delete(role.id);
+  }
+
+  /** The roles granted to the user directly (not through groups or composites). */
+  userRoleIds(userId: string): Promise<string[]> {
+    return this.store.roles.listUserRoleIds(userId);
+  }
+
+  grantToUser(tx: Store, userId: string, roleId: string): Promise<void> {
+    return tx.roles.grantToUser(userId, roleId);
+  }
+
+  revokeFromUser(tx: Store, userId: string, roleId: string): Promise<void> {
+    return tx.roles.revokeFromUser(userId, roleId);
   }
 }

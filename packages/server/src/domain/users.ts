@@ -1,6 +1,6 @@
 import { newId } from '../crypto/random.js';
 import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
-import type { ClientRecord, RealmRecord, Store, UserRecord } from '../storage/store.js';
+import type { ClientRecord, RealmRecord, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { TtlCache } from './cache.js';
 import { now } from './time.js';
 
@@ -109,5 +109,30 @@ export class UserService {
     if (!user.enabled) return { ok: false, reason: 'disabled' };
     if (needsRehash(stored)) await this.setPassword(this.store, user.id, password);
     return { ok: true, user };
+  }
+
+  // ---- the admin API: writes take the caller's transaction, and the caller
+  // invalidates once it has committed.
+
+  search(realmId: string, query: UserQuery = {}): Promise<UserRecord[]> {
+    return this.store.users.search(realmId, query);
+  }
+
+  count(realmId: string, query: UserQuery = {}): Promise<number> {
+    return this.store.users.count(realmId, query);
+  }
+
+  /** The client's service-account user as stored now (serviceAccountOf may answer from its cache). */
+  findServiceAccount(clientUuid: string, tx: Store = this.store): Promise<UserRecord | undefined> {
+    return tx.users.getByServiceAccountClient(clientUuid);
+  }
+
+  update(tx: Store, user: UserRecord): Promise<void> {
+    return tx.users.update(user);
+  }
+
+  /** Deletes the user with its password, sessions, tokens, role grants and memberships. */
+  delete(tx: Store, user: UserRecord): Promise<void> {
+    return tx.users.delete(user.id);
   }
 }

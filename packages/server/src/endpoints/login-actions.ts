@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest 
 import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import { continueAuthorization, deliver, type FlowDeps } from '../http/authorization-flow.js';
+import { recordSignIn } from '../http/events.js';
 import {
   clearSessionCookie, ownsInteraction, pageContext, readSignedCookie, realmPath, sendPage, setSessionCookie, SESSION_COOKIE,
 } from '../http/browser.js';
@@ -119,13 +120,18 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const username = (body.username ?? '').trim();
     const realmRecord = l.realm.realm;
     const check = await signInWithPassword(domain, realmRecord, username, body.password ?? '');
-    if (!check.ok) return showLogin(l, reply, { username, error: LOGIN_ERRORS[check.reason] });
+    const signInEvent = (sessionId?: string) => recordSignIn(domain, request, l.realm, l.client, username, check, { sessionId, redirectUri: l.req.redirectUri });
+    if (!check.ok) {
+      await signInEvent();
+      return showLogin(l, reply, { username, error: LOGIN_ERRORS[check.reason] });
+    }
 
     // A new sign-in replaces whatever session this browser had (and so any other user's).
     const previous = readSignedCookie(request, SESSION_COOKIE);
     if (previous) await domain.sessions.end(previous);
     const session = await domain.sessions.start(realmRecord, check.user.id, { offline: false });
     setSessionCookie(reply, l.realm, session);
+    await signInEvent(session.id);
     await domain.interactions.update({ ...l.interaction, userId: check.user.id, sessionId: session.id });
     return continueAuthorization(deps, l.realm, l.client, l.req, { session, user: check.user, freshLogin: true }, request, reply, l.interaction.id);
   });

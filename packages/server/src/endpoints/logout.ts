@@ -3,6 +3,7 @@ import { jwtVerify } from 'jose';
 import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import type { FlowDeps } from '../http/authorization-flow.js';
 import { clearSessionCookie, pageContext, readSignedCookie, sendPage, SESSION_COOKIE } from '../http/browser.js';
+import { recordLogout } from '../http/events.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { redirectUriMatches } from '../protocol/authorization/checks.js';
@@ -54,6 +55,7 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
       // A hint can only end its own user's session.
       if (session && session.realmId === realm.realm.id && (!hint || id === cookieSession || session.userId === hint.sub)) {
         await domain.sessions.end(id);
+        await recordLogout(domain, request, realm, session, hint?.clientId);
       }
     }
     clearSessionCookie(reply, realm);

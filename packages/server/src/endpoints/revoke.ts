@@ -1,6 +1,8 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { decodeJwt } from 'jose';
+import type { EventNotes } from '../domain/events.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
+import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
@@ -8,17 +10,19 @@ import { checkAccessToken } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { unauthorizedClient } from '../protocol/errors.js';
 
-async function revokeRefreshToken(domain: Domain, realm: RealmRuntime, clientUuid: string, token: string): Promise<boolean> {
+async function revokeRefreshToken(domain: Domain, realm: RealmRuntime, clientUuid: string, token: string, notes: EventNotes): Promise<boolean> {
   const stored = await domain.tokens.findRefresh(token);
   if (!stored || stored.realmId !== realm.realm.id) return false;
+  Object.assign(notes, { userId: stored.userId, sessionId: stored.sessionId });
   if (stored.clientId !== clientUuid) throw unauthorizedClient('The token was issued to another client');
   await domain.tokens.revokeFamily(stored.familyId);
   return true;
 }
 
-async function revokeAccessToken(domain: Domain, realm: RealmRuntime, clientId: string, token: string): Promise<boolean> {
+async function revokeAccessToken(domain: Domain, realm: RealmRuntime, clientId: string, token: string, notes: EventNotes): Promise<boolean> {
   const check = await checkAccessToken(domain, realm, token);
   if (!check.ok) return false;
+  Object.assign(notes, { userId: check.claims.sub, sessionId: check.claims.sid });
   if (check.claims.client_id !== clientId) throw unauthorizedClient('The token was issued to another client');
   await domain.tokens.revokeAccessToken(check.claims.jti, check.claims.exp);
   return true;
@@ -38,10 +42,15 @@ export const revocationEndpoint: FastifyPluginAsync<{ domain: Domain }> = async 
   app.post(`${OIDC}/revoke`, { schema: { body: formSchema(['token']) } }, async (request, reply) => {
     const params = requireForm(request);
     const realm = await realmOf(domain, request);
-    const { client } = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
-    const token = params.token!;
-    if (looksLikeJwt(token)) await revokeAccessToken(domain, realm, client.record.clientId, token);
-    else await revokeRefreshToken(domain, realm, client.record.id, token);
+    await recordCall(domain, realm, request, params, ['REVOKE_GRANT', 'REVOKE_GRANT_ERROR'], async (notes) => {
+      const { client } = notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
+      const token = params.token!;
+      const revoked = looksLikeJwt(token)
+        ? await revokeAccessToken(domain, realm, client.record.clientId, token, notes)
+        : await revokeRefreshToken(domain, realm, client.record.id, token, notes);
+      // RFC 7009 §2.2: still 200; Keycloak records the unknown token as an error.
+      if (!revoked) notes.error = 'invalid_token';
+    });
     reply.header('cache-control', 'no-store').code(200).send();
   });
 };

@@ -1,7 +1,9 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Domain } from '../domain/index.js';
 import { formSchema, requireForm } from '../http/form.js';
+import { recordGrant } from '../http/events.js';
 import { OIDC } from '../http/paths.js';
+import { tokensIssued } from '../http/metrics.js';
 import { realmOf } from '../http/realm.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
@@ -14,9 +16,12 @@ export const tokenEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app,
     const realm = await realmOf(domain, request);
     const grant = grants.get(params.grant_type!);
     if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type "${params.grant_type}"`);
-    const client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
-    grant.allowed(client);
-    const tokens = await grant.handle({ domain, realm, client, params });
+    const tokens = await recordGrant(domain, realm, request, grant.type, params, async (notes) => {
+      const client = notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
+      grant.allowed(client);
+      return grant.handle({ domain, realm, client, params, notes });
+    });
+    tokensIssued.inc({ grant_type: grant.type });
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');
     return tokens;
   });

@@ -1,59 +1,108 @@
 import { readFile } from 'node:fs/promises';
-import { newId } from '../crypto/random.js';
-import { fromKeycloakCredential, type StoredPassword } from '../crypto/passwords.js';
+import { availableParallelism } from 'node:os';
+import { newId, randomToken } from '../crypto/random.js';
+import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../crypto/passwords.js';
+import { defaultClientSettings } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
-import { defaultRealmSettings } from '../domain/realms.js';
+import { defaultRealmSettings, RealmService } from '../domain/realms.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
+import { now } from '../domain/time.js';
 import {
-  SIGNING_ALGS, type ClaimMapping, type ClientRecord, type ClientSettings, type PkceMethod,
-  type RealmRecord, type RealmSettings, type SigningAlg, type Store,
+  SIGNING_ALGS, type ClaimMapping, type ClientRecord, type ClientSettings, type PasswordRecord, type PkceMethod,
+  type RealmRecord, type RealmSettings, type SigningAlg, type Store, type UserRecord,
 } from '../storage/store.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
 // else in an export (flows, components, policies) is accepted and ignored.
 type Attributes = Record<string, string | undefined>;
-interface RoleRep { name: string; description?: string; composite?: boolean; composites?: { realm?: string[]; client?: Record<string, string[]> } }
-interface MapperRep { name?: string; protocolMapper?: string; config?: Record<string, string | undefined> }
-interface ClientRep {
+export interface RoleRep {
+  id?: string; name: string; description?: string | null; composite?: boolean;
+  composites?: { realm?: string[]; client?: Record<string, string[]> };
+  clientRole?: boolean; containerId?: string; attributes?: Record<string, string[]>;
+}
+export interface MapperRep {
+  id?: string; name?: string; protocol?: string; protocolMapper?: string; consentRequired?: boolean;
+  config?: Record<string, string | undefined>;
+}
+/** A Latchkey extension: one of a client's secrets, with its expiry in seconds since the epoch. */
+export interface SecretRep { value: string; expiresAt?: number | null; label?: string | null }
+export interface ClientRep {
   id?: string; clientId: string; name?: string; description?: string; enabled?: boolean; publicClient?: boolean;
-  bearerOnly?: boolean; secret?: string; standardFlowEnabled?: boolean; implicitFlowEnabled?: boolean;
-  directAccessGrantsEnabled?: boolean; serviceAccountsEnabled?: boolean; consentRequired?: boolean;
-  redirectUris?: string[]; webOrigins?: string[]; attributes?: Attributes; protocolMappers?: MapperRep[];
-  defaultClientScopes?: string[]; optionalClientScopes?: string[]; protocol?: string;
+  bearerOnly?: boolean; clientAuthenticatorType?: string; secret?: string; standardFlowEnabled?: boolean;
+  implicitFlowEnabled?: boolean; directAccessGrantsEnabled?: boolean; serviceAccountsEnabled?: boolean;
+  consentRequired?: boolean; fullScopeAllowed?: boolean; redirectUris?: string[]; webOrigins?: string[];
+  attributes?: Attributes; protocolMappers?: MapperRep[]; defaultClientScopes?: string[];
+  optionalClientScopes?: string[]; protocol?: string;
   /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
-  secrets?: Array<{ value: string; expiresAt?: number | null; label?: string | null }>;
+  secrets?: SecretRep[];
   consentTexts?: ClientSettings['consentTexts'];
+  /** Latchkey extensions of the admin API: claim mappings in place of protocolMappers' user attribute mappers, and the logo. */
+  customResources?: CustomResourceRep[];
+  logoUri?: string;
 }
-interface CredentialRep { type?: string; value?: string; secretData?: string; credentialData?: string }
-interface UserRep {
-  id?: string; username: string; enabled?: boolean; email?: string; emailVerified?: boolean; firstName?: string;
-  lastName?: string; attributes?: Record<string, string[]>; credentials?: CredentialRep[]; realmRoles?: string[];
-  clientRoles?: Record<string, string[]>; serviceAccountClientId?: string;
+/** A claim from a user attribute (seed 001 custom resources); omitted flags take Keycloak's mapper defaults. */
+export interface CustomResourceRep {
+  name?: string; userAttribute: string; claim: string; jsonType?: ClaimMapping['jsonType']; multivalued?: boolean;
+  accessToken?: boolean; idToken?: boolean; userinfo?: boolean;
 }
-interface ClientScopeRep { name: string; attributes?: Attributes }
+export interface CredentialRep {
+  id?: string; type?: string; userLabel?: string; createdDate?: number; value?: string; temporary?: boolean;
+  secretData?: string; credentialData?: string;
+}
+export interface UserRep {
+  id?: string; createdTimestamp?: number; username: string; enabled?: boolean; email?: string; emailVerified?: boolean;
+  firstName?: string; lastName?: string; attributes?: Record<string, string[]>; credentials?: CredentialRep[];
+  realmRoles?: string[]; clientRoles?: Record<string, string[]>; serviceAccountClientId?: string;
+}
+export interface ClientScopeRep { name: string; protocol?: string; attributes?: Attributes }
 export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
   accessCodeLifespan?: number; defaultSignatureAlgorithm?: string; bruteForceProtected?: boolean;
   failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; defaultLocale?: string;
-  supportedLocales?: string[]; defaultRole?: { name: string }; defaultDefaultClientScopes?: string[];
-  defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
+  internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
+  defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[];
+  keycloakVersion?: string;
+}
+
+/** What to do with a realm that exists already: leave it (Keycloak's IGNORE_EXISTING), or replace it. */
+export type ImportStrategy = 'skip' | 'overwrite';
+
+export interface ImportProgress {
+  /** Hashing plaintext passwords (before the transaction), then writing users. */
+  phase: 'passwords' | 'users';
+  done: number;
+  total: number;
+}
+
+export interface ImportOptions {
+  /** Default 'skip', as Keycloak does at start-up. */
+  strategy?: ImportStrategy;
+  /** Called as the slow parts advance: after every batch of users, every few hashed passwords. */
+  onProgress?: (progress: ImportProgress) => void;
+  /** Plaintext passwords hashed at once (default: the CPUs available). */
+  hashConcurrency?: number;
 }
 
 export interface ImportResult {
   realm: string;
   skipped: boolean;
+  /** An existing realm of that name was deleted and replaced (strategy overwrite). */
+  overwritten: boolean;
   clients: number;
   users: number;
 }
+
+/** Users written per batch: one multi-row statement each for users, passwords and role grants. */
+const USER_BATCH = 1000;
 
 const isAlg = (v: string | undefined): v is SigningAlg => SIGNING_ALGS.includes(v as SigningAlg);
 const num = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
-function realmSettings(rep: RealmRep): Partial<RealmSettings> {
+export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
   const notInToken = (rep.clientScopes ?? [])
     .filter((s) => s.attributes?.['include.in.token.scope'] === 'false')
     .map((s) => s.name);
@@ -97,7 +146,8 @@ function claimMapping(m: MapperRep): ClaimMapping | undefined {
   };
 }
 
-const INTERPRETED_ATTRIBUTES = new Set([
+/** Client attributes the importer turns into settings; the export writes them back from the settings. */
+export const INTERPRETED_ATTRIBUTES = new Set([
   'pkce.code.challenge.method', 'use.refresh.tokens', 'post.logout.redirect.uris', 'access.token.lifespan',
   'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri',
 ]);
@@ -121,7 +171,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     consentRequired: rep.consentRequired ?? false,
     pkceMethod: pkce === 'plain' || pkce === 'S256' ? (pkce as PkceMethod) : null,
     refreshTokens: a['use.refresh.tokens'] !== 'false',
-    logoUri: a.logoUri || undefined,
+    logoUri: (rep.logoUri ?? a.logoUri) || undefined,
     redirectUris: rep.redirectUris ?? [],
     postLogoutRedirectUris: (a['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean),
     webOrigins: rep.webOrigins ?? [],
@@ -130,37 +180,222 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     idTokenAlg: isAlg(a['id.token.signed.response.alg']) ? a['id.token.signed.response.alg'] : undefined,
     defaultScopes: rep.defaultClientScopes ?? [],
     optionalScopes: rep.optionalClientScopes ?? [],
-    audiences,
-    customClaims: mappers.map(claimMapping).filter((m): m is ClaimMapping => m !== undefined),
+    audiences: [...new Set(audiences)],
+    // Given as customResources, they replace what the protocol mappers say.
+    customClaims: rep.customResources?.map((r): ClaimMapping => ({
+      name: r.name ?? r.claim, userAttribute: r.userAttribute, claim: r.claim, jsonType: r.jsonType ?? 'String',
+      multivalued: r.multivalued ?? false, accessToken: r.accessToken ?? true, idToken: r.idToken ?? true, userinfo: r.userinfo ?? true,
+    })) ?? mappers.map(claimMapping).filter((m): m is ClaimMapping => m !== undefined),
     consentTexts: rep.consentTexts,
     extraAttributes: Object.fromEntries(
-      Object.entries(a).filter((e): e is [string, string] => e[1] !== undefined && !INTERPRETED_ATTRIBUTES.has(e[0])),
+      Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),
   });
 }
 
-function password(user: UserRep): StoredPassword | string | undefined {
+/**
+ * A client's secrets: Keycloak's one `secret`, and Latchkey's `secrets` with expiry. An
+ * export of Latchkey's carries both, `secret` being one of `secrets`: it is kept once.
+ */
+function secretsOf(c: ClientRep): SecretRep[] {
+  const list = (c.secrets ?? []).map((s) => ({ value: s.value, expiresAt: s.expiresAt ?? null, label: s.label ?? null }));
+  if (c.secret && !list.some((s) => s.value === c.secret)) list.unshift({ value: c.secret, expiresAt: null, label: null });
+  return list;
+}
+
+/** A password the file gives: plaintext (to hash) or a Keycloak hash (kept as it is). */
+function passwordOf(user: UserRep): StoredPassword | string | undefined {
   const cred = user.credentials?.find((c) => (c.type ?? 'password') === 'password');
   if (!cred) return undefined;
-  if (cred.value !== undefined) return cred.value;
-  if (cred.secretData && cred.credentialData) return fromKeycloakCredential(cred.secretData, cred.credentialData);
+  if (typeof cred.value === 'string') return cred.value;
+  if (cred.secretData && cred.credentialData) {
+    try {
+      return fromKeycloakCredential(cred.secretData, cred.credentialData);
+    } catch (err) {
+      throw new Error(`user ${user.username}: ${(err as Error).message}`);
+    }
+  }
   throw new Error(`user ${user.username}: password credential has neither a value nor secretData/credentialData`);
 }
 
-/** Everything below the realm itself, in one transaction. */
-async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep: RealmRep): Promise<{ clients: number; users: number }> {
+// ---- checking the file --------------------------------------------------------------
+
+/** Representations checked already (a 100,000-user file takes a while): not checked twice. */
+const checked = new WeakSet<object>();
+const isObject = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+const isStringArray = (v: unknown): v is string[] => Array.isArray(v) && v.every((x) => typeof x === 'string');
+
+/**
+ * Checks the shape of what the importer reads before anything is written, so that a
+ * broken file is refused with a message naming what is wrong rather than half imported.
+ */
+export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
+  if (typeof rep === 'object' && rep !== null && checked.has(rep)) return;
+  const fail = (why: string): never => { throw new Error(`not a Keycloak realm representation: ${why}`); };
+  if (Array.isArray(rep)) fail(`the file holds a list of ${rep.length} realms; give each realm a file of its own`);
+  if (!isObject(rep)) fail('the file does not hold a JSON object');
+  const r = rep as Record<string, unknown>;
+  if (typeof r.realm !== 'string' || r.realm === '') fail('"realm" (the realm\'s name) is missing');
+  const list = (key: string): unknown[] => {
+    const v = r[key];
+    if (v === undefined) return [];
+    if (!Array.isArray(v)) fail(`"${key}" is not a list`);
+    return v as unknown[];
+  };
+  for (const key of ['supportedLocales', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
+    if (r[key] !== undefined && !isStringArray(r[key])) fail(`"${key}" is not a list of strings`);
+  }
+  const checkRole = (role: unknown, where: string) => {
+    if (!isObject(role) || typeof role.name !== 'string') fail(`${where}: a role without a "name"`);
+    const c = (role as RoleRep).composites;
+    if (c !== undefined && (!isObject(c) || (c.realm !== undefined && !isStringArray(c.realm))
+      || (c.client !== undefined && (!isObject(c.client) || !Object.values(c.client).every(isStringArray))))) {
+      fail(`${where}: role ${(role as RoleRep).name} has malformed "composites"`);
+    }
+  };
+  if (r.roles !== undefined) {
+    if (!isObject(r.roles)) fail('"roles" is not an object');
+    const roles = r.roles as Record<string, unknown>;
+    if (roles.realm !== undefined) {
+      if (!Array.isArray(roles.realm)) fail('"roles.realm" is not a list');
+      for (const role of roles.realm as unknown[]) checkRole(role, 'roles.realm');
+    }
+    if (roles.client !== undefined) {
+      if (!isObject(roles.client)) fail('"roles.client" is not an object');
+      for (const [clientId, list] of Object.entries(roles.client as Record<string, unknown>)) {
+        if (!Array.isArray(list)) fail(`"roles.client.${clientId}" is not a list`);
+        for (const role of list as unknown[]) checkRole(role, `roles.client.${clientId}`);
+      }
+    }
+  }
+  const clientIds = new Set<string>();
+  for (const [i, c] of list('clients').entries()) {
+    if (!isObject(c) || typeof c.clientId !== 'string' || c.clientId === '') fail(`clients[${i}] has no "clientId"`);
+    const client = c as unknown as ClientRep;
+    if (clientIds.has(client.clientId)) fail(`client ${client.clientId} appears twice`);
+    clientIds.add(client.clientId);
+    for (const key of ['redirectUris', 'webOrigins', 'defaultClientScopes', 'optionalClientScopes'] as const) {
+      if (client[key] !== undefined && !isStringArray(client[key])) fail(`client ${client.clientId}: "${key}" is not a list of strings`);
+    }
+    if (client.attributes !== undefined && !isObject(client.attributes)) fail(`client ${client.clientId}: "attributes" is not an object`);
+    if (client.protocolMappers !== undefined && !Array.isArray(client.protocolMappers)) {
+      fail(`client ${client.clientId}: "protocolMappers" is not a list`);
+    }
+    if (client.secrets !== undefined && (!Array.isArray(client.secrets) || !client.secrets.every((s) =>
+      isObject(s) && typeof s.value === 'string' && s.value !== ''
+      && (s.expiresAt === undefined || s.expiresAt === null || Number.isInteger(s.expiresAt))))) {
+      fail(`client ${client.clientId}: "secrets" must be a list of {value, expiresAt?: seconds, label?}`);
+    }
+  }
+  const usernames = new Set<string>();
+  const ids = new Set<string>();
+  for (const [i, u] of list('users').entries()) {
+    if (!isObject(u) || typeof u.username !== 'string' || u.username === '') fail(`users[${i}] has no "username"`);
+    const user = u as unknown as UserRep;
+    const lower = user.username.toLowerCase();
+    if (usernames.has(lower)) fail(`user ${user.username} appears twice (usernames are unique regardless of case)`);
+    usernames.add(lower);
+    if (user.id !== undefined) {
+      if (typeof user.id !== 'string' || user.id === '') fail(`user ${user.username}: "id" is not a string`);
+      if (ids.has(user.id)) fail(`user id ${user.id} appears twice`);
+      ids.add(user.id);
+    }
+    if (user.realmRoles !== undefined && !isStringArray(user.realmRoles)) fail(`user ${user.username}: "realmRoles" is not a list of strings`);
+    if (user.clientRoles !== undefined && (!isObject(user.clientRoles) || !Object.values(user.clientRoles).every(isStringArray))) {
+      fail(`user ${user.username}: "clientRoles" is not an object of lists of role names`);
+    }
+    if (user.attributes !== undefined && (!isObject(user.attributes) || !Object.values(user.attributes).every(isStringArray))) {
+      fail(`user ${user.username}: "attributes" is not an object of lists of strings`);
+    }
+    if (user.credentials !== undefined && (!Array.isArray(user.credentials) || !user.credentials.every(isObject))) {
+      fail(`user ${user.username}: "credentials" is not a list of objects`);
+    }
+  }
+  checked.add(rep as object);
+}
+
+// ---- importing ----------------------------------------------------------------------
+
+/** Runs fn over items, at most `limit` at a time, in order of start. */
+async function mapLimit<T, R>(items: T[], limit: number, fn: (item: T) => Promise<R>, onDone: (done: number) => void): Promise<R[]> {
+  const results = new Array<R>(items.length);
+  let next = 0;
+  let done = 0;
+  const worker = async () => {
+    while (next < items.length) {
+      const i = next++;
+      results[i] = await fn(items[i]);
+      onDone(++done);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, Math.min(limit, items.length)) }, worker));
+  return results;
+}
+
+/** Calls onProgress at most every 200 ms, and always for the last item. */
+function throttled(onProgress: ImportOptions['onProgress']): (p: ImportProgress) => void {
+  if (!onProgress) return () => {};
+  let last = 0;
+  return (p) => {
+    const t = Date.now();
+    if (p.done === p.total || t - last >= 200) {
+      last = t;
+      onProgress(p);
+    }
+  };
+}
+
+/** The passwords of the file's users, plaintext ones hashed (several at once, before the transaction). */
+async function preparePasswords(users: UserRep[], opts: ImportOptions): Promise<Array<StoredPassword | undefined>> {
+  const given = users.map(passwordOf);
+  const plain = given.map((p, i) => [p, i] as const).filter((e): e is readonly [string, number] => typeof e[0] === 'string');
+  const result = given.map((p) => (typeof p === 'string' ? undefined : p));
+  if (plain.length === 0) return result;
+  const progress = throttled(opts.onProgress);
+  const hashed = await mapLimit(plain, opts.hashConcurrency ?? availableParallelism(), ([value]) => hashPassword(value),
+    (done) => progress({ phase: 'passwords', done, total: plain.length }));
+  plain.forEach(([, i], k) => { result[i] = hashed[k]; });
+  return result;
+}
+
+const roleKey = (clientUuid: string | null, name: string) => `${clientUuid ?? ''}\u0000${name}`;
+
+/** Everything below the realm itself, inside the import's transaction. */
+async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep: RealmRep,
+  passwords: Array<StoredPassword | undefined>, opts: ImportOptions): Promise<{ clients: ClientRecord[]; users: number }> {
+  // Clients. One the realm's creation made already (e.g. a built-in one) takes the file's settings.
   const clients = new Map<string, ClientRecord>();
   for (const c of rep.clients ?? []) {
     if (c.protocol && c.protocol !== 'openid-connect') continue;
-    const publicClient = c.publicClient === true;
-    const { record } = await domain.clients.create(tx, realm.id, {
-      id: c.id,
+    const existing = await tx.clients.getByClientId(realm.id, c.clientId);
+    const record: ClientRecord = {
+      id: existing?.id ?? c.id ?? newId(),
+      realmId: realm.id,
       clientId: c.clientId,
       enabled: c.enabled ?? true,
-      publicClient,
-      settings: clientSettings(c),
-      secrets: publicClient ? undefined : [...(c.secret ? [{ value: c.secret }] : []), ...(c.secrets ?? [])],
-    }, async () => {});
+      publicClient: c.publicClient === true,
+      settings: { ...defaultClientSettings(), ...clientSettings(c) },
+      createdAt: existing?.createdAt ?? now(),
+    };
+    let secrets = record.publicClient ? [] : secretsOf(c);
+    if (existing) {
+      await tx.clients.update(record);
+      if (secrets.length > 0 || record.publicClient) {
+        for (const s of await tx.clientSecrets.listByClient(record.id)) await tx.clientSecrets.delete(s.id);
+      }
+    } else {
+      await tx.clients.insert(record);
+      // As when a client is created: a confidential client always has a secret.
+      if (!record.publicClient && secrets.length === 0) secrets = [{ value: randomToken(), expiresAt: null, label: null }];
+    }
+    // Creation times a second apart keep the file's order, which is the order secrets are listed and exported in.
+    const base = now() - secrets.length;
+    for (const [i, s] of secrets.entries()) {
+      await tx.clientSecrets.insert({
+        id: newId(), clientId: record.id, sealedValue: await domain.box.seal(s.value), label: s.label ?? null,
+        createdAt: base + i, expiresAt: s.expiresAt ?? null,
+      });
+    }
     clients.set(c.clientId, record);
   }
   const clientUuid = (clientId: string, context: string) => {
@@ -169,94 +404,142 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     return client.id;
   };
 
-  // Roles first, composites once every role exists.
-  const roleId = new Map<string, string>();
-  const key = (clientId: string | null, name: string) => `${clientId ?? ''}\u0000${name}`;
-  const ensureRole = async (clientId: string | null, role: RoleRep) => {
-    const owner = clientId === null ? null : clientUuid(clientId, `role ${role.name}`);
-    const existing = await tx.roles.getByName(realm.id, owner, role.name);
-    const id = existing?.id ?? (await domain.roles.create(tx, realm.id, owner, role.name, role.description ?? null)).id;
-    roleId.set(key(clientId, role.name), id);
+  // Roles, each created unless the realm has it already (the default roles, and any built-in
+  // ones the realm's creation makes); composites once every role exists.
+  const roleIds = new Map((await tx.roles.listByRealm(realm.id)).map((r) => [roleKey(r.clientId, r.name), r.id]));
+  const ensureRole = async (owner: string | null, name: string, description: string | null) => {
+    if (roleIds.has(roleKey(owner, name))) return;
+    const id = newId();
+    await tx.roles.insert({ id, realmId: realm.id, clientId: owner, name, description });
+    roleIds.set(roleKey(owner, name), id);
   };
   const realmRoles = rep.roles?.realm ?? [];
   const clientRoles = Object.entries(rep.roles?.client ?? {}).filter(([clientId]) => clients.has(clientId));
-  for (const role of realmRoles) await ensureRole(null, role);
-  for (const [clientId, roles] of clientRoles) for (const role of roles) await ensureRole(clientId, role);
-  const idOf = async (clientId: string | null, name: string, context: string): Promise<string> => {
-    const known = roleId.get(key(clientId, name));
-    if (known) return known;
+  for (const role of realmRoles) await ensureRole(null, role.name, role.description ?? null);
+  for (const [clientId, roles] of clientRoles) {
+    for (const role of roles) await ensureRole(clients.get(clientId)!.id, role.name, role.description ?? null);
+  }
+  const idOf = (clientId: string | null, name: string, context: string): string => {
     const owner = clientId === null ? null : clientUuid(clientId, context);
-    const existing = await tx.roles.getByName(realm.id, owner, name);
-    if (!existing) throw new Error(`${context}: unknown ${clientId ? `client role ${clientId}/` : 'realm role '}${name}`);
-    return existing.id;
+    const id = roleIds.get(roleKey(owner, name));
+    if (!id) throw new Error(`${context}: unknown ${clientId ? `client role ${clientId}/` : 'realm role '}${name}`);
+    return id;
   };
   const composites = [...realmRoles.map((r) => [null, r] as const), ...clientRoles.flatMap(([c, rs]) => rs.map((r) => [c, r] as const))];
   for (const [clientId, role] of composites) {
-    const parent = await idOf(clientId, role.name, `role ${role.name}`);
-    for (const child of role.composites?.realm ?? []) await tx.roles.addComposite(parent, await idOf(null, child, `composite of ${role.name}`));
+    const parent = idOf(clientId, role.name, `role ${role.name}`);
+    for (const child of role.composites?.realm ?? []) await tx.roles.addComposite(parent, idOf(null, child, `composite of ${role.name}`));
     for (const [childClient, names] of Object.entries(role.composites?.client ?? {})) {
       if (!clients.has(childClient)) continue;
-      for (const child of names) await tx.roles.addComposite(parent, await idOf(childClient, child, `composite of ${role.name}`));
+      for (const child of names) await tx.roles.addComposite(parent, idOf(childClient, child, `composite of ${role.name}`));
     }
   }
 
+  // Users, a batch at a time: one statement each for the batch's users, passwords and role grants.
+  const users = rep.users ?? [];
   const serviceAccounts = new Set<string>();
-  for (const u of rep.users ?? []) {
-    const user = await domain.users.create(tx, realm, {
-      id: u.id,
-      username: u.username,
-      enabled: u.enabled ?? true,
-      email: u.email ?? null,
-      emailVerified: u.emailVerified ?? false,
-      firstName: u.firstName ?? null,
-      lastName: u.lastName ?? null,
-      phoneNumber: u.attributes?.phoneNumber?.[0] ?? u.attributes?.phone_number?.[0] ?? null,
-      attributes: u.attributes ?? {},
-      serviceAccountClientId: u.serviceAccountClientId ? clientUuid(u.serviceAccountClientId, `user ${u.username}`) : null,
-    }, { defaultRole: false });
-    if (u.serviceAccountClientId) serviceAccounts.add(u.serviceAccountClientId);
-    const pw = password(u);
-    if (pw !== undefined) await domain.users.setPassword(tx, user.id, pw);
-    for (const name of u.realmRoles ?? []) await tx.roles.grantToUser(user.id, await idOf(null, name, `user ${u.username}`));
-    for (const [clientId, names] of Object.entries(u.clientRoles ?? {})) {
-      if (!clients.has(clientId)) continue;
-      for (const name of names) await tx.roles.grantToUser(user.id, await idOf(clientId, name, `user ${u.username}`));
+  const progress = throttled(opts.onProgress);
+  const at = now();
+  for (let start = 0; start < users.length; start += USER_BATCH) {
+    const batch = users.slice(start, start + USER_BATCH);
+    const records: UserRecord[] = [];
+    const batchPasswords: PasswordRecord[] = [];
+    const grants: Array<{ userId: string; roleId: string }> = [];
+    for (const [k, u] of batch.entries()) {
+      const record: UserRecord = {
+        id: u.id ?? newId(),
+        realmId: realm.id,
+        username: u.username,
+        enabled: u.enabled ?? true,
+        email: u.email ?? null,
+        emailVerified: u.emailVerified ?? false,
+        firstName: u.firstName ?? null,
+        lastName: u.lastName ?? null,
+        phoneNumber: u.attributes?.phoneNumber?.[0] ?? u.attributes?.phone_number?.[0] ?? null,
+        attributes: u.attributes ?? {},
+        serviceAccountClientId: u.serviceAccountClientId ? clientUuid(u.serviceAccountClientId, `user ${u.username}`) : null,
+        createdAt: Number.isFinite(u.createdTimestamp) ? Math.floor(u.createdTimestamp! / 1000) : at,
+      };
+      records.push(record);
+      if (u.serviceAccountClientId) serviceAccounts.add(u.serviceAccountClientId);
+      const password = passwords[start + k];
+      if (password) batchPasswords.push({ userId: record.id, ...password, createdAt: at });
+      for (const name of u.realmRoles ?? []) grants.push({ userId: record.id, roleId: idOf(null, name, `user ${u.username}`) });
+      for (const [clientId, names] of Object.entries(u.clientRoles ?? {})) {
+        if (!clients.has(clientId)) continue;
+        for (const name of names) grants.push({ userId: record.id, roleId: idOf(clientId, name, `user ${u.username}`) });
+      }
     }
+    await tx.bulk.insertUsers(records);
+    await tx.bulk.setPasswords(batchPasswords);
+    await tx.bulk.grantRoles(grants);
+    progress({ phase: 'users', done: start + batch.length, total: users.length });
   }
+
   // A client with service accounts always has its user, even when the export left it out (seed 000).
   for (const client of clients.values()) {
     if (client.settings.serviceAccounts && !client.publicClient && !serviceAccounts.has(client.clientId)) {
-      const existing = await tx.users.getByUsername(realm.id, SERVICE_ACCOUNT_PREFIX + client.clientId);
+      const existing = await tx.users.getByServiceAccountClient(client.id)
+        ?? await tx.users.getByUsername(realm.id, SERVICE_ACCOUNT_PREFIX + client.clientId);
       if (!existing) await domain.users.createServiceAccount(tx, realm, client);
     }
   }
-  return { clients: clients.size, users: (rep.users ?? []).length };
+  return { clients: [...clients.values()], users: users.length };
 }
 
-/** Imports one Keycloak realm representation. An existing realm is left alone, as Keycloak does. */
-export async function importRealm(domain: Domain, rep: RealmRep): Promise<ImportResult> {
-  if (!rep || typeof rep.realm !== 'string') throw new Error('not a Keycloak realm representation: "realm" is missing');
-  if (await domain.realms.exists(rep.realm)) return { realm: rep.realm, skipped: true, clients: 0, users: 0 };
-  const realm = await domain.realms.create(rep.realm, realmSettings(rep), { enabled: rep.enabled ?? true, id: rep.id ?? newId() });
+/**
+ * Imports one Keycloak realm representation, all of it in one transaction: a failed import
+ * leaves nothing behind, and with `overwrite` the realm it replaces is still there.
+ * An existing realm is left alone unless the strategy is `overwrite`.
+ */
+export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOptions = {}): Promise<ImportResult> {
+  checkRealmRep(rep);
+  const strategy = opts.strategy ?? 'skip';
+  const existing = await domain.store.realms.getByName(rep.realm);
+  if (existing && strategy === 'skip') return { realm: rep.realm, skipped: true, overwritten: false, clients: 0, users: 0 };
+  let passwords: Array<StoredPassword | undefined>;
+  let realmId: string | undefined;
+  let clients: ClientRecord[] = [];
   try {
-    const counts = await domain.store.transaction((tx) => importContents(domain, tx, realm, rep));
-    return { realm: rep.realm, skipped: false, ...counts };
+    // Before the transaction: hashing is slow, and a transaction holds SQLite's write lock.
+    passwords = await preparePasswords(rep.users ?? [], opts);
+    const counts = await domain.store.transaction(async (tx) => {
+      // The first statement writes, so that on SQLite the transaction waits for the write lock
+      // (busy_timeout) rather than failing when a running server wrote since it began.
+      if (existing) await tx.realms.delete(existing.id);
+      const realm = await new RealmService(tx, domain.box, '').create(
+        rep.realm, realmSettings(rep), { enabled: rep.enabled ?? true, id: rep.id ?? newId() });
+      realmId = realm.id;
+      return importContents(domain, tx, realm, rep, passwords, opts);
+    });
+    clients = counts.clients;
+    return { realm: rep.realm, skipped: false, overwritten: existing !== undefined, clients: counts.clients.length, users: counts.users };
   } catch (err) {
-    await domain.store.realms.delete(realm.id);
     throw new Error(`import of realm ${rep.realm} failed: ${(err as Error).message}`);
   } finally {
     domain.realms.invalidate(rep.realm);
-    domain.roles.invalidate(realm.id);
+    for (const id of [existing?.id, realmId]) if (id) domain.roles.invalidate(id);
+    for (const c of clients) domain.clients.invalidate(c.realmId, c.clientId);
     domain.users.invalidate();
   }
 }
 
-export async function importRealmFile(domain: Domain, file: string): Promise<ImportResult> {
-  let rep: RealmRep;
+/** Reads a realm file: its JSON, with a message naming the file when it is not there or not JSON. */
+export async function readRealmFile(file: string): Promise<RealmRep> {
+  let rep: unknown;
   try {
     rep = JSON.parse(await readFile(file, 'utf8'));
   } catch (err) {
     throw new Error(`cannot read realm file ${file}: ${(err as Error).message}`);
   }
-  return importRealm(domain, rep);
+  try {
+    checkRealmRep(rep);
+  } catch (err) {
+    throw new Error(`${file}: ${(err as Error).message}`);
+  }
+  return rep;
+}
+
+export async function importRealmFile(domain: Domain, file: string, opts: ImportOptions = {}): Promise<ImportResult> {
+  return importRealm(domain, await readRealmFile(file), opts);
 }

@@ -23,6 +23,14 @@ export interface RealmSettings {
   optionalClientScopes: string[];
   /** Client scopes that grant access but are not listed in a token's `scope` claim. */
   scopesNotInToken: string[];
+  /** Keycloak's: login events are recorded unless this is false. */
+  eventsEnabled?: boolean;
+  /** Keycloak's: seconds a login event is kept (default 7 days). */
+  eventsExpiration?: number;
+  /** Keycloak's: admin events are recorded unless this is false. */
+  adminEventsEnabled?: boolean;
+  /** Keycloak's realm attribute: seconds an admin event is kept (default 30 days). */
+  adminEventsExpiration?: number;
 }
 
 export interface RealmRecord {
@@ -227,4 +235,107 @@ export interface LoginFailureRecord {
   failures: number;
   lastFailureAt: number;
   lockedUntil: number;
+}
+
+/**
+ * A login event, as Keycloak's EventRepresentation. Unlike every other record its time is
+ * in milliseconds, as Keycloak's. Nothing secret is ever in one: details are an allow-list.
+ */
+export interface LoginEventRecord {
+  id: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  /** Keycloak's event type: LOGIN, LOGIN_ERROR, CODE_TO_TOKEN, CLIENT_LOGIN, REFRESH_TOKEN, LOGOUT, … */
+  type: string;
+  realmId: string;
+  /** The client's clientId (not its internal id), as Keycloak records it; as presented when unknown. */
+  clientId: string | null;
+  userId: string | null;
+  sessionId: string | null;
+  ipAddress: string | null;
+  /** Set on *_ERROR events: an error code, never free text from the request. */
+  error: string | null;
+  details: Record<string, string> | null;
+}
+
+/** An admin event, as Keycloak's AdminEventRepresentation without its representation (never stored). */
+export interface AdminEventRecord {
+  id: string;
+  /** Milliseconds since the epoch. */
+  time: number;
+  realmId: string;
+  /** CREATE, UPDATE, DELETE or ACTION. */
+  operationType: string;
+  /** Keycloak's ResourceType: REALM, CLIENT, USER, REALM_ROLE, CLIENT_ROLE, GROUP, … */
+  resourceType: string;
+  /** The path under /admin/realms/{realm}/, e.g. clients/<id>. */
+  resourcePath: string | null;
+  authRealmId: string | null;
+  authClientId: string | null;
+  authUserId: string | null;
+  authIpAddress: string | null;
+  error: string | null;
+}
+
+/** Filters of Keycloak's GET /admin/realms/{realm}/events; every one optional. */
+export interface LoginEventQuery {
+  types?: string[];
+  clientId?: string;
+  userId?: string;
+  ipAddress?: string;
+  /** Inclusive bounds, milliseconds. */
+  fromTime?: number;
+  toTime?: number;
+  first?: number;
+  max?: number;
+  /** Oldest first; by default newest first. */
+  ascending?: boolean;
+}
+
+/** Filters of Keycloak's GET /admin/realms/{realm}/admin-events; every one optional. */
+export interface AdminEventQuery {
+  operationTypes?: string[];
+  resourceTypes?: string[];
+  /** Case-insensitive; `*` matches any run of characters, as in Keycloak. */
+  resourcePath?: string;
+  authRealmId?: string;
+  authClientId?: string;
+  authUserId?: string;
+  authIpAddress?: string;
+  fromTime?: number;
+  toTime?: number;
+  first?: number;
+  max?: number;
+  ascending?: boolean;
+}
+
+/** A group of users (Keycloak's GroupRepresentation): its members hold its roles. */
+export interface GroupRecord {
+  id: string;
+  realmId: string;
+  /** The parent group, or null for a top-level group. */
+  parentId: string | null;
+  name: string;
+  attributes: Record<string, string[]>;
+  createdAt: number;
+}
+
+/**
+ * Filters of the admin API's user search; every one optional, all must match.
+ * Matching ignores case, as usernames and emails are compared.
+ */
+export interface UserQuery {
+  /** Username, email, first or last name matches this pattern whole; `*` matches any run of characters. */
+  search?: string;
+  /** Each contains the value, or equals it when `exact` is set. */
+  username?: string;
+  email?: string;
+  firstName?: string;
+  lastName?: string;
+  exact?: boolean;
+  enabled?: boolean;
+  /** Service-account users are left out unless this is set, as in Keycloak. */
+  includeServiceAccounts?: boolean;
+  first?: number;
+  max?: number;
 }

@@ -1,4 +1,10 @@
 import type {
+  GroupRecord,
+  UserQuery,
+  AdminEventQuery,
+  AdminEventRecord,
+  LoginEventQuery,
+  LoginEventRecord,
   AuthorizationCodeRecord,
   ConsentRecord,
   InteractionRecord,
@@ -68,6 +74,10 @@ export interface Store {
     insert(user: UserRecord): Promise<void>;
     update(user: UserRecord): Promise<void>;
     delete(id: string): Promise<void>;
+    /** A realm's users matching the query, in code-point order of their lower-cased username. */
+    search(realmId: string, query?: UserQuery): Promise<UserRecord[]>;
+    /** How many users match the query (first and max ignored). */
+    count(realmId: string, query?: UserQuery): Promise<number>;
   };
   passwords: {
     get(userId: string): Promise<PasswordRecord | undefined>;
@@ -83,6 +93,13 @@ export interface Store {
     addComposite(parentId: string, childId: string): Promise<void>;
     listUserRoleIds(userId: string): Promise<string[]>;
     grantToUser(userId: string, roleId: string): Promise<void>;
+    getById(id: string): Promise<RoleRecord | undefined>;
+    /** Changes name and description; the owner stays. */
+    update(role: RoleRecord): Promise<void>;
+    /** Deletes the role with its composites and grants (to users and groups). */
+    delete(id: string): Promise<void>;
+    /** Revoking a role the user does not hold is not an error. */
+    revokeFromUser(userId: string, roleId: string): Promise<void>;
   };
   sessions: {
     get(id: string): Promise<SessionRecord | undefined>;
@@ -123,4 +140,87 @@ export interface Store {
     put(record: LoginFailureRecord): Promise<void>;
     clear(userId: string): Promise<void>;
   };
+  /**
+   * Many rows at a time, for realm import and export: a 100,000-user realm would take
+   * hundreds of thousands of one-row statements. Each call may run several statements;
+   * wrap them in a transaction to make them atomic.
+   */
+  bulk: {
+    /** Inserts every user; a duplicate (id, or username in the realm regardless of case) fails the call. */
+    insertUsers(users: UserRecord[]): Promise<void>;
+    /** Sets every password, replacing a user's existing one (upsert). */
+    setPasswords(passwords: PasswordRecord[]): Promise<void>;
+    /** Grants each role to its user; a grant that exists already is kept. */
+    grantRoles(grants: Array<{ userId: string; roleId: string }>): Promise<void>;
+    /**
+     * The ids of all of a realm's users, in code-point order: one sort for the whole realm,
+     * where paging by a range of ids would sort the realm's users again for every page.
+     */
+    listUserIds(realmId: string): Promise<string[]>;
+    /** Those users (of any realm) that exist, in the order of `ids`. */
+    getUsers(ids: string[]): Promise<UserRecord[]>;
+    /** The passwords of those users that have one. */
+    listPasswords(userIds: string[]): Promise<PasswordRecord[]>;
+    /** The direct role grants of those users (composites and groups not expanded). */
+    listUserRoles(userIds: string[]): Promise<Array<{ userId: string; roleId: string }>>;
+  };
+  /** Login and admin events (Keycloak's event store); times in milliseconds. */
+  events: {
+    insertLogin(event: LoginEventRecord): Promise<void>;
+    insertAdmin(event: AdminEventRecord): Promise<void>;
+    /** A realm's login events matching every filter given, newest first unless ascending. */
+    listLogin(realmId: string, query?: LoginEventQuery): Promise<LoginEventRecord[]>;
+    listAdmin(realmId: string, query?: AdminEventQuery): Promise<AdminEventRecord[]>;
+    /**
+     * Deletes, oldest first, at most `limit` events of each kind (or only of `kind`) with a
+     * time before cutoffMs, in one realm or in all; returns how many went. Call again until
+     * it returns less than the limit: short statements, so no long lock on a busy table.
+     */
+    deleteOlderThan(cutoffMs: number, limit: number, scope?: { kind?: 'login' | 'admin'; realmId?: string }): Promise<number>;
+  };
+  /**
+   * Housekeeping: each deletes at most `limit` rows whose expiry (seconds) is at or before
+   * `before`, and returns how many it deleted.
+   */
+  expired: {
+    deleteCodes(before: number, limit: number): Promise<number>;
+    deleteInteractions(before: number, limit: number): Promise<number>;
+    deleteRevokedAccessTokens(before: number, limit: number): Promise<number>;
+    deleteRefreshTokens(before: number, limit: number): Promise<number>;
+    /** Sessions past their idle or their absolute expiry. */
+    deleteSessions(before: number, limit: number): Promise<number>;
+  };
+  /** Groups of users; a member holds the group's roles (and its ancestors'). */
+  groups: {
+    /** A realm's groups with that parent (null: top-level), by name in code-point order; `search` is contained in the name, ignoring case. */
+    list(realmId: string, opts?: { parentId?: string | null; search?: string; first?: number; max?: number }): Promise<GroupRecord[]>;
+    count(realmId: string, opts?: { parentId?: string | null; search?: string }): Promise<number>;
+    getById(realmId: string, id: string): Promise<GroupRecord | undefined>;
+    /** Names are unique among the children of one parent (or among top-level groups). */
+    getByName(realmId: string, parentId: string | null, name: string): Promise<GroupRecord | undefined>;
+    insert(group: GroupRecord): Promise<void>;
+    /** Changes name and attributes. */
+    update(group: GroupRecord): Promise<void>;
+    /** Deletes the group, its subgroups, their role grants and memberships. */
+    delete(id: string): Promise<void>;
+    listRoleIds(groupId: string): Promise<string[]>;
+    grantRole(groupId: string, roleId: string): Promise<void>;
+    revokeRole(groupId: string, roleId: string): Promise<void>;
+    /** The groups a user is a direct member of, by name. */
+    listByUser(userId: string): Promise<GroupRecord[]>;
+    addMember(groupId: string, userId: string): Promise<void>;
+    removeMember(groupId: string, userId: string): Promise<void>;
+    /** Direct members, in code-point order of lower-cased username. */
+    listMembers(groupId: string, opts?: { first?: number; max?: number }): Promise<UserRecord[]>;
+    /** The roles granted to the user's groups and to their ancestors (composites not expanded). */
+    listUserGroupRoleIds(userId: string): Promise<string[]>;
+  };
+}
+
+/** True when a write failed on a unique or primary key constraint, on either back end. */
+export function isUniqueViolation(err: unknown): boolean {
+  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === '23505') return true;
+  }
+  return false;
 }

@@ -21,13 +21,14 @@ export const authorizationCodeGrant: GrantHandler = {
     if (!client.record.settings.standardFlow) throw unauthorizedClient('Client is not allowed the authorization code flow');
   },
 
-  async handle({ domain, realm, client, params }) {
+  async handle({ domain, realm, client, params, notes }) {
     if (!params.code) throw invalidRequest('Missing parameter: code');
     const record = client.client.record;
     const redemption = await domain.codes.redeem(params.code);
     if (redemption.status === 'unknown') throw invalidGrant('Invalid authorization code');
     const code = redemption.code;
     if (code.realmId !== realm.realm.id || code.clientId !== record.id) throw invalidGrant('The code was issued to another client');
+    if (notes) Object.assign(notes, { userId: code.userId, sessionId: code.sessionId }).details.redirect_uri = code.redirectUri;
     if (redemption.status === 'replayed') {
       // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
       if (code.issuedFamilyId) await domain.tokens.revokeFamily(code.issuedFamilyId);

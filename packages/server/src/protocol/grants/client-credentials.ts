@@ -13,11 +13,12 @@ export const clientCredentialsGrant: GrantHandler = {
     if (!client.record.settings.serviceAccounts) throw unauthorizedClient('Client is not enabled for service accounts');
   },
 
-  async handle({ domain, realm, client, params }) {
+  async handle({ domain, realm, client, params, notes }) {
     const record = client.client.record;
     const scopes = grantedScopes(realm.realm, record, params.scope);
     const user = await domain.users.serviceAccountOf(record.id);
     const username = SERVICE_ACCOUNT_PREFIX + record.clientId;
+    if (notes) Object.assign(notes, { userId: user?.id }).details.username = username;
     // Seed 000's API answers 500 here; a token request deserves a reason it can act on.
     if (!user) throw invalidGrant(`The service account user ${username} does not exist`);
     if (!user.enabled) throw invalidGrant(`The service account user ${user.username} is disabled`);

@@ -1,3 +1,4 @@
+import type { EventNotes } from '../../domain/events.js';
 import type { Domain, RealmRuntime } from '../../domain/index.js';
 import type { AuthenticatedClient } from '../client-auth.js';
 import type { TokenResponse } from '../tokens.js';
@@ -7,6 +8,8 @@ export interface GrantRequest {
   realm: RealmRuntime;
   client: AuthenticatedClient;
   params: Record<string, string | undefined>;
+  /** Who and which session the request turned out to be about, and why it was refused, for its event. */
+  notes?: EventNotes;
 }
 
 /** One grant type of the token endpoint. A new grant is a new file and one line in the registry. */

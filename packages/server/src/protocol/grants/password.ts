@@ -1,3 +1,4 @@
+import { SIGN_IN_ERRORS } from '../../domain/events.js';
 import { signInWithPassword } from '../../domain/sign-in.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
@@ -17,15 +18,18 @@ export const passwordGrant: GrantHandler = {
     if (!client.record.settings.directAccessGrants) throw unauthorizedClient('Client is not allowed direct access grants');
   },
 
-  async handle({ domain, realm, client, params }) {
+  async handle({ domain, realm, client, params, notes }) {
     if (!params.username || params.password === undefined) throw invalidRequest('username and password are required');
     const scopes = grantedScopes(realm.realm, client.client.record, params.scope);
     const check = await signInWithPassword(domain, realm.realm, params.username, params.password);
+    if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect' });
+    if (notes) Object.assign(notes, check.ok ? { userId: check.user.id } : { userId: check.userId, error: SIGN_IN_ERRORS[check.reason] });
     if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
     const roles = await domain.roles.effective(realm.realm.id, check.user.id);
     // offline_access yields an offline session only for users holding that role, as in Keycloak.
     const offline = scopes.includes('offline_access') && roles.realm.includes('offline_access');
     const session = await domain.sessions.start(realm.realm, check.user.id, { offline });
+    if (notes) notes.sessionId = session.id;
     return (await issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {} })).response;
   },
 };

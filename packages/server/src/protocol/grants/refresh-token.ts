@@ -15,13 +15,14 @@ export const refreshTokenGrant: GrantHandler = {
     if (!client.record.settings.refreshTokens) throw unauthorizedClient('Refresh tokens are turned off for this client');
   },
 
-  async handle({ domain, realm, client, params }) {
+  async handle({ domain, realm, client, params, notes }) {
     if (!params.refresh_token) throw invalidRequest('refresh_token is required');
     const stored = await domain.tokens.findRefresh(params.refresh_token);
     const record = client.client.record;
     if (!stored || stored.realmId !== realm.realm.id || stored.clientId !== record.id) {
       throw invalidGrant('Invalid refresh token');
     }
+    if (notes) Object.assign(notes, { userId: stored.userId, sessionId: stored.sessionId }).details.refresh_token_id = stored.id;
     if (stored.revokedAt !== null) throw invalidGrant('Refresh token has been revoked');
     if (stored.usedAt !== null || !(await domain.tokens.markUsed(stored.id))) {
       await domain.tokens.revokeFamily(stored.familyId);

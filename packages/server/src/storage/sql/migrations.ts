@@ -197,6 +197,89 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('users_realm_email').on('users').columns(['realm_id', 'email_lower']).execute();
     },
   },
+  '0005_events': {
+    // Login and admin events (Keycloak's EVENT_ENTITY and ADMIN_EVENT_ENTITY). Their times are
+    // milliseconds, as Keycloak's; a realm's events go with it. Retention deletes by
+    // (realm_id, time), as do the queries, newest first.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('login_events')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('client_id', 'text')
+        .addColumn('user_id', 'varchar(64)')
+        .addColumn('session_id', 'varchar(64)')
+        .addColumn('ip_address', 'varchar(64)')
+        .addColumn('error', 'varchar(255)')
+        .addColumn('details', 'text')
+        .execute();
+      await db.schema.createIndex('login_events_realm_time').on('login_events').columns(['realm_id', 'time']).execute();
+
+      await db.schema.createTable('admin_events')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('time', 'bigint', (c) => c.notNull())
+        .addColumn('operation_type', 'varchar(16)', (c) => c.notNull())
+        .addColumn('resource_type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('resource_path', 'text')
+        .addColumn('resource_path_lower', 'text')
+        .addColumn('auth_realm_id', 'varchar(64)')
+        .addColumn('auth_client_id', 'varchar(255)')
+        .addColumn('auth_user_id', 'varchar(64)')
+        .addColumn('auth_ip_address', 'varchar(64)')
+        .addColumn('error', 'varchar(255)')
+        .execute();
+      await db.schema.createIndex('admin_events_realm_time').on('admin_events').columns(['realm_id', 'time']).execute();
+
+      // Housekeeping deletes by expiry: these two had no index for it.
+      await db.schema.createIndex('sessions_max_expires').on('sessions').column('max_expires_at').execute();
+      await db.schema.createIndex('revoked_access_tokens_expires').on('revoked_access_tokens').column('expires_at').execute();
+    },
+  },
+  '0004_admin': {
+    // The admin API: groups (members hold the group's roles), and first and last names folded
+    // in JavaScript for case-insensitive user search, as 0003 did for emails.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('first_name_lower', 'text').execute();
+      await db.schema.alterTable('users').addColumn('last_name_lower', 'text').execute();
+      const rows = await db.selectFrom('users').select(['id', 'first_name', 'last_name'])
+        .where((eb) => eb.or([eb('first_name', 'is not', null), eb('last_name', 'is not', null)])).execute();
+      for (const row of rows) {
+        await db.updateTable('users').set({
+          first_name_lower: row.first_name === null ? null : String(row.first_name).toLowerCase(),
+          last_name_lower: row.last_name === null ? null : String(row.last_name).toLowerCase(),
+        }).where('id', '=', row.id).execute();
+      }
+
+      await db.schema.createTable('groups')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('parent_id', 'varchar(64)', (c) => c.references('groups.id').onDelete('cascade'))
+        .addColumn('container_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('name_lower', 'varchar(255)', (c) => c.notNull())
+        .addColumn('attributes', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('groups_container_name', ['container_id', 'name'])
+        .execute();
+      await db.schema.createIndex('groups_realm').on('groups').column('realm_id').execute();
+      await db.schema.createIndex('groups_parent').on('groups').column('parent_id').execute();
+
+      await db.schema.createTable('group_roles')
+        .addColumn('group_id', 'varchar(64)', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addColumn('role_id', 'varchar(64)', (c) => c.notNull().references('roles.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('group_roles_pk', ['group_id', 'role_id'])
+        .execute();
+
+      await db.schema.createTable('user_groups')
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('group_id', 'varchar(64)', (c) => c.notNull().references('groups.id').onDelete('cascade'))
+        .addPrimaryKeyConstraint('user_groups_pk', ['user_id', 'group_id'])
+        .execute();
+      await db.schema.createIndex('user_groups_group').on('user_groups').column('group_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

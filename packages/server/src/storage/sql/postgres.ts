@@ -129,5 +129,6 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   return new SqlStore(db, {
     exclusive: (work) => withStartupLock(url, work, lockTimeoutMs),
     binaryCollation: 'C',
+    poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   });
 }

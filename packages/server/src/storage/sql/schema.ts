@@ -18,6 +18,8 @@ export interface UsersTable {
   id: string; realm_id: string; username: string; username_lower: string; enabled: number;
   email: string | null; email_lower: string | null; email_verified: number; first_name: string | null; last_name: string | null;
   phone_number: string | null; attributes: string; service_account_client_id: string | null; created_at: number;
+  /** Folded in JavaScript, as username_lower and email_lower, so search ignores case alike on both back ends. */
+  first_name_lower: string | null; last_name_lower: string | null;
 }
 export interface PasswordsTable { user_id: string; algorithm: string; data: string; created_at: number }
 export interface RolesTable {
@@ -51,6 +53,26 @@ export interface InteractionsTable {
 export interface ConsentsTable { user_id: string; client_id: string; scopes: string; created_at: number }
 export interface LoginFailuresTable { user_id: string; failures: number; last_failure_at: number; locked_until: number }
 
+export interface LoginEventsTable {
+  id: string; realm_id: string; time: number; type: string; client_id: string | null; user_id: string | null;
+  session_id: string | null; ip_address: string | null; error: string | null; details: string | null;
+}
+export interface AdminEventsTable {
+  id: string; realm_id: string; time: number; operation_type: string; resource_type: string;
+  /** resource_path folded to lower case in JavaScript, for case-insensitive matching alike on both back ends. */
+  resource_path: string | null; resource_path_lower: string | null;
+  auth_realm_id: string | null; auth_client_id: string | null; auth_user_id: string | null; auth_ip_address: string | null;
+  error: string | null;
+}
+
+export interface GroupsTable {
+  id: string; realm_id: string; parent_id: string | null;
+  /** The parent's id for a subgroup, the realm's for a top-level group: unique with name. */
+  container_id: string; name: string; name_lower: string; attributes: string; created_at: number;
+}
+export interface GroupRolesTable { group_id: string; role_id: string }
+export interface UserGroupsTable { user_id: string; group_id: string }
+
 export interface Database {
   authorization_codes: AuthorizationCodesTable;
   interactions: InteractionsTable;
@@ -68,4 +90,9 @@ export interface Database {
   sessions: SessionsTable;
   refresh_tokens: RefreshTokensTable;
   revoked_access_tokens: RevokedAccessTokensTable;
+  login_events: LoginEventsTable;
+  admin_events: AdminEventsTable;
+  groups: GroupsTable;
+  group_roles: GroupRolesTable;
+  user_groups: UserGroupsTable;
 }

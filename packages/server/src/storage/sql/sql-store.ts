@@ -1,6 +1,7 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import type { Database } from './schema.js';
 import type {
+  AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery,
   AuthorizationCodeRecord, InteractionRecord, ClientRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
   RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../store.js';
@@ -41,7 +42,16 @@ const fromUser = (u: UserRecord) => ({
   enabled: bit(u.enabled), email: u.email, email_lower: u.email === null ? null : u.email.toLowerCase(),
   email_verified: bit(u.emailVerified), first_name: u.firstName, last_name: u.lastName, phone_number: u.phoneNumber,
   attributes: JSON.stringify(u.attributes), service_account_client_id: u.serviceAccountClientId, created_at: u.createdAt,
+  first_name_lower: u.firstName === null ? null : u.firstName.toLowerCase(),
+  last_name_lower: u.lastName === null ? null : u.lastName.toLowerCase(),
 });
+const toGroup = (r: any): GroupRecord => ({
+  id: r.id, realmId: r.realm_id, parentId: r.parent_id, name: r.name, attributes: JSON.parse(r.attributes), createdAt: n(r.created_at),
+});
+/** A LIKE pattern matching `value` literally: its own % and _ (and the escape) are escaped. */
+const likeEscape = (value: string): string => value.replace(/[\\%_]/g, (c) => `\\${c}`);
+/** `column LIKE pattern`, with the backslash as the escape on both back ends (SQLite has no default escape). */
+const like = (column: string, pattern: string) => sql<boolean>`${sql.ref(column)} like ${pattern} escape '\\'`;
 const toRole = (r: any): RoleRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, name: r.name, description: r.description,
 });
@@ -71,6 +81,19 @@ const fromInteraction = (i: InteractionRecord) => ({
   id: i.id, realm_id: i.realmId, client_id: i.clientId, request: i.request, user_id: i.userId,
   session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt,
 });
+
+const toLoginEvent = (r: any): LoginEventRecord => ({
+  id: r.id, time: n(r.time), type: r.type, realmId: r.realm_id, clientId: r.client_id, userId: r.user_id,
+  sessionId: r.session_id, ipAddress: r.ip_address, error: r.error, details: r.details === null ? null : JSON.parse(r.details),
+});
+const toAdminEvent = (r: any): AdminEventRecord => ({
+  id: r.id, time: n(r.time), realmId: r.realm_id, operationType: r.operation_type, resourceType: r.resource_type,
+  resourcePath: r.resource_path, authRealmId: r.auth_realm_id, authClientId: r.auth_client_id, authUserId: r.auth_user_id,
+  authIpAddress: r.auth_ip_address, error: r.error,
+});
+
+/** A LIKE pattern from Keycloak's `*` wildcard, the rest matched literally (escaped with backslash). */
+const likePattern = (wildcard: string): string => wildcard.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
 
 /**
  * PostgreSQL text cannot hold U+0000 (a query with one in a parameter fails) while SQLite's
@@ -108,6 +131,8 @@ export interface SqlStoreOptions {
    * text by the database's collation (e.g. en_US puts "alpha" before "Zeta"); "C" sorts as SQLite does.
    */
   binaryCollation?: string;
+  /** PostgreSQL: the connection pool's counts, for the metrics. */
+  poolStats?: () => { total: number; idle: number; waiting: number };
 }
 
 /** The Store over Kysely: portable SQL only, shared by the SQLite and PostgreSQL back ends. */
@@ -131,6 +156,11 @@ export class SqlStore implements Store {
   private byText(column: string): RawBuilder<string> {
     const collation = this.options.binaryCollation;
     return collation ? sql<string>`${sql.ref(column)} collate ${sql.id(collation)}` : sql<string>`${sql.ref(column)}`;
+  }
+
+  /** The connection pool's counts (PostgreSQL), or undefined (SQLite has no pool). */
+  poolStats(): { total: number; idle: number; waiting: number } | undefined {
+    return this.options.poolStats?.();
   }
 
   async ping(): Promise<void> {
@@ -273,7 +303,40 @@ export class SqlStore implements Store {
       if (hasNul(id)) return;
       await this.db.deleteFrom('users').where('id', '=', id).execute();
     },
+    search: async (realmId, query = {}) => {
+      const q = this.userQuery(realmId, query);
+      if (!q) return [];
+      let rows = q.selectAll().orderBy(this.byText('username_lower'));
+      if (query.max !== undefined) rows = rows.limit(query.max).offset(query.first ?? 0);
+      return (await rows.execute()).map(toUser);
+    },
+    count: async (realmId, query = {}) => {
+      const q = this.userQuery(realmId, query);
+      if (!q) return 0;
+      const r = await q.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow();
+      return n(r.count);
+    },
   };
+
+  /** The users of a realm matching a query, or undefined when a value can match nothing (a NUL). */
+  private userQuery(realmId: string, query: UserQuery) {
+    const { search, username, email, firstName, lastName, exact } = query;
+    if (hasNul(realmId, search ?? null, username ?? null, email ?? null, firstName ?? null, lastName ?? null)) return undefined;
+    let q = this.db.selectFrom('users').where('realm_id', '=', realmId);
+    if (!query.includeServiceAccounts) q = q.where('service_account_client_id', 'is', null);
+    if (query.enabled !== undefined) q = q.where('enabled', '=', bit(query.enabled));
+    if (search !== undefined) {
+      const pattern = likeEscape(search.toLowerCase()).replace(/\*/g, '%');
+      q = q.where(sql<boolean>`(${like('username_lower', pattern)} or ${like('email_lower', pattern)}
+        or ${like('first_name_lower', pattern)} or ${like('last_name_lower', pattern)})`);
+    }
+    const fields = [['username_lower', username], ['email_lower', email], ['first_name_lower', firstName], ['last_name_lower', lastName]] as const;
+    for (const [column, value] of fields) {
+      if (value === undefined) continue;
+      q = exact ? q.where(column, '=', value.toLowerCase()) : q.where(like(column, `%${likeEscape(value.toLowerCase())}%`));
+    }
+    return q;
+  }
 
   passwords: Store['passwords'] = {
     get: async (userId) => {
@@ -327,6 +390,24 @@ export class SqlStore implements Store {
     grantToUser: async (userId, roleId) => {
       await this.db.insertInto('user_roles').values(storable('user_roles', { user_id: userId, role_id: roleId }))
         .onConflict((oc) => oc.doNothing()).execute();
+    },
+    getById: async (id) => {
+      if (hasNul(id)) return undefined;
+      const r = await this.db.selectFrom('roles').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toRole(r);
+    },
+    update: async (r) => {
+      if (hasNul(r.id)) return;
+      await this.db.updateTable('roles').set(storable('roles', { name: r.name, description: r.description }))
+        .where('id', '=', r.id).execute();
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('roles').where('id', '=', id).execute();
+    },
+    revokeFromUser: async (userId, roleId) => {
+      if (hasNul(userId, roleId)) return;
+      await this.db.deleteFrom('user_roles').where('user_id', '=', userId).where('role_id', '=', roleId).execute();
     },
   };
 
@@ -468,4 +549,271 @@ export class SqlStore implements Store {
       await this.db.deleteFrom('login_failures').where('user_id', '=', userId).execute();
     },
   };
+
+  bulk: Store['bulk'] = {
+    insertUsers: async (users) => {
+      for (const rows of chunks(users.map((u) => storable('users', fromUser(u))), 500)) {
+        await this.db.insertInto('users').values(rows).execute();
+      }
+    },
+    setPasswords: async (passwords) => {
+      // One statement may not update a row twice (PostgreSQL): the last password of a user wins.
+      const last = new Map(passwords.map((p) => [p.userId, p]));
+      const all = [...last.values()].map((p) =>
+        storable('passwords', { user_id: p.userId, algorithm: p.algorithm, data: p.data, created_at: p.createdAt }));
+      for (const rows of chunks(all, 1000)) {
+        await this.db.insertInto('passwords').values(rows)
+          .onConflict((oc) => oc.column('user_id').doUpdateSet((eb) => ({
+            algorithm: eb.ref('excluded.algorithm'), data: eb.ref('excluded.data'), created_at: eb.ref('excluded.created_at'),
+          })))
+          .execute();
+      }
+    },
+    grantRoles: async (grants) => {
+      const unique = new Map(grants.map((g) => [`${g.userId}\u0000${g.roleId}`, g]));
+      const all = [...unique.values()].map((g) => storable('user_roles', { user_id: g.userId, role_id: g.roleId }));
+      for (const rows of chunks(all, 2000)) {
+        await this.db.insertInto('user_roles').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      }
+    },
+    listUserIds: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('users').select('id').where('realm_id', '=', realmId)
+        .orderBy(this.byText('id')).execute()).map((r) => r.id);
+    },
+    getUsers: async (ids) => {
+      const byId = new Map<string, UserRecord>();
+      for (const chunk of chunks(ids.filter((id) => !hasNul(id)), 1000)) {
+        for (const r of await this.db.selectFrom('users').selectAll().where('id', 'in', chunk).execute()) byId.set(r.id, toUser(r));
+      }
+      return ids.map((id) => byId.get(id)).filter((u): u is UserRecord => u !== undefined);
+    },
+    listPasswords: async (userIds) => {
+      const result: PasswordRecord[] = [];
+      for (const ids of chunks(userIds.filter((id) => !hasNul(id)), 1000)) {
+        const rows = await this.db.selectFrom('passwords').selectAll().where('user_id', 'in', ids)
+          .orderBy(this.byText('user_id')).execute();
+        for (const r of rows) result.push({ userId: r.user_id, algorithm: r.algorithm, data: r.data, createdAt: n(r.created_at) });
+      }
+      return result;
+    },
+    listUserRoles: async (userIds) => {
+      const result: Array<{ userId: string; roleId: string }> = [];
+      for (const ids of chunks(userIds.filter((id) => !hasNul(id)), 1000)) {
+        const rows = await this.db.selectFrom('user_roles').select(['user_id', 'role_id']).where('user_id', 'in', ids)
+          .orderBy(this.byText('user_id')).orderBy(this.byText('role_id')).execute();
+        for (const r of rows) result.push({ userId: r.user_id, roleId: r.role_id });
+      }
+      return result;
+    },
+  };
+
+  /** Deletes at most `limit` rows of `table` that `where` selects, by primary key: portable batch deletes. */
+  private async deleteBatch(table: keyof Database, key: string, limit: number, where: (q: any) => any, orderBy?: string): Promise<number> {
+    const db = this.db as unknown as Kysely<any>;
+    const batch = Math.max(1, Math.trunc(limit));
+    const r = await db.deleteFrom(table).where(key, 'in', (eb: any) => {
+      let q = where(eb.selectFrom(table).select(key));
+      if (orderBy) q = q.orderBy(orderBy);
+      return q.limit(batch);
+    }).executeTakeFirst();
+    return Number(r.numDeletedRows);
+  }
+
+  events: Store['events'] = {
+    insertLogin: async (e) => {
+      await this.db.insertInto('login_events').values(storable('login_events', {
+        id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
+        session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
+      })).execute();
+    },
+    insertAdmin: async (e) => {
+      await this.db.insertInto('admin_events').values(storable('admin_events', {
+        id: e.id, realm_id: e.realmId, time: e.time, operation_type: e.operationType, resource_type: e.resourceType,
+        resource_path: e.resourcePath, resource_path_lower: e.resourcePath === null ? null : e.resourcePath.toLowerCase(),
+        auth_realm_id: e.authRealmId, auth_client_id: e.authClientId, auth_user_id: e.authUserId,
+        auth_ip_address: e.authIpAddress, error: e.error,
+      })).execute();
+    },
+    listLogin: async (realmId, f = {}) => {
+      if (hasNul(realmId, f.clientId ?? null, f.userId ?? null, f.ipAddress ?? null, ...(f.types ?? []))) return [];
+      let q = this.db.selectFrom('login_events').selectAll().where('realm_id', '=', realmId);
+      if (f.types?.length) q = q.where('type', 'in', f.types);
+      if (f.clientId !== undefined) q = q.where('client_id', '=', f.clientId);
+      if (f.userId !== undefined) q = q.where('user_id', '=', f.userId);
+      if (f.ipAddress !== undefined) q = q.where('ip_address', '=', f.ipAddress);
+      if (f.fromTime !== undefined) q = q.where('time', '>=', f.fromTime);
+      if (f.toTime !== undefined) q = q.where('time', '<=', f.toTime);
+      const dir = f.ascending ? 'asc' : 'desc';
+      q = q.orderBy('time', dir).orderBy(this.byText('id'), dir);
+      // SQLite takes no OFFSET without a LIMIT.
+      if (f.max !== undefined || f.first) q = q.limit(f.max ?? Number.MAX_SAFE_INTEGER).offset(f.first ?? 0);
+      return (await q.execute()).map(toLoginEvent);
+    },
+    listAdmin: async (realmId, f = {}) => {
+      const keys = [f.authRealmId, f.authClientId, f.authUserId, f.authIpAddress, f.resourcePath].map((v) => v ?? null);
+      if (hasNul(realmId, ...keys, ...(f.operationTypes ?? []), ...(f.resourceTypes ?? []))) return [];
+      let q = this.db.selectFrom('admin_events').selectAll().where('realm_id', '=', realmId);
+      if (f.operationTypes?.length) q = q.where('operation_type', 'in', f.operationTypes);
+      if (f.resourceTypes?.length) q = q.where('resource_type', 'in', f.resourceTypes);
+      if (f.resourcePath !== undefined) {
+        // Folded in JavaScript on both sides, so SQLite (ASCII-only lower()) and PostgreSQL agree.
+        const path = f.resourcePath.toLowerCase();
+        q = path.includes('*')
+          ? q.where(sql<boolean>`${sql.ref('resource_path_lower')} like ${likePattern(path)} escape '\\'`)
+          : q.where('resource_path_lower', '=', path);
+      }
+      if (f.authRealmId !== undefined) q = q.where('auth_realm_id', '=', f.authRealmId);
+      if (f.authClientId !== undefined) q = q.where('auth_client_id', '=', f.authClientId);
+      if (f.authUserId !== undefined) q = q.where('auth_user_id', '=', f.authUserId);
+      if (f.authIpAddress !== undefined) q = q.where('auth_ip_address', '=', f.authIpAddress);
+      if (f.fromTime !== undefined) q = q.where('time', '>=', f.fromTime);
+      if (f.toTime !== undefined) q = q.where('time', '<=', f.toTime);
+      const dir = f.ascending ? 'asc' : 'desc';
+      q = q.orderBy('time', dir).orderBy(this.byText('id'), dir);
+      if (f.max !== undefined || f.first) q = q.limit(f.max ?? Number.MAX_SAFE_INTEGER).offset(f.first ?? 0);
+      return (await q.execute()).map(toAdminEvent);
+    },
+    deleteOlderThan: async (cutoffMs, limit, scope = {}) => {
+      if (scope.realmId !== undefined && hasNul(scope.realmId)) return 0;
+      const tables = scope.kind === 'login' ? ['login_events'] as const
+        : scope.kind === 'admin' ? ['admin_events'] as const : ['login_events', 'admin_events'] as const;
+      let deleted = 0;
+      for (const table of tables) {
+        deleted += await this.deleteBatch(table, 'id', limit, (q) => {
+          const old = q.where('time', '<', cutoffMs);
+          return scope.realmId === undefined ? old : old.where('realm_id', '=', scope.realmId);
+        }, 'time');
+      }
+      return deleted;
+    },
+  };
+
+  expired: Store['expired'] = {
+    deleteCodes: (before, limit) =>
+      this.deleteBatch('authorization_codes', 'code_hash', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteInteractions: (before, limit) =>
+      this.deleteBatch('interactions', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteRevokedAccessTokens: (before, limit) =>
+      this.deleteBatch('revoked_access_tokens', 'jti', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteRefreshTokens: (before, limit) =>
+      this.deleteBatch('refresh_tokens', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteSessions: (before, limit) =>
+      this.deleteBatch('sessions', 'id', limit, (q) => q.where((eb: any) => eb.or([
+        eb('expires_at', '<=', before), eb('max_expires_at', '<=', before),
+      ]))),
+  };
+
+  groups: Store['groups'] = {
+    list: async (realmId, opts = {}) => {
+      const q = this.groupQuery(realmId, opts);
+      if (!q) return [];
+      let rows = q.selectAll().orderBy(this.byText('name')).orderBy(this.byText('id'));
+      if (opts.max !== undefined) rows = rows.limit(opts.max).offset(opts.first ?? 0);
+      return (await rows.execute()).map(toGroup);
+    },
+    count: async (realmId, opts = {}) => {
+      const q = this.groupQuery(realmId, opts);
+      if (!q) return 0;
+      return n((await q.select((eb) => eb.fn.countAll().as('count')).executeTakeFirstOrThrow()).count);
+    },
+    getById: async (realmId, id) => {
+      if (hasNul(realmId, id)) return undefined;
+      const r = await this.db.selectFrom('groups').selectAll().where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst();
+      return r && toGroup(r);
+    },
+    getByName: async (realmId, parentId, name) => {
+      if (hasNul(realmId, parentId, name)) return undefined;
+      const r = await this.db.selectFrom('groups').selectAll().where('realm_id', '=', realmId)
+        .where('container_id', '=', parentId ?? realmId).where('name', '=', name).executeTakeFirst();
+      return r && toGroup(r);
+    },
+    insert: async (g) => {
+      await this.db.insertInto('groups').values(storable('groups', {
+        id: g.id, realm_id: g.realmId, parent_id: g.parentId, container_id: g.parentId ?? g.realmId, name: g.name,
+        name_lower: g.name.toLowerCase(), attributes: JSON.stringify(g.attributes), created_at: g.createdAt,
+      })).execute();
+    },
+    update: async (g) => {
+      if (hasNul(g.id)) return;
+      await this.db.updateTable('groups').set(storable('groups', {
+        name: g.name, name_lower: g.name.toLowerCase(), attributes: JSON.stringify(g.attributes),
+      })).where('id', '=', g.id).execute();
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('groups').where('id', '=', id).execute();
+    },
+    listRoleIds: async (groupId) => {
+      if (hasNul(groupId)) return [];
+      return (await this.db.selectFrom('group_roles').select('role_id').where('group_id', '=', groupId)
+        .orderBy(this.byText('role_id')).execute()).map((r) => r.role_id);
+    },
+    grantRole: async (groupId, roleId) => {
+      await this.db.insertInto('group_roles').values(storable('group_roles', { group_id: groupId, role_id: roleId }))
+        .onConflict((oc) => oc.doNothing()).execute();
+    },
+    revokeRole: async (groupId, roleId) => {
+      if (hasNul(groupId, roleId)) return;
+      await this.db.deleteFrom('group_roles').where('group_id', '=', groupId).where('role_id', '=', roleId).execute();
+    },
+    listByUser: async (userId) => {
+      if (hasNul(userId)) return [];
+      return (await this.db.selectFrom('user_groups').innerJoin('groups', 'groups.id', 'user_groups.group_id')
+        .selectAll('groups').where('user_groups.user_id', '=', userId)
+        .orderBy(this.byText('groups.name')).orderBy(this.byText('groups.id')).execute()).map(toGroup);
+    },
+    addMember: async (groupId, userId) => {
+      await this.db.insertInto('user_groups').values(storable('user_groups', { user_id: userId, group_id: groupId }))
+        .onConflict((oc) => oc.doNothing()).execute();
+    },
+    removeMember: async (groupId, userId) => {
+      if (hasNul(groupId, userId)) return;
+      await this.db.deleteFrom('user_groups').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
+    },
+    listMembers: async (groupId, opts = {}) => {
+      if (hasNul(groupId)) return [];
+      let q = this.db.selectFrom('user_groups').innerJoin('users', 'users.id', 'user_groups.user_id')
+        .selectAll('users').where('user_groups.group_id', '=', groupId).orderBy(this.byText('users.username_lower'));
+      if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
+      return (await q.execute()).map(toUser);
+    },
+    listUserGroupRoleIds: async (userId) => {
+      if (hasNul(userId)) return [];
+      // The user's groups, then their ancestors a level at a time: groups nest only a few deep.
+      const rows = await this.db.selectFrom('user_groups').innerJoin('groups', 'groups.id', 'user_groups.group_id')
+        .select(['groups.id', 'groups.parent_id']).where('user_groups.user_id', '=', userId).execute();
+      if (rows.length === 0) return [];
+      const ids = new Set(rows.map((r) => r.id));
+      let parents = [...new Set(rows.map((r) => r.parent_id).filter((p): p is string => p !== null && !ids.has(p)))];
+      while (parents.length > 0) {
+        for (const p of parents) ids.add(p);
+        const up = await this.db.selectFrom('groups').select('parent_id').where('id', 'in', parents).execute();
+        parents = [...new Set(up.map((r) => r.parent_id).filter((p): p is string => p !== null && !ids.has(p)))];
+      }
+      const roles = await this.db.selectFrom('group_roles').select('role_id')
+        .where('group_id', 'in', [...ids]).orderBy(this.byText('role_id')).execute();
+      return [...new Set(roles.map((r) => r.role_id))];
+    },
+  };
+
+  /** A realm's groups under one parent (or all, when parentId is undefined) whose name contains `search`. */
+  private groupQuery(realmId: string, opts: { parentId?: string | null; search?: string }) {
+    if (hasNul(realmId, opts.parentId ?? null, opts.search ?? null)) return undefined;
+    let q = this.db.selectFrom('groups').where('realm_id', '=', realmId);
+    if (opts.parentId === null) q = q.where('parent_id', 'is', null);
+    else if (opts.parentId !== undefined) q = q.where('parent_id', '=', opts.parentId);
+    if (opts.search !== undefined) q = q.where(like('name_lower', `%${likeEscape(opts.search.toLowerCase())}%`));
+    return q;
+  }
+}
+
+/**
+ * Slices rows for multi-row statements: SQLite takes at most 32,766 parameters in one
+ * statement and PostgreSQL 65,535, so a chunk of `size` rows stays well below both.
+ */
+function chunks<T>(items: T[], size: number): T[][] {
+  const result: T[][] = [];
+  for (let i = 0; i < items.length; i += size) result.push(items.slice(i, i + size));
+  return result;
 }

@@ -1,0 +1,271 @@
+// Records as Keycloak's JSON representations, and back. The way in reuses the importer's
+// mapping (clientSettings, realmSettings), so a client posted to the admin API and the
+// same client in a realm file become the same record.
+
+import { defaultClientSettings } from '../domain/clients.js';
+import {
+  clientSettings, realmSettings, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+} from '../import/keycloak.js';
+import type {
+  ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
+} from '../storage/store.js';
+
+type Json = Record<string, unknown>;
+
+/** Leaves out members that are undefined, as Keycloak leaves out unset fields. */
+export const compact = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** Members that are null mean "unchanged" in Keycloak's update requests: drop them. */
+export const withoutNulls = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as T;
+
+// ---- realms --------------------------------------------------------------------------
+
+export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
+  const s = realm.settings;
+  return compact({
+    id: realm.id,
+    realm: realm.name,
+    displayName: s.displayName,
+    enabled: realm.enabled,
+    accessTokenLifespan: s.accessTokenLifespan,
+    accessCodeLifespan: s.accessCodeLifespan,
+    ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
+    ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
+    offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
+    bruteForceProtected: s.bruteForceProtected,
+    permanentLockout: false,
+    failureFactor: s.failureFactor,
+    waitIncrementSeconds: s.waitIncrementSeconds,
+    maxFailureWaitSeconds: s.maxFailureWaitSeconds,
+    defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
+    internationalizationEnabled: s.supportedLocales.length > 0,
+    supportedLocales: s.supportedLocales,
+    defaultLocale: s.defaultLocale,
+    defaultRole: compact({
+      id: defaultRole?.id,
+      name: s.defaultRoleName,
+      description: defaultRole?.description ?? undefined,
+      composite: true,
+      clientRole: false,
+      containerId: realm.id,
+    }),
+    defaultDefaultClientScopes: s.defaultClientScopes,
+    defaultOptionalClientScopes: s.optionalClientScopes,
+    loginWithEmailAllowed: true,
+    duplicateEmailsAllowed: false,
+  });
+}
+
+/**
+ * A realm changed by a PUT: the fields given replace the stored ones, the rest stay.
+ * The default role and the scopes kept out of tokens are not changed this way.
+ */
+export function updatedRealm(current: RealmRecord, body: RealmRep): RealmRecord {
+  const given = withoutNulls(body);
+  const name = given.realm ?? current.name;
+  const { defaultRoleName: _role, scopesNotInToken: _scopes, ...changes } = realmSettings({ ...given, realm: name, clientScopes: undefined });
+  return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes } };
+}
+
+// ---- clients -------------------------------------------------------------------------
+
+/** The Keycloak attributes that carry settings Latchkey interprets, beside the ones it keeps as they are. */
+export function clientAttributes(s: ClientSettings): Record<string, string> {
+  const attributes: Record<string, string> = { ...s.extraAttributes };
+  attributes['pkce.code.challenge.method'] = s.pkceMethod ?? '';
+  attributes['use.refresh.tokens'] = String(s.refreshTokens);
+  attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
+  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
+  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
+  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
+  if (s.logoUri) attributes.logoUri = s.logoUri;
+  return attributes;
+}
+
+/** Custom claims and audiences as Keycloak's protocol mappers, which clientSettings reads back. */
+export function clientMappers(s: ClientSettings): MapperRep[] {
+  const claim = (m: ClaimMapping): MapperRep => ({
+    name: m.name,
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-usermodel-attribute-mapper',
+    consentRequired: false,
+    config: {
+      'user.attribute': m.userAttribute,
+      'claim.name': m.claim,
+      'jsonType.label': m.jsonType,
+      multivalued: String(m.multivalued),
+      'access.token.claim': String(m.accessToken),
+      'id.token.claim': String(m.idToken),
+      'userinfo.token.claim': String(m.userinfo),
+    },
+  });
+  const audience = (aud: string): MapperRep => ({
+    name: `audience ${aud}`,
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-audience-mapper',
+    consentRequired: false,
+    config: { 'included.custom.audience': aud, 'access.token.claim': 'true', 'id.token.claim': 'false' },
+  });
+  return [...s.customClaims.map(claim), ...s.audiences.map(audience)];
+}
+
+/** Keycloak's one secret of a client with several: the first (oldest) that has not expired. */
+export function currentSecret<S extends Pick<ClientSecretRecord, 'expiresAt'>>(secrets: S[], at: number): S | undefined {
+  return secrets.find((s) => s.expiresAt === null || s.expiresAt > at);
+}
+
+export function clientRep(client: ClientRecord, secret?: string): Json {
+  const s = client.settings;
+  return compact({
+    id: client.id,
+    clientId: client.clientId,
+    name: s.name,
+    description: s.description,
+    enabled: client.enabled,
+    alwaysDisplayInConsole: false,
+    clientAuthenticatorType: 'client-secret',
+    secret: client.publicClient ? undefined : secret,
+    redirectUris: s.redirectUris,
+    webOrigins: s.webOrigins,
+    notBefore: 0,
+    bearerOnly: false,
+    consentRequired: s.consentRequired,
+    standardFlowEnabled: s.standardFlow,
+    implicitFlowEnabled: s.implicitFlow,
+    directAccessGrantsEnabled: s.directAccessGrants,
+    serviceAccountsEnabled: s.serviceAccounts,
+    publicClient: client.publicClient,
+    frontchannelLogout: false,
+    protocol: 'openid-connect',
+    attributes: clientAttributes(s),
+    fullScopeAllowed: true,
+    protocolMappers: clientMappers(s),
+    defaultClientScopes: s.defaultScopes,
+    optionalClientScopes: s.optionalScopes,
+    access: { view: true, configure: true, manage: true },
+    // Latchkey's extensions beside Keycloak's fields.
+    logoUri: s.logoUri,
+    consentTexts: s.consentTexts,
+    customResources: s.customClaims,
+  });
+}
+
+export interface ClientFields {
+  clientId: string;
+  enabled: boolean;
+  publicClient: boolean;
+  settings: ClientSettings;
+}
+
+/**
+ * The client a POST describes, or (given the current one) what a PUT makes of it: the
+ * fields given replace the stored ones, attributes are merged (null removes one), and
+ * claims come from customResources when given, else from the protocol mappers.
+ */
+export function clientFields(body: ClientRep, current?: ClientRecord): ClientFields {
+  const given = withoutNulls(body);
+  const base = (current ? clientRep(current) : {}) as unknown as ClientRep;
+  const attributes: Record<string, string | undefined> = { ...base.attributes, ...given.attributes };
+  for (const [k, v] of Object.entries(attributes)) if (v === null || v === undefined) delete attributes[k];
+  const merged: ClientRep = {
+    ...base,
+    ...given,
+    attributes,
+    customResources: given.customResources,
+    logoUri: given.logoUri,
+    bearerOnly: given.bearerOnly,
+  };
+  return {
+    clientId: merged.clientId,
+    enabled: merged.enabled ?? true,
+    publicClient: merged.publicClient === true,
+    settings: { ...defaultClientSettings(), ...clientSettings(merged) },
+  };
+}
+
+/** A client secret as listed (Latchkey extension): never its value. Times in seconds since the epoch. */
+export function secretRep(secret: ClientSecretRecord, at: number): Json {
+  return {
+    id: secret.id,
+    label: secret.label,
+    createdAt: secret.createdAt,
+    expiresAt: secret.expiresAt,
+    expired: secret.expiresAt !== null && secret.expiresAt <= at,
+  };
+}
+
+// ---- users ---------------------------------------------------------------------------
+
+export function userRep(user: UserRecord, serviceAccountClientId?: string): Json {
+  return compact({
+    id: user.id,
+    username: user.username,
+    firstName: user.firstName ?? undefined,
+    lastName: user.lastName ?? undefined,
+    email: user.email ?? undefined,
+    emailVerified: user.emailVerified,
+    enabled: user.enabled,
+    createdTimestamp: user.createdAt * 1000,
+    totp: false,
+    attributes: Object.keys(user.attributes).length > 0 ? user.attributes : undefined,
+    serviceAccountClientId,
+    disableableCredentialTypes: [],
+    requiredActions: [],
+    notBefore: 0,
+    access: { manageGroupMembership: true, view: true, mapRoles: true, impersonate: false, manage: true },
+  });
+}
+
+/** The phone number Latchkey keeps as a field, from Keycloak's attribute, as the importer reads it. */
+const phoneOf = (attributes: Record<string, string[]>): string | null =>
+  attributes.phoneNumber?.[0] ?? attributes.phone_number?.[0] ?? null;
+
+/** What a POST (no current user) or PUT sets: given fields replace stored ones; attributes replace all of them. */
+export function userFields(body: UserRep, current?: UserRecord): Omit<UserRecord, 'id' | 'realmId' | 'serviceAccountClientId' | 'createdAt'> {
+  const given = withoutNulls(body);
+  const attributes = given.attributes ?? current?.attributes ?? {};
+  const text = (v: string | undefined, was: string | null | undefined) => (v === undefined ? was ?? null : v === '' ? null : v);
+  return {
+    username: given.username ?? current!.username,
+    enabled: given.enabled ?? current?.enabled ?? true,
+    email: text(given.email, current?.email),
+    emailVerified: given.emailVerified ?? current?.emailVerified ?? false,
+    firstName: text(given.firstName, current?.firstName),
+    lastName: text(given.lastName, current?.lastName),
+    phoneNumber: given.attributes ? phoneOf(attributes) : current?.phoneNumber ?? null,
+    attributes,
+  };
+}
+
+// ---- roles and groups ----------------------------------------------------------------
+
+export function roleRep(role: RoleRecord, composite: boolean): Json {
+  return compact({
+    id: role.id,
+    name: role.name,
+    description: role.description ?? undefined,
+    composite,
+    clientRole: role.clientId !== null,
+    containerId: role.clientId ?? role.realmId,
+    attributes: {},
+  });
+}
+
+export function groupRep(group: GroupRecord, path: string, extra: {
+  subGroupCount: number; realmRoles?: string[]; clientRoles?: Record<string, string[]>;
+}): Json {
+  return compact({
+    id: group.id,
+    name: group.name,
+    path,
+    parentId: group.parentId ?? undefined,
+    subGroupCount: extra.subGroupCount,
+    subGroups: [],
+    attributes: group.attributes,
+    realmRoles: extra.realmRoles,
+    clientRoles: extra.clientRoles,
+    access: { view: true, viewMembers: true, manageMembers: true, manage: true, manageMembership: true },
+  });
+}

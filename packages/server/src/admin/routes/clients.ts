@@ -1,0 +1,205 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { REALM_MANAGEMENT_CLIENT } from '../../domain/realms.js';
+import { now } from '../../domain/time.js';
+import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
+import type { ClientRep, SecretRep } from '../../import/keycloak.js';
+import type { ClientRecord, RealmRecord } from '../../storage/store.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { clientFields, clientRep, currentSecret, secretRep, userRep, withoutNulls } from '../representations.js';
+import { clientRepresentation, paging, paramsWith, realmParams, secretInput } from './schemas.js';
+import { clientOf, commit, created, realmOf, slice, type AdminRouteOptions } from './common.js';
+
+const tags = ['Clients'];
+const secretTags = ['Client secrets (Latchkey)'];
+const clientParams = paramsWith('id');
+
+export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
+  /** The client as Keycloak shows it, with its current secret. */
+  const represent = async (client: ClientRecord) => {
+    if (client.publicClient) return clientRep(client);
+    return clientRep(client, currentSecret(await domain.clients.openSecrets(client.id), now())?.value);
+  };
+  const afterWrite = (realm: RealmRecord, ...clientIds: string[]) => () => {
+    for (const clientId of clientIds) domain.clients.invalidate(realm.id, clientId);
+    domain.users.invalidate();
+    domain.roles.invalidate(realm.id);
+  };
+  const confidential = (client: ClientRecord) => {
+    if (client.publicClient) throw badRequest(`Client ${client.clientId} is public: it has no secrets`);
+  };
+
+  app.get('/realms/:realm/clients', {
+    schema: {
+      tags,
+      summary: 'The realm\'s clients, by clientId',
+      params: realmParams,
+      querystring: {
+        type: 'object',
+        properties: {
+          clientId: { type: 'string', description: 'Only the client of this clientId (with search=true: whose clientId contains it)' },
+          search: { type: 'boolean', default: false },
+          ...paging,
+        },
+      },
+    },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const q = request.query as { clientId?: string; search?: boolean; first?: number; max?: number };
+    let clients: ClientRecord[];
+    if (q.clientId !== undefined && !q.search) {
+      const client = await domain.clients.getByClientId(realm.id, q.clientId);
+      clients = slice(client ? [client] : [], q);
+    } else if (q.clientId !== undefined) {
+      const needle = q.clientId.toLowerCase();
+      clients = slice((await domain.clients.list(realm.id)).filter((c) => c.clientId.toLowerCase().includes(needle)), q);
+    } else {
+      clients = await domain.clients.list(realm.id, q.max === undefined ? {} : { first: q.first ?? 0, max: q.max });
+    }
+    return Promise.all(clients.map(represent));
+  });
+
+  app.post('/realms/:realm/clients', {
+    schema: {
+      tags,
+      summary: 'Create a client; a confidential one with service accounts gets its service-account user',
+      params: realmParams,
+      body: { ...clientRepresentation, required: ['clientId'] },
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const body = withoutNulls(request.body as ClientRep);
+    const fields = clientFields(body);
+    if (await domain.clients.getByClientId(realm.id, fields.clientId)) throw conflict(`Client ${fields.clientId} already exists`);
+    const secrets: SecretRep[] = [...(body.secret ? [{ value: body.secret }] : []), ...(body.secrets ?? [])];
+    const { record } = await domain.createClient(realm, {
+      id: body.id, ...fields, secrets: fields.publicClient ? undefined : secrets,
+    });
+    afterWrite(realm, record.clientId)();
+    return created(request, reply, record.id);
+  });
+
+  app.get('/realms/:realm/clients/:id', {
+    schema: { tags, summary: 'The client', params: clientParams },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    return represent(await clientOf(domain, realm, (request.params as { id: string }).id));
+  });
+
+  app.put('/realms/:realm/clients/:id', {
+    schema: {
+      tags,
+      summary: 'Change the fields given; the others stay (attributes are merged, null removes one)',
+      params: clientParams,
+      body: clientRepresentation,
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    const body = request.body as ClientRep;
+    const next: ClientRecord = { ...client, ...clientFields(body, client) };
+    const renamed = next.clientId !== client.clientId;
+    if (renamed) {
+      if (client.clientId === REALM_MANAGEMENT_CLIENT) throw badRequest(`${REALM_MANAGEMENT_CLIENT} cannot be renamed`);
+      if (await domain.clients.getByClientId(realm.id, next.clientId)) throw conflict(`Client ${next.clientId} already exists`);
+    }
+    const values = next.publicClient ? [] : (await domain.clients.openSecrets(client.id)).map((s) => s.value);
+    await commit(domain, async (tx) => {
+      await domain.clients.update(tx, next);
+      const serviceAccount = await domain.users.findServiceAccount(client.id, tx);
+      if (serviceAccount && renamed) {
+        await domain.users.update(tx, { ...serviceAccount, username: SERVICE_ACCOUNT_PREFIX + next.clientId });
+      } else if (!serviceAccount && next.settings.serviceAccounts && !next.publicClient) {
+        await domain.users.createServiceAccount(tx, realm, next);
+      }
+      if (!next.publicClient) {
+        // Keycloak's `secret` sets the secret; a confidential client always has one.
+        if (body.secret && !values.includes(body.secret)) await domain.clients.regenerateSecret(tx, client.id, body.secret);
+        else if (values.length === 0) await domain.clients.regenerateSecret(tx, client.id);
+      }
+    }, afterWrite(realm, client.clientId, next.clientId));
+    return reply.code(204).send();
+  });
+
+  app.delete('/realms/:realm/clients/:id', {
+    schema: { tags, summary: 'Delete the client with its roles, secrets, service-account user and tokens', params: clientParams },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    if (client.clientId === REALM_MANAGEMENT_CLIENT) throw badRequest(`${REALM_MANAGEMENT_CLIENT} is built in and cannot be deleted`);
+    await commit(domain, (tx) => domain.clients.delete(tx, client), afterWrite(realm, client.clientId));
+    return reply.code(204).send();
+  });
+
+  // ---- Keycloak's one secret --------------------------------------------------------
+
+  app.get('/realms/:realm/clients/:id/client-secret', {
+    schema: { tags, summary: 'The client\'s current secret (the first that has not expired)', params: clientParams },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    confidential(client);
+    return { type: 'secret', value: currentSecret(await domain.clients.openSecrets(client.id), now())?.value };
+  });
+
+  app.post('/realms/:realm/clients/:id/client-secret', {
+    schema: { tags, summary: 'Regenerate: every secret of the client is replaced by one new one', params: clientParams },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    confidential(client);
+    const value = await commit(domain, (tx) => domain.clients.regenerateSecret(tx, client.id), afterWrite(realm, client.clientId));
+    return { type: 'secret', value };
+  });
+
+  app.get('/realms/:realm/clients/:id/service-account-user', {
+    schema: { tags, summary: 'The client\'s service-account user', params: clientParams },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    if (client.publicClient || !client.settings.serviceAccounts) throw badRequest('Service account not enabled for the client');
+    const user = await domain.users.findServiceAccount(client.id);
+    if (!user) throw notFound('The client has no service-account user');
+    return userRep(user, client.clientId);
+  });
+
+  // ---- Latchkey's several secrets with expiry ----------------------------------------
+
+  app.get('/realms/:realm/clients/:id/secrets', {
+    schema: { tags: secretTags, summary: 'The client\'s secrets, oldest first: ids, labels and times, never values', params: clientParams },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    confidential(client);
+    const at = now();
+    return (await domain.clients.listSecrets(client.id)).map((s) => secretRep(s, at));
+  });
+
+  app.post('/realms/:realm/clients/:id/secrets', {
+    schema: {
+      tags: secretTags,
+      summary: 'Add a secret beside the others; the answer shows its value, this once',
+      params: clientParams,
+      body: secretInput,
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    confidential(client);
+    const input = request.body as { value?: string; expiresAt?: number | null; label?: string | null };
+    const { record, value } = await commit(domain, (tx) => domain.clients.addSecret(tx, client.id, input), afterWrite(realm, client.clientId));
+    return created(request, reply, record.id, { ...secretRep(record, now()), value });
+  });
+
+  app.delete('/realms/:realm/clients/:id/secrets/:secretId', {
+    schema: { tags: secretTags, summary: 'Delete one of the client\'s secrets', params: paramsWith('id', 'secretId') },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const { id, secretId } = request.params as { id: string; secretId: string };
+    const client = await clientOf(domain, realm, id);
+    confidential(client);
+    const secret = (await domain.clients.listSecrets(client.id)).find((s) => s.id === secretId);
+    if (!secret) throw notFound('Could not find secret');
+    await commit(domain, (tx) => domain.clients.deleteSecret(tx, secret.id), afterWrite(realm, client.clientId));
+    return reply.code(204).send();
+  });
+};

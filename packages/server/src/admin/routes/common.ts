@@ -1,0 +1,65 @@
+import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Domain } from '../../domain/index.js';
+import type { ClientRecord, GroupRecord, RealmRecord, Store, UserRecord } from '../../storage/store.js';
+import { notFound } from '../errors.js';
+
+export interface AdminRouteOptions {
+  domain: Domain;
+}
+
+export type RealmParams = { realm: string };
+
+/** The realm the path names, as stored now; 404 when there is none. */
+export async function realmOf(domain: Domain, request: FastifyRequest): Promise<RealmRecord> {
+  const realm = await domain.realms.get((request.params as RealmParams).realm);
+  if (!realm) throw notFound('Realm not found.');
+  return realm;
+}
+
+export async function clientOf(domain: Domain, realm: RealmRecord, id: string): Promise<ClientRecord> {
+  const client = await domain.clients.get(realm.id, id);
+  if (!client) throw notFound('Could not find client');
+  return client;
+}
+
+export async function userOf(domain: Domain, realm: RealmRecord, id: string): Promise<UserRecord> {
+  const user = await domain.users.get(realm.id, id);
+  if (!user) throw notFound('User not found');
+  return user;
+}
+
+export async function groupOf(domain: Domain, realm: RealmRecord, id: string): Promise<GroupRecord> {
+  const group = await domain.groups.get(realm.id, id);
+  if (!group) throw notFound('Could not find group by id');
+  return group;
+}
+
+/**
+ * Runs the writes of one request in a transaction, then (once it has committed) drops
+ * what the domain services cached of what changed. Nothing is dropped when it fails:
+ * then nothing changed.
+ */
+export async function commit<T>(domain: Domain, work: (tx: Store) => Promise<T>, invalidate: () => void): Promise<T> {
+  const result = await domain.store.transaction(work);
+  invalidate();
+  return result;
+}
+
+/** 201 Created with the new resource's URL, as Keycloak answers a create. */
+export function created(request: FastifyRequest, reply: FastifyReply, id: string, body?: unknown): FastifyReply {
+  const path = request.url.split('?')[0].replace(/\/+$/, '');
+  reply.code(201).header('location', `${request.protocol}://${request.host}${path}/${encodeURIComponent(id)}`);
+  return body === undefined ? reply.send() : reply.send(body);
+}
+
+/** Keycloak's paging: `first` results skipped, at most `max` (a default when not given). */
+export function page(query: { first?: number; max?: number }, defaultMax?: number): { first?: number; max?: number } {
+  const max = query.max ?? defaultMax;
+  return max === undefined ? {} : { first: query.first ?? 0, max };
+}
+
+/** Paging applied to a list already in memory. */
+export function slice<T>(items: T[], query: { first?: number; max?: number }): T[] {
+  const first = query.first ?? 0;
+  return query.max === undefined ? items.slice(first) : items.slice(first, first + query.max);
+}

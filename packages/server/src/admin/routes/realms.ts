@@ -1,0 +1,100 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { MASTER_REALM } from '../../domain/bootstrap.js';
+import { checkRealmRep, importRealm, type RealmRep } from '../../import/keycloak.js';
+import type { RealmRecord } from '../../storage/store.js';
+import { mayAdminister, requireAllRealms } from '../auth.js';
+import { badRequest, conflict } from '../errors.js';
+import { realmRep, updatedRealm, withoutNulls } from '../representations.js';
+import { realmParams, realmRepresentation } from './schemas.js';
+import { created, realmOf, type AdminRouteOptions } from './common.js';
+
+const tags = ['Realms'];
+
+/** A realm posted with its contents can be large (it is a realm import); everything else is small. */
+const REALM_IMPORT_BODY_LIMIT = 16 * 1024 * 1024;
+
+/**
+ * An import that failed on what the request said (a role that does not exist, two users of
+ * one name) is the client's to fix: 400 or 409 with the importer's reason. Anything else is ours.
+ */
+function importFailure(err: unknown): unknown {
+  const message = err instanceof Error ? err.message : String(err);
+  if (/UNIQUE constraint|duplicate key value/i.test(message)) {
+    return conflict('The realm representation names something twice (an id, or a name that must be unique)');
+  }
+  // The database going away is ours (500); anything else the importer refuses is what the request said.
+  if (/ECONNREFUSED|ECONNRESET|timeout|terminating connection|Connection terminated|SQLITE_BUSY|SQLITE_IOERR|SQLITE_FULL/i.test(message)) return err;
+  return badRequest(message);
+}
+
+export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
+  const withDefaultRole = async (realm: RealmRecord) =>
+    realmRep(realm, await domain.roles.get(realm.id, null, realm.settings.defaultRoleName));
+
+  app.get('/realms', {
+    schema: { tags, summary: 'The realms this administrator may administer' },
+  }, async (request) => {
+    const realms = (await domain.realms.list()).filter((r) => mayAdminister(request.adminActor!, r.name));
+    return Promise.all(realms.map(withDefaultRole));
+  });
+
+  app.post('/realms', {
+    bodyLimit: REALM_IMPORT_BODY_LIMIT,
+    schema: {
+      tags,
+      summary: 'Create a realm; with clients, roles and users in it, as a realm import',
+      body: { ...realmRepresentation, required: ['realm'] },
+    },
+  }, async (request, reply) => {
+    requireAllRealms(request.adminActor!);
+    const body = withoutNulls(request.body as RealmRep);
+    if (await domain.realms.exists(body.realm)) throw conflict(`Realm ${body.realm} already exists`);
+    try {
+      checkRealmRep(body);
+    } catch (err) {
+      throw badRequest((err as Error).message);
+    }
+    let result;
+    try {
+      result = await importRealm(domain, body);
+    } catch (err) {
+      throw importFailure(err);
+    }
+    if (result.skipped) throw conflict(`Realm ${body.realm} already exists`);
+    return created(request, reply, body.realm);
+  });
+
+  app.get('/realms/:realm', {
+    schema: { tags, summary: 'The realm: its settings', params: realmParams },
+  }, async (request) => withDefaultRole(await realmOf(domain, request)));
+
+  app.put('/realms/:realm', {
+    schema: {
+      tags,
+      summary: 'Change the realm settings given; the others stay. A different `realm` renames it.',
+      params: realmParams,
+      body: realmRepresentation,
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const next = updatedRealm(realm, request.body as RealmRep);
+    if (realm.name === MASTER_REALM && (next.name !== MASTER_REALM || !next.enabled)) {
+      throw badRequest('The master realm can be neither renamed nor disabled');
+    }
+    if (next.name !== realm.name && (await domain.realms.exists(next.name))) throw conflict(`Realm ${next.name} already exists`);
+    await domain.realms.update(realm.name, next);
+    return reply.code(204).send();
+  });
+
+  app.delete('/realms/:realm', {
+    schema: { tags, summary: 'Delete the realm and everything in it', params: realmParams },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    if (realm.name === MASTER_REALM) throw badRequest('The master realm cannot be deleted');
+    await domain.realms.delete(realm);
+    domain.clients.invalidateAll();
+    domain.roles.invalidate(realm.id);
+    domain.users.invalidate();
+    return reply.code(204).send();
+  });
+};

@@ -1,0 +1,249 @@
+// JSON schemas of the admin API's requests: Keycloak's representations with the
+// fields Latchkey reads typed, and anything else accepted and ignored (as Keycloak's
+// own clients send whole representations back). `null` means "leave unchanged", as in
+// Keycloak. Fastify validates with them and @fastify/swagger documents them.
+
+import { SIGNING_ALGS } from '../../storage/store.js';
+
+const string = { type: 'string' } as const;
+const nullableString = { type: 'string', nullable: true } as const;
+const nullableBoolean = { type: 'boolean', nullable: true } as const;
+const stringList = { type: 'array', items: { type: 'string' }, nullable: true } as const;
+const seconds = (minimum = 1) => ({ type: 'integer', minimum, maximum: 2_147_483_647, nullable: true }) as const;
+
+/** Keycloak's user attributes: each name has a list of values. */
+const userAttributes = {
+  type: 'object', nullable: true, additionalProperties: { type: 'array', items: { type: 'string' } },
+} as const;
+
+export const REALM_NAME_PATTERN = '^[A-Za-z0-9._-]{1,255}$';
+
+// ---- path and query ------------------------------------------------------------------
+
+export const realmParams = {
+  type: 'object', required: ['realm'], properties: { realm: { type: 'string', description: 'The realm name' } },
+} as const;
+
+export const paramsWith = (...names: string[]) => ({
+  type: 'object',
+  required: ['realm', ...names],
+  properties: { realm: { type: 'string' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1 }])) },
+}) as const;
+
+export const paging = {
+  first: { type: 'integer', minimum: 0, description: 'Index of the first result' },
+  max: { type: 'integer', minimum: 0, maximum: 10_000, description: 'Results at most' },
+} as const;
+
+// ---- representations -----------------------------------------------------------------
+
+
+export const customResource = {
+  type: 'object',
+  description: 'A claim from a user attribute (Latchkey extension; seed 001 custom resources)',
+  required: ['userAttribute', 'claim'],
+  properties: {
+    name: { type: 'string', minLength: 1 },
+    userAttribute: { type: 'string', minLength: 1, description: 'An attribute, or username, email, firstName, lastName, phoneNumber' },
+    claim: { type: 'string', minLength: 1, description: 'The claim name; dots nest (address.street)' },
+    jsonType: { type: 'string', enum: ['String', 'long', 'int', 'boolean', 'JSON'] },
+    multivalued: { type: 'boolean' },
+    accessToken: { type: 'boolean' },
+    idToken: { type: 'boolean' },
+    userinfo: { type: 'boolean' },
+  },
+} as const;
+
+const consentTexts = {
+  type: 'object',
+  nullable: true,
+  description: 'Consent texts by language tag (Latchkey extension)',
+  additionalProperties: {
+    type: 'object',
+    properties: { profile: string, email: string, api: string },
+    additionalProperties: false,
+  },
+} as const;
+
+export const secretInput = {
+  type: 'object',
+  description: 'A client secret (Latchkey extension); the value is generated when not given',
+  properties: {
+    value: { type: 'string', minLength: 16, maxLength: 512 },
+    expiresAt: { type: 'integer', minimum: 0, nullable: true, description: 'Seconds since the epoch; null: never' },
+    label: { type: 'string', maxLength: 255, nullable: true },
+  },
+} as const;
+
+export const clientRepresentation = {
+  type: 'object',
+  description: "Keycloak's ClientRepresentation, with Latchkey's consentTexts, customResources, logoUri and secrets",
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
+    clientId: { type: 'string', minLength: 1, maxLength: 255 },
+    name: nullableString,
+    description: nullableString,
+    enabled: nullableBoolean,
+    publicClient: nullableBoolean,
+    bearerOnly: nullableBoolean,
+    secret: { type: 'string', minLength: 1, maxLength: 512, nullable: true },
+    standardFlowEnabled: nullableBoolean,
+    implicitFlowEnabled: nullableBoolean,
+    directAccessGrantsEnabled: nullableBoolean,
+    serviceAccountsEnabled: nullableBoolean,
+    consentRequired: nullableBoolean,
+    redirectUris: stringList,
+    webOrigins: stringList,
+    defaultClientScopes: stringList,
+    optionalClientScopes: stringList,
+    protocol: { type: 'string', enum: ['openid-connect', null], nullable: true },
+    attributes: { type: 'object', nullable: true, additionalProperties: { type: 'string', nullable: true } },
+    protocolMappers: {
+      type: 'array', nullable: true,
+      items: {
+        type: 'object',
+        properties: {
+          name: string, protocol: string, protocolMapper: string,
+          config: { type: 'object', additionalProperties: { type: 'string', nullable: true } },
+        },
+      },
+    },
+    consentTexts,
+    customResources: { type: 'array', nullable: true, items: customResource },
+    logoUri: nullableString,
+    secrets: { type: 'array', nullable: true, items: { ...secretInput, required: ['value'] } },
+  },
+} as const;
+
+const credential = {
+  type: 'object',
+  properties: {
+    type: { type: 'string', enum: ['password'] },
+    value: { type: 'string', minLength: 1, maxLength: 1024 },
+    temporary: { type: 'boolean' },
+  },
+} as const;
+
+export const credentialRepresentation = {
+  ...credential,
+  description: "Keycloak's CredentialRepresentation: a new password",
+  required: ['value'],
+} as const;
+
+export const userRepresentation = {
+  type: 'object',
+  description: "Keycloak's UserRepresentation",
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
+    username: { type: 'string', minLength: 1, maxLength: 255 },
+    enabled: nullableBoolean,
+    email: { type: 'string', maxLength: 255, nullable: true, pattern: '^$|^[^\\s@]+@[^\\s@]+$' },
+    emailVerified: nullableBoolean,
+    firstName: { type: 'string', maxLength: 255, nullable: true },
+    lastName: { type: 'string', maxLength: 255, nullable: true },
+    attributes: userAttributes,
+    credentials: { type: 'array', nullable: true, items: credential },
+    groups: { ...stringList, description: 'Paths of groups to join (on create)' },
+  },
+} as const;
+
+export const roleRepresentation = {
+  type: 'object',
+  description: "Keycloak's RoleRepresentation",
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    description: nullableString,
+  },
+} as const;
+
+/** The body of role mapping requests: roles by id or name. */
+export const roleReferences = {
+  type: 'array',
+  description: 'Roles, each named by id or by name',
+  items: {
+    type: 'object',
+    properties: { id: { type: 'string', minLength: 1 }, name: { type: 'string', minLength: 1 } },
+    anyOf: [{ required: ['id'] }, { required: ['name'] }],
+  },
+} as const;
+
+export const groupRepresentation = {
+  type: 'object',
+  description: "Keycloak's GroupRepresentation",
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/]+$' },
+    attributes: userAttributes,
+  },
+} as const;
+
+/** A role of a realm import, with its composites by name. */
+const importedRole = {
+  type: 'object',
+  required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    description: nullableString,
+    composites: {
+      type: 'object',
+      properties: { realm: { type: 'array', items: string }, client: { type: 'object', additionalProperties: { type: 'array', items: string } } },
+    },
+  },
+} as const;
+
+export const realmRepresentation = {
+  type: 'object',
+  description: "Keycloak's RealmRepresentation. POST also takes clients, roles and users, as a realm import does.",
+  properties: {
+    id: nullableString,
+    realm: { type: 'string', pattern: REALM_NAME_PATTERN, description: 'The realm name: letters, digits, . _ -' },
+    displayName: nullableString,
+    enabled: nullableBoolean,
+    accessTokenLifespan: seconds(),
+    accessCodeLifespan: seconds(),
+    ssoSessionIdleTimeout: seconds(),
+    ssoSessionMaxLifespan: seconds(),
+    offlineSessionIdleTimeout: seconds(),
+    bruteForceProtected: nullableBoolean,
+    failureFactor: seconds(),
+    waitIncrementSeconds: seconds(0),
+    maxFailureWaitSeconds: seconds(0),
+    defaultLocale: nullableString,
+    supportedLocales: stringList,
+    defaultSignatureAlgorithm: { type: 'string', enum: [...SIGNING_ALGS, null], nullable: true },
+    defaultDefaultClientScopes: stringList,
+    defaultOptionalClientScopes: stringList,
+    // On POST, a realm import's contents: typed as the importer reads them, and looser than the
+    // client and user routes' (an export holds SAML clients, which are skipped, and OTP credentials).
+    clients: {
+      type: 'array', nullable: true,
+      items: {
+        ...clientRepresentation,
+        required: ['clientId'],
+        properties: { ...clientRepresentation.properties, protocol: nullableString, secrets: { type: 'array', nullable: true, items: { type: 'object' } } },
+      },
+    },
+    users: {
+      type: 'array', nullable: true,
+      items: {
+        type: 'object',
+        required: ['username'],
+        properties: {
+          ...userRepresentation.properties,
+          email: { type: 'string', maxLength: 255, nullable: true },
+          credentials: { type: 'array', nullable: true, items: { type: 'object', properties: { type: string, value: string, secretData: string, credentialData: string } } },
+          realmRoles: stringList,
+          clientRoles: { type: 'object', nullable: true, additionalProperties: { type: 'array', items: string } },
+          serviceAccountClientId: nullableString,
+          createdTimestamp: { type: 'integer', nullable: true },
+        },
+      },
+    },
+    roles: {
+      type: 'object', nullable: true,
+      properties: {
+        realm: { type: 'array', items: importedRole },
+        client: { type: 'object', additionalProperties: { type: 'array', items: importedRole } },
+      },
+    },
+  },
+} as const;

@@ -1,0 +1,210 @@
+import { newId } from '../crypto/random.js';
+import type {
+  AdminEventQuery, AdminEventRecord, LoginEventQuery, LoginEventRecord, RealmRecord, Store,
+} from '../storage/store.js';
+
+// Keycloak's event types, by the names its admin console and event listeners use.
+export const LOGIN_EVENT_TYPES = [
+  'LOGIN', 'LOGIN_ERROR',
+  'CODE_TO_TOKEN', 'CODE_TO_TOKEN_ERROR',
+  'CLIENT_LOGIN', 'CLIENT_LOGIN_ERROR',
+  'REFRESH_TOKEN', 'REFRESH_TOKEN_ERROR',
+  'LOGOUT', 'LOGOUT_ERROR',
+  'INTROSPECT_TOKEN', 'INTROSPECT_TOKEN_ERROR',
+  'REVOKE_GRANT', 'REVOKE_GRANT_ERROR',
+] as const;
+export type LoginEventType = (typeof LOGIN_EVENT_TYPES)[number];
+
+export const OPERATION_TYPES = ['CREATE', 'UPDATE', 'DELETE', 'ACTION'] as const;
+export type OperationType = (typeof OPERATION_TYPES)[number];
+
+/**
+ * The only keys an event's details may have, Keycloak's names. Anything else given is
+ * dropped, so no caller can put a password, secret, code or token into an event by accident.
+ */
+export const DETAIL_KEYS = [
+  'username', 'grant_type', 'redirect_uri', 'auth_method', 'auth_type', 'client_auth_method', 'reason', 'scope',
+  'response_type', 'response_mode', 'consent', 'token_id', 'refresh_token_id', 'refresh_token_type', 'code_id',
+] as const;
+export type DetailKey = (typeof DETAIL_KEYS)[number];
+export type EventDetails = Partial<Record<DetailKey, string | undefined>>;
+const ALLOWED_DETAILS: ReadonlySet<string> = new Set(DETAIL_KEYS);
+
+/** Keycloak's error codes for a refused password sign-in (SignInResult reasons). */
+export const SIGN_IN_ERRORS = {
+  invalid_credentials: 'invalid_user_credentials',
+  disabled: 'user_disabled',
+  locked: 'user_temporarily_disabled',
+} as const;
+
+/** Keycloak keeps events until told otherwise; Latchkey keeps login events a week and admin events 30 days unless the realm says. */
+export const DEFAULT_EVENTS_EXPIRATION = 7 * 24 * 3600;
+export const DEFAULT_ADMIN_EVENTS_EXPIRATION = 30 * 24 * 3600;
+
+export interface LoginEvent {
+  type: LoginEventType;
+  /** The client's clientId (as presented, when authentication failed). */
+  clientId?: string | null;
+  userId?: string | null;
+  sessionId?: string | null;
+  ipAddress?: string | null;
+  /** An error code (e.g. invalid_grant, invalid_user_credentials), never text from the request. */
+  error?: string | null;
+  details?: EventDetails;
+}
+
+export interface AdminEvent {
+  operationType: OperationType;
+  resourceType: string;
+  resourcePath?: string | null;
+  authDetails?: { realmId?: string | null; clientId?: string | null; userId?: string | null; ipAddress?: string | null };
+  error?: string | null;
+}
+
+/**
+ * What a token-endpoint grant learns while it runs (whose token, which session, why it
+ * refused), for the one event the endpoint records around it.
+ */
+export interface EventNotes {
+  userId?: string;
+  sessionId?: string;
+  /** Keycloak's error code when it says more than the OAuth one, e.g. invalid_user_credentials. */
+  error?: string;
+  details: EventDetails;
+}
+
+/** Keycloak's EventRepresentation: fields without a value are left out, as Keycloak's JSON does. */
+export interface EventRepresentation {
+  id: string;
+  time: number;
+  type: string;
+  realmId: string;
+  clientId?: string;
+  userId?: string;
+  sessionId?: string;
+  ipAddress?: string;
+  error?: string;
+  details?: Record<string, string>;
+}
+
+/** Keycloak's AdminEventRepresentation. `representation` (the request body) is never kept, so never given. */
+export interface AdminEventRepresentation {
+  id: string;
+  time: number;
+  realmId: string;
+  authDetails: { realmId?: string; clientId?: string; userId?: string; ipAddress?: string };
+  operationType: string;
+  resourceType: string;
+  resourcePath?: string;
+  error?: string;
+}
+
+const MAX_TEXT = 255;
+const MAX_ID = 64;
+
+/** No NUL (PostgreSQL text cannot hold it), bounded length, '' as absent. */
+function clean(value: string | null | undefined, max = MAX_TEXT): string | null {
+  if (value === undefined || value === null) return null;
+  const text = String(value).replace(/\u0000/g, '').slice(0, max);
+  return text === '' ? null : text;
+}
+
+function cleanDetails(details: EventDetails | undefined): Record<string, string> | null {
+  if (!details) return null;
+  const kept: Record<string, string> = {};
+  for (const [key, value] of Object.entries(details)) {
+    if (!ALLOWED_DETAILS.has(key) || typeof value !== 'string') continue;
+    const text = clean(value, key === 'redirect_uri' || key === 'scope' ? 1024 : MAX_TEXT);
+    if (text !== null) kept[key] = text;
+  }
+  return Object.keys(kept).length > 0 ? kept : null;
+}
+
+function omitNull<T extends object>(o: T): T {
+  return Object.fromEntries(Object.entries(o).filter(([, v]) => v !== null && v !== undefined)) as T;
+}
+
+export function toEventRepresentation(e: LoginEventRecord): EventRepresentation {
+  return omitNull({
+    id: e.id, time: e.time, type: e.type, realmId: e.realmId, clientId: e.clientId, userId: e.userId,
+    sessionId: e.sessionId, ipAddress: e.ipAddress, error: e.error, details: e.details,
+  }) as EventRepresentation;
+}
+
+export function toAdminEventRepresentation(e: AdminEventRecord): AdminEventRepresentation {
+  return omitNull({
+    id: e.id, time: e.time, realmId: e.realmId,
+    authDetails: omitNull({ realmId: e.authRealmId, clientId: e.authClientId, userId: e.authUserId, ipAddress: e.authIpAddress }),
+    operationType: e.operationType, resourceType: e.resourceType, resourcePath: e.resourcePath, error: e.error,
+  }) as AdminEventRepresentation;
+}
+
+/**
+ * Login and admin events, as Keycloak records them. Only what is named here reaches the
+ * store: details are an allow-list of keys, and there is no place for a request body.
+ */
+export class EventService {
+  constructor(
+    private readonly store: Store,
+    /** Milliseconds, as Keycloak's event times. */
+    private readonly clock: () => number = Date.now,
+  ) {}
+
+  /** Records a login event, unless the realm has events turned off; returns what was stored. */
+  async login(realm: RealmRecord, event: LoginEvent): Promise<LoginEventRecord | undefined> {
+    if (realm.settings.eventsEnabled === false) return undefined;
+    const record: LoginEventRecord = {
+      id: newId(),
+      time: this.clock(),
+      type: event.type,
+      realmId: realm.id,
+      clientId: clean(event.clientId),
+      userId: clean(event.userId, MAX_ID),
+      sessionId: clean(event.sessionId, MAX_ID),
+      ipAddress: clean(event.ipAddress, MAX_ID),
+      error: clean(event.error),
+      details: cleanDetails(event.details),
+    };
+    await this.store.events.insertLogin(record);
+    return record;
+  }
+
+  /** Records an admin event, unless the realm has admin events turned off; returns what was stored. */
+  async admin(realm: RealmRecord, event: AdminEvent): Promise<AdminEventRecord | undefined> {
+    if (realm.settings.adminEventsEnabled === false) return undefined;
+    const auth = event.authDetails ?? {};
+    const record: AdminEventRecord = {
+      id: newId(),
+      time: this.clock(),
+      realmId: realm.id,
+      operationType: event.operationType,
+      resourceType: clean(event.resourceType, MAX_ID) ?? 'CUSTOM',
+      resourcePath: clean(event.resourcePath, 1024),
+      authRealmId: clean(auth.realmId, MAX_ID),
+      authClientId: clean(auth.clientId),
+      authUserId: clean(auth.userId, MAX_ID),
+      authIpAddress: clean(auth.ipAddress, MAX_ID),
+      error: clean(event.error),
+    };
+    await this.store.events.insertAdmin(record);
+    return record;
+  }
+
+  listLogin(realm: RealmRecord, query: LoginEventQuery = {}): Promise<LoginEventRecord[]> {
+    return this.store.events.listLogin(realm.id, query);
+  }
+
+  listAdmin(realm: RealmRecord, query: AdminEventQuery = {}): Promise<AdminEventRecord[]> {
+    return this.store.events.listAdmin(realm.id, query);
+  }
+
+  /** Seconds each kind of event is kept in this realm; 0 keeps them for good. */
+  retention(realm: RealmRecord): { login: number; admin: number } {
+    const seconds = (v: number | undefined, fallback: number) =>
+      (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.trunc(v)) : fallback);
+    return {
+      login: seconds(realm.settings.eventsExpiration, DEFAULT_EVENTS_EXPIRATION),
+      admin: seconds(realm.settings.adminEventsExpiration, DEFAULT_ADMIN_EVENTS_EXPIRATION),
+    };
+  }
+}

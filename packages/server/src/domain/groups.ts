@@ -1,0 +1,105 @@
+import { newId } from '../crypto/random.js';
+import type { GroupRecord, RealmRecord, Store, UserRecord } from '../storage/store.js';
+import { now } from './time.js';
+
+/**
+ * Groups of users: a member holds the group's roles and its parent groups' (RoleService
+ * expands them). Reads come fresh from the store; writes take the caller's transaction,
+ * and the caller invalidates the roles it affects (RoleService.invalidate) once committed.
+ */
+export class GroupService {
+  constructor(private readonly store: Store) {}
+
+  /** Top-level groups (parentId null), a group's children, or every group of the realm (undefined). */
+  list(realmId: string, opts: { parentId?: string | null; search?: string; first?: number; max?: number } = {}): Promise<GroupRecord[]> {
+    return this.store.groups.list(realmId, opts);
+  }
+
+  count(realmId: string, opts: { parentId?: string | null; search?: string } = {}): Promise<number> {
+    return this.store.groups.count(realmId, opts);
+  }
+
+  get(realmId: string, id: string): Promise<GroupRecord | undefined> {
+    return this.store.groups.getById(realmId, id);
+  }
+
+  getByName(realmId: string, parentId: string | null, name: string): Promise<GroupRecord | undefined> {
+    return this.store.groups.getByName(realmId, parentId, name);
+  }
+
+  /** Keycloak's group path: the names from the top, e.g. `/staff/berlin`. */
+  async path(group: GroupRecord): Promise<string> {
+    const names = [group.name];
+    const seen = new Set([group.id]);
+    for (let parentId = group.parentId; parentId !== null && !seen.has(parentId);) {
+      seen.add(parentId);
+      const parent = await this.store.groups.getById(group.realmId, parentId);
+      if (!parent) break;
+      names.unshift(parent.name);
+      parentId = parent.parentId;
+    }
+    return `/${names.join('/')}`;
+  }
+
+  /** The group a path names (`/staff/berlin`), or undefined. */
+  async byPath(realmId: string, path: string): Promise<GroupRecord | undefined> {
+    let group: GroupRecord | undefined;
+    for (const name of path.split('/').filter(Boolean)) {
+      group = await this.store.groups.getByName(realmId, group?.id ?? null, name);
+      if (!group) return undefined;
+    }
+    return group;
+  }
+
+  async create(tx: Store, realm: RealmRecord, input: { name: string; parentId?: string | null; attributes?: Record<string, string[]> }): Promise<GroupRecord> {
+    const group: GroupRecord = {
+      id: newId(), realmId: realm.id, parentId: input.parentId ?? null, name: input.name,
+      attributes: input.attributes ?? {}, createdAt: now(),
+    };
+    await tx.groups.insert(group);
+    return group;
+  }
+
+  update(tx: Store, group: GroupRecord): Promise<void> {
+    return tx.groups.update(group);
+  }
+
+  /** Deletes the group with its subgroups, their role grants and memberships. */
+  delete(tx: Store, group: GroupRecord): Promise<void> {
+    return tx.groups.delete(group.id);
+  }
+
+  roleIds(groupId: string): Promise<string[]> {
+    return this.store.groups.listRoleIds(groupId);
+  }
+
+  grantRole(tx: Store, groupId: string, roleId: string): Promise<void> {
+    return tx.groups.grantRole(groupId, roleId);
+  }
+
+  revokeRole(tx: Store, groupId: string, roleId: string): Promise<void> {
+    return tx.groups.revokeRole(groupId, roleId);
+  }
+
+  /** The roles the user holds through groups: its groups' and their parents' (composites not expanded). */
+  roleIdsOfUser(userId: string): Promise<string[]> {
+    return this.store.groups.listUserGroupRoleIds(userId);
+  }
+
+  /** The groups the user is a direct member of. */
+  ofUser(userId: string): Promise<GroupRecord[]> {
+    return this.store.groups.listByUser(userId);
+  }
+
+  addMember(tx: Store, groupId: string, userId: string): Promise<void> {
+    return tx.groups.addMember(groupId, userId);
+  }
+
+  removeMember(tx: Store, groupId: string, userId: string): Promise<void> {
+    return tx.groups.removeMember(groupId, userId);
+  }
+
+  members(groupId: string, opts: { first?: number; max?: number } = {}): Promise<UserRecord[]> {
+    return this.store.groups.listMembers(groupId, opts);
+  }
+}

@@ -1,0 +1,402 @@
+import { once } from 'node:events';
+import type { Writable } from 'node:stream';
+import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
+import type { SecretBox } from '../crypto/secret-box.js';
+import type { Domain } from '../domain/index.js';
+import { defaultRealmSettings } from '../domain/realms.js';
+import { now } from '../domain/time.js';
+import type {
+  ClientRep, CredentialRep, MapperRep, RealmRep, RoleRep, SecretRep, UserRep,
+} from '../import/keycloak.js';
+import type {
+  ClaimMapping, ClientRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
+} from '../storage/store.js';
+
+// The export writes Keycloak's realm representation (what `kc.sh export` writes), so that
+// Keycloak can read it and Latchkey can import it again. What Latchkey does not keep is not
+// written (flows, components, groups); signing keys are not exported (Keycloak keeps them as
+// components): the importing side makes new ones. Two Latchkey extensions ride along, which
+// Keycloak ignores: a client's `secrets` (all of them, with expiry) and `consentTexts`.
+
+export interface ExportOptions {
+  /** Include the users, with their password hashes and role grants. */
+  users?: boolean;
+  /** Called after every page of users. */
+  onProgress?: (progress: { phase: 'users'; done: number; total: number }) => void;
+}
+
+export interface ExportSummary {
+  realm: string;
+  clients: number;
+  users: number;
+}
+
+/** Users read per page: one query each for the page's users, passwords and role grants. */
+const USER_PAGE = 1000;
+
+/** Code-point order, so that an export is the same on SQLite and PostgreSQL. */
+const byCodePoint = (a: string, b: string) => (a < b ? -1 : a > b ? 1 : 0);
+
+/** Omits undefined members, as Keycloak leaves out unset fields. */
+const compact = <T extends object>(o: T): T =>
+  Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as T;
+
+/** What the export needs to name roles and clients, read once per realm. */
+interface RealmIndex {
+  realm: RealmRecord;
+  clients: ClientRecord[];
+  clientById: Map<string, ClientRecord>;
+  roleById: Map<string, RoleRecord>;
+}
+
+async function indexRealm(tx: Store, realm: RealmRecord): Promise<RealmIndex> {
+  const clients = await tx.clients.list(realm.id);
+  const roles = await tx.roles.listByRealm(realm.id);
+  return {
+    realm,
+    clients,
+    clientById: new Map(clients.map((c) => [c.id, c])),
+    roleById: new Map(roles.map((r) => [r.id, r])),
+  };
+}
+
+/** Role ids as Keycloak names them: realm role names, and role names by clientId. */
+function nameRoles(index: RealmIndex, roleIds: string[]): { realm: string[]; client: Record<string, string[]> } {
+  const realm: string[] = [];
+  const client: Record<string, string[]> = {};
+  for (const id of roleIds) {
+    const role = index.roleById.get(id);
+    if (!role) continue;
+    if (role.clientId === null) {
+      realm.push(role.name);
+    } else {
+      const owner = index.clientById.get(role.clientId);
+      if (owner) (client[owner.clientId] ??= []).push(role.name);
+    }
+  }
+  realm.sort(byCodePoint);
+  for (const names of Object.values(client)) names.sort(byCodePoint);
+  return { realm, client };
+}
+
+async function rolesOf(tx: Store, index: RealmIndex): Promise<{ realm: RoleRep[]; client: Record<string, RoleRep[]> }> {
+  const children = new Map<string, string[]>();
+  for (const { parentId, childId } of await tx.roles.listComposites(index.realm.id)) {
+    children.set(parentId, [...(children.get(parentId) ?? []), childId]);
+  }
+  const rep = (role: RoleRecord): RoleRep => {
+    const kids = nameRoles(index, children.get(role.id) ?? []);
+    const composite = kids.realm.length > 0 || Object.keys(kids.client).length > 0;
+    return compact({
+      id: role.id,
+      name: role.name,
+      description: role.description ?? undefined,
+      composite,
+      composites: composite ? compact({
+        realm: kids.realm.length > 0 ? kids.realm : undefined,
+        client: Object.keys(kids.client).length > 0 ? kids.client : undefined,
+      }) : undefined,
+      clientRole: role.clientId !== null,
+      containerId: role.clientId ?? index.realm.id,
+      attributes: {},
+    });
+  };
+  const all = [...index.roleById.values()].sort((a, b) => byCodePoint(a.name, b.name));
+  const client: Record<string, RoleRep[]> = {};
+  for (const c of index.clients) client[c.clientId] = [];
+  for (const role of all) {
+    if (role.clientId === null) continue;
+    const owner = index.clientById.get(role.clientId);
+    if (owner) client[owner.clientId].push(rep(role));
+  }
+  return { realm: all.filter((r) => r.clientId === null).map(rep), client };
+}
+
+// User properties Keycloak maps with its property mapper; every other attribute with the attribute mapper.
+const USER_PROPERTIES = new Set(['username', 'email', 'firstName', 'lastName']);
+
+function claimMapper(m: ClaimMapping): MapperRep {
+  return {
+    name: m.name,
+    protocol: 'openid-connect',
+    protocolMapper: USER_PROPERTIES.has(m.userAttribute) ? 'oidc-usermodel-property-mapper' : 'oidc-usermodel-attribute-mapper',
+    consentRequired: false,
+    config: {
+      'user.attribute': m.userAttribute,
+      'claim.name': m.claim,
+      'jsonType.label': m.jsonType,
+      multivalued: String(m.multivalued),
+      'access.token.claim': String(m.accessToken),
+      'id.token.claim': String(m.idToken),
+      'userinfo.token.claim': String(m.userinfo),
+      'introspection.token.claim': 'true',
+    },
+  };
+}
+
+function audienceMapper(audience: string, isClient: boolean, name: string): MapperRep {
+  return {
+    name,
+    protocol: 'openid-connect',
+    protocolMapper: 'oidc-audience-mapper',
+    consentRequired: false,
+    config: {
+      [isClient ? 'included.client.audience' : 'included.custom.audience']: audience,
+      'access.token.claim': 'true',
+      'id.token.claim': 'false',
+      'introspection.token.claim': 'true',
+    },
+  };
+}
+
+async function openSecret(box: SecretBox, sealed: string, clientId: string): Promise<string> {
+  try {
+    return await box.open(sealed);
+  } catch {
+    throw new Error(`the master key does not open the secrets of client ${clientId}: `
+      + 'give the LATCHKEY_MASTER_KEY (or the data dir with the master.key) the server uses');
+  }
+}
+
+async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: ClientRecord): Promise<ClientRep> {
+  const s = client.settings;
+  const attributes: Record<string, string> = { ...s.extraAttributes };
+  if (s.pkceMethod) attributes['pkce.code.challenge.method'] = s.pkceMethod;
+  attributes['use.refresh.tokens'] = String(s.refreshTokens);
+  if (s.postLogoutRedirectUris.length > 0) attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
+  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
+  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
+  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
+  if (s.logoUri) attributes.logoUri = s.logoUri;
+
+  const names = new Set(s.customClaims.map((m) => m.name));
+  const audienceName = (aud: string) => {
+    let name = `audience ${aud}`;
+    for (let i = 2; names.has(name); i++) name = `audience ${aud} ${i}`;
+    names.add(name);
+    return name;
+  };
+  const clientIds = new Set(index.clients.map((c) => c.clientId));
+  const protocolMappers = [
+    ...s.customClaims.map(claimMapper),
+    ...s.audiences.map((aud) => audienceMapper(aud, clientIds.has(aud), audienceName(aud))),
+  ];
+
+  let secret: string | undefined;
+  let secrets: SecretRep[] | undefined;
+  if (!client.publicClient) {
+    const at = now();
+    secrets = [];
+    for (const record of await tx.clientSecrets.listByClient(client.id)) {
+      const value = await openSecret(box, record.sealedValue, client.clientId);
+      secrets.push(compact({ value, expiresAt: record.expiresAt ?? undefined, label: record.label ?? undefined }));
+      // Keycloak has one secret: the first that has not expired.
+      if (secret === undefined && (record.expiresAt === null || record.expiresAt > at)) secret = value;
+    }
+  }
+
+  return compact({
+    id: client.id,
+    clientId: client.clientId,
+    name: s.name,
+    description: s.description,
+    enabled: client.enabled,
+    clientAuthenticatorType: 'client-secret',
+    secret,
+    redirectUris: s.redirectUris,
+    webOrigins: s.webOrigins,
+    bearerOnly: false,
+    consentRequired: s.consentRequired,
+    standardFlowEnabled: s.standardFlow,
+    implicitFlowEnabled: s.implicitFlow,
+    directAccessGrantsEnabled: s.directAccessGrants,
+    serviceAccountsEnabled: s.serviceAccounts,
+    publicClient: client.publicClient,
+    protocol: 'openid-connect',
+    attributes,
+    fullScopeAllowed: true,
+    protocolMappers: protocolMappers.length > 0 ? protocolMappers : undefined,
+    // Left out when empty: Keycloak then gives the client the realm's defaults, as Latchkey does.
+    defaultClientScopes: s.defaultScopes.length > 0 ? s.defaultScopes : undefined,
+    optionalClientScopes: s.optionalScopes.length > 0 ? s.optionalScopes : undefined,
+    secrets,
+    consentTexts: Object.keys(s.consentTexts).length > 0 ? s.consentTexts : undefined,
+  });
+}
+
+/** The realm with its roles and clients, without users: what `kc.sh export` writes first. */
+async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<RealmRep> {
+  const { realm } = index;
+  const s = realm.settings;
+  const defaultRole = [...index.roleById.values()].find((r) => r.clientId === null && r.name === s.defaultRoleName);
+  const clients: ClientRep[] = [];
+  for (const client of index.clients) clients.push(await clientRep(tx, box, index, client));
+  // Scopes kept out of the token's `scope` claim beyond Keycloak's own defaults, as Keycloak expresses
+  // it: a client scope with include.in.token.scope false (only then, as a file with clientScopes
+  // makes Keycloak create no default client scopes of its own).
+  const builtIn = new Set(defaultRealmSettings(realm.name).scopesNotInToken);
+  const notInToken = s.scopesNotInToken.filter((name) => !builtIn.has(name));
+  return compact({
+    id: realm.id,
+    realm: realm.name,
+    displayName: s.displayName,
+    enabled: realm.enabled,
+    defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
+    accessTokenLifespan: s.accessTokenLifespan,
+    ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
+    ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
+    offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
+    accessCodeLifespan: s.accessCodeLifespan,
+    bruteForceProtected: s.bruteForceProtected,
+    failureFactor: s.failureFactor,
+    waitIncrementSeconds: s.waitIncrementSeconds,
+    maxFailureWaitSeconds: s.maxFailureWaitSeconds,
+    internationalizationEnabled: s.supportedLocales.length > 0,
+    supportedLocales: s.supportedLocales,
+    defaultLocale: s.defaultLocale,
+    roles: await rolesOf(tx, index),
+    defaultRole: {
+      id: defaultRole?.id,
+      name: s.defaultRoleName,
+      description: defaultRole?.description ?? '${role_default-roles}',
+      composite: true,
+      clientRole: false,
+      containerId: realm.id,
+    },
+    clients,
+    clientScopes: notInToken.length > 0
+      ? notInToken.map((name) => ({ name, protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'false' } }))
+      : undefined,
+    defaultDefaultClientScopes: s.defaultClientScopes,
+    defaultOptionalClientScopes: s.optionalClientScopes,
+  });
+}
+
+const PHC = /^\$argon2(id|i|d)\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
+
+/**
+ * A stored password as Keycloak's password credential. Latchkey's own argon2id hashes take
+ * the form of Keycloak's argon2 provider (Keycloak 24+ reads and verifies them); hashes
+ * imported from Keycloak go back as they came.
+ */
+export function credentialOf(password: PasswordRecord, username: string): CredentialRep {
+  const createdDate = password.createdAt * 1000;
+  if (password.algorithm === NATIVE_ALGORITHM) {
+    const m = PHC.exec(password.data);
+    if (!m) throw new Error(`user ${username}: the stored argon2id hash is not a PHC string`);
+    const [, type, version, memory, iterations, parallelism, salt, hash] = m;
+    const b64 = (unpadded: string) => Buffer.from(unpadded, 'base64');
+    const value = b64(hash);
+    return {
+      type: 'password',
+      createdDate,
+      secretData: JSON.stringify({ value: value.toString('base64'), salt: b64(salt).toString('base64'), additionalParameters: {} }),
+      credentialData: JSON.stringify({
+        hashIterations: Number(iterations),
+        algorithm: 'argon2',
+        additionalParameters: {
+          hashLength: [String(value.length)],
+          memory: [memory],
+          type: [type],
+          version: [version === '19' ? '1.3' : '1.0'],
+          parallelism: [parallelism],
+        },
+      }),
+    };
+  }
+  if (password.algorithm.startsWith('keycloak:')) {
+    const { secretData, credentialData } = JSON.parse(password.data) as { secretData: unknown; credentialData: unknown };
+    return { type: 'password', createdDate, secretData: JSON.stringify(secretData), credentialData: JSON.stringify(credentialData) };
+  }
+  throw new Error(`user ${username}: a password stored as "${password.algorithm}" cannot be exported`);
+}
+
+function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[]): UserRep {
+  const attributes = { ...user.attributes };
+  if (user.phoneNumber && !attributes.phoneNumber && !attributes.phone_number) attributes.phoneNumber = [user.phoneNumber];
+  const roles = nameRoles(index, roleIds);
+  const serviceAccountOf = user.serviceAccountClientId ? index.clientById.get(user.serviceAccountClientId) : undefined;
+  return compact({
+    id: user.id,
+    createdTimestamp: user.createdAt * 1000,
+    username: user.username,
+    enabled: user.enabled,
+    totp: false,
+    emailVerified: user.emailVerified,
+    firstName: user.firstName ?? undefined,
+    lastName: user.lastName ?? undefined,
+    email: user.email ?? undefined,
+    attributes: Object.keys(attributes).length > 0 ? attributes : undefined,
+    serviceAccountClientId: serviceAccountOf?.clientId,
+    credentials: password ? [credentialOf(password, user.username)] : [],
+    disableableCredentialTypes: [],
+    requiredActions: [],
+    realmRoles: roles.realm,
+    clientRoles: Object.keys(roles.client).length > 0 ? roles.client : undefined,
+    notBefore: 0,
+  });
+}
+
+/** The realm's users, a page at a time, in id order. */
+async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGenerator<UserRep[]> {
+  for (let start = 0; start < ids.length; start += USER_PAGE) {
+    const page = ids.slice(start, start + USER_PAGE);
+    const users = await tx.bulk.getUsers(page);
+    const passwords = new Map((await tx.bulk.listPasswords(page)).map((p) => [p.userId, p]));
+    const grants = new Map<string, string[]>();
+    for (const { userId, roleId } of await tx.bulk.listUserRoles(page)) grants.set(userId, [...(grants.get(userId) ?? []), roleId]);
+    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? []));
+  }
+}
+
+async function findRealm(store: Store, name: string): Promise<RealmRecord> {
+  const realm = await store.realms.getByName(name);
+  if (realm) return realm;
+  const names = (await store.realms.list()).map((r) => r.name);
+  throw new Error(`there is no realm "${name}" (${names.length > 0 ? `realms: ${names.join(', ')}` : 'no realms at all'})`);
+}
+
+/**
+ * Writes the realm's representation as JSON to `out`, users a page at a time so that a
+ * large realm never sits in memory whole. Everything is read in one transaction, so the
+ * file is one consistent state of the realm even while a server changes it.
+ */
+export async function writeRealmExport(domain: Domain, name: string, out: Writable, opts: ExportOptions = {}): Promise<ExportSummary> {
+  const write = async (text: string) => {
+    if (!out.write(text)) await once(out, 'drain');
+  };
+  return domain.store.transaction(async (tx) => {
+    const realm = await findRealm(tx, name);
+    const index = await indexRealm(tx, realm);
+    const head = JSON.stringify(await realmHead(tx, domain.box, index), null, 2);
+    if (!opts.users) {
+      await write(head + '\n');
+      return { realm: realm.name, clients: index.clients.length, users: 0 };
+    }
+    const ids = await tx.bulk.listUserIds(realm.id);
+    // The head ends in "\n}": the users go in before that brace, indented as the rest.
+    await write(head.slice(0, -2) + ',\n  "users": [');
+    let done = 0;
+    for await (const page of userPages(tx, index, ids)) {
+      const text = page.map((u) => '\n    ' + JSON.stringify(u, null, 2).replace(/\n/g, '\n    ')).join(',');
+      await write((done > 0 ? ',' : '') + text);
+      done += page.length;
+      opts.onProgress?.({ phase: 'users', done, total: ids.length });
+    }
+    await write('\n  ]\n}\n');
+    return { realm: realm.name, clients: index.clients.length, users: done };
+  });
+}
+
+/** The realm's representation as an object (users included with `users`): for tests and small realms. */
+export async function exportRealm(domain: Domain, name: string, opts: ExportOptions = {}): Promise<RealmRep> {
+  return domain.store.transaction(async (tx) => {
+    const index = await indexRealm(tx, await findRealm(tx, name));
+    const rep = await realmHead(tx, domain.box, index);
+    if (opts.users) {
+      rep.users = [];
+      for await (const page of userPages(tx, index, await tx.bulk.listUserIds(index.realm.id))) rep.users.push(...page);
+    }
+    return rep;
+  });
+}

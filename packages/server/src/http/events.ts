@@ -1,0 +1,126 @@
+import type { FastifyRequest } from 'fastify';
+import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
+import { SIGN_IN_ERRORS, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
+import type { SignInResult } from '../domain/sign-in.js';
+import type { AuthenticatedClient } from '../protocol/client-auth.js';
+import { OAuthError } from '../protocol/errors.js';
+import type { TokenResponse } from '../protocol/tokens.js';
+import type { RealmRecord, SessionRecord } from '../storage/store.js';
+
+type Params = Record<string, string | undefined>;
+
+/** Keycloak's event for each grant of the token endpoint: [success, failure]. */
+export const GRANT_EVENTS: Readonly<Record<string, readonly [LoginEventType, LoginEventType]>> = {
+  authorization_code: ['CODE_TO_TOKEN', 'CODE_TO_TOKEN_ERROR'],
+  client_credentials: ['CLIENT_LOGIN', 'CLIENT_LOGIN_ERROR'],
+  // The password grant is a sign-in, as in Keycloak.
+  password: ['LOGIN', 'LOGIN_ERROR'],
+  refresh_token: ['REFRESH_TOKEN', 'REFRESH_TOKEN_ERROR'],
+};
+
+/** EventNotes plus the client, once it has authenticated. */
+export interface RequestEventNotes extends EventNotes {
+  client?: AuthenticatedClient;
+}
+
+/** An event must never fail the request it describes: a failed insert is logged and forgotten. */
+async function save(domain: Domain, request: FastifyRequest, realm: RealmRecord, event: LoginEvent): Promise<void> {
+  try {
+    await domain.events.login(realm, { ipAddress: request.ip, ...event });
+  } catch (err) {
+    request.log.warn({ err }, `could not record a ${event.type} event`);
+  }
+}
+
+/** The client a request names, from Basic credentials or client_id: only the id, never the secret. */
+function presented(authorization: string | undefined, params: Params): { clientId?: string; secret?: string } {
+  if (authorization && /^basic /i.test(authorization)) {
+    try {
+      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
+      const colon = decoded.indexOf(':');
+      if (colon < 1) return {};
+      const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
+      return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
+    } catch {
+      return {};
+    }
+  }
+  return { clientId: params.client_id };
+}
+
+/**
+ * The error's description as the reason, when it is our own fixed text: left out when it
+ * repeats anything the request sent (a parameter value, the Basic credentials), so that no
+ * input (let alone a password or secret) can reach an event through it.
+ */
+function safeReason(err: unknown, request: FastifyRequest, params: Params): string | undefined {
+  if (!(err instanceof OAuthError)) return undefined;
+  const basic = presented(request.headers.authorization, {});
+  const sent = [...Object.values(params), basic.clientId, basic.secret];
+  return sent.some((v) => typeof v === 'string' && v.length >= 3 && err.description.includes(v)) ? undefined : err.description;
+}
+
+const errorCode = (err: unknown): string => (err instanceof OAuthError ? err.error : 'server_error');
+
+/**
+ * Runs an endpoint's work and records one event for it: `ok` when it succeeds, `failed`
+ * when it throws (the OAuth error code, or the more precise one the work noted) or when
+ * it noted an error without throwing. The error goes on to the client unchanged.
+ */
+export async function recordCall<T>(
+  domain: Domain, realm: RealmRuntime, request: FastifyRequest, params: Params,
+  [ok, failed]: readonly [LoginEventType, LoginEventType],
+  work: (notes: RequestEventNotes) => Promise<T>,
+  detailsOf: (result: T) => EventNotes['details'] = () => ({}),
+): Promise<T> {
+  const notes: RequestEventNotes = { details: {} };
+  const common = () => ({
+    clientId: notes.client?.client.record.clientId ?? presented(request.headers.authorization, params).clientId,
+    userId: notes.userId,
+    sessionId: notes.sessionId,
+  });
+  let result: T;
+  try {
+    result = await work(notes);
+  } catch (err) {
+    await save(domain, request, realm.realm, {
+      type: failed, ...common(), error: notes.error ?? errorCode(err),
+      details: { ...notes.details, client_auth_method: notes.client?.method, reason: safeReason(err, request, params) },
+    });
+    throw err;
+  }
+  await save(domain, request, realm.realm, {
+    type: notes.error ? failed : ok, ...common(), error: notes.error,
+    details: { ...notes.details, client_auth_method: notes.client?.method, ...detailsOf(result) },
+  });
+  return result;
+}
+
+/** The token endpoint's one event per request: Keycloak's type for the grant, success or error. */
+export function recordGrant(
+  domain: Domain, realm: RealmRuntime, request: FastifyRequest, grantType: string, params: Params,
+  work: (notes: RequestEventNotes) => Promise<TokenResponse>,
+): Promise<TokenResponse> {
+  const types = GRANT_EVENTS[grantType];
+  if (!types) return work({ details: {} });
+  return recordCall(domain, realm, request, params, types, (notes) => {
+    notes.details.grant_type = grantType;
+    return work(notes);
+  }, (tokens) => ({ scope: tokens.scope }));
+}
+
+/** LOGIN or LOGIN_ERROR for a password sign-in on the login page. */
+export function recordSignIn(
+  domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, username: string,
+  result: SignInResult, extra: { sessionId?: string; redirectUri?: string } = {},
+): Promise<void> {
+  const details = { auth_method: 'openid-connect', username, redirect_uri: extra.redirectUri };
+  return save(domain, request, realm.realm, result.ok
+    ? { type: 'LOGIN', clientId: client.record.clientId, userId: result.user.id, sessionId: extra.sessionId, details }
+    : { type: 'LOGIN_ERROR', clientId: client.record.clientId, userId: result.userId, error: SIGN_IN_ERRORS[result.reason], details });
+}
+
+/** LOGOUT for a session that logout ended. */
+export function recordLogout(domain: Domain, request: FastifyRequest, realm: RealmRuntime, session: SessionRecord, clientId?: string): Promise<void> {
+  return save(domain, request, realm.realm, { type: 'LOGOUT', clientId, userId: session.userId, sessionId: session.id });
+}
