@@ -14,16 +14,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { fileURLToPath } from 'node:url';
-import pg from 'pg';
+import { scaleArgs, withScratchDatabase } from './scratch-database.js';
 
 const CLI = fileURLToPath(new URL('../latchkey.mjs', import.meta.url));
 const ROLES = 10;
 
-const args = process.argv.slice(2);
-const users = Number(args.find((a) => /^\d+$/.test(a)) ?? 100_000);
-const pgFlag = args.indexOf('--postgres');
-const postgresUrl = args.includes('--no-postgres') ? undefined
-  : pgFlag >= 0 ? args[pgFlag + 1] : process.env.LATCHKEY_TEST_DATABASE_URL || 'postgres://postgres@127.0.0.1:5432/postgres';
+const { count: users, postgresUrl } = scaleArgs(process.argv.slice(2), 100_000);
 
 /** Writes the realm file a user at a time, as a big export would be, without holding it in memory. */
 async function writeRealmFile(file: string, count: number): Promise<void> {
@@ -91,16 +87,6 @@ async function measure(backend: string, store: string[], realmFile: string, work
   rmSync(exportFile, { force: true });
 }
 
-async function admin<T>(url: string, work: (client: pg.Client) => Promise<T>): Promise<T> {
-  const client = new pg.Client({ connectionString: url, connectionTimeoutMillis: 5000 });
-  await client.connect();
-  try {
-    return await work(client);
-  } finally {
-    await client.end();
-  }
-}
-
 const work = mkdtempSync(join(tmpdir(), 'latchkey-import-scale-'));
 try {
   const realmFile = join(work, 'realm.json');
@@ -111,23 +97,8 @@ try {
   await measure('SQLite', ['--data-dir', join(work, 'sqlite')], realmFile, work);
 
   if (postgresUrl) {
-    const name = `latchkey_bench_${randomBytes(4).toString('hex')}`;
-    let created = false;
-    try {
-      await admin(postgresUrl, (c) => c.query(`create database ${name}`));
-      created = true;
-    } catch (err) {
-      console.error(`PostgreSQL skipped: ${(err as Error).message || String(err)}`);
-    }
-    if (created) {
-      try {
-        const url = new URL(postgresUrl);
-        url.pathname = `/${name}`;
-        await measure('PostgreSQL', ['--database-url', url.toString(), '--data-dir', join(work, 'pg')], realmFile, work);
-      } finally {
-        await admin(postgresUrl, (c) => c.query(`drop database if exists ${name} with (force)`));
-      }
-    }
+    await withScratchDatabase(postgresUrl, 'latchkey_bench',
+      (url) => measure('PostgreSQL', ['--database-url', url, '--data-dir', join(work, 'pg')], realmFile, work));
   }
 
   console.log(`\n${users} users, one pbkdf2-sha256 hash and one realm role each (the built CLI, wall time including start-up):`);

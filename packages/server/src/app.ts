@@ -72,14 +72,16 @@ export async function buildApp({
       done(null, payload);
     });
   }
-  registerErrorHandling(app);
+  const pages = createPages(THEME);
+  const resourcesPath = `${relativePath}/resources/${THEME}`;
+  registerErrorHandling(app, { pages, resourcesPath });
   registerMetrics(app, { relativePath, poolStats });
   if (issuerFromRequest) app.decorate('issuerBaseOf', forwardedIssuerBase(relativePath));
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.
   await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
   await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
-  const flow = { domain, pages: createPages(THEME), resourcesPath: `${relativePath}/resources/${THEME}` };
+  const flow = { domain, pages, resourcesPath };
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {

@@ -32,6 +32,8 @@ export interface Config {
   shutdownDelayMs?: number;
   /** How long in-flight requests may take to finish once the listener is closed (ms; default 10000). */
   shutdownTimeoutMs?: number;
+  /** Milliseconds between housekeeping sweeps (default five minutes). */
+  housekeepingIntervalMs?: number;
 }
 
 export const DEFAULT_SHUTDOWN_DELAY_MS = 0;

@@ -102,7 +102,13 @@ export async function startServer(config: Config, say: (line: string) => void = 
       poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
     });
     const address = await app.listen({ port: config.port, host: config.host });
-    const housekeeping = startHousekeeping(domain, { onError: (err) => app.log.warn({ err }, 'housekeeping sweep failed') });
+    const housekeeping = startHousekeeping(domain, {
+      intervalMs: config.housekeepingIntervalMs,
+      onError: (err) => app.log.warn({ err }, 'housekeeping sweep failed'),
+      onSweep: (deleted) => {
+        if (Object.values(deleted).some((n) => n > 0)) app.log.info({ deleted }, 'housekeeping deleted expired rows');
+      },
+    });
 
     const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
     const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { applyConfigFile } from '../config-file.js';
 import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, normaliseRelativePath, type Config } from '../config.js';
+import { DEFAULT_SWEEP_INTERVAL_MS } from '../domain/housekeeping.js';
 import { startServer } from '../server.js';
 import { realmCommand } from './realm.js';
 import { isPostgresUrl } from '../storage/open.js';
@@ -24,6 +25,7 @@ interface StartOptions {
   proxyHeaders: boolean;
   shutdownDelay: string;
   shutdownTimeout: string;
+  housekeepingInterval: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -39,6 +41,12 @@ function parseSwitch(value: string): boolean {
 function milliseconds(name: string, value: string): number {
   if (!/^\d+$/.test(value)) throw new Error(`${name} must be a whole number of milliseconds, not "${value}"`);
   return Number(value);
+}
+
+function positiveMilliseconds(name: string, value: string): number {
+  const ms = milliseconds(name, value);
+  if (ms < 1) throw new Error(`${name} must be at least 1 ms`);
+  return ms;
 }
 
 function toConfig(o: StartOptions): Config {
@@ -80,6 +88,7 @@ function toConfig(o: StartOptions): Config {
     issuerFromRequest: o.proxyHeaders && publicUrl === undefined,
     shutdownDelayMs: milliseconds('--shutdown-delay', o.shutdownDelay),
     shutdownTimeoutMs: milliseconds('--shutdown-timeout', o.shutdownTimeout),
+    housekeepingIntervalMs: positiveMilliseconds('--housekeeping-interval', o.housekeepingInterval),
   };
 }
 
@@ -113,6 +122,8 @@ program.command('start')
     .env('LATCHKEY_SHUTDOWN_DELAY').default(String(DEFAULT_SHUTDOWN_DELAY_MS)))
   .addOption(new Option('--shutdown-timeout <ms>', 'on SIGTERM, how long requests in flight may take to finish before their connections are closed')
     .env('LATCHKEY_SHUTDOWN_TIMEOUT').default(String(DEFAULT_SHUTDOWN_TIMEOUT_MS)))
+  .addOption(new Option('--housekeeping-interval <ms>', 'how often expired codes, sessions, tokens and old events are deleted (in small batches)')
+    .env('LATCHKEY_HOUSEKEEPING_INTERVAL').default(String(DEFAULT_SWEEP_INTERVAL_MS)))
   .addHelpText('after', `
 Environment only:
   LATCHKEY_MASTER_KEY        32-byte base64url key sealing private keys and client secrets

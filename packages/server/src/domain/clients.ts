@@ -1,7 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import { newId, randomToken, secretsEqual } from '../crypto/random.js';
 import type { ClientRecord, ClientSecretRecord, ClientSettings, Store } from '../storage/store.js';
-import { TtlCache } from './cache.js';
+import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 
 /** A client as the protocol sees it: its record and its usable secrets, opened. */
@@ -41,13 +41,18 @@ export interface NewClient {
   secrets?: Array<{ value: string; expiresAt?: number | null; label?: string | null }>;
 }
 
+const CLIENT_TOPIC = 'client';
+
 export class ClientService {
-  private readonly runtimes = new TtlCache<ClientRuntime | undefined>(60_000);
+  private readonly runtimes: TtlCache<ClientRuntime | undefined>;
 
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
-  ) {}
+    private readonly caches: Caches = new Caches(),
+  ) {
+    this.runtimes = caches.create(CLIENT_TOPIC);
+  }
 
   runtime(realmId: string, clientId: string): Promise<ClientRuntime | undefined> {
     return this.runtimes.get(`${realmId}\u0000${clientId}`, async () => {
@@ -113,13 +118,14 @@ export class ClientService {
     return { record, generatedSecret };
   }
 
+  /** After the client or its secrets changed; every process reloads it on next use. */
   invalidate(realmId: string, clientId: string): void {
-    this.runtimes.invalidate(`${realmId}\u0000${clientId}`);
+    this.caches.changed(CLIENT_TOPIC, `${realmId}\u0000${clientId}`);
   }
 
   /** After changes to many clients at once, e.g. a realm deleted. */
   invalidateAll(): void {
-    this.runtimes.invalidate();
+    this.caches.changed(CLIENT_TOPIC);
   }
 
   // ---- the admin API: reads come fresh from the store; writes take the caller's

@@ -82,6 +82,8 @@ export interface HousekeepingOptions extends Omit<SweepOptions, 'signal'> {
   intervalMs?: number;
   /** A sweep that failed; the next one runs at the next interval all the same. */
   onError?: (err: unknown) => void;
+  /** A sweep that finished, with what it deleted. */
+  onSweep?: (result: SweepResult) => void;
 }
 
 export interface Housekeeping {
@@ -98,7 +100,10 @@ export function startHousekeeping(domain: Domain, opts: HousekeepingOptions = {}
   const run = () => {
     if (controller.signal.aborted) return Promise.resolve(undefined);
     running ??= sweep(domain, { ...opts, signal: controller.signal })
-      .catch((err) => {
+      .then((result) => {
+        opts.onSweep?.(result);
+        return result;
+      }, (err) => {
         opts.onError?.(err);
         return undefined;
       })

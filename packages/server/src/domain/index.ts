@@ -2,6 +2,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { RealmRecord, Store } from '../storage/store.js';
 import { ClientService, type NewClient } from './clients.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
+import { Caches } from './cache.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
 import { RealmService } from './realms.js';
@@ -36,10 +37,12 @@ export class Domain {
     readonly box: SecretBox,
     issuerBase: string,
   ) {
-    this.realms = new RealmService(store, box, issuerBase);
-    this.clients = new ClientService(store, box);
-    this.roles = new RoleService(store);
-    this.users = new UserService(store);
+    // One set of caches, kept in step with the other processes on the database through its change feed.
+    const caches = new Caches(store.changes);
+    this.realms = new RealmService(store, box, issuerBase, caches);
+    this.clients = new ClientService(store, box, caches);
+    this.roles = new RoleService(store, caches);
+    this.users = new UserService(store, caches);
     this.groups = new GroupService(store);
     this.sessions = new SessionService(store);
     this.tokens = new TokenStoreService(store);

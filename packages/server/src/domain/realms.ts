@@ -2,7 +2,7 @@ import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jos
 import type { SecretBox } from '../crypto/secret-box.js';
 import { newId } from '../crypto/random.js';
 import type { RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
-import { TtlCache } from './cache.js';
+import { Caches, type TtlCache } from './cache.js';
 import { defaultClientSettings } from './clients.js';
 import { generateRealmKeys, loadSigningKeys, type SigningKey } from './keys.js';
 import { now } from './time.js';
@@ -32,6 +32,8 @@ export function defaultRealmSettings(name: string): RealmSettings {
 export const REALM_MANAGEMENT_CLIENT = 'realm-management';
 export const REALM_ADMIN_ROLE = 'realm-admin';
 
+const REALM_TOPIC = 'realm';
+
 /** Everything a request needs about a realm, loaded once and kept in memory. */
 export interface RealmRuntime {
   realm: RealmRecord;
@@ -44,13 +46,16 @@ export interface RealmRuntime {
 }
 
 export class RealmService {
-  private readonly runtimes = new TtlCache<RealmRuntime | undefined>(60_000);
+  private readonly runtimes: TtlCache<RealmRuntime | undefined>;
 
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
     private readonly issuerBase: string,
-  ) {}
+    private readonly caches: Caches = new Caches(),
+  ) {
+    this.runtimes = caches.create(REALM_TOPIC);
+  }
 
   /** The realm's issuer; `base` replaces the configured one when the issuer follows the request (proxy headers). */
   issuerOf(name: string, base: string = this.issuerBase): string {
@@ -107,7 +112,7 @@ export class RealmService {
       // As in Keycloak, every realm but master has realm-management, whose realm-admin role administers the realm.
       if (realm.name !== 'master') await this.ensureRealmManagement(tx, realm);
     });
-    this.runtimes.invalidate(name);
+    this.invalidate(name);
     return realm;
   }
 
@@ -139,17 +144,18 @@ export class RealmService {
   /** Saves a changed realm (possibly renamed from `previousName`); the runtime is reloaded on next use. */
   async update(previousName: string, realm: RealmRecord): Promise<void> {
     await this.store.realms.update(realm);
-    this.runtimes.invalidate(previousName);
-    this.runtimes.invalidate(realm.name);
+    this.invalidate(previousName);
+    this.invalidate(realm.name);
   }
 
   /** Deletes the realm and everything in it; callers drop what other services cached of it. */
   async delete(realm: RealmRecord): Promise<void> {
     await this.store.realms.delete(realm.id);
-    this.runtimes.invalidate(realm.name);
+    this.invalidate(realm.name);
   }
 
+  /** After a realm or its keys changed (undefined: any realm); every process reloads it on next use. */
   invalidate(name?: string): void {
-    this.runtimes.invalidate(name);
+    this.caches.changed(REALM_TOPIC, name);
   }
 }

@@ -1,6 +1,6 @@
 import { newId } from '../crypto/random.js';
 import type { RoleRecord, Store } from '../storage/store.js';
-import { TtlCache } from './cache.js';
+import { Caches, TtlCache } from './cache.js';
 
 /** A user's roles after composites are expanded, shaped as Keycloak puts them in tokens. */
 export interface EffectiveRoles {
@@ -15,12 +15,20 @@ interface RoleIndex {
   clientIdOf: Map<string, string>;
 }
 
-export class RoleService {
-  private readonly indexes = new TtlCache<RoleIndex>(60_000);
-  /** Effective roles by user: every token carries them, and they change rarely. */
-  private readonly users = new TtlCache<EffectiveRoles>(60_000);
+const ROLES_TOPIC = 'roles';
 
-  constructor(private readonly store: Store) {}
+export class RoleService {
+  private readonly indexes = new TtlCache<RoleIndex>();
+  /** Effective roles by user: every token carries them, and they change rarely. */
+  private readonly users = new TtlCache<EffectiveRoles>();
+
+  constructor(private readonly store: Store, private readonly caches: Caches = new Caches()) {
+    // A realm's change of roles can change any user's effective roles.
+    caches.on(ROLES_TOPIC, (realmId) => {
+      this.indexes.invalidate(realmId);
+      this.users.invalidate();
+    });
+  }
 
   private index(realmId: string): Promise<RoleIndex> {
     return this.indexes.get(realmId, async () => {
@@ -79,10 +87,9 @@ export class RoleService {
     return role;
   }
 
-  /** After any change to a realm's roles, composites or role grants. */
+  /** After any change to a realm's roles, composites or role grants (or groups); in every process. */
   invalidate(realmId: string): void {
-    this.indexes.invalidate(realmId);
-    this.users.invalidate();
+    this.caches.changed(ROLES_TOPIC, realmId);
   }
 
   // ---- the admin API: reads come fresh from the store; writes take the caller's

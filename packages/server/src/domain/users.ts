@@ -1,10 +1,12 @@
 import { newId } from '../crypto/random.js';
 import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
 import type { ClientRecord, RealmRecord, Store, UserQuery, UserRecord } from '../storage/store.js';
-import { TtlCache } from './cache.js';
+import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 
 export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
+
+const USERS_TOPIC = 'users';
 
 export interface NewUser {
   id?: string;
@@ -29,9 +31,11 @@ let decoy: Promise<StoredPassword> | undefined;
 
 export class UserService {
   /** Service-account users by client: read on every client credentials request. */
-  private readonly serviceAccounts = new TtlCache<UserRecord | undefined>(60_000);
+  private readonly serviceAccounts: TtlCache<UserRecord | undefined>;
 
-  constructor(private readonly store: Store) {}
+  constructor(private readonly store: Store, private readonly caches: Caches = new Caches()) {
+    this.serviceAccounts = caches.create(USERS_TOPIC);
+  }
 
   get(realmId: string, id: string): Promise<UserRecord | undefined> {
     return this.store.users.getById(realmId, id);
@@ -51,9 +55,9 @@ export class UserService {
     return this.serviceAccounts.get(clientUuid, () => this.store.users.getByServiceAccountClient(clientUuid));
   }
 
-  /** After a user changes; whoever changes users calls this once the change is committed. */
+  /** After a user changes; whoever changes users calls this once the change is committed (in every process). */
   invalidate(): void {
-    this.serviceAccounts.invalidate();
+    this.caches.changed(USERS_TOPIC);
   }
 
   /** Creates a user holding the realm's default role, as Keycloak does, in the caller's transaction. */

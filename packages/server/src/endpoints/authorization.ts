@@ -30,6 +30,6 @@ export const authorizationEndpoint: FastifyPluginAsync<FlowDeps> = async (app, d
     const situation = await ssoSession(deps.domain, realm, request);
     return continueAuthorization(deps, realm, ctx.client!, req, situation, request, reply);
   };
-  app.get(`${OIDC}/auth`, handler);
-  app.post(`${OIDC}/auth`, handler);
+  app.get(`${OIDC}/auth`, { config: { page: true } }, handler);
+  app.post(`${OIDC}/auth`, { config: { page: true } }, handler);
 };

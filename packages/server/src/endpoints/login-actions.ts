@@ -105,7 +105,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     }
   };
 
-  app.get(`${REALM}/login-actions/authenticate`, async (request, reply) => {
+  app.get(`${REALM}/login-actions/authenticate`, { config: { page: true } }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const { session, user } = await signedIn(l);
@@ -113,7 +113,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return showLogin(l, reply);
   });
 
-  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrf(app) }, async (request, reply) => {
+  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrf(app), config: { page: true } }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const body = (request.body ?? {}) as Body;
@@ -136,7 +136,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return continueAuthorization(deps, l.realm, l.client, l.req, { session, user: check.user, freshLogin: true }, request, reply, l.interaction.id);
   });
 
-  app.post(`${REALM}/login-actions/consent`, { preHandler: csrf(app) }, async (request, reply) => {
+  app.post(`${REALM}/login-actions/consent`, { preHandler: csrf(app), config: { page: true } }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const { session, user } = await signedIn(l);

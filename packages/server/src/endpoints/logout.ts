@@ -87,10 +87,10 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     });
     return sendPage(reply, html);
   };
-  app.get(`${OIDC}/logout`, handler);
-  app.post(`${OIDC}/logout`, handler);
+  app.get(`${OIDC}/logout`, { config: { page: true } }, handler);
+  app.post(`${OIDC}/logout`, { config: { page: true } }, handler);
 
-  app.post(`${OIDC}/logout/confirm`, { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post(`${OIDC}/logout/confirm`, { preHandler: app.csrfProtection, config: { page: true } }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     await endSessions(request, reply, realm);
     const uiLocales = str((request.body as Params | undefined)?.ui_locales);

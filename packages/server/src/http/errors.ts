@@ -1,5 +1,38 @@
-import type { FastifyError, FastifyInstance } from 'fastify';
+import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import { resolveLocale } from '../pages/locale.js';
+import type { Pages } from '../pages/types.js';
 import { OAuthError } from '../protocol/errors.js';
+import { isDatabaseUnavailable } from '../storage/store.js';
+import { sendPage } from './browser.js';
+
+declare module 'fastify' {
+  interface FastifyContextConfig {
+    /** A page a browser shows: its server errors are an error page, not JSON. */
+    page?: boolean;
+  }
+}
+
+/** Seconds a client is asked to wait before trying again while the database is out of reach. */
+const RETRY_AFTER_SECONDS = 2;
+
+export interface ErrorPages {
+  pages: Pages;
+  resourcesPath: string;
+}
+
+/**
+ * The theme's error page for a browser, with no database at hand: the realm by the name
+ * in the path (escaped by the template), the language from the browser's preferences.
+ */
+function sendErrorPage(request: FastifyRequest, reply: FastifyReply, { pages, resourcesPath }: ErrorPages, status: number, messageKey: string) {
+  const realm = (request.params as { realm?: unknown } | undefined)?.realm;
+  const html = pages.error({
+    realm: { name: typeof realm === 'string' ? realm : '' },
+    locale: resolveLocale({ acceptLanguage: request.headers['accept-language'], supported: pages.locales }),
+    resourcesPath,
+  }, { messageKey });
+  return sendPage(reply, html, { status });
+}
 
 function describeValidation(err: FastifyError): string {
   const first = err.validation?.[0];
@@ -13,9 +46,11 @@ function describeValidation(err: FastifyError): string {
 
 /**
  * Every error leaves in the protocol's own JSON shape (RFC 6749 §5.2) with
- * no-store; nothing internal (stack, SQL, secrets) ever reaches a response.
+ * no-store, or for a browser's page as the error page; nothing internal (stack, SQL,
+ * secrets) ever reaches a response. A database out of reach is 503, not 500: it is
+ * no fault of the request, and the same request succeeds once the database is back.
  */
-export function registerErrorHandling(app: FastifyInstance): void {
+export function registerErrorHandling(app: FastifyInstance, errorPages: ErrorPages): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     reply.header('cache-control', 'no-store');
     if (err instanceof OAuthError) {
@@ -31,7 +66,16 @@ export function registerErrorHandling(app: FastifyInstance): void {
       reply.code(status).send({ error: 'invalid_request', error_description: err.message });
       return;
     }
+    const page = request.routeOptions.config?.page === true;
+    if (isDatabaseUnavailable(err)) {
+      request.log.warn({ err }, 'the database is unavailable');
+      reply.header('retry-after', String(RETRY_AFTER_SECONDS));
+      if (page) return sendErrorPage(request, reply, errorPages, 503, 'temporarilyUnavailable');
+      reply.code(503).send({ error: 'temporarily_unavailable', error_description: 'The service is temporarily unavailable; try again shortly' });
+      return;
+    }
     request.log.error({ err }, 'request failed');
+    if (page) return sendErrorPage(request, reply, errorPages, 500, 'unexpectedError');
     reply.code(500).send({ error: 'server_error', error_description: 'Internal server error' });
   });
 

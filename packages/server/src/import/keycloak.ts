@@ -515,7 +515,7 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
     clients = counts.clients;
     return { realm: rep.realm, skipped: false, overwritten: existing !== undefined, clients: counts.clients.length, users: counts.users };
   } catch (err) {
-    throw new Error(`import of realm ${rep.realm} failed: ${(err as Error).message}`);
+    throw new Error(`import of realm ${rep.realm} failed: ${(err as Error).message}`, { cause: err });
   } finally {
     domain.realms.invalidate(rep.realm);
     for (const id of [existing?.id, realmId]) if (id) domain.roles.invalidate(id);

@@ -20,8 +20,10 @@ import type {
   SessionRecord,
   UserRecord,
 } from './records.js';
+import type { ChangeFeed } from './changes.js';
 
 export * from './records.js';
+export type { Change, ChangeFeed } from './changes.js';
 
 /**
  * The one seam between Latchkey and its database. Domain services talk to this
@@ -37,6 +39,12 @@ export interface Store {
   /** Cheap round trip for readiness checks. */
   ping(): Promise<void>;
   close(): Promise<void>;
+  /**
+   * Tells the other processes on this database what changed of what they may cache, and
+   * hears what they changed (PostgreSQL's LISTEN/NOTIFY; nobody to tell on SQLite). The
+   * same feed inside a transaction: publish once it has committed.
+   */
+  changes: ChangeFeed;
 
   realms: {
     list(): Promise<RealmRecord[]>;
@@ -141,7 +149,7 @@ export interface Store {
     clear(userId: string): Promise<void>;
   };
   /**
-   * Many rows at a time, for realm import and export: a 100,000-user realm would take
+   * Many rows at a time, for realm import and export (and seeding benchmarks): a 100,000-user realm would take
    * hundreds of thousands of one-row statements. Each call may run several statements;
    * wrap them in a transaction to make them atomic.
    */
@@ -152,6 +160,12 @@ export interface Store {
     setPasswords(passwords: PasswordRecord[]): Promise<void>;
     /** Grants each role to its user; a grant that exists already is kept. */
     grantRoles(grants: Array<{ userId: string; roleId: string }>): Promise<void>;
+    /** Inserts every session (many sign-ins at once: seeding a benchmark); a duplicate id fails the call. */
+    insertSessions(sessions: SessionRecord[]): Promise<void>;
+    /** Inserts every refresh token; a duplicate id or hash fails the call. */
+    insertRefreshTokens(tokens: RefreshTokenRecord[]): Promise<void>;
+    /** Inserts every authorization code; a duplicate hash fails the call. */
+    insertCodes(codes: AuthorizationCodeRecord[]): Promise<void>;
     /**
      * The ids of all of a realm's users, in code-point order: one sort for the whole realm,
      * where paging by a range of ids would sort the realm's users again for every page.
@@ -217,10 +231,47 @@ export interface Store {
   };
 }
 
+type Cause = { code?: unknown; message?: unknown; cause?: unknown; errors?: unknown };
+
+/** The error and its causes (and, for an AggregateError, the errors it holds), a few levels deep. */
+function* causes(err: unknown, depth = 0): Generator<Cause> {
+  if (!err || typeof err !== 'object' || depth > 5) return;
+  const e = err as Cause;
+  yield e;
+  yield* causes(e.cause, depth + 1);
+  if (Array.isArray(e.errors)) for (const inner of e.errors) yield* causes(inner, depth + 1);
+}
+
 /** True when a write failed on a unique or primary key constraint, on either back end. */
 export function isUniqueViolation(err: unknown): boolean {
-  for (let e = err as { code?: unknown; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+  for (const e of causes(err)) {
     if (e.code === 'SQLITE_CONSTRAINT_UNIQUE' || e.code === 'SQLITE_CONSTRAINT_PRIMARYKEY' || e.code === '23505') return true;
+  }
+  return false;
+}
+
+// The socket errors of a database that cannot be reached.
+const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ECONNABORTED', 'ETIMEDOUT', 'EPIPE', 'EHOSTUNREACH',
+  'ENETUNREACH', 'ENOTFOUND', 'EAI_AGAIN']);
+// PostgreSQL SQLSTATEs of a server that is going away, starting up, overloaded or too slow:
+// class 08 (connection exception), 53 (insufficient resources), 57P01-57P03 (shutting down,
+// crashed, not accepting connections yet), 57014 (statement_timeout), 55P03 (lock_timeout),
+// 40001 and 40P01 (serialization failure, deadlock: worth a retry).
+const POSTGRES_TRANSIENT = /^(?:08...|53...|57P0[123]|57014|55P03|40001|40P01)$/;
+// What pg itself throws, without a code, for a connection that broke or never came.
+const PG_CONNECTION_MESSAGES = /^(?:Connection terminated|timeout exceeded when trying to connect|Client has encountered a connection error|Connection terminated due to connection timeout)/;
+// SQLite: locked beyond busy_timeout by another process, or the disk failing or full.
+const SQLITE_TRANSIENT = /^SQLITE_(?:BUSY|LOCKED|IOERR|FULL)/;
+
+/**
+ * True when an error says the database is out of reach or overloaded for now, not that the
+ * request was wrong or the code broken: the caller answers 503 and may be retried.
+ */
+export function isDatabaseUnavailable(err: unknown): boolean {
+  for (const e of causes(err)) {
+    const code = typeof e.code === 'string' ? e.code : '';
+    if (NETWORK_CODES.has(code) || POSTGRES_TRANSIENT.test(code) || SQLITE_TRANSIENT.test(code)) return true;
+    if (typeof e.message === 'string' && PG_CONNECTION_MESSAGES.test(e.message)) return true;
   }
   return false;
 }

@@ -16,6 +16,7 @@ import { EventService } from '../../src/domain/events.js';
 import { Domain } from '../../src/domain/index.js';
 import { registerErrorHandling } from '../../src/http/errors.js';
 import { OAuthError } from '../../src/protocol/errors.js';
+import { createPages } from '../../src/pages/index.js';
 import { openStore } from '../../src/storage/open.js';
 import type { RealmRecord } from '../../src/storage/store.js';
 import { send } from '../helpers/http.js';
@@ -71,7 +72,7 @@ describe('admin events and event queries over HTTP', () => {
     adminId = (await domain.users.findForLogin(master.id, 'admin'))!.id;
 
     app = Fastify();
-    registerErrorHandling(app);
+    registerErrorHandling(app, { pages: createPages(), resourcesPath: '/resources/latchkey' });
     await app.register(async (admin) => {
       // Stands in for the admin API's authentication.
       admin.addHook('onRequest', async (request) => {

@@ -12,18 +12,27 @@ import type {
   AuthorizationCodeRecord, ClientRecord, ClientSettings, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord,
   RoleRecord, SessionRecord, Store, UserRecord,
 } from '../../src/storage/store.js';
+import pg from 'pg';
+import type { Change } from '../../src/storage/store.js';
+import { isUniqueViolation } from '../../src/storage/store.js';
 import { createTestDatabase, postgresUnavailable } from './databases.js';
 
 interface Backend {
   name: string;
   /** Why it cannot run here; the suite is then skipped with this message. */
   skip?: string;
-  /** A fresh, migrated store, and how to throw it away. */
-  setUp(): Promise<{ store: SqlStore; reopen(): Promise<SqlStore>; tearDown(): Promise<void> }>;
+  /** Whether other processes on the database hear of changes (PostgreSQL) or there are none (SQLite). */
+  sharesChanges: boolean;
+  /**
+   * A fresh, migrated store, how to throw it away, and (PostgreSQL) how to break every
+   * change feed's connection, as a restart of the database server would.
+   */
+  setUp(): Promise<{ store: SqlStore; reopen(): Promise<SqlStore>; tearDown(): Promise<void>; breakFeeds?(): Promise<void> }>;
 }
 
 const sqlite: Backend = {
   name: 'SQLite',
+  sharesChanges: false,
   async setUp() {
     const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-store-'));
     const store = await openStore({ dataDir });
@@ -41,6 +50,7 @@ const sqlite: Backend = {
 const postgres: Backend = {
   name: 'PostgreSQL',
   skip: await postgresUnavailable(),
+  sharesChanges: true,
   async setUp() {
     const db = await createTestDatabase();
     const dataDir = mkdtempSync(join(tmpdir(), 'latchkey-store-'));
@@ -54,6 +64,16 @@ const postgres: Backend = {
     return {
       store,
       reopen: () => openStore({ dataDir, databaseUrl: db.url }),
+      async breakFeeds() {
+        const client = new pg.Client({ connectionString: db.url });
+        await client.connect();
+        try {
+          await client.query(`select pg_terminate_backend(pid) from pg_stat_activity
+            where datname = current_database() and application_name = 'latchkey (change feed)'`);
+        } finally {
+          await client.end();
+        }
+      },
       async tearDown() {
         await store.close();
         await db.drop();
@@ -153,9 +173,10 @@ for (const backend of [sqlite, postgres]) {
     let store: SqlStore;
     let reopen: () => Promise<SqlStore>;
     let tearDown: () => Promise<void> = async () => {};
+    let breakFeeds: (() => Promise<void>) | undefined;
 
     before(async () => {
-      ({ store, reopen, tearDown } = await backend.setUp());
+      ({ store, reopen, tearDown, breakFeeds } = await backend.setUp());
     });
     after(async () => { await tearDown(); });
 
@@ -693,6 +714,85 @@ for (const backend of [sqlite, postgres]) {
         })));
         for (const realm of realms) assert.ok(await store.clients.getByClientId(realm.id, 'c'));
       });
+    });
+
+    describe('bulk sessions, refresh tokens and codes', () => {
+      it('insert more than one statement takes, each row as the one-row insert stores it', async () => {
+        const { realm, client, user } = await seed(store);
+        const sessions = Array.from({ length: 2100 }, (_, i) => ({ ...newSession(realm.id, user.id), offline: i % 2 === 0 }));
+        await store.bulk.insertSessions(sessions);
+        const tokens = sessions.map((s, i) => ({ ...newRefresh(realm.id, client.id, user.id, s.id), usedAt: i % 3 ? null : T + i }));
+        await store.bulk.insertRefreshTokens(tokens);
+        const codes = sessions.slice(0, 1500).map((s) => newCode(realm.id, client.id, user.id, s.id));
+        await store.bulk.insertCodes(codes);
+        for (const i of [0, 999, 1000, 2099]) {
+          assert.deepEqual(await store.sessions.get(sessions[i].id), sessions[i]);
+          assert.deepEqual(await store.refreshTokens.getByHash(tokens[i].tokenHash), tokens[i]);
+        }
+        for (const i of [0, 1000, 1499]) assert.deepEqual(await store.codes.getByHash(codes[i].codeHash), codes[i]);
+        await store.bulk.insertSessions([]);
+        await store.bulk.insertRefreshTokens([]);
+        await store.bulk.insertCodes([]);
+      });
+
+      it('a duplicate fails the call', async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        const token = newRefresh(realm.id, client.id, user.id, session.id);
+        const code = newCode(realm.id, client.id, user.id, session.id);
+        await assert.rejects(store.bulk.insertSessions([session, session]), isUniqueViolation);
+        await assert.rejects(store.bulk.insertRefreshTokens([token, { ...token, id: randomUUID() }]), isUniqueViolation);
+        await assert.rejects(store.bulk.insertCodes([code, code]), isUniqueViolation);
+      });
+    });
+
+    describe('change feed', () => {
+      /** The next change `s` hears, or 'nothing' after `ms`. */
+      const next = (s: SqlStore, ms = 5000) => new Promise<Change | undefined | 'nothing'>((resolve) => {
+        const timer = setTimeout(() => { off(); resolve('nothing'); }, ms);
+        const off = s.changes.subscribe((change) => { clearTimeout(timer); off(); resolve(change); });
+      });
+
+      it(backend.sharesChanges ? 'another store on the database hears every change, key or none; the publisher does not'
+        : 'publishing succeeds with nobody to tell', async () => {
+        const other = await reopen();
+        try {
+          const heardByOther = next(other, backend.sharesChanges ? 5000 : 300);
+          const heardBySelf = next(store, 300);
+          await store.changes.publish({ topic: 'client', key: 'realm-1\u0000web "app" ✓' });
+          assert.deepEqual(await heardByOther, backend.sharesChanges ? { topic: 'client', key: 'realm-1\u0000web "app" ✓' } : 'nothing');
+          assert.equal(await heardBySelf, 'nothing');
+          const all = next(other, backend.sharesChanges ? 5000 : 300);
+          await store.changes.publish({ topic: 'users' });
+          assert.deepEqual(await all, backend.sharesChanges ? { topic: 'users' } : 'nothing');
+          // A key too long for a notification becomes "all of the topic", never a failed publish.
+          const long = next(other, backend.sharesChanges ? 5000 : 300);
+          await store.changes.publish({ topic: 'realm', key: 'r'.repeat(10_000) });
+          assert.deepEqual(await long, backend.sharesChanges ? { topic: 'realm' } : 'nothing');
+        } finally {
+          await other.close();
+        }
+      });
+
+      it('the same feed inside a transaction', async () => {
+        await store.transaction(async (tx) => assert.equal(tx.changes, store.changes));
+      });
+
+      it('a listener whose connection broke reconnects by itself and says that changes may have been missed',
+        { skip: backend.sharesChanges ? false : 'SQLite has no feed connection' }, async () => {
+          const other = await reopen();
+          try {
+            const reset = next(other, 15_000);
+            await breakFeeds!();
+            assert.equal(await reset, undefined, 'undefined: drop everything');
+            // The reset comes once it listens again: what is published now arrives.
+            const heard = next(other);
+            await store.changes.publish({ topic: 'roles', key: 'after' });
+            assert.deepEqual(await heard, { topic: 'roles', key: 'after' });
+          } finally {
+            await other.close();
+          }
+        });
     });
 
     describe('NUL characters (PostgreSQL text cannot hold them)', () => {

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MASTER_REALM } from '../../domain/bootstrap.js';
 import { checkRealmRep, importRealm, type RealmRep } from '../../import/keycloak.js';
-import type { RealmRecord } from '../../storage/store.js';
+import { isDatabaseUnavailable, type RealmRecord } from '../../storage/store.js';
 import { mayAdminister, requireAllRealms } from '../auth.js';
 import { badRequest, conflict } from '../errors.js';
 import { realmRep, updatedRealm, withoutNulls } from '../representations.js';
@@ -22,8 +22,8 @@ function importFailure(err: unknown): unknown {
   if (/UNIQUE constraint|duplicate key value/i.test(message)) {
     return conflict('The realm representation names something twice (an id, or a name that must be unique)');
   }
-  // The database going away is ours (500); anything else the importer refuses is what the request said.
-  if (/ECONNREFUSED|ECONNRESET|timeout|terminating connection|Connection terminated|SQLITE_BUSY|SQLITE_IOERR|SQLITE_FULL/i.test(message)) return err;
+  // The database going away is ours (503, from the app's handler); anything else the importer refuses is what the request said.
+  if (isDatabaseUnavailable(err)) return err;
   return badRequest(message);
 }
 

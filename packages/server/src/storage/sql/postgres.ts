@@ -2,6 +2,7 @@ import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
+import { PostgresChangeFeed } from './postgres-changes.js';
 import { SqlStore } from './sql-store.js';
 
 export const DEFAULT_POOL_SIZE = 10;
@@ -19,6 +20,8 @@ export interface PostgresStoreOptions {
   startupLockTimeoutMs?: number;
   /** An idle pooled connection broke (e.g. the database restarted); the pool reconnects on next use. */
   onPoolError?: (err: Error) => void;
+  /** The change feed's connection was lost or regained. */
+  onFeedStatus?: (message: string) => void;
 }
 
 // The session-level advisory lock every Latchkey process takes around its start-up
@@ -125,8 +128,20 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   pool.on('error', options.onPoolError ?? ((err) => {
     console.error(`latchkey: a pooled PostgreSQL connection failed (${describe(err)}); it will be replaced`);
   }));
+  const changes = new PostgresChangeFeed({
+    url,
+    notify: async (channel, payload) => { await pool.query('select pg_notify($1, $2)', [channel, payload]); },
+    log: options.onFeedStatus ?? ((message) => console.error(`latchkey: ${message}`)),
+  });
+  try {
+    await changes.start();
+  } catch (err) {
+    await pool.end().catch(() => {});
+    throw new Error(`cannot listen for changes on PostgreSQL at ${redactUrl(url)}: ${describe(err)}`);
+  }
   const db = new Kysely<Database>({ dialect: new PostgresDialect({ pool }) });
   return new SqlStore(db, {
+    changes,
     exclusive: (work) => withStartupLock(url, work, lockTimeoutMs),
     binaryCollation: 'C',
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),

@@ -1,4 +1,5 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
+import { noChangeFeed, type ChangeFeed } from '../changes.js';
 import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery,
@@ -60,6 +61,15 @@ const toSession = (r: any): SessionRecord => ({
   createdAt: n(r.created_at), lastSeenAt: n(r.last_seen_at), expiresAt: n(r.expires_at),
   maxExpiresAt: n(r.max_expires_at),
 });
+const fromSession = (s: SessionRecord) => ({
+  id: s.id, realm_id: s.realmId, user_id: s.userId, offline: bit(s.offline), auth_time: s.authTime,
+  created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, max_expires_at: s.maxExpiresAt,
+});
+const fromRefresh = (t: RefreshTokenRecord) => ({
+  id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
+  user_id: t.userId, session_id: t.sessionId, scope: t.scope, created_at: t.createdAt,
+  expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt,
+});
 const toRefresh = (r: any): RefreshTokenRecord => ({
   id: r.id, tokenHash: r.token_hash, familyId: r.family_id, realmId: r.realm_id, clientId: r.client_id,
   userId: r.user_id, sessionId: r.session_id, scope: r.scope, createdAt: n(r.created_at),
@@ -72,6 +82,13 @@ const toCode = (r: any): AuthorizationCodeRecord => ({
   codeChallengeMethod: r.code_challenge_method, authTime: n(r.auth_time), claims: r.claims, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), issuedFamilyId: r.issued_family_id, issuedJti: r.issued_jti,
   issuedJtiExpiresAt: nOrNull(r.issued_jti_expires_at),
+});
+const fromCode = (c: AuthorizationCodeRecord) => ({
+  code_hash: c.codeHash, realm_id: c.realmId, client_id: c.clientId, user_id: c.userId, session_id: c.sessionId,
+  redirect_uri: c.redirectUri, scope: c.scope, nonce: c.nonce, code_challenge: c.codeChallenge,
+  code_challenge_method: c.codeChallengeMethod, auth_time: c.authTime, claims: c.claims, created_at: c.createdAt,
+  expires_at: c.expiresAt, used_at: c.usedAt, issued_family_id: c.issuedFamilyId, issued_jti: c.issuedJti,
+  issued_jti_expires_at: c.issuedJtiExpiresAt,
 });
 const toInteraction = (r: any): InteractionRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, request: r.request, userId: r.user_id,
@@ -133,6 +150,8 @@ export interface SqlStoreOptions {
   binaryCollation?: string;
   /** PostgreSQL: the connection pool's counts, for the metrics. */
   poolStats?: () => { total: number; idle: number; waiting: number };
+  /** How the processes sharing the database hear of each other's changes (default: nobody to tell). */
+  changes?: ChangeFeed;
 }
 
 /** The Store over Kysely: portable SQL only, shared by the SQLite and PostgreSQL back ends. */
@@ -140,7 +159,11 @@ export class SqlStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly options: SqlStoreOptions = {},
-  ) {}
+  ) {
+    this.changes = options.changes ?? noChangeFeed;
+  }
+
+  readonly changes: ChangeFeed;
 
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
@@ -168,6 +191,8 @@ export class SqlStore implements Store {
   }
 
   async close(): Promise<void> {
+    // First: publishes in flight go out on the pool.
+    await this.changes.close();
     await this.db.destroy();
     await this.options.onClose?.();
   }
@@ -417,12 +442,7 @@ export class SqlStore implements Store {
       const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toSession(r);
     },
-    insert: async (s) => {
-      await this.db.insertInto('sessions').values(storable('sessions', {
-        id: s.id, realm_id: s.realmId, user_id: s.userId, offline: bit(s.offline), auth_time: s.authTime,
-        created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, max_expires_at: s.maxExpiresAt,
-      })).execute();
-    },
+    insert: async (s) => { await this.db.insertInto('sessions').values(storable('sessions', fromSession(s))).execute(); },
     touch: async (id, lastSeenAt, expiresAt) => {
       if (hasNul(id)) return;
       await this.db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
@@ -440,13 +460,7 @@ export class SqlStore implements Store {
       const r = await this.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
       return r && toRefresh(r);
     },
-    insert: async (t) => {
-      await this.db.insertInto('refresh_tokens').values(storable('refresh_tokens', {
-        id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
-        user_id: t.userId, session_id: t.sessionId, scope: t.scope, created_at: t.createdAt,
-        expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt,
-      })).execute();
-    },
+    insert: async (t) => { await this.db.insertInto('refresh_tokens').values(storable('refresh_tokens', fromRefresh(t))).execute(); },
     markUsed: async (id, at) => {
       if (hasNul(id)) return false;
       const r = await this.db.updateTable('refresh_tokens').set({ used_at: at })
@@ -472,15 +486,7 @@ export class SqlStore implements Store {
   };
 
   codes: Store['codes'] = {
-    insert: async (c) => {
-      await this.db.insertInto('authorization_codes').values(storable('authorization_codes', {
-        code_hash: c.codeHash, realm_id: c.realmId, client_id: c.clientId, user_id: c.userId, session_id: c.sessionId,
-        redirect_uri: c.redirectUri, scope: c.scope, nonce: c.nonce, code_challenge: c.codeChallenge,
-        code_challenge_method: c.codeChallengeMethod, auth_time: c.authTime, claims: c.claims, created_at: c.createdAt,
-        expires_at: c.expiresAt, used_at: c.usedAt, issued_family_id: c.issuedFamilyId, issued_jti: c.issuedJti,
-        issued_jti_expires_at: c.issuedJtiExpiresAt,
-      })).execute();
-    },
+    insert: async (c) => { await this.db.insertInto('authorization_codes').values(storable('authorization_codes', fromCode(c))).execute(); },
     getByHash: async (codeHash) => {
       if (hasNul(codeHash)) return undefined;
       const r = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
@@ -574,6 +580,21 @@ export class SqlStore implements Store {
       const all = [...unique.values()].map((g) => storable('user_roles', { user_id: g.userId, role_id: g.roleId }));
       for (const rows of chunks(all, 2000)) {
         await this.db.insertInto('user_roles').values(rows).onConflict((oc) => oc.doNothing()).execute();
+      }
+    },
+    insertSessions: async (sessions) => {
+      for (const rows of chunks(sessions.map((x) => storable('sessions', fromSession(x))), 1000)) {
+        await this.db.insertInto('sessions').values(rows).execute();
+      }
+    },
+    insertRefreshTokens: async (tokens) => {
+      for (const rows of chunks(tokens.map((t) => storable('refresh_tokens', fromRefresh(t))), 1000)) {
+        await this.db.insertInto('refresh_tokens').values(rows).execute();
+      }
+    },
+    insertCodes: async (codes) => {
+      for (const rows of chunks(codes.map((c) => storable('authorization_codes', fromCode(c))), 1000)) {
+        await this.db.insertInto('authorization_codes').values(rows).execute();
       }
     },
     listUserIds: async (realmId) => {
