@@ -57,6 +57,7 @@ export interface Outcome {
   error?: string;
   /** Whatever the body said, for assertion messages. */
   detail?: string;
+  contentType?: string;
   started: number;
   ended: number;
 }
@@ -97,6 +98,7 @@ export async function load(workers: number, running: () => boolean, next: (worke
         const body = await res.text();
         outcome.status = res.status;
         outcome.detail = body.slice(0, 200);
+        outcome.contentType = res.headers.get('content-type') ?? undefined;
         if (res.status < 300) await call.check?.(res.status, body);
       } catch (err) {
         if (outcome.status === undefined) outcome.error = connectionError(err);

@@ -128,6 +128,11 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   pool.on('error', options.onPoolError ?? ((err) => {
     console.error(`latchkey: a pooled PostgreSQL connection failed (${describe(err)}); it will be replaced`);
   }));
+  // pg-pool listens for errors only on idle connections. One checked out but between two
+  // statements (a FATAL from a server shutting down arrives at any moment) would emit an
+  // error nobody listens to, which ends the process. Its next statement fails instead (the
+  // request gets a 503), and the pool drops it when it comes back.
+  pool.on('connect', (client) => { client.on('error', () => {}); });
   const changes = new PostgresChangeFeed({
     url,
     notify: async (channel, payload) => { await pool.query('select pg_notify($1, $2)', [channel, payload]); },
