@@ -12,7 +12,6 @@ import type {
   ClientRecord,
   ClientSecretRecord,
   KeyRecord,
-  KeyStatus,
   PasswordRecord,
   RealmRecord,
   RefreshTokenRecord,
@@ -48,7 +47,8 @@ export interface Store {
   keys: {
     listByRealm(realmId: string): Promise<KeyRecord[]>;
     insert(key: KeyRecord): Promise<void>;
-    setStatus(kid: string, status: KeyStatus): Promise<void>;
+    /** Rotates a key out: it stops signing, and verifies until retiresAt (seconds). */
+    retire(kid: string, retiresAt: number): Promise<void>;
   };
   clients: {
     getByClientId(realmId: string, clientId: string): Promise<ClientRecord | undefined>;
@@ -189,6 +189,8 @@ export interface Store {
     deleteRefreshTokens(before: number, limit: number): Promise<number>;
     /** Sessions past their idle or their absolute expiry. */
     deleteSessions(before: number, limit: number): Promise<number>;
+    /** Passive keys whose retiresAt has come; their realms' cached JWKS must then be dropped. */
+    deleteRetiredKeys(before: number, limit: number): Promise<number>;
   };
   /** Groups of users; a member holds the group's roles (and its ancestors'). */
   groups: {

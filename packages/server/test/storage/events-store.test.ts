@@ -377,6 +377,22 @@ for (const backend of backends) {
         assert.equal(await store.codes.getByHash(rows.codes.expired.codeHash), undefined);
         assert.equal(await store.refreshTokens.getByHash(rows.refreshTokens.expired.tokenHash), undefined);
       });
+
+      it('sweep() deletes rotated-out keys once they retire, and the JWKS served drops them at once', async () => {
+        const domain = new Domain(store, SecretBox.fromKey(randomBytes(32)), 'http://localhost');
+        const realm = await domain.realms.create(`keys-${randomBytes(4).toString('hex')}`);
+        const first = (await domain.realms.runtime(realm.name))!.jwks.keys.map((k) => k.kid);
+        const fresh = (await domain.realms.rotateKeys(realm)).map((k) => k.kid);
+        const published = (await domain.realms.runtime(realm.name))!.jwks.keys.map((k) => k.kid);
+        assert.deepEqual([...published].sort(), [...first, ...fresh].sort());
+
+        await sweep(domain);
+        assert.equal((await domain.realms.runtime(realm.name))!.jwks.keys.length, 6, 'not retired yet');
+        const retiresAt = Math.max(...(await domain.realms.keys(realm)).map((k) => k.retiresAt ?? 0));
+        const result = await sweep(domain, { now: () => retiresAt * 1000 });
+        assert.ok(result.retiredKeys >= 3, JSON.stringify(result));
+        assert.deepEqual((await domain.realms.runtime(realm.name))!.jwks.keys.map((k) => k.kid).sort(), [...fresh].sort());
+      });
     });
 
     describe('EventService', () => {
