@@ -166,7 +166,8 @@ export interface Store {
   };
   /** Login and admin events (Keycloak's event store); times in milliseconds. */
   events: {
-    insertLogin(event: LoginEventRecord): Promise<void>;
+    /** Several in one statement: login events are written in batches, off the request's path. */
+    insertLogins(events: LoginEventRecord[]): Promise<void>;
     insertAdmin(event: AdminEventRecord): Promise<void>;
     /** A realm's login events matching every filter given, newest first unless ascending. */
     listLogin(realmId: string, query?: LoginEventQuery): Promise<LoginEventRecord[]>;

@@ -622,11 +622,14 @@ export class SqlStore implements Store {
   }
 
   events: Store['events'] = {
-    insertLogin: async (e) => {
-      await this.db.insertInto('login_events').values(storable('login_events', {
-        id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
-        session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
-      })).execute();
+    insertLogins: async (events) => {
+      // Bounded statements: SQLite allows 32766 bound values, PostgreSQL 65535; a row has 10.
+      for (let at = 0; at < events.length; at += 500) {
+        await this.db.insertInto('login_events').values(events.slice(at, at + 500).map((e) => storable('login_events', {
+          id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
+          session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
+        }))).execute();
+      }
     },
     insertAdmin: async (e) => {
       await this.db.insertInto('admin_events').values(storable('admin_events', {
