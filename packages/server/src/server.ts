@@ -102,6 +102,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
     });
     const address = await app.listen({ port: config.port, host: config.host });
+    domain.events.onWriteError = (err) => app.log.warn({ err }, 'could not write login events: they are kept for the next try');
     const housekeeping = startHousekeeping(domain, {
       intervalMs: config.housekeepingIntervalMs,
       onError: (err) => app.log.warn({ err }, 'housekeeping sweep failed'),
@@ -131,6 +132,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
         await closed;
       }
       await housekeeping.stop();
+      await domain.events.flush();
       await store.close();
       app.log.info('stopped');
       return finished;

@@ -3,9 +3,10 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, noChromium, signIn, type Browser } from '../helpers/browser.js';
+import { headerOf } from '../helpers/oidc.js';
 import { freePort, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
-import { admin, adminToken, client, clientCredentials, clusterRealm, configFor, MACHINE } from './fixture.js';
+import { admin, adminToken, client, clientCredentials, clusterRealm, configFor, MACHINE, REALM } from './fixture.js';
 import { startCluster, within, type Cluster } from './helpers.js';
 
 const skip = (await postgresUnavailable()) ?? (noChromium || undefined);
@@ -17,6 +18,8 @@ else describe('three nodes over one database', () => {
   let browser: Browser;
   let redirectUri: string;
   let n1: TestServer, n2: TestServer, n3: TestServer;
+  /** The machine client's secret, which a test rotates. */
+  let secret = MACHINE.secret;
 
   before(async () => {
     db = await createTestDatabase();
@@ -94,6 +97,7 @@ else describe('three nodes over one database', () => {
     const token = await adminToken(n1);
     const [machine] = (await admin(n1, token, 'GET', `/clients?clientId=${MACHINE.clientId}`)).json;
     const { value } = (await admin(n1, token, 'POST', `/clients/${machine.id}/client-secret`)).json;
+    secret = value;
     assert.notEqual(value, MACHINE.secret);
     const refused = await within(1000, 'the old secret refused on node 2',
       async () => (await clientCredentials(n2, MACHINE.secret)).status === 401);
@@ -101,6 +105,31 @@ else describe('three nodes over one database', () => {
     for (const node of [n1, n2, n3]) {
       await within(1000, `the new secret on ${node.url}`, async () => (await clientCredentials(node, value)).status === 200);
       assert.equal((await clientCredentials(node, MACHINE.secret)).status, 401);
+    }
+  });
+
+  it('keys rotated on node 1: every node publishes the same new JWKS within a second, and signs with the new key', async () => {
+    const certs = async (node: TestServer) => (await fetch(`${node.url}/realms/${REALM}/protocol/openid-connect/certs`)).text();
+    const before = await Promise.all([n1, n2, n3].map(certs));
+    assert.equal(new Set(before).size, 1, 'one JWKS to begin with');
+    // Every node has the realm's keys, and its access token signer, in its cache.
+    for (const node of [n1, n2, n3]) assert.equal((await clientCredentials(node, secret)).status, 200);
+
+    const token = await adminToken(n1);
+    const rotated = (await admin(n1, token, 'POST', '/keys/rotate')).json as { active: Record<string, string> };
+    await within(1000, 'the same new JWKS on every node', async () => {
+      const now = await Promise.all([n1, n2, n3].map(certs));
+      return new Set(now).size === 1 && now[0] !== before[0];
+    });
+    const published = JSON.parse(await certs(n2)).keys.map((k: { kid: string }) => k.kid) as string[];
+    for (const kid of Object.values(rotated.active)) assert.ok(published.includes(kid), `new key ${kid} published`);
+    for (const kid of JSON.parse(before[0]).keys.map((k: { kid: string }) => k.kid)) {
+      assert.ok(published.includes(kid), `old key ${kid} still published: tokens it signed are still valid`);
+    }
+    for (const node of [n2, n3]) {
+      const res = await clientCredentials(node, secret);
+      const { kid, alg } = headerOf(res.json.access_token);
+      assert.equal(kid, rotated.active[alg], `${node.url} signs with the new ${alg} key`);
     }
   });
 });
