@@ -29,8 +29,8 @@ Environment:
   LATCHKEY_MASTER_KEY  the master key the server uses (default: <data-dir>/master.key);
                        client secrets and signing keys are sealed under it`;
 
-const CACHES = `A running server caches realms, their keys, clients and roles for up to a minute: it
-sees an imported or replaced realm after that, or at once when restarted.`;
+const CACHES = `Servers running on PostgreSQL see an imported or replaced realm at once (the import
+tells them); on SQLite a running server sees it within 15 seconds (its caches expire).`;
 
 /**
  * Opens the server's store and master key, runs `work` over them and closes the store.

@@ -1,7 +1,6 @@
 // `latchkey realm export` and `latchkey realm import`, run as the built CLI, against data dirs
 // that servers started by these tests wrote and then serve again.
 import assert from 'node:assert/strict';
-import { spawn } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -9,28 +8,14 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertProtocolError, clientCredentials, passwordGrant, userinfo } from '../helpers/http.js';
 import { claimsOf } from '../helpers/oidc.js';
-import { CLI, demoRealm, FIXTURES, startServer, type TestServer } from '../helpers/server.js';
+import { demoRealm, FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, postgresUnavailable } from '../storage/databases.js';
 
 const JHIPSTER = join(FIXTURES, 'users-hashed-kc23-jhipster.json');
 const pgSkip = await postgresUnavailable();
 
-interface Run { code: number | null; stdout: string; stderr: string }
-
-/** Runs the built CLI to its end (asynchronously: a server these tests started keeps being read meanwhile). */
-function latchkey(args: string[], env: Record<string, string> = {}): Promise<Run> {
-  return new Promise((resolve) => {
-    const child = spawn(process.execPath, [CLI, ...args], {
-      env: { ...process.env, LATCHKEY_DATA_DIR: '', LATCHKEY_DATABASE_URL: '', LATCHKEY_MASTER_KEY: '', ...env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => { stdout += d; });
-    child.stderr.on('data', (d) => { stderr += d; });
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+type Run = CliRun;
+const latchkey = runCli;
 
 const ok = (run: Run, what: string) => assert.equal(run.code, 0, `${what} exits 0:\n${run.stdout}\n${run.stderr}`);
 

@@ -1,10 +1,13 @@
 // Three server processes on different ports over one PostgreSQL database, as behind a load
 // balancer: any node serves any request, and a change made on one is seen on the others.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, noChromium, signIn, type Browser } from '../helpers/browser.js';
 import { headerOf } from '../helpers/oidc.js';
-import { freePort, type TestServer } from '../helpers/server.js';
+import { freePort, runCli, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
 import { admin, adminToken, client, clientCredentials, clusterRealm, configFor, MACHINE, REALM } from './fixture.js';
 import { startCluster, within, type Cluster } from './helpers.js';
@@ -106,6 +109,19 @@ else describe('three nodes over one database', () => {
       await within(1000, `the new secret on ${node.url}`, async () => (await clientCredentials(node, value)).status === 200);
       assert.equal((await clientCredentials(node, MACHINE.secret)).status, 401);
     }
+  });
+
+  it('a realm imported by `latchkey realm import` beside the running nodes is served by them at once', async (t) => {
+    const discovery = (node: TestServer) => fetch(`${node.url}/realms/imported/.well-known/openid-configuration`).then((r) => r.status);
+    // Every node has cached that there is no such realm.
+    for (const node of [n1, n2, n3]) assert.equal(await discovery(node), 404);
+    const dir = mkdtempSync(join(tmpdir(), 'latchkey-import-'));
+    t.after(() => rmSync(dir, { recursive: true, force: true }));
+    const file = join(dir, 'imported.json');
+    writeFileSync(file, JSON.stringify({ realm: 'imported', enabled: true }));
+    const run = await runCli(['realm', 'import', file, '--database-url', db.url, '--data-dir', dir], { LATCHKEY_MASTER_KEY: cluster.masterKey });
+    assert.equal(run.code, 0, run.stdout + run.stderr);
+    for (const node of [n1, n2, n3]) await within(1000, `the imported realm on ${node.url}`, async () => (await discovery(node)) === 200);
   });
 
   it('keys rotated on node 1: every node publishes the same new JWKS within a second, and signs with the new key', async () => {

@@ -104,6 +104,26 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
   };
 }
 
+export interface CliRun { code: number | null; stdout: string; stderr: string }
+
+/**
+ * Runs the built CLI to its end (asynchronously: a server the test started keeps being read
+ * meanwhile), with none of the caller's LATCHKEY_ settings for the data unless given.
+ */
+export function runCli(args: string[], env: Record<string, string> = {}): Promise<CliRun> {
+  return new Promise((resolvePromise) => {
+    const child = spawn(process.execPath, [CLI, ...args], {
+      env: { ...process.env, LATCHKEY_DATA_DIR: '', LATCHKEY_DATABASE_URL: '', LATCHKEY_MASTER_KEY: '', ...env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout!.on('data', (d) => { stdout += d; });
+    child.stderr!.on('data', (d) => { stderr += d; });
+    child.on('close', (code) => resolvePromise({ code, stdout, stderr }));
+  });
+}
+
 /** The server's URL for a path under a realm, with the host the test reaches (127.0.0.1). */
 export const realmUrl = (server: TestServer, realm: string, path = '') => `${server.url}/realms/${realm}${path}`;
 
