@@ -468,7 +468,7 @@ describe('latchkey realm export / import', () => {
     }
     const importHelp = await latchkey(['realm', 'import', '--help']);
     ok(importHelp, 'import --help');
-    for (const text of ['--strategy', 'skip', 'overwrite', '--data-dir', '--database-url', 'up to a minute', 'restarted']) {
+    for (const text of ['--strategy', 'skip', 'overwrite', '--data-dir', '--database-url', 'at once', 'within 15 seconds']) {
       assert.ok(importHelp.stdout.includes(text), `import --help mentions ${text}:\n${importHelp.stdout}`);
     }
     const top = await latchkey(['--help']);
