@@ -20,8 +20,6 @@ export interface PostgresStoreOptions {
   startupLockTimeoutMs?: number;
   /** An idle pooled connection broke (e.g. the database restarted); the pool reconnects on next use. */
   onPoolError?: (err: Error) => void;
-  /** The change feed's connection was lost or regained. */
-  onFeedStatus?: (message: string) => void;
 }
 
 // The session-level advisory lock every Latchkey process takes around its start-up
@@ -136,7 +134,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
   const changes = new PostgresChangeFeed({
     url,
     notify: async (channel, payload) => { await pool.query('select pg_notify($1, $2)', [channel, payload]); },
-    log: options.onFeedStatus ?? ((message) => console.error(`latchkey: ${message}`)),
+    log: (message) => console.error(`latchkey: ${message}`),
   });
   try {
     await changes.start();
