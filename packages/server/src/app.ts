@@ -1,4 +1,5 @@
 import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
 import csrf from '@fastify/csrf-protection';
 import formBody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
@@ -15,6 +16,7 @@ import { jwksEndpoint } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { corsPolicy } from './http/cors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
 import { registerMetrics, type PoolStats } from './http/metrics.js';
@@ -83,6 +85,8 @@ export async function buildApp({
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
+    // Not a plugin of its own: its hooks must reach every endpoint of this scope.
+    await scoped.register(cors, corsPolicy(domain));
     await scoped.register(discoveryEndpoint, { domain });
     await scoped.register(healthEndpoints, { domain, lifecycle });
     await scoped.register(jwksEndpoint, { domain });

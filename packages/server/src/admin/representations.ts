@@ -2,6 +2,8 @@
 // mapping (clientSettings, realmSettings), so a client posted to the admin API and the
 // same client in a realm file become the same record.
 
+import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
+import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import {
   clientSettings, realmSettings, type ClientRep, type MapperRep, type RealmRep, type UserRep,
@@ -39,6 +41,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     failureFactor: s.failureFactor,
     waitIncrementSeconds: s.waitIncrementSeconds,
     maxFailureWaitSeconds: s.maxFailureWaitSeconds,
+    maxDeltaTimeSeconds: s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS,
     defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
     internationalizationEnabled: s.supportedLocales.length > 0,
     supportedLocales: s.supportedLocales,
@@ -228,7 +231,7 @@ export function userFields(body: UserRep, current?: UserRecord): Omit<UserRecord
   const attributes = given.attributes ?? current?.attributes ?? {};
   const text = (v: string | undefined, was: string | null | undefined) => (v === undefined ? was ?? null : v === '' ? null : v);
   return {
-    username: given.username ?? current!.username,
+    username: given.username === undefined ? current!.username : canonicalUsername(given.username),
     enabled: given.enabled ?? current?.enabled ?? true,
     email: text(given.email, current?.email),
     emailVerified: given.emailVerified ?? current?.emailVerified ?? false,

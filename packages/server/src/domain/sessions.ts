@@ -53,6 +53,8 @@ export class TokenStoreService {
 
   async issueRefresh(input: {
     realmId: string; clientId: string; userId: string; session: SessionRecord; scope: string; familyId?: string;
+    /** The access token issued beside it. */
+    access: { jti: string; expiresAt: number };
   }): Promise<{ token: string; record: RefreshTokenRecord }> {
     const token = randomToken();
     const record: RefreshTokenRecord = {
@@ -68,6 +70,8 @@ export class TokenStoreService {
       expiresAt: input.session.expiresAt,
       usedAt: null,
       revokedAt: null,
+      accessJti: input.access.jti,
+      accessExpiresAt: input.access.expiresAt,
     };
     await this.store.refreshTokens.insert(record);
     return { token, record };
@@ -81,6 +85,7 @@ export class TokenStoreService {
     return this.store.refreshTokens.markUsed(id, now());
   }
 
+  /** The family's refresh tokens and the access tokens issued with them. */
   revokeFamily(familyId: string): Promise<void> {
     return this.store.refreshTokens.revokeFamily(familyId, now());
   }

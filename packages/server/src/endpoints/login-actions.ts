@@ -150,6 +150,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
     await domain.consents.grant(user.id, l.client.record.id, l.req.scopes);
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true, consentGiven: true }, request, reply, l.interaction.id);
+    // Signed in for this very request when the session began after it did (not a single sign-on parked for consent).
+    const freshLogin = session.authTime >= l.interaction.createdAt;
+    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin, consentGiven: true }, request, reply, l.interaction.id);
   });
 };

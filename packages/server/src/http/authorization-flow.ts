@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import type { Pages } from '../pages/types.js';
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
-import { authorizationError, authorizationResponse, nextStep, type Situation } from '../protocol/authorization/respond.js';
+import { acrOf, authorizationError, authorizationResponse, nextStep, type Situation } from '../protocol/authorization/respond.js';
 import type { AuthorizationResponse } from '../protocol/authorization/response-modes.js';
 import { OAuthError } from '../protocol/errors.js';
 import { pageContext, realmPath, rememberInteraction, sendPage } from './browser.js';
@@ -39,7 +39,8 @@ export async function continueAuthorization(
     const { session, user } = situation;
     if (interactionId) await deps.domain.interactions.finish(interactionId);
     const touched = await deps.domain.sessions.touch(realm.realm, session!);
-    return deliver(deps, realm, request, reply, await authorizationResponse(deps.domain, realm, client, req, user!, touched), client);
+    const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acrOf(situation.freshLogin));
+    return deliver(deps, realm, request, reply, response, client);
   }
   let id = interactionId;
   if (!id) {

@@ -5,7 +5,7 @@ import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../cr
 import { defaultClientSettings } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import { defaultRealmSettings, RealmService } from '../domain/realms.js';
-import { SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
+import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { now } from '../domain/time.js';
 import {
   SIGNING_ALGS, type ClaimMapping, type ClientRecord, type ClientSettings, type PasswordRecord, type PkceMethod,
@@ -59,7 +59,7 @@ export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
   accessCodeLifespan?: number; defaultSignatureAlgorithm?: string; bruteForceProtected?: boolean;
-  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; defaultLocale?: string;
+  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; defaultLocale?: string;
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[];
@@ -118,6 +118,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     failureFactor: rep.failureFactor,
     waitIncrementSeconds: rep.waitIncrementSeconds,
     maxFailureWaitSeconds: rep.maxFailureWaitSeconds,
+    maxDeltaTimeSeconds: rep.maxDeltaTimeSeconds,
     defaultLocale: rep.defaultLocale,
     supportedLocales: rep.supportedLocales,
     defaultRoleName: rep.defaultRole?.name,
@@ -449,7 +450,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
       const record: UserRecord = {
         id: u.id ?? newId(),
         realmId: realm.id,
-        username: u.username,
+        username: canonicalUsername(u.username),
         enabled: u.enabled ?? true,
         email: u.email ?? null,
         emailVerified: u.emailVerified ?? false,

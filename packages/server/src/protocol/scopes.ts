@@ -2,6 +2,7 @@ import type { ClientRecord, RealmRecord } from '../storage/store.js';
 import { invalidScope } from './errors.js';
 
 export const OPENID = 'openid';
+export const OFFLINE_ACCESS = 'offline_access';
 
 export function parseScope(scope: string | undefined): string[] {
   return scope ? [...new Set(scope.split(' ').filter(Boolean))] : [];

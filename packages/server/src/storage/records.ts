@@ -16,6 +16,8 @@ export interface RealmSettings {
   failureFactor: number;
   waitIncrementSeconds: number;
   maxFailureWaitSeconds: number;
+  /** Failures further apart than this start the count again (Keycloak's failure reset time). */
+  maxDeltaTimeSeconds?: number;
   defaultLocale?: string;
   supportedLocales: string[];
   defaultRoleName: string;
@@ -188,6 +190,12 @@ export interface RefreshTokenRecord {
   expiresAt: number;
   usedAt: number | null;
   revokedAt: number | null;
+  /**
+   * The access token issued with this refresh token, so revoking the family (a replayed
+   * code or refresh token, RFC 7009 revocation) revokes the access tokens it gave out too.
+   */
+  accessJti: string | null;
+  accessExpiresAt: number | null;
 }
 
 /** A code from the authorization endpoint (RFC 6749 §4.1.2); stored only as a hash. */
@@ -205,6 +213,8 @@ export interface AuthorizationCodeRecord {
   authTime: number;
   /** Claims asked for with the claims parameter, JSON. */
   claims: string | null;
+  /** The authentication context the user reached (Keycloak's level: "1" signed in for this request, "0" SSO). */
+  acr: string | null;
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;

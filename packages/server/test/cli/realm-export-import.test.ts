@@ -160,7 +160,7 @@ describe('latchkey realm export / import', () => {
     });
 
     it('writes users with attributes, roles and credentials: argon2id in Keycloak\'s argon2 form, Keycloak hashes as they came', () => {
-      const alice = demo.users.find((u: any) => u.username === 'Alice');
+      const alice = demo.users.find((u: any) => u.username === 'alice');
       assert.equal(alice.email, 'alice@example.com');
       assert.equal(alice.emailVerified, true);
       assert.deepEqual(alice.attributes.department, ['research']);
@@ -210,7 +210,7 @@ describe('latchkey realm export / import', () => {
     });
 
     it('the imported users sign in with their passwords and get the same roles and claims in their tokens', async () => {
-      const alice = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'alice', 'alice-pw');
+      const alice = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'alice', 'alice-pw', { scope: 'openid' });
       assert.equal(alice.status, 200, alice.text);
       assert.deepEqual(rolesIn(alice.json.access_token), before_.alice);
       assert.equal(claimsOf(alice.json.access_token).department, before_.department);

@@ -1,6 +1,7 @@
 // Login events as a real server records them: read back from its SQLite file, and through
 // Keycloak's admin query when the admin API is there.
 import assert from 'node:assert/strict';
+import { FormBrowser, firstForm } from '../helpers/form-browser.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -62,25 +63,6 @@ async function newest(server: TestServer, type: string, where: (row: LoginRow) =
   return found;
 }
 
-/** A cookie-keeping fetch, enough to walk the login page without a browser. */
-function browser() {
-  const jar = new Map<string, string>();
-  return async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() };
-  };
-}
-
-const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
 
 describe('login events', () => {
   let server: TestServer;
@@ -177,21 +159,17 @@ describe('login events', () => {
   });
 
   it('the login page records LOGIN_ERROR and LOGIN, the code exchange CODE_TO_TOKEN, logout LOGOUT', async () => {
-    const go = browser();
+    const browser = new FormBrowser();
     const auth = new URL(realmUrl(server, 'events', '/protocol/openid-connect/auth'));
     auth.search = new URLSearchParams({ client_id: 'web', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's1' }).toString();
-    const toLogin = await go(auth.toString());
+    const toLogin = await browser.fetch(auth.toString());
     assert.equal(toLogin.status, 302, toLogin.text);
     const submit = async (password: string) => {
-      const page = await go(new URL(toLogin.location!, server.url).toString());
+      const pageUrl = new URL(toLogin.location!, server.url).toString();
+      const page = await browser.fetch(pageUrl);
       assert.equal(page.status, 200, page.text);
-      const action = unescape(/<form id="kc-form-login"[^>]*action="([^"]+)"/.exec(page.text)![1]);
-      const csrf = unescape(/name="_csrf" value="([^"]+)"/.exec(page.text)![1]);
-      return go(new URL(action, server.url).toString(), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrf, username: 'alice', password }).toString(),
-      });
+      const form = firstForm(page.text, pageUrl)!;
+      return browser.fetch(form.action, { form: { ...form.hidden, username: 'alice', password } });
     };
 
     const refused = await submit(WRONG_PASSWORD);
@@ -219,7 +197,7 @@ describe('login events', () => {
 
     const logout = new URL(realmUrl(server, 'events', '/protocol/openid-connect/logout'));
     logout.searchParams.set('id_token_hint', tokens.json.id_token);
-    const out = await go(logout.toString());
+    const out = await browser.fetch(logout.toString());
     assert.equal(out.status, 200);
     const event = await newest(server, 'LOGOUT');
     assert.deepEqual([event.client_id, event.user_id, event.session_id], ['web', login.user_id, login.session_id]);

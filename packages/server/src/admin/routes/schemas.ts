@@ -207,6 +207,7 @@ export const realmRepresentation = {
     failureFactor: seconds(),
     waitIncrementSeconds: seconds(0),
     maxFailureWaitSeconds: seconds(0),
+    maxDeltaTimeSeconds: seconds(1),
     defaultLocale: nullableString,
     supportedLocales: stringList,
     defaultSignatureAlgorithm: { type: 'string', enum: [...SIGNING_ALGS, null], nullable: true },

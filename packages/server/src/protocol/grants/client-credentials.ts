@@ -22,6 +22,6 @@ export const clientCredentialsGrant: GrantHandler = {
     // Seed 000's API answers 500 here; a token request deserves a reason it can act on.
     if (!user) throw invalidGrant(`The service account user ${username} does not exist`);
     if (!user.enabled) throw invalidGrant(`The service account user ${user.username} is disabled`);
-    return (await issueTokens(domain, { realm, client: client.client, user, scopes })).response;
+    return issueTokens(domain, { realm, client: client.client, user, scopes });
   },
 };
