@@ -103,6 +103,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
     });
     const address = await app.listen({ port: config.port, host: config.host });
+    domain.events.onWriteError = (err) => app.log.warn({ err }, 'could not write login events: they are kept for the next try');
     const housekeeping = startHousekeeping(domain, { onError: (err) => app.log.warn({ err }, 'housekeeping sweep failed') });
 
     const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
@@ -126,6 +127,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
         await closed;
       }
       await housekeeping.stop();
+      await domain.events.flush();
       await store.close();
       app.log.info('stopped');
       return finished;

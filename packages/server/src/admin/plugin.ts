@@ -8,6 +8,7 @@ import { registerAdminEventHook } from './event-hook.js';
 import { clientRoutes } from './routes/clients.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
+import { keyRoutes } from './routes/keys.js';
 import { realmRoutes } from './routes/realms.js';
 import { roleRoutesPlugin } from './routes/roles.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -90,5 +91,6 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(roleRoutesPlugin, { domain });
   await app.register(groupRoutes, { domain });
   await app.register(sessionRoutes, { domain });
+  await app.register(keyRoutes, { domain });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
 };

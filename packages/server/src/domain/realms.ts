@@ -1,7 +1,7 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { newId } from '../crypto/random.js';
-import type { RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
+import type { KeyRecord, RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
 import { TtlCache } from './cache.js';
 import { defaultClientSettings } from './clients.js';
 import { generateRealmKeys, loadSigningKeys, type SigningKey } from './keys.js';
@@ -150,7 +150,36 @@ export class RealmService {
     this.runtimes.invalidate(realm.name);
   }
 
+  /**
+   * Makes a new key per algorithm the signing one. The keys it replaces stop signing but
+   * stay in the JWKS until the longest-lived token they may have signed has expired (the
+   * realm's or any client's access token lifespan, plus clock skew); housekeeping then
+   * deletes them. Returns the new keys.
+   */
+  async rotateKeys(realm: RealmRecord): Promise<KeyRecord[]> {
+    const fresh = await generateRealmKeys(realm.id, this.box);
+    await this.store.transaction(async (tx) => {
+      const clients = await tx.clients.list(realm.id);
+      const longest = Math.max(realm.settings.accessTokenLifespan, ...clients.map((c) => c.settings.accessTokenLifespan ?? 0));
+      const retiresAt = now() + longest + KEY_RETIREMENT_SKEW_SECONDS;
+      for (const key of await tx.keys.listByRealm(realm.id)) {
+        if (key.status === 'active') await tx.keys.retire(key.kid, retiresAt);
+      }
+      for (const key of fresh) await tx.keys.insert(key);
+    });
+    this.runtimes.invalidate(realm.name);
+    return fresh;
+  }
+
+  /** Every key of the realm as stored, newest first (the admin API's key list). */
+  keys(realm: RealmRecord): Promise<KeyRecord[]> {
+    return this.store.keys.listByRealm(realm.id);
+  }
+
   invalidate(name?: string): void {
     this.runtimes.invalidate(name);
   }
 }
+
+/** Verifiers may accept a token a little after its exp; its key stays published that much longer. */
+const KEY_RETIREMENT_SKEW_SECONDS = 120;

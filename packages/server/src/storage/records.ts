@@ -52,6 +52,11 @@ export interface KeyRecord {
   /** The private JWK, sealed under the master key. */
   sealedPrivateJwk: string;
   createdAt: number;
+  /**
+   * When a rotated-out (passive) key leaves the JWKS: once every token it signed has
+   * expired. Null while the key is active.
+   */
+  retiresAt: number | null;
 }
 
 /** A claim a client receives from a user attribute (seed 001 "custom resources"). */

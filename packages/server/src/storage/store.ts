@@ -12,7 +12,6 @@ import type {
   ClientRecord,
   ClientSecretRecord,
   KeyRecord,
-  KeyStatus,
   PasswordRecord,
   RealmRecord,
   RefreshTokenRecord,
@@ -48,7 +47,8 @@ export interface Store {
   keys: {
     listByRealm(realmId: string): Promise<KeyRecord[]>;
     insert(key: KeyRecord): Promise<void>;
-    setStatus(kid: string, status: KeyStatus): Promise<void>;
+    /** Rotates a key out: it stops signing, and verifies until retiresAt (seconds). */
+    retire(kid: string, retiresAt: number): Promise<void>;
   };
   clients: {
     getByClientId(realmId: string, clientId: string): Promise<ClientRecord | undefined>;
@@ -172,7 +172,8 @@ export interface Store {
   };
   /** Login and admin events (Keycloak's event store); times in milliseconds. */
   events: {
-    insertLogin(event: LoginEventRecord): Promise<void>;
+    /** Several in one statement: login events are written in batches, off the request's path. */
+    insertLogins(events: LoginEventRecord[]): Promise<void>;
     insertAdmin(event: AdminEventRecord): Promise<void>;
     /** A realm's login events matching every filter given, newest first unless ascending. */
     listLogin(realmId: string, query?: LoginEventQuery): Promise<LoginEventRecord[]>;
@@ -195,6 +196,8 @@ export interface Store {
     deleteRefreshTokens(before: number, limit: number): Promise<number>;
     /** Sessions past their idle or their absolute expiry. */
     deleteSessions(before: number, limit: number): Promise<number>;
+    /** Passive keys whose retiresAt has come; their realms' cached JWKS must then be dropped. */
+    deleteRetiredKeys(before: number, limit: number): Promise<number>;
   };
   /** Groups of users; a member holds the group's roles (and its ancestors'). */
   groups: {

@@ -124,7 +124,7 @@ const newCode = (realmId: string, clientId: string, userId: string, sessionId: s
 
 const newKey = (realmId: string, kid: string, createdAt: number, alg: KeyRecord['alg'] = 'RS256'): KeyRecord => ({
   kid, realmId, alg, status: 'active', publicJwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid, alg, use: 'sig' },
-  sealedPrivateJwk: `sealed.${kid}`, createdAt,
+  sealedPrivateJwk: `sealed.${kid}`, createdAt, retiresAt: null,
 });
 
 /** A realm with a client and a user in it, the starting point of most tests. */
@@ -228,7 +228,7 @@ for (const backend of [sqlite, postgres]) {
     });
 
     describe('keys', () => {
-      it('lists newest first, ties in kid order, and changes status', async () => {
+      it('lists newest first, ties in kid order, and retires', async () => {
         const { realm } = await seed(store);
         const keys = [newKey(realm.id, 'b-kid', T), newKey(realm.id, 'A-kid', T, 'ES256'), newKey(realm.id, '_kid', T + 5, 'EdDSA'),
           newKey(realm.id, 'a-kid', T)];
@@ -236,9 +236,25 @@ for (const backend of [sqlite, postgres]) {
         const listed = await store.keys.listByRealm(realm.id);
         assert.deepEqual(listed.map((k) => k.kid), ['_kid', 'A-kid', 'a-kid', 'b-kid']);
         assert.deepEqual(listed[0], keys[2]);
-        await store.keys.setStatus('A-kid', 'passive');
-        assert.equal((await store.keys.listByRealm(realm.id)).find((k) => k.kid === 'A-kid')!.status, 'passive');
+        await store.keys.retire('A-kid', T + 3_000_000_000);
+        const retired = (await store.keys.listByRealm(realm.id)).find((k) => k.kid === 'A-kid')!;
+        assert.equal(retired.status, 'passive');
+        assert.equal(retired.retiresAt, T + 3_000_000_000);
         assert.deepEqual(await store.keys.listByRealm(randomUUID()), []);
+      });
+
+      it('deletes retired keys once their time has come, in batches; active ones never', async () => {
+        const { realm } = await seed(store);
+        for (const kid of ['k1', 'k2', 'k3', 'k4']) await store.keys.insert(newKey(realm.id, kid, T));
+        await store.keys.retire('k1', T + 10);
+        await store.keys.retire('k2', T + 10);
+        await store.keys.retire('k3', T + 20);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 9, 10), 0);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 10, 1), 1);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 10, 10), 1);
+        assert.deepEqual((await store.keys.listByRealm(realm.id)).map((k) => k.kid), ['k3', 'k4']);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 20, 10), 1);
+        assert.deepEqual((await store.keys.listByRealm(realm.id)).map((k) => k.kid), ['k4']);
       });
     });
 

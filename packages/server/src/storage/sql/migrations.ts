@@ -280,6 +280,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('user_groups_group').on('user_groups').column('group_id').execute();
     },
   },
+  '0006_key_rotation': {
+    // A rotated-out key keeps verifying until the tokens it signed have expired, then leaves the JWKS.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('realm_keys').addColumn('retires_at', 'bigint').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -5,6 +5,7 @@ export interface RealmsTable { id: string; name: string; enabled: number; settin
 export interface RealmKeysTable {
   kid: string; realm_id: string; alg: string; status: string;
   public_jwk: string; sealed_private_jwk: string; created_at: number;
+  retires_at: number | null;
 }
 export interface ClientsTable {
   id: string; realm_id: string; client_id: string; enabled: number; public_client: number;

@@ -18,6 +18,7 @@ const toRealm = (r: any): RealmRecord => ({
 const toKey = (r: any): KeyRecord => ({
   kid: r.kid, realmId: r.realm_id, alg: r.alg, status: r.status, publicJwk: JSON.parse(r.public_jwk),
   sealedPrivateJwk: r.sealed_private_jwk, createdAt: n(r.created_at),
+  retiresAt: r.retires_at === null || r.retires_at === undefined ? null : n(r.retires_at),
 });
 const toClient = (r: any): ClientRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, enabled: bool(r.enabled),
@@ -205,12 +206,12 @@ export class SqlStore implements Store {
     insert: async (k) => {
       await this.db.insertInto('realm_keys').values(storable('realm_keys', {
         kid: k.kid, realm_id: k.realmId, alg: k.alg, status: k.status, public_jwk: JSON.stringify(k.publicJwk),
-        sealed_private_jwk: k.sealedPrivateJwk, created_at: k.createdAt,
+        sealed_private_jwk: k.sealedPrivateJwk, created_at: k.createdAt, retires_at: k.retiresAt,
       })).execute();
     },
-    setStatus: async (kid, status) => {
+    retire: async (kid, retiresAt) => {
       if (hasNul(kid)) return;
-      await this.db.updateTable('realm_keys').set(storable('realm_keys', { status })).where('kid', '=', kid).execute();
+      await this.db.updateTable('realm_keys').set({ status: 'passive', retires_at: retiresAt }).where('kid', '=', kid).execute();
     },
   };
 
@@ -640,11 +641,14 @@ export class SqlStore implements Store {
   }
 
   events: Store['events'] = {
-    insertLogin: async (e) => {
-      await this.db.insertInto('login_events').values(storable('login_events', {
-        id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
-        session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
-      })).execute();
+    insertLogins: async (events) => {
+      // Bounded statements: SQLite allows 32766 bound values, PostgreSQL 65535; a row has 10.
+      for (let at = 0; at < events.length; at += 500) {
+        await this.db.insertInto('login_events').values(events.slice(at, at + 500).map((e) => storable('login_events', {
+          id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
+          session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
+        }))).execute();
+      }
     },
     insertAdmin: async (e) => {
       await this.db.insertInto('admin_events').values(storable('admin_events', {
@@ -721,6 +725,8 @@ export class SqlStore implements Store {
       this.deleteBatch('sessions', 'id', limit, (q) => q.where((eb: any) => eb.or([
         eb('expires_at', '<=', before), eb('max_expires_at', '<=', before),
       ]))),
+    deleteRetiredKeys: (before, limit) =>
+      this.deleteBatch('realm_keys', 'kid', limit, (q) => q.where('status', '=', 'passive').where('retires_at', '<=', before)),
   };
 
   groups: Store['groups'] = {
