@@ -49,7 +49,7 @@ export interface AdminEventRep {
 
 export interface KeyRep {
   kid: string; algorithm: string; type: string; status: string; use?: string; publicKey?: string; certificate?: string;
-  providerId?: string; providerPriority?: number; validTo?: number;
+  providerId?: string; providerPriority?: number; validTo?: number; createdTimestamp?: number;
 }
 
 export interface KeysRep { active: Record<string, string>; keys: KeyRep[] }

@@ -34,10 +34,13 @@ export function apiErrors(err: unknown, fields: Record<string, string> = {}): Er
   if (err instanceof ApiError && err.status === 409 && fields['409']) return { [fields['409']]: message };
   const named = err instanceof ApiError ? err.field : undefined;
   if (named) {
-    if (fields[named]) return { [fields[named]]: message };
+    // Beside the field, the field's name in the message says nothing more.
+    const bare = message.replace(/^(?:Missing|Invalid|Unknown) field:? [^\s:]+:?\s*/, '');
+    const text = bare ? bare[0].toUpperCase() + bare.slice(1) : message;
+    if (fields[named]) return { [fields[named]]: text };
     const prefix = Object.keys(fields).find((f) => named.startsWith(`${f}[`) || named.startsWith(`${f}.`));
-    if (prefix) return { [fields[prefix]]: message, [named]: message };
-    return { [named]: message };
+    if (prefix) return { [fields[prefix]]: text, [named]: text };
+    return { [named]: text };
   }
   return { '': message };
 }
@@ -230,11 +233,14 @@ export function ListField({ label, name, values, onChange, placeholder, hint, er
 
 /** A date and time (seconds since the epoch) for humans, in their own time zone. */
 export const when = (seconds: number | null | undefined) =>
-  seconds === null || seconds === undefined ? '—' : new Date(seconds * 1000).toLocaleString();
+  seconds === null || seconds === undefined ? '—' : at(seconds * 1000);
+
+/** Milliseconds since the epoch as a short date and time. */
+export const at = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** A number of seconds as words: 300 → "5 minutes". */
 export function duration(seconds: number | undefined): string {
-  if (seconds === undefined || !Number.isFinite(seconds)) return '';
+  if (!seconds || !Number.isFinite(seconds)) return '';
   const units: Array<[number, string]> = [[86_400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
   for (const [size, unit] of units) {
     if (seconds >= size && seconds % size === 0) {

@@ -366,10 +366,10 @@ function SecretsTab({ realm, client }: { realm: string; client: ClientRep }) {
         <thead><tr><th>Label</th><th>Added</th><th>Expires</th><th>Status</th><th /></tr></thead>
         <tbody>
           {(secrets.data ?? []).map((s) => (
-            <tr key={s.id}>
+            <tr key={s.id} data-secret-label={s.label ?? ''}>
               <td>{s.label ?? <span className="muted">—</span>}</td>
-              <td>{when(s.createdAt)}</td>
-              <td>{s.expiresAt === null ? 'Never' : when(s.expiresAt)}</td>
+              <td className="nowrap">{when(s.createdAt)}</td>
+              <td className="nowrap">{s.expiresAt === null ? 'Never' : when(s.expiresAt)}</td>
               <td><span className={`badge ${s.expired ? 'off' : 'on'}`}>{s.expired ? 'Expired' : 'Valid'}</span></td>
               <td className="row-actions">
                 <ConfirmButton label="Delete" className="danger small" title="Delete this secret?" confirmLabel="Delete secret"
@@ -561,7 +561,7 @@ function ResourcesTab({ realm, client, onSaved }: { realm: string; client: Clien
       <p className="lead">Claims the application receives about the user, each from a user attribute (or username, email, firstName, lastName, phoneNumber).</p>
       <Notice kind="error">{save.errors['']}</Notice>
       <table className="list resources">
-        <thead><tr><th>Claim</th><th>User attribute</th><th>Type</th><th>Multi-valued</th><th>Access token</th><th>ID token</th><th>Userinfo</th><th /></tr></thead>
+        <thead><tr><th>Claim</th><th>User attribute</th><th>Type</th><th className="narrow">Multi-valued</th><th className="narrow">In access token</th><th className="narrow">In ID token</th><th className="narrow">In userinfo</th><th /></tr></thead>
         <tbody>
           {rows.map((r, i) => (
             <tr key={i}>
@@ -572,7 +572,7 @@ function ResourcesTab({ realm, client, onSaved }: { realm: string; client: Clien
               <td><select aria-label={`Type ${i + 1}`} value={r.jsonType} onChange={(e) => set(i, { jsonType: e.target.value as CustomResource['jsonType'] })}>
                 {['String', 'long', 'int', 'boolean', 'JSON'].map((t) => <option key={t}>{t}</option>)}</select></td>
               {(['multivalued', 'accessToken', 'idToken', 'userinfo'] as const).map((f) => (
-                <td key={f} className="center"><input type="checkbox" aria-label={`${f} ${i + 1}`} checked={r[f]} onChange={(e) => set(i, { [f]: e.target.checked })} /></td>
+                <td key={f} className="narrow"><input type="checkbox" aria-label={`${f} ${i + 1}`} checked={r[f]} onChange={(e) => set(i, { [f]: e.target.checked })} /></td>
               ))}
               <td><button type="button" className="secondary small" onClick={() => setRows(rows.filter((_, k) => k !== i))}>Remove</button></td>
             </tr>

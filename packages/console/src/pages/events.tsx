@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, path } from '../api';
 import type { AdminEventRep, EventRep } from '../types';
-import { Loading, Notice, Tabs, useLoad } from '../ui';
+import { Loading, Notice, Tabs, at, useLoad } from '../ui';
 
 export function EventsPage({ realm, tab }: { realm: string; tab: string }) {
   return (
@@ -13,7 +13,6 @@ export function EventsPage({ realm, tab }: { realm: string; tab: string }) {
   );
 }
 
-const time = (ms: number) => new Date(ms).toLocaleString();
 
 function query(params: Record<string, string>): string {
   const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v.trim() !== ''));
@@ -39,7 +38,7 @@ function LoginEvents({ realm }: { realm: string }) {
           <tbody>
             {events.data.map((e, i) => (
               <tr key={e.id ?? i} className={e.error ? 'error-row' : undefined}>
-                <td>{time(e.time)}</td><td><code>{e.type}</code></td><td>{e.clientId ?? '—'}</td><td className="mono">{e.details?.username ?? e.userId ?? '—'}</td>
+                <td className="nowrap">{at(e.time)}</td><td><code>{e.type}</code></td><td>{e.clientId ?? '—'}</td><td className="mono">{e.details?.username ?? e.userId ?? '—'}</td>
                 <td>{e.ipAddress ?? '—'}</td><td>{e.error ?? ''}</td>
                 <td className="details">{Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')}</td>
               </tr>
@@ -73,7 +72,7 @@ function AdminEvents({ realm }: { realm: string }) {
           <tbody>
             {events.data.map((e, i) => (
               <tr key={e.id ?? i}>
-                <td>{time(e.time)}</td><td><code>{e.operationType}</code></td><td>{e.resourceType}</td><td className="mono">{e.resourcePath ?? ''}</td>
+                <td className="nowrap">{at(e.time)}</td><td><code>{e.operationType}</code></td><td>{e.resourceType}</td><td className="mono">{e.resourcePath ?? ''}</td>
                 <td className="mono">{e.authDetails?.userId ?? '—'}</td><td>{e.authDetails?.ipAddress ?? '—'}</td>
               </tr>
             ))}

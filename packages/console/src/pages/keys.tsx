@@ -1,7 +1,7 @@
 import { useState } from 'react';
 import { api, path } from '../api';
 import type { KeysRep } from '../types';
-import { ConfirmButton, Loading, Notice, useLoad } from '../ui';
+import { ConfirmButton, Loading, Notice, at, useLoad } from '../ui';
 
 export function KeysPage({ realm }: { realm: string }) {
   const keys = useLoad(() => api.get<KeysRep>(path('realms', realm, 'keys')), [realm]);
@@ -20,14 +20,15 @@ export function KeysPage({ realm }: { realm: string }) {
       {keys.error ? <Notice kind="error">{keys.error}</Notice> : null}
       {keys.data ? (
         <table className="list keys">
-          <thead><tr><th>Algorithm</th><th>Key id</th><th>Type</th><th>Status</th><th>Signs</th><th>Kept until</th></tr></thead>
+          <thead><tr><th>Algorithm</th><th>Key id</th><th>Type</th><th>Status</th><th>Signs</th><th>Created</th><th>Published until</th></tr></thead>
           <tbody>
             {keys.data.keys.map((k) => (
               <tr key={k.kid} data-kid={k.kid}>
                 <td>{k.algorithm}</td><td className="mono">{k.kid}</td><td>{k.type}</td>
                 <td><span className={`badge ${k.status === 'ACTIVE' ? 'on' : ''}`}>{k.status.toLowerCase()}</span></td>
                 <td>{active.has(k.kid) ? 'Yes' : 'No'}</td>
-                <td>{k.validTo ? new Date(k.validTo).toLocaleString() : '—'}</td>
+                <td className="nowrap">{k.createdTimestamp ? at(k.createdTimestamp) : '—'}</td>
+                <td className="nowrap">{k.validTo ? at(k.validTo) : active.has(k.kid) ? 'While it signs' : '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -13,10 +13,10 @@ const NUMBERS: Array<[NumberKey, string, number, string]> = [
   ['accessTokenLifespan', 'Access token lifetime (seconds)', 1, 'tokens'],
   ['accessCodeLifespan', 'Authorization code lifetime (seconds)', 1, 'tokens'],
   ['ssoSessionIdleTimeout', 'Session idle timeout (seconds)', 1, 'sessions'],
-  ['ssoSessionMaxLifespan', 'Session maximum lifetime (seconds)', 1, 'sessions'],
-  ['offlineSessionIdleTimeout', 'Offline session idle timeout (seconds)', 1, 'sessions'],
+  ['ssoSessionMaxLifespan', 'Session max lifetime (seconds)', 1, 'sessions'],
+  ['offlineSessionIdleTimeout', 'Offline idle timeout (seconds)', 1, 'sessions'],
   ['failureFactor', 'Failures before a lockout', 1, 'brute'],
-  ['waitIncrementSeconds', 'Lockout added per lockout (seconds)', 0, 'brute'],
+  ['waitIncrementSeconds', 'Lockout step (seconds)', 0, 'brute'],
   ['maxFailureWaitSeconds', 'Longest lockout (seconds)', 0, 'brute'],
 ];
 

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, path } from '../api';
 import { go, href } from '../router';
 import type { BruteForceRep, ClientRep, GroupRep, SessionRep, UserRep } from '../types';
-import { CheckField, ConfirmButton, Loading, Notice, SelectField, Tabs, TextField, messageOf, useLoad, useSave, type Errors } from '../ui';
+import { CheckField, ConfirmButton, Loading, Notice, SelectField, Tabs, TextField, at, messageOf, useLoad, useSave, type Errors } from '../ui';
 import { allGroups } from './groups';
 import { RoleMappings } from './role-mappings';
 
@@ -90,7 +90,7 @@ function ServiceAccountOf({ realm, clientId }: { realm: string; clientId: string
   return <Notice>The service account of {client ? <a href={href(realm, 'clients', client.id)}>{clientId}</a> : clientId}: the client application acts as this user under client credentials.</Notice>;
 }
 
-const USER_FIELDS = { username: 'username', email: 'email', firstName: 'firstName', lastName: 'lastName', 'credentials[0].value': 'password', '409': '' };
+const USER_FIELDS = { username: 'username', email: 'email', firstName: 'firstName', lastName: 'lastName', 'credentials[0].value': 'password' };
 
 function UserForm({ realm, user, onSaved }: { realm: string; user?: UserRep; onSaved: (id: string) => void }) {
   const [d, setDraft] = useState({
@@ -176,7 +176,7 @@ function Credentials({ realm, user }: { realm: string; user: UserRep }) {
       <h2>Failed sign-ins</h2>
       {brute.data ? (
         <div className="brute">
-          <p>{brute.data.numFailures === 0 ? 'No failed sign-ins.' : `${brute.data.numFailures} failed sign-in${brute.data.numFailures === 1 ? '' : 's'}, the last at ${new Date(brute.data.lastFailure).toLocaleString()}.`}
+          <p>{brute.data.numFailures === 0 ? 'No failed sign-ins.' : `${brute.data.numFailures} failed sign-in${brute.data.numFailures === 1 ? '' : 's'}, the last at ${at(brute.data.lastFailure)}.`}
             {brute.data.disabled ? <b> The user is locked out for now.</b> : null}</p>
           {brute.data.numFailures > 0 ? (
             <ConfirmButton label="Forget failed sign-ins" className="secondary" title="Forget the failed sign-ins?" confirmLabel="Forget them"
@@ -248,13 +248,13 @@ function Sessions({ realm, user }: { realm: string; user: UserRep }) {
           <tbody>
             {sessions.data.map((s) => (
               <tr key={s.id} data-session={s.id}>
-                <td>{new Date(s.start).toLocaleString()}</td>
-                <td>{new Date(s.lastAccess).toLocaleString()}</td>
+                <td className="nowrap">{at(s.start)}</td>
+                <td className="nowrap">{at(s.lastAccess)}</td>
                 <td>{Object.entries(s.clients).map(([id, clientId]) => <a key={id} className="chip-link" href={href(realm, 'clients', id)}>{clientId}</a>)}
                   {Object.keys(s.clients).length === 0 ? <span className="muted">—</span> : null}</td>
                 <td className="row-actions">
                   <ConfirmButton label="Sign out" className="danger small" title="Sign this session out?" confirmLabel="Sign out"
-                    message={<p>The session started {new Date(s.start).toLocaleString()} ends.</p>}
+                    message={<p>The session started {at(s.start)} ends.</p>}
                     onConfirm={async () => { await api.delete(path('realms', realm, 'sessions', s.id)); setDone('Session signed out.'); sessions.reload(); }} />
                 </td>
               </tr>
