@@ -372,4 +372,20 @@ describe('admin console', { skip: noChromium }, () => {
     await screenshot(page, 'console-admin-events');
     assert.deepEqual(cspViolations(tab), []);
   });
+
+  it('refreshes its access token before it runs out, with the refresh token it got', async (t) => {
+    // Master's tokens live 22 s: the console refreshes once fewer than 20 s are left, so at its next call.
+    assert.equal((await admin.put('/realms/master', { accessTokenLifespan: 22 })).status, 204);
+    t.after(async () => { await admin.put('/realms/master', { accessTokenLifespan: 300 }); });
+    const tab = await signedInConsole(s, t, '#/master/clients');
+    const { page } = tab;
+    await page.getByRole('link', { name: 'admin-cli' }).waitFor();
+    await new Promise((r) => setTimeout(r, 2500));
+    const refreshed = page.waitForRequest((r) => r.url().endsWith('/realms/master/protocol/openid-connect/token')
+      && /grant_type=refresh_token/.test(r.postData() ?? ''));
+    await page.getByRole('link', { name: 'Users' }).click();
+    await refreshed;
+    await page.getByRole('link', { name: 'admin', exact: true }).waitFor();
+    assert.deepEqual(cspViolations(tab), []);
+  });
 });
