@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, path } from '../api';
+import { currentSession } from '../auth';
 import type { AdminEventRep, EventRep } from '../types';
 import { Loading, Notice, Tabs, at, useLoad } from '../ui';
 
@@ -13,6 +14,14 @@ export function EventsPage({ realm, tab }: { realm: string; tab: string }) {
   );
 }
 
+
+/** A user id, short; the signed-in administrator by name. */
+function Who({ id }: { id?: string }) {
+  if (!id) return <span className="muted">—</span>;
+  const me = currentSession();
+  if (me?.userId === id) return <span title={id}>{me.username} (you)</span>;
+  return <span className="mono" title={id}>{id.slice(0, 8)}…</span>;
+}
 
 function query(params: Record<string, string>): string {
   const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v.trim() !== ''));
@@ -38,7 +47,7 @@ function LoginEvents({ realm }: { realm: string }) {
           <tbody>
             {events.data.map((e, i) => (
               <tr key={e.id ?? i} className={e.error ? 'error-row' : undefined}>
-                <td className="nowrap">{at(e.time)}</td><td><code>{e.type}</code></td><td>{e.clientId ?? '—'}</td><td className="mono">{e.details?.username ?? e.userId ?? '—'}</td>
+                <td className="nowrap">{at(e.time)}</td><td><code>{e.type}</code></td><td>{e.clientId ?? '—'}</td><td>{e.details?.username ?? <Who id={e.userId} />}</td>
                 <td>{e.ipAddress ?? '—'}</td><td>{e.error ?? ''}</td>
                 <td className="details">{Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')}</td>
               </tr>
@@ -73,7 +82,7 @@ function AdminEvents({ realm }: { realm: string }) {
             {events.data.map((e, i) => (
               <tr key={e.id ?? i}>
                 <td className="nowrap">{at(e.time)}</td><td><code>{e.operationType}</code></td><td>{e.resourceType}</td><td className="mono">{e.resourcePath ?? ''}</td>
-                <td className="mono">{e.authDetails?.userId ?? '—'}</td><td>{e.authDetails?.ipAddress ?? '—'}</td>
+                <td><Who id={e.authDetails?.userId} /></td><td>{e.authDetails?.ipAddress ?? '—'}</td>
               </tr>
             ))}
             {events.data.length === 0 ? <tr><td colSpan={6} className="muted">No admin events.</td></tr> : null}
