@@ -5,6 +5,7 @@ import formBody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { adminApi } from './admin/plugin.js';
 import type { Domain } from './domain/index.js';
+import { adminConsole } from './endpoints/console.js';
 import { authorizationEndpoint } from './endpoints/authorization.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
 import { loginActions } from './endpoints/login-actions.js';
@@ -99,6 +100,7 @@ export async function buildApp({
     await scoped.register(logoutEndpoint, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
     await scoped.register(adminApi, { domain, prefix: '/admin' });
+    await scoped.register(adminConsole, { relativePath });
   }, { prefix: relativePath });
   return app;
 }

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import {
-  clientSettings, realmSettings, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, realmSettings, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -74,17 +74,13 @@ export function updatedRealm(current: RealmRecord, body: RealmRep): RealmRecord 
 
 // ---- clients -------------------------------------------------------------------------
 
-/** The Keycloak attributes that carry settings Latchkey interprets, beside the ones it keeps as they are. */
+/** The attributes as Keycloak's admin API shows them: PKCE and logout redirects even when unset. */
 export function clientAttributes(s: ClientSettings): Record<string, string> {
-  const attributes: Record<string, string> = { ...s.extraAttributes };
-  attributes['pkce.code.challenge.method'] = s.pkceMethod ?? '';
-  attributes['use.refresh.tokens'] = String(s.refreshTokens);
-  attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
-  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
-  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
-  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
-  if (s.logoUri) attributes.logoUri = s.logoUri;
-  return attributes;
+  return {
+    ...settingsAttributes(s),
+    'pkce.code.challenge.method': s.pkceMethod ?? '',
+    'post.logout.redirect.uris': s.postLogoutRedirectUris.join('##'),
+  };
 }
 
 /** Custom claims and audiences as Keycloak's protocol mappers, which clientSettings reads back. */

@@ -123,4 +123,14 @@ export class BruteForceService {
   succeeded(userId: string): Promise<void> {
     return this.store.loginFailures.clear(userId);
   }
+
+  /** The user's failures so far and whether they lock the user out now, for the admin API. */
+  async status(realm: RealmRecord, userId: string): Promise<{ failures: number; lastFailureAt: number | null; locked: boolean }> {
+    const record = await this.store.loginFailures.get(userId);
+    return {
+      failures: record?.failures ?? 0,
+      lastFailureAt: record?.lastFailureAt ?? null,
+      locked: (await this.lockedUntil(realm, userId)) !== undefined,
+    };
+  }
 }

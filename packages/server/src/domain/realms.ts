@@ -51,7 +51,8 @@ export class RealmService {
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
-    private readonly issuerBase: string,
+    /** Public URL and relative path, e.g. http://localhost:8080/auth: where everything is served. */
+    readonly issuerBase: string,
   ) {}
 
   /** The realm's issuer; `base` replaces the configured one when the issuer follows the request (proxy headers). */

@@ -45,6 +45,24 @@ export class SessionService {
   end(id: string): Promise<void> {
     return this.store.sessions.delete(id);
   }
+
+  // ---- the admin API
+
+  /** The user's sessions that are still alive, oldest first, each with the clients (internal ids) it served. */
+  async ofUser(userId: string): Promise<Array<SessionRecord & { clientIds: string[] }>> {
+    const at = now();
+    const sessions = (await this.store.sessions.listByUser(userId)).filter((s) => s.expiresAt > at && s.maxExpiresAt > at);
+    const served = new Map<string, string[]>();
+    for (const { sessionId, clientId } of await this.store.sessions.listClients(sessions.map((s) => s.id))) {
+      served.set(sessionId, [...(served.get(sessionId) ?? []), clientId]);
+    }
+    return sessions.map((s) => ({ ...s, clientIds: served.get(s.id) ?? [] }));
+  }
+
+  /** Signs the user out everywhere: every session, offline ones too, so no refresh token works any more. */
+  endAllOf(userId: string): Promise<number> {
+    return this.store.sessions.deleteByUser(userId);
+  }
 }
 
 /** Refresh tokens (opaque, stored only as hashes) and revoked access tokens. */

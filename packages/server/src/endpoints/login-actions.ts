@@ -1,4 +1,5 @@
 import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { supportsApiAccess } from '../domain/clients.js';
 import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import { continueAuthorization, deliver, type FlowDeps } from '../http/authorization-flow.js';
@@ -78,8 +79,10 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       if (custom) return [custom];
       return CONSENT_MESSAGES[scope] ? [pages.message(locale, CONSENT_MESSAGES[scope])] : [];
     });
-    // Seed 001's API consent: asked when the client reaches other applications on the user's behalf.
-    if (own.api || l.client.record.settings.audiences.length > 0) items.push(own.api ?? pages.message(locale, 'consentApi'));
+    // Seed 001's API consent: asked when the client reaches other applications on the user's behalf
+    // (never when it has no API access: its tokens then reach no API).
+    const settings = l.client.record.settings;
+    if (supportsApiAccess(settings) && (own.api || settings.audiences.length > 0)) items.push(own.api ?? pages.message(locale, 'consentApi'));
     return items;
   }
 

@@ -1,4 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
@@ -45,6 +46,9 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
     if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');
     if (!client || !client.record.enabled) throw invalidToken(realm.realm.name, 'Client is disabled or no longer exists');
     if (claims.sid && !(await domain.sessions.active(claims.sid))) throw invalidToken(realm.realm.name, 'Session not active');
+    if (!supportsOpenIdConnect(client.record.settings)) {
+      throw insufficientScope(realm.realm.name, 'The client does not support OpenID Connect');
+    }
     const asked = claims[USERINFO_CLAIMS];
     return {
       ...userClaims(user, client.record, scopes, 'userinfo'),

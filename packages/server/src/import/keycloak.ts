@@ -2,7 +2,7 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { newId, randomToken } from '../crypto/random.js';
 import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../crypto/passwords.js';
-import { defaultClientSettings } from '../domain/clients.js';
+import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import { defaultRealmSettings, RealmService } from '../domain/realms.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
@@ -147,11 +147,34 @@ function claimMapping(m: MapperRep): ClaimMapping | undefined {
   };
 }
 
+/** Latchkey's client attributes for seed 001's "Support OpenID Connect" and "Support API access". */
+export const OIDC_ATTRIBUTE = 'latchkey.oidc';
+export const API_ACCESS_ATTRIBUTE = 'latchkey.api.access';
+
 /** Client attributes the importer turns into settings; the export writes them back from the settings. */
 export const INTERPRETED_ATTRIBUTES = new Set([
   'pkce.code.challenge.method', 'use.refresh.tokens', 'post.logout.redirect.uris', 'access.token.lifespan',
-  'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri',
+  'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri', OIDC_ATTRIBUTE, API_ACCESS_ATTRIBUTE,
 ]);
+
+/**
+ * The attributes that carry the settings clientSettings interprets, beside those kept as they
+ * came; unset settings are left out. Seed 001's two switches are Latchkey attributes, which
+ * Keycloak keeps and ignores, so a realm file goes there and back.
+ */
+export function settingsAttributes(s: ClientSettings): Record<string, string> {
+  const attributes: Record<string, string> = { ...s.extraAttributes };
+  if (s.pkceMethod) attributes['pkce.code.challenge.method'] = s.pkceMethod;
+  attributes['use.refresh.tokens'] = String(s.refreshTokens);
+  if (s.postLogoutRedirectUris.length > 0) attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
+  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
+  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
+  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
+  if (s.logoUri) attributes.logoUri = s.logoUri;
+  attributes[OIDC_ATTRIBUTE] = String(supportsOpenIdConnect(s));
+  attributes[API_ACCESS_ATTRIBUTE] = String(supportsApiAccess(s));
+  return attributes;
+}
 
 export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
   const a = rep.attributes ?? {};
@@ -170,6 +193,8 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     directAccessGrants: bearerOnly ? false : rep.directAccessGrantsEnabled ?? false,
     serviceAccounts: bearerOnly ? false : rep.serviceAccountsEnabled ?? false,
     consentRequired: rep.consentRequired ?? false,
+    openIdConnect: a[OIDC_ATTRIBUTE] !== 'false',
+    apiAccess: a[API_ACCESS_ATTRIBUTE] !== 'false',
     pkceMethod: pkce === 'plain' || pkce === 'S256' ? (pkce as PkceMethod) : null,
     refreshTokens: a['use.refresh.tokens'] !== 'false',
     logoUri: (rep.logoUri ?? a.logoUri) || undefined,
@@ -279,6 +304,9 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
       if (client[key] !== undefined && !isStringArray(client[key])) fail(`client ${client.clientId}: "${key}" is not a list of strings`);
     }
     if (client.attributes !== undefined && !isObject(client.attributes)) fail(`client ${client.clientId}: "attributes" is not an object`);
+    if (client.attributes?.[OIDC_ATTRIBUTE] === 'false' && client.attributes?.[API_ACCESS_ATTRIBUTE] === 'false') {
+      fail(`client ${client.clientId}: ${clientSettingsProblem({ ...defaultClientSettings(), openIdConnect: false, apiAccess: false })}`);
+    }
     if (client.protocolMappers !== undefined && !Array.isArray(client.protocolMappers)) {
       fail(`client ${client.clientId}: "protocolMappers" is not a list`);
     }

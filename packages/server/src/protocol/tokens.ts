@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { newId } from '../crypto/random.js';
+import { supportsApiAccess } from '../domain/clients.js';
 import type { ClientRuntime, Domain, EffectiveRoles, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import type { SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
@@ -64,6 +65,8 @@ export function halfHash(value: string, alg: SigningAlg): string {
 }
 
 function audience(client: ClientRuntime, roles: EffectiveRoles): string | string[] {
+  // Without API access (seed 001) the token is for userinfo alone: no API is its audience.
+  if (!supportsApiAccess(client.record.settings)) return client.record.clientId;
   const aud = new Set([...client.record.settings.audiences, ...Object.keys(roles.clients)]);
   aud.delete(client.record.clientId);
   if (aud.size === 0) return client.record.clientId;

@@ -89,6 +89,16 @@ export interface ClientSettings {
   directAccessGrants: boolean;
   serviceAccounts: boolean;
   consentRequired: boolean;
+  /**
+   * Latchkey extension (seed 001 "Support OpenID Connect"): the client may ask for the openid
+   * scope, get ID tokens and call userinfo. Absent (clients stored before it existed): on.
+   */
+  openIdConnect?: boolean;
+  /**
+   * Latchkey extension (seed 001 "Support API access"): the client's access tokens are meant
+   * for APIs (their audiences), and it may use client credentials. Absent: on.
+   */
+  apiAccess?: boolean;
   /** When set, PKCE is required and this is the least method accepted. */
   pkceMethod: PkceMethod | null;
   refreshTokens: boolean;

@@ -106,6 +106,12 @@ export interface Store {
     insert(session: SessionRecord): Promise<void>;
     touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
     delete(id: string): Promise<void>;
+    /** A user's sessions, expired ones too until housekeeping deletes them, oldest first. */
+    listByUser(userId: string): Promise<SessionRecord[]>;
+    /** Which clients (internal ids) each of these sessions issued codes or refresh tokens to, each pair once. */
+    listClients(sessionIds: string[]): Promise<Array<{ sessionId: string; clientId: string }>>;
+    /** Deletes all of a user's sessions, offline ones too; returns how many. */
+    deleteByUser(userId: string): Promise<number>;
   };
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;

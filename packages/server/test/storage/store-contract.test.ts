@@ -455,6 +455,35 @@ for (const backend of [sqlite, postgres]) {
         await store.sessions.delete(session.id);
         assert.equal(await store.sessions.get(session.id), undefined);
       });
+
+      it('lists a user\'s sessions oldest first, the clients each served, and deletes them all', async () => {
+        const { realm, client, user } = await seed(store);
+        const other = newUser(realm.id);
+        const second = newClient(realm.id);
+        await store.users.insert(other);
+        await store.clients.insert(second);
+        const later = { ...newSession(realm.id, user.id), createdAt: T + 50 };
+        const first = { ...newSession(realm.id, user.id), offline: true };
+        const theirs = newSession(realm.id, other.id);
+        for (const s of [later, first, theirs]) await store.sessions.insert(s);
+        assert.deepEqual(await store.sessions.listByUser(user.id), [first, later]);
+        assert.deepEqual(await store.sessions.listByUser(randomUUID()), []);
+
+        // Two refresh tokens and a code to one client count once; a code alone names a client too.
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, first.id));
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, first.id));
+        await store.codes.insert(newCode(realm.id, client.id, user.id, first.id));
+        await store.codes.insert(newCode(realm.id, second.id, user.id, later.id));
+        const key = (p: { sessionId: string; clientId: string }) => `${p.sessionId} ${p.clientId}`;
+        assert.deepEqual((await store.sessions.listClients([first.id, later.id, theirs.id, 'x\u0000'])).map(key).sort(),
+          [key({ sessionId: first.id, clientId: client.id }), key({ sessionId: later.id, clientId: second.id })].sort());
+        assert.deepEqual(await store.sessions.listClients([]), []);
+
+        assert.equal(await store.sessions.deleteByUser(user.id), 2);
+        assert.deepEqual(await store.sessions.listByUser(user.id), []);
+        assert.deepEqual(await store.sessions.get(theirs.id), theirs);
+        assert.equal(await store.sessions.deleteByUser(user.id), 0);
+      });
     });
 
     describe('refresh tokens', () => {

@@ -1,3 +1,4 @@
+import { supportsApiAccess } from '../../domain/clients.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
 import { invalidGrant, unauthorizedClient } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
@@ -11,6 +12,8 @@ export const clientCredentialsGrant: GrantHandler = {
   allowed({ client }) {
     if (client.record.publicClient) throw unauthorizedClient('Public clients cannot use the client credentials grant');
     if (!client.record.settings.serviceAccounts) throw unauthorizedClient('Client is not enabled for service accounts');
+    // A machine's token is only good for APIs (seed 001).
+    if (!supportsApiAccess(client.record.settings)) throw unauthorizedClient('Client does not support API access');
   },
 
   async handle({ domain, realm, client, params, notes }) {

@@ -434,6 +434,25 @@ export class SqlStore implements Store {
       if (hasNul(id)) return;
       await this.db.deleteFrom('sessions').where('id', '=', id).execute();
     },
+    listByUser: async (userId) => {
+      if (hasNul(userId)) return [];
+      const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId)
+        .orderBy('created_at').orderBy('id').execute();
+      return rows.map(toSession);
+    },
+    listClients: async (sessionIds) => {
+      const ids = sessionIds.filter((id) => !hasNul(id));
+      if (ids.length === 0) return [];
+      const rows = await this.db.selectFrom('refresh_tokens').select(['session_id', 'client_id']).where('session_id', 'in', ids)
+        .union(this.db.selectFrom('authorization_codes').select(['session_id', 'client_id']).where('session_id', 'in', ids))
+        .execute();
+      return rows.map((r) => ({ sessionId: r.session_id, clientId: r.client_id }));
+    },
+    deleteByUser: async (userId) => {
+      if (hasNul(userId)) return 0;
+      const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
   };
 
   refreshTokens: Store['refreshTokens'] = {
