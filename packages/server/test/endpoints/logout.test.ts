@@ -43,7 +43,7 @@ describe('logout over HTTP', { concurrency: true }, () => {
   async function session(clientId: string, username = 'alice') {
     const res = await passwordGrant(server, REALM, clientId, `${clientId}-secret`, username, `${username}-pw`, { scope: 'openid' });
     assert.equal(res.status, 200, res.text);
-    return { idToken: res.json.id_token as string, refreshToken: res.json.refresh_token as string };
+    return { idToken: res.json.id_token as string, accessToken: res.json.access_token as string, refreshToken: res.json.refresh_token as string };
   }
 
   /** Whether the session's refresh token still works. */
@@ -96,13 +96,16 @@ describe('logout over HTTP', { concurrency: true }, () => {
     }
   });
 
-  it('a tampered hint proves nothing; an expired one still does (RP-Initiated Logout §2)', async () => {
+  it('a tampered hint or an access token proves nothing; an expired ID token still does (RP-Initiated Logout §2)', async () => {
     const tampered = await session('exact');
     const [h, p, sig] = tampered.idToken.split('.');
     const claims = claimsOf(tampered.idToken);
     const forged = `${h}.${Buffer.from(JSON.stringify({ ...claims, sub: 'someone-else' })).toString('base64url')}.${sig}`;
     const page = await new HttpBrowser().request(logoutUrl({ id_token_hint: forged, post_logout_redirect_uri: 'https://app.example/bye' }));
     assert.ok(isConfirmation(page), `a tampered hint: confirmation (${page.status} ${page.location ?? ''})`);
+    // The session's access token is signed by the same keys and names the client, but is no ID token.
+    const access = await new HttpBrowser().request(logoutUrl({ id_token_hint: tampered.accessToken, post_logout_redirect_uri: 'https://app.example/bye' }));
+    assert.ok(isConfirmation(access), `an access token as the hint: confirmation (${access.status} ${access.location ?? ''})`);
     assert.equal(await alive('exact', tampered.refreshToken), true);
 
     const expiring = await session('short');
