@@ -29,7 +29,6 @@ const AUTHORITY = /^[a-z][a-z0-9+.-]*:\/\/([^/?]*)/i;
  * and whitespace or control characters (which parsers drop silently).
  */
 function unambiguous(raw: string): URL | undefined {
-  // eslint-disable-next-line no-control-regex
   if (/[\\\s\u0000-\u001f\u007f#]/.test(raw)) return undefined;
   let url: URL;
   try {
@@ -73,7 +72,7 @@ LOCAL.addAddress('::', 'ipv6');
 LOCAL.addAddress('::1', 'ipv6');
 LOCAL.addSubnet('fec0::', 10, 'ipv6');
 
-export function isLocalHost(hostname: string): boolean {
+function isLocalHost(hostname: string): boolean {
   if (hostname === 'localhost') return true;
   const address = hostname.startsWith('[') ? hostname.slice(1, -1) : hostname;
   const family = isIP(address);
