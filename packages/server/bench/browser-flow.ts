@@ -3,7 +3,7 @@
 // cookie and come straight back with a code.
 import { createHash, randomBytes } from 'node:crypto';
 
-import { FormBrowser } from '../test/helpers/form-browser.js';
+import { HttpBrowser } from '../test/helpers/http-browser.js';
 
 /** One verifier for every code: the S256 check still runs per exchange. */
 export const PKCE_VERIFIER = randomBytes(32).toString('base64url');
@@ -19,7 +19,7 @@ export interface BrowserFlowTarget {
 }
 
 export class BrowserFlow {
-  private readonly browser = new FormBrowser();
+  private readonly browser = new HttpBrowser();
 
   constructor(private readonly target: BrowserFlowTarget) {}
 
@@ -37,9 +37,9 @@ export class BrowserFlow {
       code_challenge: PKCE_CHALLENGE,
       code_challenge_method: 'S256',
     }).toString();
-    const back = await this.browser.authorize(url.toString(), target.redirectUri, target);
-    const code = back.searchParams.get('code');
-    if (!code) throw new Error(`${target.name} redirected back without a code: ${back}`);
+    const page = await this.browser.authorize(url.toString(), target);
+    const code = page.location?.startsWith(target.redirectUri) ? new URL(page.location).searchParams.get('code') : null;
+    if (!code) throw new Error(`${target.name} did not come back with a code: HTTP ${page.status} ${page.location ?? page.text.slice(0, 200)}`);
     return code;
   }
 }

@@ -81,6 +81,7 @@ export async function buildApp({
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.
   await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
+  // Secure is added per request (csrfToken in http/browser.ts): the issuer, and so the scheme, may follow the request.
   await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
   const flow = { domain, pages: createPages(THEME), resourcesPath: `${relativePath}/resources/${THEME}` };
 

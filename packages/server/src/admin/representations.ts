@@ -31,6 +31,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     realm: realm.name,
     displayName: s.displayName,
     enabled: realm.enabled,
+    sslRequired: s.sslRequired ?? 'external',
     accessTokenLifespan: s.accessTokenLifespan,
     accessCodeLifespan: s.accessCodeLifespan,
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,

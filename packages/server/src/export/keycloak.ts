@@ -235,6 +235,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     realm: realm.name,
     displayName: s.displayName,
     enabled: realm.enabled,
+    sslRequired: s.sslRequired ?? 'external',
     defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
     accessTokenLifespan: s.accessTokenLifespan,
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,

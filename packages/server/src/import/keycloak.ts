@@ -8,8 +8,8 @@ import { defaultRealmSettings, RealmService } from '../domain/realms.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { now } from '../domain/time.js';
 import {
-  SIGNING_ALGS, type ClaimMapping, type ClientRecord, type ClientSettings, type PasswordRecord, type PkceMethod,
-  type RealmRecord, type RealmSettings, type SigningAlg, type Store, type UserRecord,
+  SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type PasswordRecord, type PkceMethod,
+  type RealmRecord, type RealmSettings, type SigningAlg, type SslRequired, type Store, type UserRecord,
 } from '../storage/store.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
@@ -56,7 +56,7 @@ export interface UserRep {
 }
 export interface ClientScopeRep { name: string; protocol?: string; attributes?: Attributes }
 export interface RealmRep {
-  id?: string; realm: string; enabled?: boolean; displayName?: string; accessTokenLifespan?: number;
+  id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
   accessCodeLifespan?: number; defaultSignatureAlgorithm?: string; bruteForceProtected?: boolean;
   failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; defaultLocale?: string;
@@ -98,6 +98,9 @@ export interface ImportResult {
 const USER_BATCH = 1000;
 
 const isAlg = (v: string | undefined): v is SigningAlg => SIGNING_ALGS.includes(v as SigningAlg);
+// Keycloak reads the value upper-cased (its SslRequired enum); an unknown one leaves the default.
+const sslRequiredOf = (v: string | undefined): SslRequired | undefined =>
+  SSL_REQUIRED.find((s) => s === v?.toLowerCase());
 const num = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -108,6 +111,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     .map((s) => s.name);
   return defined({
     displayName: rep.displayName,
+    sslRequired: sslRequiredOf(rep.sslRequired),
     accessTokenLifespan: rep.accessTokenLifespan,
     ssoSessionIdleTimeout: rep.ssoSessionIdleTimeout,
     ssoSessionMaxLifespan: rep.ssoSessionMaxLifespan,

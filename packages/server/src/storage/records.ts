@@ -4,8 +4,17 @@
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
 
+/** Keycloak's realm setting: where plain HTTP is acceptable. */
+export type SslRequired = 'all' | 'external' | 'none';
+export const SSL_REQUIRED: readonly SslRequired[] = ['all', 'external', 'none'];
+
 export interface RealmSettings {
   displayName?: string;
+  /**
+   * Keycloak's: which redirect URIs may use plain http. Undefined (realms stored before it
+   * existed) is Keycloak's default, `external`.
+   */
+  sslRequired?: SslRequired;
   accessTokenLifespan: number;
   ssoSessionIdleTimeout: number;
   ssoSessionMaxLifespan: number;

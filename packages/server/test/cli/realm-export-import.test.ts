@@ -118,10 +118,12 @@ describe('latchkey realm export / import', () => {
       assert.equal(demo.realm, 'demo');
       for (const field of ['id', 'enabled', 'accessTokenLifespan', 'ssoSessionIdleTimeout', 'ssoSessionMaxLifespan',
         'offlineSessionIdleTimeout', 'accessCodeLifespan', 'defaultSignatureAlgorithm', 'bruteForceProtected', 'failureFactor',
-        'waitIncrementSeconds', 'maxFailureWaitSeconds', 'defaultRole', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
+        'waitIncrementSeconds', 'maxFailureWaitSeconds', 'defaultRole', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes',
+        'sslRequired']) {
         assert.ok(field in demo, `realm field ${field}`);
       }
       assert.equal(demo.accessTokenLifespan, 300);
+      assert.equal(demo.sslRequired, 'external', "Keycloak's default, for a realm file without it");
       assert.equal(demo.defaultRole.name, 'default-roles-demo');
       assert.equal(demo.components, undefined, 'signing keys are not exported');
       const realmRoles = demo.roles.realm.map((r: any) => r.name).sort();

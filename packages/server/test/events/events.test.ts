@@ -1,12 +1,12 @@
 // Login events as a real server records them: read back from its SQLite file, and through
 // Keycloak's admin query when the admin API is there.
 import assert from 'node:assert/strict';
-import { FormBrowser, firstForm } from '../helpers/form-browser.js';
 import { randomBytes } from 'node:crypto';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { send } from '../helpers/http.js';
+import { HttpBrowser } from '../helpers/http-browser.js';
 import { claimsOf } from '../helpers/oidc.js';
 import { ADMIN_PASSWORD, basic, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
@@ -62,7 +62,6 @@ async function newest(server: TestServer, type: string, where: (row: LoginRow) =
   assert.ok(found, `no ${type} event recorded: ${JSON.stringify(rows(server).login.map((r) => r.type))}`);
   return found;
 }
-
 
 describe('login events', () => {
   let server: TestServer;
@@ -159,27 +158,20 @@ describe('login events', () => {
   });
 
   it('the login page records LOGIN_ERROR and LOGIN, the code exchange CODE_TO_TOKEN, logout LOGOUT', async () => {
-    const browser = new FormBrowser();
+    const go = new HttpBrowser();
     const auth = new URL(realmUrl(server, 'events', '/protocol/openid-connect/auth'));
     auth.search = new URLSearchParams({ client_id: 'web', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's1' }).toString();
-    const toLogin = await browser.fetch(auth.toString());
-    assert.equal(toLogin.status, 302, toLogin.text);
-    const submit = async (password: string) => {
-      const pageUrl = new URL(toLogin.location!, server.url).toString();
-      const page = await browser.fetch(pageUrl);
-      assert.equal(page.status, 200, page.text);
-      const form = firstForm(page.text, pageUrl)!;
-      return browser.fetch(form.action, { form: { ...form.hidden, username: 'alice', password } });
-    };
+    const loginPage = await go.visit(auth.toString());
+    assert.equal(loginPage.status, 200, loginPage.text);
 
-    const refused = await submit(WRONG_PASSWORD);
+    const refused = await go.signIn(loginPage, 'alice', WRONG_PASSWORD);
     assert.equal(refused.status, 200);
     const error = await newest(server, 'LOGIN_ERROR', (r) => details(r).redirect_uri === REDIRECT);
     assert.deepEqual([error.client_id, error.error], ['web', 'invalid_user_credentials']);
     assert.deepEqual(details(error), { auth_method: 'openid-connect', username: 'alice', redirect_uri: REDIRECT });
 
-    const accepted = await submit(ALICE_PASSWORD);
-    assert.equal(accepted.status, 302, accepted.text);
+    const accepted = await go.signIn(refused, 'alice', ALICE_PASSWORD);
+    assert.equal(accepted.status, 303, accepted.text);
     const code = new URL(accepted.location!).searchParams.get('code')!;
     const login = await newest(server, 'LOGIN', (r) => details(r).redirect_uri === REDIRECT);
     assert.ok(login.session_id && login.user_id);
@@ -197,7 +189,7 @@ describe('login events', () => {
 
     const logout = new URL(realmUrl(server, 'events', '/protocol/openid-connect/logout'));
     logout.searchParams.set('id_token_hint', tokens.json.id_token);
-    const out = await browser.fetch(logout.toString());
+    const out = await go.visit(logout.toString());
     assert.equal(out.status, 200);
     const event = await newest(server, 'LOGOUT');
     assert.deepEqual([event.client_id, event.user_id, event.session_id], ['web', login.user_id, login.session_id]);

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
-import { FormBrowser } from '../helpers/form-browser.js';
+import { HttpBrowser } from '../helpers/http-browser.js';
 import { assertProtocolError, introspectUrl, revokeUrl, tokenUrl, userinfo } from '../helpers/http.js';
 import { claimsOf, client, rp } from '../helpers/oidc.js';
 import { basic, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
@@ -32,7 +32,7 @@ const realm = {
 describe('authorization_code grant', () => {
   let server: TestServer;
   let web: client.Configuration;
-  let browser: FormBrowser;
+  let browser: HttpBrowser;
 
   before(async () => {
     server = await startServer({ realms: [realm] });
@@ -49,7 +49,9 @@ describe('authorization_code grant', () => {
       redirect_uri: REDIRECT, scope: 'openid', state, nonce,
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
     });
-    const callback = await as.authorize(url.toString(), REDIRECT, ALICE);
+    const page = await as.authorize(url.toString(), ALICE);
+    assert.ok(page.location?.startsWith(REDIRECT), `back at the client: ${page.status} ${page.text.slice(0, 300)}`);
+    const callback = new URL(page.location!);
     return { callback, checks: { expectedState: state, expectedNonce: nonce, pkceCodeVerifier: verifier } };
   }
   async function tokens(extra: Record<string, string> = {}) {
@@ -65,7 +67,7 @@ describe('authorization_code grant', () => {
       { authorization: basic(clientId, secret) });
 
   it('a replayed code revokes every token issued from it: refreshed access tokens and the refresh family', async () => {
-    browser = new FormBrowser();
+    browser = new HttpBrowser();
     const { callback, checks } = await authorize();
     const code = callback.searchParams.get('code')!;
     const first = await exchange(code, checks.pkceCodeVerifier);
@@ -88,7 +90,7 @@ describe('authorization_code grant', () => {
   });
 
   it('acr: "1" when the user signed in for the request, "0" for a single sign-on; acr_values=1 makes them sign in again', async () => {
-    browser = new FormBrowser();
+    browser = new HttpBrowser();
     assert.equal((await tokens()).claims()!.acr, '1');
     assert.equal((await tokens()).claims()!.acr, '0', 'the session cookie served it');
     // Asking for level 1 over an SSO session shows the login form again.
@@ -110,7 +112,7 @@ describe('authorization_code grant', () => {
   });
 
   it('offline_access: an offline refresh token that outlives the logout of the browser session', async () => {
-    browser = new FormBrowser();
+    browser = new HttpBrowser();
     const online = await tokens();
     const offline = await tokens({ scope: 'openid offline_access' });
     assert.equal(offline.refresh_expires_in, 0, 'Keycloak: an offline token has no expiry of its own');
@@ -118,7 +120,7 @@ describe('authorization_code grant', () => {
 
     const logout = new URL(realmUrl(server, REALM, '/protocol/openid-connect/logout'));
     logout.searchParams.set('id_token_hint', online.id_token!);
-    assert.equal((await browser.fetch(logout.toString())).status, 200);
+    assert.equal((await browser.visit(logout.toString())).status, 200);
 
     assertProtocolError(await refresh(online.refresh_token!), 400, 'invalid_grant');
     assert.equal(await introspect(online.access_token), false, 'logout ends the access tokens of the session');
@@ -130,7 +132,7 @@ describe('authorization_code grant', () => {
   });
 
   it('RFC 7009: revoking a refresh token revokes the access tokens issued with it', async () => {
-    browser = new FormBrowser();
+    browser = new HttpBrowser();
     const got = await tokens();
     const res = await postForm(revokeUrl(server, REALM), { token: got.refresh_token!, token_type_hint: 'refresh_token' },
       { authorization: basic('web', SECRET) });

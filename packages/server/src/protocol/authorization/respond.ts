@@ -18,17 +18,28 @@ export interface Situation {
 }
 
 /**
+ * Whether a session signed in at authTime is too old for the request: prompt=login, or
+ * max_age passed. max_age=0 always is (Core errata: the same as prompt=login), as whole
+ * seconds cannot tell a sign-in this second from one a moment ago.
+ */
+export function reauthenticationRequired(req: Pick<AuthorizationRequest, 'prompt' | 'maxAge'>, authTime: number): boolean {
+  if (req.prompt.includes('login')) return true;
+  return req.maxAge !== undefined && (req.maxAge === 0 || now() - authTime > req.maxAge);
+}
+
+/**
  * What the authorization request needs next (Core §3.1.2.3), or the error
  * prompt=none gets when it would need the user (§3.1.2.6).
  */
 export async function nextStep(domain: Domain, client: ClientRuntime, req: AuthorizationRequest, s: Situation): Promise<Next> {
   const { session, user, freshLogin } = s;
-  const stale = req.maxAge !== undefined && session !== undefined && now() - session.authTime > req.maxAge;
   const otherUser = req.idTokenHintSub !== undefined && user !== undefined && req.idTokenHintSub !== user.id;
   // acr_values asking only for more than a single sign-on gives (level 0) is a step up: sign in again.
   const stepUp = req.acrValues !== undefined && req.acrValues.length > 0 && req.acrValues.every((v) => Number(v) >= 1);
-  const needsLogin = !session || !user || !user.enabled
-    || (!freshLogin && (req.prompt.includes('login') || stale || otherUser || stepUp));
+  // select_account: the login page is where the user picks the account (there is no account chooser).
+  const askAgain = req.prompt.includes('select_account') || otherUser || stepUp
+    || (session !== undefined && reauthenticationRequired(req, session.authTime));
+  const needsLogin = !session || !user || !user.enabled || (!freshLogin && askAgain);
   if (needsLogin) {
     if (req.prompt.includes('none')) throw new OAuthError('login_required', 'The user must sign in');
     return 'login';
