@@ -95,7 +95,7 @@ async function issue(dataDir: string, databaseUrl: string | undefined): Promise<
             codeHash: randomBytes(32).toString('base64url'), realmId: realm.id, clientId: client.id, userId: user.id,
             sessionId: randomUUID(), redirectUri: 'https://app.example/cb', scope: 'openid', nonce: null, codeChallenge: null,
             codeChallengeMethod: null, authTime: createdAt, claims: null, createdAt, expiresAt, usedAt: createdAt + 1,
-            issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null,
+            issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null, acr: null,
           });
           continue;
         }
@@ -108,7 +108,7 @@ async function issue(dataDir: string, databaseUrl: string | undefined): Promise<
         tokens.push({
           id: randomUUID(), tokenHash: randomBytes(32).toString('base64url'), familyId: randomUUID(), realmId: realm.id,
           clientId: client.id, userId: user.id, sessionId: sessions.at(-1)!.id, scope: 'openid', createdAt, expiresAt,
-          usedAt: null, revokedAt: null,
+          usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null,
         });
       }
       await store.transaction(async (tx) => {

@@ -11,6 +11,7 @@ import { groupRoutes } from './routes/groups.js';
 import { keyRoutes } from './routes/keys.js';
 import { realmRoutes } from './routes/realms.js';
 import { roleRoutesPlugin } from './routes/roles.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 
 export type { AdminActor } from './auth.js';
@@ -89,6 +90,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(userRoutes, { domain });
   await app.register(roleRoutesPlugin, { domain });
   await app.register(groupRoutes, { domain });
+  await app.register(sessionRoutes, { domain });
   await app.register(keyRoutes, { domain });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
 };

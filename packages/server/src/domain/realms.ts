@@ -3,6 +3,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { newId } from '../crypto/random.js';
 import type { KeyRecord, RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
+import { DEFAULT_MAX_DELTA_TIME_SECONDS } from './browser-flow.js';
 import { defaultClientSettings } from './clients.js';
 import { generateRealmKeys, loadSigningKeys, type SigningKey } from './keys.js';
 import { now } from './time.js';
@@ -20,6 +21,7 @@ export function defaultRealmSettings(name: string): RealmSettings {
     failureFactor: 30,
     waitIncrementSeconds: 60,
     maxFailureWaitSeconds: 900,
+    maxDeltaTimeSeconds: DEFAULT_MAX_DELTA_TIME_SECONDS,
     supportedLocales: [],
     defaultRoleName: `default-roles-${name.toLowerCase()}`,
     defaultClientScopes: ['web-origins', 'acr', 'profile', 'roles', 'basic', 'email'],
@@ -51,7 +53,8 @@ export class RealmService {
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
-    private readonly issuerBase: string,
+    /** Public URL and relative path, e.g. http://localhost:8080/auth: where everything is served. */
+    readonly issuerBase: string,
     private readonly caches: Caches = new Caches(),
   ) {
     this.runtimes = caches.create(REALM_TOPIC);

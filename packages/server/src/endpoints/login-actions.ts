@@ -1,16 +1,18 @@
-import type { FastifyInstance, FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { supportsApiAccess } from '../domain/clients.js';
 import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import { continueAuthorization, deliver, type FlowDeps } from '../http/authorization-flow.js';
 import { recordSignIn } from '../http/events.js';
 import {
-  clearSessionCookie, ownsInteraction, pageContext, readSignedCookie, realmPath, sendPage, setSessionCookie, SESSION_COOKIE,
+  clearSessionCookie, csrfCheck, csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, sendPage,
+  setSessionCookie, SESSION_COOKIE,
 } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import type { PageContext } from '../pages/types.js';
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
-import { authorizationError } from '../protocol/authorization/respond.js';
+import { authorizationError, reauthenticationRequired } from '../protocol/authorization/respond.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { InteractionRecord } from '../storage/store.js';
 
@@ -61,7 +63,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; error?: 'invalidCredentials' | 'accountDisabled' | 'accountTemporarilyLocked' } = {}) {
     const html = pages.login(l.ctx, {
       action: actionUrl(l, 'authenticate'),
-      hidden: { _csrf: reply.generateCsrf() },
+      hidden: { _csrf: csrfToken(reply, l.realm) },
       username: opts.username ?? l.req.loginHint,
       error: opts.error,
     });
@@ -78,13 +80,15 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       if (custom) return [custom];
       return CONSENT_MESSAGES[scope] ? [pages.message(locale, CONSENT_MESSAGES[scope])] : [];
     });
-    // Seed 001's API consent: asked when the client reaches other applications on the user's behalf.
-    if (own.api || l.client.record.settings.audiences.length > 0) items.push(own.api ?? pages.message(locale, 'consentApi'));
+    // Seed 001's API consent: asked when the client reaches other applications on the user's behalf
+    // (never when it has no API access: its tokens then reach no API).
+    const settings = l.client.record.settings;
+    if (supportsApiAccess(settings) && (own.api || settings.audiences.length > 0)) items.push(own.api ?? pages.message(locale, 'consentApi'));
     return items;
   }
 
   function showConsent(l: Loaded, reply: FastifyReply) {
-    const html = pages.consent(l.ctx, { action: actionUrl(l, 'consent'), hidden: { _csrf: reply.generateCsrf() }, items: consentItems(l) });
+    const html = pages.consent(l.ctx, { action: actionUrl(l, 'consent'), hidden: { _csrf: csrfToken(reply, l.realm) }, items: consentItems(l) });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
 
@@ -94,17 +98,6 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return { session, user };
   }
 
-  /** A forged or stale form gets a page saying so, never a redirect. */
-  const csrf = (instance: FastifyInstance) => async (request: FastifyRequest, reply: FastifyReply) => {
-    try {
-      await new Promise<void>((resolve, reject) => instance.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())));
-    } catch {
-      const realm = await realmOf(domain, request);
-      const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
-      return sendPage(reply, pages.error(ctx, { messageKey: 'requestExpired' }), { status: 403 });
-    }
-  };
-
   app.get(`${REALM}/login-actions/authenticate`, { config: { page: true } }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
@@ -113,7 +106,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return showLogin(l, reply);
   });
 
-  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrf(app), config: { page: true } }, async (request, reply) => {
+  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const body = (request.body ?? {}) as Body;
@@ -126,23 +119,28 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       return showLogin(l, reply, { username, error: LOGIN_ERRORS[check.reason] });
     }
 
-    // A new sign-in replaces whatever session this browser had (and so any other user's).
-    const previous = readSignedCookie(request, SESSION_COOKIE);
-    if (previous) await domain.sessions.end(previous);
-    const session = await domain.sessions.start(realmRecord, check.user.id, { offline: false });
-    setSessionCookie(reply, l.realm, session);
+    // A new sign-in replaces whatever session this browser had (and so any other user's). The same
+    // user signing in again where no fresh authentication was asked for (prompt=select_account)
+    // keeps the session, and with it every client signed in through it.
+    const previousId = readSignedCookie(request, SESSION_COOKIE);
+    const previous = previousId ? await domain.sessions.active(previousId) : undefined;
+    const kept = previous && previous.realmId === realmRecord.id && !previous.offline && previous.userId === check.user.id
+      && !reauthenticationRequired(l.req, previous.authTime) ? previous : undefined;
+    if (previousId && !kept) await domain.sessions.end(previousId);
+    const session = kept ?? await domain.sessions.start(realmRecord, check.user.id, { offline: false });
+    if (!kept) setSessionCookie(reply, l.realm, session);
     await signInEvent(session.id);
     await domain.interactions.update({ ...l.interaction, userId: check.user.id, sessionId: session.id });
     return continueAuthorization(deps, l.realm, l.client, l.req, { session, user: check.user, freshLogin: true }, request, reply, l.interaction.id);
   });
 
-  app.post(`${REALM}/login-actions/consent`, { preHandler: csrf(app), config: { page: true } }, async (request, reply) => {
+  app.post(`${REALM}/login-actions/consent`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const { session, user } = await signedIn(l);
     if (!session || !user) {
       clearSessionCookie(reply, l.realm);
-      return reply.redirect(actionUrl(l, 'authenticate'), 302);
+      return redirectBrowser(request, reply, actionUrl(l, 'authenticate'));
     }
     const body = (request.body ?? {}) as Body;
     if (body.accept === undefined) {
@@ -150,6 +148,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
     await domain.consents.grant(user.id, l.client.record.id, l.req.scopes);
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true, consentGiven: true }, request, reply, l.interaction.id);
+    // Signed in for this very request when the session began after it did (not a single sign-on parked for consent).
+    const freshLogin = session.authTime >= l.interaction.createdAt;
+    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin, consentGiven: true }, request, reply, l.interaction.id);
   });
 };

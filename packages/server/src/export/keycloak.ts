@@ -3,10 +3,11 @@ import type { Writable } from 'node:stream';
 import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Domain } from '../domain/index.js';
+import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { defaultRealmSettings } from '../domain/realms.js';
 import { now } from '../domain/time.js';
-import type {
-  ClientRep, CredentialRep, MapperRep, RealmRep, RoleRep, SecretRep, UserRep,
+import {
+  settingsAttributes, type ClientRep, type CredentialRep, type MapperRep, type RealmRep, type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
@@ -160,14 +161,7 @@ async function openSecret(box: SecretBox, sealed: string, clientId: string): Pro
 
 async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: ClientRecord): Promise<ClientRep> {
   const s = client.settings;
-  const attributes: Record<string, string> = { ...s.extraAttributes };
-  if (s.pkceMethod) attributes['pkce.code.challenge.method'] = s.pkceMethod;
-  attributes['use.refresh.tokens'] = String(s.refreshTokens);
-  if (s.postLogoutRedirectUris.length > 0) attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
-  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
-  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
-  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
-  if (s.logoUri) attributes.logoUri = s.logoUri;
+  const attributes = settingsAttributes(s);
 
   const names = new Set(s.customClaims.map((m) => m.name));
   const audienceName = (aud: string) => {
@@ -241,6 +235,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     realm: realm.name,
     displayName: s.displayName,
     enabled: realm.enabled,
+    sslRequired: s.sslRequired ?? 'external',
     defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
     accessTokenLifespan: s.accessTokenLifespan,
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
@@ -251,6 +246,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     failureFactor: s.failureFactor,
     waitIncrementSeconds: s.waitIncrementSeconds,
     maxFailureWaitSeconds: s.maxFailureWaitSeconds,
+    maxDeltaTimeSeconds: s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS,
     internationalizationEnabled: s.supportedLocales.length > 0,
     supportedLocales: s.supportedLocales,
     defaultLocale: s.defaultLocale,

@@ -2,10 +2,10 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import type { Pages } from '../pages/types.js';
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
-import { authorizationError, authorizationResponse, nextStep, type Situation } from '../protocol/authorization/respond.js';
+import { acrOf, authorizationError, authorizationResponse, nextStep, type Situation } from '../protocol/authorization/respond.js';
 import type { AuthorizationResponse } from '../protocol/authorization/response-modes.js';
 import { OAuthError } from '../protocol/errors.js';
-import { pageContext, realmPath, rememberInteraction, sendPage } from './browser.js';
+import { pageContext, realmPath, redirectBrowser, rememberInteraction, sendPage } from './browser.js';
 
 export interface FlowDeps {
   domain: Domain;
@@ -15,7 +15,7 @@ export interface FlowDeps {
 
 /** Hands the authorization response to the browser: a redirect, or an auto-submitting form. */
 export function deliver(deps: FlowDeps, realm: RealmRuntime, request: FastifyRequest, reply: FastifyReply, response: AuthorizationResponse, client?: ClientRuntime): FastifyReply {
-  if (response.type === 'redirect') return reply.header('cache-control', 'no-store').redirect(response.location, 302);
+  if (response.type === 'redirect') return redirectBrowser(request, reply.header('cache-control', 'no-store'), response.location);
   const ctx = pageContext(deps.pages, realm, request, { client, resourcesPath: deps.resourcesPath });
   return sendPage(reply, deps.pages.formPost(ctx, { action: response.action, fields: response.fields }), { formTargets: [response.action] });
 }
@@ -39,7 +39,8 @@ export async function continueAuthorization(
     const { session, user } = situation;
     if (interactionId) await deps.domain.interactions.finish(interactionId);
     const touched = await deps.domain.sessions.touch(realm.realm, session!);
-    return deliver(deps, realm, request, reply, await authorizationResponse(deps.domain, realm, client, req, user!, touched), client);
+    const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acrOf(situation.freshLogin));
+    return deliver(deps, realm, request, reply, response, client);
   }
   let id = interactionId;
   if (!id) {
@@ -51,5 +52,5 @@ export async function continueAuthorization(
     // The interaction belongs to this browser: another one holding its id cannot continue it.
     rememberInteraction(request, reply, realm, id);
   }
-  return reply.redirect(realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`), 302);
+  return redirectBrowser(request, reply, realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`));
 }

@@ -114,12 +114,19 @@ export interface Store {
     insert(session: SessionRecord): Promise<void>;
     touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
     delete(id: string): Promise<void>;
+    /** A user's sessions, expired ones too until housekeeping deletes them, oldest first. */
+    listByUser(userId: string): Promise<SessionRecord[]>;
+    /** Which clients (internal ids) each of these sessions issued codes or refresh tokens to, each pair once. */
+    listClients(sessionIds: string[]): Promise<Array<{ sessionId: string; clientId: string }>>;
+    /** Deletes all of a user's sessions, offline ones too; returns how many. */
+    deleteByUser(userId: string): Promise<number>;
   };
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
     insert(token: RefreshTokenRecord): Promise<void>;
     /** Marks a token used; false when it was already used, so two racing refreshes can't both win. */
     markUsed(id: string, at: number): Promise<boolean>;
+    /** Revokes every refresh token of the family and the unexpired access tokens issued with them. */
     revokeFamily(familyId: string, at: number): Promise<void>;
   };
   revokedAccessTokens: {
@@ -129,9 +136,12 @@ export interface Store {
   codes: {
     insert(code: AuthorizationCodeRecord): Promise<void>;
     getByHash(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
-    /** Marks a code used; false when it already was, so two racing exchanges can't both win. */
-    markUsed(codeHash: string, at: number): Promise<boolean>;
-    setIssued(codeHash: string, issued: { familyId: string | null; jti: string; jtiExpiresAt: number }): Promise<void>;
+    /**
+     * Marks a code used, with what it is about to be exchanged for (in the same write, so a
+     * replay racing the exchange still finds what to revoke); false when it already was, so
+     * two racing exchanges can't both win.
+     */
+    markUsed(codeHash: string, at: number, issued: { familyId: string; jti: string; jtiExpiresAt: number }): Promise<boolean>;
   };
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>;

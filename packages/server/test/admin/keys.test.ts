@@ -32,7 +32,7 @@ for (const backend of backends) {
     after(async () => { await stop(); });
 
     const token = async () => {
-      const res = await clientCredentials(server, realm, 'svc', secret);
+      const res = await clientCredentials(server, realm, 'svc', secret, { scope: 'openid' });
       assert.equal(res.status, 200, res.text);
       return res.json.access_token as string;
     };

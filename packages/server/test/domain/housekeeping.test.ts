@@ -75,13 +75,13 @@ async function expiredRows(store: Store, count: number, fresh: number) {
   const tokens: RefreshTokenRecord[] = sessions.map((s, i) => ({
     id: randomUUID(), tokenHash: randomBytes(32).toString('base64url'), familyId: randomUUID(), realmId: realm.id,
     clientId: client.id, userId: user.id, sessionId: s.id, scope: 'openid', createdAt: PAST, expiresAt: expiry(i),
-    usedAt: null, revokedAt: null,
+    usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null,
   }));
   const codes: AuthorizationCodeRecord[] = sessions.map((s, i) => ({
     codeHash: randomBytes(32).toString('base64url'), realmId: realm.id, clientId: client.id, userId: user.id, sessionId: s.id,
     redirectUri: 'https://app.example/cb', scope: 'openid', nonce: null, codeChallenge: null, codeChallengeMethod: null,
     authTime: PAST, claims: null, createdAt: PAST, expiresAt: expiry(i), usedAt: null, issuedFamilyId: null,
-    issuedJti: null, issuedJtiExpiresAt: null,
+    issuedJti: null, issuedJtiExpiresAt: null, acr: null,
   }));
   await store.transaction(async (tx) => {
     await tx.bulk.insertSessions(sessions);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { send } from '../helpers/http.js';
+import { HttpBrowser } from '../helpers/http-browser.js';
 import { claimsOf } from '../helpers/oidc.js';
 import { ADMIN_PASSWORD, basic, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
@@ -61,26 +62,6 @@ async function newest(server: TestServer, type: string, where: (row: LoginRow) =
   assert.ok(found, `no ${type} event recorded: ${JSON.stringify(rows(server).login.map((r) => r.type))}`);
   return found;
 }
-
-/** A cookie-keeping fetch, enough to walk the login page without a browser. */
-function browser() {
-  const jar = new Map<string, string>();
-  return async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() };
-  };
-}
-
-const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
 
 describe('login events', () => {
   let server: TestServer;
@@ -177,31 +158,20 @@ describe('login events', () => {
   });
 
   it('the login page records LOGIN_ERROR and LOGIN, the code exchange CODE_TO_TOKEN, logout LOGOUT', async () => {
-    const go = browser();
+    const go = new HttpBrowser();
     const auth = new URL(realmUrl(server, 'events', '/protocol/openid-connect/auth'));
     auth.search = new URLSearchParams({ client_id: 'web', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's1' }).toString();
-    const toLogin = await go(auth.toString());
-    assert.equal(toLogin.status, 302, toLogin.text);
-    const submit = async (password: string) => {
-      const page = await go(new URL(toLogin.location!, server.url).toString());
-      assert.equal(page.status, 200, page.text);
-      const action = unescape(/<form id="kc-form-login"[^>]*action="([^"]+)"/.exec(page.text)![1]);
-      const csrf = unescape(/name="_csrf" value="([^"]+)"/.exec(page.text)![1]);
-      return go(new URL(action, server.url).toString(), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrf, username: 'alice', password }).toString(),
-      });
-    };
+    const loginPage = await go.visit(auth.toString());
+    assert.equal(loginPage.status, 200, loginPage.text);
 
-    const refused = await submit(WRONG_PASSWORD);
+    const refused = await go.signIn(loginPage, 'alice', WRONG_PASSWORD);
     assert.equal(refused.status, 200);
     const error = await newest(server, 'LOGIN_ERROR', (r) => details(r).redirect_uri === REDIRECT);
     assert.deepEqual([error.client_id, error.error], ['web', 'invalid_user_credentials']);
     assert.deepEqual(details(error), { auth_method: 'openid-connect', username: 'alice', redirect_uri: REDIRECT });
 
-    const accepted = await submit(ALICE_PASSWORD);
-    assert.equal(accepted.status, 302, accepted.text);
+    const accepted = await go.signIn(refused, 'alice', ALICE_PASSWORD);
+    assert.equal(accepted.status, 303, accepted.text);
     const code = new URL(accepted.location!).searchParams.get('code')!;
     const login = await newest(server, 'LOGIN', (r) => details(r).redirect_uri === REDIRECT);
     assert.ok(login.session_id && login.user_id);
@@ -219,7 +189,7 @@ describe('login events', () => {
 
     const logout = new URL(realmUrl(server, 'events', '/protocol/openid-connect/logout'));
     logout.searchParams.set('id_token_hint', tokens.json.id_token);
-    const out = await go(logout.toString());
+    const out = await go.visit(logout.toString());
     assert.equal(out.status, 200);
     const event = await newest(server, 'LOGOUT');
     assert.deepEqual([event.client_id, event.user_id, event.session_id], ['web', login.user_id, login.session_id]);

@@ -270,7 +270,7 @@ for (const backend of backends) {
         const refresh = (expiresAt: number): RefreshTokenRecord => ({
           id: randomUUID(), tokenHash: randomBytes(32).toString('hex'), familyId: randomUUID(), realmId: realm.id,
           clientId: client.id, userId: user.id, sessionId: sessions.fresh.id, scope: 'openid', createdAt: at - 10,
-          expiresAt, usedAt: null, revokedAt: null,
+          expiresAt, usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null,
         });
         const refreshTokens = { expired: refresh(at), fresh: refresh(at + 1) };
         for (const t of Object.values(refreshTokens)) await store.refreshTokens.insert(t);
@@ -278,7 +278,7 @@ for (const backend of backends) {
           codeHash: randomBytes(32).toString('base64url'), realmId: realm.id, clientId: client.id, userId: user.id,
           sessionId: sessions.fresh.id, redirectUri: 'https://app.example/cb', scope: 'openid', nonce: null, codeChallenge: null,
           codeChallengeMethod: null, authTime: at, claims: null, createdAt: at - 60, expiresAt, usedAt: null,
-          issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null,
+          issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null, acr: null,
         });
         const codes = { expired: code(at - 1), fresh: code(at + 60) };
         for (const c of Object.values(codes)) await store.codes.insert(c);

@@ -286,6 +286,15 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('realm_keys').addColumn('retires_at', 'bigint').execute();
     },
   },
+  '0010_token_revocation': {
+    // Revoking a refresh token family revokes the access tokens it gave out (RFC 7009 §2.1,
+    // RFC 6749 §4.1.2); codes remember the authentication level they were issued at.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('refresh_tokens').addColumn('access_jti', 'varchar(64)').execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('access_expires_at', 'bigint').execute();
+      await db.schema.alterTable('authorization_codes').addColumn('acr', 'varchar(64)').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };
