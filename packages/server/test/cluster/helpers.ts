@@ -80,10 +80,11 @@ export function connectionError(err: unknown): string {
 /**
  * `workers` loops of requests until `running()` turns false, each taking its next call
  * from `next(worker)`, which may return undefined to wait a little (e.g. no node to
- * send to). Every outcome is recorded; nothing throws.
+ * send to). Every outcome is recorded in `outcomes` as it comes (so that `running` may
+ * look at them); nothing throws.
  */
-export async function load(workers: number, running: () => boolean, next: (worker: number) => Call | undefined): Promise<Outcome[]> {
-  const outcomes: Outcome[] = [];
+export async function load(workers: number, running: () => boolean, next: (worker: number) => Call | undefined,
+  outcomes: Outcome[] = []): Promise<Outcome[]> {
   await Promise.all(Array.from({ length: workers }, async (_, worker) => {
     while (running()) {
       const call = next(worker);

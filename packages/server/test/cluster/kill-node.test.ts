@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { basic, form, freePort } from '../helpers/server.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
 import { clusterRealm, MACHINE, REALM, RP, tokenUrl } from './fixture.js';
-import { load, sleep, startCluster, tally, type Call, type Cluster, type Outcome } from './helpers.js';
+import { load, startCluster, tally, within, type Call, type Cluster, type Outcome } from './helpers.js';
 
 const skip = await postgresUnavailable();
 
@@ -88,14 +88,19 @@ else describe('kill -9 one of three nodes under load', () => {
       return { node, kind, ...call };
     };
 
+    // Counted, not timed: the machine may be slow, and then every phase just takes longer.
     const outcomes: Outcome[] = [];
-    const loaded = load(6, () => running, next).then((o) => outcomes.push(...o));
-    await sleep(1500);
-    nodes[victim].process.kill('SIGKILL');
-    killedAt = performance.now();
-    await sleep(2500);
-    running = false;
-    await loaded;
+    const served = (pick: (o: Outcome) => boolean) => outcomes.filter((o) => o.status === 200 && pick(o)).length;
+    const loaded = load(6, () => running, next, outcomes);
+    try {
+      await within(60_000, 'the victim serving', async () => served((o) => o.node === victim && o.kind !== 'password') >= 20);
+      nodes[victim].process.kill('SIGKILL');
+      killedAt = performance.now();
+      await within(60_000, 'the others serving after the kill', async () => served((o) => o.started > killedAt) >= 100);
+    } finally {
+      running = false;
+      await loaded;
+    }
 
     const summary = JSON.stringify(tally(outcomes), null, 1);
     t.diagnostic(`outcomes: ${JSON.stringify(tally(outcomes))}`);
@@ -107,7 +112,6 @@ else describe('kill -9 one of three nodes under load', () => {
       assert.ok(o.error !== undefined && o.started < killedAt, `on the killed node, only requests in flight may fail: ${JSON.stringify(o)}\n${summary}`);
     }
     const afterKill = outcomes.filter((o) => o.node !== victim && o.started > killedAt);
-    assert.ok(afterKill.length >= 50, `the two others kept serving: ${afterKill.length} requests\n${summary}`);
     for (const kind of ['client_credentials', 'refresh_token', 'introspect', 'userinfo']) {
       assert.ok(afterKill.some((o) => o.kind === kind), `${kind} after the kill\n${summary}`);
     }
