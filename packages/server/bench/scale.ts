@@ -37,9 +37,9 @@ import { scaleArgs, withScratchDatabase } from './scratch-database.js';
 const { count: USERS, postgresUrl } = scaleArgs(process.argv.slice(2), 1_000_000);
 const CLIENT_COUNT = Math.round(USERS / 100);
 const SESSION_COUNT = Math.round(USERS / 10);
-/** Codes made before each code-exchange run (they live at most 60 s). */
-const CODES = positiveFromEnv('BENCH_SCALE_CODES', 2000);
-const CODE_WARMUP = 200;
+/** Codes made before each code-exchange run: few enough to be spent within their 60 s even on a busy machine. */
+const CODES = positiveFromEnv('BENCH_SCALE_CODES', 1000);
+const CODE_WARMUP = 100;
 /** Each database is measured this many times per scenario, alternating: empty, full, full, empty, … */
 const ROUNDS = positiveFromEnv('BENCH_SCALE_ROUNDS', 2);
 const CHUNK = 10_000;
