@@ -7,6 +7,7 @@ import { recordLogout } from '../http/events.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { redirectUriMatches } from '../protocol/authorization/checks.js';
+import type { PageContext } from '../pages/types.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
 type Params = Record<string, unknown>;
@@ -48,17 +49,42 @@ function logoutRedirectAllowed(client: ClientRuntime, uri: string): boolean {
 export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   const { domain, pages } = deps;
 
+  /** Ends the sessions; returns the identity provider one of them began at, with its ID token, if one did. */
   async function endSessions(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, hint?: Hint) {
     const cookieSession = readSignedCookie(request, SESSION_COOKIE);
+    let origin: Awaited<ReturnType<typeof domain.identityProviders.sessionOrigin>>;
     for (const id of new Set([cookieSession, hint?.sid].filter((v): v is string => Boolean(v)))) {
       const session = await domain.sessions.active(id);
       // A hint can only end its own user's session.
       if (session && session.realmId === realm.realm.id && (!hint || id === cookieSession || session.userId === hint.sub)) {
+        origin ??= await domain.identityProviders.sessionOrigin(id);
         await domain.sessions.end(id);
         await recordLogout(domain, request, realm, session, hint?.clientId);
       }
     }
     clearSessionCookie(reply, realm);
+    return origin;
+  }
+
+  /**
+   * After the local logout: to the identity provider the session began at, so it ends its
+   * session too (id_token_hint), then back to `next`, the provider's postLogoutUrl, or our
+   * page. The provider's end-session request goes as a form our page posts: a redirect after
+   * the confirmation form would be stopped by that page's CSP form-action.
+   */
+  async function afterLogout(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, ctx: PageContext,
+    origin: Awaited<ReturnType<typeof endSessions>>, next: string | undefined) {
+    const upstream = origin && (await deps.broker.logoutUrl(realm, origin.provider, origin.idToken, next));
+    if (upstream) {
+      const url = new URL(upstream);
+      const fields = Object.fromEntries(url.searchParams);
+      url.search = '';
+      const after = next ?? origin.provider.settings.postLogoutUrl;
+      return sendPage(reply, pages.formPost(ctx, { action: url.href, fields }), { formTargets: [url.href, realm.issuer, ...(after ? [after] : [])] });
+    }
+    const target = next ?? origin?.provider.settings.postLogoutUrl;
+    if (!target) return sendPage(reply, pages.loggedOut(ctx));
+    return reply.header('cache-control', 'no-store').redirect(target, 302);
   }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -73,12 +99,14 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
 
     const consistent = !clientId || !hint || clientId === hint.clientId;
     if (hint && client && consistent && (!redirect || logoutRedirectAllowed(client, redirect))) {
-      await endSessions(request, reply, realm, hint);
-      if (!redirect) return sendPage(reply, pages.loggedOut(ctx));
-      const target = new URL(redirect);
-      const state = str(params.state);
-      if (state !== undefined) target.searchParams.set('state', state);
-      return reply.header('cache-control', 'no-store').redirect(target.toString(), 302);
+      const origin = await endSessions(request, reply, realm, hint);
+      let target: URL | undefined;
+      if (redirect) {
+        target = new URL(redirect);
+        const state = str(params.state);
+        if (state !== undefined) target.searchParams.set('state', state);
+      }
+      return afterLogout(request, reply, realm, ctx, origin, target?.toString());
     }
     // Unproven or unregistered: ask, and afterwards show our own page rather than go anywhere.
     const html = pages.logoutConfirm(ctx, {
@@ -92,8 +120,8 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
 
   app.post(`${OIDC}/logout/confirm`, { preHandler: app.csrfProtection }, async (request, reply) => {
     const realm = await realmOf(domain, request);
-    await endSessions(request, reply, realm);
+    const origin = await endSessions(request, reply, realm);
     const uiLocales = str((request.body as Params | undefined)?.ui_locales);
-    return sendPage(reply, pages.loggedOut(pageContext(pages, realm, request, { uiLocales, resourcesPath: deps.resourcesPath })));
+    return afterLogout(request, reply, realm, pageContext(pages, realm, request, { uiLocales, resourcesPath: deps.resourcesPath }), origin, undefined);
   });
 };
