@@ -1,5 +1,5 @@
 // Neither package ships TypeScript types and no @types package is installed;
-// these cover only what the benchmark touches.
+// these cover only what the benchmark (and, for oidc-provider, the broker tests) touch.
 
 declare module 'autocannon' {
   namespace autocannon {
@@ -42,6 +42,8 @@ declare module 'oidc-provider' {
   export class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    /** The client model; its Schema's invalidate() refuses client metadata (recipes relax it). */
+    Client: { Schema: { prototype: { invalidate(message: string, code?: string): void } } };
   }
 
   export const errors: {

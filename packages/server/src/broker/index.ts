@@ -99,7 +99,7 @@ function asBrokerError(err: unknown): BrokerError {
   if (err instanceof BrokerError) return err;
   if (err instanceof client.AuthorizationResponseError) {
     const code = errorCode(err.error);
-    return code === 'access_denied' ? new BrokerError(code, 'brokerDenied', 403) : new BrokerError(code, 'brokerRefused', 400);
+    return code === 'access_denied' ? new BrokerError(code, 'brokerDenied', 403, code) : new BrokerError(code, 'brokerRefused', 400, code);
   }
   if (unreachable(err)) return new BrokerError('identity_provider_unavailable', 'brokerUnavailable', 502, reasonOf(err));
   if (err instanceof UnusableClaimError || err instanceof ProviderSettingsError) return invalid(err.message);
