@@ -258,19 +258,23 @@ export class Broker {
     return identityFromClaims(s, all, idToken);
   }
 
+  /** The provider's end_session_endpoint, when it has one and can be reached. */
+  async endSessionEndpoint(provider: IdentityProviderRecord): Promise<string | undefined> {
+    try {
+      return (await this.configuration(provider)).serverMetadata().end_session_endpoint;
+    } catch {
+      return undefined;
+    }
+  }
+
   /**
    * The provider's end-session URL for a session that began there (id_token_hint, and back to
    * our logout_response with a state naming where to go then), or undefined when the provider
    * has no end_session_endpoint or cannot be reached: the local logout stands alone then.
    */
   async logoutUrl(realm: RealmRuntime, provider: IdentityProviderRecord, idToken: string, next: string | undefined): Promise<string | undefined> {
-    let config: client.Configuration;
-    try {
-      config = await this.configuration(provider);
-    } catch {
-      return undefined;
-    }
-    if (!config.serverMetadata().end_session_endpoint) return undefined;
+    if (!(await this.endSessionEndpoint(provider))) return undefined;
+    const config = await this.configuration(provider);
     const state: LogoutState = { kind: 'logout', next };
     const key = await this.domain.identityProviders.saveState(realm.realm, provider, state, {});
     return client.buildEndSessionUrl(config, {

@@ -69,22 +69,27 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
   /**
    * After the local logout: to the identity provider the session began at, so it ends its
    * session too (id_token_hint), then back to `next`, the provider's postLogoutUrl, or our
-   * page. The provider's end-session request goes as a form our page posts: a redirect after
-   * the confirmation form would be stopped by that page's CSP form-action.
+   * page. A GET, so the provider's SameSite=Lax session cookie comes along.
    */
-  async function afterLogout(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, ctx: PageContext,
+  async function afterLogout(reply: FastifyReply, realm: RealmRuntime, ctx: PageContext,
     origin: Awaited<ReturnType<typeof endSessions>>, next: string | undefined) {
     const upstream = origin && (await deps.broker.logoutUrl(realm, origin.provider, origin.idToken, next));
-    if (upstream) {
-      const url = new URL(upstream);
-      const fields = Object.fromEntries(url.searchParams);
-      url.search = '';
-      const after = next ?? origin.provider.settings.postLogoutUrl;
-      return sendPage(reply, pages.formPost(ctx, { action: url.href, fields }), { formTargets: [url.href, realm.issuer, ...(after ? [after] : [])] });
-    }
-    const target = next ?? origin?.provider.settings.postLogoutUrl;
+    const target = upstream ?? next ?? origin?.provider.settings.postLogoutUrl;
     if (!target) return sendPage(reply, pages.loggedOut(ctx));
     return reply.header('cache-control', 'no-store').redirect(target, 302);
+  }
+
+  /**
+   * Where the confirmation form's redirects may go when this browser's session began at an
+   * identity provider: its end-session endpoint, back here, then its postLogoutUrl. Browsers
+   * hold every redirect after a form to the page's CSP form-action.
+   */
+  async function upstreamTargets(request: FastifyRequest, realm: RealmRuntime): Promise<string[]> {
+    const id = readSignedCookie(request, SESSION_COOKIE);
+    const origin = id ? await domain.identityProviders.sessionOrigin(id) : undefined;
+    const endpoint = origin && (await deps.broker.endSessionEndpoint(origin.provider));
+    if (!origin || !endpoint) return origin?.provider.settings.postLogoutUrl ? [origin.provider.settings.postLogoutUrl] : [];
+    return [endpoint, realm.issuer, ...(origin.provider.settings.postLogoutUrl ? [origin.provider.settings.postLogoutUrl] : [])];
   }
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
@@ -106,14 +111,14 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
         const state = str(params.state);
         if (state !== undefined) target.searchParams.set('state', state);
       }
-      return afterLogout(request, reply, realm, ctx, origin, target?.toString());
+      return afterLogout(reply, realm, ctx, origin, target?.toString());
     }
     // Unproven or unregistered: ask, and afterwards show our own page rather than go anywhere.
     const html = pages.logoutConfirm(ctx, {
       action: `${new URL(realm.issuer).pathname}/protocol/openid-connect/logout/confirm`,
       hidden: { _csrf: reply.generateCsrf(), ...(uiLocales ? { ui_locales: uiLocales } : {}) },
     });
-    return sendPage(reply, html);
+    return sendPage(reply, html, { formTargets: await upstreamTargets(request, realm) });
   };
   app.get(`${OIDC}/logout`, handler);
   app.post(`${OIDC}/logout`, handler);
@@ -122,6 +127,6 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     const realm = await realmOf(domain, request);
     const origin = await endSessions(request, reply, realm);
     const uiLocales = str((request.body as Params | undefined)?.ui_locales);
-    return afterLogout(request, reply, realm, pageContext(pages, realm, request, { uiLocales, resourcesPath: deps.resourcesPath }), origin, undefined);
+    return afterLogout(reply, realm, pageContext(pages, realm, request, { uiLocales, resourcesPath: deps.resourcesPath }), origin, undefined);
   });
 };

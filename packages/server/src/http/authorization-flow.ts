@@ -53,15 +53,18 @@ export async function loadInteraction(deps: FlowDeps, request: FastifyRequest, r
 export const interactionUrl = (l: Loaded, step: string) =>
   realmPath(l.realm, `/login-actions/${step}?interaction=${encodeURIComponent(l.interaction.id)}`);
 
-/** A forged or stale form gets a page saying so, never a redirect. */
+/** A forged or stale form gets a page saying so, never a redirect (nor the plugin's JSON error). */
 export const csrfGuard = (deps: FlowDeps, instance: FastifyInstance) => async (request: FastifyRequest, reply: FastifyReply) => {
-  try {
-    await new Promise<void>((resolve, reject) => instance.csrfProtection(request, reply, (err?: Error) => (err ? reject(err) : resolve())));
-  } catch {
-    const realm = await realmOf(deps.domain, request);
-    const ctx = pageContext(deps.pages, realm, request, { resourcesPath: deps.resourcesPath });
-    return sendPage(reply, deps.pages.error(ctx, { messageKey: 'requestExpired' }), { status: 403 });
-  }
+  // @fastify/csrf-protection answers a failed check itself, with reply.send(error): it gets a
+  // stand-in whose send only says so, and the page is sent here.
+  const passed = await new Promise<boolean>((resolve) => {
+    const probe = Object.create(reply, { send: { value: () => { resolve(false); return reply; } } }) as FastifyReply;
+    instance.csrfProtection(request, probe, (err?: Error) => resolve(!err));
+  });
+  if (passed) return;
+  const realm = await realmOf(deps.domain, request);
+  const ctx = pageContext(deps.pages, realm, request, { resourcesPath: deps.resourcesPath });
+  return sendPage(reply, deps.pages.error(ctx, { messageKey: 'requestExpired' }), { status: 403 });
 };
 
 /**

@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import type { IdentityProviderRep } from '../../src/import/identity-providers.js';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
 import { launchBrowser, signIn, type Browser, type Page, type Tab } from '../helpers/browser.js';
-import { RelyingParty, type FlowOptions, type Outcome } from '../helpers/relying-party.js';
+import { RelyingParty, type Flow, type FlowOptions, type Outcome } from '../helpers/relying-party.js';
 import { startServer, type StartOptions, type TestServer } from '../helpers/server.js';
 import {
   OP_CLIENTS, opSignIn, startMetadataProxy, startOidcProvider, type MetadataProxy, type OidcProviderUpstream,
@@ -50,6 +50,7 @@ function homeRealm(rp: RelyingParty): object {
     users: [
       { username: 'carol', email: 'carol@example.com', emailVerified: true, firstName: 'Carol', lastName: 'Home', credentials: [{ type: 'password', value: 'carol-pw' }] },
       { username: 'dora', email: 'dora@example.com', firstName: 'Dora', credentials: [{ type: 'password', value: 'dora-pw' }] },
+      { username: 'ellen', email: 'ellen@example.com', credentials: [{ type: 'password', value: 'ellen-pw' }] },
     ],
   };
 }
@@ -184,13 +185,21 @@ export type UpstreamLogin = (page: Page) => Promise<void>;
 export const atB = (username: string): UpstreamLogin => (page) => signIn(page, username, upstreamPassword(username));
 export const atOp = (login: string): UpstreamLogin => (page) => opSignIn(page, login);
 
-/** From the downstream app's authorization request to its outcome, through the provider's button on A's login page. */
-export async function signInVia(s: BrokerStack, tab: Tab, alias: string, login: UpstreamLogin, flow: Partial<FlowOptions> = {}): Promise<Outcome> {
+/** The downstream app's authorization request, through the provider's button on A's login page, and the sign-in there when `login` is given. */
+export async function throughProvider(s: BrokerStack, tab: Tab, alias: string, login?: UpstreamLogin, flow: Partial<FlowOptions> = {}): Promise<Flow> {
   const f = await s.rp.start({ clientId: APP.id, ...flow });
   await tab.page.goto(f.url);
   await tab.page.click(`[id="social-${alias}"]`);
-  await login(tab.page);
-  return f.outcome();
+  if (login) await login(tab.page);
+  return f;
+}
+
+/** From the downstream app's authorization request to its outcome, through the provider's button on A's login page. */
+export async function signInVia(s: BrokerStack, tab: Tab, alias: string, login: UpstreamLogin, flow: Partial<FlowOptions> = {}): Promise<Outcome> {
+  const outcome = await (await throughProvider(s, tab, alias, login, flow)).outcome();
+  // The app has the response; let its page finish loading, so the test's next navigation is not cut short.
+  await tab.page.waitForURL((url) => url.origin === s.rp.origin, { waitUntil: 'load' });
+  return outcome;
 }
 
 /** A's users of that username (exact), as the admin API shows them. */

@@ -7,7 +7,7 @@ import { noChromium, openTab, screenshot } from '../helpers/browser.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
 import { ALL_RESPONSE_TYPES } from './upstreams.js';
 import {
-  atB, atOp, errorPageText, HOME, homeUser, signInVia, startBrokerStack, type BrokerStack, type ProviderSpec, type UpstreamLogin,
+  atB, atOp, errorPageText, HOME, homeUser, signInVia, startBrokerStack, throughProvider, type BrokerStack, type ProviderSpec, type UpstreamLogin,
 } from './fixture.js';
 
 const slug = (responseType: string) => responseType.replace(/ /g, '-');
@@ -90,9 +90,7 @@ describe('broker: response types, modes and PKCE', { skip: noChromium, concurren
   for (const upstream of ['b', 'op'] as const) {
     it(`${upstream === 'b' ? 'Latchkey' : 'oidc-provider'}: a public client without PKCE is refused by the upstream, on a clear page`, async (t) => {
       const tab = await openTab(s.browser, t);
-      const f = await s.rp.start({ clientId: 'app' });
-      await tab.page.goto(f.url);
-      await tab.page.click(`[id="social-${upstream}-public-nopkce"]`);
+      const f = await throughProvider(s, tab, `${upstream}-public-nopkce`);
       const text = await errorPageText(tab.page);
       assert.match(text, /refused the sign-in/, text);
       assert.match(text, /invalid_request/);
