@@ -4,7 +4,7 @@
 import { newId } from '../crypto/random.js';
 import type { NewIdentityProvider } from '../domain/identity-providers.js';
 import { canonicalResponseType } from '../protocol/authorization/request.js';
-import type { ClaimMapperRecord, IdentityProviderRecord, IdentityProviderSettings } from '../storage/store.js';
+import type { ClaimMapperRecord, DiscoveredEndpoints, IdentityProviderRecord, IdentityProviderSettings } from '../storage/store.js';
 import { checkSettings, ProviderSettingsError } from '../broker/settings.js';
 
 /** Latchkey's extensions beside Keycloak's fields: seed 003's settings Keycloak has no place for. */
@@ -52,6 +52,21 @@ const INTERPRETED = new Set([
 ]);
 
 const str = (v: string | undefined) => (v === undefined || v === '' ? undefined : v);
+
+const ENDPOINT_KEYS = ['authorizationUrl', 'tokenUrl', 'userInfoUrl', 'jwksUrl', 'logoutUrl'] as const;
+
+/**
+ * The endpoints a file names (Keycloak keeps them in config), until a check of the metadata
+ * replaces them: only shown and exported (Keycloak needs them to read the file), never used.
+ */
+function endpointsOf(c: Record<string, string | undefined>): DiscoveredEndpoints | undefined {
+  const found: DiscoveredEndpoints = {};
+  for (const key of ENDPOINT_KEYS) {
+    const value = str(c[key]);
+    if (value && /^https?:\/\//.test(value)) found[key] = value;
+  }
+  return Object.keys(found).length > 0 ? found : undefined;
+}
 
 export interface FromRepOptions {
   /**
@@ -130,7 +145,7 @@ export function providerFromRep(rep: IdentityProviderRep, opts: FromRepOptions =
     hideOnLogin: rep.hideOnLogin ?? (c.hideOnLoginPage !== undefined ? c.hideOnLoginPage === 'true' : was?.hideOnLogin ?? false),
     guiOrder: guiOrder !== undefined ? Number(guiOrder) : c.guiOrder === '' ? undefined : was?.guiOrder,
     mappers: rep.claimMappers !== undefined || opts.mappers !== undefined ? mappers : was?.mappers ?? [],
-    endpoints: was?.endpoints,
+    endpoints: was?.endpoints ?? endpointsOf(c),
     extraConfig: {
       ...was?.extraConfig,
       ...Object.fromEntries(Object.entries(c).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED.has(e[0]))),

@@ -104,7 +104,15 @@ export interface BrokerStack {
 
 export const upstreamPassword = (username: string) => `${[...username].reverse().join('')}-pw`;
 
-export async function startBrokerStack(specs: ProviderSpec[], opts: { opAliases?: string[]; a?: StartOptions } = {}): Promise<BrokerStack> {
+export interface StackOptions {
+  /** Aliases of providers of A's home realm the test creates itself at oidc-provider (its redirect URIs are fixed at start). */
+  opAliases?: string[];
+  /** The same for providers of other realms of A. */
+  opBrokers?: Array<{ realm: string; alias: string }>;
+  a?: StartOptions;
+}
+
+export async function startBrokerStack(specs: ProviderSpec[], opts: StackOptions = {}): Promise<BrokerStack> {
   const stops: Array<() => Promise<unknown>> = [];
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
@@ -117,11 +125,11 @@ export async function startBrokerStack(specs: ProviderSpec[], opts: { opAliases?
     const issuer = a.issuer(HOME);
     const b = await startServer({ realms: [upstreamRealm(issuer)] });
     stops.push(() => b.stop());
-    const opAliases = [...specs.filter((s) => s.upstream === 'op').map((s) => s.alias), ...(opts.opAliases ?? [])];
-    const op = await startOidcProvider(
-      opAliases.map((alias) => `${issuer}/broker/${alias}/endpoint`),
-      opAliases.map((alias) => `${issuer}/broker/${alias}/endpoint/logout_response`),
-    );
+    const brokers = [
+      ...[...specs.filter((spec) => spec.upstream === 'op').map((spec) => spec.alias), ...(opts.opAliases ?? [])].map((alias) => ({ realm: HOME, alias })),
+      ...(opts.opBrokers ?? []),
+    ].map(({ realm, alias }) => `${a.issuer(realm)}/broker/${alias}/endpoint`);
+    const op = await startOidcProvider(brokers, brokers.map((endpoint) => `${endpoint}/logout_response`));
     stops.push(() => op.stop());
     const proxy = await startMetadataProxy(op.issuer);
     stops.push(() => proxy.stop());

@@ -299,7 +299,7 @@ export const identityProviderMapperRepresentation = {
     identityProviderMapper: { type: 'string', enum: ['oidc-user-attribute-idp-mapper'] },
     config: {
       type: 'object',
-      required: ['claim', 'user.attribute'],
+      description: 'claim and user.attribute (both needed when adding one); syncMode is accepted and ignored: the provider\'s applies',
       properties: { claim: { type: 'string', minLength: 1 }, 'user.attribute': { type: 'string', minLength: 1 }, syncMode: string },
       additionalProperties: { type: 'string' },
     },
