@@ -17,8 +17,12 @@ export interface VerifiedToken extends JWTPayload {
 export interface VerifierOptions {
   /** Exact `iss` value, e.g. `https://id.example.com/realms/demo`. */
   issuer: string;
-  /** Accept the token only if its `aud` contains this value (or one of these). */
-  audience?: string | readonly string[];
+  /**
+   * Accept the token only if its `aud` contains this value (or one of these): RFC 9068 §4
+   * makes the check a MUST, so it must be given. `false` skips it, for an API that is the
+   * only one of its realm and knowingly accepts any token the realm issues.
+   */
+  audience: string | readonly string[] | false;
   /** Defaults to `<issuer>/.well-known/openid-configuration`. */
   discoveryUrl?: string;
   /** Allowed JWS algorithms. Defaults to the asymmetric ones. */
@@ -60,9 +64,13 @@ export function createVerifier(options: VerifierOptions): Verifier {
   // Fail at start-up rather than on the first request, and so that a TypeError seen while
   // verifying can only come from the network.
   new URL(discoveryUrl);
+  if (options.audience === undefined || (Array.isArray(options.audience) && options.audience.length === 0)) {
+    throw new TypeError('audience is required (RFC 9068 §4): the identifier(s) this API accepts in aud, or false to accept any');
+  }
   const verifyOptions = {
     issuer,
-    audience: typeof options.audience === 'string' ? options.audience : options.audience && [...options.audience],
+    audience: options.audience === false ? undefined
+      : typeof options.audience === 'string' ? options.audience : [...options.audience],
     algorithms: [...(options.algorithms ?? DEFAULT_ALGORITHMS)],
     clockTolerance: options.clockTolerance,
     // RFC 9068: without the typ check an ID token from the same issuer would pass as an access token.

@@ -105,8 +105,8 @@ describe('Express and node:http middleware against a running Latchkey', () => {
   });
 
   it('rejects an expired token', async () => {
-    // short-client's token is for notes-api only; this verifier has no audience, to test just expiry.
-    const auth = createAuthMiddleware({ issuer: latchkey.issuer });
+    // short-client's token is for notes-api only; this verifier skips the audience check, to test just expiry.
+    const auth = createAuthMiddleware({ issuer: latchkey.issuer, audience: false });
     const server = createServer((req, res) => auth(req, res, () => res.end('ok')));
     const url = await listen(server);
     try {
@@ -156,7 +156,7 @@ describe('Express and node:http middleware against a running Latchkey', () => {
   });
 
   it('answers 400 invalid_request for a token sent both in the header and in a parsed form body', async () => {
-    const auth = createAuthMiddleware({ issuer: latchkey.issuer });
+    const auth = createAuthMiddleware({ issuer: latchkey.issuer, audience: false });
     const app = express();
     app.post('/', express.urlencoded({ extended: false }), auth, (req, res) => {
       res.send('ok');

@@ -62,6 +62,7 @@ describe('createVerifier against a running Latchkey', () => {
   it('reports wrong introspection credentials as an authorization server problem, not a bad token', async () => {
     const misconfigured = createVerifier({
       issuer: server.issuer,
+      audience: false,
       introspection: { clientId: 'notes-api', clientSecret: 'wrong' },
     });
     await assert.rejects(
@@ -71,7 +72,7 @@ describe('createVerifier against a running Latchkey', () => {
   });
 
   it('rejects an ID token of the same issuer, validly signed, because it is not typ at+jwt', async () => {
-    const anyAudience = createVerifier({ issuer: server.issuer });
+    const anyAudience = createVerifier({ issuer: server.issuer, audience: false });
     await assert.rejects(
       anyAudience.verify(await server.idToken()),
       isTokenError('invalid', 'The token is not an access token (its typ header is not at+jwt)'),
@@ -83,6 +84,7 @@ describe('createVerifier against a running Latchkey', () => {
     // The discovery document is made to agree with the configuration, so only the token's iss differs.
     const elsewhere = createVerifier({
       issuer,
+      audience: false,
       discoveryUrl: `${server.issuer}/.well-known/openid-configuration`,
       fetch: async (input, init) => {
         const response = await fetch(input, init);
@@ -106,6 +108,7 @@ describe('createVerifier without a server', () => {
     let calls = 0;
     const verifier = createVerifier({
       issuer: 'https://id.example/realms/demo',
+      audience: 'api',
       fetch: async () => {
         calls += 1;
         throw new TypeError('fetch failed');
@@ -119,14 +122,21 @@ describe('createVerifier without a server', () => {
   it('refuses a discovery document that names another issuer', async () => {
     const verifier = createVerifier({
       issuer: 'https://id.example/realms/demo',
+      audience: 'api',
       fetch: async () => Response.json({ issuer: 'https://evil.example/realms/demo', jwks_uri: 'https://evil.example/jwks' }),
     });
     await assert.rejects(verifier.verify('a.b.c'), (err: unknown) => err instanceof AuthServerError && /evil\.example/.test(err.message));
   });
 
+  it('refuses to be created without an audience: RFC 9068 makes the check a MUST', () => {
+    assert.throws(() => createVerifier({ issuer: 'https://id.example/realms/demo' } as never), /audience is required/);
+    assert.throws(() => createVerifier({ issuer: 'https://id.example/realms/demo', audience: [] }), /audience is required/);
+  });
+
   it('needs an introspection endpoint when introspection is configured', async () => {
     const verifier = createVerifier({
       issuer: 'https://id.example/realms/demo',
+      audience: 'api',
       introspection: { clientId: 'api', clientSecret: 'secret' },
       fetch: async () => Response.json({ issuer: 'https://id.example/realms/demo', jwks_uri: 'https://id.example/jwks' }),
     });

@@ -1,9 +1,10 @@
 // One-off requests for readiness polling and pre-flight checks. node:http rather than
 // fetch: fetch lazily loads undici on first use, which would inflate start-to-ready.
-import { request as httpRequest } from 'node:http';
+import { request as httpRequest, type IncomingHttpHeaders } from 'node:http';
 
 export interface HttpResponse {
   status: number;
+  headers: IncomingHttpHeaders;
   body: string;
 }
 
@@ -18,7 +19,7 @@ export function request(
       (res) => {
         const chunks: Buffer[] = [];
         res.on('data', (chunk: Buffer) => chunks.push(chunk));
-        res.on('end', () => resolve({ status: res.statusCode ?? 0, body: Buffer.concat(chunks).toString('utf8') }));
+        res.on('end', () => resolve({ status: res.statusCode ?? 0, headers: res.headers, body: Buffer.concat(chunks).toString('utf8') }));
         res.on('error', reject);
       },
     );

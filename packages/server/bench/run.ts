@@ -1,5 +1,6 @@
 // Latchkey vs oidc-provider on loopback: start-up time, throughput and latency of
-// client_credentials (ES256, RS256) and introspection, and Latchkey's memory.
+// client_credentials (ES256, RS256), introspection, the code-for-token exchange and
+// userinfo, and Latchkey's memory.
 // Exits non-zero only when the harness could not measure, never for a missed goal.
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
@@ -20,10 +21,14 @@ import {
   waitForPortMessage,
   type Server,
 } from './children.js';
-import { CLIENTS, CLIENT_SECRET, OPAQUE_RESOURCE, REALM, realmRepresentation, type SigningAlg } from './fixtures.js';
-import { basicAuth, formPost } from './http.js';
+import { BrowserFlow, PKCE_VERIFIER } from './browser-flow.js';
+import { CLIENTS, CLIENT_SECRET, OPAQUE_RESOURCE, REALM, USER, WEB_CLIENT, realmRepresentation, type SigningAlg } from './fixtures.js';
+import { basicAuth, formPost, request } from './http.js';
 
 const DURATION_S = durationFromEnv();
+/** Codes are single-use: the exchange scenario makes this many beforehand and stops when they are spent. */
+const CODES = positiveFromEnv('BENCH_CODES', 20_000);
+const CODE_WARMUP = 500;
 const WARMUP_S = 2;
 const CONNECTIONS = 10;
 const READY_POLL_MS = 10;
@@ -33,7 +38,15 @@ const LATCHKEY_MAIN = latchkeyBin();
 const OIDC_PROVIDER_MAIN = fileURLToPath(new URL('./oidc-provider-server.js', import.meta.url));
 const RESULTS_PATH = join(tmpdir(), 'latchkey-bench-latest.json');
 
-const GOALS = { es256Ratio: 2, startToReadyMs: 1000, rssMiB: 100 };
+const GOALS = { startToReadyMs: 1000, rssMiB: 100 };
+
+function positiveFromEnv(name: string, fallback: number): number {
+  const raw = process.env[name];
+  if (raw === undefined || raw === '') return fallback;
+  const value = Number(raw);
+  if (!Number.isInteger(value) || value <= 0) throw new Error(`${name} must be a positive whole number, got ${JSON.stringify(raw)}`);
+  return value;
+}
 
 function durationFromEnv(): number {
   const raw = process.env.BENCH_DURATION;
@@ -61,14 +74,19 @@ interface Target {
   server: Server;
   tokenUrl: string;
   introspectionUrl: string;
+  authorizationUrl: string;
+  userinfoUrl: string;
   /** Resource indicator that makes the server issue an opaque access token, if it needs one to introspect. */
   opaqueResource?: string;
 }
 
 interface Load {
   url: string;
+  method?: 'GET' | 'POST';
   headers: Record<string, string>;
-  body: string;
+  body?: string;
+  /** For single-use requests: each one's body, until they run out (then the run ends). */
+  bodies?: string[];
   verifyBody: (body: string) => boolean;
   note?: string;
 }
@@ -92,6 +110,8 @@ interface Cell {
 
 interface Scenario {
   name: string;
+  /** Latchkey's throughput must be at least this many times oidc-provider's. */
+  goalRatio?: number;
   /** Checks the server answers correctly once, then returns the request to load it with. */
   prepare(target: Target): Promise<Load>;
 }
@@ -159,6 +179,7 @@ function clientCredentials(alg: SigningAlg): Scenario {
   const { clientId } = client;
   return {
     name: `client_credentials ${alg}`,
+    goalRatio: alg === 'ES256' ? 2 : undefined,
     async prepare(target) {
       const token = await issueToken(target, clientId);
       const issuedAlg = jwtAlg(token);
@@ -212,7 +233,81 @@ const introspection: Scenario = {
   },
 };
 
-const SCENARIOS: Scenario[] = [clientCredentials('ES256'), clientCredentials('RS256'), introspection];
+/** Codes for the web client, made CONCURRENCY at a time over one signed-in session. */
+async function makeCodes(target: Target, count: number): Promise<string[]> {
+  const flow = new BrowserFlow({
+    name: target.name,
+    authorizationUrl: target.authorizationUrl,
+    clientId: WEB_CLIENT.clientId,
+    redirectUri: WEB_CLIENT.redirectUri,
+    username: USER.username,
+    password: USER.password,
+  });
+  const codes = [await flow.code()];
+  const CONCURRENCY = 8;
+  await Promise.all(Array.from({ length: CONCURRENCY }, async () => {
+    while (codes.length < count) codes.push(await flow.code());
+  }));
+  return codes.slice(0, count);
+}
+
+const codeForm = (code: string) =>
+  new URLSearchParams({ grant_type: 'authorization_code', code, redirect_uri: WEB_CLIENT.redirectUri, code_verifier: PKCE_VERIFIER }).toString();
+
+/** Exchanges one code, checking the answer; returns the token response. */
+async function exchange(target: Target, code: string): Promise<Record<string, unknown>> {
+  const res = await request(target.tokenUrl, {
+    method: 'POST',
+    headers: { ...FORM_HEADERS, authorization: basicAuth(WEB_CLIENT.clientId, CLIENT_SECRET) },
+    body: codeForm(code),
+  });
+  const json = res.status === 200 ? parseJson(res.body) : undefined;
+  if (typeof json?.access_token !== 'string' || typeof json?.id_token !== 'string') {
+    throw new PreflightError(
+      `POST ${target.tokenUrl} (client_secret_basic as ${WEB_CLIENT.clientId}) grant_type=authorization_code&code=...&code_verifier=...`,
+      'HTTP 200 with access_token and id_token',
+      `HTTP ${res.status} ${truncate(res.body)}`,
+    );
+  }
+  return json;
+}
+
+const codeExchange: Scenario = {
+  name: 'code exchange (PKCE S256)',
+  goalRatio: 2,
+  async prepare(target) {
+    const codes = await makeCodes(target, CODES + CODE_WARMUP);
+    // Warm-up: the same requests, one at a time, before the measured run.
+    for (const code of codes.splice(0, CODE_WARMUP)) await exchange(target, code);
+    return {
+      url: target.tokenUrl,
+      headers: { ...FORM_HEADERS, authorization: basicAuth(WEB_CLIENT.clientId, CLIENT_SECRET) },
+      bodies: codes.map(codeForm),
+      verifyBody: (body) => body.includes('"id_token"'),
+      note: `${target.name}: ${CODES} codes made beforehand over one signed-in session; the run ends when they are spent.`
+        + (target.name === 'Latchkey' ? ' Latchkey also issues and stores a refresh token per exchange, as Keycloak does; '
+          + 'oidc-provider issues none without offline_access.' : ''),
+    };
+  },
+};
+
+const userinfo: Scenario = {
+  name: 'userinfo (GET, bearer)',
+  goalRatio: 2,
+  async prepare(target) {
+    const [code] = await makeCodes(target, 1);
+    const token = String((await exchange(target, code)).access_token);
+    const headers = { authorization: `Bearer ${token}` };
+    const res = await request(target.userinfoUrl, { headers });
+    if (res.status !== 200 || parseJson(res.body)?.email !== USER.email) {
+      throw new PreflightError(`GET ${target.userinfoUrl} with the access token`, `HTTP 200 with email ${USER.email}`,
+        `HTTP ${res.status} ${truncate(res.body)}`);
+    }
+    return { url: target.userinfoUrl, method: 'GET', headers, verifyBody: (body) => body.includes(USER.email) };
+  },
+};
+
+const SCENARIOS: Scenario[] = [clientCredentials('ES256'), clientCredentials('RS256'), introspection, codeExchange, userinfo];
 
 async function measure(load: Load): Promise<Measurement> {
   // autocannon's own latency histogram truncates to whole milliseconds, which
@@ -220,15 +315,18 @@ async function measure(load: Load): Promise<Measurement> {
   // measured run emits here (the warm-up has its own tracker), and like autocannon
   // only 2xx responses count.
   const latencyUs = createHistogram();
+  const { bodies } = load;
   const run = autocannon({
     url: load.url,
-    method: 'POST',
+    method: load.method ?? 'POST',
     headers: load.headers,
     body: load.body,
     connections: CONNECTIONS,
-    duration: DURATION_S,
-    warmup: { duration: WARMUP_S },
     verifyBody: load.verifyBody,
+    // Single-use bodies: exactly as many requests as there are, each with the next one.
+    ...(bodies
+      ? { amount: bodies.length, requests: [{ setupRequest: (req: { body?: string }) => ({ ...req, body: bodies.pop() }) }] }
+      : { duration: DURATION_S, warmup: { duration: WARMUP_S } }),
   });
   run.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));
@@ -243,7 +341,8 @@ async function measure(load: Load): Promise<Measurement> {
     }
   }
   return {
-    reqPerSec: result.requests.average,
+    // A run of a fixed amount ends mid-second: count its requests over its own length.
+    reqPerSec: bodies ? result.requests.total / result.duration : result.requests.average,
     p50Ms: latencyUs.percentile(50) / 1000,
     p99Ms: latencyUs.percentile(99) / 1000,
     non2xx: sum((run) => run.non2xx),
@@ -333,12 +432,16 @@ async function main(): Promise<number> {
         server: latchkey,
         tokenUrl: `${oidcRoot}/token`,
         introspectionUrl: `${oidcRoot}/token/introspect`,
+        authorizationUrl: `${oidcRoot}/auth`,
+        userinfoUrl: `${oidcRoot}/userinfo`,
       },
       {
         name: 'oidc-provider',
         server: oidcProvider,
         tokenUrl: `${oidcBase}/token`,
         introspectionUrl: `${oidcBase}/token/introspection`,
+        authorizationUrl: `${oidcBase}/auth`,
+        userinfoUrl: `${oidcBase}/me`,
         opaqueResource: OPAQUE_RESOURCE,
       },
     ];
@@ -383,18 +486,15 @@ async function main(): Promise<number> {
       table.push([label, ...cells, rowRatio === undefined ? 'n/a' : `${rowRatio.toFixed(2)}x`]);
     });
 
-    const es256Ratio = ratio(rows[0]);
     console.log(`\n${renderTable(table)}`);
     notes.forEach((note, index) => console.log(`[${index + 1}] ${note}`));
     console.log('\nLatchkey goals');
-    console.log(
-      goalLine(
-        'client_credentials ES256 ratio',
-        es256Ratio === undefined ? 'n/a' : `${es256Ratio.toFixed(2)}x`,
-        `>= ${GOALS.es256Ratio}x`,
-        es256Ratio === undefined ? undefined : es256Ratio >= GOALS.es256Ratio,
-      ),
-    );
+    SCENARIOS.forEach((scenario, index) => {
+      if (scenario.goalRatio === undefined) return;
+      const value = ratio(rows[index]);
+      console.log(goalLine(`${scenario.name} ratio`, value === undefined ? 'n/a' : `${value.toFixed(2)}x`,
+        `>= ${scenario.goalRatio}x`, value === undefined ? undefined : value >= scenario.goalRatio));
+    });
     console.log(
       goalLine(
         'start to ready',
@@ -439,7 +539,7 @@ async function main(): Promise<number> {
           startToReadyMs,
           latchkeyMemoryMiB: { ready: idleMemory.rss, afterRun: latchkeyMemory.rss, peak: latchkeyMemory.peak },
           oidcProviderMemoryMiB: { afterRun: oidcProviderMemory.rss, peak: oidcProviderMemory.peak },
-          goals: GOALS,
+          goals: { ...GOALS, ratios: Object.fromEntries(SCENARIOS.filter((s) => s.goalRatio).map((s) => [s.name, s.goalRatio])) },
           scenarios: SCENARIOS.map((scenario, index) => ({
             name: scenario.name,
             ratio: ratio(rows[index]),

@@ -4,7 +4,9 @@
 declare module 'autocannon' {
   namespace autocannon {
     interface Result {
-      requests: { average: number };
+      requests: { average: number; total: number };
+      /** Seconds the run took. */
+      duration: number;
       errors: number;
       mismatches: number;
       non2xx: number;
@@ -21,6 +23,9 @@ declare module 'autocannon' {
       duration?: number;
       warmup?: { connections?: number; duration?: number };
       verifyBody?: (body: string) => boolean;
+      /** Requests in all; with it, duration is ignored. */
+      amount?: number;
+      requests?: Array<{ setupRequest?: (request: { body?: string }) => { body?: string } }>;
     }
 
     interface Instance extends PromiseLike<Result> {
@@ -44,6 +49,9 @@ declare module 'oidc-provider' {
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
     /** The client model; its Schema's invalidate() refuses client metadata (recipes relax it). */
     Client: { Schema: { prototype: { invalidate(message: string, code?: string): void } } };
+    interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; params: Record<string, unknown> }>;
+    interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
+    Grant: new (properties: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };
   }
 
   export const errors: {

@@ -1,10 +1,12 @@
 import cookie from '@fastify/cookie';
+import cors from '@fastify/cors';
 import csrf from '@fastify/csrf-protection';
 import formBody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { adminApi } from './admin/plugin.js';
 import { Broker } from './broker/index.js';
 import type { Domain } from './domain/index.js';
+import { adminConsole } from './endpoints/console.js';
 import { authorizationEndpoint } from './endpoints/authorization.js';
 import { brokerEndpoints } from './endpoints/broker.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
@@ -17,6 +19,7 @@ import { jwksEndpoint } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { corsPolicy } from './http/cors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
 import { registerMetrics, type PoolStats } from './http/metrics.js';
@@ -80,12 +83,15 @@ export async function buildApp({
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.
   await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
+  // Secure is added per request (csrfToken in http/browser.ts): the issuer, and so the scheme, may follow the request.
   await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
   const broker = new Broker(domain);
   const flow = { domain, pages: createPages(THEME), resourcesPath: `${relativePath}/resources/${THEME}`, broker };
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
+    // Not a plugin of its own: its hooks must reach every endpoint of this scope.
+    await scoped.register(cors, corsPolicy(domain));
     await scoped.register(discoveryEndpoint, { domain });
     await scoped.register(healthEndpoints, { domain, lifecycle });
     await scoped.register(jwksEndpoint, { domain });
@@ -99,6 +105,7 @@ export async function buildApp({
     await scoped.register(brokerEndpoints, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
     await scoped.register(adminApi, { domain, broker, prefix: '/admin' });
+    await scoped.register(adminConsole, { relativePath });
   }, { prefix: relativePath });
   return app;
 }

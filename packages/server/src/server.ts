@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Config } from './config.js';
 import type { Lifecycle } from './endpoints/health.js';
 import { SecretBox } from './crypto/secret-box.js';
-import { bootstrapMaster } from './domain/bootstrap.js';
+import { bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
 import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
 import { importRealmFile } from './import/keycloak.js';
@@ -83,6 +83,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
         say(result.skipped ? `Realm ${result.realm} already exists: import of ${file} skipped` : `Imported realm ${result.realm} from ${file}`);
       }
       const boot = await bootstrapMaster(domain, { username: config.adminUsername, password: config.adminPassword });
+      await ensureAdminConsole(domain);
       if (boot.generatedPassword) {
         say(`Created the master realm administrator "${config.adminUsername}" with the generated password: ${boot.generatedPassword}`);
         say('It is shown only this once; set LATCHKEY_ADMIN_PASSWORD to choose it instead.');
@@ -102,6 +103,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
     });
     const address = await app.listen({ port: config.port, host: config.host });
+    domain.events.onWriteError = (err) => app.log.warn({ err }, 'could not write login events: they are kept for the next try');
     const housekeeping = startHousekeeping(domain, { onError: (err) => app.log.warn({ err }, 'housekeeping sweep failed') });
 
     const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
@@ -125,6 +127,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
         await closed;
       }
       await housekeeping.stop();
+      await domain.events.flush();
       await store.close();
       app.log.info('stopped');
       return finished;

@@ -20,7 +20,7 @@ const ACTION_SEGMENTS = new Set([
   'reset-password', 'reset-password-email', 'execute-actions-email', 'send-verify-email', 'client-secret',
   'registration-access-token', 'logout', 'logout-all', 'push-revocation', 'clear-realm-cache', 'clear-user-cache',
   'clear-keys-cache', 'impersonation', 'test-nodes-available', 'lower-priority', 'raise-priority', 'copy',
-  'partial-export', 'disable-credential-types', 'move-after', 'move-to-first', 'testSMTPConnection', 'test-smtp-connection',
+  'partial-export', 'disable-credential-types', 'rotate', 'move-after', 'move-to-first', 'testSMTPConnection', 'test-smtp-connection',
 ]);
 
 /** Keycloak's ResourceType by the path below the realm (parameters as `*`); first match wins. */
@@ -43,7 +43,8 @@ const RESOURCE_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^groups(\/|$)/, 'GROUP'],
   [/^identity-provider\/instances\/\*\/mappers(\/|$)/, 'IDENTITY_PROVIDER_MAPPER'],
   [/^identity-provider(\/|$)/, 'IDENTITY_PROVIDER'],
-  [/^components(\/|$)/, 'COMPONENT'],
+  // Keycloak's keys are components: rotating them is an action on one.
+  [/^(components|keys)(\/|$)/, 'COMPONENT'],
   [/^authentication\/required-actions(\/|$)/, 'REQUIRED_ACTION'],
   [/^authentication\/executions(\/|$)/, 'AUTH_EXECUTION'],
   [/^authentication\/config(\/|$)/, 'AUTHENTICATOR_CONFIG'],

@@ -10,8 +10,10 @@ import { clientRoutes } from './routes/clients.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { identityProviderRoutes } from './routes/identity-providers.js';
+import { keyRoutes } from './routes/keys.js';
 import { realmRoutes } from './routes/realms.js';
 import { roleRoutesPlugin } from './routes/roles.js';
+import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 
 export type { AdminActor } from './auth.js';
@@ -93,5 +95,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(roleRoutesPlugin, { domain });
   await app.register(groupRoutes, { domain });
   await app.register(identityProviderRoutes, { domain, broker });
+  await app.register(sessionRoutes, { domain });
+  await app.register(keyRoutes, { domain });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
 };

@@ -2,9 +2,11 @@
 // mapping (clientSettings, realmSettings), so a client posted to the admin API and the
 // same client in a realm file become the same record.
 
+import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
+import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import {
-  clientSettings, realmSettings, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, realmSettings, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -29,6 +31,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     realm: realm.name,
     displayName: s.displayName,
     enabled: realm.enabled,
+    sslRequired: s.sslRequired ?? 'external',
     accessTokenLifespan: s.accessTokenLifespan,
     accessCodeLifespan: s.accessCodeLifespan,
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
@@ -39,6 +42,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     failureFactor: s.failureFactor,
     waitIncrementSeconds: s.waitIncrementSeconds,
     maxFailureWaitSeconds: s.maxFailureWaitSeconds,
+    maxDeltaTimeSeconds: s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS,
     defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
     internationalizationEnabled: s.supportedLocales.length > 0,
     supportedLocales: s.supportedLocales,
@@ -71,17 +75,13 @@ export function updatedRealm(current: RealmRecord, body: RealmRep): RealmRecord 
 
 // ---- clients -------------------------------------------------------------------------
 
-/** The Keycloak attributes that carry settings Latchkey interprets, beside the ones it keeps as they are. */
+/** The attributes as Keycloak's admin API shows them: PKCE and logout redirects even when unset. */
 export function clientAttributes(s: ClientSettings): Record<string, string> {
-  const attributes: Record<string, string> = { ...s.extraAttributes };
-  attributes['pkce.code.challenge.method'] = s.pkceMethod ?? '';
-  attributes['use.refresh.tokens'] = String(s.refreshTokens);
-  attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
-  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
-  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
-  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
-  if (s.logoUri) attributes.logoUri = s.logoUri;
-  return attributes;
+  return {
+    ...settingsAttributes(s),
+    'pkce.code.challenge.method': s.pkceMethod ?? '',
+    'post.logout.redirect.uris': s.postLogoutRedirectUris.join('##'),
+  };
 }
 
 /** Custom claims and audiences as Keycloak's protocol mappers, which clientSettings reads back. */
@@ -228,7 +228,7 @@ export function userFields(body: UserRep, current?: UserRecord): Omit<UserRecord
   const attributes = given.attributes ?? current?.attributes ?? {};
   const text = (v: string | undefined, was: string | null | undefined) => (v === undefined ? was ?? null : v === '' ? null : v);
   return {
-    username: given.username ?? current!.username,
+    username: given.username === undefined ? current!.username : canonicalUsername(given.username),
     enabled: given.enabled ?? current?.enabled ?? true,
     email: text(given.email, current?.email),
     emailVerified: given.emailVerified ?? current?.emailVerified ?? false,

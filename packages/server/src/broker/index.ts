@@ -54,7 +54,8 @@ const HYBRID = new Set(['code id_token', 'code id_token token']);
 const IMPLICIT = new Set(['id_token', 'id_token token']);
 /** Metadata is re-read after this, and at once when the provider's settings change. */
 const METADATA_TTL_MS = 10 * 60_000;
-const DEFAULT_TIMEOUT_SECONDS = 10;
+/** How long a request to the provider may take (discovery, token, userinfo): openid-client's timeout. */
+const TIMEOUT_SECONDS = 10;
 
 /** OIDC Core §3.2.2.9 / §3.3.2.11: base64url of the left half of the hash the ID token's algorithm uses. */
 function halfHash(value: string, alg: unknown): string | undefined {
@@ -113,10 +114,7 @@ function asBrokerError(err: unknown): BrokerError {
 export class Broker {
   private readonly configs = new TtlCache<client.Configuration>(METADATA_TTL_MS);
 
-  constructor(
-    private readonly domain: Domain,
-    private readonly opts: { timeoutSeconds?: number } = {},
-  ) {}
+  constructor(private readonly domain: Domain) {}
 
   /** The callback the provider sends the browser to: Keycloak's path, so registrations move over. */
   static redirectUri(realm: RealmRuntime, alias: string): string {
@@ -161,7 +159,7 @@ export class Broker {
       : s.clientAuthMethod === 'client_secret_post' ? client.ClientSecretPost(secret) : client.None();
     const config = await client.discovery(url, s.clientId, secret, auth, {
       execute: url.protocol === 'http:' ? [client.allowInsecureRequests] : [],
-      timeout: this.opts.timeoutSeconds ?? DEFAULT_TIMEOUT_SECONDS,
+      timeout: TIMEOUT_SECONDS,
     });
     const metadata = config.serverMetadata();
     const endpoints = checkMetadata(s, metadata);

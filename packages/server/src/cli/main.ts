@@ -102,7 +102,7 @@ program.command('start')
     .env('LATCHKEY_DB_STATEMENT_TIMEOUT').default(String(DEFAULT_STATEMENT_TIMEOUT_MS)))
   .addOption(new Option('--public-url <url>', 'base of every issuer and endpoint URL (default: http://localhost:<port>, https:// with TLS; with --proxy-headers, each request\'s forwarded scheme and host)').env('LATCHKEY_PUBLIC_URL'))
   .addOption(new Option('--http-relative-path <path>', 'path prefix before /realms, e.g. /auth for Keycloak\'s old layout').env('LATCHKEY_HTTP_RELATIVE_PATH'))
-  .addOption(new Option('--import-realm <file>', 'import a Keycloak realm JSON at start; an existing realm is skipped (repeatable)')
+  .addOption(new Option('--import-realm <file>', 'import a Keycloak realm JSON at start; an existing realm is skipped (repeatable; several comma-separated in the variable)')
     .env('LATCHKEY_IMPORT_REALM').argParser(collect).default([]))
   .addOption(new Option('--https-cert <file>', 'serve HTTPS with this PEM certificate (chain); needs --https-key').env('LATCHKEY_HTTPS_CERT'))
   .addOption(new Option('--https-key <file>', 'the PEM private key of --https-cert').env('LATCHKEY_HTTPS_KEY'))
@@ -131,7 +131,12 @@ Metrics for Prometheus are served at <http-relative-path>/metrics. On SIGTERM th
 stops accepting connections, lets requests in flight finish, and exits with 0.`)
   .action(async (_options: StartOptions, command: Command) => {
     if (_options.config) applyConfigFile(command, _options.config);
-    const server = await startServer(toConfig(command.opts<StartOptions>()));
+    const options = command.opts<StartOptions>();
+    // An environment variable holds one value: several realm files come comma-separated, as in Keycloak.
+    if (command.getOptionValueSource('importRealm') === 'env') {
+      options.importRealm = options.importRealm.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
+    }
+    const server = await startServer(toConfig(options));
     console.log(`Latchkey is listening on ${server.url}`);
     let stopping = false;
     const stop = async () => {

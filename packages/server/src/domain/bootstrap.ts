@@ -3,6 +3,9 @@ import type { Domain } from './index.js';
 
 export const MASTER_REALM = 'master';
 
+/** Keycloak's public client of master that the admin console signs in with. */
+export const ADMIN_CONSOLE_CLIENT = 'security-admin-console';
+
 export interface BootstrapResult {
   /** Set only when a password was generated: the caller prints it once. */
   generatedPassword?: string;
@@ -30,4 +33,33 @@ export async function bootstrapMaster(domain: Domain, admin: { username: string;
   });
   domain.roles.invalidate(realm.id);
   return admin.password ? {} : { generatedPassword: password };
+}
+
+/** Where the console is served, as security-admin-console's redirect URI (a prefix, as Keycloak registers it). */
+export const adminConsoleRedirect = (issuerBase: string) => `${issuerBase}/admin/*`;
+
+/**
+ * Master's `security-admin-console`, as Keycloak has it: public, the authorization code flow
+ * with PKCE S256 required, redirects to the console (logout too: `+`). Created in a master
+ * realm that lacks it (one created before the console, or imported without it); one served
+ * from a new address gets that address beside the ones it has.
+ */
+export async function ensureAdminConsole(domain: Domain): Promise<void> {
+  const realm = await domain.realms.get(MASTER_REALM);
+  if (!realm) return;
+  const redirect = adminConsoleRedirect(domain.realms.issuerBase);
+  const existing = await domain.clients.getByClientId(realm.id, ADMIN_CONSOLE_CLIENT);
+  if (!existing) {
+    await domain.createClient(realm, {
+      clientId: ADMIN_CONSOLE_CLIENT,
+      publicClient: true,
+      settings: {
+        name: '${client_security-admin-console}', standardFlow: true, directAccessGrants: false, pkceMethod: 'S256',
+        redirectUris: [redirect], postLogoutRedirectUris: ['+'], webOrigins: ['+'],
+      },
+    });
+  } else if (!existing.settings.redirectUris.includes(redirect)) {
+    await domain.clients.update(domain.store, { ...existing, settings: { ...existing.settings, redirectUris: [...existing.settings.redirectUris, redirect] } });
+    domain.clients.invalidate(realm.id, ADMIN_CONSOLE_CLIENT);
+  }
 }

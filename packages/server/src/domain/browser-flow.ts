@@ -2,13 +2,17 @@ import { newId, randomToken, sha256 } from '../crypto/random.js';
 import type { AuthorizationCodeRecord, ConsentRecord, InteractionRecord, LoginFailureRecord, RealmRecord, Store } from '../storage/store.js';
 import { now } from './time.js';
 
+/** Keycloak's failure reset time: twelve hours. */
+export const DEFAULT_MAX_DELTA_TIME_SECONDS = 43_200;
+
 export type NewCode = Omit<AuthorizationCodeRecord, 'codeHash' | 'createdAt' | 'expiresAt' | 'usedAt' | 'issuedFamilyId' | 'issuedJti' | 'issuedJtiExpiresAt'>;
 
-export type Redemption =
-  | { status: 'ok'; code: AuthorizationCodeRecord }
-  | { status: 'unknown' }
-  /** Used before: the caller revokes what it was exchanged for. */
-  | { status: 'replayed'; code: AuthorizationCodeRecord };
+/** What a code is about to be exchanged for: recorded as it is used, so a replay can revoke it. */
+export interface PlannedIssue {
+  familyId: string;
+  jti: string;
+  jtiExpiresAt: number;
+}
 
 /** Authorization codes: 256 random bits, stored hashed, single use, short-lived. */
 export class CodeService {
@@ -26,17 +30,16 @@ export class CodeService {
     return code;
   }
 
-  async redeem(code: string): Promise<Redemption> {
-    const record = await this.store.codes.getByHash(sha256(code));
-    if (!record) return { status: 'unknown' };
-    if (record.usedAt !== null || !(await this.store.codes.markUsed(record.codeHash, now()))) {
-      return { status: 'replayed', code: record };
-    }
-    return { status: 'ok', code: record };
+  find(code: string): Promise<AuthorizationCodeRecord | undefined> {
+    return this.store.codes.getByHash(sha256(code));
   }
 
-  recordIssued(code: AuthorizationCodeRecord, issued: { familyId: string | null; jti: string; jtiExpiresAt: number }): Promise<void> {
-    return this.store.codes.setIssued(code.codeHash, issued);
+  /**
+   * Uses the code for what is planned; false when it was used before (a replay: the caller
+   * revokes what the first use issued, which the record it re-reads names).
+   */
+  async use(code: AuthorizationCodeRecord, planned: PlannedIssue): Promise<boolean> {
+    return code.usedAt === null && (await this.store.codes.markUsed(code.codeHash, now(), planned));
   }
 }
 
@@ -106,7 +109,9 @@ export class BruteForceService {
     const s = realm.settings;
     const at = now();
     const previous = await this.store.loginFailures.get(userId);
-    const failures = (previous?.failures ?? 0) + 1;
+    // Failures far apart are not an attack: the count starts again, as in Keycloak.
+    const stale = previous !== undefined && at - previous.lastFailureAt > (s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS);
+    const failures = (stale ? 0 : previous?.failures ?? 0) + 1;
     const steps = Math.floor(failures / s.failureFactor);
     const record: LoginFailureRecord = {
       userId, failures, lastFailureAt: at,
@@ -117,5 +122,15 @@ export class BruteForceService {
 
   succeeded(userId: string): Promise<void> {
     return this.store.loginFailures.clear(userId);
+  }
+
+  /** The user's failures so far and whether they lock the user out now, for the admin API. */
+  async status(realm: RealmRecord, userId: string): Promise<{ failures: number; lastFailureAt: number | null; locked: boolean }> {
+    const record = await this.store.loginFailures.get(userId);
+    return {
+      failures: record?.failures ?? 0,
+      lastFailureAt: record?.lastFailureAt ?? null,
+      locked: (await this.lockedUntil(realm, userId)) !== undefined,
+    };
   }
 }

@@ -17,6 +17,8 @@ export function defaultClientSettings(): ClientSettings {
     directAccessGrants: false,
     serviceAccounts: false,
     consentRequired: false,
+    openIdConnect: true,
+    apiAccess: true,
     pkceMethod: null,
     refreshTokens: true,
     redirectUris: [],
@@ -29,6 +31,18 @@ export function defaultClientSettings(): ClientSettings {
     consentTexts: {},
     extraAttributes: {},
   };
+}
+
+/** Seed 001: without OpenID Connect support the client is for API access, so it must have that. */
+export const supportsOpenIdConnect = (s: ClientSettings): boolean => s.openIdConnect !== false;
+export const supportsApiAccess = (s: ClientSettings): boolean => s.apiAccess !== false;
+
+/** Why these settings cannot be a client's, or undefined when they can. */
+export function clientSettingsProblem(s: ClientSettings): string | undefined {
+  if (!supportsOpenIdConnect(s) && !supportsApiAccess(s)) {
+    return 'Support API access is required when Support OpenID Connect is off: a client needs at least one of them';
+  }
+  return undefined;
 }
 
 export interface NewClient {

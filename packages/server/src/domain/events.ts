@@ -102,6 +102,11 @@ export interface AdminEventRepresentation {
   error?: string;
 }
 
+const FLUSH_AFTER_MS = 50;
+const FLUSH_AT_EVENTS = 500;
+const RETRY_AFTER_MS = 1000;
+const MAX_PENDING_EVENTS = 10_000;
+
 const MAX_TEXT = 255;
 const MAX_ID = 64;
 
@@ -147,13 +152,24 @@ export function toAdminEventRepresentation(e: AdminEventRecord): AdminEventRepre
  * store: details are an allow-list of keys, and there is no place for a request body.
  */
 export class EventService {
+  /** Login events not yet written, oldest first. */
+  private pending: LoginEventRecord[] = [];
+  private flushing: Promise<void> | undefined;
+  private timer: NodeJS.Timeout | undefined;
+  /** A batch that could not be written (it is kept and tried again with the next one). */
+  onWriteError: (err: unknown) => void = () => {};
+
   constructor(
     private readonly store: Store,
     /** Milliseconds, as Keycloak's event times. */
     private readonly clock: () => number = Date.now,
   ) {}
 
-  /** Records a login event, unless the realm has events turned off; returns what was stored. */
+  /**
+   * Records a login event, unless the realm has events turned off; returns what is stored.
+   * Login events come with every token, so they are written in batches a moment later rather
+   * than on the request's path; reading them (and flush) writes what is pending first.
+   */
   async login(realm: RealmRecord, event: LoginEvent): Promise<LoginEventRecord | undefined> {
     if (realm.settings.eventsEnabled === false) return undefined;
     const record: LoginEventRecord = {
@@ -168,8 +184,27 @@ export class EventService {
       error: clean(event.error),
       details: cleanDetails(event.details),
     };
-    await this.store.events.insertLogin(record);
+    this.pending.push(record);
+    if (this.pending.length >= FLUSH_AT_EVENTS) void this.flush();
+    else this.timer ??= setTimeout(() => { void this.flush(); }, FLUSH_AFTER_MS).unref();
     return record;
+  }
+
+  /** Writes every pending login event; resolves once they are stored (or, failing that, kept for the next try). */
+  async flush(): Promise<void> {
+    clearTimeout(this.timer);
+    this.timer = undefined;
+    while (this.flushing) await this.flushing;
+    if (this.pending.length === 0) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = this.store.events.insertLogins(batch).catch((err: unknown) => {
+      // The database is away: keep the newest events for the next flush, within a bound.
+      this.pending = [...batch, ...this.pending].slice(-MAX_PENDING_EVENTS);
+      this.timer ??= setTimeout(() => { void this.flush(); }, RETRY_AFTER_MS).unref();
+      this.onWriteError(err);
+    }).finally(() => { this.flushing = undefined; });
+    await this.flushing;
   }
 
   /** Records an admin event, unless the realm has admin events turned off; returns what was stored. */
@@ -193,7 +228,8 @@ export class EventService {
     return record;
   }
 
-  listLogin(realm: RealmRecord, query: LoginEventQuery = {}): Promise<LoginEventRecord[]> {
+  async listLogin(realm: RealmRecord, query: LoginEventQuery = {}): Promise<LoginEventRecord[]> {
+    await this.flush();
     return this.store.events.listLogin(realm.id, query);
   }
 

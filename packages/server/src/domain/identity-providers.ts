@@ -114,10 +114,6 @@ export class IdentityProviderService {
     return this.store.identityProviders.getByAlias(realmId, alias);
   }
 
-  getById(id: string): Promise<IdentityProviderRecord | undefined> {
-    return this.store.identityProviders.getById(id);
-  }
-
   /** The client secret at the provider, or undefined for a public client. */
   async secretOf(provider: IdentityProviderRecord): Promise<string | undefined> {
     return provider.sealedClientSecret === null ? undefined : this.box.open(provider.sealedClientSecret);
@@ -152,9 +148,9 @@ export class IdentityProviderService {
   // ---- links ---------------------------------------------------------------------------
 
   /** A user's links, with each provider's alias (Keycloak's federated identities). */
-  async links(user: UserRecord, tx: Store = this.store): Promise<Array<FederatedIdentityRecord & { alias: string }>> {
-    const providers = new Map((await tx.identityProviders.list(user.realmId)).map((p) => [p.id, p.alias]));
-    return (await tx.federatedIdentities.listByUser(user.id))
+  async links(user: UserRecord): Promise<Array<FederatedIdentityRecord & { alias: string }>> {
+    const providers = new Map((await this.store.identityProviders.list(user.realmId)).map((p) => [p.id, p.alias]));
+    return (await this.store.federatedIdentities.listByUser(user.id))
       .filter((l) => providers.has(l.providerId))
       .map((l) => ({ ...l, alias: providers.get(l.providerId)! }))
       .sort((a, b) => (a.alias < b.alias ? -1 : a.alias > b.alias ? 1 : 0));

@@ -30,6 +30,7 @@ export async function generateRealmKeys(realmId: string, box: SecretBox): Promis
       publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
       sealedPrivateJwk: await box.seal(JSON.stringify(await exportJWK(privateKey))),
       createdAt: now(),
+      retiresAt: null,
     };
   }));
 }

@@ -1,8 +1,9 @@
 import { createLocalJWKSet, type JSONWebKeySet, type JWTVerifyGetKey } from 'jose';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { newId } from '../crypto/random.js';
-import type { RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
+import type { KeyRecord, RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
 import { TtlCache } from './cache.js';
+import { DEFAULT_MAX_DELTA_TIME_SECONDS } from './browser-flow.js';
 import { defaultClientSettings } from './clients.js';
 import { generateRealmKeys, loadSigningKeys, type SigningKey } from './keys.js';
 import { now } from './time.js';
@@ -20,6 +21,7 @@ export function defaultRealmSettings(name: string): RealmSettings {
     failureFactor: 30,
     waitIncrementSeconds: 60,
     maxFailureWaitSeconds: 900,
+    maxDeltaTimeSeconds: DEFAULT_MAX_DELTA_TIME_SECONDS,
     supportedLocales: [],
     defaultRoleName: `default-roles-${name.toLowerCase()}`,
     defaultClientScopes: ['web-origins', 'acr', 'profile', 'roles', 'basic', 'email'],
@@ -49,7 +51,8 @@ export class RealmService {
   constructor(
     private readonly store: Store,
     private readonly box: SecretBox,
-    private readonly issuerBase: string,
+    /** Public URL and relative path, e.g. http://localhost:8080/auth: where everything is served. */
+    readonly issuerBase: string,
   ) {}
 
   /** The realm's issuer; `base` replaces the configured one when the issuer follows the request (proxy headers). */
@@ -149,7 +152,36 @@ export class RealmService {
     this.runtimes.invalidate(realm.name);
   }
 
+  /**
+   * Makes a new key per algorithm the signing one. The keys it replaces stop signing but
+   * stay in the JWKS until the longest-lived token they may have signed has expired (the
+   * realm's or any client's access token lifespan, plus clock skew); housekeeping then
+   * deletes them. Returns the new keys.
+   */
+  async rotateKeys(realm: RealmRecord): Promise<KeyRecord[]> {
+    const fresh = await generateRealmKeys(realm.id, this.box);
+    await this.store.transaction(async (tx) => {
+      const clients = await tx.clients.list(realm.id);
+      const longest = Math.max(realm.settings.accessTokenLifespan, ...clients.map((c) => c.settings.accessTokenLifespan ?? 0));
+      const retiresAt = now() + longest + KEY_RETIREMENT_SKEW_SECONDS;
+      for (const key of await tx.keys.listByRealm(realm.id)) {
+        if (key.status === 'active') await tx.keys.retire(key.kid, retiresAt);
+      }
+      for (const key of fresh) await tx.keys.insert(key);
+    });
+    this.runtimes.invalidate(realm.name);
+    return fresh;
+  }
+
+  /** Every key of the realm as stored, newest first (the admin API's key list). */
+  keys(realm: RealmRecord): Promise<KeyRecord[]> {
+    return this.store.keys.listByRealm(realm.id);
+  }
+
   invalidate(name?: string): void {
     this.runtimes.invalidate(name);
   }
 }
+
+/** Verifiers may accept a token a little after its exp; its key stays published that much longer. */
+const KEY_RETIREMENT_SKEW_SECONDS = 120;

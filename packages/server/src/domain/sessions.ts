@@ -45,6 +45,24 @@ export class SessionService {
   end(id: string): Promise<void> {
     return this.store.sessions.delete(id);
   }
+
+  // ---- the admin API
+
+  /** The user's sessions that are still alive, oldest first, each with the clients (internal ids) it served. */
+  async ofUser(userId: string): Promise<Array<SessionRecord & { clientIds: string[] }>> {
+    const at = now();
+    const sessions = (await this.store.sessions.listByUser(userId)).filter((s) => s.expiresAt > at && s.maxExpiresAt > at);
+    const served = new Map<string, string[]>();
+    for (const { sessionId, clientId } of await this.store.sessions.listClients(sessions.map((s) => s.id))) {
+      served.set(sessionId, [...(served.get(sessionId) ?? []), clientId]);
+    }
+    return sessions.map((s) => ({ ...s, clientIds: served.get(s.id) ?? [] }));
+  }
+
+  /** Signs the user out everywhere: every session, offline ones too, so no refresh token works any more. */
+  endAllOf(userId: string): Promise<number> {
+    return this.store.sessions.deleteByUser(userId);
+  }
 }
 
 /** Refresh tokens (opaque, stored only as hashes) and revoked access tokens. */
@@ -53,6 +71,8 @@ export class TokenStoreService {
 
   async issueRefresh(input: {
     realmId: string; clientId: string; userId: string; session: SessionRecord; scope: string; familyId?: string;
+    /** The access token issued beside it. */
+    access: { jti: string; expiresAt: number };
   }): Promise<{ token: string; record: RefreshTokenRecord }> {
     const token = randomToken();
     const record: RefreshTokenRecord = {
@@ -68,6 +88,8 @@ export class TokenStoreService {
       expiresAt: input.session.expiresAt,
       usedAt: null,
       revokedAt: null,
+      accessJti: input.access.jti,
+      accessExpiresAt: input.access.expiresAt,
     };
     await this.store.refreshTokens.insert(record);
     return { token, record };
@@ -81,6 +103,7 @@ export class TokenStoreService {
     return this.store.refreshTokens.markUsed(id, now());
   }
 
+  /** The family's refresh tokens and the access tokens issued with them. */
   revokeFamily(familyId: string): Promise<void> {
     return this.store.refreshTokens.revokeFamily(familyId, now());
   }

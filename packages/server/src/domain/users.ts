@@ -27,6 +27,9 @@ export type PasswordCheck =
 // taken the same, so response times do not reveal which usernames exist.
 let decoy: Promise<StoredPassword> | undefined;
 
+/** Keycloak keeps usernames lower-cased, so tokens and exports spell them one way. */
+export const canonicalUsername = (username: string): string => username.toLowerCase();
+
 export class UserService {
   /** Service-account users by client: read on every client credentials request. */
   private readonly serviceAccounts = new TtlCache<UserRecord | undefined>(60_000);
@@ -61,7 +64,7 @@ export class UserService {
     const user: UserRecord = {
       id: input.id ?? newId(),
       realmId: realm.id,
-      username: input.username,
+      username: canonicalUsername(input.username),
       enabled: input.enabled ?? true,
       email: input.email ?? null,
       emailVerified: input.emailVerified ?? false,

@@ -3,10 +3,8 @@ import { Broker, BrokerError, type LogoutState, type SignInState } from '../brok
 import type { RealmRuntime } from '../domain/index.js';
 import type { UpstreamIdentity } from '../domain/identity-providers.js';
 import { signInWithPassword } from '../domain/sign-in.js';
-import {
-  csrfGuard, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
-} from '../http/authorization-flow.js';
-import { ownsInteraction, pageContext, realmPath, sendPage } from '../http/browser.js';
+import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded } from '../http/authorization-flow.js';
+import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { recordBroker, recordSignIn } from '../http/events.js';
 import { REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
@@ -158,7 +156,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
       }
       const state: LinkState = { kind: 'link', userId: resolved.existing[0].id, identity };
       const key = await domain.identityProviders.saveState(l.realm.realm, provider, state, { interaction: l.interaction });
-      return reply.redirect(realmPath(l.realm, `/broker/${encodeURIComponent(alias)}/link?link=${encodeURIComponent(key)}`), 303);
+      return redirectBrowser(request, reply, realmPath(l.realm, `/broker/${encodeURIComponent(alias)}/link?link=${encodeURIComponent(key)}`));
     }
     const { user } = resolved;
     if (!user.enabled) return refuse('user_disabled', 403, 'accountDisabled', user.id);
@@ -217,7 +215,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
   function showLink(reply: FastifyReply, k: Link, error?: LinkAccountPage['error']) {
     const html = pages.linkAccount(k.l.ctx, {
       action: realmPath(k.l.realm, `/broker/${encodeURIComponent(k.provider.alias)}/link?link=${encodeURIComponent(k.key)}`),
-      hidden: { _csrf: reply.generateCsrf() },
+      hidden: { _csrf: csrfToken(reply, k.l.realm) },
       provider: providerName(k.provider, k.provider.alias),
       email: k.found.data.identity.profile.email ?? '',
       error,
@@ -231,7 +229,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     return k ? showLink(reply, k) : reply;
   });
 
-  app.post(`${BROKER}/link`, { preHandler: csrfGuard(deps, app) }, async (request, reply) => {
+  app.post(`${BROKER}/link`, { preHandler: csrfCheck(app, deps) }, async (request, reply) => {
     const k = await loadLink(request, reply);
     if (!k) return reply;
     const { l, provider, user } = k;

@@ -8,6 +8,7 @@ import { checkAccessToken } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
+import { USERINFO_CLAIMS } from '../protocol/tokens.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -18,7 +19,9 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
   const user = await domain.users.get(realm.realm.id, claims.sub);
   if (!user || !user.enabled) return undefined;
   if (claims.sid && !(await domain.sessions.active(claims.sid))) return undefined;
-  return { ...claims, active: true, token_type: 'Bearer', username: user.username };
+  // The claims request rides in the token for userinfo's sake; it is nobody else's business.
+  const { [USERINFO_CLAIMS]: _asked, ...visible } = claims;
+  return { ...visible, active: true, token_type: 'Bearer', username: user.username };
 }
 
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {

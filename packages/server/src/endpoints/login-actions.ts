@@ -1,10 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { supportsApiAccess } from '../domain/clients.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import {
-  continueAuthorization, csrfGuard, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
+  continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
 } from '../http/authorization-flow.js';
 import { recordSignIn } from '../http/events.js';
-import { clearSessionCookie, realmPath, sendPage } from '../http/browser.js';
+import { clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
 import type { LoginPage } from '../pages/types.js';
 import { authorizationError } from '../protocol/authorization/respond.js';
@@ -41,7 +42,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   async function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; error?: LoginPage['error'] } = {}) {
     const html = pages.login(l.ctx, {
       action: interactionUrl(l, 'authenticate'),
-      hidden: { _csrf: reply.generateCsrf() },
+      hidden: { _csrf: csrfToken(reply, l.realm) },
       username: opts.username ?? l.req.loginHint,
       error: opts.error,
       providers: await providerButtons(l),
@@ -59,13 +60,15 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       if (custom) return [custom];
       return CONSENT_MESSAGES[scope] ? [pages.message(locale, CONSENT_MESSAGES[scope])] : [];
     });
-    // Seed 001's API consent: asked when the client reaches other applications on the user's behalf.
-    if (own.api || l.client.record.settings.audiences.length > 0) items.push(own.api ?? pages.message(locale, 'consentApi'));
+    // Seed 001's API consent: asked when the client reaches other applications on the user's behalf
+    // (never when it has no API access: its tokens then reach no API).
+    const settings = l.client.record.settings;
+    if (supportsApiAccess(settings) && (own.api || settings.audiences.length > 0)) items.push(own.api ?? pages.message(locale, 'consentApi'));
     return items;
   }
 
   function showConsent(l: Loaded, reply: FastifyReply) {
-    const html = pages.consent(l.ctx, { action: interactionUrl(l, 'consent'), hidden: { _csrf: reply.generateCsrf() }, items: consentItems(l) });
+    const html = pages.consent(l.ctx, { action: interactionUrl(l, 'consent'), hidden: { _csrf: csrfToken(reply, l.realm) }, items: consentItems(l) });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
 
@@ -83,7 +86,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return showLogin(l, reply);
   });
 
-  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrfGuard(deps, app) }, async (request, reply) => {
+  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrfCheck(app, deps) }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const body = (request.body ?? {}) as Body;
@@ -99,21 +102,21 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   });
 
   // After a sign-in that ended on a page of ours (sendContinuePage): on to consent or the client.
-  app.post(`${REALM}/login-actions/continue`, { preHandler: csrfGuard(deps, app) }, async (request, reply) => {
+  app.post(`${REALM}/login-actions/continue`, { preHandler: csrfCheck(app, deps) }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const { session, user } = await signedIn(l);
-    if (!session || !user) return reply.redirect(interactionUrl(l, 'authenticate'), 303);
+    if (!session || !user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
     return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true }, request, reply, l.interaction.id);
   });
 
-  app.post(`${REALM}/login-actions/consent`, { preHandler: csrfGuard(deps, app) }, async (request, reply) => {
+  app.post(`${REALM}/login-actions/consent`, { preHandler: csrfCheck(app, deps) }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const { session, user } = await signedIn(l);
     if (!session || !user) {
       clearSessionCookie(reply, l.realm);
-      return reply.redirect(interactionUrl(l, 'authenticate'), 302);
+      return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
     }
     const body = (request.body ?? {}) as Body;
     if (body.accept === undefined) {
@@ -121,6 +124,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
     await domain.consents.grant(user.id, l.client.record.id, l.req.scopes);
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true, consentGiven: true }, request, reply, l.interaction.id);
+    // Signed in for this very request when the session began after it did (not a single sign-on parked for consent).
+    const freshLogin = session.authTime >= l.interaction.createdAt;
+    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin, consentGiven: true }, request, reply, l.interaction.id);
   });
 };

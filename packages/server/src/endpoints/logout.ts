@@ -1,132 +1,147 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { jwtVerify } from 'jose';
 import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import type { FlowDeps } from '../http/authorization-flow.js';
-import { clearSessionCookie, pageContext, readSignedCookie, sendPage, SESSION_COOKIE } from '../http/browser.js';
+import {
+  clearSessionCookie, csrfCheck, csrfToken, pageContext, readSignedCookie, redirectBrowser, sendPage, SESSION_COOKIE,
+} from '../http/browser.js';
 import { recordLogout } from '../http/events.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import { redirectUriMatches } from '../protocol/authorization/checks.js';
 import type { PageContext } from '../pages/types.js';
-import { SIGNING_ALGS } from '../storage/store.js';
+import { readIdTokenHint, type IdTokenHint } from '../protocol/id-token-hint.js';
+import { postLogoutRedirectUris, redirectUriAllowed } from '../protocol/redirect-uris.js';
+import type { SessionRecord } from '../storage/store.js';
+
+type SessionOrigin = NonNullable<Awaited<ReturnType<FlowDeps['domain']['identityProviders']['sessionOrigin']>>>;
 
 type Params = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
-interface Hint {
-  sub: string;
-  sid?: string;
-  clientId: string;
+/** The parameters of RP-Initiated Logout §2, as far as they hold up. */
+interface LogoutRequest {
+  params: Record<string, string>;
+  hint?: IdTokenHint;
+  client?: ClientRuntime;
+  redirect?: string;
+  state?: string;
+  uiLocales?: string;
+  /** A valid hint of an enabled client, client_id (if given) its own, the redirect (if given) registered. */
+  proven: boolean;
 }
 
-/** Our own ID token, expired or not (RP-Initiated Logout §2). */
-async function readHint(realm: RealmRuntime, token: string | undefined): Promise<Hint | undefined> {
-  if (!token) return undefined;
-  try {
-    const { payload } = await jwtVerify(token, realm.verificationKeys, {
-      issuer: realm.issuer, algorithms: [...SIGNING_ALGS], currentDate: new Date(0),
-    });
-    const clientId = typeof payload.azp === 'string' ? payload.azp : Array.isArray(payload.aud) ? payload.aud[0] : payload.aud;
-    if (typeof payload.sub !== 'string' || typeof clientId !== 'string') return undefined;
-    return { sub: payload.sub, sid: typeof payload.sid === 'string' ? payload.sid : undefined, clientId };
-  } catch {
-    return undefined;
-  }
-}
-
-/** Keycloak's `+` means "the same as the login redirects". */
-function logoutRedirectAllowed(client: ClientRuntime, uri: string): boolean {
-  const s = client.record.settings;
-  const allowed = s.postLogoutRedirectUris.flatMap((u) => (u === '+' ? s.redirectUris : [u]));
-  return redirectUriMatches(allowed, uri);
-}
+// Carried through the confirmation form, so that a proven request still redirects once confirmed.
+const CARRIED = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'] as const;
 
 /**
- * RP-Initiated Logout 1.0. A request proven by a valid id_token_hint ends the
- * session and may redirect to a registered URI; anything else is confirmed by
- * the user on a page and never redirects.
+ * RP-Initiated Logout 1.0. A request proven by a valid id_token_hint, made in a browser
+ * signed in as the hint's user and session (or in none), ends the session and may redirect
+ * to a registered URI. Anything else is confirmed by the user on a page first, so that a
+ * link holding somebody's valid hint cannot sign another user out (§4); it redirects
+ * afterwards only when proven.
  */
 export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   const { domain, pages } = deps;
 
-  /** Ends the sessions; returns the identity provider one of them began at, with its ID token, if one did. */
-  async function endSessions(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, hint?: Hint) {
-    const cookieSession = readSignedCookie(request, SESSION_COOKIE);
-    let origin: Awaited<ReturnType<typeof domain.identityProviders.sessionOrigin>>;
-    for (const id of new Set([cookieSession, hint?.sid].filter((v): v is string => Boolean(v)))) {
-      const session = await domain.sessions.active(id);
+  async function read(realm: RealmRuntime, raw: Params): Promise<LogoutRequest> {
+    const params = Object.fromEntries(CARRIED.flatMap((k) => (str(raw[k]) !== undefined ? [[k, str(raw[k])!]] : [])));
+    const hint = params.id_token_hint ? await readIdTokenHint(realm, params.id_token_hint) : undefined;
+    const clientId = params.client_id;
+    const found = hint || clientId ? await domain.clients.runtime(realm.realm.id, hint?.clientId ?? clientId!) : undefined;
+    const client = found?.record.enabled ? found : undefined;
+    const redirect = params.post_logout_redirect_uri;
+    const consistent = !clientId || !hint || clientId === hint.clientId;
+    const proven = Boolean(hint && client && consistent && (!redirect
+      || redirectUriAllowed(postLogoutRedirectUris(client.record.settings), redirect, realm.realm.settings.sslRequired)));
+    return { params, hint, client, redirect, state: params.state, uiLocales: params.ui_locales, proven };
+  }
+
+  /** The session this browser's cookie names, whatever the state of its user. */
+  async function browserSession(request: FastifyRequest, realm: RealmRuntime): Promise<SessionRecord | undefined> {
+    const id = readSignedCookie(request, SESSION_COOKIE);
+    const session = id ? await domain.sessions.active(id) : undefined;
+    return session?.realmId === realm.realm.id ? session : undefined;
+  }
+
+  /**
+   * Ends the browser's session and the hint's own (when it is its user's), and clears the
+   * cookie. Returns the identity provider one of them began at, with its ID token, if one did.
+   */
+  async function endSessions(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, current?: SessionRecord, hint?: IdTokenHint) {
+    const ending = new Map<string, SessionRecord>(current ? [[current.id, current]] : []);
+    if (hint?.sid && !ending.has(hint.sid)) {
+      const session = await domain.sessions.active(hint.sid);
       // A hint can only end its own user's session.
-      if (session && session.realmId === realm.realm.id && (!hint || id === cookieSession || session.userId === hint.sub)) {
-        origin ??= await domain.identityProviders.sessionOrigin(id);
-        await domain.sessions.end(id);
-        await recordLogout(domain, request, realm, session, hint?.clientId);
-      }
+      if (session && session.realmId === realm.realm.id && session.userId === hint.sub) ending.set(session.id, session);
+    }
+    let origin: SessionOrigin | undefined;
+    for (const session of ending.values()) {
+      origin ??= await domain.identityProviders.sessionOrigin(session.id);
+      await domain.sessions.end(session.id);
+      await recordLogout(domain, request, realm, session, hint?.clientId);
     }
     clearSessionCookie(reply, realm);
     return origin;
   }
 
   /**
-   * After the local logout: to the identity provider the session began at, so it ends its
-   * session too (id_token_hint), then back to `next`, the provider's postLogoutUrl, or our
-   * page. A GET, so the provider's SameSite=Lax session cookie comes along.
+   * Back to the client with state when proven and asked for, else our logged-out page. A
+   * session that began at an identity provider goes there first, so that it ends its session
+   * too (id_token_hint), and comes back by our logout_response: then to the client, the
+   * provider's postLogoutUrl, or our page. A GET, so the provider's SameSite=Lax cookie comes along.
    */
-  async function afterLogout(reply: FastifyReply, realm: RealmRuntime, ctx: PageContext,
-    origin: Awaited<ReturnType<typeof endSessions>>, next: string | undefined) {
+  async function done(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, ctx: PageContext, lr: LogoutRequest, origin?: SessionOrigin) {
+    let next: string | undefined;
+    if (lr.proven && lr.redirect) {
+      const target = new URL(lr.redirect);
+      if (lr.state !== undefined) target.searchParams.set('state', lr.state);
+      next = target.toString();
+    }
     const upstream = origin && (await deps.broker.logoutUrl(realm, origin.provider, origin.idToken, next));
     const target = upstream ?? next ?? origin?.provider.settings.postLogoutUrl;
     if (!target) return sendPage(reply, pages.loggedOut(ctx));
-    return reply.header('cache-control', 'no-store').redirect(target, 302);
+    return redirectBrowser(request, reply.header('cache-control', 'no-store'), target);
   }
 
   /**
-   * Where the confirmation form's redirects may go when this browser's session began at an
+   * Where the confirmation form's redirects may go when the browser's session began at an
    * identity provider: its end-session endpoint, back here, then its postLogoutUrl. Browsers
    * hold every redirect after a form to the page's CSP form-action.
    */
-  async function upstreamTargets(request: FastifyRequest, realm: RealmRuntime): Promise<string[]> {
-    const id = readSignedCookie(request, SESSION_COOKIE);
-    const origin = id ? await domain.identityProviders.sessionOrigin(id) : undefined;
-    const endpoint = origin && (await deps.broker.endSessionEndpoint(origin.provider));
-    if (!origin || !endpoint) return origin?.provider.settings.postLogoutUrl ? [origin.provider.settings.postLogoutUrl] : [];
-    return [endpoint, realm.issuer, ...(origin.provider.settings.postLogoutUrl ? [origin.provider.settings.postLogoutUrl] : [])];
+  async function upstreamTargets(realm: RealmRuntime, current: SessionRecord | undefined): Promise<string[]> {
+    const origin = current && (await domain.identityProviders.sessionOrigin(current.id));
+    if (!origin) return [];
+    const endpoint = await deps.broker.endSessionEndpoint(origin.provider);
+    const after = origin.provider.settings.postLogoutUrl;
+    return [...(endpoint ? [endpoint, realm.issuer] : []), ...(after ? [after] : [])];
   }
+
+  const context = (request: FastifyRequest, realm: RealmRuntime, lr: LogoutRequest) =>
+    pageContext(pages, realm, request, { uiLocales: lr.uiLocales, client: lr.client, resourcesPath: deps.resourcesPath });
 
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = await realmOf(domain, request);
-    const params = ((request.method === 'POST' ? request.body : request.query) ?? {}) as Params;
-    const hint = await readHint(realm, str(params.id_token_hint));
-    const clientId = str(params.client_id);
-    const client = hint || clientId ? await domain.clients.runtime(realm.realm.id, hint?.clientId ?? clientId!) : undefined;
-    const redirect = str(params.post_logout_redirect_uri);
-    const uiLocales = str(params.ui_locales);
-    const ctx = pageContext(pages, realm, request, { uiLocales, client, resourcesPath: deps.resourcesPath });
-
-    const consistent = !clientId || !hint || clientId === hint.clientId;
-    if (hint && client && consistent && (!redirect || logoutRedirectAllowed(client, redirect))) {
-      const origin = await endSessions(request, reply, realm, hint);
-      let target: URL | undefined;
-      if (redirect) {
-        target = new URL(redirect);
-        const state = str(params.state);
-        if (state !== undefined) target.searchParams.set('state', state);
-      }
-      return afterLogout(reply, realm, ctx, origin, target?.toString());
+    const lr = await read(realm, ((request.method === 'POST' ? request.body : request.query) ?? {}) as Params);
+    const current = await browserSession(request, realm);
+    const hintsThisBrowser = !current || (lr.hint !== undefined && current.userId === lr.hint.sub && (!lr.hint.sid || lr.hint.sid === current.id));
+    if (lr.proven && hintsThisBrowser) {
+      const origin = await endSessions(request, reply, realm, current, lr.hint);
+      return done(request, reply, realm, context(request, realm, lr), lr, origin);
     }
-    // Unproven or unregistered: ask, and afterwards show our own page rather than go anywhere.
-    const html = pages.logoutConfirm(ctx, {
+    // Unproven requests carry nothing to the confirmation but the language: they never redirect.
+    const carried = lr.proven ? lr.params : lr.uiLocales ? { ui_locales: lr.uiLocales } : {};
+    const html = pages.logoutConfirm(context(request, realm, lr), {
       action: `${new URL(realm.issuer).pathname}/protocol/openid-connect/logout/confirm`,
-      hidden: { _csrf: reply.generateCsrf(), ...(uiLocales ? { ui_locales: uiLocales } : {}) },
+      hidden: { _csrf: csrfToken(reply, realm), ...carried },
     });
-    return sendPage(reply, html, { formTargets: await upstreamTargets(request, realm) });
+    return sendPage(reply, html, { formTargets: [...(lr.proven && lr.redirect ? [lr.redirect] : []), ...(await upstreamTargets(realm, current))] });
   };
   app.get(`${OIDC}/logout`, handler);
   app.post(`${OIDC}/logout`, handler);
 
-  app.post(`${OIDC}/logout/confirm`, { preHandler: app.csrfProtection }, async (request, reply) => {
+  app.post(`${OIDC}/logout/confirm`, { preHandler: csrfCheck(app, deps) }, async (request, reply) => {
     const realm = await realmOf(domain, request);
-    const origin = await endSessions(request, reply, realm);
-    const uiLocales = str((request.body as Params | undefined)?.ui_locales);
-    return afterLogout(reply, realm, pageContext(pages, realm, request, { uiLocales, resourcesPath: deps.resourcesPath }), origin, undefined);
+    const lr = await read(realm, (request.body ?? {}) as Params);
+    const origin = await endSessions(request, reply, realm, await browserSession(request, realm), lr.proven ? lr.hint : undefined);
+    return done(request, reply, realm, context(request, realm, lr), lr, origin);
   });
 };

@@ -1,11 +1,13 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
-import { userClaims } from '../protocol/claims.js';
-import { OAuthError, invalidRequest, invalidToken } from '../protocol/errors.js';
-import { parseScope } from '../protocol/scopes.js';
+import { requestedClaims, userClaims } from '../protocol/claims.js';
+import { OAuthError, insufficientScope, invalidRequest, invalidToken } from '../protocol/errors.js';
+import { OPENID, parseScope } from '../protocol/scopes.js';
+import { USERINFO_CLAIMS } from '../protocol/tokens.js';
 
 /** RFC 6750 §2.1 header or §2.2 form body; never both. */
 function bearerToken(request: FastifyRequest, realm: RealmRuntime): string {
@@ -34,6 +36,9 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
     const check = await checkAccessToken(domain, realm, token);
     if (!check.ok) throw invalidToken(realm.realm.name, check.reason);
     const { claims } = check;
+    const scopes = new Set(parseScope(claims.scope));
+    // Core §5.3: userinfo answers for OpenID Connect requests; Keycloak says so the same way.
+    if (!scopes.has(OPENID)) throw insufficientScope(realm.realm.name, 'Missing openid scope');
     const [user, client] = await Promise.all([
       domain.users.get(realm.realm.id, claims.sub),
       domain.clients.runtime(realm.realm.id, claims.client_id),
@@ -41,7 +46,16 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
     if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');
     if (!client || !client.record.enabled) throw invalidToken(realm.realm.name, 'Client is disabled or no longer exists');
     if (claims.sid && !(await domain.sessions.active(claims.sid))) throw invalidToken(realm.realm.name, 'Session not active');
-    return { ...userClaims(user, client.record, new Set(parseScope(claims.scope)), 'userinfo'), sub: user.id };
+    if (!supportsOpenIdConnect(client.record.settings)) {
+      throw insufficientScope(realm.realm.name, 'The client does not support OpenID Connect');
+    }
+    const asked = claims[USERINFO_CLAIMS];
+    return {
+      ...userClaims(user, client.record, scopes, 'userinfo'),
+      // Core §5.5: claims asked for by name come whatever the scope.
+      ...(asked && typeof asked === 'object' ? requestedClaims(user, client.record, asked as Record<string, unknown>) : {}),
+      sub: user.id,
+    };
   };
   app.get(`${OIDC}/userinfo`, handler);
   app.post(`${OIDC}/userinfo`, handler);

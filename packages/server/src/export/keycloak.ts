@@ -3,11 +3,13 @@ import type { Writable } from 'node:stream';
 import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Domain } from '../domain/index.js';
+import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { defaultRealmSettings } from '../domain/realms.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
-import type {
-  ClientRep, CredentialRep, FederatedIdentityRep, MapperRep, RealmRep, RoleRep, SecretRep, UserRep,
+import {
+  settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type MapperRep, type RealmRep, type RoleRep,
+  type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
@@ -16,8 +18,11 @@ import type {
 // The export writes Keycloak's realm representation (what `kc.sh export` writes), so that
 // Keycloak can read it and Latchkey can import it again. What Latchkey does not keep is not
 // written (flows, components, groups); signing keys are not exported (Keycloak keeps them as
-// components): the importing side makes new ones. Two Latchkey extensions ride along, which
-// Keycloak ignores: a client's `secrets` (all of them, with expiry) and `consentTexts`.
+// components): the importing side makes new ones. Identity providers go as Keycloak's
+// identityProviders and identityProviderMappers, users' links as their federatedIdentities.
+// Latchkey extensions ride along, which Keycloak ignores: a client's `secrets` (all of them,
+// with expiry) and `consentTexts`, a provider's responseType, responseMode, postLogoutUrl and
+// emailCollision.
 
 export interface ExportOptions {
   /** Include the users, with their password hashes and role grants. */
@@ -166,14 +171,7 @@ async function openSecret(box: SecretBox, sealed: string, owner: string): Promis
 
 async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: ClientRecord): Promise<ClientRep> {
   const s = client.settings;
-  const attributes: Record<string, string> = { ...s.extraAttributes };
-  if (s.pkceMethod) attributes['pkce.code.challenge.method'] = s.pkceMethod;
-  attributes['use.refresh.tokens'] = String(s.refreshTokens);
-  if (s.postLogoutRedirectUris.length > 0) attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
-  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
-  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
-  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
-  if (s.logoUri) attributes.logoUri = s.logoUri;
+  const attributes = settingsAttributes(s);
 
   const names = new Set(s.customClaims.map((m) => m.name));
   const audienceName = (aud: string) => {
@@ -247,6 +245,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     realm: realm.name,
     displayName: s.displayName,
     enabled: realm.enabled,
+    sslRequired: s.sslRequired ?? 'external',
     defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
     accessTokenLifespan: s.accessTokenLifespan,
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
@@ -257,6 +256,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     failureFactor: s.failureFactor,
     waitIncrementSeconds: s.waitIncrementSeconds,
     maxFailureWaitSeconds: s.maxFailureWaitSeconds,
+    maxDeltaTimeSeconds: s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS,
     internationalizationEnabled: s.supportedLocales.length > 0,
     supportedLocales: s.supportedLocales,
     defaultLocale: s.defaultLocale,

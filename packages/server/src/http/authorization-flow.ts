@@ -1,14 +1,17 @@
-import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Broker } from '../broker/index.js';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import type { PageContext, Pages } from '../pages/types.js';
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
-import { authorizationError, authorizationResponse, nextStep, type Situation } from '../protocol/authorization/respond.js';
+import {
+  acrOf, authorizationError, authorizationResponse, nextStep, reauthenticationRequired, type Situation,
+} from '../protocol/authorization/respond.js';
 import type { AuthorizationResponse } from '../protocol/authorization/response-modes.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { InteractionRecord, SessionRecord, UserRecord } from '../storage/store.js';
 import {
-  ownsInteraction, pageContext, readSignedCookie, realmPath, rememberInteraction, sendPage, SESSION_COOKIE, setSessionCookie,
+  csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, rememberInteraction, sendPage, SESSION_COOKIE,
+  setSessionCookie,
 } from './browser.js';
 import { realmOf } from './realm.js';
 
@@ -53,35 +56,27 @@ export async function loadInteraction(deps: FlowDeps, request: FastifyRequest, r
 export const interactionUrl = (l: Loaded, step: string) =>
   realmPath(l.realm, `/login-actions/${step}?interaction=${encodeURIComponent(l.interaction.id)}`);
 
-/** A forged or stale form gets a page saying so, never a redirect (nor the plugin's JSON error). */
-export const csrfGuard = (deps: FlowDeps, instance: FastifyInstance) => async (request: FastifyRequest, reply: FastifyReply) => {
-  // @fastify/csrf-protection answers a failed check itself, with reply.send(error): it gets a
-  // stand-in whose send only says so, and the page is sent here.
-  const passed = await new Promise<boolean>((resolve) => {
-    const probe = Object.create(reply, { send: { value: () => { resolve(false); return reply; } } }) as FastifyReply;
-    instance.csrfProtection(request, probe, (err?: Error) => resolve(!err));
-  });
-  if (passed) return;
-  const realm = await realmOf(deps.domain, request);
-  const ctx = pageContext(deps.pages, realm, request, { resourcesPath: deps.resourcesPath });
-  return sendPage(reply, deps.pages.error(ctx, { messageKey: 'requestExpired' }), { status: 403 });
-};
-
 /**
  * The end of every sign-in, by password or at another provider: a new SSO session replaces
  * whatever this browser had (and so any other user's), `started` records what the way of
- * signing in keeps of it, and the request goes on (consent, then the response): at once,
- * or `viaPage` (see sendContinuePage).
+ * signing in keeps of it, and the request goes on (consent, then the response): at once, or
+ * `viaPage` (see sendContinuePage). The same user signing in again where no fresh
+ * authentication was asked for (prompt=select_account) keeps the session, and with it every
+ * client signed in through it.
  */
 export async function finishSignIn(
   deps: FlowDeps, l: Loaded, user: UserRecord, request: FastifyRequest, reply: FastifyReply,
   started: (session: SessionRecord) => Promise<void>, opts: { viaPage?: boolean } = {},
 ): Promise<FastifyReply> {
   const { domain } = deps;
-  const previous = readSignedCookie(request, SESSION_COOKIE);
-  if (previous) await domain.sessions.end(previous);
-  const session = await domain.sessions.start(l.realm.realm, user.id, { offline: false });
-  setSessionCookie(reply, l.realm, session);
+  const realm = l.realm.realm;
+  const previousId = readSignedCookie(request, SESSION_COOKIE);
+  const previous = previousId ? await domain.sessions.active(previousId) : undefined;
+  const kept = previous && previous.realmId === realm.id && !previous.offline && previous.userId === user.id
+    && !reauthenticationRequired(l.req, previous.authTime) ? previous : undefined;
+  if (previousId && !kept) await domain.sessions.end(previousId);
+  const session = kept ?? await domain.sessions.start(realm, user.id, { offline: false });
+  if (!kept) setSessionCookie(reply, l.realm, session);
   await started(session);
   await domain.interactions.update({ ...l.interaction, userId: user.id, sessionId: session.id });
   if (opts.viaPage) return sendContinuePage(deps, l, reply);
@@ -96,13 +91,13 @@ export async function finishSignIn(
  */
 export function sendContinuePage(deps: FlowDeps, l: Loaded, reply: FastifyReply): FastifyReply {
   const action = new URL(interactionUrl(l, 'continue'), l.realm.issuer).href;
-  const html = deps.pages.formPost(l.ctx, { action, fields: { _csrf: reply.generateCsrf() } });
+  const html = deps.pages.formPost(l.ctx, { action, fields: { _csrf: csrfToken(reply, l.realm) } });
   return sendPage(reply, html, { formTargets: [action, l.req.redirectUri] });
 }
 
 /** Hands the authorization response to the browser: a redirect, or an auto-submitting form. */
 export function deliver(deps: FlowDeps, realm: RealmRuntime, request: FastifyRequest, reply: FastifyReply, response: AuthorizationResponse, client?: ClientRuntime): FastifyReply {
-  if (response.type === 'redirect') return reply.header('cache-control', 'no-store').redirect(response.location, 302);
+  if (response.type === 'redirect') return redirectBrowser(request, reply.header('cache-control', 'no-store'), response.location);
   const ctx = pageContext(deps.pages, realm, request, { client, resourcesPath: deps.resourcesPath });
   return sendPage(reply, deps.pages.formPost(ctx, { action: response.action, fields: response.fields }), { formTargets: [response.action] });
 }
@@ -126,7 +121,8 @@ export async function continueAuthorization(
     const { session, user } = situation;
     if (interactionId) await deps.domain.interactions.finish(interactionId);
     const touched = await deps.domain.sessions.touch(realm.realm, session!);
-    return deliver(deps, realm, request, reply, await authorizationResponse(deps.domain, realm, client, req, user!, touched), client);
+    const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acrOf(situation.freshLogin));
+    return deliver(deps, realm, request, reply, response, client);
   }
   let id = interactionId;
   if (!id) {
@@ -138,5 +134,5 @@ export async function continueAuthorization(
     // The interaction belongs to this browser: another one holding its id cannot continue it.
     rememberInteraction(request, reply, realm, id);
   }
-  return reply.redirect(realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`), 302);
+  return redirectBrowser(request, reply, realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`));
 }

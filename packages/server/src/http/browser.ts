@@ -1,8 +1,9 @@
-import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import { resolveLocale } from '../pages/locale.js';
 import type { PageContext, Pages } from '../pages/types.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
+import { realmOf } from './realm.js';
 
 export const SESSION_COOKIE = 'LATCHKEY_SESSION';
 export const INTERACTION_COOKIE = 'LATCHKEY_INTERACTION';
@@ -16,6 +17,35 @@ export function cookieOptions(realm: RealmRuntime) {
     sameSite: 'lax' as const,
     secure: issuer.protocol === 'https:',
     signed: true,
+  };
+}
+
+/**
+ * Sends the browser on. After a form POST it is 303 (RFC 9700 §4.12): with 307 the browser
+ * would post the form, password included, to the next URL, and 302 leaves that to it.
+ */
+export function redirectBrowser(request: FastifyRequest, reply: FastifyReply, location: string): FastifyReply {
+  return reply.redirect(location, request.method === 'POST' ? 303 : 302);
+}
+
+/** A CSRF token for a form; its secret's cookie is Secure on https, like the realm's own cookies. */
+export const csrfToken = (reply: FastifyReply, realm: RealmRuntime): string =>
+  reply.generateCsrf({ secure: cookieOptions(realm).secure });
+
+/** A preHandler that refuses a forged or stale form with a page saying so, never a redirect. */
+export function csrfCheck(instance: FastifyInstance, deps: { domain: Domain; pages: Pages; resourcesPath: string }) {
+  return async (request: FastifyRequest, reply: FastifyReply) => {
+    // The plugin answers a bad token itself (reply.send of a JSON error) instead of calling back:
+    // its answer is caught here and replaced by the theme's page.
+    const valid = await new Promise<boolean>((resolve) => {
+      const probe = Object.create(reply, { send: { value: () => { resolve(false); return probe; } } }) as FastifyReply;
+      instance.csrfProtection(request, probe, (err?: Error) => resolve(!err));
+    });
+    if (!valid) {
+      const realm = await realmOf(deps.domain, request);
+      const ctx = pageContext(deps.pages, realm, request, { resourcesPath: deps.resourcesPath });
+      return sendPage(reply, deps.pages.error(ctx, { messageKey: 'requestExpired' }), { status: 403 });
+    }
   };
 }
 

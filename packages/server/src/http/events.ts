@@ -2,7 +2,7 @@ import type { FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import { SIGN_IN_ERRORS, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
 import type { SignInResult } from '../domain/sign-in.js';
-import type { AuthenticatedClient } from '../protocol/client-auth.js';
+import { claimedClient, type AuthenticatedClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { TokenResponse } from '../protocol/tokens.js';
 import type { RealmRecord, SessionRecord } from '../storage/store.js';
@@ -32,21 +32,6 @@ async function save(domain: Domain, request: FastifyRequest, realm: RealmRecord,
   }
 }
 
-/** The client a request names, from Basic credentials or client_id: only the id, never the secret. */
-function presented(authorization: string | undefined, params: Params): { clientId?: string; secret?: string } {
-  if (authorization && /^basic /i.test(authorization)) {
-    try {
-      const decoded = Buffer.from(authorization.slice(6).trim(), 'base64').toString('utf8');
-      const colon = decoded.indexOf(':');
-      if (colon < 1) return {};
-      const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
-      return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
-    } catch {
-      return {};
-    }
-  }
-  return { clientId: params.client_id };
-}
 
 /**
  * The error's description as the reason, when it is our own fixed text: left out when it
@@ -55,7 +40,7 @@ function presented(authorization: string | undefined, params: Params): { clientI
  */
 function safeReason(err: unknown, request: FastifyRequest, params: Params): string | undefined {
   if (!(err instanceof OAuthError)) return undefined;
-  const basic = presented(request.headers.authorization, {});
+  const basic = claimedClient(request.headers.authorization, {});
   const sent = [...Object.values(params), basic.clientId, basic.secret];
   return sent.some((v) => typeof v === 'string' && v.length >= 3 && err.description.includes(v)) ? undefined : err.description;
 }
@@ -75,7 +60,7 @@ export async function recordCall<T>(
 ): Promise<T> {
   const notes: RequestEventNotes = { details: {} };
   const common = () => ({
-    clientId: notes.client?.client.record.clientId ?? presented(request.headers.authorization, params).clientId,
+    clientId: notes.client?.client.record.clientId ?? claimedClient(request.headers.authorization, params).clientId,
     userId: notes.userId,
     sessionId: notes.sessionId,
   });

@@ -2,16 +2,16 @@ import { readFile } from 'node:fs/promises';
 import { availableParallelism } from 'node:os';
 import { newId, randomToken } from '../crypto/random.js';
 import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../crypto/passwords.js';
-import { defaultClientSettings } from '../domain/clients.js';
+import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import { defaultRealmSettings, RealmService } from '../domain/realms.js';
-import { SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
+import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
 import {
-  SIGNING_ALGS, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
-  type PkceMethod, type RealmRecord, type RealmSettings, type SigningAlg, type Store, type UserRecord,
+  SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
+  type PkceMethod, type RealmRecord, type RealmSettings, type SigningAlg, type SslRequired, type Store, type UserRecord,
 } from '../storage/store.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
@@ -61,10 +61,10 @@ export interface UserRep {
 }
 export interface ClientScopeRep { name: string; protocol?: string; attributes?: Attributes }
 export interface RealmRep {
-  id?: string; realm: string; enabled?: boolean; displayName?: string; accessTokenLifespan?: number;
+  id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
   accessCodeLifespan?: number; defaultSignatureAlgorithm?: string; bruteForceProtected?: boolean;
-  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; defaultLocale?: string;
+  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; defaultLocale?: string;
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[];
@@ -107,6 +107,9 @@ export interface ImportResult {
 const USER_BATCH = 1000;
 
 const isAlg = (v: string | undefined): v is SigningAlg => SIGNING_ALGS.includes(v as SigningAlg);
+// Keycloak reads the value upper-cased (its SslRequired enum); an unknown one leaves the default.
+const sslRequiredOf = (v: string | undefined): SslRequired | undefined =>
+  SSL_REQUIRED.find((s) => s === v?.toLowerCase());
 const num = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
@@ -117,6 +120,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     .map((s) => s.name);
   return defined({
     displayName: rep.displayName,
+    sslRequired: sslRequiredOf(rep.sslRequired),
     accessTokenLifespan: rep.accessTokenLifespan,
     ssoSessionIdleTimeout: rep.ssoSessionIdleTimeout,
     ssoSessionMaxLifespan: rep.ssoSessionMaxLifespan,
@@ -127,6 +131,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     failureFactor: rep.failureFactor,
     waitIncrementSeconds: rep.waitIncrementSeconds,
     maxFailureWaitSeconds: rep.maxFailureWaitSeconds,
+    maxDeltaTimeSeconds: rep.maxDeltaTimeSeconds,
     defaultLocale: rep.defaultLocale,
     supportedLocales: rep.supportedLocales,
     defaultRoleName: rep.defaultRole?.name,
@@ -155,11 +160,34 @@ function claimMapping(m: MapperRep): ClaimMapping | undefined {
   };
 }
 
+/** Latchkey's client attributes for seed 001's "Support OpenID Connect" and "Support API access". */
+export const OIDC_ATTRIBUTE = 'latchkey.oidc';
+export const API_ACCESS_ATTRIBUTE = 'latchkey.api.access';
+
 /** Client attributes the importer turns into settings; the export writes them back from the settings. */
 export const INTERPRETED_ATTRIBUTES = new Set([
   'pkce.code.challenge.method', 'use.refresh.tokens', 'post.logout.redirect.uris', 'access.token.lifespan',
-  'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri',
+  'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri', OIDC_ATTRIBUTE, API_ACCESS_ATTRIBUTE,
 ]);
+
+/**
+ * The attributes that carry the settings clientSettings interprets, beside those kept as they
+ * came; unset settings are left out. Seed 001's two switches are Latchkey attributes, which
+ * Keycloak keeps and ignores, so a realm file goes there and back.
+ */
+export function settingsAttributes(s: ClientSettings): Record<string, string> {
+  const attributes: Record<string, string> = { ...s.extraAttributes };
+  if (s.pkceMethod) attributes['pkce.code.challenge.method'] = s.pkceMethod;
+  attributes['use.refresh.tokens'] = String(s.refreshTokens);
+  if (s.postLogoutRedirectUris.length > 0) attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
+  if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
+  if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
+  if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
+  if (s.logoUri) attributes.logoUri = s.logoUri;
+  attributes[OIDC_ATTRIBUTE] = String(supportsOpenIdConnect(s));
+  attributes[API_ACCESS_ATTRIBUTE] = String(supportsApiAccess(s));
+  return attributes;
+}
 
 export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
   const a = rep.attributes ?? {};
@@ -178,6 +206,8 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     directAccessGrants: bearerOnly ? false : rep.directAccessGrantsEnabled ?? false,
     serviceAccounts: bearerOnly ? false : rep.serviceAccountsEnabled ?? false,
     consentRequired: rep.consentRequired ?? false,
+    openIdConnect: a[OIDC_ATTRIBUTE] !== 'false',
+    apiAccess: a[API_ACCESS_ATTRIBUTE] !== 'false',
     pkceMethod: pkce === 'plain' || pkce === 'S256' ? (pkce as PkceMethod) : null,
     refreshTokens: a['use.refresh.tokens'] !== 'false',
     logoUri: (rep.logoUri ?? a.logoUri) || undefined,
@@ -287,6 +317,9 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
       if (client[key] !== undefined && !isStringArray(client[key])) fail(`client ${client.clientId}: "${key}" is not a list of strings`);
     }
     if (client.attributes !== undefined && !isObject(client.attributes)) fail(`client ${client.clientId}: "attributes" is not an object`);
+    if (client.attributes?.[OIDC_ATTRIBUTE] === 'false' && client.attributes?.[API_ACCESS_ATTRIBUTE] === 'false') {
+      fail(`client ${client.clientId}: ${clientSettingsProblem({ ...defaultClientSettings(), openIdConnect: false, apiAccess: false })}`);
+    }
     if (client.protocolMappers !== undefined && !Array.isArray(client.protocolMappers)) {
       fail(`client ${client.clientId}: "protocolMappers" is not a list`);
     }
@@ -501,7 +534,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
       const record: UserRecord = {
         id: u.id ?? newId(),
         realmId: realm.id,
-        username: u.username,
+        username: canonicalUsername(u.username),
         enabled: u.enabled ?? true,
         email: u.email ?? null,
         emailVerified: u.emailVerified ?? false,

@@ -25,20 +25,35 @@ function basicChallenge(realm: RealmRuntime) {
   return { 'www-authenticate': `Basic realm="${realm.realm.name}"` };
 }
 
-/** RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials. */
-function parseBasic(header: string, realm: RealmRuntime): { clientId: string; secret: string } {
-  const fail = () => new OAuthError('invalid_client', 'Malformed Basic authorization header', 401, basicChallenge(realm));
+/** RFC 6749 §2.3.1: both parts are form-urlencoded inside the Basic credentials; undefined when malformed. */
+function decodeBasic(header: string): { clientId: string; secret: string } | undefined {
   const encoded = header.slice(6).trim();
-  if (!/^[A-Za-z0-9+/]+=*$/.test(encoded)) throw fail();
+  if (!/^[A-Za-z0-9+/]+=*$/.test(encoded)) return undefined;
   const decoded = Buffer.from(encoded, 'base64').toString('utf8');
   const colon = decoded.indexOf(':');
-  if (colon < 1) throw fail();
+  if (colon < 1) return undefined;
   try {
     const formDecode = (s: string) => decodeURIComponent(s.replace(/\+/g, ' '));
     return { clientId: formDecode(decoded.slice(0, colon)), secret: formDecode(decoded.slice(colon + 1)) };
   } catch {
-    throw fail();
+    return undefined;
   }
+}
+
+function parseBasic(header: string, realm: RealmRuntime): { clientId: string; secret: string } {
+  const basic = decodeBasic(header);
+  if (!basic) throw new OAuthError('invalid_client', 'Malformed Basic authorization header', 401, basicChallenge(realm));
+  return basic;
+}
+
+/**
+ * The client a request names (Basic credentials, else client_id) and the secret it sent,
+ * without checking either: for what must know the client before or whatever authentication
+ * decides (events, CORS). Empty when the request names none or is malformed.
+ */
+export function claimedClient(authorization: string | undefined, params: Record<string, string | undefined>): { clientId?: string; secret?: string } {
+  if (authorization && /^basic /i.test(authorization)) return decodeBasic(authorization) ?? {};
+  return { clientId: params.client_id };
 }
 
 function presented(input: ClientCredentialsInput, realm: RealmRuntime): Presented | undefined {

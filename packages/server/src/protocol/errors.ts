@@ -16,8 +16,11 @@ export const invalidScope = (description: string) => new OAuthError('invalid_sco
 export const unauthorizedClient = (description: string) => new OAuthError('unauthorized_client', description);
 
 /** RFC 6750 §3: bearer-protected endpoints challenge with the realm and the error. */
-export function invalidToken(realm: string, description: string): OAuthError {
-  return new OAuthError('invalid_token', description, 401, {
-    'www-authenticate': `Bearer realm="${realm}", error="invalid_token", error_description="${description.replace(/"/g, "'")}"`,
+function bearerError(error: string, status: number, realm: string, description: string): OAuthError {
+  return new OAuthError(error, description, status, {
+    'www-authenticate': `Bearer realm="${realm}", error="${error}", error_description="${description.replace(/"/g, "'")}"`,
   });
 }
+
+export const invalidToken = (realm: string, description: string) => bearerError('invalid_token', 401, realm, description);
+export const insufficientScope = (realm: string, description: string) => bearerError('insufficient_scope', 403, realm, description);

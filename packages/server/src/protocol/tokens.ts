@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { SignJWT } from 'jose';
 import { newId } from '../crypto/random.js';
+import { supportsApiAccess } from '../domain/clients.js';
 import type { ClientRuntime, Domain, EffectiveRoles, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import type { SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
@@ -28,6 +29,10 @@ export interface TokenSubject {
   scopes: string[];
   /** Present for sign-ins; absent for client credentials, which has no user session. */
   session?: SessionRecord;
+  /** The access token's jti when the caller chose it beforehand (a code records it as it is used). */
+  accessJti?: string;
+  /** Individual claims the client asked userinfo for (claims parameter, Core §5.5), carried to userinfo in the access token. */
+  userinfoClaims?: ClaimsRequest['userinfo'];
 }
 
 export interface IdTokenExtras {
@@ -60,13 +65,23 @@ export function halfHash(value: string, alg: SigningAlg): string {
 }
 
 function audience(client: ClientRuntime, roles: EffectiveRoles): string | string[] {
+  // Without API access (seed 001) the token is for userinfo alone: no API is its audience.
+  if (!supportsApiAccess(client.record.settings)) return client.record.clientId;
   const aud = new Set([...client.record.settings.audiences, ...Object.keys(roles.clients)]);
   aud.delete(client.record.clientId);
   if (aud.size === 0) return client.record.clientId;
   return aud.size === 1 ? [...aud][0] : [...aud];
 }
 
-const lifespanOf = (s: TokenSubject) => s.client.record.settings.accessTokenLifespan ?? s.realm.realm.settings.accessTokenLifespan;
+/** Seconds an access (and ID) token lives: the client's lifespan, else the realm's. */
+export const lifespanOf = (s: Pick<TokenSubject, 'client' | 'realm'>) =>
+  s.client.record.settings.accessTokenLifespan ?? s.realm.realm.settings.accessTokenLifespan;
+
+/**
+ * Where an access token carries the claims parameter's userinfo member: the token is all
+ * userinfo sees of the authorization request (it is stateless), and the request is small.
+ */
+export const USERINFO_CLAIMS = 'userinfo_claims';
 
 /** An RFC 9068 access token carrying Keycloak's role claims. */
 export async function mintAccessToken(domain: Domain, subject: TokenSubject): Promise<MintedAccessToken> {
@@ -75,7 +90,7 @@ export async function mintAccessToken(domain: Domain, subject: TokenSubject): Pr
   const lifespan = lifespanOf(subject);
   const scope = scopeClaim(realm.realm, scopes);
   const roles = await domain.roles.effective(realm.realm.id, user.id);
-  const jti = newId();
+  const jti = subject.accessJti ?? newId();
   const token = await sign(realm, client.record.settings.accessTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm, 'at+jwt', {
     ...userClaims(user, client.record, new Set(scopes), 'accessToken'),
     iss: realm.issuer,
@@ -91,6 +106,7 @@ export async function mintAccessToken(domain: Domain, subject: TokenSubject): Pr
     roles: roles.realm,
     realm_access: { roles: roles.realm },
     resource_access: Object.fromEntries(Object.entries(roles.clients).map(([c, r]) => [c, { roles: r }])),
+    ...(subject.userinfoClaims ? { [USERINFO_CLAIMS]: subject.userinfoClaims } : {}),
   });
   return { token, jti, expiresAt: iat + lifespan, lifespan, scope };
 }
@@ -124,15 +140,8 @@ export interface IssueRequest extends TokenSubject {
   idToken?: IdTokenExtras;
 }
 
-export interface IssuedTokens {
-  response: TokenResponse;
-  accessJti: string;
-  accessExpiresAt: number;
-  refreshFamilyId?: string;
-}
-
 /** What the token endpoint returns: the access token, and the refresh and ID tokens a grant calls for. */
-export async function issueTokens(domain: Domain, req: IssueRequest): Promise<IssuedTokens> {
+export async function issueTokens(domain: Domain, req: IssueRequest): Promise<TokenResponse> {
   const { realm, client, user, scopes, session } = req;
   const access = await mintAccessToken(domain, req);
   const response: TokenResponse = {
@@ -142,21 +151,19 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<Is
     scope: access.scope,
     'not-before-policy': 0,
   };
-  const issued: IssuedTokens = { response, accessJti: access.jti, accessExpiresAt: access.expiresAt };
-  if (!session) return issued;
+  if (!session) return response;
 
   response.session_state = session.id;
   if (req.refresh && client.record.settings.refreshTokens) {
     const { token, record } = await domain.tokens.issueRefresh({
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, session, scope: scopes.join(' '),
-      familyId: req.refresh.familyId,
+      familyId: req.refresh.familyId, access: { jti: access.jti, expiresAt: access.expiresAt },
     });
     response.refresh_token = token;
     response.refresh_expires_in = session.offline ? 0 : Math.max(0, record.expiresAt - now());
-    issued.refreshFamilyId = record.familyId;
   }
   if (scopes.includes(OPENID)) {
     response.id_token = await mintIdToken({ ...req, session }, { ...req.idToken, accessToken: access.token });
   }
-  return issued;
+  return response;
 }

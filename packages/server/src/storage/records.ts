@@ -4,8 +4,17 @@
 export type SigningAlg = 'RS256' | 'ES256' | 'EdDSA';
 export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
 
+/** Keycloak's realm setting: where plain HTTP is acceptable. */
+export type SslRequired = 'all' | 'external' | 'none';
+export const SSL_REQUIRED: readonly SslRequired[] = ['all', 'external', 'none'];
+
 export interface RealmSettings {
   displayName?: string;
+  /**
+   * Keycloak's: which redirect URIs may use plain http. Undefined (realms stored before it
+   * existed) is Keycloak's default, `external`.
+   */
+  sslRequired?: SslRequired;
   accessTokenLifespan: number;
   ssoSessionIdleTimeout: number;
   ssoSessionMaxLifespan: number;
@@ -16,6 +25,8 @@ export interface RealmSettings {
   failureFactor: number;
   waitIncrementSeconds: number;
   maxFailureWaitSeconds: number;
+  /** Failures further apart than this start the count again (Keycloak's failure reset time). */
+  maxDeltaTimeSeconds?: number;
   defaultLocale?: string;
   supportedLocales: string[];
   defaultRoleName: string;
@@ -52,6 +63,11 @@ export interface KeyRecord {
   /** The private JWK, sealed under the master key. */
   sealedPrivateJwk: string;
   createdAt: number;
+  /**
+   * When a rotated-out (passive) key leaves the JWKS: once every token it signed has
+   * expired. Null while the key is active.
+   */
+  retiresAt: number | null;
 }
 
 /** A claim a client receives from a user attribute (seed 001 "custom resources"). */
@@ -82,6 +98,16 @@ export interface ClientSettings {
   directAccessGrants: boolean;
   serviceAccounts: boolean;
   consentRequired: boolean;
+  /**
+   * Latchkey extension (seed 001 "Support OpenID Connect"): the client may ask for the openid
+   * scope, get ID tokens and call userinfo. Absent (clients stored before it existed): on.
+   */
+  openIdConnect?: boolean;
+  /**
+   * Latchkey extension (seed 001 "Support API access"): the client's access tokens are meant
+   * for APIs (their audiences), and it may use client credentials. Absent: on.
+   */
+  apiAccess?: boolean;
   /** When set, PKCE is required and this is the least method accepted. */
   pkceMethod: PkceMethod | null;
   refreshTokens: boolean;
@@ -183,6 +209,12 @@ export interface RefreshTokenRecord {
   expiresAt: number;
   usedAt: number | null;
   revokedAt: number | null;
+  /**
+   * The access token issued with this refresh token, so revoking the family (a replayed
+   * code or refresh token, RFC 7009 revocation) revokes the access tokens it gave out too.
+   */
+  accessJti: string | null;
+  accessExpiresAt: number | null;
 }
 
 /** A code from the authorization endpoint (RFC 6749 §4.1.2); stored only as a hash. */
@@ -200,6 +232,8 @@ export interface AuthorizationCodeRecord {
   authTime: number;
   /** Claims asked for with the claims parameter, JSON. */
   claims: string | null;
+  /** The authentication context the user reached (Keycloak's level: "1" signed in for this request, "0" SSO). */
+  acr: string | null;
   createdAt: number;
   expiresAt: number;
   usedAt: number | null;

@@ -16,7 +16,6 @@ import type {
   ClientRecord,
   ClientSecretRecord,
   KeyRecord,
-  KeyStatus,
   PasswordRecord,
   RealmRecord,
   RefreshTokenRecord,
@@ -52,7 +51,8 @@ export interface Store {
   keys: {
     listByRealm(realmId: string): Promise<KeyRecord[]>;
     insert(key: KeyRecord): Promise<void>;
-    setStatus(kid: string, status: KeyStatus): Promise<void>;
+    /** Rotates a key out: it stops signing, and verifies until retiresAt (seconds). */
+    retire(kid: string, retiresAt: number): Promise<void>;
   };
   clients: {
     getByClientId(realmId: string, clientId: string): Promise<ClientRecord | undefined>;
@@ -110,12 +110,19 @@ export interface Store {
     insert(session: SessionRecord): Promise<void>;
     touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
     delete(id: string): Promise<void>;
+    /** A user's sessions, expired ones too until housekeeping deletes them, oldest first. */
+    listByUser(userId: string): Promise<SessionRecord[]>;
+    /** Which clients (internal ids) each of these sessions issued codes or refresh tokens to, each pair once. */
+    listClients(sessionIds: string[]): Promise<Array<{ sessionId: string; clientId: string }>>;
+    /** Deletes all of a user's sessions, offline ones too; returns how many. */
+    deleteByUser(userId: string): Promise<number>;
   };
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
     insert(token: RefreshTokenRecord): Promise<void>;
     /** Marks a token used; false when it was already used, so two racing refreshes can't both win. */
     markUsed(id: string, at: number): Promise<boolean>;
+    /** Revokes every refresh token of the family and the unexpired access tokens issued with them. */
     revokeFamily(familyId: string, at: number): Promise<void>;
   };
   revokedAccessTokens: {
@@ -125,9 +132,12 @@ export interface Store {
   codes: {
     insert(code: AuthorizationCodeRecord): Promise<void>;
     getByHash(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
-    /** Marks a code used; false when it already was, so two racing exchanges can't both win. */
-    markUsed(codeHash: string, at: number): Promise<boolean>;
-    setIssued(codeHash: string, issued: { familyId: string | null; jti: string; jtiExpiresAt: number }): Promise<void>;
+    /**
+     * Marks a code used, with what it is about to be exchanged for (in the same write, so a
+     * replay racing the exchange still finds what to revoke); false when it already was, so
+     * two racing exchanges can't both win.
+     */
+    markUsed(codeHash: string, at: number, issued: { familyId: string; jti: string; jtiExpiresAt: number }): Promise<boolean>;
   };
   interactions: {
     insert(interaction: InteractionRecord): Promise<void>;
@@ -174,7 +184,8 @@ export interface Store {
   };
   /** Login and admin events (Keycloak's event store); times in milliseconds. */
   events: {
-    insertLogin(event: LoginEventRecord): Promise<void>;
+    /** Several in one statement: login events are written in batches, off the request's path. */
+    insertLogins(events: LoginEventRecord[]): Promise<void>;
     insertAdmin(event: AdminEventRecord): Promise<void>;
     /** A realm's login events matching every filter given, newest first unless ascending. */
     listLogin(realmId: string, query?: LoginEventQuery): Promise<LoginEventRecord[]>;
@@ -197,6 +208,8 @@ export interface Store {
     deleteRefreshTokens(before: number, limit: number): Promise<number>;
     /** Sessions past their idle or their absolute expiry. */
     deleteSessions(before: number, limit: number): Promise<number>;
+    /** Passive keys whose retiresAt has come; their realms' cached JWKS must then be dropped. */
+    deleteRetiredKeys(before: number, limit: number): Promise<number>;
     deleteBrokerStates(before: number, limit: number): Promise<number>;
   };
   /** Other OpenID providers a realm signs its users in through. */

@@ -147,6 +147,7 @@ for (const backend of backends) {
         assertAdminError(await admin.post('/realms', { realm: 'white space' }), 400, 'realm');
         assertAdminError(await admin.put(`/realms/${realm}`, { accessTokenLifespan: 'soon' }), 400, 'accessTokenLifespan');
         assertAdminError(await admin.put(`/realms/${realm}`, { defaultSignatureAlgorithm: 'HS256' }), 400, 'defaultSignatureAlgorithm');
+        assertAdminError(await admin.put(`/realms/${realm}`, { sslRequired: 'sometimes' }), 400, 'sslRequired');
         assertAdminError(await admin.get(`/realms/${realm}/users?max=many`), 400, 'max');
         assertAdminError(await admin.post(`/realms/${realm}/clients`, '{"clientId": '), 400);
         assertAdminError(await admin.post(`/realms/${realm}/clients`, [1, 2]), 400, 'JSON object');
@@ -398,6 +399,12 @@ for (const backend of backends) {
         assert.equal(rep.accessTokenLifespan, 90);
         assert.equal(rep.displayName, 'Tenant');
         assert.equal(rep.ssoSessionIdleTimeout, 1800, 'what a PUT does not give stays');
+        assert.equal(rep.sslRequired, 'external', "Keycloak's default");
+        // Keycloak takes the value in either case (its enum's name).
+        assert.equal((await admin.put(`/realms/${realm}`, { sslRequired: 'NONE' })).status, 204);
+        assert.equal((await admin.get(`/realms/${realm}`)).json.sslRequired, 'none');
+        assert.equal((await admin.put(`/realms/${realm}`, { sslRequired: 'external' })).status, 204);
+        assert.equal((await admin.get(`/realms/${realm}`)).json.sslRequired, 'external');
         const token = await passwordGrant(server, realm, 'cli', undefined, 'plain', 'plain-password');
         assert.equal(token.json.expires_in, 90);
 

@@ -43,6 +43,8 @@ describe('browser: authorization code flow', { skip: noChromium, concurrency: tr
     assert.equal(typeof id.sid, 'string');
     assert.equal(id.at_hash, halfHash(o.tokens.access_token), 'at_hash of the access token');
     assert.equal(id.aud, 'rp-code');
+    assert.equal(id.azp, 'rp-code');
+    assert.equal(id.acr, '1', 'a password sign-in, as Keycloak grades it');
     assert.equal(id.email, 'alice@example.com');
     assert.equal(id.given_name, 'Alice');
 
@@ -71,6 +73,8 @@ describe('browser: authorization code flow', { skip: noChromium, concurrency: tr
     await signIn(page);
     const o = assertSignedIn(await flow.outcome());
     assert.equal(o.idToken!.aud, 'rp-public-plain');
+    assert.equal(o.idToken!.azp, 'rp-public-plain');
+    assert.equal(o.idToken!.acr, '1');
     assert.equal(o.idToken!.nonce, flow.nonce);
     assert.ok(o.tokens!.access_token);
   });

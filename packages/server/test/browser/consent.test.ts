@@ -1,8 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { noChromium, openTab, screenshot, signIn, type Page } from '../helpers/browser.js';
+import { claimsOf } from '../helpers/oidc.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
-import { CONSENT_TEXTS, isLoginAction, LOGO, startStack, type Stack } from './fixture.js';
+import { API_CONSENT_TEXTS, CONSENT_TEXTS, isLoginAction, LOGO, startStack, type Stack } from './fixture.js';
 
 // Order-independent: the tests that must find consent still owed ask for scopes no test ever accepts
 // (address, phone), so they run side by side like the other suites.
@@ -138,6 +139,33 @@ describe('browser: consent (rp-consent)', { skip: noChromium, concurrency: true 
       `prompt=consent with a live SSO session shows ${loginInstead ? 'the LOGIN page' : page.url()} instead of the consent page`);
     await page.click('#kc-login');
     assertSignedIn(await ask.outcome());
+  });
+
+  it('asks for API access when the client reaches an API for the user (seed 001), in the client\'s words or the theme\'s', async (t) => {
+    const { page } = await openTab(s.browser, t);
+    // Only this test signs in to rp-api, so consent is owed.
+    const flow = await s.rp.start({ clientId: 'rp-api', scope: 'openid profile phone' });
+    await page.goto(flow.url);
+    await signIn(page);
+    await page.waitForSelector('#kc-consent-items');
+    const en = await items(page);
+    assert.ok(en.includes(API_CONSENT_TEXTS.en.profile) && en.includes('View your phone number'), en.join(' | '));
+    assert.equal(en.at(-1), API_CONSENT_TEXTS.en.api, 'the API line, in the client\'s words');
+    await screenshot(page, 'consent-api-en');
+
+    // German: the client has no German API text, so the line is the theme's.
+    const german = await openTab(s.browser, t);
+    const other = await s.rp.start({ clientId: 'rp-api', scope: 'openid profile phone', params: { ui_locales: 'de' } });
+    await german.page.goto(other.url);
+    await signIn(german.page);
+    await german.page.waitForSelector('#kc-consent-items');
+    const de = await items(german.page);
+    assert.ok(de.includes(API_CONSENT_TEXTS.de.profile) && de.includes('Ihre Telefonnummer anzeigen'), de.join(' | '));
+    assert.equal(de.at(-1), 'In Ihrem Namen auf die API zugreifen');
+    await screenshot(german.page, 'consent-api-de');
+    await german.page.click('#kc-login');
+    const o = assertSignedIn(await other.outcome());
+    assert.ok([claimsOf(o.tokens!.access_token).aud].flat().includes('https://orders.example'), 'the access token is for the API');
   });
 
   it('a new sign-in in another browser is not asked for consent again', async (t) => {

@@ -12,6 +12,7 @@ export const SECRETS = {
   'rp-public-plain': undefined,
   'rp-hybrid': 'rp-hybrid-secret',
   'rp-consent': 'rp-consent-secret',
+  'rp-api': 'rp-api-secret',
 } as const;
 
 /** A small logo as a data: URI, which the pages' CSP (img-src 'self' https: data:) allows without network. */
@@ -24,6 +25,12 @@ export const LOGO = 'data:image/svg+xml;base64,' + Buffer.from(
 export const CONSENT_TEXTS = {
   en: { profile: 'Read your profile (en)', email: 'Read your email (en)' },
   de: { profile: 'Profil lesen (de)', email: 'E-Mail lesen (de)' },
+};
+
+/** rp-api's texts: its own API line in English; in German none, so the theme's (seed 001's API consent). */
+export const API_CONSENT_TEXTS = {
+  en: { profile: 'Read your profile (api, en)', api: 'Call the Orders API for you (en)' },
+  de: { profile: 'Profil lesen (api, de)' },
 };
 
 export function webRealm(rp: RelyingParty): object {
@@ -50,6 +57,15 @@ export function webRealm(rp: RelyingParty): object {
         consentRequired: true, redirectUris, attributes: { logoUri: LOGO },
         // Latchkey extension beside Keycloak's fields.
         consentTexts: CONSENT_TEXTS,
+      },
+      {
+        // Reaches an API on the user's behalf (an audience mapper), so its consent page has an API line.
+        clientId: 'rp-api', name: 'API RP', publicClient: false, secret: SECRETS['rp-api'], standardFlowEnabled: true,
+        consentRequired: true, redirectUris, consentTexts: API_CONSENT_TEXTS,
+        protocolMappers: [{
+          name: 'orders audience', protocolMapper: 'oidc-audience-mapper',
+          config: { 'included.custom.audience': 'https://orders.example', 'access.token.claim': 'true' },
+        }],
       },
     ],
     users: [

@@ -89,6 +89,44 @@ describe('browser: RP-initiated logout', { skip: noChromium, concurrency: true }
     assert.equal(await ssoAlive(tab), false);
   });
 
+  it('ui_locales: the confirmation and logged-out pages in the language asked for', async (t) => {
+    const tab = await openTab(s.browser, t);
+    await signedIn(tab);
+    await tab.page.goto(s.rp.endSessionUrl({ clientId: 'rp-code', params: { ui_locales: 'de' } }));
+    await tab.page.waitForSelector('#kc-logout');
+    assert.equal(await tab.page.getAttribute('html', 'lang'), 'de');
+    assert.equal((await tab.page.textContent('#kc-page-title'))?.trim(), 'Abmelden');
+    await screenshot(tab.page, 'logout-confirm-de');
+    await tab.page.click('#kc-logout');
+    await tab.page.waitForSelector('#kc-logged-out');
+    assert.equal(await tab.page.getAttribute('html', 'lang'), 'de', 'the language is carried through the confirmation');
+    assert.equal((await tab.page.textContent('#kc-page-title'))?.trim(), 'Abgemeldet');
+    await screenshot(tab.page, 'logged-out-de');
+
+    // Proven, without a redirect: straight to the logged-out page, in French.
+    const o = await signedIn(tab);
+    await tab.page.goto(s.rp.endSessionUrl({ idTokenHint: o.tokens!.id_token!, params: { ui_locales: 'fr' } }));
+    await tab.page.waitForSelector('#kc-logged-out');
+    assert.equal(await tab.page.getAttribute('html', 'lang'), 'fr');
+    assert.equal((await tab.page.textContent('#kc-page-title'))?.trim(), 'Vous êtes déconnecté');
+    assert.equal(await ssoAlive(tab), false);
+  });
+
+  it("a valid hint of another session of the user: asked first, then the RP's redirect", async (t) => {
+    const victim = await openTab(s.browser, t);
+    await signedIn(victim);
+    const other = await openTab(s.browser, t);
+    const theirs = await signedIn(other);
+    // The link another session's RP would build, opened in the victim's browser.
+    await victim.page.goto(s.rp.endSessionUrl({ idTokenHint: theirs.tokens!.id_token!, postLogoutRedirectUri: true, state: 'theirs' }));
+    await victim.page.waitForSelector('#kc-logout');
+    assert.equal(await ssoAlive(await openTabSharing(victim)), true, 'not signed out before confirming');
+    const visit = s.rp.nextLogout('theirs');
+    await victim.page.click('#kc-logout');
+    assert.equal((await visit).query.state, 'theirs', 'once confirmed, the proven request redirects');
+    assert.equal(await ssoAlive(victim), false);
+  });
+
   /** A second page in the same context (same cookies), closed with it. */
   async function openTabSharing(tab: Tab): Promise<Tab> {
     const page = await tab.context.newPage();

@@ -17,6 +17,12 @@ describe('browser: response types and modes (rp-hybrid)', { skip: noChromium, co
     await tab.page.goto(flow.url);
     await signIn(tab.page);
     const o = await flow.outcome();
+    // Every ID token, from either channel, names the client and the level of a password sign-in.
+    for (const [channel, id] of [['front', o.frontIdToken], ['token endpoint', o.idToken]] as const) {
+      if (!id) continue;
+      assert.equal(id.azp, 'rp-hybrid', `${responseType}: azp of the ${channel} ID token`);
+      assert.equal(id.acr, '1', `${responseType}: acr of the ${channel} ID token`);
+    }
     return { ...tab, flow, o };
   }
 

@@ -118,10 +118,12 @@ describe('latchkey realm export / import', () => {
       assert.equal(demo.realm, 'demo');
       for (const field of ['id', 'enabled', 'accessTokenLifespan', 'ssoSessionIdleTimeout', 'ssoSessionMaxLifespan',
         'offlineSessionIdleTimeout', 'accessCodeLifespan', 'defaultSignatureAlgorithm', 'bruteForceProtected', 'failureFactor',
-        'waitIncrementSeconds', 'maxFailureWaitSeconds', 'defaultRole', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
+        'waitIncrementSeconds', 'maxFailureWaitSeconds', 'defaultRole', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes',
+        'sslRequired']) {
         assert.ok(field in demo, `realm field ${field}`);
       }
       assert.equal(demo.accessTokenLifespan, 300);
+      assert.equal(demo.sslRequired, 'external', "Keycloak's default, for a realm file without it");
       assert.equal(demo.defaultRole.name, 'default-roles-demo');
       assert.equal(demo.components, undefined, 'signing keys are not exported');
       const realmRoles = demo.roles.realm.map((r: any) => r.name).sort();
@@ -160,7 +162,7 @@ describe('latchkey realm export / import', () => {
     });
 
     it('writes users with attributes, roles and credentials: argon2id in Keycloak\'s argon2 form, Keycloak hashes as they came', () => {
-      const alice = demo.users.find((u: any) => u.username === 'Alice');
+      const alice = demo.users.find((u: any) => u.username === 'alice');
       assert.equal(alice.email, 'alice@example.com');
       assert.equal(alice.emailVerified, true);
       assert.deepEqual(alice.attributes.department, ['research']);
@@ -210,7 +212,7 @@ describe('latchkey realm export / import', () => {
     });
 
     it('the imported users sign in with their passwords and get the same roles and claims in their tokens', async () => {
-      const alice = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'alice', 'alice-pw');
+      const alice = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'alice', 'alice-pw', { scope: 'openid' });
       assert.equal(alice.status, 200, alice.text);
       assert.deepEqual(rolesIn(alice.json.access_token), before_.alice);
       assert.equal(claimsOf(alice.json.access_token).department, before_.department);

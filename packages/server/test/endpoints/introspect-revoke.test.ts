@@ -28,7 +28,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
       assert.equal(info.active, true);
       assert.equal(info.sub, access.sub);
       assert.equal(info.client_id, 'webapp');
-      assert.equal(info.username, 'Alice');
+      assert.equal(info.username, 'alice');
       assert.equal(info.scope, access.scope);
       assert.deepEqual(new Set(String(info.scope).split(' ')), new Set(['openid', 'profile', 'email', 'phone']));
       assert.equal(info.exp, access.exp);
@@ -61,7 +61,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
         assert.equal(info.active, true, JSON.stringify(params));
         assert.equal(info.client_id, 'webapp');
         assert.equal(info.sub, access.sub);
-        assert.equal(info.username, 'Alice');
+        assert.equal(info.username, 'alice');
         assert.ok(Number(info.exp) > Date.now() / 1000);
       }
     });

@@ -43,7 +43,7 @@ describe('userinfo', () => {
     assert.equal(claims.name, 'Alice Liddell');
     assert.equal(claims.given_name, 'Alice');
     assert.equal(claims.family_name, 'Liddell');
-    assert.equal(claims.preferred_username, 'Alice');
+    assert.equal(claims.preferred_username, 'alice');
     // email
     assert.equal(claims.email, 'alice@example.com');
     assert.equal(claims.email_verified, true);
@@ -80,15 +80,15 @@ describe('userinfo', () => {
     const sub = tokens.claims()!.sub;
     const info = await client.fetchUserInfo(config, tokens.access_token, sub);
     assert.equal(info.sub, sub);
-    assert.equal(info.preferred_username, 'Alice');
+    assert.equal(info.preferred_username, 'alice');
   });
 
   it('claims follow the scopes of the token: a client with only profile by default', async () => {
-    const signIn = (scope?: string) => passwordGrant(server, 'demo', 'narrow', undefined, 'alice', 'alice-pw', scope ? { scope } : {});
+    const signIn = (scope = '') => passwordGrant(server, 'demo', 'narrow', undefined, 'alice', 'alice-pw', { scope: `openid ${scope}`.trim() });
     const bare = await signIn();
     assert.equal(bare.status, 200, bare.text);
     const onlyProfile = (await userinfo(server, 'demo', bare.json.access_token)).json;
-    assert.equal(onlyProfile.preferred_username, 'Alice');
+    assert.equal(onlyProfile.preferred_username, 'alice');
     assert.equal(onlyProfile.given_name, 'Alice');
     assert.equal(onlyProfile.email, undefined, 'no email without the email scope');
     assert.equal(onlyProfile.email_verified, undefined);
@@ -103,8 +103,16 @@ describe('userinfo', () => {
     assert.equal(withAll.phone_number, '+31 20 123 4567');
   });
 
-  it('a service-account token (client_credentials) works at userinfo', async () => {
+  it('a token without the openid scope is refused with 403 insufficient_scope, as by Keycloak', async () => {
     const cc = await clientCredentials(server, 'demo', 'machine', 'machine-secret');
+    assert.equal(cc.status, 200, cc.text);
+    const res = await userinfo(server, 'demo', cc.json.access_token);
+    assertProtocolError(res, 403, 'insufficient_scope');
+    assert.match(res.headers.get('www-authenticate') ?? '', /^Bearer realm="demo", error="insufficient_scope"/);
+  });
+
+  it('a service-account token (client_credentials) with openid works at userinfo', async () => {
+    const cc = await clientCredentials(server, 'demo', 'machine', 'machine-secret', { scope: 'openid' });
     assert.equal(cc.status, 200, cc.text);
     const res = await userinfo(server, 'demo', cc.json.access_token);
     assert.equal(res.status, 200, res.text);
@@ -113,7 +121,7 @@ describe('userinfo', () => {
   });
 
   it('a token issued before its user was disabled is refused with 401 invalid_token', async () => {
-    const signedIn = await passwordGrant(server, 'demo', 'spa', undefined, 'carol', 'carol-pw');
+    const signedIn = await passwordGrant(server, 'demo', 'spa', undefined, 'carol', 'carol-pw', { scope: 'openid' });
     assert.equal(signedIn.status, 200, signedIn.text);
     const token = signedIn.json.access_token;
     assert.equal((await userinfo(server, 'demo', token)).status, 200);

@@ -171,6 +171,7 @@ describe('admin events and event queries over HTTP', () => {
     await events.login(demo, { type: 'LOGIN_ERROR', clientId: 'web', error: 'invalid_user_credentials' });
     clock = day + 86_400_000;
     await events.login(demo, { type: 'REFRESH_TOKEN', clientId: 'spa', userId: 'u-1' });
+    await events.flush();
     const get = async (query: string) => {
       const res = await call('GET', `/demo/events${query}`);
       assert.equal(res.status, 200, res.text);

@@ -6,6 +6,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { send } from '../helpers/http.js';
+import { HttpBrowser } from '../helpers/http-browser.js';
 import { claimsOf } from '../helpers/oidc.js';
 import { ADMIN_PASSWORD, basic, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
@@ -48,32 +49,19 @@ function rows(server: TestServer): { login: LoginRow[]; admin: Array<Record<stri
 const details = (row: LoginRow) => (row.details ? JSON.parse(row.details) : {});
 const tokenUrl = (server: TestServer) => realmUrl(server, 'events', '/protocol/openid-connect/token');
 
-/** The newest login event of a type that `where` accepts. */
-function newest(server: TestServer, type: string, where: (row: LoginRow) => boolean = () => true): LoginRow {
-  const found = rows(server).login.filter((r) => r.type === type && where(r)).at(-1);
+/**
+ * The newest login event of a type that `where` accepts. The server writes login events in
+ * batches a moment after the request, so this waits a little for one to appear.
+ */
+async function newest(server: TestServer, type: string, where: (row: LoginRow) => boolean = () => true): Promise<LoginRow> {
+  const find = () => rows(server).login.filter((r) => r.type === type && where(r)).at(-1);
+  // Past the server's batching delay (50 ms), so an older match does not pass for the newest.
+  await new Promise((r) => setTimeout(r, 150));
+  for (let waited = 0; waited < 2000 && !find(); waited += 20) await new Promise((r) => setTimeout(r, 20));
+  const found = find();
   assert.ok(found, `no ${type} event recorded: ${JSON.stringify(rows(server).login.map((r) => r.type))}`);
   return found;
 }
-
-/** A cookie-keeping fetch, enough to walk the login page without a browser. */
-function browser() {
-  const jar = new Map<string, string>();
-  return async (url: string, init: RequestInit = {}) => {
-    const res = await fetch(url, {
-      ...init,
-      redirect: 'manual',
-      headers: { ...(init.headers as Record<string, string> | undefined), cookie: [...jar].map(([k, v]) => `${k}=${v}`).join('; ') },
-    });
-    for (const line of res.headers.getSetCookie()) {
-      const [pair] = line.split(';');
-      const eq = pair.indexOf('=');
-      jar.set(pair.slice(0, eq).trim(), pair.slice(eq + 1).trim());
-    }
-    return { status: res.status, location: res.headers.get('location') ?? undefined, text: await res.text() };
-  };
-}
-
-const unescape = (s: string) => s.replace(/&amp;/g, '&').replace(/&#39;/g, "'").replace(/&quot;/g, '"');
 
 describe('login events', () => {
   let server: TestServer;
@@ -83,7 +71,7 @@ describe('login events', () => {
   it('client_credentials records CLIENT_LOGIN; a wrong client secret CLIENT_LOGIN_ERROR', async () => {
     const ok = await postForm(tokenUrl(server), { grant_type: 'client_credentials' }, { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(ok.status, 200, ok.text);
-    const event = newest(server, 'CLIENT_LOGIN');
+    const event = await newest(server, 'CLIENT_LOGIN');
     assert.equal(event.client_id, 'web');
     assert.equal(event.user_id, claimsOf(ok.json.access_token).sub, 'the service account');
     assert.equal(event.session_id, null);
@@ -96,7 +84,7 @@ describe('login events', () => {
 
     const bad = await postForm(tokenUrl(server), { grant_type: 'client_credentials' }, { authorization: basic('web', WRONG_SECRET) });
     assert.equal(bad.status, 401);
-    const error = newest(server, 'CLIENT_LOGIN_ERROR');
+    const error = await newest(server, 'CLIENT_LOGIN_ERROR');
     assert.deepEqual([error.client_id, error.error], ['web', 'invalid_client']);
     assert.deepEqual(details(error), { grant_type: 'client_credentials', reason: 'Invalid client or invalid client credentials' });
   });
@@ -105,7 +93,7 @@ describe('login events', () => {
     const wrong = await postForm(tokenUrl(server), { grant_type: 'password', username: 'alice', password: WRONG_PASSWORD },
       { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(wrong.status, 400);
-    const event = newest(server, 'LOGIN_ERROR', (r) => details(r).grant_type === 'password');
+    const event = await newest(server, 'LOGIN_ERROR', (r) => details(r).grant_type === 'password');
     assert.equal(event.client_id, 'web');
     assert.equal(event.error, 'invalid_user_credentials', "Keycloak's error for a wrong password");
     assert.ok(event.user_id, 'the account the username named');
@@ -122,7 +110,7 @@ describe('login events', () => {
     // A description that repeats what was sent is not kept as the reason.
     await postForm(tokenUrl(server), { grant_type: 'refresh_token', refresh_token: ok.json.refresh_token, scope: `openid ${WRONG_PASSWORD}` },
       { authorization: basic('web', CLIENT_SECRET) });
-    assert.equal(details(newest(server, 'REFRESH_TOKEN_ERROR')).reason, undefined);
+    assert.equal(details(await newest(server, 'REFRESH_TOKEN_ERROR')).reason, undefined);
 
     const all = rows(server);
     assert.ok(all.login.length >= 5);
@@ -130,9 +118,9 @@ describe('login events', () => {
     for (const secret of [WRONG_PASSWORD, ALICE_PASSWORD, CLIENT_SECRET, WRONG_SECRET, ok.json.refresh_token, ok.json.access_token]) {
       assert.equal(dump.includes(secret), false, `an event row holds ${secret.slice(0, 12)}…`);
     }
-    const unknown = newest(server, 'LOGIN_ERROR', (r) => details(r).username === 'nobody');
+    const unknown = await newest(server, 'LOGIN_ERROR', (r) => details(r).username === 'nobody');
     assert.deepEqual([unknown.error, unknown.user_id], ['invalid_user_credentials', null]);
-    assert.equal(newest(server, 'LOGIN_ERROR', (r) => r.error === 'invalid_client').client_id, 'web');
+    assert.equal((await newest(server, 'LOGIN_ERROR', (r) => r.error === 'invalid_client')).client_id, 'web');
   });
 
   it('the password grant records LOGIN with the session; a refresh REFRESH_TOKEN; a replayed refresh token REFRESH_TOKEN_ERROR', async () => {
@@ -140,13 +128,13 @@ describe('login events', () => {
       { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(signedIn.status, 200);
     const { sub, sid } = claimsOf(signedIn.json.access_token);
-    const login = newest(server, 'LOGIN', (r) => r.session_id === sid);
+    const login = await newest(server, 'LOGIN', (r) => r.session_id === sid);
     assert.equal(login.user_id, sub);
 
     const refreshed = await postForm(tokenUrl(server), { grant_type: 'refresh_token', refresh_token: signedIn.json.refresh_token },
       { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(refreshed.status, 200, refreshed.text);
-    const event = newest(server, 'REFRESH_TOKEN');
+    const event = await newest(server, 'REFRESH_TOKEN');
     assert.deepEqual([event.client_id, event.user_id, event.session_id, event.error], ['web', sub, sid, null]);
     assert.equal(details(event).grant_type, 'refresh_token');
     assert.ok(details(event).refresh_token_id, 'the id of the refresh token record, not the token');
@@ -154,7 +142,7 @@ describe('login events', () => {
     const replay = await postForm(tokenUrl(server), { grant_type: 'refresh_token', refresh_token: signedIn.json.refresh_token },
       { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(replay.status, 400);
-    const error = newest(server, 'REFRESH_TOKEN_ERROR', (r) => r.session_id === sid);
+    const error = await newest(server, 'REFRESH_TOKEN_ERROR', (r) => r.session_id === sid);
     assert.deepEqual([error.error, error.user_id], ['invalid_grant', sub]);
     assert.equal(details(error).reason, 'Refresh token was already used; its token family and session are revoked');
   });
@@ -165,56 +153,45 @@ describe('login events', () => {
     const revoked = await postForm(realmUrl(server, 'events', '/protocol/openid-connect/revoke'), { token: signedIn.json.refresh_token },
       { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(revoked.status, 200);
-    const event = newest(server, 'REVOKE_GRANT');
+    const event = await newest(server, 'REVOKE_GRANT');
     assert.deepEqual([event.client_id, event.session_id], ['web', claimsOf(signedIn.json.access_token).sid]);
   });
 
   it('the login page records LOGIN_ERROR and LOGIN, the code exchange CODE_TO_TOKEN, logout LOGOUT', async () => {
-    const go = browser();
+    const go = new HttpBrowser();
     const auth = new URL(realmUrl(server, 'events', '/protocol/openid-connect/auth'));
     auth.search = new URLSearchParams({ client_id: 'web', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's1' }).toString();
-    const toLogin = await go(auth.toString());
-    assert.equal(toLogin.status, 302, toLogin.text);
-    const submit = async (password: string) => {
-      const page = await go(new URL(toLogin.location!, server.url).toString());
-      assert.equal(page.status, 200, page.text);
-      const action = unescape(/<form id="kc-form-login"[^>]*action="([^"]+)"/.exec(page.text)![1]);
-      const csrf = unescape(/name="_csrf" value="([^"]+)"/.exec(page.text)![1]);
-      return go(new URL(action, server.url).toString(), {
-        method: 'POST',
-        headers: { 'content-type': 'application/x-www-form-urlencoded' },
-        body: new URLSearchParams({ _csrf: csrf, username: 'alice', password }).toString(),
-      });
-    };
+    const loginPage = await go.visit(auth.toString());
+    assert.equal(loginPage.status, 200, loginPage.text);
 
-    const refused = await submit(WRONG_PASSWORD);
+    const refused = await go.signIn(loginPage, 'alice', WRONG_PASSWORD);
     assert.equal(refused.status, 200);
-    const error = newest(server, 'LOGIN_ERROR', (r) => details(r).redirect_uri === REDIRECT);
+    const error = await newest(server, 'LOGIN_ERROR', (r) => details(r).redirect_uri === REDIRECT);
     assert.deepEqual([error.client_id, error.error], ['web', 'invalid_user_credentials']);
     assert.deepEqual(details(error), { auth_method: 'openid-connect', username: 'alice', redirect_uri: REDIRECT });
 
-    const accepted = await submit(ALICE_PASSWORD);
-    assert.equal(accepted.status, 302, accepted.text);
+    const accepted = await go.signIn(refused, 'alice', ALICE_PASSWORD);
+    assert.equal(accepted.status, 303, accepted.text);
     const code = new URL(accepted.location!).searchParams.get('code')!;
-    const login = newest(server, 'LOGIN', (r) => details(r).redirect_uri === REDIRECT);
+    const login = await newest(server, 'LOGIN', (r) => details(r).redirect_uri === REDIRECT);
     assert.ok(login.session_id && login.user_id);
     assert.equal(login.error, null);
 
     const tokens = await postForm(tokenUrl(server), { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
       { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(tokens.status, 200, tokens.text);
-    const exchanged = newest(server, 'CODE_TO_TOKEN');
+    const exchanged = await newest(server, 'CODE_TO_TOKEN');
     assert.deepEqual([exchanged.user_id, exchanged.session_id, details(exchanged).redirect_uri], [login.user_id, login.session_id, REDIRECT]);
     const replayed = await postForm(tokenUrl(server), { grant_type: 'authorization_code', code, redirect_uri: REDIRECT },
       { authorization: basic('web', CLIENT_SECRET) });
     assert.equal(replayed.status, 400);
-    assert.equal(newest(server, 'CODE_TO_TOKEN_ERROR').error, 'invalid_grant');
+    assert.equal((await newest(server, 'CODE_TO_TOKEN_ERROR')).error, 'invalid_grant');
 
     const logout = new URL(realmUrl(server, 'events', '/protocol/openid-connect/logout'));
     logout.searchParams.set('id_token_hint', tokens.json.id_token);
-    const out = await go(logout.toString());
+    const out = await go.visit(logout.toString());
     assert.equal(out.status, 200);
-    const event = newest(server, 'LOGOUT');
+    const event = await newest(server, 'LOGOUT');
     assert.deepEqual([event.client_id, event.user_id, event.session_id], ['web', login.user_id, login.session_id]);
 
     assert.equal(JSON.stringify(rows(server)).includes(code), false, 'no code in an event');

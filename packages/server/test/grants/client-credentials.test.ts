@@ -29,14 +29,19 @@ describe('client_credentials grant', () => {
     assert.deepEqual(payload.roles, ['writer']);
     assert.equal(payload.exp! - payload.iat!, 300, "the realm's access token lifespan");
 
-    const userinfo = await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck);
+    // Userinfo is OpenID Connect's: a token without the openid scope is refused there, as by Keycloak.
+    await assert.rejects(client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck),
+      (err: any) => err.response?.status === 403 && /insufficient_scope/.test(err.response.headers.get('www-authenticate')));
+    const withOpenid = await client.clientCredentialsGrant(config, { scope: 'openid' });
+    assert.equal(withOpenid.id_token, undefined, 'no ID token without a user session');
+    const userinfo = await client.fetchUserInfo(config, withOpenid.access_token, client.skipSubjectCheck);
     assert.equal(userinfo.preferred_username, 'service-account-machine');
     assert.equal(userinfo.sub, payload.sub);
   });
 
   it('creates service-account-<clientId> for a client that did not list it, signing with EdDSA on request', async () => {
     const config = await rp(server, 'demo', 'eddsa', 'eddsa-secret');
-    const tokens = await client.clientCredentialsGrant(config, { scope: 'profile' });
+    const tokens = await client.clientCredentialsGrant(config, { scope: 'openid profile' });
     assert.equal(headerOf(tokens.access_token).alg, 'EdDSA');
     const userinfo = await client.fetchUserInfo(config, tokens.access_token, client.skipSubjectCheck);
     assert.equal(userinfo.preferred_username, 'service-account-eddsa');

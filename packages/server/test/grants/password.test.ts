@@ -24,7 +24,7 @@ describe('password grant', () => {
     const id = tokens.claims()!;
     assert.equal(id.aud, 'webapp');
     assert.equal(id.azp, 'webapp');
-    assert.equal(id.preferred_username, 'Alice');
+    assert.equal(id.preferred_username, 'alice');
     assert.equal(id.email, 'alice@example.com');
     assert.equal(id.phone_number, '+31 20 123 4567');
     assert.equal(id.department, 'research', 'custom resource claim from the client mapper');
@@ -37,7 +37,7 @@ describe('password grant', () => {
   it('accepts the email address in place of the username, as Keycloak does by default', async () => {
     const config = await rp(server, 'demo', 'webapp', 'webapp-secret');
     const tokens = await client.genericGrantRequest(config, 'password', { username: 'ALICE@example.com', password: 'alice-pw' });
-    assert.equal(claimsOf(tokens.access_token).preferred_username, 'Alice');
+    assert.equal(claimsOf(tokens.access_token).preferred_username, 'alice');
   });
 
   it('works for a public client and gives no refresh token to a client that has them off', async () => {

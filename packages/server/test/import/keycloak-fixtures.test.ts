@@ -99,7 +99,8 @@ describe('Keycloak realm exports in shared/fixtures/keycloak', () => {
   });
 
   it('userinfo of an imported user carries the exported profile', async () => {
-    const ok = await signIn(SIGN_INS[0]);
+    const s = SIGN_INS[0];
+    const ok = await passwordGrant(server, s.realm, s.clientId, s.secret, s.username, s.password, { scope: 'openid' });
     const info = await userinfo(server, 'quickstart', ok.json.access_token);
     assert.equal(info.status, 200, info.text);
     assert.equal(info.json.email, 'alice@keycloak.org');
@@ -109,7 +110,7 @@ describe('Keycloak realm exports in shared/fixtures/keycloak', () => {
 
   it('client credentials work for exported confidential clients with service accounts', async () => {
     for (const [realm, clientId] of [['iceberg', 'spark'], ['master', 'ort-server-backend']]) {
-      const res = await clientCredentials(server, realm, clientId, secretOf(realm, clientId));
+      const res = await clientCredentials(server, realm, clientId, secretOf(realm, clientId), { scope: 'openid' });
       assert.equal(res.status, 200, `${realm}/${clientId}: ${res.text}`);
       const access = claimsOf(res.json.access_token);
       assert.equal(access.client_id, clientId);

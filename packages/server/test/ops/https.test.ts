@@ -4,6 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { send } from '../helpers/http.js';
+import { HttpBrowser } from '../helpers/http-browser.js';
 import { ADMIN_PASSWORD, demoRealm, form, freePort, startServer, type TestServer } from '../helpers/server.js';
 import { claimsOf, get, selfSignedCertificate, spawnLatchkey, type Answer, type Proc } from './helpers.js';
 
@@ -68,12 +69,19 @@ describe('HTTPS served directly (--https-cert, --https-key)', () => {
     assert.equal(res.json.issuer, `${base}/realms/master`);
   });
 
-  it('sets cookies with Secure', async () => {
+  it('sets cookies with Secure, the login form\'s CSRF cookie included', async () => {
     const res = await get(`${base}/realms/demo/protocol/openid-connect/auth?${AUTH_QUERY}`, { ca: tls.cert });
-    assert.ok(res.status === 200 || res.status === 302, res.text);
+    assert.equal(res.status, 302, res.text);
     const interaction = setCookies(res).find((c) => c.startsWith('LATCHKEY_INTERACTION='));
     assert.ok(interaction, `an interaction cookie: ${setCookies(res).join(' | ')}`);
     assert.match(interaction, /;\s*Secure/i);
+    const login = await get(new URL(String(res.headers.location), base).toString(),
+      { ca: tls.cert, headers: { cookie: interaction.split(';')[0] } });
+    assert.equal(login.status, 200, login.text);
+    const csrf = setCookies(login).find((c) => c.startsWith('_csrf='));
+    assert.ok(csrf, `a CSRF cookie: ${setCookies(login).join(' | ')}`);
+    assert.match(csrf, /;\s*Secure/i);
+    assert.match(csrf, /;\s*HttpOnly/i);
   });
 
   it('does not answer plain HTTP', async () => {
@@ -152,15 +160,17 @@ describe('behind a reverse proxy (--proxy-headers)', () => {
     assert.equal(res.json.issuer, `http://127.0.0.1:${server.port}/realms/master`);
   });
 
-  it('cookies get Secure when the forwarded scheme is https, not otherwise', async () => {
-    const secure = await send(`${server.url}/realms/demo/protocol/openid-connect/auth?${AUTH_QUERY}`, { headers: forwarded, redirect: 'manual' });
-    assert.ok(secure.status === 200 || secure.status === 302, secure.text);
-    const cookie = secure.headers.getSetCookie().find((c) => c.startsWith('LATCHKEY_INTERACTION='));
-    assert.match(cookie ?? '', /;\s*Secure/i);
-    const plain = await send(`${server.url}/realms/demo/protocol/openid-connect/auth?${AUTH_QUERY}`, { redirect: 'manual' });
-    const plainCookie = plain.headers.getSetCookie().find((c) => c.startsWith('LATCHKEY_INTERACTION='));
-    assert.ok(plainCookie);
-    assert.doesNotMatch(plainCookie, /Secure/i);
+  it('cookies get Secure when the forwarded scheme is https, not otherwise (the CSRF cookie too)', async () => {
+    for (const [headers, secure] of [[forwarded, true], [{}, false]] as const) {
+      const browser = new HttpBrowser();
+      const login = await browser.visit(`${server.url}/realms/demo/protocol/openid-connect/auth?${AUTH_QUERY}`, { headers });
+      assert.equal(login.status, 200, login.text);
+      for (const name of ['LATCHKEY_INTERACTION', '_csrf']) {
+        const attributes = browser.cookieAttributes(name);
+        assert.ok(attributes !== undefined, `${name} set: ${browser.setCookies.join(' | ')}`);
+        assert.equal(/(?:^|;)\s*Secure/i.test(attributes), secure, `${name} ${secure ? 'with' : 'without'} Secure: ${attributes}`);
+      }
+    }
   });
 
   it('a forwarded host or scheme that could not be an issuer is refused', async () => {

@@ -126,8 +126,8 @@ for (const backend of backends) {
         const bare = loginEvent(realm.id, T_MS + 124, {
           type: 'CLIENT_LOGIN_ERROR', clientId: null, userId: null, sessionId: null, ipAddress: null, error: 'invalid_client', details: null,
         });
-        await store.events.insertLogin(full);
-        await store.events.insertLogin(bare);
+        await store.events.insertLogins([full]);
+        await store.events.insertLogins([bare]);
         const listed = await store.events.listLogin(realm.id);
         assert.deepEqual(listed, [bare, full], 'newest first');
         assert.equal(typeof listed[0].time, 'number');
@@ -145,7 +145,7 @@ for (const backend of backends) {
           loginEvent(realm.id, T_MS + 3, { type: 'REFRESH_TOKEN', userId: user, ipAddress: '10.0.0.7' }),
           loginEvent(realm.id, T_MS + 4, { type: 'LOGOUT', clientId: 'spa' }),
         ];
-        for (const e of events) await store.events.insertLogin(e);
+        await store.events.insertLogins(events);
         const ids = async (q: Parameters<Store['events']['listLogin']>[1]) => (await store.events.listLogin(realm.id, q)).map((e) => e.time - T_MS);
         assert.deepEqual(await ids({ types: ['LOGIN', 'LOGOUT'] }), [4, 1]);
         assert.deepEqual(await ids({ clientId: 'spa' }), [4, 2]);
@@ -158,7 +158,7 @@ for (const backend of backends) {
 
       it('pages with first/max, newest first or oldest first', async () => {
         const { realm } = await seed(store);
-        for (let i = 0; i < 7; i++) await store.events.insertLogin(loginEvent(realm.id, T_MS + i * 1000));
+        for (let i = 0; i < 7; i++) await store.events.insertLogins([loginEvent(realm.id, T_MS + i * 1000)]);
         const times = async (q: Parameters<Store['events']['listLogin']>[1]) =>
           (await store.events.listLogin(realm.id, q)).map((e) => (e.time - T_MS) / 1000);
         assert.deepEqual(await times({ max: 3 }), [6, 5, 4]);
@@ -171,7 +171,7 @@ for (const backend of backends) {
       it('keeps realms apart, and a NUL in a filter matches nothing', async () => {
         const a = await seed(store);
         const b = await seed(store);
-        await store.events.insertLogin(loginEvent(a.realm.id, T_MS));
+        await store.events.insertLogins([loginEvent(a.realm.id, T_MS)]);
         assert.equal((await store.events.listLogin(b.realm.id)).length, 0);
         assert.deepEqual(await store.events.listLogin(a.realm.id, { clientId: 'web\u0000app' }), []);
         assert.deepEqual(await store.events.listLogin('a\u0000b'), []);
@@ -224,8 +224,8 @@ for (const backend of backends) {
         const b = await seed(store);
         const old = Array.from({ length: 25 }, (_, i) => loginEvent(a.realm.id, T_MS - 100_000 + i));
         const fresh = Array.from({ length: 3 }, (_, i) => loginEvent(a.realm.id, T_MS + i));
-        for (const e of [...old, ...fresh]) await store.events.insertLogin(e);
-        await store.events.insertLogin(loginEvent(b.realm.id, T_MS - 100_000));
+        await store.events.insertLogins([...old, ...fresh]);
+        await store.events.insertLogins([loginEvent(b.realm.id, T_MS - 100_000)]);
         await store.events.insertAdmin(adminEvent(a.realm.id, T_MS - 100_000));
 
         const scope = { kind: 'login', realmId: a.realm.id } as const;
@@ -246,7 +246,7 @@ for (const backend of backends) {
 
       it("a realm's events go with it", async () => {
         const { realm } = await seed(store);
-        await store.events.insertLogin(loginEvent(realm.id, T_MS));
+        await store.events.insertLogins([loginEvent(realm.id, T_MS)]);
         await store.events.insertAdmin(adminEvent(realm.id, T_MS));
         await store.realms.delete(realm.id);
         assert.deepEqual(await store.events.listLogin(realm.id), []);
@@ -270,7 +270,7 @@ for (const backend of backends) {
         const refresh = (expiresAt: number): RefreshTokenRecord => ({
           id: randomUUID(), tokenHash: randomBytes(32).toString('hex'), familyId: randomUUID(), realmId: realm.id,
           clientId: client.id, userId: user.id, sessionId: sessions.fresh.id, scope: 'openid', createdAt: at - 10,
-          expiresAt, usedAt: null, revokedAt: null,
+          expiresAt, usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null,
         });
         const refreshTokens = { expired: refresh(at), fresh: refresh(at + 1) };
         for (const t of Object.values(refreshTokens)) await store.refreshTokens.insert(t);
@@ -278,7 +278,7 @@ for (const backend of backends) {
           codeHash: randomBytes(32).toString('base64url'), realmId: realm.id, clientId: client.id, userId: user.id,
           sessionId: sessions.fresh.id, redirectUri: 'https://app.example/cb', scope: 'openid', nonce: null, codeChallenge: null,
           codeChallengeMethod: null, authTime: at, claims: null, createdAt: at - 60, expiresAt, usedAt: null,
-          issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null,
+          issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null, acr: null,
         });
         const codes = { expired: code(at - 1), fresh: code(at + 60) };
         for (const c of Object.values(codes)) await store.codes.insert(c);
@@ -337,7 +337,7 @@ for (const backend of backends) {
         const defaultOld = loginEvent(byDefault.realm.id, ago(7 * 24 * hour + 1));
         const defaultKept = loginEvent(byDefault.realm.id, ago(7 * 24 * hour - 1));
         const ancient = loginEvent(forever.realm.id, ago(365 * 24 * hour));
-        for (const e of [...oldShort, keptShort, defaultOld, defaultKept, ancient]) await store.events.insertLogin(e);
+        await store.events.insertLogins([...oldShort, keptShort, defaultOld, defaultKept, ancient]);
         for (const e of [adminOld, adminKept]) await store.events.insertAdmin(e);
         const rows = await expiring(at);
 
@@ -377,6 +377,22 @@ for (const backend of backends) {
         assert.equal(await store.codes.getByHash(rows.codes.expired.codeHash), undefined);
         assert.equal(await store.refreshTokens.getByHash(rows.refreshTokens.expired.tokenHash), undefined);
       });
+
+      it('sweep() deletes rotated-out keys once they retire, and the JWKS served drops them at once', async () => {
+        const domain = new Domain(store, SecretBox.fromKey(randomBytes(32)), 'http://localhost');
+        const realm = await domain.realms.create(`keys-${randomBytes(4).toString('hex')}`);
+        const first = (await domain.realms.runtime(realm.name))!.jwks.keys.map((k) => k.kid);
+        const fresh = (await domain.realms.rotateKeys(realm)).map((k) => k.kid);
+        const published = (await domain.realms.runtime(realm.name))!.jwks.keys.map((k) => k.kid);
+        assert.deepEqual([...published].sort(), [...first, ...fresh].sort());
+
+        await sweep(domain);
+        assert.equal((await domain.realms.runtime(realm.name))!.jwks.keys.length, 6, 'not retired yet');
+        const retiresAt = Math.max(...(await domain.realms.keys(realm)).map((k) => k.retiresAt ?? 0));
+        const result = await sweep(domain, { now: () => retiresAt * 1000 });
+        assert.ok(result.retiredKeys >= 3, JSON.stringify(result));
+        assert.deepEqual((await domain.realms.runtime(realm.name))!.jwks.keys.map((k) => k.kid).sort(), [...fresh].sort());
+      });
     });
 
     describe('EventService', () => {
@@ -389,6 +405,8 @@ for (const backend of backends) {
             username: 'alice', password: 'hunter2', client_secret: 'shh', code: 'abc', refresh_token: 'rt', grant_type: 'password',
           } as never,
         });
+        assert.deepEqual(await store.events.listLogin(realm.id), [], 'written a moment later, in a batch');
+        await events.flush();
         const [got] = await store.events.listLogin(realm.id);
         assert.deepEqual(got, stored);
         assert.deepEqual(got.details, { username: 'alice', grant_type: 'password' });
@@ -400,6 +418,16 @@ for (const backend of backends) {
         assert.equal(await events.login(off.realm, { type: 'LOGIN' }), undefined);
         assert.equal(await events.admin(off.realm, { operationType: 'CREATE', resourceType: 'CLIENT' }), undefined);
         assert.deepEqual(await store.events.listLogin(off.realm.id), []);
+      });
+
+      it('writes login events in batches: reading flushes first, many at once, nothing lost', async () => {
+        const { realm } = await seed(store);
+        const events = new EventService(store, () => T_MS);
+        for (let i = 0; i < 1234; i++) await events.login(realm, { type: 'CLIENT_LOGIN', clientId: `c${i}` });
+        assert.equal((await events.listLogin(realm, { max: 5000 })).length, 1234);
+        const direct = Array.from({ length: 1100 }, (_, i) => loginEvent(realm.id, T_MS + i));
+        await store.events.insertLogins(direct);
+        assert.equal((await store.events.listLogin(realm.id, { max: 5000 })).length, 2334);
       });
 
       it('admin events take no body: an extra representation field is not stored', async () => {

@@ -69,7 +69,7 @@ else describe('the server over PostgreSQL', () => {
     it('password, with the username in any case and by email, then refresh with rotation and reuse detection', async () => {
       const first = await token(server, 'demo', { grant_type: 'password', username: 'ALICE', password: 'alice-pw', scope: 'openid' }, WEBAPP);
       assert.equal(first.status, 200, first.text);
-      assert.equal(claimsOf(first.json.access_token).preferred_username, 'Alice');
+      assert.equal(claimsOf(first.json.access_token).preferred_username, 'alice');
       assert.equal((await userinfo(server, first.json.access_token)).status, 200);
       const byEmail = await token(server, 'demo', { grant_type: 'password', username: 'Alice@Example.com', password: 'alice-pw' }, WEBAPP);
       assert.equal(byEmail.status, 200, byEmail.text);

@@ -112,19 +112,19 @@ const newSession = (realmId: string, userId: string): SessionRecord => ({
 
 const newRefresh = (realmId: string, clientId: string, userId: string, sessionId: string, familyId = randomUUID()): RefreshTokenRecord => ({
   id: randomUUID(), tokenHash: randomBytes(32).toString('hex'), familyId, realmId, clientId, userId, sessionId,
-  scope: 'openid profile', createdAt: T, expiresAt: T + 1800, usedAt: null, revokedAt: null,
+  scope: 'openid profile', createdAt: T, expiresAt: T + 1800, usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null,
 });
 
 const newCode = (realmId: string, clientId: string, userId: string, sessionId: string): AuthorizationCodeRecord => ({
   codeHash: randomBytes(32).toString('base64url'), realmId, clientId, userId, sessionId,
   redirectUri: 'https://app.example/cb?x=1', scope: 'openid', nonce: 'n-0S6_WzA2Mj', codeChallenge: null,
   codeChallengeMethod: null, authTime: T, claims: '{"userinfo":{"email":null}}', createdAt: T, expiresAt: T + 60,
-  usedAt: null, issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null,
+  usedAt: null, issuedFamilyId: null, issuedJti: null, issuedJtiExpiresAt: null, acr: '1',
 });
 
 const newKey = (realmId: string, kid: string, createdAt: number, alg: KeyRecord['alg'] = 'RS256'): KeyRecord => ({
   kid, realmId, alg, status: 'active', publicJwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid, alg, use: 'sig' },
-  sealedPrivateJwk: `sealed.${kid}`, createdAt,
+  sealedPrivateJwk: `sealed.${kid}`, createdAt, retiresAt: null,
 });
 
 const newProvider = (realmId: string, alias = `idp-${rand()}`): IdentityProviderRecord => ({
@@ -251,7 +251,7 @@ for (const backend of [sqlite, postgres]) {
     });
 
     describe('keys', () => {
-      it('lists newest first, ties in kid order, and changes status', async () => {
+      it('lists newest first, ties in kid order, and retires', async () => {
         const { realm } = await seed(store);
         const keys = [newKey(realm.id, 'b-kid', T), newKey(realm.id, 'A-kid', T, 'ES256'), newKey(realm.id, '_kid', T + 5, 'EdDSA'),
           newKey(realm.id, 'a-kid', T)];
@@ -259,9 +259,25 @@ for (const backend of [sqlite, postgres]) {
         const listed = await store.keys.listByRealm(realm.id);
         assert.deepEqual(listed.map((k) => k.kid), ['_kid', 'A-kid', 'a-kid', 'b-kid']);
         assert.deepEqual(listed[0], keys[2]);
-        await store.keys.setStatus('A-kid', 'passive');
-        assert.equal((await store.keys.listByRealm(realm.id)).find((k) => k.kid === 'A-kid')!.status, 'passive');
+        await store.keys.retire('A-kid', T + 3_000_000_000);
+        const retired = (await store.keys.listByRealm(realm.id)).find((k) => k.kid === 'A-kid')!;
+        assert.equal(retired.status, 'passive');
+        assert.equal(retired.retiresAt, T + 3_000_000_000);
         assert.deepEqual(await store.keys.listByRealm(randomUUID()), []);
+      });
+
+      it('deletes retired keys once their time has come, in batches; active ones never', async () => {
+        const { realm } = await seed(store);
+        for (const kid of ['k1', 'k2', 'k3', 'k4']) await store.keys.insert(newKey(realm.id, kid, T));
+        await store.keys.retire('k1', T + 10);
+        await store.keys.retire('k2', T + 10);
+        await store.keys.retire('k3', T + 20);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 9, 10), 0);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 10, 1), 1);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 10, 10), 1);
+        assert.deepEqual((await store.keys.listByRealm(realm.id)).map((k) => k.kid), ['k3', 'k4']);
+        assert.equal(await store.expired.deleteRetiredKeys(T + 20, 10), 1);
+        assert.deepEqual((await store.keys.listByRealm(realm.id)).map((k) => k.kid), ['k4']);
       });
     });
 
@@ -462,6 +478,35 @@ for (const backend of [sqlite, postgres]) {
         await store.sessions.delete(session.id);
         assert.equal(await store.sessions.get(session.id), undefined);
       });
+
+      it('lists a user\'s sessions oldest first, the clients each served, and deletes them all', async () => {
+        const { realm, client, user } = await seed(store);
+        const other = newUser(realm.id);
+        const second = newClient(realm.id);
+        await store.users.insert(other);
+        await store.clients.insert(second);
+        const later = { ...newSession(realm.id, user.id), createdAt: T + 50 };
+        const first = { ...newSession(realm.id, user.id), offline: true };
+        const theirs = newSession(realm.id, other.id);
+        for (const s of [later, first, theirs]) await store.sessions.insert(s);
+        assert.deepEqual(await store.sessions.listByUser(user.id), [first, later]);
+        assert.deepEqual(await store.sessions.listByUser(randomUUID()), []);
+
+        // Two refresh tokens and a code to one client count once; a code alone names a client too.
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, first.id));
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, first.id));
+        await store.codes.insert(newCode(realm.id, client.id, user.id, first.id));
+        await store.codes.insert(newCode(realm.id, second.id, user.id, later.id));
+        const key = (p: { sessionId: string; clientId: string }) => `${p.sessionId} ${p.clientId}`;
+        assert.deepEqual((await store.sessions.listClients([first.id, later.id, theirs.id, 'x\u0000'])).map(key).sort(),
+          [key({ sessionId: first.id, clientId: client.id }), key({ sessionId: later.id, clientId: second.id })].sort());
+        assert.deepEqual(await store.sessions.listClients([]), []);
+
+        assert.equal(await store.sessions.deleteByUser(user.id), 2);
+        assert.deepEqual(await store.sessions.listByUser(user.id), []);
+        assert.deepEqual(await store.sessions.get(theirs.id), theirs);
+        assert.equal(await store.sessions.deleteByUser(user.id), 0);
+      });
     });
 
     describe('refresh tokens', () => {
@@ -504,6 +549,26 @@ for (const backend of [sqlite, postgres]) {
         assert.equal((await store.refreshTokens.getByHash(b.tokenHash))!.revokedAt, T);
         assert.equal((await store.refreshTokens.getByHash(outsider.tokenHash))!.revokedAt, null);
       });
+
+      it("revoking a family revokes its unexpired access tokens too (twice is fine), and no one else's", async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        const family = randomUUID();
+        const withAccess = (jti: string | null, expiresAt: number | null, fam = family) =>
+          ({ ...newRefresh(realm.id, client.id, user.id, session.id, fam), accessJti: jti, accessExpiresAt: expiresAt });
+        const [live, expired, none, outsider] = [withAccess(randomUUID(), T + 300), withAccess(randomUUID(), T - 1),
+          withAccess(null, null), withAccess(randomUUID(), T + 300, randomUUID())];
+        for (const t of [live, expired, none, outsider]) await store.refreshTokens.insert(t);
+        assert.deepEqual((await store.refreshTokens.getByHash(live.tokenHash))!.accessJti, live.accessJti);
+        await store.refreshTokens.revokeFamily(family, T);
+        await store.refreshTokens.revokeFamily(family, T + 1);
+        assert.equal(await store.revokedAccessTokens.has(live.accessJti!), true);
+        assert.equal(await store.revokedAccessTokens.has(expired.accessJti!), false, 'already expired: nothing to revoke');
+        assert.equal(await store.revokedAccessTokens.has(outsider.accessJti!), false);
+        assert.equal(await store.expired.deleteRevokedAccessTokens(T + 299, 100) >= 0, true);
+        assert.equal(await store.revokedAccessTokens.has(live.accessJti!), true, 'kept until the token would have expired');
+      });
     });
 
     describe('revoked access tokens', () => {
@@ -529,15 +594,16 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await store.codes.getByHash(code.codeHash), code);
         assert.deepEqual(await store.codes.getByHash(pkce.codeHash), pkce);
 
-        const raced = await Promise.all([store.codes.markUsed(code.codeHash, T + 1), store.codes.markUsed(code.codeHash, T + 2)]);
+        const plan = (n: number) => ({ familyId: `fam-${n}`, jti: `jti-${n}`, jtiExpiresAt: T + 300 + n });
+        const raced = await Promise.all([store.codes.markUsed(code.codeHash, T + 1, plan(1)), store.codes.markUsed(code.codeHash, T + 2, plan(2))]);
         assert.equal(raced.filter(Boolean).length, 1, String(raced));
-        assert.equal(await store.codes.markUsed(code.codeHash, T + 3), false);
+        assert.equal(await store.codes.markUsed(code.codeHash, T + 3, plan(3)), false);
 
-        await store.codes.setIssued(code.codeHash, { familyId: 'fam-1', jti: 'jti-1', jtiExpiresAt: T + 300 });
+        // What the winner planned is recorded with the use, in the same write; the losers change nothing.
+        const won = raced[0] ? 1 : 2;
         const issued = await store.codes.getByHash(code.codeHash);
-        assert.deepEqual({ f: issued!.issuedFamilyId, j: issued!.issuedJti, e: issued!.issuedJtiExpiresAt }, { f: 'fam-1', j: 'jti-1', e: T + 300 });
-        assert.ok(issued!.usedAt === T + 1 || issued!.usedAt === T + 2);
-        await store.codes.setIssued(pkce.codeHash, { familyId: null, jti: 'jti-2', jtiExpiresAt: T });
+        assert.deepEqual({ f: issued!.issuedFamilyId, j: issued!.issuedJti, e: issued!.issuedJtiExpiresAt, u: issued!.usedAt },
+          { f: `fam-${won}`, j: `jti-${won}`, e: T + 300 + won, u: T + won });
         assert.equal((await store.codes.getByHash(pkce.codeHash))!.issuedFamilyId, null);
       });
     });
@@ -893,7 +959,7 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(await store.refreshTokens.getByHash(bad), undefined);
         assert.equal(await store.codes.getByHash(bad), undefined);
         assert.equal(await store.refreshTokens.markUsed(bad, T), false);
-        assert.equal(await store.codes.markUsed(bad, T), false);
+        assert.equal(await store.codes.markUsed(bad, T, { familyId: 'f', jti: 'j', jtiExpiresAt: T }), false);
         assert.equal(await store.revokedAccessTokens.has(bad), false);
         assert.deepEqual(await store.clients.list(bad), []);
         assert.equal(await store.users.countByRealm(bad), 0);

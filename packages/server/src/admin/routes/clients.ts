@@ -2,10 +2,11 @@ import type { FastifyPluginAsync } from 'fastify';
 import { REALM_MANAGEMENT_CLIENT } from '../../domain/realms.js';
 import { now } from '../../domain/time.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
-import type { ClientRep, SecretRep } from '../../import/keycloak.js';
+import { clientSettingsProblem } from '../../domain/clients.js';
+import { API_ACCESS_ATTRIBUTE, type ClientRep, type SecretRep } from '../../import/keycloak.js';
 import type { ClientRecord, RealmRecord } from '../../storage/store.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { clientFields, clientRep, currentSecret, secretRep, userRep, withoutNulls } from '../representations.js';
+import { clientFields, clientRep, type ClientFields, currentSecret, secretRep, userRep, withoutNulls } from '../representations.js';
 import { clientRepresentation, paging, paramsWith, realmParams, secretInput } from './schemas.js';
 import { clientOf, commit, created, realmOf, slice, type AdminRouteOptions } from './common.js';
 
@@ -23,6 +24,12 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
     for (const clientId of clientIds) domain.clients.invalidate(realm.id, clientId);
     domain.users.invalidate();
     domain.roles.invalidate(realm.id);
+  };
+  /** 400 naming the field when the settings cannot be a client's (seed 001's two switches both off). */
+  const checked = (fields: ClientFields) => {
+    const problem = clientSettingsProblem(fields.settings);
+    if (problem) throw badRequest(`Invalid field attributes.${API_ACCESS_ATTRIBUTE}: ${problem}`);
+    return fields;
   };
   const confidential = (client: ClientRecord) => {
     if (client.publicClient) throw badRequest(`Client ${client.clientId} is public: it has no secrets`);
@@ -68,7 +75,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const body = withoutNulls(request.body as ClientRep);
-    const fields = clientFields(body);
+    const fields = checked(clientFields(body));
     if (await domain.clients.getByClientId(realm.id, fields.clientId)) throw conflict(`Client ${fields.clientId} already exists`);
     const secrets: SecretRep[] = [...(body.secret ? [{ value: body.secret }] : []), ...(body.secrets ?? [])];
     const { record } = await domain.createClient(realm, {
@@ -96,7 +103,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
     const realm = await realmOf(domain, request);
     const client = await clientOf(domain, realm, (request.params as { id: string }).id);
     const body = request.body as ClientRep;
-    const next: ClientRecord = { ...client, ...clientFields(body, client) };
+    const next: ClientRecord = { ...client, ...checked(clientFields(body, client)) };
     const renamed = next.clientId !== client.clientId;
     if (renamed) {
       if (client.clientId === REALM_MANAGEMENT_CLIENT) throw badRequest(`${REALM_MANAGEMENT_CLIENT} cannot be renamed`);

@@ -3,7 +3,7 @@
 // own clients send whole representations back). `null` means "leave unchanged", as in
 // Keycloak. Fastify validates with them and @fastify/swagger documents them.
 
-import { SIGNING_ALGS } from '../../storage/store.js';
+import { SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
 
 const string = { type: 'string' } as const;
 const nullableString = { type: 'string', nullable: true } as const;
@@ -198,6 +198,10 @@ export const realmRepresentation = {
     realm: { type: 'string', pattern: REALM_NAME_PATTERN, description: 'The realm name: letters, digits, . _ -' },
     displayName: nullableString,
     enabled: nullableBoolean,
+    sslRequired: {
+      type: 'string', nullable: true, enum: [...SSL_REQUIRED, ...SSL_REQUIRED.map((v) => v.toUpperCase()), null],
+      description: 'Where redirect URIs may use plain http: `external` (loopback and private addresses), `all` (nowhere), `none` (anywhere)',
+    },
     accessTokenLifespan: seconds(),
     accessCodeLifespan: seconds(),
     ssoSessionIdleTimeout: seconds(),
@@ -207,6 +211,7 @@ export const realmRepresentation = {
     failureFactor: seconds(),
     waitIncrementSeconds: seconds(0),
     maxFailureWaitSeconds: seconds(0),
+    maxDeltaTimeSeconds: seconds(1),
     defaultLocale: nullableString,
     supportedLocales: stringList,
     defaultSignatureAlgorithm: { type: 'string', enum: [...SIGNING_ALGS, null], nullable: true },

@@ -1,8 +1,8 @@
-import { decodeProtectedHeader, jwtVerify } from 'jose';
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
-import { SIGNING_ALGS } from '../../storage/store.js';
 import type { ClaimsRequest } from '../claims.js';
 import { OAuthError, invalidRequest } from '../errors.js';
+import { readIdTokenHint } from '../id-token-hint.js';
+import { redirectUriAllowed } from '../redirect-uris.js';
 import { OPENID, grantedScopes } from '../scopes.js';
 import { RESPONSE_TYPES, canonicalResponseType, returnsCode, returnsIdToken, type AuthorizationRequest } from './request.js';
 import { defaultResponseMode, responseModes } from './response-modes.js';
@@ -35,13 +35,6 @@ function single(ctx: CheckContext, name: string): string | undefined {
   return value;
 }
 
-const LOOPBACK = new Set(['localhost', '127.0.0.1', '[::1]']);
-
-/** Exact match, or a registered URI ending in `*` matching as a prefix (Keycloak's wildcard). */
-export function redirectUriMatches(registered: string[], uri: string): boolean {
-  return registered.some((r) => (r.endsWith('*') ? uri.startsWith(r.slice(0, -1)) : r === uri));
-}
-
 export const checkClient: Check = async (ctx) => {
   const clientId = ctx.params.client_id;
   if (typeof clientId !== 'string' || !clientId) throw new UnsafeAuthorizationRequest('unknownClient', 'client_id is missing or given more than once');
@@ -54,16 +47,9 @@ export const checkClient: Check = async (ctx) => {
 export const checkRedirectUri: Check = (ctx) => {
   const uri = ctx.params.redirect_uri;
   if (typeof uri !== 'string' || !uri) throw new UnsafeAuthorizationRequest('invalidRedirectUri', 'redirect_uri is missing or given more than once');
-  let url: URL;
-  try {
-    url = new URL(uri);
-  } catch {
+  if (!redirectUriAllowed(ctx.client!.record.settings.redirectUris, uri, ctx.realm.realm.settings.sslRequired)) {
     throw new UnsafeAuthorizationRequest('invalidRedirectUri', uri);
   }
-  if (url.hash) throw new UnsafeAuthorizationRequest('invalidRedirectUri', uri);
-  if (!redirectUriMatches(ctx.client!.record.settings.redirectUris, uri)) throw new UnsafeAuthorizationRequest('invalidRedirectUri', uri);
-  // RFC 9700 §2.6 / seed 003: plain HTTP only to the user's own machine.
-  if (url.protocol === 'http:' && !LOOPBACK.has(url.hostname)) throw new UnsafeAuthorizationRequest('invalidRedirectUri', uri);
   ctx.request.redirectUri = uri;
 };
 
@@ -167,18 +153,11 @@ export const checkClaims: Check = (ctx) => {
 
 /** The hint is one of our ID tokens, possibly expired (Core §3.1.2.1). */
 export const checkIdTokenHint: Check = async (ctx) => {
-  const hint = single(ctx, 'id_token_hint');
-  if (!hint) return;
-  try {
-    decodeProtectedHeader(hint);
-    const { payload } = await jwtVerify(hint, ctx.realm.verificationKeys, {
-      issuer: ctx.realm.issuer, algorithms: [...SIGNING_ALGS], currentDate: new Date(0),
-    });
-    if (typeof payload.sub !== 'string') throw new Error('no sub');
-    ctx.request.idTokenHintSub = payload.sub;
-  } catch {
-    throw invalidRequest('id_token_hint is not a valid ID token of this realm');
-  }
+  const token = single(ctx, 'id_token_hint');
+  if (!token) return;
+  const hint = await readIdTokenHint(ctx.realm, token);
+  if (!hint) throw invalidRequest('id_token_hint is not a valid ID token of this realm');
+  ctx.request.idTokenHintSub = hint.sub;
 };
 
 export const checkHints: Check = (ctx) => {

@@ -18,14 +18,28 @@ export interface Situation {
 }
 
 /**
+ * Whether a session signed in at authTime is too old for the request: prompt=login, or
+ * max_age passed. max_age=0 always is (Core errata: the same as prompt=login), as whole
+ * seconds cannot tell a sign-in this second from one a moment ago.
+ */
+export function reauthenticationRequired(req: Pick<AuthorizationRequest, 'prompt' | 'maxAge'>, authTime: number): boolean {
+  if (req.prompt.includes('login')) return true;
+  return req.maxAge !== undefined && (req.maxAge === 0 || now() - authTime > req.maxAge);
+}
+
+/**
  * What the authorization request needs next (Core §3.1.2.3), or the error
  * prompt=none gets when it would need the user (§3.1.2.6).
  */
 export async function nextStep(domain: Domain, client: ClientRuntime, req: AuthorizationRequest, s: Situation): Promise<Next> {
   const { session, user, freshLogin } = s;
-  const stale = req.maxAge !== undefined && session !== undefined && now() - session.authTime > req.maxAge;
   const otherUser = req.idTokenHintSub !== undefined && user !== undefined && req.idTokenHintSub !== user.id;
-  const needsLogin = !session || !user || !user.enabled || (!freshLogin && (req.prompt.includes('login') || stale || otherUser));
+  // acr_values asking only for more than a single sign-on gives (level 0) is a step up: sign in again.
+  const stepUp = req.acrValues !== undefined && req.acrValues.length > 0 && req.acrValues.every((v) => Number(v) >= 1);
+  // select_account: the login page is where the user picks the account (there is no account chooser).
+  const askAgain = req.prompt.includes('select_account') || otherUser || stepUp
+    || (session !== undefined && reauthenticationRequired(req, session.authTime));
+  const needsLogin = !session || !user || !user.enabled || (!freshLogin && askAgain);
   if (needsLogin) {
     if (req.prompt.includes('none')) throw new OAuthError('login_required', 'The user must sign in');
     return 'login';
@@ -46,9 +60,16 @@ const common = (realm: RealmRuntime, req: AuthorizationRequest): Record<string, 
   iss: realm.issuer,
 });
 
+/**
+ * The authentication context class reached, with Keycloak's levels of assurance: "1" when
+ * the user signed in for this request, "0" when an existing SSO session served it.
+ */
+export const acrOf = (freshLogin: boolean | undefined): string => (freshLogin ? '1' : '0');
+
 /** The successful response: a code, tokens, or both, in the request's response mode. */
 export async function authorizationResponse(
   domain: Domain, realm: RealmRuntime, client: ClientRuntime, req: AuthorizationRequest, user: UserRecord, session: SessionRecord,
+  acr: string,
 ): Promise<AuthorizationResponse> {
   const params: Record<string, string> = { ...common(realm, req), session_state: session.id };
   const subject = { realm, client, user, scopes: req.scopes, session };
@@ -57,17 +78,16 @@ export async function authorizationResponse(
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, sessionId: session.id,
       redirectUri: req.redirectUri, scope: req.scopes.join(' '), nonce: req.nonce ?? null,
       codeChallenge: req.codeChallenge ?? null, codeChallengeMethod: req.codeChallengeMethod ?? null,
-      authTime: session.authTime, claims: req.claims ? JSON.stringify(req.claims) : null,
+      authTime: session.authTime, claims: req.claims ? JSON.stringify(req.claims) : null, acr,
     });
   }
   if (returnsToken(req)) {
-    const access = await mintAccessToken(domain, subject);
+    const access = await mintAccessToken(domain, { ...subject, userinfoClaims: req.claims?.userinfo });
     Object.assign(params, { access_token: access.token, token_type: 'Bearer', expires_in: String(access.lifespan), scope: access.scope });
   }
   if (returnsIdToken(req)) {
     params.id_token = await mintIdToken(subject, {
-      nonce: req.nonce, accessToken: params.access_token, code: params.code, claims: req.claims,
-      acr: req.acrValues?.includes('0') && !req.acrValues.includes('1') ? '0' : '1',
+      nonce: req.nonce, accessToken: params.access_token, code: params.code, claims: req.claims, acr,
     });
   }
   return responseModes.get(req.responseMode)!.respond(req.redirectUri, params);

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
+import { newId, secretsEqual } from '../../crypto/random.js';
 import { now } from '../../domain/time.js';
-import { secretsEqual } from '../../crypto/random.js';
 import type { ClaimsRequest } from '../claims.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
-import { parseScope } from '../scopes.js';
-import { issueTokens } from '../tokens.js';
+import { OFFLINE_ACCESS, parseScope } from '../scopes.js';
+import { issueTokens, lifespanOf } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
 
 /** RFC 7636 §4.6. */
@@ -24,15 +24,19 @@ export const authorizationCodeGrant: GrantHandler = {
   async handle({ domain, realm, client, params, notes }) {
     if (!params.code) throw invalidRequest('Missing parameter: code');
     const record = client.client.record;
-    const redemption = await domain.codes.redeem(params.code);
-    if (redemption.status === 'unknown') throw invalidGrant('Invalid authorization code');
-    const code = redemption.code;
+    const code = await domain.codes.find(params.code);
+    if (!code) throw invalidGrant('Invalid authorization code');
+    // Checked before the code is used: another client presenting it must not burn it.
     if (code.realmId !== realm.realm.id || code.clientId !== record.id) throw invalidGrant('The code was issued to another client');
     if (notes) Object.assign(notes, { userId: code.userId, sessionId: code.sessionId }).details.redirect_uri = code.redirectUri;
-    if (redemption.status === 'replayed') {
-      // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for.
-      if (code.issuedFamilyId) await domain.tokens.revokeFamily(code.issuedFamilyId);
-      if (code.issuedJti) await domain.tokens.revokeAccessToken(code.issuedJti, code.issuedJtiExpiresAt ?? now());
+
+    const planned = { familyId: newId(), jti: newId(), jtiExpiresAt: now() + lifespanOf({ realm, client: client.client }) };
+    if (!(await domain.codes.use(code, planned))) {
+      // RFC 6749 §4.1.2: a code used twice revokes what it was exchanged for. The first use
+      // recorded that as it happened, so a replay racing it still finds it.
+      const first = await domain.codes.find(params.code);
+      if (first?.issuedFamilyId) await domain.tokens.revokeFamily(first.issuedFamilyId);
+      if (first?.issuedJti) await domain.tokens.revokeAccessToken(first.issuedJti, first.issuedJtiExpiresAt ?? now());
       throw invalidGrant('The authorization code was already used; tokens issued from it are revoked');
     }
     if (code.expiresAt <= now()) throw invalidGrant('The authorization code has expired');
@@ -45,18 +49,25 @@ export const authorizationCodeGrant: GrantHandler = {
     } else if (params.code_verifier) {
       throw invalidGrant('code_verifier given for a code issued without a code_challenge');
     }
-    const session = await domain.sessions.active(code.sessionId);
-    if (!session) throw invalidGrant('Session not active');
+    const sso = await domain.sessions.active(code.sessionId);
+    if (!sso) throw invalidGrant('Session not active');
     const user = await domain.users.get(realm.realm.id, code.userId);
     if (!user || !user.enabled) throw invalidGrant('User is disabled or no longer exists');
 
-    const issued = await issueTokens(domain, {
-      realm, client: client.client, user, scopes: parseScope(code.scope), session, refresh: {},
-      idToken: { nonce: code.nonce ?? undefined, claims: code.claims ? (JSON.parse(code.claims) as ClaimsRequest) : undefined },
+    const scopes = parseScope(code.scope);
+    // As Keycloak: offline_access, for a user holding that role, makes the refresh token an
+    // offline one, in a session of its own that outlives the browser's (and its logout).
+    let session = sso;
+    if (scopes.includes(OFFLINE_ACCESS) && record.settings.refreshTokens
+      && (await domain.roles.effective(realm.realm.id, user.id)).realm.includes(OFFLINE_ACCESS)) {
+      session = await domain.sessions.start(realm.realm, user.id, { offline: true, authTime: sso.authTime });
+      if (notes) notes.sessionId = session.id;
+    }
+    const claims = code.claims ? (JSON.parse(code.claims) as ClaimsRequest) : undefined;
+    return issueTokens(domain, {
+      realm, client: client.client, user, scopes, session, accessJti: planned.jti, userinfoClaims: claims?.userinfo,
+      refresh: { familyId: planned.familyId },
+      idToken: { nonce: code.nonce ?? undefined, claims, acr: code.acr ?? undefined },
     });
-    await domain.codes.recordIssued(code, {
-      familyId: issued.refreshFamilyId ?? null, jti: issued.accessJti, jtiExpiresAt: issued.accessExpiresAt,
-    });
-    return issued.response;
   },
 };

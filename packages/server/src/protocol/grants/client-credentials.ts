@@ -1,3 +1,4 @@
+import { supportsApiAccess } from '../../domain/clients.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
 import { invalidGrant, unauthorizedClient } from '../errors.js';
 import { grantedScopes } from '../scopes.js';
@@ -11,6 +12,8 @@ export const clientCredentialsGrant: GrantHandler = {
   allowed({ client }) {
     if (client.record.publicClient) throw unauthorizedClient('Public clients cannot use the client credentials grant');
     if (!client.record.settings.serviceAccounts) throw unauthorizedClient('Client is not enabled for service accounts');
+    // A machine's token is only good for APIs (seed 001).
+    if (!supportsApiAccess(client.record.settings)) throw unauthorizedClient('Client does not support API access');
   },
 
   async handle({ domain, realm, client, params, notes }) {
@@ -22,6 +25,6 @@ export const clientCredentialsGrant: GrantHandler = {
     // Seed 000's API answers 500 here; a token request deserves a reason it can act on.
     if (!user) throw invalidGrant(`The service account user ${username} does not exist`);
     if (!user.enabled) throw invalidGrant(`The service account user ${user.username} is disabled`);
-    return (await issueTokens(domain, { realm, client: client.client, user, scopes })).response;
+    return issueTokens(domain, { realm, client: client.client, user, scopes });
   },
 };

@@ -1,7 +1,7 @@
 import { SIGN_IN_ERRORS } from '../../domain/events.js';
 import { signInWithPassword } from '../../domain/sign-in.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
-import { grantedScopes } from '../scopes.js';
+import { grantedScopes, OFFLINE_ACCESS } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
 
@@ -27,9 +27,9 @@ export const passwordGrant: GrantHandler = {
     if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
     const roles = await domain.roles.effective(realm.realm.id, check.user.id);
     // offline_access yields an offline session only for users holding that role, as in Keycloak.
-    const offline = scopes.includes('offline_access') && roles.realm.includes('offline_access');
+    const offline = scopes.includes(OFFLINE_ACCESS) && roles.realm.includes(OFFLINE_ACCESS);
     const session = await domain.sessions.start(realm.realm, check.user.id, { offline });
     if (notes) notes.sessionId = session.id;
-    return (await issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {} })).response;
+    return issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {} });
   },
 };

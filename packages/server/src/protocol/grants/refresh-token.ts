@@ -45,8 +45,8 @@ export const refreshTokenGrant: GrantHandler = {
     const scopes = asked.length > 0 ? original.filter((s) => asked.includes(s) || defaults.includes(s)) : original;
 
     const touched = await domain.sessions.touch(realm.realm, session);
-    return (await issueTokens(domain, {
+    return issueTokens(domain, {
       realm, client: client.client, user, scopes, session: touched, refresh: { familyId: stored.familyId },
-    })).response;
+    });
   },
 };

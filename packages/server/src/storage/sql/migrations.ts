@@ -280,6 +280,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('user_groups_group').on('user_groups').column('group_id').execute();
     },
   },
+  '0006_key_rotation': {
+    // A rotated-out key keeps verifying until the tokens it signed have expired, then leaves the JWKS.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('realm_keys').addColumn('retires_at', 'bigint').execute();
+    },
+  },
   '0007_identity_providers': {
     // Identity brokering: the realm's upstream providers, which user is which account there
     // (Keycloak's FEDERATED_IDENTITY), sign-ins and logouts waiting for the browser to come
@@ -325,6 +331,15 @@ const migrations: Record<string, Migration> = {
         .addColumn('sealed_id_token', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
         .execute();
+    },
+  },
+  '0010_token_revocation': {
+    // Revoking a refresh token family revokes the access tokens it gave out (RFC 7009 §2.1,
+    // RFC 6749 §4.1.2); codes remember the authentication level they were issued at.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('refresh_tokens').addColumn('access_jti', 'varchar(64)').execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('access_expires_at', 'bigint').execute();
+      await db.schema.alterTable('authorization_codes').addColumn('acr', 'varchar(64)').execute();
     },
   },
 };

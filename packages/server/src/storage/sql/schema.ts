@@ -5,6 +5,7 @@ export interface RealmsTable { id: string; name: string; enabled: number; settin
 export interface RealmKeysTable {
   kid: string; realm_id: string; alg: string; status: string;
   public_jwk: string; sealed_private_jwk: string; created_at: number;
+  retires_at: number | null;
 }
 export interface ClientsTable {
   id: string; realm_id: string; client_id: string; enabled: number; public_client: number;
@@ -36,7 +37,7 @@ export interface SessionsTable {
 export interface RefreshTokensTable {
   id: string; token_hash: string; family_id: string; realm_id: string; client_id: string;
   user_id: string; session_id: string; scope: string; created_at: number; expires_at: number;
-  used_at: number | null; revoked_at: number | null;
+  used_at: number | null; revoked_at: number | null; access_jti: string | null; access_expires_at: number | null;
 }
 export interface RevokedAccessTokensTable { jti: string; expires_at: number }
 
@@ -44,7 +45,7 @@ export interface AuthorizationCodesTable {
   code_hash: string; realm_id: string; client_id: string; user_id: string; session_id: string; redirect_uri: string;
   scope: string; nonce: string | null; code_challenge: string | null; code_challenge_method: string | null;
   auth_time: number; claims: string | null; created_at: number; expires_at: number; used_at: number | null;
-  issued_family_id: string | null; issued_jti: string | null; issued_jti_expires_at: number | null;
+  issued_family_id: string | null; issued_jti: string | null; issued_jti_expires_at: number | null; acr: string | null;
 }
 export interface InteractionsTable {
   id: string; realm_id: string; client_id: string; request: string; user_id: string | null;

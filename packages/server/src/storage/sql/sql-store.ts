@@ -18,6 +18,7 @@ const toRealm = (r: any): RealmRecord => ({
 const toKey = (r: any): KeyRecord => ({
   kid: r.kid, realmId: r.realm_id, alg: r.alg, status: r.status, publicJwk: JSON.parse(r.public_jwk),
   sealedPrivateJwk: r.sealed_private_jwk, createdAt: n(r.created_at),
+  retiresAt: r.retires_at === null || r.retires_at === undefined ? null : n(r.retires_at),
 });
 const toClient = (r: any): ClientRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, enabled: bool(r.enabled),
@@ -64,6 +65,7 @@ const toRefresh = (r: any): RefreshTokenRecord => ({
   id: r.id, tokenHash: r.token_hash, familyId: r.family_id, realmId: r.realm_id, clientId: r.client_id,
   userId: r.user_id, sessionId: r.session_id, scope: r.scope, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), revokedAt: nOrNull(r.revoked_at),
+  accessJti: r.access_jti ?? null, accessExpiresAt: nOrNull(r.access_expires_at ?? null),
 });
 
 const toCode = (r: any): AuthorizationCodeRecord => ({
@@ -71,7 +73,7 @@ const toCode = (r: any): AuthorizationCodeRecord => ({
   redirectUri: r.redirect_uri, scope: r.scope, nonce: r.nonce, codeChallenge: r.code_challenge,
   codeChallengeMethod: r.code_challenge_method, authTime: n(r.auth_time), claims: r.claims, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), issuedFamilyId: r.issued_family_id, issuedJti: r.issued_jti,
-  issuedJtiExpiresAt: nOrNull(r.issued_jti_expires_at),
+  issuedJtiExpiresAt: nOrNull(r.issued_jti_expires_at), acr: r.acr ?? null,
 });
 const toInteraction = (r: any): InteractionRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, request: r.request, userId: r.user_id,
@@ -224,12 +226,12 @@ export class SqlStore implements Store {
     insert: async (k) => {
       await this.db.insertInto('realm_keys').values(storable('realm_keys', {
         kid: k.kid, realm_id: k.realmId, alg: k.alg, status: k.status, public_jwk: JSON.stringify(k.publicJwk),
-        sealed_private_jwk: k.sealedPrivateJwk, created_at: k.createdAt,
+        sealed_private_jwk: k.sealedPrivateJwk, created_at: k.createdAt, retires_at: k.retiresAt,
       })).execute();
     },
-    setStatus: async (kid, status) => {
+    retire: async (kid, retiresAt) => {
       if (hasNul(kid)) return;
-      await this.db.updateTable('realm_keys').set(storable('realm_keys', { status })).where('kid', '=', kid).execute();
+      await this.db.updateTable('realm_keys').set({ status: 'passive', retires_at: retiresAt }).where('kid', '=', kid).execute();
     },
   };
 
@@ -451,6 +453,25 @@ export class SqlStore implements Store {
       if (hasNul(id)) return;
       await this.db.deleteFrom('sessions').where('id', '=', id).execute();
     },
+    listByUser: async (userId) => {
+      if (hasNul(userId)) return [];
+      const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId)
+        .orderBy('created_at').orderBy('id').execute();
+      return rows.map(toSession);
+    },
+    listClients: async (sessionIds) => {
+      const ids = sessionIds.filter((id) => !hasNul(id));
+      if (ids.length === 0) return [];
+      const rows = await this.db.selectFrom('refresh_tokens').select(['session_id', 'client_id']).where('session_id', 'in', ids)
+        .union(this.db.selectFrom('authorization_codes').select(['session_id', 'client_id']).where('session_id', 'in', ids))
+        .execute();
+      return rows.map((r) => ({ sessionId: r.session_id, clientId: r.client_id }));
+    },
+    deleteByUser: async (userId) => {
+      if (hasNul(userId)) return 0;
+      const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
   };
 
   refreshTokens: Store['refreshTokens'] = {
@@ -463,7 +484,8 @@ export class SqlStore implements Store {
       await this.db.insertInto('refresh_tokens').values(storable('refresh_tokens', {
         id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
         user_id: t.userId, session_id: t.sessionId, scope: t.scope, created_at: t.createdAt,
-        expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt,
+        expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt, access_jti: t.accessJti,
+        access_expires_at: t.accessExpiresAt,
       })).execute();
     },
     markUsed: async (id, at) => {
@@ -474,8 +496,16 @@ export class SqlStore implements Store {
     },
     revokeFamily: async (familyId, at) => {
       if (hasNul(familyId)) return;
-      await this.db.updateTable('refresh_tokens').set({ revoked_at: at })
-        .where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+      await this.transaction(async (tx) => {
+        const db = (tx as SqlStore).db;
+        await db.updateTable('refresh_tokens').set({ revoked_at: at })
+          .where('family_id', '=', familyId).where('revoked_at', 'is', null).execute();
+        // The family's access tokens that have not expired yet go on the revocation list.
+        await db.insertInto('revoked_access_tokens').columns(['jti', 'expires_at'])
+          .expression(db.selectFrom('refresh_tokens').select(['access_jti as jti', 'access_expires_at as expires_at'])
+            .where('family_id', '=', familyId).where('access_jti', 'is not', null).where('access_expires_at', '>', at) as any)
+          .onConflict((oc) => oc.doNothing()).execute();
+      });
     },
   };
 
@@ -497,7 +527,7 @@ export class SqlStore implements Store {
         redirect_uri: c.redirectUri, scope: c.scope, nonce: c.nonce, code_challenge: c.codeChallenge,
         code_challenge_method: c.codeChallengeMethod, auth_time: c.authTime, claims: c.claims, created_at: c.createdAt,
         expires_at: c.expiresAt, used_at: c.usedAt, issued_family_id: c.issuedFamilyId, issued_jti: c.issuedJti,
-        issued_jti_expires_at: c.issuedJtiExpiresAt,
+        issued_jti_expires_at: c.issuedJtiExpiresAt, acr: c.acr,
       })).execute();
     },
     getByHash: async (codeHash) => {
@@ -505,17 +535,12 @@ export class SqlStore implements Store {
       const r = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
       return r && toCode(r);
     },
-    markUsed: async (codeHash, at) => {
+    markUsed: async (codeHash, at, issued) => {
       if (hasNul(codeHash)) return false;
-      const r = await this.db.updateTable('authorization_codes').set({ used_at: at })
-        .where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
+      const r = await this.db.updateTable('authorization_codes').set(storable('authorization_codes', {
+        used_at: at, issued_family_id: issued.familyId, issued_jti: issued.jti, issued_jti_expires_at: issued.jtiExpiresAt,
+      })).where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
       return Number(r.numUpdatedRows) === 1;
-    },
-    setIssued: async (codeHash, issued) => {
-      if (hasNul(codeHash)) return;
-      await this.db.updateTable('authorization_codes').set(storable('authorization_codes', {
-        issued_family_id: issued.familyId, issued_jti: issued.jti, issued_jti_expires_at: issued.jtiExpiresAt,
-      })).where('code_hash', '=', codeHash).execute();
     },
   };
 
@@ -654,11 +679,14 @@ export class SqlStore implements Store {
   }
 
   events: Store['events'] = {
-    insertLogin: async (e) => {
-      await this.db.insertInto('login_events').values(storable('login_events', {
-        id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
-        session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
-      })).execute();
+    insertLogins: async (events) => {
+      // Bounded statements: SQLite allows 32766 bound values, PostgreSQL 65535; a row has 10.
+      for (let at = 0; at < events.length; at += 500) {
+        await this.db.insertInto('login_events').values(events.slice(at, at + 500).map((e) => storable('login_events', {
+          id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
+          session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
+        }))).execute();
+      }
     },
     insertAdmin: async (e) => {
       await this.db.insertInto('admin_events').values(storable('admin_events', {
@@ -735,6 +763,8 @@ export class SqlStore implements Store {
       this.deleteBatch('sessions', 'id', limit, (q) => q.where((eb: any) => eb.or([
         eb('expires_at', '<=', before), eb('max_expires_at', '<=', before),
       ]))),
+    deleteRetiredKeys: (before, limit) =>
+      this.deleteBatch('realm_keys', 'kid', limit, (q) => q.where('status', '=', 'passive').where('retires_at', '<=', before)),
     deleteBrokerStates: (before, limit) =>
       this.deleteBatch('broker_states', 'id', limit, (q) => q.where('expires_at', '<=', before)),
   };

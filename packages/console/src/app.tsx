@@ -1,0 +1,81 @@
+import { useEffect, useState } from 'react';
+import { api } from './api';
+import { signOut, type Session } from './auth';
+import { go, href, useRoute } from './router';
+import type { RealmRep } from './types';
+import { Notice, displayName, useLoad } from './ui';
+import { ClientPage, ClientsPage } from './pages/clients';
+import { EventsPage } from './pages/events';
+import { GroupsPage } from './pages/groups';
+import { KeysPage } from './pages/keys';
+import { NewRealmPage, RealmSettingsPage } from './pages/realm';
+import { RolesPage } from './pages/roles';
+import { UserPage, UsersPage } from './pages/users';
+
+const SECTIONS: Array<[string, string]> = [
+  ['clients', 'Client applications'],
+  ['users', 'Users'],
+  ['roles', 'Roles'],
+  ['groups', 'Groups'],
+  ['settings', 'Realm settings'],
+  ['keys', 'Keys'],
+  ['events', 'Events'],
+];
+
+export function App({ session }: { session: Session }) {
+  const route = useRoute();
+  const [realm, section = 'clients', id, tab] = route;
+  const realms = useLoad(() => api.get<RealmRep[]>('/realms'), []);
+  const [changed, setChanged] = useState(0);
+
+  useEffect(() => {
+    if (!realm && realms.data?.length) go(realms.data.find((r) => r.realm === 'master')?.realm ?? realms.data[0].realm, 'clients');
+  }, [realm, realms.data]);
+  useEffect(() => { if (changed) realms.reload(); }, [changed]);
+
+  const current = realms.data?.find((r) => r.realm === realm);
+  let page;
+  if (!realm || realms.loading && !realms.data) page = null;
+  else if (realms.error) page = <Notice kind="error">{realms.error}</Notice>;
+  else if (section === 'new-realm') page = <NewRealmPage onCreated={() => setChanged((c) => c + 1)} />;
+  else if (!current) page = <Notice kind="error">There is no realm {realm}, or you may not administer it.</Notice>;
+  else if (section === 'clients') page = id ? <ClientPage realm={realm} id={id} tab={tab ?? 'form'} /> : <ClientsPage realm={realm} />;
+  else if (section === 'users') page = id ? <UserPage realm={realm} id={id} tab={tab ?? 'details'} /> : <UsersPage realm={realm} />;
+  else if (section === 'roles') page = <RolesPage realm={realm} name={id} />;
+  else if (section === 'groups') page = <GroupsPage realm={realm} id={id} />;
+  else if (section === 'settings') page = <RealmSettingsPage realm={current} onChanged={() => setChanged((c) => c + 1)} />;
+  else if (section === 'keys') page = <KeysPage realm={realm} />;
+  else if (section === 'events') page = <EventsPage realm={realm} tab={id ?? 'login'} />;
+  else page = <Notice kind="error">Nothing here: {section}</Notice>;
+
+  return (
+    <div className="shell">
+      <header className="topbar">
+        <a className="brand" href={href(realm ?? 'master', 'clients')}>Latchkey <span>admin console</span></a>
+        <label className="realm-switcher">
+          <span>Realm</span>
+          <select aria-label="Realm" value={section === 'new-realm' ? '' : realm ?? ''} onChange={(e) => {
+            if (e.target.value === '') go(realm ?? 'master', 'new-realm');
+            else go(e.target.value, section === 'new-realm' ? 'clients' : section);
+          }}>
+            {(realms.data ?? []).map((r) => <option key={r.id} value={r.realm}>{displayName(r.displayName, r.realm)}{r.displayName && !/^\$\{/.test(r.displayName) && r.displayName !== r.realm ? ` (${r.realm})` : ''}</option>)}
+            <option value="">+ Create realm…</option>
+          </select>
+        </label>
+        <div className="who">
+          <span title={session.userId}>{session.username}</span>
+          <button type="button" className="secondary small" onClick={() => void signOut()}>Sign out</button>
+        </div>
+      </header>
+      <div className="body">
+        <nav className="sidebar" aria-label="Sections">
+          {SECTIONS.map(([s, label]) => (
+            <a key={s} href={href(realm ?? 'master', s)} className={s === section ? 'active' : undefined}
+              aria-current={s === section ? 'page' : undefined}>{label}</a>
+          ))}
+        </nav>
+        <main className="content">{page}</main>
+      </div>
+    </div>
+  );
+}

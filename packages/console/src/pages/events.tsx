@@ -1,0 +1,94 @@
+import { useState } from 'react';
+import { api, path } from '../api';
+import { currentSession } from '../auth';
+import type { AdminEventRep, EventRep } from '../types';
+import { Loading, Notice, Tabs, at, useLoad } from '../ui';
+
+export function EventsPage({ realm, tab }: { realm: string; tab: string }) {
+  return (
+    <section>
+      <h1>Events</h1>
+      <Tabs base={[realm, 'events']} tabs={[['login', 'Sign-in events'], ['admin', 'Admin events']]} current={tab} />
+      <div className="tab-body">{tab === 'admin' ? <AdminEvents realm={realm} /> : <LoginEvents realm={realm} />}</div>
+    </section>
+  );
+}
+
+
+/** A user id, short; the signed-in administrator by name. */
+function Who({ id }: { id?: string }) {
+  if (!id) return <span className="muted">—</span>;
+  const me = currentSession();
+  if (me?.userId === id) return <span title={id}>{me.username} (you)</span>;
+  return <span className="mono" title={id}>{id.slice(0, 8)}…</span>;
+}
+
+function query(params: Record<string, string>): string {
+  const q = new URLSearchParams(Object.entries(params).filter(([, v]) => v.trim() !== ''));
+  return q.toString() ? `?${q}` : '';
+}
+
+function LoginEvents({ realm }: { realm: string }) {
+  const [filter, setFilter] = useState({ type: '', client: '', user: '' });
+  const q = query({ ...filter, max: '100' });
+  const events = useLoad(() => api.get<EventRep[]>(`${path('realms', realm, 'events')}${q}`), [realm, q]);
+  return (
+    <div>
+      <div className="toolbar">
+        <input aria-label="Event type" placeholder="Type, e.g. LOGIN_ERROR" value={filter.type} onChange={(e) => setFilter({ ...filter, type: e.target.value.toUpperCase() })} />
+        <input aria-label="Client" placeholder="Client ID" value={filter.client} onChange={(e) => setFilter({ ...filter, client: e.target.value })} />
+        <input aria-label="User id" placeholder="User id" value={filter.user} onChange={(e) => setFilter({ ...filter, user: e.target.value })} />
+        <button type="button" className="secondary small" onClick={events.reload}>Refresh</button>
+      </div>
+      {events.error ? <Notice kind="error">{events.error}</Notice> : null}
+      {events.data ? (
+        <table className="list events">
+          <thead><tr><th>Time</th><th>Type</th><th>Client</th><th>User</th><th>IP address</th><th>Error</th><th>Details</th></tr></thead>
+          <tbody>
+            {events.data.map((e, i) => (
+              <tr key={e.id ?? i} className={e.error ? 'error-row' : undefined}>
+                <td className="nowrap">{at(e.time)}</td><td><code>{e.type}</code></td><td>{e.clientId ?? '—'}</td><td>{e.details?.username ?? <Who id={e.userId} />}</td>
+                <td>{e.ipAddress ?? '—'}</td><td>{e.error ?? ''}</td>
+                <td className="details">{Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')}</td>
+              </tr>
+            ))}
+            {events.data.length === 0 ? <tr><td colSpan={7} className="muted">No events.</td></tr> : null}
+          </tbody>
+        </table>
+      ) : <Loading />}
+    </div>
+  );
+}
+
+function AdminEvents({ realm }: { realm: string }) {
+  const [filter, setFilter] = useState({ operationTypes: '', resourceTypes: '', resourcePath: '' });
+  const q = query({ ...filter, max: '100' });
+  const events = useLoad(() => api.get<AdminEventRep[]>(`${path('realms', realm, 'admin-events')}${q}`), [realm, q]);
+  return (
+    <div>
+      <div className="toolbar">
+        <select aria-label="Operation" value={filter.operationTypes} onChange={(e) => setFilter({ ...filter, operationTypes: e.target.value })}>
+          <option value="">Any operation</option>{['CREATE', 'UPDATE', 'DELETE', 'ACTION'].map((o) => <option key={o}>{o}</option>)}
+        </select>
+        <input aria-label="Resource type" placeholder="Resource type, e.g. CLIENT" value={filter.resourceTypes} onChange={(e) => setFilter({ ...filter, resourceTypes: e.target.value.toUpperCase() })} />
+        <input aria-label="Resource path" placeholder="Resource path, e.g. users/*" value={filter.resourcePath} onChange={(e) => setFilter({ ...filter, resourcePath: e.target.value })} />
+        <button type="button" className="secondary small" onClick={events.reload}>Refresh</button>
+      </div>
+      {events.error ? <Notice kind="error">{events.error}</Notice> : null}
+      {events.data ? (
+        <table className="list events">
+          <thead><tr><th>Time</th><th>Operation</th><th>Resource</th><th>Path</th><th>By user</th><th>IP address</th></tr></thead>
+          <tbody>
+            {events.data.map((e, i) => (
+              <tr key={e.id ?? i}>
+                <td className="nowrap">{at(e.time)}</td><td><code>{e.operationType}</code></td><td>{e.resourceType}</td><td className="mono">{e.resourcePath ?? ''}</td>
+                <td><Who id={e.authDetails?.userId} /></td><td>{e.authDetails?.ipAddress ?? '—'}</td>
+              </tr>
+            ))}
+            {events.data.length === 0 ? <tr><td colSpan={6} className="muted">No admin events.</td></tr> : null}
+          </tbody>
+        </table>
+      ) : <Loading />}
+    </div>
+  );
+}

@@ -1,0 +1,130 @@
+import { useState, type FormEvent } from 'react';
+import { api, path } from '../api';
+import { go } from '../router';
+import type { RealmRep } from '../types';
+import { CheckField, ConfirmButton, Notice, SelectField, TextField, duration, useSave, type Errors } from '../ui';
+
+const LOCALES = ['en', 'de', 'nl', 'fr'];
+
+type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
+  | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds';
+
+const NUMBERS: Array<[NumberKey, string, number, string]> = [
+  ['accessTokenLifespan', 'Access token lifetime (seconds)', 1, 'tokens'],
+  ['accessCodeLifespan', 'Authorization code lifetime (seconds)', 1, 'tokens'],
+  ['ssoSessionIdleTimeout', 'Session idle timeout (seconds)', 1, 'sessions'],
+  ['ssoSessionMaxLifespan', 'Session max lifetime (seconds)', 1, 'sessions'],
+  ['offlineSessionIdleTimeout', 'Offline idle timeout (seconds)', 1, 'sessions'],
+  ['failureFactor', 'Failures before a lockout', 1, 'brute'],
+  ['waitIncrementSeconds', 'Lockout step (seconds)', 0, 'brute'],
+  ['maxFailureWaitSeconds', 'Longest lockout (seconds)', 0, 'brute'],
+];
+
+export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
+  return <RealmForm key={realm.id} realm={realm} onChanged={onChanged} />;
+}
+
+function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
+  const [d, setDraft] = useState(() => ({
+    displayName: realm.displayName ?? '', enabled: realm.enabled, bruteForceProtected: realm.bruteForceProtected,
+    defaultLocale: realm.defaultLocale ?? '', supportedLocales: realm.supportedLocales.join(' '), defaultSignatureAlgorithm: realm.defaultSignatureAlgorithm,
+    ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(realm[k])])) as Record<NumberKey, string>,
+  }));
+  const save = useSave();
+  const set = <K extends keyof typeof d>(key: K) => (value: (typeof d)[K]) => setDraft((old) => ({ ...old, [key]: value }));
+  const master = realm.realm === 'master';
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    await save.run(async () => {
+      await api.put(path('realms', realm.realm), {
+        displayName: d.displayName, enabled: d.enabled, bruteForceProtected: d.bruteForceProtected,
+        defaultLocale: d.defaultLocale, supportedLocales: d.supportedLocales.split(/[\s,]+/).filter(Boolean),
+        internationalizationEnabled: d.supportedLocales.trim() !== '', defaultSignatureAlgorithm: d.defaultSignatureAlgorithm,
+        ...Object.fromEntries(NUMBERS.map(([k]) => [k, Number(d[k])])),
+      });
+      onChanged();
+    }, {}, () => {
+      const errors: Errors = {};
+      for (const [k, , min] of NUMBERS) {
+        if (!/^\d+$/.test(d[k].trim()) || Number(d[k]) < min || Number(d[k]) > 2_147_483_647) errors[k] = `Enter a whole number${min ? ` of at least ${min}` : ''}.`;
+      }
+      if (!errors.ssoSessionMaxLifespan && !errors.ssoSessionIdleTimeout && Number(d.ssoSessionMaxLifespan) < Number(d.ssoSessionIdleTimeout)) {
+        errors.ssoSessionMaxLifespan = 'The maximum lifetime cannot be shorter than the idle timeout.';
+      }
+      const locales = d.supportedLocales.split(/[\s,]+/).filter(Boolean);
+      const bad = locales.find((l) => !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(l));
+      if (bad) errors.supportedLocales = `${bad} is not a language tag (such as en or pt-BR).`;
+      return errors;
+    });
+  };
+  const numbers = (group: string) => NUMBERS.filter(([, , , g]) => g === group).map(([k, label]) => (
+    <TextField key={k} label={label} name={k} value={d[k]} onChange={set(k)} error={save.errors[k]} hint={duration(Number(d[k])) && k !== 'failureFactor' ? duration(Number(d[k])) : undefined} />
+  ));
+  const supported = d.supportedLocales.split(/[\s,]+/).filter(Boolean);
+  return (
+    <section>
+      <div className="page-head">
+        <h1>Realm settings <small className="muted">{realm.realm}</small></h1>
+        {!master ? (
+          <ConfirmButton label="Delete realm" title={`Delete realm ${realm.realm}?`} confirmLabel="Delete realm"
+            message={<p>The realm and everything in it — client applications, users, roles, groups, sessions and keys — are deleted. This cannot be undone.</p>}
+            onConfirm={async () => { await api.delete(path('realms', realm.realm)); onChanged(); go('master', 'settings'); }} />
+        ) : null}
+      </div>
+      <form className="form" onSubmit={submit} noValidate aria-label="Realm settings">
+        <Notice kind="error">{save.errors['']}</Notice>
+        <fieldset><legend>General</legend>
+          <div className="grid">
+            <TextField label="Display name" name="displayName" value={d.displayName} onChange={set('displayName')} error={save.errors.displayName} hint="Shown on the sign-in pages." />
+            <SelectField label="Default signature algorithm" name="defaultSignatureAlgorithm" value={d.defaultSignatureAlgorithm} onChange={set('defaultSignatureAlgorithm')}
+              options={[['RS256', 'RS256'], ['ES256', 'ES256'], ['EdDSA', 'EdDSA']]} />
+          </div>
+          <CheckField label="Enabled" name="enabled" checked={d.enabled} onChange={set('enabled')} disabled={master}
+            hint={master ? 'The master realm is always enabled.' : 'A disabled realm signs nobody in.'} />
+        </fieldset>
+        <fieldset><legend>Tokens</legend><div className="grid">{numbers('tokens')}</div></fieldset>
+        <fieldset><legend>Sessions</legend><div className="grid three">{numbers('sessions')}</div></fieldset>
+        <fieldset><legend>Brute-force detection</legend>
+          <CheckField label="Lock users out after repeated failed sign-ins" name="bruteForceProtected" checked={d.bruteForceProtected} onChange={set('bruteForceProtected')} />
+          <div className="grid three">{numbers('brute')}</div>
+        </fieldset>
+        <fieldset><legend>Localization</legend>
+          <div className="grid">
+            <SelectField label="Default locale" name="defaultLocale" value={d.defaultLocale} onChange={set('defaultLocale')}
+              options={[['', 'The browser\'s language'], ...[...new Set([...LOCALES, ...supported])].map((l): [string, string] => [l, l])]}
+              hint="For sign-in pages when the browser asks for no language the theme has." />
+            <TextField label="Supported locales" name="supportedLocales" value={d.supportedLocales} onChange={set('supportedLocales')} error={save.errors.supportedLocales}
+              placeholder="en de nl fr" hint="Separate with spaces." />
+          </div>
+        </fieldset>
+        <div className="actions"><button type="submit" disabled={save.busy}>Save</button><Notice kind="success">{save.saved}</Notice></div>
+      </form>
+    </section>
+  );
+}
+
+export function NewRealmPage({ onCreated }: { onCreated: () => void }) {
+  const [name, setName] = useState('');
+  const [displayName, setDisplayName] = useState('');
+  const save = useSave();
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const ok = await save.run(async () => {
+      await api.create('/realms', { realm: name.trim(), displayName: displayName.trim() || undefined, enabled: true });
+    }, { realm: 'realm', '409': 'realm' }, () => (
+      !name.trim() ? { realm: 'Enter the realm\'s name.' } : !/^[A-Za-z0-9._-]{1,255}$/.test(name.trim()) ? { realm: 'Letters, digits and . _ - only: the name is part of every address of the realm.' } : {}));
+    if (ok) { onCreated(); go(name.trim(), 'settings'); }
+  };
+  return (
+    <section>
+      <h1>Create realm</h1>
+      <p className="lead">A realm has its own users, client applications, roles and keys, and its own issuer: <code>…/realms/&lt;name&gt;</code>.</p>
+      <form className="form" onSubmit={submit} noValidate aria-label="Create realm">
+        <Notice kind="error">{save.errors['']}</Notice>
+        <TextField label="Realm name" name="realm" required value={name} onChange={setName} error={save.errors.realm} autoComplete="off" />
+        <TextField label="Display name" name="displayName" value={displayName} onChange={setDisplayName} />
+        <div className="actions"><button type="submit" disabled={save.busy}>Create realm</button></div>
+      </form>
+    </section>
+  );
+}

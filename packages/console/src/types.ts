@@ -1,0 +1,55 @@
+// The parts of Keycloak's representations (and Latchkey's extensions) the console reads.
+
+export interface RealmRep {
+  id: string; realm: string; displayName?: string; enabled: boolean;
+  accessTokenLifespan: number; accessCodeLifespan: number; ssoSessionIdleTimeout: number; ssoSessionMaxLifespan: number;
+  offlineSessionIdleTimeout: number; bruteForceProtected: boolean; failureFactor: number; waitIncrementSeconds: number;
+  maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
+}
+
+export interface CustomResource {
+  name?: string; userAttribute: string; claim: string; jsonType: 'String' | 'long' | 'int' | 'boolean' | 'JSON';
+  multivalued: boolean; accessToken: boolean; idToken: boolean; userinfo: boolean;
+}
+
+export type ConsentTexts = Record<string, { profile?: string; email?: string; api?: string }>;
+
+export interface ClientRep {
+  id: string; clientId: string; name?: string; description?: string; enabled: boolean; publicClient: boolean;
+  standardFlowEnabled: boolean; implicitFlowEnabled: boolean; directAccessGrantsEnabled: boolean; serviceAccountsEnabled: boolean;
+  consentRequired: boolean; redirectUris: string[]; webOrigins: string[]; attributes: Record<string, string>;
+  defaultClientScopes: string[]; optionalClientScopes: string[];
+  logoUri?: string; consentTexts?: ConsentTexts; customResources?: CustomResource[];
+}
+
+export interface SecretRep { id: string; label: string | null; createdAt: number; expiresAt: number | null; expired: boolean; value?: string }
+
+export interface UserRep {
+  id: string; username: string; email?: string; firstName?: string; lastName?: string; enabled: boolean; emailVerified: boolean;
+  createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
+}
+
+export interface RoleRep { id: string; name: string; description?: string; composite: boolean; clientRole: boolean; containerId: string }
+
+export interface GroupRep { id: string; name: string; path: string; parentId?: string; subGroupCount: number; realmRoles?: string[] }
+
+export interface SessionRep { id: string; username: string; userId: string; start: number; lastAccess: number; clients: Record<string, string> }
+
+export interface BruteForceRep { numFailures: number; disabled: boolean; lastFailure: number }
+
+export interface EventRep {
+  id?: string; time: number; type: string; clientId?: string; userId?: string; sessionId?: string; ipAddress?: string;
+  error?: string; details?: Record<string, string>;
+}
+
+export interface AdminEventRep {
+  id?: string; time: number; operationType: string; resourceType: string; resourcePath?: string;
+  authDetails?: { realmId?: string; clientId?: string; userId?: string; ipAddress?: string }; error?: string;
+}
+
+export interface KeyRep {
+  kid: string; algorithm: string; type: string; status: string; use?: string; publicKey?: string; certificate?: string;
+  providerId?: string; providerPriority?: number; validTo?: number; createdTimestamp?: number;
+}
+
+export interface KeysRep { active: Record<string, string>; keys: KeyRep[] }

@@ -1,0 +1,84 @@
+import type { FastifyCorsOptions, FastifyCorsOptionsDelegatePromise } from '@fastify/cors';
+import type { FastifyRequest } from 'fastify';
+import { decodeJwt } from 'jose';
+import type { ClientRuntime, Domain } from '../domain/index.js';
+import { claimedClient } from '../protocol/client-auth.js';
+
+/** Metadata anyone may read from a browser: discovery and the realm's public keys. */
+const PUBLIC = /\/realms\/[^/]+\/(?:\.well-known\/(?:openid-configuration|oauth-authorization-server)|protocol\/openid-connect\/certs)$/;
+/** What a single-page app calls with its own client: allowed for the client's web origins only. */
+const CLIENT_BOUND = /\/realms\/([^/]+)\/protocol\/openid-connect\/(token|token\/introspect|revoke|userinfo)$/;
+
+const NONE: FastifyCorsOptions = { origin: false };
+
+/**
+ * Keycloak's web origins: an exact origin, `*` for any, or `+` for the origins of the
+ * client's redirect URIs.
+ */
+export function originAllowed(client: ClientRuntime, origin: string): boolean {
+  const { webOrigins, redirectUris } = client.record.settings;
+  if (webOrigins.includes('*') || webOrigins.includes(origin)) return true;
+  if (!webOrigins.includes('+')) return false;
+  return redirectUris.some((uri) => {
+    try {
+      return new URL(uri.replace(/\*$/, '')).origin === origin;
+    } catch {
+      return false;
+    }
+  });
+}
+
+/** The client a client-bound request is made for: from its credentials, or for userinfo from its token's azp. */
+function clientIdOf(request: FastifyRequest, endpoint: string): string | undefined {
+  if (endpoint !== 'userinfo') {
+    return claimedClient(request.headers.authorization, (request.body ?? {}) as Record<string, string | undefined>).clientId;
+  }
+  const header = request.headers.authorization;
+  const token = header && /^bearer /i.test(header) ? header.slice(7).trim()
+    : ((request.body ?? {}) as Record<string, unknown>).access_token;
+  if (typeof token !== 'string') return undefined;
+  try {
+    // Unverified on purpose: it only chooses the CORS headers; the endpoint verifies the token.
+    const { azp, client_id: clientId } = decodeJwt(token);
+    return typeof azp === 'string' ? azp : typeof clientId === 'string' ? clientId : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * CORS for browsers (RFC 6749 leaves it to us; Keycloak's rules): discovery and keys for
+ * any origin; token, introspection, revocation and userinfo for the web origins of the
+ * client the request is for; nothing else. A preflight does not say which client it is
+ * for, so it is answered for any origin and the request itself decides. Options for
+ * @fastify/cors, registered in the scope of the realm endpoints.
+ */
+export function corsPolicy(domain: Domain): { hook: 'preValidation'; delegator: FastifyCorsOptionsDelegatePromise } {
+  return {
+    // After the body is parsed (the token endpoint names its client there), before validation.
+    hook: 'preValidation',
+    delegator: async (request: FastifyRequest): Promise<FastifyCorsOptions> => {
+      const origin = request.headers.origin;
+      if (!origin) return NONE;
+      const path = request.url.split('?')[0];
+      if (PUBLIC.test(path)) return { origin: '*', methods: ['GET'] };
+      const bound = CLIENT_BOUND.exec(path);
+      if (!bound) return NONE;
+      const allowed: FastifyCorsOptions = {
+        origin, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type'],
+        exposedHeaders: ['WWW-Authenticate'], maxAge: 3600,
+      };
+      if (request.method === 'OPTIONS') return allowed;
+      const clientId = clientIdOf(request, bound[2]);
+      let realmName: string;
+      try {
+        realmName = decodeURIComponent(bound[1]);
+      } catch {
+        return NONE;
+      }
+      const realm = clientId ? await domain.realms.runtime(realmName) : undefined;
+      const client = realm && clientId ? await domain.clients.runtime(realm.realm.id, clientId) : undefined;
+      return client && originAllowed(client, origin) ? allowed : NONE;
+    },
+  };
+}

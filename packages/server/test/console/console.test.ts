@@ -1,0 +1,391 @@
+// The admin console in Chromium, signed in as master's administrator through Latchkey's
+// own code + PKCE flow: every scenario of the issue, screenshots in test-output/screenshots.
+import assert from 'node:assert/strict';
+import { after, before, describe, it, type TestContext } from 'node:test';
+import { masterAdminToken, adminApi } from '../admin/fixture.js';
+import { LOGO, REALM, startStack, type Stack } from '../browser/fixture.js';
+import { noChromium, openTab, screenshot, signIn, type Page, type Tab } from '../helpers/browser.js';
+import { claimsOf, client } from '../helpers/oidc.js';
+import { assertSignedIn } from '../helpers/relying-party.js';
+import { ADMIN_PASSWORD } from '../helpers/server.js';
+
+/** The console at the server's public address (localhost), where security-admin-console may redirect. */
+const consoleUrl = (s: Stack, hash = '') => `http://localhost:${s.server.port}/admin/${hash}`;
+
+/** CSP violations show up as console errors; failed API calls (4xx the test provokes) do too, and are fine. */
+const cspViolations = (tab: Tab) => tab.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
+
+async function signedInConsole(s: Stack, t: TestContext, hash = ''): Promise<Tab> {
+  const tab = await openTab(s.browser, t, {});
+  await tab.page.setViewportSize({ width: 1280, height: 860 });
+  await tab.page.goto(consoleUrl(s, hash));
+  await tab.page.waitForSelector('#username');
+  await signIn(tab.page, 'admin', ADMIN_PASSWORD);
+  await tab.page.waitForSelector('.topbar');
+  return tab;
+}
+
+/** The error shown next to a field (its data-field wrapper). */
+const fieldError = (page: Page, field: string) => page.locator(`[data-field="${field}"] .field-error`);
+
+async function confirmDialog(page: Page, button: string) {
+  const dialog = page.locator('dialog[open]');
+  await dialog.waitFor();
+  await dialog.getByRole('button', { name: button }).click();
+  await dialog.waitFor({ state: 'detached' }).catch(() => undefined);
+  await page.waitForSelector('dialog[open]', { state: 'hidden' });
+}
+
+describe('admin console', { skip: noChromium }, () => {
+  let s: Stack;
+  let admin: ReturnType<typeof adminApi>;
+  before(async () => {
+    s = await startStack();
+    admin = adminApi(s.server, await masterAdminToken(s.server));
+  });
+  after(async () => { await s?.stop(); });
+
+  it('signs the administrator in with code + PKCE as security-admin-console, under a strict CSP', async (t) => {
+    const tab = await openTab(s.browser, t);
+    const { page } = tab;
+    await page.setViewportSize({ width: 1280, height: 860 });
+    const authorizeRequest = page.waitForRequest(/\/protocol\/openid-connect\/auth\?/);
+    const first = await page.goto(consoleUrl(s));
+    const csp = first!.headers()['content-security-policy'];
+    assert.ok(csp, 'the console page has a CSP');
+    assert.doesNotMatch(csp, /unsafe-inline|unsafe-eval/, csp);
+    assert.match(csp, /script-src 'self'/);
+    assert.match(csp, /frame-ancestors 'none'/);
+
+    // The console sends the browser to master's login page with PKCE S256.
+    await page.waitForSelector('#username');
+    const authorize = new URL((await authorizeRequest).url());
+    assert.equal(authorize.searchParams.get('client_id'), 'security-admin-console');
+    assert.equal(authorize.searchParams.get('code_challenge_method'), 'S256');
+    assert.equal(authorize.searchParams.get('redirect_uri'), consoleUrl(s));
+    await screenshot(page, 'console-sign-in');
+    await signIn(page, 'admin', ADMIN_PASSWORD);
+    await page.waitForSelector('.topbar');
+    await page.waitForSelector('table.list');
+    // The code and state left the address bar.
+    assert.doesNotMatch(page.url(), /code=|state=/);
+    assert.equal(await page.locator('.who span').textContent(), 'admin');
+    assert.ok(await page.getByRole('link', { name: 'security-admin-console' }).isVisible());
+    await screenshot(page, 'console-clients-master');
+    assert.deepEqual(cspViolations(tab), []);
+
+    // Keycloak's address for the console leads here.
+    const keycloak = await page.goto(`http://localhost:${s.server.port}/admin/master/console/`);
+    assert.equal(new URL(keycloak!.url()).pathname, '/admin/');
+  });
+
+  it('switches realms and creates one', async (t) => {
+    const tab = await signedInConsole(s, t, '#/master/clients');
+    const { page } = tab;
+    await page.selectOption('.realm-switcher select', REALM);
+    await page.waitForURL(/#\/web\/clients$/);
+    await page.getByRole('link', { name: 'rp-code', exact: true }).waitFor();
+    assert.equal(await page.getByRole('link', { name: 'admin-cli' }).count(), 0, 'master\'s clients are gone');
+    await screenshot(page, 'console-realm-web');
+
+    await page.selectOption('.realm-switcher select', '');
+    await page.waitForURL(/#\/web\/new-realm$/);
+    await page.getByRole('button', { name: 'Create realm' }).click();
+    assert.match(await fieldError(page, 'realm').textContent() ?? '', /Enter the realm's name/);
+    await page.getByLabel('Realm name').fill('console-made');
+    await page.getByLabel('Display name').fill('Made in the console');
+    await page.getByRole('button', { name: 'Create realm' }).click();
+    await page.waitForURL(/#\/console-made\/settings$/);
+    await page.getByRole('heading', { name: /Realm settings/ }).waitFor();
+    assert.equal(await page.locator('.realm-switcher select').inputValue(), 'console-made');
+
+    // Realm settings: a wrong value is named next to its field; a good one is saved.
+    await page.getByLabel('Session idle timeout (seconds)', { exact: true }).fill('ten');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    assert.match(await fieldError(page, 'ssoSessionIdleTimeout').textContent() ?? '', /whole number/);
+    await page.getByLabel('Session idle timeout (seconds)', { exact: true }).fill('900');
+    await page.getByLabel('Failures before a lockout').fill('5');
+    await page.getByLabel('Default locale').selectOption('nl');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    await screenshot(page, 'console-realm-settings');
+    const made = (await admin.get('/realms/console-made')).json;
+    assert.equal(made.ssoSessionIdleTimeout, 900);
+    assert.equal(made.failureFactor, 5);
+    assert.equal(made.defaultLocale, 'nl');
+    assert.equal(made.displayName, 'Made in the console');
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('creates a client application through every tab, which then completes a client credentials grant', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/clients`);
+    const { page } = tab;
+    await page.getByRole('link', { name: 'Create client application' }).click();
+    await page.waitForURL(/clients\/new$/);
+
+    // Seed 001, machine to machine: OpenID Connect off, so API access is mandatory. Both off: the server says so by the checkbox.
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    assert.match(await fieldError(page, 'clientId').textContent() ?? '', /Enter a client ID/);
+    await page.getByLabel('Client ID').fill('price-updates');
+    await page.getByLabel('Title').fill('Price updates');
+    await page.getByLabel('Support OpenID Connect').uncheck();
+    await page.getByLabel('Support API access').uncheck();
+    await page.getByLabel('Grant type', { exact: true }).selectOption('client_credentials');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    const apiError = fieldError(page, 'api');
+    await apiError.waitFor();
+    assert.match(await apiError.textContent() ?? '', /Support API access is required/);
+    await screenshot(page, 'console-client-form-error');
+    await page.getByLabel('Support API access').check();
+    assert.equal(await page.getByLabel('Service accounts (client credentials)').isChecked(), true);
+    assert.equal(await page.getByLabel('Standard flow (authorization code)').isChecked(), false);
+    await page.getByLabel('Access token lifetime (seconds)').fill('600');
+    await page.getByLabel('Logo').fill(LOGO);
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.waitForURL(/clients\/[^/]+\/form$/);
+    const id = decodeURIComponent(page.url().split('/').at(-2)!);
+
+    // Identity: the service-account user, linked.
+    const identity = page.getByRole('link', { name: 'service-account-price-updates' });
+    await identity.waitFor();
+    await screenshot(page, 'console-client-form');
+
+    // Secrets: the generated one goes (after confirming), ours comes.
+    await page.getByRole('link', { name: 'Secrets' }).click();
+    await page.getByRole('radio', { name: 'Enter one' }).check();
+    await page.getByLabel('Secret', { exact: true }).fill('too-short');
+    await page.getByRole('button', { name: 'Add secret' }).click();
+    assert.match(await fieldError(page, 'value').textContent() ?? '', /at least 16 characters/);
+    await page.getByLabel('Secret', { exact: true }).fill('price-updates-secret-2026');
+    await page.getByLabel('Label').fill('2026');
+    await page.getByRole('button', { name: 'Add secret' }).click();
+    await page.locator('.secret-value').waitFor();
+    assert.equal(await page.locator('.secret-value').textContent(), 'price-updates-secret-2026');
+    await page.locator('tr[data-secret-label="2026"]').waitFor();
+    await screenshot(page, 'console-client-secrets');
+    const generated = page.locator('tr[data-secret-label=""]');
+    await generated.getByRole('button', { name: 'Delete' }).click();
+    await confirmDialog(page, 'Delete secret');
+    await page.waitForFunction(() => document.querySelectorAll('table.list tbody tr').length === 1);
+
+    // Allowed login redirects: plain http to another host is refused next to the line.
+    await page.getByRole('link', { name: 'Allowed login redirects' }).click();
+    await page.getByRole('button', { name: 'Add a redirect' }).click();
+    await page.getByLabel('Allowed login redirects 1').fill('http://prices.example.com/callback');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    assert.match(await fieldError(page, 'redirectUris[0]').textContent() ?? '', /use https/);
+    await page.getByLabel('Allowed login redirects 1').fill('https://prices.example.com/callback');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+
+    await page.getByRole('link', { name: 'Allowed logout redirects' }).click();
+    await page.getByRole('button', { name: 'Add a redirect' }).click();
+    await page.getByLabel('Allowed logout redirects 1').fill('https://prices.example.com/signed-out');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+
+    await page.getByRole('link', { name: 'Default resource translation' }).click();
+    await page.getByLabel('profile consent (en)').fill('Your name');
+    await page.getByLabel('email consent (en)').fill('Your email address');
+    await page.getByLabel('api consent (en)').fill('Update prices for you');
+    await page.getByLabel('api consent (nl)').fill('Prijzen voor u bijwerken');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    await screenshot(page, 'console-client-translations');
+
+    await page.getByRole('link', { name: 'Custom resources' }).click();
+    await page.getByRole('button', { name: 'Add a custom resource' }).click();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    assert.match(await page.locator('table.resources .field-error').first().textContent() ?? '', /claim's name/);
+    await page.getByLabel('Claim 1').fill('department');
+    await page.getByLabel('User attribute 1').fill('department');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    await screenshot(page, 'console-client-resources');
+    assert.deepEqual(cspViolations(tab), []);
+
+    // Everything the tabs said is what the admin API holds.
+    const rep = (await admin.get(`/realms/${REALM}/clients/${id}`)).json;
+    assert.equal(rep.clientId, 'price-updates');
+    assert.equal(rep.name, 'Price updates');
+    assert.equal(rep.publicClient, false);
+    assert.equal(rep.serviceAccountsEnabled, true);
+    assert.equal(rep.standardFlowEnabled, false);
+    assert.equal(rep.attributes['latchkey.oidc'], 'false');
+    assert.equal(rep.attributes['latchkey.api.access'], 'true');
+    assert.equal(rep.attributes['access.token.lifespan'], '600');
+    assert.deepEqual(rep.redirectUris, ['https://prices.example.com/callback']);
+    assert.equal(rep.attributes['post.logout.redirect.uris'], 'https://prices.example.com/signed-out');
+    assert.deepEqual(rep.consentTexts, {
+      en: { profile: 'Your name', email: 'Your email address', api: 'Update prices for you' }, nl: { api: 'Prijzen voor u bijwerken' },
+    });
+    assert.equal(rep.customResources[0].claim, 'department');
+    assert.equal(rep.logoUri, LOGO);
+    const secrets = (await admin.get(`/realms/${REALM}/clients/${id}/secrets`)).json;
+    assert.deepEqual(secrets.map((x: { label: string }) => x.label), ['2026']);
+
+    // The client credentials grant with the secret entered on the Secrets tab, through openid-client.
+    const config = await client.discovery(new URL(s.issuer), 'price-updates', 'price-updates-secret-2026', undefined, {
+      execute: [client.allowInsecureRequests],
+    });
+    const tokens = await client.clientCredentialsGrant(config);
+    const claims = claimsOf(tokens.access_token);
+    assert.equal(claims.azp, 'price-updates');
+    assert.equal(tokens.expires_in, 600);
+    const serviceAccount = (await admin.get(`/realms/${REALM}/clients/${id}/service-account-user`)).json;
+    assert.equal(claims.sub, serviceAccount.id);
+    // OpenID Connect is off for it: the openid scope is refused.
+    await assert.rejects(client.clientCredentialsGrant(config, { scope: 'openid' }), (err: any) => err.error === 'invalid_scope');
+  });
+
+  it('creates a user who then signs in, and signs that user\'s session out', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/users`);
+    const { page } = tab;
+    await page.getByRole('link', { name: 'Create user' }).click();
+    await page.getByLabel('Username').fill('carol');
+    await page.getByLabel('Email', { exact: true }).fill('not-an-email');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    assert.match(await fieldError(page, 'email').textContent() ?? '', /email address/);
+    await page.getByLabel('Email', { exact: true }).fill('alice@example.com');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    // The server's conflict is put next to the field it is about.
+    assert.match(await fieldError(page, 'email').textContent() ?? '', /same email/);
+    await page.getByLabel('Email', { exact: true }).fill('carol@example.com');
+    await page.getByLabel('First name').fill('Carol');
+    await page.getByLabel('Last name').fill('Danvers');
+    await page.getByLabel('Email verified').check();
+    await page.getByLabel('Password', { exact: true }).fill('carol-first-pw');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.waitForURL(/users\/(?!new$)[^/]+$/);
+    const userId = decodeURIComponent(page.url().split('/').at(-1)!);
+
+    // A new password, set on the Credentials tab.
+    await page.getByRole('link', { name: 'Credentials' }).click();
+    await page.getByLabel('New password', { exact: true }).fill('carol-pw');
+    await page.getByLabel('New password again').fill('carol-pw-typo');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    assert.match(await fieldError(page, 'again').textContent() ?? '', /differ/);
+    await page.getByLabel('New password again').fill('carol-pw');
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Password set.').waitFor();
+
+    // Carol signs in to the relying party in a browser of her own.
+    const carol = await openTab(s.browser, t);
+    const flow = await s.rp.start({ clientId: 'rp-code', scope: 'openid profile email' });
+    await carol.page.goto(flow.url);
+    await carol.page.waitForSelector('#username');
+    await signIn(carol.page, 'carol', 'carol-pw');
+    const outcome = assertSignedIn(await flow.outcome());
+    assert.equal(outcome.idToken!.sub, userId);
+    assert.equal(outcome.idToken!.preferred_username, 'carol');
+    assert.equal(outcome.idToken!.email, 'carol@example.com');
+
+    // Her session, with the client it served; signing it out asks first.
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    const row = page.locator('table.sessions tbody tr', { hasText: 'rp-code' });
+    await row.waitFor();
+    await screenshot(page, 'console-user-sessions');
+    await row.getByRole('button', { name: 'Sign out' }).click();
+    await page.locator('dialog[open]').waitFor();
+    await screenshot(page, 'console-confirm-sign-out');
+    await confirmDialog(page, 'Sign out');
+    await page.getByText('Not signed in anywhere.').waitFor();
+    // Her refresh token died with the session.
+    await assert.rejects(client.refreshTokenGrant(s.rp.config('rp-code'), outcome.tokens!.refresh_token!), (err: any) => err.error === 'invalid_grant');
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('asks before a destructive action, and does nothing when cancelled', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/roles`);
+    const { page } = tab;
+    await page.getByLabel('Role name').fill('short-lived');
+    await page.getByLabel('Description').fill('About to go');
+    await page.getByRole('button', { name: 'Create role' }).click();
+    const row = page.locator('table.list tbody tr', { hasText: 'short-lived' });
+    await row.waitFor();
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    const dialog = page.locator('dialog[open]');
+    await dialog.waitFor();
+    assert.match(await dialog.textContent() ?? '', /Delete role short-lived\?/);
+    await screenshot(page, 'console-confirm-delete');
+    await dialog.getByRole('button', { name: 'Cancel' }).click();
+    await page.waitForSelector('dialog[open]', { state: 'hidden' });
+    assert.equal((await admin.get(`/realms/${REALM}/roles/short-lived`)).status, 200, 'cancelled: the role stays');
+
+    await row.getByRole('button', { name: 'Delete' }).click();
+    await confirmDialog(page, 'Delete role');
+    await row.waitFor({ state: 'detached' });
+    assert.equal((await admin.get(`/realms/${REALM}/roles/short-lived`)).status, 404);
+  });
+
+  it('rotates keys: the new key signs, the old one stays in the JWKS', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/keys`);
+    const { page } = tab;
+    await page.locator('table.keys tbody tr').first().waitFor();
+    const before = (await admin.get(`/realms/${REALM}/keys`)).json;
+    await page.getByRole('button', { name: 'Rotate keys' }).click();
+    await confirmDialog(page, 'Rotate');
+    await page.getByText('Rotated: the new keys sign from now on.').waitFor();
+    await page.waitForFunction((n) => document.querySelectorAll('table.keys tbody tr').length === n, before.keys.length * 2);
+    await screenshot(page, 'console-keys-rotated');
+
+    const after = (await admin.get(`/realms/${REALM}/keys`)).json;
+    assert.notEqual(after.active.RS256, before.active.RS256, 'a new RS256 key signs');
+    const jwks = await (await fetch(`${s.server.url}/realms/${REALM}/protocol/openid-connect/certs`)).json() as { keys: Array<{ kid: string }> };
+    const kids = jwks.keys.map((k) => k.kid);
+    assert.ok(kids.includes(before.active.RS256) && kids.includes(after.active.RS256), 'both keys are published');
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('manages groups with their roles and members, and shows events', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/groups`);
+    const { page } = tab;
+    await page.getByLabel('Name').fill('staff');
+    await page.getByRole('button', { name: 'Create', exact: true }).click();
+    await page.getByRole('link', { name: 'staff' }).click();
+    await page.getByRole('heading', { level: 1, name: /staff/ }).waitFor();
+    await page.getByLabel('Grant a role').first().selectOption({ label: 'offline_access' });
+    await page.getByRole('button', { name: 'Grant', exact: true }).first().click();
+    await page.getByRole('list', { name: 'Granted Realm roles' }).getByText('offline_access').waitFor();
+    await page.locator('form[aria-label="Create a subgroup"]').getByLabel('Name').fill('managers');
+    await page.locator('form[aria-label="Create a subgroup"]').getByRole('button', { name: 'Create' }).click();
+    await page.getByRole('link', { name: 'managers' }).waitFor();
+    await screenshot(page, 'console-group');
+    const [staff] = (await admin.get(`/realms/${REALM}/groups?search=staff`)).json;
+    assert.deepEqual((await admin.get(`/realms/${REALM}/groups/${staff.id}`)).json.realmRoles, ['offline_access']);
+
+    // Alice joins it from her Groups tab.
+    const [alice] = (await admin.get(`/realms/${REALM}/users?username=alice&exact=true`)).json;
+    await page.goto(consoleUrl(s, `#/${REALM}/users/${alice.id}/groups`));
+    await page.getByLabel('Join a group').selectOption({ label: '/staff/managers' });
+    await page.getByRole('button', { name: 'Join' }).click();
+    await page.getByRole('link', { name: '/staff/managers' }).waitFor();
+    await page.getByRole('link', { name: 'Role mapping' }).click();
+    await page.getByText(/Also held through groups or composite roles: .*offline_access/).waitFor();
+    await screenshot(page, 'console-user-roles');
+
+    await page.goto(consoleUrl(s, `#/${REALM}/events`));
+    await page.locator('table.events tbody tr').first().waitFor();
+    await page.getByRole('link', { name: 'Admin events' }).click();
+    await page.locator('table.events tbody tr', { hasText: 'GROUP' }).first().waitFor();
+    await screenshot(page, 'console-admin-events');
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('refreshes its access token before it runs out, with the refresh token it got', async (t) => {
+    // Master's tokens live 22 s: the console refreshes once fewer than 20 s are left, so at its next call.
+    assert.equal((await admin.put('/realms/master', { accessTokenLifespan: 22 })).status, 204);
+    t.after(async () => { await admin.put('/realms/master', { accessTokenLifespan: 300 }); });
+    const tab = await signedInConsole(s, t, '#/master/clients');
+    const { page } = tab;
+    await page.getByRole('link', { name: 'admin-cli' }).waitFor();
+    await new Promise((r) => setTimeout(r, 2500));
+    const refreshed = page.waitForRequest((r) => r.url().endsWith('/realms/master/protocol/openid-connect/token')
+      && /grant_type=refresh_token/.test(r.postData() ?? ''));
+    await page.getByRole('link', { name: 'Users' }).click();
+    await refreshed;
+    await page.getByRole('link', { name: 'admin', exact: true }).waitFor();
+    assert.deepEqual(cspViolations(tab), []);
+  });
+});

@@ -1,0 +1,319 @@
+// The authorization endpoint and the sign-in pages over plain HTTP (test/helpers/http-browser.ts
+// plays the browser; openid-client is the relying party at the token endpoint): what the
+// browser suites would only make slower.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { passwordGrant, sleep } from '../helpers/http.js';
+import { HttpBrowser, isLoginPage, responseParams, type HttpPage } from '../helpers/http-browser.js';
+import { claimsOf, client, rp } from '../helpers/oidc.js';
+import { realmUrl, startServer, type TestServer } from '../helpers/server.js';
+
+const REALM = 'authz';
+const REDIRECT = 'https://app.example/cb';
+const ALICE = { username: 'alice', password: 'alice-pw' };
+const CAROL = { username: 'carol', password: 'carol-pw' };
+
+/** Every kind of registration the redirect rule has to tell apart, on one client. */
+const APP_REDIRECTS = [
+  REDIRECT, 'https://wild.example/cb/*', 'https://query.example/cb?tenant=*', 'http://app.example/plain', 'http://localhost:7/cb',
+  'http://10.1.2.3/cb', 'http://192.168.1.2/cb', 'http://172.16.0.9/cb', 'http://172.32.0.9/cb', 'http://[::1]:7/cb',
+  'http://203.0.113.5/cb', 'com.example.app:/oauth2redirect',
+];
+
+function realm(name: string, settings: object = {}): object {
+  return {
+    realm: name, enabled: true, ...settings,
+    clients: [
+      { clientId: 'app', publicClient: false, secret: 'app-secret', directAccessGrantsEnabled: true, redirectUris: APP_REDIRECTS },
+      { clientId: 'other', publicClient: false, secret: 'other-secret', redirectUris: [REDIRECT] },
+      { clientId: 's256', publicClient: true, redirectUris: [REDIRECT], attributes: { 'pkce.code.challenge.method': 'S256' } },
+      { clientId: 'no-refresh', publicClient: false, secret: 'nr-secret', redirectUris: [REDIRECT], attributes: { 'use.refresh.tokens': 'false' } },
+      { clientId: 'disabled', enabled: false, publicClient: true, redirectUris: [REDIRECT] },
+      { clientId: 'consent', publicClient: false, secret: 'consent-secret', consentRequired: true, redirectUris: [REDIRECT] },
+    ],
+    users: [
+      { username: 'alice', enabled: true, email: 'alice@example.com', credentials: [{ type: 'password', value: 'alice-pw' }] },
+      { username: 'carol', enabled: true, email: 'carol@example.com', credentials: [{ type: 'password', value: 'carol-pw' }] },
+      { username: 'locky', enabled: true, credentials: [{ type: 'password', value: 'locky-pw' }] },
+    ],
+  };
+}
+
+const SECRETS: Record<string, string | undefined> = { app: 'app-secret', other: 'other-secret', 'no-refresh': 'nr-secret', consent: 'consent-secret', s256: undefined };
+
+describe('authorization endpoint over HTTP', { concurrency: true }, () => {
+  let server: TestServer;
+  before(async () => {
+    server = await startServer({
+      realms: [
+        realm(REALM),
+        realm('ssl-none', { sslRequired: 'none' }),
+        // Upper case, as older Keycloak exports write it.
+        realm('ssl-all', { sslRequired: 'ALL' }),
+        realm('short-codes', { accessCodeLifespan: 1 }),
+        realm('short-sso', { ssoSessionIdleTimeout: 4, ssoSessionMaxLifespan: 6 }),
+      ],
+    });
+  });
+  after(async () => { await server?.stop(); });
+
+  const authUrl = (params: Record<string, string>, realmName = REALM) =>
+    `${realmUrl(server, realmName, '/protocol/openid-connect/auth')}?${new URLSearchParams(params)}`;
+  const codeRequest = (extra: Record<string, string> = {}): Record<string, string> =>
+    ({ client_id: 'app', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-1', nonce: 'n-1', ...extra });
+
+  /** An error page: 400 HTML from the server, never a redirect. */
+  function assertErrorPage(page: HttpPage, message: RegExp, what: string) {
+    assert.equal(page.status, 400, `${what}: ${page.status} ${page.location ?? ''}`);
+    assert.equal(page.location, undefined, `${what}: no redirect`);
+    assert.match(page.headers.get('content-type') ?? '', /^text\/html/, what);
+    assert.match(page.text, /id="kc-error-message"/, what);
+    assert.match(page.text, message, what);
+  }
+
+  /** An error sent back to the client: a redirect to the redirect URI with error, state and iss. */
+  function assertRedirectedError(page: HttpPage, error: string, what: string, realmName = REALM): Record<string, string> {
+    assert.ok(page.status === 302 || page.status === 303, `${what}: ${page.status} ${page.text.slice(0, 200)}`);
+    assert.ok(page.location!.startsWith(REDIRECT), `${what}: to the client: ${page.location}`);
+    const params = responseParams(page);
+    assert.equal(params.error, error, `${what}: ${params.error_description}`);
+    assert.equal(params.iss, server.issuer(realmName), `${what}: RFC 9207 iss`);
+    assert.equal(params.state, 'st-1', `${what}: state`);
+    return params;
+  }
+
+  /** A signed-in browser's code response for the request; signs in as `who` when asked to. */
+  async function code(browser: HttpBrowser, params: Record<string, string>, who = ALICE, realmName = REALM): Promise<HttpPage> {
+    const page = await browser.authorize(authUrl(params, realmName), who);
+    assert.ok(page.location?.startsWith(params.redirect_uri), `redirected to the client: ${page.status} ${page.location} ${page.text.slice(0, 300)}`);
+    assert.ok(responseParams(page).code, `a code: ${page.location}`);
+    return page;
+  }
+
+  /** The code exchange as the client makes it, with openid-client. */
+  async function exchange(page: HttpPage, clientId: string, checks: client.AuthorizationCodeGrantChecks = {}, realmName = REALM) {
+    const config = await rp(server, realmName, clientId, SECRETS[clientId]);
+    return client.authorizationCodeGrant(config, new URL(page.location!), { expectedState: 'st-1', expectedNonce: 'n-1', ...checks });
+  }
+
+  /** The token endpoint refusing a code exchange with invalid_grant. */
+  async function refusedExchange(clientId: string, params: Record<string, string>, what: string, realmName = REALM) {
+    const config = await rp(server, realmName, clientId, SECRETS[clientId]);
+    await assert.rejects(client.genericGrantRequest(config, 'authorization_code', params), (err: any) => {
+      assert.equal(err.error, 'invalid_grant', `${what}: ${err}`);
+      return true;
+    }, what);
+  }
+
+  it('an unknown or disabled client, or a bad redirect_uri, gets an error page and never a redirect (GET and POST)', async () => {
+    const cases: Array<[string, Record<string, string>, RegExp]> = [
+      ['unknown client', codeRequest({ client_id: 'nope' }), /not registered/],
+      ['disabled client', codeRequest({ client_id: 'disabled' }), /not registered/],
+      ['no client_id', { redirect_uri: REDIRECT, response_type: 'code' }, /not registered/],
+      ['unregistered redirect_uri', codeRequest({ redirect_uri: 'https://evil.example/cb' }), /redirect URI is not allowed/],
+      ['no redirect_uri', { client_id: 'app', response_type: 'code', state: 'st-1' }, /redirect URI is not allowed/],
+      // Whatever else is wrong, the unsafe redirect decides: nothing goes to evil.example.
+      ['bad redirect_uri and a bad response_type', codeRequest({ redirect_uri: 'https://evil.example/cb', response_type: 'banana' }), /redirect URI is not allowed/],
+    ];
+    for (const [what, params, message] of cases) {
+      const browser = new HttpBrowser();
+      assertErrorPage(await browser.request(authUrl(params)), message, `GET, ${what}`);
+      assertErrorPage(await browser.request(authUrl({}), { form: params }), message, `POST, ${what}`);
+    }
+  });
+
+  it('redirect URIs match exactly, or by scheme, host, port and path prefix under a registered trailing *', async () => {
+    const accepted = [
+      REDIRECT, 'https://wild.example/cb/', 'https://wild.example/cb/deeper/x?y=1', 'https://query.example/cb?tenant=acme',
+      'com.example.app:/oauth2redirect',
+      // sslRequired external (the default): plain http to loopback and private addresses.
+      'http://localhost:7/cb', 'http://10.1.2.3/cb', 'http://192.168.1.2/cb', 'http://172.16.0.9/cb', 'http://[::1]:7/cb',
+    ];
+    const refused = [
+      'https://app.example/cb/', 'https://app.example/cb?x=1', 'https://app.example/cb2',
+      'https://wild.example/cb/../admin', 'https://wild.example/cb/%2e%2e/admin', 'https://wild.example/cb/%2E./admin',
+      'https://wild.example/cb/./x', 'https://wild.example/cb/..', 'https://wild.example/cb\\..\\admin', 'https://wild.example/cb/x#frag',
+      'https://wild.example/cb/x#', 'https://user@wild.example/cb/x', 'https://@wild.example/cb/x', 'https://wild.example@evil.example/cb/x',
+      'https://wild.example.evil.example/cb/x', 'https://wild.example:8443/cb/x', 'http://wild.example/cb/x', 'https://wild.example/cbx',
+      'https://wild.example/cb/ x', 'https://wild.example/cb/\tx', 'https://query.example/cb/x?tenant=acme', 'https://query.example/cb?other=1',
+      // Registered exactly, but plain http to a public address or name.
+      'http://203.0.113.5/cb', 'http://app.example/plain', 'http://172.32.0.9/cb',
+    ];
+    for (const uri of accepted) {
+      const page = await new HttpBrowser().request(authUrl(codeRequest({ redirect_uri: uri })));
+      assert.equal(page.status, 302, `${uri} accepted: ${page.status} ${page.text.slice(0, 200)}`);
+      assert.match(page.location ?? '', /\/login-actions\/authenticate\?/, `${uri}: to the login page`);
+    }
+    for (const uri of refused) {
+      assertErrorPage(await new HttpBrowser().request(authUrl(codeRequest({ redirect_uri: uri }))), /redirect URI is not allowed/, uri);
+    }
+  });
+
+  it("follows the realm's sslRequired: none allows plain http anywhere, all nowhere", async () => {
+    const goes = async (realmName: string, uri: string) =>
+      (await new HttpBrowser().request(authUrl(codeRequest({ redirect_uri: uri }), realmName))).status === 302;
+    assert.equal(await goes('ssl-none', 'http://app.example/plain'), true);
+    assert.equal(await goes('ssl-none', 'http://203.0.113.5/cb'), true);
+    assert.equal(await goes('ssl-all', 'http://localhost:7/cb'), false);
+    assert.equal(await goes('ssl-all', 'http://10.1.2.3/cb'), false);
+    assert.equal(await goes('ssl-all', REDIRECT), true);
+    assert.equal(await goes('ssl-all', 'com.example.app:/oauth2redirect'), true, 'a native app scheme is not plain http');
+  });
+
+  it('PKCE: an S256 client is refused plain and a missing challenge; the token endpoint checks the verifier', async () => {
+    const verifier = client.randomPKCECodeVerifier();
+    const challenge = await client.calculatePKCECodeChallenge(verifier);
+    const s256 = (extra: Record<string, string>) => codeRequest({ client_id: 's256', ...extra });
+    const browser = new HttpBrowser();
+    let params = assertRedirectedError(await browser.request(authUrl(s256({ code_challenge: verifier, code_challenge_method: 'plain' }))),
+      'invalid_request', 'plain for an S256 client');
+    assert.match(params.error_description, /S256/);
+    params = assertRedirectedError(await browser.request(authUrl(s256({}))), 'invalid_request', 'no challenge');
+    assert.match(params.error_description, /code_challenge/);
+
+    const withChallenge = s256({ code_challenge: challenge, code_challenge_method: 'S256' });
+    const wrong = responseParams(await code(browser, withChallenge)).code;
+    await refusedExchange('s256', { code: wrong, redirect_uri: REDIRECT, code_verifier: client.randomPKCECodeVerifier() }, 'a wrong verifier');
+    const missing = responseParams(await code(browser, withChallenge)).code;
+    await refusedExchange('s256', { code: missing, redirect_uri: REDIRECT }, 'no verifier');
+    const right = await code(browser, withChallenge);
+    const tokens = await exchange(right, 's256', { pkceCodeVerifier: verifier });
+    assert.ok(tokens.access_token);
+
+    // A client without a PKCE requirement that sent no challenge cannot bring a verifier later.
+    const plainCode = responseParams(await code(browser, codeRequest())).code;
+    await refusedExchange('app', { code: plainCode, redirect_uri: REDIRECT, code_verifier: verifier }, 'a verifier without a challenge');
+  });
+
+  it('a response type the client may not use is unauthorized_client; an unknown one unsupported_response_type', async () => {
+    const browser = new HttpBrowser();
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ response_type: 'id_token' }))), 'unauthorized_client', 'id_token, implicit off');
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ response_type: 'code token' }))), 'unauthorized_client', 'code token, implicit off');
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ response_type: 'banana' }))), 'unsupported_response_type', 'banana');
+  });
+
+  it('request and request_uri are answered request_not_supported and request_uri_not_supported', async () => {
+    const browser = new HttpBrowser();
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ request: 'eyJhbGciOiJub25lIn0.e30.' }))), 'request_not_supported', 'request');
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ request_uri: 'https://app.example/request.jwt' }))),
+      'request_uri_not_supported', 'request_uri');
+  });
+
+  it('takes the request by POST: login page, sign-in, code, tokens', async () => {
+    const browser = new HttpBrowser();
+    const toLogin = await browser.request(authUrl({}), { form: codeRequest() });
+    assert.equal(toLogin.status, 303, 'a POST is answered 303');
+    const login = await browser.visit(toLogin.location!);
+    assert.ok(isLoginPage(login), login.text.slice(0, 300));
+    const back = await browser.signIn(login, ALICE.username, ALICE.password);
+    assert.equal(back.status, 303, 'the login POST is answered 303 (RFC 9700 §4.12)');
+    const tokens = await exchange(back, 'app');
+    assert.equal(tokens.claims()?.azp, 'app');
+  });
+
+  it('answers the consent POST with 303 too', async () => {
+    const browser = new HttpBrowser();
+    const login = await browser.visit(authUrl(codeRequest({ client_id: 'consent' })));
+    const consent = await browser.signIn(login, ALICE.username, ALICE.password);
+    assert.match(consent.text, /id="kc-consent-form"/, 'the consent page');
+    const accepted = await browser.submit(consent, 'kc-consent-form', { cancel: undefined });
+    assert.equal(accepted.status, 303);
+    assert.ok(responseParams(accepted).code);
+  });
+
+  it('id_token_hint: an ID token of the realm only; another user\'s with prompt=none is login_required', async () => {
+    const browser = new HttpBrowser();
+    const mine = await exchange(await code(browser, codeRequest()), 'app');
+    const carol = await passwordGrant(server, REALM, 'app', 'app-secret', CAROL.username, CAROL.password, { scope: 'openid' });
+    assert.equal(carol.status, 200, carol.text);
+
+    const silent = (hint: string) => browser.request(authUrl(codeRequest({ prompt: 'none', id_token_hint: hint })));
+    assert.ok(responseParams(await silent(mine.id_token!)).code, 'the signed-in user\'s own hint: a code');
+    assertRedirectedError(await silent(carol.json.id_token), 'login_required', 'another user\'s hint');
+    // An access token of the realm, signed by the same keys, with aud and azp the client: not an ID token.
+    assert.equal(claimsOf(mine.access_token).aud, 'app');
+    const params = assertRedirectedError(await silent(mine.access_token), 'invalid_request', 'an access token as the hint');
+    assert.match(params.error_description, /id_token_hint/);
+  });
+
+  it('a code is bound to its client and redirect_uri, and expires after the realm\'s accessCodeLifespan', async () => {
+    const browser = new HttpBrowser();
+    const first = responseParams(await code(browser, codeRequest())).code;
+    await refusedExchange('other', { code: first, redirect_uri: REDIRECT }, 'another client');
+    const second = responseParams(await code(browser, codeRequest({ redirect_uri: 'https://wild.example/cb/one' }))).code;
+    await refusedExchange('app', { code: second, redirect_uri: 'https://wild.example/cb/two' }, 'another redirect_uri');
+
+    const short = new HttpBrowser();
+    const expiring = responseParams(await code(short, codeRequest(), ALICE, 'short-codes')).code;
+    await sleep(2100);
+    await refusedExchange('app', { code: expiring, redirect_uri: REDIRECT }, 'after accessCodeLifespan (1 s)', 'short-codes');
+  });
+
+  it('gives a client with refresh tokens off no refresh_token', async () => {
+    const tokens = await exchange(await code(new HttpBrowser(), codeRequest({ client_id: 'no-refresh' })), 'no-refresh');
+    assert.ok(tokens.access_token && tokens.id_token);
+    assert.equal(tokens.refresh_token, undefined);
+  });
+
+  it('max_age=0 always asks for a fresh sign-in, even within the second', async () => {
+    const browser = new HttpBrowser();
+    // Signed in at the start of a second and asked again at once: auth_time (whole seconds) is now.
+    await sleep(1000 - (Date.now() % 1000));
+    const signedIn = await code(browser, codeRequest());
+    const again = await browser.visit(authUrl(codeRequest({ max_age: '0' })));
+    assert.ok(isLoginPage(again), 'max_age=0 shows the login page');
+    const first = await exchange(signedIn, 'app');
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ max_age: '0', prompt: 'none' }))), 'login_required', 'with prompt=none');
+    const fresh = await exchange(await browser.signIn(again, ALICE.username, ALICE.password), 'app', { maxAge: 0 });
+    assert.notEqual(fresh.claims()!.sid, first.claims()!.sid, 'a new session');
+  });
+
+  it('prompt=select_account shows the login page; the same user keeps the session, another gets a new one', async () => {
+    const browser = new HttpBrowser();
+    const first = await exchange(await code(browser, codeRequest()), 'app');
+    const pick = await browser.visit(authUrl(codeRequest({ prompt: 'select_account' })));
+    assert.ok(isLoginPage(pick), 'the login page, where the account is chosen');
+    const same = await exchange(await browser.signIn(pick, ALICE.username, ALICE.password), 'app');
+    assert.equal(same.claims()!.sid, first.claims()!.sid, 'the same user: the session carries on');
+    assert.equal(same.claims()!.sub, first.claims()!.sub);
+
+    const other = await code(browser, codeRequest({ prompt: 'select_account' }), CAROL);
+    const carol = await exchange(other, 'app');
+    assert.notEqual(carol.claims()!.sub, first.claims()!.sub);
+    assert.notEqual(carol.claims()!.sid, first.claims()!.sid);
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ prompt: 'none select_account' }))), 'invalid_request', 'with none');
+  });
+
+  it('the SSO session ends after the realm\'s idle timeout, and after its maximum even when used', async () => {
+    const idle = new HttpBrowser();
+    const busy = new HttpBrowser();
+    await code(idle, codeRequest(), ALICE, 'short-sso');
+    await code(busy, codeRequest(), ALICE, 'short-sso');
+    const silent = (browser: HttpBrowser) => browser.request(authUrl(codeRequest({ prompt: 'none' }), 'short-sso'));
+    // ssoSessionIdleTimeout 4 s, ssoSessionMaxLifespan 6 s: `busy` is used every 2 s, which keeps it from idling out.
+    await sleep(2000);
+    assert.ok(responseParams(await silent(busy)).code, 'busy, 2 s');
+    await sleep(2000);
+    assert.ok(responseParams(await silent(busy)).code, 'busy, 4 s');
+    await sleep(1200);
+    assertRedirectedError(await silent(idle), 'login_required', 'idle for more than 4 s', 'short-sso');
+    await sleep(1800);
+    assertRedirectedError(await silent(busy), 'login_required', 'past the 6 s maximum', 'short-sso');
+  });
+
+  it("locks the login page after Keycloak's 30 failures, the right password included", async () => {
+    const browser = new HttpBrowser();
+    let page = await browser.visit(authUrl(codeRequest()));
+    for (let i = 1; i <= 30; i++) {
+      page = await browser.signIn(page, 'locky', `wrong-${i}`);
+      assert.ok(isLoginPage(page), `failure ${i}: the login page again`);
+    }
+    page = await browser.signIn(page, 'locky', 'locky-pw');
+    assert.ok(isLoginPage(page), 'still the login page');
+    assert.match(page.text, /temporarily locked/);
+    assert.equal(page.location, undefined, 'no code');
+    // Another user is not locked.
+    const alice = await browser.signIn(page, ALICE.username, ALICE.password);
+    assert.ok(responseParams(alice).code);
+  });
+});
