@@ -24,7 +24,8 @@ export interface IdentityProviderRep {
   firstBrokerLoginFlowAlias?: string; postBrokerLoginFlowAlias?: string; updateProfileFirstLoginMode?: string;
   // Latchkey's extensions.
   responseType?: string;
-  responseMode?: 'query' | 'fragment' | 'form_post';
+  /** '' (or leaving it out on create) is the response type's own. */
+  responseMode?: 'query' | 'fragment' | 'form_post' | '';
   postLogoutUrl?: string;
   emailCollision?: 'link' | 'refuse';
   claimMappers?: ClaimMapperRep[];
@@ -135,7 +136,7 @@ export function providerFromRep(rep: IdentityProviderRep, opts: FromRepOptions =
     metadataUrl: str(c.metadataDescriptorUrl) ?? (c.metadataDescriptorUrl === '' ? undefined : was?.metadataUrl),
     scope,
     responseType: canonicalResponseType(rep.responseType ?? was?.responseType ?? 'code'),
-    responseMode: rep.responseMode ?? was?.responseMode,
+    responseMode: rep.responseMode === '' ? undefined : rep.responseMode ?? was?.responseMode,
     pkce,
     postLogoutUrl: str(rep.postLogoutUrl) ?? (rep.postLogoutUrl === '' ? undefined : was?.postLogoutUrl),
     syncMode: (syncMode === 'LEGACY' ? 'IMPORT' : syncMode) as IdentityProviderSettings['syncMode'],

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { assertAdminError } from '../admin/fixture.js';
-import { noChromium, openTab } from '../helpers/browser.js';
+import { noChromium, openTab, screenshot } from '../helpers/browser.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
 import { atOp, HOME, homeUser, signInVia, startBrokerStack, type BrokerStack, type ProviderSpec } from './fixture.js';
 
@@ -174,6 +174,7 @@ describe('broker: admin API', { skip: noChromium }, () => {
     const tab = await openTab(s.browser, t);
     const flow = await s.rp.start({ clientId: 'app' });
     await tab.page.goto(flow.url);
+    await screenshot(tab.page, 'broker-login-buttons');
     const buttons = await tab.page.$$eval('[id^="social-"]', (els) => els.map((e) => [e.id, e.textContent?.trim(), e.getAttribute('href')]));
     assert.deepEqual(buttons.map(([id]) => id), ['social-first', 'social-b-admin', 'social-op-renamed']);
     assert.equal(buttons[0][1], 'Sign in with First');
