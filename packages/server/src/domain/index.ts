@@ -4,6 +4,7 @@ import { ClientService, type NewClient } from './clients.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
+import { IdentityProviderService } from './identity-providers.js';
 import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
 import { SessionService, TokenStoreService } from './sessions.js';
@@ -30,6 +31,7 @@ export class Domain {
   readonly bruteForce: BruteForceService;
   readonly events: EventService;
   readonly groups: GroupService;
+  readonly identityProviders: IdentityProviderService;
 
   constructor(
     readonly store: Store,
@@ -48,6 +50,7 @@ export class Domain {
     this.consents = new ConsentService(store);
     this.bruteForce = new BruteForceService(store);
     this.events = new EventService(store);
+    this.identityProviders = new IdentityProviderService(store, box, this.users);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */
