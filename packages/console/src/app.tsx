@@ -7,6 +7,7 @@ import { Notice, displayName, useLoad } from './ui';
 import { ClientPage, ClientsPage } from './pages/clients';
 import { EventsPage } from './pages/events';
 import { GroupsPage } from './pages/groups';
+import { IdentityProvidersPage } from './pages/identity-providers';
 import { KeysPage } from './pages/keys';
 import { NewRealmPage, RealmSettingsPage } from './pages/realm';
 import { RolesPage } from './pages/roles';
@@ -17,6 +18,7 @@ const SECTIONS: Array<[string, string]> = [
   ['users', 'Users'],
   ['roles', 'Roles'],
   ['groups', 'Groups'],
+  ['identity-providers', 'Identity providers'],
   ['settings', 'Realm settings'],
   ['keys', 'Keys'],
   ['events', 'Events'],
@@ -43,6 +45,7 @@ export function App({ session }: { session: Session }) {
   else if (section === 'users') page = id ? <UserPage realm={realm} id={id} tab={tab ?? 'details'} /> : <UsersPage realm={realm} />;
   else if (section === 'roles') page = <RolesPage realm={realm} name={id} />;
   else if (section === 'groups') page = <GroupsPage realm={realm} id={id} />;
+  else if (section === 'identity-providers') page = <IdentityProvidersPage realm={realm} alias={id} />;
   else if (section === 'settings') page = <RealmSettingsPage realm={current} onChanged={() => setChanged((c) => c + 1)} />;
   else if (section === 'keys') page = <KeysPage realm={realm} />;
   else if (section === 'events') page = <EventsPage realm={realm} tab={id ?? 'login'} />;

@@ -53,3 +53,10 @@ export interface KeyRep {
 }
 
 export interface KeysRep { active: Record<string, string>; keys: KeyRep[] }
+
+export interface IdentityProviderRep {
+  alias: string; displayName?: string; providerId: string; enabled: boolean; hideOnLogin?: boolean; trustEmail?: boolean;
+  config: Record<string, string | undefined>;
+  responseType: string; responseMode?: string; postLogoutUrl?: string; emailCollision?: string;
+  claimMappers?: Array<{ id?: string; name?: string; claim: string; userAttribute: string }>;
+}

@@ -1,5 +1,5 @@
 // Neither package ships TypeScript types and no @types package is installed;
-// these cover only what the benchmark touches.
+// these cover only what the benchmark (and, for oidc-provider, the broker tests) touch.
 
 declare module 'autocannon' {
   namespace autocannon {
@@ -47,6 +47,8 @@ declare module 'oidc-provider' {
   export class Provider {
     constructor(issuer: string, configuration: Record<string, unknown>);
     callback(): (req: IncomingMessage, res: ServerResponse) => void;
+    /** The client model; its Schema's invalidate() refuses client metadata (recipes relax it). */
+    Client: { Schema: { prototype: { invalidate(message: string, code?: string): void } } };
     interactionDetails(req: IncomingMessage, res: ServerResponse): Promise<{ uid: string; params: Record<string, unknown> }>;
     interactionFinished(req: IncomingMessage, res: ServerResponse, result: Record<string, unknown>, options?: { mergeWithLastSubmission?: boolean }): Promise<void>;
     Grant: new (properties: { accountId: string; clientId: string }) => { addOIDCScope(scope: string): void; save(): Promise<string> };

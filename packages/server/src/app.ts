@@ -4,9 +4,11 @@ import csrf from '@fastify/csrf-protection';
 import formBody from '@fastify/formbody';
 import Fastify, { LogController, type FastifyInstance, type FastifyReply } from 'fastify';
 import { adminApi } from './admin/plugin.js';
+import { Broker } from './broker/index.js';
 import type { Domain } from './domain/index.js';
 import { adminConsole } from './endpoints/console.js';
 import { authorizationEndpoint } from './endpoints/authorization.js';
+import { brokerEndpoints } from './endpoints/broker.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
 import { loginActions } from './endpoints/login-actions.js';
 import { logoutEndpoint } from './endpoints/logout.js';
@@ -85,7 +87,8 @@ export async function buildApp({
   await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
   // Secure is added per request (csrfToken in http/browser.ts): the issuer, and so the scheme, may follow the request.
   await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
-  const flow = { domain, pages, resourcesPath };
+  const broker = new Broker(domain);
+  const flow = { domain, pages, resourcesPath, broker };
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
@@ -101,8 +104,9 @@ export async function buildApp({
     await scoped.register(authorizationEndpoint, flow);
     await scoped.register(loginActions, flow);
     await scoped.register(logoutEndpoint, flow);
+    await scoped.register(brokerEndpoints, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
-    await scoped.register(adminApi, { domain, prefix: '/admin' });
+    await scoped.register(adminApi, { domain, broker, prefix: '/admin' });
     await scoped.register(adminConsole, { relativePath });
   }, { prefix: relativePath });
   return app;

@@ -1,5 +1,6 @@
 import swagger from '@fastify/swagger';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
+import type { Broker } from '../broker/index.js';
 import type { Domain } from '../domain/index.js';
 import { isUniqueViolation } from '../storage/store.js';
 import { authenticateAdmin, requireRealm, type AdminActor } from './auth.js';
@@ -8,6 +9,7 @@ import { registerAdminEventHook } from './event-hook.js';
 import { clientRoutes } from './routes/clients.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
+import { identityProviderRoutes } from './routes/identity-providers.js';
 import { keyRoutes } from './routes/keys.js';
 import { realmRoutes } from './routes/realms.js';
 import { roleRoutesPlugin } from './routes/roles.js';
@@ -18,6 +20,8 @@ export type { AdminActor } from './auth.js';
 
 export interface AdminApiOptions {
   domain: Domain;
+  /** Checks identity providers against their metadata when they are saved. */
+  broker: Broker;
 }
 
 /** Admin requests are larger than protocol ones (a client with its mappers), but still bounded. */
@@ -37,7 +41,7 @@ declare module 'fastify' {
  * needs a bearer token of an administrator (see auth.ts); the acting admin is on
  * request.adminActor for hooks that record what admins do.
  */
-export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domain }) => {
+export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domain, broker }) => {
   app.decorateRequest('adminActor', undefined as unknown as AdminActor);
   // Validation failures name the field, and leave through the app's error handler.
   app.setSchemaErrorFormatter(schemaErrorFormatter);
@@ -64,7 +68,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
       openapi: '3.0.3',
       info: {
         title: 'Latchkey admin REST API',
-        description: "Keycloak's admin REST API (its paths and JSON representations) for realms, clients, users, roles and groups, "
+        description: "Keycloak's admin REST API (its paths and JSON representations) for realms, clients, users, roles, groups and identity providers, "
           + 'with Latchkey\'s extensions: several client secrets with expiry, consent texts, custom resources, logo.',
         version: '1',
       },
@@ -90,6 +94,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(userRoutes, { domain });
   await app.register(roleRoutesPlugin, { domain });
   await app.register(groupRoutes, { domain });
+  await app.register(identityProviderRoutes, { domain, broker });
   await app.register(sessionRoutes, { domain });
   await app.register(keyRoutes, { domain });
   await app.register(eventRoutes, { domain, prefix: '/realms' });

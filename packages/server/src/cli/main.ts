@@ -4,6 +4,7 @@ import { applyConfigFile } from '../config-file.js';
 import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, normaliseRelativePath, type Config } from '../config.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../domain/housekeeping.js';
 import { startServer } from '../server.js';
+import { adminCommand } from './admin.js';
 import { realmCommand } from './realm.js';
 import { isPostgresUrl } from '../storage/open.js';
 import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from '../storage/sql/postgres.js';
@@ -164,6 +165,7 @@ stops accepting connections, lets requests in flight finish, and exits with 0.`)
   });
 
 program.addCommand(realmCommand());
+program.addCommand(adminCommand());
 
 program.parseAsync().catch((err: Error) => {
   console.error(`latchkey: ${err.message}`);

@@ -12,6 +12,8 @@ export const LOGIN_EVENT_TYPES = [
   'LOGOUT', 'LOGOUT_ERROR',
   'INTROSPECT_TOKEN', 'INTROSPECT_TOKEN_ERROR',
   'REVOKE_GRANT', 'REVOKE_GRANT_ERROR',
+  'IDENTITY_PROVIDER_LOGIN', 'IDENTITY_PROVIDER_FIRST_LOGIN', 'IDENTITY_PROVIDER_LOGIN_ERROR',
+  'FEDERATED_IDENTITY_LINK', 'FEDERATED_IDENTITY_LINK_ERROR',
 ] as const;
 export type LoginEventType = (typeof LOGIN_EVENT_TYPES)[number];
 
@@ -25,6 +27,7 @@ export type OperationType = (typeof OPERATION_TYPES)[number];
 export const DETAIL_KEYS = [
   'username', 'grant_type', 'redirect_uri', 'auth_method', 'auth_type', 'client_auth_method', 'reason', 'scope',
   'response_type', 'response_mode', 'consent', 'token_id', 'refresh_token_id', 'refresh_token_type', 'code_id',
+  'identity_provider', 'identity_provider_identity',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

@@ -22,6 +22,7 @@ export interface SweepResult {
   revokedAccessTokens: number;
   refreshTokens: number;
   sessions: number;
+  brokerStates: number;
   retiredKeys: number;
 }
 
@@ -34,8 +35,8 @@ const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 /**
  * Deletes what has expired: events past their realm's retention (eventsExpiration,
  * adminEventsExpiration), then codes, parked interactions, revoked access tokens,
- * refresh tokens and sessions past their expiry, and rotated-out keys past their retirement.
- * Each in batches until none is left.
+ * refresh tokens, sessions and identity-provider round trips past their expiry, and rotated-out
+ * keys past their retirement. Each in batches until none is left.
  * Safe to run in several processes at once: each batch deletes whatever is still there.
  */
 export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<SweepResult> {
@@ -58,7 +59,8 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   };
 
   const result: SweepResult = {
-    loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0, retiredKeys: 0,
+    loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0,
+    brokerStates: 0, retiredKeys: 0,
   };
   for (const realm of await domain.realms.list()) {
     const keep = domain.events.retention(realm);
@@ -76,6 +78,7 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   result.revokedAccessTokens = await drain(() => store.expired.deleteRevokedAccessTokens(nowSeconds, batch));
   result.refreshTokens = await drain(() => store.expired.deleteRefreshTokens(nowSeconds - grace, batch));
   result.sessions = await drain(() => store.expired.deleteSessions(nowSeconds, batch));
+  result.brokerStates = await drain(() => store.expired.deleteBrokerStates(nowSeconds, batch));
   result.retiredKeys = await drain(() => store.expired.deleteRetiredKeys(nowSeconds, batch));
   // The JWKS is cached with the realm; a retired key must leave it now, not at the cache's TTL.
   if (result.retiredKeys > 0) domain.realms.invalidate();

@@ -5,6 +5,7 @@ import { BruteForceService, CodeService, ConsentService, InteractionService } fr
 import { Caches } from './cache.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
+import { IdentityProviderService } from './identity-providers.js';
 import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
 import { SessionService, TokenStoreService } from './sessions.js';
@@ -31,6 +32,7 @@ export class Domain {
   readonly bruteForce: BruteForceService;
   readonly events: EventService;
   readonly groups: GroupService;
+  readonly identityProviders: IdentityProviderService;
 
   constructor(
     readonly store: Store,
@@ -51,6 +53,7 @@ export class Domain {
     this.consents = new ConsentService(store);
     this.bruteForce = new BruteForceService(store);
     this.events = new EventService(store);
+    this.identityProviders = new IdentityProviderService(store, box, this.users, caches);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

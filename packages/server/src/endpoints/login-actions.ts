@@ -1,28 +1,15 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { supportsApiAccess } from '../domain/clients.js';
-import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import { signInWithPassword } from '../domain/sign-in.js';
-import { continueAuthorization, deliver, type FlowDeps } from '../http/authorization-flow.js';
-import { recordSignIn } from '../http/events.js';
 import {
-  clearSessionCookie, csrfCheck, csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, sendPage,
-  setSessionCookie, SESSION_COOKIE,
-} from '../http/browser.js';
+  continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
+} from '../http/authorization-flow.js';
+import { recordSignIn } from '../http/events.js';
+import { clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
-import { realmOf } from '../http/realm.js';
-import type { PageContext } from '../pages/types.js';
-import type { AuthorizationRequest } from '../protocol/authorization/request.js';
-import { authorizationError, reauthenticationRequired } from '../protocol/authorization/respond.js';
+import type { LoginPage } from '../pages/types.js';
+import { authorizationError } from '../protocol/authorization/respond.js';
 import { OAuthError } from '../protocol/errors.js';
-import type { InteractionRecord } from '../storage/store.js';
-
-interface Loaded {
-  realm: RealmRuntime;
-  interaction: InteractionRecord;
-  req: AuthorizationRequest;
-  client: ClientRuntime;
-  ctx: PageContext;
-}
 
 type Body = Record<string, string | undefined>;
 
@@ -39,33 +26,26 @@ const CONSENT_MESSAGES: Record<string, string> = {
 export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   const { domain, pages } = deps;
 
-  /** The parked request, only for the browser that started it and only while it is fresh. */
-  async function load(request: FastifyRequest, reply: FastifyReply): Promise<Loaded | undefined> {
-    const realm = await realmOf(domain, request);
-    const id = (request.query as Record<string, unknown>).interaction;
-    const interaction = typeof id === 'string' && ownsInteraction(request, id)
-      ? await domain.interactions.get(id) : undefined;
-    const client = interaction && interaction.realmId === realm.realm.id
-      ? await domain.clients.getById(interaction.clientId) : undefined;
-    if (!interaction || !client) {
-      const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
-      sendPage(reply, pages.error(ctx, { messageKey: 'requestExpired' }), { status: 400 });
-      return undefined;
-    }
-    const req = JSON.parse(interaction.request) as AuthorizationRequest;
-    const runtime = (await domain.clients.runtime(realm.realm.id, client.clientId))!;
-    const ctx = pageContext(pages, realm, request, { uiLocales: req.uiLocales, client: runtime, resourcesPath: deps.resourcesPath });
-    return { realm, interaction, req, client: runtime, ctx };
+  const load = (request: FastifyRequest, reply: FastifyReply) =>
+    loadInteraction(deps, request, reply, (request.query as Record<string, unknown>).interaction);
+
+  /** A button per identity provider the realm offers, each a link that starts the sign-in there. */
+  async function providerButtons(l: Loaded): Promise<LoginPage['providers']> {
+    const providers = await domain.identityProviders.buttons(l.realm.realm.id);
+    return providers.map((p) => ({
+      alias: p.alias,
+      name: p.settings.displayName || p.alias,
+      href: realmPath(l.realm, `/broker/${encodeURIComponent(p.alias)}/login?interaction=${encodeURIComponent(l.interaction.id)}`),
+    }));
   }
 
-  const actionUrl = (l: Loaded, step: string) => realmPath(l.realm, `/login-actions/${step}?interaction=${encodeURIComponent(l.interaction.id)}`);
-
-  function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; error?: 'invalidCredentials' | 'accountDisabled' | 'accountTemporarilyLocked' } = {}) {
+  async function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; error?: LoginPage['error'] } = {}) {
     const html = pages.login(l.ctx, {
-      action: actionUrl(l, 'authenticate'),
+      action: interactionUrl(l, 'authenticate'),
       hidden: { _csrf: csrfToken(reply, l.realm) },
       username: opts.username ?? l.req.loginHint,
       error: opts.error,
+      providers: await providerButtons(l),
     });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
@@ -88,7 +68,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   }
 
   function showConsent(l: Loaded, reply: FastifyReply) {
-    const html = pages.consent(l.ctx, { action: actionUrl(l, 'consent'), hidden: { _csrf: csrfToken(reply, l.realm) }, items: consentItems(l) });
+    const html = pages.consent(l.ctx, { action: interactionUrl(l, 'consent'), hidden: { _csrf: csrfToken(reply, l.realm) }, items: consentItems(l) });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
 
@@ -118,20 +98,16 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       await signInEvent();
       return showLogin(l, reply, { username, error: LOGIN_ERRORS[check.reason] });
     }
+    return finishSignIn(deps, l, check.user, request, reply, (session) => signInEvent(session.id));
+  });
 
-    // A new sign-in replaces whatever session this browser had (and so any other user's). The same
-    // user signing in again where no fresh authentication was asked for (prompt=select_account)
-    // keeps the session, and with it every client signed in through it.
-    const previousId = readSignedCookie(request, SESSION_COOKIE);
-    const previous = previousId ? await domain.sessions.active(previousId) : undefined;
-    const kept = previous && previous.realmId === realmRecord.id && !previous.offline && previous.userId === check.user.id
-      && !reauthenticationRequired(l.req, previous.authTime) ? previous : undefined;
-    if (previousId && !kept) await domain.sessions.end(previousId);
-    const session = kept ?? await domain.sessions.start(realmRecord, check.user.id, { offline: false });
-    if (!kept) setSessionCookie(reply, l.realm, session);
-    await signInEvent(session.id);
-    await domain.interactions.update({ ...l.interaction, userId: check.user.id, sessionId: session.id });
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user: check.user, freshLogin: true }, request, reply, l.interaction.id);
+  // After a sign-in that ended on a page of ours (sendContinuePage): on to consent or the client.
+  app.post(`${REALM}/login-actions/continue`, { preHandler: csrfCheck(app, deps) }, async (request, reply) => {
+    const l = await load(request, reply);
+    if (!l) return reply;
+    const { session, user } = await signedIn(l);
+    if (!session || !user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
+    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true }, request, reply, l.interaction.id);
   });
 
   app.post(`${REALM}/login-actions/consent`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
@@ -140,7 +116,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const { session, user } = await signedIn(l);
     if (!session || !user) {
       clearSessionCookie(reply, l.realm);
-      return redirectBrowser(request, reply, actionUrl(l, 'authenticate'));
+      return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
     }
     const body = (request.body ?? {}) as Body;
     if (body.accept === undefined) {

@@ -12,6 +12,8 @@ import { readIdTokenHint, type IdTokenHint } from '../protocol/id-token-hint.js'
 import { postLogoutRedirectUris, redirectUriAllowed } from '../protocol/redirect-uris.js';
 import type { SessionRecord } from '../storage/store.js';
 
+type SessionOrigin = NonNullable<Awaited<ReturnType<FlowDeps['domain']['identityProviders']['sessionOrigin']>>>;
+
 type Params = Record<string, unknown>;
 const str = (v: unknown): string | undefined => (typeof v === 'string' && v !== '' ? v : undefined);
 
@@ -60,7 +62,10 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     return session?.realmId === realm.realm.id ? session : undefined;
   }
 
-  /** Ends the browser's session and the hint's own (when it is its user's), and clears the cookie. */
+  /**
+   * Ends the browser's session and the hint's own (when it is its user's), and clears the
+   * cookie. Returns the identity provider one of them began at, with its ID token, if one did.
+   */
   async function endSessions(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, current?: SessionRecord, hint?: IdTokenHint) {
     const ending = new Map<string, SessionRecord>(current ? [[current.id, current]] : []);
     if (hint?.sid && !ending.has(hint.sid)) {
@@ -68,19 +73,46 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
       // A hint can only end its own user's session.
       if (session && session.realmId === realm.realm.id && session.userId === hint.sub) ending.set(session.id, session);
     }
+    let origin: SessionOrigin | undefined;
     for (const session of ending.values()) {
+      origin ??= await domain.identityProviders.sessionOrigin(session.id);
       await domain.sessions.end(session.id);
       await recordLogout(domain, request, realm, session, hint?.clientId);
     }
     clearSessionCookie(reply, realm);
+    return origin;
   }
 
-  /** Back to the client with state when proven and asked for, else our logged-out page. */
-  function done(request: FastifyRequest, reply: FastifyReply, ctx: PageContext, lr: LogoutRequest) {
-    if (!lr.proven || !lr.redirect) return sendPage(reply, pages.loggedOut(ctx));
-    const target = new URL(lr.redirect);
-    if (lr.state !== undefined) target.searchParams.set('state', lr.state);
-    return redirectBrowser(request, reply.header('cache-control', 'no-store'), target.toString());
+  /**
+   * Back to the client with state when proven and asked for, else our logged-out page. A
+   * session that began at an identity provider goes there first, so that it ends its session
+   * too (id_token_hint), and comes back by our logout_response: then to the client, the
+   * provider's postLogoutUrl, or our page. A GET, so the provider's SameSite=Lax cookie comes along.
+   */
+  async function done(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, ctx: PageContext, lr: LogoutRequest, origin?: SessionOrigin) {
+    let next: string | undefined;
+    if (lr.proven && lr.redirect) {
+      const target = new URL(lr.redirect);
+      if (lr.state !== undefined) target.searchParams.set('state', lr.state);
+      next = target.toString();
+    }
+    const upstream = origin && (await deps.broker.logoutUrl(realm, origin.provider, origin.idToken, next));
+    const target = upstream ?? next ?? origin?.provider.settings.postLogoutUrl;
+    if (!target) return sendPage(reply, pages.loggedOut(ctx));
+    return redirectBrowser(request, reply.header('cache-control', 'no-store'), target);
+  }
+
+  /**
+   * Where the confirmation form's redirects may go when the browser's session began at an
+   * identity provider: its end-session endpoint, back here, then its postLogoutUrl. Browsers
+   * hold every redirect after a form to the page's CSP form-action.
+   */
+  async function upstreamTargets(realm: RealmRuntime, current: SessionRecord | undefined): Promise<string[]> {
+    const origin = current && (await domain.identityProviders.sessionOrigin(current.id));
+    if (!origin) return [];
+    const endpoint = await deps.broker.endSessionEndpoint(origin.provider);
+    const after = origin.provider.settings.postLogoutUrl;
+    return [...(endpoint ? [endpoint, realm.issuer] : []), ...(after ? [after] : [])];
   }
 
   const context = (request: FastifyRequest, realm: RealmRuntime, lr: LogoutRequest) =>
@@ -92,8 +124,8 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     const current = await browserSession(request, realm);
     const hintsThisBrowser = !current || (lr.hint !== undefined && current.userId === lr.hint.sub && (!lr.hint.sid || lr.hint.sid === current.id));
     if (lr.proven && hintsThisBrowser) {
-      await endSessions(request, reply, realm, current, lr.hint);
-      return done(request, reply, context(request, realm, lr), lr);
+      const origin = await endSessions(request, reply, realm, current, lr.hint);
+      return done(request, reply, realm, context(request, realm, lr), lr, origin);
     }
     // Unproven requests carry nothing to the confirmation but the language: they never redirect.
     const carried = lr.proven ? lr.params : lr.uiLocales ? { ui_locales: lr.uiLocales } : {};
@@ -101,7 +133,7 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
       action: `${new URL(realm.issuer).pathname}/protocol/openid-connect/logout/confirm`,
       hidden: { _csrf: csrfToken(reply, realm), ...carried },
     });
-    return sendPage(reply, html, { formTargets: lr.proven && lr.redirect ? [lr.redirect] : [] });
+    return sendPage(reply, html, { formTargets: [...(lr.proven && lr.redirect ? [lr.redirect] : []), ...(await upstreamTargets(realm, current))] });
   };
   app.get(`${OIDC}/logout`, { config: { page: true } }, handler);
   app.post(`${OIDC}/logout`, { config: { page: true } }, handler);
@@ -109,7 +141,7 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
   app.post(`${OIDC}/logout/confirm`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const lr = await read(realm, (request.body ?? {}) as Params);
-    await endSessions(request, reply, realm, await browserSession(request, realm), lr.proven ? lr.hint : undefined);
-    return done(request, reply, context(request, realm, lr), lr);
+    const origin = await endSessions(request, reply, realm, await browserSession(request, realm), lr.proven ? lr.hint : undefined);
+    return done(request, reply, realm, context(request, realm, lr), lr, origin);
   });
 };

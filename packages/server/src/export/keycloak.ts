@@ -6,18 +6,23 @@ import type { Domain } from '../domain/index.js';
 import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { defaultRealmSettings } from '../domain/realms.js';
 import { now } from '../domain/time.js';
+import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  settingsAttributes, type ClientRep, type CredentialRep, type MapperRep, type RealmRep, type RoleRep, type SecretRep, type UserRep,
+  settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type MapperRep, type RealmRep, type RoleRep,
+  type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
-  ClaimMapping, ClientRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
+  ClaimMapping, ClientRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
 } from '../storage/store.js';
 
 // The export writes Keycloak's realm representation (what `kc.sh export` writes), so that
 // Keycloak can read it and Latchkey can import it again. What Latchkey does not keep is not
 // written (flows, components, groups); signing keys are not exported (Keycloak keeps them as
-// components): the importing side makes new ones. Two Latchkey extensions ride along, which
-// Keycloak ignores: a client's `secrets` (all of them, with expiry) and `consentTexts`.
+// components): the importing side makes new ones. Identity providers go as Keycloak's
+// identityProviders and identityProviderMappers, users' links as their federatedIdentities.
+// Latchkey extensions ride along, which Keycloak ignores: a client's `secrets` (all of them,
+// with expiry) and `consentTexts`, a provider's responseType, responseMode, postLogoutUrl and
+// emailCollision.
 
 export interface ExportOptions {
   /** Include the users, with their password hashes and role grants. */
@@ -48,16 +53,21 @@ interface RealmIndex {
   clients: ClientRecord[];
   clientById: Map<string, ClientRecord>;
   roleById: Map<string, RoleRecord>;
+  providers: IdentityProviderRecord[];
+  providerById: Map<string, IdentityProviderRecord>;
 }
 
 async function indexRealm(tx: Store, realm: RealmRecord): Promise<RealmIndex> {
   const clients = await tx.clients.list(realm.id);
   const roles = await tx.roles.listByRealm(realm.id);
+  const providers = await tx.identityProviders.list(realm.id);
   return {
     realm,
     clients,
     clientById: new Map(clients.map((c) => [c.id, c])),
     roleById: new Map(roles.map((r) => [r.id, r])),
+    providers,
+    providerById: new Map(providers.map((p) => [p.id, p])),
   };
 }
 
@@ -150,11 +160,11 @@ function audienceMapper(audience: string, isClient: boolean, name: string): Mapp
   };
 }
 
-async function openSecret(box: SecretBox, sealed: string, clientId: string): Promise<string> {
+async function openSecret(box: SecretBox, sealed: string, owner: string): Promise<string> {
   try {
     return await box.open(sealed);
   } catch {
-    throw new Error(`the master key does not open the secrets of client ${clientId}: `
+    throw new Error(`the master key does not open the secrets of ${owner}: `
       + 'give the LATCHKEY_MASTER_KEY (or the data dir with the master.key) the server uses');
   }
 }
@@ -182,7 +192,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     const at = now();
     secrets = [];
     for (const record of await tx.clientSecrets.listByClient(client.id)) {
-      const value = await openSecret(box, record.sealedValue, client.clientId);
+      const value = await openSecret(box, record.sealedValue, `client ${client.clientId}`);
       secrets.push(compact({ value, expiresAt: record.expiresAt ?? undefined, label: record.label ?? undefined }));
       // Keycloak has one secret: the first that has not expired.
       if (secret === undefined && (record.expiresAt === null || record.expiresAt > at)) secret = value;
@@ -265,7 +275,19 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
       : undefined,
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
+    ...(await providersOf(box, index)),
   });
+}
+
+/** Keycloak's identityProviders (with their client secrets, as clients have theirs) and identityProviderMappers. */
+async function providersOf(box: SecretBox, index: RealmIndex): Promise<Pick<RealmRep, 'identityProviders' | 'identityProviderMappers'>> {
+  if (index.providers.length === 0) return {};
+  const identityProviders = [];
+  for (const p of index.providers) {
+    const secret = p.sealedClientSecret === null ? undefined : await openSecret(box, p.sealedClientSecret, `identity provider ${p.alias}`);
+    identityProviders.push(providerRep(p, secret, { mappers: 'apart' }));
+  }
+  return { identityProviders, identityProviderMappers: index.providers.flatMap((p) => p.settings.mappers.map((m) => mapperRep(p.alias, m))) };
 }
 
 const PHC = /^\$argon2(id|i|d)\$v=(\d+)\$m=(\d+),t=(\d+),p=(\d+)\$([A-Za-z0-9+/]+)\$([A-Za-z0-9+/]+)$/;
@@ -307,7 +329,7 @@ export function credentialOf(password: PasswordRecord, username: string): Creden
   throw new Error(`user ${username}: a password stored as "${password.algorithm}" cannot be exported`);
 }
 
-function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[]): UserRep {
+function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[], links: FederatedIdentityRep[]): UserRep {
   const attributes = { ...user.attributes };
   if (user.phoneNumber && !attributes.phoneNumber && !attributes.phone_number) attributes.phoneNumber = [user.phoneNumber];
   const roles = nameRoles(index, roleIds);
@@ -329,6 +351,7 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
     requiredActions: [],
     realmRoles: roles.realm,
     clientRoles: Object.keys(roles.client).length > 0 ? roles.client : undefined,
+    federatedIdentities: links.length > 0 ? links : undefined,
     notBefore: 0,
   });
 }
@@ -341,7 +364,14 @@ async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGen
     const passwords = new Map((await tx.bulk.listPasswords(page)).map((p) => [p.userId, p]));
     const grants = new Map<string, string[]>();
     for (const { userId, roleId } of await tx.bulk.listUserRoles(page)) grants.set(userId, [...(grants.get(userId) ?? []), roleId]);
-    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? []));
+    const links = new Map<string, FederatedIdentityRep[]>();
+    if (index.providers.length > 0) {
+      for (const l of await tx.bulk.listFederatedIdentities(page)) {
+        const provider = index.providerById.get(l.providerId);
+        if (provider) links.set(l.userId, [...(links.get(l.userId) ?? []), { identityProvider: provider.alias, userId: l.subject, userName: l.username }]);
+      }
+    }
+    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? [], links.get(u.id) ?? []));
   }
 }
 

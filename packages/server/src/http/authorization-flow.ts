@@ -1,16 +1,98 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Broker } from '../broker/index.js';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
-import type { Pages } from '../pages/types.js';
+import type { PageContext, Pages } from '../pages/types.js';
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
-import { acrOf, authorizationError, authorizationResponse, nextStep, type Situation } from '../protocol/authorization/respond.js';
+import {
+  acrOf, authorizationError, authorizationResponse, nextStep, reauthenticationRequired, type Situation,
+} from '../protocol/authorization/respond.js';
 import type { AuthorizationResponse } from '../protocol/authorization/response-modes.js';
 import { OAuthError } from '../protocol/errors.js';
-import { pageContext, realmPath, redirectBrowser, rememberInteraction, sendPage } from './browser.js';
+import type { InteractionRecord, SessionRecord, UserRecord } from '../storage/store.js';
+import {
+  csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, rememberInteraction, sendPage, SESSION_COOKIE,
+  setSessionCookie,
+} from './browser.js';
+import { realmOf } from './realm.js';
 
 export interface FlowDeps {
   domain: Domain;
   pages: Pages;
   resourcesPath: string;
+  /** Signs users in through other OpenID providers. */
+  broker: Broker;
+}
+
+/** A parked authorization request, loaded for the browser that started it. */
+export interface Loaded {
+  realm: RealmRuntime;
+  interaction: InteractionRecord;
+  req: AuthorizationRequest;
+  client: ClientRuntime;
+  ctx: PageContext;
+}
+
+/**
+ * The parked request of that id, only for the browser that started it and only while it is
+ * fresh; otherwise the page saying it expired is sent, and undefined returned.
+ */
+export async function loadInteraction(deps: FlowDeps, request: FastifyRequest, reply: FastifyReply, id: unknown): Promise<Loaded | undefined> {
+  const { domain, pages } = deps;
+  const realm = await realmOf(domain, request);
+  const interaction = typeof id === 'string' && ownsInteraction(request, id) ? await domain.interactions.get(id) : undefined;
+  const client = interaction && interaction.realmId === realm.realm.id ? await domain.clients.getById(interaction.clientId) : undefined;
+  if (!interaction || !client) {
+    const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+    sendPage(reply, pages.error(ctx, { messageKey: 'requestExpired' }), { status: 400 });
+    return undefined;
+  }
+  const req = JSON.parse(interaction.request) as AuthorizationRequest;
+  const runtime = (await domain.clients.runtime(realm.realm.id, client.clientId))!;
+  const ctx = pageContext(pages, realm, request, { uiLocales: req.uiLocales, client: runtime, resourcesPath: deps.resourcesPath });
+  return { realm, interaction, req, client: runtime, ctx };
+}
+
+/** A step of the parked request's pages: login-actions/<step>?interaction=<id>. */
+export const interactionUrl = (l: Loaded, step: string) =>
+  realmPath(l.realm, `/login-actions/${step}?interaction=${encodeURIComponent(l.interaction.id)}`);
+
+/**
+ * The end of every sign-in, by password or at another provider: a new SSO session replaces
+ * whatever this browser had (and so any other user's), `started` records what the way of
+ * signing in keeps of it, and the request goes on (consent, then the response): at once, or
+ * `viaPage` (see sendContinuePage). The same user signing in again where no fresh
+ * authentication was asked for (prompt=select_account) keeps the session, and with it every
+ * client signed in through it.
+ */
+export async function finishSignIn(
+  deps: FlowDeps, l: Loaded, user: UserRecord, request: FastifyRequest, reply: FastifyReply,
+  started: (session: SessionRecord) => Promise<void>, opts: { viaPage?: boolean } = {},
+): Promise<FastifyReply> {
+  const { domain } = deps;
+  const realm = l.realm.realm;
+  const previousId = readSignedCookie(request, SESSION_COOKIE);
+  const previous = previousId ? await domain.sessions.active(previousId) : undefined;
+  const kept = previous && previous.realmId === realm.id && !previous.offline && previous.userId === user.id
+    && !reauthenticationRequired(l.req, previous.authTime) ? previous : undefined;
+  if (previousId && !kept) await domain.sessions.end(previousId);
+  const session = kept ?? await domain.sessions.start(realm, user.id, { offline: false });
+  if (!kept) setSessionCookie(reply, l.realm, session);
+  await started(session);
+  await domain.interactions.update({ ...l.interaction, userId: user.id, sessionId: session.id });
+  if (opts.viaPage) return sendContinuePage(deps, l, reply);
+  return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true }, request, reply, l.interaction.id);
+}
+
+/**
+ * A page that moves a signed-in request on with a form of its own (login-actions/continue).
+ * It ends the redirect chain that another site's form began (an identity provider's login
+ * page): browsers check every redirect of that chain against the other site's CSP
+ * form-action, which would stop the redirect to the client.
+ */
+export function sendContinuePage(deps: FlowDeps, l: Loaded, reply: FastifyReply): FastifyReply {
+  const action = new URL(interactionUrl(l, 'continue'), l.realm.issuer).href;
+  const html = deps.pages.formPost(l.ctx, { action, fields: { _csrf: csrfToken(reply, l.realm) } });
+  return sendPage(reply, html, { formTargets: [action, l.req.redirectUri] });
 }
 
 /** Hands the authorization response to the browser: a redirect, or an auto-submitting form. */

@@ -94,12 +94,15 @@ export function recordGrant(
   }, (tokens) => ({ scope: tokens.scope }));
 }
 
-/** LOGIN or LOGIN_ERROR for a password sign-in on the login page. */
+/** LOGIN or LOGIN_ERROR for a sign-in on the login page: by password, or at an identity provider. */
 export function recordSignIn(
   domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, username: string,
-  result: SignInResult, extra: { sessionId?: string; redirectUri?: string } = {},
+  result: SignInResult, extra: { sessionId?: string; redirectUri?: string; identityProvider?: { alias: string; identity: string } } = {},
 ): Promise<void> {
-  const details = { auth_method: 'openid-connect', username, redirect_uri: extra.redirectUri };
+  const details = {
+    auth_method: 'openid-connect', username, redirect_uri: extra.redirectUri,
+    identity_provider: extra.identityProvider?.alias, identity_provider_identity: extra.identityProvider?.identity,
+  };
   return save(domain, request, realm.realm, result.ok
     ? { type: 'LOGIN', clientId: client.record.clientId, userId: result.user.id, sessionId: extra.sessionId, details }
     : { type: 'LOGIN_ERROR', clientId: client.record.clientId, userId: result.userId, error: SIGN_IN_ERRORS[result.reason], details });
@@ -108,4 +111,15 @@ export function recordSignIn(
 /** LOGOUT for a session that logout ended. */
 export function recordLogout(domain: Domain, request: FastifyRequest, realm: RealmRuntime, session: SessionRecord, clientId?: string): Promise<void> {
   return save(domain, request, realm.realm, { type: 'LOGOUT', clientId, userId: session.userId, sessionId: session.id });
+}
+
+/** What a sign-in at an identity provider did: IDENTITY_PROVIDER_LOGIN, _FIRST_LOGIN, _LOGIN_ERROR, FEDERATED_IDENTITY_LINK(_ERROR). */
+export function recordBroker(
+  domain: Domain, request: FastifyRequest, realm: RealmRuntime, type: LoginEventType,
+  e: { alias: string; client?: ClientRuntime; userId?: string; sessionId?: string; error?: string; identity?: string; reason?: string; redirectUri?: string },
+): Promise<void> {
+  return save(domain, request, realm.realm, {
+    type, clientId: e.client?.record.clientId, userId: e.userId, sessionId: e.sessionId, error: e.error,
+    details: { identity_provider: e.alias, identity_provider_identity: e.identity, reason: e.reason, redirect_uri: e.redirectUri },
+  });
 }

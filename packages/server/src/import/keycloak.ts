@@ -6,10 +6,12 @@ import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, suppor
 import type { Domain } from '../domain/index.js';
 import { defaultRealmSettings, RealmService } from '../domain/realms.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
+import { ProviderSettingsError } from '../broker/settings.js';
+import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
 import {
-  SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type PasswordRecord, type PkceMethod,
-  type RealmRecord, type RealmSettings, type SigningAlg, type SslRequired, type Store, type UserRecord,
+  SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
+  type PkceMethod, type RealmRecord, type RealmSettings, type SigningAlg, type SslRequired, type Store, type UserRecord,
 } from '../storage/store.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
@@ -49,10 +51,13 @@ export interface CredentialRep {
   id?: string; type?: string; userLabel?: string; createdDate?: number; value?: string; temporary?: boolean;
   secretData?: string; credentialData?: string;
 }
+/** Keycloak's FederatedIdentityRepresentation: a user's account at an identity provider. */
+export interface FederatedIdentityRep { identityProvider: string; userId: string; userName?: string }
 export interface UserRep {
   id?: string; createdTimestamp?: number; username: string; enabled?: boolean; email?: string; emailVerified?: boolean;
   firstName?: string; lastName?: string; attributes?: Record<string, string[]>; credentials?: CredentialRep[];
   realmRoles?: string[]; clientRoles?: Record<string, string[]>; serviceAccountClientId?: string;
+  federatedIdentities?: FederatedIdentityRep[];
 }
 export interface ClientScopeRep { name: string; protocol?: string; attributes?: Attributes }
 export interface RealmRep {
@@ -63,8 +68,12 @@ export interface RealmRep {
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[];
+  identityProviders?: IdentityProviderRep[]; identityProviderMappers?: IdentityProviderMapperRep[];
   keycloakVersion?: string;
 }
+
+/** Keycloak's kinds of identity provider that are OpenID Connect, which Latchkey brokers; the others (SAML, social) are skipped. */
+const OIDC_PROVIDERS = new Set(['oidc', 'keycloak-oidc']);
 
 /** What to do with a realm that exists already: leave it (Keycloak's IGNORE_EXISTING), or replace it. */
 export type ImportStrategy = 'skip' | 'overwrite';
@@ -320,6 +329,27 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
       fail(`client ${client.clientId}: "secrets" must be a list of {value, expiresAt?: seconds, label?}`);
     }
   }
+  const aliases = new Set<string>();
+  for (const [i, p] of list('identityProviders').entries()) {
+    if (!isObject(p) || typeof p.alias !== 'string' || p.alias === '') fail(`identityProviders[${i}] has no "alias"`);
+    const provider = p as unknown as IdentityProviderRep;
+    if (aliases.has(provider.alias)) fail(`identity provider ${provider.alias} appears twice`);
+    aliases.add(provider.alias);
+    if (provider.config !== undefined && (!isObject(provider.config) || !Object.values(provider.config).every((v) => typeof v === 'string'))) {
+      fail(`identity provider ${provider.alias}: "config" is not an object of strings`);
+    }
+    if (provider.claimMappers !== undefined && (!Array.isArray(provider.claimMappers)
+      || !provider.claimMappers.every((m) => isObject(m) && typeof m.claim === 'string' && typeof m.userAttribute === 'string'))) {
+      fail(`identity provider ${provider.alias}: "claimMappers" must be a list of {claim, userAttribute}`);
+    }
+  }
+  for (const [i, m] of list('identityProviderMappers').entries()) {
+    if (!isObject(m) || typeof m.identityProviderAlias !== 'string') fail(`identityProviderMappers[${i}] has no "identityProviderAlias"`);
+    const mapper = m as IdentityProviderMapperRep;
+    if (mapper.config !== undefined && (!isObject(mapper.config) || !Object.values(mapper.config).every((v) => typeof v === 'string'))) {
+      fail(`identityProviderMappers[${i}]: "config" is not an object of strings`);
+    }
+  }
   const usernames = new Set<string>();
   const ids = new Set<string>();
   for (const [i, u] of list('users').entries()) {
@@ -342,6 +372,10 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     }
     if (user.credentials !== undefined && (!Array.isArray(user.credentials) || !user.credentials.every(isObject))) {
       fail(`user ${user.username}: "credentials" is not a list of objects`);
+    }
+    if (user.federatedIdentities !== undefined && (!Array.isArray(user.federatedIdentities) || !user.federatedIdentities.every((f) =>
+      isObject(f) && typeof f.identityProvider === 'string' && typeof f.userId === 'string' && f.userId !== ''))) {
+      fail(`user ${user.username}: "federatedIdentities" must be a list of {identityProvider, userId, userName}`);
     }
   }
   checked.add(rep as object);
@@ -468,6 +502,23 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     }
   }
 
+  // Identity providers (OpenID Connect ones), read as Keycloak reads them. Their metadata is not
+  // fetched: an import must not depend on the provider being reachable. A sign-in checks it.
+  const providers = new Map<string, string>();
+  for (const p of rep.identityProviders ?? []) {
+    if (!OIDC_PROVIDERS.has(p.providerId ?? 'oidc')) continue;
+    let input;
+    try {
+      input = providerFromRep(p, {
+        keycloakDefaults: true, mappers: (rep.identityProviderMappers ?? []).filter((m) => m.identityProviderAlias === p.alias),
+      });
+    } catch (err) {
+      if (err instanceof ProviderSettingsError) throw new Error(`identity provider ${p.alias}: ${err.message}`);
+      throw err;
+    }
+    providers.set(p.alias, (await domain.identityProviders.create(tx, realm, input)).id);
+  }
+
   // Users, a batch at a time: one statement each for the batch's users, passwords and role grants.
   const users = rep.users ?? [];
   const serviceAccounts = new Set<string>();
@@ -478,6 +529,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     const records: UserRecord[] = [];
     const batchPasswords: PasswordRecord[] = [];
     const grants: Array<{ userId: string; roleId: string }> = [];
+    const links: FederatedIdentityRecord[] = [];
     for (const [k, u] of batch.entries()) {
       const record: UserRecord = {
         id: u.id ?? newId(),
@@ -502,10 +554,18 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
         if (!clients.has(clientId)) continue;
         for (const name of names) grants.push({ userId: record.id, roleId: idOf(clientId, name, `user ${u.username}`) });
       }
+      for (const f of u.federatedIdentities ?? []) {
+        // A link to a provider the file does not have (or that is not OpenID Connect) goes with it.
+        const providerId = providers.get(f.identityProvider);
+        if (providerId) {
+          links.push({ userId: record.id, realmId: realm.id, providerId, subject: f.userId, username: f.userName ?? f.userId, createdAt: at });
+        }
+      }
     }
     await tx.bulk.insertUsers(records);
     await tx.bulk.setPasswords(batchPasswords);
     await tx.bulk.grantRoles(grants);
+    await tx.bulk.insertFederatedIdentities(links);
     progress({ phase: 'users', done: start + batch.length, total: users.length });
   }
 
@@ -554,6 +614,7 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
     for (const id of [existing?.id, realmId]) if (id) domain.roles.invalidate(id);
     for (const c of clients) domain.clients.invalidate(c.realmId, c.clientId);
     domain.users.invalidate();
+    domain.identityProviders.invalidate();
   }
 }
 

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type {
-  ConsentPage, ErrorPage, FormPostPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
+  BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, LinkAccountPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
 } from './types.js';
 
 export type * from './types.js';
@@ -17,7 +17,9 @@ const DEFAULT_THEME = 'latchkey';
 const FALLBACK_LOCALE = 'en';
 const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
-const TEMPLATES = ['layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post'] as const;
+const TEMPLATES = [
+  'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
+] as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
 
@@ -151,6 +153,8 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
       if (scheme !== undefined && SCRIPT_SCHEMES.has(scheme)) throw new Error(`Refusing to post a form to a ${scheme} URL`);
       return render('form-post', ctx, page);
     },
+    brokerFragment: (ctx: PageContext, page: BrokerFragmentPage) => render('broker-fragment', ctx, page),
+    linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
     message,
     locales,
   };

@@ -23,6 +23,11 @@ export interface LoginPage {
   username?: string;
   /** A message key from the catalogue, shown beside the form. */
   error?: 'invalidCredentials' | 'accountDisabled' | 'accountTemporarilyLocked' | 'sessionExpired';
+  /**
+   * A button per identity provider: a link that starts the sign-in there. A link, not a form,
+   * so the page's CSP form-action need not know every provider's authorization endpoint.
+   */
+  providers?: Array<{ alias: string; name: string; href: string }>;
 }
 
 export interface ConsentPage {
@@ -37,6 +42,27 @@ export interface ErrorPage {
   messageKey: string;
   /** Extra detail that is safe to show (never a secret); escaped by the template. */
   detail?: string;
+  /** Arguments of the message's {0}, {1} … placeholders, e.g. the identity provider's name. */
+  args?: string[];
+  /** A way on, e.g. back to the sign-in page: a link with a catalogue label. */
+  link?: { href: string; labelKey: string };
+}
+
+export interface BrokerFragmentPage {
+  /** Where the script posts the fragment's parameters: the provider callback, on this server. */
+  action: string;
+}
+
+export interface LinkAccountPage {
+  action: string;
+  hidden: Hidden;
+  /** The identity provider's name. */
+  provider: string;
+  /** The email the provider gave, which an account here has already. */
+  email: string;
+  error?: 'invalidCredentials' | 'accountDisabled' | 'accountTemporarilyLocked';
+  /** Back to the sign-in page, to sign in some other way. */
+  cancelUrl: string;
 }
 
 export interface LogoutConfirmPage {
@@ -57,6 +83,10 @@ export interface Pages {
   logoutConfirm(ctx: PageContext, page: LogoutConfirmPage): string;
   loggedOut(ctx: PageContext): string;
   formPost(ctx: PageContext, page: FormPostPage): string;
+  /** Posts the parameters of an identity provider's fragment response back to the server. */
+  brokerFragment(ctx: PageContext, page: BrokerFragmentPage): string;
+  /** Links an identity provider's account to the existing account of its email, once its password is given. */
+  linkAccount(ctx: PageContext, page: LinkAccountPage): string;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

@@ -373,3 +373,111 @@ export interface UserQuery {
   first?: number;
   max?: number;
 }
+
+/** A claim of the identity provider copied into a user attribute (Keycloak's oidc-user-attribute-idp-mapper). */
+export interface ClaimMapperRecord {
+  id: string;
+  name: string;
+  /** The claim, from the ID token or userinfo; dots reach into nested claims (address.locality). */
+  claim: string;
+  /** email, firstName, lastName, phoneNumber, or any other name: a free-form attribute. */
+  userAttribute: string;
+}
+
+/** Endpoints of the provider as discovered when its settings were last checked (Keycloak's config keys). */
+export interface DiscoveredEndpoints {
+  authorizationUrl?: string;
+  tokenUrl?: string;
+  userInfoUrl?: string;
+  jwksUrl?: string;
+  logoutUrl?: string;
+}
+
+/** How Latchkey signs its users in through another OpenID provider (seed 003's settings). */
+export interface IdentityProviderSettings {
+  /** Keycloak's providerId: oidc or keycloak-oidc, which Latchkey treats alike. */
+  providerId: string;
+  displayName?: string;
+  clientId: string;
+  /** client_secret_post (Keycloak's default), client_secret_basic, or none for a public client. */
+  clientAuthMethod: 'client_secret_post' | 'client_secret_basic' | 'none';
+  /** The provider's issuer (seed 003's Authority). */
+  issuer: string;
+  /** Its discovery document (MetadataAddress); by default the issuer's /.well-known/openid-configuration. */
+  metadataUrl?: string;
+  /** Space-separated, openid first. */
+  scope: string;
+  /** One of the six OpenID Connect response types, canonical order. */
+  responseType: string;
+  /** Unset: the response type's default (query for code, fragment otherwise). */
+  responseMode?: 'query' | 'fragment' | 'form_post';
+  /** PKCE with S256 on requests that return a code. */
+  pkce: boolean;
+  /** Where the browser goes after a logout that ended the session at the provider too. */
+  postLogoutUrl?: string;
+  /** FORCE: mapped claims are copied at every sign-in; IMPORT: at the first only. */
+  syncMode: 'FORCE' | 'IMPORT';
+  /** A first sign-in whose email belongs to an existing account: link after its password, or refuse. */
+  emailCollision: 'link' | 'refuse';
+  /** Keycloak's trustEmail: the provider's emails count as verified. */
+  trustEmail: boolean;
+  /** Read the userinfo endpoint too, when there is an access token (Keycloak's disableUserInfo off). */
+  userInfo: boolean;
+  /** Keycloak's hideOnLogin: no button on the login page. */
+  hideOnLogin: boolean;
+  /** Keycloak's guiOrder: buttons sort by it, then by name. */
+  guiOrder?: number;
+  mappers: ClaimMapperRecord[];
+  endpoints?: DiscoveredEndpoints;
+  /** Keycloak config Latchkey does not interpret, kept so an export gives it back. */
+  extraConfig: Record<string, string>;
+}
+
+export interface IdentityProviderRecord {
+  id: string;
+  realmId: string;
+  /** Unique in the realm; in the callback path /realms/<realm>/broker/<alias>/endpoint. */
+  alias: string;
+  enabled: boolean;
+  settings: IdentityProviderSettings;
+  /** The client secret at the provider, sealed under the master key; null without one. */
+  sealedClientSecret: string | null;
+  createdAt: number;
+}
+
+/** A user's account at an identity provider (Keycloak's federated identity). */
+export interface FederatedIdentityRecord {
+  userId: string;
+  realmId: string;
+  /** The provider's internal id. */
+  providerId: string;
+  /** The provider's `sub` for the user. */
+  subject: string;
+  /** The user's name there (preferred_username, else email, else sub). */
+  username: string;
+  createdAt: number;
+}
+
+/**
+ * What a sign-in or logout at a provider must remember until the browser comes back:
+ * keyed by the SHA-256 of the random key sent along (the state), its data sealed.
+ */
+export interface BrokerStateRecord {
+  id: string;
+  realmId: string;
+  providerId: string;
+  /** The sign-in it belongs to; null for a logout. */
+  interactionId: string | null;
+  /** JSON sealed under the master key: nonce, PKCE verifier, a pending link, where to go after logout. */
+  sealedData: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
+/** The provider's ID token of an SSO session that began there, sealed: logout sends it as id_token_hint. */
+export interface BrokerSessionRecord {
+  sessionId: string;
+  providerId: string;
+  sealedIdToken: string;
+  createdAt: number;
+}

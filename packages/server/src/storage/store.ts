@@ -1,4 +1,8 @@
 import type {
+  BrokerSessionRecord,
+  BrokerStateRecord,
+  FederatedIdentityRecord,
+  IdentityProviderRecord,
   GroupRecord,
   UserQuery,
   AdminEventQuery,
@@ -187,6 +191,10 @@ export interface Store {
     listPasswords(userIds: string[]): Promise<PasswordRecord[]>;
     /** The direct role grants of those users (composites and groups not expanded). */
     listUserRoles(userIds: string[]): Promise<Array<{ userId: string; roleId: string }>>;
+    /** Inserts every link; a duplicate (a user linked twice to a provider, or one account at a provider twice) fails the call. */
+    insertFederatedIdentities(links: FederatedIdentityRecord[]): Promise<void>;
+    /** The provider links of those users, by user then provider. */
+    listFederatedIdentities(userIds: string[]): Promise<FederatedIdentityRecord[]>;
   };
   /** Login and admin events (Keycloak's event store); times in milliseconds. */
   events: {
@@ -216,6 +224,46 @@ export interface Store {
     deleteSessions(before: number, limit: number): Promise<number>;
     /** Passive keys whose retiresAt has come; their realms' cached JWKS must then be dropped. */
     deleteRetiredKeys(before: number, limit: number): Promise<number>;
+    deleteBrokerStates(before: number, limit: number): Promise<number>;
+  };
+  /** Other OpenID providers a realm signs its users in through. */
+  identityProviders: {
+    /** A realm's providers, in code-point order of alias. */
+    list(realmId: string): Promise<IdentityProviderRecord[]>;
+    /** Aliases are case-sensitive, unique in a realm. */
+    getByAlias(realmId: string, alias: string): Promise<IdentityProviderRecord | undefined>;
+    getById(id: string): Promise<IdentityProviderRecord | undefined>;
+    insert(provider: IdentityProviderRecord): Promise<void>;
+    /** Changes alias, enabled, settings and secret. */
+    update(provider: IdentityProviderRecord): Promise<void>;
+    /** Deletes the provider with its users' links, pending states and session tokens. */
+    delete(id: string): Promise<void>;
+  };
+  /** Which user is which account at a provider. */
+  federatedIdentities: {
+    /** The link of the provider's account `subject` (its sub; case-sensitive). */
+    find(providerId: string, subject: string): Promise<FederatedIdentityRecord | undefined>;
+    /** A user's links, by provider id. */
+    listByUser(userId: string): Promise<FederatedIdentityRecord[]>;
+    /** One link per user and provider, and one user per account at a provider: a second fails. */
+    insert(link: FederatedIdentityRecord): Promise<void>;
+    /** Changes the username at the provider. */
+    update(link: FederatedIdentityRecord): Promise<void>;
+    /** Unlinking what is not linked is not an error. */
+    delete(userId: string, providerId: string): Promise<void>;
+  };
+  /** Sign-ins and logouts waiting for the browser to come back from a provider. */
+  brokerStates: {
+    insert(state: BrokerStateRecord): Promise<void>;
+    get(id: string): Promise<BrokerStateRecord | undefined>;
+    /** False when it was gone already, so two racing callbacks can't both use one state. */
+    delete(id: string): Promise<boolean>;
+  };
+  /** The provider's ID token of each session that began at a provider. */
+  brokerSessions: {
+    /** One per session: putting again replaces it. */
+    put(record: BrokerSessionRecord): Promise<void>;
+    get(sessionId: string): Promise<BrokerSessionRecord | undefined>;
   };
   /** Groups of users; a member holds the group's roles (and its ancestors'). */
   groups: {

@@ -1,40 +1,14 @@
 // The admin console in Chromium, signed in as master's administrator through Latchkey's
 // own code + PKCE flow: every scenario of the issue, screenshots in test-output/screenshots.
 import assert from 'node:assert/strict';
-import { after, before, describe, it, type TestContext } from 'node:test';
+import { after, before, describe, it } from 'node:test';
 import { masterAdminToken, adminApi } from '../admin/fixture.js';
 import { LOGO, REALM, startStack, type Stack } from '../browser/fixture.js';
-import { noChromium, openTab, screenshot, signIn, type Page, type Tab } from '../helpers/browser.js';
+import { noChromium, openTab, screenshot, signIn } from '../helpers/browser.js';
 import { claimsOf, client } from '../helpers/oidc.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
 import { ADMIN_PASSWORD } from '../helpers/server.js';
-
-/** The console at the server's public address (localhost), where security-admin-console may redirect. */
-const consoleUrl = (s: Stack, hash = '') => `http://localhost:${s.server.port}/admin/${hash}`;
-
-/** CSP violations show up as console errors; failed API calls (4xx the test provokes) do too, and are fine. */
-const cspViolations = (tab: Tab) => tab.consoleErrors.filter((e) => /Content Security Policy|Refused to/i.test(e));
-
-async function signedInConsole(s: Stack, t: TestContext, hash = ''): Promise<Tab> {
-  const tab = await openTab(s.browser, t, {});
-  await tab.page.setViewportSize({ width: 1280, height: 860 });
-  await tab.page.goto(consoleUrl(s, hash));
-  await tab.page.waitForSelector('#username');
-  await signIn(tab.page, 'admin', ADMIN_PASSWORD);
-  await tab.page.waitForSelector('.topbar');
-  return tab;
-}
-
-/** The error shown next to a field (its data-field wrapper). */
-const fieldError = (page: Page, field: string) => page.locator(`[data-field="${field}"] .field-error`);
-
-async function confirmDialog(page: Page, button: string) {
-  const dialog = page.locator('dialog[open]');
-  await dialog.waitFor();
-  await dialog.getByRole('button', { name: button }).click();
-  await dialog.waitFor({ state: 'detached' }).catch(() => undefined);
-  await page.waitForSelector('dialog[open]', { state: 'hidden' });
-}
+import { confirmDialog, consoleUrl, cspViolations, fieldError, signedInConsole } from './fixture.js';
 
 describe('admin console', { skip: noChromium }, () => {
   let s: Stack;
@@ -386,6 +360,68 @@ describe('admin console', { skip: noChromium }, () => {
     await page.getByRole('link', { name: 'Users' }).click();
     await refreshed;
     await page.getByRole('link', { name: 'admin', exact: true }).waitFor();
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('identity providers: adds one (checked against its metadata), changes it, its button on the login page, deletes it', async (t) => {
+    // The provider is this server's master realm: a real OpenID provider, whose metadata the check fetches.
+    const tab = await signedInConsole(s, t, `#/${REALM}/identity-providers`);
+    const { page } = tab;
+    await page.getByText('No identity providers yet.').waitFor();
+    await page.getByRole('link', { name: 'Add identity provider' }).click();
+    await page.waitForURL(/identity-providers\/new$/);
+
+    await page.getByLabel('Alias').fill('corp');
+    await page.getByLabel('Display name').fill('Corp');
+    await page.getByLabel('Issuer (Authority)').fill('http://idp.example/realms/corp');
+    await page.getByLabel('Client ID').fill('admin-cli');
+    await page.getByLabel('Client authentication').selectOption('none');
+    await page.getByRole('button', { name: 'Add a claim' }).click();
+    await page.getByLabel('Claim 1', { exact: true }).fill('department');
+    await page.getByLabel('User attribute 1', { exact: true }).fill('department');
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    assert.match(await fieldError(page, 'issuer').textContent() ?? '', /must use https/);
+    await screenshot(page, 'console-identity-provider-error');
+
+    await page.getByLabel('Issuer (Authority)').fill(s.server.issuer('master'));
+    await page.getByRole('button', { name: 'Add', exact: true }).click();
+    await page.waitForURL(/identity-providers\/corp$/);
+    await page.getByRole('heading', { name: /Corp/ }).waitFor();
+    await screenshot(page, 'console-identity-provider');
+    const saved = (await admin.get(`/realms/${REALM}/identity-provider/instances/corp`)).json;
+    assert.equal(saved.config.issuer, s.server.issuer('master'));
+    assert.equal(saved.config.clientAuthMethod, 'none');
+    assert.equal(saved.config.pkceEnabled, 'true');
+    assert.equal(saved.config.authorizationUrl, `${s.server.issuer('master')}/protocol/openid-connect/auth`, 'the metadata was read');
+    assert.deepEqual(saved.claimMappers.map((m: any) => [m.claim, m.userAttribute]), [['department', 'department']]);
+
+    // A response mode that cannot carry the response type's tokens: said beside the field.
+    await page.getByLabel('Response type').selectOption('id_token token');
+    await page.getByLabel('Response mode').selectOption('query');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    assert.match(await fieldError(page, 'responseMode').textContent() ?? '', /cannot carry the tokens/);
+    await page.getByLabel('Response mode').selectOption('');
+    await page.getByLabel('Display name').fill('Corp SSO');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.', { exact: true }).waitFor();
+    const changed = (await admin.get(`/realms/${REALM}/identity-provider/instances/corp`)).json;
+    assert.equal(changed.displayName, 'Corp SSO');
+    assert.equal(changed.responseType, 'id_token token');
+    assert.equal(changed.responseMode, undefined);
+    assert.equal(changed.config.pkceEnabled, 'false', 'no PKCE without a code');
+
+    const login = await openTab(s.browser, t);
+    const flow = await s.rp.start({ clientId: 'rp-code' });
+    await login.page.goto(flow.url);
+    assert.equal((await login.page.textContent('[id="social-corp"]'))?.trim(), 'Sign in with Corp SSO');
+
+    await page.getByRole('link', { name: 'Identity providers' }).first().click();
+    await page.getByRole('link', { name: 'corp', exact: true }).click();
+    await page.getByRole('button', { name: 'Delete', exact: true }).click();
+    await confirmDialog(page, 'Delete identity provider');
+    await page.waitForURL(/identity-providers$/);
+    await page.getByText('No identity providers yet.').waitFor();
+    assert.equal((await admin.get(`/realms/${REALM}/identity-provider/instances/corp`)).status, 404);
     assert.deepEqual(cspViolations(tab), []);
   });
 });

@@ -33,6 +33,16 @@ function renderAll(p: Pages, c: PageContext) {
     logoutConfirm: p.logoutConfirm(c, { action: '/realms/demo/protocol/openid-connect/logout/logout-confirm', hidden: { session_code: 'lc-1' } }),
     loggedOut: p.loggedOut(c),
     formPost: p.formPost(c, { action: 'https://photos.example/cb', fields: { code: 'abc', state: 'xyz', iss: 'https://idp.example/realms/demo' } }),
+    loginProviders: p.login(c, {
+      action: '/realms/demo/login-actions/authenticate', hidden: { _csrf: 't-1' },
+      providers: [{ alias: 'corp', name: 'Corp SSO', href: '/realms/demo/broker/corp/login?interaction=i-1' }, { alias: 'b.2', name: 'B', href: '/realms/demo/broker/b.2/login?interaction=i-1' }],
+    }),
+    errorLink: p.error(c, { messageKey: 'brokerDenied', args: ['Corp SSO'], detail: 'access_denied', link: { href: '/realms/demo/login-actions/authenticate?interaction=i-1', labelKey: 'backToLogin' } }),
+    brokerFragment: p.brokerFragment(c, { action: '/realms/demo/broker/corp/endpoint' }),
+    linkAccount: p.linkAccount(c, {
+      action: '/realms/demo/broker/corp/link?link=k-1', hidden: { _csrf: 't-2' }, provider: 'Corp SSO', email: 'alice@example.com',
+      error: 'invalidCredentials', cancelUrl: '/realms/demo/login-actions/authenticate?interaction=i-1',
+    }),
   };
 }
 
@@ -158,6 +168,45 @@ describe('pages', () => {
         assert.ok(html.loggedOut.includes(pages.message(locale, 'loggedOutText')));
       });
 
+      it('renders a button per identity provider on the login page, each a link', () => {
+        const page = html.loginProviders;
+        const corp = element(page, 'social-corp');
+        assert.deepEqual([corp.tag, corp.attrs.href], ['a', '/realms/demo/broker/corp/login?interaction=i-1']);
+        assert.ok(page.includes(`>${pages.message(locale, 'brokerSignInWith', 'Corp SSO')}</a>`));
+        assert.equal(element(page, 'social-b.2').attrs.href, '/realms/demo/broker/b.2/login?interaction=i-1');
+        assert.ok(page.includes(pages.message(locale, 'brokerOr')));
+        assert.ok(!html.login.includes('kc-social-providers'), 'no providers, no list');
+      });
+
+      it('renders the error page with the provider named and a way back', () => {
+        const page = html.errorLink;
+        assert.ok(page.includes(`<p class="instruction">${pages.message(locale, 'brokerDenied', 'Corp SSO')}</p>`));
+        const link = element(page, 'kc-error-link');
+        assert.deepEqual([link.tag, link.attrs.href], ['a', '/realms/demo/login-actions/authenticate?interaction=i-1']);
+        assert.ok(page.includes(`>${pages.message(locale, 'backToLogin')}</a>`));
+        assert.ok(!html.error.includes('kc-error-link'), 'no link unless given');
+      });
+
+      it('renders the page that posts a fragment back', () => {
+        const page = html.brokerFragment;
+        const form = element(page, 'kc-broker-fragment');
+        assert.deepEqual([form.tag, form.attrs.method, form.attrs.action], ['form', 'post', '/realms/demo/broker/corp/endpoint']);
+        assert.match(page, /<script src="\/resources\/latchkey\/broker-fragment.js" defer><\/script>/);
+        assert.ok(page.includes(pages.message(locale, 'brokerFragmentNoScript')));
+      });
+
+      it('renders the link-account page', () => {
+        const page = html.linkAccount;
+        const form = element(page, 'kc-link-form');
+        assert.deepEqual([form.attrs.method, form.attrs.action], ['post', '/realms/demo/broker/corp/link?link=k-1']);
+        assert.equal(element(page, 'password').attrs.type, 'password');
+        assert.equal(element(page, 'kc-link').attrs.value, pages.message(locale, 'linkAccountSubmit'));
+        assert.equal(element(page, 'kc-cancel').attrs.href, '/realms/demo/login-actions/authenticate?interaction=i-1');
+        assert.ok(page.includes(pages.message(locale, 'linkAccountIntro', 'alice@example.com', 'Corp SSO')));
+        assert.ok(page.includes(pages.message(locale, 'invalidCredentials')));
+        assert.deepEqual(hiddenInputs(page), { _csrf: 't-2' });
+      });
+
       it('renders the form_post page', () => {
         const page = html.formPost;
         assert.match(page, /<form id="kc-form-post" class="form" method="post" action="https:\/\/photos.example\/cb">/);
@@ -182,6 +231,9 @@ describe('pages', () => {
       consentItems: pages.consent(hostile, { action: '/c', hidden: {}, items: [XSS_TITLE, XSS_DETAIL] }),
       formPostFields: pages.formPost(hostile, { action: `https://rp.example/cb?${XSS_DETAIL}`, fields: { state: XSS_DETAIL } }),
       unknownKey: pages.error(hostile, { messageKey: XSS_TITLE }),
+      providers: pages.login(hostile, { action: '/a', hidden: {}, providers: [{ alias: XSS_DETAIL, name: XSS_TITLE, href: `/b?${XSS_DETAIL}` }] }),
+      errorArgs: pages.error(hostile, { messageKey: 'brokerDenied', args: [XSS_TITLE], link: { href: `/c?${XSS_DETAIL}`, labelKey: 'backToLogin' } }),
+      linkAccount: pages.linkAccount(hostile, { action: `/d?${XSS_DETAIL}`, hidden: {}, provider: XSS_TITLE, email: XSS_DETAIL, cancelUrl: `/e?${XSS_DETAIL}` }),
     };
 
     it('escapes client titles, realm names, details, hidden fields and URLs on every page', () => {
@@ -189,7 +241,7 @@ describe('pages', () => {
         assert.ok(!page.includes(XSS_TITLE), `${name}: raw client title`);
         assert.ok(!page.includes(XSS_DETAIL), `${name}: raw detail`);
         assert.ok(!page.includes('<img src=x'), `${name}: injected img`);
-        assert.equal((page.match(/<script\b/g) ?? []).length, name.startsWith('formPost') ? 1 : 0, `${name}: injected script`);
+        assert.equal((page.match(/<script\b/g) ?? []).length, name.startsWith('formPost') || name === 'brokerFragment' ? 1 : 0, `${name}: injected script`);
         assertCspClean(page, name);
       }
       assert.ok(html.login.includes('&lt;script&gt;alert(1)&lt;/script&gt;'));
@@ -313,7 +365,7 @@ describe('pages', () => {
   describe('theme', () => {
     it('finds the theme folder and its resources', () => {
       const resources = themeResourcesDir();
-      for (const file of ['styles.css', 'form-post.js', 'logo.svg']) assert.ok(existsSync(join(resources, file)), file);
+      for (const file of ['styles.css', 'form-post.js', 'broker-fragment.js', 'logo.svg']) assert.ok(existsSync(join(resources, file)), file);
       assert.ok(existsSync(join(themeDir('latchkey'), 'templates', 'layout.eta')));
     });
 

@@ -9,8 +9,8 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.js';
 import { UnstorableValueError, type SqlStore } from '../../src/storage/sql/sql-store.js';
 import type {
-  AuthorizationCodeRecord, ClientRecord, ClientSettings, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord,
-  RoleRecord, SessionRecord, Store, UserRecord,
+  AuthorizationCodeRecord, BrokerStateRecord, ClientRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
+  InteractionRecord, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../../src/storage/store.js';
 import pg from 'pg';
 import type { Change } from '../../src/storage/store.js';
@@ -145,6 +145,29 @@ const newCode = (realmId: string, clientId: string, userId: string, sessionId: s
 const newKey = (realmId: string, kid: string, createdAt: number, alg: KeyRecord['alg'] = 'RS256'): KeyRecord => ({
   kid, realmId, alg, status: 'active', publicJwk: { kty: 'RSA', n: 'AQAB', e: 'AQAB', kid, alg, use: 'sig' },
   sealedPrivateJwk: `sealed.${kid}`, createdAt, retiresAt: null,
+});
+
+const newProvider = (realmId: string, alias = `idp-${rand()}`): IdentityProviderRecord => ({
+  id: randomUUID(), realmId, alias, enabled: true, sealedClientSecret: 'sealed.secret', createdAt: T,
+  settings: {
+    providerId: 'oidc', displayName: 'Upstream ✓ "quoted"', clientId: 'latchkey', clientAuthMethod: 'client_secret_post',
+    issuer: 'https://idp.example/realms/up', scope: 'openid email', responseType: 'code id_token', responseMode: 'form_post', pkce: true,
+    syncMode: 'FORCE', emailCollision: 'link', trustEmail: false, userInfo: true, hideOnLogin: false, guiOrder: 2,
+    mappers: [{ id: 'm1', name: 'dept', claim: 'org.department', userAttribute: 'department' }],
+    endpoints: { authorizationUrl: 'https://idp.example/auth' }, extraConfig: { backchannelSupported: 'false' },
+  },
+});
+
+const newLink = (user: UserRecord, provider: IdentityProviderRecord, subject = `sub-${rand()}`): FederatedIdentityRecord => ({
+  userId: user.id, realmId: user.realmId, providerId: provider.id, subject, username: `upstream-${rand()}`, createdAt: T,
+});
+
+const newInteraction = (realmId: string, clientId: string): InteractionRecord => ({
+  id: randomUUID(), realmId, clientId, request: '{}', userId: null, sessionId: null, createdAt: T, expiresAt: T + 600,
+});
+
+const newBrokerState = (realmId: string, providerId: string, interactionId: string | null, expiresAt = T + 600): BrokerStateRecord => ({
+  id: randomBytes(32).toString('base64url'), realmId, providerId, interactionId, sealedData: 'sealed.data', createdAt: T, expiresAt,
 });
 
 /** A realm with a client and a user in it, the starting point of most tests. */
@@ -642,6 +665,167 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(typeof got!.failures, 'number');
         await store.loginFailures.clear(user.id);
         assert.equal(await store.loginFailures.get(user.id), undefined);
+      });
+    });
+
+    describe('identity providers', () => {
+      it('round-trips every field, finds by alias (case-sensitive) and id, lists by alias in code-point order', async () => {
+        const { realm } = await seed(store);
+        const providers = ['zeta', 'Alpha', 'beta', '_under'].map((alias) => newProvider(realm.id, alias));
+        providers[1].sealedClientSecret = null;
+        for (const p of providers) await store.identityProviders.insert(p);
+        assert.deepEqual(await store.identityProviders.getByAlias(realm.id, 'beta'), providers[2]);
+        assert.deepEqual(await store.identityProviders.getById(providers[1].id), providers[1]);
+        assert.equal(await store.identityProviders.getByAlias(realm.id, 'BETA'), undefined, 'aliases are case-sensitive');
+        assert.equal(await store.identityProviders.getByAlias(randomUUID(), 'beta'), undefined, 'and scoped to the realm');
+        assert.deepEqual((await store.identityProviders.list(realm.id)).map((p) => p.alias), binarySort(['zeta', 'Alpha', 'beta', '_under']));
+        assert.deepEqual(await store.identityProviders.list(randomUUID()), []);
+      });
+
+      it('keeps aliases unique per realm only; updates alias, enabled, settings and secret; deletes', async () => {
+        const { realm } = await seed(store);
+        const provider = newProvider(realm.id);
+        await store.identityProviders.insert(provider);
+        await assert.rejects(store.identityProviders.insert(newProvider(realm.id, provider.alias)));
+        const other = newRealm();
+        await store.realms.insert(other);
+        await store.identityProviders.insert(newProvider(other.id, provider.alias));
+
+        const changed: IdentityProviderRecord = {
+          ...provider, alias: `${provider.alias}-renamed`, enabled: false, sealedClientSecret: null,
+          settings: { ...provider.settings, responseType: 'code', mappers: [] },
+        };
+        await store.identityProviders.update(changed);
+        assert.equal(await store.identityProviders.getByAlias(realm.id, provider.alias), undefined);
+        assert.deepEqual(await store.identityProviders.getById(provider.id), changed);
+        await store.identityProviders.delete(provider.id);
+        assert.equal(await store.identityProviders.getById(provider.id), undefined);
+        await store.identityProviders.delete(provider.id);
+      });
+
+      it('links users to accounts: one per user and provider, one user per account; finds, lists, updates, unlinks', async () => {
+        const { realm, user } = await seed(store);
+        const other = newUser(realm.id);
+        await store.users.insert(other);
+        const [a, b] = [newProvider(realm.id), newProvider(realm.id)];
+        for (const p of [a, b]) await store.identityProviders.insert(p);
+        const link = newLink(user, a, 'Case-Sub');
+        await store.federatedIdentities.insert(link);
+        await store.federatedIdentities.insert(newLink(user, b));
+        assert.deepEqual(await store.federatedIdentities.find(a.id, 'Case-Sub'), link);
+        assert.equal(await store.federatedIdentities.find(a.id, 'case-sub'), undefined, 'subjects are case-sensitive');
+        assert.equal(await store.federatedIdentities.find(b.id, 'Case-Sub'), undefined, 'and per provider');
+        await assert.rejects(store.federatedIdentities.insert(newLink(user, a)), 'a user is linked once to a provider');
+        await assert.rejects(store.federatedIdentities.insert(newLink(other, a, 'Case-Sub')), 'an account is one user\'s');
+        await store.federatedIdentities.insert(newLink(other, b, 'Case-Sub'));
+        assert.deepEqual((await store.federatedIdentities.listByUser(user.id)).map((l) => l.providerId), binarySort([a.id, b.id]));
+
+        await store.federatedIdentities.update({ ...link, username: 'renamed upstream' });
+        assert.equal((await store.federatedIdentities.find(a.id, 'Case-Sub'))!.username, 'renamed upstream');
+        await store.federatedIdentities.delete(user.id, a.id);
+        await store.federatedIdentities.delete(user.id, a.id);
+        assert.equal(await store.federatedIdentities.find(a.id, 'Case-Sub'), undefined);
+        assert.equal((await store.federatedIdentities.listByUser(user.id)).length, 1);
+      });
+
+      it('bulk: inserts links and lists those of many users, by user then provider', async () => {
+        const { realm, user } = await seed(store);
+        const other = newUser(realm.id);
+        await store.users.insert(other);
+        const [a, b] = [newProvider(realm.id), newProvider(realm.id)];
+        for (const p of [a, b]) await store.identityProviders.insert(p);
+        const links = [newLink(user, b), newLink(other, a), newLink(user, a)];
+        await store.bulk.insertFederatedIdentities(links);
+        await store.bulk.insertFederatedIdentities([]);
+        const listed = await store.bulk.listFederatedIdentities([user.id, other.id, randomUUID()]);
+        const key = (l: FederatedIdentityRecord) => `${l.userId} ${l.providerId}`;
+        assert.deepEqual(listed.map(key), binarySort(links.map(key)));
+        assert.deepEqual(listed.find((l) => l.subject === links[1].subject), links[1]);
+        await assert.rejects(store.bulk.insertFederatedIdentities([newLink(user, a)]), 'a duplicate fails the call');
+      });
+
+      it('broker states: round-trip with and without an interaction, used once even when raced, expire', async () => {
+        const { realm, client } = await seed(store);
+        const provider = newProvider(realm.id);
+        await store.identityProviders.insert(provider);
+        const interaction = newInteraction(realm.id, client.id);
+        await store.interactions.insert(interaction);
+        const signIn = newBrokerState(realm.id, provider.id, interaction.id);
+        const logout = newBrokerState(realm.id, provider.id, null, T - 1);
+        for (const b of [signIn, logout]) await store.brokerStates.insert(b);
+        assert.deepEqual(await store.brokerStates.get(signIn.id), signIn);
+        assert.deepEqual(await store.brokerStates.get(logout.id), logout);
+        const raced = await Promise.all([store.brokerStates.delete(signIn.id), store.brokerStates.delete(signIn.id)]);
+        assert.equal(raced.filter(Boolean).length, 1, String(raced));
+        assert.equal(await store.brokerStates.get(signIn.id), undefined);
+        await assert.rejects(store.brokerStates.insert(newBrokerState(realm.id, randomUUID(), null)), 'of a provider that exists');
+
+        assert.equal(await store.expired.deleteBrokerStates(T - 1, 1000), 1);
+        assert.equal(await store.brokerStates.get(logout.id), undefined);
+        const fresh = newBrokerState(realm.id, provider.id, null);
+        await store.brokerStates.insert(fresh);
+        assert.equal(await store.expired.deleteBrokerStates(T, 1000), 0);
+        assert.ok(await store.brokerStates.get(fresh.id));
+      });
+
+      it('broker sessions: put replaces, get; a missing one is undefined', async () => {
+        const { realm, user } = await seed(store);
+        const provider = newProvider(realm.id);
+        await store.identityProviders.insert(provider);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        assert.equal(await store.brokerSessions.get(session.id), undefined);
+        await store.brokerSessions.put({ sessionId: session.id, providerId: provider.id, sealedIdToken: 'one', createdAt: T });
+        await store.brokerSessions.put({ sessionId: session.id, providerId: provider.id, sealedIdToken: 'two', createdAt: T + 1 });
+        assert.deepEqual(await store.brokerSessions.get(session.id), { sessionId: session.id, providerId: provider.id, sealedIdToken: 'two', createdAt: T + 1 });
+      });
+
+      it('deleting a provider, a user, an interaction, a session or the realm takes what hangs off it', async () => {
+        const { realm, client, user } = await seed(store);
+        const [kept, gone] = [newProvider(realm.id), newProvider(realm.id)];
+        for (const p of [kept, gone]) await store.identityProviders.insert(p);
+        await store.federatedIdentities.insert(newLink(user, kept));
+        await store.federatedIdentities.insert(newLink(user, gone));
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert(session);
+        await store.brokerSessions.put({ sessionId: session.id, providerId: gone.id, sealedIdToken: 't', createdAt: T });
+        const interaction = newInteraction(realm.id, client.id);
+        await store.interactions.insert(interaction);
+        const [s1, s2] = [newBrokerState(realm.id, gone.id, null), newBrokerState(realm.id, kept.id, interaction.id)];
+        for (const b of [s1, s2]) await store.brokerStates.insert(b);
+
+        await store.identityProviders.delete(gone.id);
+        assert.deepEqual((await store.federatedIdentities.listByUser(user.id)).map((l) => l.providerId), [kept.id]);
+        assert.equal(await store.brokerSessions.get(session.id), undefined);
+        assert.equal(await store.brokerStates.get(s1.id), undefined);
+        assert.ok(await store.sessions.get(session.id), 'the session itself stays');
+
+        await store.interactions.delete(interaction.id);
+        assert.equal(await store.brokerStates.get(s2.id), undefined);
+
+        const session2 = newSession(realm.id, user.id);
+        await store.sessions.insert(session2);
+        await store.brokerSessions.put({ sessionId: session2.id, providerId: kept.id, sealedIdToken: 't', createdAt: T });
+        await store.sessions.delete(session2.id);
+        assert.equal(await store.brokerSessions.get(session2.id), undefined);
+
+        await store.users.delete(user.id);
+        assert.deepEqual(await store.federatedIdentities.listByUser(user.id), []);
+        assert.ok(await store.identityProviders.getById(kept.id));
+        await store.realms.delete(realm.id);
+        assert.equal(await store.identityProviders.getById(kept.id), undefined);
+      });
+
+      it('a key holding a NUL matches nothing', async () => {
+        const { realm } = await seed(store);
+        assert.equal(await store.identityProviders.getByAlias(realm.id, 'a\u0000b'), undefined);
+        assert.equal(await store.identityProviders.getById('a\u0000b'), undefined);
+        assert.equal(await store.federatedIdentities.find('a\u0000b', 'x'), undefined);
+        assert.deepEqual(await store.federatedIdentities.listByUser('a\u0000b'), []);
+        assert.equal(await store.brokerStates.get('a\u0000b'), undefined);
+        assert.equal(await store.brokerStates.delete('a\u0000b'), false);
+        assert.equal(await store.brokerSessions.get('a\u0000b'), undefined);
+        await assert.rejects(store.identityProviders.insert(newProvider(realm.id, 'nul\u0000alias')), UnstorableValueError);
       });
     });
 

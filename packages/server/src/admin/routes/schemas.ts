@@ -252,3 +252,72 @@ export const realmRepresentation = {
     },
   },
 } as const;
+
+// ---- identity providers --------------------------------------------------------------
+
+const stringMap = { type: 'object', nullable: true, additionalProperties: { type: 'string', nullable: true } } as const;
+
+export const claimMapperInput = {
+  type: 'object',
+  description: 'A claim of the provider copied into a user attribute at sign-in (Latchkey extension)',
+  required: ['claim', 'userAttribute'],
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    claim: { type: 'string', minLength: 1, maxLength: 255, description: 'From the ID token or userinfo; dots reach into objects' },
+    userAttribute: { type: 'string', minLength: 1, maxLength: 255, description: 'email, firstName, lastName, phoneNumber, or any attribute' },
+  },
+} as const;
+
+export const identityProviderRepresentation = {
+  type: 'object',
+  description: "Keycloak's IdentityProviderRepresentation (providerId oidc), with Latchkey's responseType, responseMode, "
+    + 'postLogoutUrl, emailCollision and claimMappers beside it. config.clientSecret reads as ********** and is kept when sent back so.',
+  properties: {
+    alias: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._~-]+$' },
+    displayName: nullableString,
+    internalId: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$', nullable: true },
+    providerId: { type: 'string', enum: ['oidc', 'keycloak-oidc', null], nullable: true },
+    enabled: nullableBoolean,
+    trustEmail: nullableBoolean,
+    hideOnLogin: nullableBoolean,
+    config: {
+      ...stringMap,
+      description: 'clientId, clientSecret, clientAuthMethod, issuer, metadataDescriptorUrl, defaultScope, pkceEnabled, pkceMethod, '
+        + 'syncMode, disableUserInfo, guiOrder, … (strings, as Keycloak\'s)',
+    },
+    responseType: { type: 'string', description: 'code (default), id_token, id_token token, code id_token, code token or code id_token token', nullable: true },
+    responseMode: { type: 'string', enum: ['query', 'fragment', 'form_post', '', null], nullable: true, description: "'' is the response type's own" },
+    postLogoutUrl: nullableString,
+    emailCollision: { type: 'string', enum: ['link', 'refuse', null], nullable: true, description: 'A first sign-in with the email of an existing account: link after its password (default), or refuse' },
+    claimMappers: { type: 'array', nullable: true, items: claimMapperInput },
+  },
+} as const;
+
+export const identityProviderMapperRepresentation = {
+  type: 'object',
+  description: "Keycloak's IdentityProviderMapperRepresentation: only oidc-user-attribute-idp-mapper (claim → user attribute)",
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    identityProviderAlias: string,
+    identityProviderMapper: { type: 'string', enum: ['oidc-user-attribute-idp-mapper'] },
+    config: {
+      type: 'object',
+      description: 'claim and user.attribute (both needed when adding one); syncMode is accepted and ignored: the provider\'s applies',
+      properties: { claim: { type: 'string', minLength: 1 }, 'user.attribute': { type: 'string', minLength: 1 }, syncMode: string },
+      additionalProperties: { type: 'string' },
+    },
+  },
+} as const;
+
+export const federatedIdentityRepresentation = {
+  type: 'object',
+  description: "Keycloak's FederatedIdentityRepresentation: the user's account at the provider",
+  required: ['userId'],
+  properties: {
+    identityProvider: string,
+    userId: { type: 'string', minLength: 1, maxLength: 255, description: 'The provider\'s sub for the user' },
+    userName: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+} as const;

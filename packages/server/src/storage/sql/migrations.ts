@@ -286,6 +286,53 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('realm_keys').addColumn('retires_at', 'bigint').execute();
     },
   },
+  '0007_identity_providers': {
+    // Identity brokering: the realm's upstream providers, which user is which account there
+    // (Keycloak's FEDERATED_IDENTITY), sign-ins and logouts waiting for the browser to come
+    // back, and the provider's ID token of each session that began there (for logout).
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('identity_providers')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('alias', 'varchar(255)', (c) => c.notNull())
+        .addColumn('enabled', 'integer', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('sealed_client_secret', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('identity_providers_realm_alias', ['realm_id', 'alias'])
+        .execute();
+
+      await db.schema.createTable('federated_identities')
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('provider_id', 'varchar(64)', (c) => c.notNull().references('identity_providers.id').onDelete('cascade'))
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('subject', 'varchar(255)', (c) => c.notNull())
+        .addColumn('username', 'varchar(255)', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('federated_identities_pk', ['user_id', 'provider_id'])
+        .addUniqueConstraint('federated_identities_subject', ['provider_id', 'subject'])
+        .execute();
+
+      await db.schema.createTable('broker_states')
+        .addColumn('id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('provider_id', 'varchar(64)', (c) => c.notNull().references('identity_providers.id').onDelete('cascade'))
+        .addColumn('interaction_id', 'varchar(64)', (c) => c.references('interactions.id').onDelete('cascade'))
+        .addColumn('sealed_data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('broker_states_expires').on('broker_states').column('expires_at').execute();
+      await db.schema.createIndex('broker_states_interaction').on('broker_states').column('interaction_id').execute();
+
+      await db.schema.createTable('broker_sessions')
+        .addColumn('session_id', 'varchar(64)', (c) => c.primaryKey().references('sessions.id').onDelete('cascade'))
+        .addColumn('provider_id', 'varchar(64)', (c) => c.notNull().references('identity_providers.id').onDelete('cascade'))
+        .addColumn('sealed_id_token', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+    },
+  },
   '0010_token_revocation': {
     // Revoking a refresh token family revokes the access tokens it gave out (RFC 7009 §2.1,
     // RFC 6749 §4.1.2); codes remember the authentication level they were issued at.

@@ -74,6 +74,17 @@ export interface GroupsTable {
 export interface GroupRolesTable { group_id: string; role_id: string }
 export interface UserGroupsTable { user_id: string; group_id: string }
 
+export interface IdentityProvidersTable {
+  id: string; realm_id: string; alias: string; enabled: number; settings: string; sealed_client_secret: string | null; created_at: number;
+}
+export interface FederatedIdentitiesTable {
+  user_id: string; provider_id: string; realm_id: string; subject: string; username: string; created_at: number;
+}
+export interface BrokerStatesTable {
+  id: string; realm_id: string; provider_id: string; interaction_id: string | null; sealed_data: string; created_at: number; expires_at: number;
+}
+export interface BrokerSessionsTable { session_id: string; provider_id: string; sealed_id_token: string; created_at: number }
+
 export interface Database {
   authorization_codes: AuthorizationCodesTable;
   interactions: InteractionsTable;
@@ -96,4 +107,8 @@ export interface Database {
   groups: GroupsTable;
   group_roles: GroupRolesTable;
   user_groups: UserGroupsTable;
+  identity_providers: IdentityProvidersTable;
+  federated_identities: FederatedIdentitiesTable;
+  broker_states: BrokerStatesTable;
+  broker_sessions: BrokerSessionsTable;
 }

@@ -2,7 +2,7 @@ import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { noChangeFeed, type ChangeFeed } from '../changes.js';
 import type { Database } from './schema.js';
 import type {
-  AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery,
+  AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
   AuthorizationCodeRecord, InteractionRecord, ClientRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
   RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../store.js';
@@ -100,6 +100,25 @@ const toInteraction = (r: any): InteractionRecord => ({
 const fromInteraction = (i: InteractionRecord) => ({
   id: i.id, realm_id: i.realmId, client_id: i.clientId, request: i.request, user_id: i.userId,
   session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt,
+});
+
+const toProvider = (r: any): IdentityProviderRecord => ({
+  id: r.id, realmId: r.realm_id, alias: r.alias, enabled: bool(r.enabled), settings: JSON.parse(r.settings),
+  sealedClientSecret: r.sealed_client_secret, createdAt: n(r.created_at),
+});
+const fromProvider = (p: IdentityProviderRecord) => ({
+  id: p.id, realm_id: p.realmId, alias: p.alias, enabled: bit(p.enabled), settings: JSON.stringify(p.settings),
+  sealed_client_secret: p.sealedClientSecret, created_at: p.createdAt,
+});
+const toLink = (r: any): FederatedIdentityRecord => ({
+  userId: r.user_id, realmId: r.realm_id, providerId: r.provider_id, subject: r.subject, username: r.username, createdAt: n(r.created_at),
+});
+const fromLink = (l: FederatedIdentityRecord) => ({
+  user_id: l.userId, realm_id: l.realmId, provider_id: l.providerId, subject: l.subject, username: l.username, created_at: l.createdAt,
+});
+const toBrokerState = (r: any): BrokerStateRecord => ({
+  id: r.id, realmId: r.realm_id, providerId: r.provider_id, interactionId: r.interaction_id, sealedData: r.sealed_data,
+  createdAt: n(r.created_at), expiresAt: n(r.expires_at),
 });
 
 const toLoginEvent = (r: any): LoginEventRecord => ({
@@ -652,6 +671,20 @@ export class SqlStore implements Store {
       }
       return result;
     },
+    insertFederatedIdentities: async (links) => {
+      for (const rows of chunks(links.map((l) => storable('federated_identities', fromLink(l))), 1000)) {
+        await this.db.insertInto('federated_identities').values(rows).execute();
+      }
+    },
+    listFederatedIdentities: async (userIds) => {
+      const result: FederatedIdentityRecord[] = [];
+      for (const ids of chunks(userIds.filter((id) => !hasNul(id)), 1000)) {
+        const rows = await this.db.selectFrom('federated_identities').selectAll().where('user_id', 'in', ids)
+          .orderBy(this.byText('user_id')).orderBy(this.byText('provider_id')).execute();
+        result.push(...rows.map(toLink));
+      }
+      return result;
+    },
   };
 
   /** Deletes at most `limit` rows of `table` that `where` selects, by primary key: portable batch deletes. */
@@ -753,6 +786,97 @@ export class SqlStore implements Store {
       ]))),
     deleteRetiredKeys: (before, limit) =>
       this.deleteBatch('realm_keys', 'kid', limit, (q) => q.where('status', '=', 'passive').where('retires_at', '<=', before)),
+    deleteBrokerStates: (before, limit) =>
+      this.deleteBatch('broker_states', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+  };
+
+  identityProviders: Store['identityProviders'] = {
+    list: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('identity_providers').selectAll().where('realm_id', '=', realmId)
+        .orderBy(this.byText('alias')).execute()).map(toProvider);
+    },
+    getByAlias: async (realmId, alias) => {
+      if (hasNul(realmId, alias)) return undefined;
+      const r = await this.db.selectFrom('identity_providers').selectAll()
+        .where('realm_id', '=', realmId).where('alias', '=', alias).executeTakeFirst();
+      return r && toProvider(r);
+    },
+    getById: async (id) => {
+      if (hasNul(id)) return undefined;
+      const r = await this.db.selectFrom('identity_providers').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toProvider(r);
+    },
+    insert: async (p) => {
+      await this.db.insertInto('identity_providers').values(storable('identity_providers', fromProvider(p))).execute();
+    },
+    update: async (p) => {
+      const { id, realm_id: _realm, created_at: _created, ...rest } = fromProvider(p);
+      if (hasNul(id)) return;
+      await this.db.updateTable('identity_providers').set(storable('identity_providers', rest)).where('id', '=', id).execute();
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('identity_providers').where('id', '=', id).execute();
+    },
+  };
+
+  federatedIdentities: Store['federatedIdentities'] = {
+    find: async (providerId, subject) => {
+      if (hasNul(providerId, subject)) return undefined;
+      const r = await this.db.selectFrom('federated_identities').selectAll()
+        .where('provider_id', '=', providerId).where('subject', '=', subject).executeTakeFirst();
+      return r && toLink(r);
+    },
+    listByUser: async (userId) => {
+      if (hasNul(userId)) return [];
+      return (await this.db.selectFrom('federated_identities').selectAll().where('user_id', '=', userId)
+        .orderBy(this.byText('provider_id')).execute()).map(toLink);
+    },
+    insert: async (l) => {
+      await this.db.insertInto('federated_identities').values(storable('federated_identities', fromLink(l))).execute();
+    },
+    update: async (l) => {
+      if (hasNul(l.userId, l.providerId)) return;
+      await this.db.updateTable('federated_identities').set(storable('federated_identities', { username: l.username }))
+        .where('user_id', '=', l.userId).where('provider_id', '=', l.providerId).execute();
+    },
+    delete: async (userId, providerId) => {
+      if (hasNul(userId, providerId)) return;
+      await this.db.deleteFrom('federated_identities').where('user_id', '=', userId).where('provider_id', '=', providerId).execute();
+    },
+  };
+
+  brokerStates: Store['brokerStates'] = {
+    insert: async (b) => {
+      await this.db.insertInto('broker_states').values(storable('broker_states', {
+        id: b.id, realm_id: b.realmId, provider_id: b.providerId, interaction_id: b.interactionId, sealed_data: b.sealedData,
+        created_at: b.createdAt, expires_at: b.expiresAt,
+      })).execute();
+    },
+    get: async (id) => {
+      if (hasNul(id)) return undefined;
+      const r = await this.db.selectFrom('broker_states').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toBrokerState(r);
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return false;
+      const r = await this.db.deleteFrom('broker_states').where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) === 1;
+    },
+  };
+
+  brokerSessions: Store['brokerSessions'] = {
+    put: async (b) => {
+      const row = { provider_id: b.providerId, sealed_id_token: b.sealedIdToken, created_at: b.createdAt };
+      await this.db.insertInto('broker_sessions').values(storable('broker_sessions', { session_id: b.sessionId, ...row }))
+        .onConflict((oc) => oc.column('session_id').doUpdateSet(row)).execute();
+    },
+    get: async (sessionId) => {
+      if (hasNul(sessionId)) return undefined;
+      const r = await this.db.selectFrom('broker_sessions').selectAll().where('session_id', '=', sessionId).executeTakeFirst();
+      return r && { sessionId: r.session_id, providerId: r.provider_id, sealedIdToken: r.sealed_id_token, createdAt: n(r.created_at) };
+    },
   };
 
   groups: Store['groups'] = {

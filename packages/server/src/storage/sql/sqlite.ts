@@ -1,10 +1,37 @@
 import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 import { SqlStore } from './sql-store.js';
+
+/** Statements kept prepared, at most: the queries are parameterised, so few distinct texts recur. */
+const STATEMENT_CACHE_SIZE = 500;
+
+/**
+ * Kysely prepares every query anew, which costs about as much as running it; better-sqlite3's
+ * statements can be run again and again. Keeps the most recently used ones (a Map in
+ * insertion order serves as the LRU), and prepares afresh when the cached one is still
+ * being iterated, as a statement runs one query at a time.
+ */
+function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+  const cache = new Map<string, SQLite.Statement>();
+  return {
+    close: () => { sqlite.close(); },
+    prepare(sql: string) {
+      let statement = cache.get(sql);
+      if (statement && !statement.busy) {
+        cache.delete(sql);
+      } else {
+        statement = sqlite.prepare(sql);
+        if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
+      }
+      cache.set(sql, statement);
+      return statement;
+    },
+  };
+}
 
 /** Opens (creating if needed) the embedded database in the data dir and brings it up to date. */
 export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
@@ -16,7 +43,7 @@ export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: sqlite }) });
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db);
   return new SqlStore(db);
 }

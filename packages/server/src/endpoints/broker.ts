@@ -1,0 +1,272 @@
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { Broker, BrokerError, type LogoutState, type SignInState } from '../broker/index.js';
+import type { RealmRuntime } from '../domain/index.js';
+import type { UpstreamIdentity } from '../domain/identity-providers.js';
+import { signInWithPassword } from '../domain/sign-in.js';
+import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded } from '../http/authorization-flow.js';
+import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
+import { recordBroker, recordSignIn } from '../http/events.js';
+import { REALM } from '../http/paths.js';
+import { realmOf } from '../http/realm.js';
+import type { ErrorPage, LinkAccountPage, PageContext } from '../pages/types.js';
+import { isUniqueViolation, type IdentityProviderRecord, type UserRecord } from '../storage/store.js';
+
+const BROKER = `${REALM}/broker/:alias`;
+
+/** A first sign-in waiting for the password of the existing account its email names (sealed in a broker state). */
+interface LinkState {
+  kind: 'link';
+  userId: string;
+  identity: UpstreamIdentity;
+}
+
+type AnyState = SignInState | LinkState | LogoutState;
+
+/** Marks a form_post response relayed by our own page, so it is relayed once at most. */
+const RELAYED = 'latchkey_relayed';
+
+const LOGIN_ERRORS = {
+  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'accountTemporarilyLocked',
+} as const;
+
+/** A form or query as URLSearchParams, a parameter given twice kept twice (openid-client refuses that). */
+function paramsOf(source: unknown): URLSearchParams {
+  const params = new URLSearchParams();
+  for (const [name, value] of Object.entries((source ?? {}) as Record<string, unknown>)) {
+    for (const v of Array.isArray(value) ? value : [value]) if (typeof v === 'string') params.append(name, v);
+  }
+  return params;
+}
+
+const aliasOf = (request: FastifyRequest) => (request.params as { alias: string }).alias;
+const providerName = (p: IdentityProviderRecord | undefined, alias: string) => p?.settings.displayName || p?.alias || alias;
+
+/**
+ * Identity brokering: the login page's "Sign in with …" starts here (login), the provider
+ * sends the browser back to the callback (endpoint: GET for query and fragment responses,
+ * POST for form_post), a first sign-in whose email an account has may be linked (link),
+ * and a logout that ended the provider's session comes back (endpoint/logout_response).
+ */
+export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
+  const { domain, pages, broker } = deps;
+
+  function errorPage(reply: FastifyReply, ctx: PageContext, status: number, page: ErrorPage) {
+    return sendPage(reply, pages.error(ctx, page), { status });
+  }
+
+  /** A page about a failed sign-in, with the way back to the login page when the sign-in can go on. */
+  function failed(reply: FastifyReply, l: Loaded, provider: IdentityProviderRecord, status: number, messageKey: string, detail?: string) {
+    return errorPage(reply, l.ctx, status, {
+      messageKey, detail, args: [providerName(provider, provider.alias)],
+      link: { href: interactionUrl(l, 'authenticate'), labelKey: 'backToLogin' },
+    });
+  }
+
+  /** A response that belongs to no sign-in of this browser: nothing to go back to. */
+  async function unknownState(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, alias: string, reason: string) {
+    await recordBroker(domain, request, realm, 'IDENTITY_PROVIDER_LOGIN_ERROR', { alias, error: 'invalid_state', reason });
+    return errorPage(reply, pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath }), 400, { messageKey: 'brokerUnknownState' });
+  }
+
+  /** The state a key names, when it is of this realm and provider and of the kind wanted. */
+  async function stateFor<K extends AnyState['kind']>(realm: RealmRuntime, provider: IdentityProviderRecord | undefined, key: unknown, kind: K) {
+    if (!provider || typeof key !== 'string' || key === '') return undefined;
+    const found = await domain.identityProviders.readState<AnyState>(key);
+    if (!found || found.data.kind !== kind || found.record.realmId !== realm.realm.id || found.record.providerId !== provider.id) return undefined;
+    return found as { record: typeof found.record; data: Extract<AnyState, { kind: K }> };
+  }
+
+  // ---- starting the sign-in at the provider -----------------------------------------------
+
+  app.get(`${BROKER}/login`, async (request, reply) => {
+    const l = await loadInteraction(deps, request, reply, (request.query as Record<string, unknown>).interaction);
+    if (!l) return reply;
+    const alias = aliasOf(request);
+    const provider = await domain.identityProviders.enabled(l.realm.realm.id, alias);
+    if (!provider) {
+      return errorPage(reply, l.ctx, 404, { messageKey: 'invalidRequest', detail: `No identity provider ${alias}`, link: { href: interactionUrl(l, 'authenticate'), labelKey: 'backToLogin' } });
+    }
+    let url: string;
+    try {
+      url = await broker.authorizationUrl(l.realm, provider, l.interaction);
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      request.log.warn({ err, alias }, 'identity provider sign-in could not start');
+      await recordBroker(domain, request, l.realm, 'IDENTITY_PROVIDER_LOGIN_ERROR', { alias, client: l.client, error: err.error, reason: err.detail });
+      return failed(reply, l, provider, err.status, err.messageKey, err.detail);
+    }
+    return reply.header('cache-control', 'no-store').redirect(url, 302);
+  });
+
+  // ---- the provider's response ------------------------------------------------------------
+
+  async function callback(request: FastifyRequest, reply: FastifyReply, params: URLSearchParams) {
+    const realm = await realmOf(domain, request);
+    const alias = aliasOf(request);
+    const relayed = params.get(RELAYED) !== null;
+    params.delete(RELAYED);
+    const provider = await domain.identityProviders.enabled(realm.realm.id, alias);
+    const found = await stateFor(realm, provider, params.get('state'), 'sign-in');
+    if (!provider || !found || !found.record.interactionId) return unknownState(request, reply, realm, alias, 'no sign-in in progress has this state');
+
+    if (!ownsInteraction(request, found.record.interactionId)) {
+      // A form_post from another site comes without our SameSite=Lax cookies: post it again from here, once.
+      if (request.method === 'POST' && !relayed) {
+        const action = Broker.redirectUri(realm, alias);
+        const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+        const html = pages.formPost(ctx, { action, fields: { ...Object.fromEntries(params), [RELAYED]: '1' } });
+        return sendPage(reply, html, { formTargets: [action] });
+      }
+      return unknownState(request, reply, realm, alias, 'the sign-in was started in another browser');
+    }
+    const l = await loadInteraction(deps, request, reply, found.record.interactionId);
+    if (!l) return reply;
+    // Used once, whatever comes of it: a replayed response finds nothing.
+    if (!(await domain.identityProviders.useState(found.record))) return unknownState(request, reply, realm, alias, 'the state was used already');
+
+    let identity: UpstreamIdentity;
+    try {
+      identity = await broker.signedIn(provider, found.data, params);
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      request.log.info({ alias, error: err.error, detail: err.detail }, 'identity provider sign-in failed');
+      await recordBroker(domain, request, l.realm, 'IDENTITY_PROVIDER_LOGIN_ERROR', {
+        alias, client: l.client, error: err.error, reason: err.detail, redirectUri: l.req.redirectUri,
+      });
+      return failed(reply, l, provider, err.status, err.messageKey, err.detail);
+    }
+    return signInAs(request, reply, l, provider, identity);
+  }
+
+  /** The user the provider's account is, signed in; or the page saying why not, or the link page. */
+  async function signInAs(request: FastifyRequest, reply: FastifyReply, l: Loaded, provider: IdentityProviderRecord, identity: UpstreamIdentity) {
+    const alias = provider.alias;
+    const refuse = async (error: string, status: number, messageKey: string, userId?: string) => {
+      await recordBroker(domain, request, l.realm, 'IDENTITY_PROVIDER_LOGIN_ERROR', {
+        alias, client: l.client, error, userId, identity: identity.username, redirectUri: l.req.redirectUri,
+      });
+      return failed(reply, l, provider, status, messageKey);
+    };
+    const resolved = await domain.identityProviders.resolve(l.realm.realm, provider, identity);
+    if (resolved.kind === 'unnamed') return refuse('username_in_use', 409, 'brokerNoUsername');
+    if (resolved.kind === 'collision') {
+      // Never linked silently: whoever holds an account at the provider would take over the one here.
+      if (provider.settings.emailCollision === 'refuse' || resolved.existing.length !== 1 || resolved.existing[0].serviceAccountClientId) {
+        return refuse('federated_identity_account_exists', 409, 'brokerEmailExists', resolved.existing.length === 1 ? resolved.existing[0].id : undefined);
+      }
+      const state: LinkState = { kind: 'link', userId: resolved.existing[0].id, identity };
+      const key = await domain.identityProviders.saveState(l.realm.realm, provider, state, { interaction: l.interaction });
+      return redirectBrowser(request, reply, realmPath(l.realm, `/broker/${encodeURIComponent(alias)}/link?link=${encodeURIComponent(key)}`));
+    }
+    const { user } = resolved;
+    if (!user.enabled) return refuse('user_disabled', 403, 'accountDisabled', user.id);
+    return brokeredSession(request, reply, l, provider, identity, user, resolved.kind === 'created' ? 'IDENTITY_PROVIDER_FIRST_LOGIN' : 'IDENTITY_PROVIDER_LOGIN');
+  }
+
+  /** The SSO session of a sign-in at a provider, which keeps the provider's ID token for the logout. */
+  function brokeredSession(request: FastifyRequest, reply: FastifyReply, l: Loaded, provider: IdentityProviderRecord, identity: UpstreamIdentity,
+    user: UserRecord, type: 'IDENTITY_PROVIDER_LOGIN' | 'IDENTITY_PROVIDER_FIRST_LOGIN' | 'FEDERATED_IDENTITY_LINK') {
+    return finishSignIn(deps, l, user, request, reply, async (session) => {
+      await domain.identityProviders.rememberSession(session.id, provider, identity.idToken);
+      const common = { alias: provider.alias, client: l.client, userId: user.id, sessionId: session.id, identity: identity.username, redirectUri: l.req.redirectUri };
+      await recordBroker(domain, request, l.realm, type, common);
+      await recordSignIn(domain, request, l.realm, l.client, user.username, { ok: true, user }, {
+        sessionId: session.id, redirectUri: l.req.redirectUri, identityProvider: { alias: provider.alias, identity: identity.username },
+      });
+    }, { viaPage: true });
+  }
+
+  app.get(`${BROKER}/endpoint`, async (request, reply) => {
+    const params = paramsOf(request.query);
+    if ([...params.keys()].length > 0) return callback(request, reply, params);
+    // Nothing in the query: the response is in the fragment, which only the browser sees.
+    const realm = await realmOf(domain, request);
+    const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+    return sendPage(reply, pages.brokerFragment(ctx, { action: realmPath(realm, `/broker/${encodeURIComponent(aliasOf(request))}/endpoint`) }));
+  });
+
+  app.post(`${BROKER}/endpoint`, async (request, reply) => callback(request, reply, paramsOf(request.body)));
+
+  // ---- linking to the account of the same email -------------------------------------------
+
+  /** The pending link a key names, for the browser whose sign-in it is. */
+  async function loadLink(request: FastifyRequest, reply: FastifyReply) {
+    const realm = await realmOf(domain, request);
+    const alias = aliasOf(request);
+    const key = (request.query as Record<string, unknown>).link;
+    const provider = await domain.identityProviders.enabled(realm.realm.id, alias);
+    const found = await stateFor(realm, provider, key, 'link');
+    if (!provider || !found || !found.record.interactionId || !ownsInteraction(request, found.record.interactionId)) {
+      await unknownState(request, reply, realm, alias, 'no link in progress has this key');
+      return undefined;
+    }
+    const l = await loadInteraction(deps, request, reply, found.record.interactionId);
+    if (!l) return undefined;
+    const user = await domain.users.get(realm.realm.id, found.data.userId);
+    if (!user) {
+      await unknownState(request, reply, realm, alias, 'the account to link is gone');
+      return undefined;
+    }
+    return { l, provider, found, user, key: key as string };
+  }
+
+  type Link = NonNullable<Awaited<ReturnType<typeof loadLink>>>;
+
+  function showLink(reply: FastifyReply, k: Link, error?: LinkAccountPage['error']) {
+    const html = pages.linkAccount(k.l.ctx, {
+      action: realmPath(k.l.realm, `/broker/${encodeURIComponent(k.provider.alias)}/link?link=${encodeURIComponent(k.key)}`),
+      hidden: { _csrf: csrfToken(reply, k.l.realm) },
+      provider: providerName(k.provider, k.provider.alias),
+      email: k.found.data.identity.profile.email ?? '',
+      error,
+      cancelUrl: interactionUrl(k.l, 'authenticate'),
+    });
+    return sendPage(reply, html, { formTargets: [k.l.req.redirectUri] });
+  }
+
+  app.get(`${BROKER}/link`, async (request, reply) => {
+    const k = await loadLink(request, reply);
+    return k ? showLink(reply, k) : reply;
+  });
+
+  app.post(`${BROKER}/link`, { preHandler: csrfCheck(app, deps) }, async (request, reply) => {
+    const k = await loadLink(request, reply);
+    if (!k) return reply;
+    const { l, provider, user } = k;
+    const identity = k.found.data.identity;
+    const password = ((request.body ?? {}) as Record<string, string | undefined>).password ?? '';
+    // The account is named by its username: brute-force detection counts against it as on the login page.
+    const check = await signInWithPassword(domain, l.realm.realm, user.username, password);
+    if (!check.ok || check.user.id !== user.id) {
+      await recordBroker(domain, request, l.realm, 'FEDERATED_IDENTITY_LINK_ERROR', {
+        alias: provider.alias, client: l.client, userId: user.id, identity: identity.username,
+        error: check.ok ? 'invalid_user_credentials' : { invalid_credentials: 'invalid_user_credentials', disabled: 'user_disabled', locked: 'user_temporarily_disabled' }[check.reason],
+      });
+      return showLink(reply, k, check.ok ? 'invalidCredentials' : LOGIN_ERRORS[check.reason]);
+    }
+    if (!(await domain.identityProviders.useState(k.found.record))) return unknownState(request, reply, l.realm, provider.alias, 'the link was used already');
+    let linked: UserRecord;
+    try {
+      linked = await domain.identityProviders.linkExisting(l.realm.realm, provider, user, identity);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return unknownState(request, reply, l.realm, provider.alias, 'the account is linked already');
+    }
+    return brokeredSession(request, reply, l, provider, identity, linked, 'FEDERATED_IDENTITY_LINK');
+  });
+
+  // ---- back from the provider's logout ----------------------------------------------------
+
+  app.get(`${BROKER}/endpoint/logout_response`, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const alias = aliasOf(request);
+    const provider = (await domain.identityProviders.all(realm.realm.id)).find((p) => p.alias === alias);
+    const found = await stateFor(realm, provider, (request.query as Record<string, unknown>).state, 'logout');
+    const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+    // Our own session ended before the browser left: without a state of ours, say so and go nowhere.
+    if (!found || !(await domain.identityProviders.useState(found.record))) return sendPage(reply, pages.loggedOut(ctx));
+    const next = found.data.next ?? provider!.settings.postLogoutUrl;
+    if (!next) return sendPage(reply, pages.loggedOut(ctx));
+    return reply.header('cache-control', 'no-store').redirect(next, 302);
+  });
+};
