@@ -23,6 +23,7 @@ import { corsPolicy } from './http/cors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
 import { registerMetrics, type PoolStats } from './http/metrics.js';
+import { lazyValidation } from './http/validation.js';
 import { forwardedIssuerBase } from './http/realm.js';
 import { createPages } from './pages/index.js';
 
@@ -62,6 +63,7 @@ export async function buildApp({
     logController: new LogController({ disableRequestLogging: logLevel !== 'debug' && logLevel !== 'trace' }),
     // Realm names may be up to 255 characters, past Fastify's default of 100.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
+    schemaController: lazyValidation(),
     // Errors the router raises before any route (a malformed URL) get the same JSON shape.
     frameworkErrors: (err, request, reply: FastifyReply) => {
       reply.code(err.statusCode ?? 400).header('cache-control', 'no-store').header(REQUEST_ID_HEADER, request.id)

@@ -74,6 +74,21 @@ export async function startServer(config: Config, say: (line: string) => void = 
     const box = SecretBox.load(config.dataDir, config.masterKey);
     const domain = new Domain(store, box, config.publicUrl + config.relativePath);
 
+    const lifecycle: Lifecycle = { draining: false };
+    // Built while the realms below are imported and created: those mostly wait on key
+    // generation and password hashing in the thread pool, which leaves the main thread free.
+    const building = buildApp({
+      domain,
+      relativePath: config.relativePath,
+      logLevel: config.logLevel,
+      https,
+      proxyHeaders: config.proxyHeaders,
+      issuerFromRequest: config.issuerFromRequest,
+      lifecycle,
+      poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
+    });
+    building.catch(() => {}); // awaited below; a failure before then must not go unhandled
+
     // Several processes may share one PostgreSQL database and start at once: one at a
     // time checks for, imports and creates realms, so none trips over another's.
     await store.exclusive(async () => {
@@ -91,17 +106,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
     });
 
     await checkMasterKey(domain, kind === 'postgres' ? 'the database' : 'this data dir');
-    const lifecycle: Lifecycle = { draining: false };
-    const app = await buildApp({
-      domain,
-      relativePath: config.relativePath,
-      logLevel: config.logLevel,
-      https,
-      proxyHeaders: config.proxyHeaders,
-      issuerFromRequest: config.issuerFromRequest,
-      lifecycle,
-      poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
-    });
+    const app = await building;
     const address = await app.listen({ port: config.port, host: config.host });
     domain.events.onWriteError = (err) => app.log.warn({ err }, 'could not write login events: they are kept for the next try');
     const housekeeping = startHousekeeping(domain, {

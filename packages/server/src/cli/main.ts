@@ -6,8 +6,7 @@ import { DEFAULT_SWEEP_INTERVAL_MS } from '../domain/housekeeping.js';
 import { startServer } from '../server.js';
 import { adminCommand } from './admin.js';
 import { realmCommand } from './realm.js';
-import { isPostgresUrl } from '../storage/open.js';
-import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from '../storage/sql/postgres.js';
+import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS, isPostgresUrl } from '../storage/open.js';
 
 interface StartOptions {
   port: string;

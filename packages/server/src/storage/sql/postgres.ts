@@ -1,12 +1,11 @@
 import { Kysely, PostgresDialect } from 'kysely';
 import pg from 'pg';
+import { DEFAULT_POOL_SIZE, DEFAULT_STATEMENT_TIMEOUT_MS } from '../open.js';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 import { PostgresChangeFeed } from './postgres-changes.js';
 import { SqlStore } from './sql-store.js';
 
-export const DEFAULT_POOL_SIZE = 10;
-export const DEFAULT_STATEMENT_TIMEOUT_MS = 5000;
 /** How long a starting process waits while another one migrates, imports or bootstraps. */
 export const DEFAULT_STARTUP_LOCK_TIMEOUT_MS = 120_000;
 

@@ -1,10 +1,12 @@
 import { mkdirSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 import { SqlStore } from './sql-store.js';
+import { BACKSTOP_PAGES, startCheckpointer } from './sqlite-checkpoints.js';
 
 /** Statements kept prepared, at most: the queries are parameterised, so few distinct texts recur. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -36,14 +38,18 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 /** Opens (creating if needed) the embedded database in the data dir and brings it up to date. */
 export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
   mkdirSync(dataDir, { recursive: true });
-  const sqlite = new SQLite(join(dataDir, 'latchkey.db'));
+  const file = join(dataDir, 'latchkey.db');
+  const sqlite = new SQLite(file);
   // WAL lets readers run while a write commits; NORMAL sync is durable in WAL mode
   // against process crashes, which is what kill -9 tests.
   sqlite.pragma('journal_mode = WAL');
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
+  sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
   const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
   await migrateToLatest(db);
-  return new SqlStore(db);
+  // The worker loads the same driver this module did, wherever the bundle put it.
+  const checkpoints = startCheckpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'));
+  return new SqlStore(db, { onClose: () => checkpoints.stop() });
 }
