@@ -21,6 +21,7 @@ describe('broker: accounts', { skip: noChromium, concurrency: 3 }, () => {
       { alias: 'b-import', upstream: 'b', rep: { config: { syncMode: 'IMPORT' } } },
       { alias: 'b-refuse', upstream: 'b', rep: { emailCollision: 'refuse' } },
       { alias: 'op-main', upstream: 'op', rep: { displayName: 'OP' } },
+      { alias: 'op-phone', upstream: 'op', rep: { config: { defaultScope: 'openid email profile phone' } } },
     ]);
   });
   after(async () => { await s?.stop(); });
@@ -96,6 +97,22 @@ describe('broker: accounts', { skip: noChromium, concurrency: 3 }, () => {
     await tab.page.goto(flow.url);
     await signIn(tab.page, 'mia@example.com', 'mia-pw');
     assert.equal(assertSignedIn(await flow.outcome()).idToken!.sub, owner);
+  });
+
+  it('the default mapping copies phone_number (the provider asked for the phone scope)', async (t) => {
+    s.op.accounts.set('pia', { phone_number: '+31 6 1234 5678' });
+    const o = assertSignedIn(await signInVia(s, await openTab(s.browser, t), 'op-phone', atOp('pia'), { scope: 'openid phone' }));
+    assert.equal(o.idToken!.sub, (await homeUser(s, 'pia')).id);
+    assert.equal(o.idToken!.phone_number, '+31 6 1234 5678');
+  });
+
+  it('a name without given and family names becomes the first name', async (t) => {
+    s.op.accounts.set('nora', { name: 'Nora Onename', given_name: undefined, family_name: undefined });
+    const o = assertSignedIn(await signInVia(s, await openTab(s.browser, t), 'op-main', atOp('nora')));
+    const nora = await homeUser(s, 'nora');
+    assert.equal(o.idToken!.sub, nora.id);
+    assert.deepEqual([nora.firstName, nora.lastName], ['Nora Onename', undefined]);
+    assert.equal(o.idToken!.given_name, 'Nora Onename');
   });
 
   it('syncMode IMPORT copies the claims at the first sign-in only', async (t) => {
