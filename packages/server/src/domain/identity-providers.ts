@@ -31,9 +31,19 @@ export interface UpstreamIdentity {
   idToken: string;
 }
 
+/** A linked user, with what the provider maps brought up to date (FORCE). */
+export interface SyncedUser {
+  user: UserRecord;
+  /**
+   * The provider's email is another account's here: the user kept its own, as two accounts
+   * of one email would leave sign-in by email finding neither (the admin API refuses it too).
+   */
+  emailTaken?: boolean;
+}
+
 export type BrokeredUser =
   /** Linked before: the user, with mapped claims updated when the provider syncs them. */
-  | { kind: 'linked'; user: UserRecord }
+  | ({ kind: 'linked' } & SyncedUser)
   /** A first sign-in: a new user, created just now and linked. */
   | { kind: 'created'; user: UserRecord }
   /** A first sign-in whose email an existing account has: not linked, whatever the policy says next. */
@@ -198,11 +208,11 @@ export class IdentityProviderService {
     const link = await tx.federatedIdentities.find(provider.id, identity.subject);
     const linked = link && (await tx.users.getById(realm.id, link.userId));
     if (link && linked) {
-      return { kind: 'linked', user: await this.sync(tx, provider, linked, identity, link) };
+      return { kind: 'linked', ...(await this.sync(tx, provider, linked, identity, link)) };
     }
     const email = identity.profile.email;
     if (email) {
-      const existing = await tx.users.search(realm.id, { email, exact: true, includeServiceAccounts: true, max: 2 });
+      const existing = await this.users.othersWithEmail(realm.id, email, undefined, tx);
       if (existing.length > 0) return { kind: 'collision', existing };
     }
     const username = await this.freeUsername(tx, realm, provider, identity);
@@ -218,22 +228,25 @@ export class IdentityProviderService {
   }
 
   /** Links an existing user (who proved its password) to the provider's account, and syncs what the provider maps. */
-  async linkExisting(realm: RealmRecord, provider: IdentityProviderRecord, user: UserRecord, identity: UpstreamIdentity): Promise<UserRecord> {
+  async linkExisting(realm: RealmRecord, provider: IdentityProviderRecord, user: UserRecord, identity: UpstreamIdentity): Promise<SyncedUser> {
     return this.store.transaction(async (tx) => {
       const link = await this.link(tx, user, provider, identity.subject, identity.username);
       return this.sync(tx, provider, user, identity, link);
     });
   }
 
-  /** A linked user's mapped claims brought up to date (FORCE), and the link's username. */
+  /** A linked user's mapped claims brought up to date (FORCE), but for an email another account has, and the link's username. */
   private async sync(tx: Store, provider: IdentityProviderRecord, user: UserRecord, identity: UpstreamIdentity,
-    link: FederatedIdentityRecord): Promise<UserRecord> {
+    link: FederatedIdentityRecord): Promise<SyncedUser> {
     if (link.username !== identity.username) await tx.federatedIdentities.update({ ...link, username: identity.username });
-    if (provider.settings.syncMode !== 'FORCE') return user;
-    const next = applyProfile(user, identity.profile);
-    if (sameUser(next, user)) return user;
-    await tx.users.update(next);
-    return next;
+    if (provider.settings.syncMode !== 'FORCE') return { user };
+    let next = applyProfile(user, identity.profile);
+    const emailTaken = next.email !== user.email && next.email !== null
+      && (await this.users.othersWithEmail(user.realmId, next.email, user.id, tx)).length > 0;
+    // Its verification was of the provider's email: the kept one keeps its own.
+    if (emailTaken) next = { ...next, email: user.email, emailVerified: user.emailVerified };
+    if (!sameUser(next, user)) await tx.users.update(next);
+    return emailTaken ? { user: next, emailTaken } : { user: next };
   }
 
   /** The provider's username, else its email, else alias.sub: the first no other user has. */

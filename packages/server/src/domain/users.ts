@@ -125,6 +125,16 @@ export class UserService {
     return this.store.users.search(realmId, query);
   }
 
+  /**
+   * The users other than `except` with this email, ignoring case, service accounts too: at
+   * most two, enough to tell one from several. An email belongs to one account, as sign-in
+   * by email finds no one when several have it.
+   */
+  async othersWithEmail(realmId: string, email: string, except?: string, tx: Store = this.store): Promise<UserRecord[]> {
+    const found = await tx.users.search(realmId, { email, exact: true, includeServiceAccounts: true, max: 3 });
+    return found.filter((u) => u.id !== except).slice(0, 2);
+  }
+
   count(realmId: string, query: UserQuery = {}): Promise<number> {
     return this.store.users.count(realmId, query);
   }

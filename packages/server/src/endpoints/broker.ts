@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Broker, BrokerError, type LogoutState, type SignInState } from '../broker/index.js';
 import type { RealmRuntime } from '../domain/index.js';
-import type { UpstreamIdentity } from '../domain/identity-providers.js';
+import type { SyncedUser, UpstreamIdentity } from '../domain/identity-providers.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded } from '../http/authorization-flow.js';
 import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
@@ -9,7 +9,7 @@ import { recordBroker, recordSignIn } from '../http/events.js';
 import { REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import type { ErrorPage, LinkAccountPage, PageContext } from '../pages/types.js';
-import { isUniqueViolation, type IdentityProviderRecord, type UserRecord } from '../storage/store.js';
+import { isUniqueViolation, type IdentityProviderRecord } from '../storage/store.js';
 
 const BROKER = `${REALM}/broker/:alias`;
 
@@ -158,18 +158,21 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
       const key = await domain.identityProviders.saveState(l.realm.realm, provider, state, { interaction: l.interaction });
       return redirectBrowser(request, reply, realmPath(l.realm, `/broker/${encodeURIComponent(alias)}/link?link=${encodeURIComponent(key)}`));
     }
-    const { user } = resolved;
-    if (!user.enabled) return refuse('user_disabled', 403, 'accountDisabled', user.id);
-    return brokeredSession(request, reply, l, provider, identity, user, resolved.kind === 'created' ? 'IDENTITY_PROVIDER_FIRST_LOGIN' : 'IDENTITY_PROVIDER_LOGIN');
+    if (!resolved.user.enabled) return refuse('user_disabled', 403, 'accountDisabled', resolved.user.id);
+    return brokeredSession(request, reply, l, provider, identity, resolved, resolved.kind === 'created' ? 'IDENTITY_PROVIDER_FIRST_LOGIN' : 'IDENTITY_PROVIDER_LOGIN');
   }
 
   /** The SSO session of a sign-in at a provider, which keeps the provider's ID token for the logout. */
   function brokeredSession(request: FastifyRequest, reply: FastifyReply, l: Loaded, provider: IdentityProviderRecord, identity: UpstreamIdentity,
-    user: UserRecord, type: 'IDENTITY_PROVIDER_LOGIN' | 'IDENTITY_PROVIDER_FIRST_LOGIN' | 'FEDERATED_IDENTITY_LINK') {
+    { user, emailTaken }: SyncedUser, type: 'IDENTITY_PROVIDER_LOGIN' | 'IDENTITY_PROVIDER_FIRST_LOGIN' | 'FEDERATED_IDENTITY_LINK') {
+    // The sign-in goes on without the provider's email; the log and the event say why.
+    const reason = emailTaken ? 'the provider\'s email is another account\'s here: the user kept its own' : undefined;
+    if (reason) request.log.warn({ alias: provider.alias, userId: user.id }, reason);
     return finishSignIn(deps, l, user, request, reply, async (session) => {
       await domain.identityProviders.rememberSession(session.id, provider, identity.idToken);
-      const common = { alias: provider.alias, client: l.client, userId: user.id, sessionId: session.id, identity: identity.username, redirectUri: l.req.redirectUri };
-      await recordBroker(domain, request, l.realm, type, common);
+      await recordBroker(domain, request, l.realm, type, {
+        alias: provider.alias, client: l.client, userId: user.id, sessionId: session.id, identity: identity.username, redirectUri: l.req.redirectUri, reason,
+      });
       await recordSignIn(domain, request, l.realm, l.client, user.username, { ok: true, user }, {
         sessionId: session.id, redirectUri: l.req.redirectUri, identityProvider: { alias: provider.alias, identity: identity.username },
       });
@@ -245,7 +248,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
       return showLink(reply, k, check.ok ? 'invalidCredentials' : LOGIN_ERRORS[check.reason]);
     }
     if (!(await domain.identityProviders.useState(k.found.record))) return unknownState(request, reply, l.realm, provider.alias, 'the link was used already');
-    let linked: UserRecord;
+    let linked: SyncedUser;
     try {
       linked = await domain.identityProviders.linkExisting(l.realm.realm, provider, user, identity);
     } catch (err) {

@@ -2,7 +2,7 @@ import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Broker } from '../broker/index.js';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import type { PageContext, Pages } from '../pages/types.js';
-import type { AuthorizationRequest } from '../protocol/authorization/request.js';
+import { returnsToken, type AuthorizationRequest } from '../protocol/authorization/request.js';
 import {
   acrOf, authorizationError, authorizationResponse, nextStep, reauthenticationRequired, type Situation,
 } from '../protocol/authorization/respond.js';
@@ -13,6 +13,7 @@ import {
   csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, rememberInteraction, sendPage, SESSION_COOKIE,
   setSessionCookie,
 } from './browser.js';
+import { tokensIssued } from './metrics.js';
 import { realmOf } from './realm.js';
 
 export interface FlowDeps {
@@ -122,6 +123,8 @@ export async function continueAuthorization(
     if (interactionId) await deps.domain.interactions.finish(interactionId);
     const touched = await deps.domain.sessions.touch(realm.realm, session!);
     const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acrOf(situation.freshLogin));
+    // Keycloak has no grant type for an access token from the authorization endpoint: OAuth's implicit grant names it.
+    if (returnsToken(req)) tokensIssued.inc({ grant_type: 'implicit' });
     return deliver(deps, realm, request, reply, response, client);
   }
   let id = interactionId;

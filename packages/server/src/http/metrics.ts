@@ -14,10 +14,10 @@ import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom
 const processRegistry = new Registry();
 let defaultMetricsStarted = false;
 
-/** Tokens issued by the token endpoint, after a grant succeeded. */
+/** Access tokens issued: by the token endpoint after a grant succeeded, and by the authorization endpoint (`implicit`). */
 export const tokensIssued = new Counter({
   name: 'latchkey_tokens_issued_total',
-  help: 'Token responses issued by the token endpoint, per grant type',
+  help: 'Token responses issued by the token endpoint, per grant type, and access tokens issued by the authorization endpoint (grant_type implicit)',
   labelNames: ['grant_type'] as const,
   registers: [processRegistry],
 });

@@ -7,7 +7,7 @@ import { after, before, describe, it } from 'node:test';
 import { noChromium, openTab, screenshot, signIn } from '../helpers/browser.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
 import {
-  APP_CONSENT, atB, atOp, errorPageText, HOME, homeUser, signInVia, startBrokerStack, throughProvider, UPSTREAM, type BrokerStack,
+  APP, APP_CONSENT, atB, atOp, errorPageText, HOME, homeUser, signInVia, startBrokerStack, throughProvider, UPSTREAM, type BrokerStack,
 } from './fixture.js';
 
 describe('broker: accounts', { skip: noChromium, concurrency: 3 }, () => {
@@ -21,6 +21,7 @@ describe('broker: accounts', { skip: noChromium, concurrency: 3 }, () => {
       { alias: 'b-import', upstream: 'b', rep: { config: { syncMode: 'IMPORT' } } },
       { alias: 'b-refuse', upstream: 'b', rep: { emailCollision: 'refuse' } },
       { alias: 'op-main', upstream: 'op', rep: { displayName: 'OP' } },
+      { alias: 'op-phone', upstream: 'op', rep: { config: { defaultScope: 'openid email profile phone' } } },
     ]);
   });
   after(async () => { await s?.stop(); });
@@ -69,6 +70,49 @@ describe('broker: accounts', { skip: noChromium, concurrency: 3 }, () => {
     await s.bAdmin.put(`/realms/${UPSTREAM}/users/${id}`, { attributes: {} });
     await signInVia(s, await openTab(s.browser, t), 'b-main', atB('frank'));
     assert.deepEqual((await homeUser(s, 'frank')).attributes, { upstreamName: ['frank'] });
+  });
+
+  it('a later sign-in whose email another account has: the user keeps its own, and the owner still signs in by email', async (t) => {
+    const owner = await s.aAdmin.create(`/realms/${HOME}/users`, {
+      username: 'mia', enabled: true, email: 'mia@example.com', credentials: [{ type: 'password', value: 'mia-pw', temporary: false }],
+    });
+    const id = await s.addUpstreamUser('lena', { email: 'lena@upstream.example', emailVerified: true, firstName: 'Lena' });
+    assertSignedIn(await signInVia(s, await openTab(s.browser, t), 'b-main', atB('lena')));
+    const lena = await homeUser(s, 'lena');
+
+    // At the provider, Lena takes Mia's address (nobody has it there), and a new first name.
+    assert.equal((await s.bAdmin.put(`/realms/${UPSTREAM}/users/${id}`, { email: 'Mia@Example.com', emailVerified: true, firstName: 'Magdalena' })).status, 204);
+    const again = assertSignedIn(await signInVia(s, await openTab(s.browser, t), 'b-main', atB('lena')));
+    assert.equal(again.idToken!.sub, lena.id);
+    const kept = await homeUser(s, 'lena');
+    assert.deepEqual([kept.email, kept.emailVerified, kept.firstName], ['lena@upstream.example', true, 'Magdalena'], 'all but the email synced');
+    const [login] = await events('IDENTITY_PROVIDER_LOGIN', lena.id);
+    assert.match(login.details?.reason ?? '', /email is another account's/);
+    assert.match(s.a.output(), /the provider's email is another account's here/);
+
+    const holders = (await s.aAdmin.get(`/realms/${HOME}/users?email=mia@example.com&exact=true`)).json;
+    assert.deepEqual(holders.map((u: any) => u.id), [owner]);
+    const tab = await openTab(s.browser, t);
+    const flow = await s.rp.start({ clientId: APP.id });
+    await tab.page.goto(flow.url);
+    await signIn(tab.page, 'mia@example.com', 'mia-pw');
+    assert.equal(assertSignedIn(await flow.outcome()).idToken!.sub, owner);
+  });
+
+  it('the default mapping copies phone_number (the provider asked for the phone scope)', async (t) => {
+    s.op.accounts.set('pia', { phone_number: '+31 6 1234 5678' });
+    const o = assertSignedIn(await signInVia(s, await openTab(s.browser, t), 'op-phone', atOp('pia'), { scope: 'openid phone' }));
+    assert.equal(o.idToken!.sub, (await homeUser(s, 'pia')).id);
+    assert.equal(o.idToken!.phone_number, '+31 6 1234 5678');
+  });
+
+  it('a name without given and family names becomes the first name', async (t) => {
+    s.op.accounts.set('nora', { name: 'Nora Onename', given_name: undefined, family_name: undefined });
+    const o = assertSignedIn(await signInVia(s, await openTab(s.browser, t), 'op-main', atOp('nora')));
+    const nora = await homeUser(s, 'nora');
+    assert.equal(o.idToken!.sub, nora.id);
+    assert.deepEqual([nora.firstName, nora.lastName], ['Nora Onename', undefined]);
+    assert.equal(o.idToken!.given_name, 'Nora Onename');
   });
 
   it('syncMode IMPORT copies the claims at the first sign-in only', async (t) => {

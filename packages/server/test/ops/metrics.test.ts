@@ -1,11 +1,23 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { clientCredentials, passwordGrant, send } from '../helpers/http.js';
+import { HttpBrowser, responseParams } from '../helpers/http-browser.js';
 import { ADMIN_PASSWORD, demoRealm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
 import { parseMetrics } from './helpers.js';
 
 const TOKEN_ROUTE = '/realms/:realm/protocol/openid-connect/token';
+const REDIRECT = 'http://localhost:9/cb';
+
+/** A browser app that may have tokens from the authorization endpoint, and an account that locks after two wrong passwords. */
+const flows = {
+  realm: 'flows', enabled: true, bruteForceProtected: true, failureFactor: 2, waitIncrementSeconds: 60, maxFailureWaitSeconds: 900,
+  clients: [{ clientId: 'browser-app', publicClient: true, implicitFlowEnabled: true, directAccessGrantsEnabled: true, redirectUris: [REDIRECT] }],
+  users: [
+    { username: 'erin', enabled: true, credentials: [{ type: 'password', value: 'erin-pw' }] },
+    { username: 'lou', enabled: true, credentials: [{ type: 'password', value: 'lou-pw' }] },
+  ],
+};
 
 const scrape = async (server: TestServer) => {
   const res = await send(`${server.url}/metrics`);
@@ -17,7 +29,7 @@ const scrape = async (server: TestServer) => {
 describe('/metrics', () => {
   let server: TestServer;
   before(async () => {
-    server = await startServer({ realms: [demoRealm()] });
+    server = await startServer({ realms: [demoRealm(), flows] });
   });
   after(async () => {
     await server?.stop();
@@ -54,6 +66,29 @@ describe('/metrics', () => {
     assert.ok(samples.has('process_cpu_user_seconds_total'), 'process metrics');
     assert.ok([...samples.keys()].some((k) => k.startsWith('nodejs_heap_size_total_bytes')), 'Node.js heap metrics');
     assert.ok(![...samples.keys()].some((k) => k.startsWith('latchkey_db_pool')), 'no pool metrics for SQLite');
+  });
+
+  it('counts the access tokens of the authorization endpoint as grant_type implicit, and sign-ins refused as locked', async () => {
+    const before = (await scrape(server)).samples;
+    const browser = new HttpBrowser();
+    const authorize = async (responseType: string) => responseParams(await browser.authorize(`${realmUrl(server, 'flows', '/protocol/openid-connect/auth')}?${new URLSearchParams({
+      client_id: 'browser-app', redirect_uri: REDIRECT, response_type: responseType, scope: 'openid', nonce: 'n-0S6_WzA2Mj', state: 'af0ifjsldkj',
+    })}`, { username: 'erin', password: 'erin-pw' }));
+    const withToken = ['id_token token', 'code id_token token', 'code token'];
+    for (const type of ['code', ...withToken, 'code id_token', 'id_token']) {
+      const params = await authorize(type);
+      assert.equal(params.error, undefined, `${type}: ${JSON.stringify(params)}`);
+      assert.equal('access_token' in params, withToken.includes(type), type);
+    }
+
+    const signIn = (password: string) => passwordGrant(server, 'flows', 'browser-app', undefined, 'lou', password);
+    for (const password of ['wrong', 'wrong', 'lou-pw']) assert.equal((await signIn(password)).status, 400);
+
+    const { text, samples } = await scrape(server);
+    const delta = (name: string) => (samples.get(name) ?? 0) - (before.get(name) ?? 0);
+    assert.equal(delta('latchkey_tokens_issued_total{grant_type="implicit"}'), withToken.length, text);
+    assert.equal(delta('latchkey_sign_in_failures_total{reason="invalid_credentials"}'), 2, text);
+    assert.equal(delta('latchkey_sign_in_failures_total{reason="locked"}'), 1, text);
   });
 
   it('sits under the relative path', async () => {

@@ -62,8 +62,7 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     const sameName = await domain.users.getByUsername(realm.id, user.username);
     if (sameName && sameName.id !== self) throw conflict('User exists with same username');
     if (user.email) {
-      const sameEmail = await domain.users.search(realm.id, { email: user.email, exact: true, includeServiceAccounts: true, max: 2 });
-      if (sameEmail.some((u) => u.id !== self)) throw conflict('User exists with same email');
+      if ((await domain.users.othersWithEmail(realm.id, user.email, self)).length > 0) throw conflict('User exists with same email');
     }
   };
 
