@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { SignJWT } from 'jose';
+import { CompactSign } from 'jose';
 import { newId } from '../crypto/random.js';
 import { supportsApiAccess } from '../domain/clients.js';
 import type { ClientRuntime, Domain, EffectiveRoles, RealmRuntime } from '../domain/index.js';
@@ -52,10 +52,16 @@ export interface MintedAccessToken {
   scope: string;
 }
 
+const utf8 = new TextEncoder();
+
+/**
+ * A JWT is a JWS over its JSON claims. jose's SignJWT would first deep-copy and check the
+ * claims, which are all ours: the claims set is encoded as it is, and jose signs it.
+ */
 async function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
   const signer = realm.signers.get(alg);
   if (!signer) throw new OAuthError('server_error', `Realm has no active ${alg} key`, 500);
-  return new SignJWT(payload).setProtectedHeader({ alg, typ, kid: signer.kid }).sign(signer.key);
+  return new CompactSign(utf8.encode(JSON.stringify(payload))).setProtectedHeader({ alg, typ, kid: signer.kid }).sign(signer.key);
 }
 
 /** OpenID Connect Core §3.1.3.6 / §3.3.2.11: the left half of the hash the signing algorithm uses. */

@@ -1,5 +1,6 @@
 import { sql, type Kysely, type RawBuilder, type Transaction } from 'kysely';
 import { noChangeFeed, type ChangeFeed } from '../changes.js';
+import { arg, PreparedQueries } from './prepared.js';
 import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
@@ -131,6 +132,10 @@ const toAdminEvent = (r: any): AdminEventRecord => ({
   authIpAddress: r.auth_ip_address, error: r.error,
 });
 
+const LOGIN_EVENT_COLUMNS = [
+  'id', 'realm_id', 'time', 'type', 'client_id', 'user_id', 'session_id', 'ip_address', 'error', 'details',
+] as const;
+
 /** A LIKE pattern from Keycloak's `*` wildcard, the rest matched literally (escaped with backslash). */
 const likePattern = (wildcard: string): string => wildcard.replace(/[\\%_]/g, (c) => `\\${c}`).replace(/\*/g, '%');
 
@@ -181,6 +186,7 @@ export class SqlStore implements Store {
   constructor(
     private readonly db: Kysely<Database>,
     private readonly options: SqlStoreOptions = {},
+    private readonly queries = new PreparedQueries(),
   ) {
     this.changes = options.changes ?? noChangeFeed;
   }
@@ -189,7 +195,7 @@ export class SqlStore implements Store {
 
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx: Transaction<Database>) => work(new SqlStore(trx, this.options)));
+    return this.db.transaction().execute((trx: Transaction<Database>) => work(new SqlStore(trx, this.options, this.queries)));
   }
 
   /** See SqlStoreOptions.exclusive. Not part of Store: only start-up uses it. */
@@ -312,14 +318,15 @@ export class SqlStore implements Store {
   users: Store['users'] = {
     getById: async (realmId, id) => {
       if (hasNul(realmId, id)) return undefined;
-      const r = await this.db.selectFrom('users').selectAll()
-        .where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'users.getById',
+        (db) => db.selectFrom('users').selectAll().where('realm_id', '=', arg(0)).where('id', '=', arg(1)), [realmId, id]);
       return r && toUser(r);
     },
     getByUsername: async (realmId, username) => {
       if (hasNul(realmId, username)) return undefined;
-      const r = await this.db.selectFrom('users').selectAll()
-        .where('realm_id', '=', realmId).where('username_lower', '=', username.toLowerCase()).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'users.getByUsername',
+        (db) => db.selectFrom('users').selectAll().where('realm_id', '=', arg(0)).where('username_lower', '=', arg(1)),
+        [realmId, username.toLowerCase()]);
       return r && toUser(r);
     },
     getByEmail: async (realmId, email) => {
@@ -388,7 +395,8 @@ export class SqlStore implements Store {
   passwords: Store['passwords'] = {
     get: async (userId) => {
       if (hasNul(userId)) return undefined;
-      const r = await this.db.selectFrom('passwords').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'passwords.get',
+        (db) => db.selectFrom('passwords').selectAll().where('user_id', '=', arg(0)), [userId]);
       return r && { userId: r.user_id, algorithm: r.algorithm, data: r.data, createdAt: n(r.created_at) } satisfies PasswordRecord;
     },
     set: async (p) => {
@@ -461,14 +469,16 @@ export class SqlStore implements Store {
   sessions: Store['sessions'] = {
     get: async (id) => {
       if (hasNul(id)) return undefined;
-      const r = await this.db.selectFrom('sessions').selectAll().where('id', '=', id).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'sessions.get',
+        (db) => db.selectFrom('sessions').selectAll().where('id', '=', arg(0)), [id]);
       return r && toSession(r);
     },
-    insert: async (s) => { await this.db.insertInto('sessions').values(storable('sessions', fromSession(s))).execute(); },
+    insert: async (s) => { await this.queries.insert(this.db, 'sessions', storable('sessions', fromSession(s))); },
     touch: async (id, lastSeenAt, expiresAt) => {
       if (hasNul(id)) return;
-      await this.db.updateTable('sessions').set({ last_seen_at: lastSeenAt, expires_at: expiresAt })
-        .where('id', '=', id).execute();
+      await this.queries.run(this.db, 'sessions.touch',
+        (db) => db.updateTable('sessions').set({ last_seen_at: arg(0), expires_at: arg(1) }).where('id', '=', arg(2)),
+        [lastSeenAt, expiresAt, id]);
     },
     delete: async (id) => {
       if (hasNul(id)) return;
@@ -498,15 +508,17 @@ export class SqlStore implements Store {
   refreshTokens: Store['refreshTokens'] = {
     getByHash: async (tokenHash) => {
       if (hasNul(tokenHash)) return undefined;
-      const r = await this.db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', tokenHash).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'refreshTokens.getByHash',
+        (db) => db.selectFrom('refresh_tokens').selectAll().where('token_hash', '=', arg(0)), [tokenHash]);
       return r && toRefresh(r);
     },
-    insert: async (t) => { await this.db.insertInto('refresh_tokens').values(storable('refresh_tokens', fromRefresh(t))).execute(); },
+    insert: async (t) => { await this.queries.insert(this.db, 'refresh_tokens', storable('refresh_tokens', fromRefresh(t))); },
     markUsed: async (id, at) => {
       if (hasNul(id)) return false;
-      const r = await this.db.updateTable('refresh_tokens').set({ used_at: at })
-        .where('id', '=', id).where('used_at', 'is', null).executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      const r = await this.queries.run(this.db, 'refreshTokens.markUsed',
+        (db) => db.updateTable('refresh_tokens').set({ used_at: arg(0) }).where('id', '=', arg(1)).where('used_at', 'is', null),
+        [at, id]);
+      return Number(r.numAffectedRows) === 1;
     },
     revokeFamily: async (familyId, at) => {
       if (hasNul(familyId)) return;
@@ -530,31 +542,38 @@ export class SqlStore implements Store {
     },
     has: async (jti) => {
       if (hasNul(jti)) return false;
-      return (await this.db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', jti).executeTakeFirst()) !== undefined;
+      const { rows } = await this.queries.run(this.db, 'revokedAccessTokens.has',
+        (db) => db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', arg(0)), [jti]);
+      return rows.length > 0;
     },
   };
 
   codes: Store['codes'] = {
-    insert: async (c) => { await this.db.insertInto('authorization_codes').values(storable('authorization_codes', fromCode(c))).execute(); },
+    insert: async (c) => { await this.queries.insert(this.db, 'authorization_codes', storable('authorization_codes', fromCode(c))); },
     getByHash: async (codeHash) => {
       if (hasNul(codeHash)) return undefined;
-      const r = await this.db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', codeHash).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'codes.getByHash',
+        (db) => db.selectFrom('authorization_codes').selectAll().where('code_hash', '=', arg(0)), [codeHash]);
       return r && toCode(r);
     },
     markUsed: async (codeHash, at, issued) => {
       if (hasNul(codeHash)) return false;
-      const r = await this.db.updateTable('authorization_codes').set(storable('authorization_codes', {
+      const set = storable('authorization_codes', {
         used_at: at, issued_family_id: issued.familyId, issued_jti: issued.jti, issued_jti_expires_at: issued.jtiExpiresAt,
-      })).where('code_hash', '=', codeHash).where('used_at', 'is', null).executeTakeFirst();
-      return Number(r.numUpdatedRows) === 1;
+      });
+      const r = await this.queries.run(this.db, 'codes.markUsed', (db) => db.updateTable('authorization_codes').set({
+        used_at: arg(0), issued_family_id: arg(1), issued_jti: arg(2), issued_jti_expires_at: arg(3),
+      }).where('code_hash', '=', arg(4)).where('used_at', 'is', null), [...Object.values(set), codeHash]);
+      return Number(r.numAffectedRows) === 1;
     },
   };
 
   interactions: Store['interactions'] = {
-    insert: async (i) => { await this.db.insertInto('interactions').values(storable('interactions', fromInteraction(i))).execute(); },
+    insert: async (i) => { await this.queries.insert(this.db, 'interactions', storable('interactions', fromInteraction(i))); },
     get: async (id) => {
       if (hasNul(id)) return undefined;
-      const r = await this.db.selectFrom('interactions').selectAll().where('id', '=', id).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'interactions.get',
+        (db) => db.selectFrom('interactions').selectAll().where('id', '=', arg(0)), [id]);
       return r && toInteraction(r);
     },
     update: async (i) => {
@@ -564,15 +583,15 @@ export class SqlStore implements Store {
     },
     delete: async (id) => {
       if (hasNul(id)) return;
-      await this.db.deleteFrom('interactions').where('id', '=', id).execute();
+      await this.queries.run(this.db, 'interactions.delete', (db) => db.deleteFrom('interactions').where('id', '=', arg(0)), [id]);
     },
   };
 
   consents: Store['consents'] = {
     get: async (userId, clientId) => {
       if (hasNul(userId, clientId)) return undefined;
-      const r = await this.db.selectFrom('consents').selectAll()
-        .where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'consents.get',
+        (db) => db.selectFrom('consents').selectAll().where('user_id', '=', arg(0)).where('client_id', '=', arg(1)), [userId, clientId]);
       return r && { userId: r.user_id, clientId: r.client_id, scopes: JSON.parse(r.scopes), createdAt: n(r.created_at) };
     },
     put: async (c) => {
@@ -586,7 +605,8 @@ export class SqlStore implements Store {
   loginFailures: Store['loginFailures'] = {
     get: async (userId) => {
       if (hasNul(userId)) return undefined;
-      const r = await this.db.selectFrom('login_failures').selectAll().where('user_id', '=', userId).executeTakeFirst();
+      const { rows: [r] } = await this.queries.run(this.db, 'loginFailures.get',
+        (db) => db.selectFrom('login_failures').selectAll().where('user_id', '=', arg(0)), [userId]);
       return r && { userId: r.user_id, failures: n(r.failures), lastFailureAt: n(r.last_failure_at), lockedUntil: n(r.locked_until) };
     },
     put: async (f) => {
@@ -701,13 +721,26 @@ export class SqlStore implements Store {
 
   events: Store['events'] = {
     insertLogins: async (events) => {
-      // Bounded statements: SQLite allows 32766 bound values, PostgreSQL 65535; a row has 10.
-      for (let at = 0; at < events.length; at += 500) {
-        await this.db.insertInto('login_events').values(events.slice(at, at + 500).map((e) => storable('login_events', {
+      const rows = events.map((e) => {
+        const row = storable('login_events', {
           id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
           session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
-        }))).execute();
-      }
+        });
+        return LOGIN_EVENT_COLUMNS.map((column) => row[column]);
+      });
+      // Statements of 256, 128, ... 1 rows (the batch's size in binary), each compiled once, so
+      // that any batch takes at most nine; 256 rows of 10 stay within every bound-value limit.
+      await this.transaction(async (tx) => {
+        const { db, queries } = tx as SqlStore;
+        let at = 0;
+        for (let size = 256; size >= 1; size /= 2) {
+          for (; rows.length - at >= size; at += size) {
+            await queries.run(db, `events.insertLogins ${size}`, (q) => q.insertInto('login_events').values(Array.from({ length: size },
+              (_, r) => Object.fromEntries(LOGIN_EVENT_COLUMNS.map((c, i) => [c, arg(r * LOGIN_EVENT_COLUMNS.length + i)]))) as never),
+            rows.slice(at, at + size).flat());
+          }
+        }
+      });
     },
     insertAdmin: async (e) => {
       await this.db.insertInto('admin_events').values(storable('admin_events', {
