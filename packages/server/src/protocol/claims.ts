@@ -8,6 +8,10 @@ export interface ClaimsRequest {
   id_token?: Record<string, unknown>;
 }
 
+/** The claims request as stored beside a code or a refresh token. */
+export const storableClaims = (claims: ClaimsRequest | undefined): string | null => (claims ? JSON.stringify(claims) : null);
+export const storedClaims = (json: string | null): ClaimsRequest | undefined => (json ? (JSON.parse(json) as ClaimsRequest) : undefined);
+
 const ALL_SCOPES = new Set(['profile', 'email', 'phone']);
 
 /** Claims asked for by name, released whatever the scope: the claims parameter overrides scope. */

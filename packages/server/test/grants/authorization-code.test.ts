@@ -1,6 +1,6 @@
 // The authorization_code grant beyond the browser tests' happy paths: what a replayed code
-// revokes, offline_access, the acr a code carries, the claims parameter's userinfo member,
-// and RFC 7009 revocation reaching the access tokens of a refresh token's family.
+// revokes, offline_access, the acr a code carries, the claims parameter's members (and both
+// kept by refreshes), and RFC 7009 revocation reaching the access tokens of a refresh token's family.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
@@ -109,6 +109,35 @@ describe('authorization_code grant', () => {
     assert.equal((await client.fetchUserInfo(web, plain.access_token, plain.claims()!.sub)).phone_number, undefined);
     const introspected = await postForm(introspectUrl(server, REALM), { token: got.access_token }, { authorization: basic('web', SECRET) });
     assert.equal(introspected.json.userinfo_claims, undefined, 'introspection does not show the request');
+  });
+
+  it("the claims parameter's id_token member: claims asked for by name come in the ID token, not from userinfo", async () => {
+    browser = new HttpBrowser();
+    // phone is an optional scope, not asked for here: phone_number comes only because it is named.
+    const got = await tokens({ claims: JSON.stringify({ id_token: { phone_number: { essential: true }, email: null } }) });
+    assert.equal(got.claims()!.phone_number, '+31 20 123 4567');
+    assert.equal(got.claims()!.email, 'alice@example.com');
+    assert.equal(claimsOf(got.access_token).phone_number, undefined, 'not in the access token');
+    assert.equal((await client.fetchUserInfo(web, got.access_token, got.claims()!.sub)).phone_number, undefined, 'not asked of userinfo');
+    assert.equal((await tokens()).claims()!.phone_number, undefined, 'not without the claims parameter');
+  });
+
+  it("ID tokens from a refresh keep the sign-in's acr and what its claims parameter asked for", async () => {
+    browser = new HttpBrowser();
+    const claims = JSON.stringify({ id_token: { phone_number: { essential: true } }, userinfo: { phone_number: null } });
+    const fresh = await tokens({ claims });
+    const sso = await tokens({ claims });
+    assert.deepEqual([fresh.claims()!.acr, sso.claims()!.acr], ['1', '0']);
+    for (const [what, got] of [['a fresh sign-in', fresh], ['a single sign-on', sso]] as const) {
+      const refreshed = await client.refreshTokenGrant(web, got.refresh_token!);
+      assert.equal(refreshed.claims()!.acr, got.claims()!.acr, `${what}: acr`);
+      assert.equal(refreshed.claims()!.phone_number, '+31 20 123 4567', `${what}: the claims parameter's id_token member`);
+      const info = await client.fetchUserInfo(web, refreshed.access_token, got.claims()!.sub);
+      assert.equal(info.phone_number, '+31 20 123 4567', `${what}: its userinfo member`);
+      // And so on down the family.
+      const again = await client.refreshTokenGrant(web, refreshed.refresh_token!);
+      assert.deepEqual([again.claims()!.acr, again.claims()!.phone_number], [got.claims()!.acr, '+31 20 123 4567'], what);
+    }
   });
 
   it('offline_access: an offline refresh token that outlives the logout of the browser session', async () => {

@@ -1,6 +1,7 @@
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
 import { now } from '../../domain/time.js';
 import type { SessionRecord, UserRecord } from '../../storage/store.js';
+import { storableClaims } from '../claims.js';
 import { OAuthError } from '../errors.js';
 import { mintAccessToken, mintIdToken } from '../tokens.js';
 import { returnsCode, returnsIdToken, returnsToken, type AuthorizationRequest } from './request.js';
@@ -78,7 +79,7 @@ export async function authorizationResponse(
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, sessionId: session.id,
       redirectUri: req.redirectUri, scope: req.scopes.join(' '), nonce: req.nonce ?? null,
       codeChallenge: req.codeChallenge ?? null, codeChallengeMethod: req.codeChallengeMethod ?? null,
-      authTime: session.authTime, claims: req.claims ? JSON.stringify(req.claims) : null, acr,
+      authTime: session.authTime, claims: storableClaims(req.claims), acr,
     });
   }
   if (returnsToken(req)) {
