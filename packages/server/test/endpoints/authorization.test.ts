@@ -2,7 +2,10 @@
 // plays the browser; openid-client is the relying party at the token endpoint): what the
 // browser suites would only make slower.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { passwordGrant, sleep } from '../helpers/http.js';
 import { HttpBrowser, isLoginPage, responseParams, type HttpPage } from '../helpers/http-browser.js';
 import { claimsOf, client, rp } from '../helpers/oidc.js';
@@ -60,6 +63,7 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
         // Upper case, as older Keycloak exports write it.
         realm('ssl-all', { sslRequired: 'ALL' }),
         realm('short-codes', { accessCodeLifespan: 1 }),
+        realm('long-codes', { accessCodeLifespan: 600 }),
         realm('short-sso', { ssoSessionIdleTimeout: 4, ssoSessionMaxLifespan: 6 }),
       ],
     });
@@ -284,6 +288,32 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
     const expiring = responseParams(await code(short, codeRequest(), ALICE, 'short-codes')).code;
     await sleep(2100);
     await refusedExchange('app', { code: expiring, redirect_uri: REDIRECT }, 'after accessCodeLifespan (1 s)', 'short-codes');
+  });
+
+  it('a code lives at most 60 s even where the realm says longer, and is 256 random bits', async () => {
+    const browser = new HttpBrowser();
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push(responseParams(await code(browser, codeRequest(), ALICE, 'long-codes')).code);
+    const db = new Database(join(server.dataDir, 'latchkey.db'), { readonly: true, fileMustExist: true });
+    try {
+      for (const issued of codes) {
+        // Stored only as its hash: the row is found by hashing the code as the server does.
+        const row = db.prepare('select created_at, expires_at from authorization_codes where code_hash = ?')
+          .get(createHash('sha256').update(issued).digest('base64url')) as { created_at: number; expires_at: number } | undefined;
+        assert.ok(row, 'the code is stored, hashed');
+        assert.equal(row.expires_at - row.created_at, 60, 'not the realm\'s 600 s');
+        assert.match(issued, /^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url');
+      }
+    } finally {
+      db.close();
+    }
+    assert.equal(new Set(codes).size, codes.length);
+  });
+
+  it('ignores authorization request parameters it does not know', async () => {
+    const browser = new HttpBrowser();
+    const page = await code(browser, codeRequest({ unknown_param: 'x', 'x-vendor-hint': '{"a":1}', claims_locales: 'en' }));
+    assert.equal((await exchange(page, 'app')).claims()!.azp, 'app');
   });
 
   it('gives a client with refresh tokens off no refresh_token', async () => {
