@@ -106,6 +106,8 @@ export interface RunningServer {
   /** An ID token for alice, by the password grant through `web-app`. */
   idToken(): Promise<string>;
   revoke(clientId: string, token: string): Promise<void>;
+  /** Rotates the realm's signing keys through the admin API, as an administrator would. */
+  rotateKeys(): Promise<void>;
   stop(): Promise<void>;
 }
 
@@ -116,6 +118,8 @@ async function freePort(): Promise<number> {
   await new Promise((resolve) => server.close(resolve));
   return port;
 }
+
+const ADMIN_PASSWORD = 'admin-password';
 
 /** Starts the real Latchkey CLI on a free port with {@link REALM} imported. */
 export async function startServer(): Promise<RunningServer> {
@@ -128,7 +132,7 @@ export async function startServer(): Promise<RunningServer> {
     process.execPath,
     [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', join(dir, 'data'),
       '--import-realm', realmFile, '--public-url', base],
-    { env: { ...process.env, LATCHKEY_ADMIN_PASSWORD: 'admin-password' }, stdio: ['ignore', 'pipe', 'pipe'] },
+    { env: { ...process.env, LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD }, stdio: ['ignore', 'pipe', 'pipe'] },
   );
   let output = '';
   child.stdout!.on('data', (chunk) => (output += chunk));
@@ -171,6 +175,17 @@ export async function startServer(): Promise<RunningServer> {
     },
     async revoke(clientId, token) {
       await oidc.tokenRevocation(await config(clientId), token, { token_type_hint: 'access_token' });
+    },
+    async rotateKeys() {
+      const adminCli = await oidc.discovery(new URL(`${base}/realms/master`), 'admin-cli', undefined, oidc.None(), {
+        execute: [oidc.allowInsecureRequests],
+      });
+      const admin = await oidc.genericGrantRequest(adminCli, 'password', { username: 'admin', password: ADMIN_PASSWORD });
+      const response = await fetch(`${base}/admin/realms/demo/keys/rotate`, {
+        method: 'POST',
+        headers: { authorization: `Bearer ${admin.access_token}` },
+      });
+      if (response.status !== 200) throw new Error(`Key rotation answered HTTP ${response.status}: ${await response.text()}`);
     },
     stop: () => stop(child, dir),
   };

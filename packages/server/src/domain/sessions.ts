@@ -73,6 +73,7 @@ export class TokenStoreService {
     realmId: string; clientId: string; userId: string; session: SessionRecord; scope: string; familyId?: string;
     /** The access token issued beside it. */
     access: { jti: string; expiresAt: number };
+    signIn: Pick<RefreshTokenRecord, 'acr' | 'claims'>;
   }): Promise<{ token: string; record: RefreshTokenRecord }> {
     const token = randomToken();
     const record: RefreshTokenRecord = {
@@ -90,6 +91,7 @@ export class TokenStoreService {
       revokedAt: null,
       accessJti: input.access.jti,
       accessExpiresAt: input.access.expiresAt,
+      ...input.signIn,
     };
     await this.store.refreshTokens.insert(record);
     return { token, record };

@@ -1,12 +1,12 @@
 import type { FastifyPluginAsync } from 'fastify';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
+import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
-import { OAuthError } from '../protocol/errors.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
 import { USERINFO_CLAIMS } from '../protocol/tokens.js';
 
@@ -44,18 +44,24 @@ export const introspectionEndpoint: FastifyPluginAsync<{ domain: Domain }> = asy
   app.post(`${OIDC}/token/introspect`, { schema: { body: formSchema(['token']) } }, async (request, reply) => {
     const params = requireForm(request);
     const realm = await realmOf(domain, request);
-    const { method } = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
-    if (method === 'none') throw new OAuthError('invalid_client', 'Public clients may not introspect tokens', 401);
-    const token = params.token!;
-    // The hint orders the lookups; either kind is still found (RFC 7662 §2.1).
-    const lookups = params.token_type_hint === 'refresh_token'
-      ? [introspectRefreshToken, introspectAccessToken]
-      : [introspectAccessToken, introspectRefreshToken];
     reply.header('cache-control', 'no-store');
-    for (const lookup of lookups) {
-      const result = await lookup(domain, realm, token);
-      if (result) return result;
-    }
-    return INACTIVE;
+    return recordCall(domain, realm, request, params, ['INTROSPECT_TOKEN', 'INTROSPECT_TOKEN_ERROR'], async (notes) => {
+      notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params },
+        { publicRefused: 'Public clients may not introspect tokens' });
+      // The hint orders the lookups; either kind is still found (RFC 7662 §2.1).
+      const lookups = params.token_type_hint === 'refresh_token'
+        ? [introspectRefreshToken, introspectAccessToken]
+        : [introspectAccessToken, introspectRefreshToken];
+      for (const lookup of lookups) {
+        const result = await lookup(domain, realm, params.token!);
+        if (result) {
+          Object.assign(notes, { userId: result.sub, sessionId: result.sid });
+          return result;
+        }
+      }
+      // Still 200 (RFC 7662 §2.2); Keycloak records the inactive token as an error.
+      notes.error = 'invalid_token';
+      return INACTIVE;
+    });
   });
 };

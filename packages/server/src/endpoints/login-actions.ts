@@ -8,7 +8,7 @@ import { recordSignIn } from '../http/events.js';
 import { clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
 import type { LoginPage } from '../pages/types.js';
-import { authorizationError } from '../protocol/authorization/respond.js';
+import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
 import { OAuthError } from '../protocol/errors.js';
 
 type Body = Record<string, string | undefined>;
@@ -54,7 +54,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const { locale } = l.ctx;
     const texts = l.client.record.settings.consentTexts;
     const own = texts[locale] ?? texts[locale.split('-')[0]] ?? texts.en ?? {};
-    const items = l.req.scopes.flatMap((scope) => {
+    const items = consentScopes(l.req).flatMap((scope) => {
       const key = CONSENT_KEYS[scope];
       const custom = key ? own[key] : undefined;
       if (custom) return [custom];
@@ -123,7 +123,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       await domain.interactions.finish(l.interaction.id);
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
-    await domain.consents.grant(user.id, l.client.record.id, l.req.scopes);
+    await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.req));
     // Signed in for this very request when the session began after it did (not a single sign-on parked for consent).
     const freshLogin = session.authTime >= l.interaction.createdAt;
     return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin, consentGiven: true }, request, reply, l.interaction.id);

@@ -1,16 +1,16 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { supportsOpenIdConnect } from '../domain/clients.js';
-import type { Domain, RealmRuntime } from '../domain/index.js';
+import type { Domain } from '../domain/index.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
 import { requestedClaims, userClaims } from '../protocol/claims.js';
-import { OAuthError, insufficientScope, invalidRequest, invalidToken } from '../protocol/errors.js';
+import { insufficientScope, invalidRequest, invalidToken } from '../protocol/errors.js';
 import { OPENID, parseScope } from '../protocol/scopes.js';
 import { USERINFO_CLAIMS } from '../protocol/tokens.js';
 
-/** RFC 6750 §2.1 header or §2.2 form body; never both. */
-function bearerToken(request: FastifyRequest, realm: RealmRuntime): string {
+/** RFC 6750 §2.1 header or §2.2 form body; never both. Undefined when the request has none. */
+function bearerToken(request: FastifyRequest): string | undefined {
   const header = request.headers.authorization;
   const fromHeader = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
   const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
@@ -18,13 +18,7 @@ function bearerToken(request: FastifyRequest, realm: RealmRuntime): string {
   const fromBody = body?.access_token;
   if (fromHeader !== undefined && fromBody !== undefined) throw invalidRequest('Token given in more than one way');
   if (fromBody !== undefined && typeof fromBody !== 'string') throw invalidRequest('access_token must be given once');
-  const token = fromHeader ?? fromBody;
-  if (!token) {
-    throw new OAuthError('invalid_request', 'Bearer access token required', 401, {
-      'www-authenticate': `Bearer realm="${realm.realm.name}"`,
-    });
-  }
-  return token;
+  return fromHeader || fromBody || undefined;
 }
 
 /** OpenID Connect Core §5.3: the claims about the user the token was issued for. */
@@ -32,7 +26,10 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
     const realm = await realmOf(domain, request);
-    const token = bearerToken(request, realm);
+    const token = bearerToken(request);
+    // RFC 6750 §3.1: a request that sent no credentials gets the bare challenge, and no error
+    // code or other error information, in the header or the body.
+    if (!token) return reply.code(401).header('www-authenticate', `Bearer realm="${realm.realm.name}"`).send();
     const check = await checkAccessToken(domain, realm, token);
     if (!check.ok) throw invalidToken(realm.realm.name, check.reason);
     const { claims } = check;

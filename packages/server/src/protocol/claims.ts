@@ -8,30 +8,46 @@ export interface ClaimsRequest {
   id_token?: Record<string, unknown>;
 }
 
-const ALL_SCOPES = new Set(['profile', 'email', 'phone']);
+/** The claims request as stored beside a code or a refresh token. */
+export const storableClaims = (claims: ClaimsRequest | undefined): string | null => (claims ? JSON.stringify(claims) : null);
+export const storedClaims = (json: string | null): ClaimsRequest | undefined => (json ? (JSON.parse(json) as ClaimsRequest) : undefined);
+
+/** The standard claims each scope releases (OpenID Connect Core §5.4, with Keycloak's preferred_username under profile). */
+const SCOPE_CLAIMS: Readonly<Record<string, readonly string[]>> = {
+  profile: ['name', 'given_name', 'family_name', 'preferred_username'],
+  email: ['email', 'email_verified'],
+  phone: ['phone_number'],
+};
+const ALL_SCOPES = new Set(Object.keys(SCOPE_CLAIMS));
+
+/**
+ * The scopes whose standard claims a claims request names. Naming a claim releases it whatever
+ * the scopes (Core §5.5), so where the user must consent, these are asked for as the scopes are.
+ */
+export function scopesOfClaims(claims: ClaimsRequest | undefined): string[] {
+  const named = new Set([...Object.keys(claims?.userinfo ?? {}), ...Object.keys(claims?.id_token ?? {})]);
+  return Object.entries(SCOPE_CLAIMS).filter(([, names]) => names.some((name) => named.has(name))).map(([scope]) => scope);
+}
 
 /** Claims asked for by name, released whatever the scope: the claims parameter overrides scope. */
 export function requestedClaims(user: UserRecord, client: ClientRecord, asked: Record<string, unknown>): Record<string, unknown> {
   const available = userClaims(user, client, ALL_SCOPES, 'idToken');
-  return Object.fromEntries(Object.keys(asked).filter((name) => name in available).map((name) => [name, available[name]]));
+  return Object.fromEntries(Object.keys(asked).filter((name) => Object.hasOwn(available, name)).map((name) => [name, available[name]]));
 }
 
-/** Standard claims by scope (OpenID Connect Core §5.4, with Keycloak's preferred_username under profile). */
+/** Standard claims by scope: those of SCOPE_CLAIMS that the user has a value for. */
 function standardClaims(user: UserRecord, scopes: Set<string>): Record<string, unknown> {
-  const claims: Record<string, unknown> = {};
-  if (scopes.has('profile')) {
-    const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
-    if (name) claims.name = name;
-    if (user.firstName) claims.given_name = user.firstName;
-    if (user.lastName) claims.family_name = user.lastName;
-    claims.preferred_username = user.username;
-  }
-  if (scopes.has('email') && user.email) {
-    claims.email = user.email;
-    claims.email_verified = user.emailVerified;
-  }
-  if (scopes.has('phone') && user.phoneNumber) claims.phone_number = user.phoneNumber;
-  return claims;
+  const values: Record<string, unknown> = {
+    name: [user.firstName, user.lastName].filter(Boolean).join(' ') || undefined,
+    given_name: user.firstName || undefined,
+    family_name: user.lastName || undefined,
+    preferred_username: user.username,
+    email: user.email || undefined,
+    email_verified: user.email ? user.emailVerified : undefined,
+    phone_number: user.phoneNumber || undefined,
+  };
+  const names = [...scopes].flatMap((scope) => (Object.hasOwn(SCOPE_CLAIMS, scope) ? SCOPE_CLAIMS[scope] : []));
+  return Object.fromEntries(names.filter((name) => values[name] !== undefined).map((name) => [name, values[name]]));
 }
 
 /** User properties a mapping can name besides free-form attributes, with Keycloak's names. */

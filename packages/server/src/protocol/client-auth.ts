@@ -75,8 +75,14 @@ function presented(input: ClientCredentialsInput, realm: RealmRuntime): Presente
   return { clientId: params.client_id, method: 'none' };
 }
 
-/** Authenticates the client of a token, introspection or revocation request. */
-export async function authenticateClient(domain: Domain, realm: RealmRuntime, input: ClientCredentialsInput): Promise<AuthenticatedClient> {
+/**
+ * Authenticates the client of a token, introspection or revocation request. `publicRefused`,
+ * where only confidential clients may ask, is why a public client is refused: with the same
+ * 401 and challenge as any other failed authentication (RFC 6749 §5.2).
+ */
+export async function authenticateClient(
+  domain: Domain, realm: RealmRuntime, input: ClientCredentialsInput, opts: { publicRefused?: string } = {},
+): Promise<AuthenticatedClient> {
   const given = presented(input, realm);
   const challenge = given?.method === 'client_secret_basic' || !given ? basicChallenge(realm) : {};
   const refuse = (description: string) => new OAuthError('invalid_client', description, 401, challenge);
@@ -84,7 +90,10 @@ export async function authenticateClient(domain: Domain, realm: RealmRuntime, in
   const client = await domain.clients.runtime(realm.realm.id, given.clientId);
   if (!client) throw refuse('Invalid client or invalid client credentials');
   if (!client.record.enabled) throw refuse('Client is disabled');
-  if (client.record.publicClient) return { client, method: 'none' };
+  if (client.record.publicClient) {
+    if (opts.publicRefused) throw refuse(opts.publicRefused);
+    return { client, method: 'none' };
+  }
   if (given.secret === undefined) throw refuse('Client secret is required for a confidential client');
   if (!ClientService.secretMatches(client, given.secret)) throw refuse('Invalid client or invalid client credentials');
   return { client, method: given.method };

@@ -5,7 +5,7 @@ import { supportsApiAccess } from '../domain/clients.js';
 import type { ClientRuntime, Domain, EffectiveRoles, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import type { SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
-import { requestedClaims, userClaims, type ClaimsRequest } from './claims.js';
+import { requestedClaims, storableClaims, userClaims, type ClaimsRequest } from './claims.js';
 import { OAuthError } from './errors.js';
 import { OPENID, scopeClaim } from './scopes.js';
 
@@ -164,6 +164,7 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<To
     const { token, record } = await domain.tokens.issueRefresh({
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, session, scope: scopes.join(' '),
       familyId: req.refresh.familyId, access: { jti: access.jti, expiresAt: access.expiresAt },
+      signIn: { acr: req.idToken?.acr ?? null, claims: storableClaims(req.idToken?.claims) },
     });
     response.refresh_token = token;
     response.refresh_expires_in = session.offline ? 0 : Math.max(0, record.expiresAt - now());

@@ -215,6 +215,12 @@ export interface RefreshTokenRecord {
    */
   accessJti: string | null;
   accessExpiresAt: number | null;
+  /**
+   * The authentication context and the claims parameter (JSON) of the sign-in the family
+   * began with: ID tokens from a refresh say what that sign-in did, as Keycloak's do.
+   */
+  acr: string | null;
+  claims: string | null;
 }
 
 /** A code from the authorization endpoint (RFC 6749 §4.1.2); stored only as a hash. */

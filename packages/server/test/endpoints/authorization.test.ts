@@ -2,7 +2,10 @@
 // plays the browser; openid-client is the relying party at the token endpoint): what the
 // browser suites would only make slower.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
+import Database from 'better-sqlite3';
 import { passwordGrant, sleep } from '../helpers/http.js';
 import { HttpBrowser, isLoginPage, responseParams, type HttpPage } from '../helpers/http-browser.js';
 import { claimsOf, client, rp } from '../helpers/oidc.js';
@@ -30,16 +33,25 @@ function realm(name: string, settings: object = {}): object {
       { clientId: 'no-refresh', publicClient: false, secret: 'nr-secret', redirectUris: [REDIRECT], attributes: { 'use.refresh.tokens': 'false' } },
       { clientId: 'disabled', enabled: false, publicClient: true, redirectUris: [REDIRECT] },
       { clientId: 'consent', publicClient: false, secret: 'consent-secret', consentRequired: true, redirectUris: [REDIRECT] },
+      {
+        clientId: 'consent-narrow', publicClient: false, secret: 'narrow-secret', consentRequired: true, redirectUris: [REDIRECT],
+        defaultClientScopes: ['profile'], optionalClientScopes: ['email', 'phone'],
+      },
     ],
     users: [
-      { username: 'alice', enabled: true, email: 'alice@example.com', credentials: [{ type: 'password', value: 'alice-pw' }] },
+      {
+        username: 'alice', enabled: true, email: 'alice@example.com', attributes: { phoneNumber: ['+31 20 123 4567'] },
+        credentials: [{ type: 'password', value: 'alice-pw' }],
+      },
       { username: 'carol', enabled: true, email: 'carol@example.com', credentials: [{ type: 'password', value: 'carol-pw' }] },
       { username: 'locky', enabled: true, credentials: [{ type: 'password', value: 'locky-pw' }] },
     ],
   };
 }
 
-const SECRETS: Record<string, string | undefined> = { app: 'app-secret', other: 'other-secret', 'no-refresh': 'nr-secret', consent: 'consent-secret', s256: undefined };
+const SECRETS: Record<string, string | undefined> = {
+  app: 'app-secret', other: 'other-secret', 'no-refresh': 'nr-secret', consent: 'consent-secret', 'consent-narrow': 'narrow-secret', s256: undefined,
+};
 
 describe('authorization endpoint over HTTP', { concurrency: true }, () => {
   let server: TestServer;
@@ -51,6 +63,7 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
         // Upper case, as older Keycloak exports write it.
         realm('ssl-all', { sslRequired: 'ALL' }),
         realm('short-codes', { accessCodeLifespan: 1 }),
+        realm('long-codes', { accessCodeLifespan: 600 }),
         realm('short-sso', { ssoSessionIdleTimeout: 4, ssoSessionMaxLifespan: 6 }),
       ],
     });
@@ -221,6 +234,34 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
     assert.ok(responseParams(accepted).code);
   });
 
+  it('the claims parameter cannot get round consent: the scopes of the claims it names are asked for, and released only once granted', async () => {
+    const browser = new HttpBrowser();
+    const consentItems = (page: HttpPage) =>
+      [.../<ul class="consent-list" id="kc-consent-items">([\s\S]*?)<\/ul>/.exec(page.text)![1].matchAll(/<li>([^<]*)<\/li>/g)].map((m) => m[1]);
+    const narrow = (extra: Record<string, string> = {}) => authUrl(codeRequest({ client_id: 'consent-narrow', ...extra }));
+    // email and phone are optional scopes of the client, not asked for: only profile is consented to.
+    const first = await browser.signIn(await browser.visit(narrow()), ALICE.username, ALICE.password);
+    assert.deepEqual(consentItems(first), ['View your profile']);
+    const plain = await exchange(await browser.submit(first, 'kc-consent-form', { cancel: undefined }), 'consent-narrow');
+    assert.equal(plain.claims()!.email, undefined);
+
+    const asking = { claims: JSON.stringify({ id_token: { email: { essential: true } }, userinfo: { phone_number: null } }) };
+    assertRedirectedError(await browser.request(narrow({ ...asking, prompt: 'none' })), 'consent_required', 'prompt=none, the claims not consented to');
+    const declined = await browser.visit(narrow(asking));
+    assert.deepEqual(consentItems(declined), ['View your profile', 'View your email address', 'View your phone number']);
+    assertRedirectedError(await browser.submit(declined, 'kc-consent-form', { accept: undefined }), 'access_denied', 'declined');
+
+    const accepted = await browser.visit(narrow(asking));
+    const tokens = await exchange(await browser.submit(accepted, 'kc-consent-form', { cancel: undefined }), 'consent-narrow');
+    assert.equal(tokens.claims()!.email, 'alice@example.com', 'released once consented to');
+    assert.equal(claimsOf(tokens.access_token).scope.split(' ').includes('email'), false, 'not a scope of the token for all that');
+    const config = await rp(server, REALM, 'consent-narrow', SECRETS['consent-narrow']);
+    assert.equal((await client.fetchUserInfo(config, tokens.access_token, tokens.claims()!.sub)).phone_number, '+31 20 123 4567');
+    // Remembered: the same request is not asked again.
+    const silent = await browser.request(narrow({ ...asking, prompt: 'none' }));
+    assert.equal((await exchange(silent, 'consent-narrow')).claims()!.email, 'alice@example.com');
+  });
+
   it('id_token_hint: an ID token of the realm only; another user\'s with prompt=none is login_required', async () => {
     const browser = new HttpBrowser();
     const mine = await exchange(await code(browser, codeRequest()), 'app');
@@ -247,6 +288,32 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
     const expiring = responseParams(await code(short, codeRequest(), ALICE, 'short-codes')).code;
     await sleep(2100);
     await refusedExchange('app', { code: expiring, redirect_uri: REDIRECT }, 'after accessCodeLifespan (1 s)', 'short-codes');
+  });
+
+  it('a code lives at most 60 s even where the realm says longer, and is 256 random bits', async () => {
+    const browser = new HttpBrowser();
+    const codes = [];
+    for (let i = 0; i < 3; i++) codes.push(responseParams(await code(browser, codeRequest(), ALICE, 'long-codes')).code);
+    const db = new Database(join(server.dataDir, 'latchkey.db'), { readonly: true, fileMustExist: true });
+    try {
+      for (const issued of codes) {
+        // Stored only as its hash: the row is found by hashing the code as the server does.
+        const row = db.prepare('select created_at, expires_at from authorization_codes where code_hash = ?')
+          .get(createHash('sha256').update(issued).digest('base64url')) as { created_at: number; expires_at: number } | undefined;
+        assert.ok(row, 'the code is stored, hashed');
+        assert.equal(row.expires_at - row.created_at, 60, 'not the realm\'s 600 s');
+        assert.match(issued, /^[A-Za-z0-9_-]{43}$/, '32 bytes, base64url');
+      }
+    } finally {
+      db.close();
+    }
+    assert.equal(new Set(codes).size, codes.length);
+  });
+
+  it('ignores authorization request parameters it does not know', async () => {
+    const browser = new HttpBrowser();
+    const page = await code(browser, codeRequest({ unknown_param: 'x', 'x-vendor-hint': '{"a":1}', claims_locales: 'en' }));
+    assert.equal((await exchange(page, 'app')).claims()!.azp, 'app');
   });
 
   it('gives a client with refresh tokens off no refresh_token', async () => {

@@ -86,10 +86,15 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
       assert.equal((await client.tokenIntrospection(webapp, 'garbage')).active, false);
     });
 
-    it('refuses a public client (401)', async () => {
+    it('refuses a public client (401), with the Basic challenge when it sent a Basic header', async () => {
       const tokens = await signIn();
       const res = await postForm(introspectUrl(server, 'demo'), { token: tokens.access_token, client_id: 'spa' });
       assertProtocolError(res, 401, 'invalid_client');
+      // RFC 6749 §5.2: a client that tried the Authorization header is answered with a challenge.
+      const viaBasic = await postForm(introspectUrl(server, 'demo'), { token: tokens.access_token }, { authorization: basic('spa', 'whatever') });
+      assertProtocolError(viaBasic, 401, 'invalid_client');
+      assert.equal(viaBasic.headers.get('www-authenticate'), 'Basic realm="demo"');
+      assert.equal(viaBasic.json.error_description, 'Public clients may not introspect tokens');
     });
 
     it('refuses a request without client authentication (401)', async () => {
@@ -103,6 +108,7 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
       const tokens = await signIn();
       const res = await postForm(introspectUrl(server, 'demo'), { token: tokens.access_token }, { authorization: basic('webapp', 'nope') });
       assertProtocolError(res, 401, 'invalid_client');
+      assert.equal(res.headers.get('www-authenticate'), 'Basic realm="demo"');
     });
   });
 

@@ -103,6 +103,21 @@ describe('userinfo', () => {
     assert.equal(withAll.phone_number, '+31 20 123 4567');
   });
 
+  it('a request with no token gets the bare challenge of RFC 6750 §3.1: no error code in the header or the body', async () => {
+    const requests: Array<[string, RequestInit]> = [
+      ['GET', {}],
+      ['POST with an empty form', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }],
+      ['another scheme', { headers: { authorization: 'Basic d2ViYXBwOndlYmFwcC1zZWNyZXQ=' } }],
+    ];
+    for (const [what, init] of requests) {
+      const res = await send(userinfoUrl(server, 'demo'), init);
+      assert.equal(res.status, 401, what);
+      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="demo"', what);
+      assert.equal(res.text, '', `${what}: no error information in the body`);
+      assert.match(res.headers.get('cache-control') ?? '', /no-store/, what);
+    }
+  });
+
   it('a token without the openid scope is refused with 403 insufficient_scope, as by Keycloak', async () => {
     const cc = await clientCredentials(server, 'demo', 'machine', 'machine-secret');
     assert.equal(cc.status, 200, cc.text);

@@ -157,6 +157,39 @@ describe('login events', () => {
     assert.deepEqual([event.client_id, event.session_id], ['web', claimsOf(signedIn.json.access_token).sid]);
   });
 
+  it("introspection records INTROSPECT_TOKEN, and INTROSPECT_TOKEN_ERROR for an inactive token or a refused client, in Keycloak's events query", async () => {
+    const signedIn = await postForm(tokenUrl(server), { grant_type: 'password', username: 'alice', password: ALICE_PASSWORD },
+      { authorization: basic('web', CLIENT_SECRET) });
+    assert.equal(signedIn.status, 200, signedIn.text);
+    const { sub, sid } = claimsOf(signedIn.json.access_token);
+    const introspect = (token: string, secret: string) =>
+      postForm(realmUrl(server, 'events', '/protocol/openid-connect/token/introspect'), { token }, { authorization: basic('web', secret) });
+    assert.equal((await introspect(signedIn.json.access_token, CLIENT_SECRET)).json.active, true);
+    assert.equal((await introspect(signedIn.json.refresh_token, CLIENT_SECRET)).json.active, true);
+    assert.equal((await introspect('garbage', CLIENT_SECRET)).json.active, false);
+    assert.equal((await introspect(signedIn.json.access_token, WRONG_SECRET)).status, 401);
+
+    const admin = await postForm(realmUrl(server, 'master', '/protocol/openid-connect/token'),
+      { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: ADMIN_PASSWORD });
+    assert.equal(admin.status, 200, admin.text);
+    const query = `${server.url}/admin/realms/events/events?type=INTROSPECT_TOKEN&type=INTROSPECT_TOKEN_ERROR`;
+    let events: Array<Record<string, any>> = [];
+    for (let waited = 0; waited < 2000 && events.length < 4; waited += 50) {
+      await new Promise((r) => setTimeout(r, 50));
+      const res = await send(query, { headers: { authorization: `Bearer ${admin.json.access_token}` } });
+      assert.equal(res.status, 200, res.text);
+      events = res.json;
+    }
+    // Sorted: requests made within one millisecond have no order among themselves.
+    const seen = events.map((e) => JSON.stringify([e.type, e.clientId, e.userId, e.sessionId, e.error, e.details?.client_auth_method])).sort();
+    assert.deepEqual(seen, [
+      ['INTROSPECT_TOKEN', 'web', sub, sid, undefined, 'client_secret_basic'],
+      ['INTROSPECT_TOKEN', 'web', sub, sid, undefined, 'client_secret_basic'],
+      ['INTROSPECT_TOKEN_ERROR', 'web', undefined, undefined, 'invalid_client', undefined],
+      ['INTROSPECT_TOKEN_ERROR', 'web', undefined, undefined, 'invalid_token', 'client_secret_basic'],
+    ].map((e) => JSON.stringify(e)).sort());
+  });
+
   it('the login page records LOGIN_ERROR and LOGIN, the code exchange CODE_TO_TOKEN, logout LOGOUT', async () => {
     const go = new HttpBrowser();
     const auth = new URL(realmUrl(server, 'events', '/protocol/openid-connect/auth'));

@@ -1,12 +1,12 @@
 // The authorization_code grant beyond the browser tests' happy paths: what a replayed code
-// revokes, offline_access, the acr a code carries, the claims parameter's userinfo member,
-// and RFC 7009 revocation reaching the access tokens of a refresh token's family.
+// revokes, offline_access, the acr a code carries, the claims parameter's members (and both
+// kept by refreshes), and RFC 7009 revocation reaching the access tokens of a refresh token's family.
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
 import { after, before, describe, it } from 'node:test';
 import { HttpBrowser } from '../helpers/http-browser.js';
 import { assertProtocolError, introspectUrl, revokeUrl, tokenUrl, userinfo } from '../helpers/http.js';
-import { claimsOf, client, rp } from '../helpers/oidc.js';
+import { claimsOf, client, headerOf, rp } from '../helpers/oidc.js';
 import { basic, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
 const REALM = 'codes';
@@ -20,6 +20,10 @@ const realm = {
   clients: [
     { clientId: 'web', publicClient: false, secret: SECRET, standardFlowEnabled: true, redirectUris: [REDIRECT] },
     { clientId: 'other', publicClient: false, secret: 'other-secret', standardFlowEnabled: true, redirectUris: [REDIRECT] },
+    {
+      clientId: 'es-id', publicClient: false, secret: 'es-secret', standardFlowEnabled: true, redirectUris: [REDIRECT],
+      attributes: { 'id.token.signed.response.alg': 'ES256' },
+    },
   ],
   users: [
     {
@@ -40,12 +44,12 @@ describe('authorization_code grant', () => {
   });
   after(async () => { await server?.stop(); });
 
-  /** A code for `web`, signing in when the browser has no session; returns the callback URL and what checks it. */
-  async function authorize(extra: Record<string, string> = {}, as = browser) {
+  /** A code for `web` (or `config`'s client), signing in when the browser has no session; returns the callback URL and what checks it. */
+  async function authorize(extra: Record<string, string> = {}, as = browser, config = web) {
     const state = client.randomState();
     const nonce = client.randomNonce();
     const verifier = client.randomPKCECodeVerifier();
-    const url = client.buildAuthorizationUrl(web, {
+    const url = client.buildAuthorizationUrl(config, {
       redirect_uri: REDIRECT, scope: 'openid', state, nonce,
       code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256', ...extra,
     });
@@ -109,6 +113,49 @@ describe('authorization_code grant', () => {
     assert.equal((await client.fetchUserInfo(web, plain.access_token, plain.claims()!.sub)).phone_number, undefined);
     const introspected = await postForm(introspectUrl(server, REALM), { token: got.access_token }, { authorization: basic('web', SECRET) });
     assert.equal(introspected.json.userinfo_claims, undefined, 'introspection does not show the request');
+  });
+
+  it("the claims parameter's id_token member: claims asked for by name come in the ID token, not from userinfo", async () => {
+    browser = new HttpBrowser();
+    // phone is an optional scope, not asked for here: phone_number comes only because it is named.
+    const got = await tokens({ claims: JSON.stringify({ id_token: { phone_number: { essential: true }, email: null } }) });
+    assert.equal(got.claims()!.phone_number, '+31 20 123 4567');
+    assert.equal(got.claims()!.email, 'alice@example.com');
+    assert.equal(claimsOf(got.access_token).phone_number, undefined, 'not in the access token');
+    assert.equal((await client.fetchUserInfo(web, got.access_token, got.claims()!.sub)).phone_number, undefined, 'not asked of userinfo');
+    assert.equal((await tokens()).claims()!.phone_number, undefined, 'not without the claims parameter');
+  });
+
+  it("ID tokens from a refresh keep the sign-in's acr and what its claims parameter asked for", async () => {
+    browser = new HttpBrowser();
+    const claims = JSON.stringify({ id_token: { phone_number: { essential: true } }, userinfo: { phone_number: null } });
+    const fresh = await tokens({ claims });
+    const sso = await tokens({ claims });
+    assert.deepEqual([fresh.claims()!.acr, sso.claims()!.acr], ['1', '0']);
+    for (const [what, got] of [['a fresh sign-in', fresh], ['a single sign-on', sso]] as const) {
+      const refreshed = await client.refreshTokenGrant(web, got.refresh_token!);
+      assert.equal(refreshed.claims()!.acr, got.claims()!.acr, `${what}: acr`);
+      assert.equal(refreshed.claims()!.phone_number, '+31 20 123 4567', `${what}: the claims parameter's id_token member`);
+      const info = await client.fetchUserInfo(web, refreshed.access_token, got.claims()!.sub);
+      assert.equal(info.phone_number, '+31 20 123 4567', `${what}: its userinfo member`);
+      // And so on down the family.
+      const again = await client.refreshTokenGrant(web, refreshed.refresh_token!);
+      assert.deepEqual([again.claims()!.acr, again.claims()!.phone_number], [got.claims()!.acr, '+31 20 123 4567'], what);
+    }
+  });
+
+  it("the client's id.token.signed.response.alg signs its ID tokens, from the code and from a refresh; its access tokens keep the realm's", async () => {
+    // As a relying party registered for ES256 ID tokens would be configured: openid-client refuses any other alg.
+    const esId = await client.discovery(new URL(server.issuer(REALM)), 'es-id',
+      { client_secret: 'es-secret', id_token_signed_response_alg: 'ES256' }, client.ClientSecretBasic('es-secret'),
+      { execute: [client.allowInsecureRequests] });
+    const { callback, checks } = await authorize({}, new HttpBrowser(), esId);
+    const got = await client.authorizationCodeGrant(esId, callback, checks);
+    assert.equal(headerOf(got.id_token!).alg, 'ES256');
+    assert.equal(headerOf(got.access_token).alg, 'RS256', "the realm's default");
+    const refreshed = await client.refreshTokenGrant(esId, got.refresh_token!);
+    assert.equal(headerOf(refreshed.id_token!).alg, 'ES256');
+    assert.equal(headerOf((await tokens()).id_token!).alg, 'RS256', "another client: the realm's default");
   });
 
   it('offline_access: an offline refresh token that outlives the logout of the browser session', async () => {

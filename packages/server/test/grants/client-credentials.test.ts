@@ -1,12 +1,28 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { send } from '../helpers/http.js';
 import { claimsOf, client, headerOf, rp } from '../helpers/oidc.js';
-import { basic, demoRealm, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, basic, demoRealm, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
+
+/** The demo realm and a client whose service-account user a test deletes. */
+function realm(): object {
+  const r = demoRealm() as { clients: object[] };
+  r.clients.push({ clientId: 'orphan', publicClient: false, secret: 'orphan-secret', serviceAccountsEnabled: true });
+  return r;
+}
+
+/** Expects openid-client to reject with a 400 invalid_grant whose description matches. */
+const refusedWith = (description: RegExp) => (err: any) => {
+  assert.ok(err instanceof client.ResponseBodyError, String(err));
+  assert.deepEqual([err.status, err.error], [400, 'invalid_grant']);
+  assert.match(err.error_description ?? '', description);
+  return true;
+};
 
 describe('client_credentials grant', () => {
   let server: TestServer;
-  before(async () => { server = await startServer({ realms: [demoRealm()] }); });
+  before(async () => { server = await startServer({ realms: [realm()] }); });
   after(async () => { await server.stop(); });
 
   it('issues an RFC 9068 access token for the service-account user', async () => {
@@ -57,11 +73,22 @@ describe('client_credentials grant', () => {
   });
 
   it('refuses a disabled service account with a 400 that names it', async () => {
-    const res = await postForm(realmUrl(server, 'demo', '/protocol/openid-connect/token'),
-      { grant_type: 'client_credentials' }, { authorization: basic('disabled-sa', 'dsa-secret') });
-    assert.equal(res.status, 400);
-    assert.equal(res.json.error, 'invalid_grant');
-    assert.match(res.json.error_description, /service-account-disabled-sa is disabled/);
+    const config = await rp(server, 'demo', 'disabled-sa', 'dsa-secret');
+    await assert.rejects(client.clientCredentialsGrant(config), refusedWith(/service-account-disabled-sa is disabled/));
+  });
+
+  it('refuses a client whose service-account user was deleted with a 400 that names it, never a 500', async () => {
+    const config = await rp(server, 'demo', 'orphan', 'orphan-secret');
+    assert.ok((await client.clientCredentialsGrant(config)).access_token, 'works while the user is there');
+    const admin = await postForm(realmUrl(server, 'master', '/protocol/openid-connect/token'),
+      { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: ADMIN_PASSWORD });
+    const bearer = { authorization: `Bearer ${admin.json.access_token}` };
+    const api = `${server.url}/admin/realms/demo`;
+    const [orphan] = (await send(`${api}/clients?clientId=orphan`, { headers: bearer })).json;
+    const user = await send(`${api}/clients/${orphan.id}/service-account-user`, { headers: bearer });
+    assert.equal(user.json.username, 'service-account-orphan', user.text);
+    assert.equal((await send(`${api}/users/${user.json.id}`, { method: 'DELETE', headers: bearer })).status, 204);
+    await assert.rejects(client.clientCredentialsGrant(config), refusedWith(/service account user service-account-orphan does not exist/));
   });
 
   it('refuses clients without service accounts and a wrong secret', async () => {

@@ -133,6 +133,7 @@ const newSession = (realmId: string, userId: string): SessionRecord => ({
 const newRefresh = (realmId: string, clientId: string, userId: string, sessionId: string, familyId = randomUUID()): RefreshTokenRecord => ({
   id: randomUUID(), tokenHash: randomBytes(32).toString('hex'), familyId, realmId, clientId, userId, sessionId,
   scope: 'openid profile', createdAt: T, expiresAt: T + 1800, usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null,
+  acr: '0', claims: '{"id_token":{"email":{"essential":true}}}',
 });
 
 const newCode = (realmId: string, clientId: string, userId: string, sessionId: string): AuthorizationCodeRecord => ({

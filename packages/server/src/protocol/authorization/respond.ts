@@ -1,6 +1,7 @@
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
 import { now } from '../../domain/time.js';
 import type { SessionRecord, UserRecord } from '../../storage/store.js';
+import { scopesOfClaims, storableClaims } from '../claims.js';
 import { OAuthError } from '../errors.js';
 import { mintAccessToken, mintIdToken } from '../tokens.js';
 import { returnsCode, returnsIdToken, returnsToken, type AuthorizationRequest } from './request.js';
@@ -27,6 +28,10 @@ export function reauthenticationRequired(req: Pick<AuthorizationRequest, 'prompt
   return req.maxAge !== undefined && (req.maxAge === 0 || now() - authTime > req.maxAge);
 }
 
+/** What the user consents to: the scopes asked for, and those whose claims the claims parameter names. */
+export const consentScopes = (req: Pick<AuthorizationRequest, 'scopes' | 'claims'>): string[] =>
+  [...new Set([...req.scopes, ...scopesOfClaims(req.claims)])];
+
 /**
  * What the authorization request needs next (Core §3.1.2.3), or the error
  * prompt=none gets when it would need the user (§3.1.2.6).
@@ -45,7 +50,7 @@ export async function nextStep(domain: Domain, client: ClientRuntime, req: Autho
     return 'login';
   }
   if (client.record.settings.consentRequired && !s.consentGiven) {
-    const remembered = await domain.consents.covers(user.id, client.record.id, req.scopes);
+    const remembered = await domain.consents.covers(user.id, client.record.id, consentScopes(req));
     if (!remembered || req.prompt.includes('consent')) {
       if (req.prompt.includes('none')) throw new OAuthError('consent_required', 'The user must consent');
       return 'consent';
@@ -78,7 +83,7 @@ export async function authorizationResponse(
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, sessionId: session.id,
       redirectUri: req.redirectUri, scope: req.scopes.join(' '), nonce: req.nonce ?? null,
       codeChallenge: req.codeChallenge ?? null, codeChallengeMethod: req.codeChallengeMethod ?? null,
-      authTime: session.authTime, claims: req.claims ? JSON.stringify(req.claims) : null, acr,
+      authTime: session.authTime, claims: storableClaims(req.claims), acr,
     });
   }
   if (returnsToken(req)) {

@@ -1,7 +1,7 @@
 import { createHash } from 'node:crypto';
 import { newId, secretsEqual } from '../../crypto/random.js';
 import { now } from '../../domain/time.js';
-import type { ClaimsRequest } from '../claims.js';
+import { storedClaims } from '../claims.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { OFFLINE_ACCESS, parseScope } from '../scopes.js';
 import { issueTokens, lifespanOf } from '../tokens.js';
@@ -63,7 +63,7 @@ export const authorizationCodeGrant: GrantHandler = {
       session = await domain.sessions.start(realm.realm, user.id, { offline: true, authTime: sso.authTime });
       if (notes) notes.sessionId = session.id;
     }
-    const claims = code.claims ? (JSON.parse(code.claims) as ClaimsRequest) : undefined;
+    const claims = storedClaims(code.claims);
     return issueTokens(domain, {
       realm, client: client.client, user, scopes, session, accessJti: planned.jti, userinfoClaims: claims?.userinfo,
       refresh: { familyId: planned.familyId },

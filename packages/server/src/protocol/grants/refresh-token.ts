@@ -1,3 +1,4 @@
+import { storedClaims } from '../claims.js';
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
 import { grantedScopes, parseScope } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
@@ -45,8 +46,10 @@ export const refreshTokenGrant: GrantHandler = {
     const scopes = asked.length > 0 ? original.filter((s) => asked.includes(s) || defaults.includes(s)) : original;
 
     const touched = await domain.sessions.touch(realm.realm, session);
+    const claims = storedClaims(stored.claims);
     return issueTokens(domain, {
       realm, client: client.client, user, scopes, session: touched, refresh: { familyId: stored.familyId },
+      userinfoClaims: claims?.userinfo, idToken: { claims, acr: stored.acr ?? undefined },
     });
   },
 };

@@ -342,6 +342,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('authorization_codes').addColumn('acr', 'varchar(64)').execute();
     },
   },
+  '0011_refresh_sign_in': {
+    // A refresh token family remembers what its sign-in reached and asked for, which the ID
+    // tokens it goes on issuing repeat.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('refresh_tokens').addColumn('acr', 'varchar(64)').execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('claims', 'text').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

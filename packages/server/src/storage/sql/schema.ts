@@ -38,6 +38,7 @@ export interface RefreshTokensTable {
   id: string; token_hash: string; family_id: string; realm_id: string; client_id: string;
   user_id: string; session_id: string; scope: string; created_at: number; expires_at: number;
   used_at: number | null; revoked_at: number | null; access_jti: string | null; access_expires_at: number | null;
+  acr: string | null; claims: string | null;
 }
 export interface RevokedAccessTokensTable { jti: string; expires_at: number }
 

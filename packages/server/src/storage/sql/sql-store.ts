@@ -71,13 +71,14 @@ const fromRefresh = (t: RefreshTokenRecord) => ({
   id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
   user_id: t.userId, session_id: t.sessionId, scope: t.scope, created_at: t.createdAt,
   expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt, access_jti: t.accessJti,
-  access_expires_at: t.accessExpiresAt,
+  access_expires_at: t.accessExpiresAt, acr: t.acr, claims: t.claims,
 });
 const toRefresh = (r: any): RefreshTokenRecord => ({
   id: r.id, tokenHash: r.token_hash, familyId: r.family_id, realmId: r.realm_id, clientId: r.client_id,
   userId: r.user_id, sessionId: r.session_id, scope: r.scope, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), revokedAt: nOrNull(r.revoked_at),
-  accessJti: r.access_jti ?? null, accessExpiresAt: nOrNull(r.access_expires_at ?? null),
+  accessJti: r.access_jti ?? null, accessExpiresAt: nOrNull(r.access_expires_at ?? null), acr: r.acr ?? null,
+  claims: r.claims ?? null,
 });
 
 const toCode = (r: any): AuthorizationCodeRecord => ({
