@@ -22,7 +22,7 @@ import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { corsPolicy } from './http/cors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
-import { registerMetrics, type PoolStats } from './http/metrics.js';
+import { registerMetrics, signInFailures, type PoolStats } from './http/metrics.js';
 import { lazyValidation } from './http/validation.js';
 import { forwardedIssuerBase } from './http/realm.js';
 import { createPages } from './pages/index.js';
@@ -83,6 +83,7 @@ export async function buildApp({
   const resourcesPath = `${relativePath}/resources/${THEME}`;
   registerErrorHandling(app, { pages, resourcesPath });
   registerMetrics(app, { relativePath, poolStats });
+  domain.onSignInFailure = (reason) => signInFailures.inc({ reason });
   if (issuerFromRequest) app.decorate('issuerBaseOf', forwardedIssuerBase(relativePath));
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.

@@ -3,6 +3,7 @@ import type { RealmRecord, Store } from '../storage/store.js';
 import { ClientService, type NewClient } from './clients.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { Caches } from './cache.js';
+import type { SignInFailure } from './sign-in.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
 import { IdentityProviderService } from './identity-providers.js';
@@ -33,6 +34,8 @@ export class Domain {
   readonly events: EventService;
   readonly groups: GroupService;
   readonly identityProviders: IdentityProviderService;
+  /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
+  onSignInFailure: (reason: SignInFailure) => void = () => {};
 
   constructor(
     readonly store: Store,

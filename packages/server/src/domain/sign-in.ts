@@ -1,11 +1,12 @@
 import type { RealmRecord, UserRecord } from '../storage/store.js';
-import { signInFailures } from '../http/metrics.js';
 import type { Domain } from './index.js';
+
+export type SignInFailure = 'invalid_credentials' | 'disabled' | 'locked';
 
 export type SignInResult =
   | { ok: true; user: UserRecord }
   /** userId: the account the login named, when there is one (for its LOGIN_ERROR event). */
-  | { ok: false; reason: 'invalid_credentials' | 'disabled' | 'locked'; userId?: string };
+  | { ok: false; reason: SignInFailure; userId?: string };
 
 /**
  * A password sign-in with brute-force detection, the same for the login page
@@ -15,12 +16,12 @@ export type SignInResult =
 export async function signInWithPassword(domain: Domain, realm: RealmRecord, login: string, password: string): Promise<SignInResult> {
   const user = login ? await domain.users.findForLogin(realm.id, login) : undefined;
   if (user && (await domain.bruteForce.lockedUntil(realm, user.id))) {
-    signInFailures.inc({ reason: 'locked' });
+    domain.onSignInFailure('locked');
     return { ok: false, reason: 'locked', userId: user.id };
   }
   const check = await domain.users.checkPassword(realm.id, login, password);
   if (!check.ok) {
-    signInFailures.inc({ reason: check.reason });
+    domain.onSignInFailure(check.reason);
     if (user && check.reason === 'invalid_credentials') await domain.bruteForce.failed(realm, user.id);
     return { ...check, userId: user?.id };
   }
