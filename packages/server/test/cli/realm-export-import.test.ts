@@ -9,6 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { assertProtocolError, clientCredentials, passwordGrant, userinfo } from '../helpers/http.js';
 import { claimsOf } from '../helpers/oidc.js';
 import { demoRealm, FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { createTestDatabase, postgresUnavailable } from '../storage/databases.js';
 
 const JHIPSTER = join(FIXTURES, 'users-hashed-kc23-jhipster.json');
@@ -71,7 +72,9 @@ describe('latchkey realm export / import', () => {
     let demo: any;
     let jhipster: any;
     let target: TestServer;
-    const before_ = { alice: {} as ReturnType<typeof rolesIn>, machine: {} as ReturnType<typeof rolesIn>, department: '' };
+    const before_ = {
+      alice: {} as ReturnType<typeof rolesIn>, machine: {} as ReturnType<typeof rolesIn>, dave: {} as ReturnType<typeof rolesIn>, department: '',
+    };
 
     before(async () => {
       mkdirSync(sourceDir);
@@ -83,6 +86,23 @@ describe('latchkey realm export / import', () => {
       const machine = await clientCredentials(source, 'demo', 'machine', 'machine-secret');
       assert.equal(machine.status, 200, machine.text);
       before_.machine = rolesIn(machine.json.access_token);
+
+      // Dave holds writer only through his group's parent, and orders:read only through his group.
+      const api = adminApi(source, await masterAdminToken(source));
+      const staff = await api.create('/realms/demo/groups', { name: 'staff', attributes: { site: ['berlin', 'bonn'] } });
+      const berlin = await api.create(`/realms/demo/groups/${staff}/children`, { name: 'berlin' });
+      const writer = (await api.get('/realms/demo/roles/writer')).json;
+      assert.equal((await api.post(`/realms/demo/groups/${staff}/role-mappings/realm`, [writer])).status, 204);
+      const ordersApi = (await api.get('/realms/demo/clients?clientId=orders-api')).json[0].id;
+      const ordersRead = (await api.get(`/realms/demo/clients/${ordersApi}/roles/orders:read`)).json;
+      assert.equal((await api.post(`/realms/demo/groups/${berlin}/role-mappings/clients/${ordersApi}`, [ordersRead])).status, 204);
+      await api.create('/realms/demo/users', {
+        username: 'dave', enabled: true, groups: ['/staff/berlin'], credentials: [{ type: 'password', value: 'dave-pw' }],
+      });
+      const dave = await passwordGrant(source, 'demo', 'webapp', 'webapp-secret', 'dave', 'dave-pw');
+      assert.equal(dave.status, 200, dave.text);
+      before_.dave = rolesIn(dave.json.access_token);
+      assert.ok(before_.dave.realm.includes('writer') && before_.dave.clients['orders-api']?.includes('orders:read'), JSON.stringify(before_.dave));
       // The jhipster users do not sign in here: their Keycloak hashes stay as imported, to be exported as they came.
       await stop(source);
 
@@ -176,6 +196,34 @@ describe('latchkey realm export / import', () => {
         assert.deepEqual(JSON.parse(exported.secretData), JSON.parse(original.secretData), `${username}: the hash as it came`);
         assert.deepEqual(JSON.parse(exported.credentialData), JSON.parse(original.credentialData));
       }
+    });
+
+    it('writes groups as Keycloak\'s tree with their attributes and roles, and users\' groups as paths', () => {
+      const strip = (groups: any[]): any[] => groups.map(({ id, subGroups, ...g }) => {
+        assert.equal(typeof id, 'string');
+        return { ...g, subGroups: strip(subGroups) };
+      });
+      assert.deepEqual(strip(demo.groups), [{
+        name: 'staff', path: '/staff', attributes: { site: ['berlin', 'bonn'] }, realmRoles: ['writer'], clientRoles: {},
+        subGroups: [{ name: 'berlin', path: '/staff/berlin', attributes: {}, realmRoles: [], clientRoles: { 'orders-api': ['orders:read'] }, subGroups: [] }],
+      }]);
+      const dave = demo.users.find((u: any) => u.username === 'dave');
+      assert.deepEqual(dave.groups, ['/staff/berlin']);
+      assert.equal(dave.realmRoles.includes('writer'), false, 'writer is not granted to dave himself');
+      assert.deepEqual(demo.users.find((u: any) => u.username === 'alice').groups, []);
+      // The Keycloak fixture's groups came in with its import, and go out again.
+      assert.deepEqual(jhipster.groups.map((g: any) => [g.path, g.realmRoles]), [['/Admins', ['ROLE_ADMIN']], ['/Users', ['ROLE_USER']]]);
+      assert.deepEqual(jhipster.users.find((u: any) => u.username === 'admin').groups, ['/Admins', '/Users']);
+    });
+
+    it('a user holding roles only through groups holds them after the round trip', async () => {
+      const dave = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'dave', 'dave-pw');
+      assert.equal(dave.status, 200, dave.text);
+      assert.deepEqual(rolesIn(dave.json.access_token), before_.dave);
+      const admin = await passwordGrant(target, 'jhipster', 'admin-cli', undefined, 'admin', 'admin');
+      assert.equal(admin.status, 200, admin.text);
+      const roles = rolesIn(admin.json.access_token).realm;
+      assert.ok(roles.includes('ROLE_ADMIN') && roles.includes('ROLE_USER'), `the jhipster admin's groups' roles: ${roles}`);
     });
 
     it('the export file is readable by its owner only', () => {

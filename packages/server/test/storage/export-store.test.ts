@@ -189,6 +189,23 @@ for (const backend of [sqlite, postgres]) {
       await assert.rejects(store.bulk.grantRoles([{ userId: users[0].id, roleId: randomUUID() }]), 'a role that does not exist');
     });
 
+    it('adds many group memberships, keeping those that exist and ignoring repeats, and lists them by user', async () => {
+      const realm = await seedRealm();
+      const users = Array.from({ length: 1100 }, (_, i) => newUser(realm.id, i));
+      await store.bulk.insertUsers(users);
+      const groups = ['staff', 'berlin'].map((name) => ({ id: randomUUID(), realmId: realm.id, parentId: null, name, attributes: {}, createdAt: T }));
+      for (const group of groups) await store.groups.insert(group);
+      await store.groups.addMember(groups[0].id, users[0].id);
+      const memberships = users.flatMap((u, i) => [{ userId: u.id, groupId: groups[i % 2].id }, ...(i % 10 === 0 ? [{ userId: u.id, groupId: groups[1].id }] : [])]);
+      await store.bulk.addMembers([...memberships, memberships[0]]);
+      assert.deepEqual((await store.groups.listByUser(users[0].id)).map((g) => g.name), ['berlin', 'staff']);
+      const listed = await store.bulk.listMemberships(users.map((u) => u.id));
+      const key = (m: { userId: string; groupId: string }) => `${m.userId} ${m.groupId}`;
+      assert.deepEqual(binarySort(listed.map(key)), binarySort(memberships.map(key)), 'every membership once');
+      assert.deepEqual(await store.bulk.listMemberships([randomUUID(), 'x\u0000']), []);
+      await assert.rejects(store.bulk.addMembers([{ userId: users[0].id, groupId: randomUUID() }]), 'a group that does not exist');
+    });
+
     it('refuses a NUL character in any value before the database sees it', async () => {
       const realm = await seedRealm();
       const user = newUser(realm.id, 1);

@@ -243,6 +243,11 @@ export const realmRepresentation = {
         },
       },
     },
+    groups: {
+      type: 'array', nullable: true,
+      description: 'The group tree: name, attributes, realmRoles, clientRoles and subGroups (groups as these); users join them by path in their groups',
+      items: { type: 'object', required: ['name'], properties: { name: string, subGroups: { type: 'array', items: { type: 'object' } } } },
+    },
     roles: {
       type: 'object', nullable: true,
       properties: {
