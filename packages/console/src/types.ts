@@ -5,6 +5,9 @@ export interface RealmRep {
   accessTokenLifespan: number; accessCodeLifespan: number; ssoSessionIdleTimeout: number; ssoSessionMaxLifespan: number;
   offlineSessionIdleTimeout: number; bruteForceProtected: boolean; failureFactor: number; waitIncrementSeconds: number;
   maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
+  eventsEnabled: boolean; eventsExpiration: number; adminEventsEnabled: boolean;
+  /** Keycloak's realm attributes: adminEventsExpiration (seconds, as text) among them. */
+  attributes?: Record<string, string>;
 }
 
 export interface CustomResource {

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import {
-  clientSettings, realmSettings, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, realmEventFields, realmSettings, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -57,6 +57,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     }),
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
+    ...realmEventFields(s),
     loginWithEmailAllowed: true,
     duplicateEmailsAllowed: false,
   });

@@ -9,7 +9,7 @@ import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
+  realmEventFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -312,6 +312,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
       : undefined,
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
+    ...realmEventFields(s),
     ...(await providersOf(box, index)),
   });
 }

@@ -5,6 +5,7 @@ import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../cr
 import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import { defaultRealmSettings, RealmService } from '../domain/realms.js';
+import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { ProviderSettingsError } from '../broker/settings.js';
@@ -78,6 +79,10 @@ export interface RealmRep {
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[]; groups?: GroupRep[];
   identityProviders?: IdentityProviderRep[]; identityProviderMappers?: IdentityProviderMapperRep[];
   keycloakVersion?: string;
+  eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
+  eventsListeners?: string[]; enabledEventTypes?: string[];
+  /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration (seconds, as text) from them. */
+  attributes?: Record<string, string | undefined> | null;
 }
 
 /** Keycloak's kinds of identity provider that are OpenID Connect, which Latchkey brokers; the others (SAML, social) are skipped. */
@@ -146,7 +151,30 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     defaultClientScopes: rep.defaultDefaultClientScopes,
     optionalClientScopes: rep.defaultOptionalClientScopes,
     scopesNotInToken: rep.clientScopes ? [...new Set([...defaultRealmSettings(rep.realm).scopesNotInToken, ...notInToken])] : undefined,
+    // Keycloak writes null for what is unset.
+    eventsEnabled: rep.eventsEnabled ?? undefined,
+    eventsExpiration: rep.eventsExpiration ?? undefined,
+    adminEventsEnabled: rep.adminEventsEnabled ?? undefined,
+    adminEventsExpiration: num(rep.attributes?.adminEventsExpiration),
   });
+}
+
+/**
+ * The realm's event settings as Keycloak's RealmRepresentation has them, defaults applied
+ * (see eventSettings): admin events' retention is one of its attributes there. Admin events
+ * never hold request bodies, and every event type is recorded.
+ */
+export function realmEventFields(s: RealmSettings) {
+  const e = eventSettings(s);
+  return {
+    eventsEnabled: e.eventsEnabled,
+    eventsExpiration: e.eventsExpiration,
+    eventsListeners: [...EVENT_LISTENERS],
+    enabledEventTypes: [] as string[],
+    adminEventsEnabled: e.adminEventsEnabled,
+    adminEventsDetailsEnabled: false,
+    attributes: { adminEventsExpiration: String(e.adminEventsExpiration) },
+  };
 }
 
 /** Keycloak's user attribute/property mappers become custom claims (seed 001 custom resources). */
@@ -289,6 +317,13 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     if (!Array.isArray(v)) fail(`"${key}" is not a list`);
     return v as unknown[];
   };
+  for (const key of ['eventsEnabled', 'adminEventsEnabled']) {
+    if (r[key] !== undefined && r[key] !== null && typeof r[key] !== 'boolean') fail(`"${key}" is not true or false`);
+  }
+  if (r.eventsExpiration !== undefined && r.eventsExpiration !== null && !(Number.isInteger(r.eventsExpiration) && (r.eventsExpiration as number) >= 0)) {
+    fail('"eventsExpiration" is not a number of seconds');
+  }
+  if (r.attributes !== undefined && r.attributes !== null && !isObject(r.attributes)) fail('"attributes" is not an object');
   for (const key of ['supportedLocales', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
     if (r[key] !== undefined && !isStringArray(r[key])) fail(`"${key}" is not a list of strings`);
   }

@@ -103,6 +103,8 @@ describe('latchkey realm export / import', () => {
       assert.equal(dave.status, 200, dave.text);
       before_.dave = rolesIn(dave.json.access_token);
       assert.ok(before_.dave.realm.includes('writer') && before_.dave.clients['orders-api']?.includes('orders:read'), JSON.stringify(before_.dave));
+      const events = await api.put('/realms/demo', { eventsExpiration: 86_400, adminEventsEnabled: false, attributes: { adminEventsExpiration: '172800' } });
+      assert.equal(events.status, 204, events.text);
       // The jhipster users do not sign in here: their Keycloak hashes stay as imported, to be exported as they came.
       await stop(source);
 
@@ -131,6 +133,8 @@ describe('latchkey realm export / import', () => {
       assert.equal(demo.sslRequired, 'external', "Keycloak's default, for a realm file without it");
       assert.equal(demo.defaultRole.name, 'default-roles-demo');
       assert.equal(demo.components, undefined, 'signing keys are not exported');
+      assert.deepEqual([demo.eventsEnabled, demo.eventsExpiration, demo.adminEventsEnabled, demo.adminEventsDetailsEnabled, demo.attributes],
+        [true, 86_400, false, false, { adminEventsExpiration: '172800' }], 'the event settings, as Keycloak has them');
       const realmRoles = demo.roles.realm.map((r: any) => r.name).sort();
       assert.deepEqual(realmRoles, ['default-roles-demo', 'offline_access', 'reader', 'uma_authorization', 'writer']);
       const defaultRole = demo.roles.realm.find((r: any) => r.name === 'default-roles-demo');
@@ -214,6 +218,17 @@ describe('latchkey realm export / import', () => {
       // The Keycloak fixture's groups came in with its import, and go out again.
       assert.deepEqual(jhipster.groups.map((g: any) => [g.path, g.realmRoles]), [['/Admins', ['ROLE_ADMIN']], ['/Users', ['ROLE_USER']]]);
       assert.deepEqual(jhipster.users.find((u: any) => u.username === 'admin').groups, ['/Admins', '/Users']);
+    });
+
+    it('the event settings come along, and a Keycloak file\'s are read', async () => {
+      const api = adminApi(target, await masterAdminToken(target));
+      const pick = ({ eventsEnabled, eventsExpiration, adminEventsEnabled, adminEventsExpiration }: any) =>
+        ({ eventsEnabled, eventsExpiration, adminEventsEnabled, adminEventsExpiration });
+      assert.deepEqual(pick((await api.get('/realms/demo/events/config')).json),
+        { eventsEnabled: true, eventsExpiration: 86_400, adminEventsEnabled: false, adminEventsExpiration: 172_800 });
+      // The jhipster fixture, a Keycloak export, has events off (Keycloak's default) and no expiration: Latchkey's week.
+      assert.deepEqual(pick((await api.get('/realms/jhipster/events/config')).json),
+        { eventsEnabled: false, eventsExpiration: 604_800, adminEventsEnabled: false, adminEventsExpiration: 2_592_000 });
     });
 
     it('a user holding roles only through groups holds them after the round trip', async () => {
