@@ -1,6 +1,7 @@
 // `latchkey realm export` and `latchkey realm import`, run as the built CLI, against data dirs
 // that servers started by these tests wrote and then serve again.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,7 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertProtocolError, clientCredentials, passwordGrant, userinfo } from '../helpers/http.js';
 import { claimsOf } from '../helpers/oidc.js';
-import { demoRealm, FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
+import { CLI, demoRealm, FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
 import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { createTestDatabase, postgresUnavailable } from '../storage/databases.js';
 
@@ -483,6 +484,7 @@ describe('latchkey realm export / import', () => {
       const run = await latchkey(['realm', 'import', file, '--data-dir', server.dataDir]);
       ok(run, 'import');
       assert.match(run.stdout, /Imported realm members from .*: 1 clients, 500 users/);
+      assert.doesNotMatch(run.stderr, /\r/, 'no progress line when stderr is not a terminal');
 
       const member = await passwordGrant(server, 'members', 'portal', undefined, 'member123', 'member-pw');
       assert.equal(member.status, 200, member.text);
@@ -500,6 +502,47 @@ describe('latchkey realm export / import', () => {
       assert.equal(JSON.parse(rep.users[7].credentials[0].credentialData).algorithm, 'pbkdf2-sha256');
       assert.equal(JSON.parse(rep.users[50].credentials[0].credentialData).algorithm, 'argon2', 'a hashed plaintext one');
     });
+  });
+
+  it('a large import and export show their progress on a terminal, on stderr', {
+    skip: spawnSync('script', ['--version']).status === 0 ? false : 'util-linux script(1), which gives the command a terminal, is not installed',
+  }, async () => {
+    const work = tempDir();
+    const credential = pbkdf2Credential('crowd-pw');
+    const file = join(work, 'crowd.json');
+    writeFileSync(file, JSON.stringify({
+      realm: 'crowd',
+      users: Array.from({ length: 3000 }, (_, i) => ({
+        username: `person${i}`, credentials: [i % 300 === 0 ? { type: 'password', value: `plain-${i}` } : credential],
+      })),
+    }));
+    /** Runs the CLI on a terminal (script(1)'s pseudo-terminal) with stdout to a file: what the terminal shows is stderr. */
+    const onTerminal = async (args: string[]) => {
+      const stdout = join(work, 'stdout.txt');
+      const command = `${[process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ')} > '${stdout}'`;
+      const child = spawn('script', ['-qefc', command, '/dev/null'], {
+        env: { PATH: process.env.PATH ?? '', HOME: work }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let terminal = '';
+      child.stdout.on('data', (d) => { terminal += d; });
+      child.stderr.on('data', (d) => { terminal += d; });
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      return { code, terminal, stdout: readFileSync(stdout, 'utf8') };
+    };
+    const dataDir = join(work, 'data');
+    const imported = await onTerminal(['realm', 'import', file, '--data-dir', dataDir]);
+    assert.equal(imported.code, 0, imported.terminal);
+    // One line rewritten in place (carriage returns), per phase, ending with the whole count.
+    assert.match(imported.terminal, /\rpasswords hashed \d+\/10 \((\d+\/s|…)\)/);
+    assert.match(imported.terminal, /\rusers 1000\/3000 \((\d+\/s|…)\)/);
+    assert.match(imported.terminal, /\rusers 3000\/3000 \(\d+\/s\)/);
+    assert.match(imported.stdout, /^Imported realm crowd from .*: 0 clients, 3000 users/);
+    assert.doesNotMatch(imported.stdout, /\r|users \d+\/3000/, 'the progress is not on stdout');
+
+    const exported = await onTerminal(['realm', 'export', 'crowd', '--users', '--file', join(work, 'out.json'), '--data-dir', dataDir]);
+    assert.equal(exported.code, 0, exported.terminal);
+    assert.match(exported.terminal, /\rusers 3000\/3000 \(\d+\/s\)/);
+    assert.match(exported.terminal, /Exported realm crowd to .*: \d+ clients, 3000 users/);
   });
 
   describe('on PostgreSQL (--database-url)', () => {
