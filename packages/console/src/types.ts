@@ -30,6 +30,8 @@ export interface SecretRep { id: string; label: string | null; createdAt: number
 export interface UserRep {
   id: string; username: string; email?: string; firstName?: string; lastName?: string; enabled: boolean; emailVerified: boolean;
   createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
+  /** UPDATE_PASSWORD while a temporary password waits to be replaced. */
+  requiredActions?: string[];
 }
 
 export interface RoleRep { id: string; name: string; description?: string; composite: boolean; clientRole: boolean; containerId: string }

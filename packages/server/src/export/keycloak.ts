@@ -387,7 +387,7 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
     serviceAccountClientId: serviceAccountOf?.clientId,
     credentials: password ? [credentialOf(password, user.username)] : [],
     disableableCredentialTypes: [],
-    requiredActions: [],
+    requiredActions: user.requiredActions,
     realmRoles: roles.realm,
     clientRoles: Object.keys(roles.client).length > 0 ? roles.client : undefined,
     federatedIdentities: links.length > 0 ? links : undefined,

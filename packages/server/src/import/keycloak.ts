@@ -12,8 +12,8 @@ import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
 import {
-  SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
-  type PkceMethod, type RealmRecord, type RealmSettings, type SigningAlg, type SslRequired, type Store, type UserRecord,
+  REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
+  type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
 } from '../storage/store.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
@@ -62,6 +62,7 @@ export interface UserRep {
   federatedIdentities?: FederatedIdentityRep[];
   /** The groups the user is a member of, by path ("/staff/berlin"). */
   groups?: string[];
+  requiredActions?: string[];
 }
 /** Keycloak's GroupRepresentation as a realm file has it: the tree, with each group's roles. */
 export interface GroupRep {
@@ -278,6 +279,17 @@ function secretsOf(c: ClientRep): SecretRep[] {
   return list;
 }
 
+/**
+ * The required actions Latchkey carries out among those a representation names, and
+ * UPDATE_PASSWORD for a temporary password, as Keycloak makes of one. Others (VERIFY_EMAIL,
+ * CONFIGURE_TOTP, …) are left out: Latchkey has no page for them.
+ */
+export function requiredActionsOf(user: Pick<UserRep, 'requiredActions' | 'credentials'>): RequiredAction[] {
+  const named = new Set(user.requiredActions ?? []);
+  if (user.credentials?.some((c) => (c.type ?? 'password') === 'password' && c.temporary === true)) named.add('UPDATE_PASSWORD');
+  return REQUIRED_ACTIONS.filter((a) => named.has(a));
+}
+
 /** A password the file gives: plaintext (to hash) or a Keycloak hash (kept as it is). */
 function passwordOf(user: UserRep): StoredPassword | string | undefined {
   const cred = user.credentials?.find((c) => (c.type ?? 'password') === 'password');
@@ -430,6 +442,7 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
       ids.add(user.id);
     }
     if (user.realmRoles !== undefined && !isStringArray(user.realmRoles)) fail(`user ${user.username}: "realmRoles" is not a list of strings`);
+    if (user.requiredActions !== undefined && !isStringArray(user.requiredActions)) fail(`user ${user.username}: "requiredActions" is not a list of strings`);
     if (user.groups !== undefined && !isStringArray(user.groups)) fail(`user ${user.username}: "groups" is not a list of group paths`);
     if (user.clientRoles !== undefined && (!isObject(user.clientRoles) || !Object.values(user.clientRoles).every(isStringArray))) {
       fail(`user ${user.username}: "clientRoles" is not an object of lists of role names`);
@@ -634,6 +647,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
         phoneNumber: u.attributes?.phoneNumber?.[0] ?? u.attributes?.phone_number?.[0] ?? null,
         attributes: u.attributes ?? {},
         serviceAccountClientId: u.serviceAccountClientId ? clientUuid(u.serviceAccountClientId, `user ${u.username}`) : null,
+        requiredActions: requiredActionsOf(u),
         createdAt: Number.isFinite(u.createdTimestamp) ? Math.floor(u.createdTimestamp! / 1000) : at,
       };
       records.push(record);

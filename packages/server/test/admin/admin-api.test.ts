@@ -427,6 +427,9 @@ for (const backend of backends) {
           users: [
             { username: 'ivy', enabled: true, credentials: [{ type: 'password', value: 'ivy-pw' }], realmRoles: ['viewer'] },
             { username: 'ed', enabled: true, credentials: [{ type: 'password', value: 'ed-pw' }], groups: ['/editors/night shift'] },
+            // A temporary password is Keycloak's UPDATE_PASSWORD; required actions Latchkey has no page for are left out.
+            { username: 'tim', enabled: true, credentials: [{ type: 'password', value: 'tim-pw', temporary: true }] },
+            { username: 'vera', enabled: true, credentials: [{ type: 'password', value: 'vera-pw' }], requiredActions: ['VERIFY_EMAIL'] },
           ],
         });
         assert.equal(created.status, 201, created.text);
@@ -438,6 +441,12 @@ for (const backend of backends) {
         const [night] = (await admin.get('/realms/imported/groups?search=night')).json;
         assert.equal(night.path, '/editors/night shift');
         assert.deepEqual((await admin.get(`/realms/imported/groups/${night.id}`)).json.attributes, { shift: ['night'] });
+        const [tim] = (await admin.get('/realms/imported/users?username=tim&exact=true')).json;
+        assert.deepEqual(tim.requiredActions, ['UPDATE_PASSWORD']);
+        assert.equal((await passwordGrant(server, 'imported', 'app', undefined, 'tim', 'tim-pw')).json.error_description, 'Account is not fully set up');
+        const [vera] = (await admin.get('/realms/imported/users?username=vera&exact=true')).json;
+        assert.deepEqual(vera.requiredActions, []);
+        assert.equal((await passwordGrant(server, 'imported', 'app', undefined, 'vera', 'vera-pw')).status, 200);
         assertAdminError(await admin.post('/realms', { realm: 'broken', users: [{ username: 'x', realmRoles: ['missing'] }] }), 400, 'missing');
         assertAdminError(await admin.post('/realms', { realm: 'broken', users: [{ username: 'x', groups: ['/nowhere'] }] }), 400, 'user x', '/nowhere');
         assertAdminError(await admin.post('/realms', { realm: 'broken', groups: [{ name: 'a' }, { name: 'a' }] }), 400, 'group a appears twice');

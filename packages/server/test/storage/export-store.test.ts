@@ -75,7 +75,7 @@ const newRealm = (): RealmRecord => ({
 const newUser = (realmId: string, i: number, extra: Partial<UserRecord> = {}): UserRecord => ({
   id: randomUUID(), realmId, username: `user-${i}-${rand()}`, enabled: i % 3 !== 0, email: i % 2 ? `u${i}@example.com` : null,
   emailVerified: i % 2 === 1, firstName: 'Ada', lastName: i % 5 ? 'Lovelace' : null, phoneNumber: i % 7 ? null : '+1 555 0100',
-  attributes: { department: ['research', 'ünïcode ✓'], n: [String(i)] }, serviceAccountClientId: null, createdAt: T + i, ...extra,
+  attributes: { department: ['research', 'ünïcode ✓'], n: [String(i)] }, serviceAccountClientId: null, requiredActions: [], createdAt: T + i, ...extra,
 });
 
 const passwordOf = (userId: string, data = `hash-of-${userId}`): PasswordRecord =>

@@ -4,7 +4,7 @@
 // Keycloak. Fastify validates with them and @fastify/swagger documents them.
 
 import { EVENT_LISTENERS } from '../../domain/events.js';
-import { SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
+import { REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
 
 const string = { type: 'string' } as const;
 const nullableString = { type: 'string', nullable: true } as const;
@@ -145,6 +145,10 @@ export const userRepresentation = {
     attributes: userAttributes,
     credentials: { type: 'array', nullable: true, items: credential },
     groups: { ...stringList, description: 'Paths of groups to join (on create)' },
+    requiredActions: {
+      type: 'array', nullable: true, items: { type: 'string', enum: [...REQUIRED_ACTIONS] },
+      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password) is the one Latchkey has',
+    },
   },
 } as const;
 
@@ -273,6 +277,8 @@ export const realmRepresentation = {
           clientRoles: { type: 'object', nullable: true, additionalProperties: { type: 'array', items: string } },
           serviceAccountClientId: nullableString,
           createdTimestamp: { type: 'integer', nullable: true },
+          // A realm file's required actions: those Latchkey has no page for are left out, as the CLI's import does.
+          requiredActions: stringList,
         },
       },
     },

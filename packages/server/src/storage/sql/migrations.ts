@@ -342,6 +342,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('authorization_codes').addColumn('acr', 'varchar(64)').execute();
     },
   },
+  '0011_required_actions': {
+    // What a user must do at the next sign-in (Keycloak's required actions): choose a new password.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('required_actions', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -37,13 +37,14 @@ const toUser = (r: any): UserRecord => ({
   id: r.id, realmId: r.realm_id, username: r.username, enabled: bool(r.enabled), email: r.email,
   emailVerified: bool(r.email_verified), firstName: r.first_name, lastName: r.last_name,
   phoneNumber: r.phone_number, attributes: JSON.parse(r.attributes),
-  serviceAccountClientId: r.service_account_client_id, createdAt: n(r.created_at),
+  serviceAccountClientId: r.service_account_client_id, requiredActions: JSON.parse(r.required_actions), createdAt: n(r.created_at),
 });
 const fromUser = (u: UserRecord) => ({
   id: u.id, realm_id: u.realmId, username: u.username, username_lower: u.username.toLowerCase(),
   enabled: bit(u.enabled), email: u.email, email_lower: u.email === null ? null : u.email.toLowerCase(),
   email_verified: bit(u.emailVerified), first_name: u.firstName, last_name: u.lastName, phone_number: u.phoneNumber,
   attributes: JSON.stringify(u.attributes), service_account_client_id: u.serviceAccountClientId, created_at: u.createdAt,
+  required_actions: JSON.stringify(u.requiredActions),
   first_name_lower: u.firstName === null ? null : u.firstName.toLowerCase(),
   last_name_lower: u.lastName === null ? null : u.lastName.toLowerCase(),
 });
