@@ -364,6 +364,16 @@ describe('admin console', { skip: noChromium }, () => {
     await screenshot(page, 'console-user-role-granted');
     const direct = (await admin.get(`/realms/${REALM}/users/${userId}/role-mappings/realm`)).json.map((r: { name: string }) => r.name);
     assert.ok(direct.includes('offline_access'), direct.join(', '));
+
+    // A temporary password: she chooses her own at the next sign-in, and the page says so meanwhile.
+    await page.getByRole('link', { name: 'Credentials' }).click();
+    await page.getByLabel('New password', { exact: true }).fill('carol-temporary-pw');
+    await page.getByLabel('New password again').fill('carol-temporary-pw');
+    await page.getByLabel('Temporary', { exact: true }).check();
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Temporary password set.').waitFor();
+    await page.getByText('Chooses a new password at the next sign-in').waitFor();
+    assert.deepEqual((await admin.get(`/realms/${REALM}/users/${userId}`)).json.requiredActions, ['UPDATE_PASSWORD']);
     assert.deepEqual(cspViolations(tab), []);
   });
 
