@@ -5,6 +5,9 @@ export interface RealmRep {
   accessTokenLifespan: number; accessCodeLifespan: number; ssoSessionIdleTimeout: number; ssoSessionMaxLifespan: number;
   offlineSessionIdleTimeout: number; bruteForceProtected: boolean; failureFactor: number; waitIncrementSeconds: number;
   maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
+  eventsEnabled: boolean; eventsExpiration: number; adminEventsEnabled: boolean;
+  /** Keycloak's realm attributes: adminEventsExpiration (seconds, as text) among them. */
+  attributes?: Record<string, string>;
 }
 
 export interface CustomResource {
@@ -27,6 +30,8 @@ export interface SecretRep { id: string; label: string | null; createdAt: number
 export interface UserRep {
   id: string; username: string; email?: string; firstName?: string; lastName?: string; enabled: boolean; emailVerified: boolean;
   createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
+  /** UPDATE_PASSWORD while a temporary password waits to be replaced. */
+  requiredActions?: string[];
 }
 
 export interface RoleRep { id: string; name: string; description?: string; composite: boolean; clientRole: boolean; containerId: string }

@@ -70,7 +70,7 @@ async function issue(dataDir: string, databaseUrl: string | undefined): Promise<
     const client = { id: randomUUID(), realmId: realm.id, clientId: 'app', enabled: true, publicClient: true, settings: defaultClientSettings(), createdAt: 0 };
     const user = {
       id: randomUUID(), realmId: realm.id, username: 'someone', enabled: true, email: null, emailVerified: false, firstName: null,
-      lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, createdAt: 0,
+      lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, requiredActions: [], createdAt: 0,
     };
     await store.clients.insert(client);
     await store.users.insert(user);

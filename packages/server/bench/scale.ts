@@ -79,7 +79,7 @@ async function seed(dataDir: string, databaseUrl: string | undefined): Promise<v
         users.push({
           id, realmId: realm.id, username: `member${String(i).padStart(7, '0')}`, enabled: true, email: `member${i}@example.com`,
           emailVerified: true, firstName: 'Member', lastName: `Number ${i}`, phoneNumber: null,
-          attributes: { department: [`dept-${i % 50}`] }, serviceAccountClientId: null, createdAt: realm.createdAt,
+          attributes: { department: [`dept-${i % 50}`] }, serviceAccountClientId: null, requiredActions: [], createdAt: realm.createdAt,
         });
       }
       await store.transaction(async (tx) => {

@@ -383,7 +383,7 @@ function SecretsTab({ realm, client }: { realm: string; client: ClientRep }) {
       </table>
       {shown ? (
         <div className="notice notice-success new-secret" role="status">
-          <p>The new secret — copy it now: it is not shown again.</p>
+          <p>The new secret — copy it now: this list never shows a secret's value again. (Keycloak's client-secret endpoint of the admin API shows the application's current secret, the oldest that has not expired, as Keycloak does.)</p>
           <code className="secret-value">{shown}</code>
         </div>
       ) : null}

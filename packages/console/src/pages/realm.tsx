@@ -7,7 +7,7 @@ import { CheckField, ConfirmButton, Notice, SelectField, TextField, duration, us
 const LOCALES = ['en', 'de', 'nl', 'fr'];
 
 type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
-  | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds';
+  | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration';
 
 const NUMBERS: Array<[NumberKey, string, number, string]> = [
   ['accessTokenLifespan', 'Access token lifetime (seconds)', 1, 'tokens'],
@@ -18,7 +18,13 @@ const NUMBERS: Array<[NumberKey, string, number, string]> = [
   ['failureFactor', 'Failures before a lockout', 1, 'brute'],
   ['waitIncrementSeconds', 'Lockout step (seconds)', 0, 'brute'],
   ['maxFailureWaitSeconds', 'Longest lockout (seconds)', 0, 'brute'],
+  ['eventsExpiration', 'Keep sign-in events (seconds)', 0, 'events'],
+  ['adminEventsExpiration', 'Keep admin events (seconds)', 0, 'events'],
 ];
+
+/** Where a setting is in the realm representation: admin events' retention is one of Keycloak's realm attributes. */
+const numberOf = (realm: RealmRep, key: NumberKey) =>
+  key === 'adminEventsExpiration' ? Number(realm.attributes?.adminEventsExpiration ?? 0) : realm[key];
 
 export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
   return <RealmForm key={realm.id} realm={realm} onChanged={onChanged} />;
@@ -27,8 +33,9 @@ export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onCha
 function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
   const [d, setDraft] = useState(() => ({
     displayName: realm.displayName ?? '', enabled: realm.enabled, bruteForceProtected: realm.bruteForceProtected,
+    eventsEnabled: realm.eventsEnabled, adminEventsEnabled: realm.adminEventsEnabled,
     defaultLocale: realm.defaultLocale ?? '', supportedLocales: realm.supportedLocales.join(' '), defaultSignatureAlgorithm: realm.defaultSignatureAlgorithm,
-    ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(realm[k])])) as Record<NumberKey, string>,
+    ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(numberOf(realm, k))])) as Record<NumberKey, string>,
   }));
   const save = useSave();
   const set = <K extends keyof typeof d>(key: K) => (value: (typeof d)[K]) => setDraft((old) => ({ ...old, [key]: value }));
@@ -40,10 +47,12 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         displayName: d.displayName, enabled: d.enabled, bruteForceProtected: d.bruteForceProtected,
         defaultLocale: d.defaultLocale, supportedLocales: d.supportedLocales.split(/[\s,]+/).filter(Boolean),
         internationalizationEnabled: d.supportedLocales.trim() !== '', defaultSignatureAlgorithm: d.defaultSignatureAlgorithm,
-        ...Object.fromEntries(NUMBERS.map(([k]) => [k, Number(d[k])])),
+        eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled,
+        ...Object.fromEntries(NUMBERS.filter(([k]) => k !== 'adminEventsExpiration').map(([k]) => [k, Number(d[k])])),
+        attributes: { adminEventsExpiration: String(Number(d.adminEventsExpiration)) },
       });
       onChanged();
-    }, {}, () => {
+    }, { 'attributes.adminEventsExpiration': 'adminEventsExpiration' }, () => {
       const errors: Errors = {};
       for (const [k, , min] of NUMBERS) {
         if (!/^\d+$/.test(d[k].trim()) || Number(d[k]) < min || Number(d[k]) > 2_147_483_647) errors[k] = `Enter a whole number${min ? ` of at least ${min}` : ''}.`;
@@ -58,7 +67,8 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
     });
   };
   const numbers = (group: string) => NUMBERS.filter(([, , , g]) => g === group).map(([k, label]) => (
-    <TextField key={k} label={label} name={k} value={d[k]} onChange={set(k)} error={save.errors[k]} hint={duration(Number(d[k])) && k !== 'failureFactor' ? duration(Number(d[k])) : undefined} />
+    <TextField key={k} label={label} name={k} value={d[k]} onChange={set(k)} error={save.errors[k]}
+      hint={group === 'events' && Number(d[k]) === 0 ? 'Kept for good.' : duration(Number(d[k])) && k !== 'failureFactor' ? duration(Number(d[k])) : undefined} />
   ));
   const supported = d.supportedLocales.split(/[\s,]+/).filter(Boolean);
   return (
@@ -87,6 +97,12 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         <fieldset><legend>Brute-force detection</legend>
           <CheckField label="Lock users out after repeated failed sign-ins" name="bruteForceProtected" checked={d.bruteForceProtected} onChange={set('bruteForceProtected')} />
           <div className="grid three">{numbers('brute')}</div>
+        </fieldset>
+        <fieldset><legend>Events</legend>
+          <p className="hint">Latchkey records both kinds and keeps them a week and 30 days unless told otherwise (Keycloak records none). 0 keeps them for good.</p>
+          <CheckField label="Record sign-in events" name="eventsEnabled" checked={d.eventsEnabled} onChange={set('eventsEnabled')} />
+          <CheckField label="Record admin events" name="adminEventsEnabled" checked={d.adminEventsEnabled} onChange={set('adminEventsEnabled')} />
+          <div className="grid">{numbers('events')}</div>
         </fieldset>
         <fieldset><legend>Localization</legend>
           <div className="grid">

@@ -62,6 +62,7 @@ export function UserPage({ realm, id, tab }: { realm: string; id: string; tab: s
         <h1>{u.username} <small className="muted">{[u.firstName, u.lastName].filter(Boolean).join(' ')}</small></h1>
         <div className="head-badges">
           <span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? 'Enabled' : 'Disabled'}</span>
+          {u.requiredActions?.includes('UPDATE_PASSWORD') ? <span className="badge off" title="The password is temporary">Chooses a new password at the next sign-in</span> : null}
           <button type="button" className="secondary" onClick={async () => {
             await api.put(path('realms', realm, 'users', id), { enabled: !u.enabled });
             user.reload();
@@ -75,7 +76,7 @@ export function UserPage({ realm, id, tab }: { realm: string; id: string; tab: s
       <Tabs base={[realm, 'users', id]} tabs={TABS} current={tab} />
       <div className="tab-body">
         {tab === 'details' ? <UserForm key={`${u.id}-${u.enabled}`} realm={realm} user={u} onSaved={() => user.reload()} /> : null}
-        {tab === 'credentials' ? <Credentials realm={realm} user={u} /> : null}
+        {tab === 'credentials' ? <Credentials realm={realm} user={u} onChanged={() => user.reload()} /> : null}
         {tab === 'roles' ? <RoleMappings realm={realm} holder={path('realms', realm, 'users', id)} /> : null}
         {tab === 'groups' ? <UserGroups realm={realm} user={u} /> : null}
         {tab === 'sessions' ? <Sessions realm={realm} user={u} /> : null}
@@ -145,16 +146,18 @@ function UserForm({ realm, user, onSaved }: { realm: string; user?: UserRep; onS
   );
 }
 
-function Credentials({ realm, user }: { realm: string; user: UserRep }) {
+function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep; onChanged: () => void }) {
   const [password, setPassword] = useState('');
   const [again, setAgain] = useState('');
+  const [temporary, setTemporary] = useState(false);
   const save = useSave();
   const brute = useLoad(() => api.get<BruteForceRep>(path('realms', realm, 'attack-detection', 'brute-force', 'users', user.id)), [realm, user.id]);
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const ok = await save.run(async () => {
-      await api.put(path('realms', realm, 'users', user.id, 'reset-password'), { type: 'password', value: password, temporary: false });
-      return 'Password set.';
+      await api.put(path('realms', realm, 'users', user.id, 'reset-password'), { type: 'password', value: password, temporary });
+      onChanged();
+      return temporary ? 'Temporary password set.' : 'Password set.';
     }, { value: 'password' }, () => {
       if (!password) return { password: 'Enter a password.' };
       if (password !== again) return { again: 'The two passwords differ.' };
@@ -171,6 +174,8 @@ function Credentials({ realm, user }: { realm: string; user: UserRep }) {
           <TextField label="New password" name="password" type="password" autoComplete="new-password" value={password} onChange={setPassword} error={save.errors.password} />
           <TextField label="New password again" name="again" type="password" autoComplete="new-password" value={again} onChange={setAgain} error={save.errors.again} />
         </div>
+        <CheckField label="Temporary" name="temporary" checked={temporary} onChange={setTemporary}
+          hint="The user signs in with it once, then chooses a new password before going on." />
         <div className="actions"><button type="submit" disabled={save.busy}>Set password</button><Notice kind="success">{save.saved}</Notice></div>
       </form>
       <h2>Failed sign-ins</h2>

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import {
-  clientSettings, realmSettings, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, realmEventFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -57,6 +57,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     }),
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
+    ...realmEventFields(s),
     loginWithEmailAllowed: true,
     duplicateEmailsAllowed: false,
   });
@@ -212,7 +213,7 @@ export function userRep(user: UserRecord, serviceAccountClientId?: string): Json
     attributes: Object.keys(user.attributes).length > 0 ? user.attributes : undefined,
     serviceAccountClientId,
     disableableCredentialTypes: [],
-    requiredActions: [],
+    requiredActions: user.requiredActions,
     notBefore: 0,
     access: { manageGroupMembership: true, view: true, mapRoles: true, impersonate: false, manage: true },
   });
@@ -236,6 +237,7 @@ export function userFields(body: UserRep, current?: UserRecord): Omit<UserRecord
     lastName: text(given.lastName, current?.lastName),
     phoneNumber: given.attributes ? phoneOf(attributes) : current?.phoneNumber ?? null,
     attributes,
+    requiredActions: requiredActionsOf({ requiredActions: given.requiredActions ?? current?.requiredActions, credentials: given.credentials }),
   };
 }
 

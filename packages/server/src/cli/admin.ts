@@ -148,7 +148,7 @@ function noteUnprintedSecret(reply: Reply, sent: Json): void {
   const answer = reply.json as { value?: unknown } | undefined;
   const gaveValue = sent !== null && typeof sent === 'object' && !Array.isArray(sent) && 'value' in sent;
   if (typeof answer?.value === 'string' && !gaveValue) {
-    process.stderr.write('latchkey: the answer held the generated secret, which is shown only once and was not printed: add -o to print it\n');
+    process.stderr.write('latchkey: the answer held the generated secret, which was not printed and which the secrets list never shows: add -o to print it\n');
   }
 }
 
@@ -323,7 +323,8 @@ expired too (the SSO session's lifetime), \`login\` again.
 
 Nothing prints a token or password. A client's \`secret\` is left out of what get prints:
 \`get clients/<id>/client-secret\` shows it, and \`create clients/<id>/secrets -o\` a
-generated one (its value is shown only in that answer). Errors print the server's
+generated one (the secrets list never shows a value; client-secret shows the current
+secret, the oldest unexpired one, as Keycloak does). Errors print the server's
 error_description and exit with 1.`;
 
 /** The `admin` command and its subcommands. */

@@ -150,18 +150,20 @@ export function realmCommand(): Command {
   storeOptions(realm.command('export')
     .description('Write a realm as Keycloak\'s realm representation (as kc.sh export does) to stdout or --file.')
     .argument('<realm>', 'the realm\'s name'))
-    .option('--users', 'include the users, with their password hashes and role grants')
+    .option('--users', 'include the users, with their password hashes, role grants and groups')
     .option('--file <file>', 'write to this file (readable by its owner only) instead of stdout')
     .addHelpText('after', `
-The file holds the realm's settings, roles (with composites), clients with their secrets
-(Keycloak's "secret": the first unexpired one; Latchkey's "secrets": all of them, with
-expiry), claim and audience mappers, and with --users the users with their attributes, role
-grants and password hashes: argon2id ones in the form of Keycloak's argon2 credential,
-hashes imported from Keycloak as they came. Keycloak and \`latchkey realm import\` read it.
+The file holds the realm's settings, roles (with composites), groups (the tree, with their
+attributes and roles), clients with their secrets (Keycloak's "secret": the first unexpired
+one; Latchkey's "secrets": all of them, with expiry), claim and audience mappers, identity
+providers with their client secrets and mappers, and with --users the users with their
+attributes, role grants, groups (by path), links to identity providers and password hashes:
+argon2id ones in the form of Keycloak's argon2 credential, hashes imported from Keycloak as
+they came. Keycloak and \`latchkey realm import\` read it.
 
 Not exported: the realm's signing keys (Keycloak exports them as components; the importing
-side makes new keys, so tokens signed before do not verify there), sessions and tokens, and
-what Latchkey does not keep (flows, groups, identity providers, user federation).
+side makes new keys, so tokens signed before do not verify there), sessions, tokens and
+events, and what Latchkey does not keep (authentication flows, user federation).
 
 A server may run on the same data dir or database meanwhile: the export reads one
 consistent state of the realm.

@@ -178,7 +178,7 @@ export class ClientService {
     return Promise.all((await this.store.clientSecrets.listByClient(clientUuid)).map(async (s) => ({ ...s, value: await this.box.open(s.sealedValue) })));
   }
 
-  /** Adds a secret (generated when no value is given) and returns it with its value, which is not shown again. */
+  /** Adds a secret (generated when no value is given) and returns it with its value, which the secrets list never shows. */
   async addSecret(tx: Store, clientUuid: string, input: { value?: string; expiresAt?: number | null; label?: string | null } = {}): Promise<{ record: ClientSecretRecord; value: string }> {
     const value = input.value ?? randomToken();
     // Secrets are listed by creation, and Keycloak's one secret is the first unexpired: a new one

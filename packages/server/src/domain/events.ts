@@ -1,7 +1,8 @@
 import { newId } from '../crypto/random.js';
 import type {
-  AdminEventQuery, AdminEventRecord, LoginEventQuery, LoginEventRecord, RealmRecord, Store,
+  AdminEventQuery, AdminEventRecord, LoginEventQuery, LoginEventRecord, RealmRecord, RealmSettings, Store,
 } from '../storage/store.js';
+import { deleteInBatches } from './housekeeping.js';
 
 // Keycloak's event types, by the names its admin console and event listeners use.
 export const LOGIN_EVENT_TYPES = [
@@ -14,6 +15,7 @@ export const LOGIN_EVENT_TYPES = [
   'REVOKE_GRANT', 'REVOKE_GRANT_ERROR',
   'IDENTITY_PROVIDER_LOGIN', 'IDENTITY_PROVIDER_FIRST_LOGIN', 'IDENTITY_PROVIDER_LOGIN_ERROR',
   'FEDERATED_IDENTITY_LINK', 'FEDERATED_IDENTITY_LINK_ERROR',
+  'UPDATE_PASSWORD',
 ] as const;
 export type LoginEventType = (typeof LOGIN_EVENT_TYPES)[number];
 
@@ -40,9 +42,39 @@ export const SIGN_IN_ERRORS = {
   locked: 'user_temporarily_disabled',
 } as const;
 
-/** Keycloak keeps events until told otherwise; Latchkey keeps login events a week and admin events 30 days unless the realm says. */
+/**
+ * Keycloak records no events until told to, and then keeps them for good. Latchkey records
+ * both kinds unless a realm says otherwise (an audit trail that is off by default is rarely
+ * there when it is needed) and keeps login events a week and admin events 30 days, so that
+ * the tables stay bounded however busy the realm is.
+ */
 export const DEFAULT_EVENTS_EXPIRATION = 7 * 24 * 3600;
 export const DEFAULT_ADMIN_EVENTS_EXPIRATION = 30 * 24 * 3600;
+
+/** What a realm's event settings amount to, defaults applied; expirations in seconds, 0 keeps events for good. */
+export interface EventSettings {
+  eventsEnabled: boolean;
+  eventsExpiration: number;
+  adminEventsEnabled: boolean;
+  adminEventsExpiration: number;
+}
+
+export function eventSettings(s: RealmSettings): EventSettings {
+  const seconds = (v: number | undefined, fallback: number) =>
+    (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.trunc(v)) : fallback);
+  return {
+    eventsEnabled: s.eventsEnabled !== false,
+    eventsExpiration: seconds(s.eventsExpiration, DEFAULT_EVENTS_EXPIRATION),
+    adminEventsEnabled: s.adminEventsEnabled !== false,
+    adminEventsExpiration: seconds(s.adminEventsExpiration, DEFAULT_ADMIN_EVENTS_EXPIRATION),
+  };
+}
+
+/**
+ * Keycloak's event listeners, which tools send back as they read them. Latchkey has no
+ * listeners (events go to its own store), so Keycloak's default, which logs, is the one accepted.
+ */
+export const EVENT_LISTENERS = ['jboss-logging'] as const;
 
 export interface LoginEvent {
   type: LoginEventType;
@@ -103,6 +135,8 @@ export interface AdminEventRepresentation {
 }
 
 const FLUSH_AFTER_MS = 50;
+/** Events deleted per statement when a realm's are cleared: short statements, as housekeeping's. */
+const CLEAR_BATCH = 1000;
 const FLUSH_AT_EVENTS = 500;
 const RETRY_AFTER_MS = 1000;
 const MAX_PENDING_EVENTS = 10_000;
@@ -171,7 +205,7 @@ export class EventService {
    * than on the request's path; reading them (and flush) writes what is pending first.
    */
   async login(realm: RealmRecord, event: LoginEvent): Promise<LoginEventRecord | undefined> {
-    if (realm.settings.eventsEnabled === false) return undefined;
+    if (!eventSettings(realm.settings).eventsEnabled) return undefined;
     const record: LoginEventRecord = {
       id: newId(),
       time: this.clock(),
@@ -209,7 +243,7 @@ export class EventService {
 
   /** Records an admin event, unless the realm has admin events turned off; returns what was stored. */
   async admin(realm: RealmRecord, event: AdminEvent): Promise<AdminEventRecord | undefined> {
-    if (realm.settings.adminEventsEnabled === false) return undefined;
+    if (!eventSettings(realm.settings).adminEventsEnabled) return undefined;
     const auth = event.authDetails ?? {};
     const record: AdminEventRecord = {
       id: newId(),
@@ -239,11 +273,14 @@ export class EventService {
 
   /** Seconds each kind of event is kept in this realm; 0 keeps them for good. */
   retention(realm: RealmRecord): { login: number; admin: number } {
-    const seconds = (v: number | undefined, fallback: number) =>
-      (typeof v === 'number' && Number.isFinite(v) ? Math.max(0, Math.trunc(v)) : fallback);
-    return {
-      login: seconds(realm.settings.eventsExpiration, DEFAULT_EVENTS_EXPIRATION),
-      admin: seconds(realm.settings.adminEventsExpiration, DEFAULT_ADMIN_EVENTS_EXPIRATION),
-    };
+    const e = eventSettings(realm.settings);
+    return { login: e.eventsExpiration, admin: e.adminEventsExpiration };
+  }
+
+  /** Deletes every event of that kind in the realm (Keycloak's DELETE events, admin-events); returns how many. */
+  async clear(realm: RealmRecord, kind: 'login' | 'admin'): Promise<number> {
+    // Pending login events are older than this request: they go too.
+    if (kind === 'login') await this.flush();
+    return deleteInBatches(CLEAR_BATCH, (limit) => this.store.events.deleteOlderThan(Number.MAX_SAFE_INTEGER, limit, { kind, realmId: realm.id }));
   }
 }

@@ -2,6 +2,12 @@ import { newId } from '../crypto/random.js';
 import type { GroupRecord, RealmRecord, Store, UserRecord } from '../storage/store.js';
 import { now } from './time.js';
 
+/** Keycloak's group path: the names from the top, e.g. `/staff/berlin`. */
+export const groupPath = (names: string[]): string => `/${names.join('/')}`;
+
+/** The names a group path holds, from the top; Keycloak takes it with or without the leading slash. */
+export const pathNames = (path: string): string[] => path.split('/').filter(Boolean);
+
 /**
  * Groups of users: a member holds the group's roles and its parent groups' (RoleService
  * expands them). Reads come fresh from the store; writes take the caller's transaction,
@@ -27,7 +33,7 @@ export class GroupService {
     return this.store.groups.getByName(realmId, parentId, name);
   }
 
-  /** Keycloak's group path: the names from the top, e.g. `/staff/berlin`. */
+  /** The group's path (see groupPath). */
   async path(group: GroupRecord): Promise<string> {
     const names = [group.name];
     const seen = new Set([group.id]);
@@ -38,22 +44,23 @@ export class GroupService {
       names.unshift(parent.name);
       parentId = parent.parentId;
     }
-    return `/${names.join('/')}`;
+    return groupPath(names);
   }
 
   /** The group a path names (`/staff/berlin`), or undefined. */
   async byPath(realmId: string, path: string): Promise<GroupRecord | undefined> {
     let group: GroupRecord | undefined;
-    for (const name of path.split('/').filter(Boolean)) {
+    for (const name of pathNames(path)) {
       group = await this.store.groups.getByName(realmId, group?.id ?? null, name);
       if (!group) return undefined;
     }
     return group;
   }
 
-  async create(tx: Store, realm: RealmRecord, input: { name: string; parentId?: string | null; attributes?: Record<string, string[]> }): Promise<GroupRecord> {
+  async create(tx: Store, realm: RealmRecord,
+    input: { id?: string; name: string; parentId?: string | null; attributes?: Record<string, string[]> }): Promise<GroupRecord> {
     const group: GroupRecord = {
-      id: newId(), realmId: realm.id, parentId: input.parentId ?? null, name: input.name,
+      id: input.id ?? newId(), realmId: realm.id, parentId: input.parentId ?? null, name: input.name,
       attributes: input.attributes ?? {}, createdAt: now(),
     };
     await tx.groups.insert(group);

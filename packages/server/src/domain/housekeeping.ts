@@ -33,6 +33,21 @@ export const DEFAULT_SWEEP_INTERVAL_MS = 5 * 60_000;
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
 /**
+ * Runs a delete of at most `batch` rows until one deletes fewer (or `signal` aborts), letting
+ * requests in between (SQLite runs on this thread); returns how many rows went.
+ */
+export async function deleteInBatches(batch: number, step: (limit: number) => Promise<number>, signal?: AbortSignal): Promise<number> {
+  let total = 0;
+  while (!signal?.aborted) {
+    const deleted = await step(batch);
+    total += deleted;
+    if (deleted < batch) break;
+    await breathe();
+  }
+  return total;
+}
+
+/**
  * Deletes what has expired: events past their realm's retention (eventsExpiration,
  * adminEventsExpiration), then codes, parked interactions, revoked access tokens,
  * refresh tokens, sessions and identity-provider round trips past their expiry, and rotated-out
@@ -46,17 +61,7 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   const grace = opts.replayGraceSeconds ?? DEFAULT_REPLAY_GRACE_SECONDS;
   const { store } = domain;
 
-  const drain = async (step: () => Promise<number>): Promise<number> => {
-    let total = 0;
-    while (!opts.signal?.aborted) {
-      const deleted = await step();
-      total += deleted;
-      if (deleted < batch) break;
-      // Let requests in between batches (SQLite runs on this thread).
-      await breathe();
-    }
-    return total;
-  };
+  const drain = (step: () => Promise<number>) => deleteInBatches(batch, step, opts.signal);
 
   const result: SweepResult = {
     loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0,

@@ -1,6 +1,6 @@
 import { newId } from '../crypto/random.js';
 import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
-import type { ClientRecord, RealmRecord, Store, UserQuery, UserRecord } from '../storage/store.js';
+import type { ClientRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 
@@ -19,6 +19,7 @@ export interface NewUser {
   phoneNumber?: string | null;
   attributes?: Record<string, string[]>;
   serviceAccountClientId?: string | null;
+  requiredActions?: RequiredAction[];
 }
 
 export type PasswordCheck =
@@ -31,6 +32,12 @@ let decoy: Promise<StoredPassword> | undefined;
 
 /** Keycloak keeps usernames lower-cased, so tokens and exports spell them one way. */
 export const canonicalUsername = (username: string): string => username.toLowerCase();
+
+/** The required actions with `action` added (on) or taken out. */
+export function withRequiredAction(actions: RequiredAction[], action: RequiredAction, on: boolean): RequiredAction[] {
+  const others = actions.filter((a) => a !== action);
+  return on ? [...others, action] : others;
+}
 
 export class UserService {
   /** Service-account users by client: read on every client credentials request. */
@@ -77,6 +84,7 @@ export class UserService {
       phoneNumber: input.phoneNumber ?? null,
       attributes: input.attributes ?? {},
       serviceAccountClientId: input.serviceAccountClientId ?? null,
+      requiredActions: input.requiredActions ?? [],
       createdAt: now(),
     };
     await tx.users.insert(user);
@@ -97,6 +105,18 @@ export class UserService {
   async setPassword(tx: Store, userId: string, password: StoredPassword | string): Promise<void> {
     const stored = typeof password === 'string' ? await hashPassword(password) : password;
     await tx.passwords.set({ userId, ...stored, createdAt: now() });
+  }
+
+  /**
+   * Gives the user a new password, as Keycloak's reset-password does: a temporary one makes
+   * the user choose their own at the next sign-in (UPDATE_PASSWORD); any other, an
+   * administrator's or the one the user chose, settles that.
+   */
+  async resetPassword(tx: Store, user: UserRecord, password: StoredPassword, opts: { temporary: boolean }): Promise<UserRecord> {
+    await this.setPassword(tx, user.id, password);
+    const next = { ...user, requiredActions: withRequiredAction(user.requiredActions, 'UPDATE_PASSWORD', opts.temporary) };
+    await tx.users.update(next);
+    return next;
   }
 
   /**

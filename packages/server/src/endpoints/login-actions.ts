@@ -1,13 +1,14 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import { hashPassword } from '../crypto/passwords.js';
 import { supportsApiAccess } from '../domain/clients.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import {
   continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
 } from '../http/authorization-flow.js';
-import { recordSignIn } from '../http/events.js';
+import { recordSignIn, recordUpdatePassword } from '../http/events.js';
 import { clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
-import type { LoginPage } from '../pages/types.js';
+import type { LoginPage, UpdatePasswordPage } from '../pages/types.js';
 import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
 import { OAuthError } from '../protocol/errors.js';
 
@@ -72,6 +73,21 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
 
+  function showUpdatePassword(l: Loaded, reply: FastifyReply, error?: UpdatePasswordPage['error']) {
+    const html = pages.updatePassword(l.ctx, { action: interactionUrl(l, 'update-password'), hidden: { _csrf: csrfToken(reply, l.realm) }, error });
+    return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
+  }
+
+  /**
+   * The user whose password this sign-in checked and who must now choose a new one: parked on
+   * the interaction without a session (no other step parks a user so), still enabled, still asked to.
+   */
+  async function awaitingNewPassword(l: Loaded) {
+    if (!l.interaction.userId || l.interaction.sessionId) return undefined;
+    const user = await domain.users.get(l.realm.realm.id, l.interaction.userId);
+    return user?.enabled && user.requiredActions.includes('UPDATE_PASSWORD') ? user : undefined;
+  }
+
   async function signedIn(l: Loaded) {
     const session = l.interaction.sessionId ? await domain.sessions.active(l.interaction.sessionId) : undefined;
     const user = l.interaction.userId ? await domain.users.get(l.realm.realm.id, l.interaction.userId) : undefined;
@@ -98,7 +114,37 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       await signInEvent();
       return showLogin(l, reply, { username, error: LOGIN_ERRORS[check.reason] });
     }
+    if (check.user.requiredActions.includes('UPDATE_PASSWORD')) {
+      // The temporary password was right: the user chooses a new one before any session begins.
+      await domain.interactions.update({ ...l.interaction, userId: check.user.id, sessionId: null });
+      return showUpdatePassword(l, reply);
+    }
     return finishSignIn(deps, l, check.user, request, reply, (session) => signInEvent(session.id));
+  });
+
+  // Keycloak's UPDATE_PASSWORD required action, after the password on the login page.
+  app.get(`${REALM}/login-actions/update-password`, { config: { page: true } }, async (request, reply) => {
+    const l = await load(request, reply);
+    if (!l) return reply;
+    if (!(await awaitingNewPassword(l))) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
+    return showUpdatePassword(l, reply);
+  });
+
+  app.post(`${REALM}/login-actions/update-password`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
+    const l = await load(request, reply);
+    if (!l) return reply;
+    const user = await awaitingNewPassword(l);
+    if (!user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
+    const body = (request.body ?? {}) as Body;
+    const password = body['password-new'] ?? '';
+    if (password === '') return showUpdatePassword(l, reply, 'passwordMissing');
+    if (password !== body['password-confirm']) return showUpdatePassword(l, reply, 'passwordConfirmMismatch');
+    const hashed = await hashPassword(password);
+    const updated = await domain.store.transaction((tx) => domain.users.resetPassword(tx, user, hashed, { temporary: false }));
+    domain.users.invalidate();
+    await recordUpdatePassword(domain, request, l.realm, l.client, user.id);
+    return finishSignIn(deps, l, updated, request, reply, (session) => recordSignIn(domain, request, l.realm, l.client, user.username,
+      { ok: true, user: updated }, { sessionId: session.id, redirectUri: l.req.redirectUri }));
   });
 
   // After a sign-in that ended on a page of ours (sendContinuePage): on to consent or the client.

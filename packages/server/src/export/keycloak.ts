@@ -5,20 +5,22 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { Domain } from '../domain/index.js';
 import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { defaultRealmSettings } from '../domain/realms.js';
+import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type MapperRep, type RealmRep, type RoleRep,
-  type SecretRep, type UserRep,
+  realmEventFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
+  type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
-  ClaimMapping, ClientRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
+  ClaimMapping, ClientRecord, GroupRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
 } from '../storage/store.js';
 
 // The export writes Keycloak's realm representation (what `kc.sh export` writes), so that
 // Keycloak can read it and Latchkey can import it again. What Latchkey does not keep is not
-// written (flows, components, groups); signing keys are not exported (Keycloak keeps them as
-// components): the importing side makes new ones. Identity providers go as Keycloak's
+// written (flows, components, client scopes as such); signing keys are not exported (Keycloak
+// keeps them as components): the importing side makes new ones. Groups go as Keycloak's tree
+// with their roles, users' memberships as their paths. Identity providers go as Keycloak's
 // identityProviders and identityProviderMappers, users' links as their federatedIdentities.
 // Latchkey extensions ride along, which Keycloak ignores: a client's `secrets` (all of them,
 // with expiry) and `consentTexts`, a provider's responseType, responseMode, postLogoutUrl and
@@ -37,7 +39,7 @@ export interface ExportSummary {
   users: number;
 }
 
-/** Users read per page: one query each for the page's users, passwords and role grants. */
+/** Users read per page: one query each for the page's users, passwords, role grants and memberships. */
 const USER_PAGE = 1000;
 
 /** Code-point order, so that an export is the same on SQLite and PostgreSQL. */
@@ -55,12 +57,21 @@ interface RealmIndex {
   roleById: Map<string, RoleRecord>;
   providers: IdentityProviderRecord[];
   providerById: Map<string, IdentityProviderRecord>;
+  groups: GroupRecord[];
+  /** Each group's path, for users' memberships. */
+  groupPathById: Map<string, string>;
 }
 
 async function indexRealm(tx: Store, realm: RealmRecord): Promise<RealmIndex> {
   const clients = await tx.clients.list(realm.id);
   const roles = await tx.roles.listByRealm(realm.id);
   const providers = await tx.identityProviders.list(realm.id);
+  const groups = await tx.groups.list(realm.id);
+  const byId = new Map(groups.map((g) => [g.id, g]));
+  const namesOf = (g: GroupRecord): string[] => {
+    const parent = g.parentId === null ? undefined : byId.get(g.parentId);
+    return parent ? [...namesOf(parent), g.name] : [g.name];
+  };
   return {
     realm,
     clients,
@@ -68,6 +79,8 @@ async function indexRealm(tx: Store, realm: RealmRecord): Promise<RealmIndex> {
     roleById: new Map(roles.map((r) => [r.id, r])),
     providers,
     providerById: new Map(providers.map((p) => [p.id, p])),
+    groups,
+    groupPathById: new Map(groups.map((g) => [g.id, groupPath(namesOf(g))])),
   };
 }
 
@@ -121,6 +134,29 @@ async function rolesOf(tx: Store, index: RealmIndex): Promise<{ realm: RoleRep[]
     if (owner) client[owner.clientId].push(rep(role));
   }
   return { realm: all.filter((r) => r.clientId === null).map(rep), client };
+}
+
+/** The realm's groups as Keycloak's tree: each with its path, roles and subgroups, siblings by name. */
+async function groupsOf(tx: Store, index: RealmIndex): Promise<GroupRep[]> {
+  const children = new Map<string | null, GroupRecord[]>();
+  for (const g of index.groups) children.set(g.parentId, [...(children.get(g.parentId) ?? []), g]);
+  const rep = async (group: GroupRecord): Promise<GroupRep> => {
+    const roles = nameRoles(index, await tx.groups.listRoleIds(group.id));
+    const subGroups: GroupRep[] = [];
+    for (const child of children.get(group.id) ?? []) subGroups.push(await rep(child));
+    return {
+      id: group.id,
+      name: group.name,
+      path: index.groupPathById.get(group.id),
+      attributes: group.attributes,
+      realmRoles: roles.realm,
+      clientRoles: roles.client,
+      subGroups,
+    };
+  };
+  const top: GroupRep[] = [];
+  for (const group of children.get(null) ?? []) top.push(await rep(group));
+  return top;
 }
 
 // User properties Keycloak maps with its property mapper; every other attribute with the attribute mapper.
@@ -270,11 +306,13 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
       containerId: realm.id,
     },
     clients,
+    groups: await groupsOf(tx, index),
     clientScopes: notInToken.length > 0
       ? notInToken.map((name) => ({ name, protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'false' } }))
       : undefined,
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
+    ...realmEventFields(s),
     ...(await providersOf(box, index)),
   });
 }
@@ -329,7 +367,8 @@ export function credentialOf(password: PasswordRecord, username: string): Creden
   throw new Error(`user ${username}: a password stored as "${password.algorithm}" cannot be exported`);
 }
 
-function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[], links: FederatedIdentityRep[]): UserRep {
+function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[],
+  groupIds: string[], links: FederatedIdentityRep[]): UserRep {
   const attributes = { ...user.attributes };
   if (user.phoneNumber && !attributes.phoneNumber && !attributes.phone_number) attributes.phoneNumber = [user.phoneNumber];
   const roles = nameRoles(index, roleIds);
@@ -348,11 +387,12 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
     serviceAccountClientId: serviceAccountOf?.clientId,
     credentials: password ? [credentialOf(password, user.username)] : [],
     disableableCredentialTypes: [],
-    requiredActions: [],
+    requiredActions: user.requiredActions,
     realmRoles: roles.realm,
     clientRoles: Object.keys(roles.client).length > 0 ? roles.client : undefined,
     federatedIdentities: links.length > 0 ? links : undefined,
     notBefore: 0,
+    groups: groupIds.map((id) => index.groupPathById.get(id)).filter((p): p is string => p !== undefined).sort(byCodePoint),
   });
 }
 
@@ -364,6 +404,10 @@ async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGen
     const passwords = new Map((await tx.bulk.listPasswords(page)).map((p) => [p.userId, p]));
     const grants = new Map<string, string[]>();
     for (const { userId, roleId } of await tx.bulk.listUserRoles(page)) grants.set(userId, [...(grants.get(userId) ?? []), roleId]);
+    const memberships = new Map<string, string[]>();
+    if (index.groups.length > 0) {
+      for (const { userId, groupId } of await tx.bulk.listMemberships(page)) memberships.set(userId, [...(memberships.get(userId) ?? []), groupId]);
+    }
     const links = new Map<string, FederatedIdentityRep[]>();
     if (index.providers.length > 0) {
       for (const l of await tx.bulk.listFederatedIdentities(page)) {
@@ -371,7 +415,7 @@ async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGen
         if (provider) links.set(l.userId, [...(links.get(l.userId) ?? []), { identityProvider: provider.alias, userId: l.subject, userName: l.username }]);
       }
     }
-    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? [], links.get(u.id) ?? []));
+    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? [], memberships.get(u.id) ?? [], links.get(u.id) ?? []));
   }
 }
 

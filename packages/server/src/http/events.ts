@@ -108,6 +108,11 @@ export function recordSignIn(
     : { type: 'LOGIN_ERROR', clientId: client.record.clientId, userId: result.userId, error: SIGN_IN_ERRORS[result.reason], details });
 }
 
+/** UPDATE_PASSWORD: a user chose a new password at sign-in, as an administrator asked. */
+export function recordUpdatePassword(domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, userId: string): Promise<void> {
+  return save(domain, request, realm.realm, { type: 'UPDATE_PASSWORD', clientId: client.record.clientId, userId, details: { auth_method: 'openid-connect' } });
+}
+
 /** LOGOUT for a session that logout ended. */
 export function recordLogout(domain: Domain, request: FastifyRequest, realm: RealmRuntime, session: SessionRecord, clientId?: string): Promise<void> {
   return save(domain, request, realm.realm, { type: 'LOGOUT', clientId, userId: session.userId, sessionId: session.id });

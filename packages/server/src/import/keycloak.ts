@@ -5,13 +5,15 @@ import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../cr
 import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import { defaultRealmSettings, RealmService } from '../domain/realms.js';
+import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
+import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
 import {
-  SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
-  type PkceMethod, type RealmRecord, type RealmSettings, type SigningAlg, type SslRequired, type Store, type UserRecord,
+  REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
+  type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
 } from '../storage/store.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
@@ -58,6 +60,14 @@ export interface UserRep {
   firstName?: string; lastName?: string; attributes?: Record<string, string[]>; credentials?: CredentialRep[];
   realmRoles?: string[]; clientRoles?: Record<string, string[]>; serviceAccountClientId?: string;
   federatedIdentities?: FederatedIdentityRep[];
+  /** The groups the user is a member of, by path ("/staff/berlin"). */
+  groups?: string[];
+  requiredActions?: string[];
+}
+/** Keycloak's GroupRepresentation as a realm file has it: the tree, with each group's roles. */
+export interface GroupRep {
+  id?: string; name: string; path?: string; attributes?: Record<string, string[]>;
+  realmRoles?: string[]; clientRoles?: Record<string, string[]>; subGroups?: GroupRep[];
 }
 export interface ClientScopeRep { name: string; protocol?: string; attributes?: Attributes }
 export interface RealmRep {
@@ -67,9 +77,13 @@ export interface RealmRep {
   failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; defaultLocale?: string;
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
-  roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[];
+  roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[]; groups?: GroupRep[];
   identityProviders?: IdentityProviderRep[]; identityProviderMappers?: IdentityProviderMapperRep[];
   keycloakVersion?: string;
+  eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
+  eventsListeners?: string[]; enabledEventTypes?: string[];
+  /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration (seconds, as text) from them. */
+  attributes?: Record<string, string | undefined> | null;
 }
 
 /** Keycloak's kinds of identity provider that are OpenID Connect, which Latchkey brokers; the others (SAML, social) are skipped. */
@@ -138,7 +152,30 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     defaultClientScopes: rep.defaultDefaultClientScopes,
     optionalClientScopes: rep.defaultOptionalClientScopes,
     scopesNotInToken: rep.clientScopes ? [...new Set([...defaultRealmSettings(rep.realm).scopesNotInToken, ...notInToken])] : undefined,
+    // Keycloak writes null for what is unset.
+    eventsEnabled: rep.eventsEnabled ?? undefined,
+    eventsExpiration: rep.eventsExpiration ?? undefined,
+    adminEventsEnabled: rep.adminEventsEnabled ?? undefined,
+    adminEventsExpiration: num(rep.attributes?.adminEventsExpiration),
   });
+}
+
+/**
+ * The realm's event settings as Keycloak's RealmRepresentation has them, defaults applied
+ * (see eventSettings): admin events' retention is one of its attributes there. Admin events
+ * never hold request bodies, and every event type is recorded.
+ */
+export function realmEventFields(s: RealmSettings) {
+  const e = eventSettings(s);
+  return {
+    eventsEnabled: e.eventsEnabled,
+    eventsExpiration: e.eventsExpiration,
+    eventsListeners: [...EVENT_LISTENERS],
+    enabledEventTypes: [] as string[],
+    adminEventsEnabled: e.adminEventsEnabled,
+    adminEventsDetailsEnabled: false,
+    attributes: { adminEventsExpiration: String(e.adminEventsExpiration) },
+  };
 }
 
 /** Keycloak's user attribute/property mappers become custom claims (seed 001 custom resources). */
@@ -242,6 +279,17 @@ function secretsOf(c: ClientRep): SecretRep[] {
   return list;
 }
 
+/**
+ * The required actions Latchkey carries out among those a representation names, and
+ * UPDATE_PASSWORD for a temporary password, as Keycloak makes of one. Others (VERIFY_EMAIL,
+ * CONFIGURE_TOTP, …) are left out: Latchkey has no page for them.
+ */
+export function requiredActionsOf(user: Pick<UserRep, 'requiredActions' | 'credentials'>): RequiredAction[] {
+  const named = new Set(user.requiredActions ?? []);
+  if (user.credentials?.some((c) => (c.type ?? 'password') === 'password' && c.temporary === true)) named.add('UPDATE_PASSWORD');
+  return REQUIRED_ACTIONS.filter((a) => named.has(a));
+}
+
 /** A password the file gives: plaintext (to hash) or a Keycloak hash (kept as it is). */
 function passwordOf(user: UserRep): StoredPassword | string | undefined {
   const cred = user.credentials?.find((c) => (c.type ?? 'password') === 'password');
@@ -281,6 +329,13 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     if (!Array.isArray(v)) fail(`"${key}" is not a list`);
     return v as unknown[];
   };
+  for (const key of ['eventsEnabled', 'adminEventsEnabled']) {
+    if (r[key] !== undefined && r[key] !== null && typeof r[key] !== 'boolean') fail(`"${key}" is not true or false`);
+  }
+  if (r.eventsExpiration !== undefined && r.eventsExpiration !== null && !(Number.isInteger(r.eventsExpiration) && (r.eventsExpiration as number) >= 0)) {
+    fail('"eventsExpiration" is not a number of seconds');
+  }
+  if (r.attributes !== undefined && r.attributes !== null && !isObject(r.attributes)) fail('"attributes" is not an object');
   for (const key of ['supportedLocales', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
     if (r[key] !== undefined && !isStringArray(r[key])) fail(`"${key}" is not a list of strings`);
   }
@@ -350,6 +405,29 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
       fail(`identityProviderMappers[${i}]: "config" is not an object of strings`);
     }
   }
+  const checkGroups = (groups: unknown, where: string) => {
+    if (groups === undefined) return;
+    if (!Array.isArray(groups)) fail(`"${where}" is not a list`);
+    const names = new Set<string>();
+    for (const [i, g] of (groups as unknown[]).entries()) {
+      if (!isObject(g) || typeof g.name !== 'string' || g.name === '') fail(`${where}[${i}] has no "name"`);
+      const group = g as unknown as GroupRep;
+      // A slash would make the group's path name another group.
+      if (group.name.includes('/')) fail(`group ${group.name}: a group's name cannot hold a "/"`);
+      if (names.has(group.name)) fail(`group ${group.name} appears twice in ${where}`);
+      names.add(group.name);
+      if (group.id !== undefined && (typeof group.id !== 'string' || group.id === '')) fail(`group ${group.name}: "id" is not a string`);
+      if (group.realmRoles !== undefined && !isStringArray(group.realmRoles)) fail(`group ${group.name}: "realmRoles" is not a list of strings`);
+      if (group.clientRoles !== undefined && (!isObject(group.clientRoles) || !Object.values(group.clientRoles).every(isStringArray))) {
+        fail(`group ${group.name}: "clientRoles" is not an object of lists of role names`);
+      }
+      if (group.attributes !== undefined && (!isObject(group.attributes) || !Object.values(group.attributes).every(isStringArray))) {
+        fail(`group ${group.name}: "attributes" is not an object of lists of strings`);
+      }
+      checkGroups(group.subGroups, `${where}[${i}].subGroups`);
+    }
+  };
+  checkGroups(r.groups, 'groups');
   const usernames = new Set<string>();
   const ids = new Set<string>();
   for (const [i, u] of list('users').entries()) {
@@ -364,6 +442,8 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
       ids.add(user.id);
     }
     if (user.realmRoles !== undefined && !isStringArray(user.realmRoles)) fail(`user ${user.username}: "realmRoles" is not a list of strings`);
+    if (user.requiredActions !== undefined && !isStringArray(user.requiredActions)) fail(`user ${user.username}: "requiredActions" is not a list of strings`);
+    if (user.groups !== undefined && !isStringArray(user.groups)) fail(`user ${user.username}: "groups" is not a list of group paths`);
     if (user.clientRoles !== undefined && (!isObject(user.clientRoles) || !Object.values(user.clientRoles).every(isStringArray))) {
       fail(`user ${user.username}: "clientRoles" is not an object of lists of role names`);
     }
@@ -502,6 +582,29 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     }
   }
 
+  // Groups, parents before their subgroups, each with its roles; users join them by path below.
+  const groupIds = new Map<string, string>();
+  const importGroups = async (groups: GroupRep[], parent: { id: string; names: string[] } | null) => {
+    for (const g of groups) {
+      const names = [...(parent?.names ?? []), g.name];
+      const path = groupPath(names);
+      const group = await domain.groups.create(tx, realm, { id: g.id, name: g.name, parentId: parent?.id ?? null, attributes: g.attributes });
+      groupIds.set(path, group.id);
+      for (const name of g.realmRoles ?? []) await domain.groups.grantRole(tx, group.id, idOf(null, name, `group ${path}`));
+      for (const [clientId, roles] of Object.entries(g.clientRoles ?? {})) {
+        if (!clients.has(clientId)) continue;
+        for (const name of roles) await domain.groups.grantRole(tx, group.id, idOf(clientId, name, `group ${path}`));
+      }
+      await importGroups(g.subGroups ?? [], { id: group.id, names });
+    }
+  };
+  await importGroups(rep.groups ?? [], null);
+  const groupIdOf = (path: string, context: string): string => {
+    const id = groupIds.get(groupPath(pathNames(path)));
+    if (!id) throw new Error(`${context}: unknown group ${path}`);
+    return id;
+  };
+
   // Identity providers (OpenID Connect ones), read as Keycloak reads them. Their metadata is not
   // fetched: an import must not depend on the provider being reachable. A sign-in checks it.
   const providers = new Map<string, string>();
@@ -530,6 +633,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     const batchPasswords: PasswordRecord[] = [];
     const grants: Array<{ userId: string; roleId: string }> = [];
     const links: FederatedIdentityRecord[] = [];
+    const memberships: Array<{ userId: string; groupId: string }> = [];
     for (const [k, u] of batch.entries()) {
       const record: UserRecord = {
         id: u.id ?? newId(),
@@ -543,6 +647,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
         phoneNumber: u.attributes?.phoneNumber?.[0] ?? u.attributes?.phone_number?.[0] ?? null,
         attributes: u.attributes ?? {},
         serviceAccountClientId: u.serviceAccountClientId ? clientUuid(u.serviceAccountClientId, `user ${u.username}`) : null,
+        requiredActions: requiredActionsOf(u),
         createdAt: Number.isFinite(u.createdTimestamp) ? Math.floor(u.createdTimestamp! / 1000) : at,
       };
       records.push(record);
@@ -554,6 +659,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
         if (!clients.has(clientId)) continue;
         for (const name of names) grants.push({ userId: record.id, roleId: idOf(clientId, name, `user ${u.username}`) });
       }
+      for (const path of u.groups ?? []) memberships.push({ userId: record.id, groupId: groupIdOf(path, `user ${u.username}`) });
       for (const f of u.federatedIdentities ?? []) {
         // A link to a provider the file does not have (or that is not OpenID Connect) goes with it.
         const providerId = providers.get(f.identityProvider);
@@ -566,6 +672,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     await tx.bulk.setPasswords(batchPasswords);
     await tx.bulk.grantRoles(grants);
     await tx.bulk.insertFederatedIdentities(links);
+    await tx.bulk.addMembers(memberships);
     progress({ phase: 'users', done: start + batch.length, total: users.length });
   }
 

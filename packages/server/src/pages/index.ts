@@ -8,6 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type {
   BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, LinkAccountPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
+  UpdatePasswordPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -19,6 +20,7 @@ const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
+  'update-password',
 ] as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
@@ -155,6 +157,7 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     },
     brokerFragment: (ctx: PageContext, page: BrokerFragmentPage) => render('broker-fragment', ctx, page),
     linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
+    updatePassword: (ctx: PageContext, page: UpdatePasswordPage) => render('update-password', ctx, page),
     message,
     locales,
   };

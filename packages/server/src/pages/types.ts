@@ -65,6 +65,13 @@ export interface LinkAccountPage {
   cancelUrl: string;
 }
 
+export interface UpdatePasswordPage {
+  /** Where the form posts (fields password-new and password-confirm, plus hidden). */
+  action: string;
+  hidden: Hidden;
+  error?: 'passwordMissing' | 'passwordConfirmMismatch';
+}
+
 export interface LogoutConfirmPage {
   action: string;
   hidden: Hidden;
@@ -87,6 +94,8 @@ export interface Pages {
   brokerFragment(ctx: PageContext, page: BrokerFragmentPage): string;
   /** Links an identity provider's account to the existing account of its email, once its password is given. */
   linkAccount(ctx: PageContext, page: LinkAccountPage): string;
+  /** Asks a user whose password an administrator set as temporary for a new one (Keycloak's UPDATE_PASSWORD). */
+  updatePassword(ctx: PageContext, page: UpdatePasswordPage): string;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

@@ -161,8 +161,17 @@ export interface UserRecord {
   attributes: Record<string, string[]>;
   /** The client (its internal id) this user is the service account of. */
   serviceAccountClientId: string | null;
+  /** What the user must do at the next sign-in before it completes (Keycloak's required actions). */
+  requiredActions: RequiredAction[];
   createdAt: number;
 }
+
+/**
+ * Keycloak's required actions that Latchkey carries out: UPDATE_PASSWORD, choosing a new
+ * password (after an administrator set a temporary one).
+ */
+export type RequiredAction = 'UPDATE_PASSWORD';
+export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD'];
 
 export interface PasswordRecord {
   userId: string;

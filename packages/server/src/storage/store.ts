@@ -195,6 +195,10 @@ export interface Store {
     insertFederatedIdentities(links: FederatedIdentityRecord[]): Promise<void>;
     /** The provider links of those users, by user then provider. */
     listFederatedIdentities(userIds: string[]): Promise<FederatedIdentityRecord[]>;
+    /** Makes each user a member of its group; a membership that exists already is kept. */
+    addMembers(memberships: Array<{ userId: string; groupId: string }>): Promise<void>;
+    /** The direct group memberships of those users (a parent group's membership not implied). */
+    listMemberships(userIds: string[]): Promise<Array<{ userId: string; groupId: string }>>;
   };
   /** Login and admin events (Keycloak's event store); times in milliseconds. */
   events: {

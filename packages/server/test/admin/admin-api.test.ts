@@ -421,14 +421,36 @@ for (const backend of backends) {
       it('POST /realms takes a whole realm representation, as an import', async () => {
         const created = await admin.post('/realms', {
           realm: 'imported',
-          roles: { realm: [{ name: 'viewer' }] },
+          roles: { realm: [{ name: 'viewer' }, { name: 'editor' }] },
           clients: [{ clientId: 'app', publicClient: true, directAccessGrantsEnabled: true }],
-          users: [{ username: 'ivy', enabled: true, credentials: [{ type: 'password', value: 'ivy-pw' }], realmRoles: ['viewer'] }],
+          groups: [{ name: 'editors', realmRoles: ['editor'], subGroups: [{ name: 'night shift', attributes: { shift: ['night'] } }] }],
+          users: [
+            { username: 'ivy', enabled: true, credentials: [{ type: 'password', value: 'ivy-pw' }], realmRoles: ['viewer'] },
+            { username: 'ed', enabled: true, credentials: [{ type: 'password', value: 'ed-pw' }], groups: ['/editors/night shift'] },
+            // A temporary password is Keycloak's UPDATE_PASSWORD; required actions Latchkey has no page for are left out.
+            { username: 'tim', enabled: true, credentials: [{ type: 'password', value: 'tim-pw', temporary: true }] },
+            { username: 'vera', enabled: true, credentials: [{ type: 'password', value: 'vera-pw' }], requiredActions: ['VERIFY_EMAIL'] },
+          ],
         });
         assert.equal(created.status, 201, created.text);
         const token = await passwordGrant(server, 'imported', 'app', undefined, 'ivy', 'ivy-pw');
         assert.ok(claimsOf(token.json.access_token).realm_access.roles.includes('viewer'));
+        // Ed holds editor only through the parent of his group.
+        const ed = await passwordGrant(server, 'imported', 'app', undefined, 'ed', 'ed-pw');
+        assert.ok(claimsOf(ed.json.access_token).realm_access.roles.includes('editor'), ed.text);
+        const [night] = (await admin.get('/realms/imported/groups?search=night')).json;
+        assert.equal(night.path, '/editors/night shift');
+        assert.deepEqual((await admin.get(`/realms/imported/groups/${night.id}`)).json.attributes, { shift: ['night'] });
+        const [tim] = (await admin.get('/realms/imported/users?username=tim&exact=true')).json;
+        assert.deepEqual(tim.requiredActions, ['UPDATE_PASSWORD']);
+        assert.equal((await passwordGrant(server, 'imported', 'app', undefined, 'tim', 'tim-pw')).json.error_description, 'Account is not fully set up');
+        const [vera] = (await admin.get('/realms/imported/users?username=vera&exact=true')).json;
+        assert.deepEqual(vera.requiredActions, []);
+        assert.equal((await passwordGrant(server, 'imported', 'app', undefined, 'vera', 'vera-pw')).status, 200);
         assertAdminError(await admin.post('/realms', { realm: 'broken', users: [{ username: 'x', realmRoles: ['missing'] }] }), 400, 'missing');
+        assertAdminError(await admin.post('/realms', { realm: 'broken', users: [{ username: 'x', groups: ['/nowhere'] }] }), 400, 'user x', '/nowhere');
+        assertAdminError(await admin.post('/realms', { realm: 'broken', groups: [{ name: 'a' }, { name: 'a' }] }), 400, 'group a appears twice');
+        assertAdminError(await admin.post('/realms', { realm: 'broken', groups: [{ name: 'g', realmRoles: ['missing'] }] }), 400, 'group /g', 'missing');
         assertAdminError(await admin.get('/realms/broken'), 404);
       });
 

@@ -202,7 +202,7 @@ describe('latchkey admin', () => {
       const quiet = await admin(['create', `clients/${id}/secrets`, '-r', realm]);
       assert.equal(quiet.status, 0, quiet.stderr);
       assert.match(quiet.stdout.trim(), UUID);
-      assert.match(quiet.stderr, /shown only once and was not printed: add -o/);
+      assert.match(quiet.stderr, /was not printed and which the secrets list never shows: add -o/);
       const shown = await json('create', `clients/${id}/secrets`, '-r', realm, '-o');
       assert.equal(typeof shown.value, 'string');
       assert.ok(shown.value.length >= 32);

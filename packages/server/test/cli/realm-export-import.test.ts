@@ -1,6 +1,7 @@
 // `latchkey realm export` and `latchkey realm import`, run as the built CLI, against data dirs
 // that servers started by these tests wrote and then serve again.
 import assert from 'node:assert/strict';
+import { spawn, spawnSync } from 'node:child_process';
 import { pbkdf2Sync, randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -8,7 +9,8 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertProtocolError, clientCredentials, passwordGrant, userinfo } from '../helpers/http.js';
 import { claimsOf } from '../helpers/oidc.js';
-import { demoRealm, FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
+import { CLI, demoRealm, FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { createTestDatabase, postgresUnavailable } from '../storage/databases.js';
 
 const JHIPSTER = join(FIXTURES, 'users-hashed-kc23-jhipster.json');
@@ -71,7 +73,9 @@ describe('latchkey realm export / import', () => {
     let demo: any;
     let jhipster: any;
     let target: TestServer;
-    const before_ = { alice: {} as ReturnType<typeof rolesIn>, machine: {} as ReturnType<typeof rolesIn>, department: '' };
+    const before_ = {
+      alice: {} as ReturnType<typeof rolesIn>, machine: {} as ReturnType<typeof rolesIn>, dave: {} as ReturnType<typeof rolesIn>, department: '',
+    };
 
     before(async () => {
       mkdirSync(sourceDir);
@@ -83,6 +87,25 @@ describe('latchkey realm export / import', () => {
       const machine = await clientCredentials(source, 'demo', 'machine', 'machine-secret');
       assert.equal(machine.status, 200, machine.text);
       before_.machine = rolesIn(machine.json.access_token);
+
+      // Dave holds writer only through his group's parent, and orders:read only through his group.
+      const api = adminApi(source, await masterAdminToken(source));
+      const staff = await api.create('/realms/demo/groups', { name: 'staff', attributes: { site: ['berlin', 'bonn'] } });
+      const berlin = await api.create(`/realms/demo/groups/${staff}/children`, { name: 'berlin' });
+      const writer = (await api.get('/realms/demo/roles/writer')).json;
+      assert.equal((await api.post(`/realms/demo/groups/${staff}/role-mappings/realm`, [writer])).status, 204);
+      const ordersApi = (await api.get('/realms/demo/clients?clientId=orders-api')).json[0].id;
+      const ordersRead = (await api.get(`/realms/demo/clients/${ordersApi}/roles/orders:read`)).json;
+      assert.equal((await api.post(`/realms/demo/groups/${berlin}/role-mappings/clients/${ordersApi}`, [ordersRead])).status, 204);
+      await api.create('/realms/demo/users', {
+        username: 'dave', enabled: true, groups: ['/staff/berlin'], credentials: [{ type: 'password', value: 'dave-pw' }],
+      });
+      const dave = await passwordGrant(source, 'demo', 'webapp', 'webapp-secret', 'dave', 'dave-pw');
+      assert.equal(dave.status, 200, dave.text);
+      before_.dave = rolesIn(dave.json.access_token);
+      assert.ok(before_.dave.realm.includes('writer') && before_.dave.clients['orders-api']?.includes('orders:read'), JSON.stringify(before_.dave));
+      const events = await api.put('/realms/demo', { eventsExpiration: 86_400, adminEventsEnabled: false, attributes: { adminEventsExpiration: '172800' } });
+      assert.equal(events.status, 204, events.text);
       // The jhipster users do not sign in here: their Keycloak hashes stay as imported, to be exported as they came.
       await stop(source);
 
@@ -111,6 +134,8 @@ describe('latchkey realm export / import', () => {
       assert.equal(demo.sslRequired, 'external', "Keycloak's default, for a realm file without it");
       assert.equal(demo.defaultRole.name, 'default-roles-demo');
       assert.equal(demo.components, undefined, 'signing keys are not exported');
+      assert.deepEqual([demo.eventsEnabled, demo.eventsExpiration, demo.adminEventsEnabled, demo.adminEventsDetailsEnabled, demo.attributes],
+        [true, 86_400, false, false, { adminEventsExpiration: '172800' }], 'the event settings, as Keycloak has them');
       const realmRoles = demo.roles.realm.map((r: any) => r.name).sort();
       assert.deepEqual(realmRoles, ['default-roles-demo', 'offline_access', 'reader', 'uma_authorization', 'writer']);
       const defaultRole = demo.roles.realm.find((r: any) => r.name === 'default-roles-demo');
@@ -176,6 +201,45 @@ describe('latchkey realm export / import', () => {
         assert.deepEqual(JSON.parse(exported.secretData), JSON.parse(original.secretData), `${username}: the hash as it came`);
         assert.deepEqual(JSON.parse(exported.credentialData), JSON.parse(original.credentialData));
       }
+    });
+
+    it('writes groups as Keycloak\'s tree with their attributes and roles, and users\' groups as paths', () => {
+      const strip = (groups: any[]): any[] => groups.map(({ id, subGroups, ...g }) => {
+        assert.equal(typeof id, 'string');
+        return { ...g, subGroups: strip(subGroups) };
+      });
+      assert.deepEqual(strip(demo.groups), [{
+        name: 'staff', path: '/staff', attributes: { site: ['berlin', 'bonn'] }, realmRoles: ['writer'], clientRoles: {},
+        subGroups: [{ name: 'berlin', path: '/staff/berlin', attributes: {}, realmRoles: [], clientRoles: { 'orders-api': ['orders:read'] }, subGroups: [] }],
+      }]);
+      const dave = demo.users.find((u: any) => u.username === 'dave');
+      assert.deepEqual(dave.groups, ['/staff/berlin']);
+      assert.equal(dave.realmRoles.includes('writer'), false, 'writer is not granted to dave himself');
+      assert.deepEqual(demo.users.find((u: any) => u.username === 'alice').groups, []);
+      // The Keycloak fixture's groups came in with its import, and go out again.
+      assert.deepEqual(jhipster.groups.map((g: any) => [g.path, g.realmRoles]), [['/Admins', ['ROLE_ADMIN']], ['/Users', ['ROLE_USER']]]);
+      assert.deepEqual(jhipster.users.find((u: any) => u.username === 'admin').groups, ['/Admins', '/Users']);
+    });
+
+    it('the event settings come along, and a Keycloak file\'s are read', async () => {
+      const api = adminApi(target, await masterAdminToken(target));
+      const pick = ({ eventsEnabled, eventsExpiration, adminEventsEnabled, adminEventsExpiration }: any) =>
+        ({ eventsEnabled, eventsExpiration, adminEventsEnabled, adminEventsExpiration });
+      assert.deepEqual(pick((await api.get('/realms/demo/events/config')).json),
+        { eventsEnabled: true, eventsExpiration: 86_400, adminEventsEnabled: false, adminEventsExpiration: 172_800 });
+      // The jhipster fixture, a Keycloak export, has events off (Keycloak's default) and no expiration: Latchkey's week.
+      assert.deepEqual(pick((await api.get('/realms/jhipster/events/config')).json),
+        { eventsEnabled: false, eventsExpiration: 604_800, adminEventsEnabled: false, adminEventsExpiration: 2_592_000 });
+    });
+
+    it('a user holding roles only through groups holds them after the round trip', async () => {
+      const dave = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'dave', 'dave-pw');
+      assert.equal(dave.status, 200, dave.text);
+      assert.deepEqual(rolesIn(dave.json.access_token), before_.dave);
+      const admin = await passwordGrant(target, 'jhipster', 'admin-cli', undefined, 'admin', 'admin');
+      assert.equal(admin.status, 200, admin.text);
+      const roles = rolesIn(admin.json.access_token).realm;
+      assert.ok(roles.includes('ROLE_ADMIN') && roles.includes('ROLE_USER'), `the jhipster admin's groups' roles: ${roles}`);
     });
 
     it('the export file is readable by its owner only', () => {
@@ -420,6 +484,7 @@ describe('latchkey realm export / import', () => {
       const run = await latchkey(['realm', 'import', file, '--data-dir', server.dataDir]);
       ok(run, 'import');
       assert.match(run.stdout, /Imported realm members from .*: 1 clients, 500 users/);
+      assert.doesNotMatch(run.stderr, /\r/, 'no progress line when stderr is not a terminal');
 
       const member = await passwordGrant(server, 'members', 'portal', undefined, 'member123', 'member-pw');
       assert.equal(member.status, 200, member.text);
@@ -437,6 +502,47 @@ describe('latchkey realm export / import', () => {
       assert.equal(JSON.parse(rep.users[7].credentials[0].credentialData).algorithm, 'pbkdf2-sha256');
       assert.equal(JSON.parse(rep.users[50].credentials[0].credentialData).algorithm, 'argon2', 'a hashed plaintext one');
     });
+  });
+
+  it('a large import and export show their progress on a terminal, on stderr', {
+    skip: spawnSync('script', ['--version']).status === 0 ? false : 'util-linux script(1), which gives the command a terminal, is not installed',
+  }, async () => {
+    const work = tempDir();
+    const credential = pbkdf2Credential('crowd-pw');
+    const file = join(work, 'crowd.json');
+    writeFileSync(file, JSON.stringify({
+      realm: 'crowd',
+      users: Array.from({ length: 3000 }, (_, i) => ({
+        username: `person${i}`, credentials: [i % 300 === 0 ? { type: 'password', value: `plain-${i}` } : credential],
+      })),
+    }));
+    /** Runs the CLI on a terminal (script(1)'s pseudo-terminal) with stdout to a file: what the terminal shows is stderr. */
+    const onTerminal = async (args: string[]) => {
+      const stdout = join(work, 'stdout.txt');
+      const command = `${[process.execPath, CLI, ...args].map((a) => `'${a}'`).join(' ')} > '${stdout}'`;
+      const child = spawn('script', ['-qefc', command, '/dev/null'], {
+        env: { PATH: process.env.PATH ?? '', HOME: work }, stdio: ['ignore', 'pipe', 'pipe'],
+      });
+      let terminal = '';
+      child.stdout.on('data', (d) => { terminal += d; });
+      child.stderr.on('data', (d) => { terminal += d; });
+      const code = await new Promise<number | null>((r) => child.on('exit', r));
+      return { code, terminal, stdout: readFileSync(stdout, 'utf8') };
+    };
+    const dataDir = join(work, 'data');
+    const imported = await onTerminal(['realm', 'import', file, '--data-dir', dataDir]);
+    assert.equal(imported.code, 0, imported.terminal);
+    // One line rewritten in place (carriage returns), per phase, ending with the whole count.
+    assert.match(imported.terminal, /\rpasswords hashed \d+\/10 \((\d+\/s|…)\)/);
+    assert.match(imported.terminal, /\rusers 1000\/3000 \((\d+\/s|…)\)/);
+    assert.match(imported.terminal, /\rusers 3000\/3000 \(\d+\/s\)/);
+    assert.match(imported.stdout, /^Imported realm crowd from .*: 0 clients, 3000 users/);
+    assert.doesNotMatch(imported.stdout, /\r|users \d+\/3000/, 'the progress is not on stdout');
+
+    const exported = await onTerminal(['realm', 'export', 'crowd', '--users', '--file', join(work, 'out.json'), '--data-dir', dataDir]);
+    assert.equal(exported.code, 0, exported.terminal);
+    assert.match(exported.terminal, /\rusers 3000\/3000 \(\d+\/s\)/);
+    assert.match(exported.terminal, /Exported realm crowd to .*: \d+ clients, 3000 users/);
   });
 
   describe('on PostgreSQL (--database-url)', () => {

@@ -62,6 +62,17 @@ describe('admin console', { skip: noChromium }, () => {
     assert.equal(await page.getByRole('link', { name: 'admin-cli' }).count(), 0, 'master\'s clients are gone');
     await screenshot(page, 'console-realm-web');
 
+    // The list's search asks the server for client IDs containing the text.
+    const rows = page.locator('table.list tbody tr');
+    await page.getByLabel('Search client applications').fill('rp-c');
+    await page.waitForFunction(() => document.querySelectorAll('table.list tbody tr').length === 2);
+    assert.deepEqual((await rows.locator('td:first-child').allTextContents()).sort(), ['rp-code', 'rp-consent']);
+    await screenshot(page, 'console-clients-search');
+    await page.getByLabel('Search client applications').fill('no-such-client');
+    await page.getByText('No client applications match “no-such-client”.').waitFor();
+    await page.getByLabel('Search client applications').fill('');
+    await page.getByRole('link', { name: 'rp-api', exact: true }).waitFor();
+
     await page.selectOption('.realm-switcher select', '');
     await page.waitForURL(/#\/web\/new-realm$/);
     await page.getByRole('button', { name: 'Create realm' }).click();
@@ -80,6 +91,17 @@ describe('admin console', { skip: noChromium }, () => {
     await page.getByLabel('Session idle timeout (seconds)', { exact: true }).fill('900');
     await page.getByLabel('Failures before a lockout').fill('5');
     await page.getByLabel('Default locale').selectOption('nl');
+    // Token lifetimes, and the events: admin events off, sign-in events kept a day, admin events for good.
+    await page.getByLabel('Access token lifetime (seconds)').fill('600');
+    await page.getByLabel('Authorization code lifetime (seconds)').fill('45');
+    assert.equal(await page.getByLabel('Record sign-in events').isChecked(), true, "Latchkey's default");
+    await page.getByLabel('Record admin events').uncheck();
+    await page.getByLabel('Keep sign-in events (seconds)').fill('a day');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    assert.match(await fieldError(page, 'eventsExpiration').textContent() ?? '', /whole number/);
+    await page.getByLabel('Keep sign-in events (seconds)').fill('86400');
+    await page.getByLabel('Keep admin events (seconds)').fill('0');
+    await page.getByText('Kept for good.').waitFor();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
     await screenshot(page, 'console-realm-settings');
@@ -88,6 +110,10 @@ describe('admin console', { skip: noChromium }, () => {
     assert.equal(made.failureFactor, 5);
     assert.equal(made.defaultLocale, 'nl');
     assert.equal(made.displayName, 'Made in the console');
+    assert.equal(made.accessTokenLifespan, 600);
+    assert.equal(made.accessCodeLifespan, 45);
+    const events = (await admin.get('/realms/console-made/events/config')).json;
+    assert.deepEqual([events.eventsEnabled, events.eventsExpiration, events.adminEventsEnabled, events.adminEventsExpiration], [true, 86_400, false, 0]);
     assert.deepEqual(cspViolations(tab), []);
   });
 
@@ -115,14 +141,31 @@ describe('admin console', { skip: noChromium }, () => {
     assert.equal(await page.getByLabel('Standard flow (authorization code)').isChecked(), false);
     await page.getByLabel('Access token lifetime (seconds)').fill('600');
     await page.getByLabel('Logo').fill(LOGO);
+    // Seed 001's Require PKCE (on for a new application), Support refresh tokens and Consent.
+    assert.equal(await page.getByLabel('Require PKCE').isChecked(), true);
+    await page.getByLabel('Support refresh tokens').uncheck();
+    await page.getByLabel('Consent', { exact: true }).check();
     await page.getByRole('button', { name: 'Create', exact: true }).click();
     await page.waitForURL(/clients\/[^/]+\/form$/);
     const id = decodeURIComponent(page.url().split('/').at(-2)!);
+    const flags = async () => {
+      const c = (await admin.get(`/realms/${REALM}/clients/${id}`)).json;
+      return [c.attributes['pkce.code.challenge.method'], c.attributes['use.refresh.tokens'], c.consentRequired];
+    };
+    assert.deepEqual(await flags(), ['S256', 'false', true]);
 
     // Identity: the service-account user, linked.
     const identity = page.getByRole('link', { name: 'service-account-price-updates' });
     await identity.waitFor();
     await screenshot(page, 'console-client-form');
+
+    // The same three the other way, saved on the Form tab.
+    await page.getByLabel('Require PKCE').uncheck();
+    await page.getByLabel('Support refresh tokens').check();
+    await page.getByLabel('Consent', { exact: true }).uncheck();
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    assert.deepEqual(await flags(), ['', 'true', false]);
 
     // Secrets: the generated one goes (after confirming), ours comes.
     await page.getByRole('link', { name: 'Secrets' }).click();
@@ -132,11 +175,21 @@ describe('admin console', { skip: noChromium }, () => {
     assert.match(await fieldError(page, 'value').textContent() ?? '', /at least 16 characters/);
     await page.getByLabel('Secret', { exact: true }).fill('price-updates-secret-2026');
     await page.getByLabel('Label').fill('2026');
+    // An expiry: in the past it is refused beside the field; in the future it is kept.
+    await page.getByLabel('Expires').fill('2020-01-01T00:00');
+    await page.getByRole('button', { name: 'Add secret' }).click();
+    assert.match(await fieldError(page, 'expires').textContent() ?? '', /in the future/);
+    await page.getByLabel('Expires').fill('2031-05-04T12:30');
     await page.getByRole('button', { name: 'Add secret' }).click();
     await page.locator('.secret-value').waitFor();
     assert.equal(await page.locator('.secret-value').textContent(), 'price-updates-secret-2026');
-    await page.locator('tr[data-secret-label="2026"]').waitFor();
+    const added = page.locator('tr[data-secret-label="2026"]');
+    await added.waitFor();
+    assert.doesNotMatch(await added.textContent() ?? '', /Never/);
     await screenshot(page, 'console-client-secrets');
+    // The browser's local time, as the field says it (both run in this machine's time zone).
+    const [expiring] = (await admin.get(`/realms/${REALM}/clients/${id}/secrets`)).json.filter((x: { label: string }) => x.label === '2026');
+    assert.equal(expiring.expiresAt, Math.floor(new Date(2031, 4, 4, 12, 30).getTime() / 1000));
     const generated = page.locator('tr[data-secret-label=""]');
     await generated.getByRole('button', { name: 'Delete' }).click();
     await confirmDialog(page, 'Delete secret');
@@ -266,6 +319,61 @@ describe('admin console', { skip: noChromium }, () => {
     await page.getByText('Not signed in anywhere.').waitFor();
     // Her refresh token died with the session.
     await assert.rejects(client.refreshTokenGrant(s.rp.config('rp-code'), outcome.tokens!.refresh_token!), (err: any) => err.error === 'invalid_grant');
+
+    // Signed in twice more (two browsers), she is signed out of both at once.
+    const refreshTokens: string[] = [];
+    for (const browser of [carol, await openTab(s.browser, t)]) {
+      const again = await s.rp.start({ clientId: 'rp-code', scope: 'openid' });
+      await browser.page.goto(again.url);
+      await browser.page.waitForSelector('#username');
+      await signIn(browser.page, 'carol', 'carol-pw');
+      refreshTokens.push(assertSignedIn(await again.outcome()).tokens!.refresh_token!);
+    }
+    await page.getByRole('link', { name: 'Details' }).click();
+    await page.getByRole('link', { name: 'Sessions' }).click();
+    await page.waitForFunction(() => document.querySelectorAll('table.sessions tbody tr[data-session]').length === 2);
+    await page.getByRole('button', { name: 'Sign out everywhere' }).click();
+    await confirmDialog(page, 'Sign out everywhere');
+    await page.getByText('Signed out everywhere.').waitFor();
+    await page.getByText('Not signed in anywhere.').waitFor();
+    await screenshot(page, 'console-user-signed-out-everywhere');
+    assert.deepEqual((await admin.get(`/realms/${REALM}/users/${userId}/sessions`)).json, []);
+    for (const token of refreshTokens) {
+      await assert.rejects(client.refreshTokenGrant(s.rp.config('rp-code'), token), (err: any) => err.error === 'invalid_grant');
+    }
+
+    // Her details, changed; disabled and enabled again; a realm role granted to her directly.
+    await page.getByRole('link', { name: 'Details' }).click();
+    await page.getByLabel('Last name').fill('Danvers-Rambeau');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    assert.equal((await admin.get(`/realms/${REALM}/users/${userId}`)).json.lastName, 'Danvers-Rambeau');
+    await page.getByRole('button', { name: 'Disable', exact: true }).click();
+    await page.locator('.head-badges .badge.off', { hasText: 'Disabled' }).waitFor();
+    assert.equal((await admin.get(`/realms/${REALM}/users/${userId}`)).json.enabled, false);
+    assert.equal(await page.getByLabel('Enabled', { exact: true }).isChecked(), false, 'the form shows it too');
+    await screenshot(page, 'console-user-disabled');
+    await page.getByRole('button', { name: 'Enable', exact: true }).click();
+    await page.locator('.head-badges .badge.on', { hasText: 'Enabled' }).waitFor();
+    assert.equal((await admin.get(`/realms/${REALM}/users/${userId}`)).json.enabled, true);
+
+    await page.getByRole('link', { name: 'Role mapping' }).click();
+    await page.getByLabel('Grant a role').first().selectOption({ label: 'offline_access' });
+    await page.getByRole('button', { name: 'Grant', exact: true }).first().click();
+    await page.getByRole('list', { name: 'Granted Realm roles' }).getByText('offline_access').waitFor();
+    await screenshot(page, 'console-user-role-granted');
+    const direct = (await admin.get(`/realms/${REALM}/users/${userId}/role-mappings/realm`)).json.map((r: { name: string }) => r.name);
+    assert.ok(direct.includes('offline_access'), direct.join(', '));
+
+    // A temporary password: she chooses her own at the next sign-in, and the page says so meanwhile.
+    await page.getByRole('link', { name: 'Credentials' }).click();
+    await page.getByLabel('New password', { exact: true }).fill('carol-temporary-pw');
+    await page.getByLabel('New password again').fill('carol-temporary-pw');
+    await page.getByLabel('Temporary', { exact: true }).check();
+    await page.getByRole('button', { name: 'Set password' }).click();
+    await page.getByText('Temporary password set.').waitFor();
+    await page.getByText('Chooses a new password at the next sign-in').waitFor();
+    assert.deepEqual((await admin.get(`/realms/${REALM}/users/${userId}`)).json.requiredActions, ['UPDATE_PASSWORD']);
     assert.deepEqual(cspViolations(tab), []);
   });
 
@@ -341,8 +449,27 @@ describe('admin console', { skip: noChromium }, () => {
 
     await page.goto(consoleUrl(s, `#/${REALM}/events`));
     await page.locator('table.events tbody tr').first().waitFor();
+    // Filtered by type and client: only those rows, asked of the server.
+    const types = () => page.locator('table.events tbody tr td:nth-child(2)').allTextContents();
+    const filtered = page.waitForResponse((r) => /\/events\?type=LOGIN&client=rp-code/.test(r.url()));
+    await page.getByLabel('Event type').fill('login');
+    await page.getByLabel('Client', { exact: true }).fill('rp-code');
+    await filtered;
+    await page.waitForFunction(() => [...document.querySelectorAll('table.events tbody tr td:nth-child(2)')].every((td) => td.textContent === 'LOGIN'));
+    assert.ok((await types()).length > 0, 'carol signed in to rp-code');
+    assert.ok((await page.locator('table.events tbody tr td:nth-child(3)').allTextContents()).every((c) => c === 'rp-code'));
+    await screenshot(page, 'console-events-filtered');
+    await page.getByLabel('Event type').fill('NO_SUCH_TYPE');
+    await page.getByText('No events.').waitFor();
+
     await page.getByRole('link', { name: 'Admin events' }).click();
     await page.locator('table.events tbody tr', { hasText: 'GROUP' }).first().waitFor();
+    await page.getByLabel('Operation', { exact: true }).selectOption('CREATE');
+    await page.getByLabel('Resource type').fill('group');
+    await page.waitForFunction(() => {
+      const cells = [...document.querySelectorAll('table.events tbody tr')].map((tr) => [tr.children[1]?.textContent, tr.children[2]?.textContent]);
+      return cells.length > 0 && cells.every(([op, type]) => op === 'CREATE' && type === 'GROUP');
+    });
     await screenshot(page, 'console-admin-events');
     assert.deepEqual(cspViolations(tab), []);
   });

@@ -61,7 +61,7 @@ async function expiredRows(store: Store, count: number, fresh: number) {
   const client = { id: randomUUID(), realmId: realm.id, clientId: 'app', enabled: true, publicClient: true, settings: defaultClientSettings(), createdAt: PAST };
   const user = {
     id: randomUUID(), realmId: realm.id, username: 'u', enabled: true, email: null, emailVerified: false, firstName: null,
-    lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, createdAt: PAST,
+    lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, requiredActions: [], createdAt: PAST,
   };
   await store.realms.insert(realm);
   await store.clients.insert(client);

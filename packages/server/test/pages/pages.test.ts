@@ -43,6 +43,9 @@ function renderAll(p: Pages, c: PageContext) {
       action: '/realms/demo/broker/corp/link?link=k-1', hidden: { _csrf: 't-2' }, provider: 'Corp SSO', email: 'alice@example.com',
       error: 'invalidCredentials', cancelUrl: '/realms/demo/login-actions/authenticate?interaction=i-1',
     }),
+    updatePassword: p.updatePassword(c, {
+      action: '/realms/demo/login-actions/update-password?interaction=i-1', hidden: { _csrf: 't-3' }, error: 'passwordConfirmMismatch',
+    }),
   };
 }
 

@@ -63,7 +63,7 @@ const newRealm = (): RealmRecord => ({
 
 const newUser = (realmId: string, username: string, extra: Partial<UserRecord> = {}): UserRecord => ({
   id: randomUUID(), realmId, username, enabled: true, email: null, emailVerified: false, firstName: null, lastName: null,
-  phoneNumber: null, attributes: {}, serviceAccountClientId: null, createdAt: T, ...extra,
+  phoneNumber: null, attributes: {}, serviceAccountClientId: null, requiredActions: [], createdAt: T, ...extra,
 });
 
 const newRole = (realmId: string, name: string, clientId: string | null = null): RoleRecord =>

@@ -94,7 +94,7 @@ const clientOf = (realmId: string): ClientRecord => ({
 
 const userOf = (realmId: string): UserRecord => ({
   id: randomUUID(), realmId, username: `user-${rand()}`, enabled: true, email: null, emailVerified: false, firstName: null,
-  lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, createdAt: T,
+  lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, requiredActions: [], createdAt: T,
 });
 
 /** A realm (with these settings), a client and a user. */

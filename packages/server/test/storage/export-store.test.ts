@@ -75,7 +75,7 @@ const newRealm = (): RealmRecord => ({
 const newUser = (realmId: string, i: number, extra: Partial<UserRecord> = {}): UserRecord => ({
   id: randomUUID(), realmId, username: `user-${i}-${rand()}`, enabled: i % 3 !== 0, email: i % 2 ? `u${i}@example.com` : null,
   emailVerified: i % 2 === 1, firstName: 'Ada', lastName: i % 5 ? 'Lovelace' : null, phoneNumber: i % 7 ? null : '+1 555 0100',
-  attributes: { department: ['research', 'ünïcode ✓'], n: [String(i)] }, serviceAccountClientId: null, createdAt: T + i, ...extra,
+  attributes: { department: ['research', 'ünïcode ✓'], n: [String(i)] }, serviceAccountClientId: null, requiredActions: [], createdAt: T + i, ...extra,
 });
 
 const passwordOf = (userId: string, data = `hash-of-${userId}`): PasswordRecord =>
@@ -187,6 +187,23 @@ for (const backend of [sqlite, postgres]) {
       const key = (g: { userId: string; roleId: string }) => `${g.userId} ${g.roleId}`;
       assert.deepEqual(binarySort(listed.map(key)), binarySort(grants.map(key)));
       await assert.rejects(store.bulk.grantRoles([{ userId: users[0].id, roleId: randomUUID() }]), 'a role that does not exist');
+    });
+
+    it('adds many group memberships, keeping those that exist and ignoring repeats, and lists them by user', async () => {
+      const realm = await seedRealm();
+      const users = Array.from({ length: 1100 }, (_, i) => newUser(realm.id, i));
+      await store.bulk.insertUsers(users);
+      const groups = ['staff', 'berlin'].map((name) => ({ id: randomUUID(), realmId: realm.id, parentId: null, name, attributes: {}, createdAt: T }));
+      for (const group of groups) await store.groups.insert(group);
+      await store.groups.addMember(groups[0].id, users[0].id);
+      const memberships = users.flatMap((u, i) => [{ userId: u.id, groupId: groups[i % 2].id }, ...(i % 10 === 0 ? [{ userId: u.id, groupId: groups[1].id }] : [])]);
+      await store.bulk.addMembers([...memberships, memberships[0]]);
+      assert.deepEqual((await store.groups.listByUser(users[0].id)).map((g) => g.name), ['berlin', 'staff']);
+      const listed = await store.bulk.listMemberships(users.map((u) => u.id));
+      const key = (m: { userId: string; groupId: string }) => `${m.userId} ${m.groupId}`;
+      assert.deepEqual(binarySort(listed.map(key)), binarySort(memberships.map(key)), 'every membership once');
+      assert.deepEqual(await store.bulk.listMemberships([randomUUID(), 'x\u0000']), []);
+      await assert.rejects(store.bulk.addMembers([{ userId: users[0].id, groupId: randomUUID() }]), 'a group that does not exist');
     });
 
     it('refuses a NUL character in any value before the database sees it', async () => {

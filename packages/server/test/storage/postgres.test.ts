@@ -127,7 +127,7 @@ else describe('PostgreSQL back end', () => {
     const sessionId = randomUUID();
     await store.realms.insert({ id: realmId, name: `r-${realmId}`, enabled: true, settings: {} as any, createdAt: 1 });
     await store.users.insert({ id: userId, realmId, username: 'u', enabled: true, email: null, emailVerified: false, firstName: null,
-      lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, createdAt: 1 });
+      lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, requiredActions: [], createdAt: 1 });
     await store.sessions.insert({ id: sessionId, realmId, userId, offline: false, authTime: 1, createdAt: 1, lastSeenAt: 1, expiresAt: 2, maxExpiresAt: 3 });
 
     const locker = new pg.Client({ connectionString: db.url });

@@ -121,7 +121,7 @@ const newClient = (realmId: string, clientId = `client-${rand()}`): ClientRecord
 
 const newUser = (realmId: string, username = `user-${rand()}`, extra: Partial<UserRecord> = {}): UserRecord => ({
   id: randomUUID(), realmId, username, enabled: true, email: null, emailVerified: false, firstName: 'Ada',
-  lastName: null, phoneNumber: null, attributes: { department: ['research', 'ünïcode'] }, serviceAccountClientId: null,
+  lastName: null, phoneNumber: null, attributes: { department: ['research', 'ünïcode'] }, serviceAccountClientId: null, requiredActions: [],
   createdAt: T, ...extra,
 });
 
@@ -371,9 +371,13 @@ for (const backend of [sqlite, postgres]) {
         const user = newUser(realm.id, `Full-${rand()}`, {
           email: 'Full@Example.com', emailVerified: true, firstName: 'Ünïcödé', lastName: "O'Brien", phoneNumber: '+31 20 123',
           attributes: { a: ['1', '2'], 'x.y': ['quote " and \\ backslash'], empty: [] }, serviceAccountClientId: client.id, enabled: false,
+          requiredActions: ['UPDATE_PASSWORD'],
         });
         await store.users.insert(user);
         assert.deepEqual(await store.users.getById(realm.id, user.id), user);
+        await store.users.update({ ...user, requiredActions: [] });
+        assert.deepEqual((await store.users.getById(realm.id, user.id))?.requiredActions, []);
+        await store.users.update(user);
         assert.equal(await store.users.getById(randomUUID(), user.id), undefined, 'getById is scoped to the realm');
         assert.deepEqual(await store.users.getByServiceAccountClient(client.id), user);
       });

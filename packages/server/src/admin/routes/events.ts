@@ -1,8 +1,11 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
-import { toAdminEventRepresentation, toEventRepresentation } from '../../domain/events.js';
+import { toAdminEventRepresentation, toEventRepresentation, type EventSettings } from '../../domain/events.js';
 import type { Domain } from '../../domain/index.js';
+import { realmEventFields } from '../../import/keycloak.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { requireRealm } from '../auth.js';
+import { withoutNulls } from '../representations.js';
+import { eventsConfigRepresentation } from './schemas.js';
 
 type Query = Record<string, string | string[] | undefined>;
 
@@ -56,7 +59,8 @@ function direction(query: Query): boolean {
 }
 
 /**
- * Keycloak's event queries: GET {realm}/events and GET {realm}/admin-events, newest first.
+ * Keycloak's event queries (GET {realm}/events and GET {realm}/admin-events, newest first),
+ * their deletion, and the realm's event settings (GET and PUT {realm}/events/config).
  * Register inside the admin scope (prefix /admin/realms), whose authentication runs
  * first; these routes check only that the admin may administer the realm.
  */
@@ -106,5 +110,41 @@ export const eventRoutes: FastifyPluginAsync<{ domain: Domain }> = async (app, {
     });
     reply.header('cache-control', 'no-store');
     return events.map(toAdminEventRepresentation);
+  });
+
+  app.delete<{ Params: { realm: string } }>('/:realm/events', {
+    schema: { tags: ['Events'], summary: 'Delete every login event of the realm' },
+  }, async (request, reply) => {
+    await domain.events.clear(await realmOf(request), 'login');
+    return reply.code(204).send();
+  });
+
+  app.delete<{ Params: { realm: string } }>('/:realm/admin-events', {
+    schema: { tags: ['Events'], summary: 'Delete every admin event of the realm; this deletion is then recorded as the one left' },
+  }, async (request, reply) => {
+    await domain.events.clear(await realmOf(request), 'admin');
+    return reply.code(204).send();
+  });
+
+  app.get<{ Params: { realm: string } }>('/:realm/events/config', {
+    schema: { tags: ['Events'], summary: 'Whether events are recorded and how long they are kept' },
+  }, async (request) => {
+    const { attributes, ...fields } = realmEventFields((await realmOf(request)).settings);
+    return { ...fields, adminEventsExpiration: Number(attributes.adminEventsExpiration) };
+  });
+
+  app.put<{ Params: { realm: string }; Body: Partial<EventSettings> }>('/:realm/events/config', {
+    schema: { tags: ['Events'], summary: 'Change the event settings given; the others stay', body: eventsConfigRepresentation },
+  }, async (request, reply) => {
+    const realm = await realmOf(request);
+    const body = withoutNulls(request.body ?? {});
+    const changes: Partial<EventSettings> = withoutNulls({
+      eventsEnabled: body.eventsEnabled, eventsExpiration: body.eventsExpiration,
+      adminEventsEnabled: body.adminEventsEnabled, adminEventsExpiration: body.adminEventsExpiration,
+    });
+    // The stored realm, not the cached one: another change may have come since it was cached.
+    const current = (await domain.realms.get(realm.name)) ?? realm;
+    await domain.realms.update(current.name, { ...current, settings: { ...current.settings, ...changes } });
+    return reply.code(204).send();
   });
 };

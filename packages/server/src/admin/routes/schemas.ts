@@ -3,7 +3,8 @@
 // own clients send whole representations back). `null` means "leave unchanged", as in
 // Keycloak. Fastify validates with them and @fastify/swagger documents them.
 
-import { SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
+import { EVENT_LISTENERS } from '../../domain/events.js';
+import { REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
 
 const string = { type: 'string' } as const;
 const nullableString = { type: 'string', nullable: true } as const;
@@ -144,6 +145,10 @@ export const userRepresentation = {
     attributes: userAttributes,
     credentials: { type: 'array', nullable: true, items: credential },
     groups: { ...stringList, description: 'Paths of groups to join (on create)' },
+    requiredActions: {
+      type: 'array', nullable: true, items: { type: 'string', enum: [...REQUIRED_ACTIONS] },
+      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password) is the one Latchkey has',
+    },
   },
 } as const;
 
@@ -173,6 +178,31 @@ export const groupRepresentation = {
   properties: {
     name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/]+$' },
     attributes: userAttributes,
+  },
+} as const;
+
+/** Keycloak's event settings, in the realm representation and RealmEventsConfigRepresentation alike. */
+const eventSettings = {
+  eventsEnabled: { ...nullableBoolean, description: 'Record login events (default true; Keycloak\'s is false)' },
+  eventsExpiration: { ...seconds(0), description: 'Seconds a login event is kept (default 604800, a week); 0 keeps them for good' },
+  adminEventsEnabled: { ...nullableBoolean, description: 'Record admin events (default true; Keycloak\'s is false)' },
+  adminEventsDetailsEnabled: {
+    type: 'boolean', nullable: true, enum: [false, null], description: 'Always false: an admin event never holds the request\'s body',
+  },
+  eventsListeners: {
+    type: 'array', nullable: true, items: { type: 'string', enum: [...EVENT_LISTENERS] },
+    description: 'Accepted as Keycloak\'s tools send it: events go to Latchkey\'s own store, there are no other listeners',
+  },
+  enabledEventTypes: { ...stringList, description: 'Accepted as Keycloak\'s tools send it: every event type is recorded' },
+} as const;
+
+/** Keycloak's RealmEventsConfigRepresentation, with Latchkey's adminEventsExpiration (a realm attribute in Keycloak). */
+export const eventsConfigRepresentation = {
+  type: 'object',
+  description: "Keycloak's RealmEventsConfigRepresentation; fields left out stay as they are",
+  properties: {
+    ...eventSettings,
+    adminEventsExpiration: { ...seconds(0), description: 'Seconds an admin event is kept (default 2592000, 30 days); 0 keeps them for good' },
   },
 } as const;
 
@@ -217,6 +247,13 @@ export const realmRepresentation = {
     defaultSignatureAlgorithm: { type: 'string', enum: [...SIGNING_ALGS, null], nullable: true },
     defaultDefaultClientScopes: stringList,
     defaultOptionalClientScopes: stringList,
+    ...eventSettings,
+    attributes: {
+      type: 'object', nullable: true,
+      description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good)',
+      properties: { adminEventsExpiration: { type: 'string', pattern: '^\\d{1,10}$', nullable: true } },
+      additionalProperties: { type: 'string', nullable: true },
+    },
     // On POST, a realm import's contents: typed as the importer reads them, and looser than the
     // client and user routes' (an export holds SAML clients, which are skipped, and OTP credentials).
     clients: {
@@ -240,8 +277,15 @@ export const realmRepresentation = {
           clientRoles: { type: 'object', nullable: true, additionalProperties: { type: 'array', items: string } },
           serviceAccountClientId: nullableString,
           createdTimestamp: { type: 'integer', nullable: true },
+          // A realm file's required actions: those Latchkey has no page for are left out, as the CLI's import does.
+          requiredActions: stringList,
         },
       },
+    },
+    groups: {
+      type: 'array', nullable: true,
+      description: 'The group tree: name, attributes, realmRoles, clientRoles and subGroups (groups as these); users join them by path in their groups',
+      items: { type: 'object', required: ['name'], properties: { name: string, subGroups: { type: 'array', items: { type: 'object' } } } },
     },
     roles: {
       type: 'object', nullable: true,

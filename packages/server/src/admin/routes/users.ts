@@ -158,15 +158,16 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
   app.put('/realms/:realm/users/:id/reset-password', {
     schema: {
       tags,
-      summary: 'Set the user\'s password (temporary is accepted and not enforced: Latchkey has no required actions)',
+      summary: 'Set the user\'s password; a temporary one makes the user choose a new one at the next sign-in (UPDATE_PASSWORD)',
       params: userParams,
       body: credentialRepresentation,
     },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const user = await userOf(domain, realm, userParam(request));
-    const password = await hashPassword((request.body as { value: string }).value);
-    await commit(domain, (tx) => domain.users.setPassword(tx, user.id, password), afterWrite(realm));
+    const body = request.body as { value: string; temporary?: boolean };
+    const password = await hashPassword(body.value);
+    await commit(domain, (tx) => domain.users.resetPassword(tx, user, password, { temporary: body.temporary === true }), afterWrite(realm));
     return reply.code(204).send();
   });
 

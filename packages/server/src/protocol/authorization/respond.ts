@@ -44,7 +44,8 @@ export async function nextStep(domain: Domain, client: ClientRuntime, req: Autho
   // select_account: the login page is where the user picks the account (there is no account chooser).
   const askAgain = req.prompt.includes('select_account') || otherUser || stepUp
     || (session !== undefined && reauthenticationRequired(req, session.authTime));
-  const needsLogin = !session || !user || !user.enabled || (!freshLogin && askAgain);
+  // A user with a required action (a temporary password set since the session began) signs in again, which asks for it.
+  const needsLogin = !session || !user || !user.enabled || (!freshLogin && (askAgain || user.requiredActions.length > 0));
   if (needsLogin) {
     if (req.prompt.includes('none')) throw new OAuthError('login_required', 'The user must sign in');
     return 'login';

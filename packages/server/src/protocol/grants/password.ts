@@ -25,6 +25,11 @@ export const passwordGrant: GrantHandler = {
     if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect' });
     if (notes) Object.assign(notes, check.ok ? { userId: check.user.id } : { userId: check.userId, error: SIGN_IN_ERRORS[check.reason] });
     if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
+    // A temporary password must be replaced on the login page first; Keycloak's words.
+    if (check.user.requiredActions.length > 0) {
+      if (notes) notes.error = 'resolve_required_actions';
+      throw invalidGrant('Account is not fully set up');
+    }
     const roles = await domain.roles.effective(realm.realm.id, check.user.id);
     // offline_access yields an offline session only for users holding that role, as in Keycloak.
     const offline = scopes.includes(OFFLINE_ACCESS) && roles.realm.includes(OFFLINE_ACCESS);

@@ -350,6 +350,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('refresh_tokens').addColumn('claims', 'text').execute();
     },
   },
+  '0012_required_actions': {
+    // What a user must do at the next sign-in (Keycloak's required actions): choose a new password.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('users').addColumn('required_actions', 'text', (c) => c.notNull().defaultTo('[]')).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

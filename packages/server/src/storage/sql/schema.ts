@@ -19,6 +19,8 @@ export interface UsersTable {
   id: string; realm_id: string; username: string; username_lower: string; enabled: number;
   email: string | null; email_lower: string | null; email_verified: number; first_name: string | null; last_name: string | null;
   phone_number: string | null; attributes: string; service_account_client_id: string | null; created_at: number;
+  /** JSON: a list of Keycloak required action names. */
+  required_actions: string;
   /** Folded in JavaScript, as username_lower and email_lower, so search ignores case alike on both back ends. */
   first_name_lower: string | null; last_name_lower: string | null;
 }

@@ -38,13 +38,14 @@ const toUser = (r: any): UserRecord => ({
   id: r.id, realmId: r.realm_id, username: r.username, enabled: bool(r.enabled), email: r.email,
   emailVerified: bool(r.email_verified), firstName: r.first_name, lastName: r.last_name,
   phoneNumber: r.phone_number, attributes: JSON.parse(r.attributes),
-  serviceAccountClientId: r.service_account_client_id, createdAt: n(r.created_at),
+  serviceAccountClientId: r.service_account_client_id, requiredActions: JSON.parse(r.required_actions), createdAt: n(r.created_at),
 });
 const fromUser = (u: UserRecord) => ({
   id: u.id, realm_id: u.realmId, username: u.username, username_lower: u.username.toLowerCase(),
   enabled: bit(u.enabled), email: u.email, email_lower: u.email === null ? null : u.email.toLowerCase(),
   email_verified: bit(u.emailVerified), first_name: u.firstName, last_name: u.lastName, phone_number: u.phoneNumber,
   attributes: JSON.stringify(u.attributes), service_account_client_id: u.serviceAccountClientId, created_at: u.createdAt,
+  required_actions: JSON.stringify(u.requiredActions),
   first_name_lower: u.firstName === null ? null : u.firstName.toLowerCase(),
   last_name_lower: u.lastName === null ? null : u.lastName.toLowerCase(),
 });
@@ -640,13 +641,7 @@ export class SqlStore implements Store {
           .execute();
       }
     },
-    grantRoles: async (grants) => {
-      const unique = new Map(grants.map((g) => [`${g.userId}\u0000${g.roleId}`, g]));
-      const all = [...unique.values()].map((g) => storable('user_roles', { user_id: g.userId, role_id: g.roleId }));
-      for (const rows of chunks(all, 2000)) {
-        await this.db.insertInto('user_roles').values(rows).onConflict((oc) => oc.doNothing()).execute();
-      }
-    },
+    grantRoles: (grants) => this.linkUsers(USER_ROLES, grants.map((g) => ({ userId: g.userId, id: g.roleId }))),
     insertSessions: async (sessions) => {
       for (const rows of chunks(sessions.map((x) => storable('sessions', fromSession(x))), 1000)) {
         await this.db.insertInto('sessions').values(rows).execute();
@@ -683,15 +678,7 @@ export class SqlStore implements Store {
       }
       return result;
     },
-    listUserRoles: async (userIds) => {
-      const result: Array<{ userId: string; roleId: string }> = [];
-      for (const ids of chunks(userIds.filter((id) => !hasNul(id)), 1000)) {
-        const rows = await this.db.selectFrom('user_roles').select(['user_id', 'role_id']).where('user_id', 'in', ids)
-          .orderBy(this.byText('user_id')).orderBy(this.byText('role_id')).execute();
-        for (const r of rows) result.push({ userId: r.user_id, roleId: r.role_id });
-      }
-      return result;
-    },
+    listUserRoles: async (userIds) => (await this.listUserLinks(USER_ROLES, userIds)).map((l) => ({ userId: l.userId, roleId: l.id })),
     insertFederatedIdentities: async (links) => {
       for (const rows of chunks(links.map((l) => storable('federated_identities', fromLink(l))), 1000)) {
         await this.db.insertInto('federated_identities').values(rows).execute();
@@ -706,7 +693,31 @@ export class SqlStore implements Store {
       }
       return result;
     },
+    addMembers: (memberships) => this.linkUsers(USER_GROUPS, memberships.map((m) => ({ userId: m.userId, id: m.groupId }))),
+    listMemberships: async (userIds) => (await this.listUserLinks(USER_GROUPS, userIds)).map((l) => ({ userId: l.userId, groupId: l.id })),
   };
+
+  /** Links each user to a role or group, in multi-row statements; a link given twice, or there already, is kept once. */
+  private async linkUsers(link: UserLinkTable, links: Array<{ userId: string; id: string }>): Promise<void> {
+    const db = this.db as unknown as Kysely<any>;
+    const unique = new Map(links.map((l) => [`${l.userId}\u0000${l.id}`, l]));
+    const all = [...unique.values()].map((l) => storable(link.table, { user_id: l.userId, [link.column]: l.id }));
+    for (const rows of chunks(all, 2000)) {
+      await db.insertInto(link.table).values(rows).onConflict((oc) => oc.doNothing()).execute();
+    }
+  }
+
+  /** The roles or groups those users are linked to, by user then id within each statement's users. */
+  private async listUserLinks(link: UserLinkTable, userIds: string[]): Promise<Array<{ userId: string; id: string }>> {
+    const db = this.db as unknown as Kysely<any>;
+    const result: Array<{ userId: string; id: string }> = [];
+    for (const ids of chunks(userIds.filter((id) => !hasNul(id)), 1000)) {
+      const rows = await db.selectFrom(link.table).select(['user_id', `${link.column} as id`]).where('user_id', 'in', ids)
+        .orderBy(this.byText('user_id')).orderBy(this.byText(link.column)).execute();
+      for (const r of rows) result.push({ userId: r.user_id, id: r.id });
+    }
+    return result;
+  }
 
   /** Deletes at most `limit` rows of `table` that `where` selects, by primary key: portable batch deletes. */
   private async deleteBatch(table: keyof Database, key: string, limit: number, where: (q: any) => any, orderBy?: string): Promise<number> {
@@ -1016,6 +1027,11 @@ export class SqlStore implements Store {
     return q;
   }
 }
+
+/** A table linking users to roles or groups: user_id and the other's id column. */
+interface UserLinkTable { table: 'user_roles' | 'user_groups'; column: 'role_id' | 'group_id' }
+const USER_ROLES: UserLinkTable = { table: 'user_roles', column: 'role_id' };
+const USER_GROUPS: UserLinkTable = { table: 'user_groups', column: 'group_id' };
 
 /**
  * Slices rows for multi-row statements: SQLite takes at most 32,766 parameters in one
