@@ -39,7 +39,7 @@ describe('brute-force lockout (Keycloak defaults: 30 failures, 60 s steps, 15 mi
   async function newUser(): Promise<UserRecord> {
     const user: UserRecord = {
       id: randomUUID(), realmId: realm.id, username: `u-${randomUUID()}`, enabled: true, email: null, emailVerified: false,
-      firstName: null, lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, createdAt: START,
+      firstName: null, lastName: null, phoneNumber: null, attributes: {}, serviceAccountClientId: null, requiredActions: [], createdAt: START,
     };
     await store.users.insert(user);
     return user;
