@@ -5,7 +5,7 @@ import { buildApp } from './app.js';
 import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Config } from './config.js';
 import type { Lifecycle } from './endpoints/health.js';
 import { SecretBox } from './crypto/secret-box.js';
-import { bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
+import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
 import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
 import { importRealmFile } from './import/keycloak.js';
@@ -88,6 +88,9 @@ export async function startServer(config: Config, say: (line: string) => void = 
       poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
     });
     building.catch(() => {}); // awaited below; a failure before then must not go unhandled
+
+    // A first start creates master and the imported realms: their keys are made side by side.
+    if (!(await domain.realms.exists(MASTER_REALM))) domain.realms.prepareKeys(1 + config.importRealms.length);
 
     // Several processes may share one PostgreSQL database and start at once: one at a
     // time checks for, imports and creates realms, so none trips over another's.

@@ -15,8 +15,11 @@ const KEY_OPTIONS: Record<SigningAlg, { modulusLength?: number; crv?: string }> 
   EdDSA: { crv: 'Ed25519' },
 };
 
+/** A realm's key pairs before they belong to a realm: one per algorithm, the private half sealed. */
+export type KeySet = ReadonlyArray<Pick<KeyRecord, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateJwk'>>;
+
 /** One key pair per algorithm, so every client can get the algorithm it asks for. */
-export async function generateRealmKeys(realmId: string, box: SecretBox): Promise<KeyRecord[]> {
+export async function generateKeySet(box: SecretBox): Promise<KeySet> {
   return Promise.all(SIGNING_ALGS.map(async (alg) => {
     const { publicKey, privateKey } = await generateKeyPair(alg, { ...KEY_OPTIONS[alg], extractable: true });
     const publicJwk = await exportJWK(publicKey);
@@ -24,16 +27,16 @@ export async function generateRealmKeys(realmId: string, box: SecretBox): Promis
     const kid = await calculateJwkThumbprint(publicJwk);
     return {
       kid,
-      realmId,
       alg,
-      status: 'active' as const,
       publicJwk: { ...publicJwk, kid, alg, use: 'sig' },
       sealedPrivateJwk: await box.seal(JSON.stringify(await exportJWK(privateKey))),
-      createdAt: now(),
-      retiresAt: null,
     };
   }));
 }
+
+/** The key set as the realm's active keys, from now. */
+export const realmKeys = (realmId: string, set: KeySet): KeyRecord[] =>
+  set.map((key) => ({ ...key, realmId, status: 'active' as const, createdAt: now(), retiresAt: null }));
 
 /** The newest active key per algorithm signs; every active or passive key verifies. */
 export async function loadSigningKeys(records: KeyRecord[], box: SecretBox): Promise<Map<SigningAlg, SigningKey>> {

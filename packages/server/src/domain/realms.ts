@@ -5,7 +5,7 @@ import type { KeyRecord, RealmRecord, RealmSettings, SigningAlg, Store } from '.
 import { Caches, type TtlCache } from './cache.js';
 import { DEFAULT_MAX_DELTA_TIME_SECONDS } from './browser-flow.js';
 import { defaultClientSettings } from './clients.js';
-import { generateRealmKeys, loadSigningKeys, type SigningKey } from './keys.js';
+import { generateKeySet, loadSigningKeys, realmKeys, type KeySet, type SigningKey } from './keys.js';
 import { now } from './time.js';
 
 /** Keycloak's defaults, so an imported or new realm behaves as it did there. */
@@ -56,8 +56,15 @@ export class RealmService {
     /** Public URL and relative path, e.g. http://localhost:8080/auth: where everything is served. */
     readonly issuerBase: string,
     private readonly caches: Caches = new Caches(),
+    /** Key sets generated ahead of the realms that will take them (see prepareKeys). */
+    private readonly spareKeys: Promise<KeySet>[] = [],
   ) {
     this.runtimes = caches.create(REALM_TOPIC);
+  }
+
+  /** The same service over a transaction's store (caches of its own), taking keys from the same spares. */
+  within(tx: Store): RealmService {
+    return new RealmService(tx, this.box, this.issuerBase, new Caches(), this.spareKeys);
   }
 
   /** The realm's issuer; `base` replaces the configured one when the issuer follows the request (proxy headers). */
@@ -91,6 +98,23 @@ export class RealmService {
     return this.store.realms.getByName(name).then((r) => r !== undefined);
   }
 
+  /**
+   * Starts generating key sets for realms about to be created, so that they are made side by
+   * side: an RSA key takes a good part of a second to find, and a first start with an import
+   * creates two realms. A set nobody takes is simply dropped with the process.
+   */
+  prepareKeys(count: number): void {
+    for (let i = 0; i < count; i++) {
+      const set = generateKeySet(this.box);
+      set.catch(() => {}); // a failure is met again by whoever takes the set
+      this.spareKeys.push(set);
+    }
+  }
+
+  private newKeys(realmId: string): Promise<KeyRecord[]> {
+    return (this.spareKeys.shift() ?? generateKeySet(this.box)).then((set) => realmKeys(realmId, set));
+  }
+
   /** Creates the realm with its signing keys and Keycloak's built-in roles. */
   async create(name: string, settings: Partial<RealmSettings> = {}, opts: { enabled?: boolean; id?: string } = {}): Promise<RealmRecord> {
     if (!/^[A-Za-z0-9._-]{1,255}$/.test(name)) throw new Error(`invalid realm name "${name}"`);
@@ -101,7 +125,7 @@ export class RealmService {
       settings: { ...defaultRealmSettings(name), ...settings },
       createdAt: now(),
     };
-    const keys = await generateRealmKeys(realm.id, this.box);
+    const keys = await this.newKeys(realm.id);
     await this.store.transaction(async (tx) => {
       await tx.realms.insert(realm);
       for (const key of keys) await tx.keys.insert(key);
@@ -164,7 +188,7 @@ export class RealmService {
    * deletes them. Returns the new keys.
    */
   async rotateKeys(realm: RealmRecord): Promise<KeyRecord[]> {
-    const fresh = await generateRealmKeys(realm.id, this.box);
+    const fresh = realmKeys(realm.id, await generateKeySet(this.box));
     await this.store.transaction(async (tx) => {
       const clients = await tx.clients.list(realm.id);
       const longest = Math.max(realm.settings.accessTokenLifespan, ...clients.map((c) => c.settings.accessTokenLifespan ?? 0));

@@ -4,7 +4,7 @@ import { newId, randomToken } from '../crypto/random.js';
 import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../crypto/passwords.js';
 import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
-import { defaultRealmSettings, RealmService } from '../domain/realms.js';
+import { defaultRealmSettings } from '../domain/realms.js';
 import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
@@ -707,7 +707,7 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
       // The first statement writes, so that on SQLite the transaction waits for the write lock
       // (busy_timeout) rather than failing when a running server wrote since it began.
       if (existing) await tx.realms.delete(existing.id);
-      const realm = await new RealmService(tx, domain.box, '').create(
+      const realm = await domain.realms.within(tx).create(
         rep.realm, realmSettings(rep), { enabled: rep.enabled ?? true, id: rep.id ?? newId() });
       realmId = realm.id;
       return importContents(domain, tx, realm, rep, passwords, opts);
