@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { claimsOf } from '../helpers/oidc.js';
-import { clientCredentials, passwordGrant, send, userinfo } from '../helpers/http.js';
+import { clientCredentials, passwordGrant, send, sleep, userinfo, type JsonResponse } from '../helpers/http.js';
 import { FIXTURES, type TestServer } from '../helpers/server.js';
 import { adminApi, assertAdminError, backends, masterAdminToken, passwordToken, type AdminApi } from './fixture.js';
 
@@ -48,22 +48,46 @@ for (const backend of backends) {
 
     describe('who may call it', () => {
       it('refuses a request without a token or with a bad one: 401 with a Bearer challenge', async () => {
-        const none = await adminApi(server).get('/realms');
-        assertAdminError(none, 401);
-        assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
-        // Authentication comes before anything is read: an invalid body is not even looked at.
-        assertAdminError(await adminApi(server).post(`/realms/${realm}/clients`, { clientId: {} }), 401);
+        // RFC 6750 §3.1: without credentials, the bare challenge and no error information, in the header or the body.
+        const anonymous = adminApi(server);
+        const withoutToken: Array<[string, Promise<JsonResponse>]> = [
+          ['GET', anonymous.get('/realms')],
+          // Authentication comes before anything is read: an invalid body is not even looked at.
+          ['POST with an invalid body', anonymous.post(`/realms/${realm}/clients`, { clientId: {} })],
+          ['another scheme', anonymous.call('GET', '/realms', undefined, { authorization: 'Basic YWRtaW46YWRtaW4=' })],
+          ['Bearer and nothing', anonymous.call('GET', '/realms', undefined, { authorization: 'Bearer ' })],
+        ];
+        for (const [what, request] of withoutToken) {
+          const res = await request;
+          assert.equal(res.status, 401, what);
+          assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="master"', what);
+          assert.equal(res.text, '', `${what}: no error information in the body`);
+        }
 
         const garbage = await adminApi(server, 'not-a-jwt').get('/realms');
         assertAdminError(garbage, 401);
-        assert.match(garbage.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/);
+        assert.equal(garbage.json.error, 'invalid_token');
+        assert.match(garbage.headers.get('www-authenticate') ?? '', /^Bearer realm="master", error="invalid_token"/);
 
         const token = await masterAdminToken(server);
         const [h, p, s] = token.split('.');
         const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
         const forged = [h, Buffer.from(JSON.stringify({ ...payload, sub: 'someone-else' })).toString('base64url'), s].join('.');
-        assertAdminError(await adminApi(server, forged).get('/realms'), 401);
-        assertAdminError(await adminApi(server, token).call('GET', '/realms', undefined, { authorization: `Basic ${token}` }), 401);
+        const refused = await adminApi(server, forged).get('/realms');
+        assertAdminError(refused, 401);
+        assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer realm="master", error="invalid_token"/);
+
+        // An expired token is an invalid one (checked before whose it is).
+        await admin.create('/realms', { realm: 'brief', accessTokenLifespan: 1 });
+        await admin.create('/realms/brief/clients', { clientId: 'cli', publicClient: true, directAccessGrantsEnabled: true });
+        const briefUser = await admin.create('/realms/brief/users', { username: 'brief', enabled: true });
+        assert.equal((await admin.put(`/realms/brief/users/${briefUser}/reset-password`, { value: 'brief-password' })).status, 204);
+        const short = await passwordToken(server, 'brief', 'brief', 'brief-password', 'cli');
+        await sleep((claimsOf(short).exp * 1000 - Date.now()) + 1100);
+        const expired = await adminApi(server, short).get('/realms');
+        assertAdminError(expired, 401, 'expired');
+        assert.match(expired.headers.get('www-authenticate') ?? '', /^Bearer realm="master", error="invalid_token", error_description="Token expired"/);
+        assert.equal((await admin.delete('/realms/brief')).status, 204);
       });
 
       it('refuses a user who is not an administrator: 403', async () => {
