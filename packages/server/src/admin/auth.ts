@@ -4,7 +4,7 @@ import { MASTER_REALM } from '../domain/bootstrap.js';
 import type { Domain } from '../domain/index.js';
 import { REALM_ADMIN_ROLE, REALM_MANAGEMENT_CLIENT } from '../domain/realms.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
-import { OAuthError } from '../protocol/errors.js';
+import { invalidToken, NoBearerToken } from '../protocol/errors.js';
 import { forbidden } from './errors.js';
 
 /** The master realm's role that administers every realm (Keycloak's `admin`). */
@@ -30,13 +30,8 @@ declare module 'fastify' {
   }
 }
 
-/** 401 with RFC 6750's challenge: no token, or one that is not (or no longer) good. */
-function unauthorized(description: string, invalidToken: boolean): OAuthError {
-  const challenge = invalidToken
-    ? `Bearer realm="${MASTER_REALM}", error="invalid_token", error_description="${description.replace(/"/g, "'")}"`
-    : `Bearer realm="${MASTER_REALM}"`;
-  return new OAuthError(invalidToken ? 'invalid_token' : 'invalid_request', description, 401, { 'www-authenticate': challenge });
-}
+/** 401 with RFC 6750's challenge for a token that is not (or no longer) good. */
+const unauthorized = (description: string) => invalidToken(MASTER_REALM, description);
 
 /**
  * Authenticates an admin request as Keycloak does: a bearer access token of one of our
@@ -47,38 +42,38 @@ function unauthorized(description: string, invalidToken: boolean): OAuthError {
 export async function authenticateAdmin(domain: Domain, request: FastifyRequest): Promise<AdminActor> {
   const header = request.headers.authorization;
   const token = header && /^bearer /i.test(header) ? header.slice(7).trim() : '';
-  if (!token) throw unauthorized('Bearer access token required', false);
+  if (!token) throw new NoBearerToken(MASTER_REALM);
 
   // The issuer names the realm whose keys must have signed the token.
   let iss: unknown;
   try {
     iss = decodeJwt(token).iss;
   } catch {
-    throw unauthorized('Token is not a valid access token', true);
+    throw unauthorized('Token is not a valid access token');
   }
   const base = request.server.issuerBaseOf?.(request);
   const prefix = domain.realms.issuerOf('', base);
-  if (typeof iss !== 'string' || !iss.startsWith(prefix)) throw unauthorized('Token was not issued by this server', true);
+  if (typeof iss !== 'string' || !iss.startsWith(prefix)) throw unauthorized('Token was not issued by this server');
   let name: string;
   try {
     name = decodeURIComponent(iss.slice(prefix.length));
   } catch {
-    throw unauthorized('Token was not issued by this server', true);
+    throw unauthorized('Token was not issued by this server');
   }
   const cached = await domain.realms.runtime(name);
-  if (!cached || !cached.realm.enabled) throw unauthorized('Token was not issued by an enabled realm', true);
+  if (!cached || !cached.realm.enabled) throw unauthorized('Token was not issued by an enabled realm');
   const realm = base === undefined ? cached : { ...cached, issuer: domain.realms.issuerOf(name, base) };
 
   const check = await checkAccessToken(domain, realm, token);
-  if (!check.ok) throw unauthorized(check.reason, true);
+  if (!check.ok) throw unauthorized(check.reason);
   const { claims } = check;
   const [user, client] = await Promise.all([
     domain.users.get(realm.realm.id, claims.sub),
     domain.clients.runtime(realm.realm.id, claims.client_id),
   ]);
-  if (!user || !user.enabled) throw unauthorized('User is disabled or no longer exists', true);
-  if (!client || !client.record.enabled) throw unauthorized('Client is disabled or no longer exists', true);
-  if (claims.sid && !(await domain.sessions.active(claims.sid))) throw unauthorized('Session not active', true);
+  if (!user || !user.enabled) throw unauthorized('User is disabled or no longer exists');
+  if (!client || !client.record.enabled) throw unauthorized('Client is disabled or no longer exists');
+  if (claims.sid && !(await domain.sessions.active(claims.sid))) throw unauthorized('Session not active');
 
   const roles = await domain.roles.effective(realm.realm.id, user.id);
   const actor = {

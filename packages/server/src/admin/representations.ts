@@ -6,7 +6,7 @@ import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import {
-  clientSettings, realmEventFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -210,7 +210,7 @@ export function userRep(user: UserRecord, serviceAccountClientId?: string): Json
     enabled: user.enabled,
     createdTimestamp: user.createdAt * 1000,
     totp: false,
-    attributes: Object.keys(user.attributes).length > 0 ? user.attributes : undefined,
+    attributes: keycloakAttributes(user),
     serviceAccountClientId,
     disableableCredentialTypes: [],
     requiredActions: user.requiredActions,
@@ -219,15 +219,16 @@ export function userRep(user: UserRecord, serviceAccountClientId?: string): Json
   });
 }
 
-/** The phone number Latchkey keeps as a field, from Keycloak's attribute, as the importer reads it. */
-const phoneOf = (attributes: Record<string, string[]>): string | null =>
-  attributes.phoneNumber?.[0] ?? attributes.phone_number?.[0] ?? null;
-
-/** What a POST (no current user) or PUT sets: given fields replace stored ones; attributes replace all of them. */
+/**
+ * What a POST (no current user) or PUT sets: given fields replace stored ones; attributes replace
+ * all of them, the phone number (Keycloak's attribute phoneNumber) included, as Keycloak does.
+ */
 export function userFields(body: UserRep, current?: UserRecord): Omit<UserRecord, 'id' | 'realmId' | 'serviceAccountClientId' | 'createdAt'> {
   const given = withoutNulls(body);
-  const attributes = given.attributes ?? current?.attributes ?? {};
   const text = (v: string | undefined, was: string | null | undefined) => (v === undefined ? was ?? null : v === '' ? null : v);
+  const phoneAndOthers = given.attributes
+    ? phoneAndAttributes(given.attributes)
+    : { phoneNumber: current?.phoneNumber ?? null, attributes: current?.attributes ?? {} };
   return {
     username: given.username === undefined ? current!.username : canonicalUsername(given.username),
     enabled: given.enabled ?? current?.enabled ?? true,
@@ -235,8 +236,7 @@ export function userFields(body: UserRep, current?: UserRecord): Omit<UserRecord
     emailVerified: given.emailVerified ?? current?.emailVerified ?? false,
     firstName: text(given.firstName, current?.firstName),
     lastName: text(given.lastName, current?.lastName),
-    phoneNumber: given.attributes ? phoneOf(attributes) : current?.phoneNumber ?? null,
-    attributes,
+    ...phoneAndOthers,
     requiredActions: requiredActionsOf({ requiredActions: given.requiredActions ?? current?.requiredActions, credentials: given.credentials }),
   };
 }

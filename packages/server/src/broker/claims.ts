@@ -1,5 +1,5 @@
 import type { MappedProfile, UpstreamIdentity } from '../domain/identity-providers.js';
-import type { IdentityProviderSettings } from '../storage/store.js';
+import { MAX_PHONE_NUMBER, type IdentityProviderSettings } from '../storage/store.js';
 
 /** A claim too odd to take: the provider's response is refused with this. */
 export class UnusableClaimError extends Error {
@@ -7,7 +7,7 @@ export class UnusableClaimError extends Error {
 }
 
 // The users table holds names and emails of at most 255 characters, phone numbers of 64.
-const LIMITS = { email: 255, firstName: 255, lastName: 255, phoneNumber: 64 } as const;
+const LIMITS = { email: 255, firstName: 255, lastName: 255, phoneNumber: MAX_PHONE_NUMBER } as const;
 const MAX_VALUES = 100;
 const MAX_VALUE_LENGTH = 4096;
 /** User fields a claim mapper may name; any other name is a free-form attribute. */

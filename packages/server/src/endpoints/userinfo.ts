@@ -5,7 +5,7 @@ import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
 import { requestedClaims, userClaims } from '../protocol/claims.js';
-import { insufficientScope, invalidRequest, invalidToken } from '../protocol/errors.js';
+import { insufficientScope, invalidRequest, invalidToken, NoBearerToken } from '../protocol/errors.js';
 import { OPENID, parseScope } from '../protocol/scopes.js';
 import { USERINFO_CLAIMS } from '../protocol/tokens.js';
 
@@ -27,9 +27,7 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
     reply.header('cache-control', 'no-store');
     const realm = await realmOf(domain, request);
     const token = bearerToken(request);
-    // RFC 6750 §3.1: a request that sent no credentials gets the bare challenge, and no error
-    // code or other error information, in the header or the body.
-    if (!token) return reply.code(401).header('www-authenticate', `Bearer realm="${realm.realm.name}"`).send();
+    if (!token) throw new NoBearerToken(realm.realm.name);
     const check = await checkAccessToken(domain, realm, token);
     if (!check.ok) throw invalidToken(realm.realm.name, check.reason);
     const { claims } = check;

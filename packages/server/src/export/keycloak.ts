@@ -9,7 +9,7 @@ import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  realmEventFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
+  keycloakAttributes, realmEventFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -369,8 +369,6 @@ export function credentialOf(password: PasswordRecord, username: string): Creden
 
 function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[],
   groupIds: string[], links: FederatedIdentityRep[]): UserRep {
-  const attributes = { ...user.attributes };
-  if (user.phoneNumber && !attributes.phoneNumber && !attributes.phone_number) attributes.phoneNumber = [user.phoneNumber];
   const roles = nameRoles(index, roleIds);
   const serviceAccountOf = user.serviceAccountClientId ? index.clientById.get(user.serviceAccountClientId) : undefined;
   return compact({
@@ -383,7 +381,7 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
     firstName: user.firstName ?? undefined,
     lastName: user.lastName ?? undefined,
     email: user.email ?? undefined,
-    attributes: Object.keys(attributes).length > 0 ? attributes : undefined,
+    attributes: keycloakAttributes(user),
     serviceAccountClientId: serviceAccountOf?.clientId,
     credentials: password ? [credentialOf(password, user.username)] : [],
     disableableCredentialTypes: [],

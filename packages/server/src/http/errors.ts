@@ -1,7 +1,7 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import { resolveLocale } from '../pages/locale.js';
 import type { Pages } from '../pages/types.js';
-import { OAuthError } from '../protocol/errors.js';
+import { NoBearerToken, OAuthError } from '../protocol/errors.js';
 import { isDatabaseUnavailable } from '../storage/store.js';
 import { sendPage } from './browser.js';
 
@@ -53,6 +53,10 @@ function describeValidation(err: FastifyError): string {
 export function registerErrorHandling(app: FastifyInstance, errorPages: ErrorPages): void {
   app.setErrorHandler((err: FastifyError, request, reply) => {
     reply.header('cache-control', 'no-store');
+    if (err instanceof NoBearerToken) {
+      reply.code(401).header('www-authenticate', `Bearer realm="${err.realm}"`).send();
+      return;
+    }
     if (err instanceof OAuthError) {
       reply.code(err.status).headers(err.headers).send({ error: err.error, error_description: err.description });
       return;

@@ -12,7 +12,7 @@ import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
 import {
-  REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
+  MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
 } from '../storage/store.js';
 
@@ -280,6 +280,24 @@ function secretsOf(c: ClientRep): SecretRep[] {
 }
 
 /**
+ * Keycloak keeps a user's phone number as the attribute phoneNumber (its user profile's);
+ * Latchkey keeps it in a field of its own (which the phone_number claim comes from), so that
+ * it is never in the attributes as well, where the two could disagree.
+ */
+export function phoneAndAttributes(attributes: Record<string, string[]>): Pick<UserRecord, 'phoneNumber' | 'attributes'> {
+  const { phoneNumber, ...others } = attributes;
+  return { phoneNumber: phoneNumber?.[0] || null, attributes: others };
+}
+
+/** A user's attributes as Keycloak's representation has them: the phone number as phoneNumber, none left out. */
+export function keycloakAttributes(user: Pick<UserRecord, 'phoneNumber' | 'attributes'>): Record<string, string[]> | undefined {
+  // Users stored before the phone number was taken out of the attributes may still have one there: the field wins.
+  const { phoneNumber: _stored, ...others } = user.attributes;
+  const attributes = user.phoneNumber ? { ...others, phoneNumber: [user.phoneNumber] } : others;
+  return Object.keys(attributes).length > 0 ? attributes : undefined;
+}
+
+/**
  * The required actions Latchkey carries out among those a representation names, and
  * UPDATE_PASSWORD for a temporary password, as Keycloak makes of one. Others (VERIFY_EMAIL,
  * CONFIGURE_TOTP, …) are left out: Latchkey has no page for them.
@@ -449,6 +467,9 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     }
     if (user.attributes !== undefined && (!isObject(user.attributes) || !Object.values(user.attributes).every(isStringArray))) {
       fail(`user ${user.username}: "attributes" is not an object of lists of strings`);
+    }
+    if ((user.attributes?.phoneNumber?.[0]?.length ?? 0) > MAX_PHONE_NUMBER) {
+      fail(`user ${user.username}: "attributes.phoneNumber" is longer than ${MAX_PHONE_NUMBER} characters`);
     }
     if (user.credentials !== undefined && (!Array.isArray(user.credentials) || !user.credentials.every(isObject))) {
       fail(`user ${user.username}: "credentials" is not a list of objects`);
@@ -644,8 +665,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
         emailVerified: u.emailVerified ?? false,
         firstName: u.firstName ?? null,
         lastName: u.lastName ?? null,
-        phoneNumber: u.attributes?.phoneNumber?.[0] ?? u.attributes?.phone_number?.[0] ?? null,
-        attributes: u.attributes ?? {},
+        ...phoneAndAttributes(u.attributes ?? {}),
         serviceAccountClientId: u.serviceAccountClientId ? clientUuid(u.serviceAccountClientId, `user ${u.username}`) : null,
         requiredActions: requiredActionsOf(u),
         createdAt: Number.isFinite(u.createdTimestamp) ? Math.floor(u.createdTimestamp! / 1000) : at,

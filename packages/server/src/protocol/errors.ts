@@ -22,5 +22,16 @@ function bearerError(error: string, status: number, realm: string, description: 
   });
 }
 
+/**
+ * RFC 6750 §3.1: a request that sent no bearer token at all gets the bare challenge, with no
+ * error code or other error information, in the header or the body. The app's error handler answers it.
+ */
+export class NoBearerToken extends Error {
+  override name = 'NoBearerToken';
+  constructor(readonly realm: string) {
+    super('No bearer token');
+  }
+}
+
 export const invalidToken = (realm: string, description: string) => bearerError('invalid_token', 401, realm, description);
 export const insufficientScope = (realm: string, description: string) => bearerError('insufficient_scope', 403, realm, description);

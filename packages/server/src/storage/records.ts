@@ -148,6 +148,9 @@ export interface ClientSecretRecord {
   expiresAt: number | null;
 }
 
+/** The longest phone number the users table holds. */
+export const MAX_PHONE_NUMBER = 64;
+
 export interface UserRecord {
   id: string;
   realmId: string;
@@ -157,6 +160,7 @@ export interface UserRecord {
   emailVerified: boolean;
   firstName: string | null;
   lastName: string | null;
+  /** Keycloak's attribute phoneNumber, kept here rather than in attributes. */
   phoneNumber: string | null;
   attributes: Record<string, string[]>;
   /** The client (its internal id) this user is the service account of. */

@@ -6,7 +6,7 @@ import { readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { claimsOf } from '../helpers/oidc.js';
-import { clientCredentials, passwordGrant, send } from '../helpers/http.js';
+import { clientCredentials, passwordGrant, send, sleep, userinfo, type JsonResponse } from '../helpers/http.js';
 import { FIXTURES, type TestServer } from '../helpers/server.js';
 import { adminApi, assertAdminError, backends, masterAdminToken, passwordToken, type AdminApi } from './fixture.js';
 
@@ -48,22 +48,46 @@ for (const backend of backends) {
 
     describe('who may call it', () => {
       it('refuses a request without a token or with a bad one: 401 with a Bearer challenge', async () => {
-        const none = await adminApi(server).get('/realms');
-        assertAdminError(none, 401);
-        assert.match(none.headers.get('www-authenticate') ?? '', /^Bearer/);
-        // Authentication comes before anything is read: an invalid body is not even looked at.
-        assertAdminError(await adminApi(server).post(`/realms/${realm}/clients`, { clientId: {} }), 401);
+        // RFC 6750 §3.1: without credentials, the bare challenge and no error information, in the header or the body.
+        const anonymous = adminApi(server);
+        const withoutToken: Array<[string, Promise<JsonResponse>]> = [
+          ['GET', anonymous.get('/realms')],
+          // Authentication comes before anything is read: an invalid body is not even looked at.
+          ['POST with an invalid body', anonymous.post(`/realms/${realm}/clients`, { clientId: {} })],
+          ['another scheme', anonymous.call('GET', '/realms', undefined, { authorization: 'Basic YWRtaW46YWRtaW4=' })],
+          ['Bearer and nothing', anonymous.call('GET', '/realms', undefined, { authorization: 'Bearer ' })],
+        ];
+        for (const [what, request] of withoutToken) {
+          const res = await request;
+          assert.equal(res.status, 401, what);
+          assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="master"', what);
+          assert.equal(res.text, '', `${what}: no error information in the body`);
+        }
 
         const garbage = await adminApi(server, 'not-a-jwt').get('/realms');
         assertAdminError(garbage, 401);
-        assert.match(garbage.headers.get('www-authenticate') ?? '', /^Bearer .*error="invalid_token"/);
+        assert.equal(garbage.json.error, 'invalid_token');
+        assert.match(garbage.headers.get('www-authenticate') ?? '', /^Bearer realm="master", error="invalid_token"/);
 
         const token = await masterAdminToken(server);
         const [h, p, s] = token.split('.');
         const payload = JSON.parse(Buffer.from(p, 'base64url').toString());
         const forged = [h, Buffer.from(JSON.stringify({ ...payload, sub: 'someone-else' })).toString('base64url'), s].join('.');
-        assertAdminError(await adminApi(server, forged).get('/realms'), 401);
-        assertAdminError(await adminApi(server, token).call('GET', '/realms', undefined, { authorization: `Basic ${token}` }), 401);
+        const refused = await adminApi(server, forged).get('/realms');
+        assertAdminError(refused, 401);
+        assert.match(refused.headers.get('www-authenticate') ?? '', /^Bearer realm="master", error="invalid_token"/);
+
+        // An expired token is an invalid one (checked before whose it is).
+        await admin.create('/realms', { realm: 'brief', accessTokenLifespan: 1 });
+        await admin.create('/realms/brief/clients', { clientId: 'cli', publicClient: true, directAccessGrantsEnabled: true });
+        const briefUser = await admin.create('/realms/brief/users', { username: 'brief', enabled: true });
+        assert.equal((await admin.put(`/realms/brief/users/${briefUser}/reset-password`, { value: 'brief-password' })).status, 204);
+        const short = await passwordToken(server, 'brief', 'brief', 'brief-password', 'cli');
+        await sleep((claimsOf(short).exp * 1000 - Date.now()) + 1100);
+        const expired = await adminApi(server, short).get('/realms');
+        assertAdminError(expired, 401, 'expired');
+        assert.match(expired.headers.get('www-authenticate') ?? '', /^Bearer realm="master", error="invalid_token", error_description="Token expired"/);
+        assert.equal((await admin.delete('/realms/brief')).status, 204);
       });
 
       it('refuses a user who is not an administrator: 403', async () => {
@@ -393,6 +417,45 @@ for (const backend of backends) {
         assert.ok(!all.some((n: string) => n.startsWith('service-account-')), 'service accounts are not listed');
       });
 
+      it('a user\'s phone number is Keycloak\'s attribute phoneNumber: shown, kept by a PUT of what a GET gave, changed or removed with the attributes', async () => {
+        const id = await user('phoebe', { attributes: { department: ['sales'], phoneNumber: ['+1 555 0100'] } });
+        const attributes = async () => (await admin.get(`/realms/${realm}/users/${id}`)).json.attributes;
+        /** phone_number in the ID token and at userinfo, with scope phone. */
+        const phoneClaims = async () => {
+          const token = await passwordGrant(server, realm, 'cli', undefined, 'phoebe', 'phoebe-password', { scope: 'openid phone' });
+          assert.equal(token.status, 200, token.text);
+          const info = await userinfo(server, realm, token.json.access_token);
+          assert.equal(info.status, 200, info.text);
+          return [claimsOf(token.json.id_token).phone_number, info.json.phone_number];
+        };
+        assert.deepEqual(await attributes(), { department: ['sales'], phoneNumber: ['+1 555 0100'] });
+        assert.deepEqual(await phoneClaims(), ['+1 555 0100', '+1 555 0100']);
+
+        // What a GET gave goes back with an attribute changed, as an editor sends it: the phone number stays.
+        const rep = (await admin.get(`/realms/${realm}/users/${id}`)).json;
+        assert.equal((await admin.put(`/realms/${realm}/users/${id}`, { ...rep, attributes: { ...rep.attributes, department: ['support'] } })).status, 204);
+        assert.deepEqual(await attributes(), { department: ['support'], phoneNumber: ['+1 555 0100'] });
+        // Without attributes, a PUT leaves them as they are, the phone number with them.
+        assert.equal((await admin.put(`/realms/${realm}/users/${id}`, { firstName: 'Phoebe' })).status, 204);
+        assert.deepEqual(await attributes(), { department: ['support'], phoneNumber: ['+1 555 0100'] });
+        assert.deepEqual(await phoneClaims(), ['+1 555 0100', '+1 555 0100']);
+
+        assert.equal((await admin.put(`/realms/${realm}/users/${id}`, { attributes: { department: ['support'], phoneNumber: ['+1 555 0199'] } })).status, 204);
+        assert.deepEqual(await phoneClaims(), ['+1 555 0199', '+1 555 0199']);
+        // Attributes without phoneNumber take it away, as in Keycloak.
+        assert.equal((await admin.put(`/realms/${realm}/users/${id}`, { attributes: { department: ['support'] } })).status, 204);
+        assert.deepEqual(await attributes(), { department: ['support'] });
+        assert.deepEqual(await phoneClaims(), [undefined, undefined]);
+        assert.equal((await admin.put(`/realms/${realm}/users/${id}`, { attributes: { phoneNumber: ['+1 555 0142'] } })).status, 204);
+        const [listed] = (await admin.get(`/realms/${realm}/users?username=phoebe&exact=true`)).json;
+        assert.deepEqual(listed.attributes, { phoneNumber: ['+1 555 0142'] }, 'in the list too');
+
+        // The users table holds 64 characters.
+        assertAdminError(await admin.put(`/realms/${realm}/users/${id}`, { attributes: { phoneNumber: ['1'.repeat(65)] } }), 400, 'phoneNumber');
+        assertAdminError(await admin.post(`/realms/${realm}/users`, { username: 'long-phone', attributes: { phoneNumber: ['1'.repeat(65)] } }), 400, 'phoneNumber');
+        assert.deepEqual(await attributes(), { phoneNumber: ['+1 555 0142'] });
+      });
+
       it('updates realm settings, which the next token follows; renames and deletes a realm', async () => {
         assert.equal((await admin.put(`/realms/${realm}`, { accessTokenLifespan: 90, displayName: 'Tenant' })).status, 204);
         const rep = (await admin.get(`/realms/${realm}`)).json;
@@ -430,6 +493,7 @@ for (const backend of backends) {
             // A temporary password is Keycloak's UPDATE_PASSWORD; required actions Latchkey has no page for are left out.
             { username: 'tim', enabled: true, credentials: [{ type: 'password', value: 'tim-pw', temporary: true }] },
             { username: 'vera', enabled: true, credentials: [{ type: 'password', value: 'vera-pw' }], requiredActions: ['VERIFY_EMAIL'] },
+            { username: 'phil', enabled: true, credentials: [{ type: 'password', value: 'phil-pw' }], attributes: { phoneNumber: ['+44 20 7946 0000'], team: ['a'] } },
           ],
         });
         assert.equal(created.status, 201, created.text);
@@ -447,6 +511,13 @@ for (const backend of backends) {
         const [vera] = (await admin.get('/realms/imported/users?username=vera&exact=true')).json;
         assert.deepEqual(vera.requiredActions, []);
         assert.equal((await passwordGrant(server, 'imported', 'app', undefined, 'vera', 'vera-pw')).status, 200);
+        const [phil] = (await admin.get('/realms/imported/users?username=phil&exact=true')).json;
+        assert.deepEqual(phil.attributes, { phoneNumber: ['+44 20 7946 0000'], team: ['a'] });
+        const philToken = await passwordGrant(server, 'imported', 'app', undefined, 'phil', 'phil-pw', { scope: 'openid phone' });
+        assert.equal(claimsOf(philToken.json.id_token).phone_number, '+44 20 7946 0000');
+        assert.equal((await admin.put(`/realms/imported/users/${phil.id}`, { attributes: { team: ['b'] } })).status, 204);
+        assert.deepEqual((await admin.get(`/realms/imported/users/${phil.id}`)).json.attributes, { team: ['b'] }, 'an imported phone number goes as an edited one does');
+        assertAdminError(await admin.post('/realms', { realm: 'broken', users: [{ username: 'x', attributes: { phoneNumber: ['1'.repeat(65)] } }] }), 400, 'phoneNumber');
         assertAdminError(await admin.post('/realms', { realm: 'broken', users: [{ username: 'x', realmRoles: ['missing'] }] }), 400, 'missing');
         assertAdminError(await admin.post('/realms', { realm: 'broken', users: [{ username: 'x', groups: ['/nowhere'] }] }), 400, 'user x', '/nowhere');
         assertAdminError(await admin.post('/realms', { realm: 'broken', groups: [{ name: 'a' }, { name: 'a' }] }), 400, 'group a appears twice');

@@ -102,8 +102,14 @@ describe('broker: accounts', { skip: noChromium, concurrency: 3 }, () => {
   it('the default mapping copies phone_number (the provider asked for the phone scope)', async (t) => {
     s.op.accounts.set('pia', { phone_number: '+31 6 1234 5678' });
     const o = assertSignedIn(await signInVia(s, await openTab(s.browser, t), 'op-phone', atOp('pia'), { scope: 'openid phone' }));
-    assert.equal(o.idToken!.sub, (await homeUser(s, 'pia')).id);
+    const pia = await homeUser(s, 'pia');
+    assert.equal(o.idToken!.sub, pia.id);
     assert.equal(o.idToken!.phone_number, '+31 6 1234 5678');
+    // The admin API shows it as Keycloak does, as the attribute phoneNumber, so that an edit of what it showed keeps it.
+    assert.deepEqual(pia.attributes, { phoneNumber: ['+31 6 1234 5678'] });
+    const edited = await s.aAdmin.put(`/realms/${HOME}/users/${pia.id}`, { ...pia, attributes: { ...pia.attributes, team: ['blue'] } });
+    assert.equal(edited.status, 204, edited.text);
+    assert.deepEqual((await homeUser(s, 'pia')).attributes, { phoneNumber: ['+31 6 1234 5678'], team: ['blue'] });
   });
 
   it('a name without given and family names becomes the first name', async (t) => {

@@ -99,6 +99,7 @@ describe('latchkey realm export / import', () => {
       assert.equal((await api.post(`/realms/demo/groups/${berlin}/role-mappings/clients/${ordersApi}`, [ordersRead])).status, 204);
       await api.create('/realms/demo/users', {
         username: 'dave', enabled: true, groups: ['/staff/berlin'], credentials: [{ type: 'password', value: 'dave-pw' }],
+        attributes: { phoneNumber: ['+49 30 1234567'] },
       });
       const dave = await passwordGrant(source, 'demo', 'webapp', 'webapp-secret', 'dave', 'dave-pw');
       assert.equal(dave.status, 200, dave.text);
@@ -177,6 +178,8 @@ describe('latchkey realm export / import', () => {
       assert.equal(alice.emailVerified, true);
       assert.deepEqual(alice.attributes.department, ['research']);
       assert.deepEqual(alice.attributes.phoneNumber, ['+31 20 123 4567']);
+      // Dave's phone number came through the admin API, which keeps it beside the attributes: it is exported as Keycloak's attribute.
+      assert.deepEqual(demo.users.find((u: any) => u.username === 'dave').attributes, { phoneNumber: ['+49 30 1234567'] });
       assert.deepEqual(alice.realmRoles, ['offline_access', 'reader']);
       assert.deepEqual(alice.clientRoles, { 'orders-api': ['orders:read'] });
       assert.equal(alice.credentials.length, 1);
@@ -232,10 +235,11 @@ describe('latchkey realm export / import', () => {
         { eventsEnabled: false, eventsExpiration: 604_800, adminEventsEnabled: false, adminEventsExpiration: 2_592_000 });
     });
 
-    it('a user holding roles only through groups holds them after the round trip', async () => {
-      const dave = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'dave', 'dave-pw');
+    it('a user holding roles only through groups holds them after the round trip, and his phone number', async () => {
+      const dave = await passwordGrant(target, 'demo', 'webapp', 'webapp-secret', 'dave', 'dave-pw', { scope: 'openid phone' });
       assert.equal(dave.status, 200, dave.text);
       assert.deepEqual(rolesIn(dave.json.access_token), before_.dave);
+      assert.equal(claimsOf(dave.json.id_token).phone_number, '+49 30 1234567');
       const admin = await passwordGrant(target, 'jhipster', 'admin-cli', undefined, 'admin', 'admin');
       assert.equal(admin.status, 200, admin.text);
       const roles = rolesIn(admin.json.access_token).realm;
@@ -402,6 +406,8 @@ describe('latchkey realm export / import', () => {
         ['{"enabled": true}', /"realm" \(the realm's name\) is missing/],
         ['{"realm": "broken", "users": [{"username": "a"}, {"username": "A"}]}', /user A appears twice/],
         ['{"realm": "broken", "clients": {"clientId": "x"}}', /"clients" is not a list/],
+        [JSON.stringify({ realm: 'broken', users: [{ username: 'a', attributes: { phoneNumber: ['1'.repeat(65)] } }] }),
+          /user a: "attributes.phoneNumber" is longer than 64 characters/],
       ];
       const fresh = join(work, 'untouched');
       for (const [text, message] of cases) {

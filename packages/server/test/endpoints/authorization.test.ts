@@ -8,6 +8,7 @@ import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
 import { passwordGrant, sleep } from '../helpers/http.js';
 import { HttpBrowser, isLoginPage, responseParams, type HttpPage } from '../helpers/http-browser.js';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { claimsOf, client, rp } from '../helpers/oidc.js';
 import { realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
@@ -45,6 +46,7 @@ function realm(name: string, settings: object = {}): object {
       },
       { username: 'carol', enabled: true, email: 'carol@example.com', credentials: [{ type: 'password', value: 'carol-pw' }] },
       { username: 'locky', enabled: true, credentials: [{ type: 'password', value: 'locky-pw' }] },
+      { username: 'tess', enabled: true, credentials: [{ type: 'password', value: 'tess-pw' }] },
     ],
   };
 }
@@ -366,6 +368,30 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
     assertRedirectedError(await silent(idle), 'login_required', 'idle for more than 4 s', 'short-sso');
     await sleep(1800);
     assertRedirectedError(await silent(busy), 'login_required', 'past the 6 s maximum', 'short-sso');
+  });
+
+  it('prompt=none for a signed-in user with a required action (a temporary password) is interaction_required', async () => {
+    const browser = new HttpBrowser();
+    await code(browser, codeRequest(), { username: 'tess', password: 'tess-pw' });
+    const silent = () => browser.request(authUrl(codeRequest({ prompt: 'none' })));
+    assert.ok(responseParams(await silent()).code, 'the SSO session answers silently');
+
+    const admin = adminApi(server, await masterAdminToken(server));
+    const [tess] = (await admin.get(`/realms/${REALM}/users?username=tess&exact=true`)).json;
+    const reset = await admin.put(`/realms/${REALM}/users/${tess.id}/reset-password`, { type: 'password', value: 'tess-temporary', temporary: true });
+    assert.equal(reset.status, 204, reset.text);
+    const params = assertRedirectedError(await silent(), 'interaction_required', 'UPDATE_PASSWORD pending');
+    assert.equal(params.code, undefined);
+    // A session that would need a sign-in anyway still says so.
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ prompt: 'none', max_age: '0' }))), 'login_required', 'max_age=0 as well');
+
+    // The interaction it asks for: the password, then a new one; after that the session answers silently again.
+    const login = await browser.visit(authUrl(codeRequest()));
+    assert.ok(isLoginPage(login), 'the login page');
+    const update = await browser.signIn(login, 'tess', 'tess-temporary');
+    const done = await browser.submit(update, 'kc-passwd-update-form', { 'password-new': 'tess-own-pw', 'password-confirm': 'tess-own-pw' });
+    assert.ok(responseParams(done).code, `a code: ${done.status} ${done.location}`);
+    assert.ok(responseParams(await silent()).code, 'silent again');
   });
 
   it("locks the login page after Keycloak's 30 failures, the right password included", async () => {

@@ -1,25 +1,15 @@
-// Admin events and the event queries, over HTTP to an in-process admin scope built the way
-// the admin API's is: authentication decorates request.adminActor, then the event hook and
-// eventRoutes. The resource routes here are stand-ins that only answer.
+// Admin events and the event queries of a real server, driven through its admin API; and, as a
+// table, how the event hook names each kind of admin request (paths no server here has included).
 import assert from 'node:assert/strict';
 import { randomBytes } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Fastify, { type FastifyInstance } from 'fastify';
-import { describeAdminRequest, registerAdminEventHook } from '../../src/admin/event-hook.js';
-import { eventRoutes } from '../../src/admin/routes/events.js';
-import { SecretBox } from '../../src/crypto/secret-box.js';
-import { bootstrapMaster } from '../../src/domain/bootstrap.js';
-import { EventService } from '../../src/domain/events.js';
-import { Domain } from '../../src/domain/index.js';
-import { registerErrorHandling } from '../../src/http/errors.js';
-import { OAuthError } from '../../src/protocol/errors.js';
-import { createPages } from '../../src/pages/index.js';
-import { openStore } from '../../src/storage/open.js';
-import type { RealmRecord } from '../../src/storage/store.js';
+import Database from 'better-sqlite3';
+import { describeAdminRequest } from '../../src/admin/event-hook.js';
+import { adminApi, masterAdminToken, passwordToken, type AdminApi } from '../admin/fixture.js';
+import { claimsOf } from '../helpers/oidc.js';
 import { send } from '../helpers/http.js';
+import { startServer, type TestServer } from '../helpers/server.js';
 
 describe('describeAdminRequest: operation, resource type and path from the route', () => {
   const cases: Array<[string, string, Record<string, string>, string | undefined, [string, string, string] | undefined]> = [
@@ -50,66 +40,46 @@ describe('describeAdminRequest: operation, resource type and path from the route
 });
 
 describe('admin events and event queries over HTTP', () => {
-  let dataDir: string;
-  let domain: Domain;
-  let app: FastifyInstance;
-  let base: string;
-  let master: RealmRecord;
-  let demo: RealmRecord;
-  let adminId: string;
   const NEW_PASSWORD = `n3w-password-${randomBytes(6).toString('hex')}`;
-  const ADMIN = { authorization: 'Bearer all' };
-  const DEMO_ADMIN = { authorization: 'Bearer demo-only' };
+  let server: TestServer;
+  let admin: AdminApi;
+  let ADMIN: Record<string, string>;
+  let adminId: string;
+  let masterId: string;
+  let demoId: string;
+  /** The client the admin created first, by the id its Location gave. */
+  let createdClient: string;
 
   before(async () => {
-    dataDir = mkdtempSync(join(tmpdir(), 'latchkey-admin-events-'));
-    const store = await openStore({ dataDir });
-    domain = new Domain(store, SecretBox.fromKey(randomBytes(32)), 'http://localhost');
-    await bootstrapMaster(domain, { username: 'admin', password: 'pw' });
-    master = (await domain.realms.runtime('master'))!.realm;
-    demo = await domain.realms.create('demo');
-    await domain.realms.create('other');
-    adminId = (await domain.users.findForLogin(master.id, 'admin'))!.id;
-
-    app = Fastify();
-    registerErrorHandling(app, { pages: createPages(), resourcesPath: '/resources/latchkey' });
-    await app.register(async (admin) => {
-      // Stands in for the admin API's authentication.
-      admin.addHook('onRequest', async (request) => {
-        const auth = request.headers.authorization;
-        if (auth === ADMIN.authorization) {
-          request.adminActor = { userId: adminId, username: 'admin', realm: 'master', realmId: master.id, clientId: 'admin-cli', scope: 'all-realms' };
-        } else if (auth === DEMO_ADMIN.authorization) {
-          request.adminActor = { userId: 'demo-admin', username: 'd', realm: 'demo', realmId: demo.id, clientId: 'admin-cli', scope: 'own-realm' };
-        } else {
-          throw new OAuthError('invalid_request', 'Bearer access token required', 401);
-        }
-      });
-      registerAdminEventHook(admin, domain);
-      await admin.register(eventRoutes, { domain });
-      admin.post('/', async (_req, reply) => reply.code(201).header('location', `${base}/admin/realms/brand-new`).send());
-      admin.put('/:realm', async (_req, reply) => reply.code(204).send());
-      admin.delete('/:realm', async (_req, reply) => reply.code(204).send());
-      admin.post<{ Params: { realm: string } }>('/:realm/clients', async (req, reply) =>
-        reply.code(201).header('location', `${base}/admin/realms/${req.params.realm}/clients/f00-id`).send());
-      admin.put('/:realm/users/:id/reset-password', async (_req, reply) => reply.code(204).send());
-      admin.delete('/:realm/users/:id', async (_req, reply) => reply.code(204).send());
-      admin.get('/:realm/users', async () => []);
-      admin.post('/:realm/roles', async (_req, reply) => reply.code(409).send({ error: 'conflict' }));
-    }, { prefix: '/admin/realms' });
-    await app.listen({ port: 0, host: '127.0.0.1' });
-    base = `http://127.0.0.1:${(app.server.address() as { port: number }).port}`;
+    server = await startServer({
+      realms: [
+        {
+          realm: 'demo', enabled: true,
+          roles: { realm: [{ name: 'r' }] },
+          clients: [{ clientId: 'cli', publicClient: true, directAccessGrantsEnabled: true }],
+          users: [
+            { id: 'u-1', username: 'ulla', enabled: true },
+            { username: 'dana', enabled: true, credentials: [{ type: 'password', value: 'dana-pw' }] },
+          ],
+        },
+        { realm: 'other', enabled: true },
+      ],
+    });
+    const token = await masterAdminToken(server);
+    admin = adminApi(server, token);
+    ADMIN = { authorization: `Bearer ${token}` };
+    adminId = claimsOf(token).sub;
+    masterId = (await admin.get('/realms/master')).json.id;
+    demoId = (await admin.get('/realms/demo')).json.id;
   });
-  after(async () => {
-    await app?.close();
-    await domain?.store.close();
-    rmSync(dataDir, { recursive: true, force: true });
-  });
+  after(async () => { await server?.stop(); });
 
+  /** The server's SQLite database, straight from the file. */
+  const database = (readonly = true) => new Database(join(server.dataDir, 'latchkey.db'), { readonly, fileMustExist: true });
   const json = (body: unknown) => ({ 'content-type': 'application/json', body: JSON.stringify(body) });
   const call = (method: string, path: string, headers: Record<string, string> = ADMIN, body?: unknown) => {
     const { body: payload, ...type } = body === undefined ? { body: undefined } : json(body);
-    return send(`${base}/admin/realms${path}`, { method, headers: { ...headers, ...type }, body: payload });
+    return send(`${server.url}/admin/realms${path}`, { method, headers: { ...headers, ...type }, body: payload });
   };
   const adminEvents = async (realm: string, query = '', headers = ADMIN) => {
     const res = await call('GET', `/${realm}/admin-events${query}`, headers);
@@ -118,7 +88,9 @@ describe('admin events and event queries over HTTP', () => {
   };
 
   it('records successful changes with who made them; not reads, not failures, never a body', async () => {
-    assert.equal((await call('POST', '/demo/clients', ADMIN, { clientId: 'x', secret: NEW_PASSWORD })).status, 201);
+    const created = await call('POST', '/demo/clients', ADMIN, { clientId: 'x', secret: NEW_PASSWORD });
+    assert.equal(created.status, 201, created.text);
+    createdClient = created.headers.get('location')!.split('/').at(-1)!;
     assert.equal((await call('PUT', '/demo/users/u-1/reset-password', ADMIN, { type: 'password', value: NEW_PASSWORD })).status, 204);
     assert.equal((await call('DELETE', '/demo/users/u-1')).status, 204);
     assert.equal((await call('GET', '/demo/users')).status, 200);
@@ -128,17 +100,22 @@ describe('admin events and event queries over HTTP', () => {
     assert.deepEqual(events.map((e) => [e.operationType, e.resourceType, e.resourcePath]), [
       ['DELETE', 'USER', 'users/u-1'],
       ['ACTION', 'USER', 'users/u-1/reset-password'],
-      ['CREATE', 'CLIENT', 'clients/f00-id'],
+      ['CREATE', 'CLIENT', `clients/${createdClient}`],
     ]);
-    const adminCli = (await domain.clients.runtime(master.id, 'admin-cli'))!.record.id;
+    const [adminCli] = (await admin.get('/realms/master/clients?clientId=admin-cli')).json;
     for (const e of events) {
-      assert.equal(e.realmId, demo.id);
-      assert.deepEqual(e.authDetails, { realmId: master.id, clientId: adminCli, userId: adminId, ipAddress: '127.0.0.1' });
+      assert.equal(e.realmId, demoId);
+      assert.deepEqual(e.authDetails, { realmId: masterId, clientId: adminCli.id, userId: adminId, ipAddress: '127.0.0.1' });
       assert.equal('representation' in e, false);
       assert.ok(Math.abs(e.time - Date.now()) < 60_000);
     }
-    const stored = JSON.stringify(await domain.store.events.listAdmin(demo.id));
-    assert.equal(stored.includes(NEW_PASSWORD), false, 'no request body reaches an event');
+    const db = database();
+    try {
+      const stored = JSON.stringify(db.prepare('select * from admin_events where realm_id = ?').all(demoId));
+      assert.equal(stored.includes(NEW_PASSWORD), false, 'no request body reaches an event');
+    } finally {
+      db.close();
+    }
   });
 
   it('records creating and deleting a realm in the admin\'s realm, updating one in itself', async () => {
@@ -154,25 +131,29 @@ describe('admin events and event queries over HTTP', () => {
   it('GET admin-events filters as Keycloak does', async () => {
     assert.deepEqual((await adminEvents('demo', '?operationTypes=CREATE&operationTypes=DELETE')).map((e) => e.operationType), ['DELETE', 'CREATE']);
     assert.deepEqual((await adminEvents('demo', '?resourcePath=users/*')).map((e) => e.resourcePath), ['users/u-1', 'users/u-1/reset-password']);
-    assert.deepEqual((await adminEvents('demo', '?resourcePath=clients/F00-ID')).length, 1);
+    assert.deepEqual((await adminEvents('demo', `?resourcePath=clients/${createdClient.toUpperCase()}`)).length, 1);
     assert.equal((await adminEvents('demo', '?max=1&first=1')).length, 1);
     assert.equal((await adminEvents('demo', `?authUser=${adminId}`)).length, 4);
     assert.equal((await adminEvents('demo', '?authUser=someone-else')).length, 0);
     assert.equal((await adminEvents('demo', '?dateTo=2001-01-01')).length, 0);
     const asc = await adminEvents('demo', '?direction=asc');
-    assert.equal(asc[0].resourcePath, 'clients/f00-id');
+    assert.equal(asc[0].resourcePath, `clients/${createdClient}`);
   });
 
   it('GET events: Keycloak\'s filters, dates as days or milliseconds, first/max, newest first', async () => {
+    // Events at a day's very edges, years ahead, cannot be made by signing in now: they go
+    // into the server's database as it writes them, and are read back through the admin API.
     const day = Date.UTC(2030, 5, 15);
-    let clock = day + 1000;
-    const events = new EventService(domain.store, () => clock);
-    await events.login(demo, { type: 'LOGIN', clientId: 'web', userId: 'u-1', details: { username: 'alice' } });
-    clock = day + 86_400_000 - 1;
-    await events.login(demo, { type: 'LOGIN_ERROR', clientId: 'web', error: 'invalid_user_credentials' });
-    clock = day + 86_400_000;
-    await events.login(demo, { type: 'REFRESH_TOKEN', clientId: 'spa', userId: 'u-1' });
-    await events.flush();
+    const db = database(false);
+    try {
+      const insert = db.prepare(`insert into login_events (id, realm_id, time, type, client_id, user_id, session_id, ip_address, error, details)
+        values (?, ?, ?, ?, ?, ?, null, null, ?, ?)`);
+      insert.run(randomBytes(8).toString('hex'), demoId, day + 1000, 'LOGIN', 'web', 'u-1', null, JSON.stringify({ username: 'alice' }));
+      insert.run(randomBytes(8).toString('hex'), demoId, day + 86_400_000 - 1, 'LOGIN_ERROR', 'web', null, 'invalid_user_credentials', null);
+      insert.run(randomBytes(8).toString('hex'), demoId, day + 86_400_000, 'REFRESH_TOKEN', 'spa', 'u-1', null, null);
+    } finally {
+      db.close();
+    }
     const get = async (query: string) => {
       const res = await call('GET', `/demo/events${query}`);
       assert.equal(res.status, 200, res.text);
@@ -188,7 +169,7 @@ describe('admin events and event queries over HTTP', () => {
     assert.deepEqual(await get('?first=1&max=1'), ['LOGIN_ERROR']);
     const full = (await call('GET', '/demo/events?type=LOGIN')).json[0];
     assert.deepEqual(full, {
-      id: full.id, time: day + 1000, type: 'LOGIN', realmId: demo.id, clientId: 'web', userId: 'u-1', details: { username: 'alice' },
+      id: full.id, time: day + 1000, type: 'LOGIN', realmId: demoId, clientId: 'web', userId: 'u-1', details: { username: 'alice' },
     });
   });
 
@@ -199,6 +180,13 @@ describe('admin events and event queries over HTTP', () => {
     }
     assert.equal((await call('GET', '/nowhere/events')).status, 404);
     assert.equal((await call('GET', '/nowhere/admin-events')).status, 404);
+
+    // Dana administers demo only: realm-management's realm-admin.
+    const [dana] = (await admin.get('/realms/demo/users?username=dana&exact=true')).json;
+    const [management] = (await admin.get('/realms/demo/clients?clientId=realm-management')).json;
+    const realmAdmin = (await admin.get(`/realms/demo/clients/${management.id}/roles/realm-admin`)).json;
+    assert.equal((await admin.post(`/realms/demo/users/${dana.id}/role-mappings/clients/${management.id}`, [realmAdmin])).status, 204);
+    const DEMO_ADMIN = { authorization: `Bearer ${await passwordToken(server, 'demo', 'dana', 'dana-pw', 'cli')}` };
     assert.equal((await call('GET', '/master/events', DEMO_ADMIN)).status, 403);
     assert.equal((await call('GET', '/demo/events', DEMO_ADMIN)).status, 200);
     assert.equal((await call('GET', '/demo/events', {})).status, 401);

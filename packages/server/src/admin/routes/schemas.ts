@@ -4,7 +4,7 @@
 // Keycloak. Fastify validates with them and @fastify/swagger documents them.
 
 import { EVENT_LISTENERS } from '../../domain/events.js';
-import { REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
+import { MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
 
 const string = { type: 'string' } as const;
 const nullableString = { type: 'string', nullable: true } as const;
@@ -12,7 +12,7 @@ const nullableBoolean = { type: 'boolean', nullable: true } as const;
 const stringList = { type: 'array', items: { type: 'string' }, nullable: true } as const;
 const seconds = (minimum = 1) => ({ type: 'integer', minimum, maximum: 2_147_483_647, nullable: true }) as const;
 
-/** Keycloak's user attributes: each name has a list of values. */
+/** Keycloak's user (and group) attributes: each name has a list of values. */
 const userAttributes = {
   type: 'object', nullable: true, additionalProperties: { type: 'array', items: { type: 'string' } },
 } as const;
@@ -142,7 +142,15 @@ export const userRepresentation = {
     emailVerified: nullableBoolean,
     firstName: { type: 'string', maxLength: 255, nullable: true },
     lastName: { type: 'string', maxLength: 255, nullable: true },
-    attributes: userAttributes,
+    attributes: {
+      ...userAttributes,
+      properties: {
+        phoneNumber: {
+          type: 'array', items: { type: 'string', maxLength: MAX_PHONE_NUMBER },
+          description: 'The phone number (its first value), which the phone scope\'s phone_number claim gives; leaving it out of attributes removes it',
+        },
+      },
+    },
     credentials: { type: 'array', nullable: true, items: credential },
     groups: { ...stringList, description: 'Paths of groups to join (on create)' },
     requiredActions: {

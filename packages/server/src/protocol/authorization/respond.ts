@@ -44,10 +44,14 @@ export async function nextStep(domain: Domain, client: ClientRuntime, req: Autho
   // select_account: the login page is where the user picks the account (there is no account chooser).
   const askAgain = req.prompt.includes('select_account') || otherUser || stepUp
     || (session !== undefined && reauthenticationRequired(req, session.authTime));
-  // A user with a required action (a temporary password set since the session began) signs in again, which asks for it.
-  const needsLogin = !session || !user || !user.enabled || (!freshLogin && (askAgain || user.requiredActions.length > 0));
-  if (needsLogin) {
+  if (!session || !user || !user.enabled || (!freshLogin && askAgain)) {
     if (req.prompt.includes('none')) throw new OAuthError('login_required', 'The user must sign in');
+    return 'login';
+  }
+  // A user with a required action (a temporary password set since the session began) signs in again, which asks for it.
+  if (!freshLogin && user.requiredActions.length > 0) {
+    // Signed in, but with something to do first: more than a sign-in, and nothing prompt=none may ask for.
+    if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The user must complete a required action');
     return 'login';
   }
   if (client.record.settings.consentRequired && !s.consentGiven) {
