@@ -34,7 +34,7 @@ let decoy: Promise<StoredPassword> | undefined;
 export const canonicalUsername = (username: string): string => username.toLowerCase();
 
 /** The required actions with `action` added (on) or taken out. */
-export function withRequiredAction(actions: RequiredAction[], action: RequiredAction, on: boolean): RequiredAction[] {
+function withRequiredAction(actions: RequiredAction[], action: RequiredAction, on: boolean): RequiredAction[] {
   const others = actions.filter((a) => a !== action);
   return on ? [...others, action] : others;
 }

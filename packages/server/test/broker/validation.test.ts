@@ -5,15 +5,15 @@
 // event, never a 500 and never a signed-in user; the same response untampered signs in, so
 // that a refusal cannot come from the test's provider being wrong in some other way.
 import assert from 'node:assert/strict';
-import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type ServerResponse } from 'node:http';
-import type { AddressInfo } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import { exportJWK, generateKeyPair, SignJWT, type JWTPayload } from 'jose';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
 import { sleep } from '../helpers/http.js';
 import { HttpBrowser, type HttpPage } from '../helpers/http-browser.js';
+import { halfHash } from '../helpers/relying-party.js';
 import { realmUrl, startServer, type TestServer } from '../helpers/server.js';
+import { close, listen } from './upstreams.js';
 
 const REALM = 'validation';
 const REDIRECT = 'http://localhost:9/cb';
@@ -26,7 +26,6 @@ const aliasOf = (type: ResponseType) => type.replace(/ /g, '-');
 type Tamper = (claims: JWTPayload, channel: 'front' | 'back') => JWTPayload;
 
 /** OIDC Core §3.3.2.11 for RS256: base64url of the left half of the SHA-256. */
-const halfHash = (value: string) => createHash('sha256').update(value).digest().subarray(0, 16).toString('base64url');
 
 /**
  * A minimal OpenID provider: discovery, its JWKS and a token endpoint. The authorization
@@ -67,8 +66,7 @@ async function startUpstream() {
     res.writeHead(404);
     res.end();
   });
-  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  const issuer = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+  const issuer = `http://127.0.0.1:${await listen(server)}`;
 
   const idToken = (claims: JWTPayload) => new SignJWT(claims).setProtectedHeader({ alg: 'RS256', kid: jwk.kid }).sign(privateKey);
 
@@ -105,10 +103,7 @@ async function startUpstream() {
       }
       return out;
     },
-    stop: () => new Promise<void>((resolve) => {
-      server.closeAllConnections();
-      server.close(() => resolve());
-    }),
+    stop: () => close(server),
   };
 }
 

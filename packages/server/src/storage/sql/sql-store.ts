@@ -560,12 +560,10 @@ export class SqlStore implements Store {
     },
     markUsed: async (codeHash, at, issued) => {
       if (hasNul(codeHash)) return false;
-      const set = storable('authorization_codes', {
-        used_at: at, issued_family_id: issued.familyId, issued_jti: issued.jti, issued_jti_expires_at: issued.jtiExpiresAt,
-      });
+      storable('authorization_codes', { issued_family_id: issued.familyId, issued_jti: issued.jti });
       const r = await this.queries.run(this.db, 'codes.markUsed', (db) => db.updateTable('authorization_codes').set({
         used_at: arg(0), issued_family_id: arg(1), issued_jti: arg(2), issued_jti_expires_at: arg(3),
-      }).where('code_hash', '=', arg(4)).where('used_at', 'is', null), [...Object.values(set), codeHash]);
+      }).where('code_hash', '=', arg(4)).where('used_at', 'is', null), [at, issued.familyId, issued.jti, issued.jtiExpiresAt, codeHash]);
       return Number(r.numAffectedRows) === 1;
     },
   };
