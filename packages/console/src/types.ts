@@ -6,7 +6,8 @@ export interface RealmRep {
   offlineSessionIdleTimeout: number; bruteForceProtected: boolean; failureFactor: number; waitIncrementSeconds: number;
   maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
   eventsEnabled: boolean; eventsExpiration: number; adminEventsEnabled: boolean;
-  /** Keycloak's realm attributes: adminEventsExpiration (seconds, as text) among them. */
+  revokeRefreshToken: boolean; refreshTokenMaxReuse: number;
+  /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them. */
   attributes?: Record<string, string>;
 }
 

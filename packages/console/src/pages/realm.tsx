@@ -7,7 +7,8 @@ import { CheckField, ConfirmButton, Notice, SelectField, TextField, duration, us
 const LOCALES = ['en', 'de', 'nl', 'fr'];
 
 type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
-  | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration';
+  | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration'
+  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace';
 
 const NUMBERS: Array<[NumberKey, string, number, string]> = [
   ['accessTokenLifespan', 'Access token lifetime (seconds)', 1, 'tokens'],
@@ -20,11 +21,17 @@ const NUMBERS: Array<[NumberKey, string, number, string]> = [
   ['maxFailureWaitSeconds', 'Longest lockout (seconds)', 0, 'brute'],
   ['eventsExpiration', 'Keep sign-in events (seconds)', 0, 'events'],
   ['adminEventsExpiration', 'Keep admin events (seconds)', 0, 'events'],
+  ['refreshTokenMaxReuse', 'Further uses of a refresh token', 0, 'refresh'],
+  ['refreshTokenReuseGrace', 'Grace for parallel refreshes (seconds)', 0, 'refresh'],
 ];
 
-/** Where a setting is in the realm representation: admin events' retention is one of Keycloak's realm attributes. */
+/** Settings kept among Keycloak's realm attributes (as text) rather than as members of the realm representation. */
+const ATTRIBUTES: NumberKey[] = ['adminEventsExpiration', 'refreshTokenReuseGrace'];
+/** Counts, not seconds. */
+const COUNTS: NumberKey[] = ['failureFactor', 'refreshTokenMaxReuse'];
+
 const numberOf = (realm: RealmRep, key: NumberKey) =>
-  key === 'adminEventsExpiration' ? Number(realm.attributes?.adminEventsExpiration ?? 0) : realm[key];
+  ATTRIBUTES.includes(key) ? Number(realm.attributes?.[key] ?? 0) : realm[key as Exclude<NumberKey, 'adminEventsExpiration' | 'refreshTokenReuseGrace'>];
 
 export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
   return <RealmForm key={realm.id} realm={realm} onChanged={onChanged} />;
@@ -33,7 +40,7 @@ export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onCha
 function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
   const [d, setDraft] = useState(() => ({
     displayName: realm.displayName ?? '', enabled: realm.enabled, bruteForceProtected: realm.bruteForceProtected,
-    eventsEnabled: realm.eventsEnabled, adminEventsEnabled: realm.adminEventsEnabled,
+    eventsEnabled: realm.eventsEnabled, adminEventsEnabled: realm.adminEventsEnabled, revokeRefreshToken: realm.revokeRefreshToken,
     defaultLocale: realm.defaultLocale ?? '', supportedLocales: realm.supportedLocales.join(' '), defaultSignatureAlgorithm: realm.defaultSignatureAlgorithm,
     ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(numberOf(realm, k))])) as Record<NumberKey, string>,
   }));
@@ -47,12 +54,12 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         displayName: d.displayName, enabled: d.enabled, bruteForceProtected: d.bruteForceProtected,
         defaultLocale: d.defaultLocale, supportedLocales: d.supportedLocales.split(/[\s,]+/).filter(Boolean),
         internationalizationEnabled: d.supportedLocales.trim() !== '', defaultSignatureAlgorithm: d.defaultSignatureAlgorithm,
-        eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled,
-        ...Object.fromEntries(NUMBERS.filter(([k]) => k !== 'adminEventsExpiration').map(([k]) => [k, Number(d[k])])),
-        attributes: { adminEventsExpiration: String(Number(d.adminEventsExpiration)) },
+        eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled, revokeRefreshToken: d.revokeRefreshToken,
+        ...Object.fromEntries(NUMBERS.filter(([k]) => !ATTRIBUTES.includes(k)).map(([k]) => [k, Number(d[k])])),
+        attributes: Object.fromEntries(ATTRIBUTES.map((k) => [k, String(Number(d[k]))])),
       });
       onChanged();
-    }, { 'attributes.adminEventsExpiration': 'adminEventsExpiration' }, () => {
+    }, Object.fromEntries(ATTRIBUTES.map((k) => [`attributes.${k}`, k])), () => {
       const errors: Errors = {};
       for (const [k, , min] of NUMBERS) {
         if (!/^\d+$/.test(d[k].trim()) || Number(d[k]) < min || Number(d[k]) > 2_147_483_647) errors[k] = `Enter a whole number${min ? ` of at least ${min}` : ''}.`;
@@ -68,7 +75,7 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
   };
   const numbers = (group: string) => NUMBERS.filter(([, , , g]) => g === group).map(([k, label]) => (
     <TextField key={k} label={label} name={k} value={d[k]} onChange={set(k)} error={save.errors[k]}
-      hint={group === 'events' && Number(d[k]) === 0 ? 'Kept for good.' : duration(Number(d[k])) && k !== 'failureFactor' ? duration(Number(d[k])) : undefined} />
+      hint={group === 'events' && Number(d[k]) === 0 ? 'Kept for good.' : duration(Number(d[k])) && !COUNTS.includes(k) ? duration(Number(d[k])) : undefined} />
   ));
   const supported = d.supportedLocales.split(/[\s,]+/).filter(Boolean);
   return (
@@ -93,6 +100,11 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
             hint={master ? 'The master realm is always enabled.' : 'A disabled realm signs nobody in.'} />
         </fieldset>
         <fieldset><legend>Tokens</legend><div className="grid">{numbers('tokens')}</div></fieldset>
+        <fieldset><legend>Refresh tokens</legend>
+          <CheckField label="Revoke refresh tokens once used" name="revokeRefreshToken" checked={d.revokeRefreshToken} onChange={set('revokeRefreshToken')}
+            hint="Each refresh returns a new refresh token; using a spent one again, after the grace, ends the session (RFC 9700 reuse detection). Off: a refresh token is good until it expires (Keycloak's default)." />
+          <div className="grid">{numbers('refresh')}</div>
+        </fieldset>
         <fieldset><legend>Sessions</legend><div className="grid three">{numbers('sessions')}</div></fieldset>
         <fieldset><legend>Brute-force detection</legend>
           <CheckField label="Lock users out after repeated failed sign-ins" name="bruteForceProtected" checked={d.bruteForceProtected} onChange={set('bruteForceProtected')} />

@@ -6,7 +6,7 @@ import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import {
-  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmRefreshFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -58,6 +58,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
+    ...realmRefreshFields(s),
     loginWithEmailAllowed: true,
     duplicateEmailsAllowed: false,
   });

@@ -30,6 +30,24 @@ export function defaultRealmSettings(name: string): RealmSettings {
   };
 }
 
+/**
+ * The realm's refresh token rules, defaults applied. Unlike Keycloak, Latchkey revokes a
+ * refresh token once used unless the realm says otherwise (rotation with reuse detection,
+ * RFC 9700 §4.14.2). A token spent a moment ago is still let through for a few seconds, so a
+ * client refreshing from several workers or tabs at once keeps its session (as Okta's grace
+ * period and Auth0's reuse interval); reuse after that revokes the family and its session.
+ */
+export function refreshTokenRules(s: RealmSettings): { revokeRefreshToken: boolean; refreshTokenMaxReuse: number; refreshTokenReuseGrace: number } {
+  return {
+    revokeRefreshToken: s.revokeRefreshToken ?? true,
+    refreshTokenMaxReuse: s.refreshTokenMaxReuse ?? 0,
+    refreshTokenReuseGrace: s.refreshTokenReuseGrace ?? DEFAULT_REFRESH_TOKEN_REUSE_GRACE,
+  };
+}
+
+/** Seconds: enough for a burst of parallel refreshes on a loaded server, far too short to make a stolen token worth much. */
+export const DEFAULT_REFRESH_TOKEN_REUSE_GRACE = 10;
+
 /** Keycloak's client whose `realm-admin` role administers its realm (every realm but master has it). */
 export const REALM_MANAGEMENT_CLIENT = 'realm-management';
 export const REALM_ADMIN_ROLE = 'realm-admin';

@@ -7,6 +7,7 @@ import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
+import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
 import { USERINFO_CLAIMS } from '../protocol/tokens.js';
 
@@ -26,7 +27,7 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
 
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {
   const stored = await domain.tokens.findRefresh(token);
-  if (!stored || stored.realmId !== realm.realm.id || stored.usedAt !== null || stored.revokedAt !== null) return undefined;
+  if (!stored || stored.realmId !== realm.realm.id || stored.useCount >= refreshTokenUses(realm.realm.settings) || stored.revokedAt !== null) return undefined;
   if (stored.expiresAt <= now() || !(await domain.sessions.active(stored.sessionId))) return undefined;
   const [user, client] = await Promise.all([
     domain.users.get(realm.realm.id, stored.userId),

@@ -9,7 +9,7 @@ import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  keycloakAttributes, realmEventFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
+  keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -313,6 +313,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
+    ...realmRefreshFields(s),
     ...(await providersOf(box, index)),
   });
 }

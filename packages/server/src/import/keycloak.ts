@@ -4,7 +4,7 @@ import { newId, randomToken } from '../crypto/random.js';
 import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../crypto/passwords.js';
 import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
-import { defaultRealmSettings } from '../domain/realms.js';
+import { defaultRealmSettings, refreshTokenRules } from '../domain/realms.js';
 import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
@@ -82,7 +82,8 @@ export interface RealmRep {
   keycloakVersion?: string;
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
   eventsListeners?: string[]; enabledEventTypes?: string[];
-  /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration (seconds, as text) from them. */
+  revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number;
+  /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
 
@@ -157,6 +158,9 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     eventsExpiration: rep.eventsExpiration ?? undefined,
     adminEventsEnabled: rep.adminEventsEnabled ?? undefined,
     adminEventsExpiration: num(rep.attributes?.adminEventsExpiration),
+    revokeRefreshToken: rep.revokeRefreshToken ?? undefined,
+    refreshTokenMaxReuse: rep.refreshTokenMaxReuse ?? undefined,
+    refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
   });
 }
 
@@ -174,8 +178,15 @@ export function realmEventFields(s: RealmSettings) {
     enabledEventTypes: [] as string[],
     adminEventsEnabled: e.adminEventsEnabled,
     adminEventsDetailsEnabled: false,
-    attributes: { adminEventsExpiration: String(e.adminEventsExpiration) },
+    // The refresh token grace rides here too: the realm's attributes are one object.
+    attributes: { adminEventsExpiration: String(e.adminEventsExpiration), refreshTokenReuseGrace: String(refreshTokenRules(s).refreshTokenReuseGrace) },
   };
+}
+
+/** Keycloak's refresh token settings as its RealmRepresentation has them, defaults applied. */
+export function realmRefreshFields(s: RealmSettings) {
+  const { revokeRefreshToken, refreshTokenMaxReuse } = refreshTokenRules(s);
+  return { revokeRefreshToken, refreshTokenMaxReuse };
 }
 
 /** Keycloak's user attribute/property mappers become custom claims (seed 001 custom resources). */

@@ -5,13 +5,25 @@ import type { ClientSettings, SslRequired } from '../storage/store.js';
  * The one rule for every URI the browser may be sent to, after sign-in and after logout
  * (RFC 9700 §4.1.3, §2.6): the requested URI is refused outright when it could be read two
  * ways, then matches a registration exactly, or, where the client registered one ending
- * in `*` (Keycloak's wildcard), by scheme, host and port exactly and by path prefix.
+ * in `*` (Keycloak's wildcard), by scheme, host and port exactly and by path prefix. A
+ * plain-http loopback IP literal also matches with its port left out (see LOOPBACK_PORT).
  */
 export function redirectUriAllowed(registered: readonly string[], requested: string, sslRequired: SslRequired | undefined): boolean {
   const url = unambiguous(requested);
   if (!url || !transportAllowed(url, sslRequired ?? 'external')) return false;
-  return registered.some((r) => (r.endsWith('*') ? wildcardMatches(r.slice(0, -1), url) : r === requested));
+  const matches = (raw: string, parsed: URL) =>
+    registered.some((r) => (r.endsWith('*') ? wildcardMatches(r.slice(0, -1), parsed) : r === raw));
+  if (matches(requested, url)) return true;
+  const portless = requested.replace(LOOPBACK_PORT, '$1');
+  return portless !== requested && matches(portless, new URL(portless));
 }
+
+/**
+ * RFC 8252 §7.3: a native app listens on whatever loopback port it could get, so a
+ * registered `http://127.0.0.1/…` or `http://[::1]/…` (no port) matches any port at request
+ * time, as in Keycloak. `localhost` is not a loopback literal (§8.3) and stays exact.
+ */
+const LOOPBACK_PORT = /^(http:\/\/(?:127\.0\.0\.1|\[::1\])):\d+(?=[/?]|$)/;
 
 /** Keycloak's `+` among the post-logout redirect URIs stands for the client's login redirect URIs. */
 export function postLogoutRedirectUris(settings: Pick<ClientSettings, 'postLogoutRedirectUris' | 'redirectUris'>): string[] {

@@ -42,6 +42,14 @@ export interface RealmSettings {
   adminEventsEnabled?: boolean;
   /** Keycloak's realm attribute: seconds an admin event is kept (default 30 days). */
   adminEventsExpiration?: number;
+  /**
+   * Keycloak's: a refresh token may make refreshTokenMaxReuse + 1 refreshes, after which
+   * presenting it again is reuse. Undefined is Latchkey's default, true (Keycloak's is false).
+   */
+  revokeRefreshToken?: boolean;
+  refreshTokenMaxReuse?: number;
+  /** Latchkey's realm attribute: seconds a spent refresh token is still let through (see refreshTokenRules). */
+  refreshTokenReuseGrace?: number;
 }
 
 export interface RealmRecord {

@@ -22,6 +22,8 @@ const APP_REDIRECTS = [
   REDIRECT, 'https://wild.example/cb/*', 'https://query.example/cb?tenant=*', 'http://app.example/plain', 'http://localhost:7/cb',
   'http://10.1.2.3/cb', 'http://192.168.1.2/cb', 'http://172.16.0.9/cb', 'http://172.32.0.9/cb', 'http://[::1]:7/cb',
   'http://203.0.113.5/cb', 'com.example.app:/oauth2redirect',
+  // Native apps' loopback redirects (RFC 8252 §7.3).
+  'http://127.0.0.1/native', 'http://[::1]/native', 'http://localhost/native', 'http://127.0.0.1:9000/fixed', 'http://127.0.0.1/loop/*',
 ];
 
 function realm(name: string, settings: object = {}): object {
@@ -97,6 +99,18 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
     return params;
   }
 
+  /** Each accepted redirect_uri leads to the login page; each refused one gets the error page. */
+  async function assertRedirectRule(accepted: string[], refused: string[]) {
+    for (const uri of accepted) {
+      const page = await new HttpBrowser().request(authUrl(codeRequest({ redirect_uri: uri })));
+      assert.equal(page.status, 302, `${uri} accepted: ${page.status} ${page.text.slice(0, 200)}`);
+      assert.match(page.location ?? '', /\/login-actions\/authenticate\?/, `${uri}: to the login page`);
+    }
+    for (const uri of refused) {
+      assertErrorPage(await new HttpBrowser().request(authUrl(codeRequest({ redirect_uri: uri }))), /redirect URI is not allowed/, uri);
+    }
+  }
+
   /** A signed-in browser's code response for the request; signs in as `who` when asked to. */
   async function code(browser: HttpBrowser, params: Record<string, string>, who = ALICE, realmName = REALM): Promise<HttpPage> {
     const page = await browser.authorize(authUrl(params, realmName), who);
@@ -154,14 +168,25 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
       // Registered exactly, but plain http to a public address or name.
       'http://203.0.113.5/cb', 'http://app.example/plain', 'http://172.32.0.9/cb',
     ];
-    for (const uri of accepted) {
-      const page = await new HttpBrowser().request(authUrl(codeRequest({ redirect_uri: uri })));
-      assert.equal(page.status, 302, `${uri} accepted: ${page.status} ${page.text.slice(0, 200)}`);
-      assert.match(page.location ?? '', /\/login-actions\/authenticate\?/, `${uri}: to the login page`);
-    }
-    for (const uri of refused) {
-      assertErrorPage(await new HttpBrowser().request(authUrl(codeRequest({ redirect_uri: uri }))), /redirect URI is not allowed/, uri);
-    }
+    await assertRedirectRule(accepted, refused);
+  });
+
+  it('RFC 8252 §7.3: a loopback IP literal registered without a port matches any port; localhost and a given port stay exact', async () => {
+    const accepted = [
+      'http://127.0.0.1:51234/native', 'http://127.0.0.1/native', 'http://[::1]:61000/native', 'http://127.0.0.1:9000/fixed',
+      'http://127.0.0.1:5000/loop/x?y=1', 'http://localhost/native',
+    ];
+    const refused = [
+      'http://localhost:51234/native', 'http://127.0.0.1:9001/fixed', 'http://127.0.0.1:5000/native2', 'http://127.0.0.1:5000/native/',
+      'http://127.0.0.2:5000/native', 'http://[::1]:5000/loop/x', 'http://127.0.0.1:5000@evil.example/native', 'http://127.0.0.1:5000/../native',
+    ];
+    await assertRedirectRule(accepted, refused);
+    // The code goes back to the port asked for, and is exchanged with that same redirect_uri.
+    const native = 'http://127.0.0.1:43117/native';
+    const page = await code(new HttpBrowser(), codeRequest({ redirect_uri: native }));
+    assert.ok(page.location!.startsWith(`${native}?`), page.location);
+    const tokens = await exchange(page, 'app');
+    assert.ok(tokens.access_token);
   });
 
   it("follows the realm's sslRequired: none allows plain http anywhere, all nowhere", async () => {

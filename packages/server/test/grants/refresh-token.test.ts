@@ -1,9 +1,9 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { createRemoteJWKSet, jwtVerify } from 'jose';
-import { introspectUrl, send, userinfo } from '../helpers/http.js';
+import { assertProtocolError, introspectUrl, send, userinfo } from '../helpers/http.js';
 import { claimsOf, client, headerOf, rp } from '../helpers/oidc.js';
-import { basic, demoRealm, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, basic, demoRealm, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
 describe('refresh_token grant', () => {
   let server: TestServer;
@@ -11,7 +11,8 @@ describe('refresh_token grant', () => {
   const signIn = (scope = 'openid') => client.genericGrantRequest(config, 'password', { username: 'alice', password: 'alice-pw', scope });
 
   before(async () => {
-    server = await startServer({ realms: [demoRealm()] });
+    // No grace here: reuse is caught at once (the grace has its own tests below).
+    server = await startServer({ realms: [{ ...demoRealm(), attributes: { refreshTokenReuseGrace: '0' } }] });
     config = await rp(server, 'demo', 'webapp', 'webapp-secret');
   });
   after(async () => { await server.stop(); });
@@ -98,6 +99,102 @@ describe('refresh_token grant', () => {
     assert.equal(asRefresh.json.active, true);
     assert.equal(asRefresh.json.token_type, 'Refresh');
     assert.equal((await introspect(tokens.access_token, 'refresh_token')).json.typ, 'Bearer');
+  });
+});
+
+describe('refresh token reuse: the realm\'s revokeRefreshToken, refreshTokenMaxReuse and grace', () => {
+  let server: TestServer;
+  const realm = (name: string, settings: object) => ({ ...demoRealm(name), ...settings });
+  before(async () => {
+    server = await startServer({
+      realms: [
+        realm('latchkey-default', {}),
+        realm('keycloak-default', { revokeRefreshToken: false, refreshTokenMaxReuse: 0 }),
+        realm('max-reuse', { revokeRefreshToken: true, refreshTokenMaxReuse: 1, attributes: { refreshTokenReuseGrace: '0' } }),
+        realm('short-grace', { attributes: { refreshTokenReuseGrace: '3' } }),
+      ],
+    });
+  });
+  after(async () => { await server.stop(); });
+
+  const signInTo = async (name: string) => {
+    const config = await rp(server, name, 'webapp', 'webapp-secret');
+    const tokens = await client.genericGrantRequest(config, 'password', { username: 'alice', password: 'alice-pw', scope: 'openid' });
+    return { config, tokens };
+  };
+  const refreshRaw = (name: string, token: string) => postForm(realmUrl(server, name, '/protocol/openid-connect/token'),
+    { grant_type: 'refresh_token', refresh_token: token }, { authorization: basic('webapp', 'webapp-secret') });
+  const sessionAlive = async (name: string, accessToken: string) => (await userinfo(server, name, accessToken)).status === 200;
+
+  it('Latchkey\'s default: six parallel refreshes with one token all succeed, and every token they return works', async () => {
+    const { config, tokens } = await signInTo('latchkey-default');
+    const results = await Promise.all(Array.from({ length: 6 }, () => refreshRaw('latchkey-default', tokens.refresh_token!)));
+    assert.deepEqual(results.map((r) => r.status), [200, 200, 200, 200, 200, 200], JSON.stringify(results.map((r) => r.json)));
+    for (const r of results) assert.ok(await sessionAlive('latchkey-default', r.json.access_token));
+    const next = await client.refreshTokenGrant(config, results[5].json.refresh_token);
+    assert.ok(await sessionAlive('latchkey-default', next.access_token));
+  });
+
+  it('after the grace, reuse of a spent token still revokes the family and ends the session', async () => {
+    const { tokens } = await signInTo('short-grace');
+    const first = await refreshRaw('short-grace', tokens.refresh_token!);
+    assert.equal(first.status, 200);
+    const usedAt = Date.now();
+    const within = await refreshRaw('short-grace', tokens.refresh_token!);
+    assert.equal(within.status, 200, 'within the grace');
+    // The grace is 3 whole seconds from the last use.
+    await new Promise((r) => setTimeout(r, Math.max(0, usedAt + 4_100 - Date.now())));
+    const after = await refreshRaw('short-grace', tokens.refresh_token!);
+    assertProtocolError(after, 400, 'invalid_grant');
+    assert.match(after.json.error_description, /reuse/);
+    assert.equal((await refreshRaw('short-grace', within.json.refresh_token)).status, 400, 'the family is revoked');
+    assert.equal(await sessionAlive('short-grace', first.json.access_token), false, 'and so is the session');
+  });
+
+  it('revokeRefreshToken false (Keycloak\'s default): a refresh token is good until it expires, however often used', async () => {
+    const { config, tokens } = await signInTo('keycloak-default');
+    for (let i = 0; i < 3; i++) {
+      const next = await client.refreshTokenGrant(config, tokens.refresh_token!);
+      assert.ok(next.refresh_token);
+    }
+    const introspection = await postForm(introspectUrl(server, 'keycloak-default'), { token: tokens.refresh_token! },
+      { authorization: basic('webapp', 'webapp-secret') });
+    assert.equal(introspection.json.active, true, 'still active after use');
+    assert.ok(await sessionAlive('keycloak-default', tokens.access_token));
+  });
+
+  it('refreshTokenMaxReuse 1: a token makes two refreshes; the third use is reuse', async () => {
+    const { tokens } = await signInTo('max-reuse');
+    const introspect = (token: string) => postForm(introspectUrl(server, 'max-reuse'), { token },
+      { authorization: basic('webapp', 'webapp-secret') });
+    assert.equal((await refreshRaw('max-reuse', tokens.refresh_token!)).status, 200);
+    assert.equal((await introspect(tokens.refresh_token!)).json.active, true, 'one use left');
+    const second = await refreshRaw('max-reuse', tokens.refresh_token!);
+    assert.equal(second.status, 200);
+    assert.equal((await introspect(tokens.refresh_token!)).json.active, false, 'spent');
+    const third = await refreshRaw('max-reuse', tokens.refresh_token!);
+    assertProtocolError(third, 400, 'invalid_grant');
+    assert.equal(third.json.error_description, 'Maximum allowed refresh token reuse exceeded; its token family and session are revoked');
+    assert.equal((await refreshRaw('max-reuse', second.json.refresh_token)).status, 400, 'the family is revoked');
+  });
+
+  it('the admin API shows and changes the settings, defaults applied', async () => {
+    const admin = await postForm(realmUrl(server, 'master', '/protocol/openid-connect/token'),
+      { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: ADMIN_PASSWORD });
+    const headers = { authorization: `Bearer ${admin.json.access_token}`, 'content-type': 'application/json' };
+    const get = async (name: string) => (await send(`${server.url}/admin/realms/${name}`, { headers })).json;
+    const shown = await get('latchkey-default');
+    assert.deepEqual([shown.revokeRefreshToken, shown.refreshTokenMaxReuse, shown.attributes.refreshTokenReuseGrace], [true, 0, '10']);
+    const keycloak = await get('keycloak-default');
+    assert.deepEqual([keycloak.revokeRefreshToken, keycloak.refreshTokenMaxReuse], [false, 0]);
+    const put = await send(`${server.url}/admin/realms/keycloak-default`, {
+      method: 'PUT', headers, body: JSON.stringify({ revokeRefreshToken: true, refreshTokenMaxReuse: 2, attributes: { refreshTokenReuseGrace: '5' } }),
+    });
+    assert.equal(put.status, 204, put.text);
+    const changed = await get('keycloak-default');
+    assert.deepEqual([changed.revokeRefreshToken, changed.refreshTokenMaxReuse, changed.attributes.refreshTokenReuseGrace], [true, 2, '5']);
+    const bad = await send(`${server.url}/admin/realms/keycloak-default`, { method: 'PUT', headers, body: JSON.stringify({ refreshTokenMaxReuse: -1 }) });
+    assert.equal(bad.status, 400);
   });
 });
 

@@ -256,10 +256,16 @@ export const realmRepresentation = {
     defaultDefaultClientScopes: stringList,
     defaultOptionalClientScopes: stringList,
     ...eventSettings,
+    revokeRefreshToken: { ...nullableBoolean, description: 'A refresh token may make refreshTokenMaxReuse + 1 refreshes; Latchkey\'s default is true (Keycloak\'s false)' },
+    refreshTokenMaxReuse: { ...seconds(0), description: 'How many more times than once a refresh token may be used when revokeRefreshToken is on (default 0)' },
     attributes: {
       type: 'object', nullable: true,
-      description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good)',
-      properties: { adminEventsExpiration: { type: 'string', pattern: '^\\d{1,10}$', nullable: true } },
+      description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good) '
+        + 'and refreshTokenReuseGrace (seconds a spent refresh token is still let through, default 10)',
+      properties: {
+        adminEventsExpiration: { type: 'string', pattern: '^\\d{1,10}$', nullable: true },
+        refreshTokenReuseGrace: { type: 'string', pattern: '^\\d{1,10}$', nullable: true },
+      },
       additionalProperties: { type: 'string', nullable: true },
     },
     // On POST, a realm import's contents: typed as the importer reads them, and looser than the

@@ -3,11 +3,23 @@ import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '
 import { grantedScopes, parseScope } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
+import { refreshTokenRules } from '../../domain/realms.js';
 import { now } from '../../domain/time.js';
+import type { RealmSettings } from '../../storage/store.js';
 
 /**
- * RFC 6749 §6 with rotation (RFC 9700 §4.14.2): every use returns a new refresh
- * token, and presenting a rotated one revokes the whole family and its session.
+ * How many refreshes one refresh token may make: unbounded unless the realm revokes refresh
+ * tokens (Keycloak's revokeRefreshToken, Latchkey's default), then refreshTokenMaxReuse + 1.
+ */
+export function refreshTokenUses(settings: RealmSettings): number {
+  const rules = refreshTokenRules(settings);
+  return rules.revokeRefreshToken ? rules.refreshTokenMaxReuse + 1 : Infinity;
+}
+
+/**
+ * RFC 6749 §6. Every use returns a new refresh token. When the realm revokes refresh tokens,
+ * presenting one whose uses are spent, past the realm's short grace, revokes the whole family
+ * and its session (RFC 9700 §4.14.2).
  */
 export const refreshTokenGrant: GrantHandler = {
   type: 'refresh_token',
@@ -25,12 +37,17 @@ export const refreshTokenGrant: GrantHandler = {
     }
     if (notes) Object.assign(notes, { userId: stored.userId, sessionId: stored.sessionId }).details.refresh_token_id = stored.id;
     if (stored.revokedAt !== null) throw invalidGrant('Refresh token has been revoked');
-    if (stored.usedAt !== null || !(await domain.tokens.markUsed(stored.id, 1))) {
-      await domain.tokens.revokeFamily(stored.familyId);
-      await domain.sessions.end(stored.sessionId);
-      throw invalidGrant('Refresh token was already used; its token family and session are revoked');
-    }
     if (stored.expiresAt <= now()) throw invalidGrant('Refresh token expired');
+    const uses = refreshTokenUses(realm.realm.settings);
+    if (uses !== Infinity && !(await domain.tokens.markUsed(stored.id, uses))) {
+      // Spent: when it was not yet as we read it, a parallel refresh took its last use just now.
+      const lastUse = stored.useCount >= uses && stored.usedAt !== null ? stored.usedAt : now();
+      if (now() - lastUse >= refreshTokenRules(realm.realm.settings).refreshTokenReuseGrace) {
+        await domain.tokens.revokeFamily(stored.familyId);
+        await domain.sessions.end(stored.sessionId);
+        throw invalidGrant('Maximum allowed refresh token reuse exceeded; its token family and session are revoked');
+      }
+    }
     const session = await domain.sessions.active(stored.sessionId);
     if (!session) throw invalidGrant('Session not active');
     const user = await domain.users.get(realm.realm.id, stored.userId);
