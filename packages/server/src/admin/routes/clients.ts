@@ -75,7 +75,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const body = withoutNulls(request.body as ClientRep);
-    const fields = checked(clientFields(body));
+    const fields = checked(clientFields(body, undefined, realm));
     if (await domain.clients.getByClientId(realm.id, fields.clientId)) throw conflict(`Client ${fields.clientId} already exists`);
     const secrets: SecretRep[] = [...(body.secret ? [{ value: body.secret }] : []), ...(body.secrets ?? [])];
     const { record } = await domain.createClient(realm, {

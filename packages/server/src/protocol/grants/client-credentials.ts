@@ -18,7 +18,7 @@ export const clientCredentialsGrant: GrantHandler = {
 
   async handle({ domain, realm, client, params, notes }) {
     const record = client.client.record;
-    const scopes = grantedScopes(realm.realm, record, params.scope);
+    const scopes = grantedScopes(client.client, params.scope);
     const user = await domain.users.serviceAccountOf(record.id);
     const username = SERVICE_ACCOUNT_PREFIX + record.clientId;
     if (notes) Object.assign(notes, { userId: user?.id }).details.username = username;
