@@ -40,11 +40,12 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
     ]);
     if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');
     if (!client || !client.record.enabled) throw invalidToken(realm.realm.name, 'Client is disabled or no longer exists');
-    if (claims.sid && !(await domain.sessions.active(claims.sid))) throw invalidToken(realm.realm.name, 'Session not active');
+    const session = claims.sid ? await domain.sessions.active(claims.sid) : undefined;
+    if (claims.sid && !session) throw invalidToken(realm.realm.name, 'Session not active');
     if (!supportsOpenIdConnect(client.record.settings)) {
       throw insufficientScope(realm.realm.name, 'The client does not support OpenID Connect');
     }
-    return userinfoClaims(domain, client, user, [...scopes], claims[USERINFO_CLAIMS]);
+    return userinfoClaims(domain, client, user, [...scopes], claims[USERINFO_CLAIMS], session);
   };
   app.get(`${OIDC}/userinfo`, handler);
   app.post(`${OIDC}/userinfo`, handler);

@@ -1,4 +1,5 @@
 import type { ClientRuntime } from '../domain/clients.js';
+import { now } from '../domain/time.js';
 import type { Domain } from '../domain/index.js';
 import type { ProtocolMapperRecord, SessionRecord, UserRecord } from '../storage/store.js';
 import { applyMappers, claimNames, needsGroups, type ClaimTarget, type MapperInput } from './mappers.js';
@@ -31,18 +32,20 @@ export function scopesOfClaims(client: ClientRuntime, claims: ClaimsRequest | un
 
 /** What a token's mappers read, loaded once: the user's roles, and their groups only when a mapper asks. */
 export async function mapperInput(domain: Domain, subject: {
-  client: ClientRuntime; user: UserRecord; session?: SessionRecord; acr?: string;
+  client: ClientRuntime; user: UserRecord; session?: SessionRecord; acr?: string; clientAddress?: string;
 }, mappers: readonly ProtocolMapperRecord[]): Promise<MapperInput> {
   const { client, user, session } = subject;
   const [roles, groupPaths] = await Promise.all([
     domain.roles.effective(client.record.realmId, user.id),
     needsGroups(mappers) ? domain.groups.ofUser(user.id).then((gs) => Promise.all(gs.map((g) => domain.groups.path(g)))) : undefined,
   ]);
-  // Keycloak's session notes: the sign-in's time, and for a service account the client it is of.
-  const notes: MapperInput['notes'] = {
-    ...(session ? { AUTH_TIME: session.authTime } : {}),
-    ...(user.serviceAccountClientId ? { client_id: client.record.clientId } : {}),
-  };
+  // Keycloak's session notes: the sign-in's time; a service account's session (made for each
+  // token request) also notes the client and where the request came from.
+  const notes: MapperInput['notes'] = session ? { AUTH_TIME: session.authTime } : {};
+  if (!session && user.serviceAccountClientId) {
+    Object.assign(notes, { AUTH_TIME: now(), client_id: client.record.clientId });
+    if (subject.clientAddress) Object.assign(notes, { clientAddress: subject.clientAddress, clientHost: subject.clientAddress });
+  }
   return { user, client: client.record, roles, groupPaths, notes, acr: subject.acr };
 }
 

@@ -12,6 +12,16 @@ const TARGET_KEY: Record<ClaimTarget, string> = {
 
 export const OIDC_PROTOCOL = 'openid-connect';
 
+/**
+ * Mappers that before Keycloak 25 had no token switches and always shaped the access token
+ * (Keycloak's migration to 25 wrote access.token.claim into them): older exports have them so.
+ */
+const ACCESS_TOKEN_ALWAYS = new Set(['oidc-audience-resolve-mapper', 'oidc-allowed-origins-mapper']);
+const runsFor = (m: ProtocolMapperRecord, target: ClaimTarget): boolean => {
+  const on = m.config[TARGET_KEY[target]];
+  return on === 'true' || (on === undefined && target === 'accessToken' && ACCESS_TOKEN_ALWAYS.has(m.protocolMapper));
+};
+
 /** Keycloak's OpenID Connect mapper types that Latchkey runs; any other is kept and does nothing. */
 export const MAPPER_TYPES = [
   'oidc-usermodel-attribute-mapper', 'oidc-usermodel-property-mapper', 'oidc-full-name-mapper',
@@ -178,7 +188,7 @@ function allowedOrigins(client: ClientRecord): string[] {
 }
 
 /** The host pairwise subjects are computed for: the sector identifier URI's, else the redirect URIs' one host. */
-export function sectorIdentifier(client: ClientRecord, config: Record<string, string>): string | undefined {
+export function sectorIdentifier(client: Pick<ClientRecord, 'settings'>, config: Record<string, string>): string | undefined {
   const hosts = new Set<string>();
   for (const uri of config.sectorIdentifierUri ? [config.sectorIdentifierUri] : client.settings.redirectUris) {
     try {
@@ -205,7 +215,7 @@ export function applyMappers(mappers: readonly ProtocolMapperRecord[], target: C
   const { user, client } = input;
   for (const m of mappers) {
     const c = m.config;
-    if (m.protocol !== OIDC_PROTOCOL || c[TARGET_KEY[target]] !== 'true') continue;
+    if (m.protocol !== OIDC_PROTOCOL || !runsFor(m, target)) continue;
     switch (m.protocolMapper) {
       case 'oidc-usermodel-attribute-mapper': {
         const values = attributeValues(user, c['user.attribute'] ?? '');

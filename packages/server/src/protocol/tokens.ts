@@ -34,6 +34,8 @@ export interface TokenSubject {
   accessJti?: string;
   /** Individual claims the client asked userinfo for (claims parameter, Core §5.5), carried to userinfo in the access token. */
   userinfoClaims?: ClaimsRequest['userinfo'];
+  /** Where a service account's token request came from (Keycloak's clientAddress and clientHost notes). */
+  clientAddress?: string;
   /** The authentication context the sign-in reached (Keycloak's acr: "1" signed in for this request, "0" SSO). */
   acr?: string;
 }
@@ -168,9 +170,9 @@ export async function mintIdToken(domain: Domain, subject: TokenSubject & { sess
  * What userinfo answers (Core §5.3) for a token's scopes: its mappers' userinfo claims, and
  * claims asked for by name whatever the scope (Core §5.5).
  */
-export async function userinfoClaims(domain: Domain, client: ClientRuntime, user: UserRecord, scopes: string[], asked: unknown): Promise<Record<string, unknown>> {
+export async function userinfoClaims(domain: Domain, client: ClientRuntime, user: UserRecord, scopes: string[], asked: unknown, session?: SessionRecord): Promise<Record<string, unknown>> {
   const mappers = tokenMappers(client, scopes);
-  const input = await mapperInput(domain, { client, user }, mappers);
+  const input = await mapperInput(domain, { client, user, session }, mappers);
   const mapped = applyMappers(mappers, 'userinfo', input);
   return {
     ...mapped.claims,
