@@ -18,6 +18,8 @@ export const OIDC_PROTOCOL = 'openid-connect';
  */
 const ACCESS_TOKEN_ALWAYS = new Set(['oidc-audience-resolve-mapper', 'oidc-allowed-origins-mapper']);
 const runsFor = (m: ProtocolMapperRecord, target: ClaimTarget): boolean => {
+  // Keycloak's pairwise subject has no switches: it is the subject wherever there is one.
+  if (m.protocolMapper === 'oidc-sha256-pairwise-sub-mapper') return true;
   const on = m.config[TARGET_KEY[target]];
   return on === 'true' || (on === undefined && target === 'accessToken' && ACCESS_TOKEN_ALWAYS.has(m.protocolMapper));
 };
