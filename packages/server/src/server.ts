@@ -8,7 +8,7 @@ import { SecretBox } from './crypto/secret-box.js';
 import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
 import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
-import { importRealmFile } from './import/keycloak.js';
+import { importNotes, importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
 
 export interface RunningServer {
@@ -99,6 +99,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       for (const file of config.importRealms) {
         const result = await importRealmFile(domain, file);
         say(result.skipped ? `Realm ${result.realm} already exists: import of ${file} skipped` : `Imported realm ${result.realm} from ${file}`);
+        for (const note of importNotes(result)) say(note);
       }
       const boot = await bootstrapMaster(domain, { username: config.adminUsername, password: config.adminPassword });
       await ensureAdminConsole(domain);

@@ -7,6 +7,7 @@ import { authenticateAdmin, requireRealm, type AdminActor } from './auth.js';
 import { badRequest, conflict, schemaErrorFormatter } from './errors.js';
 import { registerAdminEventHook } from './event-hook.js';
 import { clientRoutes } from './routes/clients.js';
+import { clientScopeRoutes } from './routes/client-scopes.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { identityProviderRoutes } from './routes/identity-providers.js';
@@ -91,6 +92,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
 
   await app.register(realmRoutes, { domain });
   await app.register(clientRoutes, { domain });
+  await app.register(clientScopeRoutes, { domain });
   await app.register(userRoutes, { domain });
   await app.register(roleRoutesPlugin, { domain });
   await app.register(groupRoutes, { domain });

@@ -5,6 +5,7 @@
 import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
+import { customResources } from '../protocol/mappers.js';
 import {
   clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmRefreshFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
@@ -66,12 +67,12 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
 
 /**
  * A realm changed by a PUT: the fields given replace the stored ones, the rest stay.
- * The default role and the scopes kept out of tokens are not changed this way.
+ * The default role is not changed this way.
  */
 export function updatedRealm(current: RealmRecord, body: RealmRep): RealmRecord {
   const given = withoutNulls(body);
   const name = given.realm ?? current.name;
-  const { defaultRoleName: _role, scopesNotInToken: _scopes, ...changes } = realmSettings({ ...given, realm: name, clientScopes: undefined });
+  const { defaultRoleName: _role, ...changes } = realmSettings({ ...given, realm: name, clientScopes: undefined });
   return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes } };
 }
 
@@ -84,33 +85,6 @@ export function clientAttributes(s: ClientSettings): Record<string, string> {
     'pkce.code.challenge.method': s.pkceMethod ?? '',
     'post.logout.redirect.uris': s.postLogoutRedirectUris.join('##'),
   };
-}
-
-/** Custom claims and audiences as Keycloak's protocol mappers, which clientSettings reads back. */
-export function clientMappers(s: ClientSettings): MapperRep[] {
-  const claim = (m: ClaimMapping): MapperRep => ({
-    name: m.name,
-    protocol: 'openid-connect',
-    protocolMapper: 'oidc-usermodel-attribute-mapper',
-    consentRequired: false,
-    config: {
-      'user.attribute': m.userAttribute,
-      'claim.name': m.claim,
-      'jsonType.label': m.jsonType,
-      multivalued: String(m.multivalued),
-      'access.token.claim': String(m.accessToken),
-      'id.token.claim': String(m.idToken),
-      'userinfo.token.claim': String(m.userinfo),
-    },
-  });
-  const audience = (aud: string): MapperRep => ({
-    name: `audience ${aud}`,
-    protocol: 'openid-connect',
-    protocolMapper: 'oidc-audience-mapper',
-    consentRequired: false,
-    config: { 'included.custom.audience': aud, 'access.token.claim': 'true', 'id.token.claim': 'false' },
-  });
-  return [...s.customClaims.map(claim), ...s.audiences.map(audience)];
 }
 
 /** Keycloak's one secret of a client with several: the first (oldest) that has not expired. */
@@ -142,15 +116,15 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     frontchannelLogout: false,
     protocol: 'openid-connect',
     attributes: clientAttributes(s),
-    fullScopeAllowed: true,
-    protocolMappers: clientMappers(s),
+    fullScopeAllowed: s.fullScopeAllowed ?? true,
+    protocolMappers: s.protocolMappers,
     defaultClientScopes: s.defaultScopes,
     optionalClientScopes: s.optionalScopes,
     access: { view: true, configure: true, manage: true },
     // Latchkey's extensions beside Keycloak's fields.
     logoUri: s.logoUri,
     consentTexts: s.consentTexts,
-    customResources: s.customClaims,
+    customResources: customResources(s.protocolMappers),
   });
 }
 
@@ -166,7 +140,7 @@ export interface ClientFields {
  * fields given replace the stored ones, attributes are merged (null removes one), and
  * claims come from customResources when given, else from the protocol mappers.
  */
-export function clientFields(body: ClientRep, current?: ClientRecord): ClientFields {
+export function clientFields(body: ClientRep, current?: ClientRecord, realm?: RealmRecord): ClientFields {
   const given = withoutNulls(body);
   const base = (current ? clientRep(current) : {}) as unknown as ClientRep;
   const attributes: Record<string, string | undefined> = { ...base.attributes, ...given.attributes };
@@ -183,7 +157,7 @@ export function clientFields(body: ClientRep, current?: ClientRecord): ClientFie
     clientId: merged.clientId,
     enabled: merged.enabled ?? true,
     publicClient: merged.publicClient === true,
-    settings: { ...defaultClientSettings(), ...clientSettings(merged) },
+    settings: { ...defaultClientSettings(realm), ...clientSettings(merged) },
   };
 }
 

@@ -5,7 +5,7 @@ import { Command, Option } from 'commander';
 import { SecretBox } from '../crypto/secret-box.js';
 import { Domain } from '../domain/index.js';
 import { writeRealmExport } from '../export/keycloak.js';
-import { importRealm, readRealmFile, type ImportProgress, type ImportStrategy } from '../import/keycloak.js';
+import { importNotes, importRealm, readRealmFile, type ImportProgress, type ImportStrategy } from '../import/keycloak.js';
 import { isPostgresUrl, openStore } from '../storage/open.js';
 import type { SqlStore } from '../storage/sql/sql-store.js';
 
@@ -136,6 +136,7 @@ async function importCommand(file: string, o: ImportOptions): Promise<void> {
     console.log(`Realm ${result.realm} already exists: import of ${file} skipped (--strategy overwrite replaces it)`);
     return;
   }
+  for (const note of importNotes(result)) console.log(note);
   const seconds = (Date.now() - started) / 1000;
   const rate = result.users >= 1000 && seconds > 0 ? ` (${Math.round(result.users / seconds)} users/s)` : '';
   console.log(`${result.overwritten ? 'Replaced' : 'Imported'} realm ${result.realm} from ${file}: `

@@ -1,16 +1,21 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import { newId, randomToken, secretsEqual } from '../crypto/random.js';
-import type { ClientRecord, ClientSecretRecord, ClientSettings, Store } from '../storage/store.js';
+import type { ClientRecord, ClientScopeRecord, ClientSecretRecord, ClientSettings, RealmRecord, Store } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
+import { OIDC_PROTOCOL } from '../protocol/mappers.js';
 
-/** A client as the protocol sees it: its record and its usable secrets, opened. */
+/** A client as the protocol sees it: its record, its usable secrets opened, its client scopes resolved. */
 export interface ClientRuntime {
   record: ClientRecord;
   secrets: Array<{ id: string; value: string; expiresAt: number | null }>;
+  /** The client's default and optional scopes that exist, by name (a scope of another protocol is left out). */
+  defaultScopes: ClientScopeRecord[];
+  optionalScopes: ClientScopeRecord[];
 }
 
-export function defaultClientSettings(): ClientSettings {
+/** A new client's settings; in a realm, it gets the realm's default and optional client scopes, as in Keycloak. */
+export function defaultClientSettings(realm?: Pick<RealmRecord, 'settings'>): ClientSettings {
   return {
     standardFlow: true,
     implicitFlow: false,
@@ -24,10 +29,9 @@ export function defaultClientSettings(): ClientSettings {
     redirectUris: [],
     postLogoutRedirectUris: [],
     webOrigins: [],
-    defaultScopes: [],
-    optionalScopes: [],
-    audiences: [],
-    customClaims: [],
+    defaultScopes: [...(realm?.settings.defaultClientScopes ?? [])],
+    optionalScopes: [...(realm?.settings.optionalClientScopes ?? [])],
+    protocolMappers: [],
     consentTexts: {},
     extraAttributes: {},
   };
@@ -72,12 +76,15 @@ export class ClientService {
     return this.runtimes.get(`${realmId}\u0000${clientId}`, async () => {
       const record = await this.store.clients.getByClientId(realmId, clientId);
       if (!record) return undefined;
-      const secrets = await Promise.all((await this.store.clientSecrets.listByClient(record.id)).map(async (s) => ({
+      const [sealed, scopes] = await Promise.all([this.store.clientSecrets.listByClient(record.id), this.store.clientScopes.list(realmId)]);
+      const secrets = await Promise.all(sealed.map(async (s) => ({
         id: s.id,
         value: await this.box.open(s.sealedValue),
         expiresAt: s.expiresAt,
       })));
-      return { record, secrets };
+      const byName = new Map(scopes.filter((s) => s.protocol === OIDC_PROTOCOL).map((s) => [s.name, s]));
+      const resolve = (names: string[]) => names.flatMap((n) => byName.get(n) ?? []);
+      return { record, secrets, defaultScopes: resolve(record.settings.defaultScopes), optionalScopes: resolve(record.settings.optionalScopes) };
     });
   }
 

@@ -1,6 +1,7 @@
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { RealmRecord, Store } from '../storage/store.js';
-import { ClientService, type NewClient } from './clients.js';
+import { ClientService, defaultClientSettings, type NewClient } from './clients.js';
+import { ClientScopeService } from './client-scopes.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { Caches } from './cache.js';
 import type { SignInFailure } from './sign-in.js';
@@ -23,6 +24,7 @@ export type { EffectiveRoles } from './roles.js';
 export class Domain {
   readonly realms: RealmService;
   readonly clients: ClientService;
+  readonly clientScopes: ClientScopeService;
   readonly roles: RoleService;
   readonly users: UserService;
   readonly sessions: SessionService;
@@ -46,6 +48,7 @@ export class Domain {
     const caches = new Caches(store.changes);
     this.realms = new RealmService(store, box, issuerBase, caches);
     this.clients = new ClientService(store, box, caches);
+    this.clientScopes = new ClientScopeService(store, this.clients);
     this.roles = new RoleService(store, caches);
     this.users = new UserService(store, caches);
     this.groups = new GroupService(store);
@@ -62,7 +65,7 @@ export class Domain {
   /** Creates a client, and its service-account user when it has one, atomically. */
   createClient(realm: RealmRecord, input: NewClient, tx: Store = this.store) {
     return tx.transaction((t) =>
-      this.clients.create(t, realm.id, input, async (client) => {
+      this.clients.create(t, realm.id, { ...input, settings: { ...defaultClientSettings(realm), ...input.settings } }, async (client) => {
         await this.users.createServiceAccount(t, realm, client);
       }));
   }

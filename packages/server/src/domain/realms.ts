@@ -4,6 +4,7 @@ import { newId } from '../crypto/random.js';
 import type { KeyRecord, RealmRecord, RealmSettings, SigningAlg, Store } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { DEFAULT_MAX_DELTA_TIME_SECONDS } from './browser-flow.js';
+import { builtInScopes, clientScopeRecord, type NewClientScope } from './client-scopes.js';
 import { defaultClientSettings } from './clients.js';
 import { generateKeySet, loadHmacKey, loadSigningKeys, realmKeys, type HmacKey, type KeySet, type SigningKey } from './keys.js';
 import { now } from './time.js';
@@ -26,7 +27,6 @@ export function defaultRealmSettings(name: string): RealmSettings {
     defaultRoleName: `default-roles-${name.toLowerCase()}`,
     defaultClientScopes: ['web-origins', 'acr', 'profile', 'roles', 'basic', 'email'],
     optionalClientScopes: ['address', 'phone', 'offline_access', 'microprofile-jwt'],
-    scopesNotInToken: ['web-origins', 'acr', 'roles', 'basic', 'microprofile-jwt'],
   };
 }
 
@@ -136,8 +136,11 @@ export class RealmService {
     return (this.spareKeys.shift() ?? generateKeySet(this.box)).then((set) => realmKeys(realmId, set));
   }
 
-  /** Creates the realm with its signing keys and Keycloak's built-in roles. */
-  async create(name: string, settings: Partial<RealmSettings> = {}, opts: { enabled?: boolean; id?: string } = {}): Promise<RealmRecord> {
+  /**
+   * Creates the realm with its signing keys, Keycloak's built-in roles and client scopes (those
+   * given, e.g. a realm file's, else Keycloak's built-in ones).
+   */
+  async create(name: string, settings: Partial<RealmSettings> = {}, opts: { enabled?: boolean; id?: string; clientScopes?: NewClientScope[] } = {}): Promise<RealmRecord> {
     if (!/^[A-Za-z0-9._-]{1,255}$/.test(name)) throw new Error(`invalid realm name "${name}"`);
     const realm: RealmRecord = {
       id: opts.id ?? newId(),
@@ -150,6 +153,8 @@ export class RealmService {
     await this.store.transaction(async (tx) => {
       await tx.realms.insert(realm);
       for (const key of keys) await tx.keys.insert(key);
+      const scopes = opts.clientScopes ? opts.clientScopes.map((s) => clientScopeRecord(realm.id, s)) : builtInScopes(realm.id);
+      for (const scope of scopes) await tx.clientScopes.insert(scope);
       const roleIds: Record<string, string> = {};
       for (const role of ['offline_access', 'uma_authorization', realm.settings.defaultRoleName]) {
         roleIds[role] = newId();
@@ -174,7 +179,10 @@ export class RealmService {
     if (!client) {
       client = {
         id: newId(), realmId: realm.id, clientId: REALM_MANAGEMENT_CLIENT, enabled: true, publicClient: false,
-        settings: { ...defaultClientSettings(), name: '${client_realm-management}', standardFlow: false },
+        settings: {
+          ...defaultClientSettings(), name: '${client_realm-management}', standardFlow: false,
+          defaultScopes: realm.settings.defaultClientScopes, optionalScopes: realm.settings.optionalClientScopes,
+        },
         createdAt: now(),
       };
       await tx.clients.insert(client);

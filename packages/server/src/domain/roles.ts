@@ -73,6 +73,9 @@ export class RoleService {
         if (clientId) (result.clients[clientId] ??= []).push(role.name);
       }
     }
+    // In name order: the same roles make the same token, whatever order they were stored in.
+    result.realm.sort();
+    for (const names of Object.values(result.clients)) names.sort();
     return result;
   }
 

@@ -31,11 +31,11 @@ async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token
   if (stored.expiresAt <= now() || !(await domain.sessions.active(stored.sessionId))) return undefined;
   const [user, client] = await Promise.all([
     domain.users.get(realm.realm.id, stored.userId),
-    domain.clients.getById(stored.clientId),
+    domain.clients.getById(stored.clientId).then((c) => c && domain.clients.runtime(realm.realm.id, c.clientId)),
   ]);
   if (!user || !user.enabled || !client) return undefined;
   return {
-    active: true, token_type: 'Refresh', scope: scopeClaim(realm.realm, parseScope(stored.scope)), client_id: client.clientId, sub: user.id,
+    active: true, token_type: 'Refresh', scope: scopeClaim(client, parseScope(stored.scope)), client_id: client.record.clientId, sub: user.id,
     username: user.username, iss: realm.issuer, iat: stored.createdAt, exp: stored.expiresAt, sid: stored.sessionId,
   };
 }

@@ -10,6 +10,7 @@ import { clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, s
 import { REALM } from '../http/paths.js';
 import type { LoginPage, UpdatePasswordPage } from '../pages/types.js';
 import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
+import { tokenMappers } from '../protocol/scopes.js';
 import { OAuthError } from '../protocol/errors.js';
 
 type Body = Record<string, string | undefined>;
@@ -55,7 +56,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const { locale } = l.ctx;
     const texts = l.client.record.settings.consentTexts;
     const own = texts[locale] ?? texts[locale.split('-')[0]] ?? texts.en ?? {};
-    const items = consentScopes(l.req).flatMap((scope) => {
+    const items = consentScopes(l.client, l.req).flatMap((scope) => {
       const key = CONSENT_KEYS[scope];
       const custom = key ? own[key] : undefined;
       if (custom) return [custom];
@@ -64,7 +65,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     // Seed 001's API consent: asked when the client reaches other applications on the user's behalf
     // (never when it has no API access: its tokens then reach no API).
     const settings = l.client.record.settings;
-    if (supportsApiAccess(settings) && (own.api || settings.audiences.length > 0)) items.push(own.api ?? pages.message(locale, 'consentApi'));
+    const audiences = tokenMappers(l.client, l.req.scopes).some((m) => m.protocolMapper === 'oidc-audience-mapper');
+    if (supportsApiAccess(settings) && (own.api || audiences)) items.push(own.api ?? pages.message(locale, 'consentApi'));
     return items;
   }
 
@@ -169,7 +171,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       await domain.interactions.finish(l.interaction.id);
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
-    await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.req));
+    await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.client, l.req));
     // Signed in for this very request when the session began after it did (not a single sign-on parked for consent).
     const freshLogin = session.authTime >= l.interaction.createdAt;
     return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin, consentGiven: true }, request, reply, l.interaction.id);

@@ -4,7 +4,7 @@ import type { Domain } from '../domain/index.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
-import { requestedClaims, userClaims } from '../protocol/claims.js';
+import { userinfoClaims } from '../protocol/tokens.js';
 import { insufficientScope, invalidRequest, invalidToken, NoBearerToken } from '../protocol/errors.js';
 import { OPENID, parseScope } from '../protocol/scopes.js';
 import { USERINFO_CLAIMS } from '../protocol/tokens.js';
@@ -40,17 +40,12 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
     ]);
     if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');
     if (!client || !client.record.enabled) throw invalidToken(realm.realm.name, 'Client is disabled or no longer exists');
-    if (claims.sid && !(await domain.sessions.active(claims.sid))) throw invalidToken(realm.realm.name, 'Session not active');
+    const session = claims.sid ? await domain.sessions.active(claims.sid) : undefined;
+    if (claims.sid && !session) throw invalidToken(realm.realm.name, 'Session not active');
     if (!supportsOpenIdConnect(client.record.settings)) {
       throw insufficientScope(realm.realm.name, 'The client does not support OpenID Connect');
     }
-    const asked = claims[USERINFO_CLAIMS];
-    return {
-      ...userClaims(user, client.record, scopes, 'userinfo'),
-      // Core §5.5: claims asked for by name come whatever the scope.
-      ...(asked && typeof asked === 'object' ? requestedClaims(user, client.record, asked as Record<string, unknown>) : {}),
-      sub: user.id,
-    };
+    return userinfoClaims(domain, client, user, [...scopes], claims[USERINFO_CLAIMS], session);
   };
   app.get(`${OIDC}/userinfo`, handler);
   app.post(`${OIDC}/userinfo`, handler);

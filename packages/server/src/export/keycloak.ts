@@ -4,21 +4,20 @@ import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Domain } from '../domain/index.js';
 import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
-import { defaultRealmSettings } from '../domain/realms.js';
 import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type MapperRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
-  ClaimMapping, ClientRecord, GroupRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
+  ClientRecord, GroupRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
 } from '../storage/store.js';
 
 // The export writes Keycloak's realm representation (what `kc.sh export` writes), so that
 // Keycloak can read it and Latchkey can import it again. What Latchkey does not keep is not
-// written (flows, components, client scopes as such); signing keys are not exported (Keycloak
+// written (flows, components); signing keys are not exported (Keycloak
 // keeps them as components): the importing side makes new ones. Groups go as Keycloak's tree
 // with their roles, users' memberships as their paths. Identity providers go as Keycloak's
 // identityProviders and identityProviderMappers, users' links as their federatedIdentities.
@@ -159,43 +158,6 @@ async function groupsOf(tx: Store, index: RealmIndex): Promise<GroupRep[]> {
   return top;
 }
 
-// User properties Keycloak maps with its property mapper; every other attribute with the attribute mapper.
-const USER_PROPERTIES = new Set(['username', 'email', 'firstName', 'lastName']);
-
-function claimMapper(m: ClaimMapping): MapperRep {
-  return {
-    name: m.name,
-    protocol: 'openid-connect',
-    protocolMapper: USER_PROPERTIES.has(m.userAttribute) ? 'oidc-usermodel-property-mapper' : 'oidc-usermodel-attribute-mapper',
-    consentRequired: false,
-    config: {
-      'user.attribute': m.userAttribute,
-      'claim.name': m.claim,
-      'jsonType.label': m.jsonType,
-      multivalued: String(m.multivalued),
-      'access.token.claim': String(m.accessToken),
-      'id.token.claim': String(m.idToken),
-      'userinfo.token.claim': String(m.userinfo),
-      'introspection.token.claim': 'true',
-    },
-  };
-}
-
-function audienceMapper(audience: string, isClient: boolean, name: string): MapperRep {
-  return {
-    name,
-    protocol: 'openid-connect',
-    protocolMapper: 'oidc-audience-mapper',
-    consentRequired: false,
-    config: {
-      [isClient ? 'included.client.audience' : 'included.custom.audience']: audience,
-      'access.token.claim': 'true',
-      'id.token.claim': 'false',
-      'introspection.token.claim': 'true',
-    },
-  };
-}
-
 async function openSecret(box: SecretBox, sealed: string, owner: string): Promise<string> {
   try {
     return await box.open(sealed);
@@ -209,18 +171,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
   const s = client.settings;
   const attributes = settingsAttributes(s);
 
-  const names = new Set(s.customClaims.map((m) => m.name));
-  const audienceName = (aud: string) => {
-    let name = `audience ${aud}`;
-    for (let i = 2; names.has(name); i++) name = `audience ${aud} ${i}`;
-    names.add(name);
-    return name;
-  };
-  const clientIds = new Set(index.clients.map((c) => c.clientId));
-  const protocolMappers = [
-    ...s.customClaims.map(claimMapper),
-    ...s.audiences.map((aud) => audienceMapper(aud, clientIds.has(aud), audienceName(aud))),
-  ];
+  const protocolMappers = s.protocolMappers;
 
   let secret: string | undefined;
   let secrets: SecretRep[] | undefined;
@@ -254,11 +205,10 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     publicClient: client.publicClient,
     protocol: 'openid-connect',
     attributes,
-    fullScopeAllowed: true,
+    fullScopeAllowed: s.fullScopeAllowed ?? true,
     protocolMappers: protocolMappers.length > 0 ? protocolMappers : undefined,
-    // Left out when empty: Keycloak then gives the client the realm's defaults, as Latchkey does.
-    defaultClientScopes: s.defaultScopes.length > 0 ? s.defaultScopes : undefined,
-    optionalClientScopes: s.optionalScopes.length > 0 ? s.optionalScopes : undefined,
+    defaultClientScopes: s.defaultScopes,
+    optionalClientScopes: s.optionalScopes,
     secrets,
     consentTexts: Object.keys(s.consentTexts).length > 0 ? s.consentTexts : undefined,
   });
@@ -271,11 +221,6 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
   const defaultRole = [...index.roleById.values()].find((r) => r.clientId === null && r.name === s.defaultRoleName);
   const clients: ClientRep[] = [];
   for (const client of index.clients) clients.push(await clientRep(tx, box, index, client));
-  // Scopes kept out of the token's `scope` claim beyond Keycloak's own defaults, as Keycloak expresses
-  // it: a client scope with include.in.token.scope false (only then, as a file with clientScopes
-  // makes Keycloak create no default client scopes of its own).
-  const builtIn = new Set(defaultRealmSettings(realm.name).scopesNotInToken);
-  const notInToken = s.scopesNotInToken.filter((name) => !builtIn.has(name));
   return compact({
     id: realm.id,
     realm: realm.name,
@@ -307,9 +252,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     },
     clients,
     groups: await groupsOf(tx, index),
-    clientScopes: notInToken.length > 0
-      ? notInToken.map((name) => ({ name, protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'false' } }))
-      : undefined,
+    clientScopes: (await tx.clientScopes.list(realm.id)).map(clientScopeRep),
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),

@@ -5,6 +5,9 @@ import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../cr
 import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import { defaultRealmSettings, refreshTokenRules } from '../domain/realms.js';
+import { BUILT_IN_SCOPES } from '../domain/builtin-scopes.js';
+import type { NewClientScope } from '../domain/client-scopes.js';
+import { isKnownMapper, OIDC_PROTOCOL, withCustomResources } from '../protocol/mappers.js';
 import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
@@ -12,7 +15,7 @@ import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
 import {
-  MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientSettings, type FederatedIdentityRecord, type PasswordRecord,
+  MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
 } from '../storage/store.js';
 
@@ -69,7 +72,9 @@ export interface GroupRep {
   id?: string; name: string; path?: string; attributes?: Record<string, string[]>;
   realmRoles?: string[]; clientRoles?: Record<string, string[]>; subGroups?: GroupRep[];
 }
-export interface ClientScopeRep { name: string; protocol?: string; attributes?: Attributes }
+export interface ClientScopeRep {
+  id?: string; name: string; description?: string; protocol?: string; attributes?: Attributes; protocolMappers?: MapperRep[];
+}
 export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
@@ -116,6 +121,8 @@ export interface ImportResult {
   overwritten: boolean;
   clients: number;
   users: number;
+  /** Protocol mapper types in the file that Latchkey keeps but does not run. */
+  unknownMappers?: string[];
 }
 
 /** Users written per batch: one multi-row statement each for users, passwords and role grants. */
@@ -130,9 +137,6 @@ const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
 export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
-  const notInToken = (rep.clientScopes ?? [])
-    .filter((s) => s.attributes?.['include.in.token.scope'] === 'false')
-    .map((s) => s.name);
   return defined({
     displayName: rep.displayName,
     sslRequired: sslRequiredOf(rep.sslRequired),
@@ -150,9 +154,8 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     defaultLocale: rep.defaultLocale,
     supportedLocales: rep.supportedLocales,
     defaultRoleName: rep.defaultRole?.name,
-    defaultClientScopes: rep.defaultDefaultClientScopes,
+    defaultClientScopes: rep.defaultDefaultClientScopes && withBasic(rep, rep.defaultDefaultClientScopes),
     optionalClientScopes: rep.defaultOptionalClientScopes,
-    scopesNotInToken: rep.clientScopes ? [...new Set([...defaultRealmSettings(rep.realm).scopesNotInToken, ...notInToken])] : undefined,
     // Keycloak writes null for what is unset.
     eventsEnabled: rep.eventsEnabled ?? undefined,
     eventsExpiration: rep.eventsExpiration ?? undefined,
@@ -189,25 +192,6 @@ export function realmRefreshFields(s: RealmSettings) {
   return { revokeRefreshToken, refreshTokenMaxReuse };
 }
 
-/** Keycloak's user attribute/property mappers become custom claims (seed 001 custom resources). */
-function claimMapping(m: MapperRep): ClaimMapping | undefined {
-  const c = m.config ?? {};
-  const attribute = m.protocolMapper === 'oidc-usermodel-attribute-mapper' ? c['user.attribute']
-    : m.protocolMapper === 'oidc-usermodel-property-mapper' ? c['user.attribute'] : undefined;
-  if (!attribute || !c['claim.name']) return undefined;
-  const jsonType = (['String', 'long', 'int', 'boolean', 'JSON'] as const).find((t) => t === c['jsonType.label']) ?? 'String';
-  return {
-    name: m.name ?? c['claim.name'],
-    userAttribute: attribute,
-    claim: c['claim.name'],
-    jsonType,
-    multivalued: c.multivalued === 'true',
-    accessToken: c['access.token.claim'] !== 'false',
-    idToken: c['id.token.claim'] !== 'false',
-    userinfo: c['userinfo.token.claim'] !== 'false',
-  };
-}
-
 /** Latchkey's client attributes for seed 001's "Support OpenID Connect" and "Support API access". */
 export const OIDC_ATTRIBUTE = 'latchkey.oidc';
 export const API_ACCESS_ATTRIBUTE = 'latchkey.api.access';
@@ -237,14 +221,68 @@ export function settingsAttributes(s: ClientSettings): Record<string, string> {
   return attributes;
 }
 
+/** Keycloak's protocol mappers as kept: every field as given, an id made where there is none. */
+export function mapperRecords(reps: MapperRep[] = []): ProtocolMapperRecord[] {
+  return reps.map((m) => ({
+    id: m.id ?? newId(),
+    name: m.name ?? m.config?.['claim.name'] ?? m.protocolMapper ?? '',
+    protocol: m.protocol ?? OIDC_PROTOCOL,
+    protocolMapper: m.protocolMapper ?? '',
+    ...(m.consentRequired !== undefined ? { consentRequired: m.consentRequired } : {}),
+    config: Object.fromEntries(Object.entries(m.config ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+  }));
+}
+
+/** Keycloak's ClientScopeRepresentation of a client scope, as the admin API and an export give it. */
+export function clientScopeRep(scope: ClientScopeRecord): ClientScopeRep & { id: string; protocolMappers: ProtocolMapperRecord[] } {
+  return {
+    id: scope.id,
+    name: scope.name,
+    ...(scope.description !== null ? { description: scope.description } : {}),
+    protocol: scope.protocol,
+    attributes: scope.attributes,
+    protocolMappers: scope.protocolMappers,
+  };
+}
+
+/**
+ * A realm file's client scopes, or undefined for Keycloak's built-in ones (a file without
+ * any). Keycloak 25 brought the `basic` scope (sub, auth_time) and added it to older realms
+ * as it migrated them: a file from before it gets it here.
+ */
+export function clientScopesOf(rep: RealmRep): NewClientScope[] | undefined {
+  if (!rep.clientScopes) return undefined;
+  const scopes: NewClientScope[] = rep.clientScopes.map((s) => ({
+    id: s.id, name: s.name, description: s.description ?? null, protocol: s.protocol ?? OIDC_PROTOCOL,
+    attributes: Object.fromEntries(Object.entries(s.attributes ?? {}).filter((e): e is [string, string] => typeof e[1] === 'string')),
+    protocolMappers: mapperRecords(s.protocolMappers),
+  }));
+  if (needsBasicScope(rep)) scopes.push(BUILT_IN_SCOPES.find((s) => s.name === BASIC_SCOPE)!);
+  return scopes;
+}
+
+const BASIC_SCOPE = 'basic';
+const needsBasicScope = (rep: RealmRep): boolean =>
+  rep.clientScopes !== undefined && !rep.clientScopes.some((s) => s.name === BASIC_SCOPE)
+  && Number(rep.keycloakVersion?.split('.')[0]) < 25;
+
+const withBasic = (rep: RealmRep, scopes: string[]): string[] =>
+  needsBasicScope(rep) && !scopes.includes(BASIC_SCOPE) ? [...scopes, BASIC_SCOPE] : scopes;
+
+/** What an import tells whoever ran it beside its counts: the mapper types it kept without running them. */
+export const importNotes = (r: ImportResult): string[] => (r.unknownMappers ?? [])
+  .map((type) => `realm ${r.realm}: protocol mapper type ${type} is kept but does nothing in Latchkey`);
+
+/** Mapper types a realm file has that Latchkey does not run: kept, and said once. */
+export function unknownMapperTypes(rep: RealmRep): string[] {
+  const all = [...(rep.clientScopes ?? []).flatMap((s) => s.protocolMappers ?? []), ...(rep.clients ?? []).flatMap((c) => c.protocolMappers ?? [])];
+  return [...new Set(mapperRecords(all).filter((m) => !isKnownMapper(m)).map((m) => m.protocolMapper))];
+}
+
 export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
   const a = rep.attributes ?? {};
   const pkce = a['pkce.code.challenge.method'];
-  const mappers = rep.protocolMappers ?? [];
-  const audiences = mappers
-    .filter((m) => m.protocolMapper === 'oidc-audience-mapper' && m.config?.['access.token.claim'] !== 'false')
-    .map((m) => m.config?.['included.client.audience'] || m.config?.['included.custom.audience'])
-    .filter((v): v is string => Boolean(v));
+  const mappers = mapperRecords(rep.protocolMappers);
   const bearerOnly = rep.bearerOnly === true;
   return defined({
     name: rep.name,
@@ -265,14 +303,15 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     accessTokenLifespan: num(a['access.token.lifespan']),
     accessTokenAlg: isAlg(a['access.token.signed.response.alg']) ? a['access.token.signed.response.alg'] : undefined,
     idTokenAlg: isAlg(a['id.token.signed.response.alg']) ? a['id.token.signed.response.alg'] : undefined,
-    defaultScopes: rep.defaultClientScopes ?? [],
-    optionalScopes: rep.optionalClientScopes ?? [],
-    audiences: [...new Set(audiences)],
-    // Given as customResources, they replace what the protocol mappers say.
-    customClaims: rep.customResources?.map((r): ClaimMapping => ({
+    // Unset, a client gets the realm's default and optional scopes as it is created.
+    defaultScopes: rep.defaultClientScopes,
+    optionalScopes: rep.optionalClientScopes,
+    fullScopeAllowed: rep.fullScopeAllowed,
+    // Given as customResources, they replace the user attribute mappers among the protocol mappers.
+    protocolMappers: rep.customResources ? withCustomResources(mappers, rep.customResources.map((r): ClaimMapping => ({
       name: r.name ?? r.claim, userAttribute: r.userAttribute, claim: r.claim, jsonType: r.jsonType ?? 'String',
       multivalued: r.multivalued ?? false, accessToken: r.accessToken ?? true, idToken: r.idToken ?? true, userinfo: r.userinfo ?? true,
-    })) ?? mappers.map(claimMapping).filter((m): m is ClaimMapping => m !== undefined),
+    })), newId) : mappers,
     consentTexts: rep.consentTexts,
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
@@ -553,7 +592,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
       clientId: c.clientId,
       enabled: c.enabled ?? true,
       publicClient: c.publicClient === true,
-      settings: { ...defaultClientSettings(), ...clientSettings(c) },
+      settings: { ...defaultClientSettings(realm), ...clientSettings({ ...c, defaultClientScopes: c.defaultClientScopes && withBasic(rep, c.defaultClientScopes) }) },
       createdAt: existing?.createdAt ?? now(),
     };
     let secrets = record.publicClient ? [] : secretsOf(c);
@@ -739,12 +778,15 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
       // (busy_timeout) rather than failing when a running server wrote since it began.
       if (existing) await tx.realms.delete(existing.id);
       const realm = await domain.realms.within(tx).create(
-        rep.realm, realmSettings(rep), { enabled: rep.enabled ?? true, id: rep.id ?? newId() });
+        rep.realm, realmSettings(rep), { enabled: rep.enabled ?? true, id: rep.id ?? newId(), clientScopes: clientScopesOf(rep) });
       realmId = realm.id;
       return importContents(domain, tx, realm, rep, passwords, opts);
     });
     clients = counts.clients;
-    return { realm: rep.realm, skipped: false, overwritten: existing !== undefined, clients: counts.clients.length, users: counts.users };
+    return {
+      realm: rep.realm, skipped: false, overwritten: existing !== undefined, clients: counts.clients.length, users: counts.users,
+      unknownMappers: unknownMapperTypes(rep),
+    };
   } catch (err) {
     throw new Error(`import of realm ${rep.realm} failed: ${(err as Error).message}`, { cause: err });
   } finally {

@@ -2,12 +2,13 @@ import { createHash } from 'node:crypto';
 import { CompactSign, type CryptoKey } from 'jose';
 import { newId } from '../crypto/random.js';
 import { supportsApiAccess } from '../domain/clients.js';
-import type { ClientRuntime, Domain, EffectiveRoles, RealmRuntime } from '../domain/index.js';
+import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import type { RefreshTokenRecord, SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
-import { requestedClaims, storableClaims, userClaims, type ClaimsRequest } from './claims.js';
+import { mapperInput, requestedClaims, storableClaims, type ClaimsRequest } from './claims.js';
 import { OAuthError } from './errors.js';
-import { OPENID, scopeClaim } from './scopes.js';
+import { applyMappers } from './mappers.js';
+import { OPENID, scopeClaim, tokenMappers } from './scopes.js';
 
 /** RFC 6749 §5.1 plus Keycloak's extra fields, which its client libraries read. */
 export interface TokenResponse {
@@ -33,6 +34,10 @@ export interface TokenSubject {
   accessJti?: string;
   /** Individual claims the client asked userinfo for (claims parameter, Core §5.5), carried to userinfo in the access token. */
   userinfoClaims?: ClaimsRequest['userinfo'];
+  /** Where a service account's token request came from (Keycloak's clientAddress and clientHost notes). */
+  clientAddress?: string;
+  /** The authentication context the sign-in reached (Keycloak's acr: "1" signed in for this request, "0" SSO). */
+  acr?: string;
 }
 
 export interface IdTokenExtras {
@@ -101,10 +106,11 @@ export function halfHash(value: string, alg: SigningAlg): string {
   return digest.subarray(0, digest.length / 2).toString('base64url');
 }
 
-function audience(client: ClientRuntime, roles: EffectiveRoles): string | string[] {
+/** The audiences the mappers gave; without any, the client itself (Latchkey's, where Keycloak leaves aud out). */
+function audience(client: ClientRuntime, audiences: string[]): string | string[] {
   // Without API access (seed 001) the token is for userinfo alone: no API is its audience.
   if (!supportsApiAccess(client.record.settings)) return client.record.clientId;
-  const aud = new Set([...client.record.settings.audiences, ...Object.keys(roles.clients)]);
+  const aud = new Set(audiences);
   aud.delete(client.record.clientId);
   if (aud.size === 0) return client.record.clientId;
   return aud.size === 1 ? [...aud][0] : [...aud];
@@ -120,45 +126,57 @@ export const lifespanOf = (s: Pick<TokenSubject, 'client' | 'realm'>) =>
  */
 export const USERINFO_CLAIMS = 'userinfo_claims';
 
-/** An RFC 9068 access token carrying Keycloak's role claims. */
-export async function mintAccessToken(domain: Domain, subject: TokenSubject): Promise<MintedAccessToken> {
+/**
+ * The claims of an RFC 9068 access token: what the client's scopes' and its own mappers give,
+ * then the token's own. `sub` stays the user's id whatever the mappers (a pairwise subject is
+ * for ID tokens and userinfo): Latchkey finds the user of an access token by it.
+ */
+export async function accessTokenClaims(domain: Domain, subject: TokenSubject, at: { iat: number; jti: string }): Promise<Record<string, unknown>> {
   const { realm, client, user, scopes, session } = subject;
-  const iat = now();
-  const lifespan = lifespanOf(subject);
-  const scope = scopeClaim(realm.realm, scopes);
-  const roles = await domain.roles.effective(realm.realm.id, user.id);
-  const jti = subject.accessJti ?? newId();
-  const token = await sign(realm, client.record.settings.accessTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm, 'at+jwt', {
-    ...userClaims(user, client.record, new Set(scopes), 'accessToken'),
+  const mappers = tokenMappers(client, scopes);
+  const input = await mapperInput(domain, { ...subject, acr: subject.acr ?? '1' }, mappers);
+  const mapped = applyMappers(mappers, 'accessToken', input);
+  return {
+    ...mapped.claims,
     iss: realm.issuer,
     sub: user.id,
-    aud: audience(client, roles),
-    exp: iat + lifespan,
-    iat,
-    jti,
+    aud: audience(client, mapped.audiences),
+    exp: at.iat + lifespanOf(subject),
+    iat: at.iat,
+    jti: at.jti,
     typ: TOKEN_TYPES.access,
     client_id: client.record.clientId,
     azp: client.record.clientId,
-    scope,
-    ...(session ? { sid: session.id, auth_time: session.authTime } : {}),
-    roles: roles.realm,
-    realm_access: { roles: roles.realm },
-    resource_access: Object.fromEntries(Object.entries(roles.clients).map(([c, r]) => [c, { roles: r }])),
+    scope: scopeClaim(client, scopes),
+    ...(session ? { sid: session.id } : {}),
+    // Latchkey's: the realm roles at the top as well, for APIs that read a flat list.
+    roles: input.roles.realm,
     ...(subject.userinfoClaims ? { [USERINFO_CLAIMS]: subject.userinfoClaims } : {}),
-  });
-  return { token, jti, expiresAt: iat + lifespan, lifespan, scope };
+  };
 }
 
-/** An OpenID Connect ID token (Core §2) for a signed-in user. */
-export async function mintIdToken(subject: TokenSubject & { session: SessionRecord }, extras: IdTokenExtras = {}): Promise<string> {
-  const { realm, client, user, scopes, session } = subject;
-  const alg = client.record.settings.idTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm;
+/** An RFC 9068 access token shaped by the client's mappers. */
+export async function mintAccessToken(domain: Domain, subject: TokenSubject): Promise<MintedAccessToken> {
+  const { realm, client } = subject;
   const iat = now();
-  return sign(realm, alg, 'JWT', {
-    ...userClaims(user, client.record, new Set(scopes), 'idToken'),
-    ...(extras.claims?.id_token ? requestedClaims(user, client.record, extras.claims.id_token) : {}),
+  const lifespan = lifespanOf(subject);
+  const jti = subject.accessJti ?? newId();
+  const claims = await accessTokenClaims(domain, subject, { iat, jti });
+  const token = await sign(realm, client.record.settings.accessTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm, 'at+jwt', claims);
+  return { token, jti, expiresAt: iat + lifespan, lifespan, scope: claims.scope as string };
+}
+
+/** The claims of an OpenID Connect ID token (Core §2) for a signed-in user, shaped by the client's mappers. */
+export async function idTokenClaims(domain: Domain, subject: TokenSubject & { session: SessionRecord }, extras: IdTokenExtras, iat: number): Promise<Record<string, unknown>> {
+  const { realm, client, user, scopes, session } = subject;
+  const mappers = tokenMappers(client, scopes);
+  const input = await mapperInput(domain, { ...subject, acr: extras.acr ?? '1' }, mappers);
+  const mapped = applyMappers(mappers, 'idToken', input);
+  return {
+    ...mapped.claims,
+    ...(extras.claims?.id_token ? requestedClaims(client, input, extras.claims.id_token, 'idToken') : {}),
     iss: realm.issuer,
-    sub: user.id,
+    sub: mapped.sub ?? user.id,
     aud: client.record.clientId,
     azp: client.record.clientId,
     exp: iat + lifespanOf(subject),
@@ -166,11 +184,34 @@ export async function mintIdToken(subject: TokenSubject & { session: SessionReco
     typ: TOKEN_TYPES.id,
     auth_time: session.authTime,
     sid: session.id,
-    acr: extras.acr ?? '1',
     ...(extras.nonce !== undefined ? { nonce: extras.nonce } : {}),
+  };
+}
+
+/** An OpenID Connect ID token (Core §2) for a signed-in user. */
+export async function mintIdToken(domain: Domain, subject: TokenSubject & { session: SessionRecord }, extras: IdTokenExtras = {}): Promise<string> {
+  const { realm, client } = subject;
+  const alg = client.record.settings.idTokenAlg ?? realm.realm.settings.defaultSignatureAlgorithm;
+  return sign(realm, alg, 'JWT', {
+    ...await idTokenClaims(domain, subject, extras, now()),
     ...(extras.accessToken ? { at_hash: halfHash(extras.accessToken, alg) } : {}),
     ...(extras.code ? { c_hash: halfHash(extras.code, alg) } : {}),
   });
+}
+
+/**
+ * What userinfo answers (Core §5.3) for a token's scopes: its mappers' userinfo claims, and
+ * claims asked for by name whatever the scope (Core §5.5).
+ */
+export async function userinfoClaims(domain: Domain, client: ClientRuntime, user: UserRecord, scopes: string[], asked: unknown, session?: SessionRecord): Promise<Record<string, unknown>> {
+  const mappers = tokenMappers(client, scopes);
+  const input = await mapperInput(domain, { client, user, session }, mappers);
+  const mapped = applyMappers(mappers, 'userinfo', input);
+  return {
+    ...mapped.claims,
+    ...(asked && typeof asked === 'object' ? requestedClaims(client, input, asked as Record<string, unknown>, 'userinfo') : {}),
+    sub: mapped.sub ?? user.id,
+  };
 }
 
 export interface IssueRequest extends TokenSubject {
@@ -182,7 +223,7 @@ export interface IssueRequest extends TokenSubject {
 /** What the token endpoint returns: the access token, and the refresh and ID tokens a grant calls for. */
 export async function issueTokens(domain: Domain, req: IssueRequest): Promise<TokenResponse> {
   const { realm, client, user, scopes, session } = req;
-  const access = await mintAccessToken(domain, req);
+  const access = await mintAccessToken(domain, { ...req, acr: req.acr ?? req.idToken?.acr });
   const response: TokenResponse = {
     access_token: access.token,
     token_type: 'Bearer',
@@ -203,7 +244,7 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<To
     response.refresh_expires_in = session.offline ? 0 : Math.max(0, record.expiresAt - now());
   }
   if (scopes.includes(OPENID)) {
-    response.id_token = await mintIdToken({ ...req, session }, { ...req.idToken, accessToken: access.token });
+    response.id_token = await mintIdToken(domain, { ...req, session }, { ...req.idToken, accessToken: access.token });
   }
   return response;
 }

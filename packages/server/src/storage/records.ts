@@ -30,10 +30,9 @@ export interface RealmSettings {
   defaultLocale?: string;
   supportedLocales: string[];
   defaultRoleName: string;
+  /** Names of the client scopes a new client gets as default and optional (Keycloak's default-default and default-optional). */
   defaultClientScopes: string[];
   optionalClientScopes: string[];
-  /** Client scopes that grant access but are not listed in a token's `scope` claim. */
-  scopesNotInToken: string[];
   /** Keycloak's: login events are recorded unless this is false. */
   eventsEnabled?: boolean;
   /** Keycloak's: seconds a login event is kept (default 7 days). */
@@ -87,7 +86,30 @@ export interface KeyRecord {
   retiresAt: number | null;
 }
 
-/** A claim a client receives from a user attribute (seed 001 "custom resources"). */
+/** Keycloak's ProtocolMapperRepresentation: a mapper of a client scope or of a client, config keys as Keycloak's. */
+export interface ProtocolMapperRecord {
+  id: string;
+  name: string;
+  protocol: string;
+  protocolMapper: string;
+  consentRequired?: boolean;
+  config: Record<string, string>;
+}
+
+/** Keycloak's client scope: a named set of protocol mappers a client gets by default or when asked. */
+export interface ClientScopeRecord {
+  id: string;
+  realmId: string;
+  name: string;
+  description: string | null;
+  protocol: string;
+  /** Keycloak's: include.in.token.scope, display.on.consent.screen, consent.screen.text, gui.order, … */
+  attributes: Record<string, string>;
+  protocolMappers: ProtocolMapperRecord[];
+  createdAt: number;
+}
+
+/** A claim a client receives from a user attribute (seed 001 "custom resources"): a view of its attribute mappers. */
 export interface ClaimMapping {
   name: string;
   userAttribute: string;
@@ -135,10 +157,13 @@ export interface ClientSettings {
   accessTokenLifespan?: number;
   accessTokenAlg?: SigningAlg;
   idTokenAlg?: SigningAlg;
+  /** Names of the client's default and optional client scopes. */
   defaultScopes: string[];
   optionalScopes: string[];
-  audiences: string[];
-  customClaims: ClaimMapping[];
+  /** Keycloak's: tokens carry all the user's roles; absent (clients stored before it existed) is true. */
+  fullScopeAllowed?: boolean;
+  /** The client's own protocol mappers; its custom resources (customClaims once) are those of user attributes. */
+  protocolMappers: ProtocolMapperRecord[];
   /** Consent texts by language tag (seed 001 "default resource translation"). */
   consentTexts: Record<string, ConsentTexts>;
   /** Keycloak attributes we do not interpret, kept so an export gives them back. */

@@ -14,6 +14,7 @@ import type {
   InteractionRecord,
   LoginFailureRecord,
   ClientRecord,
+  ClientScopeRecord,
   ClientSecretRecord,
   HmacKeyRecord,
   KeyRecord,
@@ -74,6 +75,17 @@ export interface Store {
     list(realmId: string, opts?: { first?: number; max?: number }): Promise<ClientRecord[]>;
     insert(client: ClientRecord): Promise<void>;
     update(client: ClientRecord): Promise<void>;
+    delete(id: string): Promise<void>;
+  };
+  /** Keycloak's client scopes of a realm; names are unique within it. */
+  clientScopes: {
+    /** By name, in code-point order. */
+    list(realmId: string): Promise<ClientScopeRecord[]>;
+    getById(realmId: string, id: string): Promise<ClientScopeRecord | undefined>;
+    getByName(realmId: string, name: string): Promise<ClientScopeRecord | undefined>;
+    insert(scope: ClientScopeRecord): Promise<void>;
+    /** Changes name, description, protocol, attributes and mappers. */
+    update(scope: ClientScopeRecord): Promise<void>;
     delete(id: string): Promise<void>;
   };
   clientSecrets: {

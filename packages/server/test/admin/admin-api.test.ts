@@ -387,7 +387,7 @@ for (const backend of backends) {
         assert.equal((await admin.put(`/realms/${realm}/clients/${api}/roles/${encodeURIComponent('orders:read')}`, { name: 'orders:view' })).status, 204);
         assert.deepEqual((await token()).resource_access['orders-api'], { roles: ['orders:view'] });
         assert.equal((await admin.delete(`/realms/${realm}/clients/${api}/roles/${encodeURIComponent('orders:view')}`)).status, 204);
-        assert.equal((await token()).resource_access['orders-api'], undefined);
+        assert.equal((await token()).resource_access?.['orders-api'], undefined);
         // A realm role is not a role of the client.
         assertAdminError(await admin.post(`/realms/${realm}/users/${id}/role-mappings/clients/${api}`, [{ name: 'offline_access' }]), 404);
       });

@@ -57,7 +57,7 @@ const newRealm = (): RealmRecord => ({
     accessTokenLifespan: 300, ssoSessionIdleTimeout: 1800, ssoSessionMaxLifespan: 36000, offlineSessionIdleTimeout: 2592000,
     accessCodeLifespan: 60, defaultSignatureAlgorithm: 'RS256', bruteForceProtected: false, failureFactor: 30,
     waitIncrementSeconds: 60, maxFailureWaitSeconds: 900, supportedLocales: [], defaultRoleName: 'default-roles-x',
-    defaultClientScopes: [], optionalClientScopes: [], scopesNotInToken: [],
+    defaultClientScopes: [], optionalClientScopes: [],
   },
 });
 

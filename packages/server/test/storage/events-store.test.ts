@@ -88,7 +88,7 @@ const clientOf = (realmId: string): ClientRecord => ({
   settings: {
     standardFlow: true, implicitFlow: false, directAccessGrants: true, serviceAccounts: false, consentRequired: false,
     pkceMethod: null, refreshTokens: true, redirectUris: [], postLogoutRedirectUris: [], webOrigins: [], defaultScopes: [],
-    optionalScopes: [], audiences: [], customClaims: [], consentTexts: {}, extraAttributes: {},
+    optionalScopes: [], protocolMappers: [], consentTexts: {}, extraAttributes: {},
   },
 });
 

@@ -68,7 +68,6 @@ const newRealm = (): RealmRecord => ({
     offlineSessionIdleTimeout: 2592000, accessCodeLifespan: 60, defaultSignatureAlgorithm: 'RS256',
     bruteForceProtected: true, failureFactor: 30, waitIncrementSeconds: 60, maxFailureWaitSeconds: 900,
     supportedLocales: [], defaultRoleName: 'default-roles-x', defaultClientScopes: [], optionalClientScopes: [],
-    scopesNotInToken: [],
   },
 });
 

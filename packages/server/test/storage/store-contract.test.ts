@@ -96,7 +96,7 @@ function realmSettings(): RealmSettings {
     offlineSessionIdleTimeout: 2592000, accessCodeLifespan: 60, defaultSignatureAlgorithm: 'ES256',
     bruteForceProtected: false, failureFactor: 30, waitIncrementSeconds: 60, maxFailureWaitSeconds: 900,
     supportedLocales: ['en', 'de'], defaultRoleName: 'default-roles-x',
-    defaultClientScopes: ['profile', 'email'], optionalClientScopes: [], scopesNotInToken: ['roles'],
+    defaultClientScopes: ['profile', 'email'], optionalClientScopes: [],
   };
 }
 
@@ -108,9 +108,9 @@ function clientSettings(): ClientSettings {
     name: 'A client', standardFlow: true, implicitFlow: false, directAccessGrants: true, serviceAccounts: false,
     consentRequired: false, pkceMethod: 'S256', refreshTokens: true, redirectUris: ['https://app.example/*'],
     postLogoutRedirectUris: [], webOrigins: ['+'], defaultScopes: ['profile'], optionalScopes: ['phone'],
-    audiences: [], customClaims: [{
-      name: 'dept', userAttribute: 'department', claim: 'dept', jsonType: 'String', multivalued: false,
-      accessToken: true, idToken: false, userinfo: true,
+    protocolMappers: [{
+      id: 'a0c5e3f2-6f0e-4a55-9d1e-3b1f0a8c7d21', name: 'dept', protocol: 'openid-connect', protocolMapper: 'oidc-usermodel-attribute-mapper',
+      config: { 'user.attribute': 'department', 'claim.name': 'dept', 'access.token.claim': 'true', 'id.token.claim': 'false' },
     }],
     consentTexts: { de: { profile: 'Ihr Profil' } }, extraAttributes: { 'x.y': 'z' },
   };

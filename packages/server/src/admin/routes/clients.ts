@@ -4,11 +4,12 @@ import { now } from '../../domain/time.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
 import { clientSettingsProblem } from '../../domain/clients.js';
 import { API_ACCESS_ATTRIBUTE, type ClientRep, type SecretRep } from '../../import/keycloak.js';
-import type { ClientRecord, RealmRecord } from '../../storage/store.js';
+import type { ClientRecord, ProtocolMapperRecord, RealmRecord } from '../../storage/store.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { clientFields, clientRep, type ClientFields, currentSecret, secretRep, userRep, withoutNulls } from '../representations.js';
 import { clientRepresentation, paging, paramsWith, realmParams, secretInput } from './schemas.js';
 import { clientOf, commit, created, realmOf, slice, type AdminRouteOptions } from './common.js';
+import { checkedMapper } from './client-scopes.js';
 
 const tags = ['Clients'];
 const secretTags = ['Client secrets (Latchkey)'];
@@ -26,10 +27,13 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
     domain.roles.invalidate(realm.id);
   };
   /** 400 naming the field when the settings cannot be a client's (seed 001's two switches both off). */
-  const checked = (fields: ClientFields) => {
+  const checked = (fields: ClientFields, current?: ClientRecord) => {
     const problem = clientSettingsProblem(fields.settings);
     if (problem) throw badRequest(`Invalid field attributes.${API_ACCESS_ATTRIBUTE}: ${problem}`);
-    return fields;
+    // Mappers the client has already (e.g. of a type a realm file brought) are not checked again.
+    const kept = (m: ProtocolMapperRecord) => current?.settings.protocolMappers.some((c) => c.id === m.id && c.protocolMapper === m.protocolMapper);
+    const protocolMappers = fields.settings.protocolMappers.map((m) => (kept(m) ? m : checkedMapper(m, fields)));
+    return { ...fields, settings: { ...fields.settings, protocolMappers } };
   };
   const confidential = (client: ClientRecord) => {
     if (client.publicClient) throw badRequest(`Client ${client.clientId} is public: it has no secrets`);
@@ -75,7 +79,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const body = withoutNulls(request.body as ClientRep);
-    const fields = checked(clientFields(body));
+    const fields = checked(clientFields(body, undefined, realm));
     if (await domain.clients.getByClientId(realm.id, fields.clientId)) throw conflict(`Client ${fields.clientId} already exists`);
     const secrets: SecretRep[] = [...(body.secret ? [{ value: body.secret }] : []), ...(body.secrets ?? [])];
     const { record } = await domain.createClient(realm, {
@@ -103,7 +107,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
     const realm = await realmOf(domain, request);
     const client = await clientOf(domain, realm, (request.params as { id: string }).id);
     const body = request.body as ClientRep;
-    const next: ClientRecord = { ...client, ...checked(clientFields(body, client)) };
+    const next: ClientRecord = { ...client, ...checked(clientFields(body, client), client) };
     const renamed = next.clientId !== client.clientId;
     if (renamed) {
       if (client.clientId === REALM_MANAGEMENT_CLIENT) throw badRequest(`${REALM_MANAGEMENT_CLIENT} cannot be renamed`);

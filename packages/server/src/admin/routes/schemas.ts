@@ -76,6 +76,34 @@ export const secretInput = {
   },
 } as const;
 
+const mapperConfig = { type: 'object', additionalProperties: { type: 'string', nullable: true } } as const;
+
+export const protocolMapperRepresentation = {
+  type: 'object',
+  description: "Keycloak's ProtocolMapperRepresentation: config keys as Keycloak's (claim.name, jsonType.label, access.token.claim, …)",
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64 },
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    protocol: { type: 'string', enum: ['openid-connect', 'saml'] },
+    protocolMapper: { type: 'string', minLength: 1 },
+    consentRequired: { type: 'boolean' },
+    config: mapperConfig,
+  },
+} as const;
+
+export const clientScopeRepresentation = {
+  type: 'object',
+  description: "Keycloak's ClientScopeRepresentation",
+  properties: {
+    id: { type: 'string', minLength: 1, maxLength: 64, pattern: '^[A-Za-z0-9._-]+$' },
+    name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^\\s]+$' },
+    description: nullableString,
+    protocol: { type: 'string', enum: ['openid-connect', 'saml'], nullable: true },
+    attributes: { type: 'object', nullable: true, additionalProperties: { type: 'string', nullable: true } },
+    protocolMappers: { type: 'array', nullable: true, items: { ...protocolMapperRepresentation, required: ['name', 'protocolMapper'] } },
+  },
+} as const;
+
 export const clientRepresentation = {
   type: 'object',
   description: "Keycloak's ClientRepresentation, with Latchkey's consentTexts, customResources, logoUri and secrets",
@@ -99,16 +127,8 @@ export const clientRepresentation = {
     optionalClientScopes: stringList,
     protocol: { type: 'string', enum: ['openid-connect', null], nullable: true },
     attributes: { type: 'object', nullable: true, additionalProperties: { type: 'string', nullable: true } },
-    protocolMappers: {
-      type: 'array', nullable: true,
-      items: {
-        type: 'object',
-        properties: {
-          name: string, protocol: string, protocolMapper: string,
-          config: { type: 'object', additionalProperties: { type: 'string', nullable: true } },
-        },
-      },
-    },
+    fullScopeAllowed: nullableBoolean,
+    protocolMappers: { type: 'array', nullable: true, items: { ...protocolMapperRepresentation, required: ['name', 'protocolMapper'] } },
     consentTexts,
     customResources: { type: 'array', nullable: true, items: customResource },
     logoUri: nullableString,

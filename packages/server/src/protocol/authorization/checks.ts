@@ -86,7 +86,7 @@ export const checkResponseType: Check = (ctx) => {
 };
 
 export const checkScope: Check = (ctx) => {
-  const scopes = grantedScopes(ctx.realm.realm, ctx.client!.record, single(ctx, 'scope'));
+  const scopes = grantedScopes(ctx.client!, single(ctx, 'scope'));
   if (returnsIdToken(ctx.request as AuthorizationRequest) && !scopes.includes(OPENID)) {
     throw invalidRequest('The openid scope is required when an ID token is requested');
   }

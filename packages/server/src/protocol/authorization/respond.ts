@@ -29,8 +29,8 @@ export function reauthenticationRequired(req: Pick<AuthorizationRequest, 'prompt
 }
 
 /** What the user consents to: the scopes asked for, and those whose claims the claims parameter names. */
-export const consentScopes = (req: Pick<AuthorizationRequest, 'scopes' | 'claims'>): string[] =>
-  [...new Set([...req.scopes, ...scopesOfClaims(req.claims)])];
+export const consentScopes = (client: ClientRuntime, req: Pick<AuthorizationRequest, 'scopes' | 'claims'>): string[] =>
+  [...new Set([...req.scopes, ...scopesOfClaims(client, req.claims)])];
 
 /**
  * What the authorization request needs next (Core §3.1.2.3), or the error
@@ -55,7 +55,7 @@ export async function nextStep(domain: Domain, client: ClientRuntime, req: Autho
     return 'login';
   }
   if (client.record.settings.consentRequired && !s.consentGiven) {
-    const remembered = await domain.consents.covers(user.id, client.record.id, consentScopes(req));
+    const remembered = await domain.consents.covers(user.id, client.record.id, consentScopes(client, req));
     if (!remembered || req.prompt.includes('consent')) {
       if (req.prompt.includes('none')) throw new OAuthError('consent_required', 'The user must consent');
       return 'consent';
@@ -92,11 +92,11 @@ export async function authorizationResponse(
     });
   }
   if (returnsToken(req)) {
-    const access = await mintAccessToken(domain, { ...subject, userinfoClaims: req.claims?.userinfo });
+    const access = await mintAccessToken(domain, { ...subject, acr, userinfoClaims: req.claims?.userinfo });
     Object.assign(params, { access_token: access.token, token_type: 'Bearer', expires_in: String(access.lifespan), scope: access.scope });
   }
   if (returnsIdToken(req)) {
-    params.id_token = await mintIdToken(subject, {
+    params.id_token = await mintIdToken(domain, subject, {
       nonce: req.nonce, accessToken: params.access_token, code: params.code, claims: req.claims, acr,
     });
   }

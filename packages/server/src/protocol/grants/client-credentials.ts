@@ -16,15 +16,15 @@ export const clientCredentialsGrant: GrantHandler = {
     if (!supportsApiAccess(client.record.settings)) throw unauthorizedClient('Client does not support API access');
   },
 
-  async handle({ domain, realm, client, params, notes }) {
+  async handle({ domain, realm, client, params, notes, ip }) {
     const record = client.client.record;
-    const scopes = grantedScopes(realm.realm, record, params.scope);
+    const scopes = grantedScopes(client.client, params.scope);
     const user = await domain.users.serviceAccountOf(record.id);
     const username = SERVICE_ACCOUNT_PREFIX + record.clientId;
     if (notes) Object.assign(notes, { userId: user?.id }).details.username = username;
     // Seed 000's API answers 500 here; a token request deserves a reason it can act on.
     if (!user) throw invalidGrant(`The service account user ${username} does not exist`);
     if (!user.enabled) throw invalidGrant(`The service account user ${user.username} is disabled`);
-    return issueTokens(domain, { realm, client: client.client, user, scopes });
+    return issueTokens(domain, { realm, client: client.client, user, scopes, clientAddress: ip });
   },
 };

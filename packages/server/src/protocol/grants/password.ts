@@ -20,7 +20,7 @@ export const passwordGrant: GrantHandler = {
 
   async handle({ domain, realm, client, params, notes }) {
     if (!params.username || params.password === undefined) throw invalidRequest('username and password are required');
-    const scopes = grantedScopes(realm.realm, client.client.record, params.scope);
+    const scopes = grantedScopes(client.client, params.scope);
     const check = await signInWithPassword(domain, realm.realm, params.username, params.password);
     if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect' });
     if (notes) Object.assign(notes, check.ok ? { userId: check.user.id } : { userId: check.userId, error: SIGN_IN_ERRORS[check.reason] });

@@ -59,7 +59,7 @@ export const refreshTokenGrant: GrantHandler = {
     const wider = asked.filter((s) => !original.includes(s));
     if (wider.length > 0) throw invalidScope(`Scopes not granted originally: ${wider.join(' ')}`);
     // As in Keycloak, the client's default scopes stay; a narrower request drops optional ones.
-    const defaults = grantedScopes(realm.realm, record, undefined);
+    const defaults = grantedScopes(client.client, undefined);
     const scopes = asked.length > 0 ? original.filter((s) => asked.includes(s) || defaults.includes(s)) : original;
 
     const touched = await domain.sessions.touch(realm.realm, session);

@@ -1,4 +1,8 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
+import { builtInScopes } from '../../domain/client-scopes.js';
+import { audienceMapper, claimMapper } from '../../protocol/mappers.js';
+import { newId } from '../../crypto/random.js';
+import type { ClaimMapping, ProtocolMapperRecord } from '../records.js';
 
 // Migrations live in code, not files, so the same list ships inside the build and
 // runs unchanged on SQLite and PostgreSQL. Append; never edit a released one.
@@ -368,6 +372,56 @@ const migrations: Record<string, Migration> = {
         .execute();
       await db.schema.alterTable('refresh_tokens').addColumn('use_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
       await db.updateTable('refresh_tokens').set({ use_count: 1 }).where('used_at', 'is not', null).execute();
+    },
+  },
+  '0014_client_scopes': {
+    // Keycloak's client scopes with their protocol mappers. Every realm gets Keycloak's built-in
+    // ones, plus an empty one for any other name it listed; a client's custom claims and
+    // audiences become its protocol mappers, and a client that named no scopes (it had the
+    // realm's) names the realm's now, as a client created in Keycloak does.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('client_scopes')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('name', 'varchar(255)', (c) => c.notNull())
+        .addColumn('settings', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addUniqueConstraint('client_scopes_realm_name', ['realm_id', 'name'])
+        .execute();
+      const realms = await db.selectFrom('realms').select(['id', 'settings']).execute();
+      for (const realm of realms) {
+        const settings = JSON.parse(realm.settings);
+        const { scopesNotInToken = [], ...rest } = settings;
+        const scopes = builtInScopes(realm.id);
+        for (const name of [...settings.defaultClientScopes ?? [], ...settings.optionalClientScopes ?? []]) {
+          if (scopes.some((s) => s.name === name)) continue;
+          scopes.push({ ...scopes[0], id: newId(), name, description: null, protocol: 'openid-connect', protocolMappers: [],
+            attributes: { 'include.in.token.scope': String(!scopesNotInToken.includes(name)), 'display.on.consent.screen': 'true' } });
+        }
+        for (const s of scopes) {
+          await db.insertInto('client_scopes').values({
+            id: s.id, realm_id: realm.id, name: s.name, created_at: s.createdAt,
+            settings: JSON.stringify({ description: s.description, protocol: s.protocol, attributes: s.attributes, protocolMappers: s.protocolMappers }),
+          }).execute();
+        }
+        await db.updateTable('realms').set({ settings: JSON.stringify(rest) }).where('id', '=', realm.id).execute();
+        const clients = await db.selectFrom('clients').select(['id', 'settings']).where('realm_id', '=', realm.id).execute();
+        const clientIds = new Set((await db.selectFrom('clients').select('client_id').where('realm_id', '=', realm.id).execute()).map((c) => c.client_id));
+        for (const client of clients) {
+          const { customClaims = [], audiences = [], ...others } = JSON.parse(client.settings);
+          const protocolMappers: ProtocolMapperRecord[] = [
+            ...(customClaims as ClaimMapping[]).map((m) => claimMapper(m, newId())),
+            ...(audiences as string[]).map((aud) => audienceMapper(aud, newId(), clientIds.has(aud))),
+          ];
+          const next = {
+            ...others,
+            protocolMappers,
+            defaultScopes: others.defaultScopes?.length ? others.defaultScopes : settings.defaultClientScopes ?? [],
+            optionalScopes: others.optionalScopes?.length ? others.optionalScopes : settings.optionalClientScopes ?? [],
+          };
+          await db.updateTable('clients').set({ settings: JSON.stringify(next) }).where('id', '=', client.id).execute();
+        }
+      }
     },
   },
 };

@@ -11,6 +11,11 @@ export interface ClientsTable {
   id: string; realm_id: string; client_id: string; enabled: number; public_client: number;
   settings: string; created_at: number;
 }
+export interface ClientScopesTable {
+  id: string; realm_id: string; name: string;
+  /** JSON: description, protocol, attributes and protocolMappers. */
+  settings: string; created_at: number;
+}
 export interface ClientSecretsTable {
   id: string; client_id: string; sealed_value: string; label: string | null;
   created_at: number; expires_at: number | null;
@@ -99,6 +104,7 @@ export interface Database {
   realm_hmac_keys: RealmHmacKeysTable;
   clients: ClientsTable;
   client_secrets: ClientSecretsTable;
+  client_scopes: ClientScopesTable;
   users: UsersTable;
   passwords: PasswordsTable;
   roles: RolesTable;

@@ -4,7 +4,7 @@ import { arg, PreparedQueries } from './prepared.js';
 import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
-  AuthorizationCodeRecord, InteractionRecord, ClientRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
+  AuthorizationCodeRecord, InteractionRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
   RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../store.js';
 
@@ -29,6 +29,14 @@ const toClient = (r: any): ClientRecord => ({
 const fromClient = (c: ClientRecord) => ({
   id: c.id, realm_id: c.realmId, client_id: c.clientId, enabled: bit(c.enabled),
   public_client: bit(c.publicClient), settings: JSON.stringify(c.settings), created_at: c.createdAt,
+});
+const toClientScope = (r: any): ClientScopeRecord => {
+  const { description, protocol, attributes, protocolMappers } = JSON.parse(r.settings);
+  return { id: r.id, realmId: r.realm_id, name: r.name, description, protocol, attributes, protocolMappers, createdAt: n(r.created_at) };
+};
+const fromClientScope = (c: ClientScopeRecord) => ({
+  id: c.id, realm_id: c.realmId, name: c.name, created_at: c.createdAt,
+  settings: JSON.stringify({ description: c.description, protocol: c.protocol, attributes: c.attributes, protocolMappers: c.protocolMappers }),
 });
 const toSecret = (r: any): ClientSecretRecord => ({
   id: r.id, clientId: r.client_id, sealedValue: r.sealed_value, label: r.label,
@@ -309,6 +317,34 @@ export class SqlStore implements Store {
     delete: async (id) => {
       if (hasNul(id)) return;
       await this.db.deleteFrom('clients').where('id', '=', id).execute();
+    },
+  };
+
+  clientScopes: Store['clientScopes'] = {
+    list: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('client_scopes').selectAll().where('realm_id', '=', realmId)
+        .orderBy(this.byText('name')).execute()).map(toClientScope);
+    },
+    getById: async (realmId, id) => {
+      if (hasNul(realmId, id)) return undefined;
+      const r = await this.db.selectFrom('client_scopes').selectAll().where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst();
+      return r && toClientScope(r);
+    },
+    getByName: async (realmId, name) => {
+      if (hasNul(realmId, name)) return undefined;
+      const r = await this.db.selectFrom('client_scopes').selectAll().where('realm_id', '=', realmId).where('name', '=', name).executeTakeFirst();
+      return r && toClientScope(r);
+    },
+    insert: async (c) => { await this.db.insertInto('client_scopes').values(storable('client_scopes', fromClientScope(c))).execute(); },
+    update: async (c) => {
+      const { id, name, settings } = fromClientScope(c);
+      if (hasNul(id)) return;
+      await this.db.updateTable('client_scopes').set(storable('client_scopes', { name, settings })).where('id', '=', id).execute();
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('client_scopes').where('id', '=', id).execute();
     },
   };
 
