@@ -150,6 +150,8 @@ export function NewRealmPage({ onCreated }: { onCreated: () => void }) {
 function ImportRealmForm({ onCreated }: { onCreated: () => void }) {
   const [file, setFile] = useState<{ name: string; rep?: Record<string, unknown>; problem?: string }>();
   const save = useSave();
+  // Said as soon as the file is chosen, and again if it is imported all the same.
+  const refuse = (name: string, problem: string) => { setFile({ name, problem }); save.setErrors({ file: problem }); };
   const choose = async (chosen: File | undefined) => {
     save.setErrors({});
     save.setSaved(undefined);
@@ -158,12 +160,12 @@ function ImportRealmForm({ onCreated }: { onCreated: () => void }) {
     try {
       parsed = JSON.parse(await chosen.text());
     } catch (err) {
-      setFile({ name: chosen.name, problem: `${chosen.name} is not JSON: ${(err as Error).message}` });
+      refuse(chosen.name, `${chosen.name} is not JSON: ${(err as Error).message}`);
       return;
     }
     const rep = parsed as Record<string, unknown>;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof rep.realm !== 'string' || !rep.realm) {
-      setFile({ name: chosen.name, problem: `${chosen.name} is not a realm file: it has no realm name ("realm"). Export one from Keycloak (Realm settings › Action › Partial export) or with latchkey realm export.` });
+      refuse(chosen.name, `${chosen.name} is not a realm file: it has no realm name ("realm"). Export one from Keycloak (Realm settings › Action › Partial export) or with latchkey realm export.`);
       return;
     }
     setFile({ name: chosen.name, rep });

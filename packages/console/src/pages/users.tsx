@@ -170,7 +170,7 @@ function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep;
   return (
     <div>
       <h2>Password</h2>
-      {credentials.error ? <Notice kind="error">{credentials.error}</Notice> : !credentials.data ? <Loading /> : (
+      {credentials.error ? <Notice kind="error">{credentials.error}</Notice> : !credentials.data || credentials.loading ? <Loading /> : (
         <p className="password-status" data-password={current ? (current.temporary ? 'temporary' : 'set') : 'none'}>
           {!current ? <>No password is set: {user.username} cannot sign in with a password.</>
             : current.temporary ? <><span className="badge off">Temporary</span> A temporary password, set {at(current.createdDate)}: {user.username} chooses a new one at the next sign-in.</>
