@@ -5,7 +5,7 @@
 // Credentials tab, and a realm file to import.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminApi, masterAdminToken } from '../admin/fixture.js';
+import { adminApi, masterAdminToken, passwordToken } from '../admin/fixture.js';
 import { REALM, startStack, type Stack } from '../browser/fixture.js';
 import { noChromium, openTab, screenshot, signIn, type Page } from '../helpers/browser.js';
 import { assertContrast, assertFits, assertWithinViewport, VIEWPORTS } from '../helpers/layout.js';
@@ -145,6 +145,17 @@ describe('admin console: layout and the first hour', { skip: noChromium }, () =>
       .some((tr) => tr.children[1]?.textContent === 'LOGOUT' && tr.children[3]?.textContent === 'alice'));
     assert.equal(await logoutRow.locator('td:nth-child(4) span').getAttribute('title'), ids.alice);
     await screenshot(page, 'console-events-usernames');
+
+    // Another of master's administrators, ops, changes the realm: the admin event names ops (a user of master).
+    const ops = await admin.create('/realms/master/users', { username: 'ops', enabled: true, credentials: [{ type: 'password', value: 'ops-pw' }] });
+    const adminRole = (await admin.get('/realms/master/roles/admin')).json;
+    assert.equal((await admin.post(`/realms/master/users/${ops}/role-mappings/realm`, [adminRole])).status, 204);
+    const asOps = adminApi(s.server, await passwordToken(s.server, 'master', 'ops', 'ops-pw'));
+    assert.equal((await asOps.post(`/realms/${REALM}/groups`, { name: 'made-by-ops' })).status, 201);
+    await page.goto(consoleUrl(s, `#/${REALM}/events/admin`));
+    await page.waitForFunction(() => [...document.querySelectorAll('table.events tbody tr')]
+      .some((tr) => tr.children[2]?.textContent === 'GROUP' && tr.children[4]?.textContent === 'ops'));
+    await screenshot(page, 'console-admin-events-usernames');
 
     const status = async (user: string) => {
       await page.goto(consoleUrl(s, `#/${REALM}/users/${ids[user]}/credentials`));
