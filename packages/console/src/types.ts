@@ -41,6 +41,9 @@ export interface GroupRep { id: string; name: string; path: string; parentId?: s
 
 export interface SessionRep { id: string; username: string; userId: string; start: number; lastAccess: number; clients: Record<string, string> }
 
+/** Keycloak's CredentialRepresentation as the admin API lists a user's: never the secret. */
+export interface CredentialRep { id: string; type: string; createdDate: number; temporary?: boolean }
+
 export interface BruteForceRep { numFailures: number; disabled: boolean; lastFailure: number }
 
 export interface EventRep {

@@ -58,10 +58,11 @@ function grantSummary(c: ClientRep): string {
   return grants.join(', ') || 'none';
 }
 
-const TABS: Array<[string, string]> = [
-  ['form', 'Form'], ['secrets', 'Secrets'], ['login-redirects', 'Allowed login redirects'],
-  ['logout-redirects', 'Allowed logout redirects'], ['translations', 'Default resource translation'],
-  ['resources', 'Custom resources'], ['roles', 'Roles'],
+// The redirects are on the Form tab: a client is not set up without them. A public client has
+// no secrets, so no Secrets tab.
+const tabsOf = (c: ClientRep): Array<[string, string]> => [
+  ['form', 'Form'], ...(c.publicClient ? [] : [['secrets', 'Secrets'] as [string, string]]),
+  ['translations', 'Default resource translation'], ['resources', 'Custom resources'], ['roles', 'Roles'],
 ];
 
 export function ClientPage({ realm, id, tab }: { realm: string; id: string; tab: string }) {
@@ -92,12 +93,10 @@ export function ClientPage({ realm, id, tab }: { realm: string; id: string; tab:
             onConfirm={async () => { await api.delete(path('realms', realm, 'clients', id)); go(realm, 'clients'); }} />
         </div>
       </div>
-      <Tabs base={base} tabs={TABS} current={tab} />
+      <Tabs base={base} tabs={tabsOf(c)} current={tab} />
       <div className="tab-body">
         {tab === 'form' ? <ClientForm realm={realm} client={c} onSaved={() => client.reload()} /> : null}
-        {tab === 'secrets' ? <SecretsTab realm={realm} client={c} /> : null}
-        {tab === 'login-redirects' ? <LoginRedirectsTab realm={realm} client={c} onSaved={client.reload} /> : null}
-        {tab === 'logout-redirects' ? <LogoutRedirectsTab realm={realm} client={c} onSaved={client.reload} /> : null}
+        {tab === 'secrets' ? c.publicClient ? <Notice>A public client application has no secrets: it cannot keep one.</Notice> : <SecretsTab realm={realm} client={c} /> : null}
         {tab === 'translations' ? <TranslationsTab realm={realm} client={c} onSaved={client.reload} /> : null}
         {tab === 'resources' ? <ResourcesTab realm={realm} client={c} onSaved={client.reload} /> : null}
         {tab === 'roles' ? <RoleList realm={realm} clientUuid={c.id} /> : null}
@@ -112,7 +111,7 @@ interface Draft {
   clientId: string; name: string; description: string; enabled: boolean; confidential: boolean; oidc: boolean; api: boolean;
   standardFlow: boolean; implicitFlow: boolean; directAccess: boolean; serviceAccounts: boolean; pkce: boolean; pkceMethod: string;
   refreshTokens: boolean; logoUri: string; consent: boolean; accessTokenLifespan: string; accessTokenAlg: string; idTokenAlg: string;
-  defaultScopes: string; optionalScopes: string;
+  defaultScopes: string; optionalScopes: string; redirectUris: string[]; webOrigins: string[]; postLogoutRedirectUris: string[];
 }
 
 function draftOf(c?: ClientRep): Draft {
@@ -139,6 +138,9 @@ function draftOf(c?: ClientRep): Draft {
     idTokenAlg: a['id.token.signed.response.alg'] ?? '',
     defaultScopes: (c?.defaultClientScopes ?? []).join(' '),
     optionalScopes: (c?.optionalClientScopes ?? []).join(' '),
+    redirectUris: c?.redirectUris ?? [],
+    webOrigins: c?.webOrigins ?? [],
+    postLogoutRedirectUris: (a['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean),
   };
 }
 
@@ -174,7 +176,10 @@ function bodyOf(d: Draft) {
     logoUri: d.logoUri.trim(),
     defaultClientScopes: scopes(d.defaultScopes),
     optionalClientScopes: scopes(d.optionalScopes),
+    redirectUris: d.redirectUris.map((u) => u.trim()),
+    webOrigins: d.webOrigins.map((o) => o.trim()),
     attributes: {
+      'post.logout.redirect.uris': d.postLogoutRedirectUris.map((u) => u.trim()).join('##'),
       [OIDC]: String(d.oidc),
       [API_ACCESS]: String(d.api),
       'pkce.code.challenge.method': d.pkce ? d.pkceMethod : '',
@@ -202,7 +207,12 @@ function checkDraft(d: Draft): Errors {
       errors.logoUri = 'Enter an https:// address of an image (or a data:image URI).';
     }
   }
-  return errors;
+  return {
+    ...errors,
+    ...checkList('redirectUris', d.redirectUris, (u) => redirectProblem(u.trim(), false)),
+    ...checkList('webOrigins', d.webOrigins, (o) => (o.trim() === '+' || o.trim() === '*' || /^https?:\/\/[^/]+$/.test(o.trim()) ? undefined : 'Enter an origin (https://app.example.com), + for the redirects\' origins, or *.')),
+    ...checkList('postLogoutRedirectUris', d.postLogoutRedirectUris, (u) => redirectProblem(u.trim(), true)),
+  };
 }
 
 const CLIENT_FIELDS: Record<string, string> = {
@@ -247,6 +257,16 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
         <CheckField label="Support API access" name="api" checked={d.api} onChange={set('api')} error={e.api}
           hint={d.oidc ? 'Access tokens for your APIs, on a user\'s behalf or as the application itself.' : 'Required: without OpenID Connect, API access is what the application is for.'} />
       </div>
+
+      <fieldset>
+        <legend>Redirects</legend>
+        <ListField label="Allowed login redirects" name="redirectUris" values={d.redirectUris} onChange={set('redirectUris')} errors={e} addLabel="Add a login redirect"
+          placeholder="https://app.example.com/callback" hint="Where users may be sent back after signing in. Matched exactly; an address ending in * matches everything that starts with it." />
+        <ListField label="Allowed logout redirects" name="postLogoutRedirectUris" values={d.postLogoutRedirectUris} onChange={set('postLogoutRedirectUris')} errors={e}
+          addLabel="Add a logout redirect" placeholder="https://app.example.com/signed-out" hint="Where users may be sent after signing out (post_logout_redirect_uri). + allows the login redirects." />
+        <ListField label="Web origins" name="webOrigins" values={d.webOrigins} onChange={set('webOrigins')} errors={e} addLabel="Add an origin"
+          placeholder="https://app.example.com" hint="Browsers' calls from these origins are allowed (CORS). + allows the origins of the login redirects." />
+      </fieldset>
 
       <fieldset>
         <legend>Grant type</legend>
@@ -430,52 +450,6 @@ function checkList(name: string, values: string[], problem: (v: string) => strin
   const errors: Errors = {};
   values.forEach((v, i) => { const p = problem(v); if (p) errors[`${name}[${i}]`] = p; });
   return errors;
-}
-
-function LoginRedirectsTab({ realm, client, onSaved }: { realm: string; client: ClientRep; onSaved: () => void }) {
-  const [uris, setUris] = useState(client.redirectUris);
-  const [origins, setOrigins] = useState(client.webOrigins);
-  const save = useSave();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    await save.run(async () => {
-      await api.put(path('realms', realm, 'clients', client.id), { redirectUris: uris.map((u) => u.trim()), webOrigins: origins.map((o) => o.trim()) });
-      onSaved();
-    }, {}, () => ({
-      ...checkList('redirectUris', uris, (u) => redirectProblem(u.trim(), false)),
-      ...checkList('webOrigins', origins, (o) => (o.trim() === '+' || o.trim() === '*' || /^https?:\/\/[^/]+$/.test(o.trim()) ? undefined : 'Enter an origin (https://app.example.com), + for the redirects\' origins, or *.')),
-    }));
-  };
-  return (
-    <form className="form" onSubmit={submit} noValidate aria-label="Allowed login redirects">
-      <Notice kind="error">{save.errors['']}</Notice>
-      <ListField label="Allowed login redirects" name="redirectUris" values={uris} onChange={setUris} errors={save.errors} addLabel="Add a redirect"
-        placeholder="https://app.example.com/callback" hint="Where users may be sent back after signing in. Matched exactly; an address ending in * matches everything that starts with it." />
-      <ListField label="Web origins" name="webOrigins" values={origins} onChange={setOrigins} errors={save.errors} addLabel="Add an origin"
-        placeholder="https://app.example.com" hint="+ allows the origins of the redirects." />
-      <div className="actions"><button type="submit" disabled={save.busy}>Save</button><Notice kind="success">{save.saved}</Notice></div>
-    </form>
-  );
-}
-
-function LogoutRedirectsTab({ realm, client, onSaved }: { realm: string; client: ClientRep; onSaved: () => void }) {
-  const [uris, setUris] = useState((client.attributes['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean));
-  const save = useSave();
-  const submit = async (event: FormEvent) => {
-    event.preventDefault();
-    await save.run(async () => {
-      await api.put(path('realms', realm, 'clients', client.id), { attributes: { 'post.logout.redirect.uris': uris.map((u) => u.trim()).join('##') } });
-      onSaved();
-    }, {}, () => checkList('postLogoutRedirectUris', uris, (u) => redirectProblem(u.trim(), true)));
-  };
-  return (
-    <form className="form" onSubmit={submit} noValidate aria-label="Allowed logout redirects">
-      <Notice kind="error">{save.errors['']}</Notice>
-      <ListField label="Allowed logout redirects" name="postLogoutRedirectUris" values={uris} onChange={setUris} errors={save.errors} addLabel="Add a redirect"
-        placeholder="https://app.example.com/signed-out" hint="Where users may be sent after signing out (post_logout_redirect_uri). + allows the login redirects." />
-      <div className="actions"><button type="submit" disabled={save.busy}>Save</button><Notice kind="success">{save.saved}</Notice></div>
-    </form>
-  );
 }
 
 // ---- Default resource translation ---------------------------------------------------------

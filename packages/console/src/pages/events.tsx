@@ -1,7 +1,7 @@
-import { useState } from 'react';
+import { useEffect, useState } from 'react';
 import { api, path } from '../api';
 import { currentSession } from '../auth';
-import type { AdminEventRep, EventRep } from '../types';
+import type { AdminEventRep, EventRep, RealmRep, UserRep } from '../types';
 import { Loading, Notice, Tabs, at, useLoad } from '../ui';
 
 export function EventsPage({ realm, tab }: { realm: string; tab: string }) {
@@ -14,13 +14,39 @@ export function EventsPage({ realm, tab }: { realm: string; tab: string }) {
   );
 }
 
+/** A user of a realm, by the realm's name. */
+interface UserRef { realm: string; id: string }
 
-/** A user id, short; the signed-in administrator by name. */
-function Who({ id }: { id?: string }) {
-  if (!id) return <span className="muted">—</span>;
+const refKey = (r: UserRef) => `${r.realm}/${r.id}`;
+
+/**
+ * The usernames of the users events name, each looked up once; null for one that is gone
+ * (deleted since), which then shows as its id.
+ */
+function useUsernames(refs: UserRef[]): Record<string, string | null> {
+  const [names, setNames] = useState<Record<string, string | null>>({});
+  const wanted = [...new Map(refs.map((r) => [refKey(r), r])).values()];
+  const key = wanted.map(refKey).sort().join(' ');
+  useEffect(() => {
+    let live = true;
+    const missing = wanted.filter((r) => !(refKey(r) in names));
+    void Promise.all(missing.map((r) => api.get<UserRep>(path('realms', r.realm, 'users', r.id)).then(
+      (u): [string, string | null] => [refKey(r), u.username],
+      (): [string, string | null] => [refKey(r), null],
+    ))).then((found) => { if (live && found.length) setNames((old) => ({ ...old, ...Object.fromEntries(found) })); });
+    return () => { live = false; };
+    // eslint-disable-next-line react-hooks/exhaustive-deps
+  }, [key]);
+  return names;
+}
+
+/** A user by username (the id on hover), the signed-in administrator as "you"; the id, short, for one not found. */
+function Who({ id, username }: { id?: string; username?: string | null }) {
+  if (!id && !username) return <span className="muted">—</span>;
   const me = currentSession();
-  if (me?.userId === id) return <span title={id}>{me.username} (you)</span>;
-  return <span className="mono" title={id}>{id.slice(0, 8)}…</span>;
+  if (id && me?.userId === id) return <span title={id}>{me.username} (you)</span>;
+  if (username) return <span title={id}>{username}</span>;
+  return <span className="mono" title={id}>{id!.slice(0, 8)}…</span>;
 }
 
 function query(params: Record<string, string>): string {
@@ -32,6 +58,7 @@ function LoginEvents({ realm }: { realm: string }) {
   const [filter, setFilter] = useState({ type: '', client: '', user: '' });
   const q = query({ ...filter, max: '100' });
   const events = useLoad(() => api.get<EventRep[]>(`${path('realms', realm, 'events')}${q}`), [realm, q]);
+  const names = useUsernames((events.data ?? []).flatMap((e) => (e.userId && !e.details?.username ? [{ realm, id: e.userId }] : [])));
   return (
     <div>
       <div className="toolbar">
@@ -47,7 +74,7 @@ function LoginEvents({ realm }: { realm: string }) {
           <tbody>
             {events.data.map((e, i) => (
               <tr key={e.id ?? i} className={e.error ? 'error-row' : undefined}>
-                <td className="nowrap">{at(e.time)}</td><td><code>{e.type}</code></td><td>{e.clientId ?? '—'}</td><td>{e.details?.username ?? <Who id={e.userId} />}</td>
+                <td className="nowrap">{at(e.time)}</td><td><code>{e.type}</code></td><td>{e.clientId ?? '—'}</td><td><Who id={e.userId} username={e.details?.username ?? (e.userId ? names[refKey({ realm, id: e.userId })] : undefined)} /></td>
                 <td>{e.ipAddress ?? '—'}</td><td>{e.error ?? ''}</td>
                 <td className="details">{Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')}</td>
               </tr>
@@ -64,6 +91,14 @@ function AdminEvents({ realm }: { realm: string }) {
   const [filter, setFilter] = useState({ operationTypes: '', resourceTypes: '', resourcePath: '' });
   const q = query({ ...filter, max: '100' });
   const events = useLoad(() => api.get<AdminEventRep[]>(`${path('realms', realm, 'admin-events')}${q}`), [realm, q]);
+  // The administrator's realm (often master) is named by its id in the event.
+  const realms = useLoad(() => api.get<RealmRep[]>('/realms'), []);
+  const realmName = (id?: string) => realms.data?.find((r) => r.id === id)?.realm;
+  const refOf = (e: AdminEventRep): UserRef | undefined => {
+    const name = realmName(e.authDetails?.realmId);
+    return name && e.authDetails?.userId ? { realm: name, id: e.authDetails.userId } : undefined;
+  };
+  const names = useUsernames((events.data ?? []).flatMap((e) => refOf(e) ?? []));
   return (
     <div>
       <div className="toolbar">
@@ -82,7 +117,7 @@ function AdminEvents({ realm }: { realm: string }) {
             {events.data.map((e, i) => (
               <tr key={e.id ?? i}>
                 <td className="nowrap">{at(e.time)}</td><td><code>{e.operationType}</code></td><td>{e.resourceType}</td><td className="mono">{e.resourcePath ?? ''}</td>
-                <td><Who id={e.authDetails?.userId} /></td><td>{e.authDetails?.ipAddress ?? '—'}</td>
+                <td><Who id={e.authDetails?.userId} username={refOf(e) ? names[refKey(refOf(e)!)] : undefined} /></td><td>{e.authDetails?.ipAddress ?? '—'}</td>
               </tr>
             ))}
             {events.data.length === 0 ? <tr><td colSpan={6} className="muted">No admin events.</td></tr> : null}

@@ -2,7 +2,7 @@ import { useState, type FormEvent } from 'react';
 import { api, path } from '../api';
 import { go } from '../router';
 import type { RealmRep } from '../types';
-import { CheckField, ConfirmButton, Notice, SelectField, TextField, duration, useSave, type Errors } from '../ui';
+import { CheckField, ConfirmButton, FieldError, Notice, SelectField, TextField, duration, messageOf, useSave, type Errors } from '../ui';
 
 const LOCALES = ['en', 'de', 'nl', 'fr'];
 
@@ -153,6 +153,64 @@ export function NewRealmPage({ onCreated }: { onCreated: () => void }) {
         <TextField label="Display name" name="displayName" value={displayName} onChange={setDisplayName} />
         <div className="actions"><button type="submit" disabled={save.busy}>Create realm</button></div>
       </form>
+      <ImportRealmForm onCreated={onCreated} />
     </section>
+  );
+}
+
+/** A realm file as Keycloak exports it (realm-export.json, kc.sh export): read here, created by POST /admin/realms. */
+function ImportRealmForm({ onCreated }: { onCreated: () => void }) {
+  const [file, setFile] = useState<{ name: string; rep?: Record<string, unknown>; problem?: string }>();
+  const save = useSave();
+  // Said as soon as the file is chosen, and again if it is imported all the same.
+  const refuse = (name: string, problem: string) => { setFile({ name, problem }); save.setErrors({ file: problem }); };
+  const choose = async (chosen: File | undefined) => {
+    save.setErrors({});
+    save.setSaved(undefined);
+    if (!chosen) { setFile(undefined); return; }
+    let parsed: unknown;
+    try {
+      parsed = JSON.parse(await chosen.text());
+    } catch (err) {
+      refuse(chosen.name, `${chosen.name} is not JSON: ${(err as Error).message}`);
+      return;
+    }
+    const rep = parsed as Record<string, unknown>;
+    if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof rep.realm !== 'string' || !rep.realm) {
+      refuse(chosen.name, `${chosen.name} is not a realm file: it has no realm name ("realm"). Export one from Keycloak (Realm settings › Action › Partial export) or with latchkey realm export.`);
+      return;
+    }
+    setFile({ name: chosen.name, rep });
+  };
+  const count = (key: string) => (Array.isArray(file?.rep?.[key]) ? (file!.rep![key] as unknown[]).length : 0);
+  const submit = async (event: FormEvent) => {
+    event.preventDefault();
+    const realm = file?.rep?.realm as string | undefined;
+    const ok = await save.run(async () => {
+      try {
+        await api.create('/realms', file!.rep);
+      } catch (err) {
+        // Whole, at the top: the field the server names is somewhere in the file, not on this form.
+        throw new Error(`${file!.name} was not imported: ${messageOf(err)}`);
+      }
+    }, {}, () => ({ file: !file ? 'Choose a realm file (JSON).' : file.problem }));
+    if (ok && realm) { onCreated(); go(realm, 'clients'); }
+  };
+  return (
+    <form className="form boxed" onSubmit={submit} noValidate aria-label="Import a realm file">
+      <h2>Import a realm file</h2>
+      <p className="hint">A Keycloak realm export (JSON), with its clients, roles, groups and users. The realm must not exist yet.</p>
+      <Notice kind="error">{save.errors['']}</Notice>
+      <div className="field" data-field="file">
+        <label htmlFor="realm-file">Realm file</label>
+        <input id="realm-file" name="file" type="file" accept=".json,application/json" aria-invalid={save.errors.file ? true : undefined}
+          aria-describedby={save.errors.file ? 'realm-file-error' : undefined} onChange={(e) => void choose(e.target.files?.[0])} />
+        {file?.rep ? (
+          <p className="hint" id="realm-file-summary">Realm <b>{String(file.rep.realm)}</b>: {count('clients')} client applications, {count('users')} users, {count('groups')} groups.</p>
+        ) : null}
+        <FieldError id="realm-file-error" error={save.errors.file} />
+      </div>
+      <div className="actions"><button type="submit" disabled={save.busy}>Import realm</button></div>
+    </form>
   );
 }

@@ -1,7 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, path } from '../api';
 import { go, href } from '../router';
-import type { BruteForceRep, ClientRep, GroupRep, SessionRep, UserRep } from '../types';
+import type { BruteForceRep, ClientRep, CredentialRep, GroupRep, SessionRep, UserRep } from '../types';
 import { CheckField, ConfirmButton, Loading, Notice, SelectField, Tabs, TextField, at, messageOf, useLoad, useSave, type Errors } from '../ui';
 import { allGroups } from './groups';
 import { RoleMappings } from './role-mappings';
@@ -152,6 +152,8 @@ function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep;
   const [temporary, setTemporary] = useState(false);
   const save = useSave();
   const brute = useLoad(() => api.get<BruteForceRep>(path('realms', realm, 'attack-detection', 'brute-force', 'users', user.id)), [realm, user.id]);
+  const credentials = useLoad(() => api.get<CredentialRep[]>(path('realms', realm, 'users', user.id, 'credentials')), [realm, user.id]);
+  const current = credentials.data?.find((c) => c.type === 'password');
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const ok = await save.run(async () => {
@@ -163,12 +165,20 @@ function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep;
       if (password !== again) return { again: 'The two passwords differ.' };
       return {};
     });
-    if (ok) { setPassword(''); setAgain(''); }
+    if (ok) { setPassword(''); setAgain(''); credentials.reload(); }
   };
   return (
     <div>
+      <h2>Password</h2>
+      {credentials.error ? <Notice kind="error">{credentials.error}</Notice> : !credentials.data || credentials.loading ? <Loading /> : (
+        <p className="password-status" data-password={current ? (current.temporary ? 'temporary' : 'set') : 'none'}>
+          {!current ? <>No password is set: {user.username} cannot sign in with a password.</>
+            : current.temporary ? <><span className="badge off">Temporary</span> A temporary password, set {at(current.createdDate)}: {user.username} chooses a new one at the next sign-in.</>
+              : <><span className="badge on">Set</span> A password is set, since {at(current.createdDate)}.</>}
+        </p>
+      )}
       <form className="form" onSubmit={submit} noValidate aria-label="Set password">
-        <h2>Set password</h2>
+        <h2>{current ? 'Set a new password' : 'Set password'}</h2>
         <Notice kind="error">{save.errors['']}</Notice>
         <div className="grid">
           <TextField label="New password" name="password" type="password" autoComplete="new-password" value={password} onChange={setPassword} error={save.errors.password} />

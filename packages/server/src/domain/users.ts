@@ -107,6 +107,11 @@ export class UserService {
     await tx.passwords.set({ userId, ...stored, createdAt: now() });
   }
 
+  /** When the user's password was set (seconds), or undefined when the user has none. */
+  async passwordSetAt(userId: string): Promise<number | undefined> {
+    return (await this.store.passwords.get(userId))?.createdAt;
+  }
+
   /**
    * Gives the user a new password, as Keycloak's reset-password does: a temporary one makes
    * the user choose their own at the next sign-in (UPDATE_PASSWORD); any other, an

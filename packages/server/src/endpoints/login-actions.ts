@@ -5,10 +5,13 @@ import { signInWithPassword } from '../domain/sign-in.js';
 import {
   continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
 } from '../http/authorization-flow.js';
-import { recordSignIn, recordUpdatePassword } from '../http/events.js';
-import { clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
+import { recordLogout, recordSignIn, recordUpdatePassword } from '../http/events.js';
+import {
+  clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage, signedInAccount,
+} from '../http/browser.js';
 import { REALM } from '../http/paths.js';
 import type { LoginPage, UpdatePasswordPage } from '../pages/types.js';
+import type { UserRecord } from '../storage/store.js';
 import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
 import { tokenMappers } from '../protocol/scopes.js';
 import { OAuthError } from '../protocol/errors.js';
@@ -70,13 +73,21 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return items;
   }
 
-  function showConsent(l: Loaded, reply: FastifyReply) {
-    const html = pages.consent(l.ctx, { action: interactionUrl(l, 'consent'), hidden: { _csrf: csrfToken(reply, l.realm) }, items: consentItems(l) });
+  /** The user the request is parked for, with "not you?": back to the sign-in page (login-actions/restart). */
+  const account = (l: Loaded, reply: FastifyReply, user: UserRecord) =>
+    signedInAccount(user, { action: interactionUrl(l, 'restart'), hidden: { _csrf: csrfToken(reply, l.realm) } });
+
+  function showConsent(l: Loaded, reply: FastifyReply, user: UserRecord) {
+    const html = pages.consent(l.ctx, {
+      action: interactionUrl(l, 'consent'), hidden: { _csrf: csrfToken(reply, l.realm) }, items: consentItems(l), account: account(l, reply, user),
+    });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
 
-  function showUpdatePassword(l: Loaded, reply: FastifyReply, error?: UpdatePasswordPage['error']) {
-    const html = pages.updatePassword(l.ctx, { action: interactionUrl(l, 'update-password'), hidden: { _csrf: csrfToken(reply, l.realm) }, error });
+  function showUpdatePassword(l: Loaded, reply: FastifyReply, user: UserRecord, error?: UpdatePasswordPage['error']) {
+    const html = pages.updatePassword(l.ctx, {
+      action: interactionUrl(l, 'update-password'), hidden: { _csrf: csrfToken(reply, l.realm) }, error, account: account(l, reply, user),
+    });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
 
@@ -100,7 +111,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const l = await load(request, reply);
     if (!l) return reply;
     const { session, user } = await signedIn(l);
-    if (session && user) return showConsent(l, reply);
+    if (session && user) return showConsent(l, reply, user);
     return showLogin(l, reply);
   });
 
@@ -119,7 +130,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     if (check.user.requiredActions.includes('UPDATE_PASSWORD')) {
       // The temporary password was right: the user chooses a new one before any session begins.
       await domain.interactions.update({ ...l.interaction, userId: check.user.id, sessionId: null });
-      return showUpdatePassword(l, reply);
+      return showUpdatePassword(l, reply, check.user);
     }
     return finishSignIn(deps, l, check.user, request, reply, (session) => signInEvent(session.id));
   });
@@ -128,8 +139,9 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   app.get(`${REALM}/login-actions/update-password`, { config: { page: true } }, async (request, reply) => {
     const l = await load(request, reply);
     if (!l) return reply;
-    if (!(await awaitingNewPassword(l))) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
-    return showUpdatePassword(l, reply);
+    const user = await awaitingNewPassword(l);
+    if (!user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
+    return showUpdatePassword(l, reply, user);
   });
 
   app.post(`${REALM}/login-actions/update-password`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
@@ -139,14 +151,30 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     if (!user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
     const body = (request.body ?? {}) as Body;
     const password = body['password-new'] ?? '';
-    if (password === '') return showUpdatePassword(l, reply, 'passwordMissing');
-    if (password !== body['password-confirm']) return showUpdatePassword(l, reply, 'passwordConfirmMismatch');
+    if (password === '') return showUpdatePassword(l, reply, user, 'passwordMissing');
+    if (password !== body['password-confirm']) return showUpdatePassword(l, reply, user, 'passwordConfirmMismatch');
     const hashed = await hashPassword(password);
     const updated = await domain.store.transaction((tx) => domain.users.resetPassword(tx, user, hashed, { temporary: false }));
     domain.users.invalidate();
     await recordUpdatePassword(domain, request, l.realm, l.client, user.id);
     return finishSignIn(deps, l, updated, request, reply, (session) => recordSignIn(domain, request, l.realm, l.client, user.username,
       { ok: true, user: updated }, { sessionId: session.id, redirectUri: l.req.redirectUri }));
+  });
+
+  // "Not you?" on the consent and update-password pages: whoever is signed in here (another
+  // person's single sign-on, or a temporary password just given) is dropped, its session ended,
+  // and the same request starts again at the sign-in page. A form, so no link can sign anybody out.
+  app.post(`${REALM}/login-actions/restart`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
+    const l = await load(request, reply);
+    if (!l) return reply;
+    const { session } = await signedIn(l);
+    if (session) {
+      await domain.sessions.end(session.id);
+      await recordLogout(domain, request, l.realm, session, l.client.record.clientId);
+      clearSessionCookie(reply, l.realm);
+    }
+    await domain.interactions.update({ ...l.interaction, userId: null, sessionId: null });
+    return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
   });
 
   // After a sign-in that ended on a page of ours (sendContinuePage): on to consent or the client.

@@ -2,12 +2,12 @@ import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, RealmRuntime } from '../domain/index.js';
 import type { FlowDeps } from '../http/authorization-flow.js';
 import {
-  clearSessionCookie, csrfCheck, csrfToken, pageContext, readSignedCookie, redirectBrowser, sendPage, SESSION_COOKIE,
+  clearSessionCookie, csrfCheck, csrfToken, pageContext, readSignedCookie, redirectBrowser, sendPage, SESSION_COOKIE, signedInAccount,
 } from '../http/browser.js';
 import { recordLogout } from '../http/events.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import type { PageContext } from '../pages/types.js';
+import type { LoggedOutPage, PageContext } from '../pages/types.js';
 import { readIdTokenHint, type IdTokenHint } from '../protocol/id-token-hint.js';
 import { postLogoutRedirectUris, redirectUriAllowed } from '../protocol/redirect-uris.js';
 import type { SessionRecord } from '../storage/store.js';
@@ -31,6 +31,24 @@ interface LogoutRequest {
 
 // Carried through the confirmation form, so that a proven request still redirects once confirmed.
 const CARRIED = ['id_token_hint', 'client_id', 'post_logout_redirect_uri', 'state', 'ui_locales'] as const;
+
+/**
+ * The way back to the application signed out of, for the logged-out page: the origin of its
+ * first registered redirect URI, where the application lives (Latchkey keeps no base URL of
+ * its own for a client). None for a client without an http(s) redirect URI.
+ */
+function backToApp(client: ClientRuntime | undefined): LoggedOutPage['back'] {
+  for (const uri of client?.record.settings.redirectUris ?? []) {
+    let url: URL;
+    try {
+      url = new URL(uri.replace(/\*$/, ''));
+    } catch {
+      continue;
+    }
+    if (url.protocol === 'https:' || url.protocol === 'http:') return { href: `${url.origin}/`, name: client!.record.settings.name?.trim() || client!.record.clientId };
+  }
+  return undefined;
+}
 
 /**
  * RP-Initiated Logout 1.0. A request proven by a valid id_token_hint, made in a browser
@@ -98,7 +116,7 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     }
     const upstream = origin && (await deps.broker.logoutUrl(realm, origin.provider, origin.idToken, next));
     const target = upstream ?? next ?? origin?.provider.settings.postLogoutUrl;
-    if (!target) return sendPage(reply, pages.loggedOut(ctx));
+    if (!target) return sendPage(reply, pages.loggedOut(ctx, { back: backToApp(lr.client) }));
     return redirectBrowser(request, reply.header('cache-control', 'no-store'), target);
   }
 
@@ -127,11 +145,16 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
       const origin = await endSessions(request, reply, realm, current, lr.hint);
       return done(request, reply, realm, context(request, realm, lr), lr, origin);
     }
-    // Unproven requests carry nothing to the confirmation but the language: they never redirect.
-    const carried = lr.proven ? lr.params : lr.uiLocales ? { ui_locales: lr.uiLocales } : {};
+    // Unproven requests carry nothing to the confirmation but the language and the client (for
+    // the way back to it from the logged-out page, to its registered address): they never redirect.
+    const carried = lr.proven ? lr.params : {
+      ...(lr.uiLocales ? { ui_locales: lr.uiLocales } : {}), ...(lr.client ? { client_id: lr.client.record.clientId } : {}),
+    };
+    const user = current && await domain.users.get(realm.realm.id, current.userId);
     const html = pages.logoutConfirm(context(request, realm, lr), {
       action: `${new URL(realm.issuer).pathname}/protocol/openid-connect/logout/confirm`,
       hidden: { _csrf: csrfToken(reply, realm), ...carried },
+      account: user ? signedInAccount(user) : undefined,
     });
     return sendPage(reply, html, { formTargets: [...(lr.proven && lr.redirect ? [lr.redirect] : []), ...(await upstreamTargets(realm, current))] });
   };

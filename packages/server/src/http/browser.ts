@@ -1,7 +1,7 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import { resolveLocale } from '../pages/locale.js';
-import type { PageContext, Pages } from '../pages/types.js';
+import type { Hidden, PageContext, Pages, SignedInAccount } from '../pages/types.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
 import { realmOf } from './realm.js';
 
@@ -70,6 +70,12 @@ export async function ssoSession(domain: Domain, realm: RealmRuntime, request: F
 
 // Several tabs may each have a sign-in in progress: the cookie lists the most recent ones.
 const OPEN_INTERACTIONS = 8;
+
+/** The account a page shows as signed in: the user's name with the username, or the username alone. */
+export function signedInAccount(user: UserRecord, restart?: { action: string; hidden: Hidden }): SignedInAccount {
+  const name = [user.firstName, user.lastName].filter(Boolean).join(' ');
+  return { name: name ? `${name} (${user.username})` : user.username, restart };
+}
 
 /** Binds an interaction to this browser, beside any it already has open. */
 export function rememberInteraction(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, id: string): void {

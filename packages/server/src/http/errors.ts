@@ -1,7 +1,8 @@
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
+import Negotiator from 'negotiator';
 import { resolveLocale } from '../pages/locale.js';
 import type { Pages } from '../pages/types.js';
-import { NoBearerToken, OAuthError } from '../protocol/errors.js';
+import { NoBearerToken, OAuthError, RealmNotFound } from '../protocol/errors.js';
 import { isDatabaseUnavailable } from '../storage/store.js';
 import { sendPage } from './browser.js';
 
@@ -24,14 +25,26 @@ export interface ErrorPages {
  * The theme's error page for a browser, with no database at hand: the realm by the name
  * in the path (escaped by the template), the language from the browser's preferences.
  */
-function sendErrorPage(request: FastifyRequest, reply: FastifyReply, { pages, resourcesPath }: ErrorPages, status: number, messageKey: string) {
+function sendErrorPage(
+  request: FastifyRequest, reply: FastifyReply, { pages, resourcesPath }: ErrorPages, status: number, messageKey: string,
+  opts: { realmName?: string; args?: string[] } = {},
+) {
   const realm = (request.params as { realm?: unknown } | undefined)?.realm;
   const html = pages.error({
-    realm: { name: typeof realm === 'string' ? realm : '' },
+    realm: { name: opts.realmName ?? (typeof realm === 'string' ? realm : '') },
     locale: resolveLocale({ acceptLanguage: request.headers['accept-language'], supported: pages.locales }),
     resourcesPath,
-  }, { messageKey });
+  }, { messageKey, args: opts.args });
   return sendPage(reply, html, { status });
+}
+
+/**
+ * True for a browser opening a page: it asks for HTML before JSON. Protocol and API clients
+ * (Accept: application/json, any type, or none) keep the JSON answer.
+ */
+function wantsPage(request: FastifyRequest): boolean {
+  if (request.method !== 'GET' || !request.headers.accept) return false;
+  return new Negotiator(request).mediaType(['application/json', 'text/html']) === 'text/html';
 }
 
 function describeValidation(err: FastifyError): string {
@@ -58,6 +71,9 @@ export function registerErrorHandling(app: FastifyInstance, errorPages: ErrorPag
       return;
     }
     if (err instanceof OAuthError) {
+      if (err instanceof RealmNotFound && wantsPage(request)) {
+        return sendErrorPage(request, reply, errorPages, 404, 'realmNotFound', { realmName: '', args: [err.realm] });
+      }
       reply.code(err.status).headers(err.headers).send({ error: err.error, error_description: err.description });
       return;
     }

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { Domain, RealmRuntime } from '../domain/index.js';
-import { OAuthError } from '../protocol/errors.js';
+import { OAuthError, RealmNotFound } from '../protocol/errors.js';
 
 export type RealmParams = { realm: string };
 
@@ -15,14 +15,14 @@ declare module 'fastify' {
 }
 
 /**
- * The realm named in the path; 404 in JSON when there is none (as Keycloak answers).
+ * The realm named in the path; RealmNotFound when there is none.
  * The cached runtime carries the configured issuer; when the issuer follows the
  * request, this request gets a copy with its own.
  */
 export async function realmOf(domain: Domain, request: FastifyRequest): Promise<RealmRuntime> {
   const name = (request.params as RealmParams).realm;
   const realm = await domain.realms.runtime(name);
-  if (!realm || !realm.realm.enabled) throw new OAuthError('not_found', 'Realm does not exist', 404);
+  if (!realm || !realm.realm.enabled) throw new RealmNotFound(name);
   const base = request.server.issuerBaseOf?.(request);
   return base === undefined ? realm : { ...realm, issuer: domain.realms.issuerOf(realm.realm.name, base) };
 }

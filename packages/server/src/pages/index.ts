@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type {
-  BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, LinkAccountPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
+  BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
   UpdatePasswordPage,
 } from './types.js';
 
@@ -20,7 +20,7 @@ const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
-  'update-password',
+  'update-password', 'account',
 ] as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
@@ -143,7 +143,7 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     consent: (ctx: PageContext, page: ConsentPage) => render('consent', ctx, page),
     error: (ctx: PageContext, page: ErrorPage) => render('error', ctx, page),
     logoutConfirm: (ctx: PageContext, page: LogoutConfirmPage) => render('logout-confirm', ctx, page),
-    loggedOut: (ctx: PageContext) => render('logged-out', ctx),
+    loggedOut: (ctx: PageContext, page: LoggedOutPage = {}) => render('logged-out', ctx, page),
     formPost(ctx: PageContext, page: FormPostPage) {
       // The endpoint only passes registered redirect URIs; this guards against a mistake there.
       let scheme: string | undefined;

@@ -30,9 +30,21 @@ export interface LoginPage {
   providers?: Array<{ alias: string; name: string; href: string }>;
 }
 
+/**
+ * Who is signed in, shown on the pages that act for them, with a way out for somebody else
+ * at the same browser ("not you?"): a form that drops them and goes back to the sign-in page.
+ */
+export interface SignedInAccount {
+  /** The user's name, or their username when they have none. */
+  name: string;
+  /** Where the "not you?" form posts (with hidden); absent where the page's own action is the way out (sign out). */
+  restart?: { action: string; hidden: Hidden };
+}
+
 export interface ConsentPage {
   action: string;
   hidden: Hidden;
+  account?: SignedInAccount;
   /** One line per requested item, already translated by the caller from the client's texts or the catalogue. */
   items: string[];
 }
@@ -70,11 +82,18 @@ export interface UpdatePasswordPage {
   action: string;
   hidden: Hidden;
   error?: 'passwordMissing' | 'passwordConfirmMismatch';
+  account?: SignedInAccount;
 }
 
 export interface LogoutConfirmPage {
   action: string;
   hidden: Hidden;
+  account?: SignedInAccount;
+}
+
+export interface LoggedOutPage {
+  /** A way back to the application the user signed out of: its address and name. */
+  back?: { href: string; name: string };
 }
 
 export interface FormPostPage {
@@ -88,7 +107,7 @@ export interface Pages {
   consent(ctx: PageContext, page: ConsentPage): string;
   error(ctx: PageContext, page: ErrorPage): string;
   logoutConfirm(ctx: PageContext, page: LogoutConfirmPage): string;
-  loggedOut(ctx: PageContext): string;
+  loggedOut(ctx: PageContext, page?: LoggedOutPage): string;
   formPost(ctx: PageContext, page: FormPostPage): string;
   /** Posts the parameters of an identity provider's fragment response back to the server. */
   brokerFragment(ctx: PageContext, page: BrokerFragmentPage): string;

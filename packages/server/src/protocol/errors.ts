@@ -10,6 +10,13 @@ export class OAuthError extends Error {
   }
 }
 
+/** No enabled realm of that name: 404 in JSON as Keycloak answers, or the error page for a browser. */
+export class RealmNotFound extends OAuthError {
+  constructor(readonly realm: string) {
+    super('not_found', 'Realm does not exist', 404);
+  }
+}
+
 export const invalidRequest = (description: string) => new OAuthError('invalid_request', description);
 export const invalidGrant = (description: string) => new OAuthError('invalid_grant', description);
 export const invalidScope = (description: string) => new OAuthError('invalid_scope', description);

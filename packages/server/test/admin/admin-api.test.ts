@@ -417,6 +417,23 @@ for (const backend of backends) {
         assert.ok(!all.some((n: string) => n.startsWith('service-account-')), 'service accounts are not listed');
       });
 
+      it('lists a user\'s password as Keycloak\'s credentials: its date and whether it is temporary, never the hash', async () => {
+        const none = await admin.create(`/realms/${realm}/users`, { username: 'no-password', enabled: true });
+        assert.deepEqual((await admin.get(`/realms/${realm}/users/${none}/credentials`)).json, []);
+        const before = Date.now() - 1000;
+        assert.equal((await admin.put(`/realms/${realm}/users/${none}/reset-password`, { value: 'first-pw', temporary: true })).status, 204);
+        const [temporary] = (await admin.get(`/realms/${realm}/users/${none}/credentials`)).json;
+        assert.deepEqual(Object.keys(temporary).sort(), ['createdDate', 'id', 'temporary', 'type']);
+        assert.equal(temporary.type, 'password');
+        assert.equal(temporary.temporary, true);
+        assert.ok(temporary.createdDate >= before && temporary.createdDate <= Date.now() + 1000, String(temporary.createdDate));
+        assert.equal((await admin.put(`/realms/${realm}/users/${none}/reset-password`, { value: 'own-pw', temporary: false })).status, 204);
+        const listed = await admin.get(`/realms/${realm}/users/${none}/credentials`);
+        assert.equal(listed.json[0].temporary, false);
+        assert.doesNotMatch(listed.text, /argon2|own-pw/);
+        assertAdminError(await admin.get(`/realms/${realm}/users/00000000-0000-0000-0000-000000000000/credentials`), 404);
+      });
+
       it('a user\'s phone number is Keycloak\'s attribute phoneNumber: shown, kept by a PUT of what a GET gave, changed or removed with the attributes', async () => {
         const id = await user('phoebe', { attributes: { department: ['sales'], phoneNumber: ['+1 555 0100'] } });
         const attributes = async () => (await admin.get(`/realms/${realm}/users/${id}`)).json.attributes;

@@ -9,9 +9,9 @@ describe('browser: the login and consent forms refuse forgeries', { skip: noChro
   before(async () => { s = await startStack(); });
   after(async () => { await s?.stop(); });
 
-  /** Changes (a string) or removes (null) the form's hidden _csrf field. */
+  /** Changes (a string) or removes (null) the hidden _csrf field of the page's main form (not "not you?"'s). */
   const setCsrf = (page: Page, value: string | null) => page.evaluate((v) => {
-    const input = document.querySelector<HTMLInputElement>('input[name="_csrf"]')!;
+    const input = document.querySelector<HTMLInputElement>('#kc-form-login input[name="_csrf"], #kc-consent-form input[name="_csrf"]')!;
     if (v === null) input.remove();
     else input.value = v;
   }, value);

@@ -72,7 +72,7 @@ describe('browser: a temporary password is replaced at the next sign-in', { skip
 
     // A forged CSRF token is refused, and changes nothing.
     const action = new URL((await page.getAttribute('#kc-passwd-update-form', 'action'))!, page.url()).href;
-    await page.evaluate(() => { document.querySelector<HTMLInputElement>('input[name="_csrf"]')!.value = 'forged'; });
+    await page.evaluate(() => { document.querySelector<HTMLInputElement>('#kc-passwd-update-form input[name="_csrf"]')!.value = 'forged'; });
     const forged = page.waitForResponse((r) => r.request().method() === 'POST' && isLoginAction(r.url()));
     await submitNew(page, 'tess-forged-pw', 'tess-forged-pw');
     assert.equal((await forged).status(), 403);

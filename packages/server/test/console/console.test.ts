@@ -195,18 +195,14 @@ describe('admin console', { skip: noChromium }, () => {
     await confirmDialog(page, 'Delete secret');
     await page.waitForFunction(() => document.querySelectorAll('table.list tbody tr').length === 1);
 
-    // Allowed login redirects: plain http to another host is refused next to the line.
-    await page.getByRole('link', { name: 'Allowed login redirects' }).click();
-    await page.getByRole('button', { name: 'Add a redirect' }).click();
+    // The redirects, on the Form tab: plain http to another host is refused next to the line.
+    await page.getByRole('link', { name: 'Form', exact: true }).click();
+    await page.getByRole('button', { name: 'Add a login redirect' }).click();
     await page.getByLabel('Allowed login redirects 1').fill('http://prices.example.com/callback');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     assert.match(await fieldError(page, 'redirectUris[0]').textContent() ?? '', /use https/);
     await page.getByLabel('Allowed login redirects 1').fill('https://prices.example.com/callback');
-    await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Saved.').waitFor();
-
-    await page.getByRole('link', { name: 'Allowed logout redirects' }).click();
-    await page.getByRole('button', { name: 'Add a redirect' }).click();
+    await page.getByRole('button', { name: 'Add a logout redirect' }).click();
     await page.getByLabel('Allowed logout redirects 1').fill('https://prices.example.com/signed-out');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();

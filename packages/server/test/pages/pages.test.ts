@@ -114,8 +114,13 @@ describe('pages', () => {
         assert.equal(username.attrs.name, 'username');
         assert.equal(username.attrs.autocomplete, 'username');
         assert.equal(username.attrs.value, 'alice');
-        assert.ok('autofocus' in username.attrs);
         const password = element(page, 'password');
+        // A failed attempt keeps the username: the cursor goes to the empty password.
+        assert.ok(!('autofocus' in username.attrs));
+        assert.ok('autofocus' in password.attrs);
+        const fresh = pages.login(c, { action: '/a', hidden: {} });
+        assert.ok('autofocus' in element(fresh, 'username').attrs);
+        assert.ok(!('autofocus' in element(fresh, 'password').attrs));
         assert.equal(password.attrs.name, 'password');
         assert.equal(password.attrs.type, 'password');
         const submit = element(page, 'kc-login');

@@ -171,6 +171,20 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     return reply.code(204).send();
   });
 
+  app.get('/realms/:realm/users/:id/credentials', {
+    schema: {
+      tags,
+      summary: 'The user\'s credentials, as Keycloak lists them: the password\'s type and date (never its hash); temporary while the user must choose a new one',
+      params: userParams,
+    },
+  }, async (request) => {
+    const user = await userOf(domain, await realmOf(domain, request), userParam(request));
+    const setAt = await domain.users.passwordSetAt(user.id);
+    if (setAt === undefined) return [];
+    // Keycloak's createdDate is in milliseconds; the password's id is the user's, as a user has one.
+    return [{ id: user.id, type: 'password', createdDate: setAt * 1000, temporary: user.requiredActions.includes('UPDATE_PASSWORD') }];
+  });
+
   // ---- groups ------------------------------------------------------------------------
 
   app.get('/realms/:realm/users/:id/groups', {
