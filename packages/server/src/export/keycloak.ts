@@ -261,6 +261,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     optionalClientScopes: s.optionalScopes.length > 0 ? s.optionalScopes : undefined,
     secrets,
     consentTexts: Object.keys(s.consentTexts).length > 0 ? s.consentTexts : undefined,
+    registeredNodes: s.registeredNodes,
   });
 }
 

@@ -37,6 +37,8 @@ export interface ClientRep {
   consentRequired?: boolean; fullScopeAllowed?: boolean; redirectUris?: string[]; webOrigins?: string[];
   attributes?: Attributes; protocolMappers?: MapperRep[]; defaultClientScopes?: string[];
   optionalClientScopes?: string[]; protocol?: string;
+  /** Keycloak's cluster nodes registered for the client: host → seconds since the epoch. */
+  registeredNodes?: Record<string, number>;
   /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
   secrets?: SecretRep[];
   consentTexts?: ClientSettings['consentTexts'];
@@ -263,6 +265,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
       multivalued: r.multivalued ?? false, accessToken: r.accessToken ?? true, idToken: r.idToken ?? true, userinfo: r.userinfo ?? true,
     })) ?? mappers.map(claimMapping).filter((m): m is ClaimMapping => m !== undefined),
     consentTexts: rep.consentTexts,
+    registeredNodes: rep.registeredNodes && Object.keys(rep.registeredNodes).length > 0 ? rep.registeredNodes : undefined,
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),

@@ -42,6 +42,10 @@ export interface RealmSettings {
   adminEventsEnabled?: boolean;
   /** Keycloak's realm attribute: seconds an admin event is kept (default 30 days). */
   adminEventsExpiration?: number;
+  /** Keycloak's user profile configuration (UPConfig, see domain/user-profile.ts); Keycloak's default when absent. */
+  userProfile?: unknown;
+  /** Keycloak's default groups: every user created (not imported) joins them. */
+  defaultGroupIds?: string[];
 }
 
 export interface RealmRecord {
@@ -126,6 +130,8 @@ export interface ClientSettings {
   consentTexts: Record<string, ConsentTexts>;
   /** Keycloak attributes we do not interpret, kept so an export gives them back. */
   extraAttributes: Record<string, string>;
+  /** Keycloak's cluster nodes registered for the client (host → seconds since the epoch); Latchkey calls none of them. */
+  registeredNodes?: Record<string, number>;
 }
 
 export interface ClientRecord {
@@ -387,6 +393,9 @@ export interface UserQuery {
   lastName?: string;
   exact?: boolean;
   enabled?: boolean;
+  emailVerified?: boolean;
+  /** Only users linked to this identity provider (its id). */
+  identityProviderId?: string;
   /** Service-account users are left out unless this is set, as in Keycloak. */
   includeServiceAccounts?: boolean;
   first?: number;

@@ -158,6 +158,99 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
     return { type: 'secret', value };
   });
 
+  // Keycloak's rotated secret is the one still accepted beside the current: here, the newest of the
+  // secrets that have not expired other than the current one (Latchkey's several secrets).
+  const rotated = async (client: ClientRecord) => {
+    const at = now();
+    const secrets = await domain.clients.openSecrets(client.id);
+    const current = currentSecret(secrets, at);
+    return secrets.filter((s) => s !== current && (s.expiresAt === null || s.expiresAt > at));
+  };
+
+  app.get('/realms/:realm/clients/:id/client-secret/rotated', {
+    schema: { tags, summary: 'The secret accepted beside the current one (the newest of them when there are several)', params: clientParams },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    confidential(client);
+    const others = await rotated(client);
+    if (others.length === 0) throw notFound('Client does not have a rotated secret');
+    return { type: 'secret', value: others.at(-1)!.value };
+  });
+
+  app.delete('/realms/:realm/clients/:id/client-secret/rotated', {
+    schema: { tags, summary: 'Stop accepting every secret but the current one', params: clientParams },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    confidential(client);
+    const others = await rotated(client);
+    await commit(domain, async (tx) => {
+      for (const secret of others) await domain.clients.deleteSecret(tx, secret.id);
+    }, afterWrite(realm, client.clientId));
+    return reply.code(204).send();
+  });
+
+  // ---- Keycloak's cluster nodes and certificates: kept, and shown, as Keycloak does ----
+
+  const setNodes = async (realm: RealmRecord, client: ClientRecord, nodes: Record<string, number>) => {
+    const settings = { ...client.settings, registeredNodes: Object.keys(nodes).length > 0 ? nodes : undefined };
+    await commit(domain, (tx) => domain.clients.update(tx, { ...client, settings }), afterWrite(realm, client.clientId));
+  };
+
+  app.post('/realms/:realm/clients/:id/nodes', {
+    schema: {
+      tags, summary: 'Register a cluster node of the client (Keycloak\'s registeredNodes); Latchkey calls no node', params: clientParams,
+      body: { type: 'object', required: ['node'], properties: { node: { type: 'string', minLength: 1, maxLength: 255 } } },
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    const { node } = request.body as { node: string };
+    await setNodes(realm, client, { ...client.settings.registeredNodes, [node]: now() });
+    return reply.code(204).send();
+  });
+
+  app.delete('/realms/:realm/clients/:id/nodes/:node', {
+    schema: { tags, summary: 'Unregister a cluster node of the client', params: paramsWith('id', 'node') },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    const { node } = request.params as { node: string };
+    const { [node]: gone, ...others } = client.settings.registeredNodes ?? {};
+    if (gone === undefined) throw notFound(`Client does not have node ${node}`);
+    await setNodes(realm, client, others);
+    return reply.code(204).send();
+  });
+
+  // Keycloak's GlobalRequestResult of calls to the client's admin URL: Latchkey's clients have none, so none is made.
+  app.get('/realms/:realm/clients/:id/test-nodes-available', {
+    schema: { tags, summary: 'Keycloak tests the registered nodes\' admin URLs; Latchkey calls none', params: clientParams },
+  }, async (request) => {
+    await clientOf(domain, await realmOf(domain, request), (request.params as { id: string }).id);
+    return {};
+  });
+
+  app.post('/realms/:realm/clients/:id/push-revocation', {
+    schema: { tags, summary: 'Keycloak pushes a not-before policy to the client\'s admin URL; Latchkey\'s clients have none', params: clientParams },
+  }, async (request) => {
+    await clientOf(domain, await realmOf(domain, request), (request.params as { id: string }).id);
+    return {};
+  });
+
+  app.get('/realms/:realm/clients/:id/certificates/:attr', {
+    schema: {
+      tags, summary: 'The certificate, public key and key id kept in the client\'s attributes under a prefix (e.g. jwt.credential); never a private key',
+      params: paramsWith('id', 'attr'),
+    },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    const { attr } = request.params as { attr: string };
+    const a = client.settings.extraAttributes;
+    return withoutNulls({ certificate: a[`${attr}.certificate`], publicKey: a[`${attr}.public.key`], kid: a[`${attr}.kid`] });
+  });
+
   app.get('/realms/:realm/clients/:id/service-account-user', {
     schema: { tags, summary: 'The client\'s service-account user', params: clientParams },
   }, async (request) => {
@@ -166,7 +259,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
     if (client.publicClient || !client.settings.serviceAccounts) throw badRequest('Service account not enabled for the client');
     const user = await domain.users.findServiceAccount(client.id);
     if (!user) throw notFound('The client has no service-account user');
-    return userRep(user, client.clientId);
+    return userRep(user, { serviceAccountClientId: client.clientId });
   });
 
   // ---- Latchkey's several secrets with expiry ----------------------------------------

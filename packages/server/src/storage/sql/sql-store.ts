@@ -381,6 +381,11 @@ export class SqlStore implements Store {
     let q = this.db.selectFrom('users').where('realm_id', '=', realmId);
     if (!query.includeServiceAccounts) q = q.where('service_account_client_id', 'is', null);
     if (query.enabled !== undefined) q = q.where('enabled', '=', bit(query.enabled));
+    if (query.emailVerified !== undefined) q = q.where('email_verified', '=', bit(query.emailVerified));
+    if (query.identityProviderId !== undefined) {
+      if (hasNul(query.identityProviderId)) return undefined;
+      q = q.where('id', 'in', this.db.selectFrom('federated_identities').select('user_id').where('provider_id', '=', query.identityProviderId));
+    }
     if (search !== undefined) {
       const pattern = likeEscape(search.toLowerCase()).replace(/\*/g, '%');
       q = q.where(sql<boolean>`(${like('username_lower', pattern)} or ${like('email_lower', pattern)}
@@ -406,6 +411,10 @@ export class SqlStore implements Store {
       await this.db.insertInto('passwords').values(row)
         .onConflict((oc) => oc.column('user_id').doUpdateSet({ algorithm: p.algorithm, data: p.data, created_at: p.createdAt }))
         .execute();
+    },
+    delete: async (userId) => {
+      if (hasNul(userId)) return;
+      await this.db.deleteFrom('passwords').where('user_id', '=', userId).execute();
     },
   };
 
@@ -466,6 +475,17 @@ export class SqlStore implements Store {
       if (hasNul(userId, roleId)) return;
       await this.db.deleteFrom('user_roles').where('user_id', '=', userId).where('role_id', '=', roleId).execute();
     },
+    removeComposite: async (parentId, childId) => {
+      if (hasNul(parentId, childId)) return;
+      await this.db.deleteFrom('role_composites').where('parent_id', '=', parentId).where('child_id', '=', childId).execute();
+    },
+    listUsers: async (roleId, opts = {}) => {
+      if (hasNul(roleId)) return [];
+      let q = this.db.selectFrom('user_roles').innerJoin('users', 'users.id', 'user_roles.user_id')
+        .selectAll('users').where('user_roles.role_id', '=', roleId).orderBy(this.byText('users.username_lower'));
+      if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
+      return (await q.execute()).map(toUser);
+    },
   };
 
   sessions: Store['sessions'] = {
@@ -503,6 +523,19 @@ export class SqlStore implements Store {
     deleteByUser: async (userId) => {
       if (hasNul(userId)) return 0;
       const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+    listByClient: async (clientId) => {
+      if (hasNul(clientId)) return [];
+      const served = this.db.selectFrom('refresh_tokens').select('session_id').where('client_id', '=', clientId)
+        .union(this.db.selectFrom('authorization_codes').select('session_id').where('client_id', '=', clientId));
+      const rows = await this.db.selectFrom('sessions').selectAll().where('id', 'in', served)
+        .orderBy('created_at').orderBy('id').execute();
+      return rows.map(toSession);
+    },
+    deleteByRealm: async (realmId) => {
+      if (hasNul(realmId)) return 0;
+      const r = await this.db.deleteFrom('sessions').where('realm_id', '=', realmId).executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };
@@ -617,6 +650,11 @@ export class SqlStore implements Store {
     clear: async (userId) => {
       if (hasNul(userId)) return;
       await this.db.deleteFrom('login_failures').where('user_id', '=', userId).execute();
+    },
+    clearRealm: async (realmId) => {
+      if (hasNul(realmId)) return;
+      await this.db.deleteFrom('login_failures')
+        .where('user_id', 'in', this.db.selectFrom('users').select('id').where('realm_id', '=', realmId)).execute();
     },
   };
 
@@ -1012,6 +1050,12 @@ export class SqlStore implements Store {
       const roles = await this.db.selectFrom('group_roles').select('role_id')
         .where('group_id', 'in', [...ids]).orderBy(this.byText('role_id')).execute();
       return [...new Set(roles.map((r) => r.role_id))];
+    },
+    listByRole: async (roleId) => {
+      if (hasNul(roleId)) return [];
+      return (await this.db.selectFrom('group_roles').innerJoin('groups', 'groups.id', 'group_roles.group_id')
+        .selectAll('groups').where('group_roles.role_id', '=', roleId)
+        .orderBy(this.byText('groups.name')).orderBy(this.byText('groups.id')).execute()).map(toGroup);
     },
   };
 
