@@ -308,6 +308,9 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     },
     clients,
     groups: await groupsOf(tx, index),
+    defaultGroups: s.defaultGroupIds?.length
+      ? s.defaultGroupIds.map((id) => index.groupPathById.get(id)).filter((p): p is string => p !== undefined)
+      : undefined,
     clientScopes: notInToken.length > 0
       ? notInToken.map((name) => ({ name, protocol: 'openid-connect', attributes: { 'include.in.token.scope': 'false' } }))
       : undefined,

@@ -80,6 +80,8 @@ export interface RealmRep {
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[]; groups?: GroupRep[];
+  /** The groups every user created joins, by path. */
+  defaultGroups?: string[];
   identityProviders?: IdentityProviderRep[]; identityProviderMappers?: IdentityProviderMapperRep[];
   keycloakVersion?: string;
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
@@ -449,6 +451,7 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     }
   };
   checkGroups(r.groups, 'groups');
+  if (r.defaultGroups !== undefined && !isStringArray(r.defaultGroups)) fail('"defaultGroups" is not a list of group paths');
   const usernames = new Set<string>();
   const ids = new Set<string>();
   for (const [i, u] of list('users').entries()) {
@@ -628,6 +631,11 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     if (!id) throw new Error(`${context}: unknown group ${path}`);
     return id;
   };
+  // Keycloak's default groups, by path: every user created later joins them.
+  if (rep.defaultGroups?.length) {
+    const defaultGroupIds = rep.defaultGroups.map((path) => groupIdOf(path, 'defaultGroups'));
+    await tx.realms.update({ ...realm, settings: { ...realm.settings, defaultGroupIds } });
+  }
 
   // Identity providers (OpenID Connect ones), read as Keycloak reads them. Their metadata is not
   // fetched: an import must not depend on the provider being reachable. A sign-in checks it.

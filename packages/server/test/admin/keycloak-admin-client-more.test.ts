@@ -201,6 +201,11 @@ for (const backend of backends) {
       await kc.users.resetPassword({ id: cleo, credential: { type: 'password', value: 'cleo-pw', temporary: false } });
       assert.deepEqual((await kc.users.listGroups({ id: cleo })).map((g) => g.name), ['editors']);
       assert.ok((await tokenClaims('cleo', 'cleo-pw')).realm_access.roles.includes('editor'), "the default group's role");
+      assert.deepEqual((await kc.realms.export({ realm, exportGroupsAndRoles: true })).defaultGroups, ['/editors'], 'in a realm file by path, as Keycloak');
+      await kc.realms.create({ realm: 'defaults', enabled: true, groups: [{ name: 'everyone' }], defaultGroups: ['/everyone'] });
+      const { id: newcomer } = await kc.users.create({ realm: 'defaults', username: 'newcomer', enabled: true } as never);
+      assert.deepEqual((await kc.users.listGroups({ realm: 'defaults', id: newcomer } as never)).map((g) => g.path), ['/everyone']);
+      assertAdminError(await raw.post('/realms', { realm: 'broken', defaultGroups: ['/nowhere'] }), 400, 'defaultGroups');
       await kc.realms.removeDefaultGroup({ realm, id: editors.id! });
       assert.deepEqual(await kc.realms.getDefaultGroups({ realm }), []);
       const { id: dan } = await kc.users.create({ username: 'dan', enabled: true });

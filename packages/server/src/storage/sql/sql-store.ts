@@ -479,13 +479,7 @@ export class SqlStore implements Store {
       if (hasNul(parentId, childId)) return;
       await this.db.deleteFrom('role_composites').where('parent_id', '=', parentId).where('child_id', '=', childId).execute();
     },
-    listUsers: async (roleId, opts = {}) => {
-      if (hasNul(roleId)) return [];
-      let q = this.db.selectFrom('user_roles').innerJoin('users', 'users.id', 'user_roles.user_id')
-        .selectAll('users').where('user_roles.role_id', '=', roleId).orderBy(this.byText('users.username_lower'));
-      if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
-      return (await q.execute()).map(toUser);
-    },
+    listUsers: (roleId, opts = {}) => this.linkedUsers(USER_ROLES, roleId, opts),
   };
 
   sessions: Store['sessions'] = {
@@ -741,6 +735,16 @@ export class SqlStore implements Store {
     for (const rows of chunks(all, 2000)) {
       await db.insertInto(link.table).values(rows).onConflict((oc) => oc.doNothing()).execute();
     }
+  }
+
+  /** The users linked to one role or group, in code-point order of lower-cased username. */
+  private async linkedUsers(link: UserLinkTable, id: string, opts: { first?: number; max?: number }): Promise<UserRecord[]> {
+    if (hasNul(id)) return [];
+    const db = this.db as unknown as Kysely<any>;
+    let q = db.selectFrom(link.table).innerJoin('users', 'users.id', `${link.table}.user_id`)
+      .selectAll('users').where(`${link.table}.${link.column}`, '=', id).orderBy(this.byText('users.username_lower'));
+    if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
+    return (await q.execute()).map(toUser);
   }
 
   /** The roles or groups those users are linked to, by user then id within each statement's users. */
@@ -1027,13 +1031,7 @@ export class SqlStore implements Store {
       if (hasNul(groupId, userId)) return;
       await this.db.deleteFrom('user_groups').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
     },
-    listMembers: async (groupId, opts = {}) => {
-      if (hasNul(groupId)) return [];
-      let q = this.db.selectFrom('user_groups').innerJoin('users', 'users.id', 'user_groups.user_id')
-        .selectAll('users').where('user_groups.group_id', '=', groupId).orderBy(this.byText('users.username_lower'));
-      if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
-      return (await q.execute()).map(toUser);
-    },
+    listMembers: (groupId, opts = {}) => this.linkedUsers(USER_GROUPS, groupId, opts),
     listUserGroupRoleIds: async (userId) => {
       if (hasNul(userId)) return [];
       // The user's groups, then their ancestors a level at a time: groups nest only a few deep.
