@@ -22,7 +22,7 @@ export async function roleOf(domain: Domain, { realm, clientUuid }: Container, n
   return role;
 }
 
-/** Realm roles under /roles, a client's under /clients/{id}/roles: the same five operations. */
+/** Realm roles under /roles, a client's under /clients/{id}/roles: listed and created alike, each then as roleItemRoutes has it. */
 function roleRoutes(app: Parameters<FastifyPluginAsync>[0], domain: Domain, opts: {
   base: string; tags: string[]; params: object; itemParams: ReturnType<typeof paramsWith>; container: (request: FastifyRequest) => Promise<Container>;
 }): void {
