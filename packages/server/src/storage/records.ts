@@ -396,6 +396,12 @@ export interface UserQuery {
   emailVerified?: boolean;
   /** Only users linked to this identity provider (its id). */
   identityProviderId?: string;
+  /**
+   * A narrowing for attribute searches: users whose stored attributes have each key, with a
+   * value that may contain the value (ignoring case). It may let through users whose value is
+   * elsewhere, never leaves out one that matches: the caller checks the values exactly.
+   */
+  attributesLike?: Array<[string, string]>;
   /** Service-account users are left out unless this is set, as in Keycloak. */
   includeServiceAccounts?: boolean;
   first?: number;

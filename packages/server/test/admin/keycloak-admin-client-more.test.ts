@@ -220,6 +220,13 @@ for (const backend of backends) {
       assert.deepEqual(await names({ q: 'dept:sales city:berlin' }), ['ann']);
       assert.deepEqual(await names({ emailVerified: true }), ['ann']);
       assert.equal(await kc.users.count({ q: 'dept:sales' } as never), 2);
+      assert.deepEqual(await names({ q: 'dept:SALES' }), ['ann', 'bob'], 'ignoring case');
+      assert.deepEqual(await names({ q: 'sales:dept' }), [], 'key and value are not swapped');
+      await kc.users.create({ username: 'gus', enabled: true, attributes: { city: ['München'], quote: ['say "hi" 100%'] } });
+      assert.deepEqual(await names({ q: 'city:MÜNCHEN' }), ['gus'], 'beyond ASCII too');
+      assert.deepEqual(await names({ q: 'quote:"hi"' }), ['gus'], 'quotes and % as they are');
+      assert.deepEqual(await names({ q: 'quote:%' }), ['gus']);
+      assert.deepEqual(await names({ q: 'city:_ünchen' }), [], '_ is no wildcard');
       const [brief] = await kc.users.find({ username: 'ann', exact: true, briefRepresentation: true });
       assert.deepEqual(Object.keys(brief).sort(), ['access', 'createdTimestamp', 'email', 'emailVerified', 'enabled', 'firstName', 'id', 'username']);
       assertAdminError(await raw.get(`${base}/users?q=dept`), 400, 'q');

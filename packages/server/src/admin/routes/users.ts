@@ -103,7 +103,10 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     }
     const pairs = attributeQuery(q.q);
     if (pairs.length === 0) return domain.users.search(realm.id, { ...query, ...paging });
-    const found = (await domain.users.search(realm.id, query)).filter((u) => matchesAttributes(keycloakAttributes(u), pairs, q.exact === true));
+    // The phone number is a column of its own, not among the stored attributes.
+    const narrowing = pairs.filter(([key]) => key !== 'phoneNumber');
+    const found = (await domain.users.search(realm.id, { ...query, attributesLike: narrowing }))
+      .filter((u) => matchesAttributes(keycloakAttributes(u), pairs, q.exact === true));
     return paging ? slice(found, paging) : found;
   };
 

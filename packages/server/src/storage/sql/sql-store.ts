@@ -382,6 +382,15 @@ export class SqlStore implements Store {
     if (!query.includeServiceAccounts) q = q.where('service_account_client_id', 'is', null);
     if (query.enabled !== undefined) q = q.where('enabled', '=', bit(query.enabled));
     if (query.emailVerified !== undefined) q = q.where('email_verified', '=', bit(query.emailVerified));
+    for (const [key, value] of query.attributesLike ?? []) {
+      // The JSON text holds `"key":[` and each value as a JSON string. Lower-casing is the same on
+      // both back ends only for ASCII (SQLite's lower()), so other values narrow by key alone.
+      if (hasNul(key, value)) return undefined;
+      q = q.where(like('attributes', `%${likeEscape(JSON.stringify(key))}:[%`));
+      if (/^[\x20-\x7e]*$/.test(value)) {
+        q = q.where(sql<boolean>`lower(${sql.ref('attributes')}) like ${`%${likeEscape(JSON.stringify(value.toLowerCase()).slice(1, -1))}%`} escape '\\'`);
+      }
+    }
     if (query.identityProviderId !== undefined) {
       if (hasNul(query.identityProviderId)) return undefined;
       q = q.where('id', 'in', this.db.selectFrom('federated_identities').select('user_id').where('provider_id', '=', query.identityProviderId));
