@@ -135,6 +135,7 @@ for (const backend of backends) {
       const groups = await raw.get(`${base}/roles/editor/groups`);
       assert.equal(groups.status, 200);
       assert.deepEqual(groups.json, [{ id: groupId, name: 'editors', path: '/editors' }]);
+      assert.deepEqual((await raw.get(`${base}/roles/editor/groups?briefRepresentation=false`)).json[0].realmRoles, ['editor']);
       assert.deepEqual((await kc.clients.findUsersWithRole({ id: clientUuid, roleName: 'publish' })), []);
       assertAdminError(await raw.get(`${base}/roles/nobody/users`), 404);
     });

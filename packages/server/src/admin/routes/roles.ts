@@ -2,9 +2,9 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
 import type { RealmRecord, RoleRecord } from '../../storage/store.js';
 import { badRequest, conflict, notFound } from '../errors.js';
-import { briefGroupRep, roleRep, userRep, withoutNulls } from '../representations.js';
+import { roleRep, userRep, withoutNulls } from '../representations.js';
 import { paging, paramsWith, realmParams, roleReferences, roleRepresentation } from './schemas.js';
-import { clientOf, commit, created, page, realmOf, slice, type AdminRouteOptions } from './common.js';
+import { briefGroup, clientOf, commit, created, fullGroup, page, realmOf, slice, type AdminRouteOptions } from './common.js';
 
 /** Where a role lives: the realm (realm roles) or one of its clients. */
 interface Container {
@@ -181,10 +181,7 @@ function roleItemRoutes(app: Parameters<FastifyPluginAsync>[0], domain: Domain, 
   // ---- who holds the role ------------------------------------------------------------
 
   app.get(`${path}/users`, {
-    schema: {
-      tags, summary: 'The users granted the role directly (not through groups or composites)', params,
-      querystring: { type: 'object', properties: { ...paging, briefRepresentation: { type: 'boolean', default: true } } },
-    },
+    schema: { tags, summary: 'The users granted the role directly (not through groups or composites)', params, querystring: holdersQuery },
   }, async (request) => {
     const { role } = await opts.role(request);
     const q = request.query as { first?: number; max?: number; briefRepresentation?: boolean };
@@ -192,16 +189,19 @@ function roleItemRoutes(app: Parameters<FastifyPluginAsync>[0], domain: Domain, 
   });
 
   app.get(`${path}/groups`, {
-    schema: {
-      tags, summary: 'The groups granted the role directly', params,
-      querystring: { type: 'object', properties: { ...paging, briefRepresentation: { type: 'boolean', default: true } } },
-    },
+    schema: { tags, summary: 'The groups granted the role directly', params, querystring: holdersQuery },
   }, async (request) => {
     const { role } = await opts.role(request);
-    const groups = slice(await domain.groups.withRole(role.id), request.query as { first?: number; max?: number });
-    return Promise.all(groups.map(async (g) => briefGroupRep(g, await domain.groups.path(g))));
+    const q = request.query as { first?: number; max?: number; briefRepresentation?: boolean };
+    const groups = slice(await domain.groups.withRole(role.id), q);
+    return Promise.all(groups.map((g) => (q.briefRepresentation === false ? fullGroup(domain, g) : briefGroup(domain, g))));
   });
 }
+
+/** Paging of a role's users or groups; brief by default, as Keycloak's. */
+const holdersQuery = {
+  type: 'object', properties: { ...paging, briefRepresentation: { type: 'boolean', default: true } },
+} as const;
 
 /** Keycloak's page of a role's users when no max is given. */
 const DEFAULT_MAX = 100;
