@@ -142,7 +142,7 @@ export function registerAdminEventHook(adminScope: FastifyInstance, domain: Doma
   });
 
   adminScope.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
-    if (reply.statusCode < 200 || reply.statusCode >= 300) return;
+    if (reply.statusCode < 200 || reply.statusCode >= 300 || request.routeOptions.config?.noAdminEvent) return;
     const actor = actorOf(request);
     if (!actor) return;
     const location = reply.getHeader('location');

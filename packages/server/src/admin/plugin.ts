@@ -12,6 +12,7 @@ import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { identityProviderRoutes } from './routes/identity-providers.js';
 import { keyRoutes } from './routes/keys.js';
+import { partialRoutes } from './routes/partial.js';
 import { realmRoutes } from './routes/realms.js';
 import { roleRoutesPlugin } from './routes/roles.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -32,6 +33,8 @@ declare module 'fastify' {
   interface FastifyContextConfig {
     /** An admin API route anyone may call (the OpenAPI document). */
     adminPublic?: boolean;
+    /** A change that records no admin event (deleting the admin events, which leaves none behind). */
+    noAdminEvent?: boolean;
   }
 }
 
@@ -99,5 +102,6 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(identityProviderRoutes, { domain, broker });
   await app.register(sessionRoutes, { domain });
   await app.register(keyRoutes, { domain });
+  await app.register(partialRoutes, { domain });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
 };

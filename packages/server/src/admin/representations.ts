@@ -120,6 +120,7 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     protocolMappers: s.protocolMappers,
     defaultClientScopes: s.defaultScopes,
     optionalClientScopes: s.optionalScopes,
+    registeredNodes: s.registeredNodes,
     access: { view: true, configure: true, manage: true },
     // Latchkey's extensions beside Keycloak's fields.
     logoUri: s.logoUri,
@@ -174,7 +175,19 @@ export function secretRep(secret: ClientSecretRecord, at: number): Json {
 
 // ---- users ---------------------------------------------------------------------------
 
-export function userRep(user: UserRecord, serviceAccountClientId?: string): Json {
+/**
+ * Keycloak's UserRepresentation. `access` (what the caller may do with the user) is there
+ * where Keycloak puts it: on the users resource, not on a group's members or a role's users.
+ * The brief form is Keycloak's toBriefRepresentation.
+ */
+export function userRep(user: UserRecord, opts: { serviceAccountClientId?: string; access?: boolean; brief?: boolean } = {}): Json {
+  if (opts.brief) {
+    return compact({
+      id: user.id, username: user.username, firstName: user.firstName ?? undefined, lastName: user.lastName ?? undefined,
+      email: user.email ?? undefined, emailVerified: user.emailVerified, enabled: user.enabled,
+      createdTimestamp: user.createdAt * 1000, access: opts.access === false ? undefined : USER_ACCESS,
+    });
+  }
   return compact({
     id: user.id,
     username: user.username,
@@ -186,13 +199,15 @@ export function userRep(user: UserRecord, serviceAccountClientId?: string): Json
     createdTimestamp: user.createdAt * 1000,
     totp: false,
     attributes: keycloakAttributes(user),
-    serviceAccountClientId,
+    serviceAccountClientId: opts.serviceAccountClientId,
     disableableCredentialTypes: [],
     requiredActions: user.requiredActions,
     notBefore: 0,
-    access: { manageGroupMembership: true, view: true, mapRoles: true, impersonate: false, manage: true },
+    access: opts.access === false ? undefined : USER_ACCESS,
   });
 }
+
+const USER_ACCESS = { manageGroupMembership: true, view: true, mapRoles: true, impersonate: false, manage: true };
 
 /**
  * What a POST (no current user) or PUT sets: given fields replace stored ones; attributes replace
@@ -218,7 +233,11 @@ export function userFields(body: UserRep, current?: UserRecord): Omit<UserRecord
 
 // ---- roles and groups ----------------------------------------------------------------
 
-export function roleRep(role: RoleRecord, composite: boolean): Json {
+/**
+ * Keycloak's RoleRepresentation: brief (no attributes) where Keycloak lists roles and role
+ * mappings, full (with attributes, which Latchkey's roles do not have) for one role.
+ */
+export function roleRep(role: RoleRecord, composite: boolean, opts: { full?: boolean } = {}): Json {
   return compact({
     id: role.id,
     name: role.name,
@@ -226,8 +245,13 @@ export function roleRep(role: RoleRecord, composite: boolean): Json {
     composite,
     clientRole: role.clientId !== null,
     containerId: role.clientId ?? role.realmId,
-    attributes: {},
+    attributes: opts.full ? {} : undefined,
   });
+}
+
+/** Keycloak's brief GroupRepresentation (a user's groups, briefRepresentation): no roles, attributes or counts. */
+export function briefGroupRep(group: GroupRecord, path: string): Json {
+  return compact({ id: group.id, name: group.name, path, parentId: group.parentId ?? undefined });
 }
 
 export function groupRep(group: GroupRecord, path: string, extra: {

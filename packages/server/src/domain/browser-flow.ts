@@ -124,6 +124,11 @@ export class BruteForceService {
     return this.store.loginFailures.clear(userId);
   }
 
+  /** Forgets every user's failures in the realm: a locked-out user may sign in again. */
+  clearRealm(realmId: string): Promise<void> {
+    return this.store.loginFailures.clearRealm(realmId);
+  }
+
   /** The user's failures so far and whether they lock the user out now, for the admin API. */
   async status(realm: RealmRecord, userId: string): Promise<{ failures: number; lastFailureAt: number | null; locked: boolean }> {
     const record = await this.store.loginFailures.get(userId);

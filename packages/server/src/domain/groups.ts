@@ -48,10 +48,10 @@ export class GroupService {
   }
 
   /** The group a path names (`/staff/berlin`), or undefined. */
-  async byPath(realmId: string, path: string): Promise<GroupRecord | undefined> {
+  async byPath(realmId: string, path: string, tx: Store = this.store): Promise<GroupRecord | undefined> {
     let group: GroupRecord | undefined;
     for (const name of pathNames(path)) {
-      group = await this.store.groups.getByName(realmId, group?.id ?? null, name);
+      group = await tx.groups.getByName(realmId, group?.id ?? null, name);
       if (!group) return undefined;
     }
     return group;
@@ -86,6 +86,11 @@ export class GroupService {
 
   revokeRole(tx: Store, groupId: string, roleId: string): Promise<void> {
     return tx.groups.revokeRole(groupId, roleId);
+  }
+
+  /** The groups granted the role directly. */
+  withRole(roleId: string): Promise<GroupRecord[]> {
+    return this.store.groups.listByRole(roleId);
   }
 
   /** The roles the user holds through groups: its groups' and their parents' (composites not expanded). */

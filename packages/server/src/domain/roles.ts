@@ -1,5 +1,5 @@
 import { newId } from '../crypto/random.js';
-import type { RoleRecord, Store } from '../storage/store.js';
+import type { RoleRecord, Store, UserRecord } from '../storage/store.js';
 import { Caches, TtlCache } from './cache.js';
 
 /** A user's roles after composites are expanded, shaped as Keycloak puts them in tokens. */
@@ -148,5 +148,23 @@ export class RoleService {
 
   revokeFromUser(tx: Store, userId: string, roleId: string): Promise<void> {
     return tx.roles.revokeFromUser(userId, roleId);
+  }
+
+  /** The roles the role contains directly (its composites, not expanded further). */
+  async childIds(realmId: string, roleId: string): Promise<string[]> {
+    return (await this.store.roles.listComposites(realmId)).filter((c) => c.parentId === roleId).map((c) => c.childId);
+  }
+
+  addComposite(tx: Store, parentId: string, childId: string): Promise<void> {
+    return tx.roles.addComposite(parentId, childId);
+  }
+
+  removeComposite(tx: Store, parentId: string, childId: string): Promise<void> {
+    return tx.roles.removeComposite(parentId, childId);
+  }
+
+  /** The users granted the role directly. */
+  holders(roleId: string, opts: { first?: number; max?: number } = {}): Promise<UserRecord[]> {
+    return this.store.roles.listUsers(roleId, opts);
   }
 }

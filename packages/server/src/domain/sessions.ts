@@ -50,8 +50,22 @@ export class SessionService {
 
   /** The user's sessions that are still alive, oldest first, each with the clients (internal ids) it served. */
   async ofUser(userId: string): Promise<Array<SessionRecord & { clientIds: string[] }>> {
+    return this.withClients(await this.store.sessions.listByUser(userId));
+  }
+
+  /** The sessions still alive that served the client (its internal id), oldest first, each with the clients it served. */
+  async ofClient(clientUuid: string): Promise<Array<SessionRecord & { clientIds: string[] }>> {
+    return this.withClients(await this.store.sessions.listByClient(clientUuid));
+  }
+
+  /** Signs every user of the realm out: every session, offline ones too. */
+  endAllOfRealm(realmId: string): Promise<number> {
+    return this.store.sessions.deleteByRealm(realmId);
+  }
+
+  private async withClients(all: SessionRecord[]): Promise<Array<SessionRecord & { clientIds: string[] }>> {
     const at = now();
-    const sessions = (await this.store.sessions.listByUser(userId)).filter((s) => s.expiresAt > at && s.maxExpiresAt > at);
+    const sessions = all.filter((s) => s.expiresAt > at && s.maxExpiresAt > at);
     const served = new Map<string, string[]>();
     for (const { sessionId, clientId } of await this.store.sessions.listClients(sessions.map((s) => s.id))) {
       served.set(sessionId, [...(served.get(sessionId) ?? []), clientId]);

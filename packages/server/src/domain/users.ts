@@ -1,6 +1,6 @@
 import { newId } from '../crypto/random.js';
 import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
-import type { ClientRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
+import type { ClientRecord, PasswordRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 
@@ -91,6 +91,10 @@ export class UserService {
     if (opts.defaultRole !== false) {
       const role = await tx.roles.getByName(realm.id, null, realm.settings.defaultRoleName);
       if (role) await tx.roles.grantToUser(user.id, role.id);
+      // As Keycloak: the realm's default groups come with its default role. A group deleted since is passed over.
+      for (const groupId of realm.settings.defaultGroupIds ?? []) {
+        if (await tx.groups.getById(realm.id, groupId)) await tx.groups.addMember(groupId, user.id);
+      }
     }
     return user;
   }
@@ -105,11 +109,6 @@ export class UserService {
   async setPassword(tx: Store, userId: string, password: StoredPassword | string): Promise<void> {
     const stored = typeof password === 'string' ? await hashPassword(password) : password;
     await tx.passwords.set({ userId, ...stored, createdAt: now() });
-  }
-
-  /** When the user's password was set (seconds), or undefined when the user has none. */
-  async passwordSetAt(userId: string): Promise<number | undefined> {
-    return (await this.store.passwords.get(userId))?.createdAt;
   }
 
   /**
@@ -171,6 +170,15 @@ export class UserService {
 
   update(tx: Store, user: UserRecord): Promise<void> {
     return tx.users.update(user);
+  }
+
+  /** The user's password as stored (a hash), if the user has one: the one credential Latchkey keeps. */
+  password(userId: string): Promise<PasswordRecord | undefined> {
+    return this.store.passwords.get(userId);
+  }
+
+  deletePassword(tx: Store, userId: string): Promise<void> {
+    return tx.passwords.delete(userId);
   }
 
   /** Deletes the user with its password, sessions, tokens, role grants and memberships. */

@@ -211,6 +211,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     optionalClientScopes: s.optionalScopes,
     secrets,
     consentTexts: Object.keys(s.consentTexts).length > 0 ? s.consentTexts : undefined,
+    registeredNodes: s.registeredNodes,
   });
 }
 
@@ -252,6 +253,9 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     },
     clients,
     groups: await groupsOf(tx, index),
+    defaultGroups: s.defaultGroupIds?.length
+      ? s.defaultGroupIds.map((id) => index.groupPathById.get(id)).filter((p): p is string => p !== undefined)
+      : undefined,
     clientScopes: (await tx.clientScopes.list(realm.id)).map(clientScopeRep),
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,

@@ -40,6 +40,8 @@ export interface ClientRep {
   consentRequired?: boolean; fullScopeAllowed?: boolean; redirectUris?: string[]; webOrigins?: string[];
   attributes?: Attributes; protocolMappers?: MapperRep[]; defaultClientScopes?: string[];
   optionalClientScopes?: string[]; protocol?: string;
+  /** Keycloak's cluster nodes registered for the client: host → seconds since the epoch. */
+  registeredNodes?: Record<string, number>;
   /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
   secrets?: SecretRep[];
   consentTexts?: ClientSettings['consentTexts'];
@@ -83,6 +85,8 @@ export interface RealmRep {
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[]; groups?: GroupRep[];
+  /** The groups every user created joins, by path. */
+  defaultGroups?: string[];
   identityProviders?: IdentityProviderRep[]; identityProviderMappers?: IdentityProviderMapperRep[];
   keycloakVersion?: string;
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
@@ -313,6 +317,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
       multivalued: r.multivalued ?? false, accessToken: r.accessToken ?? true, idToken: r.idToken ?? true, userinfo: r.userinfo ?? true,
     })), newId) : mappers,
     consentTexts: rep.consentTexts,
+    registeredNodes: rep.registeredNodes && Object.keys(rep.registeredNodes).length > 0 ? rep.registeredNodes : undefined,
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),
@@ -496,6 +501,7 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     }
   };
   checkGroups(r.groups, 'groups');
+  if (r.defaultGroups !== undefined && !isStringArray(r.defaultGroups)) fail('"defaultGroups" is not a list of group paths');
   const usernames = new Set<string>();
   const ids = new Set<string>();
   for (const [i, u] of list('users').entries()) {
@@ -675,6 +681,11 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     if (!id) throw new Error(`${context}: unknown group ${path}`);
     return id;
   };
+  // Keycloak's default groups, by path: every user created later joins them.
+  if (rep.defaultGroups?.length) {
+    const defaultGroupIds = rep.defaultGroups.map((path) => groupIdOf(path, 'defaultGroups'));
+    await tx.realms.update({ ...realm, settings: { ...realm.settings, defaultGroupIds } });
+  }
 
   // Identity providers (OpenID Connect ones), read as Keycloak reads them. Their metadata is not
   // fetched: an import must not depend on the provider being reachable. A sign-in checks it.

@@ -49,6 +49,10 @@ export interface RealmSettings {
   refreshTokenMaxReuse?: number;
   /** Latchkey's realm attribute: seconds a spent refresh token is still let through (see refreshTokenRules). */
   refreshTokenReuseGrace?: number;
+  /** Keycloak's user profile configuration (UPConfig, see domain/user-profile.ts); Keycloak's default when absent. */
+  userProfile?: unknown;
+  /** Keycloak's default groups: every user created (not imported) joins them. */
+  defaultGroupIds?: string[];
 }
 
 export interface RealmRecord {
@@ -168,6 +172,8 @@ export interface ClientSettings {
   consentTexts: Record<string, ConsentTexts>;
   /** Keycloak attributes we do not interpret, kept so an export gives them back. */
   extraAttributes: Record<string, string>;
+  /** Keycloak's cluster nodes registered for the client (host → seconds since the epoch); Latchkey calls none of them. */
+  registeredNodes?: Record<string, number>;
 }
 
 export interface ClientRecord {
@@ -432,6 +438,15 @@ export interface UserQuery {
   lastName?: string;
   exact?: boolean;
   enabled?: boolean;
+  emailVerified?: boolean;
+  /** Only users linked to this identity provider (its id). */
+  identityProviderId?: string;
+  /**
+   * A narrowing for attribute searches: users whose stored attributes have each key, with a
+   * value that may contain the value (ignoring case). It may let through users whose value is
+   * elsewhere, never leaves out one that matches: the caller checks the values exactly.
+   */
+  attributesLike?: Array<[string, string]>;
   /** Service-account users are left out unless this is set, as in Keycloak. */
   includeServiceAccounts?: boolean;
   first?: number;

@@ -112,6 +112,8 @@ export interface Store {
   passwords: {
     get(userId: string): Promise<PasswordRecord | undefined>;
     set(password: PasswordRecord): Promise<void>;
+    /** Deleting a password the user does not have is not an error. */
+    delete(userId: string): Promise<void>;
   };
   roles: {
     listByRealm(realmId: string): Promise<RoleRecord[]>;
@@ -130,6 +132,10 @@ export interface Store {
     delete(id: string): Promise<void>;
     /** Revoking a role the user does not hold is not an error. */
     revokeFromUser(userId: string, roleId: string): Promise<void>;
+    /** Removing a composite that is not there is not an error. */
+    removeComposite(parentId: string, childId: string): Promise<void>;
+    /** The users granted the role directly, in code-point order of lower-cased username. */
+    listUsers(roleId: string, opts?: { first?: number; max?: number }): Promise<UserRecord[]>;
   };
   sessions: {
     get(id: string): Promise<SessionRecord | undefined>;
@@ -142,6 +148,10 @@ export interface Store {
     listClients(sessionIds: string[]): Promise<Array<{ sessionId: string; clientId: string }>>;
     /** Deletes all of a user's sessions, offline ones too; returns how many. */
     deleteByUser(userId: string): Promise<number>;
+    /** The sessions that issued codes or refresh tokens to the client (its internal id), expired ones too, oldest first. */
+    listByClient(clientId: string): Promise<SessionRecord[]>;
+    /** Deletes every session of the realm, offline ones too; returns how many. */
+    deleteByRealm(realmId: string): Promise<number>;
   };
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
@@ -182,6 +192,8 @@ export interface Store {
     get(userId: string): Promise<LoginFailureRecord | undefined>;
     put(record: LoginFailureRecord): Promise<void>;
     clear(userId: string): Promise<void>;
+    /** Forgets the failures of every user of the realm. */
+    clearRealm(realmId: string): Promise<void>;
   };
   /**
    * Many rows at a time, for realm import and export (and seeding benchmarks): a 100,000-user realm would take
@@ -314,6 +326,8 @@ export interface Store {
     listMembers(groupId: string, opts?: { first?: number; max?: number }): Promise<UserRecord[]>;
     /** The roles granted to the user's groups and to their ancestors (composites not expanded). */
     listUserGroupRoleIds(userId: string): Promise<string[]>;
+    /** The groups granted the role directly, by name. */
+    listByRole(roleId: string): Promise<GroupRecord[]>;
   };
 }
 

@@ -23,7 +23,7 @@ for (const backend of backends) {
     before(async () => {
       ({ server, stop } = await backend.start());
       admin = adminApi(server, await masterAdminToken(server));
-      await admin.create('/realms', { realm, enabled: true, defaultSignatureAlgorithm: 'ES256' });
+      await admin.create('/realms', { realm, enabled: true, defaultSignatureAlgorithm: 'ES256', adminEventsEnabled: true });
       await admin.create(`/realms/${realm}/clients`, {
         clientId: 'svc', publicClient: false, secret, serviceAccountsEnabled: true, standardFlowEnabled: false,
         attributes: { 'access.token.lifespan': '900' },

@@ -25,7 +25,7 @@ for (const backend of backends) {
     before(async () => {
       ({ server, stop } = await backend.start());
       admin = adminApi(server, await masterAdminToken(server));
-      await admin.create('/realms', { realm, enabled: true });
+      await admin.create('/realms', { realm, enabled: true, adminEventsEnabled: true });
       cliUuid = await admin.create(`/realms/${realm}/clients`, { clientId: 'cli', publicClient: true, directAccessGrantsEnabled: true });
       kc = new KcAdminClient({ baseUrl: server.url, realmName: 'master' });
       await kc.auth({ username: 'admin', password: ADMIN_PASSWORD, grantType: 'password', clientId: 'admin-cli' });

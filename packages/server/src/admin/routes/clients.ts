@@ -1,4 +1,4 @@
-import type { FastifyPluginAsync } from 'fastify';
+import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { REALM_MANAGEMENT_CLIENT } from '../../domain/realms.js';
 import { now } from '../../domain/time.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
@@ -37,6 +37,17 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   };
   const confidential = (client: ClientRecord) => {
     if (client.publicClient) throw badRequest(`Client ${client.clientId} is public: it has no secrets`);
+  };
+  /** The realm and the client the path names; 404 for either that is not there. */
+  const clientAt = async (request: FastifyRequest) => {
+    const realm = await realmOf(domain, request);
+    return { realm, client: await clientOf(domain, realm, (request.params as { id: string }).id) };
+  };
+  /** The same for a confidential client: 400 for a public one, which has no secrets. */
+  const confidentialAt = async (request: FastifyRequest) => {
+    const at = await clientAt(request);
+    confidential(at.client);
+    return at;
   };
 
   app.get('/realms/:realm/clients', {
@@ -104,8 +115,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
       body: clientRepresentation,
     },
   }, async (request, reply) => {
-    const realm = await realmOf(domain, request);
-    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    const { realm, client } = await clientAt(request);
     const body = request.body as ClientRep;
     const next: ClientRecord = { ...client, ...checked(clientFields(body, client), client) };
     const renamed = next.clientId !== client.clientId;
@@ -134,8 +144,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   app.delete('/realms/:realm/clients/:id', {
     schema: { tags, summary: 'Delete the client with its roles, secrets, service-account user and tokens', params: clientParams },
   }, async (request, reply) => {
-    const realm = await realmOf(domain, request);
-    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    const { realm, client } = await clientAt(request);
     if (client.clientId === REALM_MANAGEMENT_CLIENT) throw badRequest(`${REALM_MANAGEMENT_CLIENT} is built in and cannot be deleted`);
     await commit(domain, (tx) => domain.clients.delete(tx, client), afterWrite(realm, client.clientId));
     return reply.code(204).send();
@@ -146,31 +155,112 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   app.get('/realms/:realm/clients/:id/client-secret', {
     schema: { tags, summary: 'The client\'s current secret (the first that has not expired)', params: clientParams },
   }, async (request) => {
-    const realm = await realmOf(domain, request);
-    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
-    confidential(client);
+    const { client } = await confidentialAt(request);
     return { type: 'secret', value: currentSecret(await domain.clients.openSecrets(client.id), now())?.value };
   });
 
   app.post('/realms/:realm/clients/:id/client-secret', {
     schema: { tags, summary: 'Regenerate: every secret of the client is replaced by one new one', params: clientParams },
   }, async (request) => {
-    const realm = await realmOf(domain, request);
-    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
-    confidential(client);
+    const { realm, client } = await confidentialAt(request);
     const value = await commit(domain, (tx) => domain.clients.regenerateSecret(tx, client.id), afterWrite(realm, client.clientId));
     return { type: 'secret', value };
+  });
+
+  // Keycloak's rotated secret is the one still accepted beside the current: here, the newest of the
+  // secrets that have not expired other than the current one (Latchkey's several secrets).
+  const rotated = async (client: ClientRecord) => {
+    const at = now();
+    const secrets = await domain.clients.openSecrets(client.id);
+    const current = currentSecret(secrets, at);
+    return secrets.filter((s) => s !== current && (s.expiresAt === null || s.expiresAt > at));
+  };
+
+  app.get('/realms/:realm/clients/:id/client-secret/rotated', {
+    schema: { tags, summary: 'The secret accepted beside the current one (the newest of them when there are several)', params: clientParams },
+  }, async (request) => {
+    const { client } = await confidentialAt(request);
+    const others = await rotated(client);
+    if (others.length === 0) throw notFound('Client does not have a rotated secret');
+    return { type: 'secret', value: others.at(-1)!.value };
+  });
+
+  app.delete('/realms/:realm/clients/:id/client-secret/rotated', {
+    schema: { tags, summary: 'Stop accepting every secret but the current one', params: clientParams },
+  }, async (request, reply) => {
+    const { realm, client } = await confidentialAt(request);
+    const others = await rotated(client);
+    await commit(domain, async (tx) => {
+      for (const secret of others) await domain.clients.deleteSecret(tx, secret.id);
+    }, afterWrite(realm, client.clientId));
+    return reply.code(204).send();
+  });
+
+  // ---- Keycloak's cluster nodes and certificates: kept, and shown, as Keycloak does ----
+
+  const setNodes = async (realm: RealmRecord, client: ClientRecord, nodes: Record<string, number>) => {
+    const settings = { ...client.settings, registeredNodes: Object.keys(nodes).length > 0 ? nodes : undefined };
+    await commit(domain, (tx) => domain.clients.update(tx, { ...client, settings }), afterWrite(realm, client.clientId));
+  };
+
+  app.post('/realms/:realm/clients/:id/nodes', {
+    schema: {
+      tags, summary: 'Register a cluster node of the client (Keycloak\'s registeredNodes); Latchkey calls no node', params: clientParams,
+      body: { type: 'object', required: ['node'], properties: { node: { type: 'string', minLength: 1, maxLength: 255 } } },
+    },
+  }, async (request, reply) => {
+    const { realm, client } = await clientAt(request);
+    const { node } = request.body as { node: string };
+    await setNodes(realm, client, { ...client.settings.registeredNodes, [node]: now() });
+    return reply.code(204).send();
+  });
+
+  app.delete('/realms/:realm/clients/:id/nodes/:node', {
+    schema: { tags, summary: 'Unregister a cluster node of the client', params: paramsWith('id', 'node') },
+  }, async (request, reply) => {
+    const { realm, client } = await clientAt(request);
+    const { node } = request.params as { node: string };
+    const { [node]: gone, ...others } = client.settings.registeredNodes ?? {};
+    if (gone === undefined) throw notFound(`Client does not have node ${node}`);
+    await setNodes(realm, client, others);
+    return reply.code(204).send();
+  });
+
+  // Keycloak's GlobalRequestResult of calls to the client's admin URL: Latchkey's clients have none, so none is made.
+  app.get('/realms/:realm/clients/:id/test-nodes-available', {
+    schema: { tags, summary: 'Keycloak tests the registered nodes\' admin URLs; Latchkey calls none', params: clientParams },
+  }, async (request) => {
+    await clientAt(request);
+    return {};
+  });
+
+  app.post('/realms/:realm/clients/:id/push-revocation', {
+    schema: { tags, summary: 'Keycloak pushes a not-before policy to the client\'s admin URL; Latchkey\'s clients have none', params: clientParams },
+  }, async (request) => {
+    await clientAt(request);
+    return {};
+  });
+
+  app.get('/realms/:realm/clients/:id/certificates/:attr', {
+    schema: {
+      tags, summary: 'The certificate, public key and key id kept in the client\'s attributes under a prefix (e.g. jwt.credential); never a private key',
+      params: paramsWith('id', 'attr'),
+    },
+  }, async (request) => {
+    const { client } = await clientAt(request);
+    const { attr } = request.params as { attr: string };
+    const a = client.settings.extraAttributes;
+    return withoutNulls({ certificate: a[`${attr}.certificate`], publicKey: a[`${attr}.public.key`], kid: a[`${attr}.kid`] });
   });
 
   app.get('/realms/:realm/clients/:id/service-account-user', {
     schema: { tags, summary: 'The client\'s service-account user', params: clientParams },
   }, async (request) => {
-    const realm = await realmOf(domain, request);
-    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    const { client } = await clientAt(request);
     if (client.publicClient || !client.settings.serviceAccounts) throw badRequest('Service account not enabled for the client');
     const user = await domain.users.findServiceAccount(client.id);
     if (!user) throw notFound('The client has no service-account user');
-    return userRep(user, client.clientId);
+    return userRep(user, { serviceAccountClientId: client.clientId });
   });
 
   // ---- Latchkey's several secrets with expiry ----------------------------------------
@@ -178,9 +268,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   app.get('/realms/:realm/clients/:id/secrets', {
     schema: { tags: secretTags, summary: 'The client\'s secrets, oldest first: ids, labels and times, never values', params: clientParams },
   }, async (request) => {
-    const realm = await realmOf(domain, request);
-    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
-    confidential(client);
+    const { client } = await confidentialAt(request);
     const at = now();
     return (await domain.clients.listSecrets(client.id)).map((s) => secretRep(s, at));
   });
@@ -193,9 +281,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
       body: secretInput,
     },
   }, async (request, reply) => {
-    const realm = await realmOf(domain, request);
-    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
-    confidential(client);
+    const { realm, client } = await confidentialAt(request);
     const input = request.body as { value?: string; expiresAt?: number | null; label?: string | null };
     const { record, value } = await commit(domain, (tx) => domain.clients.addSecret(tx, client.id, input), afterWrite(realm, client.clientId));
     return created(request, reply, record.id, { ...secretRep(record, now()), value });

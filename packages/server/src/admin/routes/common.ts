@@ -1,7 +1,8 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
 import type { ClientRecord, GroupRecord, RealmRecord, Store, UserRecord } from '../../storage/store.js';
-import { notFound } from '../errors.js';
+import { badRequest, notFound } from '../errors.js';
+import { briefGroupRep, groupRep } from '../representations.js';
 
 export interface AdminRouteOptions {
   domain: Domain;
@@ -62,4 +63,51 @@ export function page(query: { first?: number; max?: number }, defaultMax?: numbe
 export function slice<T>(items: T[], query: { first?: number; max?: number }): T[] {
   const first = query.first ?? 0;
   return query.max === undefined ? items.slice(first) : items.slice(first, first + query.max);
+}
+
+/** A group as Keycloak lists it: without its roles, with how many subgroups it has. */
+export async function listedGroup(domain: Domain, group: GroupRecord) {
+  return groupRep(group, await domain.groups.path(group), {
+    subGroupCount: await domain.groups.count(group.realmId, { parentId: group.id }),
+  });
+}
+
+/** The group with its roles, as Keycloak's full GroupRepresentation. */
+export async function fullGroup(domain: Domain, group: GroupRecord) {
+  const roleIds = new Set(await domain.groups.roleIds(group.id));
+  const roles = (await domain.roles.listAll(group.realmId)).filter((r) => roleIds.has(r.id));
+  const clientRoles: Record<string, string[]> = {};
+  for (const role of roles.filter((r) => r.clientId !== null)) {
+    const client = await domain.clients.get(group.realmId, role.clientId!);
+    if (client) (clientRoles[client.clientId] ??= []).push(role.name);
+  }
+  return groupRep(group, await domain.groups.path(group), {
+    subGroupCount: await domain.groups.count(group.realmId, { parentId: group.id }),
+    realmRoles: roles.filter((r) => r.clientId === null).map((r) => r.name).sort(),
+    clientRoles,
+  });
+}
+
+/** Keycloak's brief group: id, name, path (and parent). */
+export async function briefGroup(domain: Domain, group: GroupRecord) {
+  return briefGroupRep(group, await domain.groups.path(group));
+}
+
+/**
+ * Keycloak's `q` search: `key:value` pairs, space separated; a value may hold colons.
+ * 400 naming the parameter when a pair has no key.
+ */
+export function attributeQuery(q: string | undefined): Array<[string, string]> {
+  if (q === undefined || q.trim() === '') return [];
+  return q.trim().split(/\s+/).map((pair) => {
+    const at = pair.indexOf(':');
+    if (at <= 0) throw badRequest(`Invalid query parameter q: ${pair} is not key:value`);
+    return [pair.slice(0, at), pair.slice(at + 1)];
+  });
+}
+
+/** Whether attributes match every pair: the value equal (exact) or contained, ignoring case. */
+export function matchesAttributes(attributes: Record<string, string[]> | undefined, pairs: Array<[string, string]>, exact: boolean): boolean {
+  return pairs.every(([key, value]) => (attributes?.[key] ?? []).some((v) =>
+    (exact ? v === value : v.toLowerCase().includes(value.toLowerCase()))));
 }

@@ -1,17 +1,24 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { GroupRecord, RealmRecord } from '../../storage/store.js';
-import { conflict } from '../errors.js';
+import { conflict, notFound } from '../errors.js';
 import { groupRep, userRep, withoutNulls } from '../representations.js';
 import { groupRepresentation, paging, paramsWith, realmParams } from './schemas.js';
-import { commit, created, groupOf, page, realmOf, type AdminRouteOptions } from './common.js';
+import {
+  attributeQuery, briefGroup, commit, created, fullGroup, groupOf, listedGroup, matchesAttributes, page, realmOf, slice, type AdminRouteOptions,
+} from './common.js';
 import { roleMappingRoutes } from './role-mappings.js';
-import { briefGroup } from './users.js';
 
 const tags = ['Groups'];
 const groupParams = paramsWith('id');
 const listQuery = {
   type: 'object',
-  properties: { search: { type: 'string', description: 'Groups at any depth whose name contains this' }, ...paging, briefRepresentation: { type: 'boolean' } },
+  properties: {
+    search: { type: 'string', description: 'Groups at any depth whose name contains this' },
+    q: { type: 'string', description: 'Groups at any depth whose attributes match: key:value pairs, space separated' },
+    exact: { type: 'boolean', default: false, description: 'q\'s values equal, not contained' },
+    ...paging,
+    briefRepresentation: { type: 'boolean', default: true, description: 'false: with attributes and roles' },
+  },
 } as const;
 
 type GroupBody = { name?: string; attributes?: Record<string, string[]> };
@@ -19,22 +26,6 @@ type GroupBody = { name?: string; attributes?: Record<string, string[]> };
 export const groupRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
   const afterWrite = (realm: RealmRecord) => () => domain.roles.invalidate(realm.id);
   const groupParam = (request: FastifyRequest) => (request.params as { id: string }).id;
-
-  /** The group with its roles, as Keycloak's full GroupRepresentation. */
-  const fullGroup = async (group: GroupRecord) => {
-    const roleIds = new Set(await domain.groups.roleIds(group.id));
-    const roles = (await domain.roles.listAll(group.realmId)).filter((r) => roleIds.has(r.id));
-    const clientRoles: Record<string, string[]> = {};
-    for (const role of roles.filter((r) => r.clientId !== null)) {
-      const client = await domain.clients.get(group.realmId, role.clientId!);
-      if (client) (clientRoles[client.clientId] ??= []).push(role.name);
-    }
-    return groupRep(group, await domain.groups.path(group), {
-      subGroupCount: await domain.groups.count(group.realmId, { parentId: group.id }),
-      realmRoles: roles.filter((r) => r.clientId === null).map((r) => r.name).sort(),
-      clientRoles,
-    });
-  };
 
   /** Creates a group under the parent (null: top-level); names are unique among siblings. */
   const create = async (request: FastifyRequest, reply: FastifyReply, realm: RealmRecord, parent: GroupRecord | null) => {
@@ -48,9 +39,16 @@ export const groupRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
   };
 
   const list = async (request: FastifyRequest, realm: RealmRecord, parentId: string | null) => {
-    const q = request.query as { search?: string; first?: number; max?: number };
+    const q = request.query as { search?: string; q?: string; exact?: boolean; first?: number; max?: number; briefRepresentation?: boolean };
+    const pairs = attributeQuery(q.q);
+    const represent = (g: GroupRecord) => (q.briefRepresentation === false ? fullGroup(domain, g) : listedGroup(domain, g));
+    if (pairs.length > 0) {
+      // Attributes are kept as JSON: matched here, over the realm's groups (a few hundred at most).
+      const all = await domain.groups.list(realm.id, { parentId: q.search ? undefined : parentId ?? undefined, search: q.search || undefined });
+      return Promise.all(slice(all.filter((g) => matchesAttributes(g.attributes, pairs, q.exact === true)), q).map(represent));
+    }
     const groups = await domain.groups.list(realm.id, { parentId: q.search ? undefined : parentId, search: q.search || undefined, ...page(q) });
-    return Promise.all(groups.map((g) => briefGroup(domain, g)));
+    return Promise.all(groups.map(represent));
   };
 
   app.get('/realms/:realm/groups', {
@@ -74,7 +72,44 @@ export const groupRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
 
   app.get('/realms/:realm/groups/:id', {
     schema: { tags, summary: 'The group with its roles', params: groupParams },
-  }, async (request) => fullGroup(await groupOf(domain, await realmOf(domain, request), groupParam(request))));
+  }, async (request) => fullGroup(domain, await groupOf(domain, await realmOf(domain, request), groupParam(request))));
+
+  app.get('/realms/:realm/group-by-path/*', {
+    schema: { tags, summary: 'The group a path names (/parent/child), with its roles', params: paramsWith('*') },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const group = await domain.groups.byPath(realm.id, (request.params as { '*': string })['*']);
+    if (!group) throw notFound('Group path does not exist');
+    return fullGroup(domain, group);
+  });
+
+  // ---- default groups: every user created joins them ----------------------------------
+
+  app.get('/realms/:realm/default-groups', {
+    schema: { tags, summary: 'The realm\'s default groups, which every user created joins', params: realmParams },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const groups = [];
+    for (const id of realm.settings.defaultGroupIds ?? []) {
+      const group = await domain.groups.get(realm.id, id);
+      if (group) groups.push(await briefGroup(domain, group));
+    }
+    return groups;
+  });
+
+  const defaultGroup = (on: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const realm = await realmOf(domain, request);
+    const group = await groupOf(domain, realm, (request.params as { groupId: string }).groupId);
+    const others = (realm.settings.defaultGroupIds ?? []).filter((id) => id !== group.id);
+    await domain.realms.update(realm.name, { ...realm, settings: { ...realm.settings, defaultGroupIds: on ? [...others, group.id] : others } });
+    return reply.code(204).send();
+  };
+  app.put('/realms/:realm/default-groups/:groupId', {
+    schema: { tags, summary: 'Make the group a default group', params: paramsWith('groupId') },
+  }, defaultGroup(true));
+  app.delete('/realms/:realm/default-groups/:groupId', {
+    schema: { tags, summary: 'The group stops being a default group', params: paramsWith('groupId') },
+  }, defaultGroup(false));
 
   app.put('/realms/:realm/groups/:id', {
     schema: { tags, summary: 'Rename the group or replace its attributes', params: groupParams, body: groupRepresentation },
@@ -122,7 +157,7 @@ export const groupRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
   }, async (request) => {
     const realm = await realmOf(domain, request);
     const group = await groupOf(domain, realm, groupParam(request));
-    return (await domain.groups.members(group.id, page(request.query as { first?: number; max?: number }, 100))).map((u) => userRep(u));
+    return (await domain.groups.members(group.id, page(request.query as { first?: number; max?: number }, 100))).map((u) => userRep(u, { access: false }));
   });
 
   roleMappingRoutes(app, domain, {

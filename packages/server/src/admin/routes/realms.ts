@@ -47,7 +47,8 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     },
   }, async (request, reply) => {
     requireAllRealms(request.adminActor!);
-    const body = withoutNulls(request.body as RealmRep);
+    // Keycloak's defaults: a realm made through the API records no events unless asked to.
+    const body = { eventsEnabled: false, adminEventsEnabled: false, ...withoutNulls(request.body as RealmRep) };
     if (await domain.realms.exists(body.realm)) throw conflict(`Realm ${body.realm} already exists`);
     try {
       checkRealmRep(body);

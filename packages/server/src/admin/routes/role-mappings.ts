@@ -55,6 +55,12 @@ export function roleMappingRoutes(app: FastifyInstance, domain: Domain, opts: {
       .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0));
   };
 
+  /** The roles of one owner (null: realm roles) the holder is not granted directly, which may be granted. */
+  const available = async (holder: RoleHolder, owner: string | null): Promise<RoleRecord[]> => {
+    const direct = new Set(await holder.roleIds());
+    return (await domain.roles.list(holder.realm.id, owner)).filter((r) => !direct.has(r.id));
+  };
+
   const represent = async (realm: RealmRecord, roles: RoleRecord[]) => {
     const composites = await domain.roles.compositeIds(realm.id);
     return roles.map((r) => roleRep(r, composites.has(r.id)));
@@ -118,6 +124,13 @@ export function roleMappingRoutes(app: FastifyInstance, domain: Domain, opts: {
     return represent(holder.realm, await rolesOf(holder, null, true));
   });
 
+  app.get(`${base}/role-mappings/realm/available`, {
+    schema: { tags, summary: 'The realm roles that could be granted: those not granted directly', params },
+  }, async (request) => {
+    const holder = await opts.holder(request);
+    return represent(holder.realm, await available(holder, null));
+  });
+
   app.post(`${base}/role-mappings/realm`, {
     schema: { tags, summary: 'Grant realm roles', params, body: roleReferences },
   }, async (request, reply) => {
@@ -144,6 +157,13 @@ export function roleMappingRoutes(app: FastifyInstance, domain: Domain, opts: {
   }, async (request) => {
     const holder = await opts.holder(request);
     return represent(holder.realm, await rolesOf(holder, await clientUuid(holder, request), true));
+  });
+
+  app.get(`${base}/role-mappings/clients/:client/available`, {
+    schema: { tags, summary: 'The roles of a client that could be granted: those not granted directly', params: clientParams },
+  }, async (request) => {
+    const holder = await opts.holder(request);
+    return represent(holder.realm, await available(holder, await clientUuid(holder, request)));
   });
 
   app.post(`${base}/role-mappings/clients/:client`, {

@@ -4,6 +4,7 @@
 // Keycloak. Fastify validates with them and @fastify/swagger documents them.
 
 import { EVENT_LISTENERS } from '../../domain/events.js';
+import { UNMANAGED_ATTRIBUTE_POLICIES } from '../../domain/user-profile.js';
 import { MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
 
 const string = { type: 'string' } as const;
@@ -130,6 +131,7 @@ export const clientRepresentation = {
     fullScopeAllowed: nullableBoolean,
     protocolMappers: { type: 'array', nullable: true, items: { ...protocolMapperRepresentation, required: ['name', 'protocolMapper'] } },
     consentTexts,
+    registeredNodes: { type: 'object', nullable: true, additionalProperties: { type: 'integer', minimum: 0 } },
     customResources: { type: 'array', nullable: true, items: customResource },
     logoUri: nullableString,
     secrets: { type: 'array', nullable: true, items: { ...secretInput, required: ['value'] } },
@@ -397,5 +399,41 @@ export const federatedIdentityRepresentation = {
     identityProvider: string,
     userId: { type: 'string', minLength: 1, maxLength: 255, description: 'The provider\'s sub for the user' },
     userName: { type: 'string', minLength: 1, maxLength: 255 },
+  },
+} as const;
+
+/** Keycloak's UPConfig: the user profile's attributes, their groups and the policy for others. */
+export const userProfileRepresentation = {
+  type: 'object',
+  description: "Keycloak's user profile configuration (UPConfig)",
+  required: ['attributes'],
+  properties: {
+    attributes: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: {
+          name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[A-Za-z0-9._-]+$' },
+          displayName: { type: 'string', maxLength: 255 },
+          validations: { type: 'object', additionalProperties: { type: 'object' } },
+          annotations: { type: 'object' },
+          required: { type: 'object', properties: { roles: { type: 'array', items: string }, scopes: { type: 'array', items: string } } },
+          permissions: { type: 'object', properties: { view: { type: 'array', items: string }, edit: { type: 'array', items: string } } },
+          selector: { type: 'object', properties: { scopes: { type: 'array', items: string } } },
+          group: nullableString,
+          multivalued: { type: 'boolean' },
+        },
+      },
+    },
+    groups: {
+      type: 'array',
+      items: {
+        type: 'object',
+        required: ['name'],
+        properties: { name: { type: 'string', minLength: 1 }, displayHeader: string, displayDescription: string, annotations: { type: 'object' } },
+      },
+    },
+    unmanagedAttributePolicy: { type: 'string', enum: [...UNMANAGED_ATTRIBUTE_POLICIES] },
   },
 } as const;

@@ -1,9 +1,9 @@
-import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
+import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
 import type { RealmRecord, SessionRecord, UserRecord } from '../../storage/store.js';
 import { notFound } from '../errors.js';
-import { paramsWith } from './schemas.js';
-import { realmOf, userOf, type AdminRouteOptions } from './common.js';
+import { paging, paramsWith, realmParams } from './schemas.js';
+import { clientOf, realmOf, slice, userOf, type AdminRouteOptions } from './common.js';
 
 const tags = ['User sessions'];
 
@@ -64,6 +64,77 @@ export const sessionRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
     return reply.code(204).send();
   });
 
+  // ---- a client's sessions, and the realm's ---------------------------------------------
+
+  /** The sessions alive that served the client, online or offline ones, with their users. */
+  const clientSessions = async (request: FastifyRequest, offline: boolean) => {
+    const realm = await realmOf(domain, request);
+    const client = await clientOf(domain, realm, (request.params as { id: string }).id);
+    return { realm, sessions: (await domain.sessions.ofClient(client.id)).filter((s) => s.offline === offline) };
+  };
+  const listed = (offline: boolean) => async (request: FastifyRequest, reply: FastifyReply) => {
+    const { realm, sessions } = await clientSessions(request, offline);
+    const reps = [];
+    for (const session of slice(sessions, request.query as { first?: number; max?: number })) {
+      const user = await domain.users.get(realm.id, session.userId);
+      if (user) reps.push(await sessionRep(domain, realm, user, session));
+    }
+    reply.header('cache-control', 'no-store');
+    return reps;
+  };
+  const counted = (offline: boolean) => async (request: FastifyRequest) => ({ count: (await clientSessions(request, offline)).sessions.length });
+  const clientQuery = { type: 'object', properties: paging } as const;
+
+  app.get('/realms/:realm/clients/:id/user-sessions', {
+    schema: { tags, summary: 'The sessions alive (not offline) that the client has served, oldest first', params: paramsWith('id'), querystring: clientQuery },
+  }, listed(false));
+  app.get('/realms/:realm/clients/:id/offline-sessions', {
+    schema: { tags, summary: 'The offline sessions alive that the client has served, oldest first', params: paramsWith('id'), querystring: clientQuery },
+  }, listed(true));
+  app.get('/realms/:realm/clients/:id/session-count', {
+    schema: { tags, summary: 'How many sessions alive (not offline) the client has served', params: paramsWith('id') },
+  }, counted(false));
+  app.get('/realms/:realm/clients/:id/offline-session-count', {
+    schema: { tags, summary: 'How many offline sessions alive the client has served', params: paramsWith('id') },
+  }, counted(true));
+
+  app.get('/realms/:realm/client-session-stats', {
+    schema: { tags, summary: 'For each client with sessions alive: how many, online and offline (as strings, as Keycloak answers)', params: realmParams },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const stats = [];
+    for (const client of await domain.clients.list(realm.id)) {
+      const sessions = await domain.sessions.ofClient(client.id);
+      if (sessions.length === 0) continue;
+      const offline = sessions.filter((s) => s.offline).length;
+      stats.push({ id: client.id, clientId: client.clientId, active: String(sessions.length - offline), offline: String(offline) });
+    }
+    reply.header('cache-control', 'no-store');
+    return stats;
+  });
+
+  app.post('/realms/:realm/logout-all', {
+    schema: {
+      tags, summary: 'Sign every user of the realm out: every session ends, offline ones too, and with them their refresh tokens',
+      params: realmParams,
+    },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    await domain.sessions.endAllOfRealm(realm.id);
+    // Keycloak's GlobalRequestResult: the clients told by their admin URL, which Latchkey's clients do not have.
+    return {};
+  });
+
+  app.post('/realms/:realm/push-revocation', {
+    schema: {
+      tags, summary: 'Keycloak pushes a not-before policy to clients\' admin URLs; Latchkey\'s clients have none, so none is told',
+      params: realmParams,
+    },
+  }, async (request) => {
+    await realmOf(domain, request);
+    return {};
+  });
+
   app.delete('/realms/:realm/sessions/:session', {
     schema: { tags, summary: 'End one session (online or offline): its refresh tokens stop working', params: paramsWith('session') },
   }, async (request, reply) => {
@@ -86,6 +157,14 @@ export const sessionRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
       lastIPFailure: 'n/a',
       lastFailure: status.lastFailureAt === null ? 0 : status.lastFailureAt * 1000,
     };
+  });
+
+  app.delete('/realms/:realm/attack-detection/brute-force/users', {
+    schema: { tags: ['Attack detection'], summary: 'Forget every user\'s failed sign-ins: whoever was locked out may sign in again', params: realmParams },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    await domain.bruteForce.clearRealm(realm.id);
+    return reply.code(204).send();
   });
 
   app.delete('/realms/:realm/attack-detection/brute-force/users/:id', {

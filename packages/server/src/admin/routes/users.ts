@@ -1,15 +1,35 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { hashPassword, type StoredPassword } from '../../crypto/passwords.js';
 import type { Domain } from '../../domain/index.js';
-import type { UserRep } from '../../import/keycloak.js';
-import type { GroupRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
-import { badRequest, conflict } from '../errors.js';
-import { groupRep, userFields, userRep, withoutNulls } from '../representations.js';
-import { credentialRepresentation, paging, paramsWith, realmParams, userRepresentation } from './schemas.js';
-import { commit, created, groupOf, page, realmOf, userOf, type AdminRouteOptions } from './common.js';
+import { keycloakAttributes, type UserRep } from '../../import/keycloak.js';
+import type { GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
+import { defaultUserProfile, profileMetadata, REQUIRED_PROFILE_ATTRIBUTES, type UserProfileConfig } from '../../domain/user-profile.js';
+import { badRequest, conflict, notFound } from '../errors.js';
+import { userFields, userRep, withoutNulls } from '../representations.js';
+import { credentialRepresentation, paging, paramsWith, realmParams, userProfileRepresentation, userRepresentation } from './schemas.js';
+import {
+  attributeQuery, briefGroup, commit, created, fullGroup, groupOf, matchesAttributes, page, realmOf, slice, userOf, type AdminRouteOptions,
+} from './common.js';
 import { roleMappingRoutes } from './role-mappings.js';
 
 const tags = ['Users'];
+const profileTags = ['User profile'];
+
+/** The realm's user profile configuration: Keycloak's default until one is given. */
+const userProfileOf = (realm: RealmRecord) => (realm.settings.userProfile as UserProfileConfig | undefined) ?? defaultUserProfile();
+
+/** Keycloak's CredentialRepresentation of a password: its type and date, never the hash. */
+function passwordCredential(user: UserRecord, password: PasswordRecord) {
+  return {
+    // Latchkey keeps one password per user: the user's id names it.
+    id: user.id,
+    type: 'password',
+    createdDate: password.createdAt * 1000,
+    // Keycloak's: the user must choose a new password at the next sign-in.
+    temporary: user.requiredActions.includes('UPDATE_PASSWORD'),
+    credentialData: JSON.stringify({ algorithm: password.algorithm }),
+  };
+}
 const userParams = paramsWith('id');
 
 /** Keycloak's default page of users. */
@@ -23,9 +43,15 @@ const searchQuery = {
   lastName: { type: 'string' },
   exact: { type: 'boolean', default: false },
   enabled: { type: 'boolean' },
+  emailVerified: { type: 'boolean' },
+  idpAlias: { type: 'string', description: 'Only users linked to this identity provider' },
+  q: { type: 'string', description: 'Attributes: key:value pairs, space separated; each value contained (equal with exact=true)' },
 } as const;
 
-type SearchParams = { search?: string; username?: string; email?: string; firstName?: string; lastName?: string; exact?: boolean; enabled?: boolean };
+type SearchParams = {
+  search?: string; username?: string; email?: string; firstName?: string; lastName?: string; exact?: boolean; enabled?: boolean;
+  emailVerified?: boolean; idpAlias?: string; q?: string;
+};
 
 /** Keycloak's search string: "foo" is a prefix, * a wildcard, "\"foo\"" exact, "*" everyone. */
 function searchPattern(search: string | undefined): string | undefined {
@@ -39,15 +65,14 @@ function userQuery(q: SearchParams): UserQuery {
   return {
     search: searchPattern(q.search),
     username: q.username, email: q.email, firstName: q.firstName, lastName: q.lastName,
-    exact: q.exact, enabled: q.enabled,
+    exact: q.exact, enabled: q.enabled, emailVerified: q.emailVerified,
   };
 }
 
-/** A group as listed (brief): without its roles. */
-export async function briefGroup(domain: Domain, group: GroupRecord) {
-  return groupRep(group, await domain.groups.path(group), {
-    subGroupCount: await domain.groups.count(group.realmId, { parentId: group.id }),
-  });
+/** The password a representation's credentials give, hashed before any transaction opens. */
+export async function passwordOf(body: UserRep): Promise<StoredPassword | undefined> {
+  const credential = body.credentials?.find((c) => (c.type ?? 'password') === 'password' && c.value);
+  return credential ? hashPassword(credential.value!) : undefined;
 }
 
 export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
@@ -66,10 +91,25 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     }
   };
 
-  /** The password a representation's credentials give, hashed before any transaction opens. */
-  const passwordOf = async (body: UserRep): Promise<StoredPassword | undefined> => {
-    const credential = body.credentials?.find((c) => (c.type ?? 'password') === 'password' && c.value);
-    return credential ? hashPassword(credential.value!) : undefined;
+
+  /**
+   * The users a search finds, paged. An idpAlias that names no provider finds no one; `q`'s
+   * attributes are kept as JSON, so they are matched here, over what the other criteria found.
+   */
+  const find = async (realm: RealmRecord, q: SearchParams, paging?: { first?: number; max?: number }): Promise<UserRecord[]> => {
+    const query = userQuery(q);
+    if (q.idpAlias !== undefined) {
+      const provider = await domain.identityProviders.get(realm.id, q.idpAlias);
+      if (!provider) return [];
+      query.identityProviderId = provider.id;
+    }
+    const pairs = attributeQuery(q.q);
+    if (pairs.length === 0) return domain.users.search(realm.id, { ...query, ...paging });
+    // The phone number is a column of its own, not among the stored attributes.
+    const narrowing = pairs.filter(([key]) => key !== 'phoneNumber');
+    const found = (await domain.users.search(realm.id, { ...query, attributesLike: narrowing }))
+      .filter((u) => matchesAttributes(keycloakAttributes(u), pairs, q.exact === true));
+    return paging ? slice(found, paging) : found;
   };
 
   app.get('/realms/:realm/users', {
@@ -77,20 +117,22 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
       tags,
       summary: 'Search the realm\'s users (service accounts left out), by username',
       params: realmParams,
-      querystring: { type: 'object', properties: { ...searchQuery, ...paging, briefRepresentation: { type: 'boolean' } } },
+      querystring: { type: 'object', properties: { ...searchQuery, ...paging, briefRepresentation: { type: 'boolean', default: false } } },
     },
   }, async (request) => {
     const realm = await realmOf(domain, request);
-    const q = request.query as SearchParams & { first?: number; max?: number };
-    const users = await domain.users.search(realm.id, { ...userQuery(q), ...page(q, DEFAULT_MAX) });
-    return users.map((u) => userRep(u));
+    const q = request.query as SearchParams & { first?: number; max?: number; briefRepresentation?: boolean };
+    const users = await find(realm, q, page(q, DEFAULT_MAX));
+    return users.map((u) => userRep(u, { brief: q.briefRepresentation === true }));
   });
 
   app.get('/realms/:realm/users/count', {
     schema: { tags, summary: 'How many users match (service accounts left out)', params: realmParams, querystring: { type: 'object', properties: searchQuery } },
   }, async (request) => {
     const realm = await realmOf(domain, request);
-    return domain.users.count(realm.id, userQuery(request.query as SearchParams));
+    const q = request.query as SearchParams;
+    if (q.idpAlias === undefined && attributeQuery(q.q).length === 0) return domain.users.count(realm.id, userQuery(q));
+    return (await find(realm, q)).length;
   });
 
   app.post('/realms/:realm/users', {
@@ -171,39 +213,84 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     return reply.code(204).send();
   });
 
+  // ---- credentials: the password, the one Latchkey keeps --------------------------------
+
   app.get('/realms/:realm/users/:id/credentials', {
-    schema: {
-      tags,
-      summary: 'The user\'s credentials, as Keycloak lists them: the password\'s type and date (never its hash); temporary while the user must choose a new one',
-      params: userParams,
-    },
+    schema: { tags, summary: 'The user\'s credentials: the password, if the user has one (never its hash)', params: userParams },
   }, async (request) => {
     const user = await userOf(domain, await realmOf(domain, request), userParam(request));
-    const setAt = await domain.users.passwordSetAt(user.id);
-    if (setAt === undefined) return [];
-    // Keycloak's createdDate is in milliseconds; the password's id is the user's, as a user has one.
-    return [{ id: user.id, type: 'password', createdDate: setAt * 1000, temporary: user.requiredActions.includes('UPDATE_PASSWORD') }];
+    const password = await domain.users.password(user.id);
+    return password ? [passwordCredential(user, password)] : [];
   });
 
+  app.delete('/realms/:realm/users/:id/credentials/:credentialId', {
+    schema: { tags, summary: 'Delete a credential: the password, which the user then no longer signs in with', params: paramsWith('id', 'credentialId') },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const user = await userOf(domain, realm, userParam(request));
+    const password = await domain.users.password(user.id);
+    if (!password || (request.params as { credentialId: string }).credentialId !== passwordCredential(user, password).id) {
+      throw notFound('Credential not found');
+    }
+    await commit(domain, (tx) => domain.users.deletePassword(tx, user.id), afterWrite(realm));
+    return reply.code(204).send();
+  });
+
+  // ---- the user profile (Keycloak's UPConfig) ---------------------------------------------
+
+  app.get('/realms/:realm/users/profile', {
+    schema: { tags: profileTags, summary: 'The realm\'s user profile configuration (Keycloak\'s default until changed)', params: realmParams },
+  }, async (request) => userProfileOf(await realmOf(domain, request)));
+
+  app.put('/realms/:realm/users/profile', {
+    schema: { tags: profileTags, summary: 'Replace the user profile configuration; username and email stay', params: realmParams, body: userProfileRepresentation },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const config = request.body as UserProfileConfig;
+    const names = config.attributes.map((a) => a.name);
+    for (const name of REQUIRED_PROFILE_ATTRIBUTES) {
+      if (!names.includes(name)) throw badRequest(`Invalid field attributes: the attribute ${name} cannot be removed`);
+    }
+    const twice = names.find((n, i) => names.indexOf(n) !== i);
+    if (twice) throw badRequest(`Invalid field attributes: ${twice} is there twice`);
+    await domain.realms.update(realm.name, { ...realm, settings: { ...realm.settings, userProfile: config } });
+    return config;
+  });
+
+  app.get('/realms/:realm/users/profile/metadata', {
+    schema: { tags: profileTags, summary: 'The user profile as an administrator\'s forms use it', params: realmParams },
+  }, async (request) => profileMetadata(userProfileOf(await realmOf(domain, request))));
+
   // ---- groups ------------------------------------------------------------------------
+
+  /** The user's groups whose name contains `search` (ignoring case), by name. */
+  const groupsOf = async (request: FastifyRequest) => {
+    const realm = await realmOf(domain, request);
+    const user = await userOf(domain, realm, userParam(request));
+    const search = (request.query as { search?: string }).search?.toLowerCase();
+    const groups = await domain.groups.ofUser(user.id);
+    return search ? groups.filter((g) => g.name.toLowerCase().includes(search)) : groups;
+  };
 
   app.get('/realms/:realm/users/:id/groups', {
     schema: {
       tags,
-      summary: 'The groups the user is a member of',
+      summary: 'The groups the user is a member of: id, name and path (briefRepresentation=false: with attributes and roles)',
       params: userParams,
-      querystring: { type: 'object', properties: { search: { type: 'string' }, ...paging, briefRepresentation: { type: 'boolean' } } },
+      querystring: { type: 'object', properties: { search: { type: 'string' }, ...paging, briefRepresentation: { type: 'boolean', default: true } } },
     },
   }, async (request) => {
-    const realm = await realmOf(domain, request);
-    const user = await userOf(domain, realm, userParam(request));
-    const q = request.query as { search?: string; first?: number; max?: number };
-    let groups = await domain.groups.ofUser(user.id);
-    if (q.search) groups = groups.filter((g) => g.name.toLowerCase().includes(q.search!.toLowerCase()));
-    const first = q.first ?? 0;
-    groups = groups.slice(first, q.max === undefined ? undefined : first + q.max);
-    return Promise.all(groups.map((g) => briefGroup(domain, g)));
+    const q = request.query as { first?: number; max?: number; briefRepresentation?: boolean };
+    const groups = slice(await groupsOf(request), q);
+    return Promise.all(groups.map((g) => (q.briefRepresentation === false ? fullGroup(domain, g) : briefGroup(domain, g))));
   });
+
+  app.get('/realms/:realm/users/:id/groups/count', {
+    schema: {
+      tags, summary: 'How many groups the user is a member of', params: userParams,
+      querystring: { type: 'object', properties: { search: { type: 'string' } } },
+    },
+  }, async (request) => ({ count: (await groupsOf(request)).length }));
 
   const membership = (join: boolean) => async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
     const realm = await realmOf(domain, request);

@@ -430,6 +430,20 @@ export class SqlStore implements Store {
     let q = this.db.selectFrom('users').where('realm_id', '=', realmId);
     if (!query.includeServiceAccounts) q = q.where('service_account_client_id', 'is', null);
     if (query.enabled !== undefined) q = q.where('enabled', '=', bit(query.enabled));
+    if (query.emailVerified !== undefined) q = q.where('email_verified', '=', bit(query.emailVerified));
+    for (const [key, value] of query.attributesLike ?? []) {
+      // The JSON text holds `"key":[` and each value as a JSON string. Lower-casing is the same on
+      // both back ends only for ASCII (SQLite's lower()), so other values narrow by key alone.
+      if (hasNul(key, value)) return undefined;
+      q = q.where(like('attributes', `%${likeEscape(JSON.stringify(key))}:[%`));
+      if (/^[\x20-\x7e]*$/.test(value)) {
+        q = q.where(sql<boolean>`lower(${sql.ref('attributes')}) like ${`%${likeEscape(JSON.stringify(value.toLowerCase()).slice(1, -1))}%`} escape '\\'`);
+      }
+    }
+    if (query.identityProviderId !== undefined) {
+      if (hasNul(query.identityProviderId)) return undefined;
+      q = q.where('id', 'in', this.db.selectFrom('federated_identities').select('user_id').where('provider_id', '=', query.identityProviderId));
+    }
     if (search !== undefined) {
       const pattern = likeEscape(search.toLowerCase()).replace(/\*/g, '%');
       q = q.where(sql<boolean>`(${like('username_lower', pattern)} or ${like('email_lower', pattern)}
@@ -455,6 +469,10 @@ export class SqlStore implements Store {
       await this.db.insertInto('passwords').values(row)
         .onConflict((oc) => oc.column('user_id').doUpdateSet({ algorithm: p.algorithm, data: p.data, created_at: p.createdAt }))
         .execute();
+    },
+    delete: async (userId) => {
+      if (hasNul(userId)) return;
+      await this.db.deleteFrom('passwords').where('user_id', '=', userId).execute();
     },
   };
 
@@ -515,6 +533,11 @@ export class SqlStore implements Store {
       if (hasNul(userId, roleId)) return;
       await this.db.deleteFrom('user_roles').where('user_id', '=', userId).where('role_id', '=', roleId).execute();
     },
+    removeComposite: async (parentId, childId) => {
+      if (hasNul(parentId, childId)) return;
+      await this.db.deleteFrom('role_composites').where('parent_id', '=', parentId).where('child_id', '=', childId).execute();
+    },
+    listUsers: (roleId, opts = {}) => this.linkedUsers(USER_ROLES, roleId, opts),
   };
 
   sessions: Store['sessions'] = {
@@ -552,6 +575,19 @@ export class SqlStore implements Store {
     deleteByUser: async (userId) => {
       if (hasNul(userId)) return 0;
       const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
+      return Number(r.numDeletedRows);
+    },
+    listByClient: async (clientId) => {
+      if (hasNul(clientId)) return [];
+      const served = this.db.selectFrom('refresh_tokens').select('session_id').where('client_id', '=', clientId)
+        .union(this.db.selectFrom('authorization_codes').select('session_id').where('client_id', '=', clientId));
+      const rows = await this.db.selectFrom('sessions').selectAll().where('id', 'in', served)
+        .orderBy('created_at').orderBy('id').execute();
+      return rows.map(toSession);
+    },
+    deleteByRealm: async (realmId) => {
+      if (hasNul(realmId)) return 0;
+      const r = await this.db.deleteFrom('sessions').where('realm_id', '=', realmId).executeTakeFirst();
       return Number(r.numDeletedRows);
     },
   };
@@ -668,6 +704,11 @@ export class SqlStore implements Store {
       if (hasNul(userId)) return;
       await this.db.deleteFrom('login_failures').where('user_id', '=', userId).execute();
     },
+    clearRealm: async (realmId) => {
+      if (hasNul(realmId)) return;
+      await this.db.deleteFrom('login_failures')
+        .where('user_id', 'in', this.db.selectFrom('users').select('id').where('realm_id', '=', realmId)).execute();
+    },
   };
 
   bulk: Store['bulk'] = {
@@ -753,6 +794,16 @@ export class SqlStore implements Store {
     for (const rows of chunks(all, 2000)) {
       await db.insertInto(link.table).values(rows).onConflict((oc) => oc.doNothing()).execute();
     }
+  }
+
+  /** The users linked to one role or group, in code-point order of lower-cased username. */
+  private async linkedUsers(link: UserLinkTable, id: string, opts: { first?: number; max?: number }): Promise<UserRecord[]> {
+    if (hasNul(id)) return [];
+    const db = this.db as unknown as Kysely<any>;
+    let q = db.selectFrom(link.table).innerJoin('users', 'users.id', `${link.table}.user_id`)
+      .selectAll('users').where(`${link.table}.${link.column}`, '=', id).orderBy(this.byText('users.username_lower'));
+    if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
+    return (await q.execute()).map(toUser);
   }
 
   /** The roles or groups those users are linked to, by user then id within each statement's users. */
@@ -1039,13 +1090,7 @@ export class SqlStore implements Store {
       if (hasNul(groupId, userId)) return;
       await this.db.deleteFrom('user_groups').where('group_id', '=', groupId).where('user_id', '=', userId).execute();
     },
-    listMembers: async (groupId, opts = {}) => {
-      if (hasNul(groupId)) return [];
-      let q = this.db.selectFrom('user_groups').innerJoin('users', 'users.id', 'user_groups.user_id')
-        .selectAll('users').where('user_groups.group_id', '=', groupId).orderBy(this.byText('users.username_lower'));
-      if (opts.max !== undefined) q = q.limit(opts.max).offset(opts.first ?? 0);
-      return (await q.execute()).map(toUser);
-    },
+    listMembers: (groupId, opts = {}) => this.linkedUsers(USER_GROUPS, groupId, opts),
     listUserGroupRoleIds: async (userId) => {
       if (hasNul(userId)) return [];
       // The user's groups, then their ancestors a level at a time: groups nest only a few deep.
@@ -1062,6 +1107,12 @@ export class SqlStore implements Store {
       const roles = await this.db.selectFrom('group_roles').select('role_id')
         .where('group_id', 'in', [...ids]).orderBy(this.byText('role_id')).execute();
       return [...new Set(roles.map((r) => r.role_id))];
+    },
+    listByRole: async (roleId) => {
+      if (hasNul(roleId)) return [];
+      return (await this.db.selectFrom('group_roles').innerJoin('groups', 'groups.id', 'group_roles.group_id')
+        .selectAll('groups').where('group_roles.role_id', '=', roleId)
+        .orderBy(this.byText('groups.name')).orderBy(this.byText('groups.id')).execute()).map(toGroup);
     },
   };
 

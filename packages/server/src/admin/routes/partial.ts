@@ -1,0 +1,197 @@
+import type { FastifyPluginAsync } from 'fastify';
+import { clientSettingsProblem } from '../../domain/clients.js';
+import { exportRealm } from '../../export/keycloak.js';
+import type { ClientRep, GroupRep, RoleRep, UserRep } from '../../import/keycloak.js';
+import type { GroupRecord, RealmRecord, Store } from '../../storage/store.js';
+import { badRequest, conflict } from '../errors.js';
+import { clientFields, userFields, withoutNulls } from '../representations.js';
+import { clientRepresentation, realmParams, userRepresentation } from './schemas.js';
+import { realmOf, type AdminRouteOptions } from './common.js';
+import { passwordOf } from './users.js';
+
+const tags = ['Realm partial import and export'];
+
+/** What Keycloak writes in place of a secret in a partial export. */
+const MASKED = '**********';
+
+type Policy = 'FAIL' | 'SKIP' | 'OVERWRITE';
+type ResourceType = 'USER' | 'CLIENT' | 'GROUP' | 'REALM_ROLE' | 'CLIENT_ROLE';
+interface Result { action: 'ADDED' | 'SKIPPED' | 'OVERWRITTEN'; resourceType: ResourceType; resourceName: string; id?: string }
+
+interface PartialImport {
+  ifResourceExists?: Policy;
+  users?: UserRep[];
+  clients?: ClientRep[];
+  groups?: GroupRep[];
+  roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> };
+  identityProviders?: unknown[];
+}
+
+const roleItem = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 255 }, description: { type: 'string', nullable: true } } } as const;
+const groupItem = {
+  type: 'object', required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255, pattern: '^[^/]+$' },
+    attributes: { type: 'object', additionalProperties: { type: 'array', items: { type: 'string' } } },
+    realmRoles: { type: 'array', items: { type: 'string' } },
+    subGroups: { type: 'array', items: { type: 'object' } },
+  },
+} as const;
+
+const partialImportRepresentation = {
+  type: 'object',
+  description: "Keycloak's PartialImportRepresentation: users, clients, groups and roles (identity providers through their own resource)",
+  properties: {
+    ifResourceExists: { type: 'string', enum: ['FAIL', 'SKIP', 'OVERWRITE'], default: 'FAIL' },
+    policy: { type: 'string', enum: ['FAIL', 'SKIP', 'OVERWRITE'] },
+    users: { type: 'array', items: { ...userRepresentation, required: ['username'] } },
+    clients: { type: 'array', items: { ...clientRepresentation, required: ['clientId'] } },
+    groups: { type: 'array', items: groupItem },
+    roles: {
+      type: 'object',
+      properties: {
+        realm: { type: 'array', items: roleItem },
+        client: { type: 'object', additionalProperties: { type: 'array', items: roleItem } },
+      },
+    },
+    identityProviders: { type: 'array', maxItems: 0, description: 'Not taken here: identity-provider/instances' },
+  },
+} as const;
+
+/**
+ * Keycloak's partial export (the realm without its users, secrets masked) and partial import
+ * (users, clients, groups and roles added to a realm that exists, what exists already failing
+ * the import, skipped or replaced as asked). The import is one transaction: a failure leaves nothing.
+ */
+export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
+  app.post('/realms/:realm/partial-export', {
+    schema: {
+      tags, summary: 'The realm\'s representation without users; clients, groups and roles when asked; secrets masked',
+      params: realmParams,
+      querystring: { type: 'object', properties: { exportClients: { type: 'boolean', default: false }, exportGroupsAndRoles: { type: 'boolean', default: false } } },
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const q = request.query as { exportClients: boolean; exportGroupsAndRoles: boolean };
+    const rep = await exportRealm(domain, realm.name);
+    if (!q.exportClients) delete rep.clients;
+    if (!q.exportGroupsAndRoles) {
+      delete rep.groups;
+      delete rep.roles;
+    }
+    for (const client of rep.clients ?? []) {
+      if (client.secret !== undefined) client.secret = MASKED;
+      delete client.secrets;
+    }
+    for (const provider of rep.identityProviders ?? []) {
+      if (provider.config?.clientSecret !== undefined) provider.config.clientSecret = MASKED;
+    }
+    reply.header('cache-control', 'no-store');
+    return rep;
+  });
+
+  app.post('/realms/:realm/partialImport', {
+    bodyLimit: 16 * 1024 * 1024,
+    schema: { tags, summary: 'Add users, clients, groups and roles to the realm', params: realmParams, body: partialImportRepresentation },
+  }, async (request) => {
+    const realm = await realmOf(domain, request);
+    const body = request.body as PartialImport & { policy?: Policy };
+    const policy: Policy = body.policy ?? body.ifResourceExists ?? 'FAIL';
+    // Hashing is slow, and a transaction holds SQLite's write lock: before it.
+    const passwords = await Promise.all((body.users ?? []).map(passwordOf));
+    const results: Result[] = [];
+    try {
+      await domain.store.transaction(async (tx) => {
+        const outcome = async (type: ResourceType, name: string, exists: boolean, remove: () => Promise<void>): Promise<boolean> => {
+          if (!exists) return true;
+          if (policy === 'FAIL') throw conflict(`${type} ${name} already exists`);
+          if (policy === 'SKIP') {
+            results.push({ action: 'SKIPPED', resourceType: type, resourceName: name });
+            return false;
+          }
+          await remove();
+          return true;
+        };
+        const record = (type: ResourceType, name: string, id: string, replaced: boolean) =>
+          results.push({ action: replaced ? 'OVERWRITTEN' : 'ADDED', resourceType: type, resourceName: name, id });
+
+        for (const rep of body.clients ?? []) {
+          const fields = clientFields(withoutNulls(rep));
+          const problem = clientSettingsProblem(fields.settings);
+          if (problem) throw badRequest(`Invalid field clients.attributes: ${problem}`);
+          const existing = await tx.clients.getByClientId(realm.id, fields.clientId);
+          if (!(await outcome('CLIENT', fields.clientId, existing !== undefined, () => domain.clients.delete(tx, existing!)))) continue;
+          const secrets = rep.secret ? [{ value: rep.secret }] : undefined;
+          const { record: created } = await domain.createClient(realm, { id: existing?.id ?? rep.id, ...fields, secrets: fields.publicClient ? undefined : secrets }, tx);
+          record('CLIENT', created.clientId, created.id, existing !== undefined);
+        }
+
+        const roles = async (clientId: string | null, reps: RoleRep[]) => {
+          const client = clientId === null ? null : await tx.clients.getByClientId(realm.id, clientId);
+          if (client === undefined) throw badRequest(`Invalid field roles.client: no client ${clientId}`);
+          const type = client ? 'CLIENT_ROLE' : 'REALM_ROLE';
+          for (const rep of reps) {
+            const existing = await tx.roles.getByName(realm.id, client?.id ?? null, rep.name);
+            if (existing && client === null && rep.name === realm.settings.defaultRoleName) throw badRequest('The default role of the realm cannot be replaced');
+            if (!(await outcome(type, rep.name, existing !== undefined, () => domain.roles.delete(tx, existing!)))) continue;
+            const created = await domain.roles.create(tx, realm.id, client?.id ?? null, rep.name, rep.description ?? null);
+            record(type, rep.name, created.id, existing !== undefined);
+          }
+        };
+        await roles(null, body.roles?.realm ?? []);
+        for (const [clientId, reps] of Object.entries(body.roles?.client ?? {})) await roles(clientId, reps);
+
+        const group = async (rep: GroupRep, parent: GroupRecord | null): Promise<GroupRecord> => {
+          const created = await domain.groups.create(tx, realm, { name: rep.name, parentId: parent?.id ?? null, attributes: rep.attributes });
+          for (const name of rep.realmRoles ?? []) {
+            const role = await tx.roles.getByName(realm.id, null, name);
+            if (!role) throw badRequest(`Invalid field groups.realmRoles: no realm role ${name}`);
+            await domain.groups.grantRole(tx, created.id, role.id);
+          }
+          for (const child of rep.subGroups ?? []) await group(child, created);
+          return created;
+        };
+        for (const rep of body.groups ?? []) {
+          const existing = await tx.groups.getByName(realm.id, null, rep.name);
+          if (!(await outcome('GROUP', rep.name, existing !== undefined, () => domain.groups.delete(tx, existing!)))) continue;
+          record('GROUP', rep.name, (await group(rep, null)).id, existing !== undefined);
+        }
+
+        for (const [i, rep] of (body.users ?? []).entries()) {
+          const fields = userFields(withoutNulls(rep));
+          const existing = await tx.users.getByUsername(realm.id, fields.username);
+          if (!(await outcome('USER', fields.username, existing !== undefined, () => domain.users.delete(tx, existing!)))) continue;
+          const user = await domain.users.create(tx, realm, { id: existing?.id ?? rep.id, ...fields });
+          if (passwords[i]) await domain.users.setPassword(tx, user.id, passwords[i]);
+          await grantUserRoles(tx, realm, user.id, rep);
+          for (const path of rep.groups ?? []) {
+            const found = await domain.groups.byPath(realm.id, path, tx);
+            if (!found) throw badRequest(`Invalid field users.groups: no group ${path}`);
+            await domain.groups.addMember(tx, found.id, user.id);
+          }
+          record('USER', user.username, user.id, existing !== undefined);
+        }
+      });
+    } finally {
+      domain.clients.invalidateAll();
+      domain.roles.invalidate(realm.id);
+      domain.users.invalidate();
+    }
+    const count = (action: Result['action']) => results.filter((r) => r.action === action).length;
+    return { overwritten: count('OVERWRITTEN'), added: count('ADDED'), skipped: count('SKIPPED'), results };
+  });
+
+  /** The realm and client roles a user representation names, granted; 400 naming the first missing. */
+  const grantUserRoles = async (tx: Store, realm: RealmRecord, userId: string, rep: UserRep) => {
+    const names: Array<[string | null, string]> = [
+      ...(rep.realmRoles ?? []).map((n): [null, string] => [null, n]),
+      ...Object.entries(rep.clientRoles ?? {}).flatMap(([c, ns]) => ns.map((n): [string, string] => [c, n])),
+    ];
+    for (const [clientId, name] of names) {
+      const client = clientId === null ? null : await tx.clients.getByClientId(realm.id, clientId);
+      const role = client === undefined ? undefined : await tx.roles.getByName(realm.id, client?.id ?? null, name);
+      if (!role) throw badRequest(`Invalid field users.${clientId === null ? 'realmRoles' : 'clientRoles'}: no role ${name}`);
+      await domain.roles.grantToUser(tx, userId, role.id);
+    }
+  };
+};
