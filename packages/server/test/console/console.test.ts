@@ -103,6 +103,10 @@ describe('admin console', { skip: noChromium }, () => {
     await page.getByLabel('Keep sign-in events (seconds)').fill('86400');
     await page.getByLabel('Keep admin events (seconds)').fill('0');
     await page.getByText('Kept for good.').waitFor();
+    // Refresh tokens: Latchkey's default rotation, with a token good for two refreshes and a 5 s grace.
+    assert.equal(await page.getByLabel('Revoke refresh tokens once used').isChecked(), true, "Latchkey's default");
+    await page.getByLabel('Further uses of a refresh token').fill('1');
+    await page.getByLabel('Grace for parallel refreshes (seconds)').fill('5');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
     await screenshot(page, 'console-realm-settings');
@@ -113,6 +117,7 @@ describe('admin console', { skip: noChromium }, () => {
     assert.equal(made.displayName, 'Made in the console');
     assert.equal(made.accessTokenLifespan, 600);
     assert.equal(made.accessCodeLifespan, 45);
+    assert.deepEqual([made.revokeRefreshToken, made.refreshTokenMaxReuse, made.attributes.refreshTokenReuseGrace], [true, 1, '5']);
     const events = (await admin.get('/realms/console-made/events/config')).json;
     assert.deepEqual([events.eventsEnabled, events.eventsExpiration, events.adminEventsEnabled, events.adminEventsExpiration], [true, 86_400, false, 0]);
     assert.deepEqual(cspViolations(tab), []);
