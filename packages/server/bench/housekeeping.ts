@@ -108,7 +108,7 @@ async function issue(dataDir: string, databaseUrl: string | undefined): Promise<
         tokens.push({
           id: randomUUID(), tokenHash: randomBytes(32).toString('base64url'), familyId: randomUUID(), realmId: realm.id,
           clientId: client.id, userId: user.id, sessionId: sessions.at(-1)!.id, scope: 'openid', createdAt, expiresAt,
-          usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null, acr: null, claims: null,
+          usedAt: null, useCount: 0, revokedAt: null, accessJti: null, accessExpiresAt: null, acr: null, claims: null,
         });
       }
       await store.transaction(async (tx) => {

@@ -1,6 +1,8 @@
-import { calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { randomBytes } from 'node:crypto';
+import { base64url, calculateJwkThumbprint, exportJWK, generateKeyPair, importJWK, type CryptoKey, type JWK } from 'jose';
+import { newId } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import { SIGNING_ALGS, type KeyRecord, type SigningAlg } from '../storage/store.js';
+import { SIGNING_ALGS, type HmacKeyRecord, type KeyRecord, type SigningAlg, type Store } from '../storage/store.js';
 import { now } from './time.js';
 
 export interface SigningKey {
@@ -48,4 +50,25 @@ export async function loadSigningKeys(records: KeyRecord[], box: SecretBox): Pro
     signers.set(record.alg, { kid: record.kid, alg: record.alg, key });
   }
   return signers;
+}
+
+/** The realm's HMAC key, which signs its refresh tokens: only Latchkey holds it, so no resource server can take one for an access token. */
+export interface HmacKey {
+  kid: string;
+  key: Uint8Array;
+}
+
+/**
+ * The realm's HMAC key, made on first use (realms created before refresh tokens were JWTs
+ * have none): whichever process stores one first, every process then signs with that one.
+ */
+export async function loadHmacKey(store: Store, box: SecretBox, realmId: string): Promise<HmacKey> {
+  let record = await store.hmacKeys.get(realmId);
+  if (!record) {
+    // 512 bits, HS512's own size (RFC 7518 §3.2 asks for at least the hash's).
+    const fresh: HmacKeyRecord = { realmId, kid: newId(), sealedSecret: await box.seal(base64url.encode(randomBytes(64))), createdAt: now() };
+    await store.hmacKeys.insertIfAbsent(fresh);
+    record = (await store.hmacKeys.get(realmId))!;
+  }
+  return { kid: record.kid, key: base64url.decode(await box.open(record.sealedSecret)) };
 }

@@ -5,7 +5,7 @@ import type { KeyRecord, RealmRecord, RealmSettings, SigningAlg, Store } from '.
 import { Caches, type TtlCache } from './cache.js';
 import { DEFAULT_MAX_DELTA_TIME_SECONDS } from './browser-flow.js';
 import { defaultClientSettings } from './clients.js';
-import { generateKeySet, loadSigningKeys, realmKeys, type KeySet, type SigningKey } from './keys.js';
+import { generateKeySet, loadHmacKey, loadSigningKeys, realmKeys, type HmacKey, type KeySet, type SigningKey } from './keys.js';
 import { now } from './time.js';
 
 /** Keycloak's defaults, so an imported or new realm behaves as it did there. */
@@ -66,6 +66,8 @@ export interface RealmRuntime {
   /** Serialized once: the JWKS endpoint is a hot path. */
   jwksJson: string;
   verificationKeys: JWTVerifyGetKey;
+  /** Signs refresh tokens (HS512). */
+  hmacKey: HmacKey;
 }
 
 export class RealmService {
@@ -107,6 +109,7 @@ export class RealmService {
         jwks,
         jwksJson: JSON.stringify(jwks),
         verificationKeys: createLocalJWKSet(jwks),
+        hmacKey: await loadHmacKey(this.store, this.box, realm.id),
       };
     });
   }

@@ -1,4 +1,4 @@
-import { newId, randomToken, sha256 } from '../crypto/random.js';
+import { newId, sha256 } from '../crypto/random.js';
 import type { RealmRecord, RefreshTokenRecord, SessionRecord, Store } from '../storage/store.js';
 import { now } from './time.js';
 
@@ -65,20 +65,20 @@ export class SessionService {
   }
 }
 
-/** Refresh tokens (opaque, stored only as hashes) and revoked access tokens. */
+/** Refresh tokens (stored only as hashes) and revoked access tokens. */
 export class TokenStoreService {
   constructor(private readonly store: Store) {}
 
+  /** Stores a refresh token made by `mint` from its record (the protocol's business: a signed JWT). */
   async issueRefresh(input: {
     realmId: string; clientId: string; userId: string; session: SessionRecord; scope: string; familyId?: string;
     /** The access token issued beside it. */
     access: { jti: string; expiresAt: number };
     signIn: Pick<RefreshTokenRecord, 'acr' | 'claims'>;
-  }): Promise<{ token: string; record: RefreshTokenRecord }> {
-    const token = randomToken();
-    const record: RefreshTokenRecord = {
+  }, mint: (record: RefreshTokenRecord) => Promise<string>): Promise<{ token: string; record: RefreshTokenRecord }> {
+    const unhashed: RefreshTokenRecord = {
       id: newId(),
-      tokenHash: sha256(token),
+      tokenHash: '',
       familyId: input.familyId ?? newId(),
       realmId: input.realmId,
       clientId: input.clientId,
@@ -88,11 +88,14 @@ export class TokenStoreService {
       createdAt: now(),
       expiresAt: input.session.expiresAt,
       usedAt: null,
+      useCount: 0,
       revokedAt: null,
       accessJti: input.access.jti,
       accessExpiresAt: input.access.expiresAt,
       ...input.signIn,
     };
+    const token = await mint(unhashed);
+    const record = { ...unhashed, tokenHash: sha256(token) };
     await this.store.refreshTokens.insert(record);
     return { token, record };
   }
@@ -101,8 +104,9 @@ export class TokenStoreService {
     return this.store.refreshTokens.getByHash(sha256(token));
   }
 
-  markUsed(id: string): Promise<boolean> {
-    return this.store.refreshTokens.markUsed(id, now());
+  /** Counts a use; false when the token has had `maxUses` already. */
+  markUsed(id: string, maxUses: number): Promise<boolean> {
+    return this.store.refreshTokens.markUsed(id, now(), maxUses);
   }
 
   /** The family's refresh tokens and the access tokens issued with them. */

@@ -1,10 +1,10 @@
 import { createHash } from 'node:crypto';
-import { CompactSign } from 'jose';
+import { CompactSign, type CryptoKey } from 'jose';
 import { newId } from '../crypto/random.js';
 import { supportsApiAccess } from '../domain/clients.js';
 import type { ClientRuntime, Domain, EffectiveRoles, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
-import type { SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
+import type { RefreshTokenRecord, SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
 import { requestedClaims, storableClaims, userClaims, type ClaimsRequest } from './claims.js';
 import { OAuthError } from './errors.js';
 import { OPENID, scopeClaim } from './scopes.js';
@@ -58,10 +58,41 @@ const utf8 = new TextEncoder();
  * A JWT is a JWS over its JSON claims. jose's SignJWT would first deep-copy and check the
  * claims, which are all ours: the claims set is encoded as it is, and jose signs it.
  */
-async function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
+function jws(alg: string, signer: { kid: string; key: CryptoKey | Uint8Array }, typ: string, payload: Record<string, unknown>): Promise<string> {
+  return new CompactSign(utf8.encode(JSON.stringify(payload))).setProtectedHeader({ alg, typ, kid: signer.kid }).sign(signer.key);
+}
+
+function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
   const signer = realm.signers.get(alg);
   if (!signer) throw new OAuthError('server_error', `Realm has no active ${alg} key`, 500);
-  return new CompactSign(utf8.encode(JSON.stringify(payload))).setProtectedHeader({ alg, typ, kid: signer.kid }).sign(signer.key);
+  return jws(alg, signer, typ, payload);
+}
+
+/**
+ * Keycloak's `typ` claim, which its adapters check (keycloak-connect refuses a token of the
+ * wrong type): what a token is for, whatever the JOSE header says.
+ */
+export const TOKEN_TYPES = { access: 'Bearer', id: 'ID', refresh: 'Refresh', offline: 'Offline' } as const;
+
+/**
+ * A refresh token as Keycloak's: a JWT with its claims, HS512 under the realm's secret key, so
+ * that adapters can read it and only Latchkey can verify it. It is good only while its stored
+ * record (looked up by the token's hash) is.
+ */
+function mintRefreshToken(realm: RealmRuntime, client: ClientRuntime, session: SessionRecord, scope: string, record: RefreshTokenRecord): Promise<string> {
+  return jws('HS512', realm.hmacKey, 'JWT', {
+    exp: record.expiresAt,
+    iat: record.createdAt,
+    jti: record.id,
+    iss: realm.issuer,
+    // Keycloak's: the realm itself is the audience, as only it takes the token back.
+    aud: realm.issuer,
+    sub: record.userId,
+    typ: session.offline ? TOKEN_TYPES.offline : TOKEN_TYPES.refresh,
+    azp: client.record.clientId,
+    sid: session.id,
+    scope,
+  });
 }
 
 /** OpenID Connect Core §3.1.3.6 / §3.3.2.11: the left half of the hash the signing algorithm uses. */
@@ -105,6 +136,7 @@ export async function mintAccessToken(domain: Domain, subject: TokenSubject): Pr
     exp: iat + lifespan,
     iat,
     jti,
+    typ: TOKEN_TYPES.access,
     client_id: client.record.clientId,
     azp: client.record.clientId,
     scope,
@@ -131,6 +163,7 @@ export async function mintIdToken(subject: TokenSubject & { session: SessionReco
     azp: client.record.clientId,
     exp: iat + lifespanOf(subject),
     iat,
+    typ: TOKEN_TYPES.id,
     auth_time: session.authTime,
     sid: session.id,
     acr: extras.acr ?? '1',
@@ -165,7 +198,7 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<To
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, session, scope: scopes.join(' '),
       familyId: req.refresh.familyId, access: { jti: access.jti, expiresAt: access.expiresAt },
       signIn: { acr: req.idToken?.acr ?? null, claims: storableClaims(req.idToken?.claims) },
-    });
+    }, (record) => mintRefreshToken(realm, client, session, access.scope, record));
     response.refresh_token = token;
     response.refresh_expires_in = session.offline ? 0 : Math.max(0, record.expiresAt - now());
   }

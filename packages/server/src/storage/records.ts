@@ -52,6 +52,15 @@ export interface RealmRecord {
   createdAt: number;
 }
 
+/** A realm's HMAC secret, which signs its refresh tokens (HS512, as Keycloak's) and nothing else. */
+export interface HmacKeyRecord {
+  realmId: string;
+  kid: string;
+  /** The secret, base64url, sealed under the master key. */
+  sealedSecret: string;
+  createdAt: number;
+}
+
 export type KeyStatus = 'active' | 'passive';
 
 export interface KeyRecord {
@@ -220,7 +229,10 @@ export interface RefreshTokenRecord {
   scope: string;
   createdAt: number;
   expiresAt: number;
+  /** When it was last used; null until then. */
   usedAt: number | null;
+  /** How many refreshes it has made (the realm's refreshTokenMaxReuse bounds it). */
+  useCount: number;
   revokedAt: number | null;
   /**
    * The access token issued with this refresh token, so revoking the family (a replayed

@@ -15,6 +15,7 @@ import type {
   LoginFailureRecord,
   ClientRecord,
   ClientSecretRecord,
+  HmacKeyRecord,
   KeyRecord,
   PasswordRecord,
   RealmRecord,
@@ -55,6 +56,11 @@ export interface Store {
     insert(realm: RealmRecord): Promise<void>;
     update(realm: RealmRecord): Promise<void>;
     delete(id: string): Promise<void>;
+  };
+  hmacKeys: {
+    get(realmId: string): Promise<HmacKeyRecord | undefined>;
+    /** Keeps the realm's key when it has one already: processes starting together may each make one. */
+    insertIfAbsent(key: HmacKeyRecord): Promise<void>;
   };
   keys: {
     listByRealm(realmId: string): Promise<KeyRecord[]>;
@@ -128,8 +134,11 @@ export interface Store {
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
     insert(token: RefreshTokenRecord): Promise<void>;
-    /** Marks a token used; false when it was already used, so two racing refreshes can't both win. */
-    markUsed(id: string, at: number): Promise<boolean>;
+    /**
+     * Counts a use of the token at `at` unless it has had `maxUses` already (then false), in
+     * one write, so that two racing refreshes can't both take its last use.
+     */
+    markUsed(id: string, at: number, maxUses: number): Promise<boolean>;
     /** Revokes every refresh token of the family and the unexpired access tokens issued with them. */
     revokeFamily(familyId: string, at: number): Promise<void>;
   };

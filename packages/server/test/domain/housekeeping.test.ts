@@ -75,7 +75,7 @@ async function expiredRows(store: Store, count: number, fresh: number) {
   const tokens: RefreshTokenRecord[] = sessions.map((s, i) => ({
     id: randomUUID(), tokenHash: randomBytes(32).toString('base64url'), familyId: randomUUID(), realmId: realm.id,
     clientId: client.id, userId: user.id, sessionId: s.id, scope: 'openid', createdAt: PAST, expiresAt: expiry(i),
-    usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null, acr: null, claims: null,
+    usedAt: null, useCount: 0, revokedAt: null, accessJti: null, accessExpiresAt: null, acr: null, claims: null,
   }));
   const codes: AuthorizationCodeRecord[] = sessions.map((s, i) => ({
     codeHash: randomBytes(32).toString('base64url'), realmId: realm.id, clientId: client.id, userId: user.id, sessionId: s.id,

@@ -270,7 +270,7 @@ for (const backend of backends) {
         const refresh = (expiresAt: number): RefreshTokenRecord => ({
           id: randomUUID(), tokenHash: randomBytes(32).toString('hex'), familyId: randomUUID(), realmId: realm.id,
           clientId: client.id, userId: user.id, sessionId: sessions.fresh.id, scope: 'openid', createdAt: at - 10,
-          expiresAt, usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null, acr: null, claims: null,
+          expiresAt, usedAt: null, useCount: 0, revokedAt: null, accessJti: null, accessExpiresAt: null, acr: null, claims: null,
         });
         const refreshTokens = { expired: refresh(at), fresh: refresh(at + 1) };
         for (const t of Object.values(refreshTokens)) await store.refreshTokens.insert(t);

@@ -132,7 +132,7 @@ const newSession = (realmId: string, userId: string): SessionRecord => ({
 
 const newRefresh = (realmId: string, clientId: string, userId: string, sessionId: string, familyId = randomUUID()): RefreshTokenRecord => ({
   id: randomUUID(), tokenHash: randomBytes(32).toString('hex'), familyId, realmId, clientId, userId, sessionId,
-  scope: 'openid profile', createdAt: T, expiresAt: T + 1800, usedAt: null, revokedAt: null, accessJti: null, accessExpiresAt: null,
+  scope: 'openid profile', createdAt: T, expiresAt: T + 1800, usedAt: null, useCount: 0, revokedAt: null, accessJti: null, accessExpiresAt: null,
   acr: '0', claims: '{"id_token":{"email":{"essential":true}}}',
 });
 
@@ -269,6 +269,19 @@ for (const backend of [sqlite, postgres]) {
         await store.realms.delete(realm.id);
         assert.equal(await store.realms.getByName(realm.name), undefined);
         await store.realms.delete(realm.id); // deleting what is gone is not an error
+      });
+    });
+
+    describe('hmacKeys', () => {
+      it('keeps the first key stored for a realm, and goes with the realm', async () => {
+        const { realm } = await seed(store);
+        assert.equal(await store.hmacKeys.get(realm.id), undefined);
+        const first = { realmId: realm.id, kid: 'first', sealedSecret: 'sealed-1', createdAt: T };
+        await store.hmacKeys.insertIfAbsent(first);
+        await store.hmacKeys.insertIfAbsent({ ...first, kid: 'second', sealedSecret: 'sealed-2' });
+        assert.deepEqual(await store.hmacKeys.get(realm.id), first);
+        await store.realms.delete(realm.id);
+        assert.equal(await store.hmacKeys.get(realm.id), undefined);
       });
     });
 
@@ -543,10 +556,15 @@ for (const backend of [sqlite, postgres]) {
         const token = newRefresh(realm.id, client.id, user.id, session.id);
         await store.refreshTokens.insert(token);
         assert.deepEqual(await store.refreshTokens.getByHash(token.tokenHash), token);
-        assert.equal(await store.refreshTokens.markUsed(token.id, T + 1), true);
-        assert.equal(await store.refreshTokens.markUsed(token.id, T + 2), false);
+        assert.equal(await store.refreshTokens.markUsed(token.id, T + 1, 1), true);
+        assert.equal(await store.refreshTokens.markUsed(token.id, T + 2, 1), false);
         assert.equal((await store.refreshTokens.getByHash(token.tokenHash))!.usedAt, T + 1);
-        assert.equal(await store.refreshTokens.markUsed(randomUUID(), T), false, 'an unknown token');
+        assert.equal(await store.refreshTokens.markUsed(token.id, T + 3, 3), true, 'a further use the realm allows');
+        assert.equal(await store.refreshTokens.markUsed(token.id, T + 4, 3), true);
+        assert.equal(await store.refreshTokens.markUsed(token.id, T + 5, 3), false);
+        const used = (await store.refreshTokens.getByHash(token.tokenHash))!;
+        assert.deepEqual([used.usedAt, used.useCount], [T + 4, 3], 'the last use is when it was used');
+        assert.equal(await store.refreshTokens.markUsed(randomUUID(), T, 1), false, 'an unknown token');
       });
 
       it('two concurrent markUsed: exactly one wins, every time', async () => {
@@ -556,7 +574,7 @@ for (const backend of [sqlite, postgres]) {
         for (let round = 0; round < 25; round++) {
           const token = newRefresh(realm.id, client.id, user.id, session.id);
           await store.refreshTokens.insert(token);
-          const results = await Promise.all([store.refreshTokens.markUsed(token.id, T + 1), store.refreshTokens.markUsed(token.id, T + 2)]);
+          const results = await Promise.all([store.refreshTokens.markUsed(token.id, T + 1, 1), store.refreshTokens.markUsed(token.id, T + 2, 1)]);
           assert.equal(results.filter(Boolean).length, 1, `round ${round}: ${results}`);
         }
       });
@@ -1063,7 +1081,7 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(await store.interactions.get(bad), undefined);
         assert.equal(await store.refreshTokens.getByHash(bad), undefined);
         assert.equal(await store.codes.getByHash(bad), undefined);
-        assert.equal(await store.refreshTokens.markUsed(bad, T), false);
+        assert.equal(await store.refreshTokens.markUsed(bad, T, 1), false);
         assert.equal(await store.codes.markUsed(bad, T, { familyId: 'f', jti: 'j', jtiExpiresAt: T }), false);
         assert.equal(await store.revokedAccessTokens.has(bad), false);
         assert.deepEqual(await store.clients.list(bad), []);

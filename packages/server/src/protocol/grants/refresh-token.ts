@@ -25,7 +25,7 @@ export const refreshTokenGrant: GrantHandler = {
     }
     if (notes) Object.assign(notes, { userId: stored.userId, sessionId: stored.sessionId }).details.refresh_token_id = stored.id;
     if (stored.revokedAt !== null) throw invalidGrant('Refresh token has been revoked');
-    if (stored.usedAt !== null || !(await domain.tokens.markUsed(stored.id))) {
+    if (stored.usedAt !== null || !(await domain.tokens.markUsed(stored.id, 1))) {
       await domain.tokens.revokeFamily(stored.familyId);
       await domain.sessions.end(stored.sessionId);
       throw invalidGrant('Refresh token was already used; its token family and session are revoked');

@@ -356,6 +356,20 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('users').addColumn('required_actions', 'text', (c) => c.notNull().defaultTo('[]')).execute();
     },
   },
+  '0013_refresh_reuse': {
+    // Refresh tokens are JWTs signed with a realm secret (HS512, as Keycloak's), and a token may
+    // be used as many times as the realm's refreshTokenMaxReuse allows.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('realm_hmac_keys')
+        .addColumn('realm_id', 'varchar(64)', (c) => c.primaryKey().references('realms.id').onDelete('cascade'))
+        .addColumn('kid', 'varchar(128)', (c) => c.notNull())
+        .addColumn('sealed_secret', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('use_count', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+      await db.updateTable('refresh_tokens').set({ use_count: 1 }).where('used_at', 'is not', null).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -40,8 +40,9 @@ export interface RefreshTokensTable {
   id: string; token_hash: string; family_id: string; realm_id: string; client_id: string;
   user_id: string; session_id: string; scope: string; created_at: number; expires_at: number;
   used_at: number | null; revoked_at: number | null; access_jti: string | null; access_expires_at: number | null;
-  acr: string | null; claims: string | null;
+  acr: string | null; claims: string | null; use_count: number;
 }
+export interface RealmHmacKeysTable { realm_id: string; kid: string; sealed_secret: string; created_at: number }
 export interface RevokedAccessTokensTable { jti: string; expires_at: number }
 
 export interface AuthorizationCodesTable {
@@ -95,6 +96,7 @@ export interface Database {
   login_failures: LoginFailuresTable;
   realms: RealmsTable;
   realm_keys: RealmKeysTable;
+  realm_hmac_keys: RealmHmacKeysTable;
   clients: ClientsTable;
   client_secrets: ClientSecretsTable;
   users: UsersTable;

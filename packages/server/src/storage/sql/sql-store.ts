@@ -72,14 +72,14 @@ const fromRefresh = (t: RefreshTokenRecord) => ({
   id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
   user_id: t.userId, session_id: t.sessionId, scope: t.scope, created_at: t.createdAt,
   expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt, access_jti: t.accessJti,
-  access_expires_at: t.accessExpiresAt, acr: t.acr, claims: t.claims,
+  access_expires_at: t.accessExpiresAt, acr: t.acr, claims: t.claims, use_count: t.useCount,
 });
 const toRefresh = (r: any): RefreshTokenRecord => ({
   id: r.id, tokenHash: r.token_hash, familyId: r.family_id, realmId: r.realm_id, clientId: r.client_id,
   userId: r.user_id, sessionId: r.session_id, scope: r.scope, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), revokedAt: nOrNull(r.revoked_at),
   accessJti: r.access_jti ?? null, accessExpiresAt: nOrNull(r.access_expires_at ?? null), acr: r.acr ?? null,
-  claims: r.claims ?? null,
+  claims: r.claims ?? null, useCount: Number(r.use_count),
 });
 
 const toConsent = (r: any): ConsentRecord => ({ userId: r.user_id, clientId: r.client_id, scopes: JSON.parse(r.scopes), createdAt: n(r.created_at) });
@@ -249,6 +249,19 @@ export class SqlStore implements Store {
     delete: async (id) => {
       if (hasNul(id)) return;
       await this.db.deleteFrom('realms').where('id', '=', id).execute();
+    },
+  };
+
+  hmacKeys: Store['hmacKeys'] = {
+    get: async (realmId) => {
+      if (hasNul(realmId)) return undefined;
+      const r = await this.db.selectFrom('realm_hmac_keys').selectAll().where('realm_id', '=', realmId).executeTakeFirst();
+      return r && { realmId: r.realm_id, kid: r.kid, sealedSecret: r.sealed_secret, createdAt: n(r.created_at) };
+    },
+    insertIfAbsent: async (k) => {
+      await this.db.insertInto('realm_hmac_keys').values(storable('realm_hmac_keys', {
+        realm_id: k.realmId, kid: k.kid, sealed_secret: k.sealedSecret, created_at: k.createdAt,
+      })).onConflict((oc) => oc.column('realm_id').doNothing()).execute();
     },
   };
 
@@ -516,11 +529,12 @@ export class SqlStore implements Store {
       return r && toRefresh(r);
     },
     insert: async (t) => { await this.queries.insert(this.db, 'refresh_tokens', storable('refresh_tokens', fromRefresh(t))); },
-    markUsed: async (id, at) => {
+    markUsed: async (id, at, maxUses) => {
       if (hasNul(id)) return false;
       const r = await this.queries.run(this.db, 'refreshTokens.markUsed',
-        (db) => db.updateTable('refresh_tokens').set({ used_at: arg(0) }).where('id', '=', arg(1)).where('used_at', 'is', null),
-        [at, id]);
+        (db) => db.updateTable('refresh_tokens').set((eb) => ({ used_at: arg(0), use_count: eb('use_count', '+', 1) }))
+          .where('id', '=', arg(1)).where('use_count', '<', arg(2)),
+        [at, id, maxUses]);
       return Number(r.numAffectedRows) === 1;
     },
     revokeFamily: async (familyId, at) => {
