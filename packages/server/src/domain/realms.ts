@@ -188,6 +188,23 @@ export class RealmService {
     }
   }
 
+  /**
+   * Gives every realm without the `account` client (one created before Latchkey had it) the
+   * client and its roles, as a new realm gets them. Returns the realms it changed.
+   */
+  async ensureAccountClients(): Promise<RealmRecord[]> {
+    const changed: RealmRecord[] = [];
+    for (const realm of await this.store.realms.list()) {
+      if (await this.store.clients.getByClientId(realm.id, ACCOUNT_CLIENT)) continue;
+      await this.store.transaction(async (tx) => {
+        const defaultRole = await tx.roles.getByName(realm.id, null, realm.settings.defaultRoleName);
+        if (defaultRole) await this.createAccountClient(tx, realm, defaultRole.id);
+      });
+      changed.push(realm);
+    }
+    return changed;
+  }
+
   /** The `account` client and its roles, two of them among the realm's default roles, in the caller's transaction. */
   private async createAccountClient(tx: Store, realm: RealmRecord, defaultRoleId: string): Promise<void> {
     const client = {

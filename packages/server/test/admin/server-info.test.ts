@@ -17,6 +17,7 @@ describe('whoami, serverinfo and installation', () => {
       realms: [{
         realm: REALM, enabled: true,
         clients: [
+          { clientId: 'admin-cli', publicClient: true, directAccessGrantsEnabled: true },
           { clientId: 'storefront', publicClient: true, redirectUris: ['https://shop.example/*'] },
           { clientId: 'backend', publicClient: false, secret: 'backend-secret', serviceAccountsEnabled: true },
         ],
