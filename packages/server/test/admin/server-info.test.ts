@@ -18,6 +18,7 @@ describe('whoami, serverinfo and installation', () => {
         realm: REALM, enabled: true,
         clients: [
           { clientId: 'admin-cli', publicClient: true, directAccessGrantsEnabled: true },
+          { clientId: 'realm-management', bearerOnly: true },
           { clientId: 'storefront', publicClient: true, redirectUris: ['https://shop.example/*'] },
           { clientId: 'backend', publicClient: false, secret: 'backend-secret', serviceAccountsEnabled: true },
         ],

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { SIGNING_ALGS } from '../../storage/store.js';
-import type { AdminActor } from '../auth.js';
+import { MASTER_REALM } from '../../domain/bootstrap.js';
+import { requireRealm, type AdminActor } from '../auth.js';
 import { IDENTITY_PROVIDER_KINDS } from './identity-providers.js';
 import type { AdminRouteOptions } from './common.js';
 
@@ -49,7 +50,11 @@ export const serverInfoRoutes: FastifyPluginAsync<AdminRouteOptions & { theme: T
   };
   app.get('/:realm/console/whoami', { schema }, whoami);
   // The console's /admin/master/console/* would take master's otherwise: the router prefers a static segment.
-  app.get('/master/console/whoami', { schema: { ...schema, hide: true } }, whoami);
+  app.get(`/${MASTER_REALM}/console/whoami`, { schema: { ...schema, hide: true } }, async (request) => {
+    // The :realm route's check (plugin.ts), which a path without the parameter does not get.
+    requireRealm(request.adminActor!, MASTER_REALM);
+    return whoami(request);
+  });
 
   app.get('/serverinfo', { schema: { tags: ['Server'], summary: 'What this server has: themes, providers, features' } }, async () => {
     const uptimeMillis = Date.now() - started;
