@@ -1,11 +1,11 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
+import type { RealmRuntime } from '../domain/index.js';
 import { originAllowed } from '../http/cors.js';
-import {
-  cookieOptions, pageContext, readSignedCookie, sendPage, SESSION_STATE_COOKIE,
-} from '../http/browser.js';
+import { clearCookie, cookieOptions, pageContext, readSignedCookie, sendPage, SESSION_STATE_COOKIE } from '../http/browser.js';
 import type { FlowDeps } from '../http/authorization-flow.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
+import type { IframePage } from '../pages/types.js';
 import { OAuthError } from '../protocol/errors.js';
 
 const THIRD_PARTY_CHECK_COOKIE = 'LATCHKEY_3P_CHECK';
@@ -21,11 +21,8 @@ const THIRD_PARTY_CHECK_COOKIE = 'LATCHKEY_3P_CHECK';
  */
 export const sessionIframes: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   const { domain, pages, resourcesPath } = deps;
-  const page = async (request: FastifyRequest, reply: FastifyReply, script: 'login-status-iframe.js' | '3p-cookies-step2.js', data: Record<string, string>) => {
-    const realm = await realmOf(domain, request);
-    const html = pages.iframe(pageContext(pages, realm, request, { resourcesPath }), { script, data });
-    return sendPage(reply, html, { framed: true });
-  };
+  const page = (realm: RealmRuntime, request: FastifyRequest, reply: FastifyReply, iframe: IframePage) =>
+    sendPage(reply, pages.iframe(pageContext(pages, realm, request, { resourcesPath }), iframe), { framed: true });
 
   app.get(`${OIDC}/3p-cookies/step1.html`, { config: { page: true } }, async (request, reply) => {
     const realm = await realmOf(domain, request);
@@ -36,13 +33,12 @@ export const sessionIframes: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
   app.get(`${OIDC}/3p-cookies/step2.html`, { config: { page: true } }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const supported = readSignedCookie(request, THIRD_PARTY_CHECK_COOKIE) === 'supported';
-    const { signed: _signed, ...opts } = cookieOptions(realm);
-    reply.clearCookie(THIRD_PARTY_CHECK_COOKIE, opts);
-    return page(request, reply, '3p-cookies-step2.js', { result: supported ? 'supported' : 'unsupported' });
+    clearCookie(reply, THIRD_PARTY_CHECK_COOKIE, cookieOptions(realm));
+    return page(realm, request, reply, { script: '3p-cookies-step2.js', data: { result: supported ? 'supported' : 'unsupported' } });
   });
 
   app.get(`${OIDC}/login-status-iframe.html`, { config: { page: true } }, async (request, reply) =>
-    page(request, reply, 'login-status-iframe.js', { cookie: SESSION_STATE_COOKIE }));
+    page(await realmOf(domain, request), request, reply, { script: 'login-status-iframe.js', data: { cookie: SESSION_STATE_COOKIE } }));
 
   app.get(`${OIDC}/login-status-iframe.html/init`, {
     schema: {

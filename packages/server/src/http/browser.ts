@@ -98,11 +98,15 @@ export function setSessionCookie(reply: FastifyReply, realm: RealmRuntime, sessi
   reply.setCookie(SESSION_STATE_COOKIE, browserState(session.id), sessionStateCookieOptions(realm));
 }
 
+/** Clears a cookie that was set with these options: the browser matches it by name and path. */
+export function clearCookie(reply: FastifyReply, name: string, options: ReturnType<typeof cookieOptions>): void {
+  const { signed: _signed, ...opts } = options;
+  reply.clearCookie(name, opts);
+}
+
 export function clearSessionCookie(reply: FastifyReply, realm: RealmRuntime): void {
-  const { signed: _signed, ...opts } = cookieOptions(realm);
-  reply.clearCookie(SESSION_COOKIE, opts);
-  const { signed: _unsigned, ...stateOpts } = sessionStateCookieOptions(realm);
-  reply.clearCookie(SESSION_STATE_COOKIE, stateOpts);
+  clearCookie(reply, SESSION_COOKIE, cookieOptions(realm));
+  clearCookie(reply, SESSION_STATE_COOKIE, sessionStateCookieOptions(realm));
 }
 
 export function pageContext(

@@ -6,7 +6,7 @@ import { after, before, describe, it } from 'node:test';
 import { send, passwordGrant } from '../helpers/http.js';
 import { HttpBrowser } from '../helpers/http-browser.js';
 import { claimsOf } from '../helpers/oidc.js';
-import { realmUrl, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
 const REALM = 'acct';
 const APP_ORIGIN = 'https://app.example';
@@ -208,5 +208,31 @@ describe('account REST API', () => {
     assert.equal(preflight.status, 204);
     assert.match(preflight.headers.get('access-control-allow-methods') ?? '', /DELETE/);
     assert.match(preflight.headers.get('access-control-allow-headers') ?? '', /Authorization/i);
+  });
+});
+
+describe('account client of a realm from before the account API', () => {
+  it('is made at the next start, and tokens then name account', async () => {
+    // A realm without the account client stands for one made before Latchkey had it.
+    const first = await startServer({ realms: [accountRealm()], keepData: true });
+    const { dataDir } = first;
+    try {
+      const admin = (await passwordGrant(first, 'master', 'admin-cli', undefined, 'admin', ADMIN_PASSWORD)).json.access_token;
+      const api = (path: string, method = 'GET') => send(`${first.url}/admin/realms/${REALM}${path}`, { method, headers: { authorization: `Bearer ${admin}` } });
+      const [account] = (await api('/clients?clientId=account')).json;
+      assert.equal((await api(`/clients/${account.id}`, 'DELETE')).status, 204);
+      const without = await passwordGrant(first, REALM, 'spa', undefined, 'alice', 'alice-pw');
+      assert.equal(claimsOf(without.json.access_token).aud, 'spa');
+    } finally {
+      await first.stop();
+    }
+    const second = await startServer({ dataDir });
+    try {
+      const res = await passwordGrant(second, REALM, 'spa', undefined, 'alice', 'alice-pw');
+      assert.equal(claimsOf(res.json.access_token).aud, 'account');
+      assert.equal((await send(realmUrl(second, REALM, '/account'), { headers: { authorization: `Bearer ${res.json.access_token}` } })).status, 200);
+    } finally {
+      await second.stop();
+    }
   });
 });
