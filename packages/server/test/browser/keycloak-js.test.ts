@@ -5,6 +5,7 @@
 // The application is a page of our own on another port of localhost (the same site, as an
 // application and Latchkey on sibling hosts are), which loads keycloak.js from node_modules.
 import assert from 'node:assert/strict';
+import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
@@ -151,6 +152,31 @@ describe('browser: keycloak-js', { skip: noChromium }, () => {
     assert.equal(await initOutcome(tab.page), true, 'the SSO session, found in the hidden iframe');
     assert.ok(tab.navigations.slice(visited).every((u) => u.startsWith(appUrl)), `silently: ${tab.navigations.slice(visited).join(' ')}`);
     assert.equal(await tab.page.evaluate(() => (window as any).kc.tokenParsed.preferred_username), 'alice');
+  });
+
+  it('the session iframe answers OIDC Session Management\'s session_state too, and error for a client the origin is not for', async (t) => {
+    const tab = await openTab(browser, t);
+    await signedIn(tab);
+    // check-sso: keycloak-js hears the answers too, and with login-required a "changed" would send it to the login page.
+    await tab.page.goto(`${appUrl}/app.html?mode=check-sso`);
+    assert.equal(await initOutcome(tab.page), true);
+    const state = (await tab.context.cookies()).find((c) => c.name === 'LATCHKEY_SESSION_STATE')!.value;
+    const salt = 'c2FsdA';
+    const sessionState = `${createHash('sha256').update(['spa', appUrl, state, salt].join(' ')).digest('base64url')}.${salt}`;
+    const ask = (message: string) => tab.page.evaluate(([m, origin]) => new Promise<string>((resolve) => {
+      const frame = document.querySelector('iframe[title="keycloak-session-iframe"]') as HTMLIFrameElement;
+      const listener = (e: MessageEvent) => {
+        if (e.source !== frame.contentWindow) return;
+        window.removeEventListener('message', listener);
+        resolve(e.data);
+      };
+      window.addEventListener('message', listener);
+      frame.contentWindow!.postMessage(m, origin);
+    }), [message, authServer]);
+    assert.equal(await ask(`spa ${sessionState}`), 'unchanged');
+    assert.equal(await ask(`spa ${sessionState.slice(1)}`), 'changed');
+    assert.equal(await ask('spa '), 'changed', 'someone is signed in');
+    assert.equal(await ask(`nobody ${sessionState}`), 'error');
   });
 
   it('the session iframe notices a logout done in a second page', async (t) => {
