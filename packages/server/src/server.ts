@@ -6,6 +6,7 @@ import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Config } f
 import type { Lifecycle } from './endpoints/health.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
+import { ACCOUNT_CLIENT } from './domain/realms.js';
 import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
@@ -103,6 +104,11 @@ export async function startServer(config: Config, say: (line: string) => void = 
       }
       const boot = await bootstrapMaster(domain, { username: config.adminUsername, password: config.adminPassword });
       await ensureAdminConsole(domain);
+      // Realms from before the account API get Keycloak's account client, as new ones have it.
+      for (const realm of await domain.realms.ensureAccountClients()) {
+        domain.roles.invalidate(realm.id);
+        domain.clients.invalidate(realm.id, ACCOUNT_CLIENT);
+      }
       if (boot.generatedPassword) {
         say(`Created the master realm administrator "${config.adminUsername}" with the generated password: ${boot.generatedPassword}`);
         say('It is shown only this once; set LATCHKEY_ADMIN_PASSWORD to choose it instead.');

@@ -11,10 +11,12 @@ import { clientScopeRoutes } from './routes/client-scopes.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { identityProviderRoutes } from './routes/identity-providers.js';
+import { installationRoutes } from './routes/installation.js';
 import { keyRoutes } from './routes/keys.js';
 import { partialRoutes } from './routes/partial.js';
 import { realmRoutes } from './routes/realms.js';
 import { roleRoutesPlugin } from './routes/roles.js';
+import { serverInfoRoutes, type ThemeInfo } from './routes/server-info.js';
 import { sessionRoutes } from './routes/sessions.js';
 import { userRoutes } from './routes/users.js';
 
@@ -24,6 +26,8 @@ export interface AdminApiOptions {
   domain: Domain;
   /** Checks identity providers against their metadata when they are saved. */
   broker: Broker;
+  /** The theme the pages are in, which serverinfo names. */
+  theme: ThemeInfo;
 }
 
 /** Admin requests are larger than protocol ones (a client with its mappers), but still bounded. */
@@ -45,7 +49,7 @@ declare module 'fastify' {
  * needs a bearer token of an administrator (see auth.ts); the acting admin is on
  * request.adminActor for hooks that record what admins do.
  */
-export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domain, broker }) => {
+export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domain, broker, theme }) => {
   app.decorateRequest('adminActor', undefined as unknown as AdminActor);
   // Validation failures name the field, and leave through the app's error handler.
   app.setSchemaErrorFormatter(schemaErrorFormatter);
@@ -104,4 +108,6 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(keyRoutes, { domain });
   await app.register(partialRoutes, { domain });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
+  await app.register(installationRoutes, { domain });
+  await app.register(serverInfoRoutes, { domain, theme });
 };

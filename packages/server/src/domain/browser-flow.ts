@@ -89,6 +89,16 @@ export class ConsentService {
     };
     await this.store.consents.put(consent);
   }
+
+  /** The user's consents, one per client (internal id). */
+  ofUser(userId: string): Promise<ConsentRecord[]> {
+    return this.store.consents.listByUser(userId);
+  }
+
+  /** Forgets the user's consent to the client: it asks again at the next sign-in. False when there was none. */
+  revoke(userId: string, clientUuid: string): Promise<boolean> {
+    return this.store.consents.delete(userId, clientUuid);
+  }
 }
 
 /**

@@ -52,6 +52,27 @@ export const DEFAULT_REFRESH_TOKEN_REUSE_GRACE = 10;
 export const REALM_MANAGEMENT_CLIENT = 'realm-management';
 export const REALM_ADMIN_ROLE = 'realm-admin';
 
+/**
+ * Keycloak's `account` client, the audience of its account REST API, with its roles; a
+ * user holds view-profile and manage-account through the realm's default roles, and so
+ * access tokens name `account` in aud as Keycloak's do.
+ */
+export const ACCOUNT_CLIENT = 'account';
+export const ACCOUNT_ROLES = {
+  viewProfile: 'view-profile',
+  manageAccount: 'manage-account',
+  manageAccountLinks: 'manage-account-links',
+  viewApplications: 'view-applications',
+  viewConsent: 'view-consent',
+  manageConsent: 'manage-consent',
+  deleteAccount: 'delete-account',
+  viewGroups: 'view-groups',
+} as const;
+/** Composite roles among them, as Keycloak makes them. */
+const ACCOUNT_COMPOSITES: Array<[string, string]> = [
+  [ACCOUNT_ROLES.manageAccount, ACCOUNT_ROLES.manageAccountLinks], [ACCOUNT_ROLES.manageConsent, ACCOUNT_ROLES.viewConsent],
+];
+
 const REALM_TOPIC = 'realm';
 
 /** Everything a request needs about a realm, loaded once and kept in memory. */
@@ -164,6 +185,7 @@ export class RealmService {
       await tx.roles.addComposite(roleIds[realm.settings.defaultRoleName], roleIds.uma_authorization);
       // As in Keycloak, every realm but master has realm-management, whose realm-admin role administers the realm.
       if (realm.name !== 'master') await this.ensureRealmManagement(tx, realm);
+      await this.createAccountClient(tx, realm, roleIds[realm.settings.defaultRoleName]);
     });
     this.invalidate(name);
     return realm;
@@ -190,6 +212,41 @@ export class RealmService {
     if (!(await tx.roles.getByName(realm.id, client.id, REALM_ADMIN_ROLE))) {
       await tx.roles.insert({ id: newId(), realmId: realm.id, clientId: client.id, name: REALM_ADMIN_ROLE, description: '${role_realm-admin}' });
     }
+  }
+
+  /**
+   * Gives every realm without the `account` client (one created before Latchkey had it) the
+   * client and its roles, as a new realm gets them. Returns the realms it changed.
+   */
+  async ensureAccountClients(): Promise<RealmRecord[]> {
+    const changed: RealmRecord[] = [];
+    for (const realm of await this.store.realms.list()) {
+      if (await this.store.clients.getByClientId(realm.id, ACCOUNT_CLIENT)) continue;
+      await this.store.transaction(async (tx) => {
+        const defaultRole = await tx.roles.getByName(realm.id, null, realm.settings.defaultRoleName);
+        if (defaultRole) await this.createAccountClient(tx, realm, defaultRole.id);
+      });
+      changed.push(realm);
+    }
+    return changed;
+  }
+
+  /** The `account` client and its roles, two of them among the realm's default roles, in the caller's transaction. */
+  private async createAccountClient(tx: Store, realm: RealmRecord, defaultRoleId: string): Promise<void> {
+    const client = {
+      id: newId(), realmId: realm.id, clientId: ACCOUNT_CLIENT, enabled: true, publicClient: true,
+      settings: { ...defaultClientSettings(), name: '${client_account}', standardFlow: false },
+      createdAt: now(),
+    };
+    await tx.clients.insert(client);
+    const ids = new Map<string, string>();
+    for (const name of Object.values(ACCOUNT_ROLES)) {
+      ids.set(name, newId());
+      await tx.roles.insert({ id: ids.get(name)!, realmId: realm.id, clientId: client.id, name, description: `\${role_${name}}` });
+    }
+    for (const [parent, child] of ACCOUNT_COMPOSITES) await tx.roles.addComposite(ids.get(parent)!, ids.get(child)!);
+    await tx.roles.addComposite(defaultRoleId, ids.get(ACCOUNT_ROLES.viewProfile)!);
+    await tx.roles.addComposite(defaultRoleId, ids.get(ACCOUNT_ROLES.manageAccount)!);
   }
 
   /** The realm as stored now (not the cached runtime), for the admin API. */

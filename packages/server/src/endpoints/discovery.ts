@@ -22,6 +22,7 @@ function metadata(realm: RealmRuntime) {
     introspection_endpoint: url(endpointPaths.introspection),
     revocation_endpoint: url(endpointPaths.revocation),
     end_session_endpoint: url(endpointPaths.endSession),
+    check_session_iframe: url(endpointPaths.checkSession),
     response_types_supported: Object.keys(RESPONSE_TYPES),
     response_modes_supported: [...responseModes.keys()],
     code_challenge_methods_supported: ['plain', 'S256'],

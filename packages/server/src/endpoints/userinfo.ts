@@ -1,47 +1,22 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
+import { bearerUser } from '../http/bearer.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import { checkAccessToken } from '../protocol/access-tokens.js';
-import { userinfoClaims } from '../protocol/tokens.js';
-import { insufficientScope, invalidRequest, invalidToken, NoBearerToken } from '../protocol/errors.js';
+import { insufficientScope } from '../protocol/errors.js';
 import { OPENID, parseScope } from '../protocol/scopes.js';
-import { USERINFO_CLAIMS } from '../protocol/tokens.js';
-
-/** RFC 6750 §2.1 header or §2.2 form body; never both. Undefined when the request has none. */
-function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  const fromHeader = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
-  const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
-  const body = type === 'application/x-www-form-urlencoded' ? (request.body as Record<string, unknown> | undefined) : undefined;
-  const fromBody = body?.access_token;
-  if (fromHeader !== undefined && fromBody !== undefined) throw invalidRequest('Token given in more than one way');
-  if (fromBody !== undefined && typeof fromBody !== 'string') throw invalidRequest('access_token must be given once');
-  return fromHeader || fromBody || undefined;
-}
+import { USERINFO_CLAIMS, userinfoClaims } from '../protocol/tokens.js';
 
 /** OpenID Connect Core §5.3: the claims about the user the token was issued for. */
 export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, { domain }) => {
   const handler = async (request: FastifyRequest, reply: FastifyReply) => {
     reply.header('cache-control', 'no-store');
     const realm = await realmOf(domain, request);
-    const token = bearerToken(request);
-    if (!token) throw new NoBearerToken(realm.realm.name);
-    const check = await checkAccessToken(domain, realm, token);
-    if (!check.ok) throw invalidToken(realm.realm.name, check.reason);
-    const { claims } = check;
+    const { claims, user, client, session } = await bearerUser(domain, realm, request);
     const scopes = new Set(parseScope(claims.scope));
     // Core §5.3: userinfo answers for OpenID Connect requests; Keycloak says so the same way.
     if (!scopes.has(OPENID)) throw insufficientScope(realm.realm.name, 'Missing openid scope');
-    const [user, client] = await Promise.all([
-      domain.users.get(realm.realm.id, claims.sub),
-      domain.clients.runtime(realm.realm.id, claims.client_id),
-    ]);
-    if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');
-    if (!client || !client.record.enabled) throw invalidToken(realm.realm.name, 'Client is disabled or no longer exists');
-    const session = claims.sid ? await domain.sessions.active(claims.sid) : undefined;
-    if (claims.sid && !session) throw invalidToken(realm.realm.name, 'Session not active');
     if (!supportsOpenIdConnect(client.record.settings)) {
       throw insufficientScope(realm.realm.name, 'The client does not support OpenID Connect');
     }

@@ -2,6 +2,7 @@ import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import { resolveLocale } from '../pages/locale.js';
 import type { Hidden, PageContext, Pages, SignedInAccount } from '../pages/types.js';
+import { browserState } from '../protocol/session-state.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
 import { realmOf } from './realm.js';
 
@@ -89,14 +90,29 @@ export function ownsInteraction(request: FastifyRequest, id: string): boolean {
   return (readSignedCookie(request, INTERACTION_COOKIE) ?? '').split(' ').includes(id);
 }
 
+/**
+ * The session's browser state (OIDC Session Management), for the check session iframe's
+ * script to read: not HttpOnly, and holding only a hash of the session's id.
+ */
+export const SESSION_STATE_COOKIE = 'LATCHKEY_SESSION_STATE';
+
+const sessionStateCookieOptions = (realm: RealmRuntime) => ({ ...cookieOptions(realm), httpOnly: false, signed: false });
+
 export function setSessionCookie(reply: FastifyReply, realm: RealmRuntime, session: SessionRecord): void {
   // No Max-Age: the server decides when the session ends; the cookie only names it.
   reply.setCookie(SESSION_COOKIE, session.id, cookieOptions(realm));
+  reply.setCookie(SESSION_STATE_COOKIE, browserState(session.id), sessionStateCookieOptions(realm));
+}
+
+/** Clears a cookie that was set with these options: the browser matches it by name and path. */
+export function clearCookie(reply: FastifyReply, name: string, options: ReturnType<typeof cookieOptions>): void {
+  const { signed: _signed, ...opts } = options;
+  reply.clearCookie(name, opts);
 }
 
 export function clearSessionCookie(reply: FastifyReply, realm: RealmRuntime): void {
-  const { signed: _signed, ...opts } = cookieOptions(realm);
-  reply.clearCookie(SESSION_COOKIE, opts);
+  clearCookie(reply, SESSION_COOKIE, cookieOptions(realm));
+  clearCookie(reply, SESSION_STATE_COOKIE, sessionStateCookieOptions(realm));
 }
 
 export function pageContext(
@@ -125,16 +141,20 @@ export function pageContext(
  * form-action must list where a form (or the redirect after it) may go, or
  * browsers stop the redirect back to the client.
  */
-export function sendPage(reply: FastifyReply, html: string, opts: { status?: number; formTargets?: string[] } = {}): FastifyReply {
+export function sendPage(
+  reply: FastifyReply, html: string, opts: { status?: number; formTargets?: string[]; framed?: boolean } = {},
+): FastifyReply {
   const targets = [...new Set((opts.formTargets ?? []).map((t) => new URL(t).origin))];
   const csp = [
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: data:",
-    `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`, "frame-ancestors 'none'", "base-uri 'none'",
+    `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`, "base-uri 'none'",
+    // Keycloak's iframes are framed by clients' pages anywhere; they show nothing and ask for no input.
+    ...(opts.framed ? ["connect-src 'self'"] : ["frame-ancestors 'none'"]),
   ].join('; ');
+  if (!opts.framed) reply.header('x-frame-options', 'DENY');
   return reply.code(opts.status ?? 200)
     .header('content-type', 'text/html; charset=utf-8')
     .header('content-security-policy', csp)
-    .header('x-frame-options', 'DENY')
     .header('x-content-type-options', 'nosniff')
     .header('referrer-policy', 'no-referrer')
     .header('cache-control', 'no-store')

@@ -4,10 +4,12 @@ import { decodeJwt } from 'jose';
 import type { ClientRuntime, Domain } from '../domain/index.js';
 import { claimedClient } from '../protocol/client-auth.js';
 
-/** Metadata anyone may read from a browser: discovery and the realm's public keys. */
-const PUBLIC = /\/realms\/[^/]+\/(?:\.well-known\/(?:openid-configuration|oauth-authorization-server)|protocol\/openid-connect\/certs)$/;
+/** Metadata anyone may read from a browser: discovery, the realm's public keys and its public info. */
+const PUBLIC = /\/realms\/[^/]+(?:$|\/(?:\.well-known\/(?:openid-configuration|oauth-authorization-server)|protocol\/openid-connect\/certs)$)/;
 /** What a single-page app calls with its own client: allowed for the client's web origins only. */
-const CLIENT_BOUND = /\/realms\/([^/]+)\/protocol\/openid-connect\/(token|token\/introspect|revoke|userinfo)$/;
+const CLIENT_BOUND = /\/realms\/([^/]+)\/(?:protocol\/openid-connect\/(token|token\/introspect|revoke|userinfo)|(account)(?:\/.*)?)$/;
+/** Endpoints called with an access token, which names the client; the others are called with the client's credentials. */
+const BY_TOKEN = new Set(['userinfo', 'account']);
 
 const NONE: FastifyCorsOptions = { origin: false };
 
@@ -30,7 +32,7 @@ export function originAllowed(client: ClientRuntime, origin: string): boolean {
 
 /** The client a client-bound request is made for: from its credentials, or for userinfo from its token's azp. */
 function clientIdOf(request: FastifyRequest, endpoint: string): string | undefined {
-  if (endpoint !== 'userinfo') {
+  if (!BY_TOKEN.has(endpoint)) {
     return claimedClient(request.headers.authorization, (request.body ?? {}) as Record<string, string | undefined>).clientId;
   }
   const header = request.headers.authorization;
@@ -48,7 +50,7 @@ function clientIdOf(request: FastifyRequest, endpoint: string): string | undefin
 
 /**
  * CORS for browsers (RFC 6749 leaves it to us; Keycloak's rules): discovery and keys for
- * any origin; token, introspection, revocation and userinfo for the web origins of the
+ * any origin; token, introspection, revocation, userinfo and the account API for the web origins of the
  * client the request is for; nothing else. A preflight does not say which client it is
  * for, so it is answered for any origin and the request itself decides. Options for
  * @fastify/cors, registered in the scope of the realm endpoints.
@@ -64,12 +66,13 @@ export function corsPolicy(domain: Domain): { hook: 'preValidation'; delegator: 
       if (PUBLIC.test(path)) return { origin: '*', methods: ['GET'] };
       const bound = CLIENT_BOUND.exec(path);
       if (!bound) return NONE;
+      const endpoint = bound[2] ?? bound[3];
       const allowed: FastifyCorsOptions = {
-        origin, credentials: true, methods: ['GET', 'POST'], allowedHeaders: ['Authorization', 'Content-Type'],
-        exposedHeaders: ['WWW-Authenticate'], maxAge: 3600,
+        origin, credentials: true, methods: endpoint === 'account' ? ['GET', 'POST', 'DELETE'] : ['GET', 'POST'],
+        allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['WWW-Authenticate'], maxAge: 3600,
       };
       if (request.method === 'OPTIONS') return allowed;
-      const clientId = clientIdOf(request, bound[2]);
+      const clientId = clientIdOf(request, endpoint);
       let realmName: string;
       try {
         realmName = decodeURIComponent(bound[1]);

@@ -10,4 +10,5 @@ export const endpointPaths = {
   certs: '/protocol/openid-connect/certs',
   introspection: '/protocol/openid-connect/token/introspect',
   revocation: '/protocol/openid-connect/revoke',
+  checkSession: '/protocol/openid-connect/login-status-iframe.html',
 } as const;

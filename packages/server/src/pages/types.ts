@@ -85,6 +85,14 @@ export interface UpdatePasswordPage {
   account?: SignedInAccount;
 }
 
+/** A page without anything to see that a client's page loads in a hidden iframe: its script does the work. */
+export interface IframePage {
+  /** The theme resource the page runs. */
+  script: 'login-status-iframe.js' | '3p-cookies-step2.js';
+  /** Values for the script, as the body's data-* attributes. */
+  data?: Record<string, string>;
+}
+
 export interface LogoutConfirmPage {
   action: string;
   hidden: Hidden;
@@ -115,6 +123,8 @@ export interface Pages {
   linkAccount(ctx: PageContext, page: LinkAccountPage): string;
   /** Asks a user whose password an administrator set as temporary for a new one (Keycloak's UPDATE_PASSWORD). */
   updatePassword(ctx: PageContext, page: UpdatePasswordPage): string;
+  /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
+  iframe(ctx: PageContext, page: IframePage): string;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

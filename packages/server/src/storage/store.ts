@@ -187,6 +187,9 @@ export interface Store {
   consents: {
     get(userId: string, clientId: string): Promise<ConsentRecord | undefined>;
     put(consent: ConsentRecord): Promise<void>;
+    listByUser(userId: string): Promise<ConsentRecord[]>;
+    /** False when there was none. */
+    delete(userId: string, clientId: string): Promise<boolean>;
   };
   loginFailures: {
     get(userId: string): Promise<LoginFailureRecord | undefined>;

@@ -47,6 +47,9 @@ const asBadRequest = <T>(work: () => T): T => {
  * (and their mappers), and the federated identities of users. A provider is checked when
  * saved: its own rules, and, when it is enabled, against the metadata fetched from it.
  */
+/** The kinds of identity provider Latchkey has, by Keycloak's providerId, with Keycloak's names. */
+export const IDENTITY_PROVIDER_KINDS: Record<string, string> = { oidc: 'OpenID Connect v1.0', 'keycloak-oidc': 'Keycloak OpenID Connect' };
+
 export const identityProviderRoutes: FastifyPluginAsync<AdminRouteOptions & { broker: Broker }> = async (app, { domain, broker }) => {
   const afterWrite = (realm: RealmRecord) => () => {
     domain.identityProviders.invalidate(realm.id);
@@ -131,8 +134,9 @@ export const identityProviderRoutes: FastifyPluginAsync<AdminRouteOptions & { br
     schema: { tags, summary: 'A kind of identity provider: oidc (and keycloak-oidc) only', params: paramsWith('providerId') },
   }, async (request) => {
     const { providerId } = request.params as { providerId: string };
-    if (providerId !== 'oidc' && providerId !== 'keycloak-oidc') throw notFound(`Identity provider kind ${providerId} is not supported`);
-    return { id: providerId, name: providerId === 'oidc' ? 'OpenID Connect v1.0' : 'Keycloak OpenID Connect' };
+    const name = IDENTITY_PROVIDER_KINDS[providerId];
+    if (!Object.hasOwn(IDENTITY_PROVIDER_KINDS, providerId)) throw notFound(`Identity provider kind ${providerId} is not supported`);
+    return { id: providerId, name };
   });
 
   // ---- mappers: the provider's claim mappers in Keycloak's shape --------------------------

@@ -3,6 +3,7 @@ import { now } from '../../domain/time.js';
 import type { SessionRecord, UserRecord } from '../../storage/store.js';
 import { scopesOfClaims, storableClaims } from '../claims.js';
 import { OAuthError } from '../errors.js';
+import { sessionState } from '../session-state.js';
 import { mintAccessToken, mintIdToken } from '../tokens.js';
 import { returnsCode, returnsIdToken, returnsToken, type AuthorizationRequest } from './request.js';
 import { responseModes, type AuthorizationResponse } from './response-modes.js';
@@ -81,7 +82,9 @@ export async function authorizationResponse(
   domain: Domain, realm: RealmRuntime, client: ClientRuntime, req: AuthorizationRequest, user: UserRecord, session: SessionRecord,
   acr: string,
 ): Promise<AuthorizationResponse> {
-  const params: Record<string, string> = { ...common(realm, req), session_state: session.id };
+  const params: Record<string, string> = {
+    ...common(realm, req), session_state: sessionState(client.record.clientId, req.redirectUri, session.id),
+  };
   const subject = { realm, client, user, scopes: req.scopes, session };
   if (returnsCode(req)) {
     params.code = await domain.codes.issue(realm.realm, {

@@ -4,7 +4,7 @@ import { arg, PreparedQueries } from './prepared.js';
 import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
-  AuthorizationCodeRecord, InteractionRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
+  AuthorizationCodeRecord, InteractionRecord, ConsentRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
   RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../store.js';
 
@@ -90,6 +90,7 @@ const toRefresh = (r: any): RefreshTokenRecord => ({
   claims: r.claims ?? null, useCount: Number(r.use_count),
 });
 
+const toConsent = (r: any): ConsentRecord => ({ userId: r.user_id, clientId: r.client_id, scopes: JSON.parse(r.scopes), createdAt: n(r.created_at) });
 const toCode = (r: any): AuthorizationCodeRecord => ({
   codeHash: r.code_hash, realmId: r.realm_id, clientId: r.client_id, userId: r.user_id, sessionId: r.session_id,
   redirectUri: r.redirect_uri, scope: r.scope, nonce: r.nonce, codeChallenge: r.code_challenge,
@@ -678,7 +679,17 @@ export class SqlStore implements Store {
       if (hasNul(userId, clientId)) return undefined;
       const { rows: [r] } = await this.queries.run(this.db, 'consents.get',
         (db) => db.selectFrom('consents').selectAll().where('user_id', '=', arg(0)).where('client_id', '=', arg(1)), [userId, clientId]);
-      return r && { userId: r.user_id, clientId: r.client_id, scopes: JSON.parse(r.scopes), createdAt: n(r.created_at) };
+      return r && toConsent(r);
+    },
+    listByUser: async (userId) => {
+      if (hasNul(userId)) return [];
+      const rows = await this.db.selectFrom('consents').selectAll().where('user_id', '=', userId).execute();
+      return rows.map(toConsent);
+    },
+    delete: async (userId, clientId) => {
+      if (hasNul(userId, clientId)) return false;
+      const result = await this.db.deleteFrom('consents').where('user_id', '=', userId).where('client_id', '=', clientId).executeTakeFirst();
+      return Number(result.numDeletedRows) > 0;
     },
     put: async (c) => {
       const scopes = JSON.stringify(c.scopes);
