@@ -38,8 +38,10 @@ const { metafile } = await build({
   // Less to read and parse at every start; names stay, so stack traces still read well.
   minifyWhitespace: true,
   minifySyntax: true,
-  // Native addons and the PostgreSQL driver's optional native part stay on disk.
-  external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native'],
+  // Native addons and the PostgreSQL driver's optional native part stay on disk. So does
+  // cookie: @fastify/cookie loads it with import(), and esbuild would give a chunk made of this
+  // CommonJS package only a default export; Node gives it its named ones too.
+  external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', 'cookie'],
   // Bundled CommonJS dependencies call require(); an ES module has to create it.
   banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
   logLevel: 'warning',

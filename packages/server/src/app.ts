@@ -19,6 +19,7 @@ import { jwksEndpoint } from './endpoints/jwks.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { welcomePage } from './endpoints/welcome.js';
 import { corsPolicy } from './http/cors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
@@ -111,6 +112,7 @@ export async function buildApp({
     await scoped.register(resourcesEndpoint, { themeName: THEME });
     await scoped.register(adminApi, { domain, broker, prefix: '/admin' });
     await scoped.register(adminConsole, { relativePath });
+    await scoped.register(welcomePage, { domain, pages, resourcesPath });
   }, { prefix: relativePath });
   return app;
 }

@@ -111,6 +111,12 @@ export async function startServer(config: Config, say: (line: string) => void = 
     await checkMasterKey(domain, kind === 'postgres' ? 'the database' : 'this data dir');
     const app = await building;
     const address = await app.listen({ port: config.port, host: config.host });
+    const home = config.publicUrl + config.relativePath;
+    say(`Latchkey is listening on ${address}`);
+    say(config.issuerFromRequest
+      ? `Issuer: each request's own ${config.proxyHeaders ? 'forwarded ' : ''}scheme and host (no --public-url, as Keycloak's development mode), e.g. ${home}/realms/master; give --public-url to fix it`
+      : `Issuer: fixed by --public-url, e.g. ${home}/realms/master`);
+    say(`Admin console: ${home}/admin/ (welcome page: ${home}/)`);
     domain.events.onWriteError = (err) => app.log.warn({ err }, 'could not write login events: they are kept for the next try');
     const housekeeping = startHousekeeping(domain, {
       intervalMs: config.housekeepingIntervalMs,

@@ -17,7 +17,7 @@ export interface BootstrapResult {
  */
 export async function bootstrapMaster(domain: Domain, admin: { username: string; password?: string }): Promise<BootstrapResult> {
   if (await domain.realms.exists(MASTER_REALM)) return {};
-  const realm = await domain.realms.create(MASTER_REALM, { displayName: 'Keycloak' });
+  const realm = await domain.realms.create(MASTER_REALM, { displayName: 'Latchkey' });
   const password = admin.password ?? randomBytes(18).toString('base64url');
   await domain.store.transaction(async (tx) => {
     await domain.createClient(realm, {
@@ -35,19 +35,23 @@ export async function bootstrapMaster(domain: Domain, admin: { username: string;
   return admin.password ? {} : { generatedPassword: password };
 }
 
-/** Where the console is served, as security-admin-console's redirect URI (a prefix, as Keycloak registers it). */
-export const adminConsoleRedirect = (issuerBase: string) => `${issuerBase}/admin/*`;
+/**
+ * Where the console is served, as security-admin-console's redirect URI: a prefix, relative to
+ * wherever the server is reached (Keycloak registers `/admin/master/console/*`), so the console
+ * signs in at any address the issuer follows, or at the public URL.
+ */
+export const ADMIN_CONSOLE_REDIRECT = '/admin/*';
 
 /**
  * Master's `security-admin-console`, as Keycloak has it: public, the authorization code flow
  * with PKCE S256 required, redirects to the console (logout too: `+`). Created in a master
- * realm that lacks it (one created before the console, or imported without it); one served
- * from a new address gets that address beside the ones it has.
+ * realm that lacks it (one created before the console, or imported without it); one made when
+ * its redirect URI was absolute gets the relative one beside it.
  */
 export async function ensureAdminConsole(domain: Domain): Promise<void> {
   const realm = await domain.realms.get(MASTER_REALM);
   if (!realm) return;
-  const redirect = adminConsoleRedirect(domain.realms.issuerBase);
+  const redirect = ADMIN_CONSOLE_REDIRECT;
   const existing = await domain.clients.getByClientId(realm.id, ADMIN_CONSOLE_CLIENT);
   if (!existing) {
     await domain.createClient(realm, {

@@ -72,6 +72,12 @@ export interface UpdatePasswordPage {
   error?: 'passwordMissing' | 'passwordConfirmMismatch';
 }
 
+export interface WelcomePage {
+  consoleUrl: string;
+  /** Every realm, with the address of its OpenID Connect discovery document. */
+  realms: Array<{ name: string; discoveryUrl: string }>;
+}
+
 export interface LogoutConfirmPage {
   action: string;
   hidden: Hidden;
@@ -96,6 +102,8 @@ export interface Pages {
   linkAccount(ctx: PageContext, page: LinkAccountPage): string;
   /** Asks a user whose password an administrator set as temporary for a new one (Keycloak's UPDATE_PASSWORD). */
   updatePassword(ctx: PageContext, page: UpdatePasswordPage): string;
+  /** The server's own page at / (Keycloak has one there): where the console and the realms are. */
+  welcome(ctx: PageContext, page: WelcomePage): string;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

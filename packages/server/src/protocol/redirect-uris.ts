@@ -5,12 +5,18 @@ import type { ClientSettings, SslRequired } from '../storage/store.js';
  * The one rule for every URI the browser may be sent to, after sign-in and after logout
  * (RFC 9700 §4.1.3, §2.6): the requested URI is refused outright when it could be read two
  * ways, then matches a registration exactly, or, where the client registered one ending
- * in `*` (Keycloak's wildcard), by scheme, host and port exactly and by path prefix.
+ * in `*` (Keycloak's wildcard), by scheme, host and port exactly and by path prefix. A
+ * registration starting with `/` is relative to `base`, where the server is reached (as
+ * Keycloak's own console registers `/admin/master/console/*`): it follows the request's host
+ * when the issuer does.
  */
-export function redirectUriAllowed(registered: readonly string[], requested: string, sslRequired: SslRequired | undefined): boolean {
+export function redirectUriAllowed(registered: readonly string[], requested: string, sslRequired: SslRequired | undefined, base: string): boolean {
   const url = unambiguous(requested);
   if (!url || !transportAllowed(url, sslRequired ?? 'external')) return false;
-  return registered.some((r) => (r.endsWith('*') ? wildcardMatches(r.slice(0, -1), url) : r === requested));
+  return registered.some((r) => {
+    const absolute = r.startsWith('/') ? base + r : r;
+    return absolute.endsWith('*') ? wildcardMatches(absolute.slice(0, -1), url) : absolute === requested;
+  });
 }
 
 /** Keycloak's `+` among the post-logout redirect URIs stands for the client's login redirect URIs. */

@@ -43,6 +43,12 @@ export interface StartOptions {
   dataDir?: string;
   /** Keep the data dir on stop, to start again over it. */
   keepData?: boolean;
+  /**
+   * Start without --public-url, so that the issuer follows each request's host. Otherwise the
+   * tests' server is fixed at http://localhost:<port>, as a deployment would be, and is reached
+   * at 127.0.0.1 too: requests and issuers may then name different hosts.
+   */
+  issuerFromRequest?: boolean;
 }
 
 /** Starts the real server process on a free port with a fresh data dir and waits until it is ready. */
@@ -55,8 +61,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     writeFileSync(file, JSON.stringify(realm));
     imports.push(file);
   });
+  const given = opts.args ?? [];
+  const fixed = !opts.issuerFromRequest && !given.includes('--public-url') && !given.includes('--proxy-headers');
   const args = [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir,
-    ...imports.flatMap((f) => ['--import-realm', f]), ...(opts.args ?? [])];
+    ...imports.flatMap((f) => ['--import-realm', f]), ...(fixed ? ['--public-url', `http://localhost:${port}`] : []), ...given];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD, LATCHKEY_LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
