@@ -10,6 +10,7 @@ import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
 import { importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
+import type { DataDirLock } from './storage/sql/sqlite-lock.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -70,7 +71,10 @@ export async function startServer(config: Config, say: (line: string) => void = 
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
+  let lock: DataDirLock | undefined;
   try {
+    // One server per SQLite data dir (PostgreSQL is made to be shared).
+    if (kind === 'sqlite') lock = (await import('./storage/sql/sqlite-lock.js')).lockDataDir(config.dataDir);
     const box = SecretBox.load(config.dataDir, config.masterKey);
     const domain = new Domain(store, box, config.publicUrl + config.relativePath);
 
@@ -102,6 +106,10 @@ export async function startServer(config: Config, say: (line: string) => void = 
       }
       const boot = await bootstrapMaster(domain, { username: config.adminUsername, password: config.adminPassword });
       await ensureAdminConsole(domain);
+      if (!boot.created && config.adminPassword !== undefined) {
+        say('LATCHKEY_ADMIN_PASSWORD is ignored: the master realm exists already, and its administrator is made on the first start only. '
+          + 'To reset a lost password, stop the server and run `latchkey admin bootstrap`.');
+      }
       if (boot.generatedPassword) {
         say(`Created the master realm administrator "${config.adminUsername}" with the generated password: ${boot.generatedPassword}`);
         say('It is shown only this once; set LATCHKEY_ADMIN_PASSWORD to choose it instead.');
@@ -149,6 +157,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       await housekeeping.stop();
       await domain.events.flush();
       await store.close();
+      lock?.release();
       app.log.info('stopped');
       return finished;
     };
@@ -161,6 +170,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
   } catch (err) {
     // A pool left open would keep the process alive after a failed start.
     await store.close().catch(() => {});
+    lock?.release();
     throw err;
   }
 }
