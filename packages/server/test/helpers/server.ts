@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,6 +8,13 @@ import { fileURLToPath } from 'node:url';
 /** The built CLI, exactly what `latchkey start` runs. */
 export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../latchkey.mjs');
 export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../../shared/fixtures/keycloak');
+/**
+ * The skip reason of tests that read Keycloak's own exports, which live outside the repository
+ * (../shared beside the clone); false where they are. test/import/own-fixtures.test.ts keeps
+ * import tested without them.
+ */
+export const NO_FIXTURES: string | false = existsSync(FIXTURES) ? false
+  : `needs Keycloak's realm exports in ${FIXTURES} (../shared beside the clone), which are not there`;
 
 export const ADMIN_PASSWORD = 'admin-test-password';
 
