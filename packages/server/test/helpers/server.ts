@@ -18,6 +18,14 @@ export const NO_FIXTURES: string | false = existsSync(FIXTURES) ? false
 
 export const ADMIN_PASSWORD = 'admin-test-password';
 
+/**
+ * How long a test waits for something that comes once the machine gets round to it (a server
+ * ready, a browser navigation, a redirect reaching the RP). Every such wait ends as soon as its
+ * condition holds, so this only bounds a failure: generous, as two cores shared by a whole
+ * suite (and other work) made 15–30 s run out while nothing was wrong.
+ */
+export const PATIENCE_MS = 120_000;
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();
@@ -86,7 +94,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     const i = (opts.args ?? []).indexOf('--http-relative-path');
     return i >= 0 ? '/' + opts.args![i + 1].replace(/^\/+|\/+$/g, '') : '';
   })();
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + PATIENCE_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
     try {
@@ -97,7 +105,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server not ready in 30 s:\n${output}`);
+      throw new Error(`server not ready in ${PATIENCE_MS / 1000} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }
