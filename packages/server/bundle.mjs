@@ -2,11 +2,29 @@
 // files instead of hundreds, which halves the time from start to ready, and a driver (the
 // PostgreSQL client, say) that a run does not use is never loaded. tsc still type-checks
 // and builds dist/src and dist/test for the tests.
-import { rmSync } from 'node:fs';
-import { build } from 'esbuild';
+import { readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { fileURLToPath } from 'node:url';
+import { isFresh } from '../../scripts/fresh.mjs';
 
+// Run by `npm start` from the repository's root too.
+process.chdir(fileURLToPath(new URL('.', import.meta.url)));
+const OUTPUT = 'dist/latchkey.mjs';
+// What the last bundle was made of (esbuild's own list, dependencies included), to skip a
+// bundle that would come out the same.
+const INPUTS = 'dist/latchkey.inputs.json';
+const lastInputs = () => {
+  try {
+    return JSON.parse(readFileSync(INPUTS, 'utf8'));
+  } catch {
+    return undefined;
+  }
+};
+const inputs = lastInputs();
+if (!process.argv.includes('--force') && inputs && isFresh(OUTPUT, [...inputs, 'bundle.mjs', '../../package-lock.json'])) process.exit(0);
+
+const { build } = await import('esbuild');
 rmSync('dist/chunks', { recursive: true, force: true });
-await build({
+const { metafile } = await build({
   entryPoints: { latchkey: 'src/cli/main.ts' },
   outdir: 'dist',
   outExtension: { '.js': '.mjs' },
@@ -20,9 +38,13 @@ await build({
   // Less to read and parse at every start; names stay, so stack traces still read well.
   minifyWhitespace: true,
   minifySyntax: true,
-  // Native addons and the PostgreSQL driver's optional native part stay on disk.
-  external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native'],
+  // Native addons and the PostgreSQL driver's optional native part stay on disk. So does
+  // cookie: @fastify/cookie loads it with import(), and esbuild would give a chunk made of this
+  // CommonJS package only a default export; Node gives it its named ones too.
+  external: ['better-sqlite3', '@node-rs/argon2', 'pg', 'pg-native', 'cookie'],
   // Bundled CommonJS dependencies call require(); an ES module has to create it.
   banner: { js: "import { createRequire as __latchkeyRequire } from 'node:module'; const require = __latchkeyRequire(import.meta.url);" },
   logLevel: 'warning',
+  metafile: true,
 });
+writeFileSync(INPUTS, JSON.stringify(Object.keys(metafile.inputs)));

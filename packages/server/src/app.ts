@@ -22,6 +22,7 @@ import { revocationEndpoint } from './endpoints/revoke.js';
 import { sessionIframes } from './endpoints/session-iframes.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
+import { welcomePage } from './endpoints/welcome.js';
 import { corsPolicy } from './http/cors.js';
 import { registerErrorHandling } from './http/errors.js';
 import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
@@ -117,6 +118,7 @@ export async function buildApp({
     await scoped.register(resourcesEndpoint, { themeName: THEME });
     await scoped.register(adminApi, { domain, broker, theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
     await scoped.register(adminConsole, { relativePath });
+    await scoped.register(welcomePage, { domain, pages, resourcesPath });
   }, { prefix: relativePath });
   return app;
 }

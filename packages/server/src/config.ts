@@ -25,7 +25,7 @@ export interface Config {
   proxyHeaders?: boolean;
   /**
    * The issuer follows each request's (forwarded) scheme and host instead of publicUrl:
-   * proxy headers and no public URL given.
+   * no public URL given (publicUrl is then http(s)://localhost:<port>, for what no request asks).
    */
   issuerFromRequest?: boolean;
   /** After SIGTERM, how long /health/ready answers 503 while still serving, before the listener closes (ms; default 0). */

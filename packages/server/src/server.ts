@@ -11,6 +11,7 @@ import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
+import type { DataDirLock } from './storage/sql/sqlite-lock.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -71,7 +72,10 @@ export async function startServer(config: Config, say: (line: string) => void = 
     poolSize: config.dbPoolSize,
     statementTimeoutMs: config.dbStatementTimeoutMs,
   });
+  let lock: DataDirLock | undefined;
   try {
+    // One server per SQLite data dir (PostgreSQL is made to be shared).
+    if (kind === 'sqlite') lock = (await import('./storage/sql/sqlite-lock.js')).lockDataDir(config.dataDir);
     const box = SecretBox.load(config.dataDir, config.masterKey);
     const domain = new Domain(store, box, config.publicUrl + config.relativePath);
 
@@ -109,6 +113,10 @@ export async function startServer(config: Config, say: (line: string) => void = 
         domain.roles.invalidate(realm.id);
         domain.clients.invalidate(realm.id, ACCOUNT_CLIENT);
       }
+      if (!boot.created && config.adminPassword !== undefined) {
+        say('LATCHKEY_ADMIN_PASSWORD is ignored: the master realm exists already, and its administrator is made on the first start only. '
+          + 'To reset a lost password, stop the server and run `latchkey admin bootstrap`.');
+      }
       if (boot.generatedPassword) {
         say(`Created the master realm administrator "${config.adminUsername}" with the generated password: ${boot.generatedPassword}`);
         say('It is shown only this once; set LATCHKEY_ADMIN_PASSWORD to choose it instead.');
@@ -118,6 +126,12 @@ export async function startServer(config: Config, say: (line: string) => void = 
     await checkMasterKey(domain, kind === 'postgres' ? 'the database' : 'this data dir');
     const app = await building;
     const address = await app.listen({ port: config.port, host: config.host });
+    const home = config.publicUrl + config.relativePath;
+    say(`Latchkey is listening on ${address}`);
+    say(config.issuerFromRequest
+      ? `Issuer: each request's own ${config.proxyHeaders ? 'forwarded ' : ''}scheme and host (no --public-url, as Keycloak's development mode), e.g. ${home}/realms/master; give --public-url to fix it`
+      : `Issuer: fixed by --public-url, e.g. ${home}/realms/master`);
+    say(`Admin console: ${home}/admin/ (welcome page: ${home}/)`);
     domain.events.onWriteError = (err) => app.log.warn({ err }, 'could not write login events: they are kept for the next try');
     const housekeeping = startHousekeeping(domain, {
       intervalMs: config.housekeepingIntervalMs,
@@ -150,6 +164,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       await housekeeping.stop();
       await domain.events.flush();
       await store.close();
+      lock?.release();
       app.log.info('stopped');
       return finished;
     };
@@ -162,6 +177,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
   } catch (err) {
     // A pool left open would keep the process alive after a failed start.
     await store.close().catch(() => {});
+    lock?.release();
     throw err;
   }
 }

@@ -62,7 +62,7 @@ export async function authenticateAdmin(domain: Domain, request: FastifyRequest)
   }
   const cached = await domain.realms.runtime(name);
   if (!cached || !cached.realm.enabled) throw unauthorized('Token was not issued by an enabled realm');
-  const realm = base === undefined ? cached : { ...cached, issuer: domain.realms.issuerOf(name, base) };
+  const realm = base === undefined ? cached : { ...cached, base, issuer: domain.realms.issuerOf(name, base) };
 
   const check = await checkAccessToken(domain, realm, token);
   if (!check.ok) throw unauthorized(check.reason);

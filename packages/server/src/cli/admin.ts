@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { Command, Option } from 'commander';
 import { applyEdits, filterFields, merge, parseEdits, parseFields, type Edit, type Json } from './admin-edit.js';
 import { AdminError, configPath, CONFIG_ENV, failure, login, serverUrl, Session, writeConfig, type Reply } from './admin-session.js';
+import { bootstrapCommandOf } from './bootstrap.js';
 import { askHidden } from './prompt.js';
 
 // `latchkey admin`: a thin client of the admin REST API, shaped like Keycloak's kcadm.sh
@@ -395,8 +396,9 @@ one instead. Endpoints that cannot be fetched take -n:
     .option('--username <name>', 'the user, by username')
     .option('--userid <id>', 'the user, by id')
     .option('--new-password <password>', 'the new password (default: asked on the terminal without echo)')
-    .option('--temporary', 'mark it temporary (accepted; Latchkey has no required actions)')
+    .option('--temporary', 'mark it temporary: the user chooses a new one at the next sign-in (UPDATE_PASSWORD)')
     .action((o: SetPasswordOptions) => setPasswordCommand(o));
 
+  admin.addCommand(bootstrapCommandOf());
   return admin;
 }

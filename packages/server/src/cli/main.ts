@@ -85,7 +85,7 @@ function toConfig(o: StartOptions): Config {
     httpsCertFile: o.httpsCert || undefined,
     httpsKeyFile: o.httpsKey || undefined,
     proxyHeaders: o.proxyHeaders,
-    issuerFromRequest: o.proxyHeaders && publicUrl === undefined,
+    issuerFromRequest: publicUrl === undefined,
     shutdownDelayMs: milliseconds('--shutdown-delay', o.shutdownDelay),
     shutdownTimeoutMs: milliseconds('--shutdown-timeout', o.shutdownTimeout),
     housekeepingIntervalMs: positiveMilliseconds('--housekeeping-interval', o.housekeepingInterval),
@@ -109,7 +109,7 @@ program.command('start')
   .addOption(new Option('--db-pool-size <n>', 'PostgreSQL connections per process').env('LATCHKEY_DB_POOL_SIZE').default(String(DEFAULT_POOL_SIZE)))
   .addOption(new Option('--db-statement-timeout <ms>', 'PostgreSQL statement_timeout for every query, in ms (0: the server\'s own)')
     .env('LATCHKEY_DB_STATEMENT_TIMEOUT').default(String(DEFAULT_STATEMENT_TIMEOUT_MS)))
-  .addOption(new Option('--public-url <url>', 'base of every issuer and endpoint URL (default: http://localhost:<port>, https:// with TLS; with --proxy-headers, each request\'s forwarded scheme and host)').env('LATCHKEY_PUBLIC_URL'))
+  .addOption(new Option('--public-url <url>', 'base of every issuer and endpoint URL, fixed (default: each request\'s scheme and host, as Keycloak\'s development mode; with --proxy-headers, the forwarded ones)').env('LATCHKEY_PUBLIC_URL'))
   .addOption(new Option('--http-relative-path <path>', 'path prefix before /realms, e.g. /auth for Keycloak\'s old layout').env('LATCHKEY_HTTP_RELATIVE_PATH'))
   .addOption(new Option('--import-realm <file>', 'import a Keycloak realm JSON at start; an existing realm is skipped (repeatable; several comma-separated in the variable)')
     .env('LATCHKEY_IMPORT_REALM').argParser(collect).default([]))
@@ -148,7 +148,6 @@ stops accepting connections, lets requests in flight finish, and exits with 0.`)
       options.importRealm = options.importRealm.flatMap((v) => v.split(',')).map((v) => v.trim()).filter(Boolean);
     }
     const server = await startServer(toConfig(options));
-    console.log(`Latchkey is listening on ${server.url}`);
     let stopping = false;
     const stop = async () => {
       if (stopping) return;

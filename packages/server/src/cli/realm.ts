@@ -1,5 +1,5 @@
 import { createWriteStream, existsSync, openSync, renameSync, rmSync } from 'node:fs';
-import { join } from 'node:path';
+import { join, resolve } from 'node:path';
 import { finished } from 'node:stream/promises';
 import { Command, Option } from 'commander';
 import { SecretBox } from '../crypto/secret-box.js';
@@ -12,12 +12,12 @@ import type { SqlStore } from '../storage/sql/sql-store.js';
 // `latchkey realm export|import`: the same data dir or database as `latchkey start`, with or
 // without a server running on it (SQLite's WAL lets a second process in; PostgreSQL is shared).
 
-interface StoreOptions {
+export interface StoreOptions {
   dataDir: string;
   databaseUrl?: string;
 }
 
-const storeOptions = (command: Command): Command => command
+export const storeOptions = (command: Command): Command => command
   .addOption(new Option('--data-dir <dir>', 'the server\'s data dir: its master.key and (without --database-url) its SQLite database')
     .env('LATCHKEY_DATA_DIR').default('./data'))
   .addOption(new Option('--database-url <url>', 'the server\'s PostgreSQL database instead: postgres://user:password@host:5432/database')
@@ -34,14 +34,18 @@ tells them); on SQLite a running server sees it within 15 seconds (its caches ex
 
 /**
  * Opens the server's store and master key, runs `work` over them and closes the store.
- * `existing`: the data must be there already (an export never creates a database or key).
+ * The data dir must exist (a mistyped one is refused, not made); `existing`: so must the
+ * database and key in it (an export never creates them, an import into an empty dir may).
  */
-async function withDomain<T>(o: StoreOptions, existing: boolean, work: (domain: Domain, store: SqlStore) => Promise<T>): Promise<T> {
+export async function withDomain<T>(o: StoreOptions, existing: boolean, work: (domain: Domain, store: SqlStore) => Promise<T>): Promise<T> {
   const databaseUrl = o.databaseUrl || undefined;
   if (databaseUrl !== undefined && !isPostgresUrl(databaseUrl)) {
     throw new Error('--database-url must be a postgres:// or postgresql:// URL');
   }
   const masterKey = process.env.LATCHKEY_MASTER_KEY || undefined;
+  if (!databaseUrl && !existsSync(o.dataDir)) {
+    throw new Error(`there is no data dir ${resolve(o.dataDir)} (give the server's --data-dir or its --database-url; \`latchkey start\` or mkdir makes a new one)`);
+  }
   if (existing) {
     if (!databaseUrl && !existsSync(join(o.dataDir, 'latchkey.db'))) {
       throw new Error(`there is no Latchkey database in ${o.dataDir} (give the server's --data-dir, or its --database-url)`);

@@ -78,6 +78,8 @@ const REALM_TOPIC = 'realm';
 /** Everything a request needs about a realm, loaded once and kept in memory. */
 export interface RealmRuntime {
   realm: RealmRecord;
+  /** Where the server is reached (scheme, host, relative path): the configured one, or the request's. */
+  base: string;
   issuer: string;
   signers: Map<SigningAlg, SigningKey>;
   jwks: JSONWebKeySet;
@@ -108,7 +110,7 @@ export class RealmService {
     return new RealmService(tx, this.box, this.issuerBase, new Caches(), this.spareKeys);
   }
 
-  /** The realm's issuer; `base` replaces the configured one when the issuer follows the request (proxy headers). */
+  /** The realm's issuer; `base` replaces the configured one when the issuer follows the request (no --public-url). */
   issuerOf(name: string, base: string = this.issuerBase): string {
     return `${base}/realms/${encodeURIComponent(name)}`;
   }
@@ -122,6 +124,7 @@ export class RealmService {
       const jwks = { keys: keys.map((k) => k.publicJwk) } as JSONWebKeySet;
       return {
         realm,
+        base: this.issuerBase,
         issuer: this.issuerOf(realm.name),
         signers: await loadSigningKeys(keys, this.box),
         jwks,

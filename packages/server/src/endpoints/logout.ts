@@ -69,7 +69,7 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     const redirect = params.post_logout_redirect_uri;
     const consistent = !clientId || !hint || clientId === hint.clientId;
     const proven = Boolean(hint && client && consistent && (!redirect
-      || redirectUriAllowed(postLogoutRedirectUris(client.record.settings), redirect, realm.realm.settings.sslRequired)));
+      || redirectUriAllowed(postLogoutRedirectUris(client.record.settings), redirect, realm.realm.settings.sslRequired, realm.base)));
     return { params, hint, client, redirect, state: params.state, uiLocales: params.ui_locales, proven };
   }
 

@@ -9,7 +9,7 @@ export type IssuerBaseResolver = (request: FastifyRequest) => string;
 
 declare module 'fastify' {
   interface FastifyInstance {
-    /** Decorated only when the issuer comes from each request (--proxy-headers without --public-url). */
+    /** Decorated only when the issuer comes from each request (no --public-url). */
     issuerBaseOf?: IssuerBaseResolver;
   }
 }
@@ -24,7 +24,7 @@ export async function realmOf(domain: Domain, request: FastifyRequest): Promise<
   const realm = await domain.realms.runtime(name);
   if (!realm || !realm.realm.enabled) throw new RealmNotFound(name);
   const base = request.server.issuerBaseOf?.(request);
-  return base === undefined ? realm : { ...realm, issuer: domain.realms.issuerOf(realm.realm.name, base) };
+  return base === undefined ? realm : { ...realm, base, issuer: domain.realms.issuerOf(realm.realm.name, base) };
 }
 
 // A host name, IPv4 or bracketed IPv6 address, with an optional port: nothing else may become an issuer.

@@ -769,6 +769,32 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
 }
 
 /**
+ * The file's own ids when they are free here, else none: a realm exported and imported under
+ * another name beside the one it came from (or a copy of a realm here) carries that realm's
+ * ids, which the import would trip over. Everything in the file refers to names, not ids, so
+ * new ids change nothing else. `replaced` is the realm the import overwrites, whose ids it frees.
+ */
+async function freeIds(store: Store, rep: RealmRep, replaced: RealmRecord | undefined): Promise<RealmRep> {
+  const elsewhere = (realmId: string | undefined) => realmId !== undefined && realmId !== replaced?.id;
+  let taken = rep.id !== undefined && (await store.realms.list()).some((r) => r.id === rep.id && elsewhere(r.id));
+  for (const c of rep.clients ?? []) {
+    if (taken) break;
+    if (c.id !== undefined) taken = elsewhere((await store.clients.getById(c.id))?.realmId);
+  }
+  if (!taken) return rep;
+  const groups = (list: GroupRep[] | undefined): GroupRep[] | undefined =>
+    list?.map((g) => ({ ...g, id: undefined, subGroups: groups(g.subGroups) }));
+  return {
+    ...rep,
+    id: undefined,
+    clients: rep.clients?.map((c) => ({ ...c, id: undefined })),
+    clientScopes: rep.clientScopes?.map((s) => ({ ...s, id: undefined, protocolMappers: s.protocolMappers?.map((m) => ({ ...m, id: undefined })) })),
+    groups: groups(rep.groups),
+    users: rep.users?.map((u) => ({ ...u, id: undefined })),
+  };
+}
+
+/**
  * Imports one Keycloak realm representation, all of it in one transaction: a failed import
  * leaves nothing behind, and with `overwrite` the realm it replaces is still there.
  * An existing realm is left alone unless the strategy is `overwrite`.
@@ -788,10 +814,11 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
       // The first statement writes, so that on SQLite the transaction waits for the write lock
       // (busy_timeout) rather than failing when a running server wrote since it began.
       if (existing) await tx.realms.delete(existing.id);
+      const own = await freeIds(tx, rep, existing);
       const realm = await domain.realms.within(tx).create(
-        rep.realm, realmSettings(rep), { enabled: rep.enabled ?? true, id: rep.id ?? newId(), clientScopes: clientScopesOf(rep) });
+        rep.realm, realmSettings(own), { enabled: own.enabled ?? true, id: own.id ?? newId(), clientScopes: clientScopesOf(own) });
       realmId = realm.id;
-      return importContents(domain, tx, realm, rep, passwords, opts);
+      return importContents(domain, tx, realm, own, passwords, opts);
     });
     clients = counts.clients;
     return {
@@ -799,7 +826,10 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
       unknownMappers: unknownMapperTypes(rep),
     };
   } catch (err) {
-    throw new Error(`import of realm ${rep.realm} failed: ${(err as Error).message}`, { cause: err });
+    // An id freeIds could not see (a user's or group's, in a file edited by hand) taken already.
+    const clash = /UNIQUE constraint failed: (\w+)\.id\b|unique constraint "(\w+)_pkey"/.exec((err as Error).message);
+    const why = clash ? `an id in the file is taken by another realm's ${clash[1] ?? clash[2]} here: remove the "id" members from the file` : (err as Error).message;
+    throw new Error(`import of realm ${rep.realm} failed: ${why}`, { cause: err });
   } finally {
     domain.realms.invalidate(rep.realm);
     for (const id of [existing?.id, realmId]) if (id) domain.roles.invalidate(id);

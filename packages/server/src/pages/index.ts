@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type {
   BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
-  UpdatePasswordPage,
+  UpdatePasswordPage, WelcomePage,
 } from './types.js';
 
 export type * from './types.js';
@@ -20,7 +20,7 @@ const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
-  'update-password', 'account', 'iframe',
+  'update-password', 'account', 'iframe', 'welcome',
 ] as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
@@ -117,19 +117,27 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     return format(text, args);
   }
 
+  /**
+   * A name as Keycloak stores its own (`${client_admin-cli}`): each `${key}` becomes the
+   * catalogue's message, as Keycloak's themes resolve them; a key no catalogue has stays as written.
+   */
+  function localised(locale: string, text: string): string {
+    return text.replace(/\$\{([^{}]+)\}/g, (written, key: string) => (fallback.has(key) ? message(locale, key) : written));
+  }
+
   /** What every template sees as `it`, besides the page's own data in it.page. */
   function model(ctx: PageContext, page: object = {}) {
     // A locale without a catalogue is rendered, and labelled, in the fallback language.
     const lang = LOCALE_TAG.test(ctx.locale) && catalogueLocale(ctx.locale) !== undefined ? ctx.locale : FALLBACK_LOCALE;
     const client = ctx.client && {
-      name: ctx.client.title?.trim() || ctx.client.clientId,
+      name: localised(lang, ctx.client.title?.trim() || ctx.client.clientId),
       logoUri: safeLogoUri(ctx.client.logoUri),
     };
     return {
       lang,
       t: (key: string, ...args: string[]) => message(lang, key, ...args),
       res: ctx.resourcesPath.replace(/\/+$/, ''),
-      realmName: ctx.realm.displayName?.trim() || ctx.realm.name,
+      realmName: localised(lang, ctx.realm.displayName?.trim() || ctx.realm.name),
       client,
       page,
     };
@@ -159,6 +167,7 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
     updatePassword: (ctx: PageContext, page: UpdatePasswordPage) => render('update-password', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
+    welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,
     locales,
   };

@@ -93,6 +93,12 @@ export interface IframePage {
   data?: Record<string, string>;
 }
 
+export interface WelcomePage {
+  consoleUrl: string;
+  /** Every realm, with the address of its OpenID Connect discovery document. */
+  realms: Array<{ name: string; discoveryUrl: string }>;
+}
+
 export interface LogoutConfirmPage {
   action: string;
   hidden: Hidden;
@@ -125,6 +131,8 @@ export interface Pages {
   updatePassword(ctx: PageContext, page: UpdatePasswordPage): string;
   /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
   iframe(ctx: PageContext, page: IframePage): string;
+  /** The server's own page at / (Keycloak has one there): where the console and the realms are. */
+  welcome(ctx: PageContext, page: WelcomePage): string;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

@@ -6,13 +6,18 @@ import type { ClientSettings, SslRequired } from '../storage/store.js';
  * (RFC 9700 §4.1.3, §2.6): the requested URI is refused outright when it could be read two
  * ways, then matches a registration exactly, or, where the client registered one ending
  * in `*` (Keycloak's wildcard), by scheme, host and port exactly and by path prefix. A
- * plain-http loopback IP literal also matches with its port left out (see LOOPBACK_PORT).
+ * plain-http loopback IP literal also matches with its port left out (see LOOPBACK_PORT). A
+ * registration starting with `/` is relative to `base`, where the server is reached (as
+ * Keycloak's own console registers `/admin/master/console/*`): it follows the request's host
+ * when the issuer does.
  */
-export function redirectUriAllowed(registered: readonly string[], requested: string, sslRequired: SslRequired | undefined): boolean {
+export function redirectUriAllowed(registered: readonly string[], requested: string, sslRequired: SslRequired | undefined, base: string): boolean {
   const url = unambiguous(requested);
   if (!url || !transportAllowed(url, sslRequired ?? 'external')) return false;
-  const matches = (raw: string, parsed: URL) =>
-    registered.some((r) => (r.endsWith('*') ? wildcardMatches(r.slice(0, -1), parsed) : r === raw));
+  const matches = (raw: string, parsed: URL) => registered.some((r) => {
+    const absolute = r.startsWith('/') ? base + r : r;
+    return absolute.endsWith('*') ? wildcardMatches(absolute.slice(0, -1), parsed) : absolute === raw;
+  });
   if (matches(requested, url)) return true;
   const portless = requested.replace(LOOPBACK_PORT, '$1');
   return portless !== requested && matches(portless, new URL(portless));

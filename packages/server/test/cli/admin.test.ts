@@ -291,6 +291,14 @@ describe('latchkey admin', () => {
       await fails(['get', `users/${user}`, '-r', realm], 'User not found', 'HTTP 404');
     });
 
+    it('set-password --temporary makes the user choose a new password at the next sign-in', async () => {
+      const user = (await ok('create', 'users', '-r', realm, '-s', 'username=gale', '-s', 'enabled=true')).trim();
+      await ok('set-password', '-r', realm, '--username', 'gale', '--new-password', 'gale-temp-pw', '--temporary');
+      assert.deepEqual((await json('get', `users/${user}`, '-r', realm)).requiredActions, ['UPDATE_PASSWORD']);
+      await ok('set-password', '-r', realm, '--userid', user, '--new-password', 'gale-own-pw');
+      assert.deepEqual((await json('get', `users/${user}`, '-r', realm)).requiredActions, []);
+    });
+
     it('a reset-password update without -n says why it fails', async () => {
       const user = (await ok('create', 'users', '-r', realm, '-s', 'username=finn')).trim();
       await fails(['update', `users/${user}/reset-password`, '-r', realm, '-s', 'value=finn-pw'], 'HTTP 404', 'add -n');

@@ -6,7 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertProtocolError, passwordGrant, send, sleep } from '../helpers/http.js';
-import { ADMIN_PASSWORD, CLI, demoRealm, freePort, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, CLI, demoRealm, PATIENCE_MS, freePort, startServer, type TestServer } from '../helpers/server.js';
 
 const FLAGS = ['--port', '--host', '--data-dir', '--public-url', '--http-relative-path', '--import-realm'];
 const ENV = [
@@ -199,7 +199,7 @@ describe('the latchkey command', () => {
       const exited = new Promise<void>((r) => child.once('exit', () => r()));
       try {
         const base = `http://127.0.0.1:${port}/auth`;
-        const deadline = Date.now() + 15_000;
+        const deadline = Date.now() + PATIENCE_MS;
         for (;;) {
           assert.equal(child.exitCode, null, `the server exited:\n${output}`);
           const ready = await fetch(`${base}/health/ready`).then((r) => r.ok, () => false);

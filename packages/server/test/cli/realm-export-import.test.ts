@@ -2,14 +2,15 @@
 // that servers started by these tests wrote and then serve again.
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { pbkdf2Sync, randomBytes } from 'node:crypto';
+import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { assertProtocolError, clientCredentials, passwordGrant, userinfo } from '../helpers/http.js';
 import { claimsOf } from '../helpers/oidc.js';
-import { CLI, demoRealm, FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
+import { keycloakPbkdf2 } from '../helpers/keycloak-credentials.js';
+import { CLI, demoRealm, FIXTURES, NO_FIXTURES, runCli, startServer, type CliRun, type TestServer } from '../helpers/server.js';
 import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { createTestDatabase, postgresUnavailable } from '../storage/databases.js';
 
@@ -32,15 +33,7 @@ function rolesIn(accessToken: string): { realm: string[]; clients: Record<string
 }
 
 /** A Keycloak pbkdf2-sha256 credential: computed once, reused for many users (as a big export would hold). */
-function pbkdf2Credential(password: string, iterations = 1000) {
-  const salt = randomBytes(16);
-  const value = pbkdf2Sync(password, salt, iterations, 64, 'sha256');
-  return {
-    type: 'password',
-    secretData: JSON.stringify({ value: value.toString('base64'), salt: salt.toString('base64'), additionalParameters: {} }),
-    credentialData: JSON.stringify({ hashIterations: iterations, algorithm: 'pbkdf2-sha256', additionalParameters: {} }),
-  };
-}
+const pbkdf2Credential = (password: string) => ({ type: 'password', ...keycloakPbkdf2(password, 'pbkdf2-sha256', { iterations: 1000 }) });
 
 describe('latchkey realm export / import', () => {
   const dirs: string[] = [];
@@ -64,10 +57,11 @@ describe('latchkey realm export / import', () => {
     for (const dir of dirs) rmSync(dir, { recursive: true, force: true });
   });
 
-  describe('a round trip: a server\'s realms exported with --users, imported into a fresh data dir, served again', () => {
+  describe('a round trip: a server\'s realms exported with --users, imported into a fresh data dir, served again', { skip: NO_FIXTURES }, () => {
     const work = tempDir();
     const sourceDir = join(work, 'source');
     const targetDir = join(work, 'target');
+    mkdirSync(targetDir);
     const demoFile = join(work, 'demo.json');
     const jhipsterFile = join(work, 'jhipster.json');
     let demo: any;
@@ -303,6 +297,7 @@ describe('latchkey realm export / import', () => {
   describe('import strategies', () => {
     const work = tempDir();
     const dataDir = join(work, 'data');
+    mkdirSync(dataDir);
     const first = join(work, 'first.json');
     const changed = join(work, 'changed.json');
     const exported = async () => JSON.parse((await latchkey(['realm', 'export', 'demo', '--users', '--data-dir', dataDir])).stdout);
@@ -366,6 +361,7 @@ describe('latchkey realm export / import', () => {
   describe('errors: a clear message and exit code 1', () => {
     const work = tempDir();
     const dataDir = join(work, 'data');
+    mkdirSync(dataDir);
     before(async () => {
       writeFileSync(join(work, 'demo.json'), JSON.stringify(demoRealm()));
       ok(await latchkey(['realm', 'import', join(work, 'demo.json'), '--data-dir', dataDir]), 'import');
@@ -390,8 +386,41 @@ describe('latchkey realm export / import', () => {
       const empty = join(work, 'empty');
       const run = await latchkey(['realm', 'export', 'demo', '--data-dir', empty]);
       assert.equal(run.code, 1);
-      assert.match(run.stderr, /there is no Latchkey database in/);
+      assert.match(run.stderr, /there is no data dir .*\/empty \(give the server's --data-dir/);
       assert.equal(existsSync(empty), false);
+      mkdirSync(empty);
+      const noDatabase = await latchkey(['realm', 'export', 'demo', '--data-dir', empty]);
+      assert.equal(noDatabase.code, 1);
+      assert.match(noDatabase.stderr, /there is no Latchkey database in/);
+      assert.deepEqual(readdirSync(empty), []);
+    });
+
+    it('import into a data dir that does not exist (a typo) is refused like export, and creates nothing', async () => {
+      const typo = join(work, 'dta');
+      const run = await latchkey(['realm', 'import', join(work, 'demo.json'), '--data-dir', typo]);
+      assert.equal(run.code, 1);
+      assert.match(run.stderr, /^latchkey: there is no data dir .*\/dta \(give the server's --data-dir/m);
+      assert.equal(existsSync(typo), false);
+    });
+
+    it('a realm exported and imported under another name beside it gets ids of its own', async () => {
+      const exported = await latchkey(['realm', 'export', 'demo', '--users', '--data-dir', dataDir]);
+      ok(exported, 'export');
+      const rep = JSON.parse(exported.stdout);
+      assert.ok(rep.id && rep.clients[0].id && rep.users[0].id, 'the export carries ids');
+      const file = join(work, 'copy.json');
+      writeFileSync(file, JSON.stringify({ ...rep, realm: 'copy' }));
+      const run = await latchkey(['realm', 'import', file, '--data-dir', dataDir]);
+      ok(run, 'import under a new name');
+      const copy = JSON.parse((await latchkey(['realm', 'export', 'copy', '--users', '--data-dir', dataDir])).stdout);
+      assert.notEqual(copy.id, rep.id);
+      const ids = (r: any) => new Set([...r.clients, ...r.users].map((x: any) => x.id));
+      const taken = [...ids(copy)].filter((id) => ids(rep).has(id));
+      assert.deepEqual(taken, []);
+      assert.deepEqual(copy.clients.map((c: any) => c.clientId).sort(), rep.clients.map((c: any) => c.clientId).sort());
+      // The original is untouched.
+      const again = JSON.parse((await latchkey(['realm', 'export', 'demo', '--users', '--data-dir', dataDir])).stdout);
+      assert.equal(again.id, rep.id);
     });
 
     it('export with the wrong master key says so', async () => {
@@ -537,6 +566,7 @@ describe('latchkey realm export / import', () => {
       return { code, terminal, stdout: readFileSync(stdout, 'utf8') };
     };
     const dataDir = join(work, 'data');
+    mkdirSync(dataDir);
     const imported = await onTerminal(['realm', 'import', file, '--data-dir', dataDir]);
     assert.equal(imported.code, 0, imported.terminal);
     // One line rewritten in place (carriage returns), per phase, ending with the whole count.

@@ -15,7 +15,7 @@ import { defaultRealmSettings } from '../../src/domain/realms.js';
 import { openStore } from '../../src/storage/open.js';
 import type { SqlStore } from '../../src/storage/sql/sql-store.js';
 import type { AuthorizationCodeRecord, RefreshTokenRecord, SessionRecord, Store } from '../../src/storage/store.js';
-import { startServer, type TestServer } from '../helpers/server.js';
+import { PATIENCE_MS, startServer, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
 
 const ROWS = 3000;
@@ -159,9 +159,9 @@ for (const backend of backends) {
           }
           return totals;
         };
-        const deadline = Date.now() + 30_000;
+        const deadline = Date.now() + PATIENCE_MS;
         while (deleted().codes < ROWS || deleted().sessions < ROWS || deleted().refreshTokens < ROWS) {
-          assert.ok(Date.now() < deadline, `not swept in 30 s: ${JSON.stringify(deleted())}\n${server.output().slice(-2000)}`);
+          assert.ok(Date.now() < deadline, `not swept in ${PATIENCE_MS / 1000} s: ${JSON.stringify(deleted())}\n${server.output().slice(-2000)}`);
           await new Promise((r) => setTimeout(r, 100));
         }
         assert.deepEqual(deleted(), { sessions: ROWS, refreshTokens: ROWS, codes: ROWS });

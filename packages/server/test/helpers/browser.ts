@@ -5,6 +5,7 @@ import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
 import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { PATIENCE_MS } from './server.js';
 
 export type { Browser, BrowserContext, Page };
 
@@ -39,8 +40,8 @@ export interface Tab {
 export async function openTab(browser: Browser, t?: TestContext, opts: { locale?: string } = {}): Promise<Tab> {
   const context = await browser.newContext({ locale: opts.locale ?? 'en-US', viewport: { width: 900, height: 760 } });
   // Generous: CI machines share two cores between Chromium, the server and other test files.
-  context.setDefaultTimeout(30_000);
-  context.setDefaultNavigationTimeout(30_000);
+  context.setDefaultTimeout(PATIENCE_MS);
+  context.setDefaultNavigationTimeout(PATIENCE_MS);
   const page = await context.newPage();
   const navigations: string[] = [];
   const consoleErrors: string[] = [];

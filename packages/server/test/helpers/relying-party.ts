@@ -7,6 +7,7 @@ import { createHash } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import { createRemoteJWKSet, decodeProtectedHeader, jwtVerify, type JWTPayload } from 'jose';
 import * as client from 'openid-client';
+import { PATIENCE_MS } from './server.js';
 
 export type ResponseMode = 'query' | 'fragment' | 'form_post';
 type Transport = 'query' | 'form_post' | 'fragment';
@@ -227,7 +228,7 @@ export class RelyingParty {
     const flow: FlowState = {
       url, options, state, nonce, codeVerifier, redirectUri, config, maxAge, waiters: [],
       get received() { return this.result !== undefined; },
-      outcome: (timeoutMs = 15_000) => {
+      outcome: (timeoutMs = PATIENCE_MS) => {
         if (flow.result) return Promise.resolve(flow.result);
         return new Promise<Outcome>((resolve, reject) => {
           const timer = setTimeout(() => reject(new Error(
@@ -255,7 +256,7 @@ export class RelyingParty {
   }
 
   /** The next visit to /logged-out (with that state, when given). */
-  nextLogout(state?: string, timeoutMs = 15_000): Promise<LogoutVisit> {
+  nextLogout(state?: string, timeoutMs = PATIENCE_MS): Promise<LogoutVisit> {
     return new Promise((resolve, reject) => {
       const timer = setTimeout(() => reject(new Error(`no visit to ${this.loggedOutUri} within ${timeoutMs} ms`)), timeoutMs);
       const waiter = (v: LogoutVisit) => {

@@ -1,5 +1,5 @@
 import { spawn, type ChildProcess } from 'node:child_process';
-import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { dirname, join, resolve } from 'node:path';
@@ -8,8 +8,23 @@ import { fileURLToPath } from 'node:url';
 /** The built CLI, exactly what `latchkey start` runs. */
 export const CLI = resolve(dirname(fileURLToPath(import.meta.url)), '../../latchkey.mjs');
 export const FIXTURES = resolve(dirname(fileURLToPath(import.meta.url)), '../../../../../../shared/fixtures/keycloak');
+/**
+ * The skip reason of tests that read Keycloak's own exports, which live outside the repository
+ * (../shared beside the clone); false where they are. test/import/own-fixtures.test.ts keeps
+ * import tested without them.
+ */
+export const NO_FIXTURES: string | false = existsSync(FIXTURES) ? false
+  : `needs Keycloak's realm exports in ${FIXTURES} (../shared beside the clone), which are not there`;
 
 export const ADMIN_PASSWORD = 'admin-test-password';
+
+/**
+ * How long a test waits for something that comes once the machine gets round to it (a server
+ * ready, a browser navigation, a redirect reaching the RP). Every such wait ends as soon as its
+ * condition holds, so this only bounds a failure: generous, as two cores shared by a whole
+ * suite (and other work) made 15–30 s run out while nothing was wrong.
+ */
+export const PATIENCE_MS = 120_000;
 
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
@@ -43,6 +58,12 @@ export interface StartOptions {
   dataDir?: string;
   /** Keep the data dir on stop, to start again over it. */
   keepData?: boolean;
+  /**
+   * Start without --public-url, so that the issuer follows each request's host. Otherwise the
+   * tests' server is fixed at http://localhost:<port>, as a deployment would be, and is reached
+   * at 127.0.0.1 too: requests and issuers may then name different hosts.
+   */
+  issuerFromRequest?: boolean;
 }
 
 /** Starts the real server process on a free port with a fresh data dir and waits until it is ready. */
@@ -55,8 +76,10 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     writeFileSync(file, JSON.stringify(realm));
     imports.push(file);
   });
+  const given = opts.args ?? [];
+  const fixed = !opts.issuerFromRequest && !given.includes('--public-url') && !given.includes('--proxy-headers');
   const args = [CLI, 'start', '--port', String(port), '--host', '127.0.0.1', '--data-dir', dataDir,
-    ...imports.flatMap((f) => ['--import-realm', f]), ...(opts.args ?? [])];
+    ...imports.flatMap((f) => ['--import-realm', f]), ...(fixed ? ['--public-url', `http://localhost:${port}`] : []), ...given];
   const child = spawn(process.execPath, args, {
     env: { ...process.env, LATCHKEY_ADMIN_PASSWORD: ADMIN_PASSWORD, LATCHKEY_LOG_LEVEL: 'warn', ...opts.env },
     stdio: ['ignore', 'pipe', 'pipe'],
@@ -71,7 +94,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     const i = (opts.args ?? []).indexOf('--http-relative-path');
     return i >= 0 ? '/' + opts.args![i + 1].replace(/^\/+|\/+$/g, '') : '';
   })();
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + PATIENCE_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`server exited with ${child.exitCode}:\n${output}`);
     try {
@@ -82,7 +105,7 @@ export async function startServer(opts: StartOptions = {}): Promise<TestServer> 
     }
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`server not ready in 30 s:\n${output}`);
+      throw new Error(`server not ready in ${PATIENCE_MS / 1000} s:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 25));
   }

@@ -3,7 +3,7 @@ import { mkdtempSync, readFileSync } from 'node:fs';
 import { request as httpsRequest } from 'node:https';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { ADMIN_PASSWORD, CLI } from '../helpers/server.js';
+import { ADMIN_PASSWORD, CLI, PATIENCE_MS } from '../helpers/server.js';
 
 export interface Proc {
   child: ChildProcess;
@@ -47,14 +47,14 @@ export async function spawnLatchkey(opts: SpawnOptions): Promise<Proc> {
       return exited;
     },
   };
-  const deadline = Date.now() + 30_000;
+  const deadline = Date.now() + PATIENCE_MS;
   for (;;) {
     if (child.exitCode !== null) throw new Error(`latchkey exited with ${child.exitCode}:\n${output}`);
     const ok = await get(opts.readyUrl, { ca: opts.ca }).then((r) => r.status === 200, () => false);
     if (ok) return proc;
     if (Date.now() > deadline) {
       child.kill('SIGKILL');
-      throw new Error(`latchkey not ready in 30 s at ${opts.readyUrl}:\n${output}`);
+      throw new Error(`latchkey not ready in ${PATIENCE_MS / 1000} s at ${opts.readyUrl}:\n${output}`);
     }
     await new Promise((r) => setTimeout(r, 50));
   }

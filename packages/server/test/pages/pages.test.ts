@@ -282,6 +282,22 @@ describe('pages', () => {
       assert.equal(element(page, 'username').attrs.value, '');
     });
 
+    it('resolves Keycloak\'s ${…} message keys in client and realm names, in every language', () => {
+      const expected: Record<string, string> = {
+        en: 'Security Admin Console', de: 'Administrationskonsole', fr: 'Console d’administration', nl: 'Beheerconsole',
+      };
+      assert.deepEqual(Object.keys(expected).sort(), [...pages.locales].sort(), 'every catalogue is checked');
+      for (const [locale, name] of Object.entries(expected)) {
+        const page = pages.login(ctx(locale, {
+          realm: { name: 'master', displayName: '${client_admin-cli} on ${unknown_key}' },
+          client: { clientId: 'security-admin-console', title: '${client_security-admin-console}' },
+        }), { action: '/a', hidden: {} });
+        assert.ok(page.includes(`>${pages.message(locale, 'loginTitle', name)}</h1>`), `${locale}: ${page}`);
+        // A key no catalogue has stays as written, as in Keycloak.
+        assert.match(page, new RegExp(`id="kc-header-wrapper">${pages.message(locale, 'client_admin-cli')} on \\$\\{unknown_key\\}<`));
+      }
+    });
+
     it('uses the realm name when there is no client', () => {
       const page = pages.login(ctx('de', { client: undefined }), { action: '/a', hidden: {} });
       assert.ok(page.includes('<h1 id="kc-page-title">Bei Demo Realm anmelden</h1>'));

@@ -47,7 +47,7 @@ export const checkClient: Check = async (ctx) => {
 export const checkRedirectUri: Check = (ctx) => {
   const uri = ctx.params.redirect_uri;
   if (typeof uri !== 'string' || !uri) throw new UnsafeAuthorizationRequest('invalidRedirectUri', 'redirect_uri is missing or given more than once');
-  if (!redirectUriAllowed(ctx.client!.record.settings.redirectUris, uri, ctx.realm.realm.settings.sslRequired)) {
+  if (!redirectUriAllowed(ctx.client!.record.settings.redirectUris, uri, ctx.realm.realm.settings.sslRequired, ctx.realm.base)) {
     throw new UnsafeAuthorizationRequest('invalidRedirectUri', uri);
   }
   ctx.request.redirectUri = uri;

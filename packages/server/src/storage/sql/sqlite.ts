@@ -39,10 +39,16 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
   mkdirSync(dataDir, { recursive: true });
   const file = join(dataDir, 'latchkey.db');
-  const sqlite = new SQLite(file);
-  // WAL lets readers run while a write commits; NORMAL sync is durable in WAL mode
-  // against process crashes, which is what kill -9 tests.
-  sqlite.pragma('journal_mode = WAL');
+  let sqlite: SQLite.Database;
+  try {
+    sqlite = new SQLite(file);
+    // WAL lets readers run while a write commits; NORMAL sync is durable in WAL mode
+    // against process crashes, which is what kill -9 tests.
+    sqlite.pragma('journal_mode = WAL');
+  } catch (err) {
+    // SQLite's own message ("unable to open database file") does not say which file.
+    throw new Error(`cannot open the database ${file}: ${(err as Error).message}`);
+  }
   sqlite.pragma('synchronous = NORMAL');
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
