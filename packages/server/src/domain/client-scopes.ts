@@ -5,8 +5,9 @@ import type { ClientService } from './clients.js';
 import { now } from './time.js';
 
 /** A client scope as given (a realm file, the admin API, the built-ins): ids are made where missing. */
-export type NewClientScope = Omit<ClientScopeRecord, 'id' | 'realmId' | 'createdAt' | 'protocolMappers' | 'description'> & {
+export type NewClientScope = Omit<ClientScopeRecord, 'id' | 'realmId' | 'createdAt' | 'protocolMappers' | 'description' | 'scopeMappings'> & {
   id?: string;
+  scopeMappings?: string[];
   description?: string | null;
   protocolMappers?: Array<Omit<ProtocolMapperRecord, 'id'> & { id?: string }>;
 };
@@ -23,6 +24,7 @@ export function clientScopeRecord(realmId: string, input: NewClientScope): Clien
     protocol: input.protocol,
     attributes: { ...input.attributes },
     protocolMappers: withMapperIds(input.protocolMappers),
+    scopeMappings: [...(input.scopeMappings ?? [])],
     createdAt: now(),
   };
 }

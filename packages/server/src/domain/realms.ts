@@ -184,6 +184,9 @@ export class RealmService {
         roleIds[role] = newId();
         await tx.roles.insert({ id: roleIds[role], realmId: realm.id, clientId: null, name: role, description: null });
       }
+      // As Keycloak's: the offline_access scope maps the offline_access role.
+      const offline = opts.clientScopes ? undefined : scopes.find((s) => s.name === 'offline_access');
+      if (offline) await tx.clientScopes.update({ ...offline, scopeMappings: [roleIds.offline_access] });
       await tx.roles.addComposite(roleIds[realm.settings.defaultRoleName], roleIds.offline_access);
       await tx.roles.addComposite(roleIds[realm.settings.defaultRoleName], roleIds.uma_authorization);
       // As in Keycloak, every realm but master has realm-management, whose realm-admin role administers the realm.

@@ -80,6 +80,31 @@ export class RoleService {
   }
 
   /**
+   * Keycloak's scope of a client whose full scope is off: of the user's roles, only those its
+   * scope mappings (and their composites) name, and the client's own roles.
+   */
+  async inScope(realmId: string, roles: EffectiveRoles, scopeRoleIds: readonly string[], ownClientId: string): Promise<EffectiveRoles> {
+    const index = await this.index(realmId);
+    const allowed = new Set<string>();
+    const seen = new Set<string>();
+    const pending = [...scopeRoleIds];
+    while (pending.length > 0) {
+      const id = pending.pop()!;
+      if (seen.has(id)) continue;
+      seen.add(id);
+      pending.push(...(index.children.get(id) ?? []));
+      const role = index.byId.get(id);
+      if (role) allowed.add(`${role.clientId === null ? '' : index.clientIdOf.get(role.clientId)}\u0000${role.name}`);
+    }
+    const clients: Record<string, string[]> = {};
+    for (const [clientId, names] of Object.entries(roles.clients)) {
+      const kept = clientId === ownClientId ? names : names.filter((n) => allowed.has(`${clientId}\u0000${n}`));
+      if (kept.length > 0) clients[clientId] = kept;
+    }
+    return { realm: roles.realm.filter((n) => allowed.has(`\u0000${n}`)), clients };
+  }
+
+  /**
    * Creates a role with the caller's transaction. Nothing here may use the
    * service's own store while a transaction is open: SQLite has one connection.
    */

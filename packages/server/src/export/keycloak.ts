@@ -8,11 +8,11 @@ import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  clientScopeRep, keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
-  ClientRecord, GroupRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
+  ClientRecord, ClientScopeRecord, GroupRecord, IdentityProviderRecord, PasswordRecord, RealmRecord, RoleRecord, Store, UserRecord,
 } from '../storage/store.js';
 
 // The export writes Keycloak's realm representation (what `kc.sh export` writes), so that
@@ -215,6 +215,33 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
   });
 }
 
+/** Keycloak's scopeMappings (realm roles) and clientScopeMappings (by the roles' client) of client scopes and clients. */
+function scopeMappingsOf(index: RealmIndex, scopes: ClientScopeRecord[]): Pick<RealmRep, 'scopeMappings' | 'clientScopeMappings'> {
+  const realmMappings: ScopeMappingRep[] = [];
+  const clientMappings: Record<string, ScopeMappingRep[]> = {};
+  const holders = [
+    ...scopes.map((s) => ({ holder: { clientScope: s.name }, ids: s.scopeMappings })),
+    ...index.clients.map((c) => ({ holder: { client: c.clientId }, ids: c.settings.scopeMappings ?? [] })),
+  ];
+  for (const { holder, ids } of holders) {
+    const byOwner = new Map<string | null, string[]>();
+    for (const role of ids.map((id) => index.roleById.get(id)).filter((r): r is RoleRecord => r !== undefined)) {
+      byOwner.set(role.clientId, [...(byOwner.get(role.clientId) ?? []), role.name]);
+    }
+    for (const [owner, roles] of byOwner) {
+      if (owner === null) realmMappings.push({ ...holder, roles });
+      else {
+        const clientId = index.clientById.get(owner)?.clientId;
+        if (clientId) (clientMappings[clientId] ??= []).push({ ...holder, roles });
+      }
+    }
+  }
+  return {
+    ...(realmMappings.length > 0 ? { scopeMappings: realmMappings } : {}),
+    ...(Object.keys(clientMappings).length > 0 ? { clientScopeMappings: clientMappings } : {}),
+  };
+}
+
 /** The realm with its roles and clients, without users: what `kc.sh export` writes first. */
 async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<RealmRep> {
   const { realm } = index;
@@ -222,6 +249,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
   const defaultRole = [...index.roleById.values()].find((r) => r.clientId === null && r.name === s.defaultRoleName);
   const clients: ClientRep[] = [];
   for (const client of index.clients) clients.push(await clientRep(tx, box, index, client));
+  const scopes = await tx.clientScopes.list(realm.id);
   return compact({
     id: realm.id,
     realm: realm.name,
@@ -256,7 +284,8 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     defaultGroups: s.defaultGroupIds?.length
       ? s.defaultGroupIds.map((id) => index.groupPathById.get(id)).filter((p): p is string => p !== undefined)
       : undefined,
-    clientScopes: (await tx.clientScopes.list(realm.id)).map(clientScopeRep),
+    clientScopes: scopes.map(clientScopeRep),
+    ...scopeMappingsOf(index, scopes),
     defaultDefaultClientScopes: s.defaultClientScopes,
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),

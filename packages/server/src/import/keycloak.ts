@@ -74,6 +74,7 @@ export interface GroupRep {
   id?: string; name: string; path?: string; attributes?: Record<string, string[]>;
   realmRoles?: string[]; clientRoles?: Record<string, string[]>; subGroups?: GroupRep[];
 }
+export interface ScopeMappingRep { client?: string; clientScope?: string; roles?: string[] }
 export interface ClientScopeRep {
   id?: string; name: string; description?: string; protocol?: string; attributes?: Attributes; protocolMappers?: MapperRep[];
 }
@@ -84,6 +85,8 @@ export interface RealmRep {
   failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; defaultLocale?: string;
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
+  /** Keycloak's scope mappings: realm roles, and (clientScopeMappings) each client's roles, of clients and client scopes. */
+  scopeMappings?: ScopeMappingRep[]; clientScopeMappings?: Record<string, ScopeMappingRep[]>;
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[]; groups?: GroupRep[];
   /** The groups every user created joins, by path. */
   defaultGroups?: string[];
@@ -656,6 +659,33 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     for (const [childClient, names] of Object.entries(role.composites?.client ?? {})) {
       if (!clients.has(childClient)) continue;
       for (const child of names) await tx.roles.addComposite(parent, idOf(childClient, child, `composite of ${role.name}`));
+    }
+  }
+
+  // Scope mappings: the roles a client whose full scope is off, or a client scope, lets into tokens.
+  // A role or holder the file does not have is passed over, as the realm has nothing to map.
+  const mapped = new Map<string, string[]>();
+  const addMappings = (mappings: ScopeMappingRep[], owner: string | null) => {
+    for (const m of mappings) {
+      const holder = m.clientScope !== undefined ? `scope\u0000${m.clientScope}` : `client\u0000${m.client}`;
+      const ids = (m.roles ?? []).map((name) => roleIds.get(roleKey(owner, name))).filter((id): id is string => id !== undefined);
+      mapped.set(holder, [...(mapped.get(holder) ?? []), ...ids]);
+    }
+  };
+  addMappings(rep.scopeMappings ?? [], null);
+  for (const [clientId, mappings] of Object.entries(rep.clientScopeMappings ?? {})) {
+    if (clients.has(clientId)) addMappings(mappings, clients.get(clientId)!.id);
+  }
+  for (const [holder, ids] of mapped) {
+    const [kind, name] = holder.split('\u0000');
+    if (kind === 'scope') {
+      const scope = await tx.clientScopes.getByName(realm.id, name);
+      if (scope) await tx.clientScopes.update({ ...scope, scopeMappings: [...new Set(ids)] });
+    } else if (clients.has(name)) {
+      const client = clients.get(name)!;
+      const updated = { ...client, settings: { ...client.settings, scopeMappings: [...new Set(ids)] } };
+      await tx.clients.update(updated);
+      clients.set(name, updated);
     }
   }
 

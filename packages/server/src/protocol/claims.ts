@@ -3,6 +3,7 @@ import { now } from '../domain/time.js';
 import type { Domain } from '../domain/index.js';
 import type { ProtocolMapperRecord, SessionRecord, UserRecord } from '../storage/store.js';
 import { applyMappers, claimNames, needsGroups, type ClaimTarget, type MapperInput } from './mappers.js';
+import { scopesOf } from './scopes.js';
 
 export type { ClaimTarget } from './mappers.js';
 
@@ -32,11 +33,11 @@ export function scopesOfClaims(client: ClientRuntime, claims: ClaimsRequest | un
 
 /** What a token's mappers read, loaded once: the user's roles, and their groups only when a mapper asks. */
 export async function mapperInput(domain: Domain, subject: {
-  client: ClientRuntime; user: UserRecord; session?: SessionRecord; acr?: string; clientAddress?: string;
+  client: ClientRuntime; user: UserRecord; scopes: readonly string[]; session?: SessionRecord; acr?: string; clientAddress?: string;
 }, mappers: readonly ProtocolMapperRecord[]): Promise<MapperInput> {
   const { client, user, session } = subject;
   const [roles, groupPaths] = await Promise.all([
-    domain.roles.effective(client.record.realmId, user.id),
+    tokenRoles(domain, client, user, subject.scopes),
     needsGroups(mappers) ? domain.groups.ofUser(user.id).then((gs) => Promise.all(gs.map((g) => domain.groups.path(g)))) : undefined,
   ]);
   // Keycloak's session notes: the sign-in's time; a service account's session (made for each
@@ -47,6 +48,15 @@ export async function mapperInput(domain: Domain, subject: {
     if (subject.clientAddress) Object.assign(notes, { clientAddress: subject.clientAddress, clientHost: subject.clientAddress });
   }
   return { user, client: client.record, roles, groupPaths, notes, acr: subject.acr };
+}
+
+/** The user's roles a token for the client may carry: all, unless the client's full scope is off. */
+async function tokenRoles(domain: Domain, client: ClientRuntime, user: UserRecord, scopes: readonly string[]) {
+  const roles = await domain.roles.effective(client.record.realmId, user.id);
+  const s = client.record.settings;
+  if (s.fullScopeAllowed !== false) return roles;
+  const mapped = [...(s.scopeMappings ?? []), ...scopesOf(client, scopes).flatMap((scope) => scope.scopeMappings)];
+  return domain.roles.inScope(client.record.realmId, roles, mapped, client.record.clientId);
 }
 
 /**

@@ -205,7 +205,7 @@ export async function mintIdToken(domain: Domain, subject: TokenSubject & { sess
  */
 export async function userinfoClaims(domain: Domain, client: ClientRuntime, user: UserRecord, scopes: string[], asked: unknown, session?: SessionRecord): Promise<Record<string, unknown>> {
   const mappers = tokenMappers(client, scopes);
-  const input = await mapperInput(domain, { client, user, session }, mappers);
+  const input = await mapperInput(domain, { client, user, scopes, session }, mappers);
   const mapped = applyMappers(mappers, 'userinfo', input);
   return {
     ...mapped.claims,

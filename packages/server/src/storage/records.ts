@@ -110,6 +110,8 @@ export interface ClientScopeRecord {
   /** Keycloak's: include.in.token.scope, display.on.consent.screen, consent.screen.text, gui.order, … */
   attributes: Record<string, string>;
   protocolMappers: ProtocolMapperRecord[];
+  /** Keycloak's scope mappings: the roles (ids) a client with this scope may carry when its full scope is off. */
+  scopeMappings: string[];
   createdAt: number;
 }
 
@@ -166,6 +168,8 @@ export interface ClientSettings {
   optionalScopes: string[];
   /** Keycloak's: tokens carry all the user's roles; absent (clients stored before it existed) is true. */
   fullScopeAllowed?: boolean;
+  /** Keycloak's scope mappings of the client: roles (ids) its tokens may carry when its full scope is off. */
+  scopeMappings?: string[];
   /** The client's own protocol mappers; its custom resources (customClaims once) are those of user attributes. */
   protocolMappers: ProtocolMapperRecord[];
   /** Consent texts by language tag (seed 001 "default resource translation"). */

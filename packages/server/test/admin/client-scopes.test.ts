@@ -248,6 +248,33 @@ for (const backend of backends) {
       assertAdminError(await admin.get(`/realms/${realm}/client-scopes/${scopeId}`), 404);
     });
 
+    it('scope mappings: with its full scope off, a client\'s tokens carry only the roles its scope and its scopes\' map', async () => {
+      await kc.roles.create({ name: 'reader' });
+      await kc.roles.create({ name: 'writer' });
+      const [reader, writer] = [await kc.roles.findOneByName({ name: 'reader' }), await kc.roles.findOneByName({ name: 'writer' })];
+      await kc.users.addRealmRoleMappings({ id: userId, roles: [{ id: reader!.id!, name: 'reader' }, { id: writer!.id!, name: 'writer' }] });
+      assert.ok((await token()).access.realm_access.roles.includes('writer'), 'full scope: every role');
+      await kc.clients.update({ id: clientUuid }, { fullScopeAllowed: false });
+      assert.equal((await kc.clients.findOne({ id: clientUuid }))?.fullScopeAllowed, false);
+      assert.equal((await token()).access.realm_access, undefined, 'no role in scope');
+      await kc.clients.addRealmScopeMappings({ id: clientUuid }, [{ id: reader!.id!, name: 'reader' }]);
+      assert.deepEqual((await kc.clients.listRealmScopeMappings({ id: clientUuid })).map((r) => r.name), ['reader']);
+      assert.deepEqual((await token()).access.realm_access.roles, ['reader']);
+      // The offline_access scope maps the offline_access role, as in a new Keycloak realm: asking for it lets the role in
+      // (renamed may_stay by the client's role name mapper above).
+      const offline = (await kc.clientScopes.find()).find((x) => x.name === 'offline_access')!;
+      assert.deepEqual((await kc.clientScopes.listRealmScopeMappings({ id: offline.id! })).map((r) => r.name), ['offline_access']);
+      assert.deepEqual((await token('offline_access')).access.realm_access.roles.sort(), ['may_stay', 'reader']);
+      await kc.clientScopes.addRealmScopeMappings({ id: offline.id! }, [{ id: writer!.id!, name: 'writer' }]);
+      assert.deepEqual((await token('offline_access')).access.realm_access.roles.sort(), ['may_stay', 'reader', 'writer']);
+      await kc.clientScopes.delRealmScopeMappings({ id: offline.id! }, [{ id: writer!.id!, name: 'writer' }]);
+      await kc.clients.delRealmScopeMappings({ id: clientUuid }, [{ id: reader!.id!, name: 'reader' }]);
+      assert.deepEqual((await kc.clients.listScopeMappings({ id: clientUuid })), {});
+      assertAdminError(await admin.post(`/realms/${realm}/clients/${clientUuid}/scope-mappings/realm`, [{ name: 'nope' }]), 404, 'nope');
+      assertAdminError(await admin.get(`/realms/${realm}/client-scopes/nope/scope-mappings/realm`), 404);
+      await kc.clients.update({ id: clientUuid }, { fullScopeAllowed: true });
+    });
+
     it('a client without the roles scope gets no role claims; a service account\'s token has its session notes', async () => {
       const roles = (await kc.clientScopes.find()).find((s) => s.name === 'roles')!;
       await kc.clients.delDefaultClientScope({ id: clientUuid, clientScopeId: roles.id! });
@@ -263,7 +290,8 @@ for (const backend of backends) {
       const doc = (await admin.get('/openapi.json')).json;
       for (const path of ['/realms/{realm}/client-scopes', '/realms/{realm}/client-scopes/{id}/protocol-mappers/models/{mapperId}',
         '/realms/{realm}/clients/{id}/protocol-mappers/add-models', '/realms/{realm}/default-default-client-scopes/{id}',
-        '/realms/{realm}/clients/{id}/optional-client-scopes/{scopeId}', '/realms/{realm}/clients/{id}/evaluate-scopes/generate-example-id-token']) {
+        '/realms/{realm}/clients/{id}/optional-client-scopes/{scopeId}', '/realms/{realm}/clients/{id}/evaluate-scopes/generate-example-id-token',
+        '/realms/{realm}/client-scopes/{id}/scope-mappings/realm', '/realms/{realm}/clients/{id}/scope-mappings/clients/{client}']) {
         assert.ok(doc.paths[`/admin${path}`], `${path} in /admin/openapi.json`);
       }
       assert.ok(doc.paths['/admin/realms/{realm}/client-scopes'].post.requestBody.content['application/json'].schema.properties.protocolMappers);

@@ -235,10 +235,18 @@ describe('latchkey realm export / import', () => {
       assert.equal(dave.status, 200, dave.text);
       assert.deepEqual(rolesIn(dave.json.access_token), before_.dave);
       assert.equal(claimsOf(dave.json.id_token).phone_number, '+49 30 1234567');
+      // jhipster's admin-cli has fullScopeAllowed false, as Keycloak exported it: its tokens carry only the
+      // roles in its scope. With its full scope on, they carry all the user's.
+      const api = adminApi(target, await masterAdminToken(target));
+      const [adminCli] = (await api.get('/realms/jhipster/clients?clientId=admin-cli')).json;
+      assert.equal(adminCli.fullScopeAllowed, false);
+      assert.equal((await api.put(`/realms/jhipster/clients/${adminCli.id}`, { fullScopeAllowed: true })).status, 204);
       const admin = await passwordGrant(target, 'jhipster', 'admin-cli', undefined, 'admin', 'admin');
       assert.equal(admin.status, 200, admin.text);
       const roles = rolesIn(admin.json.access_token).realm;
       assert.ok(roles.includes('ROLE_ADMIN') && roles.includes('ROLE_USER'), `the jhipster admin's groups' roles: ${roles}`);
+      // As it came, for the export below to compare.
+      assert.equal((await api.put(`/realms/jhipster/clients/${adminCli.id}`, { fullScopeAllowed: false })).status, 204);
     });
 
     it('the export file is readable by its owner only', () => {
@@ -274,7 +282,8 @@ describe('latchkey realm export / import', () => {
 
     it('a Keycloak-hashed user of the jhipster fixture, imported, exported and imported again, still signs in', async () => {
       for (const [username, password] of [['admin', 'admin'], ['user', 'user']]) {
-        const res = await passwordGrant(target, 'jhipster', 'admin-cli', undefined, username, password);
+        // The offline_access scope maps the offline_access role (the file's scopeMappings).
+        const res = await passwordGrant(target, 'jhipster', 'admin-cli', undefined, username, password, { scope: 'offline_access' });
         assert.equal(res.status, 200, `${username}: ${res.text}`);
         assert.ok(rolesIn(res.json.access_token).realm.includes('offline_access'));
         assertProtocolError(await passwordGrant(target, 'jhipster', 'admin-cli', undefined, username, 'nope'), 400, 'invalid_grant');

@@ -11,6 +11,7 @@ import { badRequest, conflict, notFound } from '../errors.js';
 import { withoutNulls } from '../representations.js';
 import { clientOf, commit, created, realmOf, userOf, type AdminRouteOptions } from './common.js';
 import { clientScopeRepresentation, paramsWith, protocolMapperRepresentation, realmParams } from './schemas.js';
+import { roleMappingRoutes, type RoleHolder } from './role-mappings.js';
 
 const tags = ['Client scopes'];
 const scopeParams = paramsWith('id');
@@ -279,6 +280,50 @@ export const clientScopeRoutes: FastifyPluginAsync<AdminRouteOptions> = async (a
       save: (tx, protocolMappers) => domain.clients.update(tx, { ...client, settings: { ...client.settings, protocolMappers } }),
       invalidate: () => domain.clients.invalidate(realm.id, client.clientId),
     };
+  });
+
+  // ---- scope mappings: the roles a client whose full scope is off may put in its tokens --
+
+  roleMappingRoutes(app, domain, {
+    base: '/realms/:realm/client-scopes/:id', tags, mappings: 'scope-mappings',
+    holder: async (request): Promise<RoleHolder> => {
+      const realm = await realmOf(domain, request);
+      const { id } = await scopeOf(realm, idParam(request));
+      const change = async (tx: Store, roleId: string, add: boolean) => {
+        const scope = (await domain.clientScopes.get(realm.id, id, tx))!;
+        const scopeMappings = [...scope.scopeMappings.filter((r) => r !== roleId), ...(add ? [roleId] : [])];
+        await domain.clientScopes.update(tx, realm, scope, { ...scope, scopeMappings });
+      };
+      return {
+        realm,
+        roleIds: async () => (await scopeOf(realm, id)).scopeMappings,
+        inheritedRoleIds: async () => [],
+        grant: (tx, roleId) => change(tx, roleId, true),
+        revoke: (tx, roleId) => change(tx, roleId, false),
+        changed: afterScopes,
+      };
+    },
+  });
+
+  roleMappingRoutes(app, domain, {
+    base: '/realms/:realm/clients/:id', tags, mappings: 'scope-mappings',
+    holder: async (request): Promise<RoleHolder> => {
+      const realm = await realmOf(domain, request);
+      const { id, clientId } = await clientOf(domain, realm, idParam(request));
+      const change = async (tx: Store, roleId: string, add: boolean) => {
+        const client = (await tx.clients.getById(id))!;
+        const scopeMappings = [...(client.settings.scopeMappings ?? []).filter((r) => r !== roleId), ...(add ? [roleId] : [])];
+        await domain.clients.update(tx, { ...client, settings: { ...client.settings, scopeMappings } });
+      };
+      return {
+        realm,
+        roleIds: async () => (await clientOf(domain, realm, id)).settings.scopeMappings ?? [],
+        inheritedRoleIds: async () => [],
+        grant: (tx, roleId) => change(tx, roleId, true),
+        revoke: (tx, roleId) => change(tx, roleId, false),
+        changed: () => domain.clients.invalidate(realm.id, clientId),
+      };
+    },
   });
 
   // ---- evaluate-scopes: what a user would get, by the code that issues tokens ----------

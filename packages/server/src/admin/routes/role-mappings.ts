@@ -15,6 +15,8 @@ export interface RoleHolder {
   inheritedRoleIds(): Promise<string[]>;
   grant(tx: Store, roleId: string): Promise<void>;
   revoke(tx: Store, roleId: string): Promise<void>;
+  /** After a change has committed; by default the realm's roles are read again. */
+  changed?(): void;
 }
 
 type RoleReference = { id?: string; name?: string };
@@ -22,12 +24,14 @@ type RoleReference = { id?: string; name?: string };
 /**
  * Keycloak's role mappings of users and groups, under `base` (…/users/{id} or
  * …/groups/{id}): all of them, the realm's, and one client's; the composite (effective)
- * ones expand composite roles.
+ * ones expand composite roles. The scope mappings of clients and client scopes are the same
+ * routes under `scope-mappings`.
  */
 export function roleMappingRoutes(app: FastifyInstance, domain: Domain, opts: {
-  base: string; tags: string[]; holder: (request: FastifyRequest) => Promise<RoleHolder>;
+  base: string; tags: string[]; holder: (request: FastifyRequest) => Promise<RoleHolder>; mappings?: 'role-mappings' | 'scope-mappings';
 }): void {
-  const { base, tags } = opts;
+  const { tags } = opts;
+  const base = `${opts.base}/${opts.mappings ?? 'role-mappings'}`;
   const params = paramsWith('id');
   const clientParams = paramsWith('id', 'client');
 
@@ -81,13 +85,13 @@ export function roleMappingRoutes(app: FastifyInstance, domain: Domain, opts: {
     const roles = await resolve(holder.realm, owner, refs);
     await commit(domain, async (tx) => {
       for (const role of roles) await (grant ? holder.grant(tx, role.id) : holder.revoke(tx, role.id));
-    }, () => domain.roles.invalidate(holder.realm.id));
+    }, () => (holder.changed ? holder.changed() : domain.roles.invalidate(holder.realm.id)));
   };
 
   const clientUuid = async (holder: RoleHolder, request: FastifyRequest) =>
     (await clientOf(domain, holder.realm, (request.params as { client: string }).client)).id;
 
-  app.get(`${base}/role-mappings`, {
+  app.get(`${base}`, {
     schema: { tags, summary: 'The roles granted directly: the realm\'s, and each client\'s', params },
   }, async (request) => {
     const holder = await opts.holder(request);
@@ -110,63 +114,63 @@ export function roleMappingRoutes(app: FastifyInstance, domain: Domain, opts: {
     };
   });
 
-  app.get(`${base}/role-mappings/realm`, {
+  app.get(`${base}/realm`, {
     schema: { tags, summary: 'The realm roles granted directly', params },
   }, async (request) => {
     const holder = await opts.holder(request);
     return represent(holder.realm, await rolesOf(holder, null, false));
   });
 
-  app.get(`${base}/role-mappings/realm/composite`, {
+  app.get(`${base}/realm/composite`, {
     schema: { tags, summary: 'The realm roles held in effect: through groups and composite roles too', params },
   }, async (request) => {
     const holder = await opts.holder(request);
     return represent(holder.realm, await rolesOf(holder, null, true));
   });
 
-  app.get(`${base}/role-mappings/realm/available`, {
+  app.get(`${base}/realm/available`, {
     schema: { tags, summary: 'The realm roles that could be granted: those not granted directly', params },
   }, async (request) => {
     const holder = await opts.holder(request);
     return represent(holder.realm, await available(holder, null));
   });
 
-  app.post(`${base}/role-mappings/realm`, {
+  app.post(`${base}/realm`, {
     schema: { tags, summary: 'Grant realm roles', params, body: roleReferences },
   }, async (request, reply) => {
     await change(await opts.holder(request), null, request.body as RoleReference[], true);
     return reply.code(204).send();
   });
 
-  app.delete(`${base}/role-mappings/realm`, {
+  app.delete(`${base}/realm`, {
     schema: { tags, summary: 'Revoke realm roles', params, body: roleReferences },
   }, async (request, reply) => {
     await change(await opts.holder(request), null, request.body as RoleReference[], false);
     return reply.code(204).send();
   });
 
-  app.get(`${base}/role-mappings/clients/:client`, {
+  app.get(`${base}/clients/:client`, {
     schema: { tags, summary: 'The roles of a client (by its id) granted directly', params: clientParams },
   }, async (request) => {
     const holder = await opts.holder(request);
     return represent(holder.realm, await rolesOf(holder, await clientUuid(holder, request), false));
   });
 
-  app.get(`${base}/role-mappings/clients/:client/composite`, {
+  app.get(`${base}/clients/:client/composite`, {
     schema: { tags, summary: 'The roles of a client held in effect', params: clientParams },
   }, async (request) => {
     const holder = await opts.holder(request);
     return represent(holder.realm, await rolesOf(holder, await clientUuid(holder, request), true));
   });
 
-  app.get(`${base}/role-mappings/clients/:client/available`, {
+  app.get(`${base}/clients/:client/available`, {
     schema: { tags, summary: 'The roles of a client that could be granted: those not granted directly', params: clientParams },
   }, async (request) => {
     const holder = await opts.holder(request);
     return represent(holder.realm, await available(holder, await clientUuid(holder, request)));
   });
 
-  app.post(`${base}/role-mappings/clients/:client`, {
+  app.post(`${base}/clients/:client`, {
     schema: { tags, summary: 'Grant roles of a client', params: clientParams, body: roleReferences },
   }, async (request, reply) => {
     const holder = await opts.holder(request);
@@ -174,7 +178,7 @@ export function roleMappingRoutes(app: FastifyInstance, domain: Domain, opts: {
     return reply.code(204).send();
   });
 
-  app.delete(`${base}/role-mappings/clients/:client`, {
+  app.delete(`${base}/clients/:client`, {
     schema: { tags, summary: 'Revoke roles of a client', params: clientParams, body: roleReferences },
   }, async (request, reply) => {
     const holder = await opts.holder(request);

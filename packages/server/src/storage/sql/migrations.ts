@@ -398,10 +398,13 @@ const migrations: Record<string, Migration> = {
           scopes.push({ ...scopes[0], id: newId(), name, description: null, protocol: 'openid-connect', protocolMappers: [],
             attributes: { 'include.in.token.scope': String(!scopesNotInToken.includes(name)), 'display.on.consent.screen': 'true' } });
         }
+        const offline = await db.selectFrom('roles').select('id').where('realm_id', '=', realm.id).where('client_id', 'is', null)
+          .where('name', '=', 'offline_access').executeTakeFirst();
         for (const s of scopes) {
+          const scopeMappings = s.name === 'offline_access' && offline ? [offline.id] : [];
           await db.insertInto('client_scopes').values({
             id: s.id, realm_id: realm.id, name: s.name, created_at: s.createdAt,
-            settings: JSON.stringify({ description: s.description, protocol: s.protocol, attributes: s.attributes, protocolMappers: s.protocolMappers }),
+            settings: JSON.stringify({ description: s.description, protocol: s.protocol, attributes: s.attributes, protocolMappers: s.protocolMappers, scopeMappings }),
           }).execute();
         }
         await db.updateTable('realms').set({ settings: JSON.stringify(rest) }).where('id', '=', realm.id).execute();

@@ -31,12 +31,14 @@ const fromClient = (c: ClientRecord) => ({
   public_client: bit(c.publicClient), settings: JSON.stringify(c.settings), created_at: c.createdAt,
 });
 const toClientScope = (r: any): ClientScopeRecord => {
-  const { description, protocol, attributes, protocolMappers } = JSON.parse(r.settings);
-  return { id: r.id, realmId: r.realm_id, name: r.name, description, protocol, attributes, protocolMappers, createdAt: n(r.created_at) };
+  const { description, protocol, attributes, protocolMappers, scopeMappings = [] } = JSON.parse(r.settings);
+  return { id: r.id, realmId: r.realm_id, name: r.name, description, protocol, attributes, protocolMappers, scopeMappings, createdAt: n(r.created_at) };
 };
 const fromClientScope = (c: ClientScopeRecord) => ({
   id: c.id, realm_id: c.realmId, name: c.name, created_at: c.createdAt,
-  settings: JSON.stringify({ description: c.description, protocol: c.protocol, attributes: c.attributes, protocolMappers: c.protocolMappers }),
+  settings: JSON.stringify({
+    description: c.description, protocol: c.protocol, attributes: c.attributes, protocolMappers: c.protocolMappers, scopeMappings: c.scopeMappings,
+  }),
 });
 const toSecret = (r: any): ClientSecretRecord => ({
   id: r.id, clientId: r.client_id, sealedValue: r.sealed_value, label: r.label,
