@@ -10,6 +10,7 @@ import { startHousekeeping } from './domain/housekeeping.js';
 import { Domain } from './domain/index.js';
 import { importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
+import { tightenDataDir } from './storage/private-dir.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -64,6 +65,7 @@ async function checkMasterKey(domain: Domain, where: string): Promise<void> {
 export async function startServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
   const kind = storeKind(config);
   const https = loadTls(config);
+  const tightened = tightenDataDir(config.dataDir);
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -110,6 +112,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
 
     await checkMasterKey(domain, kind === 'postgres' ? 'the database' : 'this data dir');
     const app = await building;
+    if (tightened.length > 0) app.log.warn({ paths: tightened }, 'the data dir let others read or enter it: now 0700, its files 0600');
     const address = await app.listen({ port: config.port, host: config.host });
     domain.events.onWriteError = (err) => app.log.warn({ err }, 'could not write login events: they are kept for the next try');
     const housekeeping = startHousekeeping(domain, {

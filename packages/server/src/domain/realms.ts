@@ -31,6 +31,12 @@ export function defaultRealmSettings(name: string): RealmSettings {
 }
 
 /** Keycloak's client whose `realm-admin` role administers its realm (every realm but master has it). */
+/**
+ * A realm name is one safe path segment: it goes into URLs and cookie paths as it is, so `.`,
+ * `..` and the like (which URL parsers and browsers resolve away) are refused.
+ */
+export const REALM_NAME = /^(?!\.+$)[A-Za-z0-9._-]{1,255}$/;
+
 export const REALM_MANAGEMENT_CLIENT = 'realm-management';
 export const REALM_ADMIN_ROLE = 'realm-admin';
 
@@ -117,7 +123,7 @@ export class RealmService {
 
   /** Creates the realm with its signing keys and Keycloak's built-in roles. */
   async create(name: string, settings: Partial<RealmSettings> = {}, opts: { enabled?: boolean; id?: string } = {}): Promise<RealmRecord> {
-    if (!/^[A-Za-z0-9._-]{1,255}$/.test(name)) throw new Error(`invalid realm name "${name}"`);
+    if (!REALM_NAME.test(name)) throw new Error(`invalid realm name "${name}"`);
     const realm: RealmRecord = {
       id: opts.id ?? newId(),
       name,

@@ -7,6 +7,7 @@ import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Load
 import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { recordBroker, recordSignIn } from '../http/events.js';
 import { REALM } from '../http/paths.js';
+import { LOGIN_ERRORS } from './login-actions.js';
 import { realmOf } from '../http/realm.js';
 import type { ErrorPage, LinkAccountPage, PageContext } from '../pages/types.js';
 import { isUniqueViolation, type IdentityProviderRecord } from '../storage/store.js';
@@ -24,10 +25,6 @@ type AnyState = SignInState | LinkState | LogoutState;
 
 /** Marks a form_post response relayed by our own page, so it is relayed once at most. */
 const RELAYED = 'latchkey_relayed';
-
-const LOGIN_ERRORS = {
-  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'accountTemporarilyLocked',
-} as const;
 
 /** A form or query as URLSearchParams, a parameter given twice kept twice (openid-client refuses that). */
 function paramsOf(source: unknown): URLSearchParams {

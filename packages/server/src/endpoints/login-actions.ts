@@ -14,8 +14,9 @@ import { OAuthError } from '../protocol/errors.js';
 
 type Body = Record<string, string | undefined>;
 
-const LOGIN_ERRORS = {
-  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'accountTemporarilyLocked',
+/** The login page's message for a failed sign-in; a lockout reads as a wrong password, or it would tell which accounts exist. */
+export const LOGIN_ERRORS = {
+  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'invalidCredentials',
 } as const;
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };

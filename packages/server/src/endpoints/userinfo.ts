@@ -3,7 +3,7 @@ import { supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import { checkAccessToken } from '../protocol/access-tokens.js';
+import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { requestedClaims, userClaims } from '../protocol/claims.js';
 import { insufficientScope, invalidRequest, invalidToken, NoBearerToken } from '../protocol/errors.js';
 import { OPENID, parseScope } from '../protocol/scopes.js';
@@ -34,13 +34,10 @@ export const userinfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (a
     const scopes = new Set(parseScope(claims.scope));
     // Core §5.3: userinfo answers for OpenID Connect requests; Keycloak says so the same way.
     if (!scopes.has(OPENID)) throw insufficientScope(realm.realm.name, 'Missing openid scope');
-    const [user, client] = await Promise.all([
-      domain.users.get(realm.realm.id, claims.sub),
-      domain.clients.runtime(realm.realm.id, claims.client_id),
-    ]);
-    if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');
-    if (!client || !client.record.enabled) throw invalidToken(realm.realm.name, 'Client is disabled or no longer exists');
-    if (claims.sid && !(await domain.sessions.active(claims.sid))) throw invalidToken(realm.realm.name, 'Session not active');
+    const holders = await tokenHoldersActive(domain, realm.realm.id,
+      { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid });
+    if (!holders.ok) throw invalidToken(realm.realm.name, holders.reason);
+    const { user, client } = holders;
     if (!supportsOpenIdConnect(client.record.settings)) {
       throw insufficientScope(realm.realm.name, 'The client does not support OpenID Connect');
     }

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { isScriptUri } from '../domain/clients.js';
 import type { ClientSettings, SslRequired } from '../storage/store.js';
 
 /**
@@ -9,7 +10,8 @@ import type { ClientSettings, SslRequired } from '../storage/store.js';
  */
 export function redirectUriAllowed(registered: readonly string[], requested: string, sslRequired: SslRequired | undefined): boolean {
   const url = unambiguous(requested);
-  if (!url || !transportAllowed(url, sslRequired ?? 'external')) return false;
+  // Registrations made before such schemes were refused are not followed either.
+  if (!url || isScriptUri(requested) || !transportAllowed(url, sslRequired ?? 'external')) return false;
   return registered.some((r) => (r.endsWith('*') ? wildcardMatches(r.slice(0, -1), url) : r === requested));
 }
 

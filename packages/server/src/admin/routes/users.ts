@@ -6,7 +6,7 @@ import type { GroupRecord, RealmRecord, UserQuery, UserRecord } from '../../stor
 import { badRequest, conflict } from '../errors.js';
 import { groupRep, userFields, userRep, withoutNulls } from '../representations.js';
 import { credentialRepresentation, paging, paramsWith, realmParams, userRepresentation } from './schemas.js';
-import { commit, created, groupOf, page, realmOf, userOf, type AdminRouteOptions } from './common.js';
+import { commit, created, groupOf, page, realmOf, slice, userOf, type AdminRouteOptions } from './common.js';
 import { roleMappingRoutes } from './role-mappings.js';
 
 const tags = ['Users'];
@@ -186,8 +186,7 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     const q = request.query as { search?: string; first?: number; max?: number };
     let groups = await domain.groups.ofUser(user.id);
     if (q.search) groups = groups.filter((g) => g.name.toLowerCase().includes(q.search!.toLowerCase()));
-    const first = q.first ?? 0;
-    groups = groups.slice(first, q.max === undefined ? undefined : first + q.max);
+    groups = slice(groups, q);
     return Promise.all(groups.map((g) => briefGroup(domain, g)));
   });
 

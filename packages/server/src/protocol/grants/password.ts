@@ -5,9 +5,10 @@ import { grantedScopes, OFFLINE_ACCESS } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
 
-// Keycloak's wording, which its client libraries and users already know.
+// Keycloak's wording, which its client libraries and users already know; a lockout is told as a
+// wrong password is, or it would tell which accounts exist (the event says what it was).
 const FAILURES = {
-  invalid_credentials: 'Invalid user credentials', disabled: 'Account disabled', locked: 'Account temporarily disabled',
+  invalid_credentials: 'Invalid user credentials', disabled: 'Account disabled', locked: 'Invalid user credentials',
 } as const;
 
 /** RFC 6749 §4.3, for clients with Keycloak's direct access grants on (seed 002). */

@@ -731,17 +731,22 @@ export class SqlStore implements Store {
 
   events: Store['events'] = {
     insertLogins: async (events) => {
-      const rows = events.map((e) => {
-        const row = storable('login_events', {
-          id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
-          session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
-        });
-        return LOGIN_EVENT_COLUMNS.map((column) => row[column]);
-      });
-      // Statements of 256, 128, ... 1 rows (the batch's size in binary), each compiled once, so
-      // that any batch takes at most nine; 256 rows of 10 stay within every bound-value limit.
       await this.transaction(async (tx) => {
         const { db, queries } = tx as SqlStore;
+        // A realm deleted while its events waited takes them with it; one missing realm must
+        // not fail the batch (its foreign key) and so hold back every other realm's events.
+        const realmIds = [...new Set(events.map((e) => e.realmId))];
+        if (realmIds.length === 0) return;
+        const existing = new Set((await db.selectFrom('realms').select('id').where('id', 'in', realmIds).execute()).map((r) => r.id));
+        const rows = events.filter((e) => existing.has(e.realmId)).map((e) => {
+          const row = storable('login_events', {
+            id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
+            session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
+          });
+          return LOGIN_EVENT_COLUMNS.map((column) => row[column]);
+        });
+        // Statements of 256, 128, ... 1 rows (the batch's size in binary), each compiled once, so
+        // that any batch takes at most nine; 256 rows of 10 stay within every bound-value limit.
         let at = 0;
         for (let size = 256; size >= 1; size /= 2) {
           for (; rows.length - at >= size; at += size) {
