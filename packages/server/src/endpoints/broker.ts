@@ -236,7 +236,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     const identity = k.found.data.identity;
     const password = ((request.body ?? {}) as Record<string, string | undefined>).password ?? '';
     // The account is named by its username: brute-force detection counts against it as on the login page.
-    const check = await signInWithPassword(domain, l.realm.realm, user.username, password);
+    const check = await signInWithPassword(domain, l.realm.realm, user.username, password, request.ip);
     if (!check.ok || check.user.id !== user.id) {
       await recordBroker(domain, request, l.realm, 'FEDERATED_IDENTITY_LINK_ERROR', {
         alias: provider.alias, client: l.client, userId: user.id, identity: identity.username,

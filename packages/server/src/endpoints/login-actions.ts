@@ -109,7 +109,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const body = (request.body ?? {}) as Body;
     const username = (body.username ?? '').trim();
     const realmRecord = l.realm.realm;
-    const check = await signInWithPassword(domain, realmRecord, username, body.password ?? '');
+    const check = await signInWithPassword(domain, realmRecord, username, body.password ?? '', request.ip);
     const signInEvent = (sessionId?: string) => recordSignIn(domain, request, l.realm, l.client, username, check, { sessionId, redirectUri: l.req.redirectUri });
     if (!check.ok) {
       await signInEvent();

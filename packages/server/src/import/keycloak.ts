@@ -74,7 +74,7 @@ export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
   accessCodeLifespan?: number; defaultSignatureAlgorithm?: string; bruteForceProtected?: boolean;
-  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; defaultLocale?: string;
+  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; accountFailureCeiling?: number; defaultLocale?: string;
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> }; clients?: ClientRep[]; users?: UserRep[]; groups?: GroupRep[];
@@ -146,6 +146,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     waitIncrementSeconds: rep.waitIncrementSeconds,
     maxFailureWaitSeconds: rep.maxFailureWaitSeconds,
     maxDeltaTimeSeconds: rep.maxDeltaTimeSeconds,
+    accountFailureCeiling: rep.accountFailureCeiling,
     defaultLocale: rep.defaultLocale,
     supportedLocales: rep.supportedLocales,
     defaultRoleName: rep.defaultRole?.name,

@@ -256,6 +256,7 @@ export const realmRepresentation = {
     waitIncrementSeconds: seconds(0),
     maxFailureWaitSeconds: seconds(0),
     maxDeltaTimeSeconds: seconds(1),
+    accountFailureCeiling: { ...seconds(1), description: 'Latchkey extension: failures from any address that lock the account for all (default 10 × failureFactor)' },
     defaultLocale: nullableString,
     supportedLocales: stringList,
     defaultSignatureAlgorithm: { type: 'string', enum: [...SIGNING_ALGS, null], nullable: true },

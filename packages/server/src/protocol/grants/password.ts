@@ -1,5 +1,5 @@
 import { SIGN_IN_ERRORS } from '../../domain/events.js';
-import { signInWithPassword } from '../../domain/sign-in.js';
+import { lockoutDetail, signInWithPassword } from '../../domain/sign-in.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes, OFFLINE_ACCESS } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
@@ -19,11 +19,11 @@ export const passwordGrant: GrantHandler = {
     if (!client.record.settings.directAccessGrants) throw unauthorizedClient('Client is not allowed direct access grants');
   },
 
-  async handle({ domain, realm, client, params, notes }) {
+  async handle({ domain, realm, client, params, address, notes }) {
     if (!params.username || params.password === undefined) throw invalidRequest('username and password are required');
     const scopes = grantedScopes(realm.realm, client.client.record, params.scope);
-    const check = await signInWithPassword(domain, realm.realm, params.username, params.password);
-    if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect' });
+    const check = await signInWithPassword(domain, realm.realm, params.username, params.password, address);
+    if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect', ...lockoutDetail(check) });
     if (notes) Object.assign(notes, check.ok ? { userId: check.user.id } : { userId: check.userId, error: SIGN_IN_ERRORS[check.reason] });
     if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
     // A temporary password must be replaced on the login page first; Keycloak's words.

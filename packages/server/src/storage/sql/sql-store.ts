@@ -614,9 +614,21 @@ export class SqlStore implements Store {
       await this.db.insertInto('login_failures').values(storable('login_failures', { user_id: f.userId, ...row }))
         .onConflict((oc) => oc.column('user_id').doUpdateSet(row)).execute();
     },
+    getAt: async (userId, address) => {
+      if (hasNul(userId) || hasNul(address)) return undefined;
+      const { rows: [r] } = await this.queries.run(this.db, 'loginFailures.getAt',
+        (db) => db.selectFrom('login_failures_by_address').selectAll().where('user_id', '=', arg(0)).where('address', '=', arg(1)), [userId, address]);
+      return r && { userId: r.user_id, address: r.address, failures: n(r.failures), lastFailureAt: n(r.last_failure_at), lockedUntil: n(r.locked_until) };
+    },
+    putAt: async (f) => {
+      const row = { failures: f.failures, last_failure_at: f.lastFailureAt, locked_until: f.lockedUntil };
+      await this.db.insertInto('login_failures_by_address').values(storable('login_failures_by_address', { user_id: f.userId, address: f.address, ...row }))
+        .onConflict((oc) => oc.columns(['user_id', 'address']).doUpdateSet(row)).execute();
+    },
     clear: async (userId) => {
       if (hasNul(userId)) return;
       await this.db.deleteFrom('login_failures').where('user_id', '=', userId).execute();
+      await this.db.deleteFrom('login_failures_by_address').where('user_id', '=', userId).execute();
     },
   };
 
