@@ -146,8 +146,10 @@ const likePattern = (wildcard: string): string => wildcard.replace(/[\\%_]/g, (c
  * can. So that both answer alike, and untrusted input such as a username with %00 in it is
  * "not found" rather than a database error: a key holding one matches nothing, and a value
  * holding one is refused with UnstorableValueError. JSON columns escape it and are unaffected.
+ * A key that is not text at all (a parameter that came as a list from an input no schema
+ * typed) matches nothing too, rather than failing the query as a row value.
  */
-const hasNul = (...keys: Array<string | null>): boolean => keys.some((k) => k !== null && k.includes('\u0000'));
+const hasNul = (...keys: Array<string | null>): boolean => keys.some((k) => k !== null && (typeof k !== 'string' || k.includes('\u0000')));
 
 /** A value neither back end can store the same way; thrown before the database sees it. */
 export class UnstorableValueError extends Error {
