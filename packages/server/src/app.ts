@@ -24,7 +24,7 @@ import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { welcomePage } from './endpoints/welcome.js';
 import { corsPolicy } from './http/cors.js';
-import { registerErrorHandling } from './http/errors.js';
+import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
 import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
 import { registerMetrics, signInFailures, type PoolStats } from './http/metrics.js';
 import { lazyValidation } from './http/validation.js';
@@ -68,6 +68,7 @@ export async function buildApp({
     // Realm names may be up to 255 characters, past Fastify's default of 100.
     routerOptions: { ignoreTrailingSlash: true, maxParamLength: 512 },
     schemaController: lazyValidation(),
+    clientErrorHandler,
     // Errors the router raises before any route (a malformed URL) get the same JSON shape.
     frameworkErrors: (err, request, reply: FastifyReply) => {
       reply.code(err.statusCode ?? 400).header('cache-control', 'no-store').header(REQUEST_ID_HEADER, request.id)

@@ -12,6 +12,7 @@ import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
 import type { DataDirLock } from './storage/sql/sqlite-lock.js';
+import { tightenDataDir } from './storage/private-dir.js';
 
 export interface RunningServer {
   app: FastifyInstance;
@@ -66,6 +67,7 @@ async function checkMasterKey(domain: Domain, where: string): Promise<void> {
 export async function startServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
   const kind = storeKind(config);
   const https = loadTls(config);
+  const tightened = tightenDataDir(config.dataDir);
   const store = await openStore({
     dataDir: config.dataDir,
     databaseUrl: config.databaseUrl,
@@ -125,6 +127,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
 
     await checkMasterKey(domain, kind === 'postgres' ? 'the database' : 'this data dir');
     const app = await building;
+    if (tightened.length > 0) app.log.warn({ paths: tightened }, 'the data dir let others read or enter it: now 0700, its files 0600');
     const address = await app.listen({ port: config.port, host: config.host });
     const home = config.publicUrl + config.relativePath;
     say(`Latchkey is listening on ${address}`);

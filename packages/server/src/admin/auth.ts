@@ -3,7 +3,7 @@ import { decodeJwt } from 'jose';
 import { MASTER_REALM } from '../domain/bootstrap.js';
 import type { Domain } from '../domain/index.js';
 import { REALM_ADMIN_ROLE, REALM_MANAGEMENT_CLIENT } from '../domain/realms.js';
-import { checkAccessToken } from '../protocol/access-tokens.js';
+import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { invalidToken, NoBearerToken } from '../protocol/errors.js';
 import { forbidden } from './errors.js';
 
@@ -67,13 +67,10 @@ export async function authenticateAdmin(domain: Domain, request: FastifyRequest)
   const check = await checkAccessToken(domain, realm, token);
   if (!check.ok) throw unauthorized(check.reason);
   const { claims } = check;
-  const [user, client] = await Promise.all([
-    domain.users.get(realm.realm.id, claims.sub),
-    domain.clients.runtime(realm.realm.id, claims.client_id),
-  ]);
-  if (!user || !user.enabled) throw unauthorized('User is disabled or no longer exists');
-  if (!client || !client.record.enabled) throw unauthorized('Client is disabled or no longer exists');
-  if (claims.sid && !(await domain.sessions.active(claims.sid))) throw unauthorized('Session not active');
+  const holders = await tokenHoldersActive(domain, realm.realm.id,
+    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid });
+  if (!holders.ok) throw unauthorized(holders.reason);
+  const { user, client } = holders;
 
   const roles = await domain.roles.effective(realm.realm.id, user.id);
   const actor = {

@@ -2,7 +2,7 @@
 // mapping (clientSettings, realmSettings), so a client posted to the admin API and the
 // same client in a realm file become the same record.
 
-import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
+import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import { customResources } from '../protocol/mappers.js';
@@ -44,6 +44,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     waitIncrementSeconds: s.waitIncrementSeconds,
     maxFailureWaitSeconds: s.maxFailureWaitSeconds,
     maxDeltaTimeSeconds: s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS,
+    accountFailureCeiling: accountFailureCeiling(s),
     defaultSignatureAlgorithm: s.defaultSignatureAlgorithm,
     internationalizationEnabled: s.supportedLocales.length > 0,
     supportedLocales: s.supportedLocales,

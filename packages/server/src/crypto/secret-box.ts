@@ -1,7 +1,8 @@
 import { hkdfSync, randomBytes } from 'node:crypto';
-import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { CompactEncrypt, base64url, compactDecrypt } from 'jose';
+import { makePrivateDir } from '../storage/private-dir.js';
 
 const encoder = new TextEncoder();
 const decoder = new TextDecoder();
@@ -23,7 +24,7 @@ export class SecretBox {
     if (masterKey) return SecretBox.fromKey(base64url.decode(masterKey.trim()));
     const file = join(dataDir, 'master.key');
     if (!existsSync(file)) {
-      mkdirSync(dataDir, { recursive: true });
+      makePrivateDir(dataDir);
       writeFileSync(file, base64url.encode(randomBytes(32)) + '\n', { mode: 0o600, flag: 'wx' });
     }
     return SecretBox.fromKey(base64url.decode(readFileSync(file, 'utf8').trim()));

@@ -1,5 +1,5 @@
 import { newId, randomToken, sha256 } from '../crypto/random.js';
-import type { AuthorizationCodeRecord, ConsentRecord, InteractionRecord, LoginFailureRecord, RealmRecord, Store } from '../storage/store.js';
+import type { AuthorizationCodeRecord, ConsentRecord, InteractionRecord, LoginFailureRecord, RealmRecord, RealmSettings, Store } from '../storage/store.js';
 import { now } from './time.js';
 
 /** Keycloak's failure reset time: twelve hours. */
@@ -101,33 +101,55 @@ export class ConsentService {
   }
 }
 
+/** Failures from any address that lock the account for all: by default ten times failureFactor. */
+export const accountFailureCeiling = (s: RealmSettings): number => s.accountFailureCeiling ?? 10 * s.failureFactor;
+
+/** Who a lockout holds back: the account from one source address, or the account from everywhere. */
+export type LockoutScope = 'address' | 'account';
+
 /**
- * Keycloak's brute-force detection: after failureFactor failures the account
- * waits waitIncrement × (failures / failureFactor), at most maxFailureWait.
+ * Keycloak's brute-force detection, counted per account and source address: after
+ * failureFactor failures from one address the account waits, from that address only,
+ * waitIncrement × (failures / failureFactor), at most maxFailureWait. A flood from one
+ * address so slows that address down and does not lock the owner out elsewhere. The
+ * account's failures from every address together (each address adding failureFactor at
+ * most) lock it everywhere only at a ceiling far higher (accountFailureCeiling), for
+ * maxFailureWait.
  */
 export class BruteForceService {
   constructor(private readonly store: Store) {}
 
-  async lockedUntil(realm: RealmRecord, userId: string): Promise<number | undefined> {
+  async lockedUntil(realm: RealmRecord, userId: string, address: string): Promise<{ until: number; scope: LockoutScope } | undefined> {
     if (!realm.settings.bruteForceProtected) return undefined;
-    const record = await this.store.loginFailures.get(userId);
-    return record && record.lockedUntil > now() ? record.lockedUntil : undefined;
+    const [account, here] = await Promise.all([this.store.loginFailures.get(userId), this.store.loginFailures.getAt(userId, address)]);
+    const at = now();
+    if (account && account.lockedUntil > at) return { until: account.lockedUntil, scope: 'account' };
+    if (here && here.lockedUntil > at) return { until: here.lockedUntil, scope: 'address' };
+    return undefined;
   }
 
-  async failed(realm: RealmRecord, userId: string): Promise<void> {
+  async failed(realm: RealmRecord, userId: string, address: string): Promise<void> {
     if (!realm.settings.bruteForceProtected) return;
     const s = realm.settings;
     const at = now();
-    const previous = await this.store.loginFailures.get(userId);
+    const [account, here] = await Promise.all([this.store.loginFailures.get(userId), this.store.loginFailures.getAt(userId, address)]);
     // Failures far apart are not an attack: the count starts again, as in Keycloak.
-    const stale = previous !== undefined && at - previous.lastFailureAt > (s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS);
-    const failures = (stale ? 0 : previous?.failures ?? 0) + 1;
-    const steps = Math.floor(failures / s.failureFactor);
-    const record: LoginFailureRecord = {
-      userId, failures, lastFailureAt: at,
+    const count = (previous: LoginFailureRecord | undefined) =>
+      (previous !== undefined && at - previous.lastFailureAt <= (s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS) ? previous.failures : 0) + 1;
+    const failuresHere = count(here);
+    const steps = Math.floor(failuresHere / s.failureFactor);
+    await this.store.loginFailures.putAt({
+      userId, address, failures: failuresHere, lastFailureAt: at,
       lockedUntil: steps > 0 ? at + Math.min(s.waitIncrementSeconds * steps, s.maxFailureWaitSeconds) : 0,
-    };
-    await this.store.loginFailures.put(record);
+    });
+    // One address adds at most failureFactor failures to the account's count: past that it is
+    // held back on its own, and its flood must not add up to a lockout of the account everywhere.
+    if (failuresHere > s.failureFactor) return;
+    const failures = count(account);
+    await this.store.loginFailures.put({
+      userId, failures, lastFailureAt: at,
+      lockedUntil: failures >= accountFailureCeiling(s) ? at + s.maxFailureWaitSeconds : 0,
+    });
   }
 
   succeeded(userId: string): Promise<void> {
@@ -139,13 +161,13 @@ export class BruteForceService {
     return this.store.loginFailures.clearRealm(realmId);
   }
 
-  /** The user's failures so far and whether they lock the user out now, for the admin API. */
+  /** The account's failures so far (from every address) and whether they lock it out everywhere now, for the admin API. */
   async status(realm: RealmRecord, userId: string): Promise<{ failures: number; lastFailureAt: number | null; locked: boolean }> {
     const record = await this.store.loginFailures.get(userId);
     return {
       failures: record?.failures ?? 0,
       lastFailureAt: record?.lastFailureAt ?? null,
-      locked: (await this.lockedUntil(realm, userId)) !== undefined,
+      locked: realm.settings.bruteForceProtected && record !== undefined && record.lockedUntil > now(),
     };
   }
 }

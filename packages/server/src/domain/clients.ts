@@ -41,10 +41,23 @@ export function defaultClientSettings(realm?: Pick<RealmRecord, 'settings'>): Cl
 export const supportsOpenIdConnect = (s: ClientSettings): boolean => s.openIdConnect !== false;
 export const supportsApiAccess = (s: ClientSettings): boolean => s.apiAccess !== false;
 
-/** Why these settings cannot be a client's, or undefined when they can. */
-export function clientSettingsProblem(s: ClientSettings): string | undefined {
+// Schemes that run what follows them in the page that opens them; browsers drop tabs, newlines
+// and leading control characters and spaces before reading the scheme, so those are dropped too.
+const SCRIPT_SCHEME = /^(?:javascript|data|vbscript):/i;
+
+/** True for a URI that a browser sent to it would run as script (or render as a page of its own). */
+export const isScriptUri = (uri: string): boolean => SCRIPT_SCHEME.test(uri.replace(/[\u0000-\u0020]/g, ''));
+
+/** Why these settings cannot be a client's (the field, in the client representation, and the reason), or undefined when they can. */
+export function clientSettingsProblem(s: ClientSettings, fieldNames: { apiAccess: string; postLogoutRedirectUris: string }):
+  { field: string; problem: string } | undefined {
   if (!supportsOpenIdConnect(s) && !supportsApiAccess(s)) {
-    return 'Support API access is required when Support OpenID Connect is off: a client needs at least one of them';
+    return { field: fieldNames.apiAccess, problem: 'Support API access is required when Support OpenID Connect is off: a client needs at least one of them' };
+  }
+  // Keycloak refuses them too: a code sent there would run as script in the browser.
+  for (const [field, uris] of [['redirectUris', s.redirectUris], [fieldNames.postLogoutRedirectUris, s.postLogoutRedirectUris]] as const) {
+    const unsafe = uris.find(isScriptUri);
+    if (unsafe !== undefined) return { field, problem: `A redirect URI may not use the ${unsafe.replace(/[\u0000-\u0020]/g, '').split(':')[0].toLowerCase()}: scheme` };
   }
   return undefined;
 }

@@ -30,6 +30,8 @@ export const DETAIL_KEYS = [
   'username', 'grant_type', 'redirect_uri', 'auth_method', 'auth_type', 'client_auth_method', 'reason', 'scope',
   'response_type', 'response_mode', 'consent', 'token_id', 'refresh_token_id', 'refresh_token_type', 'code_id',
   'identity_provider', 'identity_provider_identity',
+  // Latchkey's: whom a brute-force lockout held back, `address` or `account`.
+  'brute_force_lockout',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

@@ -49,6 +49,12 @@ export function refreshTokenRules(s: RealmSettings): { revokeRefreshToken: boole
 export const DEFAULT_REFRESH_TOKEN_REUSE_GRACE = 10;
 
 /** Keycloak's client whose `realm-admin` role administers its realm (every realm but master has it). */
+/**
+ * A realm name is one safe path segment: it goes into URLs and cookie paths as it is, so `.`,
+ * `..` and the like (which URL parsers and browsers resolve away) are refused.
+ */
+export const REALM_NAME = /^(?!\.+$)[A-Za-z0-9._-]{1,255}$/;
+
 export const REALM_MANAGEMENT_CLIENT = 'realm-management';
 export const REALM_ADMIN_ROLE = 'realm-admin';
 
@@ -165,7 +171,7 @@ export class RealmService {
    * given, e.g. a realm file's, else Keycloak's built-in ones).
    */
   async create(name: string, settings: Partial<RealmSettings> = {}, opts: { enabled?: boolean; id?: string; clientScopes?: NewClientScope[] } = {}): Promise<RealmRecord> {
-    if (!/^[A-Za-z0-9._-]{1,255}$/.test(name)) throw new Error(`invalid realm name "${name}"`);
+    if (!REALM_NAME.test(name)) throw new Error(`invalid realm name "${name}"`);
     const realm: RealmRecord = {
       id: opts.id ?? newId(),
       name,

@@ -7,6 +7,7 @@ import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Load
 import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { recordBroker, recordSignIn } from '../http/events.js';
 import { REALM } from '../http/paths.js';
+import { LOGIN_ERRORS } from './login-actions.js';
 import { realmOf } from '../http/realm.js';
 import type { ErrorPage, LinkAccountPage, PageContext } from '../pages/types.js';
 import { isUniqueViolation, type IdentityProviderRecord } from '../storage/store.js';
@@ -24,10 +25,6 @@ type AnyState = SignInState | LinkState | LogoutState;
 
 /** Marks a form_post response relayed by our own page, so it is relayed once at most. */
 const RELAYED = 'latchkey_relayed';
-
-const LOGIN_ERRORS = {
-  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'accountTemporarilyLocked',
-} as const;
 
 /** A form or query as URLSearchParams, a parameter given twice kept twice (openid-client refuses that). */
 function paramsOf(source: unknown): URLSearchParams {
@@ -239,7 +236,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     const identity = k.found.data.identity;
     const password = ((request.body ?? {}) as Record<string, string | undefined>).password ?? '';
     // The account is named by its username: brute-force detection counts against it as on the login page.
-    const check = await signInWithPassword(domain, l.realm.realm, user.username, password);
+    const check = await signInWithPassword(domain, l.realm.realm, user.username, password, request.ip);
     if (!check.ok || check.user.id !== user.id) {
       await recordBroker(domain, request, l.realm, 'FEDERATED_IDENTITY_LINK_ERROR', {
         alias: provider.alias, client: l.client, userId: user.id, identity: identity.username,

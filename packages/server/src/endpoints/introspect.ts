@@ -5,7 +5,7 @@ import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
 import { OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import { checkAccessToken } from '../protocol/access-tokens.js';
+import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
@@ -17,9 +17,10 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
   const check = await checkAccessToken(domain, realm, token);
   if (!check.ok) return undefined;
   const { claims } = check;
-  const user = await domain.users.get(realm.realm.id, claims.sub);
-  if (!user || !user.enabled) return undefined;
-  if (claims.sid && !(await domain.sessions.active(claims.sid))) return undefined;
+  const holders = await tokenHoldersActive(domain, realm.realm.id,
+    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid });
+  if (!holders.ok) return undefined;
+  const { user } = holders;
   // The claims request rides in the token for userinfo's sake; it is nobody else's business.
   const { [USERINFO_CLAIMS]: _asked, ...visible } = claims;
   return { ...visible, active: true, token_type: 'Bearer', username: user.username };
@@ -28,12 +29,12 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {
   const stored = await domain.tokens.findRefresh(token);
   if (!stored || stored.realmId !== realm.realm.id || stored.useCount >= refreshTokenUses(realm.realm.settings) || stored.revokedAt !== null) return undefined;
-  if (stored.expiresAt <= now() || !(await domain.sessions.active(stored.sessionId))) return undefined;
-  const [user, client] = await Promise.all([
-    domain.users.get(realm.realm.id, stored.userId),
-    domain.clients.getById(stored.clientId).then((c) => c && domain.clients.runtime(realm.realm.id, c.clientId)),
-  ]);
-  if (!user || !user.enabled || !client) return undefined;
+  if (stored.expiresAt <= now()) return undefined;
+  const record = await domain.clients.getById(stored.clientId);
+  const holders = await tokenHoldersActive(domain, realm.realm.id,
+    { userId: stored.userId, client: record && await domain.clients.runtime(realm.realm.id, record.clientId), sessionId: stored.sessionId });
+  if (!holders.ok) return undefined;
+  const { user, client } = holders;
   return {
     active: true, token_type: 'Refresh', scope: scopeClaim(client, parseScope(stored.scope)), client_id: client.record.clientId, sub: user.id,
     username: user.username, iss: realm.issuer, iat: stored.createdAt, exp: stored.expiresAt, sid: stored.sessionId,

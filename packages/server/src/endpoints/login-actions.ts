@@ -18,8 +18,9 @@ import { OAuthError } from '../protocol/errors.js';
 
 type Body = Record<string, string | undefined>;
 
-const LOGIN_ERRORS = {
-  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'accountTemporarilyLocked',
+/** The login page's message for a failed sign-in; a lockout reads as a wrong password, or it would tell which accounts exist. */
+export const LOGIN_ERRORS = {
+  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'invalidCredentials',
 } as const;
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
@@ -121,7 +122,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const body = (request.body ?? {}) as Body;
     const username = (body.username ?? '').trim();
     const realmRecord = l.realm.realm;
-    const check = await signInWithPassword(domain, realmRecord, username, body.password ?? '');
+    const check = await signInWithPassword(domain, realmRecord, username, body.password ?? '', request.ip);
     const signInEvent = (sessionId?: string) => recordSignIn(domain, request, l.realm, l.client, username, check, { sessionId, redirectUri: l.req.redirectUri });
     if (!check.ok) {
       await signInEvent();

@@ -27,6 +27,8 @@ interface LogoutRequest {
   uiLocales?: string;
   /** A valid hint of an enabled client, client_id (if given) its own, the redirect (if given) registered. */
   proven: boolean;
+  /** The clientId of a client asked to redirect to a URI it did not register. */
+  unregisteredFor?: string;
 }
 
 // Carried through the confirmation form, so that a proven request still redirects once confirmed.
@@ -68,9 +70,11 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     const client = found?.record.enabled ? found : undefined;
     const redirect = params.post_logout_redirect_uri;
     const consistent = !clientId || !hint || clientId === hint.clientId;
-    const proven = Boolean(hint && client && consistent && (!redirect
-      || redirectUriAllowed(postLogoutRedirectUris(client.record.settings), redirect, realm.realm.settings.sslRequired, realm.base)));
-    return { params, hint, client, redirect, state: params.state, uiLocales: params.ui_locales, proven };
+    const unregisteredFor = redirect && client
+      && !redirectUriAllowed(postLogoutRedirectUris(client.record.settings), redirect, realm.realm.settings.sslRequired, realm.base)
+      ? client.record.clientId : undefined;
+    const proven = Boolean(hint && client && consistent && unregisteredFor === undefined);
+    return { params, hint, client, redirect, state: params.state, uiLocales: params.ui_locales, proven, unregisteredFor };
   }
 
   /** The session this browser's cookie names, whatever the state of its user. */
@@ -150,11 +154,16 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     const carried = lr.proven ? lr.params : {
       ...(lr.uiLocales ? { ui_locales: lr.uiLocales } : {}), ...(lr.client ? { client_id: lr.client.record.clientId } : {}),
     };
+    // Keycloak refuses it as "Invalid redirect uri"; here the user may still sign out, and is told why they stay.
+    if (lr.unregisteredFor !== undefined) {
+      request.log.warn({ clientId: lr.unregisteredFor }, 'post_logout_redirect_uri is not registered for the client: no redirect after logout');
+    }
     const user = current && await domain.users.get(realm.realm.id, current.userId);
     const html = pages.logoutConfirm(context(request, realm, lr), {
       action: `${new URL(realm.issuer).pathname}/protocol/openid-connect/logout/confirm`,
       hidden: { _csrf: csrfToken(reply, realm), ...carried },
       account: user ? signedInAccount(user) : undefined,
+      notice: lr.unregisteredFor !== undefined ? 'invalidPostLogoutRedirectUri' : undefined,
     });
     return sendPage(reply, html, { formTargets: [...(lr.proven && lr.redirect ? [lr.redirect] : []), ...(await upstreamTargets(realm, current))] });
   };

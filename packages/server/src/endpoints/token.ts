@@ -19,7 +19,7 @@ export const tokenEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app,
     const tokens = await recordGrant(domain, realm, request, grant.type, params, async (notes) => {
       const client = notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
       grant.allowed(client);
-      return grant.handle({ domain, realm, client, params, notes, ip: request.ip });
+      return grant.handle({ domain, realm, client, params, address: request.ip, notes });
     });
     tokensIssued.inc({ grant_type: grant.type });
     reply.header('cache-control', 'no-store').header('pragma', 'no-cache');

@@ -3,7 +3,8 @@ import type { Writable } from 'node:stream';
 import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { Domain } from '../domain/index.js';
-import { DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
+import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
+import { defaultRealmSettings } from '../domain/realms.js';
 import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
@@ -267,6 +268,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     waitIncrementSeconds: s.waitIncrementSeconds,
     maxFailureWaitSeconds: s.maxFailureWaitSeconds,
     maxDeltaTimeSeconds: s.maxDeltaTimeSeconds ?? DEFAULT_MAX_DELTA_TIME_SECONDS,
+    accountFailureCeiling: accountFailureCeiling(s),
     internationalizationEnabled: s.supportedLocales.length > 0,
     supportedLocales: s.supportedLocales,
     defaultLocale: s.defaultLocale,

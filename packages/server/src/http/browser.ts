@@ -136,6 +136,12 @@ export function pageContext(
   };
 }
 
+/** A CSP source for a form's target: its origin, or for a native app's scheme (RFC 8252) the scheme alone. */
+function formActionSource(target: string): string {
+  const url = new URL(target);
+  return url.protocol === 'http:' || url.protocol === 'https:' ? url.origin : url.protocol;
+}
+
 /**
  * Sends a page with headers that keep it out of frames and scripts out of it.
  * form-action must list where a form (or the redirect after it) may go, or
@@ -144,7 +150,7 @@ export function pageContext(
 export function sendPage(
   reply: FastifyReply, html: string, opts: { status?: number; formTargets?: string[]; framed?: boolean } = {},
 ): FastifyReply {
-  const targets = [...new Set((opts.formTargets ?? []).map((t) => new URL(t).origin))];
+  const targets = [...new Set((opts.formTargets ?? []).map(formActionSource))];
   const csp = [
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: data:",
     `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`, "base-uri 'none'",

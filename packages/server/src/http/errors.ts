@@ -1,3 +1,5 @@
+import { STATUS_CODES, type IncomingMessage } from 'node:http';
+import type { Socket } from 'node:net';
 import type { FastifyError, FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import Negotiator from 'negotiator';
 import { resolveLocale } from '../pages/locale.js';
@@ -15,6 +17,50 @@ declare module 'fastify' {
 
 /** Seconds a client is asked to wait before trying again while the database is out of reach. */
 const RETRY_AFTER_SECONDS = 2;
+
+/**
+ * What is read and thrown away of a body too large before the 413 is sent: a client still
+ * sending when the connection closes sees it torn down (EPIPE) instead of its answer, so the
+ * server lingers as Apache's lingering close does, within these bounds.
+ */
+const DRAIN_MAX_BYTES = 8 * 1024 * 1024;
+const DRAIN_MAX_MS = 2000;
+
+function drain(raw: IncomingMessage): Promise<void> {
+  return new Promise((resolve) => {
+    if (raw.readableEnded || raw.destroyed) return resolve();
+    let seen = 0;
+    const done = () => {
+      clearTimeout(timer);
+      raw.off('data', counted).off('end', done).off('error', done).off('close', done);
+      resolve();
+    };
+    const counted = (chunk: Buffer) => {
+      seen += chunk.length;
+      if (seen > DRAIN_MAX_BYTES) done();
+    };
+    const timer = setTimeout(done, DRAIN_MAX_MS);
+    raw.on('data', counted).once('end', done).once('error', done).once('close', done);
+    raw.resume();
+  });
+}
+
+/**
+ * Requests Node's parser refuses before Fastify sees them (headers too large, malformed
+ * HTTP): answered in the protocol's JSON shape rather than Fastify's own, then closed.
+ */
+export function clientErrorHandler(err: NodeJS.ErrnoException, socket: Socket): void {
+  if (err.code === 'ECONNRESET' || socket.destroyed) return;
+  const [status, description] = err.code === 'HPE_HEADER_OVERFLOW' ? [431, 'Request header fields too large']
+    : err.code === 'ERR_HTTP_REQUEST_TIMEOUT' ? [408, 'The request took too long to arrive']
+      : [400, 'Malformed HTTP request'];
+  const body = JSON.stringify({ error: 'invalid_request', error_description: description });
+  if (socket.writable) {
+    socket.write(`HTTP/1.1 ${status} ${STATUS_CODES[status]}\r\nContent-Type: application/json\r\nCache-Control: no-store\r\n`
+      + `Content-Length: ${Buffer.byteLength(body)}\r\nConnection: close\r\n\r\n${body}`);
+  }
+  socket.destroy(err);
+}
 
 export interface ErrorPages {
   pages: Pages;
@@ -82,6 +128,9 @@ export function registerErrorHandling(app: FastifyInstance, errorPages: ErrorPag
       return;
     }
     const status = err.statusCode ?? 500;
+    if (status === 413) {
+      return drain(request.raw).then(() => reply.code(413).send({ error: 'invalid_request', error_description: err.message }));
+    }
     if (status >= 400 && status < 500) {
       reply.code(status).send({ error: 'invalid_request', error_description: err.message });
       return;

@@ -1,7 +1,7 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import { SIGN_IN_ERRORS, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
-import type { SignInResult } from '../domain/sign-in.js';
+import { lockoutDetail, type SignInResult } from '../domain/sign-in.js';
 import { claimedClient, type AuthenticatedClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { TokenResponse } from '../protocol/tokens.js';
@@ -100,7 +100,7 @@ export function recordSignIn(
   result: SignInResult, extra: { sessionId?: string; redirectUri?: string; identityProvider?: { alias: string; identity: string } } = {},
 ): Promise<void> {
   const details = {
-    auth_method: 'openid-connect', username, redirect_uri: extra.redirectUri,
+    auth_method: 'openid-connect', username, redirect_uri: extra.redirectUri, ...lockoutDetail(result),
     identity_provider: extra.identityProvider?.alias, identity_provider_identity: extra.identityProvider?.identity,
   };
   return save(domain, request, realm.realm, result.ok

@@ -4,7 +4,7 @@ import { newId, randomToken } from '../crypto/random.js';
 import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../crypto/passwords.js';
 import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
-import { defaultRealmSettings, refreshTokenRules } from '../domain/realms.js';
+import { defaultRealmSettings, REALM_NAME, refreshTokenRules } from '../domain/realms.js';
 import { BUILT_IN_SCOPES } from '../domain/builtin-scopes.js';
 import type { NewClientScope } from '../domain/client-scopes.js';
 import { isKnownMapper, OIDC_PROTOCOL, withCustomResources } from '../protocol/mappers.js';
@@ -82,7 +82,7 @@ export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
   accessCodeLifespan?: number; defaultSignatureAlgorithm?: string; bruteForceProtected?: boolean;
-  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; defaultLocale?: string;
+  failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; accountFailureCeiling?: number; defaultLocale?: string;
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
   defaultDefaultClientScopes?: string[]; defaultOptionalClientScopes?: string[]; clientScopes?: ClientScopeRep[];
   /** Keycloak's scope mappings: realm roles, and (clientScopeMappings) each client's roles, of clients and client scopes. */
@@ -158,6 +158,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     waitIncrementSeconds: rep.waitIncrementSeconds,
     maxFailureWaitSeconds: rep.maxFailureWaitSeconds,
     maxDeltaTimeSeconds: rep.maxDeltaTimeSeconds,
+    accountFailureCeiling: rep.accountFailureCeiling,
     defaultLocale: rep.defaultLocale,
     supportedLocales: rep.supportedLocales,
     defaultRoleName: rep.defaultRole?.name,
@@ -202,10 +203,14 @@ export function realmRefreshFields(s: RealmSettings) {
 /** Latchkey's client attributes for seed 001's "Support OpenID Connect" and "Support API access". */
 export const OIDC_ATTRIBUTE = 'latchkey.oidc';
 export const API_ACCESS_ATTRIBUTE = 'latchkey.api.access';
+const POST_LOGOUT_ATTRIBUTE = 'post.logout.redirect.uris';
+
+/** Where, in Keycloak's client representation, the settings clientSettingsProblem names are given. */
+export const CLIENT_FIELDS = { apiAccess: `attributes.${API_ACCESS_ATTRIBUTE}`, postLogoutRedirectUris: `attributes.${POST_LOGOUT_ATTRIBUTE}` };
 
 /** Client attributes the importer turns into settings; the export writes them back from the settings. */
 export const INTERPRETED_ATTRIBUTES = new Set([
-  'pkce.code.challenge.method', 'use.refresh.tokens', 'post.logout.redirect.uris', 'access.token.lifespan',
+  'pkce.code.challenge.method', 'use.refresh.tokens', POST_LOGOUT_ATTRIBUTE, 'access.token.lifespan',
   'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri', OIDC_ATTRIBUTE, API_ACCESS_ATTRIBUTE,
 ]);
 
@@ -218,7 +223,7 @@ export function settingsAttributes(s: ClientSettings): Record<string, string> {
   const attributes: Record<string, string> = { ...s.extraAttributes };
   if (s.pkceMethod) attributes['pkce.code.challenge.method'] = s.pkceMethod;
   attributes['use.refresh.tokens'] = String(s.refreshTokens);
-  if (s.postLogoutRedirectUris.length > 0) attributes['post.logout.redirect.uris'] = s.postLogoutRedirectUris.join('##');
+  if (s.postLogoutRedirectUris.length > 0) attributes[POST_LOGOUT_ATTRIBUTE] = s.postLogoutRedirectUris.join('##');
   if (s.accessTokenLifespan !== undefined) attributes['access.token.lifespan'] = String(s.accessTokenLifespan);
   if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
   if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
@@ -305,7 +310,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     refreshTokens: a['use.refresh.tokens'] !== 'false',
     logoUri: (rep.logoUri ?? a.logoUri) || undefined,
     redirectUris: rep.redirectUris ?? [],
-    postLogoutRedirectUris: (a['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean),
+    postLogoutRedirectUris: (a[POST_LOGOUT_ATTRIBUTE] ?? '').split('##').filter(Boolean),
     webOrigins: rep.webOrigins ?? [],
     accessTokenLifespan: num(a['access.token.lifespan']),
     accessTokenAlg: isAlg(a['access.token.signed.response.alg']) ? a['access.token.signed.response.alg'] : undefined,
@@ -399,6 +404,7 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
   if (!isObject(rep)) fail('the file does not hold a JSON object');
   const r = rep as Record<string, unknown>;
   if (typeof r.realm !== 'string' || r.realm === '') fail('"realm" (the realm\'s name) is missing');
+  if (!REALM_NAME.test(r.realm as string)) fail('"realm" must be one path segment of letters, digits, . _ and -, not dots alone');
   const list = (key: string): unknown[] => {
     const v = r[key];
     if (v === undefined) return [];
@@ -448,12 +454,11 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
       if (client[key] !== undefined && !isStringArray(client[key])) fail(`client ${client.clientId}: "${key}" is not a list of strings`);
     }
     if (client.attributes !== undefined && !isObject(client.attributes)) fail(`client ${client.clientId}: "attributes" is not an object`);
-    if (client.attributes?.[OIDC_ATTRIBUTE] === 'false' && client.attributes?.[API_ACCESS_ATTRIBUTE] === 'false') {
-      fail(`client ${client.clientId}: ${clientSettingsProblem({ ...defaultClientSettings(), openIdConnect: false, apiAccess: false })}`);
-    }
     if (client.protocolMappers !== undefined && !Array.isArray(client.protocolMappers)) {
       fail(`client ${client.clientId}: "protocolMappers" is not a list`);
     }
+    const found = clientSettingsProblem({ ...defaultClientSettings(), ...clientSettings(client) }, CLIENT_FIELDS);
+    if (found) fail(`client ${client.clientId}: ${found.field}: ${found.problem}`);
     if (client.secrets !== undefined && (!Array.isArray(client.secrets) || !client.secrets.every((s) =>
       isObject(s) && typeof s.value === 'string' && s.value !== ''
       && (s.expiresAt === undefined || s.expiresAt === null || Number.isInteger(s.expiresAt))))) {

@@ -22,7 +22,7 @@ export interface LoginPage {
   /** Prefilled username (login_hint, or the last attempt). */
   username?: string;
   /** A message key from the catalogue, shown beside the form. */
-  error?: 'invalidCredentials' | 'accountDisabled' | 'accountTemporarilyLocked' | 'sessionExpired';
+  error?: 'invalidCredentials' | 'accountDisabled' | 'sessionExpired';
   /**
    * A button per identity provider: a link that starts the sign-in there. A link, not a form,
    * so the page's CSP form-action need not know every provider's authorization endpoint.
@@ -72,7 +72,7 @@ export interface LinkAccountPage {
   provider: string;
   /** The email the provider gave, which an account here has already. */
   email: string;
-  error?: 'invalidCredentials' | 'accountDisabled' | 'accountTemporarilyLocked';
+  error?: 'invalidCredentials' | 'accountDisabled';
   /** Back to the sign-in page, to sign in some other way. */
   cancelUrl: string;
 }
@@ -103,6 +103,8 @@ export interface LogoutConfirmPage {
   action: string;
   hidden: Hidden;
   account?: SignedInAccount;
+  /** Why the browser will not be sent back to the client afterwards. */
+  notice?: 'invalidPostLogoutRedirectUri';
 }
 
 export interface LoggedOutPage {

@@ -1,5 +1,7 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
+import type { ClientRuntime } from '../domain/clients.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
+import type { ClientRecord, UserRecord } from '../storage/store.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
 export interface AccessTokenClaims extends JWTPayload {
@@ -33,4 +35,21 @@ export async function checkAccessToken(domain: Domain, realm: RealmRuntime, toke
   }
   if (await domain.tokens.isAccessTokenRevoked(claims.jti)) return { ok: false, reason: 'Token revoked' };
   return { ok: true, claims };
+}
+
+export type HoldersCheck<C> = { ok: true; user: UserRecord; client: C } | { ok: false; reason: string };
+
+/**
+ * The one rule for every endpoint that accepts a token (userinfo, introspection, the admin
+ * API): it is active only while its user, its client and its session are.
+ */
+export async function tokenHoldersActive<C extends ClientRecord | ClientRuntime>(domain: Domain, realmId: string,
+  holders: { userId: string; client: C | undefined; sessionId?: string | null }): Promise<HoldersCheck<C>> {
+  const user = await domain.users.get(realmId, holders.userId);
+  if (!user || !user.enabled) return { ok: false, reason: 'User is disabled or no longer exists' };
+  const { client } = holders;
+  const record: ClientRecord | undefined = client && ('record' in client ? client.record : client);
+  if (!client || !record?.enabled || record.realmId !== realmId) return { ok: false, reason: 'Client is disabled or no longer exists' };
+  if (holders.sessionId && !(await domain.sessions.active(holders.sessionId))) return { ok: false, reason: 'Session not active' };
+  return { ok: true, user, client };
 }

@@ -1,4 +1,5 @@
 import { BlockList, isIP } from 'node:net';
+import { isScriptUri } from '../domain/clients.js';
 import type { ClientSettings, SslRequired } from '../storage/store.js';
 
 /**
@@ -13,7 +14,8 @@ import type { ClientSettings, SslRequired } from '../storage/store.js';
  */
 export function redirectUriAllowed(registered: readonly string[], requested: string, sslRequired: SslRequired | undefined, base: string): boolean {
   const url = unambiguous(requested);
-  if (!url || !transportAllowed(url, sslRequired ?? 'external')) return false;
+  // Registrations made before such schemes were refused are not followed either.
+  if (!url || isScriptUri(requested) || !transportAllowed(url, sslRequired ?? 'external')) return false;
   const matches = (raw: string, parsed: URL) => registered.some((r) => {
     const absolute = r.startsWith('/') ? base + r : r;
     return absolute.endsWith('*') ? wildcardMatches(absolute.slice(0, -1), parsed) : absolute === raw;

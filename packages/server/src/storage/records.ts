@@ -27,6 +27,11 @@ export interface RealmSettings {
   maxFailureWaitSeconds: number;
   /** Failures further apart than this start the count again (Keycloak's failure reset time). */
   maxDeltaTimeSeconds?: number;
+  /**
+   * Latchkey: failureFactor and the waits count per account and source address; this many
+   * failures from anywhere lock the account for every address (default ten times failureFactor).
+   */
+  accountFailureCeiling?: number;
   defaultLocale?: string;
   supportedLocales: string[];
   defaultRoleName: string;
@@ -343,6 +348,11 @@ export interface LoginFailureRecord {
   failures: number;
   lastFailureAt: number;
   lockedUntil: number;
+}
+
+/** The same, for the sign-ins to one account from one source address. */
+export interface AddressFailureRecord extends LoginFailureRecord {
+  address: string;
 }
 
 /**

@@ -12,6 +12,7 @@ import type {
   AuthorizationCodeRecord,
   ConsentRecord,
   InteractionRecord,
+  AddressFailureRecord,
   LoginFailureRecord,
   ClientRecord,
   ClientScopeRecord,
@@ -194,6 +195,10 @@ export interface Store {
   loginFailures: {
     get(userId: string): Promise<LoginFailureRecord | undefined>;
     put(record: LoginFailureRecord): Promise<void>;
+    /** The account's failures from one source address. */
+    getAt(userId: string, address: string): Promise<AddressFailureRecord | undefined>;
+    putAt(record: AddressFailureRecord): Promise<void>;
+    /** Forgets the account's failures, from every address. */
     clear(userId: string): Promise<void>;
     /** Forgets the failures of every user of the realm. */
     clearRealm(realmId: string): Promise<void>;

@@ -428,7 +428,9 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
     }
     page = await browser.signIn(page, 'locky', 'locky-pw');
     assert.ok(isLoginPage(page), 'still the login page');
-    assert.match(page.text, /temporarily locked/);
+    // What a wrong password or an unknown user is told: the lockout must not tell which accounts exist.
+    assert.match(page.text, /Invalid username or password/);
+    assert.doesNotMatch(page.text, /locked/i);
     assert.equal(page.location, undefined, 'no code');
     // Another user is not locked.
     const alice = await browser.signIn(page, ALICE.username, ALICE.password);

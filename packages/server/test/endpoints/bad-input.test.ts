@@ -1,4 +1,5 @@
 import assert from 'node:assert/strict';
+import { connect } from 'node:net';
 import { after, before, describe, it } from 'node:test';
 import {
   assertProtocolError, clientCredentials, introspectUrl, oidcPath, passwordGrant, revokeUrl, send, sleep, tokenUrl,
@@ -294,6 +295,27 @@ describe('bad input: every bad request gets a clear 4xx in the protocol\'s JSON 
     });
   }
 
+  it('headers too large: 431 in the protocol\'s JSON shape, not Fastify\'s own', async () => {
+    const res = await rawRequest(server.port, `GET /realms/demo/protocol/openid-connect/certs HTTP/1.1\r\nHost: 127.0.0.1\r\nX-Big: ${'a'.repeat(20_000)}\r\n\r\n`);
+    assert.match(res.head, /^HTTP\/1\.1 431 /);
+    assert.match(res.head, /content-type: application\/json/i);
+    assert.match(res.head, /cache-control: no-store/i);
+    assert.deepEqual(Object.keys(JSON.parse(res.body)).sort(), ['error', 'error_description']);
+    assert.equal(JSON.parse(res.body).error, 'invalid_request');
+  });
+
+  it('a 2 MB form: Node\'s own fetch reads its 413 every time, the connection is not torn down under it', async () => {
+    const big = form({ grant_type: 'client_credentials', client_id: 'machine', client_secret: 'machine-secret', pad: 'x'.repeat(2 * 1024 * 1024) });
+    const statuses: Array<number | string> = [];
+    for (let i = 0; i < 20; i++) {
+      statuses.push(await postRaw(tokenUrl(server, 'demo'), big).then((res) => {
+        assertProtocolError(res, 413, 'invalid_request', `try ${i}`);
+        return res.status;
+      }, (err: Error & { cause?: { code?: string } }) => `${err.message} ${err.cause?.code ?? ''}`));
+    }
+    assert.deepEqual(statuses, Array(20).fill(413));
+  });
+
   it('the same requests done right succeed (the cases above fail for the reason they name)', async () => {
     const ok = await clientCredentials(server, 'demo', 'machine', 'machine-secret');
     assert.equal(ok.status, 200, ok.text);
@@ -304,3 +326,17 @@ describe('bad input: every bad request gets a clear 4xx in the protocol\'s JSON 
     assert.equal(info.status, 200, info.text);
   });
 });
+
+/** Sends bytes as they are (fetch would refuse them) and reads the answer to the end of the connection. */
+function rawRequest(port: number, request: string): Promise<{ head: string; body: string }> {
+  return new Promise((resolve, reject) => {
+    const socket = connect(port, '127.0.0.1', () => socket.end(request));
+    let data = '';
+    socket.on('data', (chunk) => { data += chunk; });
+    socket.on('error', reject);
+    socket.on('close', () => {
+      const at = data.indexOf('\r\n\r\n');
+      resolve({ head: data.slice(0, at), body: data.slice(at + 4) });
+    });
+  });
+}

@@ -1,5 +1,6 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { claimsOf, client, rp } from '../helpers/oidc.js';
 import { assertProtocolError, clientCredentials, introspectUrl, revokeUrl, tokenUrl, userinfo } from '../helpers/http.js';
 import { basic, demoRealm, postForm, startServer, type TestServer } from '../helpers/server.js';
@@ -84,6 +85,26 @@ describe('introspection (RFC 7662) and revocation (RFC 7009)', () => {
         assert.match(res.headers.get('cache-control') ?? '', /no-store/);
       }
       assert.equal((await client.tokenIntrospection(webapp, 'garbage')).active, false);
+    });
+
+    it('tokens of a disabled or deleted client are inactive, access and refresh alike', async () => {
+      const admin = adminApi(server, await masterAdminToken(server));
+      const introspect = async (token: string) =>
+        (await postForm(introspectUrl(server, 'demo'), { token }, { authorization: basic('webapp', 'webapp-secret') })).json;
+      for (const fate of ['disabled', 'deleted'] as const) {
+        const clientId = `fleeting-${fate}`;
+        const id = await admin.create('/realms/demo/clients', { clientId, publicClient: true, directAccessGrantsEnabled: true });
+        const tokens = await postForm(tokenUrl(server, 'demo'), { grant_type: 'password', client_id: clientId, username: 'alice', password: 'alice-pw' });
+        assert.equal(tokens.status, 200, tokens.text);
+        assert.equal((await introspect(tokens.json.access_token)).active, true);
+        assert.equal((await introspect(tokens.json.refresh_token)).active, true);
+        const res = fate === 'disabled'
+          ? await admin.put(`/realms/demo/clients/${id}`, { clientId, enabled: false })
+          : await admin.delete(`/realms/demo/clients/${id}`);
+        assert.equal(res.status, 204, res.text);
+        assert.deepEqual(await introspect(tokens.json.access_token), { active: false }, `access token, client ${fate}`);
+        assert.deepEqual(await introspect(tokens.json.refresh_token), { active: false }, `refresh token, client ${fate}`);
+      }
     });
 
     it('refuses a public client (401), with the Basic challenge when it sent a Basic header', async () => {

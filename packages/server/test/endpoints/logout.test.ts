@@ -96,6 +96,20 @@ describe('logout over HTTP', { concurrency: true }, () => {
     }
   });
 
+  it('an unregistered post_logout_redirect_uri: the confirmation page says why, and a warning names the client', async () => {
+    const s = await session('exact');
+    const page = await new HttpBrowser().request(logoutUrl({ id_token_hint: s.idToken, post_logout_redirect_uri: 'https://elsewhere.example/x' }));
+    assert.ok(isConfirmation(page), `${page.status} ${page.location ?? ''}`);
+    assert.match(page.text, /Invalid redirect uri/);
+    const warned = () => server.output().split('\n').some((line) => line.includes('post_logout_redirect_uri') && line.includes('"exact"'));
+    for (const deadline = Date.now() + 5000; !warned() && Date.now() < deadline;) await sleep(20);
+    assert.ok(warned(), `a warning naming the client in:\n${server.output().slice(-2000)}`);
+    // A registered one says nothing of the kind.
+    const fine = await new HttpBrowser().request(logoutUrl({ client_id: 'exact', post_logout_redirect_uri: 'https://app.example/bye' }));
+    assert.ok(isConfirmation(fine));
+    assert.doesNotMatch(fine.text, /Invalid redirect uri/);
+  });
+
   it('a tampered hint or an access token proves nothing; an expired ID token still does (RP-Initiated Logout §2)', async () => {
     const tampered = await session('exact');
     const [h, p, sig] = tampered.idToken.split('.');

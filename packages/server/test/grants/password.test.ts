@@ -67,7 +67,10 @@ describe('password grant', () => {
     const attempt = (password: string) => postForm(url, { grant_type: 'password', client_id: 'app', username: 'carol', password });
     for (let i = 0; i < 3; i++) assert.equal((await attempt('wrong')).json.error_description, 'Invalid user credentials');
     const locked = await attempt('carol-pw');
-    assert.deepEqual([locked.status, locked.json.error, locked.json.error_description], [400, 'invalid_grant', 'Account temporarily disabled']);
+    // The lockout says what a wrong password or an unknown user says: it must not tell which accounts exist.
+    assert.deepEqual([locked.status, locked.json.error, locked.json.error_description], [400, 'invalid_grant', 'Invalid user credentials']);
+    const unknown = await postForm(url, { grant_type: 'password', client_id: 'app', username: 'nobody-at-all', password: 'carol-pw' });
+    assert.deepEqual(locked.json, unknown.json);
   });
 
   it('answers offline_access with an offline token for a user who holds the role', async () => {

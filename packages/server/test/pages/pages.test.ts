@@ -352,7 +352,7 @@ describe('pages', () => {
 
     it('include the keys the endpoints use', () => {
       for (const key of ['loginTitle', 'usernameLabel', 'passwordLabel', 'signIn', 'invalidCredentials', 'accountDisabled',
-        'accountTemporarilyLocked', 'sessionExpired', 'consentTitle', 'consentIntro', 'consentProfile', 'consentEmail',
+        'sessionExpired', 'consentTitle', 'consentIntro', 'consentProfile', 'consentEmail',
         'consentApi', 'consentOfflineAccess', 'consentPhone', 'consentAddress', 'accept', 'cancel', 'errorTitle',
         'unknownClient', 'invalidRedirectUri', 'invalidRequest', 'requestExpired', 'logoutConfirmTitle', 'logoutConfirmText',
         'logout', 'loggedOutTitle', 'loggedOutText', 'formPostContinue', 'formPostNoScript']) {

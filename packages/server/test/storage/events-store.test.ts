@@ -176,6 +176,15 @@ for (const backend of backends) {
         assert.deepEqual(await store.events.listLogin(a.realm.id, { clientId: 'web\u0000app' }), []);
         assert.deepEqual(await store.events.listLogin('a\u0000b'), []);
       });
+      it('a batch holding events of a deleted realm writes the others and drops those', async () => {
+        const kept = await seed(store);
+        const gone = await seed(store);
+        await store.realms.delete(gone.realm.id);
+        const batch = [loginEvent(gone.realm.id, T_MS), loginEvent(kept.realm.id, T_MS + 1), loginEvent(kept.realm.id, T_MS + 2)];
+        await store.events.insertLogins(batch);
+        assert.deepEqual((await store.events.listLogin(kept.realm.id)).map((e) => e.time - T_MS), [2, 1]);
+        assert.deepEqual(await store.events.listLogin(gone.realm.id), []);
+      });
     });
 
     describe('admin events', () => {

@@ -3,12 +3,12 @@ import { REALM_MANAGEMENT_CLIENT } from '../../domain/realms.js';
 import { now } from '../../domain/time.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
 import { clientSettingsProblem } from '../../domain/clients.js';
-import { API_ACCESS_ATTRIBUTE, type ClientRep, type SecretRep } from '../../import/keycloak.js';
+import { CLIENT_FIELDS, type ClientRep, type SecretRep } from '../../import/keycloak.js';
 import type { ClientRecord, ProtocolMapperRecord, RealmRecord } from '../../storage/store.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { clientFields, clientRep, type ClientFields, currentSecret, secretRep, userRep, withoutNulls } from '../representations.js';
 import { clientRepresentation, paging, paramsWith, realmParams, secretInput } from './schemas.js';
-import { clientOf, commit, created, realmOf, slice, type AdminRouteOptions } from './common.js';
+import { clientOf, commit, created, page, realmOf, slice, type AdminRouteOptions } from './common.js';
 import { checkedMapper } from './client-scopes.js';
 
 const tags = ['Clients'];
@@ -28,8 +28,8 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   };
   /** 400 naming the field when the settings cannot be a client's (seed 001's two switches both off). */
   const checked = (fields: ClientFields, current?: ClientRecord) => {
-    const problem = clientSettingsProblem(fields.settings);
-    if (problem) throw badRequest(`Invalid field attributes.${API_ACCESS_ATTRIBUTE}: ${problem}`);
+    const found = clientSettingsProblem(fields.settings, CLIENT_FIELDS);
+    if (found) throw badRequest(`Invalid field ${found.field}: ${found.problem}`);
     // Mappers the client has already (e.g. of a type a realm file brought) are not checked again.
     const kept = (m: ProtocolMapperRecord) => current?.settings.protocolMappers.some((c) => c.id === m.id && c.protocolMapper === m.protocolMapper);
     const protocolMappers = fields.settings.protocolMappers.map((m) => (kept(m) ? m : checkedMapper(m, fields)));
@@ -75,7 +75,7 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
       const needle = q.clientId.toLowerCase();
       clients = slice((await domain.clients.list(realm.id)).filter((c) => c.clientId.toLowerCase().includes(needle)), q);
     } else {
-      clients = await domain.clients.list(realm.id, q.max === undefined ? {} : { first: q.first ?? 0, max: q.max });
+      clients = await domain.clients.list(realm.id, page(q));
     }
     return Promise.all(clients.map(represent));
   });

@@ -3,6 +3,7 @@ import type { Domain } from '../../domain/index.js';
 import type { ClientRecord, GroupRecord, RealmRecord, Store, UserRecord } from '../../storage/store.js';
 import { badRequest, notFound } from '../errors.js';
 import { briefGroupRep, groupRep } from '../representations.js';
+import { MAX_PAGE_SIZE, MAX_PAGING_VALUE } from './schemas.js';
 
 export interface AdminRouteOptions {
   domain: Domain;
@@ -53,16 +54,27 @@ export function created(request: FastifyRequest, reply: FastifyReply, id: string
   return body === undefined ? reply.send() : reply.send(body);
 }
 
-/** Keycloak's paging: `first` results skipped, at most `max` (a default when not given). */
+/** 400 for a paging parameter that is not a whole number in range. */
+export const badPaging = (name: string) => badRequest(`Invalid value for '${name}', expected a whole number from 0 to ${MAX_PAGING_VALUE}`);
+
+/**
+ * Keycloak's paging: `first` results skipped, at most `max` (a default when not given), never
+ * more than a page holds. The schema's bounds are checked again: Ajv lets a coerced `1e400`
+ * (Infinity) through.
+ */
 export function page(query: { first?: number; max?: number }, defaultMax?: number): { first?: number; max?: number } {
+  for (const name of ['first', 'max'] as const) {
+    const value = query[name];
+    if (value !== undefined && !(Number.isInteger(value) && value >= 0 && value <= MAX_PAGING_VALUE)) throw badPaging(name);
+  }
   const max = query.max ?? defaultMax;
-  return max === undefined ? {} : { first: query.first ?? 0, max };
+  return max === undefined ? {} : { first: query.first ?? 0, max: Math.min(max, MAX_PAGE_SIZE) };
 }
 
 /** Paging applied to a list already in memory. */
 export function slice<T>(items: T[], query: { first?: number; max?: number }): T[] {
-  const first = query.first ?? 0;
-  return query.max === undefined ? items.slice(first) : items.slice(first, first + query.max);
+  const { first = 0, max } = page(query);
+  return max === undefined ? items.slice(first) : items.slice(first, first + max);
 }
 
 /** A group as Keycloak lists it: without its roles, with how many subgroups it has. */

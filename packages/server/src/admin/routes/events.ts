@@ -5,6 +5,7 @@ import { realmEventFields } from '../../import/keycloak.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { requireRealm } from '../auth.js';
 import { withoutNulls } from '../representations.js';
+import { badPaging, page } from './common.js';
 import { eventsConfigRepresentation } from './schemas.js';
 
 type Query = Record<string, string | string[] | undefined>;
@@ -28,12 +29,15 @@ function one(query: Query, name: string): string | undefined {
   return value === undefined || value === '' ? undefined : value;
 }
 
-function count(query: Query, name: string, fallback?: number): number | undefined {
+function count(query: Query, name: 'first' | 'max'): number | undefined {
   const value = one(query, name);
-  if (value === undefined) return fallback;
-  if (!/^\d{1,9}$/.test(value)) throw badQuery(`Invalid value for '${name}', expected a whole number`);
+  if (value === undefined) return undefined;
+  if (!/^\d+$/.test(value)) throw badPaging(name);
   return Number(value);
 }
+
+/** first and max as every admin route pages. */
+const paged = (query: Query) => page({ first: count(query, 'first'), max: count(query, 'max') }, DEFAULT_MAX);
 
 /**
  * Keycloak's dateFrom / dateTo: a day (yyyy-MM-dd, UTC; dateTo takes in the whole day) or a
@@ -83,8 +87,7 @@ export const eventRoutes: FastifyPluginAsync<{ domain: Domain }> = async (app, {
       ipAddress: one(q, 'ipAddress'),
       fromTime: date(q, 'dateFrom'),
       toTime: date(q, 'dateTo'),
-      first: count(q, 'first'),
-      max: count(q, 'max', DEFAULT_MAX),
+      ...paged(q),
       ascending: direction(q),
     });
     reply.header('cache-control', 'no-store');
@@ -104,8 +107,7 @@ export const eventRoutes: FastifyPluginAsync<{ domain: Domain }> = async (app, {
       authIpAddress: one(q, 'authIpAddress'),
       fromTime: date(q, 'dateFrom'),
       toTime: date(q, 'dateTo'),
-      first: count(q, 'first'),
-      max: count(q, 'max', DEFAULT_MAX),
+      ...paged(q),
       ascending: direction(q),
     });
     reply.header('cache-control', 'no-store');

@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { clientSettingsProblem } from '../../domain/clients.js';
 import { exportRealm } from '../../export/keycloak.js';
-import type { ClientRep, GroupRep, RoleRep, UserRep } from '../../import/keycloak.js';
+import { CLIENT_FIELDS, type ClientRep, type GroupRep, type RoleRep, type UserRep } from '../../import/keycloak.js';
 import type { GroupRecord, RealmRecord, Store } from '../../storage/store.js';
 import { badRequest, conflict } from '../errors.js';
 import { clientFields, userFields, withoutNulls } from '../representations.js';
@@ -117,8 +117,8 @@ export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
 
         for (const rep of body.clients ?? []) {
           const fields = clientFields(withoutNulls(rep));
-          const problem = clientSettingsProblem(fields.settings);
-          if (problem) throw badRequest(`Invalid field clients.attributes: ${problem}`);
+          const found = clientSettingsProblem(fields.settings, CLIENT_FIELDS);
+          if (found) throw badRequest(`Invalid field clients.${found.field}: ${found.problem}`);
           const existing = await tx.clients.getByClientId(realm.id, fields.clientId);
           if (!(await outcome('CLIENT', fields.clientId, existing !== undefined, () => domain.clients.delete(tx, existing!)))) continue;
           const secrets = rep.secret ? [{ value: rep.secret }] : undefined;

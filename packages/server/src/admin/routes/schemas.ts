@@ -5,6 +5,7 @@
 
 import { EVENT_LISTENERS } from '../../domain/events.js';
 import { UNMANAGED_ATTRIBUTE_POLICIES } from '../../domain/user-profile.js';
+import { REALM_NAME } from '../../domain/realms.js';
 import { MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
 
 const string = { type: 'string' } as const;
@@ -18,7 +19,6 @@ const userAttributes = {
   type: 'object', nullable: true, additionalProperties: { type: 'array', items: { type: 'string' } },
 } as const;
 
-export const REALM_NAME_PATTERN = '^[A-Za-z0-9._-]{1,255}$';
 
 // ---- path and query ------------------------------------------------------------------
 
@@ -32,9 +32,15 @@ export const paramsWith = (...names: string[]) => ({
   properties: { realm: { type: 'string' }, ...Object.fromEntries(names.map((n) => [n, { type: 'string', minLength: 1 }])) },
 }) as const;
 
+/** Keycloak reads first and max as Java ints: past that a paging parameter is refused (400). */
+export const MAX_PAGING_VALUE = 2_147_483_647;
+/** The most results a page holds; a larger max is lowered to it (page and slice in common.ts do). */
+export const MAX_PAGE_SIZE = 10_000;
+
+/** Every admin route's paging parameters: both in range, or 400 naming the parameter. */
 export const paging = {
-  first: { type: 'integer', minimum: 0, description: 'Index of the first result' },
-  max: { type: 'integer', minimum: 0, maximum: 10_000, description: 'Results at most' },
+  first: { type: 'integer', minimum: 0, maximum: MAX_PAGING_VALUE, description: 'Index of the first result' },
+  max: { type: 'integer', minimum: 0, maximum: MAX_PAGING_VALUE, description: `Results at most; more than ${MAX_PAGE_SIZE} gives ${MAX_PAGE_SIZE}` },
 } as const;
 
 // ---- representations -----------------------------------------------------------------
@@ -255,7 +261,7 @@ export const realmRepresentation = {
   description: "Keycloak's RealmRepresentation. POST also takes clients, roles and users, as a realm import does.",
   properties: {
     id: nullableString,
-    realm: { type: 'string', pattern: REALM_NAME_PATTERN, description: 'The realm name: letters, digits, . _ -' },
+    realm: { type: 'string', pattern: REALM_NAME.source, description: 'The realm name: letters, digits, . _ -, not dots alone' },
     displayName: nullableString,
     enabled: nullableBoolean,
     sslRequired: {
@@ -272,6 +278,7 @@ export const realmRepresentation = {
     waitIncrementSeconds: seconds(0),
     maxFailureWaitSeconds: seconds(0),
     maxDeltaTimeSeconds: seconds(1),
+    accountFailureCeiling: { ...seconds(1), description: 'Latchkey extension: failures from any address that lock the account for all (default 10 × failureFactor)' },
     defaultLocale: nullableString,
     supportedLocales: stringList,
     defaultSignatureAlgorithm: { type: 'string', enum: [...SIGNING_ALGS, null], nullable: true },

@@ -8,8 +8,8 @@ export interface GrantRequest {
   realm: RealmRuntime;
   client: AuthenticatedClient;
   params: Record<string, string | undefined>;
-  /** The address the request came from (Keycloak's clientAddress session note of a service account). */
-  ip?: string;
+  /** The client's address (behind a trusted proxy, its forwarded one): brute-force detection counts by it, and it is Keycloak's clientAddress session note of a service account. */
+  address: string;
   /** Who and which session the request turned out to be about, and why it was refused, for its event. */
   notes?: EventNotes;
 }

@@ -1,13 +1,14 @@
 import { SIGN_IN_ERRORS } from '../../domain/events.js';
-import { signInWithPassword } from '../../domain/sign-in.js';
+import { lockoutDetail, signInWithPassword } from '../../domain/sign-in.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes, OFFLINE_ACCESS } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
 
-// Keycloak's wording, which its client libraries and users already know.
+// Keycloak's wording, which its client libraries and users already know; a lockout is told as a
+// wrong password is, or it would tell which accounts exist (the event says what it was).
 const FAILURES = {
-  invalid_credentials: 'Invalid user credentials', disabled: 'Account disabled', locked: 'Account temporarily disabled',
+  invalid_credentials: 'Invalid user credentials', disabled: 'Account disabled', locked: 'Invalid user credentials',
 } as const;
 
 /** RFC 6749 §4.3, for clients with Keycloak's direct access grants on (seed 002). */
@@ -18,11 +19,11 @@ export const passwordGrant: GrantHandler = {
     if (!client.record.settings.directAccessGrants) throw unauthorizedClient('Client is not allowed direct access grants');
   },
 
-  async handle({ domain, realm, client, params, notes }) {
+  async handle({ domain, realm, client, params, address, notes }) {
     if (!params.username || params.password === undefined) throw invalidRequest('username and password are required');
     const scopes = grantedScopes(client.client, params.scope);
-    const check = await signInWithPassword(domain, realm.realm, params.username, params.password);
-    if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect' });
+    const check = await signInWithPassword(domain, realm.realm, params.username, params.password, address);
+    if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect', ...lockoutDetail(check) });
     if (notes) Object.assign(notes, check.ok ? { userId: check.user.id } : { userId: check.userId, error: SIGN_IN_ERRORS[check.reason] });
     if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
     // A temporary password must be replaced on the login page first; Keycloak's words.

@@ -427,6 +427,20 @@ const migrations: Record<string, Migration> = {
       }
     },
   },
+  '0016_hardening': {
+    // Brute-force failures counted per account and source address, so that a flood from one
+    // address locks that address out rather than the account's owner everywhere.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('login_failures_by_address')
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('address', 'varchar(64)', (c) => c.notNull())
+        .addColumn('failures', 'integer', (c) => c.notNull())
+        .addColumn('last_failure_at', 'bigint', (c) => c.notNull())
+        .addColumn('locked_until', 'bigint', (c) => c.notNull())
+        .addPrimaryKeyConstraint('login_failures_by_address_pk', ['user_id', 'address'])
+        .execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -62,6 +62,7 @@ export interface InteractionsTable {
 }
 export interface ConsentsTable { user_id: string; client_id: string; scopes: string; created_at: number }
 export interface LoginFailuresTable { user_id: string; failures: number; last_failure_at: number; locked_until: number }
+export interface LoginFailuresByAddressTable extends LoginFailuresTable { address: string }
 
 export interface LoginEventsTable {
   id: string; realm_id: string; time: number; type: string; client_id: string | null; user_id: string | null;
@@ -99,6 +100,7 @@ export interface Database {
   interactions: InteractionsTable;
   consents: ConsentsTable;
   login_failures: LoginFailuresTable;
+  login_failures_by_address: LoginFailuresByAddressTable;
   realms: RealmsTable;
   realm_keys: RealmKeysTable;
   realm_hmac_keys: RealmHmacKeysTable;

@@ -157,8 +157,10 @@ const likePattern = (wildcard: string): string => wildcard.replace(/[\\%_]/g, (c
  * can. So that both answer alike, and untrusted input such as a username with %00 in it is
  * "not found" rather than a database error: a key holding one matches nothing, and a value
  * holding one is refused with UnstorableValueError. JSON columns escape it and are unaffected.
+ * A key that is not text at all (a parameter that came as a list from an input no schema
+ * typed) matches nothing too, rather than failing the query as a row value.
  */
-const hasNul = (...keys: Array<string | null>): boolean => keys.some((k) => k !== null && k.includes('\u0000'));
+const hasNul = (...keys: Array<string | null>): boolean => keys.some((k) => k !== null && (typeof k !== 'string' || k.includes('\u0000')));
 
 /** A value neither back end can store the same way; thrown before the database sees it. */
 export class UnstorableValueError extends Error {
@@ -713,9 +715,21 @@ export class SqlStore implements Store {
       await this.db.insertInto('login_failures').values(storable('login_failures', { user_id: f.userId, ...row }))
         .onConflict((oc) => oc.column('user_id').doUpdateSet(row)).execute();
     },
+    getAt: async (userId, address) => {
+      if (hasNul(userId) || hasNul(address)) return undefined;
+      const { rows: [r] } = await this.queries.run(this.db, 'loginFailures.getAt',
+        (db) => db.selectFrom('login_failures_by_address').selectAll().where('user_id', '=', arg(0)).where('address', '=', arg(1)), [userId, address]);
+      return r && { userId: r.user_id, address: r.address, failures: n(r.failures), lastFailureAt: n(r.last_failure_at), lockedUntil: n(r.locked_until) };
+    },
+    putAt: async (f) => {
+      const row = { failures: f.failures, last_failure_at: f.lastFailureAt, locked_until: f.lockedUntil };
+      await this.db.insertInto('login_failures_by_address').values(storable('login_failures_by_address', { user_id: f.userId, address: f.address, ...row }))
+        .onConflict((oc) => oc.columns(['user_id', 'address']).doUpdateSet(row)).execute();
+    },
     clear: async (userId) => {
       if (hasNul(userId)) return;
       await this.db.deleteFrom('login_failures').where('user_id', '=', userId).execute();
+      await this.db.deleteFrom('login_failures_by_address').where('user_id', '=', userId).execute();
     },
     clearRealm: async (realmId) => {
       if (hasNul(realmId)) return;
@@ -845,17 +859,22 @@ export class SqlStore implements Store {
 
   events: Store['events'] = {
     insertLogins: async (events) => {
-      const rows = events.map((e) => {
-        const row = storable('login_events', {
-          id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
-          session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
-        });
-        return LOGIN_EVENT_COLUMNS.map((column) => row[column]);
-      });
-      // Statements of 256, 128, ... 1 rows (the batch's size in binary), each compiled once, so
-      // that any batch takes at most nine; 256 rows of 10 stay within every bound-value limit.
       await this.transaction(async (tx) => {
         const { db, queries } = tx as SqlStore;
+        // A realm deleted while its events waited takes them with it; one missing realm must
+        // not fail the batch (its foreign key) and so hold back every other realm's events.
+        const realmIds = [...new Set(events.map((e) => e.realmId))];
+        if (realmIds.length === 0) return;
+        const existing = new Set((await db.selectFrom('realms').select('id').where('id', 'in', realmIds).execute()).map((r) => r.id));
+        const rows = events.filter((e) => existing.has(e.realmId)).map((e) => {
+          const row = storable('login_events', {
+            id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
+            session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
+          });
+          return LOGIN_EVENT_COLUMNS.map((column) => row[column]);
+        });
+        // Statements of 256, 128, ... 1 rows (the batch's size in binary), each compiled once, so
+        // that any batch takes at most nine; 256 rows of 10 stay within every bound-value limit.
         let at = 0;
         for (let size = 256; size >= 1; size /= 2) {
           for (; rows.length - at >= size; at += size) {

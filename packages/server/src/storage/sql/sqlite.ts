@@ -1,8 +1,8 @@
-import { mkdirSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { makePrivateDir, makePrivateFile } from '../private-dir.js';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 import { SqlStore } from './sql-store.js';
@@ -37,8 +37,9 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 
 /** Opens (creating if needed) the embedded database in the data dir and brings it up to date. */
 export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
-  mkdirSync(dataDir, { recursive: true });
+  makePrivateDir(dataDir);
   const file = join(dataDir, 'latchkey.db');
+  makePrivateFile(file);
   let sqlite: SQLite.Database;
   try {
     sqlite = new SQLite(file);
