@@ -35,7 +35,19 @@ export const REALM = {
       'reports-api': [{ name: 'viewer' }],
     },
   },
+  // A realm file that lists client scopes has those alone, as in Keycloak: `roles` is Keycloak's
+  // built-in scope whose mappers put the roles in the token and their clients in `aud`.
   clientScopes: [
+    {
+      name: 'roles',
+      protocol: 'openid-connect',
+      attributes: { 'include.in.token.scope': 'false' },
+      protocolMappers: [
+        roleMapper('realm roles', 'oidc-usermodel-realm-role-mapper', 'realm_access.roles'),
+        roleMapper('client roles', 'oidc-usermodel-client-role-mapper', 'resource_access.${client_id}.roles'),
+        { name: 'audience resolve', protocol: 'openid-connect', protocolMapper: 'oidc-audience-resolve-mapper', config: { 'access.token.claim': 'true' } },
+      ],
+    },
     { name: 'notes:read', protocol: 'openid-connect' },
     { name: 'notes:write', protocol: 'openid-connect' },
   ],
@@ -64,6 +76,13 @@ export const REALM = {
 };
 
 
+function roleMapper(name: string, protocolMapper: string, claim: string) {
+  return {
+    name, protocol: 'openid-connect', protocolMapper,
+    config: { 'access.token.claim': 'true', 'claim.name': claim, 'jsonType.label': 'String', multivalued: 'true' },
+  };
+}
+
 function resourceServer(clientId: string) {
   return {
     clientId,
@@ -83,7 +102,7 @@ function tokenClient(clientId: string, attributes: Record<string, string>) {
     serviceAccountsEnabled: true,
     standardFlowEnabled: false,
     directAccessGrantsEnabled: false,
-    defaultClientScopes: ['profile', 'notes:read'],
+    defaultClientScopes: ['roles', 'notes:read'],
     optionalClientScopes: ['notes:write'],
     attributes,
   };

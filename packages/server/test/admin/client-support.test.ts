@@ -94,6 +94,6 @@ describe('client support for OpenID Connect and API access', () => {
     }));
     const portal = await passwordGrant(server, realm, 'portal', 'portal-secret-value', 'ivy', 'ivy-pw');
     // Beside the account service, which the user's default roles (Keycloak's account roles) name, as in Keycloak.
-    assert.deepEqual(claimsOf(portal.json.access_token).aud, ['inventory-api', 'account']);
+    assert.deepEqual(claimsOf(portal.json.access_token).aud, ['account', 'inventory-api']);
   });
 });

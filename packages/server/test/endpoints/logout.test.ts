@@ -199,7 +199,8 @@ describe('logout over HTTP', { concurrency: true }, () => {
       const alice = await signedIn('alice');
       const page = await alice.browser.request(logoutUrl({ client_id: 'exact', post_logout_redirect_uri: 'https://app.example/bye', state: 'x' }));
       assert.ok(isConfirmation(page));
-      assert.deepEqual(Object.keys(formOf(page, 'kc-logout-confirm').fields).sort(), ['_csrf', 'confirmLogout']);
+      // The client_id is carried for the logged-out page's way back to the client's registered address, never a redirect.
+      assert.deepEqual(Object.keys(formOf(page, 'kc-logout-confirm').fields).sort(), ['_csrf', 'client_id', 'confirmLogout']);
       const confirmed = await alice.browser.submit(page, 'kc-logout-confirm', {
         post_logout_redirect_uri: 'https://app.example/bye', client_id: 'exact', state: 'x',
       });

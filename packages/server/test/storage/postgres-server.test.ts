@@ -11,6 +11,9 @@ import { createTestDatabase, postgresUnavailable, type TestDatabase } from './da
 
 const skip = await postgresUnavailable();
 
+
+// No grace for a refresh token just spent (README, Tokens): a second use is reuse at once.
+const strictRealm = () => ({ ...demoRealm(), attributes: { refreshTokenReuseGrace: '0' } });
 const token = (server: TestServer, realm: string, params: Record<string, string>, auth?: [string, string]) =>
   postForm(`${server.url}/realms/${realm}/protocol/openid-connect/token`, params, auth ? { authorization: basic(...auth) } : {});
 const introspect = (server: TestServer, tokenValue: string, auth: [string, string] = ['webapp', 'webapp-secret']) =>
@@ -43,7 +46,7 @@ else describe('the server over PostgreSQL', () => {
     let server: TestServer;
     before(async () => {
       const db = await fresh();
-      server = await start({ realms: [demoRealm()], args: ['--database-url', db.url] });
+      server = await start({ realms: [strictRealm()], args: ['--database-url', db.url] });
     });
 
     it('keeps nothing in the data dir but the master key', () => {
@@ -107,7 +110,7 @@ else describe('the server over PostgreSQL', () => {
       const publicUrl = `http://localhost:${await freePort()}`;
       const env = { LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64url') };
       args = ['--database-url', db.url, '--public-url', publicUrl];
-      [a, b] = await Promise.all([start({ realms: [demoRealm()], args, env }), start({ realms: [demoRealm()], args, env })]);
+      [a, b] = await Promise.all([start({ realms: [strictRealm()], args, env }), start({ realms: [strictRealm()], args, env })]);
     });
 
     it('a third process with another master key refuses to start', async () => {

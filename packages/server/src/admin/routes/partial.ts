@@ -116,7 +116,7 @@ export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
           results.push({ action: replaced ? 'OVERWRITTEN' : 'ADDED', resourceType: type, resourceName: name, id });
 
         for (const rep of body.clients ?? []) {
-          const fields = clientFields(withoutNulls(rep));
+          const fields = clientFields(withoutNulls(rep), undefined, realm);
           const found = clientSettingsProblem(fields.settings, CLIENT_FIELDS);
           if (found) throw badRequest(`Invalid field clients.${found.field}: ${found.problem}`);
           const existing = await tx.clients.getByClientId(realm.id, fields.clientId);

@@ -733,8 +733,10 @@ export class SqlStore implements Store {
     },
     clearRealm: async (realmId) => {
       if (hasNul(realmId)) return;
-      await this.db.deleteFrom('login_failures')
-        .where('user_id', 'in', this.db.selectFrom('users').select('id').where('realm_id', '=', realmId)).execute();
+      for (const table of ['login_failures', 'login_failures_by_address'] as const) {
+        await this.db.deleteFrom(table)
+          .where('user_id', 'in', this.db.selectFrom('users').select('id').where('realm_id', '=', realmId)).execute();
+      }
     },
   };
 

@@ -39,9 +39,9 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
   makePrivateDir(dataDir);
   const file = join(dataDir, 'latchkey.db');
-  makePrivateFile(file);
   let sqlite: SQLite.Database;
   try {
+    makePrivateFile(file);
     sqlite = new SQLite(file);
     // WAL lets readers run while a write commits; NORMAL sync is durable in WAL mode
     // against process crashes, which is what kill -9 tests.
