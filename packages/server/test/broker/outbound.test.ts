@@ -3,6 +3,9 @@
 // saving a provider on loopback is refused with one message that says nothing of the
 // target, whether something answered there or not.
 import assert from 'node:assert/strict';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { adminApi, assertAdminError, masterAdminToken, type AdminApi } from '../admin/fixture.js';
 import { freePort, startServer, type TestServer } from '../helpers/server.js';
@@ -36,13 +39,17 @@ describe('broker: outbound requests to private addresses', () => {
   let upstreamIssuer: string;
   let upstreamMetadata: string;
 
+  const configDir = mkdtempSync(join(tmpdir(), 'latchkey-outbound-'));
+  const configFile = join(configDir, 'config.json');
+  writeFileSync(configFile, JSON.stringify({ allowPrivateOutbound: false }));
+
   before(async () => {
     [upstream, guarded, allowed, loopbackRefusing] = await Promise.all([
       startServer(),
       startServer({ args: ['--public-url', PUBLIC_URL] }),
       startServer({ args: ['--public-url', PUBLIC_URL, '--allow-private-outbound', 'true'] }),
       // A loopback public URL (the helper's default) allows private addresses unless told not to.
-      startServer({ env: { LATCHKEY_ALLOW_PRIVATE_OUTBOUND: 'false' } }),
+      startServer({ args: ['--config', configFile] }),
     ]);
     upstreamIssuer = upstream.issuer('master');
     upstreamMetadata = `${upstream.url}/realms/master/.well-known/openid-configuration`;
@@ -51,6 +58,7 @@ describe('broker: outbound requests to private addresses', () => {
   });
   after(async () => {
     await Promise.all([upstream, guarded, allowed, loopbackRefusing].map((s) => s?.stop()));
+    rmSync(configDir, { recursive: true, force: true });
   });
 
   it('refuses a provider on a loopback address with one message, the same for a closed port, quoting nothing the target said', async () => {
@@ -77,7 +85,7 @@ describe('broker: outbound requests to private addresses', () => {
     assert.ok(!res.text.includes(upstreamIssuer), `the target's issuer is not echoed: ${res.text}`);
   });
 
-  it('LATCHKEY_ALLOW_PRIVATE_OUTBOUND=false refuses loopback even for a Latchkey on a loopback public URL', async () => {
+  it('allowPrivateOutbound false in the config file refuses loopback even for a Latchkey on a loopback public URL', async () => {
     const admin = adminApi(loopbackRefusing, await masterAdminToken(loopbackRefusing));
     assertAdminError(await admin.post(instances, provider('loopback', upstreamIssuer, upstreamMetadata)), 400,
       `the provider's metadata could not be fetched from ${upstreamMetadata}`);
