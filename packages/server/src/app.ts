@@ -43,6 +43,8 @@ export interface AppOptions {
   proxyHeaders?: boolean;
   /** Each request's issuer from its (forwarded) scheme and host instead of the configured one. */
   issuerFromRequest?: boolean;
+  /** Identity providers may be on loopback, private and link-local addresses. */
+  allowPrivateOutbound?: boolean;
   /** Shared with whoever shuts the server down: while draining, /health/ready answers 503. */
   lifecycle?: Lifecycle;
   /** The PostgreSQL pool's counts for /metrics; absent for SQLite. */
@@ -51,7 +53,7 @@ export interface AppOptions {
 
 /** Assembles the HTTP server: one plugin per endpoint, all under the relative path. */
 export async function buildApp({
-  domain, relativePath, logLevel, https, proxyHeaders = false, issuerFromRequest = false, lifecycle, poolStats,
+  domain, relativePath, logLevel, https, proxyHeaders = false, issuerFromRequest = false, allowPrivateOutbound = false, lifecycle, poolStats,
 }: AppOptions): Promise<FastifyInstance> {
   // Typed as the plain HTTP instance: nothing here depends on which server is underneath.
   const app = Fastify({
@@ -95,7 +97,7 @@ export async function buildApp({
   await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
   // Secure is added per request (csrfToken in http/browser.ts): the issuer, and so the scheme, may follow the request.
   await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
-  const broker = new Broker(domain);
+  const broker = new Broker(domain, app.log, allowPrivateOutbound);
   const flow = { domain, pages, resourcesPath, broker };
 
   await app.register(wellKnownAtRoot, { domain, relativePath });

@@ -28,6 +28,8 @@ export interface Config {
    * no public URL given (publicUrl is then http(s)://localhost:<port>, for what no request asks).
    */
   issuerFromRequest?: boolean;
+  /** Requests to identity providers may go to loopback, private and link-local addresses (SSRF guard off). */
+  allowPrivateOutbound?: boolean;
   /** After SIGTERM, how long /health/ready answers 503 while still serving, before the listener closes (ms; default 0). */
   shutdownDelayMs?: number;
   /** How long in-flight requests may take to finish once the listener is closed (ms; default 10000). */

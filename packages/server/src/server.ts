@@ -91,6 +91,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       https,
       proxyHeaders: config.proxyHeaders,
       issuerFromRequest: config.issuerFromRequest,
+      allowPrivateOutbound: config.allowPrivateOutbound,
       lifecycle,
       poolStats: kind === 'postgres' ? () => store.poolStats() : undefined,
     });

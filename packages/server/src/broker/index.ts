@@ -4,6 +4,7 @@
 // exchange, userinfo. What it leaves to its caller is done here: at_hash (it does not check
 // it), azp when the audience is only us, and the response types carrying an access token.
 import { createHash } from 'node:crypto';
+import type { FastifyBaseLogger } from 'fastify';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import * as client from 'openid-client';
 import { sha256 } from '../crypto/random.js';
@@ -12,6 +13,7 @@ import type { UpstreamIdentity } from '../domain/identity-providers.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import type { DiscoveredEndpoints, IdentityProviderRecord, IdentityProviderSettings, InteractionRecord } from '../storage/store.js';
 import { identityFromClaims, UnusableClaimError } from './claims.js';
+import { outboundFetch, PrivateAddressError } from './outbound.js';
 import {
   checkMetadata, checkSettings, metadataUrlOf, ProviderSettingsError, returnsAccessToken, returnsCode, secureUrl,
 } from './settings.js';
@@ -75,7 +77,7 @@ function checkAtHash(idToken: string, accessToken: string, required: boolean): v
   if (atHash !== halfHash(accessToken, decodeProtectedHeader(idToken).alg)) throw invalid('the ID token\'s at_hash does not match the access token');
 }
 
-const NETWORK_CODES = new Set(['ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
+const NETWORK_CODES = new Set([PrivateAddressError.CODE, 'ECONNREFUSED', 'ECONNRESET', 'ENOTFOUND', 'EAI_AGAIN', 'ETIMEDOUT', 'EHOSTUNREACH', 'UND_ERR_CONNECT_TIMEOUT', 'UND_ERR_SOCKET']);
 
 function unreachable(err: unknown): boolean {
   for (let e = err as { name?: string; code?: string; message?: string; cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
@@ -85,11 +87,23 @@ function unreachable(err: unknown): boolean {
   return false;
 }
 
-/** openid-client's own text of what failed: the innermost library message (never the provider's text). */
+/**
+ * openid-client's own text of what failed: the innermost library message (never the provider's
+ * text); a refused address is not named, as where a name resolves is not the admin's to learn.
+ */
 function reasonOf(err: unknown): string {
   const e = err as { message?: string; cause?: { message?: string } };
+  if (refusedAddress(err) !== undefined) return 'the provider\'s address is not public (see --allow-private-outbound)';
   const inner = e.cause && typeof e.cause === 'object' && typeof e.cause.message === 'string' ? e.cause.message : undefined;
   return (inner ?? e.message ?? String(err)).slice(0, 200);
+}
+
+/** The address refused, if that is what failed: for the debug log only. */
+function refusedAddress(err: unknown): string | undefined {
+  for (let e = err as { cause?: unknown } | undefined, depth = 0; e && depth < 5; e = e.cause as typeof e, depth++) {
+    if (e instanceof PrivateAddressError) return e.address;
+  }
+  return undefined;
 }
 
 /** Latin letters, digits and _ only: what an error code may be before it reaches a page or an event. */
@@ -113,8 +127,13 @@ function asBrokerError(err: unknown): BrokerError {
  */
 export class Broker {
   private readonly configs = new TtlCache<client.Configuration>(METADATA_TTL_MS);
+  /** Every request to a provider goes through it: discovery, keys, token, userinfo. */
+  private readonly fetch: ReturnType<typeof outboundFetch>;
 
-  constructor(private readonly domain: Domain) {}
+  /** `allowPrivateOutbound`: providers may be on loopback, private and link-local addresses. */
+  constructor(private readonly domain: Domain, private readonly log: FastifyBaseLogger, allowPrivateOutbound: boolean) {
+    this.fetch = outboundFetch(allowPrivateOutbound);
+  }
 
   /** The callback the provider sends the browser to: Keycloak's path, so registrations move over. */
   static redirectUri(realm: RealmRuntime, alias: string): string {
@@ -138,7 +157,10 @@ export class Broker {
       config = await this.discover(settings, secret);
     } catch (err) {
       if (err instanceof ProviderSettingsError) throw err;
-      throw new ProviderSettingsError(`could not read the provider's metadata at ${metadataUrlOf(settings)}: ${reasonOf(err)}`);
+      // One message whatever went wrong, with nothing of the answer: a refused address, a
+      // closed port and a service that is no provider look alike to whoever saves settings.
+      this.log.debug({ url: metadataUrlOf(settings), reason: reasonOf(err), address: refusedAddress(err) }, 'identity provider metadata not fetched');
+      throw new ProviderSettingsError(`the provider's metadata could not be fetched from ${metadataUrlOf(settings)}`);
     }
     return checkMetadata(settings, config.serverMetadata());
   }
@@ -160,6 +182,7 @@ export class Broker {
     const config = await client.discovery(url, s.clientId, secret, auth, {
       execute: url.protocol === 'http:' ? [client.allowInsecureRequests] : [],
       timeout: TIMEOUT_SECONDS,
+      ...(this.fetch ? { [client.customFetch]: this.fetch } : {}),
     });
     const metadata = config.serverMetadata();
     const endpoints = checkMetadata(s, metadata);

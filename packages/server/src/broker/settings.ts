@@ -23,18 +23,22 @@ export function isLoopback(url: URL): boolean {
   return LOOPBACK.has(url.hostname);
 }
 
-/** An absolute https URL, or http to this machine; anything else is refused with `what` named. */
-export function secureUrl(value: string, what: string): URL {
+/**
+ * An absolute https URL, or http to this machine; anything else is refused with `what` named,
+ * and the value quoted unless it came from the provider (`quote` false: its answers are not echoed).
+ */
+export function secureUrl(value: string, what: string, quote = true): URL {
+  const shown = (v: string) => (quote ? `: ${v}` : '');
   let url: URL;
   try {
     url = new URL(value);
   } catch {
-    return fail(`${what} must be an absolute URL: ${value}`);
+    return fail(`${what} must be an absolute URL${shown(value)}`);
   }
   if (url.protocol !== 'https:' && !(url.protocol === 'http:' && isLoopback(url))) {
-    fail(`${what} must use https (plain http only to localhost): ${value}`);
+    fail(`${what} must use https (plain http only to localhost)${shown(value)}`);
   }
-  if (url.username || url.password) fail(`${what} must not hold credentials: ${url.origin}`);
+  if (url.username || url.password) fail(`${what} must not hold credentials${shown(url.origin)}`);
   return url;
 }
 
@@ -104,11 +108,13 @@ export interface ProviderMetadata {
 
 /**
  * Checks the provider's discovery document against the settings (seed 003: the response type
- * must be one the provider supports) and returns its endpoints; throws ProviderSettingsError.
+ * must be one the provider supports) and returns its endpoints; throws ProviderSettingsError,
+ * whose message quotes the settings but nothing of the document (the admin may have pointed
+ * us at a service that is no provider: what it answers is not shown).
  */
 export function checkMetadata(s: IdentityProviderSettings, m: ProviderMetadata): DiscoveredEndpoints {
   const where = metadataUrlOf(s);
-  if (m.issuer !== s.issuer) fail(`the metadata at ${where} is for issuer ${m.issuer}, not ${s.issuer}`);
+  if (m.issuer !== s.issuer) fail(`the metadata at ${where} is not for issuer ${s.issuer}`);
   const endpoints: Array<[keyof ProviderMetadata, keyof DiscoveredEndpoints]> = [
     ['authorization_endpoint', 'authorizationUrl'], ['token_endpoint', 'tokenUrl'], ['userinfo_endpoint', 'userInfoUrl'],
     ['jwks_uri', 'jwksUrl'], ['end_session_endpoint', 'logoutUrl'],
@@ -116,24 +122,24 @@ export function checkMetadata(s: IdentityProviderSettings, m: ProviderMetadata):
   const found: DiscoveredEndpoints = {};
   for (const [member, key] of endpoints) {
     const value = m[member];
-    if (typeof value === 'string') found[key] = secureUrl(value, `the provider's ${member}`).href;
+    if (typeof value === 'string') found[key] = secureUrl(value, `the provider's ${member}`, false).href;
   }
   if (!found.authorizationUrl) fail(`the metadata at ${where} has no authorization_endpoint`);
   if (!found.jwksUrl) fail(`the metadata at ${where} has no jwks_uri: ID token signatures could not be checked`);
   const types = (m.response_types_supported ?? []).map(canonicalResponseType);
   if (!types.includes(s.responseType)) {
-    fail(`the provider does not support responseType ${s.responseType} (it supports: ${types.join(', ') || 'none listed'})`);
+    fail(`the provider does not support responseType ${s.responseType} (see response_types_supported in its metadata)`);
   }
   // Discovery §3: without the member, query and fragment.
   const modes = m.response_modes_supported ?? ['query', 'fragment'];
   if (s.responseMode && !modes.includes(s.responseMode)) {
-    fail(`the provider does not support responseMode ${s.responseMode} (it supports: ${modes.join(', ')})`);
+    fail(`the provider does not support responseMode ${s.responseMode} (see response_modes_supported in its metadata)`);
   }
   if (returnsCode(s.responseType)) {
     if (!found.tokenUrl) fail(`the metadata at ${where} has no token_endpoint, which responseType ${s.responseType} needs`);
     const methods = m.token_endpoint_auth_methods_supported ?? ['client_secret_basic'];
     if (!methods.includes(s.clientAuthMethod)) {
-      fail(`the provider does not accept clientAuthMethod ${s.clientAuthMethod} at its token endpoint (it accepts: ${methods.join(', ')})`);
+      fail(`the provider does not accept clientAuthMethod ${s.clientAuthMethod} at its token endpoint (see token_endpoint_auth_methods_supported in its metadata)`);
     }
     if (s.pkce && m.code_challenge_methods_supported && !m.code_challenge_methods_supported.includes('S256')) {
       fail('PKCE is on, but the provider does not support the S256 code challenge method');

@@ -2,6 +2,7 @@
 import { Command, InvalidArgumentError, Option } from 'commander';
 import { applyConfigFile } from '../config-file.js';
 import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, normaliseRelativePath, type Config } from '../config.js';
+import { isLoopback } from '../broker/settings.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../domain/housekeeping.js';
 import { startServer } from '../server.js';
 import { adminCommand } from './admin.js';
@@ -23,6 +24,7 @@ interface StartOptions {
   httpsCert?: string;
   httpsKey?: string;
   proxyHeaders: boolean;
+  allowPrivateOutbound?: boolean;
   shutdownDelay: string;
   shutdownTimeout: string;
   housekeepingInterval: string;
@@ -68,11 +70,12 @@ function toConfig(o: StartOptions): Config {
   if (publicUrl !== undefined && !/^https?:\/\/[^/?#]+(?:\/[^?#]*)?$/i.test(publicUrl)) {
     throw new Error(`--public-url must be an http:// or https:// URL without query or fragment, not "${publicUrl}"`);
   }
+  const base = (publicUrl ?? `${tls ? 'https' : 'http'}://localhost:${port}`).replace(/\/+$/, '');
   return {
     port,
     host: o.host,
     dataDir: o.dataDir,
-    publicUrl: (publicUrl ?? `${tls ? 'https' : 'http'}://localhost:${port}`).replace(/\/+$/, ''),
+    publicUrl: base,
     relativePath: normaliseRelativePath(o.httpRelativePath),
     importRealms: o.importRealm,
     masterKey: process.env.LATCHKEY_MASTER_KEY,
@@ -86,6 +89,9 @@ function toConfig(o: StartOptions): Config {
     httpsKeyFile: o.httpsKey || undefined,
     proxyHeaders: o.proxyHeaders,
     issuerFromRequest: publicUrl === undefined,
+    // A Latchkey only this machine can reach may broker providers on it too (development,
+    // tests); one reachable from elsewhere, or behind a proxy that says where, may not.
+    allowPrivateOutbound: o.allowPrivateOutbound ?? (isLoopback(new URL(base)) && !(publicUrl === undefined && o.proxyHeaders)),
     shutdownDelayMs: milliseconds('--shutdown-delay', o.shutdownDelay),
     shutdownTimeoutMs: milliseconds('--shutdown-timeout', o.shutdownTimeout),
     housekeepingIntervalMs: positiveMilliseconds('--housekeeping-interval', o.housekeepingInterval),
@@ -117,6 +123,8 @@ program.command('start')
   .addOption(new Option('--https-key <file>', 'the PEM private key of --https-cert').env('LATCHKEY_HTTPS_KEY'))
   .addOption(new Option('--proxy-headers [bool]', 'trust X-Forwarded-Proto, -Host and -For from a reverse proxy (only behind one that sets them)')
     .env('LATCHKEY_PROXY_HEADERS').argParser(parseSwitch).preset('true').default(false))
+  .addOption(new Option('--allow-private-outbound [bool]', 'let identity providers be on loopback, private and link-local addresses (default: true only when the public URL is loopback)')
+    .env('LATCHKEY_ALLOW_PRIVATE_OUTBOUND').argParser(parseSwitch).preset('true'))
   .addOption(new Option('--log-level <level>', 'log level; logs are JSON lines on stdout').choices(['fatal', 'error', 'warn', 'info', 'debug', 'trace']).env('LATCHKEY_LOG_LEVEL').default('info'))
   .addOption(new Option('--shutdown-delay <ms>', 'on SIGTERM, keep serving this long with /health/ready answering 503 before closing the listener')
     .env('LATCHKEY_SHUTDOWN_DELAY').default(String(DEFAULT_SHUTDOWN_DELAY_MS)))

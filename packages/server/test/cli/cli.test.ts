@@ -8,10 +8,11 @@ import { after, before, describe, it } from 'node:test';
 import { assertProtocolError, passwordGrant, send, sleep } from '../helpers/http.js';
 import { ADMIN_PASSWORD, CLI, demoRealm, PATIENCE_MS, freePort, startServer, type TestServer } from '../helpers/server.js';
 
-const FLAGS = ['--port', '--host', '--data-dir', '--public-url', '--http-relative-path', '--import-realm'];
+const FLAGS = ['--port', '--host', '--data-dir', '--public-url', '--http-relative-path', '--import-realm', '--allow-private-outbound'];
 const ENV = [
   'LATCHKEY_PORT', 'LATCHKEY_HOST', 'LATCHKEY_DATA_DIR', 'LATCHKEY_PUBLIC_URL', 'LATCHKEY_HTTP_RELATIVE_PATH',
   'LATCHKEY_IMPORT_REALM', 'LATCHKEY_MASTER_KEY', 'LATCHKEY_ADMIN_USERNAME', 'LATCHKEY_ADMIN_PASSWORD',
+  'LATCHKEY_ALLOW_PRIVATE_OUTBOUND',
 ];
 const GENERATED = /generated password: (\S+)/;
 
