@@ -127,13 +127,13 @@ for (const backend of backends) {
       assert.equal((await admin.put(`/realms/${realm}/clients/${clientUuid}/optional-client-scopes/${scopeId}`)).status, 204);
       const without = await token();
       assert.equal(without.access.tier, undefined);
-      // No API in the realm: the client is its own audience (Latchkey's, where Keycloak leaves aud out).
-      assert.equal(without.access.aud, 'app');
+      // The only API is Keycloak's account client, whose roles every user has by default (audience resolve).
+      assert.equal(without.access.aud, 'account');
       assertAdminError(await admin.put(`/realms/${realm}/clients/${clientUuid}/default-client-scopes/${scopeId}`), 409, 'orders');
       const asked = await token('openid orders');
       assert.equal(asked.access.tier, 4);
       assert.deepEqual(asked.access.org, { department: 'engines' });
-      assert.equal(asked.access.aud, 'https://orders.example');
+      assert.deepEqual(asked.access.aud, ['account', 'https://orders.example']);
       assert.deepEqual(asked.id!.org, { department: 'engines' });
       assert.equal(asked.id!.tier, undefined, 'the hardcoded claim is the access token\'s only');
       assert.match(asked.access.scope, /\borders\b/);
