@@ -146,7 +146,7 @@ describe('login events', () => {
     assert.equal(replay.status, 400);
     const error = await newest(server, 'REFRESH_TOKEN_ERROR', (r) => r.session_id === sid);
     assert.deepEqual([error.error, error.user_id], ['invalid_grant', sub]);
-    assert.equal(details(error).reason, 'Refresh token was already used; its token family and session are revoked');
+    assert.equal(details(error).reason, 'Maximum allowed refresh token reuse exceeded; its token family and session are revoked');
   });
 
   it('revocation records REVOKE_GRANT', async () => {
