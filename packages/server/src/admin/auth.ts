@@ -6,6 +6,7 @@ import { REALM_ADMIN_ROLE, REALM_MANAGEMENT_CLIENT } from '../domain/realms.js';
 import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { invalidToken, NoBearerToken } from '../protocol/errors.js';
 import { forbidden } from './errors.js';
+import { headerBearer } from '../http/bearer.js';
 
 /** The master realm's role that administers every realm (Keycloak's `admin`). */
 export const MASTER_ADMIN_ROLE = 'admin';
@@ -40,8 +41,7 @@ const unauthorized = (description: string) => invalidToken(MASTER_REALM, descrip
  * caches that writes invalidate, so a disabled admin is refused at once.
  */
 export async function authenticateAdmin(domain: Domain, request: FastifyRequest): Promise<AdminActor> {
-  const header = request.headers.authorization;
-  const token = header && /^bearer /i.test(header) ? header.slice(7).trim() : '';
+  const token = headerBearer(request.headers.authorization);
   if (!token) throw new NoBearerToken(MASTER_REALM);
 
   // The issuer names the realm whose keys must have signed the token.

@@ -4,10 +4,14 @@ import { checkAccessToken, type AccessTokenClaims } from '../protocol/access-tok
 import { invalidRequest, invalidToken, NoBearerToken } from '../protocol/errors.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
 
+/** RFC 6750 §2.1: the token of an `Authorization: Bearer` header (the scheme in any case). */
+export function headerBearer(header: string | undefined): string | undefined {
+  return header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+}
+
 /** RFC 6750 §2.1 header or §2.2 form body; never both. Undefined when the request has none. */
 export function bearerToken(request: FastifyRequest): string | undefined {
-  const header = request.headers.authorization;
-  const fromHeader = header && /^bearer /i.test(header) ? header.slice(7).trim() : undefined;
+  const fromHeader = headerBearer(request.headers.authorization);
   const type = request.headers['content-type']?.split(';')[0].trim().toLowerCase();
   const body = type === 'application/x-www-form-urlencoded' ? (request.body as Record<string, unknown> | undefined) : undefined;
   const fromBody = body?.access_token;

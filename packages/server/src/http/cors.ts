@@ -3,6 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { ClientRuntime, Domain } from '../domain/index.js';
 import { claimedClient } from '../protocol/client-auth.js';
+import { headerBearer } from './bearer.js';
 
 /** Metadata anyone may read from a browser: discovery, the realm's public keys and its public info. */
 const PUBLIC = /\/realms\/[^/]+(?:$|\/(?:\.well-known\/(?:openid-configuration|oauth-authorization-server)|protocol\/openid-connect\/certs)$)/;
@@ -35,9 +36,7 @@ function clientIdOf(request: FastifyRequest, endpoint: string): string | undefin
   if (!BY_TOKEN.has(endpoint)) {
     return claimedClient(request.headers.authorization, (request.body ?? {}) as Record<string, string | undefined>).clientId;
   }
-  const header = request.headers.authorization;
-  const token = header && /^bearer /i.test(header) ? header.slice(7).trim()
-    : ((request.body ?? {}) as Record<string, unknown>).access_token;
+  const token = headerBearer(request.headers.authorization) ?? ((request.body ?? {}) as Record<string, unknown>).access_token;
   if (typeof token !== 'string') return undefined;
   try {
     // Unverified on purpose: it only chooses the CORS headers; the endpoint verifies the token.
