@@ -7,7 +7,7 @@ import { lookup as dnsLookup, type LookupAddress } from 'node:dns';
 import { isIP, type LookupFunction } from 'node:net';
 import ipaddr from 'ipaddr.js';
 import type { CustomFetch } from 'openid-client';
-import { Agent, fetch as undiciFetch, type RequestInit as UndiciRequestInit } from 'undici';
+import type { Agent, RequestInit as UndiciRequestInit } from 'undici';
 
 /** A destination refused because it is not a public address. */
 export class PrivateAddressError extends Error {
@@ -38,8 +38,12 @@ const publicLookup: LookupFunction = (hostname, options, callback) => {
   });
 };
 
-/** One pool for every provider: connections are made through publicLookup only. */
-let agent: Agent | undefined;
+/**
+ * One pool for every provider: connections are made through publicLookup only. undici is
+ * loaded with the first outbound request, not at start: most servers broker nothing.
+ */
+let pool: Promise<{ agent: Agent; fetch: typeof import('undici').fetch }> | undefined;
+const undiciPool = () => (pool ??= import('undici').then((u) => ({ agent: new u.Agent({ connect: { lookup: publicLookup } }), fetch: u.fetch })));
 
 /**
  * The fetch for openid-client's customFetch: refuses what is not public, or undefined when
@@ -52,7 +56,7 @@ export function outboundFetch(allowPrivate: boolean): CustomFetch | undefined {
     const host = new URL(url).hostname.replace(/^\[(.*)\]$/, '$1');
     // net.connect does not look IP literals up, so publicLookup never sees them.
     if (isIP(host) && !isPublicAddress(host)) throw new PrivateAddressError(host);
-    agent ??= new Agent({ connect: { lookup: publicLookup } });
-    return undiciFetch(url, { ...(init as UndiciRequestInit), dispatcher: agent }) as Promise<unknown> as Promise<Response>;
+    const { agent, fetch } = await undiciPool();
+    return fetch(url, { ...(init as UndiciRequestInit), dispatcher: agent }) as Promise<unknown> as Promise<Response>;
   };
 }
