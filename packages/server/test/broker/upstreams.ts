@@ -78,7 +78,11 @@ export async function startOidcProvider(redirectUris: string[], postLogoutRedire
     ],
     responseTypes: ALL_RESPONSE_TYPES,
     jwks: { keys: [{ ...(await exportJWK(privateKey)), alg: 'RS256', use: 'sig', kid: 'op-rs256' }] },
-    cookies: { keys: [randomBytes(32).toString('base64url')] },
+    // oidc-provider 8 (9 wants Node 22) with two of 9's defaults: a SameSite=Lax session cookie
+    // (8's SameSite=None, without Secure on http, a browser drops) and PKCE required of public
+    // clients only (8 requires it of every client).
+    cookies: { keys: [randomBytes(32).toString('base64url')], long: { sameSite: 'lax' } },
+    pkce: { required: (_ctx: unknown, c: { clientAuthMethod: string }) => c.clientAuthMethod === 'none' },
     claims: {
       openid: ['sub'], email: ['email', 'email_verified'], phone: ['phone_number'],
       profile: ['name', 'given_name', 'family_name', 'preferred_username', 'department'],
