@@ -1,4 +1,4 @@
-import { pbkdf2, timingSafeEqual } from 'node:crypto';
+import { pbkdf2, randomBytes, timingSafeEqual } from 'node:crypto';
 import { promisify } from 'node:util';
 import { Algorithm, hash, verify } from '@node-rs/argon2';
 
@@ -72,3 +72,55 @@ export async function verifyPassword(stored: StoredPassword, password: string): 
 }
 
 export const needsRehash = (stored: StoredPassword): boolean => stored.algorithm !== NATIVE_ALGORITHM;
+
+/**
+ * Where a stored Keycloak credential's parameters begin: what follows (credentialData) is the
+ * same for every password of one kind, while what precedes (hash and salt) differs in each.
+ */
+export const KEYCLOAK_PARAMETERS_FROM = '"credentialData"';
+
+/**
+ * The kind of a stored password, as far as checking it costs: its algorithm with every parameter
+ * that changes the work (iterations, memory, passes, hash length), none of its secret parts.
+ */
+export function passwordKind(stored: StoredPassword): string {
+  if (stored.algorithm === NATIVE_ALGORITHM) return stored.data.split('$').slice(0, 4).join('$');
+  try {
+    const { secretData, credentialData }: KeycloakCredential = JSON.parse(stored.data);
+    return `${stored.algorithm}:${Buffer.from(secretData.value, 'base64').length}:${JSON.stringify(credentialData)}`;
+  } catch {
+    return stored.algorithm;
+  }
+}
+
+/**
+ * A password no guess matches whose check costs what checking the imported `stored` does: its
+ * parameters, a random hash. Nothing for a password that does not parse (it never verifies either).
+ */
+export function decoyOf(stored: StoredPassword): StoredPassword[] {
+  try {
+    const parsed: KeycloakCredential = JSON.parse(stored.data);
+    const value = randomBytes(Buffer.from(parsed.secretData.value, 'base64').length).toString('base64');
+    return [{ algorithm: stored.algorithm, data: JSON.stringify({ ...parsed, secretData: { ...parsed.secretData, value } }) }];
+  } catch {
+    return [];
+  }
+}
+
+/** Decoys by their kind (passwordKind): one of each kind a realm's users hold, argon2id's among them. */
+export type Decoys = Map<string, StoredPassword>;
+
+/**
+ * Checks a password (undefined: an unknown user, or one without a password) together with
+ * every decoy of another kind than it, all at once, and answers when all are done: a check
+ * then does the same work, one hash of each kind, whether the user exists and whatever kind
+ * of hash the user has, so its time tells neither.
+ */
+export async function verifyAmongDecoys(stored: StoredPassword | undefined, password: string, decoys: Decoys): Promise<boolean> {
+  const own = stored && passwordKind(stored);
+  const [ok] = await Promise.all([
+    stored ? verifyPassword(stored, password) : false,
+    ...[...decoys].filter(([kind]) => kind !== own).map(([, decoy]) => verifyPassword(decoy, password)),
+  ]);
+  return ok;
+}

@@ -1,5 +1,8 @@
 import { newId } from '../crypto/random.js';
-import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
+import {
+  KEYCLOAK_PARAMETERS_FROM, NATIVE_ALGORITHM, decoyOf, hashPassword, needsRehash, passwordKind, verifyAmongDecoys,
+  type Decoys, type StoredPassword,
+} from '../crypto/passwords.js';
 import type { ClientRecord, PasswordRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
@@ -26,9 +29,8 @@ export type PasswordCheck =
   | { ok: true; user: UserRecord }
   | { ok: false; reason: 'invalid_credentials' | 'disabled' };
 
-// Verifying against a throwaway hash when the user is unknown keeps the time
-// taken the same, so response times do not reveal which usernames exist.
-let decoy: Promise<StoredPassword> | undefined;
+// The argon2id decoy every realm's sign-ins check, made once.
+let nativeDecoy: Promise<StoredPassword> | undefined;
 
 /** Keycloak keeps usernames lower-cased, so tokens and exports spell them one way. */
 export const canonicalUsername = (username: string): string => username.toLowerCase();
@@ -42,9 +44,12 @@ function withRequiredAction(actions: RequiredAction[], action: RequiredAction, o
 export class UserService {
   /** Service-account users by client: read on every client credentials request. */
   private readonly serviceAccounts: TtlCache<UserRecord | undefined>;
+  /** By realm: a decoy of each kind of password its users hold, for checkPassword. */
+  private readonly decoys: TtlCache<Decoys>;
 
   constructor(private readonly store: Store, private readonly caches: Caches = new Caches()) {
     this.serviceAccounts = caches.create(USERS_TOPIC);
+    this.decoys = caches.create(USERS_TOPIC);
   }
 
   get(realmId: string, id: string): Promise<UserRecord | undefined> {
@@ -125,21 +130,33 @@ export class UserService {
 
   /**
    * Checks a username and password. A password kept in an imported format is
-   * rehashed with argon2id on its first successful use.
+   * rehashed with argon2id on its first successful use. Whether the user exists, and
+   * which kind of hash the user's password is kept in, the check takes the same time:
+   * it checks one hash of each kind the realm holds (verifyAmongDecoys).
    */
   async checkPassword(realmId: string, username: string, password: string): Promise<PasswordCheck> {
-    const user = await this.findForLogin(realmId, username);
+    const [user, decoys] = await Promise.all([this.findForLogin(realmId, username), this.decoysOf(realmId)]);
     const stored = user && (await this.store.passwords.get(user.id));
-    if (!user || !stored) {
-      await verifyPassword(await (decoy ??= hashPassword('decoy')), password);
-      return { ok: false, reason: 'invalid_credentials' };
-    }
-    if (!(await verifyPassword(stored, password))) {
+    if (!(await verifyAmongDecoys(stored, password, decoys)) || !user || !stored) {
       return { ok: false, reason: 'invalid_credentials' };
     }
     if (!user.enabled) return { ok: false, reason: 'disabled' };
     if (needsRehash(stored)) await this.setPassword(this.store, user.id, password);
     return { ok: true, user };
+  }
+
+  /**
+   * A decoy of each kind of password the realm's users hold: an imported realm's keep the
+   * kinds they came with (pbkdf2 at 210,000 iterations takes five times argon2id's time)
+   * until each user next signs in. Kept 15 s, or until users change: a kind missing for
+   * that while makes its users' checks slower than others', one gone meanwhile costs only time.
+   */
+  private decoysOf(realmId: string): Promise<Decoys> {
+    return this.decoys.get(realmId, async () => {
+      const native = await (nativeDecoy ??= hashPassword('decoy'));
+      const samples = await this.store.passwords.samplesOfKinds(realmId, { except: NATIVE_ALGORITHM, parametersFrom: KEYCLOAK_PARAMETERS_FROM });
+      return new Map([native, ...samples.flatMap(decoyOf)].map((d) => [passwordKind(d), d]));
+    });
   }
 
   // ---- the admin API: writes take the caller's transaction, and the caller

@@ -115,6 +115,11 @@ export interface Store {
     set(password: PasswordRecord): Promise<void>;
     /** Deleting a password the user does not have is not an error. */
     delete(userId: string): Promise<void>;
+    /**
+     * One password of each kind the realm's users hold, other than `except`'s: a kind is an
+     * algorithm, the length of the stored text and the text from `parametersFrom` on (where it has it).
+     */
+    samplesOfKinds(realmId: string, opts: { except: string; parametersFrom: string }): Promise<Array<{ algorithm: string; data: string }>>;
   };
   roles: {
     listByRealm(realmId: string): Promise<RoleRecord[]>;

@@ -4,7 +4,8 @@ import { readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { describe, it } from 'node:test';
 import {
-  NATIVE_ALGORITHM, fromKeycloakCredential, hashPassword, needsRehash, verifyPassword, type StoredPassword,
+  NATIVE_ALGORITHM, decoyOf, fromKeycloakCredential, hashPassword, needsRehash, passwordKind, verifyAmongDecoys, verifyPassword,
+  type StoredPassword,
 } from '../../src/crypto/passwords.js';
 import { keycloakPbkdf2 } from '../helpers/keycloak-credentials.js';
 import { FIXTURES, NO_FIXTURES } from '../helpers/server.js';
@@ -99,5 +100,40 @@ describe('password hashing', () => {
       assert.equal(needsRehash(fromKeycloakCredential(secretData, credentialData)), true, algorithm);
     }
     assert.equal(needsRehash({ algorithm: 'keycloak:argon2', data: '{}' }), true);
+  });
+
+  it('kinds: two hashes of one algorithm and parameters are one kind, whatever their salt and hash; other parameters another', async () => {
+    const kc = (iterations: number) => {
+      const { secretData, credentialData } = keycloakPbkdf2('pw', 'pbkdf2-sha512', { iterations });
+      return fromKeycloakCredential(secretData, credentialData);
+    };
+    const [a, b, c] = [kc(1000), kc(1000), kc(2000)];
+    assert.equal(passwordKind(a), passwordKind(b));
+    assert.notEqual(passwordKind(a), passwordKind(c));
+    const [x, y] = await Promise.all([hashPassword('one'), hashPassword('two')]);
+    assert.equal(passwordKind(x), passwordKind(y));
+    assert.ok(!passwordKind(x).includes(x.data.split('$')[4]), 'no salt in the kind');
+    assert.notEqual(passwordKind(x), passwordKind(a));
+  });
+
+  it('a decoy is of the kind it copies and verifies no password, not even that one', async () => {
+    const { secretData, credentialData } = keycloakPbkdf2('pw', 'pbkdf2-sha256', { iterations: 1000 });
+    const stored = fromKeycloakCredential(secretData, credentialData);
+    const [decoy] = decoyOf(stored);
+    assert.equal(passwordKind(decoy), passwordKind(stored));
+    assert.notEqual(decoy.data, stored.data);
+    assert.equal(await verifyPassword(decoy, 'pw'), false);
+    assert.deepEqual(decoyOf({ algorithm: 'keycloak:pbkdf2', data: 'not json' }), [], 'nothing to copy, no decoy');
+  });
+
+  it('checking among decoys answers for the password alone: true for the right one, false for a wrong one or none', async () => {
+    const { secretData, credentialData } = keycloakPbkdf2('kc-pw', 'pbkdf2-sha512', { iterations: 1000 });
+    const imported = fromKeycloakCredential(secretData, credentialData);
+    const native = await hashPassword('native-pw');
+    const decoys = new Map([await hashPassword('decoy'), ...decoyOf(imported)].map((d) => [passwordKind(d), d]));
+    assert.equal(await verifyAmongDecoys(native, 'native-pw', decoys), true);
+    assert.equal(await verifyAmongDecoys(imported, 'kc-pw', decoys), true);
+    assert.equal(await verifyAmongDecoys(imported, 'native-pw', decoys), false);
+    assert.equal(await verifyAmongDecoys(undefined, 'decoy', decoys), false, 'no user: never true, even for the decoy\'s own password');
   });
 });

@@ -471,6 +471,26 @@ for (const backend of [sqlite, postgres]) {
         assert.match(got!.data, /^v[1-5]$/);
         assert.equal(got!.createdAt, T + Number(got!.data.slice(1)), 'one write, not a mix');
       });
+
+      it('samples one password of each kind in a realm: by algorithm, length and the text from a marker on', async () => {
+        const { realm, user } = await seed(store);
+        const kc = (salt: string, iterations: number) => `{"secretData":{"value":"v${salt}","salt":"${salt}"},"credentialData":{"hashIterations":${iterations}}}`;
+        const users = [user, ...await Promise.all([1, 2, 3, 4].map(async () => { const u = newUser(realm.id); await store.users.insert(u); return u; }))];
+        const rows = [
+          ['keycloak:pbkdf2-sha512', kc('aaaa', 27500)], ['keycloak:pbkdf2-sha512', kc('bbbb', 27500)],
+          ['keycloak:pbkdf2-sha512', kc('cccc', 30000)], ['keycloak:pbkdf2', kc('dddd', 27500)], ['argon2id', '$argon2id$v=19$x'],
+        ];
+        for (const [i, [algorithm, data]] of rows.entries()) await store.passwords.set({ userId: users[i].id, algorithm, data, createdAt: T });
+        // Another realm's passwords are not this realm's kinds.
+        const elsewhere = await seed(store);
+        await store.passwords.set({ userId: elsewhere.user.id, algorithm: 'keycloak:pbkdf2', data: kc('eeee', 1000), createdAt: T });
+
+        const samples = await store.passwords.samplesOfKinds(realm.id, { except: 'argon2id', parametersFrom: '"credentialData"' });
+        const kinds = samples.map((s) => `${s.algorithm} ${JSON.parse(s.data).credentialData.hashIterations}`).sort();
+        assert.deepEqual(kinds, ['keycloak:pbkdf2 27500', 'keycloak:pbkdf2-sha512 27500', 'keycloak:pbkdf2-sha512 30000']);
+        assert.ok(samples.every((s) => rows.some(([, data]) => data === s.data)), 'each sample is a stored password');
+        assert.deepEqual(await store.passwords.samplesOfKinds('no-such-realm', { except: 'argon2id', parametersFrom: '"credentialData"' }), []);
+      });
     });
 
     describe('roles', () => {

@@ -146,6 +146,7 @@ export async function openPostgresStore(options: PostgresStoreOptions): Promise<
     changes,
     exclusive: (work) => withStartupLock(url, work, lockTimeoutMs),
     binaryCollation: 'C',
+    positionFunction: 'strpos',
     poolStats: () => ({ total: pool.totalCount, idle: pool.idleCount, waiting: pool.waitingCount }),
   });
 }

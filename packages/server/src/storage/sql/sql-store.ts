@@ -190,6 +190,8 @@ export interface SqlStoreOptions {
    * text by the database's collation (e.g. en_US puts "alpha" before "Zeta"); "C" sorts as SQLite does.
    */
   binaryCollation?: string;
+  /** The function giving where a text first holds another (1-based, 0 when nowhere): SQLite's instr (the default), PostgreSQL's strpos. */
+  positionFunction?: string;
   /** PostgreSQL: the connection pool's counts, for the metrics. */
   poolStats?: () => { total: number; idle: number; waiting: number };
   /** How the processes sharing the database hear of each other's changes (default: nobody to tell). */
@@ -478,6 +480,15 @@ export class SqlStore implements Store {
     delete: async (userId) => {
       if (hasNul(userId)) return;
       await this.db.deleteFrom('passwords').where('user_id', '=', userId).execute();
+    },
+    samplesOfKinds: async (realmId, { except, parametersFrom }) => {
+      if (hasNul(realmId, except, parametersFrom)) return [];
+      const from = sql`${sql.raw(this.options.positionFunction ?? 'instr')}(passwords.data, ${parametersFrom})`;
+      return this.db.selectFrom('passwords').innerJoin('users', 'users.id', 'passwords.user_id')
+        .select((eb) => ['passwords.algorithm', eb.fn.min('passwords.data').as('data')])
+        .where('users.realm_id', '=', realmId).where('passwords.algorithm', '<>', except)
+        .groupBy(['passwords.algorithm', sql`length(passwords.data)`, sql`substr(passwords.data, ${from})`])
+        .execute();
     },
   };
 
