@@ -117,6 +117,10 @@ export async function startBrokerStack(specs: ProviderSpec[], opts: StackOptions
   const stop = async () => {
     for (const s of stops.reverse()) await s().catch(() => undefined);
   };
+  // Chromium starts while the servers do (a failed launch is reported where it is awaited).
+  const launching = launchBrowser();
+  launching.catch(() => undefined);
+  stops.push(() => launching.then((browser) => browser.close()));
   try {
     const rp = await RelyingParty.listen();
     stops.push(() => rp.stop());
@@ -169,8 +173,7 @@ export async function startBrokerStack(specs: ProviderSpec[], opts: StackOptions
       assert.equal(res.status, 201, `creating provider ${spec.alias}: ${res.status} ${res.text}`);
     }
     await rp.connect(issuer, { [APP.id]: APP.secret, [APP_CONSENT.id]: APP_CONSENT.secret });
-    const browser = await launchBrowser();
-    stops.push(() => browser.close());
+    const browser = await launching;
 
     return {
       rp, a, b, op, proxy, browser, issuer, aAdmin, bAdmin, providerRep,

@@ -88,22 +88,24 @@ export interface Stack {
 
 export async function startStack(): Promise<Stack> {
   const rp = await RelyingParty.listen();
-  let server: TestServer | undefined;
+  // Chromium starts while the server does: neither waits on the other.
+  const [server, browser] = await Promise.allSettled([startServer({ realms: [webRealm(rp)] }), launchBrowser()]);
   try {
-    server = await startServer({ realms: [webRealm(rp)] });
-    await rp.connect(server.issuer(REALM), { ...SECRETS });
-    const browser = await launchBrowser();
-    const s = server;
+    if (server.status === 'rejected') throw server.reason;
+    if (browser.status === 'rejected') throw browser.reason;
+    const s = server.value;
+    await rp.connect(s.issuer(REALM), { ...SECRETS });
     return {
-      rp, server: s, browser, issuer: s.issuer(REALM),
+      rp, server: s, browser: browser.value, issuer: s.issuer(REALM),
       async stop() {
-        await browser.close().catch(() => undefined);
+        await browser.value.close().catch(() => undefined);
         await s.stop();
         await rp.stop();
       },
     };
   } catch (err) {
-    await server?.stop();
+    if (browser.status === 'fulfilled') await browser.value.close().catch(() => undefined);
+    if (server.status === 'fulfilled') await server.value.stop();
     await rp.stop();
     throw err;
   }

@@ -4,7 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { masterAdminToken, adminApi } from '../admin/fixture.js';
-import { launchBrowser, noChromium, openTab, screenshot, signIn } from '../helpers/browser.js';
+import { launchBrowser, noChromium, openTab, screenshot, signIn, type Browser } from '../helpers/browser.js';
 import { send } from '../helpers/http.js';
 import { ADMIN_PASSWORD, startServer, type TestServer } from '../helpers/server.js';
 
@@ -123,14 +123,13 @@ describe('security-admin-console in existing and imported master realms', () => 
 
 describe('the console under --http-relative-path', { skip: noChromium }, () => {
   let server: TestServer;
-  before(async () => { server = await startServer({ args: ['--http-relative-path', '/auth'] }); });
-  after(async () => { await server.stop(); });
+  let browser: Browser;
+  before(async () => { [server, browser] = await Promise.all([startServer({ args: ['--http-relative-path', '/auth'] }), launchBrowser()]); });
+  after(async () => { await browser?.close(); await server?.stop(); });
 
   it('finds master from where it is served, and signs in', async (t) => {
     const rep = await adminConsoleClient(server);
     assert.deepEqual(rep.redirectUris, ['/admin/*']);
-    const browser = await launchBrowser();
-    t.after(() => browser.close());
     const tab = await openTab(browser, t);
     await tab.page.goto(`http://localhost:${server.port}/auth/admin/`);
     await tab.page.waitForSelector('#username');
@@ -142,8 +141,6 @@ describe('the console under --http-relative-path', { skip: noChromium }, () => {
   });
 
   it('tells an administrator who opened it at another address where to go', async (t) => {
-    const browser = await launchBrowser();
-    t.after(() => browser.close());
     const tab = await openTab(browser, t);
     // 127.0.0.1 is not the public URL (localhost): the console cannot sign in there, and says where it can.
     await tab.page.goto(`${server.url}/admin/`);
