@@ -69,3 +69,8 @@ export interface IdentityProviderRep {
   responseType: string; responseMode?: string; postLogoutUrl?: string; emailCollision?: string;
   claimMappers?: Array<{ id?: string; name?: string; claim: string; userAttribute: string }>;
 }
+
+/** Keycloak's ProtocolMapperRepresentation. */
+export interface MapperRep { id?: string; name: string; protocol: string; protocolMapper: string; consentRequired?: boolean; config: Record<string, string> }
+
+export interface ClientScopeRep { id: string; name: string; description?: string; protocol: string; attributes?: Record<string, string>; protocolMappers?: MapperRep[] }
