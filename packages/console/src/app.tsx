@@ -1,7 +1,7 @@
 import { useEffect, useState } from 'react';
 import { api } from './api';
 import { signOut, type Session } from './auth';
-import { LANGUAGES, language, setLanguage, t, type Language } from './i18n';
+import { LANGUAGES, language, pickLanguage, t, type Language } from './i18n';
 import { go, href, useRoute } from './router';
 import type { RealmRep } from './types';
 import { Notice, displayName, useLoad } from './ui';
@@ -22,7 +22,7 @@ export function App({ session }: { session: Session }) {
   const [realm, section = 'clients', id, tab] = route;
   const realms = useLoad(() => api.get<RealmRep[]>('/realms'), []);
   const [changed, setChanged] = useState(0);
-  // Every page reads the catalogue as it renders: a new language renders them all again.
+  // Every page reads the catalogue as it renders: a new language (key) renders them all anew.
   const [lang, setLang] = useState<Language>(language);
 
   useEffect(() => {
@@ -64,8 +64,8 @@ export function App({ session }: { session: Session }) {
         <div className="who">
           <span title={session.userId}>{session.username}</span>
           <select className="language" aria-label={t.shell.language} value={lang} onChange={(e) => {
-            setLanguage(e.target.value as Language);
-            setLang(e.target.value as Language);
+            const next = e.target.value as Language;
+            void pickLanguage(next).then(() => setLang(next));
           }}>
             {LANGUAGES.map(([code, name]) => <option key={code} value={code}>{name}</option>)}
           </select>

@@ -226,7 +226,7 @@ describe('admin console: client scopes', { skip: noChromium }, () => {
     await page.getByRole('link', { name: 'Form', exact: true }).click();
     assert.match(await page.getByLabel('Default resources (scopes)').inputValue(), /\bextra\b/);
 
-    await page.getByRole('link', { name: 'Client scopes', exact: true }).last().click();
+    await page.locator('nav.tabs a', { hasText: 'Client scopes' }).click();
     await page.getByRole('button', { name: 'Remove extra' }).click();
     await page.locator('tr[data-scope="extra"]').waitFor({ state: 'detached' });
     assert.ok(!(await names('listDefaultClientScopes')).includes('extra'));

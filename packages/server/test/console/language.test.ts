@@ -1,6 +1,7 @@
 // The console speaks the browser's language: a German browser gets German labels on the
 // main pages (at a phone's size, where longer words must still fit), an English one
-// English; the switcher in the bar changes the language and the choice outlasts a reload.
+// English; the switcher in the bar changes the language (Dutch and French as well) and the
+// choice outlasts a reload.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { REALM, startStack, type Stack } from '../browser/fixture.js';
@@ -80,7 +81,7 @@ describe('admin console: languages', { skip: noChromium }, () => {
     const clientLink = page.getByRole('link', { name: 'rp-code', exact: true });
     await show(page, `#/${REALM}/clients`, 'Client-Anwendungen');
     await clientLink.click();
-    await page.getByRole('link', { name: 'Client-Scopes', exact: true }).last().click();
+    await page.locator('nav.tabs a', { hasText: 'Client-Scopes' }).click();
     await page.getByLabel('Client-Scope hinzufügen').waitFor();
     await assertFits(page, 'console-de-client-scopes-tab');
     await screenshot(page, 'console-de-client-scopes-tab-phone');
@@ -103,7 +104,15 @@ describe('admin console: languages', { skip: noChromium }, () => {
     await assertFits(page, 'console-switched-to-de');
     await page.reload();
     await page.getByRole('heading', { level: 1, name: 'Benutzer' }).waitFor();
-    await page.getByLabel('Sprache').selectOption('en');
+    // Dutch and French too, each loaded when chosen, fitting the phone.
+    for (const [lang, label, users] of [['nl', 'Sprache', 'Gebruikers'], ['fr', 'Taal', 'Utilisateurs']]) {
+      await page.getByLabel(label).selectOption(lang);
+      await page.getByRole('heading', { level: 1, name: users }).waitFor();
+      assert.equal(await page.getAttribute('html', 'lang'), lang);
+      await assertFits(page, `console-switched-to-${lang}`);
+      await screenshot(page, `console-users-${lang}-phone`);
+    }
+    await page.getByLabel('Langue').selectOption('en');
     await page.getByRole('heading', { level: 1, name: 'Users' }).waitFor();
   });
 });
