@@ -1,8 +1,6 @@
-import type { Messages } from './en';
+import { plural, type Messages } from './en';
 
 // Die deutschen Texte der Konsole, Schlüssel für Schlüssel wie die englischen.
-
-const plural = (one: string, many: string) => (n: number) => `${n} ${n === 1 ? one : many}`;
 
 export const de: Messages = {
   boot: {

@@ -2,7 +2,8 @@ import type { ReactNode } from 'react';
 
 // The console's English texts: the catalogue every other language has the same shape as.
 
-const plural = (one: string, many: string) => (n: number) => `${n} ${n === 1 ? one : many}`;
+/** A count with its noun: languages whose plural is one form for 1 and another for the rest. */
+export const plural = (one: string, many: string) => (n: number) => `${n} ${n === 1 ? one : many}`;
 
 export const en = {
   boot: {

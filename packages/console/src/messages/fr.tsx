@@ -1,8 +1,6 @@
-import type { Messages } from './en';
+import { plural, type Messages } from './en';
 
 // Les textes français de la console, clé par clé comme les anglais.
-
-const plural = (one: string, many: string) => (n: number) => `${n} ${n === 1 ? one : many}`;
 
 export const fr: Messages = {
   boot: {

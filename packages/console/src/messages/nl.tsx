@@ -1,8 +1,6 @@
-import type { Messages } from './en';
+import { plural, type Messages } from './en';
 
 // De Nederlandse teksten van de console, sleutel voor sleutel als de Engelse.
-
-const plural = (one: string, many: string) => (n: number) => `${n} ${n === 1 ? one : many}`;
 
 export const nl: Messages = {
   boot: {

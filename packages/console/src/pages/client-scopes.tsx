@@ -116,7 +116,7 @@ function ClientScopePage({ realm, id, tab }: { realm: string; id: string; tab: s
       <Tabs base={[realm, 'client-scopes', id]} current={tab}
         tabs={[['settings', t.scopes.tabs.settings], ['mappers', t.scopes.tabs.mappers], ['scope', t.scopes.tabs.scope]]} />
       <div className="tab-body">
-        {tab === 'settings' ? <ScopeForm key={JSON.stringify(scope)} realm={realm} scope={scope} type={scope.type} onSaved={scopes.reload} /> : null}
+        {tab === 'settings' ? <ScopeForm realm={realm} scope={scope} type={scope.type} onSaved={scopes.reload} /> : null}
         {tab === 'mappers' ? <Mappers realm={realm} base={base} /> : null}
         {tab === 'scope' ? <><p className="lead">{t.scopes.scopeLead}</p><RoleMappings realm={realm} holder={base} mappings="scope-mappings" /></> : null}
       </div>

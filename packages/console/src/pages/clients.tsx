@@ -469,8 +469,8 @@ function TranslationsTab({ realm, client, onSaved }: { realm: string; client: Cl
   const submit = async (event: FormEvent) => {
     event.preventDefault();
     const cleaned: ConsentTexts = {};
-    for (const [lang, t] of Object.entries(texts)) {
-      const kept = Object.fromEntries(Object.entries(t).filter(([, v]) => v && v.trim()).map(([k, v]) => [k, v!.trim()]));
+    for (const [lang, text] of Object.entries(texts)) {
+      const kept = Object.fromEntries(Object.entries(text).filter(([, v]) => v && v.trim()).map(([k, v]) => [k, v!.trim()]));
       if (Object.keys(kept).length > 0) cleaned[lang] = kept;
     }
     await save.run(async () => { await api.put(path('realms', realm, 'clients', client.id), { consentTexts: cleaned }); onSaved(); });
