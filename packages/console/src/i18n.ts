@@ -38,6 +38,7 @@ async function loadLanguage(next: Language): Promise<void> {
   t = await CATALOGUES[next]();
   language = next;
   document.documentElement.lang = next;
+  document.title = t.boot.title;
 }
 
 /** The language the console starts in, loaded. */

@@ -4,6 +4,7 @@ import { plural, type Messages } from './en';
 
 export const de: Messages = {
   boot: {
+    title: 'Latchkey-Administrationskonsole',
     signingIn: 'Anmeldung an der Administrationskonsole…',
     cannotSignIn: 'Die Administrationskonsole kann Sie nicht anmelden',
     wrongAddress: (server, link, here) => <>Dieser Server nennt sich {server} (seine öffentliche URL), daher meldet seine Konsole dort an. Öffnen Sie {link} statt {here}.</>,

@@ -7,6 +7,7 @@ export const plural = (one: string, many: string) => (n: number) => `${n} ${n ==
 
 export const en = {
   boot: {
+    title: 'Latchkey admin console',
     signingIn: 'Signing in to the admin console…',
     cannotSignIn: 'The admin console cannot sign you in',
     wrongAddress: (server: ReactNode, link: ReactNode, here: string) => <>This server calls itself {server} (its public URL), so its console signs in there. Open {link} instead of {here}.</>,

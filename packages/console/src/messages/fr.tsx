@@ -4,6 +4,7 @@ import { plural, type Messages } from './en';
 
 export const fr: Messages = {
   boot: {
+    title: 'Console d\'administration Latchkey',
     signingIn: 'Connexion à la console d\'administration…',
     cannotSignIn: 'La console d\'administration ne peut pas vous connecter',
     wrongAddress: (server, link, here) => <>Ce serveur s'appelle {server} (son URL publique) : sa console s'y connecte. Ouvrez {link} au lieu de {here}.</>,

@@ -4,6 +4,7 @@ import { plural, type Messages } from './en';
 
 export const nl: Messages = {
   boot: {
+    title: 'Latchkey-beheerconsole',
     signingIn: 'Aanmelden bij de beheerconsole…',
     cannotSignIn: 'De beheerconsole kan u niet aanmelden',
     wrongAddress: (server, link, here) => <>Deze server noemt zich {server} (zijn publieke URL), dus zijn console meldt daar aan. Open {link} in plaats van {here}.</>,

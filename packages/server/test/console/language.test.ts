@@ -51,6 +51,7 @@ describe('admin console: languages', { skip: noChromium }, () => {
     const { page } = tab;
     await signedIn(page);
     assert.equal(await page.getAttribute('html', 'lang'), 'de');
+    assert.equal(await page.title(), 'Latchkey-Administrationskonsole');
     // The realm list: the switcher, with its way to a new realm.
     assert.deepEqual(await page.locator('.realm-switcher select option').allTextContents(), ['Latchkey (master)', 'Web Test Realm (web)', '+ Realm anlegen…']);
     assert.equal(await page.locator('.realm-switcher span').textContent(), 'Realm');
