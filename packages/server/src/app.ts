@@ -92,7 +92,7 @@ export async function buildApp({
   registerErrorHandling(app, { pages, resourcesPath });
   registerMetrics(app, { relativePath, poolStats });
   domain.onSignInFailure = (reason) => signInFailures.inc({ reason });
-  domain.clientKeys.allowPrivateOutbound(allowPrivateOutbound);
+  domain.clientOutbound.allowPrivateOutbound(allowPrivateOutbound);
   if (issuerFromRequest) app.decorate('issuerBaseOf', forwardedIssuerBase(relativePath));
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.

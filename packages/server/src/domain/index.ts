@@ -4,7 +4,7 @@ import { ClientService, defaultClientSettings, type NewClient } from './clients.
 import { ClientScopeService } from './client-scopes.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { Caches } from './cache.js';
-import { ClientKeys } from './client-keys.js';
+import { ClientOutbound } from './client-outbound.js';
 import type { SignInFailure } from './sign-in.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
@@ -40,8 +40,8 @@ export class Domain {
   readonly identityProviders: IdentityProviderService;
   readonly jwtIds: JwtIdService;
   readonly pushedRequests: PushedRequestService;
-  /** Clients' public keys; the HTTP layer tells it whether they may be on private addresses. */
-  readonly clientKeys = new ClientKeys();
+  /** Clients' keys and request objects; the HTTP layer tells it whether they may be on private addresses. */
+  readonly clientOutbound = new ClientOutbound();
   /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
   onSignInFailure: (reason: SignInFailure) => void = () => {};
 

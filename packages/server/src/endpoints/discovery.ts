@@ -52,8 +52,8 @@ function metadata(realm: RealmRuntime) {
     ui_locales_supported: ['en', 'de', 'nl', 'fr'],
     request_parameter_supported: true,
     request_object_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],
-    // A pushed request's urn only: request objects are not fetched by reference.
-    request_uri_parameter_supported: false,
+    // From the URLs each client registers (request.uris), as Keycloak.
+    request_uri_parameter_supported: true,
     // Per client (require.pushed.authorization.requests), not for all of them.
     require_pushed_authorization_requests: false,
   };

@@ -30,6 +30,8 @@ export const ATTRIBUTES = {
   requestObjectRequired: 'request.object.required',
   requestObjectAlg: 'request.object.signature.alg',
   requirePar: 'require.pushed.authorization.requests',
+  /** Keycloak's "Valid Request URIs", joined with ##: where request objects may be fetched from. */
+  requestUris: 'request.uris',
 } as const;
 
 /** How long a client assertion may live (exp past iat, or past now without iat) unless the client says: Keycloak's default. */
@@ -49,6 +51,7 @@ export interface ClientOAuthPolicy {
   /** The request objects' algorithm when it names one: a JWS alg, `none`, or `any` (Keycloak's). */
   requestObjectAlg?: string;
   requirePar: boolean;
+  requestUris: string[];
 }
 
 const isTrue = (v: string | undefined) => v === 'true';
@@ -68,6 +71,7 @@ export function clientOAuthPolicy(s: ClientSettings): ClientOAuthPolicy {
     requestObjectRequired: required,
     requestObjectAlg: a[ATTRIBUTES.requestObjectAlg] || undefined,
     requirePar: isTrue(a[ATTRIBUTES.requirePar]),
+    requestUris: (a[ATTRIBUTES.requestUris] ?? '').split('##').filter(Boolean),
   };
 }
 

@@ -191,7 +191,7 @@ async function verifyAssertion(
 }
 
 async function verifiedWithKeys(domain: Domain, client: ClientRuntime, jwt: string, options: JWTVerifyOptions): Promise<JWTPayload> {
-  const keys = domain.clientKeys.of(client.record);
+  const keys = domain.clientOutbound.keysOf(client.record);
   if (!keys) throw new OAuthError('invalid_client', 'The client has no keys registered (jwks.url or jwks.string)', 401);
   return (await jwtVerify(jwt, keys, options)).payload;
 }

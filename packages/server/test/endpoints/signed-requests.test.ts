@@ -27,17 +27,24 @@ async function keyPair(alg: 'ES256' | 'PS256' | 'EdDSA' | 'RS256', kid = randomU
   return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, kid };
 }
 
-/** The clients' JWKS URLs: what each path serves can change (key rotation), and fetches are counted. */
-class JwksHost {
+/**
+ * The clients' side: their JWKS URLs, where what each path serves can change (key rotation)
+ * and fetches are counted, and their request objects by reference.
+ */
+class ClientHost {
   readonly sets = new Map<string, JWK[]>();
+  readonly requestObjects = new Map<string, string>();
   readonly fetches = new Map<string, number>();
   private server!: Server;
   port = 0;
 
   async start() {
     this.server = createServer((req, res) => {
-      const keys = this.sets.get(req.url ?? '');
-      this.fetches.set(req.url ?? '', (this.fetches.get(req.url ?? '') ?? 0) + 1);
+      const path = req.url ?? '';
+      this.fetches.set(path, (this.fetches.get(path) ?? 0) + 1);
+      const object = this.requestObjects.get(path);
+      if (object) return res.writeHead(200, { 'content-type': 'application/oauth-authz-req+jwt' }).end(object);
+      const keys = this.sets.get(path);
       res.writeHead(keys ? 200 : 404, { 'content-type': 'application/json' }).end(JSON.stringify({ keys: keys ?? [] }));
     });
     await new Promise<void>((r) => this.server.listen(0, '127.0.0.1', r));
@@ -50,7 +57,7 @@ class JwksHost {
 
 describe('signed client authentication, PAR and JAR', { concurrency: true }, () => {
   let server: TestServer;
-  const jwks = new JwksHost();
+  const jwks = new ClientHost();
   let fapiKey: KeyPair;
   let rotatingKey: KeyPair;
   let jarKey: KeyPair;
@@ -84,7 +91,9 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
           {
             // Authenticates with its secret; signs its request objects with its key.
             clientId: 'jar-app', publicClient: false, secret: 'jar-secret', redirectUris: [REDIRECT],
-            attributes: { 'use.jwks.string': 'true', 'jwks.string': JSON.stringify({ keys: [jarKey.publicJwk] }) },
+            attributes: {
+              'use.jwks.string': 'true', 'jwks.string': JSON.stringify({ keys: [jarKey.publicJwk] }), 'request.uris': jwks.url('/requests/*'),
+            },
           },
           {
             clientId: 'unsigned-ok', publicClient: false, secret: 'unsigned-secret', redirectUris: [REDIRECT],
@@ -145,6 +154,7 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     }
     assert.ok(meta.token_endpoint_auth_signing_alg_values_supported.includes('HS256'));
     assert.equal(meta.request_parameter_supported, true);
+    assert.equal(meta.request_uri_parameter_supported, true);
     assert.equal(meta.require_pushed_authorization_requests, false);
   });
 
@@ -258,6 +268,20 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
       request: unsigned({ client_id: 'unsigned-ok', response_type: 'code', redirect_uri: REDIRECT, scope: 'openid' }),
     });
     assert.equal(allowed.status, 201, allowed.text);
+  });
+
+  it('request objects by reference: fetched from a request_uri the client registered, and from nowhere else', async () => {
+    jwks.requestObjects.set('/requests/1', await requestObject(jarKey, { state: 'st-7' }));
+    const auth = (requestUri: string) => `${endpoint('auth')}?${new URLSearchParams({ client_id: 'jar-app', request_uri: requestUri })}`;
+    const login = await new HttpBrowser().visit(auth(jwks.url('/requests/1')));
+    assert.ok(isLoginPage(login), `${login.status} ${login.text.slice(0, 300)}`);
+    assert.equal(jwks.fetches.get('/requests/1'), 1);
+
+    assertErrorPage(await new HttpBrowser().visit(auth(jwks.url('/elsewhere/1'))), /request_uri/, 'not registered');
+    assert.equal(jwks.fetches.get('/elsewhere/1'), undefined, 'never fetched');
+    assertErrorPage(await new HttpBrowser().visit(auth(jwks.url('/requests/missing'))), /404/, 'not there');
+    const unregistered = `${endpoint('auth')}?${new URLSearchParams({ client_id: 'unsigned-ok', request_uri: jwks.url('/requests/1') })}`;
+    assertErrorPage(await new HttpBrowser().visit(unregistered), /request URIs/, 'a client that registered none');
   });
 
   it('client_secret_jwt at the token endpoint, with openid-client; the secret alone is refused', async () => {

@@ -1,4 +1,5 @@
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
+import { RequestUriUnavailable } from '../../domain/client-outbound.js';
 import { PUSHED_REQUEST_URN } from '../../domain/single-use.js';
 import { now } from '../../domain/time.js';
 import { clientOAuthPolicy } from '../client-attributes.js';
@@ -122,10 +123,29 @@ async function resolveParams(ctx: CheckContext): Promise<void> {
     }[policy.requestObjectRequired];
     if (missing) throw invalidRequest(`This client must send its authorization request as a request object (${policy.requestObjectRequired})`);
   }
-  if (requestUri !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri must be one a pushed authorization request returned');
-  if (request === undefined) return;
-  if (typeof request !== 'string') throw invalidRequest('Parameter request must be given once');
-  ctx.params = await requestObjectParams(ctx.domain, ctx.realm, client, request);
+  const jwt = requestUri !== undefined ? await referencedRequestObject(ctx, requestUri, policy.requestUris) : request;
+  if (jwt === undefined) return;
+  if (typeof jwt !== 'string') throw invalidRequest('Parameter request must be given once');
+  ctx.params = await requestObjectParams(ctx.domain, ctx.realm, client, jwt);
+}
+
+/**
+ * RFC 9101 §5.2: the request object at a URL the client registered (Keycloak's request.uris,
+ * matched as redirect URIs are), fetched through the SSRF guard. A client that registered
+ * none sends its request objects by value or pushes them.
+ */
+async function referencedRequestObject(ctx: CheckContext, requestUri: unknown, registered: string[]): Promise<string> {
+  if (typeof requestUri !== 'string' || !requestUri) throw invalidRequest('Parameter request_uri must be given once');
+  if (registered.length === 0) throw new OAuthError('request_uri_not_supported', 'The client registered no request URIs (request.uris)');
+  if (!redirectUriAllowed(registered, requestUri, ctx.realm.realm.settings.sslRequired, ctx.realm.base)) {
+    throw new OAuthError('invalid_request_uri', 'The request_uri is not one the client registered');
+  }
+  try {
+    return await ctx.domain.clientOutbound.requestObject(requestUri);
+  } catch (err) {
+    if (err instanceof RequestUriUnavailable) throw new OAuthError('invalid_request_uri', err.message);
+    throw err;
+  }
 }
 
 /** The parameters pushed for this client, checked as they were pushed; the request_uri is used up. */

@@ -46,7 +46,7 @@ export async function requestObjectParams(domain: Domain, realm: RealmRuntime, c
     if (alg === 'none') {
       payload = UnsecuredJWT.decode(jwt, { clockTolerance: CLOCK_SKEW }).payload;
     } else {
-      const keys = domain.clientKeys.of(client.record);
+      const keys = domain.clientOutbound.keysOf(client.record);
       if (!keys) throw invalidRequestObject('The client has no keys registered (jwks.url or jwks.string) to verify its request objects');
       payload = (await jwtVerify(jwt, keys, { algorithms: [...allowed], clockTolerance: CLOCK_SKEW })).payload;
     }

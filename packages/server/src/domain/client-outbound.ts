@@ -10,13 +10,20 @@ const REFETCH_COOLDOWN_MS = 10_000;
 const CACHE_MAX_AGE_MS = 10 * 60_000;
 /** JWKS URLs followed at once; the oldest is dropped past this. */
 const MAX_REMOTE_SETS = 1000;
+/** A request object fetched by reference: small, and soon or not at all. */
+const MAX_REQUEST_OBJECT_BYTES = 64 * 1024;
+const REQUEST_OBJECT_TIMEOUT_MS = 5000;
+
+/** A request object that could not be fetched from its request_uri; the message is the client's to read. */
+export class RequestUriUnavailable extends Error {}
 
 /**
- * The public keys a client signs its client assertions and request objects with (Keycloak's
- * jwks.url, jwks.string or certificate attributes). A JWKS URL goes through the outbound
- * fetch's SSRF guard, is cached, and is refetched when a JWT names a kid it does not hold.
+ * What Latchkey fetches from clients, always through the outbound fetch's SSRF guard: the
+ * public keys a client signs its client assertions and request objects with (Keycloak's
+ * jwks.url, jwks.string or certificate attributes), and request objects by reference. A
+ * JWKS URL is cached, and refetched when a JWT names a kid it does not hold.
  */
-export class ClientKeys {
+export class ClientOutbound {
   private readonly remote = new Map<string, JWTVerifyGetKey>();
   // Keyed by the record, which the client cache replaces whenever the client changes.
   private readonly local = new WeakMap<ClientRecord, JWTVerifyGetKey | undefined>();
@@ -33,11 +40,31 @@ export class ClientKeys {
   }
 
   /** The client's keys, or undefined when it registered none. */
-  of(client: ClientRecord): JWTVerifyGetKey | undefined {
+  keysOf(client: ClientRecord): JWTVerifyGetKey | undefined {
     const policy = clientOAuthPolicy(client.settings);
     if (policy.jwksUrl) return this.remoteSet(policy.jwksUrl);
     if (!this.local.has(client)) this.local.set(client, localKeys(policy.jwksString, policy.certificate));
     return this.local.get(client);
+  }
+
+  /** The request object at a request_uri (RFC 9101 §5.2.3): a 200 answer's body, a JWT. */
+  async requestObject(url: string): Promise<string> {
+    let res: Response;
+    try {
+      res = await (this.fetch ?? fetch)(url, {
+        method: 'GET', headers: new Headers({ accept: 'application/oauth-authz-req+jwt' }), redirect: 'manual',
+        signal: AbortSignal.timeout(REQUEST_OBJECT_TIMEOUT_MS),
+      });
+    } catch {
+      throw new RequestUriUnavailable('The request_uri could not be fetched');
+    }
+    if (res.status !== 200) {
+      await res.body?.cancel();
+      throw new RequestUriUnavailable(`The request_uri answered ${res.status}`);
+    }
+    const body = await readLimited(res, MAX_REQUEST_OBJECT_BYTES);
+    if (body === undefined) throw new RequestUriUnavailable(`The request object at the request_uri is larger than ${MAX_REQUEST_OBJECT_BYTES} bytes`);
+    return body.trim();
   }
 
   private remoteSet(url: string): JWTVerifyGetKey {
@@ -51,6 +78,18 @@ export class ClientKeys {
     }
     return set;
   }
+}
+
+/** The body as text, or undefined once it passes `limit` bytes (the rest is not read). */
+async function readLimited(res: Response, limit: number): Promise<string | undefined> {
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body ?? []) {
+    size += chunk.byteLength;
+    if (size > limit) return undefined;
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
 }
 
 function localKeys(jwksString: string | undefined, certificate: string | undefined): JWTVerifyGetKey | undefined {
