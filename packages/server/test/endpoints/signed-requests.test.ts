@@ -2,12 +2,15 @@
 // authorization requests (RFC 9126) and request objects (RFC 9101) against a real server,
 // openid-client 6 as the relying party and test/helpers/http-browser.ts as the browser.
 import assert from 'node:assert/strict';
+import { execFileSync } from 'node:child_process';
 import { createHash, randomUUID } from 'node:crypto';
+import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer, type Server } from 'node:http';
+import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import Database from 'better-sqlite3';
-import { SignJWT, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { SignJWT, exportJWK, generateKeyPair, importPKCS8, type CryptoKey, type JWK } from 'jose';
 import { adminApi, assertAdminError, masterAdminToken } from '../admin/fixture.js';
 import { assertProtocolError, send } from '../helpers/http.js';
 import { HttpBrowser, isLoginPage, responseParams, type HttpPage } from '../helpers/http-browser.js';
@@ -25,6 +28,20 @@ interface KeyPair { privateKey: CryptoKey; publicJwk: JWK; kid: string }
 async function keyPair(alg: 'ES256' | 'PS256' | 'EdDSA' | 'RS256', kid = randomUUID()): Promise<KeyPair> {
   const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
   return { privateKey, publicJwk: { ...(await exportJWK(publicKey)), kid, alg, use: 'sig' }, kid };
+}
+
+/** A key and its self-signed certificate, as Keycloak keeps a client's in jwt.credential.certificate (base64 DER). */
+async function certified(): Promise<{ key: KeyPair; certificate: string }> {
+  const dir = mkdtempSync(join(tmpdir(), 'latchkey-cert-'));
+  try {
+    execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
+      '-days', '1', '-subj', '/CN=cert-client'], { stdio: 'ignore' });
+    const privateKey = await importPKCS8(readFileSync(join(dir, 'key.pem'), 'utf8'), 'RS256');
+    const certificate = readFileSync(join(dir, 'cert.pem'), 'utf8').replace(/-----[^-]+-----|\s/g, '');
+    return { key: { privateKey, publicJwk: {}, kid: 'cert' }, certificate };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
 }
 
 /**
@@ -62,9 +79,12 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
   let rotatingKey: KeyPair;
   let jarKey: KeyPair;
   let strangerKey: KeyPair;
+  let cert: { key: KeyPair; certificate: string };
 
   before(async () => {
-    [fapiKey, rotatingKey, jarKey, strangerKey] = await Promise.all([keyPair('ES256'), keyPair('PS256'), keyPair('EdDSA'), keyPair('EdDSA')]);
+    [fapiKey, rotatingKey, jarKey, strangerKey, cert] = await Promise.all([
+      keyPair('ES256'), keyPair('PS256'), keyPair('EdDSA'), keyPair('EdDSA'), certified(),
+    ]);
     await jwks.start();
     jwks.sets.set('/fapi', [fapiKey.publicJwk]);
     jwks.sets.set('/rotating', [rotatingKey.publicJwk]);
@@ -83,6 +103,11 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
           {
             clientId: 'rotating', publicClient: false, clientAuthenticatorType: 'client-jwt', serviceAccountsEnabled: true,
             standardFlowEnabled: false, attributes: { 'use.jwks.url': 'true', 'jwks.url': jwks.url('/rotating') },
+          },
+          {
+            // Keycloak's default for client-jwt: the certificate of its Keys tab.
+            clientId: 'cert-client', publicClient: false, clientAuthenticatorType: 'client-jwt', serviceAccountsEnabled: true,
+            standardFlowEnabled: false, attributes: { 'jwt.credential.certificate': cert.certificate },
           },
           {
             clientId: 'secret-jwt', publicClient: false, clientAuthenticatorType: 'client-secret-jwt', secret: SECRET_JWT_SECRET,
@@ -314,6 +339,11 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
       assertProtocolError(res, 401, 'invalid_client', what);
       assert.match(res.json.error_description, reason, what);
     }
+    // A client with a certificate instead of a JWKS (Keycloak's default), with RS256.
+    assert.equal((await clientCredentialsWith(await assertion('cert-client', cert.key, 'RS256'))).status, 200, 'certificate');
+    const wrongCert = await clientCredentialsWith(await assertion('cert-client', rotatingKey, 'PS256'));
+    assertProtocolError(wrongCert, 401, 'invalid_client', 'a key not the certificate\'s');
+
     // The token endpoint's own URL is an audience too.
     const toEndpoint = await assertion('rotating', rotatingKey, 'PS256', { aud: `${issuer()}/protocol/openid-connect/token` });
     assert.equal((await clientCredentialsWith(toEndpoint)).status, 200);

@@ -8,8 +8,8 @@ import { OAuthError } from '../errors.js';
 /** What request_object_signing_alg_values_supported lists: none only for a client that allows it. */
 export const REQUEST_OBJECT_ALGS = [...ASYMMETRIC_ALGS, 'none'] as const;
 
-// The JWT's own claims, which are no authorization parameters.
-const JWT_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti']);
+// The JWT's own claims, which are no authorization parameters, and what may not nest (RFC 9101 §4).
+const JWT_CLAIMS = new Set(['iss', 'aud', 'exp', 'iat', 'nbf', 'jti', 'request', 'request_uri']);
 // A request object's jti is kept this long when it has no exp to say how long it counts.
 const JTI_WITHOUT_EXP = 24 * 3600;
 
