@@ -254,9 +254,9 @@ export const checkHints: Check = (ctx) => {
 };
 
 /**
- * The authorization request, one named check at a time. The first three decide
- * where the parameters come from and whether errors may be redirected at all; the order of the rest is the order
- * errors are reported in.
+ * The authorization request, one named check at a time. The first three decide where
+ * the parameters come from and whether errors may be redirected at all; the order of the
+ * rest is the order errors are reported in.
  */
 export const authorizationChecks: ReadonlyArray<readonly [string, Check]> = [
   ['client', checkClient],
