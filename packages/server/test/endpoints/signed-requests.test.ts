@@ -90,8 +90,9 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     jwks.sets.set('/rotating', [rotatingKey.publicJwk]);
     server = await startServer({
       realms: [{
-        realm: REALM, enabled: true,
+        realm: REALM, enabled: true, eventsEnabled: true,
         clients: [
+          { clientId: 'par-events', publicClient: false, secret: 'par-events-secret', redirectUris: [REDIRECT] },
           {
             // PAR, a request object and private_key_jwt, all required.
             clientId: 'fapi-app', publicClient: false, clientAuthenticatorType: 'client-jwt', redirectUris: [REDIRECT],
@@ -309,6 +310,23 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     assertErrorPage(await new HttpBrowser().visit(unregistered), /request URIs/, 'a client that registered none');
   });
 
+  it('pushes are recorded as Keycloak\'s PUSHED_AUTHORIZATION_REQUEST events, refused ones as _ERROR', async () => {
+    assert.equal((await push('par-events', 'par-events-secret', { response_type: 'code', redirect_uri: REDIRECT, scope: 'openid' })).status, 201);
+    assert.equal((await push('par-events', 'par-events-secret', { response_type: 'code', redirect_uri: 'https://evil.example/' })).status, 400);
+    const admin = adminApi(server, await masterAdminToken(server));
+    const query = `/realms/${REALM}/events?client=par-events&type=PUSHED_AUTHORIZATION_REQUEST&type=PUSHED_AUTHORIZATION_REQUEST_ERROR`;
+    let events: Array<Record<string, any>> = [];
+    // Events are written in batches, off the request's path.
+    for (const deadline = Date.now() + PATIENCE_MS; events.length < 2 && Date.now() < deadline;) {
+      await new Promise((r) => setTimeout(r, 100));
+      events = (await admin.get(query)).json;
+    }
+    assert.deepEqual(events.map((e) => [e.type, e.error, e.details?.client_auth_method]).sort(), [
+      ['PUSHED_AUTHORIZATION_REQUEST', undefined, 'client_secret_post'],
+      ['PUSHED_AUTHORIZATION_REQUEST_ERROR', 'invalid_request', 'client_secret_post'],
+    ]);
+  });
+
   it('client_secret_jwt at the token endpoint, with openid-client; the secret alone is refused', async () => {
     const config = await discover('secret-jwt', client.ClientSecretJwt(SECRET_JWT_SECRET));
     const tokens = await client.clientCredentialsGrant(config);
@@ -380,6 +398,14 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     const rep = (await admin.get(`/realms/${REALM}/clients/${id}`)).json;
     assert.equal(rep.clientAuthenticatorType, 'client-jwt');
     for (const [k, v] of Object.entries(attributes)) assert.equal(rep.attributes[k], v, k);
+
+    // What the realm file brought goes back out in an export.
+    const exported = (await admin.post(`/realms/${REALM}/partial-export?exportClients=true`)).json;
+    const fapi = exported.clients.find((c: { clientId: string }) => c.clientId === 'fapi-app');
+    assert.equal(fapi.clientAuthenticatorType, 'client-jwt');
+    assert.equal(fapi.attributes['jwks.url'], jwks.url('/fapi'));
+    assert.equal(fapi.attributes['request.object.required'], 'request only');
+    assert.equal(exported.clients.find((c: { clientId: string }) => c.clientId === 'jar-app').clientAuthenticatorType, 'client-secret');
 
     assertAdminError(await admin.post(`/realms/${REALM}/clients`, { clientId: 'bad-1', clientAuthenticatorType: 'client-x509' }), 400);
     assertAdminError(await admin.post(`/realms/${REALM}/clients`, { clientId: 'bad-2', attributes: { 'request.object.required': 'sometimes' } }),
