@@ -30,8 +30,11 @@ export interface AuthenticatedClient {
 export interface ClientCredentialsInput {
   authorization: string | undefined;
   params: Record<string, string | undefined>;
-  /** The URL of the endpoint called, which a client assertion may name as its audience beside the issuer. */
-  endpoint: string;
+  /**
+   * The URL of the endpoint called, which a client assertion may name as its audience beside
+   * the issuer and the token endpoint (which libraries name for every endpoint).
+   */
+  endpoint?: string;
 }
 
 interface Presented {
@@ -164,13 +167,13 @@ export async function authenticateClient(
  * unexpired and short-lived, and its jti never seen before.
  */
 async function verifyAssertion(
-  domain: Domain, realm: RealmRuntime, client: ClientRuntime, assertion: string, endpoint: string, policy: ClientOAuthPolicy,
+  domain: Domain, realm: RealmRuntime, client: ClientRuntime, assertion: string, endpoint: string | undefined, policy: ClientOAuthPolicy,
   refuse: (description: string) => OAuthError,
 ): Promise<void> {
   const secretJwt = policy.authenticator === 'client-secret-jwt';
   const clientId = client.record.clientId;
   const options: JWTVerifyOptions = {
-    issuer: clientId, subject: clientId, audience: [realm.issuer, endpoint, realm.issuer + endpointPaths.token],
+    issuer: clientId, subject: clientId, audience: [realm.issuer, realm.issuer + endpointPaths.token, ...(endpoint ? [endpoint] : [])],
     algorithms: policy.authSigningAlg ? [policy.authSigningAlg] : [...(secretJwt ? SECRET_ALGS : ASYMMETRIC_ALGS)],
     requiredClaims: ['exp', 'jti'], clockTolerance: CLOCK_SKEW,
   };

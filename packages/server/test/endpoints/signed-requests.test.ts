@@ -31,14 +31,18 @@ async function keyPair(alg: 'ES256' | 'PS256' | 'EdDSA' | 'RS256', kid = randomU
 }
 
 /** A key and its self-signed certificate, as Keycloak keeps a client's in jwt.credential.certificate (base64 DER). */
-async function certified(): Promise<{ key: KeyPair; certificate: string }> {
+async function certified(): Promise<{ key: KeyPair; pssKey: KeyPair; certificate: string }> {
   const dir = mkdtempSync(join(tmpdir(), 'latchkey-cert-'));
   try {
     execFileSync('openssl', ['req', '-x509', '-newkey', 'rsa:2048', '-nodes', '-keyout', join(dir, 'key.pem'), '-out', join(dir, 'cert.pem'),
       '-days', '1', '-subj', '/CN=cert-client'], { stdio: 'ignore' });
-    const privateKey = await importPKCS8(readFileSync(join(dir, 'key.pem'), 'utf8'), 'RS256');
+    const pem = readFileSync(join(dir, 'key.pem'), 'utf8');
     const certificate = readFileSync(join(dir, 'cert.pem'), 'utf8').replace(/-----[^-]+-----|\s/g, '');
-    return { key: { privateKey, publicJwk: {}, kid: 'cert' }, certificate };
+    return {
+      key: { privateKey: await importPKCS8(pem, 'RS256'), publicJwk: {}, kid: 'cert' },
+      pssKey: { privateKey: await importPKCS8(pem, 'PS256'), publicJwk: {}, kid: 'cert' },
+      certificate,
+    };
   } finally {
     rmSync(dir, { recursive: true, force: true });
   }
@@ -79,7 +83,7 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
   let rotatingKey: KeyPair;
   let jarKey: KeyPair;
   let strangerKey: KeyPair;
-  let cert: { key: KeyPair; certificate: string };
+  let cert: { key: KeyPair; pssKey: KeyPair; certificate: string };
 
   before(async () => {
     [fapiKey, rotatingKey, jarKey, strangerKey, cert] = await Promise.all([
@@ -108,7 +112,7 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
           {
             // Keycloak's default for client-jwt: the certificate of its Keys tab.
             clientId: 'cert-client', publicClient: false, clientAuthenticatorType: 'client-jwt', serviceAccountsEnabled: true,
-            standardFlowEnabled: false, attributes: { 'jwt.credential.certificate': cert.certificate },
+            standardFlowEnabled: false, attributes: { 'jwt.credential.certificate': cert.certificate, 'token.endpoint.auth.signing.alg': 'RS256' },
           },
           {
             clientId: 'secret-jwt', publicClient: false, clientAuthenticatorType: 'client-secret-jwt', secret: SECRET_JWT_SECRET,
@@ -361,6 +365,10 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     assert.equal((await clientCredentialsWith(await assertion('cert-client', cert.key, 'RS256'))).status, 200, 'certificate');
     const wrongCert = await clientCredentialsWith(await assertion('cert-client', rotatingKey, 'PS256'));
     assertProtocolError(wrongCert, 401, 'invalid_client', 'a key not the certificate\'s');
+    // Its token.endpoint.auth.signing.alg is RS256: PS256 with the same key is refused.
+    const otherAlg = await clientCredentialsWith(await assertion('cert-client', cert.pssKey, 'PS256'));
+    assertProtocolError(otherAlg, 401, 'invalid_client', 'an algorithm other than the registered one');
+    assert.match(otherAlg.json.error_description, /alg/);
 
     // The token endpoint's own URL is an audience too.
     const toEndpoint = await assertion('rotating', rotatingKey, 'PS256', { aud: `${issuer()}/protocol/openid-connect/token` });
