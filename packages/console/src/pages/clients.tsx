@@ -322,7 +322,8 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
       <fieldset>
         <legend>Client authentication and requests</legend>
         <div className="grid">
-          <SelectField label="Client authentication" name="authenticator" value={d.authenticator} onChange={set('authenticator')} options={AUTHENTICATORS}
+          <SelectField label="Client authentication" name="authenticator" value={d.authenticator} onChange={set('authenticator')}
+            options={d.authenticator === 'client-x509' ? [...AUTHENTICATORS, ['client-x509', 'Mutual TLS (client-x509): not supported, cannot authenticate']] : AUTHENTICATORS}
             error={e.authenticator} disabled={!d.confidential}
             hint={d.confidential ? 'How the application proves itself at the token endpoint.' : 'A public application does not authenticate.'} />
           <TextField label="JWKS URL" name="jwksUrl" value={d.jwksUrl} onChange={set('jwksUrl')} error={e.jwksUrl} placeholder="https://app.example.com/jwks.json"

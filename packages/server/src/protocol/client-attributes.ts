@@ -7,6 +7,11 @@ import type { ClientSettings } from '../storage/store.js';
  */
 export const CLIENT_AUTHENTICATORS = ['client-secret', 'client-jwt', 'client-secret-jwt'] as const;
 export type ClientAuthenticator = (typeof CLIENT_AUTHENTICATORS)[number];
+/**
+ * Keycloak's client-x509 (mutual TLS) too: a realm file with such a client imports, the value
+ * is kept, and the client cannot authenticate, rather than fall back to a secret.
+ */
+export const KEYCLOAK_AUTHENTICATORS = [...CLIENT_AUTHENTICATORS, 'client-x509'] as const;
 
 /** Keycloak's request.object.required values. */
 export const REQUEST_OBJECT_REQUIRED = ['not required', 'request or request_uri', 'request only', 'request_uri only'] as const;
@@ -39,7 +44,8 @@ const DEFAULT_ASSERTION_MAX_EXP = 60;
 
 /** What a client's attributes say about its authentication and its authorization requests, defaults applied. */
 export interface ClientOAuthPolicy {
-  authenticator: ClientAuthenticator;
+  /** Undefined for an authenticator Latchkey does not have (client-x509). */
+  authenticator: ClientAuthenticator | undefined;
   /** Where its public keys are: a JWKS URL, a JWKS given inline, or its certificate. */
   jwksUrl?: string;
   jwksString?: string;
@@ -58,7 +64,7 @@ const isTrue = (v: string | undefined) => v === 'true';
 
 export function clientOAuthPolicy(s: ClientSettings): ClientOAuthPolicy {
   const a = s.extraAttributes;
-  const authenticator = CLIENT_AUTHENTICATORS.find((t) => t === s.clientAuthenticatorType) ?? 'client-secret';
+  const authenticator = CLIENT_AUTHENTICATORS.find((t) => t === (s.clientAuthenticatorType ?? 'client-secret'));
   const required = REQUEST_OBJECT_REQUIRED.find((r) => r === a[ATTRIBUTES.requestObjectRequired]) ?? 'not required';
   const maxExp = Number(a[ATTRIBUTES.authMaxExp]);
   return {
@@ -78,8 +84,8 @@ export function clientOAuthPolicy(s: ClientSettings): ClientOAuthPolicy {
 /** Why the client's authentication and request object attributes cannot be, naming the attribute, or undefined. */
 export function oauthAttributesProblem(s: ClientSettings): { field: string; problem: string } | undefined {
   const a = s.extraAttributes;
-  if (s.clientAuthenticatorType !== undefined && !CLIENT_AUTHENTICATORS.some((t) => t === s.clientAuthenticatorType)) {
-    return { field: 'clientAuthenticatorType', problem: `must be one of ${CLIENT_AUTHENTICATORS.join(', ')}` };
+  if (s.clientAuthenticatorType !== undefined && !KEYCLOAK_AUTHENTICATORS.some((t) => t === s.clientAuthenticatorType)) {
+    return { field: 'clientAuthenticatorType', problem: `must be one of ${KEYCLOAK_AUTHENTICATORS.join(', ')}` };
   }
   const required = a[ATTRIBUTES.requestObjectRequired];
   if (required && !REQUEST_OBJECT_REQUIRED.some((r) => r === required)) {

@@ -147,6 +147,7 @@ export async function authenticateClient(
     return { client, method: 'none' };
   }
   const policy = clientOAuthPolicy(client.record.settings);
+  if (!policy.authenticator) throw refuse(`The client's authenticator ${client.record.settings.clientAuthenticatorType} is not supported`);
   const methods = AUTHENTICATOR_METHODS[policy.authenticator];
   if (!methods.includes(given.method)) {
     throw refuse(policy.authenticator === 'client-secret' ? 'Client secret is required for a confidential client'

@@ -415,7 +415,12 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     assert.equal(fapi.attributes['request.object.required'], 'request only');
     assert.equal(exported.clients.find((c: { clientId: string }) => c.clientId === 'jar-app').clientAuthenticatorType, 'client-secret');
 
-    assertAdminError(await admin.post(`/realms/${REALM}/clients`, { clientId: 'bad-1', clientAuthenticatorType: 'client-x509' }), 400);
+    assertAdminError(await admin.post(`/realms/${REALM}/clients`, { clientId: 'bad-1', clientAuthenticatorType: 'client-kerberos' }), 400);
+    // Keycloak's mutual TLS is kept as set, and its client cannot authenticate at all (no fallback to its secret).
+    await admin.create(`/realms/${REALM}/clients`, { clientId: 'mtls', clientAuthenticatorType: 'client-x509', secret: 'mtls-secret', serviceAccountsEnabled: true });
+    const mtls = await postForm(endpoint('token'), { grant_type: 'client_credentials', client_id: 'mtls', client_secret: 'mtls-secret' });
+    assertProtocolError(mtls, 401, 'invalid_client', 'client-x509');
+    assert.match(mtls.json.error_description, /client-x509 is not supported/);
     assertAdminError(await admin.post(`/realms/${REALM}/clients`, { clientId: 'bad-2', attributes: { 'request.object.required': 'sometimes' } }),
       400, 'request.object.required');
     assertAdminError(await admin.post(`/realms/${REALM}/clients`, { clientId: 'bad-3', attributes: { 'use.jwks.string': 'true', 'jwks.string': '{' } }),
