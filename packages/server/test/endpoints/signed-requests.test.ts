@@ -78,6 +78,8 @@ class ClientHost {
 
 describe('signed client authentication, PAR and JAR', { concurrency: true }, () => {
   let server: TestServer;
+  /** A server whose outbound requests may not reach private addresses, as in production. */
+  let guarded: TestServer;
   const jwks = new ClientHost();
   let fapiKey: KeyPair;
   let rotatingKey: KeyPair;
@@ -92,7 +94,19 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     await jwks.start();
     jwks.sets.set('/fapi', [fapiKey.publicJwk]);
     jwks.sets.set('/rotating', [rotatingKey.publicJwk]);
-    server = await startServer({
+    [guarded, server] = await Promise.all([startServer({
+      args: ['--allow-private-outbound', 'false'],
+      realms: [{
+        realm: REALM, enabled: true,
+        clients: [
+          {
+            clientId: 'guarded-jwt', publicClient: false, clientAuthenticatorType: 'client-jwt', serviceAccountsEnabled: true,
+            standardFlowEnabled: false, attributes: { 'use.jwks.url': 'true', 'jwks.url': jwks.url('/guarded') },
+          },
+          { clientId: 'guarded-jar', publicClient: false, secret: 'guarded-secret', redirectUris: [REDIRECT], attributes: { 'request.uris': jwks.url('/guarded-requests/*') } },
+        ],
+      }],
+    }), startServer({
       realms: [{
         realm: REALM, enabled: true, eventsEnabled: true,
         clients: [
@@ -132,9 +146,10 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
         ],
         users: [{ username: 'alice', enabled: true, credentials: [{ type: 'password', value: 'alice-pw' }] }],
       }],
-    });
+    })]);
   });
   after(async () => {
+    await guarded?.stop();
     await server?.stop();
     await jwks.stop();
   });
@@ -329,6 +344,25 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
       ['PUSHED_AUTHORIZATION_REQUEST', undefined, 'client_secret_post'],
       ['PUSHED_AUTHORIZATION_REQUEST_ERROR', 'invalid_request', 'client_secret_post'],
     ]);
+  });
+
+  it('a client\'s JWKS URL and request_uri go through the SSRF guard: a private address is never fetched', async () => {
+    jwks.sets.set('/guarded', [fapiKey.publicJwk]);
+    jwks.requestObjects.set('/guarded-requests/1', 'eyJhbGciOiJub25lIn0.e30.');
+    const at = Math.floor(Date.now() / 1000);
+    const signed = await new SignJWT({ iss: 'guarded-jwt', sub: 'guarded-jwt', aud: guarded.issuer(REALM), jti: randomUUID(), iat: at, exp: at + 60 })
+      .setProtectedHeader({ alg: 'ES256', kid: fapiKey.kid }).sign(fapiKey.privateKey);
+    const res = await postForm(realmUrl(guarded, REALM, '/protocol/openid-connect/token'),
+      { grant_type: 'client_credentials', client_assertion_type: ASSERTION_TYPE, client_assertion: signed });
+    assertProtocolError(res, 401, 'invalid_client', 'keys on a private address');
+    assert.match(res.json.error_description, /could not be read/);
+    assert.doesNotMatch(res.json.error_description, /127\.0\.0\.1/, 'the address is not told');
+
+    const page = await new HttpBrowser().visit(`${realmUrl(guarded, REALM, '/protocol/openid-connect/auth')}?${new URLSearchParams({
+      client_id: 'guarded-jar', request_uri: jwks.url('/guarded-requests/1') })}`);
+    assertErrorPage(page, /could not be fetched/, 'a request_uri on a private address');
+    assert.equal(jwks.fetches.get('/guarded'), undefined, 'the JWKS was never fetched');
+    assert.equal(jwks.fetches.get('/guarded-requests/1'), undefined, 'the request object was never fetched');
   });
 
   it('client_secret_jwt at the token endpoint, with openid-client; the secret alone is refused', async () => {
