@@ -20,6 +20,7 @@ export type ConsentTexts = Record<string, { profile?: string; email?: string; ap
 
 export interface ClientRep {
   id: string; clientId: string; name?: string; description?: string; enabled: boolean; publicClient: boolean;
+  clientAuthenticatorType?: string;
   standardFlowEnabled: boolean; implicitFlowEnabled: boolean; directAccessGrantsEnabled: boolean; serviceAccountsEnabled: boolean;
   consentRequired: boolean; redirectUris: string[]; webOrigins: string[]; attributes: Record<string, string>;
   defaultClientScopes: string[]; optionalClientScopes: string[];

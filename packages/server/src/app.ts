@@ -19,6 +19,7 @@ import { introspectionEndpoint } from './endpoints/introspect.js';
 import { jwksEndpoint } from './endpoints/jwks.js';
 import { realmInfoEndpoint } from './endpoints/realm-info.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
+import { parEndpoint } from './endpoints/par.js';
 import { sessionIframes } from './endpoints/session-iframes.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
@@ -91,6 +92,7 @@ export async function buildApp({
   registerErrorHandling(app, { pages, resourcesPath });
   registerMetrics(app, { relativePath, poolStats });
   domain.onSignInFailure = (reason) => signInFailures.inc({ reason });
+  domain.clientOutbound.allowPrivateOutbound(allowPrivateOutbound);
   if (issuerFromRequest) app.decorate('issuerBaseOf', forwardedIssuerBase(relativePath));
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.
@@ -113,6 +115,7 @@ export async function buildApp({
     await scoped.register(accountEndpoint, { domain });
     await scoped.register(introspectionEndpoint, { domain });
     await scoped.register(revocationEndpoint, { domain });
+    await scoped.register(parEndpoint, { domain });
     await scoped.register(authorizationEndpoint, flow);
     await scoped.register(loginActions, flow);
     await scoped.register(logoutEndpoint, flow);

@@ -14,6 +14,15 @@ const OIDC = 'latchkey.oidc';
 const API_ACCESS = 'latchkey.api.access';
 const LANGUAGES = ['en', 'de', 'nl', 'fr'];
 const algs = (): Array<[string, string]> => [['', t.clients.realmDefault], ['RS256', 'RS256'], ['ES256', 'ES256'], ['EdDSA', 'EdDSA']];
+// Keycloak's clientAuthenticatorType values and request.object.required values.
+const AUTHENTICATORS: Array<[string, string]> = [
+  ['client-secret', 'Client secret'], ['client-jwt', 'Signed JWT (the application\'s key: private_key_jwt)'],
+  ['client-secret-jwt', 'Signed JWT (the client secret: client_secret_jwt)'],
+];
+const REQUEST_OBJECTS: Array<[string, string]> = [
+  ['not required', 'Not required'], ['request or request_uri', 'Required (by value or reference)'], ['request only', 'Required by value (request)'],
+  ['request_uri only', 'Required by reference (request_uri)'],
+];
 
 export function ClientsPage({ realm }: { realm: string }) {
   const [search, setSearch] = useState('');
@@ -117,6 +126,7 @@ interface Draft {
   standardFlow: boolean; implicitFlow: boolean; directAccess: boolean; serviceAccounts: boolean; pkce: boolean; pkceMethod: string;
   refreshTokens: boolean; logoUri: string; consent: boolean; accessTokenLifespan: string; accessTokenAlg: string; idTokenAlg: string;
   defaultScopes: string; optionalScopes: string; redirectUris: string[]; webOrigins: string[]; postLogoutRedirectUris: string[];
+  authenticator: string; jwksUrl: string; requirePar: boolean; requestObjectRequired: string;
 }
 
 function draftOf(c?: ClientRep): Draft {
@@ -146,6 +156,10 @@ function draftOf(c?: ClientRep): Draft {
     redirectUris: c?.redirectUris ?? [],
     webOrigins: c?.webOrigins ?? [],
     postLogoutRedirectUris: (a['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean),
+    authenticator: c?.clientAuthenticatorType ?? 'client-secret',
+    jwksUrl: a['use.jwks.url'] === 'true' ? a['jwks.url'] ?? '' : '',
+    requirePar: a['require.pushed.authorization.requests'] === 'true',
+    requestObjectRequired: a['request.object.required'] || 'not required',
   };
 }
 
@@ -183,7 +197,13 @@ function bodyOf(d: Draft) {
     optionalClientScopes: scopes(d.optionalScopes),
     redirectUris: d.redirectUris.map((u) => u.trim()),
     webOrigins: d.webOrigins.map((o) => o.trim()),
+    clientAuthenticatorType: d.authenticator,
     attributes: {
+      // Without a URL the one stored (if any) stays, unused.
+      'use.jwks.url': String(Boolean(d.jwksUrl.trim())),
+      'jwks.url': d.jwksUrl.trim() || undefined,
+      'require.pushed.authorization.requests': String(d.requirePar),
+      'request.object.required': d.requestObjectRequired,
       'post.logout.redirect.uris': d.postLogoutRedirectUris.map((u) => u.trim()).join('##'),
       [OIDC]: String(d.oidc),
       [API_ACCESS]: String(d.api),
@@ -214,6 +234,7 @@ function checkDraft(d: Draft): Errors {
   }
   return {
     ...errors,
+    ...(d.jwksUrl.trim() && !/^https?:\/\/\S+$/.test(d.jwksUrl.trim()) ? { jwksUrl: 'Enter the https:// address of the application\'s JSON Web Key Set.' } : {}),
     ...checkList('redirectUris', d.redirectUris, (u) => redirectProblem(u.trim(), false)),
     ...checkList('webOrigins', d.webOrigins, (o) => (o.trim() === '+' || o.trim() === '*' || /^https?:\/\/[^/]+$/.test(o.trim()) ? undefined : t.clients.check.origin)),
     ...checkList('postLogoutRedirectUris', d.postLogoutRedirectUris, (u) => redirectProblem(u.trim(), true)),
@@ -224,6 +245,7 @@ const CLIENT_FIELDS: Record<string, string> = {
   clientId: 'clientId', name: 'name', description: 'description', logoUri: 'logoUri',
   [`attributes.${API_ACCESS}`]: 'api', [`attributes.${OIDC}`]: 'oidc', 'attributes.access.token.lifespan': 'accessTokenLifespan',
   defaultClientScopes: 'defaultScopes', optionalClientScopes: 'optionalScopes', '409': 'clientId',
+  'attributes.jwks.url': 'jwksUrl', clientAuthenticatorType: 'authenticator', 'attributes.request.object.required': 'requestObjectRequired',
 };
 
 function ClientForm({ realm, client, onSaved }: { realm: string; client?: ClientRep; onSaved: (id: string) => void }) {
@@ -299,6 +321,24 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
           <TextField label={t.clients.logo} name="logoUri" value={d.logoUri} onChange={set('logoUri')} error={e.logoUri} placeholder="https://example.com/logo.png"
             hint={t.clients.shownOnPages} />
           {d.logoUri && !e.logoUri ? <img className="logo-preview" src={d.logoUri} alt={t.clients.logoPreview} /> : <span />}
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Client authentication and requests</legend>
+        <div className="grid">
+          <SelectField label="Client authentication" name="authenticator" value={d.authenticator} onChange={set('authenticator')}
+            options={d.authenticator === 'client-x509' ? [...AUTHENTICATORS, ['client-x509', 'Mutual TLS (client-x509): not supported, cannot authenticate']] : AUTHENTICATORS}
+            error={e.authenticator} disabled={!d.confidential}
+            hint={d.confidential ? 'How the application proves itself at the token endpoint.' : 'A public application does not authenticate.'} />
+          <TextField label="JWKS URL" name="jwksUrl" value={d.jwksUrl} onChange={set('jwksUrl')} error={e.jwksUrl} placeholder="https://app.example.com/jwks.json"
+            hint="The application's public keys, for its signed JWTs and request objects." />
+        </div>
+        <div className="grid">
+          <CheckField label="Require pushed authorization requests (PAR)" name="requirePar" checked={d.requirePar} onChange={set('requirePar')}
+            hint="Authorization requests must first be sent to the PAR endpoint by the application." />
+          <SelectField label="Request objects" name="requestObjectRequired" value={d.requestObjectRequired} onChange={set('requestObjectRequired')}
+            options={REQUEST_OBJECTS} error={e.requestObjectRequired} hint="Whether authorization requests must come as signed JWTs (RFC 9101)." />
         </div>
       </fieldset>
 

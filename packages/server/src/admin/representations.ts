@@ -102,7 +102,7 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     description: s.description,
     enabled: client.enabled,
     alwaysDisplayInConsole: false,
-    clientAuthenticatorType: 'client-secret',
+    clientAuthenticatorType: s.clientAuthenticatorType ?? 'client-secret',
     secret: client.publicClient ? undefined : secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,

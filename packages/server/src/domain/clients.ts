@@ -4,6 +4,7 @@ import type { ClientRecord, ClientScopeRecord, ClientSecretRecord, ClientSetting
 import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 import { OIDC_PROTOCOL } from '../protocol/mappers.js';
+import { oauthAttributesProblem } from '../protocol/client-attributes.js';
 
 /** A client as the protocol sees it: its record, its usable secrets opened, its client scopes resolved. */
 export interface ClientRuntime {
@@ -59,7 +60,7 @@ export function clientSettingsProblem(s: ClientSettings, fieldNames: { apiAccess
     const unsafe = uris.find(isScriptUri);
     if (unsafe !== undefined) return { field, problem: `A redirect URI may not use the ${unsafe.replace(/[\u0000-\u0020]/g, '').split(':')[0].toLowerCase()}: scheme` };
   }
-  return undefined;
+  return oauthAttributesProblem(s);
 }
 
 export interface NewClient {

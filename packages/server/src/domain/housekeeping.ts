@@ -24,6 +24,8 @@ export interface SweepResult {
   sessions: number;
   brokerStates: number;
   retiredKeys: number;
+  usedJtis: number;
+  pushedRequests: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -65,7 +67,7 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
 
   const result: SweepResult = {
     loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0,
-    brokerStates: 0, retiredKeys: 0,
+    brokerStates: 0, retiredKeys: 0, usedJtis: 0, pushedRequests: 0,
   };
   for (const realm of await domain.realms.list()) {
     const keep = domain.events.retention(realm);
@@ -84,6 +86,8 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   result.refreshTokens = await drain(() => store.expired.deleteRefreshTokens(nowSeconds - grace, batch));
   result.sessions = await drain(() => store.expired.deleteSessions(nowSeconds, batch));
   result.brokerStates = await drain(() => store.expired.deleteBrokerStates(nowSeconds, batch));
+  result.usedJtis = await drain(() => store.expired.deleteUsedJtis(nowSeconds, batch));
+  result.pushedRequests = await drain(() => store.expired.deletePushedRequests(nowSeconds, batch));
   result.retiredKeys = await drain(() => store.expired.deleteRetiredKeys(nowSeconds, batch));
   // The JWKS is cached with the realm; a retired key must leave it now, not at the cache's TTL.
   if (result.retiredKeys > 0) domain.realms.invalidate();

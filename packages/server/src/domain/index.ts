@@ -4,12 +4,14 @@ import { ClientService, defaultClientSettings, type NewClient } from './clients.
 import { ClientScopeService } from './client-scopes.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { Caches } from './cache.js';
+import { ClientOutbound } from './client-outbound.js';
 import type { SignInFailure } from './sign-in.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
 import { IdentityProviderService } from './identity-providers.js';
 import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
+import { JwtIdService, PushedRequestService } from './single-use.js';
 import { SessionService, TokenStoreService } from './sessions.js';
 import { UserService } from './users.js';
 
@@ -36,6 +38,10 @@ export class Domain {
   readonly events: EventService;
   readonly groups: GroupService;
   readonly identityProviders: IdentityProviderService;
+  readonly jwtIds: JwtIdService;
+  readonly pushedRequests: PushedRequestService;
+  /** Clients' keys and request objects; the HTTP layer tells it whether they may be on private addresses. */
+  readonly clientOutbound = new ClientOutbound();
   /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
   onSignInFailure: (reason: SignInFailure) => void = () => {};
 
@@ -60,6 +66,8 @@ export class Domain {
     this.bruteForce = new BruteForceService(store);
     this.events = new EventService(store);
     this.identityProviders = new IdentityProviderService(store, box, this.users, caches);
+    this.jwtIds = new JwtIdService(store);
+    this.pushedRequests = new PushedRequestService(store, box);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

@@ -3,7 +3,7 @@ import type { Domain, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
-import { OIDC } from '../http/paths.js';
+import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
@@ -48,8 +48,9 @@ export const introspectionEndpoint: FastifyPluginAsync<{ domain: Domain }> = asy
     const realm = await realmOf(domain, request);
     reply.header('cache-control', 'no-store');
     return recordCall(domain, realm, request, params, ['INTROSPECT_TOKEN', 'INTROSPECT_TOKEN_ERROR'], async (notes) => {
-      notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params },
-        { publicRefused: 'Public clients may not introspect tokens' });
+      notes.client = await authenticateClient(domain, realm, {
+        authorization: request.headers.authorization, params, endpoint: realm.issuer + endpointPaths.introspection,
+      }, { publicRefused: 'Public clients may not introspect tokens' });
       // The hint orders the lookups; either kind is still found (RFC 7662 §2.1).
       const lookups = params.token_type_hint === 'refresh_token'
         ? [introspectRefreshToken, introspectAccessToken]

@@ -193,7 +193,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     name: s.name,
     description: s.description,
     enabled: client.enabled,
-    clientAuthenticatorType: 'client-secret',
+    clientAuthenticatorType: s.clientAuthenticatorType ?? 'client-secret',
     secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,

@@ -10,5 +10,6 @@ export const endpointPaths = {
   certs: '/protocol/openid-connect/certs',
   introspection: '/protocol/openid-connect/token/introspect',
   revocation: '/protocol/openid-connect/revoke',
+  pushedAuthorizationRequest: '/protocol/openid-connect/ext/par/request',
   checkSession: '/protocol/openid-connect/login-status-iframe.html',
 } as const;

@@ -304,6 +304,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     directAccessGrants: bearerOnly ? false : rep.directAccessGrantsEnabled ?? false,
     serviceAccounts: bearerOnly ? false : rep.serviceAccountsEnabled ?? false,
     consentRequired: rep.consentRequired ?? false,
+    clientAuthenticatorType: rep.clientAuthenticatorType,
     openIdConnect: a[OIDC_ATTRIBUTE] !== 'false',
     apiAccess: a[API_ACCESS_ATTRIBUTE] !== 'false',
     pkceMethod: pkce === 'plain' || pkce === 'S256' ? (pkce as PkceMethod) : null,

@@ -179,7 +179,12 @@ export interface ClientSettings {
   protocolMappers: ProtocolMapperRecord[];
   /** Consent texts by language tag (seed 001 "default resource translation"). */
   consentTexts: Record<string, ConsentTexts>;
-  /** Keycloak attributes we do not interpret, kept so an export gives them back. */
+  /** Keycloak's clientAuthenticatorType (see protocol/client-attributes.ts); absent: client-secret. */
+  clientAuthenticatorType?: string;
+  /**
+   * Keycloak attributes kept as given, so an export gives them back; those of client
+   * authentication and request objects are read where used (protocol/client-attributes.ts).
+   */
   extraAttributes: Record<string, string>;
   /** Keycloak's cluster nodes registered for the client (host → seconds since the epoch); Latchkey calls none of them. */
   registeredNodes?: Record<string, number>;
@@ -555,6 +560,19 @@ export interface FederatedIdentityRecord {
  * What a sign-in or logout at a provider must remember until the browser comes back:
  * keyed by the SHA-256 of the random key sent along (the state), its data sealed.
  */
+/** An authorization request its client pushed (RFC 9126), kept until its request_uri is used or expires. */
+export interface PushedRequestRecord {
+  /** sha256 of the request_uri: the URI itself, a bearer of the request, is never stored. */
+  id: string;
+  realmId: string;
+  /** The client's internal id. */
+  clientId: string;
+  /** The request's parameters as JSON, sealed under the master key: they may hold an id_token_hint. */
+  sealedParams: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface BrokerStateRecord {
   id: string;
   realmId: string;

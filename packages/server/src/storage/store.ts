@@ -18,6 +18,7 @@ import type {
   ClientScopeRecord,
   ClientSecretRecord,
   HmacKeyRecord,
+  PushedRequestRecord,
   KeyRecord,
   PasswordRecord,
   RealmRecord,
@@ -169,6 +170,20 @@ export interface Store {
     add(jti: string, expiresAt: number): Promise<void>;
     has(jti: string): Promise<boolean>;
   };
+  /**
+   * JWT ids that may be used once (client assertions, request objects), each remembered until
+   * the JWT expires: in the database, so that a replay to another node is caught too.
+   */
+  usedJtis: {
+    /** False when the key was claimed before: a replay. */
+    claim(key: string, expiresAt: number): Promise<boolean>;
+  };
+  /** Pushed authorization requests (RFC 9126), each used once. */
+  pushedRequests: {
+    insert(request: PushedRequestRecord): Promise<void>;
+    /** Removes and returns it, so two racing uses can't both get it; undefined when gone. */
+    take(id: string): Promise<PushedRequestRecord | undefined>;
+  };
   codes: {
     insert(code: AuthorizationCodeRecord): Promise<void>;
     getByHash(codeHash: string): Promise<AuthorizationCodeRecord | undefined>;
@@ -270,6 +285,8 @@ export interface Store {
     /** Passive keys whose retiresAt has come; their realms' cached JWKS must then be dropped. */
     deleteRetiredKeys(before: number, limit: number): Promise<number>;
     deleteBrokerStates(before: number, limit: number): Promise<number>;
+    deleteUsedJtis(before: number, limit: number): Promise<number>;
+    deletePushedRequests(before: number, limit: number): Promise<number>;
   };
   /** Other OpenID providers a realm signs its users in through. */
   identityProviders: {

@@ -625,6 +625,40 @@ for (const backend of [sqlite, postgres]) {
       });
     });
 
+    describe('used JWT ids', () => {
+      it('claims each once, even when raced; expired ones are deleted, unexpired ones stay', async () => {
+        const id = randomUUID();
+        const raced = await Promise.all([store.usedJtis.claim(id, T + 60), store.usedJtis.claim(id, T + 60)]);
+        assert.equal(raced.filter(Boolean).length, 1, String(raced));
+        assert.equal(await store.usedJtis.claim(id, T + 120), false);
+        const old = randomUUID();
+        assert.equal(await store.usedJtis.claim(old, T - 10), true);
+        assert.equal(await store.expired.deleteUsedJtis(T - 10, 1000), 1);
+        assert.equal(await store.usedJtis.claim(old, T + 60), true, 'claimable again once deleted');
+        assert.equal(await store.usedJtis.claim(id, T + 60), false, 'an unexpired one stays');
+      });
+    });
+
+    describe('pushed requests', () => {
+      it('round-trip, are taken once even when raced, expire, and go with their client', async () => {
+        const { realm, client } = await seed(store);
+        const pushed = { id: randomUUID(), realmId: realm.id, clientId: client.id, sealedParams: 'sealed ü', createdAt: T, expiresAt: T + 60 };
+        await store.pushedRequests.insert(pushed);
+        const raced = await Promise.all([store.pushedRequests.take(pushed.id), store.pushedRequests.take(pushed.id)]);
+        assert.equal(raced.filter(Boolean).length, 1, String(raced));
+        assert.deepEqual(raced.find(Boolean), pushed);
+        assert.equal(await store.pushedRequests.take(pushed.id), undefined);
+        const old = { ...pushed, id: randomUUID(), expiresAt: T - 20 };
+        await store.pushedRequests.insert(old);
+        assert.equal(await store.expired.deletePushedRequests(T - 20, 1000), 1);
+        assert.equal(await store.pushedRequests.take(old.id), undefined);
+        const orphan = { ...pushed, id: randomUUID() };
+        await store.pushedRequests.insert(orphan);
+        await store.clients.delete(client.id);
+        assert.equal(await store.pushedRequests.take(orphan.id), undefined, 'deleted with its client');
+      });
+    });
+
     describe('authorization codes', () => {
       it('round-trips with nulls and values, is used once even when raced, records what it issued', async () => {
         const { realm, client, user } = await seed(store);

@@ -122,6 +122,7 @@ export const clientRepresentation = {
     enabled: nullableBoolean,
     publicClient: nullableBoolean,
     bearerOnly: nullableBoolean,
+    clientAuthenticatorType: { type: 'string', enum: ['client-secret', 'client-jwt', 'client-secret-jwt', 'client-x509', null], nullable: true },
     secret: { type: 'string', minLength: 1, maxLength: 512, nullable: true },
     standardFlowEnabled: nullableBoolean,
     implicitFlowEnabled: nullableBoolean,

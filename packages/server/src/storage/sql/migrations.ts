@@ -441,6 +441,26 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0017_client_assertions_and_pushed_requests': {
+    // Signed client authentication and request objects (RFC 7523, RFC 9101) use each JWT id
+    // once; pushed authorization requests (RFC 9126) wait here for their request_uri.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('used_jtis')
+        .addColumn('id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('used_jtis_expires').on('used_jtis').column('expires_at').execute();
+      await db.schema.createTable('pushed_requests')
+        .addColumn('id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('sealed_params', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('pushed_requests_expires').on('pushed_requests').column('expires_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

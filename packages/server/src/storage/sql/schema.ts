@@ -93,6 +93,10 @@ export interface FederatedIdentitiesTable {
 export interface BrokerStatesTable {
   id: string; realm_id: string; provider_id: string; interaction_id: string | null; sealed_data: string; created_at: number; expires_at: number;
 }
+export interface UsedJtisTable { id: string; expires_at: number }
+export interface PushedRequestsTable {
+  id: string; realm_id: string; client_id: string; sealed_params: string; created_at: number; expires_at: number;
+}
 export interface BrokerSessionsTable { session_id: string; provider_id: string; sealed_id_token: string; created_at: number }
 
 export interface Database {
@@ -124,4 +128,6 @@ export interface Database {
   federated_identities: FederatedIdentitiesTable;
   broker_states: BrokerStatesTable;
   broker_sessions: BrokerSessionsTable;
+  used_jtis: UsedJtisTable;
+  pushed_requests: PushedRequestsTable;
 }

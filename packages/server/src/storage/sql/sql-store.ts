@@ -641,6 +641,32 @@ export class SqlStore implements Store {
     },
   };
 
+  usedJtis: Store['usedJtis'] = {
+    claim: async (id, expiresAt) => {
+      const r = await this.db.insertInto('used_jtis').values(storable('used_jtis', { id, expires_at: expiresAt }))
+        .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+  };
+
+  pushedRequests: Store['pushedRequests'] = {
+    insert: async (p) => {
+      await this.db.insertInto('pushed_requests').values(storable('pushed_requests', {
+        id: p.id, realm_id: p.realmId, client_id: p.clientId, sealed_params: p.sealedParams, created_at: p.createdAt, expires_at: p.expiresAt,
+      })).execute();
+    },
+    take: async (id) => {
+      if (hasNul(id)) return undefined;
+      const r = await this.db.selectFrom('pushed_requests').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const gone = await this.db.deleteFrom('pushed_requests').where('id', '=', id).executeTakeFirst();
+      if (Number(gone.numDeletedRows) !== 1) return undefined;
+      return {
+        id: r.id, realmId: r.realm_id, clientId: r.client_id, sealedParams: r.sealed_params, createdAt: n(r.created_at), expiresAt: n(r.expires_at),
+      };
+    },
+  };
+
   codes: Store['codes'] = {
     insert: async (c) => { await this.queries.insert(this.db, 'authorization_codes', storable('authorization_codes', fromCode(c))); },
     getByHash: async (codeHash) => {
@@ -966,6 +992,10 @@ export class SqlStore implements Store {
       this.deleteBatch('realm_keys', 'kid', limit, (q) => q.where('status', '=', 'passive').where('retires_at', '<=', before)),
     deleteBrokerStates: (before, limit) =>
       this.deleteBatch('broker_states', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteUsedJtis: (before, limit) =>
+      this.deleteBatch('used_jtis', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deletePushedRequests: (before, limit) =>
+      this.deleteBatch('pushed_requests', 'id', limit, (q) => q.where('expires_at', '<=', before)),
   };
 
   identityProviders: Store['identityProviders'] = {
