@@ -37,10 +37,12 @@ function metadata(realm: RealmRuntime) {
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
     scopes_supported: ['openid', ...new Set([...realm.realm.settings.defaultClientScopes, ...realm.realm.settings.optionalClientScopes])],
     claims_supported: [
-      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'name', 'given_name', 'family_name',
+      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'amr', 'name', 'given_name', 'family_name',
       'preferred_username', 'email', 'email_verified', 'phone_number',
     ],
     claims_parameter_supported: true,
+    // Keycloak's levels of authentication, and the names the realm's acr.loa.map gives them.
+    acr_values_supported: [...new Set(['0', '1', '2', ...Object.keys(realm.realm.settings.acrLoaMap ?? {})])],
     ui_locales_supported: ['en', 'de', 'nl', 'fr'],
     request_parameter_supported: false,
     request_uri_parameter_supported: false,

@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
-import { SIGN_IN_ERRORS, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
+import { SIGN_IN_ERRORS, type EventDetails, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
 import { lockoutDetail, type SignInResult } from '../domain/sign-in.js';
 import { claimedClient, type AuthenticatedClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
@@ -108,9 +108,22 @@ export function recordSignIn(
     : { type: 'LOGIN_ERROR', clientId: client.record.clientId, userId: result.userId, error: SIGN_IN_ERRORS[result.reason], details });
 }
 
-/** UPDATE_PASSWORD: a user chose a new password at sign-in, as an administrator asked. */
-export function recordUpdatePassword(domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, userId: string): Promise<void> {
-  return save(domain, request, realm.realm, { type: 'UPDATE_PASSWORD', clientId: client.record.clientId, userId, details: { auth_method: 'openid-connect' } });
+/** LOGIN_ERROR for a step of the sign-in that refused what it was given (a wrong password or code). */
+export function recordLoginError(domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime | undefined,
+  event: { error: string; userId?: string; details?: EventDetails }): Promise<void> {
+  return save(domain, request, realm.realm, {
+    type: 'LOGIN_ERROR', clientId: client?.record.clientId, userId: event.userId, error: event.error,
+    details: { auth_method: 'openid-connect', ...event.details },
+  });
+}
+
+/**
+ * An event of the user's own doing at sign-in, as an administrator asked (UPDATE_PASSWORD,
+ * UPDATE_TOTP, UPDATE_CREDENTIAL), or of an administrator's removing a credential (REMOVE_…).
+ */
+export function recordUserEvent(domain: Domain, request: FastifyRequest, realm: RealmRecord, client: ClientRuntime | undefined,
+  type: LoginEventType, userId: string, details: EventDetails = {}): Promise<void> {
+  return save(domain, request, realm, { type, clientId: client?.record.clientId, userId, details: { auth_method: 'openid-connect', ...details } });
 }
 
 /** LOGOUT for a session that logout ended. */

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type {
   BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
-  UpdatePasswordPage, WelcomePage,
+  UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -20,7 +20,8 @@ const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
-  'update-password', 'account', 'iframe', 'welcome',
+  'update-password', 'account', 'iframe', 'welcome', 'login-otp', 'login-recovery-code', 'configure-totp', 'recovery-codes-setup',
+  'step-alternatives',
 ] as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
@@ -166,6 +167,10 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     brokerFragment: (ctx: PageContext, page: BrokerFragmentPage) => render('broker-fragment', ctx, page),
     linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
     updatePassword: (ctx: PageContext, page: UpdatePasswordPage) => render('update-password', ctx, page),
+    otp: (ctx: PageContext, page: OtpPage) => render('login-otp', ctx, page),
+    recoveryCode: (ctx: PageContext, page: RecoveryCodePage) => render('login-recovery-code', ctx, page),
+    configureTotp: (ctx: PageContext, page: ConfigureTotpPage) => render('configure-totp', ctx, page),
+    recoveryCodesSetup: (ctx: PageContext, page: RecoveryCodesSetupPage) => render('recovery-codes-setup', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
     welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,
