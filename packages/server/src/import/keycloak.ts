@@ -233,8 +233,9 @@ export function realmEventFields(s: RealmSettings) {
     // The refresh token grace rides here too: the realm's attributes are one object.
     attributes: {
       adminEventsExpiration: String(e.adminEventsExpiration), refreshTokenReuseGrace: String(refreshTokenRules(s).refreshTokenReuseGrace),
-      // And the multi-factor settings Keycloak keeps as attributes, or that are Latchkey's own.
-      otpRequired: String(s.otpRequired === true), passwordGrantWithSecondFactor: String(s.passwordGrantWithSecondFactor === true),
+      // And the multi-factor settings Keycloak keeps as attributes, or that are Latchkey's own (when on).
+      ...(s.otpRequired ? { otpRequired: 'true' } : {}),
+      ...(s.passwordGrantWithSecondFactor ? { passwordGrantWithSecondFactor: 'true' } : {}),
       ...(s.acrLoaMap ? { 'acr.loa.map': JSON.stringify(s.acrLoaMap) } : {}),
     },
   };

@@ -118,7 +118,7 @@ const fromCode = (c: AuthorizationCodeRecord) => ({
 });
 const toInteraction = (r: any): InteractionRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, request: r.request, userId: r.user_id,
-  sessionId: r.session_id, createdAt: n(r.created_at), expiresAt: n(r.expires_at), auth: r.auth ? JSON.parse(r.auth) : null,
+  sessionId: r.session_id, createdAt: n(r.created_at), expiresAt: n(r.expires_at), ...(r.auth ? { auth: JSON.parse(r.auth) } : {}),
 });
 const fromInteraction = (i: InteractionRecord) => ({
   id: i.id, realm_id: i.realmId, client_id: i.clientId, request: i.request, user_id: i.userId,
