@@ -170,7 +170,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
       await recordBroker(domain, request, l.realm, type, {
         alias: provider.alias, client: l.client, userId: user.id, sessionId: session.id, identity: identity.username, redirectUri: l.req.redirectUri, reason,
       });
-      await recordSignIn(domain, request, l.realm, l.client, user.username, { ok: true, user }, {
+      await recordSignIn(domain, request, l.realm, l.client, user, {
         sessionId: session.id, redirectUri: l.req.redirectUri, identityProvider: { alias: provider.alias, identity: identity.username },
       });
     }, { viaPage: true, amr: [identityProviderStep.amr] });

@@ -126,8 +126,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   /** Every step done: the session begins (or, after a step-up, gains the factor) and the request goes on. */
   function complete(l: Loaded, ctx: AuthContext, request: FastifyRequest, reply: FastifyReply) {
     const user = ctx.user!;
-    return finishSignIn(deps, l, user, request, reply, (session) => recordSignIn(domain, request, l.realm, l.client, user.username,
-      { ok: true, user }, { sessionId: session.id, redirectUri: l.req.redirectUri }), { amr: ctx.auth.amr });
+    return finishSignIn(deps, l, user, request, reply,
+      (session) => recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri }), { amr: ctx.auth.amr });
   }
 
   // One page per step of the pipeline (domain/authentication): a step that is not due sends the

@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
-import { SIGN_IN_ERRORS, type EventDetails, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
-import { lockoutDetail, type SignInResult } from '../domain/sign-in.js';
+import { type EventDetails, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
 import { claimedClient, type AuthenticatedClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { TokenResponse } from '../protocol/tokens.js';
-import type { RealmRecord, SessionRecord } from '../storage/store.js';
+import type { RealmRecord, SessionRecord, UserRecord } from '../storage/store.js';
 
 type Params = Record<string, string | undefined>;
 
@@ -94,18 +93,16 @@ export function recordGrant(
   }, (tokens) => ({ scope: tokens.scope }));
 }
 
-/** LOGIN or LOGIN_ERROR for a sign-in on the login page: by password, or at an identity provider. */
+/** LOGIN for a sign-in through the browser's pages, every step done: by password, or at an identity provider. */
 export function recordSignIn(
-  domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, username: string,
-  result: SignInResult, extra: { sessionId?: string; redirectUri?: string; identityProvider?: { alias: string; identity: string } } = {},
+  domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, user: UserRecord,
+  extra: { sessionId?: string; redirectUri?: string; identityProvider?: { alias: string; identity: string } } = {},
 ): Promise<void> {
   const details = {
-    auth_method: 'openid-connect', username, redirect_uri: extra.redirectUri, ...lockoutDetail(result),
+    auth_method: 'openid-connect', username: user.username, redirect_uri: extra.redirectUri,
     identity_provider: extra.identityProvider?.alias, identity_provider_identity: extra.identityProvider?.identity,
   };
-  return save(domain, request, realm.realm, result.ok
-    ? { type: 'LOGIN', clientId: client.record.clientId, userId: result.user.id, sessionId: extra.sessionId, details }
-    : { type: 'LOGIN_ERROR', clientId: client.record.clientId, userId: result.userId, error: SIGN_IN_ERRORS[result.reason], details });
+  return save(domain, request, realm.realm, { type: 'LOGIN', clientId: client.record.clientId, userId: user.id, sessionId: extra.sessionId, details });
 }
 
 /** LOGIN_ERROR for a step of the sign-in that refused what it was given (a wrong password or code). */

@@ -8,8 +8,9 @@ import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { Secret, TOTP } from 'otpauth';
 import { HttpBrowser, responseParams } from '../helpers/http-browser.js';
 import { keycloakPbkdf2 } from '../helpers/keycloak-credentials.js';
-import { passwordGrant } from '../helpers/http.js';
-import { ADMIN_PASSWORD, realmUrl, runCli, startServer, type TestServer } from '../helpers/server.js';
+import { passwordGrant, tokenUrl } from '../helpers/http.js';
+import { claimsOf } from '../helpers/oidc.js';
+import { ADMIN_PASSWORD, postForm, realmUrl, runCli, startServer, type TestServer } from '../helpers/server.js';
 
 const REALM = 'kc-otp';
 const REDIRECT = 'http://localhost:9/cb';
@@ -27,7 +28,7 @@ function keycloakExport(): object {
   return {
     id: 'b1f0c7e2-4d3a-4e6b-9a8c-7d6e5f4a3b21', realm: REALM, enabled: true,
     otpPolicyType: 'totp', otpPolicyAlgorithm: 'HmacSHA1', otpPolicyInitialCounter: 0, otpPolicyDigits: 6,
-    otpPolicyLookAheadWindow: 2, otpPolicyPeriod: 30, otpPolicyCodeReusable: false,
+    otpPolicyLookAheadWindow: 4, otpPolicyPeriod: 30, otpPolicyCodeReusable: false,
     otpSupportedApplications: ['totpAppFreeOTPName', 'totpAppGoogleName', 'totpAppMicrosoftAuthenticatorName'],
     clients: [{ clientId: 'app', publicClient: true, standardFlowEnabled: true, directAccessGrantsEnabled: true, redirectUris: [REDIRECT] }],
     users: [{
@@ -51,7 +52,7 @@ describe('second factors in realm files and the admin API', () => {
   let kim: string;
   const app = (secret: string) => new TOTP({ secret: Secret.fromUTF8(secret), algorithm: 'SHA1', digits: 6, period: 30 });
   let step = 0;
-  const code = (secret: string) => app(secret).generate({ timestamp: Date.now() + 30_000 * (step++ % 3) });
+  const code = (secret: string) => app(secret).generate({ timestamp: Date.now() + 30_000 * step++ });
 
   before(async () => {
     server = await startServer({ realms: [keycloakExport()] });
@@ -63,10 +64,10 @@ describe('second factors in realm files and the admin API', () => {
   after(async () => { await server?.stop(); });
 
   /** A sign-in on the login page over HTTP: the password, then the one-time code; the authorization response's parameters. */
-  async function signIn(realm: string, otp: string): Promise<Record<string, string>> {
+  async function signIn(realm: string, otp: string, params: Record<string, string> = {}): Promise<Record<string, string>> {
     const browser = new HttpBrowser();
     const auth = `${realmUrl(server, realm, '/protocol/openid-connect/auth')}?${new URLSearchParams({
-      client_id: 'app', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-1',
+      client_id: 'app', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-1', ...params,
     })}`;
     const otpPage = await browser.authorize(auth, { username: 'kim', password: 'kim-pw' });
     assert.match(otpPage.text, /id="kc-otp-login-form"/, otpPage.text.slice(0, 300));
@@ -85,12 +86,12 @@ describe('second factors in realm files and the admin API', () => {
   it('the realm\'s OTP policy is Keycloak\'s realm representation; a change to one field keeps the others', async () => {
     const realm = await kc.realms.findOne({ realm: REALM });
     assert.equal(realm!.otpPolicyType, 'totp');
-    assert.equal(realm!.otpPolicyLookAheadWindow, 2);
+    assert.equal(realm!.otpPolicyLookAheadWindow, 4);
     assert.equal(realm!.otpPolicyDigits, 6);
     await kc.realms.update({ realm: REALM }, { otpPolicyCodeReusable: true });
     const updated = await kc.realms.findOne({ realm: REALM });
     assert.equal(updated!.otpPolicyCodeReusable, true);
-    assert.equal(updated!.otpPolicyLookAheadWindow, 2);
+    assert.equal(updated!.otpPolicyLookAheadWindow, 4);
     await kc.realms.update({ realm: REALM }, { otpPolicyCodeReusable: false });
     await assert.rejects(kc.realms.update({ realm: REALM }, { otpPolicyType: 'sms' } as never), status(400));
   });
@@ -131,7 +132,7 @@ describe('second factors in realm files and the admin API', () => {
     assert.deepEqual(JSON.parse(otp.secretData), { value: PHONE_SECRET });
     assert.equal(JSON.parse(otp.credentialData).subType, 'totp');
     assert.equal(otp.userLabel, 'Pixel 9');
-    assert.equal(exported.otpPolicyLookAheadWindow, 2);
+    assert.equal(exported.otpPolicyLookAheadWindow, 4);
 
     const copy = { ...exported, realm: `${REALM}-copy`, id: undefined };
     const res = await fetch(`${server.url}/admin/realms`, {
@@ -139,6 +140,30 @@ describe('second factors in realm files and the admin API', () => {
     });
     assert.equal(res.status, 201, await res.text());
     assert.ok((await signIn(`${REALM}-copy`, code(PHONE_SECRET))).code);
+  });
+
+  it('acr.loa.map names the levels: a client asking acr_values=gold gets the code asked and acr "gold"', async () => {
+    await kc.realms.update({ realm: REALM }, { attributes: { 'acr.loa.map': JSON.stringify({ silver: 1, gold: 2 }) } });
+    const { code: authCode } = await signIn(REALM, code(PHONE_SECRET), { acr_values: 'gold' });
+    assert.ok(authCode);
+    const tokens = await postForm(tokenUrl(server, REALM), { grant_type: 'authorization_code', code: authCode, redirect_uri: REDIRECT, client_id: 'app' });
+    assert.equal(tokens.status, 200, tokens.text);
+    const idToken = claimsOf(tokens.json.id_token);
+    assert.equal(idToken.acr, 'gold');
+    assert.deepEqual(idToken.amr, ['pwd', 'otp', 'mfa']);
+  });
+
+  it('a realm that requires a second factor sends a user without one through CONFIGURE_TOTP', async () => {
+    await kc.realms.update({ realm: REALM }, { attributes: { otpRequired: 'true' } });
+    await kc.users.create({ username: 'lee', enabled: true, credentials: [{ type: 'password', value: 'lee-pw', temporary: false }] });
+    const browser = new HttpBrowser();
+    const page = await browser.authorize(`${realmUrl(server, REALM, '/protocol/openid-connect/auth')}?${new URLSearchParams({
+      client_id: 'app', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 'st-2',
+    })}`, { username: 'lee', password: 'lee-pw' });
+    assert.match(page.text, /id="kc-totp-settings-form"/);
+    assert.match(page.text, /src="data:image\/png;base64,/);
+    await kc.realms.update({ realm: REALM }, { attributes: { otpRequired: 'false' } });
+    assert.equal((await kc.realms.findOne({ realm: REALM }))!.attributes?.otpRequired, undefined);
   });
 
   it('disable-credential-types removes every credential of a type; the password grant then needs no code', async () => {

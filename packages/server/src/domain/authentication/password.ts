@@ -1,4 +1,4 @@
-import { signInWithPassword } from '../sign-in.js';
+import { lockoutDetail, signInWithPassword } from '../sign-in.js';
 import { SIGN_IN_ERRORS } from '../events.js';
 import { firstFactorDone, type Step } from './step.js';
 
@@ -17,7 +17,7 @@ export const passwordStep: Step = {
     if (!check.ok) {
       return {
         ok: false, message: LOGIN_ERRORS[check.reason], error: SIGN_IN_ERRORS[check.reason], userId: check.userId, keep: { username },
-        details: { username, ...(check.lockout ? { brute_force_lockout: check.lockout } : {}) },
+        details: { username, ...lockoutDetail(check) },
       };
     }
     return { ok: true, user: check.user, amr: ['pwd'] };
