@@ -5,7 +5,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
-import { Secret, TOTP } from 'otpauth';
+import { HOTP, Secret, TOTP } from 'otpauth';
 import { HttpBrowser, responseParams } from '../helpers/http-browser.js';
 import { keycloakPbkdf2 } from '../helpers/keycloak-credentials.js';
 import { passwordGrant, tokenUrl } from '../helpers/http.js';
@@ -46,6 +46,21 @@ function keycloakExport(): object {
 /** The admin client's error for a response of that status. */
 const status = (expected: number) => (err: { response?: Response }) => err.response?.status === expected;
 
+/** A realm of counter-based codes (RFC 4226), its user's generator at counter 5. */
+const hotpRealm = {
+  realm: 'kc-hotp', enabled: true, otpPolicyType: 'hotp', otpPolicyLookAheadWindow: 2, otpPolicyInitialCounter: 0,
+  clients: [{ clientId: 'app', publicClient: true, directAccessGrantsEnabled: true }],
+  users: [{
+    username: 'hana', enabled: true, credentials: [
+      { type: 'password', value: 'hana-pw' },
+      {
+        type: 'otp', userLabel: 'Token', secretData: JSON.stringify({ value: PHONE_SECRET }),
+        credentialData: JSON.stringify({ subType: 'hotp', digits: 6, counter: 5, period: 30, algorithm: 'HmacSHA1' }),
+      },
+    ],
+  }],
+};
+
 describe('second factors in realm files and the admin API', () => {
   let server: TestServer;
   let kc: KcAdminClient;
@@ -55,7 +70,7 @@ describe('second factors in realm files and the admin API', () => {
   const code = (secret: string) => app(secret).generate({ timestamp: Date.now() + 30_000 * step++ });
 
   before(async () => {
-    server = await startServer({ realms: [keycloakExport()] });
+    server = await startServer({ realms: [keycloakExport(), hotpRealm] });
     kc = new KcAdminClient({ baseUrl: server.url, realmName: 'master' });
     await kc.auth({ username: 'admin', password: ADMIN_PASSWORD, grantType: 'password', clientId: 'admin-cli' });
     kc.setConfig({ realmName: REALM });
@@ -143,6 +158,7 @@ describe('second factors in realm files and the admin API', () => {
   });
 
   it('acr.loa.map names the levels: a client asking acr_values=gold gets the code asked and acr "gold"', async () => {
+    await assert.rejects(kc.realms.update({ realm: REALM }, { attributes: { 'acr.loa.map': '{"gold": "two"}' } }), status(400));
     await kc.realms.update({ realm: REALM }, { attributes: { 'acr.loa.map': JSON.stringify({ silver: 1, gold: 2 }) } });
     const { code: authCode } = await signIn(REALM, code(PHONE_SECRET), { acr_values: 'gold' });
     assert.ok(authCode);
@@ -164,6 +180,19 @@ describe('second factors in realm files and the admin API', () => {
     assert.match(page.text, /src="data:image\/png;base64,/);
     await kc.realms.update({ realm: REALM }, { attributes: { otpRequired: 'false' } });
     assert.equal((await kc.realms.findOne({ realm: REALM }))!.attributes?.otpRequired, undefined);
+  });
+
+  it('HOTP: a code at the counter or up to the look-ahead window ahead signs in once; the counter moves past it, and is exported', async () => {
+    const hotp = new HOTP({ secret: Secret.fromUTF8(PHONE_SECRET), algorithm: 'SHA1', digits: 6 });
+    const grant = (counter: number) => passwordGrant(server, 'kc-hotp', 'app', undefined, 'hana', 'hana-pw', { otp: hotp.generate({ counter }) });
+    assert.equal((await grant(5)).status, 200);
+    assert.equal((await grant(5)).status, 400, 'used');
+    assert.equal((await grant(8)).status, 200, 'two ahead of 6: within the window');
+    assert.equal((await grant(7)).status, 400, 'behind the counter now');
+    assert.equal((await grant(12)).status, 400, 'beyond the window');
+    const run = await runCli(['realm', 'export', 'kc-hotp', '--users', '--data-dir', server.dataDir]);
+    const otp = JSON.parse(run.stdout).users[0].credentials.find((c: { type: string }) => c.type === 'otp');
+    assert.equal(JSON.parse(otp.credentialData).counter, 9);
   });
 
   it('disable-credential-types removes every credential of a type; the password grant then needs no code', async () => {
