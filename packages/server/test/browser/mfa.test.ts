@@ -139,11 +139,15 @@ describe('browser: one-time codes, recovery codes and step-up', { skip: noChromi
   it('CONFIGURE_RECOVERY_AUTHN_CODES shows the codes once; one signs in instead of the app, and only once', async (t) => {
     assert.equal((await admin.put(`/realms/${REALM}/users/${otto}`, { requiredActions: ['CONFIGURE_RECOVERY_AUTHN_CODES'] })).status, 204);
     const { page } = await openTab(s.browser, t);
+    await page.setViewportSize(PHONE);
     const setup = await passwordFirst(page, 'otto', 'otto-pw');
     await submitOtp(page, nextCode());
     await page.waitForSelector('#kc-recovery-codes-settings-form');
     const codes = await page.locator('#kc-recovery-codes-list code').allTextContents();
     assert.equal(codes.length, 12);
+    assert.equal(await page.locator('label[for="saved"]').count(), 1);
+    await assertFits(page, 'recovery codes at 390×844');
+    await screenshot(page, 'recovery-codes-setup-phone');
     await page.click('#saveRecoveryAuthnCodesBtn');
     assert.match(await page.textContent('#input-error') ?? '', /saved the codes/);
     await page.check('#saved');
@@ -155,6 +159,8 @@ describe('browser: one-time codes, recovery codes and step-up', { skip: noChromi
       await p.waitForSelector('#kc-otp-login-form');
       await p.click('#kc-alt-useRecoveryCode');
       await p.waitForSelector('#kc-recovery-code-login-form');
+      assert.equal(await p.locator('label[for="recoveryCode"]').count(), 1);
+      await assertFits(p, 'recovery code page');
       await p.fill('#recoveryCode', code);
       await p.click('#kc-login');
     };
