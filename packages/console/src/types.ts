@@ -7,7 +7,9 @@ export interface RealmRep {
   maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
   eventsEnabled: boolean; eventsExpiration: number; adminEventsEnabled: boolean;
   revokeRefreshToken: boolean; refreshTokenMaxReuse: number;
-  /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them. */
+  otpPolicyType: 'totp' | 'hotp'; otpPolicyAlgorithm: string; otpPolicyDigits: number; otpPolicyPeriod: number;
+  otpPolicyLookAheadWindow: number; otpPolicyCodeReusable: boolean;
+  /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them, otpRequired and passwordGrantWithSecondFactor ('true'/'false'). */
   attributes?: Record<string, string>;
 }
 
@@ -32,7 +34,7 @@ export interface SecretRep { id: string; label: string | null; createdAt: number
 export interface UserRep {
   id: string; username: string; email?: string; firstName?: string; lastName?: string; enabled: boolean; emailVerified: boolean;
   createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
-  /** UPDATE_PASSWORD while a temporary password waits to be replaced. */
+  /** UPDATE_PASSWORD while a temporary password waits to be replaced; CONFIGURE_TOTP, CONFIGURE_RECOVERY_AUTHN_CODES. */
   requiredActions?: string[];
 }
 
@@ -43,7 +45,7 @@ export interface GroupRep { id: string; name: string; path: string; parentId?: s
 export interface SessionRep { id: string; username: string; userId: string; start: number; lastAccess: number; clients: Record<string, string> }
 
 /** Keycloak's CredentialRepresentation as the admin API lists a user's: never the secret. */
-export interface CredentialRep { id: string; type: string; createdDate: number; temporary?: boolean }
+export interface CredentialRep { id: string; type: string; createdDate: number; temporary?: boolean; userLabel?: string; credentialData?: string }
 
 export interface BruteForceRep { numFailures: number; disabled: boolean; lastFailure: number }
 

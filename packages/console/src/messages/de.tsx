@@ -306,6 +306,8 @@ export const de: Messages = {
       adminEventsExpiration: 'Admin-Ereignisse aufbewahren (Sekunden)',
       refreshTokenMaxReuse: 'Weitere Verwendungen eines Refresh-Tokens',
       refreshTokenReuseGrace: 'Schonfrist für parallele Erneuerungen (Sekunden)',
+      otpPolicyPeriod: 'Gültigkeit eines Codes (Sekunden)',
+      otpPolicyLookAheadWindow: 'Akzeptierte Codes davor und danach',
     },
     wholeNumber: (min) => `Geben Sie eine ganze Zahl${min ? ` von mindestens ${min}` : ''} ein.`,
     maxBelowIdle: 'Die höchste Lebensdauer kann nicht kürzer als die Leerlaufzeit sein.',

@@ -411,6 +411,8 @@ export const en = {
       adminEventsExpiration: 'Keep admin events (seconds)',
       refreshTokenMaxReuse: 'Further uses of a refresh token',
       refreshTokenReuseGrace: 'Grace for parallel refreshes (seconds)',
+      otpPolicyPeriod: 'A code lasts (seconds)',
+      otpPolicyLookAheadWindow: 'Codes accepted before and after',
     },
     wholeNumber: (min: number) => `Enter a whole number${min ? ` of at least ${min}` : ''}.`,
     maxBelowIdle: 'The maximum lifetime cannot be shorter than the idle timeout.',

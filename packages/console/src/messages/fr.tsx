@@ -306,6 +306,8 @@ export const fr: Messages = {
       adminEventsExpiration: 'Garder les événements d\'administration (secondes)',
       refreshTokenMaxReuse: 'Utilisations supplémentaires d\'un jeton de rafraîchissement',
       refreshTokenReuseGrace: 'Délai de grâce des rafraîchissements parallèles (secondes)',
+      otpPolicyPeriod: 'Durée d’un code (secondes)',
+      otpPolicyLookAheadWindow: 'Codes acceptés avant et après',
     },
     wholeNumber: (min) => `Saisissez un nombre entier${min ? ` d'au moins ${min}` : ''}.`,
     maxBelowIdle: 'La durée de vie maximale ne peut pas être plus courte que l\'inactivité maximale.',

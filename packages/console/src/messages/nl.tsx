@@ -306,6 +306,8 @@ export const nl: Messages = {
       adminEventsExpiration: 'Beheergebeurtenissen bewaren (seconden)',
       refreshTokenMaxReuse: 'Verdere gebruiken van een verversingstoken',
       refreshTokenReuseGrace: 'Speling voor gelijktijdige verversingen (seconden)',
+      otpPolicyPeriod: 'Geldigheid van een code (seconden)',
+      otpPolicyLookAheadWindow: 'Geaccepteerde codes ervoor en erna',
     },
     wholeNumber: (min) => `Vul een geheel getal in${min ? ` van minstens ${min}` : ''}.`,
     maxBelowIdle: 'De maximale levensduur kan niet korter zijn dan de inactiviteitstijd.',

@@ -9,7 +9,7 @@ const LOCALES = ['en', 'de', 'nl', 'fr'];
 
 type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
   | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration'
-  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace';
+  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace' | 'otpPolicyPeriod' | 'otpPolicyLookAheadWindow';
 
 /** Each setting's minimum and fieldset; its label is t.realm.numbers[key]. */
 const NUMBERS: Array<[NumberKey, number, string]> = [
@@ -25,12 +25,16 @@ const NUMBERS: Array<[NumberKey, number, string]> = [
   ['adminEventsExpiration', 0, 'events'],
   ['refreshTokenMaxReuse', 0, 'refresh'],
   ['refreshTokenReuseGrace', 0, 'refresh'],
+  ['otpPolicyPeriod', 1, 'otp'],
+  ['otpPolicyLookAheadWindow', 0, 'otp'],
 ];
 
 /** Settings kept among Keycloak's realm attributes (as text) rather than as members of the realm representation. */
 const ATTRIBUTES: NumberKey[] = ['adminEventsExpiration', 'refreshTokenReuseGrace'];
 /** Counts, not seconds. */
-const COUNTS: NumberKey[] = ['failureFactor', 'refreshTokenMaxReuse'];
+const COUNTS: NumberKey[] = ['failureFactor', 'refreshTokenMaxReuse', 'otpPolicyLookAheadWindow'];
+/** Multi-factor switches kept among the realm attributes, as 'true' or 'false'. */
+const FLAGS = ['otpRequired', 'passwordGrantWithSecondFactor'] as const;
 
 const numberOf = (realm: RealmRep, key: NumberKey) =>
   ATTRIBUTES.includes(key) ? Number(realm.attributes?.[key] ?? 0) : realm[key as Exclude<NumberKey, 'adminEventsExpiration' | 'refreshTokenReuseGrace'>];
@@ -44,6 +48,9 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
     displayName: realm.displayName ?? '', enabled: realm.enabled, bruteForceProtected: realm.bruteForceProtected,
     eventsEnabled: realm.eventsEnabled, adminEventsEnabled: realm.adminEventsEnabled, revokeRefreshToken: realm.revokeRefreshToken,
     defaultLocale: realm.defaultLocale ?? '', supportedLocales: realm.supportedLocales.join(' '), defaultSignatureAlgorithm: realm.defaultSignatureAlgorithm,
+    otpPolicyType: realm.otpPolicyType as string, otpPolicyAlgorithm: realm.otpPolicyAlgorithm, otpPolicyDigits: String(realm.otpPolicyDigits),
+    otpPolicyCodeReusable: realm.otpPolicyCodeReusable,
+    ...Object.fromEntries(FLAGS.map((f) => [f, realm.attributes?.[f] === 'true'])) as Record<(typeof FLAGS)[number], boolean>,
     ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(numberOf(realm, k))])) as Record<NumberKey, string>,
   }));
   const save = useSave();
@@ -57,8 +64,13 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         defaultLocale: d.defaultLocale, supportedLocales: d.supportedLocales.split(/[\s,]+/).filter(Boolean),
         internationalizationEnabled: d.supportedLocales.trim() !== '', defaultSignatureAlgorithm: d.defaultSignatureAlgorithm,
         eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled, revokeRefreshToken: d.revokeRefreshToken,
+        otpPolicyType: d.otpPolicyType, otpPolicyAlgorithm: d.otpPolicyAlgorithm, otpPolicyDigits: Number(d.otpPolicyDigits),
+        otpPolicyCodeReusable: d.otpPolicyCodeReusable,
         ...Object.fromEntries(NUMBERS.filter(([k]) => !ATTRIBUTES.includes(k)).map(([k]) => [k, Number(d[k])])),
-        attributes: Object.fromEntries(ATTRIBUTES.map((k) => [k, String(Number(d[k]))])),
+        attributes: {
+          ...Object.fromEntries(ATTRIBUTES.map((k) => [k, String(Number(d[k]))])),
+          ...Object.fromEntries(FLAGS.map((f) => [f, String(d[f])])),
+        },
       });
       onChanged();
     }, Object.fromEntries(ATTRIBUTES.map((k) => [`attributes.${k}`, k])), () => {
@@ -111,6 +123,22 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         <fieldset><legend>{t.realm.brute}</legend>
           <CheckField label={t.realm.bruteLabel} name="bruteForceProtected" checked={d.bruteForceProtected} onChange={set('bruteForceProtected')} />
           <div className="grid three">{numbers('brute')}</div>
+        </fieldset>
+        <fieldset><legend>Second factor</legend>
+          <CheckField label="Every user signs in with a one-time code" name="otpRequired" checked={d.otpRequired} onChange={set('otpRequired')}
+            hint="Users without an authenticator app set one up at their next sign-in. Off: a code is asked of those who have one." />
+          <CheckField label="Password grant for users with a second factor" name="passwordGrantWithSecondFactor" checked={d.passwordGrantWithSecondFactor}
+            onChange={set('passwordGrantWithSecondFactor')} hint="Off (Keycloak's way): such users give a one-time code with the password, in the otp parameter." />
+          <div className="grid three">
+            <SelectField label="One-time code type" name="otpPolicyType" value={d.otpPolicyType} onChange={set('otpPolicyType')}
+              options={[['totp', 'Time-based (TOTP)'], ['hotp', 'Counter-based (HOTP)']]} />
+            <SelectField label="Hash algorithm" name="otpPolicyAlgorithm" value={d.otpPolicyAlgorithm} onChange={set('otpPolicyAlgorithm')}
+              options={[['HmacSHA1', 'SHA-1 (every app)'], ['HmacSHA256', 'SHA-256'], ['HmacSHA512', 'SHA-512']]} />
+            <SelectField label="Digits" name="otpPolicyDigits" value={d.otpPolicyDigits} onChange={set('otpPolicyDigits')} options={[['6', '6'], ['8', '8']]} />
+            {numbers('otp')}
+          </div>
+          <CheckField label="A code may be used more than once" name="otpPolicyCodeReusable" checked={d.otpPolicyCodeReusable} onChange={set('otpPolicyCodeReusable')}
+            hint="Off: each code signs in once, so an overheard code is of no use." />
         </fieldset>
         <fieldset><legend>{t.realm.events}</legend>
           <p className="hint">{t.realm.eventsHint}</p>

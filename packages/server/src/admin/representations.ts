@@ -7,7 +7,7 @@ import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import { customResources } from '../protocol/mappers.js';
 import {
-  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmRefreshFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -61,6 +61,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
     ...realmRefreshFields(s),
+    ...realmOtpFields(s),
     loginWithEmailAllowed: true,
     duplicateEmailsAllowed: false,
   });
@@ -74,7 +75,9 @@ export function updatedRealm(current: RealmRecord, body: RealmRep): RealmRecord 
   const given = withoutNulls(body);
   const name = given.realm ?? current.name;
   const { defaultRoleName: _role, ...changes } = realmSettings({ ...given, realm: name, clientScopes: undefined });
-  return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes } };
+  // The OTP policy's fields given change, the others stay.
+  const otpPolicy = changes.otpPolicy && { ...current.settings.otpPolicy, ...changes.otpPolicy };
+  return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes, ...(otpPolicy ? { otpPolicy } : {}) } };
 }
 
 // ---- clients -------------------------------------------------------------------------

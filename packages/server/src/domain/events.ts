@@ -16,7 +16,7 @@ export const LOGIN_EVENT_TYPES = [
   'PUSHED_AUTHORIZATION_REQUEST', 'PUSHED_AUTHORIZATION_REQUEST_ERROR',
   'IDENTITY_PROVIDER_LOGIN', 'IDENTITY_PROVIDER_FIRST_LOGIN', 'IDENTITY_PROVIDER_LOGIN_ERROR',
   'FEDERATED_IDENTITY_LINK', 'FEDERATED_IDENTITY_LINK_ERROR',
-  'UPDATE_PASSWORD',
+  'UPDATE_PASSWORD', 'UPDATE_TOTP', 'REMOVE_TOTP', 'UPDATE_CREDENTIAL', 'REMOVE_CREDENTIAL',
 ] as const;
 export type LoginEventType = (typeof LOGIN_EVENT_TYPES)[number];
 
@@ -33,6 +33,8 @@ export const DETAIL_KEYS = [
   'identity_provider', 'identity_provider_identity',
   // Latchkey's: whom a brute-force lockout held back, `address` or `account`.
   'brute_force_lockout',
+  // Which credential an UPDATE_/REMOVE_ event is about (never its secret).
+  'credential_type', 'credential_id', 'credential_user_label',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

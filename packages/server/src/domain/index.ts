@@ -5,6 +5,7 @@ import { ClientScopeService } from './client-scopes.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { Caches } from './cache.js';
 import { ClientOutbound } from './client-outbound.js';
+import { CredentialService } from './credentials.js';
 import type { SignInFailure } from './sign-in.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
@@ -29,6 +30,7 @@ export class Domain {
   readonly clientScopes: ClientScopeService;
   readonly roles: RoleService;
   readonly users: UserService;
+  readonly credentials: CredentialService;
   readonly sessions: SessionService;
   readonly tokens: TokenStoreService;
   readonly codes: CodeService;
@@ -57,6 +59,7 @@ export class Domain {
     this.clientScopes = new ClientScopeService(store, this.clients);
     this.roles = new RoleService(store, caches);
     this.users = new UserService(store, caches);
+    this.credentials = new CredentialService(store, box);
     this.groups = new GroupService(store);
     this.sessions = new SessionService(store);
     this.tokens = new TokenStoreService(store);

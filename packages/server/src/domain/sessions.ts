@@ -6,7 +6,7 @@ import { now } from './time.js';
 export class SessionService {
   constructor(private readonly store: Store) {}
 
-  async start(realm: RealmRecord, userId: string, opts: { offline: boolean; authTime?: number }): Promise<SessionRecord> {
+  async start(realm: RealmRecord, userId: string, opts: { offline: boolean; authTime?: number; amr?: string[] }): Promise<SessionRecord> {
     const at = now();
     const s = realm.settings;
     const session: SessionRecord = {
@@ -20,6 +20,7 @@ export class SessionService {
       expiresAt: at + (opts.offline ? s.offlineSessionIdleTimeout : s.ssoSessionIdleTimeout),
       // Offline sessions have no maximum lifespan unless the realm sets one (Keycloak's default).
       maxExpiresAt: opts.offline ? Number.MAX_SAFE_INTEGER : at + s.ssoSessionMaxLifespan,
+      ...(opts.amr ? { amr: opts.amr } : {}),
     };
     await this.store.sessions.insert(session);
     return session;
@@ -40,6 +41,12 @@ export class SessionService {
     const touched = { ...session, lastSeenAt: at, expiresAt: Math.min(at + idle, session.maxExpiresAt) };
     await this.store.sessions.touch(session.id, touched.lastSeenAt, touched.expiresAt);
     return touched;
+  }
+
+  /** The session with what a step-up added to its sign-in. */
+  async raise(session: SessionRecord, amr: string[]): Promise<SessionRecord> {
+    await this.store.sessions.setAmr(session.id, amr);
+    return { ...session, amr };
   }
 
   end(id: string): Promise<void> {

@@ -123,6 +123,13 @@ export class UserService {
     return next;
   }
 
+  /** The user with a required action done (taken off the list), in the caller's transaction. */
+  async settle(tx: Store, user: UserRecord, action: RequiredAction): Promise<UserRecord> {
+    const next = { ...user, requiredActions: withRequiredAction(user.requiredActions, action, false) };
+    await tx.users.update(next);
+    return next;
+  }
+
   /**
    * Checks a username and password. A password kept in an imported format is
    * rehashed with argon2id on its first successful use.

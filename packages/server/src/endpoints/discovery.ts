@@ -45,10 +45,12 @@ function metadata(realm: RealmRuntime) {
     revocation_endpoint_auth_signing_alg_values_supported: AUTH_SIGNING_ALGS,
     scopes_supported: ['openid', ...new Set([...realm.realm.settings.defaultClientScopes, ...realm.realm.settings.optionalClientScopes])],
     claims_supported: [
-      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'name', 'given_name', 'family_name',
+      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'amr', 'name', 'given_name', 'family_name',
       'preferred_username', 'email', 'email_verified', 'phone_number',
     ],
     claims_parameter_supported: true,
+    // Keycloak's levels of authentication, and the names the realm's acr.loa.map gives them.
+    acr_values_supported: [...new Set(['0', '1', '2', ...Object.keys(realm.realm.settings.acrLoaMap ?? {})])],
     ui_locales_supported: ['en', 'de', 'nl', 'fr'],
     request_parameter_supported: true,
     request_object_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],

@@ -2,6 +2,7 @@ import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { credentialToKeycloak } from '../domain/credentials.js';
 import type { Domain } from '../domain/index.js';
 import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { defaultRealmSettings } from '../domain/realms.js';
@@ -9,7 +10,7 @@ import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  clientScopeRep, keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -292,6 +293,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
     ...realmRefreshFields(s),
+    ...realmOtpFields(s),
     ...(await providersOf(box, index)),
   });
 }
@@ -347,7 +349,7 @@ export function credentialOf(password: PasswordRecord, username: string): Creden
 }
 
 function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[],
-  groupIds: string[], links: FederatedIdentityRep[]): UserRep {
+  groupIds: string[], links: FederatedIdentityRep[], factors: CredentialRep[]): UserRep {
   const roles = nameRoles(index, roleIds);
   const serviceAccountOf = user.serviceAccountClientId ? index.clientById.get(user.serviceAccountClientId) : undefined;
   return compact({
@@ -355,14 +357,14 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
     createdTimestamp: user.createdAt * 1000,
     username: user.username,
     enabled: user.enabled,
-    totp: false,
+    totp: factors.some((c) => c.type === 'otp'),
     emailVerified: user.emailVerified,
     firstName: user.firstName ?? undefined,
     lastName: user.lastName ?? undefined,
     email: user.email ?? undefined,
     attributes: keycloakAttributes(user),
     serviceAccountClientId: serviceAccountOf?.clientId,
-    credentials: password ? [credentialOf(password, user.username)] : [],
+    credentials: [...(password ? [credentialOf(password, user.username)] : []), ...factors],
     disableableCredentialTypes: [],
     requiredActions: user.requiredActions,
     realmRoles: roles.realm,
@@ -374,7 +376,7 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
 }
 
 /** The realm's users, a page at a time, in id order. */
-async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGenerator<UserRep[]> {
+async function* userPages(tx: Store, box: SecretBox, index: RealmIndex, ids: string[]): AsyncGenerator<UserRep[]> {
   for (let start = 0; start < ids.length; start += USER_PAGE) {
     const page = ids.slice(start, start + USER_PAGE);
     const users = await tx.bulk.getUsers(page);
@@ -392,7 +394,10 @@ async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGen
         if (provider) links.set(l.userId, [...(links.get(l.userId) ?? []), { identityProvider: provider.alias, userId: l.subject, userName: l.username }]);
       }
     }
-    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? [], memberships.get(u.id) ?? [], links.get(u.id) ?? []));
+    const factors = new Map<string, CredentialRep[]>();
+    for (const c of await tx.bulk.listCredentials(page)) factors.set(c.userId, [...(factors.get(c.userId) ?? []), await credentialToKeycloak(box, c)]);
+    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? [], memberships.get(u.id) ?? [], links.get(u.id) ?? [],
+      factors.get(u.id) ?? []));
   }
 }
 
@@ -424,7 +429,7 @@ export async function writeRealmExport(domain: Domain, name: string, out: Writab
     // The head ends in "\n}": the users go in before that brace, indented as the rest.
     await write(head.slice(0, -2) + ',\n  "users": [');
     let done = 0;
-    for await (const page of userPages(tx, index, ids)) {
+    for await (const page of userPages(tx, domain.box, index, ids)) {
       const text = page.map((u) => '\n    ' + JSON.stringify(u, null, 2).replace(/\n/g, '\n    ')).join(',');
       await write((done > 0 ? ',' : '') + text);
       done += page.length;
@@ -442,7 +447,7 @@ export async function exportRealm(domain: Domain, name: string, opts: ExportOpti
     const rep = await realmHead(tx, domain.box, index);
     if (opts.users) {
       rep.users = [];
-      for await (const page of userPages(tx, index, await tx.bulk.listUserIds(index.realm.id))) rep.users.push(...page);
+      for await (const page of userPages(tx, domain.box, index, await tx.bulk.listUserIds(index.realm.id))) rep.users.push(...page);
     }
     return rep;
   });

@@ -17,7 +17,10 @@ import { now } from '../domain/time.js';
 import {
   MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
+  type OtpPolicy, type CredentialRecord,
 } from '../storage/store.js';
+import { credentialFromKeycloak, otpPolicyOf } from '../domain/credentials.js';
+import { parseLoaMap } from '../protocol/authorization/acr.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
 // else in an export (flows, components, policies) is accepted and ignored.
@@ -56,7 +59,7 @@ export interface CustomResourceRep {
 }
 export interface CredentialRep {
   id?: string; type?: string; userLabel?: string; createdDate?: number; value?: string; temporary?: boolean;
-  secretData?: string; credentialData?: string;
+  secretData?: string; credentialData?: string; priority?: number;
 }
 /** Keycloak's FederatedIdentityRepresentation: a user's account at an identity provider. */
 export interface FederatedIdentityRep { identityProvider: string; userId: string; userName?: string }
@@ -95,6 +98,8 @@ export interface RealmRep {
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
   eventsListeners?: string[]; enabledEventTypes?: string[];
   revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number;
+  otpPolicyType?: string; otpPolicyAlgorithm?: string; otpPolicyDigits?: number; otpPolicyPeriod?: number;
+  otpPolicyLookAheadWindow?: number; otpPolicyInitialCounter?: number; otpPolicyCodeReusable?: boolean;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
@@ -172,7 +177,43 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     revokeRefreshToken: rep.revokeRefreshToken ?? undefined,
     refreshTokenMaxReuse: rep.refreshTokenMaxReuse ?? undefined,
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
+    otpPolicy: otpPolicyFrom(rep),
+    otpRequired: flag(rep.attributes?.otpRequired),
+    passwordGrantWithSecondFactor: flag(rep.attributes?.passwordGrantWithSecondFactor),
+    acrLoaMap: parseLoaMap(rep.attributes?.['acr.loa.map'] ?? undefined),
   });
+}
+
+const flag = (v: string | undefined | null): boolean | undefined => (v === 'true' ? true : v === 'false' ? false : undefined);
+const OTP_TYPES = ['totp', 'hotp'] as const;
+const OTP_ALGORITHMS = ['HmacSHA1', 'HmacSHA256', 'HmacSHA512'] as const;
+
+/** The OTP policy fields a representation gives (an unknown type or algorithm is left out). */
+function otpPolicyFrom(rep: RealmRep): Partial<OtpPolicy> | undefined {
+  const policy = defined({
+    type: OTP_TYPES.find((t) => t === rep.otpPolicyType),
+    algorithm: OTP_ALGORITHMS.find((a) => a === rep.otpPolicyAlgorithm),
+    digits: rep.otpPolicyDigits ?? undefined,
+    period: rep.otpPolicyPeriod ?? undefined,
+    lookAheadWindow: rep.otpPolicyLookAheadWindow ?? undefined,
+    initialCounter: rep.otpPolicyInitialCounter ?? undefined,
+    codeReusable: rep.otpPolicyCodeReusable ?? undefined,
+  });
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/**
+ * The realm's multi-factor settings as Keycloak's RealmRepresentation has them: its OTP policy
+ * (defaults applied) and the authenticator apps its CONFIGURE_TOTP page names; the attributes
+ * are in realmEventFields, with the realm's others.
+ */
+export function realmOtpFields(s: RealmSettings) {
+  const p = otpPolicyOf(s);
+  return {
+    otpPolicyType: p.type, otpPolicyAlgorithm: p.algorithm, otpPolicyDigits: p.digits, otpPolicyPeriod: p.period,
+    otpPolicyLookAheadWindow: p.lookAheadWindow, otpPolicyInitialCounter: p.initialCounter, otpPolicyCodeReusable: p.codeReusable,
+    otpSupportedApplications: ['totpAppFreeOTPName', 'totpAppGoogleName', 'totpAppMicrosoftAuthenticatorName'],
+  };
 }
 
 /**
@@ -190,7 +231,13 @@ export function realmEventFields(s: RealmSettings) {
     adminEventsEnabled: e.adminEventsEnabled,
     adminEventsDetailsEnabled: false,
     // The refresh token grace rides here too: the realm's attributes are one object.
-    attributes: { adminEventsExpiration: String(e.adminEventsExpiration), refreshTokenReuseGrace: String(refreshTokenRules(s).refreshTokenReuseGrace) },
+    attributes: {
+      adminEventsExpiration: String(e.adminEventsExpiration), refreshTokenReuseGrace: String(refreshTokenRules(s).refreshTokenReuseGrace),
+      // And the multi-factor settings Keycloak keeps as attributes, or that are Latchkey's own (when on).
+      ...(s.otpRequired ? { otpRequired: 'true' } : {}),
+      ...(s.passwordGrantWithSecondFactor ? { passwordGrantWithSecondFactor: 'true' } : {}),
+      ...(s.acrLoaMap ? { 'acr.loa.map': JSON.stringify(s.acrLoaMap) } : {}),
+    },
   };
 }
 
@@ -752,6 +799,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     const grants: Array<{ userId: string; roleId: string }> = [];
     const links: FederatedIdentityRecord[] = [];
     const memberships: Array<{ userId: string; groupId: string }> = [];
+    const factors: CredentialRecord[] = [];
     for (const [k, u] of batch.entries()) {
       const record: UserRecord = {
         id: u.id ?? newId(),
@@ -777,6 +825,14 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
         for (const name of names) grants.push({ userId: record.id, roleId: idOf(clientId, name, `user ${u.username}`) });
       }
       for (const path of u.groups ?? []) memberships.push({ userId: record.id, groupId: groupIdOf(path, `user ${u.username}`) });
+      for (const [i, c] of (u.credentials ?? []).entries()) {
+        try {
+          const factor = await credentialFromKeycloak(domain.box, realm.id, record.id, c, (i + 1) * 10);
+          if (factor) factors.push(factor);
+        } catch (err) {
+          throw new Error(`user ${u.username}: ${(err as Error).message}`);
+        }
+      }
       for (const f of u.federatedIdentities ?? []) {
         // A link to a provider the file does not have (or that is not OpenID Connect) goes with it.
         const providerId = providers.get(f.identityProvider);
@@ -790,6 +846,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     await tx.bulk.grantRoles(grants);
     await tx.bulk.insertFederatedIdentities(links);
     await tx.bulk.addMembers(memberships);
+    await tx.bulk.insertCredentials(factors);
     progress({ phase: 'users', done: start + batch.length, total: users.length });
   }
 

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type {
   BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
-  UpdatePasswordPage, WelcomePage,
+  UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -20,8 +20,17 @@ const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
-  'update-password', 'account', 'iframe', 'welcome',
+  'update-password', 'account', 'iframe', 'welcome', 'login-code', 'configure-totp', 'recovery-codes-setup',
+  'step-alternatives',
 ] as const;
+/** The two pages that ask a code after the password: one template, these differences. */
+const CODE_PAGES = {
+  otp: { field: 'otp', formId: 'kc-otp-login-form', pageClass: 'page-login-otp', titleKey: 'otpTitle', introKey: 'otpIntro', labelKey: 'otpLabel', numeric: true },
+  recoveryCode: {
+    field: 'recoveryCode', formId: 'kc-recovery-code-login-form', pageClass: 'page-login-recovery-code',
+    titleKey: 'recoveryCodeTitle', introKey: 'recoveryCodeIntro', labelKey: 'recoveryCodeLabel', numeric: false,
+  },
+} as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
 
@@ -166,6 +175,10 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     brokerFragment: (ctx: PageContext, page: BrokerFragmentPage) => render('broker-fragment', ctx, page),
     linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
     updatePassword: (ctx: PageContext, page: UpdatePasswordPage) => render('update-password', ctx, page),
+    otp: (ctx: PageContext, page: OtpPage) => render('login-code', ctx, { ...page, code: CODE_PAGES.otp }),
+    recoveryCode: (ctx: PageContext, page: RecoveryCodePage) => render('login-code', ctx, { ...page, code: CODE_PAGES.recoveryCode }),
+    configureTotp: (ctx: PageContext, page: ConfigureTotpPage) => render('configure-totp', ctx, page),
+    recoveryCodesSetup: (ctx: PageContext, page: RecoveryCodesSetupPage) => render('recovery-codes-setup', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
     welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,

@@ -77,12 +77,38 @@ export interface LinkAccountPage {
   cancelUrl: string;
 }
 
-export interface UpdatePasswordPage {
-  /** Where the form posts (fields password-new and password-confirm, plus hidden). */
+/** The page of a sign-in step after the password (login-actions/<step>): its form, and whom it signs in. */
+export interface StepPage {
   action: string;
   hidden: Hidden;
-  error?: 'passwordMissing' | 'passwordConfirmMismatch';
+  /** A message key from the catalogue, shown beside the form. */
+  error?: string;
   account?: SignedInAccount;
+  /** Other ways to go on (a recovery code instead of a one-time code): links with a catalogue label. */
+  alternatives?: Array<{ href: string; labelKey: string }>;
+}
+
+/** Keycloak's UPDATE_PASSWORD (fields password-new and password-confirm). */
+export type UpdatePasswordPage = StepPage;
+
+/** A one-time code from the user's authenticator app (field otp). */
+export type OtpPage = StepPage;
+
+/** One of the user's recovery codes, instead of the second factor (field recoveryCode). */
+export type RecoveryCodePage = StepPage;
+
+/** Keycloak's CONFIGURE_TOTP (fields totp and userLabel). */
+export interface ConfigureTotpPage extends StepPage {
+  /** The otpauth:// URI as a QR code image, a data: URL. */
+  qrCode: string;
+  /** The secret in base32, in groups of four, to type in instead. */
+  secret: string;
+  policy: { type: 'totp' | 'hotp'; digits: number; period: number; algorithm: string };
+}
+
+/** Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES: the codes, shown once (field saved, a checkbox). */
+export interface RecoveryCodesSetupPage extends StepPage {
+  codes: string[];
 }
 
 /** A page without anything to see that a client's page loads in a hidden iframe: its script does the work. */
@@ -131,6 +157,14 @@ export interface Pages {
   linkAccount(ctx: PageContext, page: LinkAccountPage): string;
   /** Asks a user whose password an administrator set as temporary for a new one (Keycloak's UPDATE_PASSWORD). */
   updatePassword(ctx: PageContext, page: UpdatePasswordPage): string;
+  /** Asks for a one-time code after the password. */
+  otp(ctx: PageContext, page: OtpPage): string;
+  /** Asks for a recovery code instead of the second factor. */
+  recoveryCode(ctx: PageContext, page: RecoveryCodePage): string;
+  /** Sets up an authenticator app (Keycloak's CONFIGURE_TOTP). */
+  configureTotp(ctx: PageContext, page: ConfigureTotpPage): string;
+  /** Shows a new set of recovery codes once (Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES). */
+  recoveryCodesSetup(ctx: PageContext, page: RecoveryCodesSetupPage): string;
   /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */

@@ -183,6 +183,8 @@ export async function idTokenClaims(domain: Domain, subject: TokenSubject & { se
     iat,
     typ: TOKEN_TYPES.id,
     auth_time: session.authTime,
+    // RFC 8176: how the session's user signed in (pwd, otp, mfa…).
+    ...(session.amr?.length ? { amr: session.amr } : {}),
     sid: session.id,
     ...(extras.nonce !== undefined ? { nonce: extras.nonce } : {}),
   };

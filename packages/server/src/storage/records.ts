@@ -58,6 +58,32 @@ export interface RealmSettings {
   userProfile?: unknown;
   /** Keycloak's default groups: every user created (not imported) joins them. */
   defaultGroupIds?: string[];
+  /** Keycloak's OTP policy (its realm representation's otpPolicy… fields); Keycloak's defaults when absent. */
+  otpPolicy?: Partial<OtpPolicy>;
+  /**
+   * Latchkey's realm setting, Keycloak's OTP form made REQUIRED in the browser flow: every
+   * user signs in with a second factor, and one without is sent through CONFIGURE_TOTP.
+   */
+  otpRequired?: boolean;
+  /** Latchkey's: the password grant serves users with a second factor too (Keycloak refuses them). */
+  passwordGrantWithSecondFactor?: boolean;
+  /** Keycloak's realm attribute acr.loa.map: acr values and the level of authentication each asks for. */
+  acrLoaMap?: Record<string, number>;
+}
+
+/** Keycloak's OTP policy: RFC 6238 TOTP or RFC 4226 HOTP, and the codes it accepts. */
+export interface OtpPolicy {
+  type: 'totp' | 'hotp';
+  algorithm: 'HmacSHA1' | 'HmacSHA256' | 'HmacSHA512';
+  digits: number;
+  /** TOTP: seconds a code lasts. */
+  period: number;
+  /** Codes this many steps (TOTP) or counts (HOTP) ahead (and, for TOTP, behind) are accepted too. */
+  lookAheadWindow: number;
+  /** HOTP: the counter a new credential starts at. */
+  initialCounter: number;
+  /** A code may be used more than once within its window (off: each code signs in once). */
+  codeReusable: boolean;
 }
 
 export interface RealmRecord {
@@ -234,10 +260,34 @@ export interface UserRecord {
 
 /**
  * Keycloak's required actions that Latchkey carries out: UPDATE_PASSWORD, choosing a new
- * password (after an administrator set a temporary one).
+ * password (after an administrator set a temporary one); CONFIGURE_TOTP, setting up a
+ * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes.
  */
-export type RequiredAction = 'UPDATE_PASSWORD';
-export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD'];
+export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES';
+export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES'];
+
+/** Keycloak's credential types Latchkey keeps besides the password. */
+export type CredentialType = 'otp' | 'recovery-authn-codes';
+export const CREDENTIAL_TYPES: readonly CredentialType[] = ['otp', 'recovery-authn-codes'];
+
+/** A second factor of a user, as Keycloak's CredentialModel. */
+export interface CredentialRecord {
+  id: string;
+  realmId: string;
+  userId: string;
+  type: CredentialType;
+  /** The name the user gave it (Keycloak's userLabel), e.g. the device. */
+  userLabel: string | null;
+  /** Its place in the user's list (Keycloak's priority): smaller first. */
+  priority: number;
+  createdAt: number;
+  /** Keycloak's secretData (JSON: the OTP secret, the recovery codes' hashes), sealed under the master key. */
+  sealedSecret: string;
+  /** Keycloak's credentialData (JSON): nothing secret. */
+  data: string;
+  /** HOTP: the next counter; TOTP: the last time step signed in with (so a code is not accepted twice). */
+  counter: number;
+}
 
 export interface PasswordRecord {
   userId: string;
@@ -268,6 +318,8 @@ export interface SessionRecord {
   expiresAt: number;
   /** Absolute expiry, never moved. */
   maxExpiresAt: number;
+  /** RFC 8176 methods the user signed in with (pwd, otp, mfa…); absent for sessions begun before Latchkey kept them. */
+  amr?: string[];
 }
 
 export interface RefreshTokenRecord {
@@ -338,6 +390,15 @@ export interface InteractionRecord {
   sessionId: string | null;
   createdAt: number;
   expiresAt: number;
+  /** How far the sign-in has come (domain/authentication): null before its first step. */
+  auth?: InteractionAuth | null;
+}
+
+/** The steps of a sign-in done so far, as RFC 8176 methods, and what a step set up awaits. */
+export interface InteractionAuth {
+  amr: string[];
+  /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed. */
+  pending?: string;
 }
 
 export interface ConsentRecord {

@@ -11,6 +11,7 @@ import type {
   LoginEventRecord,
   AuthorizationCodeRecord,
   ConsentRecord,
+  CredentialRecord,
   InteractionRecord,
   AddressFailureRecord,
   LoginFailureRecord,
@@ -154,6 +155,24 @@ export interface Store {
     listByClient(clientId: string): Promise<SessionRecord[]>;
     /** Deletes every session of the realm, offline ones too; returns how many. */
     deleteByRealm(realmId: string): Promise<number>;
+    /** What the session's sign-in has done now (a step-up added a factor). */
+    setAmr(id: string, amr: string[]): Promise<void>;
+  };
+  /** Users' second factors (OTP generators, recovery codes); the password is in `passwords`. */
+  credentials: {
+    /** The user's, by priority, then age. */
+    listByUser(userId: string): Promise<CredentialRecord[]>;
+    insert(credential: CredentialRecord): Promise<void>;
+    /** Changes the label and the priority. */
+    update(credential: CredentialRecord): Promise<void>;
+    /**
+     * Replaces secret, data and counter, only while they are still `previous`'s (a code used
+     * up, a counter moved on): false when another sign-in changed them first, so two racing
+     * sign-ins cannot both use one code.
+     */
+    swap(previous: CredentialRecord, next: CredentialRecord): Promise<boolean>;
+    /** Deleting what is not there is not an error. */
+    delete(id: string): Promise<void>;
   };
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
@@ -255,6 +274,10 @@ export interface Store {
     addMembers(memberships: Array<{ userId: string; groupId: string }>): Promise<void>;
     /** The direct group memberships of those users (a parent group's membership not implied). */
     listMemberships(userIds: string[]): Promise<Array<{ userId: string; groupId: string }>>;
+    /** Inserts every credential; a duplicate id fails the call. */
+    insertCredentials(credentials: CredentialRecord[]): Promise<void>;
+    /** The second factors of those users, by user then priority. */
+    listCredentials(userIds: string[]): Promise<CredentialRecord[]>;
   };
   /** Login and admin events (Keycloak's event store); times in milliseconds. */
   events: {

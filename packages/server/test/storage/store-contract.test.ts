@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.js';
 import { UnstorableValueError, type SqlStore } from '../../src/storage/sql/sql-store.js';
 import type {
-  AuthorizationCodeRecord, BrokerStateRecord, ClientRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
+  AuthorizationCodeRecord, BrokerStateRecord, ClientRecord, CredentialRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
   InteractionRecord, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../../src/storage/store.js';
 import pg from 'pg';
@@ -708,6 +708,59 @@ for (const backend of [sqlite, postgres]) {
         await store.consents.put({ userId: user.id, clientId: client.id, scopes: ['profile'], createdAt: T });
         await store.consents.put({ userId: user.id, clientId: client.id, scopes: ['profile', 'email'], createdAt: T + 1 });
         assert.deepEqual(await store.consents.get(user.id, client.id), { userId: user.id, clientId: client.id, scopes: ['profile', 'email'], createdAt: T + 1 });
+      });
+    });
+
+    describe('credentials', () => {
+      const credential = (realmId: string, userId: string, priority: number, type: CredentialRecord['type'] = 'otp'): CredentialRecord => ({
+        id: randomUUID(), realmId, userId, type, userLabel: `label ${priority}`, priority, createdAt: T + priority,
+        sealedSecret: `sealed-${rand()}`, data: '{"subType":"totp","digits":6}', counter: 0,
+      });
+
+      it('lists a user\'s by priority, updates label and priority, deletes, and goes with the user', async () => {
+        const { realm, user } = await seed(store);
+        const [late, early] = [credential(realm.id, user.id, 20), credential(realm.id, user.id, 10, 'recovery-authn-codes')];
+        await store.credentials.insert(late);
+        await store.credentials.insert(early);
+        assert.deepEqual(await store.credentials.listByUser(user.id), [early, late]);
+        await store.credentials.update({ ...late, userLabel: null, priority: 5, counter: 99 });
+        assert.deepEqual(await store.credentials.listByUser(user.id), [{ ...late, userLabel: null, priority: 5 }, early]);
+        await store.credentials.delete(early.id);
+        assert.deepEqual((await store.credentials.listByUser(user.id)).map((c) => c.id), [late.id]);
+        assert.deepEqual((await store.bulk.listCredentials([user.id])).map((c) => c.id), [late.id]);
+        await store.users.delete(user.id);
+        assert.deepEqual(await store.credentials.listByUser(user.id), []);
+      });
+
+      it('swaps secret, data and counter only while they are as read: of two racing uses, one wins', async () => {
+        const { realm, user } = await seed(store);
+        const c = credential(realm.id, user.id, 10);
+        await store.bulk.insertCredentials([c]);
+        const [a, b] = await Promise.all([
+          store.credentials.swap(c, { ...c, counter: 7 }),
+          store.credentials.swap(c, { ...c, counter: 8 }),
+        ]);
+        assert.equal(Number(a) + Number(b), 1);
+        const stored = (await store.credentials.listByUser(user.id))[0];
+        assert.equal(stored.counter, a ? 7 : 8);
+        assert.equal(typeof stored.counter, 'number');
+        assert.equal(await store.credentials.swap(c, { ...c, sealedSecret: 'other' }), false, 'the counter moved on since');
+        assert.equal(await store.credentials.swap(stored, { ...stored, sealedSecret: 'other', data: '{}' }), true);
+        assert.deepEqual((await store.credentials.listByUser(user.id))[0], { ...stored, sealedSecret: 'other', data: '{}' });
+      });
+
+      it('a session keeps its amr; an interaction its auth', async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert({ ...session, amr: ['pwd'] });
+        await store.sessions.setAmr(session.id, ['pwd', 'otp', 'mfa']);
+        assert.deepEqual((await store.sessions.get(session.id))?.amr, ['pwd', 'otp', 'mfa']);
+        const interaction = {
+          id: randomUUID(), realmId: realm.id, clientId: client.id, request: '{}', userId: user.id, sessionId: null,
+          createdAt: T, expiresAt: T + 600, auth: { amr: ['pwd'], pending: 'sealed' },
+        };
+        await store.interactions.insert(interaction);
+        assert.deepEqual(await store.interactions.get(interaction.id), interaction);
       });
     });
 

@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MASTER_REALM } from '../../domain/bootstrap.js';
 import { checkRealmRep, importRealm, type RealmRep } from '../../import/keycloak.js';
+import { parseLoaMap } from '../../protocol/authorization/acr.js';
 import { isDatabaseUnavailable, type RealmRecord } from '../../storage/store.js';
 import { mayAdminister, requireAllRealms } from '../auth.js';
 import { badRequest, conflict } from '../errors.js';
@@ -78,6 +79,8 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
+    const loa = (request.body as RealmRep).attributes?.['acr.loa.map'];
+    if (loa && !parseLoaMap(loa)) throw badRequest('Invalid attribute acr.loa.map: a JSON object of acr values and their levels (whole numbers) is expected');
     const next = updatedRealm(realm, request.body as RealmRep);
     if (realm.name === MASTER_REALM && (next.name !== MASTER_REALM || !next.enabled)) {
       throw badRequest('The master realm can be neither renamed nor disabled');

@@ -184,7 +184,7 @@ export const userRepresentation = {
     groups: { ...stringList, description: 'Paths of groups to join (on create)' },
     requiredActions: {
       type: 'array', nullable: true, items: { type: 'string', enum: [...REQUIRED_ACTIONS] },
-      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password) is the one Latchkey has',
+      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password), CONFIGURE_TOTP (set up an authenticator app), CONFIGURE_RECOVERY_AUTHN_CODES (take recovery codes)',
     },
   },
 } as const;
@@ -288,6 +288,14 @@ export const realmRepresentation = {
     ...eventSettings,
     revokeRefreshToken: { ...nullableBoolean, description: 'A refresh token may make refreshTokenMaxReuse + 1 refreshes; Latchkey\'s default is true (Keycloak\'s false)' },
     refreshTokenMaxReuse: { ...seconds(0), description: 'How many more times than once a refresh token may be used when revokeRefreshToken is on (default 0)' },
+    otpPolicyType: { type: 'string', enum: ['totp', 'hotp', null], nullable: true, description: 'RFC 6238 time-based or RFC 4226 counter-based codes (default totp)' },
+    otpPolicyAlgorithm: { type: 'string', enum: ['HmacSHA1', 'HmacSHA256', 'HmacSHA512', null], nullable: true },
+    otpPolicyDigits: { type: 'integer', minimum: 6, maximum: 8, nullable: true },
+    otpPolicyPeriod: { type: 'integer', minimum: 1, maximum: 600, nullable: true, description: 'Seconds a TOTP code lasts (default 30)' },
+    otpPolicyLookAheadWindow: { type: 'integer', minimum: 0, maximum: 20, nullable: true, description: 'Codes this many steps off are accepted too (default 1)' },
+    otpPolicyInitialCounter: { type: 'integer', minimum: 0, nullable: true, description: 'The counter a new HOTP generator starts at' },
+    otpPolicyCodeReusable: { ...nullableBoolean, description: 'A code may sign in more than once within its window (default false)' },
+    otpSupportedApplications: { ...stringList, description: 'Read only' },
     attributes: {
       type: 'object', nullable: true,
       description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good) '
@@ -295,6 +303,9 @@ export const realmRepresentation = {
       properties: {
         adminEventsExpiration: { type: 'string', pattern: '^\\d{1,10}$', nullable: true },
         refreshTokenReuseGrace: { type: 'string', pattern: '^\\d{1,10}$', nullable: true },
+        otpRequired: { type: 'string', enum: ['true', 'false', null], nullable: true, description: 'Every user signs in with a second factor' },
+        passwordGrantWithSecondFactor: { type: 'string', enum: ['true', 'false', null], nullable: true, description: 'The password grant serves users with a second factor' },
+        'acr.loa.map': { type: 'string', maxLength: 4096, nullable: true, description: 'JSON: acr value → level of authentication (1 a password, 2 a second factor)' },
       },
       additionalProperties: { type: 'string', nullable: true },
     },

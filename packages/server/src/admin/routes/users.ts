@@ -2,7 +2,8 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { hashPassword, type StoredPassword } from '../../crypto/passwords.js';
 import type { Domain } from '../../domain/index.js';
 import { keycloakAttributes, type UserRep } from '../../import/keycloak.js';
-import type { GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
+import type { CredentialRecord, GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
+import { recordUserEvent } from '../../http/events.js';
 import { defaultUserProfile, profileMetadata, REQUIRED_PROFILE_ATTRIBUTES, type UserProfileConfig } from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { userFields, userRep, withoutNulls } from '../representations.js';
@@ -17,6 +18,11 @@ const profileTags = ['User profile'];
 
 /** The realm's user profile configuration: Keycloak's default until one is given. */
 const userProfileOf = (realm: RealmRecord) => (realm.settings.userProfile as UserProfileConfig | undefined) ?? defaultUserProfile();
+
+/** Keycloak's CredentialRepresentation of a second factor: never its secret data. */
+const credentialRep = (c: CredentialRecord) => ({
+  id: c.id, type: c.type, ...(c.userLabel ? { userLabel: c.userLabel } : {}), createdDate: c.createdAt * 1000, credentialData: c.data,
+});
 
 /** Keycloak's CredentialRepresentation of a password: its type and date, never the hash. */
 function passwordCredential(user: UserRecord, password: PasswordRecord) {
@@ -213,26 +219,97 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     return reply.code(204).send();
   });
 
-  // ---- credentials: the password, the one Latchkey keeps --------------------------------
+  // ---- credentials: the password and the second factors --------------------------------
+
+  /** The user's credentials as Keycloak lists them: the password first, then the others by priority. */
+  const credentialsOf = async (user: UserRecord) => {
+    const password = await domain.users.password(user.id);
+    const others = await domain.credentials.list(user.id);
+    return [...(password ? [passwordCredential(user, password)] : []), ...others.map(credentialRep)];
+  };
+  const credentialParams = paramsWith('id', 'credentialId');
+  const credentialParam = (request: FastifyRequest) => (request.params as { credentialId: string }).credentialId;
+  /** A second factor of the user's, or 404. */
+  const secondFactorOf = async (user: UserRecord, id: string) => {
+    const found = (await domain.credentials.list(user.id)).find((c) => c.id === id);
+    if (!found) throw notFound('Credential not found');
+    return found;
+  };
+  /** The user's events for credentials an administrator removed: REMOVE_CREDENTIAL, and REMOVE_TOTP for a generator, as Keycloak's. */
+  const recordRemoved = async (request: FastifyRequest, realm: RealmRecord, user: UserRecord, removed: CredentialRecord[]) => {
+    for (const c of removed) {
+      const details = { credential_type: c.type, credential_id: c.id, ...(c.userLabel ? { credential_user_label: c.userLabel } : {}) };
+      if (c.type === 'otp') await recordUserEvent(domain, request, realm, undefined, 'REMOVE_TOTP', user.id, details);
+      await recordUserEvent(domain, request, realm, undefined, 'REMOVE_CREDENTIAL', user.id, details);
+    }
+  };
 
   app.get('/realms/:realm/users/:id/credentials', {
-    schema: { tags, summary: 'The user\'s credentials: the password, if the user has one (never its hash)', params: userParams },
-  }, async (request) => {
-    const user = await userOf(domain, await realmOf(domain, request), userParam(request));
-    const password = await domain.users.password(user.id);
-    return password ? [passwordCredential(user, password)] : [];
-  });
+    schema: { tags, summary: 'The user\'s credentials: the password, one-time code generators, recovery codes (never a secret)', params: userParams },
+  }, async (request) => credentialsOf(await userOf(domain, await realmOf(domain, request), userParam(request))));
 
   app.delete('/realms/:realm/users/:id/credentials/:credentialId', {
-    schema: { tags, summary: 'Delete a credential: the password, which the user then no longer signs in with', params: paramsWith('id', 'credentialId') },
+    schema: { tags, summary: 'Delete a credential: the password, or a second factor the user then no longer signs in with', params: credentialParams },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const user = await userOf(domain, realm, userParam(request));
+    const id = credentialParam(request);
     const password = await domain.users.password(user.id);
-    if (!password || (request.params as { credentialId: string }).credentialId !== passwordCredential(user, password).id) {
-      throw notFound('Credential not found');
+    if (password && id === passwordCredential(user, password).id) {
+      await commit(domain, (tx) => domain.users.deletePassword(tx, user.id), afterWrite(realm));
+      return reply.code(204).send();
     }
-    await commit(domain, (tx) => domain.users.deletePassword(tx, user.id), afterWrite(realm));
+    const credential = await secondFactorOf(user, id);
+    await commit(domain, (tx) => tx.credentials.delete(credential.id), afterWrite(realm));
+    await recordRemoved(request, realm, user, [credential]);
+    return reply.code(204).send();
+  });
+
+  app.put('/realms/:realm/users/:id/credentials/:credentialId/userLabel', {
+    schema: {
+      tags, summary: 'Rename a second factor (its userLabel): the body is the new name, as text', params: credentialParams,
+      body: { type: 'string', maxLength: 255 },
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const user = await userOf(domain, realm, userParam(request));
+    const credential = await secondFactorOf(user, credentialParam(request));
+    const label = String(request.body ?? '').trim();
+    await commit(domain, (tx) => tx.credentials.update({ ...credential, userLabel: label || null }), afterWrite(realm));
+    return reply.code(204).send();
+  });
+
+  /** Moves a second factor first, or after another credential (the password, always first, counts as none). */
+  const move = (after: (request: FastifyRequest) => string | null) => async (request: FastifyRequest, reply: import('fastify').FastifyReply) => {
+    const realm = await realmOf(domain, request);
+    const user = await userOf(domain, realm, userParam(request));
+    const target = after(request);
+    const afterId = target === user.id ? null : target;
+    const moved = await commit(domain, (tx) => domain.credentials.move(tx, user.id, credentialParam(request), afterId), afterWrite(realm));
+    if (!moved) throw notFound('Credential not found');
+    return reply.code(204).send();
+  };
+  app.post('/realms/:realm/users/:id/credentials/:credentialId/moveToFirst', {
+    schema: { tags, summary: 'Put a second factor first among the user\'s (after the password)', params: credentialParams },
+  }, move(() => null));
+  app.post('/realms/:realm/users/:id/credentials/:credentialId/moveAfter/:newPreviousCredentialId', {
+    schema: { tags, summary: 'Put a second factor right after another credential of the user\'s', params: paramsWith('id', 'credentialId', 'newPreviousCredentialId') },
+  }, move((request) => (request.params as { newPreviousCredentialId: string }).newPreviousCredentialId));
+
+  app.put('/realms/:realm/users/:id/disable-credential-types', {
+    schema: {
+      tags, summary: 'Delete all of the user\'s credentials of these types (otp, recovery-authn-codes)', params: userParams,
+      body: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 16 },
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const user = await userOf(domain, realm, userParam(request));
+    const types = request.body as string[];
+    const removed = (await domain.credentials.list(user.id)).filter((c) => types.includes(c.type));
+    await commit(domain, async (tx) => {
+      for (const c of removed) await tx.credentials.delete(c.id);
+    }, afterWrite(realm));
+    await recordRemoved(request, realm, user, removed);
     return reply.code(204).send();
   });
 

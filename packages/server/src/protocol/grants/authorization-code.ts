@@ -60,7 +60,7 @@ export const authorizationCodeGrant: GrantHandler = {
     let session = sso;
     if (scopes.includes(OFFLINE_ACCESS) && record.settings.refreshTokens
       && (await domain.roles.effective(realm.realm.id, user.id)).realm.includes(OFFLINE_ACCESS)) {
-      session = await domain.sessions.start(realm.realm, user.id, { offline: true, authTime: sso.authTime });
+      session = await domain.sessions.start(realm.realm, user.id, { offline: true, authTime: sso.authTime, amr: sso.amr });
       if (notes) notes.sessionId = session.id;
     }
     const claims = storedClaims(code.claims);

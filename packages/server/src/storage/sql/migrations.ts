@@ -461,6 +461,27 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('pushed_requests_expires').on('pushed_requests').column('expires_at').execute();
     },
   },
+  '0018_multi_factor_sign_in': {
+    // Second factors (OTP generators, recovery codes) beside the password; what a sign-in in
+    // progress has done (its steps' RFC 8176 methods); what a session's sign-in did, for amr and acr.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('credentials')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('user_label', 'varchar(255)')
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('sealed_secret', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('credentials_user').on('credentials').column('user_id').execute();
+      await db.schema.alterTable('interactions').addColumn('auth', 'text').execute();
+      await db.schema.alterTable('sessions').addColumn('amr', 'varchar(255)').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

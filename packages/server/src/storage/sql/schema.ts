@@ -40,6 +40,12 @@ export interface UserRolesTable { user_id: string; role_id: string }
 export interface SessionsTable {
   id: string; realm_id: string; user_id: string; offline: number; auth_time: number;
   created_at: number; last_seen_at: number; expires_at: number; max_expires_at: number;
+  /** JSON: RFC 8176 methods. */
+  amr: string | null;
+}
+export interface CredentialsTable {
+  id: string; realm_id: string; user_id: string; type: string; user_label: string | null; priority: number;
+  created_at: number; sealed_secret: string; data: string; counter: number;
 }
 export interface RefreshTokensTable {
   id: string; token_hash: string; family_id: string; realm_id: string; client_id: string;
@@ -59,6 +65,8 @@ export interface AuthorizationCodesTable {
 export interface InteractionsTable {
   id: string; realm_id: string; client_id: string; request: string; user_id: string | null;
   session_id: string | null; created_at: number; expires_at: number;
+  /** JSON: InteractionAuth. */
+  auth: string | null;
 }
 export interface ConsentsTable { user_id: string; client_id: string; scopes: string; created_at: number }
 export interface LoginFailuresTable { user_id: string; failures: number; last_failure_at: number; locked_until: number }
@@ -113,6 +121,7 @@ export interface Database {
   client_scopes: ClientScopesTable;
   users: UsersTable;
   passwords: PasswordsTable;
+  credentials: CredentialsTable;
   roles: RolesTable;
   role_composites: RoleCompositesTable;
   user_roles: UserRolesTable;

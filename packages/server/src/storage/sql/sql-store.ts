@@ -4,7 +4,7 @@ import { arg, PreparedQueries } from './prepared.js';
 import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
-  AuthorizationCodeRecord, InteractionRecord, ConsentRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
+  AuthorizationCodeRecord, InteractionRecord, ConsentRecord, CredentialRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
   RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../store.js';
 
@@ -72,11 +72,20 @@ const toRole = (r: any): RoleRecord => ({
 const toSession = (r: any): SessionRecord => ({
   id: r.id, realmId: r.realm_id, userId: r.user_id, offline: bool(r.offline), authTime: n(r.auth_time),
   createdAt: n(r.created_at), lastSeenAt: n(r.last_seen_at), expiresAt: n(r.expires_at),
-  maxExpiresAt: n(r.max_expires_at),
+  maxExpiresAt: n(r.max_expires_at), ...(r.amr ? { amr: JSON.parse(r.amr) } : {}),
 });
 const fromSession = (s: SessionRecord) => ({
   id: s.id, realm_id: s.realmId, user_id: s.userId, offline: bit(s.offline), auth_time: s.authTime,
   created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, max_expires_at: s.maxExpiresAt,
+  amr: s.amr ? JSON.stringify(s.amr) : null,
+});
+const toCredential = (r: any): CredentialRecord => ({
+  id: r.id, realmId: r.realm_id, userId: r.user_id, type: r.type, userLabel: r.user_label, priority: n(r.priority),
+  createdAt: n(r.created_at), sealedSecret: r.sealed_secret, data: r.data, counter: n(r.counter),
+});
+const fromCredential = (c: CredentialRecord) => ({
+  id: c.id, realm_id: c.realmId, user_id: c.userId, type: c.type, user_label: c.userLabel, priority: c.priority,
+  created_at: c.createdAt, sealed_secret: c.sealedSecret, data: c.data, counter: c.counter,
 });
 const fromRefresh = (t: RefreshTokenRecord) => ({
   id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
@@ -109,11 +118,11 @@ const fromCode = (c: AuthorizationCodeRecord) => ({
 });
 const toInteraction = (r: any): InteractionRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, request: r.request, userId: r.user_id,
-  sessionId: r.session_id, createdAt: n(r.created_at), expiresAt: n(r.expires_at),
+  sessionId: r.session_id, createdAt: n(r.created_at), expiresAt: n(r.expires_at), ...(r.auth ? { auth: JSON.parse(r.auth) } : {}),
 });
 const fromInteraction = (i: InteractionRecord) => ({
   id: i.id, realm_id: i.realmId, client_id: i.clientId, request: i.request, user_id: i.userId,
-  session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt,
+  session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt, auth: i.auth ? JSON.stringify(i.auth) : null,
 });
 
 const toProvider = (r: any): IdentityProviderRecord => ({
@@ -595,6 +604,37 @@ export class SqlStore implements Store {
       const r = await this.db.deleteFrom('sessions').where('realm_id', '=', realmId).executeTakeFirst();
       return Number(r.numDeletedRows);
     },
+    setAmr: async (id, amr) => {
+      if (hasNul(id)) return;
+      await this.db.updateTable('sessions').set({ amr: JSON.stringify(amr) }).where('id', '=', id).execute();
+    },
+  };
+
+  credentials: Store['credentials'] = {
+    listByUser: async (userId) => {
+      if (hasNul(userId)) return [];
+      const { rows } = await this.queries.run(this.db, 'credentials.listByUser',
+        (db) => db.selectFrom('credentials').selectAll().where('user_id', '=', arg(0)).orderBy('priority').orderBy('created_at').orderBy('id'), [userId]);
+      return rows.map(toCredential);
+    },
+    insert: async (c) => { await this.db.insertInto('credentials').values(storable('credentials', fromCredential(c))).execute(); },
+    update: async (c) => {
+      if (hasNul(c.id)) return;
+      await this.db.updateTable('credentials').set(storable('credentials', { user_label: c.userLabel, priority: c.priority }))
+        .where('id', '=', c.id).execute();
+    },
+    swap: async (previous, next) => {
+      if (hasNul(previous.id)) return false;
+      const r = await this.db.updateTable('credentials')
+        .set(storable('credentials', { sealed_secret: next.sealedSecret, data: next.data, counter: next.counter }))
+        .where('id', '=', previous.id).where('sealed_secret', '=', previous.sealedSecret).where('counter', '=', previous.counter)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('credentials').where('id', '=', id).execute();
+    },
   };
 
   refreshTokens: Store['refreshTokens'] = {
@@ -839,6 +879,20 @@ export class SqlStore implements Store {
     },
     addMembers: (memberships) => this.linkUsers(USER_GROUPS, memberships.map((m) => ({ userId: m.userId, id: m.groupId }))),
     listMemberships: async (userIds) => (await this.listUserLinks(USER_GROUPS, userIds)).map((l) => ({ userId: l.userId, groupId: l.id })),
+    insertCredentials: async (credentials) => {
+      for (const rows of chunks(credentials.map((c) => storable('credentials', fromCredential(c))), 1000)) {
+        await this.db.insertInto('credentials').values(rows).execute();
+      }
+    },
+    listCredentials: async (userIds) => {
+      const result: CredentialRecord[] = [];
+      for (const ids of chunks(userIds.filter((id) => !hasNul(id)), 1000)) {
+        const rows = await this.db.selectFrom('credentials').selectAll().where('user_id', 'in', ids)
+          .orderBy(this.byText('user_id')).orderBy('priority').orderBy('created_at').execute();
+        result.push(...rows.map(toCredential));
+      }
+      return result;
+    },
   };
 
   /** Links each user to a role or group, in multi-row statements; a link given twice, or there already, is kept once. */
