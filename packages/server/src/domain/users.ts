@@ -2,6 +2,7 @@ import { newId } from '../crypto/random.js';
 import { hashPassword, needsRehash, verifyPassword, type StoredPassword } from '../crypto/passwords.js';
 import type { ClientRecord, PasswordRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
+import { checkPassword, earlierPasswordsKept, parsePasswordPolicy, type PolicyViolation } from './password-policy.js';
 import { now } from './time.js';
 
 export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
@@ -117,10 +118,29 @@ export class UserService {
    * administrator's or the one the user chose, settles that.
    */
   async resetPassword(tx: Store, user: UserRecord, password: StoredPassword, opts: { temporary: boolean }): Promise<UserRecord> {
+    // The password it replaces is kept while the realm's passwordHistory asks to compare against it.
+    const realm = await tx.realms.getById(user.realmId);
+    const keep = realm ? earlierPasswordsKept(parsePasswordPolicy(realm.settings.passwordPolicy)) : 0;
+    const current = keep > 0 ? await tx.passwords.get(user.id) : undefined;
+    if (current) await tx.passwordHistory.add(current, keep);
     await this.setPassword(tx, user.id, password);
     const next = { ...user, requiredActions: withRequiredAction(user.requiredActions, 'UPDATE_PASSWORD', opts.temporary) };
     await tx.users.update(next);
     return next;
+  }
+
+  /**
+   * The first rule of the realm's password policy that a new password for the user breaks, or
+   * undefined; for a user not yet created, its username and email.
+   */
+  async checkNewPassword(realm: RealmRecord, user: Pick<UserRecord, 'username' | 'email'> & { id?: string }, password: string): Promise<PolicyViolation | undefined> {
+    const policy = parsePasswordPolicy(realm.settings.passwordPolicy);
+    return checkPassword(policy, password, user, async (depth) => {
+      if (!user.id) return [];
+      const current = await this.store.passwords.get(user.id);
+      const earlier = await this.store.passwordHistory.list(user.id, depth - 1);
+      return current ? [current, ...earlier] : earlier;
+    });
   }
 
   /**

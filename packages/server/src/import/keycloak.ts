@@ -11,6 +11,7 @@ import { isKnownMapper, OIDC_PROTOCOL, withCustomResources } from '../protocol/m
 import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
+import { policyProblems } from '../domain/password-policy.js';
 import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
@@ -95,6 +96,11 @@ export interface RealmRep {
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
   eventsListeners?: string[]; enabledEventTypes?: string[];
   revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number;
+  registrationAllowed?: boolean; registrationEmailAsUsername?: boolean; resetPasswordAllowed?: boolean; verifyEmail?: boolean;
+  loginWithEmailAllowed?: boolean; duplicateEmailsAllowed?: boolean; rememberMe?: boolean; editUsernameAllowed?: boolean;
+  passwordPolicy?: string;
+  /** Keycloak's SMTP settings: strings, the password among them (`**********` from the admin API: the one stored). */
+  smtpServer?: Record<string, string>;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
@@ -130,6 +136,8 @@ export interface ImportResult {
   users: number;
   /** Protocol mapper types in the file that Latchkey keeps but does not run. */
   unknownMappers?: string[];
+  /** Rules of the file's password policy that Latchkey cannot apply (unknown, or a value that does not fit). */
+  passwordPolicyProblems?: string[];
 }
 
 /** Users written per batch: one multi-row statement each for users, passwords and role grants. */
@@ -172,8 +180,38 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     revokeRefreshToken: rep.revokeRefreshToken ?? undefined,
     refreshTokenMaxReuse: rep.refreshTokenMaxReuse ?? undefined,
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
+    ...selfServiceSettings(rep),
+    passwordPolicy: rep.passwordPolicy ?? undefined,
+    // With its password in clear: RealmService seals it before anything is stored.
+    smtpServer: rep.smtpServer ? stringValues(rep.smtpServer) : undefined,
   });
 }
+
+/** Keycloak's self-service switches of a realm, and their defaults there. */
+const SELF_SERVICE_DEFAULTS = {
+  registrationAllowed: false, registrationEmailAsUsername: false, resetPasswordAllowed: false, verifyEmail: false,
+  loginWithEmailAllowed: true, duplicateEmailsAllowed: false, rememberMe: false, editUsernameAllowed: false,
+};
+type SelfService = typeof SELF_SERVICE_DEFAULTS;
+
+function selfServiceSettings(rep: RealmRep): Partial<SelfService> {
+  const given: Partial<SelfService> = {};
+  for (const key of Object.keys(SELF_SERVICE_DEFAULTS) as Array<keyof SelfService>) {
+    if (typeof rep[key] === 'boolean') given[key] = rep[key];
+  }
+  return given;
+}
+
+/** The self-service switches and password policy as Keycloak's RealmRepresentation has them, defaults applied. */
+export function realmSelfServiceFields(s: RealmSettings): SelfService & { passwordPolicy?: string } {
+  const fields = { ...SELF_SERVICE_DEFAULTS };
+  for (const key of Object.keys(fields) as Array<keyof SelfService>) fields[key] = s[key] ?? fields[key];
+  return { ...fields, passwordPolicy: s.passwordPolicy || undefined };
+}
+
+/** Keycloak's smtpServer is a map of strings; a file may hold numbers and booleans (a port, ssl) where strings belong. */
+const stringValues = (map: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(map).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
 
 /**
  * The realm's event settings as Keycloak's RealmRepresentation has them, defaults applied
@@ -282,8 +320,10 @@ const withBasic = (rep: RealmRep, scopes: string[]): string[] =>
   needsBasicScope(rep) && !scopes.includes(BASIC_SCOPE) ? [...scopes, BASIC_SCOPE] : scopes;
 
 /** What an import tells whoever ran it beside its counts: the mapper types it kept without running them. */
-export const importNotes = (r: ImportResult): string[] => (r.unknownMappers ?? [])
-  .map((type) => `realm ${r.realm}: protocol mapper type ${type} is kept but does nothing in Latchkey`);
+export const importNotes = (r: ImportResult): string[] => [
+  ...(r.unknownMappers ?? []).map((type) => `realm ${r.realm}: protocol mapper type ${type} is kept but does nothing in Latchkey`),
+  ...(r.passwordPolicyProblems ?? []).map((problem) => `realm ${r.realm}: password policy: ${problem}; the rule is kept but not applied`),
+];
 
 /** Mapper types a realm file has that Latchkey does not run: kept, and said once. */
 export function unknownMapperTypes(rep: RealmRep): string[] {
@@ -418,6 +458,14 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     fail('"eventsExpiration" is not a number of seconds');
   }
   if (r.attributes !== undefined && r.attributes !== null && !isObject(r.attributes)) fail('"attributes" is not an object');
+  for (const key of Object.keys(SELF_SERVICE_DEFAULTS)) {
+    if (r[key] !== undefined && r[key] !== null && typeof r[key] !== 'boolean') fail(`"${key}" is not true or false`);
+  }
+  if (r.passwordPolicy !== undefined && r.passwordPolicy !== null && typeof r.passwordPolicy !== 'string') fail('"passwordPolicy" is not a string');
+  if (r.smtpServer !== undefined && r.smtpServer !== null && (!isObject(r.smtpServer)
+    || !Object.values(r.smtpServer).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v)))) {
+    fail('"smtpServer" is not an object of strings');
+  }
   for (const key of ['supportedLocales', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
     if (r[key] !== undefined && !isStringArray(r[key])) fail(`"${key}" is not a list of strings`);
   }
@@ -859,6 +907,7 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
     return {
       realm: rep.realm, skipped: false, overwritten: existing !== undefined, clients: counts.clients.length, users: counts.users,
       unknownMappers: unknownMapperTypes(rep),
+      passwordPolicyProblems: policyProblems(rep.passwordPolicy),
     };
   } catch (err) {
     // An id freeIds could not see (a user's or group's, in a file edited by hand) taken already.

@@ -58,6 +58,23 @@ export interface RealmSettings {
   userProfile?: unknown;
   /** Keycloak's default groups: every user created (not imported) joins them. */
   defaultGroupIds?: string[];
+  /** Keycloak's self-service switches; absent is Keycloak's default (see selfServiceSettings). */
+  registrationAllowed?: boolean;
+  registrationEmailAsUsername?: boolean;
+  resetPasswordAllowed?: boolean;
+  verifyEmail?: boolean;
+  loginWithEmailAllowed?: boolean;
+  duplicateEmailsAllowed?: boolean;
+  rememberMe?: boolean;
+  editUsernameAllowed?: boolean;
+  /** Keycloak's password policy string, e.g. `length(12) and notUsername(undefined)` (see domain/password-policy.ts). */
+  passwordPolicy?: string;
+  /**
+   * Keycloak's smtpServer (host, port, from, ssl, auth, user, …: strings, as Keycloak's map)
+   * without its password, which is in smtpPassword, sealed under the master key.
+   */
+  smtpServer?: Record<string, string>;
+  smtpPassword?: string;
 }
 
 export interface RealmRecord {
@@ -233,6 +250,28 @@ export interface UserRecord {
  */
 export type RequiredAction = 'UPDATE_PASSWORD';
 export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD'];
+
+/** A message accepted for sending, until the realm's mail server took it (or it was given up on). */
+export interface OutboxRecord {
+  id: string;
+  realmId: string;
+  /** Which message it is (a template: password-reset, email-verification, executeActions, …), for events and metrics. */
+  kind: string;
+  userId: string | null;
+  /** Recipient, subject and bodies, JSON sealed under the master key (its links are as good as a password); '' once sent. */
+  sealedMessage: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  /** Seconds: when a worker may next try it. */
+  nextAttemptAt: number;
+  /** Seconds: a worker has it until then (null: nobody); a worker that died lets it go when this passes. */
+  claimedUntil: number | null;
+  /** The mail server's last refusal or the connection's error, without the message. */
+  lastError: string | null;
+  createdAt: number;
+  /** Seconds: when it was sent or given up on. */
+  finishedAt: number | null;
+}
 
 export interface PasswordRecord {
   userId: string;

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MASTER_REALM } from '../../domain/bootstrap.js';
+import { policyProblems } from '../../domain/password-policy.js';
 import { checkRealmRep, importRealm, type RealmRep } from '../../import/keycloak.js';
 import { isDatabaseUnavailable, type RealmRecord } from '../../storage/store.js';
 import { mayAdminister, requireAllRealms } from '../auth.js';
@@ -25,6 +26,12 @@ function importFailure(err: unknown): unknown {
   // The database going away is ours (503, from the app's handler); anything else the importer refuses is what the request said.
   if (isDatabaseUnavailable(err)) return err;
   return badRequest(message);
+}
+
+/** Unlike an import, which reports them, the admin API refuses a password policy with rules Latchkey cannot apply. */
+function checkPasswordPolicy(body: RealmRep): void {
+  const [problem] = policyProblems(body.passwordPolicy ?? undefined);
+  if (problem) throw badRequest(problem);
 }
 
 export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
@@ -55,6 +62,7 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     } catch (err) {
       throw badRequest((err as Error).message);
     }
+    checkPasswordPolicy(body);
     let result;
     try {
       result = await importRealm(domain, body);
@@ -78,6 +86,7 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
+    checkPasswordPolicy(request.body as RealmRep);
     const next = updatedRealm(realm, request.body as RealmRep);
     if (realm.name === MASTER_REALM && (next.name !== MASTER_REALM || !next.enabled)) {
       throw badRequest('The master realm can be neither renamed nor disabled');

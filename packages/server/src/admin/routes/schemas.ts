@@ -287,6 +287,25 @@ export const realmRepresentation = {
     ...eventSettings,
     revokeRefreshToken: { ...nullableBoolean, description: 'A refresh token may make refreshTokenMaxReuse + 1 refreshes; Latchkey\'s default is true (Keycloak\'s false)' },
     refreshTokenMaxReuse: { ...seconds(0), description: 'How many more times than once a refresh token may be used when revokeRefreshToken is on (default 0)' },
+    registrationAllowed: nullableBoolean,
+    registrationEmailAsUsername: nullableBoolean,
+    resetPasswordAllowed: nullableBoolean,
+    verifyEmail: nullableBoolean,
+    loginWithEmailAllowed: { ...nullableBoolean, description: 'Users may sign in with their email instead of their username (default true)' },
+    duplicateEmailsAllowed: { ...nullableBoolean, description: 'Several users may have one email; sign-in by email then finds none of them (default false)' },
+    rememberMe: nullableBoolean,
+    editUsernameAllowed: nullableBoolean,
+    passwordPolicy: {
+      type: 'string', nullable: true, maxLength: 4096,
+      description: 'Keycloak\'s password policy, rules joined by " and ": length, maxLength, digits, lowerCase, upperCase, specialChars, notUsername, '
+        + 'notEmail, notContainsUsername, passwordHistory, forceExpiredPasswordChange, regexPattern, hashAlgorithm, hashIterations, maxAuthAge',
+    },
+    smtpServer: {
+      type: 'object', nullable: true,
+      description: 'Keycloak\'s SMTP settings (host, port, from, fromDisplayName, replyTo, replyToDisplayName, envelopeFrom, ssl, starttls, auth, user, password), '
+        + 'all strings; the password is shown as ********** and that value keeps the stored one',
+      additionalProperties: { type: 'string', maxLength: 1024 },
+    },
     attributes: {
       type: 'object', nullable: true,
       description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good) '
