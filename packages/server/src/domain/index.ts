@@ -12,6 +12,7 @@ import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
 import { SessionService, TokenStoreService } from './sessions.js';
 import { UserService } from './users.js';
+import { Outbox } from '../mail/outbox.js';
 
 export type { ClientRuntime } from './clients.js';
 export type { RealmRuntime } from './realms.js';
@@ -36,6 +37,8 @@ export class Domain {
   readonly events: EventService;
   readonly groups: GroupService;
   readonly identityProviders: IdentityProviderService;
+  /** Mail waiting for the realm's mail server; the process's mail worker sends it. */
+  readonly outbox: Outbox;
   /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
   onSignInFailure: (reason: SignInFailure) => void = () => {};
 
@@ -60,6 +63,7 @@ export class Domain {
     this.bruteForce = new BruteForceService(store);
     this.events = new EventService(store);
     this.identityProviders = new IdentityProviderService(store, box, this.users, caches);
+    this.outbox = new Outbox(store, box);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

@@ -56,10 +56,10 @@ export class UserService {
     return this.store.users.getByUsername(realmId, username);
   }
 
-  /** The user a sign-in names: by username, else by email as Keycloak's loginWithEmailAllowed does. */
-  async findForLogin(realmId: string, login: string): Promise<UserRecord | undefined> {
-    return (await this.store.users.getByUsername(realmId, login))
-      ?? (login.includes('@') ? await this.store.users.getByEmail(realmId, login) : undefined);
+  /** The user a sign-in names: by username, else by email unless the realm turned loginWithEmailAllowed off. */
+  async findForLogin(realm: RealmRecord, login: string): Promise<UserRecord | undefined> {
+    return (await this.store.users.getByUsername(realm.id, login))
+      ?? (login.includes('@') && realm.settings.loginWithEmailAllowed !== false ? await this.store.users.getByEmail(realm.id, login) : undefined);
   }
 
   serviceAccountOf(clientUuid: string): Promise<UserRecord | undefined> {
@@ -147,8 +147,8 @@ export class UserService {
    * Checks a username and password. A password kept in an imported format is
    * rehashed with argon2id on its first successful use.
    */
-  async checkPassword(realmId: string, username: string, password: string): Promise<PasswordCheck> {
-    const user = await this.findForLogin(realmId, username);
+  async checkPassword(realm: RealmRecord, username: string, password: string): Promise<PasswordCheck> {
+    const user = await this.findForLogin(realm, username);
     const stored = user && (await this.store.passwords.get(user.id));
     if (!user || !stored) {
       await verifyPassword(await (decoy ??= hashPassword('decoy')), password);

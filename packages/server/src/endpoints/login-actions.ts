@@ -154,6 +154,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const password = body['password-new'] ?? '';
     if (password === '') return showUpdatePassword(l, reply, user, 'passwordMissing');
     if (password !== body['password-confirm']) return showUpdatePassword(l, reply, user, 'passwordConfirmMismatch');
+    const invalid = await domain.users.checkNewPassword(l.realm.realm, user, password);
+    if (invalid) return showUpdatePassword(l, reply, user, invalid);
     const hashed = await hashPassword(password);
     const updated = await domain.store.transaction((tx) => domain.users.resetPassword(tx, user, hashed, { temporary: false }));
     domain.users.invalidate();

@@ -81,7 +81,8 @@ export interface UpdatePasswordPage {
   /** Where the form posts (fields password-new and password-confirm, plus hidden). */
   action: string;
   hidden: Hidden;
-  error?: 'passwordMissing' | 'passwordConfirmMismatch';
+  /** A catalogue key, or a rule of the password policy the new password broke (its key and arguments). */
+  error?: 'passwordMissing' | 'passwordConfirmMismatch' | { error: string; args: string[] };
   account?: SignedInAccount;
 }
 
@@ -118,6 +119,27 @@ export interface FormPostPage {
   fields: Hidden;
 }
 
+/** The mails the theme has (Keycloak's template names), each an HTML and a plain text template under templates/email/. */
+export const EMAIL_TEMPLATES = ['email-test', 'password-reset', 'email-verification', 'executeActions'] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+export interface EmailContent {
+  template: EmailTemplate;
+  /** Whom the greeting names: the user's name, else username. */
+  name: string;
+  /** What the mail's button leads to, and for how many seconds it works. */
+  link?: string;
+  linkLifespan?: number;
+  /** Keycloak's required actions the user is asked to carry out (executeActions). */
+  actions?: string[];
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
 export interface Pages {
   login(ctx: PageContext, page: LoginPage): string;
   consent(ctx: PageContext, page: ConsentPage): string;
@@ -135,6 +157,8 @@ export interface Pages {
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */
   welcome(ctx: PageContext, page: WelcomePage): string;
+  /** A mail in the context's locale: its subject, HTML and plain text bodies. */
+  email(ctx: PageContext, mail: EmailContent): RenderedEmail;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

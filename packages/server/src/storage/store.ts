@@ -128,7 +128,6 @@ export interface Store {
   /** Mail waiting for the realm's mail server (see mail/outbox.ts). */
   outbox: {
     insert(message: OutboxRecord): Promise<void>;
-    get(id: string): Promise<OutboxRecord | undefined>;
     /** Pending messages due at `at` that nobody holds, oldest first: candidates, each still to be claimed. */
     listDue(at: number, limit: number): Promise<OutboxRecord[]>;
     /**

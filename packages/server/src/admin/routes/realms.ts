@@ -7,7 +7,8 @@ import { mayAdminister, requireAllRealms } from '../auth.js';
 import { badRequest, conflict } from '../errors.js';
 import { realmRep, updatedRealm, withoutNulls } from '../representations.js';
 import { realmParams, realmRepresentation } from './schemas.js';
-import { created, realmOf, type AdminRouteOptions } from './common.js';
+import { created, realmOf, type MailingRouteOptions } from './common.js';
+import { OAuthError } from '../../protocol/errors.js';
 
 const tags = ['Realms'];
 
@@ -34,7 +35,7 @@ function checkPasswordPolicy(body: RealmRep): void {
   if (problem) throw badRequest(problem);
 }
 
-export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
+export const realmRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, { domain, mailer }) => {
   const withDefaultRole = async (realm: RealmRecord) =>
     realmRep(realm, await domain.roles.get(realm.id, null, realm.settings.defaultRoleName));
 
@@ -93,6 +94,28 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     }
     if (next.name !== realm.name && (await domain.realms.exists(next.name))) throw conflict(`Realm ${next.name} already exists`);
     await domain.realms.update(realm.name, next);
+    return reply.code(204).send();
+  });
+
+  app.post('/realms/:realm/testSMTPConnection', {
+    schema: {
+      tags,
+      summary: 'Send a test mail to the calling administrator\'s email through the SMTP settings given (a masked password: the stored one)',
+      params: realmParams,
+      body: { type: 'object', required: ['host', 'from'], properties: { host: { type: 'string', minLength: 1 }, from: { type: 'string', minLength: 1 } }, additionalProperties: { type: 'string', maxLength: 1024 } },
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const actor = request.adminActor!;
+    const admin = await domain.users.get(actor.realmId, actor.userId);
+    if (!admin?.email) throw badRequest('Logged in user does not have an e-mail.');
+    try {
+      await mailer.sendTest(realm, request.body as Record<string, string>, { ...admin, email: admin.email });
+    } catch (err) {
+      // Keycloak's answer: the settings did not work, which is the mail server's (or the settings') doing, not the request's shape.
+      request.log.warn({ err }, 'test mail not sent');
+      throw new OAuthError('email_send_failed', `Failed to send email: ${(err as Error).message}`, 500);
+    }
     return reply.code(204).send();
   });
 

@@ -521,11 +521,6 @@ export class SqlStore implements Store {
         created_at: m.createdAt, finished_at: m.finishedAt,
       })).execute();
     },
-    get: async (id) => {
-      if (hasNul(id)) return undefined;
-      const r = await this.db.selectFrom('mail_outbox').selectAll().where('id', '=', id).executeTakeFirst();
-      return r && toOutbox(r);
-    },
     listDue: async (at, limit) =>
       (await this.db.selectFrom('mail_outbox').selectAll().where('status', '=', 'pending').where('next_attempt_at', '<=', at)
         .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at)]))
