@@ -2,7 +2,8 @@ import type { Domain } from '../domain/index.js';
 import type { EmailContent, Pages } from '../pages/index.js';
 import type { RealmRecord, UserRecord } from '../storage/store.js';
 import { sendThrough, NoMailServerError } from './send.js';
-import { canSend, SECRET_MASK } from './settings.js';
+import { canSend } from './settings.js';
+import { MASKED_SECRET } from '../import/identity-providers.js';
 
 export { NoMailServerError } from './send.js';
 
@@ -52,7 +53,7 @@ export class Mailer {
    */
   async sendTest(realm: RealmRecord, settings: Record<string, string>, admin: UserRecord & { email: string }): Promise<void> {
     const { password, ...server } = settings;
-    const stored = password === undefined || password === SECRET_MASK ? await this.domain.realms.smtpPassword(realm) : password;
+    const stored = password === undefined || password === MASKED_SECRET ? await this.domain.realms.smtpPassword(realm) : password;
     const rendered = this.render(realm, admin, { template: 'email-test', name: nameOf(admin) });
     await sendThrough(server, stored, { to: admin.email, ...rendered });
   }

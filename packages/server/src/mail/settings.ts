@@ -4,9 +4,8 @@
 import type SMTPTransport from 'nodemailer/lib/smtp-transport/index.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import type { RealmSettings } from '../storage/store.js';
+import { MASKED_SECRET } from '../import/identity-providers.js';
 
-/** What Keycloak's admin API shows instead of a secret, and takes back as "the one stored". */
-export const SECRET_MASK = '**********';
 
 /** Keycloak's: 10 seconds to connect and for each answer, so a dead mail server fails a try quickly. */
 const TIMEOUT_MS = 10_000;
@@ -22,12 +21,12 @@ export async function sealSmtpPassword(box: SecretBox, settings: RealmSettings, 
   const { smtpServer, smtpPassword: _stale, ...rest } = settings;
   if (!smtpServer) return rest;
   const { password, ...server } = smtpServer;
-  const smtpPassword = password === SECRET_MASK ? before?.smtpPassword : password ? await box.seal(password) : undefined;
+  const smtpPassword = password === MASKED_SECRET ? before?.smtpPassword : password ? await box.seal(password) : undefined;
   return { ...rest, smtpServer: server, ...(smtpPassword ? { smtpPassword } : {}) };
 }
 
 /** The realm's smtpServer as Keycloak's representation has it: the password masked, or (a realm export) in clear. */
-export function smtpServerRep(settings: RealmSettings, password: string = SECRET_MASK): Record<string, string> | undefined {
+export function smtpServerRep(settings: RealmSettings, password: string = MASKED_SECRET): Record<string, string> | undefined {
   if (!settings.smtpServer) return undefined;
   return { ...settings.smtpServer, ...(settings.smtpPassword ? { password } : {}) };
 }
