@@ -468,8 +468,10 @@ const migrations: Record<string, Migration> = {
         .addColumn('algorithm', 'varchar(64)', (c) => c.notNull())
         .addColumn('data', 'text', (c) => c.notNull())
         .addColumn('created_at', 'bigint', (c) => c.notNull())
+        // Milliseconds: the order passwords were replaced in, finer than created_at's seconds.
+        .addColumn('replaced_at', 'bigint', (c) => c.notNull())
         .execute();
-      await db.schema.createIndex('password_history_user').on('password_history').columns(['user_id', 'created_at']).execute();
+      await db.schema.createIndex('password_history_user').on('password_history').columns(['user_id', 'replaced_at']).execute();
     },
   },
 };

@@ -100,7 +100,7 @@ export interface MailOutboxTable {
   attempts: number; next_attempt_at: number; claimed_until: number | null; last_error: string | null;
   created_at: number; finished_at: number | null;
 }
-export interface PasswordHistoryTable { id: string; user_id: string; algorithm: string; data: string; created_at: number }
+export interface PasswordHistoryTable { id: string; user_id: string; algorithm: string; data: string; created_at: number; replaced_at: number }
 
 export interface Database {
   authorization_codes: AuthorizationCodesTable;

@@ -497,17 +497,19 @@ export class SqlStore implements Store {
     list: async (userId, limit) => {
       if (hasNul(userId) || limit <= 0) return [];
       return (await this.db.selectFrom('password_history').selectAll().where('user_id', '=', userId)
-        .orderBy('created_at', 'desc').orderBy(this.byText('id'), 'desc').limit(limit).execute())
+        .orderBy('replaced_at', 'desc').limit(limit).execute())
         .map((r) => ({ userId: r.user_id, algorithm: r.algorithm, data: r.data, createdAt: n(r.created_at) }));
     },
     add: async (p, keep) => {
       await this.transaction(async (tx) => {
         const db = (tx as SqlStore).db;
         await db.insertInto('password_history')
-          .values(storable('password_history', { id: newId(), user_id: p.userId, algorithm: p.algorithm, data: p.data, created_at: p.createdAt }))
+          .values(storable('password_history', {
+            id: newId(), user_id: p.userId, algorithm: p.algorithm, data: p.data, created_at: p.createdAt, replaced_at: Date.now(),
+          }))
           .execute();
         const kept = db.selectFrom('password_history').select('id').where('user_id', '=', p.userId)
-          .orderBy('created_at', 'desc').orderBy(this.byText('id'), 'desc').limit(Math.max(0, keep));
+          .orderBy('replaced_at', 'desc').limit(Math.max(0, keep));
         await db.deleteFrom('password_history').where('user_id', '=', p.userId).where('id', 'not in', kept).execute();
       });
     },
