@@ -3,6 +3,7 @@
 // send-verify-email queued and delivered in the user's language; and the outbox, which keeps
 // a mail through a Latchkey restart while the mail server is down and delivers it once it is back.
 import assert from 'node:assert/strict';
+import { randomBytes } from 'node:crypto';
 import { readdirSync, readFileSync, rmSync } from 'node:fs';
 import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
@@ -12,6 +13,7 @@ import { send } from '../helpers/http.js';
 import { ADMIN_PASSWORD, PATIENCE_MS, startServer, type TestServer } from '../helpers/server.js';
 import { recipient, startMailSink, type MailSink } from '../helpers/smtp.js';
 import { adminApi, assertAdminError, masterAdminToken, type AdminApi } from '../admin/fixture.js';
+import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
 
 const SMTP_USER = 'mailer';
 const SMTP_PASSWORD = 'smtp-secret-Zq8v';
@@ -189,5 +191,64 @@ describe('mail through the realm\'s SMTP server', () => {
     await kc.realms.update({ realm: REALM }, { smtpServer: {} });
     const res = await api.put(`/realms/${REALM}/users/${ids.alice}/execute-actions-email`, ['UPDATE_PASSWORD']);
     assertAdminError(res, 400, 'no mail server');
+  });
+});
+
+describe('mail from two nodes on one PostgreSQL database', { skip: await postgresUnavailable() }, () => {
+  let sink: MailSink;
+  let db: TestDatabase;
+  const nodes: TestServer[] = [];
+
+  before(async () => {
+    sink = await startMailSink();
+    db = await createTestDatabase();
+    const env = { LATCHKEY_MASTER_KEY: randomBytes(32).toString('base64url') };
+    const args = ['--database-url', db.url, '--mail-retry-delay', '1000'];
+    nodes.push(await startServer({
+      env, args,
+      realms: [{
+        realm: REALM, enabled: true,
+        smtpServer: { host: '127.0.0.1', port: String(sink.port), from: 'noreply@example.test' },
+        users: [{ username: 'alice', email: 'alice@example.test', enabled: true }],
+      }],
+    }));
+    nodes.push(await startServer({ env, args }));
+  });
+  after(async () => {
+    for (const node of nodes) await node.stop();
+    await sink?.stop();
+    await db?.drop();
+  });
+
+  /** The nodes' latchkey_mail_deliveries_total for a result, summed. */
+  const deliveries = async (result: string) => {
+    let total = 0;
+    for (const node of nodes) {
+      const m = new RegExp(`latchkey_mail_deliveries_total\\{template="executeActions",result="${result}"\\} (\\d+)`).exec((await send(`${node.url}/metrics`)).text);
+      total += m ? Number(m[1]) : 0;
+    }
+    return total;
+  };
+
+  it('sends each queued mail once, whichever node queued it, when both try at the same moments', async () => {
+    const admins = await Promise.all(nodes.map(async (node) => adminApi(node, await masterAdminToken(node))));
+    const alice = (await admins[0].get(`/realms/${REALM}/users?username=alice&exact=true`)).json[0].id;
+    // The mail server down while the mails are queued: both nodes then retry all of them, racing.
+    await sink.stop();
+    const count = 8;
+    for (let i = 1; i <= count; i++) {
+      const res = await admins[i % 2].put(`/realms/${REALM}/users/${alice}/execute-actions-email?lifespan=${i * 60}`, ['UPDATE_PASSWORD']);
+      assert.equal(res.status, 204, res.text);
+    }
+    await eventually('every mail tried once', async () => ((await deliveries('retry')) >= count ? true : undefined));
+    await sink.start();
+    const expiry = (i: number) => `The link expires in ${i} minute${i === 1 ? '' : 's'}.`;
+    for (let i = 1; i <= count; i++) await sink.waitFor((m) => (m.text ?? '').includes(expiry(i)), `number ${i}`);
+    // Each node counts what it sent: together, each mail once.
+    await eventually('every delivery counted', async () => ((await deliveries('sent')) >= count ? true : undefined));
+    assert.equal(await deliveries('sent'), count);
+    for (let i = 1; i <= count; i++) {
+      assert.equal(sink.mails.filter((m) => (m.text ?? '').includes(expiry(i))).length, 1, `mail ${i} sent once`);
+    }
   });
 });
