@@ -7,6 +7,12 @@ export interface RealmRep {
   maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
   eventsEnabled: boolean; eventsExpiration: number; adminEventsEnabled: boolean;
   revokeRefreshToken: boolean; refreshTokenMaxReuse: number;
+  registrationAllowed: boolean; registrationEmailAsUsername: boolean; resetPasswordAllowed: boolean; verifyEmail: boolean;
+  loginWithEmailAllowed: boolean; duplicateEmailsAllowed: boolean; rememberMe: boolean; editUsernameAllowed: boolean;
+  /** Keycloak's password policy string: `length(12) and notUsername(undefined)`. */
+  passwordPolicy?: string;
+  /** Keycloak's SMTP settings, all strings; the password shown as `**********`. */
+  smtpServer?: Record<string, string>;
   /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them. */
   attributes?: Record<string, string>;
 }
