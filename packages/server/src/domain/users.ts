@@ -159,7 +159,20 @@ export class UserService {
     }
     if (!user.enabled) return { ok: false, reason: 'disabled' };
     if (needsRehash(stored)) await this.setPassword(this.store, user.id, password);
-    return { ok: true, user };
+    return { ok: true, user: await this.expirePassword(realm, user, stored.createdAt) };
+  }
+
+  /**
+   * Keycloak's forceExpiredPasswordChange(days): a password older than that is right, but the
+   * user must choose a new one (UPDATE_PASSWORD) before the sign-in completes.
+   */
+  private async expirePassword(realm: RealmRecord, user: UserRecord, setAt: number): Promise<UserRecord> {
+    const days = parsePasswordPolicy(realm.settings.passwordPolicy).numbers.forceExpiredPasswordChange;
+    if (days === undefined || setAt + days * 86400 > now() || user.requiredActions.includes('UPDATE_PASSWORD')) return user;
+    const expired = { ...user, requiredActions: withRequiredAction(user.requiredActions, 'UPDATE_PASSWORD', true) };
+    await this.store.users.update(expired);
+    this.invalidate();
+    return expired;
   }
 
   // ---- the admin API: writes take the caller's transaction, and the caller

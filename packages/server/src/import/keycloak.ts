@@ -817,7 +817,9 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
       records.push(record);
       if (u.serviceAccountClientId) serviceAccounts.add(u.serviceAccountClientId);
       const password = passwords[start + k];
-      if (password) batchPasswords.push({ userId: record.id, ...password, createdAt: at });
+      // Set when the credential says (Keycloak's createdDate, ms): forceExpiredPasswordChange counts from then.
+      const setAt = u.credentials?.find((c) => (c.type ?? 'password') === 'password')?.createdDate;
+      if (password) batchPasswords.push({ userId: record.id, ...password, createdAt: Number.isFinite(setAt) ? Math.floor(setAt! / 1000) : at });
       for (const name of u.realmRoles ?? []) grants.push({ userId: record.id, roleId: idOf(null, name, `user ${u.username}`) });
       for (const [clientId, names] of Object.entries(u.clientRoles ?? {})) {
         if (!clients.has(clientId)) continue;

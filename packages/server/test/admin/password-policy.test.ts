@@ -58,7 +58,11 @@ describe('password policy and self-service settings', () => {
           { clientId: 'web', publicClient: true, redirectUris: ['http://localhost:3000/*'] },
           { clientId: 'direct', publicClient: true, directAccessGrantsEnabled: true, standardFlowEnabled: false },
         ],
-        users: [{ username: 'pat', email: 'pat@example.test', enabled: true, credentials: [{ type: 'password', value: 'pat-first-pw' }] }],
+        users: [
+          { username: 'pat', email: 'pat@example.test', enabled: true, credentials: [{ type: 'password', value: 'pat-first-pw' }] },
+          // A password set three days ago, as the realm file's credential says.
+          { username: 'old', enabled: true, credentials: [{ type: 'password', value: 'old-password-1', createdDate: Date.now() - 3 * 86400_000 }] },
+        ],
       }],
     });
     kc = new KcAdminClient({ baseUrl: server.url, realmName: 'master' });
@@ -128,6 +132,17 @@ describe('password policy and self-service settings', () => {
     const policy = 'length(10) and forceExpiredPasswordChange(90) and hashAlgorithm(pbkdf2-sha256) and hashIterations(27500) and maxAuthAge(300)';
     await setPolicy(policy);
     assert.equal((await kc.realms.findOne({ realm: REALM }))?.passwordPolicy, policy);
+  });
+
+  it('forceExpiredPasswordChange: a password older than that signs in only after a new one is chosen', async () => {
+    await setPolicy('forceExpiredPasswordChange(2)');
+    const refused = await passwordGrant(server, REALM, 'direct', undefined, 'old', 'old-password-1');
+    assert.equal(refused.status, 400);
+    assert.equal(refused.json.error_description, 'Account is not fully set up');
+    const [old] = await kc.users.find({ realm: REALM, username: 'old', exact: true });
+    assert.deepEqual(old.requiredActions, ['UPDATE_PASSWORD']);
+    await reset('pat-fresh-pw');
+    assert.equal((await passwordGrant(server, REALM, 'direct', undefined, 'pat', 'pat-fresh-pw')).status, 200, 'a fresh password signs in');
   });
 
   it('a user created with a password the policy refuses is not created', async () => {
