@@ -11,6 +11,8 @@ export interface RealmRep {
   loginWithEmailAllowed: boolean; duplicateEmailsAllowed: boolean; rememberMe: boolean; editUsernameAllowed: boolean;
   /** Keycloak's password policy string: `length(12) and notUsername(undefined)`. */
   passwordPolicy?: string;
+  /** Seconds a mailed link works: sent by an administrator, asked for by the user. */
+  actionTokenGeneratedByAdminLifespan: number; actionTokenGeneratedByUserLifespan: number;
   /** Keycloak's SMTP settings, all strings; the password shown as `**********`. */
   smtpServer?: Record<string, string>;
   /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them. */

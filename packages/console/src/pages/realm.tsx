@@ -8,7 +8,7 @@ const LOCALES = ['en', 'de', 'nl', 'fr'];
 
 type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
   | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration'
-  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace';
+  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace' | 'actionTokenGeneratedByAdminLifespan' | 'actionTokenGeneratedByUserLifespan';
 
 const NUMBERS: Array<[NumberKey, string, number, string]> = [
   ['accessTokenLifespan', 'Access token lifetime (seconds)', 1, 'tokens'],
@@ -23,6 +23,8 @@ const NUMBERS: Array<[NumberKey, string, number, string]> = [
   ['adminEventsExpiration', 'Keep admin events (seconds)', 0, 'events'],
   ['refreshTokenMaxReuse', 'Further uses of a refresh token', 0, 'refresh'],
   ['refreshTokenReuseGrace', 'Grace for parallel refreshes (seconds)', 0, 'refresh'],
+  ['actionTokenGeneratedByAdminLifespan', 'Link lifetime, sent by an administrator (seconds)', 1, 'links'],
+  ['actionTokenGeneratedByUserLifespan', 'Link lifetime, asked for by the user (seconds)', 1, 'links'],
 ];
 
 /** Settings kept among Keycloak's realm attributes (as text) rather than as members of the realm representation. */
@@ -176,6 +178,7 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
             {SMTP_FIELDS.map(([k, label, hint]) => <TextField key={k} label={label} name={`smtp.${k}`} value={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} hint={hint} />)}
           </div>
           {SMTP_SWITCHES.map(([k, label]) => <CheckField key={k} label={label} name={`smtp.${k}`} checked={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} />)}
+          <div className="grid">{numbers('links')}</div>
           {d['smtp.auth'] ? (
             <div className="grid">
               <TextField label="Username" name="smtp.user" value={d['smtp.user']} onChange={set('smtp.user')} autoComplete="off" />

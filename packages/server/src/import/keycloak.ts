@@ -99,6 +99,7 @@ export interface RealmRep {
   registrationAllowed?: boolean; registrationEmailAsUsername?: boolean; resetPasswordAllowed?: boolean; verifyEmail?: boolean;
   loginWithEmailAllowed?: boolean; duplicateEmailsAllowed?: boolean; rememberMe?: boolean; editUsernameAllowed?: boolean;
   passwordPolicy?: string;
+  actionTokenGeneratedByAdminLifespan?: number; actionTokenGeneratedByUserLifespan?: number;
   /** Keycloak's SMTP settings: strings, the password among them (`**********` from the admin API: the one stored). */
   smtpServer?: Record<string, string>;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
@@ -182,6 +183,8 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
     ...selfServiceSettings(rep),
     passwordPolicy: rep.passwordPolicy ?? undefined,
+    actionTokenGeneratedByAdminLifespan: rep.actionTokenGeneratedByAdminLifespan ?? undefined,
+    actionTokenGeneratedByUserLifespan: rep.actionTokenGeneratedByUserLifespan ?? undefined,
     // With its password in clear: RealmService seals it before anything is stored.
     smtpServer: rep.smtpServer ? stringValues(rep.smtpServer) : undefined,
   });
@@ -202,11 +205,20 @@ function selfServiceSettings(rep: RealmRep): Partial<SelfService> {
   return given;
 }
 
-/** The self-service switches and password policy as Keycloak's RealmRepresentation has them, defaults applied. */
-export function realmSelfServiceFields(s: RealmSettings): SelfService & { passwordPolicy?: string } {
+/** Keycloak's defaults: seconds a mailed link works, sent by an administrator or asked for by the user. */
+const ADMIN_LINK_LIFESPAN = 12 * 3600;
+const USER_LINK_LIFESPAN = 300;
+
+/** The self-service switches, password policy and link lifespans as Keycloak's RealmRepresentation has them, defaults applied. */
+export function realmSelfServiceFields(s: RealmSettings) {
   const fields = { ...SELF_SERVICE_DEFAULTS };
   for (const key of Object.keys(fields) as Array<keyof SelfService>) fields[key] = s[key] ?? fields[key];
-  return { ...fields, passwordPolicy: s.passwordPolicy || undefined };
+  return {
+    ...fields,
+    passwordPolicy: s.passwordPolicy || undefined,
+    actionTokenGeneratedByAdminLifespan: s.actionTokenGeneratedByAdminLifespan ?? ADMIN_LINK_LIFESPAN,
+    actionTokenGeneratedByUserLifespan: s.actionTokenGeneratedByUserLifespan ?? USER_LINK_LIFESPAN,
+  };
 }
 
 /** Keycloak's smtpServer is a map of strings; a file may hold numbers and booleans (a port, ssl) where strings belong. */
@@ -462,6 +474,9 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     if (r[key] !== undefined && r[key] !== null && typeof r[key] !== 'boolean') fail(`"${key}" is not true or false`);
   }
   if (r.passwordPolicy !== undefined && r.passwordPolicy !== null && typeof r.passwordPolicy !== 'string') fail('"passwordPolicy" is not a string');
+  for (const key of ['actionTokenGeneratedByAdminLifespan', 'actionTokenGeneratedByUserLifespan']) {
+    if (r[key] !== undefined && r[key] !== null && !(Number.isInteger(r[key]) && (r[key] as number) > 0)) fail(`"${key}" is not a number of seconds`);
+  }
   if (r.smtpServer !== undefined && r.smtpServer !== null && (!isObject(r.smtpServer)
     || !Object.values(r.smtpServer).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v)))) {
     fail('"smtpServer" is not an object of strings');

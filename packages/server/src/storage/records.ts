@@ -75,6 +75,9 @@ export interface RealmSettings {
    */
   smtpServer?: Record<string, string>;
   smtpPassword?: string;
+  /** Keycloak's: seconds a mailed link works, sent by an administrator (default 12 hours) or asked for by the user (5 minutes). */
+  actionTokenGeneratedByAdminLifespan?: number;
+  actionTokenGeneratedByUserLifespan?: number;
 }
 
 export interface RealmRecord {

@@ -18,6 +18,7 @@ const REALM = 'policy';
 const SELF_SERVICE = {
   registrationAllowed: true, registrationEmailAsUsername: true, resetPasswordAllowed: true, verifyEmail: true,
   loginWithEmailAllowed: false, duplicateEmailsAllowed: true, rememberMe: true, editUsernameAllowed: true,
+  actionTokenGeneratedByAdminLifespan: 7200, actionTokenGeneratedByUserLifespan: 600,
 };
 const SMTP = {
   host: 'mail.example.test', port: '2525', from: 'id@example.test', fromDisplayName: 'Identity', replyTo: 'help@example.test',

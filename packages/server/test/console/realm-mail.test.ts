@@ -41,6 +41,7 @@ describe('admin console: login, password policy and email settings', { skip: noC
     await page.getByLabel('Port', { exact: true }).fill(String(sink.port));
     await page.getByLabel('From', { exact: true }).fill('noreply@example.test');
     await page.getByLabel('Authentication').check();
+    await page.getByLabel('Link lifetime, sent by an administrator (seconds)').fill('3600');
     await page.getByLabel('Username', { exact: true }).fill('relay');
     await page.getByLabel('Password', { exact: true }).fill('relay-pw-console');
     await page.getByRole('button', { name: 'Test connection' }).click();
@@ -54,6 +55,7 @@ describe('admin console: login, password policy and email settings', { skip: noC
     assert.equal(saved.resetPasswordAllowed, true);
     assert.equal(saved.loginWithEmailAllowed, false);
     assert.equal(saved.passwordPolicy, 'length(10) and notUsername(undefined)');
+    assert.deepEqual([saved.actionTokenGeneratedByAdminLifespan, saved.actionTokenGeneratedByUserLifespan], [3600, 300]);
     assert.deepEqual(saved.smtpServer, {
       host: '127.0.0.1', port: String(sink.port), from: 'noreply@example.test', ssl: 'false', starttls: 'false', auth: 'true',
       user: 'relay', password: '**********',

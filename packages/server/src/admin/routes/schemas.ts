@@ -295,6 +295,8 @@ export const realmRepresentation = {
     duplicateEmailsAllowed: { ...nullableBoolean, description: 'Several users may have one email; sign-in by email then finds none of them (default false)' },
     rememberMe: nullableBoolean,
     editUsernameAllowed: nullableBoolean,
+    actionTokenGeneratedByAdminLifespan: { ...seconds(1), description: 'Seconds a link an administrator mails (execute-actions-email) works (default 43200)' },
+    actionTokenGeneratedByUserLifespan: { ...seconds(1), description: 'Seconds a link the user asked for (verify email, reset password) works (default 300)' },
     passwordPolicy: {
       type: 'string', nullable: true, maxLength: 4096,
       description: 'Keycloak\'s password policy, rules joined by " and ": length, maxLength, digits, lowerCase, upperCase, specialChars, notUsername, '

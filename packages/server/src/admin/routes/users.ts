@@ -1,7 +1,7 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { hashPassword, type StoredPassword } from '../../crypto/passwords.js';
 import type { Domain } from '../../domain/index.js';
-import { keycloakAttributes, type UserRep } from '../../import/keycloak.js';
+import { keycloakAttributes, realmSelfServiceFields, type UserRep } from '../../import/keycloak.js';
 import type { GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
 import { defaultUserProfile, profileMetadata, REQUIRED_PROFILE_ATTRIBUTES, type UserProfileConfig } from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
@@ -95,10 +95,6 @@ async function checkPolicy(domain: Domain, mailer: Mailer, realm: RealmRecord, u
   const violation = password === undefined ? undefined : await domain.users.checkNewPassword(realm, user, password);
   if (violation) throw new OAuthError(violation.error, mailer.message('en', violation.error, ...violation.args), 400);
 }
-
-/** Keycloak's lifespans of a link an administrator has sent (actionTokenGeneratedByAdminLifespan) and of one a user asked for. */
-const ADMIN_LINK_LIFESPAN = 12 * 3600;
-const USER_LINK_LIFESPAN = 300;
 
 const mailQuery = {
   type: 'object',
@@ -258,7 +254,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
    * and words. The mail server is not waited on: a realm without one is refused at once,
    * and a server that is down gets the mail when it is back (mail/worker.ts).
    */
-  const mailLink = async (request: FastifyRequest, template: EmailTemplate, type: ActionTokenType, actions: string[], defaultLifespan: number) => {
+  const mailLink = async (request: FastifyRequest, template: EmailTemplate, type: ActionTokenType, actions: string[]) => {
     const realm = await realmOf(domain, request);
     const user = await userOf(domain, realm, userParam(request));
     const q = request.query as MailQuery;
@@ -273,7 +269,9 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     if (q.redirect_uri !== undefined && !redirectUriAllowed(client.settings.redirectUris, q.redirect_uri, realm.settings.sslRequired, runtime.base)) {
       throw badRequest('Invalid redirect uri.');
     }
-    const lifespan = q.lifespan ?? defaultLifespan;
+    // Keycloak's: the admin's link lives as long as the realm gives an admin's; the verify link, a user's.
+    const lifespans = realmSelfServiceFields(realm.settings);
+    const lifespan = q.lifespan ?? (type === 'execute-actions' ? lifespans.actionTokenGeneratedByAdminLifespan : lifespans.actionTokenGeneratedByUserLifespan);
     const token = await mintActionToken(runtime, {
       type, userId: user.id, lifespan, actions: type === 'execute-actions' ? actions : undefined,
       email: type === 'verify-email' ? user.email : undefined, clientId, redirectUri: q.redirect_uri,
@@ -298,7 +296,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     const actions = (request.body as string[] | undefined) ?? [];
     const unknown = actions.find((a) => !KEYCLOAK_REQUIRED_ACTIONS.has(a));
     if (unknown !== undefined) throw badRequest(`Provided invalid required actions: ${unknown}`);
-    await mailLink(request, 'executeActions', 'execute-actions', actions, ADMIN_LINK_LIFESPAN);
+    await mailLink(request, 'executeActions', 'execute-actions', actions);
     return reply.code(204).send();
   });
 
@@ -310,7 +308,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
       querystring: mailQuery,
     },
   }, async (request, reply) => {
-    await mailLink(request, 'email-verification', 'verify-email', ['VERIFY_EMAIL'], USER_LINK_LIFESPAN);
+    await mailLink(request, 'email-verification', 'verify-email', ['VERIFY_EMAIL']);
     return reply.code(204).send();
   });
 
