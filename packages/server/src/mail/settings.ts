@@ -6,7 +6,6 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import type { RealmSettings } from '../storage/store.js';
 import { MASKED_SECRET } from '../import/identity-providers.js';
 
-
 /** Keycloak's: 10 seconds to connect and for each answer, so a dead mail server fails a try quickly. */
 const TIMEOUT_MS = 10_000;
 

@@ -21,6 +21,8 @@ describe('mail templates', () => {
         assert.ok(!mail.html.includes('<Acme>'), 'the realm name escaped in HTML');
         assert.ok(mail.text.includes('Zoë & Co') && mail.text.includes('Café <Acme>'), 'plain text as it is');
         assert.match(mail.html, new RegExp(`^<!DOCTYPE html>\\s*<html lang="${locale}">`));
+        assert.match(mail.text, /^[^\n]+,\n\n[^\n]+\n\n/, 'the greeting, a blank line, the body, a blank line');
+        assert.match(mail.text, /\n\n— Café <Acme>\n$/, 'the realm\'s name last, after a blank line');
         if (template !== 'email-test') {
           assert.ok(mail.html.includes(`href="${LINK.replace(/&/g, '&amp;')}"`), 'the link in HTML');
           assert.ok(mail.text.includes(LINK), 'the link in text');
