@@ -102,7 +102,7 @@ export const realmRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, 
       tags,
       summary: 'Send a test mail to the calling administrator\'s email through the SMTP settings given (a masked password: the stored one)',
       params: realmParams,
-      body: { type: 'object', required: ['host', 'from'], properties: { host: { type: 'string', minLength: 1 }, from: { type: 'string', minLength: 1 } }, additionalProperties: { type: 'string', maxLength: 1024 } },
+      body: { type: 'object', required: ['host', 'from'], properties: { host: { type: 'string', minLength: 1, maxLength: 1024 }, from: { type: 'string', minLength: 1, maxLength: 1024 } }, additionalProperties: { type: 'string', maxLength: 1024 } },
     },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
