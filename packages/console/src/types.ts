@@ -10,6 +10,14 @@ export interface RealmRep {
   otpPolicyType: 'totp' | 'hotp'; otpPolicyAlgorithm: string; otpPolicyDigits: number; otpPolicyPeriod: number;
   otpPolicyLookAheadWindow: number; otpPolicyCodeReusable: boolean;
   /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them, otpRequired and passwordGrantWithSecondFactor ('true'/'false'). */
+  registrationAllowed: boolean; registrationEmailAsUsername: boolean; resetPasswordAllowed: boolean; verifyEmail: boolean;
+  loginWithEmailAllowed: boolean; duplicateEmailsAllowed: boolean; rememberMe: boolean; editUsernameAllowed: boolean;
+  /** Keycloak's password policy string: `length(12) and notUsername(undefined)`. */
+  passwordPolicy?: string;
+  /** Seconds a mailed link works: sent by an administrator, asked for by the user. */
+  actionTokenGeneratedByAdminLifespan: number; actionTokenGeneratedByUserLifespan: number;
+  /** Keycloak's SMTP settings, all strings; the password shown as `**********`. */
+  smtpServer?: Record<string, string>;
   attributes?: Record<string, string>;
 }
 

@@ -31,6 +31,7 @@ import { registerMetrics, signInFailures, type PoolStats } from './http/metrics.
 import { lazyValidation } from './http/validation.js';
 import { forwardedIssuerBase } from './http/realm.js';
 import { createPages } from './pages/index.js';
+import { Mailer } from './mail/index.js';
 
 const THEME = 'latchkey';
 
@@ -122,7 +123,7 @@ export async function buildApp({
     await scoped.register(sessionIframes, flow);
     await scoped.register(brokerEndpoints, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
-    await scoped.register(adminApi, { domain, broker, theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
+    await scoped.register(adminApi, { domain, broker, mailer: new Mailer(domain, pages, resourcesPath), theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
     await scoped.register(adminConsole, { relativePath });
     await scoped.register(welcomePage, { domain, pages, resourcesPath });
   }, { prefix: relativePath });

@@ -8,6 +8,7 @@ import { SecretBox } from './crypto/secret-box.js';
 import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
 import { ACCOUNT_CLIENT } from './domain/realms.js';
 import { startHousekeeping } from './domain/housekeeping.js';
+import { startMailWorker } from './mail/worker.js';
 import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
@@ -145,6 +146,14 @@ export async function startServer(config: Config, say: (line: string) => void = 
       },
     });
 
+    const mail = startMailWorker(domain, {
+      retryDelayMs: config.mailRetryDelayMs,
+      // The mail's kind and id only: never its recipient or contents.
+      onFailure: (m, err, givenUp) => app.log.warn({ mail: { id: m.id, kind: m.kind, attempts: m.attempts + 1 }, reason: (err as Error).message, givenUp },
+        givenUp ? 'mail not sent: given up' : 'mail not sent: will try again'),
+      onError: (err) => app.log.warn({ err }, 'mail worker could not read the outbox'),
+    });
+
     const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
     const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     let closing: Promise<boolean> | undefined;
@@ -166,6 +175,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
         await closed;
       }
       await housekeeping.stop();
+      await mail.stop();
       await domain.events.flush();
       await store.close();
       lock?.release();

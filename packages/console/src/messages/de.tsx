@@ -308,6 +308,8 @@ export const de: Messages = {
       refreshTokenReuseGrace: 'Schonfrist für parallele Erneuerungen (Sekunden)',
       otpPolicyPeriod: 'Gültigkeit eines Codes (Sekunden)',
       otpPolicyLookAheadWindow: 'Akzeptierte Codes davor und danach',
+      actionTokenGeneratedByAdminLifespan: 'Gültigkeit eines Links vom Administrator (Sekunden)',
+      actionTokenGeneratedByUserLifespan: 'Gültigkeit eines selbst angeforderten Links (Sekunden)',
     },
     wholeNumber: (min) => `Geben Sie eine ganze Zahl${min ? ` von mindestens ${min}` : ''} ein.`,
     maxBelowIdle: 'Die höchste Lebensdauer kann nicht kürzer als die Leerlaufzeit sein.',

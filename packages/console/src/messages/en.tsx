@@ -413,6 +413,8 @@ export const en = {
       refreshTokenReuseGrace: 'Grace for parallel refreshes (seconds)',
       otpPolicyPeriod: 'A code lasts (seconds)',
       otpPolicyLookAheadWindow: 'Codes accepted before and after',
+      actionTokenGeneratedByAdminLifespan: 'Link lifetime, sent by an administrator (seconds)',
+      actionTokenGeneratedByUserLifespan: 'Link lifetime, asked for by the user (seconds)',
     },
     wholeNumber: (min: number) => `Enter a whole number${min ? ` of at least ${min}` : ''}.`,
     maxBelowIdle: 'The maximum lifetime cannot be shorter than the idle timeout.',

@@ -308,6 +308,8 @@ export const fr: Messages = {
       refreshTokenReuseGrace: 'Délai de grâce des rafraîchissements parallèles (secondes)',
       otpPolicyPeriod: 'Durée d’un code (secondes)',
       otpPolicyLookAheadWindow: 'Codes acceptés avant et après',
+      actionTokenGeneratedByAdminLifespan: 'Durée d’un lien envoyé par un administrateur (secondes)',
+      actionTokenGeneratedByUserLifespan: 'Durée d’un lien demandé par l’utilisateur (secondes)',
     },
     wholeNumber: (min) => `Saisissez un nombre entier${min ? ` d'au moins ${min}` : ''}.`,
     maxBelowIdle: 'La durée de vie maximale ne peut pas être plus courte que l\'inactivité maximale.',

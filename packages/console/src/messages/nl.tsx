@@ -308,6 +308,8 @@ export const nl: Messages = {
       refreshTokenReuseGrace: 'Speling voor gelijktijdige verversingen (seconden)',
       otpPolicyPeriod: 'Geldigheid van een code (seconden)',
       otpPolicyLookAheadWindow: 'Geaccepteerde codes ervoor en erna',
+      actionTokenGeneratedByAdminLifespan: 'Geldigheid van een link van een beheerder (seconden)',
+      actionTokenGeneratedByUserLifespan: 'Geldigheid van een zelf aangevraagde link (seconden)',
     },
     wholeNumber: (min) => `Vul een geheel getal in${min ? ` van minstens ${min}` : ''}.`,
     maxBelowIdle: 'De maximale levensduur kan niet korter zijn dan de inactiviteitstijd.',

@@ -9,7 +9,8 @@ const LOCALES = ['en', 'de', 'nl', 'fr'];
 
 type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
   | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration'
-  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace' | 'otpPolicyPeriod' | 'otpPolicyLookAheadWindow';
+  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace' | 'otpPolicyPeriod' | 'otpPolicyLookAheadWindow'
+  | 'actionTokenGeneratedByAdminLifespan' | 'actionTokenGeneratedByUserLifespan';
 
 /** Each setting's minimum and fieldset; its label is t.realm.numbers[key]. */
 const NUMBERS: Array<[NumberKey, number, string]> = [
@@ -27,6 +28,8 @@ const NUMBERS: Array<[NumberKey, number, string]> = [
   ['refreshTokenReuseGrace', 0, 'refresh'],
   ['otpPolicyPeriod', 1, 'otp'],
   ['otpPolicyLookAheadWindow', 0, 'otp'],
+  ['actionTokenGeneratedByAdminLifespan', 1, 'links'],
+  ['actionTokenGeneratedByUserLifespan', 1, 'links'],
 ];
 
 /** Settings kept among Keycloak's realm attributes (as text) rather than as members of the realm representation. */
@@ -38,6 +41,42 @@ const FLAGS = ['otpRequired', 'passwordGrantWithSecondFactor'] as const;
 
 const numberOf = (realm: RealmRep, key: NumberKey) =>
   ATTRIBUTES.includes(key) ? Number(realm.attributes?.[key] ?? 0) : realm[key as Exclude<NumberKey, 'adminEventsExpiration' | 'refreshTokenReuseGrace'>];
+
+type SwitchKey = 'registrationAllowed' | 'registrationEmailAsUsername' | 'resetPasswordAllowed' | 'verifyEmail'
+  | 'loginWithEmailAllowed' | 'duplicateEmailsAllowed' | 'rememberMe' | 'editUsernameAllowed';
+
+/** Keycloak's Login tab: what users may do for themselves. */
+const SWITCHES: Array<[SwitchKey, string, string?]> = [
+  ['registrationAllowed', 'User registration', 'A link on the sign-in page to create an account.'],
+  ['registrationEmailAsUsername', 'Email as username'],
+  ['resetPasswordAllowed', 'Forgot password', 'A link on the sign-in page to reset a password by email.'],
+  ['rememberMe', 'Remember me'],
+  ['verifyEmail', 'Verify email', 'New users confirm their address by a link in a mail.'],
+  ['loginWithEmailAllowed', 'Sign in with email', 'Users may give their email instead of their username.'],
+  ['duplicateEmailsAllowed', 'Duplicate emails', 'Several users may have one email (they then cannot sign in with it).'],
+  ['editUsernameAllowed', 'Edit username'],
+];
+
+type SmtpKey = 'host' | 'port' | 'from' | 'fromDisplayName' | 'replyTo' | 'replyToDisplayName' | 'envelopeFrom' | 'user' | 'password';
+const SMTP_FIELDS: Array<[SmtpKey, string, string?]> = [
+  ['host', 'Host'], ['port', 'Port', 'Default 25, or 465 with SSL.'], ['from', 'From'], ['fromDisplayName', 'From display name'],
+  ['replyTo', 'Reply to'], ['replyToDisplayName', 'Reply to display name'], ['envelopeFrom', 'Envelope from', 'Where bounces go.'],
+];
+const SMTP_SWITCHES: Array<['ssl' | 'starttls' | 'auth', string]> = [['ssl', 'SSL (port 465)'], ['starttls', 'StartTLS'], ['auth', 'Authentication']];
+
+/** The mail server as the admin API takes it: strings, empty ones left out, the user and password only with authentication. */
+function smtpOf(d: Record<string, string | boolean>): Record<string, string> {
+  // No host: no mail server, as Keycloak keeps it ({}).
+  if (!String(d['smtp.host'] ?? '').trim()) return {};
+  const server: Record<string, string> = {};
+  for (const [k] of SMTP_FIELDS) if (typeof d[`smtp.${k}`] === 'string' && (d[`smtp.${k}`] as string).trim()) server[k] = (d[`smtp.${k}`] as string).trim();
+  for (const [k] of SMTP_SWITCHES) server[k] = String(d[`smtp.${k}`] === true);
+  if (d['smtp.auth'] === true) {
+    server.user = String(d['smtp.user'] ?? '');
+    server.password = String(d['smtp.password'] ?? '');
+  }
+  return server;
+}
 
 export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
   return <RealmForm key={realm.id} realm={realm} onChanged={onChanged} />;
@@ -52,7 +91,12 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
     otpPolicyCodeReusable: realm.otpPolicyCodeReusable,
     ...Object.fromEntries(FLAGS.map((f) => [f, realm.attributes?.[f] === 'true'])) as Record<(typeof FLAGS)[number], boolean>,
     ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(numberOf(realm, k))])) as Record<NumberKey, string>,
+    ...Object.fromEntries(SWITCHES.map(([k]) => [k, realm[k] === true])) as Record<SwitchKey, boolean>,
+    passwordPolicy: realm.passwordPolicy ?? '',
+    ...Object.fromEntries([...SMTP_FIELDS, ['user'], ['password']].map(([k]) => [`smtp.${k}`, realm.smtpServer?.[k] ?? ''])) as Record<`smtp.${SmtpKey}`, string>,
+    ...Object.fromEntries(SMTP_SWITCHES.map(([k]) => [`smtp.${k}`, realm.smtpServer?.[k] === 'true'])) as Record<'smtp.ssl' | 'smtp.starttls' | 'smtp.auth', boolean>,
   }));
+  const test = useSave();
   const save = useSave();
   const set = <K extends keyof typeof d>(key: K) => (value: (typeof d)[K]) => setDraft((old) => ({ ...old, [key]: value }));
   const master = realm.realm === 'master';
@@ -66,6 +110,9 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled, revokeRefreshToken: d.revokeRefreshToken,
         otpPolicyType: d.otpPolicyType, otpPolicyAlgorithm: d.otpPolicyAlgorithm, otpPolicyDigits: Number(d.otpPolicyDigits),
         otpPolicyCodeReusable: d.otpPolicyCodeReusable,
+        ...Object.fromEntries(SWITCHES.map(([k]) => [k, d[k]])),
+        passwordPolicy: d.passwordPolicy.trim(),
+        smtpServer: smtpOf(d),
         ...Object.fromEntries(NUMBERS.filter(([k]) => !ATTRIBUTES.includes(k)).map(([k]) => [k, Number(d[k])])),
         attributes: {
           ...Object.fromEntries(ATTRIBUTES.map((k) => [k, String(Number(d[k]))])),
@@ -145,6 +192,40 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
           <CheckField label={t.realm.recordLogin} name="eventsEnabled" checked={d.eventsEnabled} onChange={set('eventsEnabled')} />
           <CheckField label={t.realm.recordAdmin} name="adminEventsEnabled" checked={d.adminEventsEnabled} onChange={set('adminEventsEnabled')} />
           <div className="grid">{numbers('events')}</div>
+        </fieldset>
+        <fieldset><legend>Login</legend>
+          <div className="grid">
+            {SWITCHES.map(([k, label, hint]) => <CheckField key={k} label={label} name={k} checked={d[k]} onChange={set(k)} hint={hint} />)}
+          </div>
+        </fieldset>
+        <fieldset><legend>Password policy</legend>
+          <TextField label="Policy" name="passwordPolicy" value={d.passwordPolicy} onChange={set('passwordPolicy')} error={save.errors.passwordPolicy}
+            placeholder="length(12) and digits(1) and notUsername(undefined)"
+            hint="Keycloak's rules joined by “and”: length, maxLength, digits, lowerCase, upperCase, specialChars, notUsername, notEmail, notContainsUsername, passwordHistory, regexPattern, forceExpiredPasswordChange (hashAlgorithm, hashIterations and maxAuthAge are kept; passwords are always hashed with argon2id)." />
+        </fieldset>
+        <fieldset><legend>Email</legend>
+          <p className="hint">The mail server the realm sends its mails through (password reset, email verification, required actions).</p>
+          <div className="grid">
+            {SMTP_FIELDS.map(([k, label, hint]) => <TextField key={k} label={label} name={`smtp.${k}`} value={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} hint={hint} />)}
+          </div>
+          {SMTP_SWITCHES.map(([k, label]) => <CheckField key={k} label={label} name={`smtp.${k}`} checked={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} />)}
+          <div className="grid">{numbers('links')}</div>
+          {d['smtp.auth'] ? (
+            <div className="grid">
+              <TextField label="Username" name="smtp.user" value={d['smtp.user']} onChange={set('smtp.user')} autoComplete="off" />
+              <TextField label="Password" name="smtp.password" type="password" value={d['smtp.password']} onChange={set('smtp.password')} autoComplete="new-password"
+                hint={d['smtp.password'] === '**********' ? 'The stored password: type over it to change it.' : undefined} />
+            </div>
+          ) : null}
+          <div className="actions">
+            <button type="button" className="secondary" disabled={test.busy}
+              onClick={() => void test.run(async () => {
+                await api.post(path('realms', realm.realm, 'testSMTPConnection'), smtpOf(d));
+                return 'A test mail is on its way to your email.';
+              })}>Test connection</button>
+            <Notice kind="error">{test.errors[''] ?? test.errors.host ?? test.errors.from}</Notice>
+            <Notice kind="success">{test.saved}</Notice>
+          </div>
         </fieldset>
         <fieldset><legend>{t.realm.localization}</legend>
           <div className="grid">

@@ -6,8 +6,9 @@ import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import { customResources } from '../protocol/mappers.js';
+import { smtpServerRep } from '../mail/settings.js';
 import {
-  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -62,8 +63,8 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     ...realmEventFields(s),
     ...realmRefreshFields(s),
     ...realmOtpFields(s),
-    loginWithEmailAllowed: true,
-    duplicateEmailsAllowed: false,
+    ...realmSelfServiceFields(s),
+    smtpServer: smtpServerRep(s),
   });
 }
 

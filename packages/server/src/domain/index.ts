@@ -15,6 +15,7 @@ import { RoleService } from './roles.js';
 import { JwtIdService, PushedRequestService } from './single-use.js';
 import { SessionService, TokenStoreService } from './sessions.js';
 import { UserService } from './users.js';
+import { Outbox } from '../mail/outbox.js';
 
 export type { ClientRuntime } from './clients.js';
 export type { RealmRuntime } from './realms.js';
@@ -44,6 +45,8 @@ export class Domain {
   readonly pushedRequests: PushedRequestService;
   /** Clients' keys and request objects; the HTTP layer tells it whether they may be on private addresses. */
   readonly clientOutbound = new ClientOutbound();
+  /** Mail waiting for the realm's mail server; the process's mail worker sends it. */
+  readonly outbox: Outbox;
   /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
   onSignInFailure: (reason: SignInFailure) => void = () => {};
 
@@ -71,6 +74,7 @@ export class Domain {
     this.identityProviders = new IdentityProviderService(store, box, this.users, caches);
     this.jwtIds = new JwtIdService(store);
     this.pushedRequests = new PushedRequestService(store, box);
+    this.outbox = new Outbox(store, box);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

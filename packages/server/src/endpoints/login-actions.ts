@@ -10,7 +10,7 @@ import {
   clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage, signedInAccount,
 } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
-import type { LoginPage, Pages, PageContext, StepPage } from '../pages/types.js';
+import type { LoginPage, Pages, PageContext, StepError, StepPage } from '../pages/types.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
 import { requestedLevel } from '../protocol/authorization/acr.js';
 import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
@@ -110,7 +110,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   }
 
   /** A step's page: its form, whom it signs in, and the other due authenticators as ways to go on instead. */
-  async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step, opts: { error?: string; keep?: Form } = {}) {
+  async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step, opts: { error?: StepError; keep?: Form } = {}) {
     if (step === passwordStep) return showLogin(l, reply, { username: opts.keep?.username, error: opts.error as LoginPage['error'] });
     const view = step.view ? await step.view(ctx) : { data: {} };
     if (view.pending !== ctx.auth.pending) await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: view.pending } });

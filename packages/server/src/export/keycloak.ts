@@ -1,6 +1,7 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
+import { smtpServerRep } from '../mail/settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
 import { credentialToKeycloak } from '../domain/credentials.js';
 import type { Domain } from '../domain/index.js';
@@ -10,7 +11,7 @@ import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -294,6 +295,9 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ...realmEventFields(s),
     ...realmRefreshFields(s),
     ...realmOtpFields(s),
+    ...realmSelfServiceFields(s),
+    // In clear, as the file's client secrets are: an export is to be imported again.
+    smtpServer: smtpServerRep(s, s.smtpPassword ? await openSecret(box, s.smtpPassword, `realm ${realm.name}'s mail server`) : undefined),
     ...(await providersOf(box, index)),
   });
 }

@@ -11,6 +11,7 @@ import { isKnownMapper, OIDC_PROTOCOL, withCustomResources } from '../protocol/m
 import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
+import { policyProblems } from '../domain/password-policy.js';
 import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
@@ -100,6 +101,12 @@ export interface RealmRep {
   revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number;
   otpPolicyType?: string; otpPolicyAlgorithm?: string; otpPolicyDigits?: number; otpPolicyPeriod?: number;
   otpPolicyLookAheadWindow?: number; otpPolicyInitialCounter?: number; otpPolicyCodeReusable?: boolean;
+  registrationAllowed?: boolean; registrationEmailAsUsername?: boolean; resetPasswordAllowed?: boolean; verifyEmail?: boolean;
+  loginWithEmailAllowed?: boolean; duplicateEmailsAllowed?: boolean; rememberMe?: boolean; editUsernameAllowed?: boolean;
+  passwordPolicy?: string;
+  actionTokenGeneratedByAdminLifespan?: number; actionTokenGeneratedByUserLifespan?: number;
+  /** Keycloak's SMTP settings: strings, the password among them (`**********` from the admin API: the one stored). */
+  smtpServer?: Record<string, string>;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
@@ -135,6 +142,8 @@ export interface ImportResult {
   users: number;
   /** Protocol mapper types in the file that Latchkey keeps but does not run. */
   unknownMappers?: string[];
+  /** Rules of the file's password policy that Latchkey cannot apply (unknown, or a value that does not fit). */
+  passwordPolicyProblems?: string[];
 }
 
 /** Users written per batch: one multi-row statement each for users, passwords and role grants. */
@@ -181,6 +190,12 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     otpRequired: flag(rep.attributes?.otpRequired),
     passwordGrantWithSecondFactor: flag(rep.attributes?.passwordGrantWithSecondFactor),
     acrLoaMap: parseLoaMap(rep.attributes?.['acr.loa.map'] ?? undefined),
+    ...selfServiceSettings(rep),
+    passwordPolicy: rep.passwordPolicy ?? undefined,
+    actionTokenGeneratedByAdminLifespan: rep.actionTokenGeneratedByAdminLifespan ?? undefined,
+    actionTokenGeneratedByUserLifespan: rep.actionTokenGeneratedByUserLifespan ?? undefined,
+    // With its password in clear: RealmService seals it before anything is stored.
+    smtpServer: rep.smtpServer ? stringValues(rep.smtpServer) : undefined,
   });
 }
 
@@ -215,6 +230,42 @@ export function realmOtpFields(s: RealmSettings) {
     otpSupportedApplications: ['totpAppFreeOTPName', 'totpAppGoogleName', 'totpAppMicrosoftAuthenticatorName'],
   };
 }
+
+
+/** Keycloak's self-service switches of a realm, and their defaults there. */
+const SELF_SERVICE_DEFAULTS = {
+  registrationAllowed: false, registrationEmailAsUsername: false, resetPasswordAllowed: false, verifyEmail: false,
+  loginWithEmailAllowed: true, duplicateEmailsAllowed: false, rememberMe: false, editUsernameAllowed: false,
+};
+type SelfService = typeof SELF_SERVICE_DEFAULTS;
+
+function selfServiceSettings(rep: RealmRep): Partial<SelfService> {
+  const given: Partial<SelfService> = {};
+  for (const key of Object.keys(SELF_SERVICE_DEFAULTS) as Array<keyof SelfService>) {
+    if (typeof rep[key] === 'boolean') given[key] = rep[key];
+  }
+  return given;
+}
+
+/** Keycloak's defaults: seconds a mailed link works, sent by an administrator or asked for by the user. */
+const ADMIN_LINK_LIFESPAN = 12 * 3600;
+const USER_LINK_LIFESPAN = 300;
+
+/** The self-service switches, password policy and link lifespans as Keycloak's RealmRepresentation has them, defaults applied. */
+export function realmSelfServiceFields(s: RealmSettings) {
+  const fields = { ...SELF_SERVICE_DEFAULTS };
+  for (const key of Object.keys(fields) as Array<keyof SelfService>) fields[key] = s[key] ?? fields[key];
+  return {
+    ...fields,
+    passwordPolicy: s.passwordPolicy || undefined,
+    actionTokenGeneratedByAdminLifespan: s.actionTokenGeneratedByAdminLifespan ?? ADMIN_LINK_LIFESPAN,
+    actionTokenGeneratedByUserLifespan: s.actionTokenGeneratedByUserLifespan ?? USER_LINK_LIFESPAN,
+  };
+}
+
+/** Keycloak's smtpServer is a map of strings; a file may hold numbers and booleans (a port, ssl) where strings belong. */
+const stringValues = (map: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(map).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
 
 /**
  * The realm's event settings as Keycloak's RealmRepresentation has them, defaults applied
@@ -329,8 +380,10 @@ const withBasic = (rep: RealmRep, scopes: string[]): string[] =>
   needsBasicScope(rep) && !scopes.includes(BASIC_SCOPE) ? [...scopes, BASIC_SCOPE] : scopes;
 
 /** What an import tells whoever ran it beside its counts: the mapper types it kept without running them. */
-export const importNotes = (r: ImportResult): string[] => (r.unknownMappers ?? [])
-  .map((type) => `realm ${r.realm}: protocol mapper type ${type} is kept but does nothing in Latchkey`);
+export const importNotes = (r: ImportResult): string[] => [
+  ...(r.unknownMappers ?? []).map((type) => `realm ${r.realm}: protocol mapper type ${type} is kept but does nothing in Latchkey`),
+  ...(r.passwordPolicyProblems ?? []).map((problem) => `realm ${r.realm}: password policy: ${problem}; the rule is kept but not applied`),
+];
 
 /** Mapper types a realm file has that Latchkey does not run: kept, and said once. */
 export function unknownMapperTypes(rep: RealmRep): string[] {
@@ -466,6 +519,17 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     fail('"eventsExpiration" is not a number of seconds');
   }
   if (r.attributes !== undefined && r.attributes !== null && !isObject(r.attributes)) fail('"attributes" is not an object');
+  for (const key of Object.keys(SELF_SERVICE_DEFAULTS)) {
+    if (r[key] !== undefined && r[key] !== null && typeof r[key] !== 'boolean') fail(`"${key}" is not true or false`);
+  }
+  if (r.passwordPolicy !== undefined && r.passwordPolicy !== null && typeof r.passwordPolicy !== 'string') fail('"passwordPolicy" is not a string');
+  for (const key of ['actionTokenGeneratedByAdminLifespan', 'actionTokenGeneratedByUserLifespan']) {
+    if (r[key] !== undefined && r[key] !== null && !(Number.isInteger(r[key]) && (r[key] as number) > 0)) fail(`"${key}" is not a number of seconds`);
+  }
+  if (r.smtpServer !== undefined && r.smtpServer !== null && (!isObject(r.smtpServer)
+    || !Object.values(r.smtpServer).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v)))) {
+    fail('"smtpServer" is not an object of strings');
+  }
   for (const key of ['supportedLocales', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
     if (r[key] !== undefined && !isStringArray(r[key])) fail(`"${key}" is not a list of strings`);
   }
@@ -818,7 +882,9 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
       records.push(record);
       if (u.serviceAccountClientId) serviceAccounts.add(u.serviceAccountClientId);
       const password = passwords[start + k];
-      if (password) batchPasswords.push({ userId: record.id, ...password, createdAt: at });
+      // Set when the credential says (Keycloak's createdDate, ms): forceExpiredPasswordChange counts from then.
+      const setAt = u.credentials?.find((c) => (c.type ?? 'password') === 'password')?.createdDate;
+      if (password) batchPasswords.push({ userId: record.id, ...password, createdAt: Number.isFinite(setAt) ? Math.floor(setAt! / 1000) : at });
       for (const name of u.realmRoles ?? []) grants.push({ userId: record.id, roleId: idOf(null, name, `user ${u.username}`) });
       for (const [clientId, names] of Object.entries(u.clientRoles ?? {})) {
         if (!clients.has(clientId)) continue;
@@ -917,6 +983,7 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
     return {
       realm: rep.realm, skipped: false, overwritten: existing !== undefined, clients: counts.clients.length, users: counts.users,
       unknownMappers: unknownMapperTypes(rep),
+      passwordPolicyProblems: policyProblems(rep.passwordPolicy),
     };
   } catch (err) {
     // An id freeIds could not see (a user's or group's, in a file edited by hand) taken already.

@@ -6,8 +6,9 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import { EMAIL_TEMPLATES } from './types.js';
 import type {
-  BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
+  BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
   UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage,
 } from './types.js';
 
@@ -105,7 +106,8 @@ function safeLogoUri(uri: string | undefined): string | undefined {
 export function createPages(themeName = DEFAULT_THEME): Pages {
   const root = themeDir(themeName);
   const views = join(root, 'templates');
-  for (const name of TEMPLATES) {
+  const emailViews = EMAIL_TEMPLATES.flatMap((name) => [`email/html/${name}`, `email/text/${name}`]);
+  for (const name of [...TEMPLATES, ...emailViews]) {
     if (!existsSync(join(views, `${name}.eta`))) throw new Error(`Theme ${themeName}: templates/${name}.eta is missing`);
   }
   const eta = new Eta({ views, autoEscape: true, cache: true });
@@ -155,7 +157,29 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
   const render = (template: (typeof TEMPLATES)[number], ctx: PageContext, page?: object) =>
     eta.render(`./${template}`, model(ctx, page));
 
+  /** A link's lifespan in words: whole days, else whole hours, else minutes (rounded up), as Keycloak's mails say it. */
+  function lifespan(locale: string, seconds: number): string {
+    const [unit, size] = seconds % 86400 === 0 ? ['Day', 86400] : seconds % 3600 === 0 ? ['Hour', 3600] : ['Minute', 60];
+    const amount = Math.max(1, Math.ceil(seconds / (size as number)));
+    return message(locale, `expiry${unit}${amount === 1 ? '' : 's'}`, String(amount));
+  }
+
+  function email(ctx: PageContext, mail: EmailContent): RenderedEmail {
+    const it = model(ctx, {
+      ...mail,
+      expires: mail.linkLifespan === undefined ? undefined : lifespan(ctx.locale, mail.linkLifespan),
+    });
+    // Keycloak's message keys: password-reset's are passwordResetSubject, passwordResetBody, …
+    const keys = mail.template.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    return {
+      subject: it.t(`${keys}Subject`, it.realmName),
+      html: eta.render(`./email/html/${mail.template}`, it),
+      text: eta.render(`./email/text/${mail.template}`, it),
+    };
+  }
+
   return {
+    email,
     login: (ctx: PageContext, page: LoginPage) => render('login', ctx, page),
     consent: (ctx: PageContext, page: ConsentPage) => render('consent', ctx, page),
     error: (ctx: PageContext, page: ErrorPage) => render('error', ctx, page),

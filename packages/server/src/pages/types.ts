@@ -78,11 +78,14 @@ export interface LinkAccountPage {
 }
 
 /** The page of a sign-in step after the password (login-actions/<step>): its form, and whom it signs in. */
+/** What a step's page says went wrong: a catalogue key, or a catalogue key with its arguments. */
+export type StepError = string | { error: string; args: string[] };
+
 export interface StepPage {
   action: string;
   hidden: Hidden;
-  /** A message key from the catalogue, shown beside the form. */
-  error?: string;
+  /** A catalogue key, or (update-password) a rule of the password policy the new password broke: its key and arguments. */
+  error?: StepError;
   account?: SignedInAccount;
   /** Other ways to go on (a recovery code instead of a one-time code): links with a catalogue label. */
   alternatives?: Array<{ href: string; labelKey: string }>;
@@ -144,6 +147,27 @@ export interface FormPostPage {
   fields: Hidden;
 }
 
+/** The mails the theme has (Keycloak's template names), each an HTML and a plain text template under templates/email/. */
+export const EMAIL_TEMPLATES = ['email-test', 'password-reset', 'email-verification', 'executeActions'] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+export interface EmailContent {
+  template: EmailTemplate;
+  /** Whom the greeting names: the user's name, else username. */
+  name: string;
+  /** What the mail's button leads to, and for how many seconds it works. */
+  link?: string;
+  linkLifespan?: number;
+  /** Keycloak's required actions the user is asked to carry out (executeActions). */
+  actions?: string[];
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
+}
+
 export interface Pages {
   login(ctx: PageContext, page: LoginPage): string;
   consent(ctx: PageContext, page: ConsentPage): string;
@@ -169,6 +193,8 @@ export interface Pages {
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */
   welcome(ctx: PageContext, page: WelcomePage): string;
+  /** A mail in the context's locale: its subject, HTML and plain text bodies. */
+  email(ctx: PageContext, mail: EmailContent): RenderedEmail;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

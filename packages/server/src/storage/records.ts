@@ -69,6 +69,26 @@ export interface RealmSettings {
   passwordGrantWithSecondFactor?: boolean;
   /** Keycloak's realm attribute acr.loa.map: acr values and the level of authentication each asks for. */
   acrLoaMap?: Record<string, number>;
+  /** Keycloak's self-service switches; absent is Keycloak's default (see selfServiceSettings). */
+  registrationAllowed?: boolean;
+  registrationEmailAsUsername?: boolean;
+  resetPasswordAllowed?: boolean;
+  verifyEmail?: boolean;
+  loginWithEmailAllowed?: boolean;
+  duplicateEmailsAllowed?: boolean;
+  rememberMe?: boolean;
+  editUsernameAllowed?: boolean;
+  /** Keycloak's password policy string, e.g. `length(12) and notUsername(undefined)` (see domain/password-policy.ts). */
+  passwordPolicy?: string;
+  /**
+   * Keycloak's smtpServer (host, port, from, ssl, auth, user, …: strings, as Keycloak's map)
+   * without its password, which is in smtpPassword, sealed under the master key.
+   */
+  smtpServer?: Record<string, string>;
+  smtpPassword?: string;
+  /** Keycloak's: seconds a mailed link works, sent by an administrator (default 12 hours) or asked for by the user (5 minutes). */
+  actionTokenGeneratedByAdminLifespan?: number;
+  actionTokenGeneratedByUserLifespan?: number;
 }
 
 /** Keycloak's OTP policy: RFC 6238 TOTP or RFC 4226 HOTP, and the codes it accepts. */
@@ -287,6 +307,28 @@ export interface CredentialRecord {
   data: string;
   /** HOTP: the next counter; TOTP: the last time step signed in with (so a code is not accepted twice). */
   counter: number;
+}
+
+/** A message accepted for sending, until the realm's mail server took it (or it was given up on). */
+export interface OutboxRecord {
+  id: string;
+  realmId: string;
+  /** Which message it is (a template: password-reset, email-verification, executeActions, …), for events and metrics. */
+  kind: string;
+  userId: string | null;
+  /** Recipient, subject and bodies, JSON sealed under the master key (its links are as good as a password); '' once sent. */
+  sealedMessage: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  /** Seconds: when a worker may next try it. */
+  nextAttemptAt: number;
+  /** Seconds: a worker has it until then (null: nobody); a worker that died lets it go when this passes. */
+  claimedUntil: number | null;
+  /** The mail server's last refusal or the connection's error, without the message. */
+  lastError: string | null;
+  createdAt: number;
+  /** Seconds: when it was sent or given up on. */
+  finishedAt: number | null;
 }
 
 export interface PasswordRecord {

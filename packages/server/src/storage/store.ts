@@ -21,6 +21,7 @@ import type {
   HmacKeyRecord,
   PushedRequestRecord,
   KeyRecord,
+  OutboxRecord,
   PasswordRecord,
   RealmRecord,
   RefreshTokenRecord,
@@ -57,6 +58,7 @@ export interface Store {
   realms: {
     list(): Promise<RealmRecord[]>;
     getByName(name: string): Promise<RealmRecord | undefined>;
+    getById(id: string): Promise<RealmRecord | undefined>;
     insert(realm: RealmRecord): Promise<void>;
     update(realm: RealmRecord): Promise<void>;
     delete(id: string): Promise<void>;
@@ -117,6 +119,28 @@ export interface Store {
     set(password: PasswordRecord): Promise<void>;
     /** Deleting a password the user does not have is not an error. */
     delete(userId: string): Promise<void>;
+  };
+  /** A user's earlier passwords (hashes), for the password policy's passwordHistory. */
+  passwordHistory: {
+    /** Newest first, at most `limit`. */
+    list(userId: string, limit: number): Promise<PasswordRecord[]>;
+    /** Adds an earlier password and forgets all but the newest `keep` of the user's. */
+    add(password: PasswordRecord, keep: number): Promise<void>;
+  };
+  /** Mail waiting for the realm's mail server (see mail/outbox.ts). */
+  outbox: {
+    insert(message: OutboxRecord): Promise<void>;
+    /** Pending messages due at `at` that nobody holds, oldest first: candidates, each still to be claimed. */
+    listDue(at: number, limit: number): Promise<OutboxRecord[]>;
+    /**
+     * Takes a due message until `until`, counting an attempt, in one conditional write: false
+     * when another worker (in this process or another node) took it first.
+     */
+    claim(id: string, at: number, until: number): Promise<boolean>;
+    /** Sent: its message is dropped at once (only the row stays, until housekeeping). */
+    markSent(id: string, at: number): Promise<void>;
+    /** Failed this time: tried again at nextAttemptAt, or (null) given up on. */
+    markFailed(id: string, error: string, nextAttemptAt: number | null, at: number): Promise<void>;
   };
   roles: {
     listByRealm(realmId: string): Promise<RoleRecord[]>;
@@ -310,6 +334,8 @@ export interface Store {
     deleteBrokerStates(before: number, limit: number): Promise<number>;
     deleteUsedJtis(before: number, limit: number): Promise<number>;
     deletePushedRequests(before: number, limit: number): Promise<number>;
+    /** Outbox rows sent or given up on at or before `before`. */
+    deleteFinishedMail(before: number, limit: number): Promise<number>;
   };
   /** Other OpenID providers a realm signs its users in through. */
   identityProviders: {

@@ -8,11 +8,9 @@ import { clientFields, userFields, withoutNulls } from '../representations.js';
 import { clientRepresentation, realmParams, userRepresentation } from './schemas.js';
 import { realmOf, type AdminRouteOptions } from './common.js';
 import { passwordOf } from './users.js';
+import { MASKED_SECRET } from '../../import/identity-providers.js';
 
 const tags = ['Realm partial import and export'];
-
-/** What Keycloak writes in place of a secret in a partial export. */
-const MASKED = '**********';
 
 type Policy = 'FAIL' | 'SKIP' | 'OVERWRITE';
 type ResourceType = 'USER' | 'CLIENT' | 'GROUP' | 'REALM_ROLE' | 'CLIENT_ROLE';
@@ -80,12 +78,13 @@ export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
       delete rep.roles;
     }
     for (const client of rep.clients ?? []) {
-      if (client.secret !== undefined) client.secret = MASKED;
+      if (client.secret !== undefined) client.secret = MASKED_SECRET;
       delete client.secrets;
     }
     for (const provider of rep.identityProviders ?? []) {
-      if (provider.config?.clientSecret !== undefined) provider.config.clientSecret = MASKED;
+      if (provider.config?.clientSecret !== undefined) provider.config.clientSecret = MASKED_SECRET;
     }
+    if (rep.smtpServer?.password !== undefined) rep.smtpServer.password = MASKED_SECRET;
     reply.header('cache-control', 'no-store');
     return rep;
   });

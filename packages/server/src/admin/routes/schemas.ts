@@ -296,6 +296,27 @@ export const realmRepresentation = {
     otpPolicyInitialCounter: { type: 'integer', minimum: 0, nullable: true, description: 'The counter a new HOTP generator starts at' },
     otpPolicyCodeReusable: { ...nullableBoolean, description: 'A code may sign in more than once within its window (default false)' },
     otpSupportedApplications: { ...stringList, description: 'Read only' },
+    registrationAllowed: nullableBoolean,
+    registrationEmailAsUsername: nullableBoolean,
+    resetPasswordAllowed: nullableBoolean,
+    verifyEmail: nullableBoolean,
+    loginWithEmailAllowed: { ...nullableBoolean, description: 'Users may sign in with their email instead of their username (default true)' },
+    duplicateEmailsAllowed: { ...nullableBoolean, description: 'Several users may have one email; sign-in by email then finds none of them (default false)' },
+    rememberMe: nullableBoolean,
+    editUsernameAllowed: nullableBoolean,
+    actionTokenGeneratedByAdminLifespan: { ...seconds(1), description: 'Seconds a link an administrator mails (execute-actions-email) works (default 43200)' },
+    actionTokenGeneratedByUserLifespan: { ...seconds(1), description: 'Seconds a link the user asked for (verify email, reset password) works (default 300)' },
+    passwordPolicy: {
+      type: 'string', nullable: true, maxLength: 4096,
+      description: 'Keycloak\'s password policy, rules joined by " and ": length, maxLength, digits, lowerCase, upperCase, specialChars, notUsername, '
+        + 'notEmail, notContainsUsername, passwordHistory, forceExpiredPasswordChange, regexPattern, hashAlgorithm, hashIterations, maxAuthAge',
+    },
+    smtpServer: {
+      type: 'object', nullable: true,
+      description: 'Keycloak\'s SMTP settings (host, port, from, fromDisplayName, replyTo, replyToDisplayName, envelopeFrom, ssl, starttls, auth, user, password), '
+        + 'all strings; the password is shown as ********** and that value keeps the stored one',
+      additionalProperties: { type: 'string', maxLength: 1024 },
+    },
     attributes: {
       type: 'object', nullable: true,
       description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good) '

@@ -1,15 +1,22 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { hashPassword, type StoredPassword } from '../../crypto/passwords.js';
 import type { Domain } from '../../domain/index.js';
-import { keycloakAttributes, type UserRep } from '../../import/keycloak.js';
+import { keycloakAttributes, realmSelfServiceFields, type UserRep } from '../../import/keycloak.js';
 import type { CredentialRecord, GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
 import { recordUserEvent } from '../../http/events.js';
 import { defaultUserProfile, profileMetadata, REQUIRED_PROFILE_ATTRIBUTES, type UserProfileConfig } from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
+import { OAuthError } from '../../protocol/errors.js';
+import { actionTokenLink, mintActionToken, type ActionTokenType } from '../../protocol/action-tokens.js';
+import { redirectUriAllowed } from '../../protocol/redirect-uris.js';
+import { realmOf as runtimeOf } from '../../http/realm.js';
+import { NoMailServerError, type Mailer } from '../../mail/index.js';
+import { ACCOUNT_CLIENT } from '../../domain/realms.js';
+import type { EmailTemplate } from '../../pages/index.js';
 import { userFields, userRep, withoutNulls } from '../representations.js';
 import { credentialRepresentation, paging, paramsWith, realmParams, userProfileRepresentation, userRepresentation } from './schemas.js';
 import {
-  attributeQuery, briefGroup, commit, created, fullGroup, groupOf, matchesAttributes, page, realmOf, slice, userOf, type AdminRouteOptions,
+  attributeQuery, briefGroup, commit, created, fullGroup, groupOf, matchesAttributes, page, realmOf, slice, userOf, type MailingRouteOptions,
 } from './common.js';
 import { roleMappingRoutes } from './role-mappings.js';
 
@@ -37,6 +44,12 @@ function passwordCredential(user: UserRecord, password: PasswordRecord) {
   };
 }
 const userParams = paramsWith('id');
+
+/** Keycloak's built-in required actions, which an execute-actions mail may ask for. */
+const KEYCLOAK_REQUIRED_ACTIONS = new Set([
+  'UPDATE_PASSWORD', 'VERIFY_EMAIL', 'UPDATE_PROFILE', 'CONFIGURE_TOTP', 'TERMS_AND_CONDITIONS', 'UPDATE_EMAIL', 'webauthn-register',
+  'webauthn-register-passwordless', 'delete_credential', 'VERIFY_PROFILE', 'CONFIGURE_RECOVERY_AUTHN_CODES', 'delete_account',
+]);
 
 /** Keycloak's default page of users. */
 const DEFAULT_MAX = 100;
@@ -77,22 +90,40 @@ function userQuery(q: SearchParams): UserQuery {
 
 /** The password a representation's credentials give, hashed before any transaction opens. */
 export async function passwordOf(body: UserRep): Promise<StoredPassword | undefined> {
-  const credential = body.credentials?.find((c) => (c.type ?? 'password') === 'password' && c.value);
-  return credential ? hashPassword(credential.value!) : undefined;
+  const credential = plainPassword(body);
+  return credential ? hashPassword(credential) : undefined;
 }
 
-export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
+const plainPassword = (body: UserRep) => body.credentials?.find((c) => (c.type ?? 'password') === 'password' && c.value)?.value;
+
+/** A password the realm's policy refuses, as Keycloak's admin API answers: 400, the rule's message key and its text. */
+async function checkPolicy(domain: Domain, mailer: Mailer, realm: RealmRecord, user: Pick<UserRecord, 'username' | 'email'> & { id?: string }, password: string | undefined) {
+  const violation = password === undefined ? undefined : await domain.users.checkNewPassword(realm, user, password);
+  if (violation) throw new OAuthError(violation.error, mailer.message('en', violation.error, ...violation.args), 400);
+}
+
+const mailQuery = {
+  type: 'object',
+  properties: {
+    client_id: { type: 'string', maxLength: 255, description: 'The client the user goes on to afterwards (default: account)' },
+    redirect_uri: { type: 'string', maxLength: 2048, description: 'Where in that client; one of its redirect URIs' },
+    lifespan: { type: 'integer', minimum: 1, maximum: 2592000, description: 'Seconds the link works' },
+  },
+} as const;
+type MailQuery = { client_id?: string; redirect_uri?: string; lifespan?: number };
+
+export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, { domain, mailer }) => {
   const afterWrite = (realm: RealmRecord) => () => {
     domain.users.invalidate();
     domain.roles.invalidate(realm.id);
   };
   const userParam = (request: FastifyRequest) => (request.params as { id: string }).id;
 
-  /** 409 when another user of the realm has the username (ignoring case) or the email. */
+  /** 409 when another user of the realm has the username (ignoring case) or, unless the realm allows it, the email. */
   const checkUnique = async (realm: RealmRecord, user: Pick<UserRecord, 'username' | 'email'>, self?: string) => {
     const sameName = await domain.users.getByUsername(realm.id, user.username);
     if (sameName && sameName.id !== self) throw conflict('User exists with same username');
-    if (user.email) {
+    if (user.email && realm.settings.duplicateEmailsAllowed !== true) {
       if ((await domain.users.othersWithEmail(realm.id, user.email, self)).length > 0) throw conflict('User exists with same email');
     }
   };
@@ -153,6 +184,7 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     const body = withoutNulls(request.body as UserRep & { groups?: string[] });
     const fields = userFields(body);
     await checkUnique(realm, fields);
+    await checkPolicy(domain, mailer, realm, fields, plainPassword(body));
     const groups: GroupRecord[] = [];
     for (const path of body.groups ?? []) {
       const group = await domain.groups.byPath(realm.id, path);
@@ -186,6 +218,7 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     const body = withoutNulls(request.body as UserRep);
     const next: UserRecord = { ...user, ...userFields(body, user) };
     await checkUnique(realm, next, user.id);
+    await checkPolicy(domain, mailer, realm, next, plainPassword(body));
     const password = await passwordOf(body);
     await commit(domain, async (tx) => {
       await domain.users.update(tx, next);
@@ -214,8 +247,74 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     const realm = await realmOf(domain, request);
     const user = await userOf(domain, realm, userParam(request));
     const body = request.body as { value: string; temporary?: boolean };
+    await checkPolicy(domain, mailer, realm, user, body.value);
     const password = await hashPassword(body.value);
     await commit(domain, (tx) => domain.users.resetPassword(tx, user, password, { temporary: body.temporary === true }), afterWrite(realm));
+    return reply.code(204).send();
+  });
+
+  // ---- mail with a link (Keycloak's execute-actions-email and send-verify-email) ------------
+
+  /**
+   * Queues the mail with its action token's link, after Keycloak's checks in Keycloak's order
+   * and words. The mail server is not waited on: a realm without one is refused at once,
+   * and a server that is down gets the mail when it is back (mail/worker.ts).
+   */
+  const mailLink = async (request: FastifyRequest, template: EmailTemplate, type: ActionTokenType, actions: string[]) => {
+    const realm = await realmOf(domain, request);
+    const user = await userOf(domain, realm, userParam(request));
+    const q = request.query as MailQuery;
+    if (!user.email) throw badRequest('User email missing');
+    if (!user.enabled) throw badRequest('User is disabled');
+    if (q.redirect_uri !== undefined && q.client_id === undefined) throw badRequest('Client id missing');
+    const clientId = q.client_id ?? ACCOUNT_CLIENT;
+    const client = await domain.clients.getByClientId(realm.id, clientId);
+    if (!client) throw badRequest("Client doesn't exist");
+    if (!client.enabled) throw badRequest('Client is not enabled');
+    const runtime = await runtimeOf(domain, request);
+    if (q.redirect_uri !== undefined && !redirectUriAllowed(client.settings.redirectUris, q.redirect_uri, realm.settings.sslRequired, runtime.base)) {
+      throw badRequest('Invalid redirect uri.');
+    }
+    // Keycloak's: the admin's link lives as long as the realm gives an admin's; the verify link, a user's.
+    const lifespans = realmSelfServiceFields(realm.settings);
+    const lifespan = q.lifespan ?? (type === 'execute-actions' ? lifespans.actionTokenGeneratedByAdminLifespan : lifespans.actionTokenGeneratedByUserLifespan);
+    const token = await mintActionToken(runtime, {
+      type, userId: user.id, lifespan, actions: type === 'execute-actions' ? actions : undefined,
+      email: type === 'verify-email' ? user.email : undefined, clientId, redirectUri: q.redirect_uri,
+    });
+    try {
+      await mailer.queue(realm, { ...user, email: user.email }, { template, link: actionTokenLink(runtime, token, clientId), linkLifespan: lifespan, actions });
+    } catch (err) {
+      if (err instanceof NoMailServerError) throw badRequest(`Failed to send ${template === 'executeActions' ? 'execute actions' : 'verify'} email: ${err.message}`);
+      throw err;
+    }
+  };
+
+  app.put('/realms/:realm/users/:id/execute-actions-email', {
+    schema: {
+      tags,
+      summary: 'Mail the user a link that has them carry out required actions (UPDATE_PASSWORD, VERIFY_EMAIL, …); queued, sent as soon as the mail server takes it',
+      params: userParams,
+      querystring: mailQuery,
+      body: { type: 'array', maxItems: 16, items: { type: 'string', maxLength: 64 } },
+    },
+  }, async (request, reply) => {
+    const actions = (request.body as string[] | undefined) ?? [];
+    const unknown = actions.find((a) => !KEYCLOAK_REQUIRED_ACTIONS.has(a));
+    if (unknown !== undefined) throw badRequest(`Provided invalid required actions: ${unknown}`);
+    await mailLink(request, 'executeActions', 'execute-actions', actions);
+    return reply.code(204).send();
+  });
+
+  app.put('/realms/:realm/users/:id/send-verify-email', {
+    schema: {
+      tags,
+      summary: 'Mail the user a link that confirms their email address; queued, sent as soon as the mail server takes it',
+      params: userParams,
+      querystring: mailQuery,
+    },
+  }, async (request, reply) => {
+    await mailLink(request, 'email-verification', 'verify-email', ['VERIFY_EMAIL']);
     return reply.code(204).send();
   });
 

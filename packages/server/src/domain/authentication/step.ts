@@ -1,5 +1,6 @@
 import type { CredentialRecord, InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
 import type { Domain } from '../index.js';
+import type { StepError } from '../../pages/types.js';
 
 /**
  * The sign-in as a pipeline of steps, after node-oidc-provider's interaction policy: each
@@ -43,8 +44,8 @@ export type StepResult =
   }
   | {
     ok: false;
-    /** Catalogue key of the message the page shows again. */
-    message: string;
+    /** The message the page shows again: a catalogue key, or one with arguments (a password policy's rule). */
+    message: StepError;
     /** Keycloak's error of the LOGIN_ERROR event; none when the form was only incomplete. */
     error?: string;
     /** The account concerned, for the event. */

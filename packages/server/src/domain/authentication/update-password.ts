@@ -11,8 +11,10 @@ export const updatePasswordStep: Step = {
     const password = form['password-new'] ?? '';
     if (password === '') return { ok: false, message: 'passwordMissing' };
     if (password !== form['password-confirm']) return { ok: false, message: 'passwordConfirmMismatch' };
-    const hashed = await hashPassword(password);
     const { domain } = ctx;
+    const broken = await domain.users.checkNewPassword(ctx.realm, ctx.user!, password);
+    if (broken) return { ok: false, message: broken };
+    const hashed = await hashPassword(password);
     const user = await domain.store.transaction((tx) => domain.users.resetPassword(tx, ctx.user!, hashed, { temporary: false }));
     domain.users.invalidate();
     return { ok: true, user, events: [{ type: 'UPDATE_PASSWORD' }] };

@@ -482,6 +482,39 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('sessions').addColumn('amr', 'varchar(255)').execute();
     },
   },
+  '0019_mail_outbox_and_password_history': {
+    // Mail waiting for a realm's mail server, claimed by one worker at a time across nodes; and
+    // the earlier password hashes the password policy's passwordHistory compares against.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('mail_outbox')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('kind', 'varchar(64)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(64)', (c) => c.references('users.id').onDelete('cascade'))
+        .addColumn('sealed_message', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('claimed_until', 'bigint')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('finished_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('mail_outbox_due').on('mail_outbox').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('mail_outbox_finished').on('mail_outbox').column('finished_at').execute();
+
+      await db.schema.createTable('password_history')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('algorithm', 'varchar(64)', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        // Milliseconds: the order passwords were replaced in, finer than created_at's seconds.
+        .addColumn('replaced_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('password_history_user').on('password_history').columns(['user_id', 'replaced_at']).execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -107,6 +107,13 @@ export interface PushedRequestsTable {
 }
 export interface BrokerSessionsTable { session_id: string; provider_id: string; sealed_id_token: string; created_at: number }
 
+export interface MailOutboxTable {
+  id: string; realm_id: string; kind: string; user_id: string | null; sealed_message: string; status: string;
+  attempts: number; next_attempt_at: number; claimed_until: number | null; last_error: string | null;
+  created_at: number; finished_at: number | null;
+}
+export interface PasswordHistoryTable { id: string; user_id: string; algorithm: string; data: string; created_at: number; replaced_at: number }
+
 export interface Database {
   authorization_codes: AuthorizationCodesTable;
   interactions: InteractionsTable;
@@ -139,4 +146,6 @@ export interface Database {
   broker_sessions: BrokerSessionsTable;
   used_jtis: UsedJtisTable;
   pushed_requests: PushedRequestsTable;
+  mail_outbox: MailOutboxTable;
+  password_history: PasswordHistoryTable;
 }

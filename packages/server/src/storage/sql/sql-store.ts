@@ -5,8 +5,9 @@ import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
   AuthorizationCodeRecord, InteractionRecord, ConsentRecord, CredentialRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
-  RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
+  RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord, OutboxRecord,
 } from '../store.js';
+import { newId } from '../../crypto/random.js';
 
 // PostgreSQL returns bigint columns as strings: normalise every time to a number here.
 const n = (v: unknown): number => Number(v);
@@ -123,6 +124,12 @@ const toInteraction = (r: any): InteractionRecord => ({
 const fromInteraction = (i: InteractionRecord) => ({
   id: i.id, realm_id: i.realmId, client_id: i.clientId, request: i.request, user_id: i.userId,
   session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt, auth: i.auth ? JSON.stringify(i.auth) : null,
+});
+
+const toOutbox = (r: any): OutboxRecord => ({
+  id: r.id, realmId: r.realm_id, kind: r.kind, userId: r.user_id, sealedMessage: r.sealed_message, status: r.status,
+  attempts: n(r.attempts), nextAttemptAt: n(r.next_attempt_at), claimedUntil: nOrNull(r.claimed_until), lastError: r.last_error,
+  createdAt: n(r.created_at), finishedAt: nOrNull(r.finished_at),
 });
 
 const toProvider = (r: any): IdentityProviderRecord => ({
@@ -254,6 +261,11 @@ export class SqlStore implements Store {
     getByName: async (name) => {
       if (hasNul(name)) return undefined;
       const r = await this.db.selectFrom('realms').selectAll().where('name', '=', name).executeTakeFirst();
+      return r && toRealm(r);
+    },
+    getById: async (id) => {
+      if (hasNul(id)) return undefined;
+      const r = await this.db.selectFrom('realms').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toRealm(r);
     },
     insert: async (r) => {
@@ -487,6 +499,61 @@ export class SqlStore implements Store {
     delete: async (userId) => {
       if (hasNul(userId)) return;
       await this.db.deleteFrom('passwords').where('user_id', '=', userId).execute();
+    },
+  };
+
+  passwordHistory: Store['passwordHistory'] = {
+    list: async (userId, limit) => {
+      if (hasNul(userId) || limit <= 0) return [];
+      return (await this.db.selectFrom('password_history').selectAll().where('user_id', '=', userId)
+        .orderBy('replaced_at', 'desc').limit(limit).execute())
+        .map((r) => ({ userId: r.user_id, algorithm: r.algorithm, data: r.data, createdAt: n(r.created_at) }));
+    },
+    add: async (p, keep) => {
+      await this.transaction(async (tx) => {
+        const db = (tx as SqlStore).db;
+        await db.insertInto('password_history')
+          .values(storable('password_history', {
+            id: newId(), user_id: p.userId, algorithm: p.algorithm, data: p.data, created_at: p.createdAt, replaced_at: Date.now(),
+          }))
+          .execute();
+        const kept = db.selectFrom('password_history').select('id').where('user_id', '=', p.userId)
+          .orderBy('replaced_at', 'desc').limit(Math.max(0, keep));
+        await db.deleteFrom('password_history').where('user_id', '=', p.userId).where('id', 'not in', kept).execute();
+      });
+    },
+  };
+
+  outbox: Store['outbox'] = {
+    insert: async (m) => {
+      await this.db.insertInto('mail_outbox').values(storable('mail_outbox', {
+        id: m.id, realm_id: m.realmId, kind: m.kind, user_id: m.userId, sealed_message: m.sealedMessage, status: m.status,
+        attempts: m.attempts, next_attempt_at: m.nextAttemptAt, claimed_until: m.claimedUntil, last_error: m.lastError,
+        created_at: m.createdAt, finished_at: m.finishedAt,
+      })).execute();
+    },
+    listDue: async (at, limit) =>
+      (await this.db.selectFrom('mail_outbox').selectAll().where('status', '=', 'pending').where('next_attempt_at', '<=', at)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at)]))
+        .orderBy('next_attempt_at').orderBy('created_at').limit(limit).execute()).map(toOutbox),
+    claim: async (id, at, until) => {
+      const r = await this.db.updateTable('mail_outbox').set((eb) => ({ claimed_until: until, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', id).where('status', '=', 'pending').where('next_attempt_at', '<=', at)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    markSent: async (id, at) => {
+      await this.db.updateTable('mail_outbox')
+        .set({ status: 'sent', sealed_message: '', claimed_until: null, last_error: null, finished_at: at })
+        .where('id', '=', id).execute();
+    },
+    markFailed: async (id, error, nextAttemptAt, at) => {
+      const row = storable('mail_outbox', { last_error: error });
+      await this.db.updateTable('mail_outbox').set(nextAttemptAt === null
+        ? { ...row, status: 'failed', sealed_message: '', claimed_until: null, finished_at: at }
+        : { ...row, next_attempt_at: nextAttemptAt, claimed_until: null })
+        .where('id', '=', id).execute();
     },
   };
 
@@ -1050,6 +1117,8 @@ export class SqlStore implements Store {
       this.deleteBatch('used_jtis', 'id', limit, (q) => q.where('expires_at', '<=', before)),
     deletePushedRequests: (before, limit) =>
       this.deleteBatch('pushed_requests', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteFinishedMail: (before, limit) =>
+      this.deleteBatch('mail_outbox', 'id', limit, (q) => q.where('status', '<>', 'pending').where('finished_at', '<=', before)),
   };
 
   identityProviders: Store['identityProviders'] = {
