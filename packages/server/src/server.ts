@@ -8,6 +8,8 @@ import { SecretBox } from './crypto/secret-box.js';
 import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
 import { ACCOUNT_CLIENT } from './domain/realms.js';
 import { startHousekeeping } from './domain/housekeeping.js';
+import { outboundFetch } from './broker/outbound.js';
+import { startLogoutDelivery } from './protocol/backchannel-logout.js';
 import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
@@ -145,6 +147,9 @@ export async function startServer(config: Config, say: (line: string) => void = 
       },
     });
 
+    // Clients' back-channel logout URLs are addresses an administrator gave: the same guard as identity providers'.
+    const logouts = startLogoutDelivery(domain, { fetch: outboundFetch(config.allowPrivateOutbound ?? false), log: app.log });
+
     const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
     const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     let closing: Promise<boolean> | undefined;
@@ -166,6 +171,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
         await closed;
       }
       await housekeeping.stop();
+      await logouts.stop();
       await domain.events.flush();
       await store.close();
       lock?.release();

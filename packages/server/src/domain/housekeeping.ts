@@ -24,6 +24,7 @@ export interface SweepResult {
   sessions: number;
   brokerStates: number;
   retiredKeys: number;
+  deviceCodes: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -65,7 +66,7 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
 
   const result: SweepResult = {
     loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0,
-    brokerStates: 0, retiredKeys: 0,
+    brokerStates: 0, retiredKeys: 0, deviceCodes: 0,
   };
   for (const realm of await domain.realms.list()) {
     const keep = domain.events.retention(realm);
@@ -82,7 +83,9 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   result.interactions = await drain(() => store.expired.deleteInteractions(nowSeconds, batch));
   result.revokedAccessTokens = await drain(() => store.expired.deleteRevokedAccessTokens(nowSeconds, batch));
   result.refreshTokens = await drain(() => store.expired.deleteRefreshTokens(nowSeconds - grace, batch));
-  result.sessions = await drain(() => store.expired.deleteSessions(nowSeconds, batch));
+  // Ended as a logout ends them: the clients with a back-channel logout URL are told.
+  result.sessions = await drain(() => domain.sessions.endExpired(nowSeconds, batch));
+  result.deviceCodes = await drain(() => store.expired.deleteDeviceCodes(nowSeconds, batch));
   result.brokerStates = await drain(() => store.expired.deleteBrokerStates(nowSeconds, batch));
   result.retiredKeys = await drain(() => store.expired.deleteRetiredKeys(nowSeconds, batch));
   // The JWKS is cached with the realm; a retired key must leave it now, not at the cache's TTL.

@@ -11,4 +11,7 @@ export const endpointPaths = {
   introspection: '/protocol/openid-connect/token/introspect',
   revocation: '/protocol/openid-connect/revoke',
   checkSession: '/protocol/openid-connect/login-status-iframe.html',
+  deviceAuthorization: '/protocol/openid-connect/auth/device',
+  /** Where the user enters a device's user code (RFC 8628 verification_uri), as Keycloak's. */
+  deviceVerification: '/device',
 } as const;

@@ -110,6 +110,10 @@ export interface LogoutConfirmPage {
 export interface LoggedOutPage {
   /** A way back to the application the user signed out of: its address and name. */
   back?: { href: string; name: string };
+  /** The clients' front-channel logout URLs (OIDC Front-Channel Logout), each loaded in a hidden iframe. */
+  frontchannel?: string[];
+  /** Where the browser goes on once the iframes have loaded (the client's post-logout redirect, an identity provider's logout). */
+  next?: string;
 }
 
 export interface FormPostPage {

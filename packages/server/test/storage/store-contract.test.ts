@@ -514,7 +514,7 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await store.sessions.get(session.id), session);
         await store.sessions.touch(session.id, T + 100, T + 1900);
         assert.deepEqual(await store.sessions.get(session.id), { ...session, lastSeenAt: T + 100, expiresAt: T + 1900 });
-        await store.sessions.delete(session.id);
+        await store.sessions.deleteMany([session.id]);
         assert.equal(await store.sessions.get(session.id), undefined);
       });
 
@@ -541,10 +541,11 @@ for (const backend of [sqlite, postgres]) {
           [key({ sessionId: first.id, clientId: client.id }), key({ sessionId: later.id, clientId: second.id })].sort());
         assert.deepEqual(await store.sessions.listClients([]), []);
 
-        assert.equal(await store.sessions.deleteByUser(user.id), 2);
+        assert.equal(await store.sessions.deleteMany((await store.sessions.listByUser(user.id)).map((s) => s.id)), 2);
         assert.deepEqual(await store.sessions.listByUser(user.id), []);
         assert.deepEqual(await store.sessions.get(theirs.id), theirs);
-        assert.equal(await store.sessions.deleteByUser(user.id), 0);
+        assert.deepEqual((await store.sessions.listByRealm(theirs.realmId)).map((s) => s.id), [theirs.id]);
+        assert.equal(await store.sessions.deleteMany([first.id]), 0);
       });
     });
 
@@ -829,7 +830,7 @@ for (const backend of [sqlite, postgres]) {
         const session2 = newSession(realm.id, user.id);
         await store.sessions.insert(session2);
         await store.brokerSessions.put({ sessionId: session2.id, providerId: kept.id, sealedIdToken: 't', createdAt: T });
-        await store.sessions.delete(session2.id);
+        await store.sessions.deleteMany([session2.id]);
         assert.equal(await store.brokerSessions.get(session2.id), undefined);
 
         await store.users.delete(user.id);
@@ -1086,7 +1087,7 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(await store.revokedAccessTokens.has(bad), false);
         assert.deepEqual(await store.clients.list(bad), []);
         assert.equal(await store.users.countByRealm(bad), 0);
-        await store.sessions.delete(bad);
+        assert.equal(await store.sessions.deleteMany([bad]), 0);
       });
 
       it('a value holding one is refused before the database sees it; in JSON it is escaped and kept', async () => {

@@ -95,6 +95,14 @@ export interface BrokerStatesTable {
 }
 export interface BrokerSessionsTable { session_id: string; provider_id: string; sealed_id_token: string; created_at: number }
 
+export interface BackchannelLogoutsTable {
+  id: string; realm_id: string; client_id: string; user_id: string; session_id: string; attempts: number; next_attempt_at: number; created_at: number;
+}
+export interface DeviceCodesTable {
+  device_code_hash: string; user_code_hash: string; realm_id: string; client_id: string; scope: string; status: string;
+  user_id: string | null; session_id: string | null; poll_interval: number; last_polled_at: number | null; created_at: number; expires_at: number;
+}
+
 export interface Database {
   authorization_codes: AuthorizationCodesTable;
   interactions: InteractionsTable;
@@ -124,4 +132,6 @@ export interface Database {
   federated_identities: FederatedIdentitiesTable;
   broker_states: BrokerStatesTable;
   broker_sessions: BrokerSessionsTable;
+  backchannel_logouts: BackchannelLogoutsTable;
+  device_codes: DeviceCodesTable;
 }
