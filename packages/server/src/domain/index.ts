@@ -4,6 +4,7 @@ import { ClientService, defaultClientSettings, type NewClient } from './clients.
 import { ClientScopeService } from './client-scopes.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { Caches } from './cache.js';
+import { DeviceCodeService } from './device-codes.js';
 import type { SignInFailure } from './sign-in.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
@@ -36,6 +37,7 @@ export class Domain {
   readonly events: EventService;
   readonly groups: GroupService;
   readonly identityProviders: IdentityProviderService;
+  readonly deviceCodes: DeviceCodeService;
   /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
   onSignInFailure: (reason: SignInFailure) => void = () => {};
 
@@ -60,6 +62,7 @@ export class Domain {
     this.bruteForce = new BruteForceService(store);
     this.events = new EventService(store);
     this.identityProviders = new IdentityProviderService(store, box, this.users, caches);
+    this.deviceCodes = new DeviceCodeService(store);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

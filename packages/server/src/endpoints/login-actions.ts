@@ -3,7 +3,7 @@ import { hashPassword } from '../crypto/passwords.js';
 import { supportsApiAccess } from '../domain/clients.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import {
-  continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
+  answerDevice, continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
 } from '../http/authorization-flow.js';
 import { recordLogout, recordSignIn, recordUpdatePassword } from '../http/events.js';
 import {
@@ -198,6 +198,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const body = (request.body ?? {}) as Body;
     if (body.accept === undefined) {
       await domain.interactions.finish(l.interaction.id);
+      if (l.req.device) return answerDevice(deps, l.realm, l.client, l.req.device, 'denied', request, reply);
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
     await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.client, l.req));

@@ -7,7 +7,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import type {
-  BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
+  BrokerFragmentPage, ConsentPage, DevicePage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
   UpdatePasswordPage, WelcomePage,
 } from './types.js';
 
@@ -20,7 +20,7 @@ const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
-  'update-password', 'account', 'iframe', 'welcome',
+  'update-password', 'account', 'iframe', 'welcome', 'device',
 ] as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
@@ -164,6 +164,7 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
       return render('form-post', ctx, page);
     },
     brokerFragment: (ctx: PageContext, page: BrokerFragmentPage) => render('broker-fragment', ctx, page),
+    device: (ctx: PageContext, page: DevicePage) => render('device', ctx, page),
     linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
     updatePassword: (ctx: PageContext, page: UpdatePasswordPage) => render('update-password', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
