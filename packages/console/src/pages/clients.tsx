@@ -112,6 +112,8 @@ interface Draft {
   standardFlow: boolean; implicitFlow: boolean; directAccess: boolean; serviceAccounts: boolean; pkce: boolean; pkceMethod: string;
   refreshTokens: boolean; logoUri: string; consent: boolean; accessTokenLifespan: string; accessTokenAlg: string; idTokenAlg: string;
   defaultScopes: string; optionalScopes: string; redirectUris: string[]; webOrigins: string[]; postLogoutRedirectUris: string[];
+  deviceGrant: boolean; backchannelUrl: string; backchannelSession: boolean; backchannelRevokeOffline: boolean;
+  frontchannel: boolean; frontchannelUrl: string; frontchannelSession: boolean;
 }
 
 function draftOf(c?: ClientRep): Draft {
@@ -141,23 +143,30 @@ function draftOf(c?: ClientRep): Draft {
     redirectUris: c?.redirectUris ?? [],
     webOrigins: c?.webOrigins ?? [],
     postLogoutRedirectUris: (a['post.logout.redirect.uris'] ?? '').split('##').filter(Boolean),
+    deviceGrant: a['oauth2.device.authorization.grant.enabled'] === 'true',
+    backchannelUrl: a['backchannel.logout.url'] ?? '',
+    backchannelSession: a['backchannel.logout.session.required'] !== 'false',
+    backchannelRevokeOffline: a['backchannel.logout.revoke.offline.tokens'] === 'true',
+    frontchannel: c?.frontchannelLogout ?? false,
+    frontchannelUrl: a['frontchannel.logout.url'] ?? '',
+    frontchannelSession: a['frontchannel.logout.session.required'] !== 'false',
   };
 }
 
 type GrantType = 'authorization_code' | 'client_credentials' | 'both' | 'custom';
 
 function grantTypeOf(d: Draft): GrantType {
-  if (d.implicitFlow || d.directAccess) return 'custom';
+  if (d.implicitFlow || d.directAccess || d.deviceGrant) return 'custom';
   if (d.standardFlow && d.serviceAccounts) return 'both';
   if (d.standardFlow) return 'authorization_code';
   if (d.serviceAccounts) return 'client_credentials';
   return 'custom';
 }
 
-const GRANTS: Record<Exclude<GrantType, 'custom'>, Pick<Draft, 'standardFlow' | 'serviceAccounts' | 'implicitFlow' | 'directAccess'>> = {
-  authorization_code: { standardFlow: true, serviceAccounts: false, implicitFlow: false, directAccess: false },
-  client_credentials: { standardFlow: false, serviceAccounts: true, implicitFlow: false, directAccess: false },
-  both: { standardFlow: true, serviceAccounts: true, implicitFlow: false, directAccess: false },
+const GRANTS: Record<Exclude<GrantType, 'custom'>, Pick<Draft, 'standardFlow' | 'serviceAccounts' | 'implicitFlow' | 'directAccess' | 'deviceGrant'>> = {
+  authorization_code: { standardFlow: true, serviceAccounts: false, implicitFlow: false, directAccess: false, deviceGrant: false },
+  client_credentials: { standardFlow: false, serviceAccounts: true, implicitFlow: false, directAccess: false, deviceGrant: false },
+  both: { standardFlow: true, serviceAccounts: true, implicitFlow: false, directAccess: false, deviceGrant: false },
 };
 
 function bodyOf(d: Draft) {
@@ -173,6 +182,7 @@ function bodyOf(d: Draft) {
     directAccessGrantsEnabled: d.directAccess,
     serviceAccountsEnabled: d.serviceAccounts,
     consentRequired: d.consent,
+    frontchannelLogout: d.frontchannel,
     logoUri: d.logoUri.trim(),
     defaultClientScopes: scopes(d.defaultScopes),
     optionalClientScopes: scopes(d.optionalScopes),
@@ -187,6 +197,12 @@ function bodyOf(d: Draft) {
       'access.token.lifespan': d.accessTokenLifespan.trim() || null,
       'access.token.signed.response.alg': d.accessTokenAlg || null,
       'id.token.signed.response.alg': d.idTokenAlg || null,
+      'oauth2.device.authorization.grant.enabled': String(d.deviceGrant),
+      'backchannel.logout.url': d.backchannelUrl.trim() || null,
+      'backchannel.logout.session.required': String(d.backchannelSession),
+      'backchannel.logout.revoke.offline.tokens': String(d.backchannelRevokeOffline),
+      'frontchannel.logout.url': d.frontchannelUrl.trim() || null,
+      'frontchannel.logout.session.required': String(d.frontchannelSession),
     },
   };
 }
@@ -207,6 +223,10 @@ function checkDraft(d: Draft): Errors {
       errors.logoUri = 'Enter an https:// address of an image (or a data:image URI).';
     }
   }
+  for (const key of ['backchannelUrl', 'frontchannelUrl'] as const) {
+    const url = d[key].trim();
+    if (url && !/^https?:\/\/[^/\s]+/.test(url)) errors[key] = 'Enter an http:// or https:// address, or leave it empty.';
+  }
   return {
     ...errors,
     ...checkList('redirectUris', d.redirectUris, (u) => redirectProblem(u.trim(), false)),
@@ -219,6 +239,7 @@ const CLIENT_FIELDS: Record<string, string> = {
   clientId: 'clientId', name: 'name', description: 'description', logoUri: 'logoUri',
   [`attributes.${API_ACCESS}`]: 'api', [`attributes.${OIDC}`]: 'oidc', 'attributes.access.token.lifespan': 'accessTokenLifespan',
   defaultClientScopes: 'defaultScopes', optionalClientScopes: 'optionalScopes', '409': 'clientId',
+  'attributes.backchannel.logout.url': 'backchannelUrl', 'attributes.frontchannel.logout.url': 'frontchannelUrl',
 };
 
 function ClientForm({ realm, client, onSaved }: { realm: string; client?: ClientRep; onSaved: (id: string) => void }) {
@@ -278,6 +299,7 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
           <CheckField label="Service accounts (client credentials)" name="serviceAccounts" checked={d.serviceAccounts} onChange={set('serviceAccounts')} />
           <CheckField label="Direct access grants (password)" name="directAccess" checked={d.directAccess} onChange={set('directAccess')} />
           <CheckField label="Implicit flow" name="implicitFlow" checked={d.implicitFlow} onChange={set('implicitFlow')} />
+          <CheckField label="Device authorization (device code)" name="deviceGrant" checked={d.deviceGrant} onChange={set('deviceGrant')} />
         </div>
         <Identity realm={realm} client={client} draft={d} />
       </fieldset>
@@ -294,6 +316,22 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
           <TextField label="Logo" name="logoUri" value={d.logoUri} onChange={set('logoUri')} error={e.logoUri} placeholder="https://example.com/logo.png"
             hint="Shown on the sign-in and consent pages." />
           {d.logoUri && !e.logoUri ? <img className="logo-preview" src={d.logoUri} alt="Logo preview" /> : <span />}
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Logout</legend>
+        <div className="grid">
+          <TextField label="Back-channel logout URL" name="backchannelUrl" value={d.backchannelUrl} onChange={set('backchannelUrl')} error={e.backchannelUrl}
+            placeholder="https://app.example.com/backchannel-logout" hint="Latchkey posts a logout token here when a session the application signed in with ends." />
+          <TextField label="Front-channel logout URL" name="frontchannelUrl" value={d.frontchannelUrl} onChange={set('frontchannelUrl')} error={e.frontchannelUrl}
+            placeholder="https://app.example.com/frontchannel-logout" hint="Loaded in a hidden frame of the signed-out page, when front-channel logout is on." />
+        </div>
+        <div className="checks compact">
+          <CheckField label="Back-channel: session required (sid)" name="backchannelSession" checked={d.backchannelSession} onChange={set('backchannelSession')} />
+          <CheckField label="Back-channel: revoke offline tokens" name="backchannelRevokeOffline" checked={d.backchannelRevokeOffline} onChange={set('backchannelRevokeOffline')} />
+          <CheckField label="Front-channel logout" name="frontchannel" checked={d.frontchannel} onChange={set('frontchannel')} />
+          <CheckField label="Front-channel: session required (iss, sid)" name="frontchannelSession" checked={d.frontchannelSession} onChange={set('frontchannelSession')} />
         </div>
       </fieldset>
 
