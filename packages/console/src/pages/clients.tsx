@@ -320,17 +320,17 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
       </fieldset>
 
       <fieldset>
-        <legend>Logout</legend>
+        <legend>Signing out of other applications</legend>
         <div className="grid">
-          <TextField label="Back-channel logout URL" name="backchannelUrl" value={d.backchannelUrl} onChange={set('backchannelUrl')} error={e.backchannelUrl}
+          <TextField label="Back-channel URL" name="backchannelUrl" value={d.backchannelUrl} onChange={set('backchannelUrl')} error={e.backchannelUrl}
             placeholder="https://app.example.com/backchannel-logout" hint="Latchkey posts a logout token here when a session the application signed in with ends." />
-          <TextField label="Front-channel logout URL" name="frontchannelUrl" value={d.frontchannelUrl} onChange={set('frontchannelUrl')} error={e.frontchannelUrl}
+          <TextField label="Front-channel URL" name="frontchannelUrl" value={d.frontchannelUrl} onChange={set('frontchannelUrl')} error={e.frontchannelUrl}
             placeholder="https://app.example.com/frontchannel-logout" hint="Loaded in a hidden frame of the signed-out page, when front-channel logout is on." />
         </div>
         <div className="checks compact">
           <CheckField label="Back-channel: session required (sid)" name="backchannelSession" checked={d.backchannelSession} onChange={set('backchannelSession')} />
           <CheckField label="Back-channel: revoke offline tokens" name="backchannelRevokeOffline" checked={d.backchannelRevokeOffline} onChange={set('backchannelRevokeOffline')} />
-          <CheckField label="Front-channel logout" name="frontchannel" checked={d.frontchannel} onChange={set('frontchannel')} />
+          <CheckField label="Front-channel (frames on the signed-out page)" name="frontchannel" checked={d.frontchannel} onChange={set('frontchannel')} />
           <CheckField label="Front-channel: session required (iss, sid)" name="frontchannelSession" checked={d.frontchannelSession} onChange={set('frontchannelSession')} />
         </div>
       </fieldset>

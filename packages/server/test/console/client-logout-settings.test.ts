@@ -22,14 +22,14 @@ describe('admin console: a client\'s logout and device settings', { skip: noChro
     const [rpCode] = await kc.clients.find({ realm: REALM, clientId: 'rp-code' });
     const tab = await signedInConsole(s, t, `#/${REALM}/clients/${encodeURIComponent(rpCode.id!)}/form`);
     const { page } = tab;
-    await page.getByLabel('Back-channel logout URL').fill('ftp://rp.example/logout');
+    await page.getByLabel('Back-channel URL').fill('ftp://rp.example/logout');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     assert.match(await fieldError(page, 'backchannelUrl').textContent() ?? '', /http:\/\/ or https:\/\//);
 
-    await page.getByLabel('Back-channel logout URL').fill('https://rp.example/backchannel');
+    await page.getByLabel('Back-channel URL').fill('https://rp.example/backchannel');
     await page.getByLabel('Back-channel: revoke offline tokens').check();
-    await page.getByLabel('Front-channel logout', { exact: true }).check();
-    await page.getByLabel('Front-channel logout URL').fill('https://rp.example/frontchannel');
+    await page.getByLabel('Front-channel (frames on the signed-out page)').check();
+    await page.getByLabel('Front-channel URL').fill('https://rp.example/frontchannel');
     await page.getByLabel('Front-channel: session required (iss, sid)').uncheck();
     await page.getByLabel('Device authorization (device code)').check();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
@@ -47,7 +47,7 @@ describe('admin console: a client\'s logout and device settings', { skip: noChro
     assert.equal(a['oauth2.device.authorization.grant.enabled'], 'true');
 
     // Emptied, the URL goes; the admin API refuses one that is not a web address itself.
-    await page.getByLabel('Back-channel logout URL').fill('');
+    await page.getByLabel('Back-channel URL').fill('');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
     assert.equal((await kc.clients.findOne({ realm: REALM, id: rpCode.id! }))?.attributes?.['backchannel.logout.url'], undefined);
