@@ -191,3 +191,37 @@ describe('OIDC Back-Channel Logout', () => {
     assert.ok(!rp.received.some((r) => r.claims.sid === quiet.session_state) && !late.received.some((r) => r.claims.sid === quiet.session_state));
   });
 });
+
+describe('OIDC Back-Channel Logout: a queued logout token outlives the process', () => {
+  it('a server killed before it could deliver delivers after its restart', async () => {
+    const port = await freePort();
+    const realm = {
+      realm: REALM, enabled: true,
+      clients: [{ clientId: 'app', secret: 'app-secret', directAccessGrantsEnabled: true,
+        attributes: { 'backchannel.logout.url': `http://127.0.0.1:${port}/backchannel-logout` } }],
+      users: [{ username: 'alice', enabled: true, credentials: [{ type: 'password', value: 'alice-pw' }] }],
+    };
+    let server = await startServer({ realms: [realm], keepData: true });
+    const { dataDir } = server;
+    let receiver: LogoutReceiver | undefined;
+    try {
+      const res = await passwordGrant(server, REALM, 'app', 'app-secret', 'alice', 'alice-pw', { scope: 'openid' });
+      assert.equal(res.status, 200, res.text);
+      const { session_state: sid } = res.json as { session_state: string };
+      // Nothing listens yet: the first attempt fails, and the token waits in the queue.
+      const ended = await fetch(realmUrl(server, REALM, `/protocol/openid-connect/logout?id_token_hint=${(res.json as { id_token: string }).id_token}`));
+      assert.equal(ended.status, 200);
+      server.process.kill('SIGKILL');
+      await new Promise((r) => server.process.once('exit', r));
+
+      server = await startServer({ dataDir, keepData: false });
+      receiver = new LogoutReceiver(port, server.issuer(REALM), realmUrl(server, REALM, '/protocol/openid-connect/certs'));
+      await receiver.listen();
+      const { claims } = await receiver.forSession(sid);
+      assert.equal(claims.aud, 'app');
+    } finally {
+      await receiver?.close();
+      await server.stop();
+    }
+  });
+});
