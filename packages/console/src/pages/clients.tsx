@@ -320,7 +320,7 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
       </fieldset>
 
       <fieldset>
-        <legend>Signing out of other applications</legend>
+        <legend>Logout</legend>
         <div className="grid">
           <TextField label="Back-channel URL" name="backchannelUrl" value={d.backchannelUrl} onChange={set('backchannelUrl')} error={e.backchannelUrl}
             placeholder="https://app.example.com/backchannel-logout" hint="Latchkey posts a logout token here when a session the application signed in with ends." />
@@ -329,8 +329,8 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
         </div>
         <div className="checks compact">
           <CheckField label="Back-channel: session required (sid)" name="backchannelSession" checked={d.backchannelSession} onChange={set('backchannelSession')} />
-          <CheckField label="Back-channel: revoke offline tokens" name="backchannelRevokeOffline" checked={d.backchannelRevokeOffline} onChange={set('backchannelRevokeOffline')} />
           <CheckField label="Front-channel (frames on the signed-out page)" name="frontchannel" checked={d.frontchannel} onChange={set('frontchannel')} />
+          <CheckField label="Back-channel: revoke offline tokens" name="backchannelRevokeOffline" checked={d.backchannelRevokeOffline} onChange={set('backchannelRevokeOffline')} />
           <CheckField label="Front-channel: session required (iss, sid)" name="frontchannelSession" checked={d.frontchannelSession} onChange={set('frontchannelSession')} />
         </div>
       </fieldset>
