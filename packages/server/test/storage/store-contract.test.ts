@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.js';
 import { UnstorableValueError, type SqlStore } from '../../src/storage/sql/sql-store.js';
 import type {
-  AuthorizationCodeRecord, BrokerStateRecord, ClientRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
+  AuthorizationCodeRecord, BackchannelLogoutRecord, BrokerStateRecord, DeviceCodeRecord, ClientRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
   InteractionRecord, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../../src/storage/store.js';
 import pg from 'pg';
@@ -546,6 +546,60 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await store.sessions.get(theirs.id), theirs);
         assert.deepEqual((await store.sessions.listByRealm(theirs.realmId)).map((s) => s.id), [theirs.id]);
         assert.equal(await store.sessions.deleteMany([first.id]), 0);
+      });
+    });
+
+    describe('back-channel logouts', () => {
+      it('round-trip, come due in order, are claimed by one taker, rescheduled and deleted', async () => {
+        const { realm, client, user } = await seed(store);
+        const notice = (nextAttemptAt: number): BackchannelLogoutRecord => ({
+          id: randomUUID(), realmId: realm.id, clientId: client.id, userId: user.id, sessionId: randomUUID(), attempts: 0, nextAttemptAt, createdAt: T,
+        });
+        const [soon, later] = [notice(T), notice(T + 10)];
+        await store.backchannelLogouts.insert([later, soon]);
+        await store.backchannelLogouts.insert([]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T, 10), [soon]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 10, 10), [soon, later]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 10, 1), [soon]);
+        assert.equal(await store.backchannelLogouts.nextDue(), T);
+        const claims = await Promise.all([1, 2, 3].map(() => store.backchannelLogouts.claim(soon.id, T, T + 60)));
+        assert.equal(claims.filter(Boolean).length, 1, 'one taker');
+        assert.deepEqual(await store.backchannelLogouts.listDue(T, 10), []);
+        await store.backchannelLogouts.reschedule(soon.id, 1, T + 5);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 5, 10), [{ ...soon, attempts: 1, nextAttemptAt: T + 5 }]);
+        assert.equal(await store.backchannelLogouts.claim('x\u0000', T, T), false);
+        await store.backchannelLogouts.delete(soon.id);
+        await store.clients.delete(client.id);
+        assert.equal(await store.backchannelLogouts.nextDue(), undefined, 'gone with its client');
+      });
+    });
+
+    describe('device codes', () => {
+      it('round-trip by either hash, keep user codes unique, record polls, are decided and redeemed once, expire', async () => {
+        const { realm, client, user } = await seed(store);
+        const code = (expiresAt = T + 600): DeviceCodeRecord => ({
+          deviceCodeHash: rand(), userCodeHash: rand(), realmId: realm.id, clientId: client.id, scope: 'openid profile', status: 'pending',
+          userId: null, sessionId: null, pollInterval: 5, lastPolledAt: null, createdAt: T, expiresAt,
+        });
+        const d = code();
+        await store.deviceCodes.insert(d);
+        assert.deepEqual(await store.deviceCodes.getByDeviceCode(d.deviceCodeHash), d);
+        assert.deepEqual(await store.deviceCodes.getByUserCode(d.userCodeHash), d);
+        assert.equal(await store.deviceCodes.getByUserCode('x\u0000'), undefined);
+        await assert.rejects(store.deviceCodes.insert({ ...code(), userCodeHash: d.userCodeHash }), isUniqueViolation);
+        await store.deviceCodes.polled(d.deviceCodeHash, T + 1, 10);
+        const sessionId = randomUUID();
+        const decided = await Promise.all([1, 2].map(() => store.deviceCodes.decide(d.deviceCodeHash, 'approved', user.id, sessionId)));
+        assert.deepEqual(decided.sort(), [false, true]);
+        assert.equal(await store.deviceCodes.decide(d.deviceCodeHash, 'denied', null, null), false, 'decided once');
+        assert.deepEqual(await store.deviceCodes.getByDeviceCode(d.deviceCodeHash),
+          { ...d, lastPolledAt: T + 1, pollInterval: 10, status: 'approved', userId: user.id, sessionId });
+        const redeemed = await Promise.all([1, 2].map(() => store.deviceCodes.delete(d.deviceCodeHash)));
+        assert.deepEqual(redeemed.sort(), [false, true]);
+        const old = code(T - 1);
+        await store.deviceCodes.insert(old);
+        assert.ok(await store.expired.deleteDeviceCodes(T, 1000) >= 1);
+        assert.equal(await store.deviceCodes.getByDeviceCode(old.deviceCodeHash), undefined);
       });
     });
 
