@@ -24,6 +24,14 @@ const REQUEST_TIMEOUT_MS = 5000;
 const IDLE_POLL_MS = 30_000;
 const BATCH = 50;
 
+/** What a failed request's error says in a word: a code (ECONNREFUSED, EPRIVATEADDRESS …) of it or its cause, else its name. */
+function errorCode(err: unknown): string {
+  for (let e = err as { code?: unknown; cause?: unknown; name?: unknown } | undefined, depth = 0; e && depth < 4; e = e.cause as typeof e, depth++) {
+    if (typeof e.code === 'string') return e.code;
+  }
+  return String((err as Error)?.name ?? 'Error');
+}
+
 /** Seconds before attempt `attempts + 1`, after `attempts` failures: 2, 4, 8 … */
 const backOff = (attempts: number): number => Math.min(2 ** attempts, 3600);
 
@@ -81,7 +89,7 @@ export function startLogoutDelivery(domain: Domain, opts: { fetch?: CustomFetch;
       if (response.ok) return domain.store.backchannelLogouts.delete(notice.id);
       failure = `HTTP ${response.status}`;
     } catch (err) {
-      failure = (err as { code?: string }).code ?? (err as Error).name;
+      failure = errorCode(err);
     }
     const attempts = notice.attempts + 1;
     const givenUp = attempts >= MAX_ATTEMPTS;

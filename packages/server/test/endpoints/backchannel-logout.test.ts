@@ -225,3 +225,39 @@ describe('OIDC Back-Channel Logout: a queued logout token outlives the process',
     }
   });
 });
+
+describe('OIDC Back-Channel Logout: the outbound guard', () => {
+  it('without --allow-private-outbound, a back-channel URL on a private address is never called, and that is an event', async () => {
+    const port = await freePort();
+    const server = await startServer({
+      args: ['--allow-private-outbound', 'false'],
+      realms: [{
+        realm: REALM, enabled: true,
+        clients: [{ clientId: 'app', secret: 'app-secret', directAccessGrantsEnabled: true,
+          attributes: { 'backchannel.logout.url': `http://127.0.0.1:${port}/backchannel-logout` } }],
+        users: [{ username: 'alice', enabled: true, credentials: [{ type: 'password', value: 'alice-pw' }] }],
+      }],
+    });
+    const receiver = new LogoutReceiver(port, server.issuer(REALM), realmUrl(server, REALM, '/protocol/openid-connect/certs'));
+    try {
+      await receiver.listen();
+      const res = await passwordGrant(server, REALM, 'app', 'app-secret', 'alice', 'alice-pw', { scope: 'openid' });
+      const { id_token: hint } = res.json as { id_token: string };
+      assert.equal((await fetch(realmUrl(server, REALM, `/protocol/openid-connect/logout?id_token_hint=${hint}`))).status, 200);
+      const kc = new KcAdminClient({ baseUrl: server.url, realmName: 'master' });
+      await kc.auth({ username: 'admin', password: ADMIN_PASSWORD, grantType: 'password', clientId: 'admin-cli' });
+      const deadline = Date.now() + PATIENCE_MS;
+      let failures: Array<{ details?: Record<string, string> }> = [];
+      while (failures.length === 0) {
+        assert.ok(Date.now() < deadline, 'a LOGOUT_ERROR event');
+        await new Promise((r) => setTimeout(r, 250));
+        failures = (await kc.realms.findEvents({ realm: REALM, type: 'LOGOUT_ERROR' as never })) as typeof failures;
+      }
+      assert.match(failures[0].details?.reason ?? '', /EPRIVATEADDRESS/);
+      assert.deepEqual(receiver.received, []);
+    } finally {
+      await receiver.close();
+      await server.stop();
+    }
+  });
+});
