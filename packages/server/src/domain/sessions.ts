@@ -69,6 +69,7 @@ export class SessionService {
    * that none is lost however the process ends. Returns the clients each session served.
    */
   private async endMany(sessions: SessionRecord[]): Promise<Map<string, ClientRecord[]>> {
+    if (sessions.length === 0) return new Map();
     const served = new Map<string, ClientRecord[]>(sessions.map((s) => [s.id, []]));
     const clients = new Map<string, ClientRecord | undefined>();
     for (const { sessionId, clientId } of await this.store.sessions.listClients(sessions.map((s) => s.id))) {

@@ -107,7 +107,8 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
 
   /**
    * Ends the browser's session and the hint's own (when it is its user's), and clears the
-   * cookie. Returns the identity provider one of them began at, with its ID token, if one did.
+   * cookie. Returns the identity provider one of them began at, with its ID token, if one did,
+   * and the front-channel logout URLs of the clients they served.
    */
   async function endSessions(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, current?: SessionRecord, hint?: IdTokenHint): Promise<Ended> {
     const ending = new Map<string, SessionRecord>(current ? [[current.id, current]] : []);
