@@ -174,8 +174,9 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     revokeRefreshToken: rep.revokeRefreshToken ?? undefined,
     refreshTokenMaxReuse: rep.refreshTokenMaxReuse ?? undefined,
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
-    oauth2DeviceCodeLifespan: rep.oauth2DeviceCodeLifespan ?? undefined,
-    oauth2DevicePollingInterval: rep.oauth2DevicePollingInterval ?? undefined,
+    // Keycloak keeps them as realm attributes and shows them beside the fields as well.
+    oauth2DeviceCodeLifespan: rep.oauth2DeviceCodeLifespan ?? num(rep.attributes?.oauth2DeviceCodeLifespan),
+    oauth2DevicePollingInterval: rep.oauth2DevicePollingInterval ?? num(rep.attributes?.oauth2DevicePollingInterval),
   });
 }
 

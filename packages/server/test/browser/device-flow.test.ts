@@ -30,7 +30,8 @@ describe('device authorization grant (RFC 8628)', { skip: noChromium }, () => {
         ],
         users,
       }, {
-        realm: SHORT, enabled: true, oauth2DeviceCodeLifespan: 1,
+        // As a realm attribute, where Keycloak keeps it too.
+        realm: SHORT, enabled: true, attributes: { oauth2DeviceCodeLifespan: '1' },
         clients: [{ clientId: 'tv', publicClient: true, attributes: DEVICE_GRANT }],
         users,
       }],
