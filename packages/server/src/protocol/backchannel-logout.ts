@@ -104,10 +104,11 @@ export function startLogoutDelivery(domain: Domain, opts: { fetch?: CustomFetch;
   }
 
   async function deliverDue(): Promise<void> {
-    const realms = new Map((await domain.realms.list()).map((r) => [r.id, r.name]));
     for (;;) {
       const at = now();
       const due = await domain.store.backchannelLogouts.listDue(at, BATCH);
+      if (due.length === 0) return;
+      const realms = new Map((await domain.realms.list()).map((r) => [r.id, r.name]));
       const mine = [];
       for (const notice of due) {
         if (await domain.store.backchannelLogouts.claim(notice.id, notice.nextAttemptAt, at + LEASE)) mine.push(notice);
