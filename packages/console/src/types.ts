@@ -34,7 +34,7 @@ export interface ClientRep {
   standardFlowEnabled: boolean; implicitFlowEnabled: boolean; directAccessGrantsEnabled: boolean; serviceAccountsEnabled: boolean;
   consentRequired: boolean; redirectUris: string[]; webOrigins: string[]; attributes: Record<string, string>;
   defaultClientScopes: string[]; optionalClientScopes: string[];
-  logoUri?: string; consentTexts?: ConsentTexts; customResources?: CustomResource[];
+  logoUri?: string; consentTexts?: ConsentTexts; customResources?: CustomResource[]; frontchannelLogout?: boolean;
 }
 
 export interface SecretRep { id: string; label: string | null; createdAt: number; expiresAt: number | null; expired: boolean; value?: string }

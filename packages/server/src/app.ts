@@ -10,6 +10,7 @@ import type { Domain } from './domain/index.js';
 import { adminConsole } from './endpoints/console.js';
 import { authorizationEndpoint } from './endpoints/authorization.js';
 import { brokerEndpoints } from './endpoints/broker.js';
+import { deviceEndpoints } from './endpoints/device.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
 import { loginActions } from './endpoints/login-actions.js';
 import { logoutEndpoint } from './endpoints/logout.js';
@@ -119,6 +120,7 @@ export async function buildApp({
     await scoped.register(parEndpoint, { domain });
     await scoped.register(authorizationEndpoint, flow);
     await scoped.register(loginActions, flow);
+    await scoped.register(deviceEndpoints, flow);
     await scoped.register(logoutEndpoint, flow);
     await scoped.register(sessionIframes, flow);
     await scoped.register(brokerEndpoints, flow);

@@ -9,6 +9,8 @@ import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/boot
 import { ACCOUNT_CLIENT } from './domain/realms.js';
 import { startHousekeeping } from './domain/housekeeping.js';
 import { startMailWorker } from './mail/worker.js';
+import { outboundFetch } from './broker/outbound.js';
+import { startLogoutDelivery } from './protocol/backchannel-logout.js';
 import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
 import { openStore, storeKind } from './storage/open.js';
@@ -153,6 +155,8 @@ export async function startServer(config: Config, say: (line: string) => void = 
         givenUp ? 'mail not sent: given up' : 'mail not sent: will try again'),
       onError: (err) => app.log.warn({ err }, 'mail worker could not read the outbox'),
     });
+    // Clients' back-channel logout URLs are addresses an administrator gave: the same guard as identity providers'.
+    const logouts = startLogoutDelivery(domain, { fetch: outboundFetch(config.allowPrivateOutbound ?? false), log: app.log });
 
     const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
     const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
@@ -176,6 +180,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       }
       await housekeeping.stop();
       await mail.stop();
+      await logouts.stop();
       await domain.events.flush();
       await store.close();
       lock?.release();

@@ -127,6 +127,8 @@ interface Draft {
   refreshTokens: boolean; logoUri: string; consent: boolean; accessTokenLifespan: string; accessTokenAlg: string; idTokenAlg: string;
   defaultScopes: string; optionalScopes: string; redirectUris: string[]; webOrigins: string[]; postLogoutRedirectUris: string[];
   authenticator: string; jwksUrl: string; requirePar: boolean; requestObjectRequired: string;
+  deviceGrant: boolean; backchannelUrl: string; backchannelSession: boolean; backchannelRevokeOffline: boolean;
+  frontchannel: boolean; frontchannelUrl: string; frontchannelSession: boolean;
 }
 
 function draftOf(c?: ClientRep): Draft {
@@ -160,23 +162,30 @@ function draftOf(c?: ClientRep): Draft {
     jwksUrl: a['use.jwks.url'] === 'true' ? a['jwks.url'] ?? '' : '',
     requirePar: a['require.pushed.authorization.requests'] === 'true',
     requestObjectRequired: a['request.object.required'] || 'not required',
+    deviceGrant: a['oauth2.device.authorization.grant.enabled'] === 'true',
+    backchannelUrl: a['backchannel.logout.url'] ?? '',
+    backchannelSession: a['backchannel.logout.session.required'] !== 'false',
+    backchannelRevokeOffline: a['backchannel.logout.revoke.offline.tokens'] === 'true',
+    frontchannel: c?.frontchannelLogout ?? false,
+    frontchannelUrl: a['frontchannel.logout.url'] ?? '',
+    frontchannelSession: a['frontchannel.logout.session.required'] !== 'false',
   };
 }
 
 type GrantType = 'authorization_code' | 'client_credentials' | 'both' | 'custom';
 
 function grantTypeOf(d: Draft): GrantType {
-  if (d.implicitFlow || d.directAccess) return 'custom';
+  if (d.implicitFlow || d.directAccess || d.deviceGrant) return 'custom';
   if (d.standardFlow && d.serviceAccounts) return 'both';
   if (d.standardFlow) return 'authorization_code';
   if (d.serviceAccounts) return 'client_credentials';
   return 'custom';
 }
 
-const GRANTS: Record<Exclude<GrantType, 'custom'>, Pick<Draft, 'standardFlow' | 'serviceAccounts' | 'implicitFlow' | 'directAccess'>> = {
-  authorization_code: { standardFlow: true, serviceAccounts: false, implicitFlow: false, directAccess: false },
-  client_credentials: { standardFlow: false, serviceAccounts: true, implicitFlow: false, directAccess: false },
-  both: { standardFlow: true, serviceAccounts: true, implicitFlow: false, directAccess: false },
+const GRANTS: Record<Exclude<GrantType, 'custom'>, Pick<Draft, 'standardFlow' | 'serviceAccounts' | 'implicitFlow' | 'directAccess' | 'deviceGrant'>> = {
+  authorization_code: { standardFlow: true, serviceAccounts: false, implicitFlow: false, directAccess: false, deviceGrant: false },
+  client_credentials: { standardFlow: false, serviceAccounts: true, implicitFlow: false, directAccess: false, deviceGrant: false },
+  both: { standardFlow: true, serviceAccounts: true, implicitFlow: false, directAccess: false, deviceGrant: false },
 };
 
 function bodyOf(d: Draft) {
@@ -192,6 +201,7 @@ function bodyOf(d: Draft) {
     directAccessGrantsEnabled: d.directAccess,
     serviceAccountsEnabled: d.serviceAccounts,
     consentRequired: d.consent,
+    frontchannelLogout: d.frontchannel,
     logoUri: d.logoUri.trim(),
     defaultClientScopes: scopes(d.defaultScopes),
     optionalClientScopes: scopes(d.optionalScopes),
@@ -212,6 +222,12 @@ function bodyOf(d: Draft) {
       'access.token.lifespan': d.accessTokenLifespan.trim() || null,
       'access.token.signed.response.alg': d.accessTokenAlg || null,
       'id.token.signed.response.alg': d.idTokenAlg || null,
+      'oauth2.device.authorization.grant.enabled': String(d.deviceGrant),
+      'backchannel.logout.url': d.backchannelUrl.trim() || null,
+      'backchannel.logout.session.required': String(d.backchannelSession),
+      'backchannel.logout.revoke.offline.tokens': String(d.backchannelRevokeOffline),
+      'frontchannel.logout.url': d.frontchannelUrl.trim() || null,
+      'frontchannel.logout.session.required': String(d.frontchannelSession),
     },
   };
 }
@@ -232,6 +248,10 @@ function checkDraft(d: Draft): Errors {
       errors.logoUri = t.clients.check.logo;
     }
   }
+  for (const key of ['backchannelUrl', 'frontchannelUrl'] as const) {
+    const url = d[key].trim();
+    if (url && !/^https?:\/\/[^/\s]+/.test(url)) errors[key] = 'Enter an http:// or https:// address, or leave it empty.';
+  }
   return {
     ...errors,
     ...(d.jwksUrl.trim() && !/^https?:\/\/\S+$/.test(d.jwksUrl.trim()) ? { jwksUrl: 'Enter the https:// address of the application\'s JSON Web Key Set.' } : {}),
@@ -246,6 +266,7 @@ const CLIENT_FIELDS: Record<string, string> = {
   [`attributes.${API_ACCESS}`]: 'api', [`attributes.${OIDC}`]: 'oidc', 'attributes.access.token.lifespan': 'accessTokenLifespan',
   defaultClientScopes: 'defaultScopes', optionalClientScopes: 'optionalScopes', '409': 'clientId',
   'attributes.jwks.url': 'jwksUrl', clientAuthenticatorType: 'authenticator', 'attributes.request.object.required': 'requestObjectRequired',
+  'attributes.backchannel.logout.url': 'backchannelUrl', 'attributes.frontchannel.logout.url': 'frontchannelUrl',
 };
 
 function ClientForm({ realm, client, onSaved }: { realm: string; client?: ClientRep; onSaved: (id: string) => void }) {
@@ -305,6 +326,7 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
           <CheckField label={t.clients.serviceAccounts} name="serviceAccounts" checked={d.serviceAccounts} onChange={set('serviceAccounts')} />
           <CheckField label={t.clients.directAccess} name="directAccess" checked={d.directAccess} onChange={set('directAccess')} />
           <CheckField label={t.clients.implicitFlow} name="implicitFlow" checked={d.implicitFlow} onChange={set('implicitFlow')} />
+          <CheckField label="Device authorization (device code)" name="deviceGrant" checked={d.deviceGrant} onChange={set('deviceGrant')} />
         </div>
         <Identity realm={realm} client={client} draft={d} />
       </fieldset>
@@ -321,6 +343,22 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
           <TextField label={t.clients.logo} name="logoUri" value={d.logoUri} onChange={set('logoUri')} error={e.logoUri} placeholder="https://example.com/logo.png"
             hint={t.clients.shownOnPages} />
           {d.logoUri && !e.logoUri ? <img className="logo-preview" src={d.logoUri} alt={t.clients.logoPreview} /> : <span />}
+        </div>
+      </fieldset>
+
+      <fieldset>
+        <legend>Logout</legend>
+        <div className="grid">
+          <TextField label="Back-channel URL" name="backchannelUrl" value={d.backchannelUrl} onChange={set('backchannelUrl')} error={e.backchannelUrl}
+            placeholder="https://app.example.com/backchannel-logout" hint="Latchkey posts a logout token here when a session the application signed in with ends." />
+          <TextField label="Front-channel URL" name="frontchannelUrl" value={d.frontchannelUrl} onChange={set('frontchannelUrl')} error={e.frontchannelUrl}
+            placeholder="https://app.example.com/frontchannel-logout" hint="Loaded in a hidden frame of the signed-out page, when front-channel logout is on." />
+        </div>
+        <div className="checks compact">
+          <CheckField label="Back-channel: session required (sid)" name="backchannelSession" checked={d.backchannelSession} onChange={set('backchannelSession')} />
+          <CheckField label="Front-channel (frames on the signed-out page)" name="frontchannel" checked={d.frontchannel} onChange={set('frontchannel')} />
+          <CheckField label="Back-channel: revoke offline tokens" name="backchannelRevokeOffline" checked={d.backchannelRevokeOffline} onChange={set('backchannelRevokeOffline')} />
+          <CheckField label="Front-channel: session required (iss, sid)" name="frontchannelSession" checked={d.frontchannelSession} onChange={set('frontchannelSession')} />
         </div>
       </fieldset>
 

@@ -5,6 +5,7 @@
 import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
+import { deviceGrantFields } from '../domain/realms.js';
 import { customResources } from '../protocol/mappers.js';
 import { smtpServerRep } from '../mail/settings.js';
 import {
@@ -36,6 +37,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     sslRequired: s.sslRequired ?? 'external',
     accessTokenLifespan: s.accessTokenLifespan,
     accessCodeLifespan: s.accessCodeLifespan,
+    ...deviceGrantFields(s),
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
     ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
     offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
@@ -118,7 +120,7 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     directAccessGrantsEnabled: s.directAccessGrants,
     serviceAccountsEnabled: s.serviceAccounts,
     publicClient: client.publicClient,
-    frontchannelLogout: false,
+    frontchannelLogout: s.frontchannelLogout ?? false,
     protocol: 'openid-connect',
     attributes: clientAttributes(s),
     fullScopeAllowed: s.fullScopeAllowed ?? true,

@@ -60,7 +60,20 @@ export function clientSettingsProblem(s: ClientSettings, fieldNames: { apiAccess
     const unsafe = uris.find(isScriptUri);
     if (unsafe !== undefined) return { field, problem: `A redirect URI may not use the ${unsafe.replace(/[\u0000-\u0020]/g, '').split(':')[0].toLowerCase()}: scheme` };
   }
+  // Latchkey posts to the one and loads the other in the user's browser: web addresses only.
+  for (const [attribute, url] of [['backchannel.logout.url', s.backchannelLogoutUrl], ['frontchannel.logout.url', s.frontchannelLogoutUrl]] as const) {
+    if (url !== undefined && !isWebUrl(url)) return { field: `attributes.${attribute}`, problem: 'Must be an absolute http or https URL' };
+  }
   return oauthAttributesProblem(s);
+}
+
+function isWebUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 export interface NewClient {

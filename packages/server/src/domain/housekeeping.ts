@@ -28,6 +28,7 @@ export interface SweepResult {
   pushedRequests: number;
   /** Outbox rows sent or given up on a day ago or more. */
   mail: number;
+  deviceCodes: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -71,7 +72,7 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
 
   const result: SweepResult = {
     loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0,
-    brokerStates: 0, retiredKeys: 0, usedJtis: 0, pushedRequests: 0, mail: 0,
+    brokerStates: 0, retiredKeys: 0, usedJtis: 0, pushedRequests: 0, mail: 0, deviceCodes: 0,
   };
   for (const realm of await domain.realms.list()) {
     const keep = domain.events.retention(realm);
@@ -88,7 +89,9 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   result.interactions = await drain(() => store.expired.deleteInteractions(nowSeconds, batch));
   result.revokedAccessTokens = await drain(() => store.expired.deleteRevokedAccessTokens(nowSeconds, batch));
   result.refreshTokens = await drain(() => store.expired.deleteRefreshTokens(nowSeconds - grace, batch));
-  result.sessions = await drain(() => store.expired.deleteSessions(nowSeconds, batch));
+  // Ended as a logout ends them: the clients with a back-channel logout URL are told.
+  result.sessions = await drain(() => domain.sessions.endExpired(nowSeconds, batch));
+  result.deviceCodes = await drain(() => store.expired.deleteDeviceCodes(nowSeconds, batch));
   result.brokerStates = await drain(() => store.expired.deleteBrokerStates(nowSeconds, batch));
   result.usedJtis = await drain(() => store.expired.deleteUsedJtis(nowSeconds, batch));
   result.pushedRequests = await drain(() => store.expired.deletePushedRequests(nowSeconds, batch));

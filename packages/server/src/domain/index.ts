@@ -6,6 +6,7 @@ import { BruteForceService, CodeService, ConsentService, InteractionService } fr
 import { Caches } from './cache.js';
 import { ClientOutbound } from './client-outbound.js';
 import { CredentialService } from './credentials.js';
+import { DeviceCodeService } from './device-codes.js';
 import type { SignInFailure } from './sign-in.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
@@ -47,6 +48,7 @@ export class Domain {
   readonly clientOutbound = new ClientOutbound();
   /** Mail waiting for the realm's mail server; the process's mail worker sends it. */
   readonly outbox: Outbox;
+  readonly deviceCodes: DeviceCodeService;
   /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
   onSignInFailure: (reason: SignInFailure) => void = () => {};
 
@@ -75,6 +77,7 @@ export class Domain {
     this.jwtIds = new JwtIdService(store);
     this.pushedRequests = new PushedRequestService(store, box);
     this.outbox = new Outbox(store, box);
+    this.deviceCodes = new DeviceCodeService(store);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

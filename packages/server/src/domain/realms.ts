@@ -46,6 +46,11 @@ export function refreshTokenRules(s: RealmSettings): { revokeRefreshToken: boole
   };
 }
 
+/** Keycloak's device flow settings (RFC 8628), defaults applied: seconds a device code lives, and between polls. */
+export function deviceGrantFields(s: RealmSettings): { oauth2DeviceCodeLifespan: number; oauth2DevicePollingInterval: number } {
+  return { oauth2DeviceCodeLifespan: s.oauth2DeviceCodeLifespan ?? 600, oauth2DevicePollingInterval: s.oauth2DevicePollingInterval ?? 5 };
+}
+
 /** Seconds: enough for a burst of parallel refreshes on a loaded server, far too short to make a stolen token worth much. */
 export const DEFAULT_REFRESH_TOKEN_REUSE_GRACE = 10;
 

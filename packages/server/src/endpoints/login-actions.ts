@@ -3,7 +3,7 @@ import { authContext, dueSteps, STEPS, type AuthContext, type Form, type Step } 
 import { passwordStep } from '../domain/authentication/password.js';
 import { supportsApiAccess } from '../domain/clients.js';
 import {
-  continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
+  answerDevice, continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
 } from '../http/authorization-flow.js';
 import { recordLoginError, recordLogout, recordSignIn, recordUserEvent } from '../http/events.js';
 import {
@@ -208,6 +208,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const body = (request.body ?? {}) as Body;
     if (body.accept === undefined) {
       await domain.interactions.finish(l.interaction.id);
+      if (l.req.device) return answerDevice(deps, l.realm, l.client, l.req.device, 'denied', request, reply);
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
     await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.client, l.req));

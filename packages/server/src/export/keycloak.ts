@@ -6,7 +6,7 @@ import type { SecretBox } from '../crypto/secret-box.js';
 import { credentialToKeycloak } from '../domain/credentials.js';
 import type { Domain } from '../domain/index.js';
 import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
-import { defaultRealmSettings } from '../domain/realms.js';
+import { defaultRealmSettings, deviceGrantFields } from '../domain/realms.js';
 import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
@@ -206,6 +206,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     directAccessGrantsEnabled: s.directAccessGrants,
     serviceAccountsEnabled: s.serviceAccounts,
     publicClient: client.publicClient,
+    frontchannelLogout: s.frontchannelLogout,
     protocol: 'openid-connect',
     attributes,
     fullScopeAllowed: s.fullScopeAllowed ?? true,
@@ -265,6 +266,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
     offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
     accessCodeLifespan: s.accessCodeLifespan,
+    ...deviceGrantFields(s),
     bruteForceProtected: s.bruteForceProtected,
     failureFactor: s.failureFactor,
     waitIncrementSeconds: s.waitIncrementSeconds,

@@ -125,6 +125,7 @@ export async function continueAuthorization(
   if (next === 'respond') {
     const { session, user } = situation;
     if (interactionId) await deps.domain.interactions.finish(interactionId);
+    if (req.device) return answerDevice(deps, realm, client, req.device, { userId: user!.id, sessionId: session!.id }, request, reply);
     const touched = await deps.domain.sessions.touch(realm.realm, session!);
     const acr = acrOf(realm.realm, client, req, touched, situation.freshLogin);
     const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acr);
@@ -145,4 +146,18 @@ export async function continueAuthorization(
     rememberInteraction(request, reply, realm, id);
   }
   return redirectBrowser(request, reply, realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`));
+}
+
+/**
+ * The end of a device's sign-in (RFC 8628 §3.3): the user's answer is recorded for the
+ * device's next poll, and the page says to go back to it.
+ */
+export async function answerDevice(
+  deps: FlowDeps, realm: RealmRuntime, client: ClientRuntime, deviceCodeHash: string, answer: { userId: string; sessionId: string } | 'denied',
+  request: FastifyRequest, reply: FastifyReply,
+): Promise<FastifyReply> {
+  const recorded = await deps.domain.deviceCodes.decide(deviceCodeHash, answer);
+  const ctx = pageContext(deps.pages, realm, request, { client, resourcesPath: deps.resourcesPath });
+  const outcome = !recorded ? 'expired' : answer === 'denied' ? 'denied' : 'approved';
+  return sendPage(reply, deps.pages.device(ctx, { outcome }), { status: recorded ? 200 : 400 });
 }

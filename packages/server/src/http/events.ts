@@ -15,6 +15,8 @@ export const GRANT_EVENTS: Readonly<Record<string, readonly [LoginEventType, Log
   // The password grant is a sign-in, as in Keycloak.
   password: ['LOGIN', 'LOGIN_ERROR'],
   refresh_token: ['REFRESH_TOKEN', 'REFRESH_TOKEN_ERROR'],
+  // Keycloak records its device grant's token requests as OAUTH2_DEVICE_CODE_TO_TOKEN.
+  'urn:ietf:params:oauth:grant-type:device_code': ['OAUTH2_DEVICE_CODE_TO_TOKEN', 'OAUTH2_DEVICE_CODE_TO_TOKEN_ERROR'],
 };
 
 /** EventNotes plus the client, once it has authenticated. */

@@ -12,4 +12,7 @@ export const endpointPaths = {
   revocation: '/protocol/openid-connect/revoke',
   pushedAuthorizationRequest: '/protocol/openid-connect/ext/par/request',
   checkSession: '/protocol/openid-connect/login-status-iframe.html',
+  deviceAuthorization: '/protocol/openid-connect/auth/device',
+  /** Where the user enters a device's user code (RFC 8628 verification_uri), as Keycloak's. */
+  deviceVerification: '/device',
 } as const;

@@ -43,7 +43,7 @@ export interface ClientRep {
   implicitFlowEnabled?: boolean; directAccessGrantsEnabled?: boolean; serviceAccountsEnabled?: boolean;
   consentRequired?: boolean; fullScopeAllowed?: boolean; redirectUris?: string[]; webOrigins?: string[];
   attributes?: Attributes; protocolMappers?: MapperRep[]; defaultClientScopes?: string[];
-  optionalClientScopes?: string[]; protocol?: string;
+  optionalClientScopes?: string[]; protocol?: string; frontchannelLogout?: boolean;
   /** Keycloak's cluster nodes registered for the client: host → seconds since the epoch. */
   registeredNodes?: Record<string, number>;
   /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
@@ -107,6 +107,7 @@ export interface RealmRep {
   actionTokenGeneratedByAdminLifespan?: number; actionTokenGeneratedByUserLifespan?: number;
   /** Keycloak's SMTP settings: strings, the password among them (`**********` from the admin API: the one stored). */
   smtpServer?: Record<string, string>;
+  oauth2DeviceCodeLifespan?: number; oauth2DevicePollingInterval?: number;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
@@ -154,6 +155,7 @@ const isAlg = (v: string | undefined): v is SigningAlg => SIGNING_ALGS.includes(
 const sslRequiredOf = (v: string | undefined): SslRequired | undefined =>
   SSL_REQUIRED.find((s) => s === v?.toLowerCase());
 const num = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+const bool = (v: string | undefined): boolean | undefined => (v === 'true' ? true : v === 'false' ? false : undefined);
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -196,6 +198,9 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     actionTokenGeneratedByUserLifespan: rep.actionTokenGeneratedByUserLifespan ?? undefined,
     // With its password in clear: RealmService seals it before anything is stored.
     smtpServer: rep.smtpServer ? stringValues(rep.smtpServer) : undefined,
+    // Keycloak keeps them as realm attributes and shows them beside the fields as well.
+    oauth2DeviceCodeLifespan: rep.oauth2DeviceCodeLifespan ?? num(rep.attributes?.oauth2DeviceCodeLifespan),
+    oauth2DevicePollingInterval: rep.oauth2DevicePollingInterval ?? num(rep.attributes?.oauth2DevicePollingInterval),
   });
 }
 
@@ -302,6 +307,17 @@ export function realmRefreshFields(s: RealmSettings) {
 export const OIDC_ATTRIBUTE = 'latchkey.oidc';
 export const API_ACCESS_ATTRIBUTE = 'latchkey.api.access';
 const POST_LOGOUT_ATTRIBUTE = 'post.logout.redirect.uris';
+/** Keycloak's client attributes of the logout and device specs, by the setting each carries. */
+const LOGOUT_ATTRIBUTES = {
+  backchannelLogoutUrl: 'backchannel.logout.url',
+  backchannelLogoutSessionRequired: 'backchannel.logout.session.required',
+  backchannelLogoutRevokeOfflineTokens: 'backchannel.logout.revoke.offline.tokens',
+  frontchannelLogoutUrl: 'frontchannel.logout.url',
+  frontchannelLogoutSessionRequired: 'frontchannel.logout.session.required',
+  deviceGrant: 'oauth2.device.authorization.grant.enabled',
+} as const;
+const STRING_ATTRIBUTES = ['backchannelLogoutUrl', 'frontchannelLogoutUrl'] as const;
+const BOOLEAN_ATTRIBUTES = ['backchannelLogoutSessionRequired', 'backchannelLogoutRevokeOfflineTokens', 'frontchannelLogoutSessionRequired', 'deviceGrant'] as const;
 
 /** Where, in Keycloak's client representation, the settings clientSettingsProblem names are given. */
 export const CLIENT_FIELDS = { apiAccess: `attributes.${API_ACCESS_ATTRIBUTE}`, postLogoutRedirectUris: `attributes.${POST_LOGOUT_ATTRIBUTE}` };
@@ -310,6 +326,7 @@ export const CLIENT_FIELDS = { apiAccess: `attributes.${API_ACCESS_ATTRIBUTE}`, 
 export const INTERPRETED_ATTRIBUTES = new Set([
   'pkce.code.challenge.method', 'use.refresh.tokens', POST_LOGOUT_ATTRIBUTE, 'access.token.lifespan',
   'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri', OIDC_ATTRIBUTE, API_ACCESS_ATTRIBUTE,
+  ...Object.values(LOGOUT_ATTRIBUTES),
 ]);
 
 /**
@@ -326,6 +343,9 @@ export function settingsAttributes(s: ClientSettings): Record<string, string> {
   if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
   if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
   if (s.logoUri) attributes.logoUri = s.logoUri;
+  for (const key of [...STRING_ATTRIBUTES, ...BOOLEAN_ATTRIBUTES]) {
+    if (s[key] !== undefined) attributes[LOGOUT_ATTRIBUTES[key]] = String(s[key]);
+  }
   attributes[OIDC_ATTRIBUTE] = String(supportsOpenIdConnect(s));
   attributes[API_ACCESS_ATTRIBUTE] = String(supportsApiAccess(s));
   return attributes;
@@ -427,6 +447,9 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     })), newId) : mappers,
     consentTexts: rep.consentTexts,
     registeredNodes: rep.registeredNodes && Object.keys(rep.registeredNodes).length > 0 ? rep.registeredNodes : undefined,
+    frontchannelLogout: rep.frontchannelLogout,
+    ...Object.fromEntries(STRING_ATTRIBUTES.map((k) => [k, a[LOGOUT_ATTRIBUTES[k]] || undefined])),
+    ...Object.fromEntries(BOOLEAN_ATTRIBUTES.map((k) => [k, bool(a[LOGOUT_ATTRIBUTES[k]])])),
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),

@@ -8,7 +8,7 @@ import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
 import { EMAIL_TEMPLATES } from './types.js';
 import type {
-  BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
+  BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, DevicePage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
   UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage,
 } from './types.js';
 
@@ -22,7 +22,7 @@ const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
   'update-password', 'account', 'iframe', 'welcome', 'login-code', 'configure-totp', 'recovery-codes-setup',
-  'step-alternatives',
+  'step-alternatives', 'device',
 ] as const;
 /** The two pages that ask a code after the password: one template, these differences. */
 const CODE_PAGES = {
@@ -197,6 +197,7 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
       return render('form-post', ctx, page);
     },
     brokerFragment: (ctx: PageContext, page: BrokerFragmentPage) => render('broker-fragment', ctx, page),
+    device: (ctx: PageContext, page: DevicePage) => render('device', ctx, page),
     linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
     updatePassword: (ctx: PageContext, page: UpdatePasswordPage) => render('update-password', ctx, page),
     otp: (ctx: PageContext, page: OtpPage) => render('login-code', ctx, { ...page, code: CODE_PAGES.otp }),

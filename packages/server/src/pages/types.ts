@@ -139,6 +139,19 @@ export interface LogoutConfirmPage {
 export interface LoggedOutPage {
   /** A way back to the application the user signed out of: its address and name. */
   back?: { href: string; name: string };
+  /** The clients' front-channel logout URLs (OIDC Front-Channel Logout), each loaded in a hidden iframe. */
+  frontchannel?: string[];
+  /** Where the browser goes on once the iframes have loaded (the client's post-logout redirect, an identity provider's logout). */
+  next?: string;
+}
+
+/** RFC 8628's user code page: the form to enter it, or what became of the device's request. */
+export interface DevicePage {
+  /** The form: where it posts (field user_code, plus hidden). */
+  form?: { action: string; hidden: Hidden; userCode?: string };
+  /** Why the code entered was not taken. */
+  error?: 'invalidUserCode' | 'tooManyUserCodes';
+  outcome?: 'approved' | 'denied' | 'expired';
 }
 
 export interface FormPostPage {
@@ -175,6 +188,8 @@ export interface Pages {
   logoutConfirm(ctx: PageContext, page: LogoutConfirmPage): string;
   loggedOut(ctx: PageContext, page?: LoggedOutPage): string;
   formPost(ctx: PageContext, page: FormPostPage): string;
+  /** Where the user enters a device's user code, and what became of it. */
+  device(ctx: PageContext, page: DevicePage): string;
   /** Posts the parameters of an identity provider's fragment response back to the server. */
   brokerFragment(ctx: PageContext, page: BrokerFragmentPage): string;
   /** Links an identity provider's account to the existing account of its email, once its password is given. */

@@ -67,7 +67,7 @@ function jws(alg: string, signer: { kid: string; key: CryptoKey | Uint8Array }, 
   return new CompactSign(utf8.encode(JSON.stringify(payload))).setProtectedHeader({ alg, typ, kid: signer.kid }).sign(signer.key);
 }
 
-function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
+export function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
   const signer = realm.signers.get(alg);
   if (!signer) throw new OAuthError('server_error', `Realm has no active ${alg} key`, 500);
   return jws(alg, signer, typ, payload);

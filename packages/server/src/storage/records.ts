@@ -89,6 +89,10 @@ export interface RealmSettings {
   /** Keycloak's: seconds a mailed link works, sent by an administrator (default 12 hours) or asked for by the user (5 minutes). */
   actionTokenGeneratedByAdminLifespan?: number;
   actionTokenGeneratedByUserLifespan?: number;
+  /** Keycloak's: seconds a device code (RFC 8628) lives (default 600). */
+  oauth2DeviceCodeLifespan?: number;
+  /** Keycloak's: seconds a device must wait between polls of the token endpoint (default 5). */
+  oauth2DevicePollingInterval?: number;
 }
 
 /** Keycloak's OTP policy: RFC 6238 TOTP or RFC 4226 HOTP, and the codes it accepts. */
@@ -234,6 +238,20 @@ export interface ClientSettings {
   extraAttributes: Record<string, string>;
   /** Keycloak's cluster nodes registered for the client (host → seconds since the epoch); Latchkey calls none of them. */
   registeredNodes?: Record<string, number>;
+  /** OIDC Back-Channel Logout: where logout tokens are posted (Keycloak's backchannel.logout.url). */
+  backchannelLogoutUrl?: string;
+  /** Keycloak's backchannel.logout.session.required: logout tokens carry sid. Absent: true. */
+  backchannelLogoutSessionRequired?: boolean;
+  /** Keycloak's backchannel.logout.revoke.offline.tokens: logout tokens ask the client to drop its offline tokens too. */
+  backchannelLogoutRevokeOfflineTokens?: boolean;
+  /** Keycloak's frontchannelLogout: the logged-out page loads frontchannelLogoutUrl in an iframe. */
+  frontchannelLogout?: boolean;
+  /** OIDC Front-Channel Logout: Keycloak's frontchannel.logout.url. */
+  frontchannelLogoutUrl?: string;
+  /** Keycloak's frontchannel.logout.session.required: the iframe's URL carries iss and sid. Absent: true. */
+  frontchannelLogoutSessionRequired?: boolean;
+  /** Keycloak's oauth2.device.authorization.grant.enabled (RFC 8628). */
+  deviceGrant?: boolean;
 }
 
 export interface ClientRecord {
@@ -694,4 +712,40 @@ export interface BrokerSessionRecord {
   providerId: string;
   sealedIdToken: string;
   createdAt: number;
+}
+
+/** A logout token still to be posted to a client's back-channel logout URL (OIDC Back-Channel Logout). */
+export interface BackchannelLogoutRecord {
+  /** The logout token's jti, the same at every attempt. */
+  id: string;
+  realmId: string;
+  /** The client's internal id. */
+  clientId: string;
+  userId: string;
+  sessionId: string;
+  /** Failed attempts so far. */
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied';
+
+/** A device authorization (RFC 8628): the device polls with its code while the user approves it elsewhere. */
+export interface DeviceCodeRecord {
+  deviceCodeHash: string;
+  userCodeHash: string;
+  realmId: string;
+  /** The client's internal id. */
+  clientId: string;
+  scope: string;
+  status: DeviceCodeStatus;
+  /** Who approved it and in which session, once approved. */
+  userId: string | null;
+  sessionId: string | null;
+  /** Seconds the device must wait between polls; grows with every slow_down. */
+  pollInterval: number;
+  lastPolledAt: number | null;
+  createdAt: number;
+  expiresAt: number;
 }

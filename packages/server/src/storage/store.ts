@@ -10,6 +10,9 @@ import type {
   LoginEventQuery,
   LoginEventRecord,
   AuthorizationCodeRecord,
+  BackchannelLogoutRecord,
+  DeviceCodeRecord,
+  DeviceCodeStatus,
   ConsentRecord,
   CredentialRecord,
   InteractionRecord,
@@ -168,19 +171,46 @@ export interface Store {
     get(id: string): Promise<SessionRecord | undefined>;
     insert(session: SessionRecord): Promise<void>;
     touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
-    delete(id: string): Promise<void>;
     /** A user's sessions, expired ones too until housekeeping deletes them, oldest first. */
     listByUser(userId: string): Promise<SessionRecord[]>;
     /** Which clients (internal ids) each of these sessions issued codes or refresh tokens to, each pair once. */
     listClients(sessionIds: string[]): Promise<Array<{ sessionId: string; clientId: string }>>;
-    /** Deletes all of a user's sessions, offline ones too; returns how many. */
-    deleteByUser(userId: string): Promise<number>;
     /** The sessions that issued codes or refresh tokens to the client (its internal id), expired ones too, oldest first. */
     listByClient(clientId: string): Promise<SessionRecord[]>;
-    /** Deletes every session of the realm, offline ones too; returns how many. */
-    deleteByRealm(realmId: string): Promise<number>;
     /** What the session's sign-in has done now (a step-up added a factor). */
     setAmr(id: string, amr: string[]): Promise<void>;
+    /** The realm's sessions, expired ones too. */
+    listByRealm(realmId: string): Promise<SessionRecord[]>;
+    /** Deletes those sessions; returns how many were there. */
+    deleteMany(ids: string[]): Promise<number>;
+  };
+  /** Logout tokens waiting for delivery to clients' back-channel logout URLs. */
+  backchannelLogouts: {
+    insert(records: BackchannelLogoutRecord[]): Promise<void>;
+    /** At most `limit` due at `at`, earliest first. */
+    listDue(at: number, limit: number): Promise<BackchannelLogoutRecord[]>;
+    /** When the earliest one is due, if there is any. */
+    nextDue(): Promise<number | undefined>;
+    /**
+     * Takes one for an attempt: moves its next attempt from `expected` to `until`; false when
+     * another process took it first.
+     */
+    claim(id: string, expected: number, until: number): Promise<boolean>;
+    reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void>;
+    delete(id: string): Promise<void>;
+  };
+  /** RFC 8628 device authorizations. */
+  deviceCodes: {
+    /** A user code hash taken already fails the call (a unique violation). */
+    insert(record: DeviceCodeRecord): Promise<void>;
+    getByDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+    getByUserCode(userCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+    /** Records a poll, and the interval from then on. */
+    polled(deviceCodeHash: string, at: number, pollInterval: number): Promise<void>;
+    /** Approves or denies a pending one; false when it was no longer pending. */
+    decide(deviceCodeHash: string, status: Exclude<DeviceCodeStatus, 'pending'>, userId: string | null, sessionId: string | null): Promise<boolean>;
+    /** False when it was gone already, so that two racing polls can't both redeem it. */
+    delete(deviceCodeHash: string): Promise<boolean>;
   };
   /** Users' second factors (OTP generators, recovery codes); the password is in `passwords`. */
   credentials: {
@@ -327,8 +357,6 @@ export interface Store {
     deleteInteractions(before: number, limit: number): Promise<number>;
     deleteRevokedAccessTokens(before: number, limit: number): Promise<number>;
     deleteRefreshTokens(before: number, limit: number): Promise<number>;
-    /** Sessions past their idle or their absolute expiry. */
-    deleteSessions(before: number, limit: number): Promise<number>;
     /** Passive keys whose retiresAt has come; their realms' cached JWKS must then be dropped. */
     deleteRetiredKeys(before: number, limit: number): Promise<number>;
     deleteBrokerStates(before: number, limit: number): Promise<number>;
@@ -336,6 +364,9 @@ export interface Store {
     deletePushedRequests(before: number, limit: number): Promise<number>;
     /** Outbox rows sent or given up on at or before `before`. */
     deleteFinishedMail(before: number, limit: number): Promise<number>;
+    deleteDeviceCodes(before: number, limit: number): Promise<number>;
+    /** At most `limit` sessions past their idle or absolute expiry. */
+    listSessions(before: number, limit: number): Promise<SessionRecord[]>;
   };
   /** Other OpenID providers a realm signs its users in through. */
   identityProviders: {

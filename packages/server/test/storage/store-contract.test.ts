@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.js';
 import { UnstorableValueError, type SqlStore } from '../../src/storage/sql/sql-store.js';
 import type {
-  AuthorizationCodeRecord, BrokerStateRecord, ClientRecord, CredentialRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
+  AuthorizationCodeRecord, BackchannelLogoutRecord, DeviceCodeRecord, BrokerStateRecord, ClientRecord, CredentialRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
   InteractionRecord, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../../src/storage/store.js';
 import pg from 'pg';
@@ -514,7 +514,7 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await store.sessions.get(session.id), session);
         await store.sessions.touch(session.id, T + 100, T + 1900);
         assert.deepEqual(await store.sessions.get(session.id), { ...session, lastSeenAt: T + 100, expiresAt: T + 1900 });
-        await store.sessions.delete(session.id);
+        await store.sessions.deleteMany([session.id]);
         assert.equal(await store.sessions.get(session.id), undefined);
       });
 
@@ -541,10 +541,65 @@ for (const backend of [sqlite, postgres]) {
           [key({ sessionId: first.id, clientId: client.id }), key({ sessionId: later.id, clientId: second.id })].sort());
         assert.deepEqual(await store.sessions.listClients([]), []);
 
-        assert.equal(await store.sessions.deleteByUser(user.id), 2);
+        assert.equal(await store.sessions.deleteMany((await store.sessions.listByUser(user.id)).map((s) => s.id)), 2);
         assert.deepEqual(await store.sessions.listByUser(user.id), []);
         assert.deepEqual(await store.sessions.get(theirs.id), theirs);
-        assert.equal(await store.sessions.deleteByUser(user.id), 0);
+        assert.deepEqual((await store.sessions.listByRealm(theirs.realmId)).map((s) => s.id), [theirs.id]);
+        assert.equal(await store.sessions.deleteMany([first.id]), 0);
+      });
+    });
+
+    describe('back-channel logouts', () => {
+      it('round-trip, come due in order, are claimed by one taker, rescheduled and deleted', async () => {
+        const { realm, client, user } = await seed(store);
+        const notice = (nextAttemptAt: number): BackchannelLogoutRecord => ({
+          id: randomUUID(), realmId: realm.id, clientId: client.id, userId: user.id, sessionId: randomUUID(), attempts: 0, nextAttemptAt, createdAt: T,
+        });
+        const [soon, later] = [notice(T), notice(T + 10)];
+        await store.backchannelLogouts.insert([later, soon]);
+        await store.backchannelLogouts.insert([]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T, 10), [soon]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 10, 10), [soon, later]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 10, 1), [soon]);
+        assert.equal(await store.backchannelLogouts.nextDue(), T);
+        const claims = await Promise.all([1, 2, 3].map(() => store.backchannelLogouts.claim(soon.id, T, T + 60)));
+        assert.equal(claims.filter(Boolean).length, 1, 'one taker');
+        assert.deepEqual(await store.backchannelLogouts.listDue(T, 10), []);
+        await store.backchannelLogouts.reschedule(soon.id, 1, T + 5);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 5, 10), [{ ...soon, attempts: 1, nextAttemptAt: T + 5 }]);
+        assert.equal(await store.backchannelLogouts.claim('x\u0000', T, T), false);
+        await store.backchannelLogouts.delete(soon.id);
+        await store.clients.delete(client.id);
+        assert.equal(await store.backchannelLogouts.nextDue(), undefined, 'gone with its client');
+      });
+    });
+
+    describe('device codes', () => {
+      it('round-trip by either hash, keep user codes unique, record polls, are decided and redeemed once, expire', async () => {
+        const { realm, client, user } = await seed(store);
+        const code = (expiresAt = T + 600): DeviceCodeRecord => ({
+          deviceCodeHash: rand(), userCodeHash: rand(), realmId: realm.id, clientId: client.id, scope: 'openid profile', status: 'pending',
+          userId: null, sessionId: null, pollInterval: 5, lastPolledAt: null, createdAt: T, expiresAt,
+        });
+        const d = code();
+        await store.deviceCodes.insert(d);
+        assert.deepEqual(await store.deviceCodes.getByDeviceCode(d.deviceCodeHash), d);
+        assert.deepEqual(await store.deviceCodes.getByUserCode(d.userCodeHash), d);
+        assert.equal(await store.deviceCodes.getByUserCode('x\u0000'), undefined);
+        await assert.rejects(store.deviceCodes.insert({ ...code(), userCodeHash: d.userCodeHash }), isUniqueViolation);
+        await store.deviceCodes.polled(d.deviceCodeHash, T + 1, 10);
+        const sessionId = randomUUID();
+        const decided = await Promise.all([1, 2].map(() => store.deviceCodes.decide(d.deviceCodeHash, 'approved', user.id, sessionId)));
+        assert.deepEqual(decided.sort(), [false, true]);
+        assert.equal(await store.deviceCodes.decide(d.deviceCodeHash, 'denied', null, null), false, 'decided once');
+        assert.deepEqual(await store.deviceCodes.getByDeviceCode(d.deviceCodeHash),
+          { ...d, lastPolledAt: T + 1, pollInterval: 10, status: 'approved', userId: user.id, sessionId });
+        const redeemed = await Promise.all([1, 2].map(() => store.deviceCodes.delete(d.deviceCodeHash)));
+        assert.deepEqual(redeemed.sort(), [false, true]);
+        const old = code(T - 1);
+        await store.deviceCodes.insert(old);
+        assert.ok(await store.expired.deleteDeviceCodes(T, 1000) >= 1);
+        assert.equal(await store.deviceCodes.getByDeviceCode(old.deviceCodeHash), undefined);
       });
     });
 
@@ -916,7 +971,7 @@ for (const backend of [sqlite, postgres]) {
         const session2 = newSession(realm.id, user.id);
         await store.sessions.insert(session2);
         await store.brokerSessions.put({ sessionId: session2.id, providerId: kept.id, sealedIdToken: 't', createdAt: T });
-        await store.sessions.delete(session2.id);
+        await store.sessions.deleteMany([session2.id]);
         assert.equal(await store.brokerSessions.get(session2.id), undefined);
 
         await store.users.delete(user.id);
@@ -1173,7 +1228,7 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(await store.revokedAccessTokens.has(bad), false);
         assert.deepEqual(await store.clients.list(bad), []);
         assert.equal(await store.users.countByRealm(bad), 0);
-        await store.sessions.delete(bad);
+        assert.equal(await store.sessions.deleteMany([bad]), 0);
       });
 
       it('a value holding one is refused before the database sees it; in JSON it is escaped and kept', async () => {

@@ -63,8 +63,9 @@ export async function nextStep(domain: Domain, realm: RealmRuntime, client: Clie
     if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The request asks for a second factor the session has not given');
     return 'step-up';
   }
-  if (client.record.settings.consentRequired && !s.consentGiven) {
-    const remembered = await domain.consents.covers(user.id, client.record.id, consentScopes(client, req));
+  if ((client.record.settings.consentRequired || req.device) && !s.consentGiven) {
+    // A device is always confirmed (as Keycloak does): the user code may have come from someone else.
+    const remembered = !req.device && await domain.consents.covers(user.id, client.record.id, consentScopes(client, req));
     if (!remembered || req.prompt.includes('consent')) {
       if (req.prompt.includes('none')) throw new OAuthError('consent_required', 'The user must consent');
       return 'consent';

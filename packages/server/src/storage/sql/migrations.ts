@@ -515,6 +515,43 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('password_history_user').on('password_history').columns(['user_id', 'replaced_at']).execute();
     },
   },
+  '0020_backchannel_logout_queue': {
+    // OIDC Back-Channel Logout: what is still to be told to clients, kept until delivered (or
+    // given up on), so that a restart between a logout and its delivery loses nothing.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('backchannel_logouts')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('session_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('backchannel_logouts_next').on('backchannel_logouts').column('next_attempt_at').execute();
+    },
+  },
+  '0021_device_codes': {
+    // RFC 8628's device codes, by the hashes of the device code and of the user code.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('device_codes')
+        .addColumn('device_code_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_code_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(64)')
+        .addColumn('session_id', 'varchar(64)')
+        .addColumn('poll_interval', 'integer', (c) => c.notNull())
+        .addColumn('last_polled_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('device_codes_expires').on('device_codes').column('expires_at').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -113,6 +113,13 @@ export interface MailOutboxTable {
   created_at: number; finished_at: number | null;
 }
 export interface PasswordHistoryTable { id: string; user_id: string; algorithm: string; data: string; created_at: number; replaced_at: number }
+export interface BackchannelLogoutsTable {
+  id: string; realm_id: string; client_id: string; user_id: string; session_id: string; attempts: number; next_attempt_at: number; created_at: number;
+}
+export interface DeviceCodesTable {
+  device_code_hash: string; user_code_hash: string; realm_id: string; client_id: string; scope: string; status: string;
+  user_id: string | null; session_id: string | null; poll_interval: number; last_polled_at: number | null; created_at: number; expires_at: number;
+}
 
 export interface Database {
   authorization_codes: AuthorizationCodesTable;
@@ -148,4 +155,6 @@ export interface Database {
   pushed_requests: PushedRequestsTable;
   mail_outbox: MailOutboxTable;
   password_history: PasswordHistoryTable;
+  backchannel_logouts: BackchannelLogoutsTable;
+  device_codes: DeviceCodesTable;
 }

@@ -4,7 +4,7 @@ import { arg, PreparedQueries } from './prepared.js';
 import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
-  AuthorizationCodeRecord, InteractionRecord, ConsentRecord, CredentialRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
+  AuthorizationCodeRecord, BackchannelLogoutRecord, DeviceCodeRecord, InteractionRecord, ConsentRecord, CredentialRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
   RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord, OutboxRecord,
 } from '../store.js';
 import { newId } from '../../crypto/random.js';
@@ -146,6 +146,17 @@ const toLink = (r: any): FederatedIdentityRecord => ({
 const fromLink = (l: FederatedIdentityRecord) => ({
   user_id: l.userId, realm_id: l.realmId, provider_id: l.providerId, subject: l.subject, username: l.username, created_at: l.createdAt,
 });
+const toBackchannelLogout = (r: any): BackchannelLogoutRecord => ({
+  id: r.id, realmId: r.realm_id, clientId: r.client_id, userId: r.user_id, sessionId: r.session_id, attempts: n(r.attempts),
+  nextAttemptAt: n(r.next_attempt_at), createdAt: n(r.created_at),
+});
+const toDeviceCode = (r: any): DeviceCodeRecord => ({
+  deviceCodeHash: r.device_code_hash, userCodeHash: r.user_code_hash, realmId: r.realm_id, clientId: r.client_id, scope: r.scope,
+  status: r.status, userId: r.user_id, sessionId: r.session_id, pollInterval: n(r.poll_interval), lastPolledAt: nOrNull(r.last_polled_at),
+  createdAt: n(r.created_at), expiresAt: n(r.expires_at),
+});
+// Ids per statement where a list goes into `in (…)`: well under SQLite's limit of bound parameters.
+const IDS_PER_STATEMENT = 500;
 const toBrokerState = (r: any): BrokerStateRecord => ({
   id: r.id, realmId: r.realm_id, providerId: r.provider_id, interactionId: r.interaction_id, sealedData: r.sealed_data,
   createdAt: n(r.created_at), expiresAt: n(r.expires_at),
@@ -635,10 +646,6 @@ export class SqlStore implements Store {
         (db) => db.updateTable('sessions').set({ last_seen_at: arg(0), expires_at: arg(1) }).where('id', '=', arg(2)),
         [lastSeenAt, expiresAt, id]);
     },
-    delete: async (id) => {
-      if (hasNul(id)) return;
-      await this.db.deleteFrom('sessions').where('id', '=', id).execute();
-    },
     listByUser: async (userId) => {
       if (hasNul(userId)) return [];
       const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId)
@@ -653,11 +660,6 @@ export class SqlStore implements Store {
         .execute();
       return rows.map((r) => ({ sessionId: r.session_id, clientId: r.client_id }));
     },
-    deleteByUser: async (userId) => {
-      if (hasNul(userId)) return 0;
-      const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-      return Number(r.numDeletedRows);
-    },
     listByClient: async (clientId) => {
       if (hasNul(clientId)) return [];
       const served = this.db.selectFrom('refresh_tokens').select('session_id').where('client_id', '=', clientId)
@@ -666,14 +668,88 @@ export class SqlStore implements Store {
         .orderBy('created_at').orderBy('id').execute();
       return rows.map(toSession);
     },
-    deleteByRealm: async (realmId) => {
-      if (hasNul(realmId)) return 0;
-      const r = await this.db.deleteFrom('sessions').where('realm_id', '=', realmId).executeTakeFirst();
-      return Number(r.numDeletedRows);
+    listByRealm: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('sessions').selectAll().where('realm_id', '=', realmId).orderBy('created_at').orderBy('id').execute()).map(toSession);
     },
     setAmr: async (id, amr) => {
       if (hasNul(id)) return;
       await this.db.updateTable('sessions').set({ amr: JSON.stringify(amr) }).where('id', '=', id).execute();
+    },
+    deleteMany: async (ids) => {
+      const valid = ids.filter((id) => !hasNul(id));
+      let deleted = 0;
+      for (let i = 0; i < valid.length; i += IDS_PER_STATEMENT) {
+        const r = await this.db.deleteFrom('sessions').where('id', 'in', valid.slice(i, i + IDS_PER_STATEMENT)).executeTakeFirst();
+        deleted += Number(r.numDeletedRows);
+      }
+      return deleted;
+    },
+  };
+
+  backchannelLogouts: Store['backchannelLogouts'] = {
+    insert: async (records) => {
+      for (let i = 0; i < records.length; i += IDS_PER_STATEMENT) {
+        await this.db.insertInto('backchannel_logouts').values(records.slice(i, i + IDS_PER_STATEMENT).map((b) => storable('backchannel_logouts', {
+          id: b.id, realm_id: b.realmId, client_id: b.clientId, user_id: b.userId, session_id: b.sessionId, attempts: b.attempts,
+          next_attempt_at: b.nextAttemptAt, created_at: b.createdAt,
+        }))).execute();
+      }
+    },
+    listDue: async (at, limit) => (await this.db.selectFrom('backchannel_logouts').selectAll().where('next_attempt_at', '<=', at)
+      .orderBy('next_attempt_at').orderBy('id').limit(Math.max(1, Math.trunc(limit))).execute()).map(toBackchannelLogout),
+    nextDue: async () => {
+      const r = await this.db.selectFrom('backchannel_logouts').select((eb) => eb.fn.min('next_attempt_at').as('next')).executeTakeFirst();
+      return nOrNull(r?.next) ?? undefined;
+    },
+    claim: async (id, expected, until) => {
+      if (hasNul(id)) return false;
+      const r = await this.db.updateTable('backchannel_logouts').set({ next_attempt_at: until })
+        .where('id', '=', id).where('next_attempt_at', '=', expected).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    reschedule: async (id, attempts, nextAttemptAt) => {
+      if (hasNul(id)) return;
+      await this.db.updateTable('backchannel_logouts').set({ attempts, next_attempt_at: nextAttemptAt }).where('id', '=', id).execute();
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('backchannel_logouts').where('id', '=', id).execute();
+    },
+  };
+
+  deviceCodes: Store['deviceCodes'] = {
+    insert: async (d) => {
+      await this.db.insertInto('device_codes').values(storable('device_codes', {
+        device_code_hash: d.deviceCodeHash, user_code_hash: d.userCodeHash, realm_id: d.realmId, client_id: d.clientId, scope: d.scope,
+        status: d.status, user_id: d.userId, session_id: d.sessionId, poll_interval: d.pollInterval, last_polled_at: d.lastPolledAt,
+        created_at: d.createdAt, expires_at: d.expiresAt,
+      })).execute();
+    },
+    getByDeviceCode: async (hash) => {
+      if (hasNul(hash)) return undefined;
+      const r = await this.db.selectFrom('device_codes').selectAll().where('device_code_hash', '=', hash).executeTakeFirst();
+      return r && toDeviceCode(r);
+    },
+    getByUserCode: async (hash) => {
+      if (hasNul(hash)) return undefined;
+      const r = await this.db.selectFrom('device_codes').selectAll().where('user_code_hash', '=', hash).executeTakeFirst();
+      return r && toDeviceCode(r);
+    },
+    polled: async (hash, at, pollInterval) => {
+      if (hasNul(hash)) return;
+      await this.db.updateTable('device_codes').set({ last_polled_at: at, poll_interval: pollInterval }).where('device_code_hash', '=', hash).execute();
+    },
+    decide: async (hash, status, userId, sessionId) => {
+      if (hasNul(hash)) return false;
+      const r = await this.db.updateTable('device_codes').set({ status, user_id: userId, session_id: sessionId })
+        .where('device_code_hash', '=', hash).where('status', '=', 'pending').executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    delete: async (hash) => {
+      if (hasNul(hash)) return false;
+      const r = await this.db.deleteFrom('device_codes').where('device_code_hash', '=', hash).executeTakeFirst();
+      return Number(r.numDeletedRows) === 1;
     },
   };
 
@@ -1105,10 +1181,6 @@ export class SqlStore implements Store {
       this.deleteBatch('revoked_access_tokens', 'jti', limit, (q) => q.where('expires_at', '<=', before)),
     deleteRefreshTokens: (before, limit) =>
       this.deleteBatch('refresh_tokens', 'id', limit, (q) => q.where('expires_at', '<=', before)),
-    deleteSessions: (before, limit) =>
-      this.deleteBatch('sessions', 'id', limit, (q) => q.where((eb: any) => eb.or([
-        eb('expires_at', '<=', before), eb('max_expires_at', '<=', before),
-      ]))),
     deleteRetiredKeys: (before, limit) =>
       this.deleteBatch('realm_keys', 'kid', limit, (q) => q.where('status', '=', 'passive').where('retires_at', '<=', before)),
     deleteBrokerStates: (before, limit) =>
@@ -1119,6 +1191,11 @@ export class SqlStore implements Store {
       this.deleteBatch('pushed_requests', 'id', limit, (q) => q.where('expires_at', '<=', before)),
     deleteFinishedMail: (before, limit) =>
       this.deleteBatch('mail_outbox', 'id', limit, (q) => q.where('status', '<>', 'pending').where('finished_at', '<=', before)),
+    deleteDeviceCodes: (before, limit) =>
+      this.deleteBatch('device_codes', 'device_code_hash', limit, (q) => q.where('expires_at', '<=', before)),
+    listSessions: async (before, limit) => (await this.db.selectFrom('sessions').selectAll()
+      .where((eb) => eb.or([eb('expires_at', '<=', before), eb('max_expires_at', '<=', before)]))
+      .orderBy('expires_at').limit(Math.max(1, Math.trunc(limit))).execute()).map(toSession),
   };
 
   identityProviders: Store['identityProviders'] = {
