@@ -55,7 +55,8 @@ export async function loadSigningKeys(records: KeyRecord[], box: SecretBox): Pro
 /** The realm's HMAC key, which signs its refresh tokens: only Latchkey holds it, so no resource server can take one for an access token. */
 export interface HmacKey {
   kid: string;
-  key: Uint8Array;
+  /** Imported once: jose would import raw bytes anew for every token it signs. */
+  key: CryptoKey;
 }
 
 /**
@@ -70,5 +71,7 @@ export async function loadHmacKey(store: Store, box: SecretBox, realmId: string)
     await store.hmacKeys.insertIfAbsent(fresh);
     record = (await store.hmacKeys.get(realmId))!;
   }
-  return { kid: record.kid, key: base64url.decode(await box.open(record.sealedSecret)) };
+  const secret = new Uint8Array(base64url.decode(await box.open(record.sealedSecret)));
+  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-512' }, false, ['sign']);
+  return { kid: record.kid, key };
 }
