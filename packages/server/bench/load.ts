@@ -43,7 +43,8 @@ export function latchkeyBin(): string {
 
 export const DURATION_S = durationFromEnv();
 export const WARMUP_S = 2;
-export const CONNECTIONS = 10;
+/** The latency goals are for 50 connections. */
+export const CONNECTIONS = positiveFromEnv('BENCH_CONNECTIONS', 50);
 
 export interface Load {
   url: string;
@@ -52,6 +53,11 @@ export interface Load {
   body?: string;
   /** For single-use requests: each one's body, until they run out (then the run ends). */
   bodies?: string[];
+  /**
+   * For a token that each use replaces (refresh rotation): a request takes one from the pool,
+   * its answer puts the next one back, so the pool holds one per connection in flight.
+   */
+  rotate?: { pool: string[]; body: (token: string | undefined) => string; next: (responseBody: string) => string | undefined };
   verifyBody: (body: string) => boolean;
   note?: string;
 }
@@ -141,7 +147,7 @@ export async function measure(load: Load, durationS = DURATION_S): Promise<Measu
   // measured run emits here (the warm-up has its own tracker), and like autocannon
   // only 2xx responses count.
   const latencyUs = createHistogram();
-  const { bodies } = load;
+  const { bodies, rotate } = load;
   const run = autocannon({
     url: load.url,
     method: load.method ?? 'POST',
@@ -153,6 +159,15 @@ export async function measure(load: Load, durationS = DURATION_S): Promise<Measu
     ...(bodies
       ? { amount: bodies.length, requests: [{ setupRequest: (req: { body?: string }) => ({ ...req, body: bodies.pop() }) }] }
       : { duration: durationS, warmup: { duration: WARMUP_S } }),
+    ...(rotate ? {
+      requests: [{
+        setupRequest: (req: { body?: string }) => ({ ...req, body: rotate.body(rotate.pool.shift()) }),
+        onResponse: (_status: number, body: string) => {
+          const next = rotate.next(body);
+          if (next !== undefined) rotate.pool.push(next);
+        },
+      }],
+    } : {}),
   });
   run.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));
