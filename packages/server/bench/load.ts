@@ -33,6 +33,8 @@ function durationFromEnv(): number {
 // Starts what the installed `latchkey` command runs, so that start-up is measured
 // on the artefact users get (the build bundles it) rather than on tsc's output.
 export function latchkeyBin(): string {
+  // Another build's bin (an older commit's, say) to compare with, under the same harness.
+  if (process.env.BENCH_LATCHKEY_BIN) return process.env.BENCH_LATCHKEY_BIN;
   const manifest = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as {
     bin?: { latchkey?: string };
   };
