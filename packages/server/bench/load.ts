@@ -62,6 +62,8 @@ export interface Load {
   rotate?: { pool: string[]; body: (token: string | undefined) => string; next: (responseBody: string) => string | undefined };
   verifyBody: (body: string) => boolean;
   note?: string;
+  /** Fewer connections than CONNECTIONS, where more would only queue. */
+  connections?: number;
 }
 
 export interface Measurement {
@@ -155,7 +157,7 @@ export async function measure(load: Load, durationS = DURATION_S): Promise<Measu
     method: load.method ?? 'POST',
     headers: load.headers,
     body: load.body,
-    connections: CONNECTIONS,
+    connections: load.connections ?? CONNECTIONS,
     verifyBody: load.verifyBody,
     // Single-use bodies: exactly as many requests as there are, each with the next one.
     ...(bodies
