@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -13,7 +14,8 @@ import { outboundFetch } from './broker/outbound.js';
 import { startLogoutDelivery } from './protocol/backchannel-logout.js';
 import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
-import { openStore, storeKind } from './storage/open.js';
+import { openStore, SQLITE_FILE, storeKind } from './storage/open.js';
+import { startKeyPairs } from './domain/keys.js';
 import type { DataDirLock } from './storage/sql/sqlite-lock.js';
 import { tightenDataDir } from './storage/private-dir.js';
 
@@ -69,6 +71,9 @@ async function checkMasterKey(domain: Domain, where: string): Promise<void> {
  */
 export async function startServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
   const kind = storeKind(config);
+  // A first start (no database yet) creates master and the imported realms, whose keys take
+  // longest of all it does: they are begun first, to be found while the rest starts.
+  if (kind === 'sqlite' && !existsSync(join(config.dataDir, SQLITE_FILE))) startKeyPairs(1 + config.importRealms.length);
   const https = loadTls(config);
   const tightened = tightenDataDir(config.dataDir);
   const store = await openStore({

@@ -43,9 +43,17 @@ function withRequiredAction(actions: RequiredAction[], action: RequiredAction, o
 export class UserService {
   /** Service-account users by client: read on every client credentials request. */
   private readonly serviceAccounts: TtlCache<UserRecord | undefined>;
+  /** Users by id: every token request, introspection and userinfo reads its user. */
+  private readonly byId: TtlCache<UserRecord | undefined>;
 
   constructor(private readonly store: Store, private readonly caches: Caches = new Caches()) {
     this.serviceAccounts = caches.create(USERS_TOPIC);
+    this.byId = caches.create(USERS_TOPIC);
+  }
+
+  /** The user as the token paths read it, cached: any committed change of users drops it (in every process). */
+  cached(realmId: string, id: string): Promise<UserRecord | undefined> {
+    return this.byId.get(`${realmId}\u0000${id}`, () => this.store.users.getById(realmId, id));
   }
 
   get(realmId: string, id: string): Promise<UserRecord | undefined> {

@@ -40,7 +40,7 @@ export async function bearerUser(domain: Domain, realm: RealmRuntime, request: F
   if (!check.ok) throw invalidToken(realm.realm.name, check.reason);
   const { claims } = check;
   const [user, client] = await Promise.all([
-    domain.users.get(realm.realm.id, claims.sub),
+    domain.users.cached(realm.realm.id, claims.sub),
     domain.clients.runtime(realm.realm.id, claims.client_id),
   ]);
   if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');

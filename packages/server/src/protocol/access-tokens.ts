@@ -45,7 +45,7 @@ export type HoldersCheck<C> = { ok: true; user: UserRecord; client: C } | { ok: 
  */
 export async function tokenHoldersActive<C extends ClientRecord | ClientRuntime>(domain: Domain, realmId: string,
   holders: { userId: string; client: C | undefined; sessionId?: string | null }): Promise<HoldersCheck<C>> {
-  const user = await domain.users.get(realmId, holders.userId);
+  const user = await domain.users.cached(realmId, holders.userId);
   if (!user || !user.enabled) return { ok: false, reason: 'User is disabled or no longer exists' };
   const { client } = holders;
   const record: ClientRecord | undefined = client && ('record' in client ? client.record : client);

@@ -108,9 +108,18 @@ function convert(value: unknown, type: string | undefined): unknown {
   }
 }
 
+/** Claim names split, by name: the names are the mappers' few, and every token sets them. */
+const claimPaths = new Map<string, string[]>();
+const MAX_CLAIM_PATHS = 1000;
+
 /** Keycloak splits a claim name on dots into nested claims; `\.` is a dot within a name. */
 function claimPath(name: string): string[] {
-  return name.split(/(?<!\\)\./).map((part) => part.replace(/\\\./g, '.'));
+  let parts = claimPaths.get(name);
+  if (!parts) {
+    parts = name.split(/(?<!\\)\./).map((part) => part.replace(/\\\./g, '.'));
+    if (claimPaths.size < MAX_CLAIM_PATHS) claimPaths.set(name, parts);
+  }
+  return parts;
 }
 
 /** Sets a claim; lists at the same place are merged, as Keycloak's role mappers add to each other's. */
@@ -210,14 +219,35 @@ export function pairwiseSub(sector: string, localSub: string, salt: string): str
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
+/** The mappers that write into each token, and whether any rewrites the roles: worked out once per list of mappers. */
+interface MapperRun {
+  byTarget: Partial<Record<ClaimTarget, readonly ProtocolMapperRecord[]>>;
+  rewritesRoles: boolean;
+}
+/** By list: the lists of a client's token plans (scopes.ts) are kept, so each is sorted out once. */
+const runs = new WeakMap<readonly ProtocolMapperRecord[], MapperRun>();
+
+function mapperRun(mappers: readonly ProtocolMapperRecord[]): MapperRun {
+  let run = runs.get(mappers);
+  if (!run) {
+    run = {
+      byTarget: {},
+      rewritesRoles: mappers.some((m) => m.protocolMapper === 'oidc-hardcoded-role-mapper' || m.protocolMapper === 'oidc-role-name-mapper'),
+    };
+    runs.set(mappers, run);
+  }
+  return run;
+}
+
 /** Runs the mappers for one token, in order, as Keycloak's OpenID Connect protocol mappers do. */
 export function applyMappers(mappers: readonly ProtocolMapperRecord[], target: ClaimTarget, input: MapperInput): MappedClaims {
   const out: MappedClaims = { claims: {}, audiences: [] };
-  const roles = tokenRoles(mappers, input);
+  const run = mapperRun(mappers);
+  const roles = run.rewritesRoles ? tokenRoles(mappers, input) : input.roles;
+  const targetMappers = run.byTarget[target] ??= mappers.filter((m) => m.protocol === OIDC_PROTOCOL && runsFor(m, target));
   const { user, client } = input;
-  for (const m of mappers) {
+  for (const m of targetMappers) {
     const c = m.config;
-    if (m.protocol !== OIDC_PROTOCOL || !runsFor(m, target)) continue;
     switch (m.protocolMapper) {
       case 'oidc-usermodel-attribute-mapper': {
         const values = attributeValues(user, c['user.attribute'] ?? '');

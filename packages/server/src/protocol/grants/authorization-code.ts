@@ -67,7 +67,7 @@ export const authorizationCodeGrant: GrantHandler = {
     }
     const sso = await domain.sessions.active(code.sessionId);
     if (!sso) throw invalidGrant('Session not active');
-    const user = await domain.users.get(realm.realm.id, code.userId);
+    const user = await domain.users.cached(realm.realm.id, code.userId);
     if (!user || !user.enabled) throw invalidGrant('User is disabled or no longer exists');
 
     const scopes = parseScope(code.scope);

@@ -50,7 +50,7 @@ export const refreshTokenGrant: GrantHandler = {
     }
     const session = await domain.sessions.active(stored.sessionId);
     if (!session) throw invalidGrant('Session not active');
-    const user = await domain.users.get(realm.realm.id, stored.userId);
+    const user = await domain.users.cached(realm.realm.id, stored.userId);
     if (!user || !user.enabled) throw invalidGrant('User is disabled or no longer exists');
 
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.
