@@ -61,6 +61,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
     ...realmRefreshFields(s),
+    notBefore: s.notBefore ?? 0,
     loginWithEmailAllowed: true,
     duplicateEmailsAllowed: false,
   });
@@ -106,7 +107,7 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     secret: client.publicClient ? undefined : secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,
-    notBefore: 0,
+    notBefore: s.notBefore ?? 0,
     bearerOnly: false,
     consentRequired: s.consentRequired,
     standardFlowEnabled: s.standardFlow,

@@ -197,6 +197,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,
+    notBefore: s.notBefore,
     bearerOnly: false,
     consentRequired: s.consentRequired,
     standardFlowEnabled: s.standardFlow,
@@ -292,6 +293,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
     ...realmRefreshFields(s),
+    notBefore: s.notBefore ?? 0,
     ...(await providersOf(box, index)),
   });
 }

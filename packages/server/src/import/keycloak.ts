@@ -42,6 +42,7 @@ export interface ClientRep {
   optionalClientScopes?: string[]; protocol?: string;
   /** Keycloak's cluster nodes registered for the client: host → seconds since the epoch. */
   registeredNodes?: Record<string, number>;
+  notBefore?: number;
   /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
   secrets?: SecretRep[];
   consentTexts?: ClientSettings['consentTexts'];
@@ -94,7 +95,7 @@ export interface RealmRep {
   keycloakVersion?: string;
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
   eventsListeners?: string[]; enabledEventTypes?: string[];
-  revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number;
+  revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number; notBefore?: number;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
@@ -172,6 +173,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     revokeRefreshToken: rep.revokeRefreshToken ?? undefined,
     refreshTokenMaxReuse: rep.refreshTokenMaxReuse ?? undefined,
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
+    notBefore: rep.notBefore ?? undefined,
   });
 }
 
@@ -326,6 +328,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     })), newId) : mappers,
     consentTexts: rep.consentTexts,
     registeredNodes: rep.registeredNodes && Object.keys(rep.registeredNodes).length > 0 ? rep.registeredNodes : undefined,
+    notBefore: rep.notBefore || undefined,
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),

@@ -20,7 +20,8 @@ export interface TokenResponse {
   id_token?: string;
   scope: string;
   session_state?: string;
-  'not-before-policy': 0;
+  /** Keycloak's: the realm's not-before (0: none). */
+  'not-before-policy': number;
 }
 
 export interface TokenSubject {
@@ -229,7 +230,7 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<To
     token_type: 'Bearer',
     expires_in: access.lifespan,
     scope: access.scope,
-    'not-before-policy': 0,
+    'not-before-policy': realm.realm.settings.notBefore ?? 0,
   };
   if (!session) return response;
 

@@ -58,6 +58,8 @@ export interface RealmSettings {
   userProfile?: unknown;
   /** Keycloak's default groups: every user created (not imported) joins them. */
   defaultGroupIds?: string[];
+  /** Keycloak's not-before (seconds since the epoch): tokens issued earlier are refused. Set by logout-all. */
+  notBefore?: number;
 }
 
 export interface RealmRecord {
@@ -183,6 +185,8 @@ export interface ClientSettings {
   extraAttributes: Record<string, string>;
   /** Keycloak's cluster nodes registered for the client (host → seconds since the epoch); Latchkey calls none of them. */
   registeredNodes?: Record<string, number>;
+  /** Keycloak's not-before of the client: its tokens issued earlier are refused. */
+  notBefore?: number;
 }
 
 export interface ClientRecord {

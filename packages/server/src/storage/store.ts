@@ -153,6 +153,12 @@ export interface Store {
     listByClient(clientId: string): Promise<SessionRecord[]>;
     /** Deletes every session of the realm, offline ones too; returns how many. */
     deleteByRealm(realmId: string): Promise<number>;
+    /**
+     * For each client of the realm (its internal `id` and its `clientId`) that sessions alive at
+     * `at` (neither idle nor past their lifespan) issued codes or refresh tokens to: how many,
+     * online and offline; by clientId.
+     */
+    countByClient(realmId: string, at: number): Promise<Array<{ id: string; clientId: string; online: number; offline: number }>>;
   };
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;

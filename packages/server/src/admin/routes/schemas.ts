@@ -138,6 +138,7 @@ export const clientRepresentation = {
     protocolMappers: { type: 'array', nullable: true, items: { ...protocolMapperRepresentation, required: ['name', 'protocolMapper'] } },
     consentTexts,
     registeredNodes: { type: 'object', nullable: true, additionalProperties: { type: 'integer', minimum: 0 } },
+    notBefore: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, nullable: true, description: 'The client\'s tokens issued before this time (seconds since the epoch) are refused' },
     customResources: { type: 'array', nullable: true, items: customResource },
     logoUri: nullableString,
     secrets: { type: 'array', nullable: true, items: { ...secretInput, required: ['value'] } },
@@ -287,6 +288,7 @@ export const realmRepresentation = {
     ...eventSettings,
     revokeRefreshToken: { ...nullableBoolean, description: 'A refresh token may make refreshTokenMaxReuse + 1 refreshes; Latchkey\'s default is true (Keycloak\'s false)' },
     refreshTokenMaxReuse: { ...seconds(0), description: 'How many more times than once a refresh token may be used when revokeRefreshToken is on (default 0)' },
+    notBefore: { ...seconds(0), description: 'Tokens issued before this time (seconds since the epoch) are refused; logout-all sets it to now' },
     attributes: {
       type: 'object', nullable: true,
       description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good) '

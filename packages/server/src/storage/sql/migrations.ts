@@ -1,8 +1,6 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
-import { builtInScopes } from '../../domain/client-scopes.js';
-import { audienceMapper, claimMapper } from '../../protocol/mappers.js';
 import { newId } from '../../crypto/random.js';
-import type { ClaimMapping, ProtocolMapperRecord } from '../records.js';
+import { audienceMapper0014, builtInScopes0014, claimMapper0014, type CustomClaim0014 } from './frozen-0014.js';
 
 // Migrations live in code, not files, so the same list ships inside the build and
 // runs unchanged on SQLite and PostgreSQL. Append; never edit a released one.
@@ -392,7 +390,7 @@ const migrations: Record<string, Migration> = {
       for (const realm of realms) {
         const settings = JSON.parse(realm.settings);
         const { scopesNotInToken = [], ...rest } = settings;
-        const scopes = builtInScopes(realm.id);
+        const scopes = builtInScopes0014();
         for (const name of [...settings.defaultClientScopes ?? [], ...settings.optionalClientScopes ?? []]) {
           if (scopes.some((s) => s.name === name)) continue;
           scopes.push({ ...scopes[0], id: newId(), name, description: null, protocol: 'openid-connect', protocolMappers: [],
@@ -412,9 +410,9 @@ const migrations: Record<string, Migration> = {
         const clientIds = new Set((await db.selectFrom('clients').select('client_id').where('realm_id', '=', realm.id).execute()).map((c) => c.client_id));
         for (const client of clients) {
           const { customClaims = [], audiences = [], ...others } = JSON.parse(client.settings);
-          const protocolMappers: ProtocolMapperRecord[] = [
-            ...(customClaims as ClaimMapping[]).map((m) => claimMapper(m, newId())),
-            ...(audiences as string[]).map((aud) => audienceMapper(aud, newId(), clientIds.has(aud))),
+          const protocolMappers = [
+            ...(customClaims as CustomClaim0014[]).map(claimMapper0014),
+            ...(audiences as string[]).map((aud) => audienceMapper0014(aud, clientIds.has(aud))),
           ];
           const next = {
             ...others,

@@ -595,6 +595,24 @@ export class SqlStore implements Store {
       const r = await this.db.deleteFrom('sessions').where('realm_id', '=', realmId).executeTakeFirst();
       return Number(r.numDeletedRows);
     },
+    countByClient: async (realmId, at) => {
+      if (hasNul(realmId)) return [];
+      // The union makes each (session, client) pair count once, however many codes and tokens it has.
+      const served = this.db.selectFrom('refresh_tokens').select(['session_id', 'client_id']).where('realm_id', '=', realmId)
+        .union(this.db.selectFrom('authorization_codes').select(['session_id', 'client_id']).where('realm_id', '=', realmId));
+      const rows = await this.db.selectFrom(served.as('served'))
+        .innerJoin('sessions', 'sessions.id', 'served.session_id')
+        .innerJoin('clients', 'clients.id', 'served.client_id')
+        .select(({ fn }) => [
+          'clients.id as id',
+          'clients.client_id as client_id',
+          fn.countAll().as('total'),
+          fn.sum<number | string>('sessions.offline').as('offline'),
+        ])
+        .where('sessions.expires_at', '>', at).where('sessions.max_expires_at', '>', at)
+        .groupBy(['clients.id', 'clients.client_id']).orderBy(this.byText('clients.client_id')).execute();
+      return rows.map((r) => ({ id: r.id, clientId: r.client_id, online: Number(r.total) - Number(r.offline), offline: Number(r.offline) }));
+    },
   };
 
   refreshTokens: Store['refreshTokens'] = {
