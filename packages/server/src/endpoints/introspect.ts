@@ -9,7 +9,7 @@ import { checkAccessToken, issuedBeforeNotBefore, tokenHoldersActive } from '../
 import { authenticateClient } from '../protocol/client-auth.js';
 import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
-import { USERINFO_CLAIMS } from '../protocol/tokens.js';
+import { introspectionClaims } from '../protocol/tokens.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -20,10 +20,11 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
   const holders = await tokenHoldersActive(domain, realm.realm.id,
     { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid, iat: claims.iat });
   if (!holders.ok) return undefined;
-  const { user } = holders;
-  // The claims request rides in the token for userinfo's sake; it is nobody else's business.
-  const { [USERINFO_CLAIMS]: _asked, ...visible } = claims;
-  return { ...visible, active: true, token_type: 'Bearer', username: user.username };
+  const { user, client, session } = holders;
+  // The acr the token was issued with (its acr mapper's) is the sign-in's, which nothing else keeps.
+  const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
+  const visible = await introspectionClaims(domain, { realm, client, user, scopes: parseScope(claims.scope), session, acr }, claims);
+  return { ...visible, active: true, token_type: 'Bearer', username: user.username, sub: user.id, sid: claims.sid };
 }
 
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {

@@ -1,12 +1,13 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { ClientRuntime } from '../domain/clients.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
-import type { ClientRecord, ClientSettings, RealmSettings, UserRecord } from '../storage/store.js';
+import type { ClientRecord, ClientSettings, RealmSettings, SessionRecord, UserRecord } from '../storage/store.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
   jti: string;
+  iat: number;
   exp: number;
   client_id: string;
   scope?: string;
@@ -26,7 +27,7 @@ export async function checkAccessToken(domain: Domain, realm: RealmRuntime, toke
       issuer: realm.issuer,
       typ: 'at+jwt',
       algorithms: [...SIGNING_ALGS],
-      requiredClaims: ['sub', 'jti', 'exp', 'client_id'],
+      requiredClaims: ['sub', 'jti', 'iat', 'exp', 'client_id'],
     });
     claims = verified.payload as AccessTokenClaims;
   } catch (e) {
@@ -46,7 +47,7 @@ export async function checkAccessToken(domain: Domain, realm: RealmRuntime, toke
 export const issuedBeforeNotBefore = (iat: number | undefined, settings: Pick<RealmSettings | ClientSettings, 'notBefore'>): boolean =>
   settings.notBefore !== undefined && (iat ?? 0) < settings.notBefore;
 
-export type HoldersCheck<C> = { ok: true; user: UserRecord; client: C } | { ok: false; reason: string };
+export type HoldersCheck<C> = { ok: true; user: UserRecord; client: C; session?: SessionRecord } | { ok: false; reason: string };
 
 /**
  * The one rule for every endpoint that accepts a token (userinfo, introspection, the admin
@@ -60,6 +61,7 @@ export async function tokenHoldersActive<C extends ClientRecord | ClientRuntime>
   const record: ClientRecord | undefined = client && ('record' in client ? client.record : client);
   if (!client || !record?.enabled || record.realmId !== realmId) return { ok: false, reason: 'Client is disabled or no longer exists' };
   if (holders.iat !== undefined && issuedBeforeNotBefore(holders.iat, record.settings)) return { ok: false, reason: 'Token is not active' };
-  if (holders.sessionId && !(await domain.sessions.active(holders.sessionId))) return { ok: false, reason: 'Session not active' };
-  return { ok: true, user, client };
+  const session = holders.sessionId ? await domain.sessions.active(holders.sessionId) : undefined;
+  if (holders.sessionId && !session) return { ok: false, reason: 'Session not active' };
+  return { ok: true, user, client, session };
 }
