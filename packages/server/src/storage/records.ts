@@ -70,6 +70,22 @@ export interface RealmRecord {
   createdAt: number;
 }
 
+/**
+ * Keycloak's client initial access token: what a client would present to register itself
+ * (dynamic client registration). Only its hash is kept; it is shown once, when made.
+ */
+export interface ClientInitialAccessRecord {
+  id: string;
+  realmId: string;
+  tokenHash: string;
+  createdAt: number;
+  /** Seconds it is good for after createdAt; 0: no expiry (Keycloak's). */
+  expiration: number;
+  /** Registrations it allows, and how many are left. */
+  count: number;
+  remainingCount: number;
+}
+
 /** A realm's HMAC secret, which signs its refresh tokens (HS512, as Keycloak's) and nothing else. */
 export interface HmacKeyRecord {
   realmId: string;
@@ -187,6 +203,8 @@ export interface ClientSettings {
   registeredNodes?: Record<string, number>;
   /** Keycloak's not-before of the client: its tokens issued earlier are refused. */
   notBefore?: number;
+  /** The hash of Keycloak's registration access token of the client (shown once, when made); no endpoint takes it yet. */
+  registrationTokenHash?: string;
 }
 
 export interface ClientRecord {

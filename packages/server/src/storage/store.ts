@@ -15,6 +15,7 @@ import type {
   AddressFailureRecord,
   LoginFailureRecord,
   ClientRecord,
+  ClientInitialAccessRecord,
   ClientScopeRecord,
   ClientSecretRecord,
   HmacKeyRecord,
@@ -58,6 +59,14 @@ export interface Store {
     insert(realm: RealmRecord): Promise<void>;
     update(realm: RealmRecord): Promise<void>;
     delete(id: string): Promise<void>;
+  };
+  /** Keycloak's client initial access tokens of each realm. */
+  clientInitialAccess: {
+    /** A realm's, oldest first. */
+    list(realmId: string): Promise<ClientInitialAccessRecord[]>;
+    insert(record: ClientInitialAccessRecord): Promise<void>;
+    /** False when the realm has none of that id. */
+    delete(realmId: string, id: string): Promise<boolean>;
   };
   hmacKeys: {
     get(realmId: string): Promise<HmacKeyRecord | undefined>;

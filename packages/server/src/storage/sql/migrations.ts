@@ -439,6 +439,21 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0017_client_initial_access': {
+    // Keycloak's client initial access tokens, by their hash: made and listed through the admin API.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('client_initial_access')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('token_hash', 'varchar(128)', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expiration', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('remaining_count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('client_initial_access_realm').on('client_initial_access').column('realm_id').execute();
+    },
+  },
 };
 
 const provider: MigrationProvider = { getMigrations: async () => migrations };

@@ -95,7 +95,12 @@ export interface BrokerStatesTable {
 }
 export interface BrokerSessionsTable { session_id: string; provider_id: string; sealed_id_token: string; created_at: number }
 
+export interface ClientInitialAccessTable {
+  id: string; realm_id: string; token_hash: string; created_at: number; expiration: number; count: number; remaining_count: number;
+}
+
 export interface Database {
+  client_initial_access: ClientInitialAccessTable;
   authorization_codes: AuthorizationCodesTable;
   interactions: InteractionsTable;
   consents: ConsentsTable;

@@ -264,6 +264,28 @@ export class SqlStore implements Store {
     },
   };
 
+  clientInitialAccess: Store['clientInitialAccess'] = {
+    list: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('client_initial_access').selectAll().where('realm_id', '=', realmId)
+        .orderBy('created_at').orderBy(this.byText('id')).execute()).map((r) => ({
+        id: r.id, realmId: r.realm_id, tokenHash: r.token_hash, createdAt: n(r.created_at),
+        expiration: n(r.expiration), count: n(r.count), remainingCount: n(r.remaining_count),
+      }));
+    },
+    insert: async (a) => {
+      await this.db.insertInto('client_initial_access').values(storable('client_initial_access', {
+        id: a.id, realm_id: a.realmId, token_hash: a.tokenHash, created_at: a.createdAt,
+        expiration: a.expiration, count: a.count, remaining_count: a.remainingCount,
+      })).execute();
+    },
+    delete: async (realmId, id) => {
+      if (hasNul(realmId, id)) return false;
+      const r = await this.db.deleteFrom('client_initial_access').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+
   hmacKeys: Store['hmacKeys'] = {
     get: async (realmId) => {
       if (hasNul(realmId)) return undefined;
