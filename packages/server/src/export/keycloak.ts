@@ -7,9 +7,10 @@ import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain
 import { defaultRealmSettings } from '../domain/realms.js';
 import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
+import type { UserProfileConfig } from '../domain/user-profile.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  clientScopeRep, keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, userProfileComponents, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -294,6 +295,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ...realmEventFields(s),
     ...realmRefreshFields(s),
     notBefore: s.notBefore ?? 0,
+    components: s.userProfile ? userProfileComponents(s.userProfile as UserProfileConfig) : undefined,
     ...(await providersOf(box, index)),
   });
 }

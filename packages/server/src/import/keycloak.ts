@@ -14,6 +14,7 @@ import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { ProviderSettingsError } from '../broker/settings.js';
 import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
+import { userProfileProblem, type UserProfileConfig } from '../domain/user-profile.js';
 import {
   MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
@@ -79,6 +80,32 @@ export interface ScopeMappingRep { client?: string; clientScope?: string; roles?
 export interface ClientScopeRep {
   id?: string; name: string; description?: string; protocol?: string; attributes?: Attributes; protocolMappers?: MapperRep[];
 }
+export interface ComponentRep { id?: string; name?: string; providerId?: string; subComponents?: object; config?: Record<string, string[] | undefined> }
+
+/** Keycloak's component that holds a realm's user profile, as JSON in one config value. */
+export const USER_PROFILE_COMPONENT = 'org.keycloak.userprofile.UserProfileProvider';
+const USER_PROFILE_CONFIG = 'kc.user.profile.config';
+
+/** The user profile a realm file carries; undefined when it has none (Keycloak's default then). */
+function userProfileOfRep(rep: RealmRep): UserProfileConfig | undefined {
+  const text = rep.components?.[USER_PROFILE_COMPONENT]?.find((c) => c.config?.[USER_PROFILE_CONFIG])?.config?.[USER_PROFILE_CONFIG]?.[0];
+  if (text === undefined) return undefined;
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw new Error(`the user profile (${USER_PROFILE_COMPONENT}'s ${USER_PROFILE_CONFIG}) is not JSON`);
+  }
+  const problem = userProfileProblem(config);
+  if (problem) throw new Error(`the user profile (${USER_PROFILE_COMPONENT}): ${problem}`);
+  return config as UserProfileConfig;
+}
+
+/** The user profile as Keycloak's export has it: its component. */
+export const userProfileComponents = (config: UserProfileConfig): Record<string, ComponentRep[]> => ({
+  [USER_PROFILE_COMPONENT]: [{ providerId: 'declarative-user-profile', subComponents: {}, config: { [USER_PROFILE_CONFIG]: [JSON.stringify(config)] } }],
+});
+
 export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
@@ -96,6 +123,8 @@ export interface RealmRep {
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
   eventsListeners?: string[]; enabledEventTypes?: string[];
   revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number; notBefore?: number;
+  /** Keycloak's components by type; Latchkey reads the user profile's (USER_PROFILE_COMPONENT). */
+  components?: Record<string, ComponentRep[] | undefined>;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
@@ -174,6 +203,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     refreshTokenMaxReuse: rep.refreshTokenMaxReuse ?? undefined,
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
     notBefore: rep.notBefore ?? undefined,
+    userProfile: userProfileOfRep(rep),
   });
 }
 

@@ -3,7 +3,9 @@ import { hashPassword, type StoredPassword } from '../../crypto/passwords.js';
 import type { Domain } from '../../domain/index.js';
 import { keycloakAttributes, type UserRep } from '../../import/keycloak.js';
 import type { GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
-import { defaultUserProfile, profileMetadata, REQUIRED_PROFILE_ATTRIBUTES, type UserProfileConfig } from '../../domain/user-profile.js';
+import {
+  defaultUserProfile, profileErrorBody, profileErrors, profileMetadata, userProfileProblem, type UserProfileConfig,
+} from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { userFields, userRep, withoutNulls } from '../representations.js';
 import { credentialRepresentation, paging, paramsWith, realmParams, userProfileRepresentation, userRepresentation } from './schemas.js';
@@ -17,6 +19,15 @@ const profileTags = ['User profile'];
 
 /** The realm's user profile configuration: Keycloak's default until one is given. */
 const userProfileOf = (realm: RealmRecord) => (realm.settings.userProfile as UserProfileConfig | undefined) ?? defaultUserProfile();
+
+/** A user's attributes as the user profile names them: Keycloak's user fields beside the others. */
+const profileValues = (user: Pick<UserRecord, 'username' | 'email' | 'firstName' | 'lastName' | 'phoneNumber' | 'attributes'>): Record<string, string[]> => ({
+  ...keycloakAttributes(user),
+  username: [user.username],
+  email: user.email ? [user.email] : [],
+  firstName: user.firstName ? [user.firstName] : [],
+  lastName: user.lastName ? [user.lastName] : [],
+});
 
 /** Keycloak's CredentialRepresentation of a password: its type and date, never the hash. */
 function passwordCredential(user: UserRecord, password: PasswordRecord) {
@@ -146,6 +157,8 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     const realm = await realmOf(domain, request);
     const body = withoutNulls(request.body as UserRep & { groups?: string[] });
     const fields = userFields(body);
+    const refused = profileErrors(userProfileOf(realm), profileValues(fields));
+    if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, fields);
     const groups: GroupRecord[] = [];
     for (const path of body.groups ?? []) {
@@ -179,6 +192,11 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
     const user = await userOf(domain, realm, userParam(request));
     const body = withoutNulls(request.body as UserRep);
     const next: UserRecord = { ...user, ...userFields(body, user) };
+    // What was there already stays (a user imported before the profile said otherwise): what changes is checked.
+    const [was, will] = [profileValues(user), profileValues(next)];
+    const changed = (name: string) => JSON.stringify(was[name] ?? []) !== JSON.stringify(will[name] ?? []);
+    const refused = profileErrors(userProfileOf(realm), will, changed);
+    if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, next, user.id);
     const password = await passwordOf(body);
     await commit(domain, async (tx) => {
@@ -247,12 +265,8 @@ export const userRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { d
   }, async (request) => {
     const realm = await realmOf(domain, request);
     const config = request.body as UserProfileConfig;
-    const names = config.attributes.map((a) => a.name);
-    for (const name of REQUIRED_PROFILE_ATTRIBUTES) {
-      if (!names.includes(name)) throw badRequest(`Invalid field attributes: the attribute ${name} cannot be removed`);
-    }
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice) throw badRequest(`Invalid field attributes: ${twice} is there twice`);
+    const problem = userProfileProblem(config);
+    if (problem) throw badRequest(`Invalid field ${problem}`);
     await domain.realms.update(realm.name, { ...realm, settings: { ...realm.settings, userProfile: config } });
     return config;
   });
