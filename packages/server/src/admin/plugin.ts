@@ -107,7 +107,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(identityProviderRoutes, { domain, broker });
   await app.register(sessionRoutes, { domain });
   await app.register(keyRoutes, { domain });
-  await app.register(partialRoutes, { domain });
+  await app.register(partialRoutes, { domain, broker });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
   await app.register(installationRoutes, { domain });
   await app.register(initialAccessRoutes, { domain });

@@ -184,5 +184,15 @@ export function profileErrors(config: UserProfileConfig, values: Record<string, 
   return errors;
 }
 
-/** Keycloak's answer to a refused profile: the one error as it is, several in `errors`. */
-export const profileErrorBody = (errors: ProfileError[]) => (errors.length === 1 ? errors[0] : { errorMessage: errors[0].errorMessage, errors });
+/**
+ * Keycloak's answer to a refused profile (the one error as it is, several in `errors`), beside
+ * the error and description every admin API error has.
+ */
+export function profileErrorBody(errors: ProfileError[]) {
+  const [first] = errors;
+  return {
+    error: 'invalid_request',
+    error_description: errors.map((e) => `Invalid field ${e.field}: ${e.errorMessage}`).join('; '),
+    ...(errors.length === 1 ? first : { errorMessage: first.errorMessage, errors }),
+  };
+}

@@ -12,7 +12,7 @@ import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { ProviderSettingsError } from '../broker/settings.js';
-import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
+import { OIDC_PROVIDERS, providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
 import { userProfileProblem, type UserProfileConfig } from '../domain/user-profile.js';
 import {
@@ -129,8 +129,6 @@ export interface RealmRep {
   attributes?: Record<string, string | undefined> | null;
 }
 
-/** Keycloak's kinds of identity provider that are OpenID Connect, which Latchkey brokers; the others (SAML, social) are skipped. */
-const OIDC_PROVIDERS = new Set(['oidc', 'keycloak-oidc']);
 
 /** What to do with a realm that exists already: leave it (Keycloak's IGNORE_EXISTING), or replace it. */
 export type ImportStrategy = 'skip' | 'overwrite';
