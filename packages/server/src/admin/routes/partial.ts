@@ -71,10 +71,17 @@ const partialImportRepresentation = {
       },
     },
     identityProviders: {
-      type: 'array', items: { ...identityProviderRepresentation, required: ['alias'] },
+      type: 'array',
+      items: { ...identityProviderRepresentation, required: ['alias'], properties: { ...identityProviderRepresentation.properties, providerId: { type: 'string', nullable: true } } },
       description: 'OpenID Connect ones (oidc, keycloak-oidc), taken as a realm import takes them: their metadata is not fetched; others are passed over',
     },
-    identityProviderMappers: { type: 'array', items: { ...identityProviderMapperRepresentation, required: ['identityProviderAlias'] } },
+    identityProviderMappers: {
+      type: 'array',
+      items: {
+        ...identityProviderMapperRepresentation, required: ['identityProviderAlias'],
+        properties: { ...identityProviderMapperRepresentation.properties, identityProviderMapper: { type: 'string' } },
+      },
+    },
   },
 } as const;
 
