@@ -52,7 +52,7 @@ export const initialAccessRoutes: FastifyPluginAsync<AdminRouteOptions> = async 
     const realm = await realmOf(domain, request);
     const body = request.body as { expiration?: number; count?: number };
     const token = randomToken();
-    const count = body.count || 1;
+    const count = body.count ?? 1;
     const record: ClientInitialAccessRecord = {
       id: newId(), realmId: realm.id, tokenHash: sha256(token), createdAt: now(),
       expiration: body.expiration ?? 0, count, remainingCount: count,
