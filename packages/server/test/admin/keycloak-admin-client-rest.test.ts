@@ -301,6 +301,8 @@ for (const backend of backends) {
       assert.deepEqual(JSON.parse(text), config);
       assertAdminError(await raw.post('/realms', { realm: 'broken', components: component('{"attributes": [{"name": "email"}]}') }), 400, 'username');
       assertAdminError(await raw.post('/realms', { realm: 'broken', components: component('not json') }), 400, 'not JSON');
+      assertAdminError(await raw.put('/realms/profiled', { components: component('not json') }), 400, 'not JSON');
+      assert.deepEqual(await kc.users.getProfile({ realm: 'profiled' }), config, 'left as it was');
     });
 
     it('partialImport: role composites and identity providers with their mappers', async () => {

@@ -78,7 +78,13 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
-    const next = updatedRealm(realm, request.body as RealmRep);
+    let next: RealmRecord;
+    try {
+      next = updatedRealm(realm, request.body as RealmRep);
+    } catch (err) {
+      // What the representation holds that cannot be read (a user profile component that is not one).
+      throw badRequest((err as Error).message);
+    }
     if (realm.name === MASTER_REALM && (next.name !== MASTER_REALM || !next.enabled)) {
       throw badRequest('The master realm can be neither renamed nor disabled');
     }
