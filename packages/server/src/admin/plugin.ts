@@ -12,6 +12,7 @@ import { clientScopeRoutes } from './routes/client-scopes.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { identityProviderRoutes } from './routes/identity-providers.js';
+import { initialAccessRoutes } from './routes/initial-access.js';
 import { installationRoutes } from './routes/installation.js';
 import { keyRoutes } from './routes/keys.js';
 import { partialRoutes } from './routes/partial.js';
@@ -109,8 +110,9 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(identityProviderRoutes, { domain, broker });
   await app.register(sessionRoutes, { domain });
   await app.register(keyRoutes, { domain });
-  await app.register(partialRoutes, { domain });
+  await app.register(partialRoutes, { domain, broker });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
   await app.register(installationRoutes, { domain });
+  await app.register(initialAccessRoutes, { domain });
   await app.register(serverInfoRoutes, { domain, theme });
 };

@@ -67,6 +67,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     ...realmOtpFields(s),
     ...realmSelfServiceFields(s),
     smtpServer: smtpServerRep(s),
+    notBefore: s.notBefore ?? 0,
   });
 }
 
@@ -112,7 +113,7 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     secret: client.publicClient ? undefined : secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,
-    notBefore: 0,
+    notBefore: s.notBefore ?? 0,
     bearerOnly: false,
     consentRequired: s.consentRequired,
     standardFlowEnabled: s.standardFlow,

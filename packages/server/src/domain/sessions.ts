@@ -114,6 +114,11 @@ export class SessionService {
     return this.withClients(await this.store.sessions.listByClient(clientUuid));
   }
 
+  /** How many sessions alive, online and offline, served each client of the realm that has any, by clientId. */
+  countByClient(realmId: string) {
+    return this.store.sessions.countByClient(realmId, now());
+  }
+
   /** Signs every user of the realm out: every session, offline ones too. */
   async endAllOfRealm(realmId: string): Promise<number> {
     return this.endAll(await this.store.sessions.listByRealm(realmId));

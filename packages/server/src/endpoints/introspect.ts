@@ -5,11 +5,11 @@ import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
 import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
+import { checkAccessToken, issuedBeforeNotBefore, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
-import { USERINFO_CLAIMS } from '../protocol/tokens.js';
+import { introspectionClaims } from '../protocol/tokens.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -18,21 +18,22 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
   if (!check.ok) return undefined;
   const { claims } = check;
   const holders = await tokenHoldersActive(domain, realm.realm.id,
-    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid });
+    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid, iat: claims.iat });
   if (!holders.ok) return undefined;
-  const { user } = holders;
-  // The claims request rides in the token for userinfo's sake; it is nobody else's business.
-  const { [USERINFO_CLAIMS]: _asked, ...visible } = claims;
-  return { ...visible, active: true, token_type: 'Bearer', username: user.username };
+  const { user, client, session } = holders;
+  // The acr the token was issued with (its acr mapper's) is the sign-in's, which nothing else keeps.
+  const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
+  const visible = await introspectionClaims(domain, { realm, client, user, scopes: parseScope(claims.scope), session, acr }, claims);
+  return { ...visible, active: true, token_type: 'Bearer', username: user.username, sub: user.id, sid: claims.sid };
 }
 
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {
   const stored = await domain.tokens.findRefresh(token);
   if (!stored || stored.realmId !== realm.realm.id || stored.useCount >= refreshTokenUses(realm.realm.settings) || stored.revokedAt !== null) return undefined;
-  if (stored.expiresAt <= now()) return undefined;
+  if (stored.expiresAt <= now() || issuedBeforeNotBefore(stored.createdAt, realm.realm.settings)) return undefined;
   const record = await domain.clients.getById(stored.clientId);
   const holders = await tokenHoldersActive(domain, realm.realm.id,
-    { userId: stored.userId, client: record && await domain.clients.runtime(realm.realm.id, record.clientId), sessionId: stored.sessionId });
+    { userId: stored.userId, client: record && await domain.clients.runtime(realm.realm.id, record.clientId), sessionId: stored.sessionId, iat: stored.createdAt });
   if (!holders.ok) return undefined;
   const { user, client } = holders;
   return {

@@ -9,9 +9,10 @@ import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain
 import { defaultRealmSettings, deviceGrantFields } from '../domain/realms.js';
 import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
+import type { UserProfileConfig } from '../domain/user-profile.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, settingsAttributes, userProfileComponents, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -199,6 +200,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,
+    notBefore: s.notBefore,
     bearerOnly: false,
     consentRequired: s.consentRequired,
     standardFlowEnabled: s.standardFlow,
@@ -300,6 +302,8 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ...realmSelfServiceFields(s),
     // In clear, as the file's client secrets are: an export is to be imported again.
     smtpServer: smtpServerRep(s, s.smtpPassword ? await openSecret(box, s.smtpPassword, `realm ${realm.name}'s mail server`) : undefined),
+    notBefore: s.notBefore ?? 0,
+    components: s.userProfile ? userProfileComponents(s.userProfile as UserProfileConfig) : undefined,
     ...(await providersOf(box, index)),
   });
 }

@@ -13,8 +13,9 @@ import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
 import { policyProblems } from '../domain/password-policy.js';
 import { ProviderSettingsError } from '../broker/settings.js';
-import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
+import { OIDC_PROVIDERS, providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
+import { userProfileProblem, type UserProfileConfig } from '../domain/user-profile.js';
 import {
   MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
@@ -46,6 +47,7 @@ export interface ClientRep {
   optionalClientScopes?: string[]; protocol?: string; frontchannelLogout?: boolean;
   /** Keycloak's cluster nodes registered for the client: host → seconds since the epoch. */
   registeredNodes?: Record<string, number>;
+  notBefore?: number;
   /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
   secrets?: SecretRep[];
   consentTexts?: ClientSettings['consentTexts'];
@@ -82,6 +84,32 @@ export interface ScopeMappingRep { client?: string; clientScope?: string; roles?
 export interface ClientScopeRep {
   id?: string; name: string; description?: string; protocol?: string; attributes?: Attributes; protocolMappers?: MapperRep[];
 }
+export interface ComponentRep { id?: string; name?: string; providerId?: string; subComponents?: object; config?: Record<string, string[] | undefined> }
+
+/** Keycloak's component that holds a realm's user profile, as JSON in one config value. */
+export const USER_PROFILE_COMPONENT = 'org.keycloak.userprofile.UserProfileProvider';
+const USER_PROFILE_CONFIG = 'kc.user.profile.config';
+
+/** The user profile a realm file carries; undefined when it has none (Keycloak's default then). */
+function userProfileOfRep(rep: RealmRep): UserProfileConfig | undefined {
+  const text = rep.components?.[USER_PROFILE_COMPONENT]?.find((c) => c.config?.[USER_PROFILE_CONFIG])?.config?.[USER_PROFILE_CONFIG]?.[0];
+  if (text === undefined) return undefined;
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw new Error(`the user profile (${USER_PROFILE_COMPONENT}'s ${USER_PROFILE_CONFIG}) is not JSON`);
+  }
+  const problem = userProfileProblem(config);
+  if (problem) throw new Error(`the user profile (${USER_PROFILE_COMPONENT}): ${problem}`);
+  return config as UserProfileConfig;
+}
+
+/** The user profile as Keycloak's export has it: its component. */
+export const userProfileComponents = (config: UserProfileConfig): Record<string, ComponentRep[]> => ({
+  [USER_PROFILE_COMPONENT]: [{ providerId: 'declarative-user-profile', subComponents: {}, config: { [USER_PROFILE_CONFIG]: [JSON.stringify(config)] } }],
+});
+
 export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
@@ -98,7 +126,9 @@ export interface RealmRep {
   keycloakVersion?: string;
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
   eventsListeners?: string[]; enabledEventTypes?: string[];
-  revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number;
+  revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number; notBefore?: number;
+  /** Keycloak's components by type; Latchkey reads the user profile's (USER_PROFILE_COMPONENT). */
+  components?: Record<string, ComponentRep[] | undefined>;
   otpPolicyType?: string; otpPolicyAlgorithm?: string; otpPolicyDigits?: number; otpPolicyPeriod?: number;
   otpPolicyLookAheadWindow?: number; otpPolicyInitialCounter?: number; otpPolicyCodeReusable?: boolean;
   registrationAllowed?: boolean; registrationEmailAsUsername?: boolean; resetPasswordAllowed?: boolean; verifyEmail?: boolean;
@@ -112,8 +142,6 @@ export interface RealmRep {
   attributes?: Record<string, string | undefined> | null;
 }
 
-/** Keycloak's kinds of identity provider that are OpenID Connect, which Latchkey brokers; the others (SAML, social) are skipped. */
-const OIDC_PROVIDERS = new Set(['oidc', 'keycloak-oidc']);
 
 /** What to do with a realm that exists already: leave it (Keycloak's IGNORE_EXISTING), or replace it. */
 export type ImportStrategy = 'skip' | 'overwrite';
@@ -201,6 +229,8 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     // Keycloak keeps them as realm attributes and shows them beside the fields as well.
     oauth2DeviceCodeLifespan: rep.oauth2DeviceCodeLifespan ?? num(rep.attributes?.oauth2DeviceCodeLifespan),
     oauth2DevicePollingInterval: rep.oauth2DevicePollingInterval ?? num(rep.attributes?.oauth2DevicePollingInterval),
+    notBefore: rep.notBefore ?? undefined,
+    userProfile: userProfileOfRep(rep),
   });
 }
 
@@ -450,6 +480,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     frontchannelLogout: rep.frontchannelLogout,
     ...Object.fromEntries(STRING_ATTRIBUTES.map((k) => [k, a[LOGOUT_ATTRIBUTES[k]] || undefined])),
     ...Object.fromEntries(BOOLEAN_ATTRIBUTES.map((k) => [k, bool(a[LOGOUT_ATTRIBUTES[k]])])),
+    notBefore: rep.notBefore || undefined,
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),

@@ -180,7 +180,7 @@ async function verifyAssertion(
   };
   let payload: JWTPayload;
   try {
-    payload = secretJwt ? await verifiedWithSecret(client, assertion, options) : await verifiedWithKeys(domain, client, assertion, options);
+    payload = secretJwt ? await verifiedWithSecret(domain, client, assertion, options) : await verifiedWithKeys(domain, client, assertion, options);
   } catch (err) {
     if (err instanceof OAuthError) throw err;
     throw refuse(`Invalid client assertion: ${joseReason(err)}`);
@@ -200,11 +200,16 @@ async function verifiedWithKeys(domain: Domain, client: ClientRuntime, jwt: stri
   return (await jwtVerify(jwt, keys, options)).payload;
 }
 
-/** Any of the client's unexpired secrets may have signed it, as any of them may be sent (rotation). */
-async function verifiedWithSecret(client: ClientRuntime, jwt: string, options: JWTVerifyOptions): Promise<JWTPayload> {
+/**
+ * Any of the client's unexpired secrets may have signed it, as any of them may be sent
+ * (rotation). The cached client keeps only digests, so the secrets are opened here: this
+ * method is rare enough not to warrant keeping them in memory.
+ */
+async function verifiedWithSecret(domain: Domain, client: ClientRuntime, jwt: string, options: JWTVerifyOptions): Promise<JWTPayload> {
   const at = now();
   let failure: unknown = new errors.JWSSignatureVerificationFailed();
-  for (const secret of client.secrets.filter((s) => s.expiresAt === null || s.expiresAt > at)) {
+  const secrets = await domain.clients.openSecrets(client.record.id);
+  for (const secret of secrets.filter((s) => s.expiresAt === null || s.expiresAt > at)) {
     try {
       return (await jwtVerify(jwt, new TextEncoder().encode(secret.value), options)).payload;
     } catch (err) {

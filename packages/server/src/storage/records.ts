@@ -93,6 +93,8 @@ export interface RealmSettings {
   oauth2DeviceCodeLifespan?: number;
   /** Keycloak's: seconds a device must wait between polls of the token endpoint (default 5). */
   oauth2DevicePollingInterval?: number;
+  /** Keycloak's not-before (seconds since the epoch): tokens issued earlier are refused. Set by logout-all. */
+  notBefore?: number;
 }
 
 /** Keycloak's OTP policy: RFC 6238 TOTP or RFC 4226 HOTP, and the codes it accepts. */
@@ -116,6 +118,22 @@ export interface RealmRecord {
   enabled: boolean;
   settings: RealmSettings;
   createdAt: number;
+}
+
+/**
+ * Keycloak's client initial access token: what a client would present to register itself
+ * (dynamic client registration). Only its hash is kept; it is shown once, when made.
+ */
+export interface ClientInitialAccessRecord {
+  id: string;
+  realmId: string;
+  tokenHash: string;
+  createdAt: number;
+  /** Seconds it is good for after createdAt; 0: no expiry (Keycloak's). */
+  expiration: number;
+  /** Registrations it allows, and how many are left. */
+  count: number;
+  remainingCount: number;
 }
 
 /** A realm's HMAC secret, which signs its refresh tokens (HS512, as Keycloak's) and nothing else. */
@@ -252,6 +270,10 @@ export interface ClientSettings {
   frontchannelLogoutSessionRequired?: boolean;
   /** Keycloak's oauth2.device.authorization.grant.enabled (RFC 8628). */
   deviceGrant?: boolean;
+  /** Keycloak's not-before of the client: its tokens issued earlier are refused. */
+  notBefore?: number;
+  /** The hash of Keycloak's registration access token of the client (shown once, when made); no endpoint takes it yet. */
+  registrationTokenHash?: string;
 }
 
 export interface ClientRecord {

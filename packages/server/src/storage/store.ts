@@ -19,6 +19,7 @@ import type {
   AddressFailureRecord,
   LoginFailureRecord,
   ClientRecord,
+  ClientInitialAccessRecord,
   ClientScopeRecord,
   ClientSecretRecord,
   HmacKeyRecord,
@@ -65,6 +66,14 @@ export interface Store {
     insert(realm: RealmRecord): Promise<void>;
     update(realm: RealmRecord): Promise<void>;
     delete(id: string): Promise<void>;
+  };
+  /** Keycloak's client initial access tokens of each realm. */
+  clientInitialAccess: {
+    /** A realm's, oldest first. */
+    list(realmId: string): Promise<ClientInitialAccessRecord[]>;
+    insert(record: ClientInitialAccessRecord): Promise<void>;
+    /** False when the realm has none of that id. */
+    delete(realmId: string, id: string): Promise<boolean>;
   };
   hmacKeys: {
     get(realmId: string): Promise<HmacKeyRecord | undefined>;
@@ -183,6 +192,12 @@ export interface Store {
     listByRealm(realmId: string): Promise<SessionRecord[]>;
     /** Deletes those sessions; returns how many were there. */
     deleteMany(ids: string[]): Promise<number>;
+    /**
+     * For each client of the realm (its internal `id` and its `clientId`) that sessions alive at
+     * `at` (neither idle nor past their lifespan) issued codes or refresh tokens to: how many,
+     * online and offline; by clientId.
+     */
+    countByClient(realmId: string, at: number): Promise<Array<{ id: string; clientId: string; online: number; offline: number }>>;
   };
   /** Logout tokens waiting for delivery to clients' back-channel logout URLs. */
   backchannelLogouts: {

@@ -601,6 +601,49 @@ for (const backend of [sqlite, postgres]) {
         assert.ok(await store.expired.deleteDeviceCodes(T, 1000) >= 1);
         assert.equal(await store.deviceCodes.getByDeviceCode(old.deviceCodeHash), undefined);
       });
+
+      it('counts the sessions alive that served each client of the realm, online and offline', async () => {
+        const { realm, client, user } = await seed(store);
+        const second = newClient(realm.id, `a-${rand()}`);
+        await store.clients.insert(second);
+        const online = newSession(realm.id, user.id);
+        const offline = { ...newSession(realm.id, user.id), offline: true };
+        const idle = { ...newSession(realm.id, user.id), expiresAt: T - 1 };
+        for (const s of [online, offline, idle]) await store.sessions.insert(s);
+        // Several tokens and codes of one session count it once; an idle session not at all.
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, online.id));
+        await store.codes.insert(newCode(realm.id, client.id, user.id, online.id));
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, offline.id));
+        await store.codes.insert(newCode(realm.id, second.id, user.id, online.id));
+        await store.codes.insert(newCode(realm.id, second.id, user.id, idle.id));
+        assert.deepEqual(await store.sessions.countByClient(realm.id, T - 10), [
+          { id: second.id, clientId: second.clientId, online: 2, offline: 0 },
+          { id: client.id, clientId: client.clientId, online: 1, offline: 1 },
+        ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)));
+        assert.deepEqual(await store.sessions.countByClient(realm.id, T), [
+          { id: second.id, clientId: second.clientId, online: 1, offline: 0 },
+          { id: client.id, clientId: client.clientId, online: 1, offline: 1 },
+        ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)));
+        assert.deepEqual(await store.sessions.countByClient(randomUUID(), T), []);
+      });
+    });
+
+    describe('client initial access', () => {
+      it('lists a realm\'s oldest first, and deletes only its own', async () => {
+        const { realm } = await seed(store);
+        const other = newRealm();
+        await store.realms.insert(other);
+        const made = (realmId: string, createdAt: number) => ({
+          id: randomUUID(), realmId, tokenHash: rand(), createdAt, expiration: 3600, count: 2, remainingCount: 2,
+        });
+        const [later, first, theirs] = [made(realm.id, T + 5), made(realm.id, T), made(other.id, T)];
+        for (const a of [later, first, theirs]) await store.clientInitialAccess.insert(a);
+        assert.deepEqual(await store.clientInitialAccess.list(realm.id), [first, later]);
+        assert.equal(await store.clientInitialAccess.delete(realm.id, theirs.id), false);
+        assert.equal(await store.clientInitialAccess.delete(realm.id, first.id), true);
+        assert.deepEqual(await store.clientInitialAccess.list(realm.id), [later]);
+        assert.deepEqual(await store.clientInitialAccess.list(other.id), [theirs]);
+      });
     });
 
     describe('refresh tokens', () => {

@@ -91,7 +91,13 @@ export const realmRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, 
     const loa = (request.body as RealmRep).attributes?.['acr.loa.map'];
     if (loa && !parseLoaMap(loa)) throw badRequest('Invalid attribute acr.loa.map: a JSON object of acr values and their levels (whole numbers) is expected');
     checkPasswordPolicy(request.body as RealmRep);
-    const next = updatedRealm(realm, request.body as RealmRep);
+    let next: RealmRecord;
+    try {
+      next = updatedRealm(realm, request.body as RealmRep);
+    } catch (err) {
+      // What the representation holds that cannot be read (a user profile component that is not one).
+      throw badRequest((err as Error).message);
+    }
     if (realm.name === MASTER_REALM && (next.name !== MASTER_REALM || !next.enabled)) {
       throw badRequest('The master realm can be neither renamed nor disabled');
     }

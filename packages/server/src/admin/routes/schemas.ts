@@ -140,6 +140,7 @@ export const clientRepresentation = {
     protocolMappers: { type: 'array', nullable: true, items: { ...protocolMapperRepresentation, required: ['name', 'protocolMapper'] } },
     consentTexts,
     registeredNodes: { type: 'object', nullable: true, additionalProperties: { type: 'integer', minimum: 0 } },
+    notBefore: { type: 'integer', minimum: 0, maximum: 2 ** 31 - 1, nullable: true, description: 'The client\'s tokens issued before this time (seconds since the epoch) are refused' },
     customResources: { type: 'array', nullable: true, items: customResource },
     logoUri: nullableString,
     secrets: { type: 'array', nullable: true, items: { ...secretInput, required: ['value'] } },
@@ -320,6 +321,7 @@ export const realmRepresentation = {
         + 'all strings; the password is shown as ********** and that value keeps the stored one',
       additionalProperties: { type: 'string', maxLength: 1024 },
     },
+    notBefore: { ...seconds(0), description: 'Tokens issued before this time (seconds since the epoch) are refused; logout-all sets it to now' },
     attributes: {
       type: 'object', nullable: true,
       description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good) '

@@ -4,7 +4,9 @@ import type { Domain } from '../../domain/index.js';
 import { keycloakAttributes, realmSelfServiceFields, type UserRep } from '../../import/keycloak.js';
 import type { CredentialRecord, GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
 import { recordUserEvent } from '../../http/events.js';
-import { defaultUserProfile, profileMetadata, REQUIRED_PROFILE_ATTRIBUTES, type UserProfileConfig } from '../../domain/user-profile.js';
+import {
+  defaultUserProfile, profileErrorBody, profileErrors, profileMetadata, userProfileProblem, type UserProfileConfig,
+} from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { OAuthError } from '../../protocol/errors.js';
 import { actionTokenLink, mintActionToken, type ActionTokenType } from '../../protocol/action-tokens.js';
@@ -29,6 +31,15 @@ const userProfileOf = (realm: RealmRecord) => (realm.settings.userProfile as Use
 /** Keycloak's CredentialRepresentation of a second factor: never its secret data. */
 const credentialRep = (c: CredentialRecord) => ({
   id: c.id, type: c.type, ...(c.userLabel ? { userLabel: c.userLabel } : {}), createdDate: c.createdAt * 1000, credentialData: c.data,
+});
+
+/** A user's attributes as the user profile names them: Keycloak's user fields beside the others. */
+const profileValues = (user: Pick<UserRecord, 'username' | 'email' | 'firstName' | 'lastName' | 'phoneNumber' | 'attributes'>): Record<string, string[]> => ({
+  ...keycloakAttributes(user),
+  username: [user.username],
+  email: user.email ? [user.email] : [],
+  firstName: user.firstName ? [user.firstName] : [],
+  lastName: user.lastName ? [user.lastName] : [],
 });
 
 /** Keycloak's CredentialRepresentation of a password: its type and date, never the hash. */
@@ -183,6 +194,8 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     const realm = await realmOf(domain, request);
     const body = withoutNulls(request.body as UserRep & { groups?: string[] });
     const fields = userFields(body);
+    const refused = profileErrors(userProfileOf(realm), profileValues(fields));
+    if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, fields);
     await checkPolicy(domain, mailer, realm, fields, plainPassword(body));
     const groups: GroupRecord[] = [];
@@ -217,6 +230,11 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     const user = await userOf(domain, realm, userParam(request));
     const body = withoutNulls(request.body as UserRep);
     const next: UserRecord = { ...user, ...userFields(body, user) };
+    // What was there already stays (a user imported before the profile said otherwise): what changes is checked.
+    const [was, will] = [profileValues(user), profileValues(next)];
+    const changed = (name: string) => JSON.stringify(was[name] ?? []) !== JSON.stringify(will[name] ?? []);
+    const refused = profileErrors(userProfileOf(realm), will, changed);
+    if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, next, user.id);
     await checkPolicy(domain, mailer, realm, next, plainPassword(body));
     const password = await passwordOf(body);
@@ -423,12 +441,8 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
   }, async (request) => {
     const realm = await realmOf(domain, request);
     const config = request.body as UserProfileConfig;
-    const names = config.attributes.map((a) => a.name);
-    for (const name of REQUIRED_PROFILE_ATTRIBUTES) {
-      if (!names.includes(name)) throw badRequest(`Invalid field attributes: the attribute ${name} cannot be removed`);
-    }
-    const twice = names.find((n, i) => names.indexOf(n) !== i);
-    if (twice) throw badRequest(`Invalid field attributes: ${twice} is there twice`);
+    const problem = userProfileProblem(config);
+    if (problem) throw badRequest(`Invalid field ${problem}`);
     await domain.realms.update(realm.name, { ...realm, settings: { ...realm.settings, userProfile: config } });
     return config;
   });

@@ -1,8 +1,6 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
-import { builtInScopes } from '../../domain/client-scopes.js';
-import { audienceMapper, claimMapper } from '../../protocol/mappers.js';
 import { newId } from '../../crypto/random.js';
-import type { ClaimMapping, ProtocolMapperRecord } from '../records.js';
+import { audienceMapper0014, builtInScopes0014, claimMapper0014, type CustomClaim0014 } from './frozen-0014.js';
 
 // Migrations live in code, not files, so the same list ships inside the build and
 // runs unchanged on SQLite and PostgreSQL. Append; never edit a released one.
@@ -392,7 +390,7 @@ const migrations: Record<string, Migration> = {
       for (const realm of realms) {
         const settings = JSON.parse(realm.settings);
         const { scopesNotInToken = [], ...rest } = settings;
-        const scopes = builtInScopes(realm.id);
+        const scopes = builtInScopes0014();
         for (const name of [...settings.defaultClientScopes ?? [], ...settings.optionalClientScopes ?? []]) {
           if (scopes.some((s) => s.name === name)) continue;
           scopes.push({ ...scopes[0], id: newId(), name, description: null, protocol: 'openid-connect', protocolMappers: [],
@@ -412,9 +410,9 @@ const migrations: Record<string, Migration> = {
         const clientIds = new Set((await db.selectFrom('clients').select('client_id').where('realm_id', '=', realm.id).execute()).map((c) => c.client_id));
         for (const client of clients) {
           const { customClaims = [], audiences = [], ...others } = JSON.parse(client.settings);
-          const protocolMappers: ProtocolMapperRecord[] = [
-            ...(customClaims as ClaimMapping[]).map((m) => claimMapper(m, newId())),
-            ...(audiences as string[]).map((aud) => audienceMapper(aud, newId(), clientIds.has(aud))),
+          const protocolMappers = [
+            ...(customClaims as CustomClaim0014[]).map(claimMapper0014),
+            ...(audiences as string[]).map((aud) => audienceMapper0014(aud, clientIds.has(aud))),
           ];
           const next = {
             ...others,
@@ -552,12 +550,28 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('device_codes_expires').on('device_codes').column('expires_at').execute();
     },
   },
+  '0022_client_initial_access': {
+    // Keycloak's client initial access tokens, by their hash: made and listed through the admin API.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('client_initial_access')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('token_hash', 'varchar(128)', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expiration', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('remaining_count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('client_initial_access_realm').on('client_initial_access').column('realm_id').execute();
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** Every migration, for Kysely's Migrator (tests take a database part of the way with it). */
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);

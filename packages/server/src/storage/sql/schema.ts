@@ -120,8 +120,12 @@ export interface DeviceCodesTable {
   device_code_hash: string; user_code_hash: string; realm_id: string; client_id: string; scope: string; status: string;
   user_id: string | null; session_id: string | null; poll_interval: number; last_polled_at: number | null; created_at: number; expires_at: number;
 }
+export interface ClientInitialAccessTable {
+  id: string; realm_id: string; token_hash: string; created_at: number; expiration: number; count: number; remaining_count: number;
+}
 
 export interface Database {
+  client_initial_access: ClientInitialAccessTable;
   authorization_codes: AuthorizationCodesTable;
   interactions: InteractionsTable;
   consents: ConsentsTable;

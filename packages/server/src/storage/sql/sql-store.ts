@@ -296,6 +296,28 @@ export class SqlStore implements Store {
     },
   };
 
+  clientInitialAccess: Store['clientInitialAccess'] = {
+    list: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('client_initial_access').selectAll().where('realm_id', '=', realmId)
+        .orderBy('created_at').orderBy(this.byText('id')).execute()).map((r) => ({
+        id: r.id, realmId: r.realm_id, tokenHash: r.token_hash, createdAt: n(r.created_at),
+        expiration: n(r.expiration), count: n(r.count), remainingCount: n(r.remaining_count),
+      }));
+    },
+    insert: async (a) => {
+      await this.db.insertInto('client_initial_access').values(storable('client_initial_access', {
+        id: a.id, realm_id: a.realmId, token_hash: a.tokenHash, created_at: a.createdAt,
+        expiration: a.expiration, count: a.count, remaining_count: a.remainingCount,
+      })).execute();
+    },
+    delete: async (realmId, id) => {
+      if (hasNul(realmId, id)) return false;
+      const r = await this.db.deleteFrom('client_initial_access').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
+    },
+  };
+
   hmacKeys: Store['hmacKeys'] = {
     get: async (realmId) => {
       if (hasNul(realmId)) return undefined;
@@ -675,6 +697,24 @@ export class SqlStore implements Store {
     setAmr: async (id, amr) => {
       if (hasNul(id)) return;
       await this.db.updateTable('sessions').set({ amr: JSON.stringify(amr) }).where('id', '=', id).execute();
+    },
+    countByClient: async (realmId, at) => {
+      if (hasNul(realmId)) return [];
+      // The union makes each (session, client) pair count once, however many codes and tokens it has.
+      const served = this.db.selectFrom('refresh_tokens').select(['session_id', 'client_id']).where('realm_id', '=', realmId)
+        .union(this.db.selectFrom('authorization_codes').select(['session_id', 'client_id']).where('realm_id', '=', realmId));
+      const rows = await this.db.selectFrom(served.as('served'))
+        .innerJoin('sessions', 'sessions.id', 'served.session_id')
+        .innerJoin('clients', 'clients.id', 'served.client_id')
+        .select(({ fn }) => [
+          'clients.id as id',
+          'clients.client_id as client_id',
+          fn.countAll().as('total'),
+          fn.sum<number | string>('sessions.offline').as('offline'),
+        ])
+        .where('sessions.expires_at', '>', at).where('sessions.max_expires_at', '>', at)
+        .groupBy(['clients.id', 'clients.client_id']).orderBy(this.byText('clients.client_id')).execute();
+      return rows.map((r) => ({ id: r.id, clientId: r.client_id, online: Number(r.total) - Number(r.offline), offline: Number(r.offline) }));
     },
     deleteMany: async (ids) => {
       const valid = ids.filter((id) => !hasNul(id));
