@@ -1,9 +1,11 @@
 import { useEffect, useState } from 'react';
 import { api } from './api';
 import { signOut, type Session } from './auth';
+import { LANGUAGES, language, pickLanguage, t, type Language } from './i18n';
 import { go, href, useRoute } from './router';
 import type { RealmRep } from './types';
 import { Notice, displayName, useLoad } from './ui';
+import { ClientScopesPage } from './pages/client-scopes';
 import { ClientPage, ClientsPage } from './pages/clients';
 import { EventsPage } from './pages/events';
 import { GroupsPage } from './pages/groups';
@@ -13,22 +15,15 @@ import { NewRealmPage, RealmSettingsPage } from './pages/realm';
 import { RolesPage } from './pages/roles';
 import { UserPage, UsersPage } from './pages/users';
 
-const SECTIONS: Array<[string, string]> = [
-  ['clients', 'Client applications'],
-  ['users', 'Users'],
-  ['roles', 'Roles'],
-  ['groups', 'Groups'],
-  ['identity-providers', 'Identity providers'],
-  ['settings', 'Realm settings'],
-  ['keys', 'Keys'],
-  ['events', 'Events'],
-];
+const SECTIONS = ['clients', 'client-scopes', 'users', 'roles', 'groups', 'identity-providers', 'settings', 'keys', 'events'] as const;
 
 export function App({ session }: { session: Session }) {
   const route = useRoute();
   const [realm, section = 'clients', id, tab] = route;
   const realms = useLoad(() => api.get<RealmRep[]>('/realms'), []);
   const [changed, setChanged] = useState(0);
+  // Every page reads the catalogue as it renders: a new language (key) renders them all anew.
+  const [lang, setLang] = useState<Language>(language);
 
   useEffect(() => {
     if (!realm && realms.data?.length) go(realms.data.find((r) => r.realm === 'master')?.realm ?? realms.data[0].realm, 'clients');
@@ -40,8 +35,9 @@ export function App({ session }: { session: Session }) {
   if (!realm || realms.loading && !realms.data) page = null;
   else if (realms.error) page = <Notice kind="error">{realms.error}</Notice>;
   else if (section === 'new-realm') page = <NewRealmPage onCreated={() => setChanged((c) => c + 1)} />;
-  else if (!current) page = <Notice kind="error">There is no realm {realm}, or you may not administer it.</Notice>;
+  else if (!current) page = <Notice kind="error">{t.shell.noRealm(realm)}</Notice>;
   else if (section === 'clients') page = id ? <ClientPage realm={realm} id={id} tab={tab ?? 'form'} /> : <ClientsPage realm={realm} />;
+  else if (section === 'client-scopes') page = <ClientScopesPage realm={realm} id={id} tab={tab} />;
   else if (section === 'users') page = id ? <UserPage realm={realm} id={id} tab={tab ?? 'details'} /> : <UsersPage realm={realm} />;
   else if (section === 'roles') page = <RolesPage realm={realm} name={id} />;
   else if (section === 'groups') page = <GroupsPage realm={realm} id={id} />;
@@ -49,32 +45,38 @@ export function App({ session }: { session: Session }) {
   else if (section === 'settings') page = <RealmSettingsPage realm={current} onChanged={() => setChanged((c) => c + 1)} />;
   else if (section === 'keys') page = <KeysPage realm={realm} />;
   else if (section === 'events') page = <EventsPage realm={realm} tab={id ?? 'login'} />;
-  else page = <Notice kind="error">Nothing here: {section}</Notice>;
+  else page = <Notice kind="error">{t.shell.nothingHere(section)}</Notice>;
 
   return (
-    <div className="shell">
+    <div className="shell" key={lang}>
       <header className="topbar">
-        <a className="brand" href={href(realm ?? 'master', 'clients')}>Latchkey <span>admin console</span></a>
+        <a className="brand" href={href(realm ?? 'master', 'clients')}>Latchkey <span>{t.shell.adminConsole}</span></a>
         <label className="realm-switcher">
-          <span>Realm</span>
-          <select aria-label="Realm" value={section === 'new-realm' ? '' : realm ?? ''} onChange={(e) => {
+          <span>{t.shell.realm}</span>
+          <select aria-label={t.shell.realm} value={section === 'new-realm' ? '' : realm ?? ''} onChange={(e) => {
             if (e.target.value === '') go(realm ?? 'master', 'new-realm');
             else go(e.target.value, section === 'new-realm' ? 'clients' : section);
           }}>
             {(realms.data ?? []).map((r) => <option key={r.id} value={r.realm}>{displayName(r.displayName, r.realm)}{r.displayName && !/^\$\{/.test(r.displayName) && r.displayName !== r.realm ? ` (${r.realm})` : ''}</option>)}
-            <option value="">+ Create realm…</option>
+            <option value="">{t.shell.createRealm}</option>
           </select>
         </label>
         <div className="who">
           <span title={session.userId}>{session.username}</span>
-          <button type="button" className="secondary small" onClick={() => void signOut()}>Sign out</button>
+          <select className="language" aria-label={t.shell.language} value={lang} onChange={(e) => {
+            const next = e.target.value as Language;
+            void pickLanguage(next).then(() => setLang(next));
+          }}>
+            {LANGUAGES.map(([code, name]) => <option key={code} value={code}>{name}</option>)}
+          </select>
+          <button type="button" className="secondary small" onClick={() => void signOut()}>{t.shell.signOut}</button>
         </div>
       </header>
       <div className="body">
-        <nav className="sidebar" aria-label="Sections">
-          {SECTIONS.map(([s, label]) => (
+        <nav className="sidebar" aria-label={t.shell.sections}>
+          {SECTIONS.map((s) => (
             <a key={s} href={href(realm ?? 'master', s)} className={s === section ? 'active' : undefined}
-              aria-current={s === section ? 'page' : undefined}>{label}</a>
+              aria-current={s === section ? 'page' : undefined}>{t.shell.section[s]}</a>
           ))}
         </nav>
         <main className="content">{page}</main>

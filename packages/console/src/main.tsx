@@ -2,22 +2,26 @@ import { StrictMode } from 'react';
 import { createRoot } from 'react-dom/client';
 import { App } from './app';
 import { consoleBase, signIn, WrongAddress } from './auth';
+import { startLanguage, t } from './i18n';
 import './styles.css';
 
 const root = createRoot(document.getElementById('root')!);
+// The language's catalogue loads while the sign-in runs; one that fails to load leaves English.
+const language = startLanguage().catch(() => undefined);
+void language.then(() => root.render(<p className="boot">{t.boot.signingIn}</p>));
 
-signIn().then(
-  (session) => root.render(<StrictMode><App session={session} /></StrictMode>),
-  (err) => {
+Promise.all([signIn(), language]).then(
+  ([session]) => root.render(<StrictMode><App session={session} /></StrictMode>),
+  async (err) => {
+    await language;
     const wrong = err instanceof WrongAddress ? new URL('../admin/', err.issuer.replace(/\/realms\/master$/, '/realms/')).href : undefined;
     root.render(
       <main className="boot-error">
-        <h1>The admin console cannot sign you in</h1>
+        <h1>{t.boot.cannotSignIn}</h1>
         {wrong
-          ? <p>This server calls itself <code>{err.issuer.replace(/\/realms\/master$/, '')}</code> (its public URL), so its console
-            signs in there. Open <a href={wrong}>{wrong}</a> instead of {consoleBase.href}.</p>
+          ? <p>{t.boot.wrongAddress(<code>{err.issuer.replace(/\/realms\/master$/, '')}</code>, <a href={wrong}>{wrong}</a>, consoleBase.href)}</p>
           : <p>{err instanceof Error ? err.message : String(err)}</p>}
-        <p><a href={consoleBase.href}>Try again</a></p>
+        <p><a href={consoleBase.href}>{t.boot.tryAgain}</a></p>
       </main>,
     );
   },

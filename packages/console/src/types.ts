@@ -7,7 +7,17 @@ export interface RealmRep {
   maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
   eventsEnabled: boolean; eventsExpiration: number; adminEventsEnabled: boolean;
   revokeRefreshToken: boolean; refreshTokenMaxReuse: number;
-  /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them. */
+  otpPolicyType: 'totp' | 'hotp'; otpPolicyAlgorithm: string; otpPolicyDigits: number; otpPolicyPeriod: number;
+  otpPolicyLookAheadWindow: number; otpPolicyCodeReusable: boolean;
+  /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them, otpRequired and passwordGrantWithSecondFactor ('true'/'false'). */
+  registrationAllowed: boolean; registrationEmailAsUsername: boolean; resetPasswordAllowed: boolean; verifyEmail: boolean;
+  loginWithEmailAllowed: boolean; duplicateEmailsAllowed: boolean; rememberMe: boolean; editUsernameAllowed: boolean;
+  /** Keycloak's password policy string: `length(12) and notUsername(undefined)`. */
+  passwordPolicy?: string;
+  /** Seconds a mailed link works: sent by an administrator, asked for by the user. */
+  actionTokenGeneratedByAdminLifespan: number; actionTokenGeneratedByUserLifespan: number;
+  /** Keycloak's SMTP settings, all strings; the password shown as `**********`. */
+  smtpServer?: Record<string, string>;
   attributes?: Record<string, string>;
 }
 
@@ -20,10 +30,11 @@ export type ConsentTexts = Record<string, { profile?: string; email?: string; ap
 
 export interface ClientRep {
   id: string; clientId: string; name?: string; description?: string; enabled: boolean; publicClient: boolean;
+  clientAuthenticatorType?: string;
   standardFlowEnabled: boolean; implicitFlowEnabled: boolean; directAccessGrantsEnabled: boolean; serviceAccountsEnabled: boolean;
   consentRequired: boolean; redirectUris: string[]; webOrigins: string[]; attributes: Record<string, string>;
   defaultClientScopes: string[]; optionalClientScopes: string[];
-  logoUri?: string; consentTexts?: ConsentTexts; customResources?: CustomResource[];
+  logoUri?: string; consentTexts?: ConsentTexts; customResources?: CustomResource[]; frontchannelLogout?: boolean;
 }
 
 export interface SecretRep { id: string; label: string | null; createdAt: number; expiresAt: number | null; expired: boolean; value?: string }
@@ -31,7 +42,7 @@ export interface SecretRep { id: string; label: string | null; createdAt: number
 export interface UserRep {
   id: string; username: string; email?: string; firstName?: string; lastName?: string; enabled: boolean; emailVerified: boolean;
   createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
-  /** UPDATE_PASSWORD while a temporary password waits to be replaced. */
+  /** UPDATE_PASSWORD while a temporary password waits to be replaced; CONFIGURE_TOTP, CONFIGURE_RECOVERY_AUTHN_CODES. */
   requiredActions?: string[];
 }
 
@@ -42,7 +53,7 @@ export interface GroupRep { id: string; name: string; path: string; parentId?: s
 export interface SessionRep { id: string; username: string; userId: string; start: number; lastAccess: number; clients: Record<string, string> }
 
 /** Keycloak's CredentialRepresentation as the admin API lists a user's: never the secret. */
-export interface CredentialRep { id: string; type: string; createdDate: number; temporary?: boolean }
+export interface CredentialRep { id: string; type: string; createdDate: number; temporary?: boolean; userLabel?: string; credentialData?: string }
 
 export interface BruteForceRep { numFailures: number; disabled: boolean; lastFailure: number }
 
@@ -69,3 +80,8 @@ export interface IdentityProviderRep {
   responseType: string; responseMode?: string; postLogoutUrl?: string; emailCollision?: string;
   claimMappers?: Array<{ id?: string; name?: string; claim: string; userAttribute: string }>;
 }
+
+/** Keycloak's ProtocolMapperRepresentation. */
+export interface MapperRep { id?: string; name: string; protocol: string; protocolMapper: string; consentRequired?: boolean; config: Record<string, string> }
+
+export interface ClientScopeRep { id: string; name: string; description?: string; protocol: string; attributes?: Record<string, string>; protocolMappers?: MapperRep[] }

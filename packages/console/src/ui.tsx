@@ -1,5 +1,6 @@
 import { useCallback, useEffect, useId, useRef, useState, type ReactNode } from 'react';
 import { ApiError } from './api';
+import { language, t } from './i18n';
 import { href } from './router';
 
 /** Loads data when the deps change; reload() loads it again. */
@@ -46,7 +47,7 @@ export function apiErrors(err: unknown, fields: Record<string, string> = {}): Er
 }
 
 export function Loading({ what }: { what?: string }) {
-  return <p className="muted">Loading{what ? ` ${what}` : ''}…</p>;
+  return <p className="muted loading">{t.common.loading(what)}</p>;
 }
 
 export function Notice({ kind = 'info', children }: { kind?: 'info' | 'success' | 'error'; children: ReactNode }) {
@@ -155,7 +156,7 @@ export function ConfirmButton({ label, title, message, confirmLabel, onConfirm, 
         <div className="confirm-message">{message}</div>
         <Notice kind="error">{error}</Notice>
         <div className="actions">
-          <button type="button" className="secondary" onClick={() => dialog.current?.close()}>Cancel</button>
+          <button type="button" className="secondary" onClick={() => dialog.current?.close()}>{t.common.cancel}</button>
           <button type="button" className="danger" disabled={busy} onClick={confirm}>{confirmLabel ?? label}</button>
         </div>
       </dialog>
@@ -165,7 +166,7 @@ export function ConfirmButton({ label, title, message, confirmLabel, onConfirm, 
 
 export function Tabs({ base, tabs, current }: { base: string[]; tabs: Array<[string, string]>; current: string }) {
   return (
-    <nav className="tabs" aria-label="Tabs">
+    <nav className="tabs" aria-label={t.common.tabs}>
       {tabs.map(([id, text]) => (
         <a key={id} href={href(...base, id)} className={id === current ? 'active' : undefined} aria-current={id === current ? 'page' : undefined}>{text}</a>
       ))}
@@ -188,7 +189,7 @@ export function useSave() {
     setBusy(true);
     setErrors({});
     try {
-      setSaved((await work()) || 'Saved.');
+      setSaved((await work()) || t.common.saved);
       return true;
     } catch (err) {
       setErrors(apiErrors(err, fields));
@@ -210,7 +211,7 @@ export function ListField({ label, name, values, onChange, placeholder, hint, er
     <fieldset className="list-field" data-field={name}>
       <legend>{label}</legend>
       {hint ? <p className="hint">{hint}</p> : null}
-      {values.length === 0 ? <p className="muted">None yet.</p> : null}
+      {values.length === 0 ? <p className="muted">{t.common.noneYet}</p> : null}
       {values.map((value, i) => {
         const error = errors[`${name}[${i}]`];
         return (
@@ -220,8 +221,8 @@ export function ListField({ label, name, values, onChange, placeholder, hint, er
                 aria-invalid={error ? true : undefined} onChange={(e) => onChange(values.map((v, k) => (k === i ? e.target.value : v)))} />
               <FieldError id={`${id}-${i}`} error={error} />
             </div>
-            <button type="button" className="secondary small" aria-label={`Remove ${value || 'entry'}`}
-              onClick={() => onChange(values.filter((_, k) => k !== i))}>Remove</button>
+            <button type="button" className="secondary small" aria-label={t.common.removeNamed(value || t.common.entry)}
+              onClick={() => onChange(values.filter((_, k) => k !== i))}>{t.common.remove}</button>
           </div>
         );
       })}
@@ -236,19 +237,16 @@ export const when = (seconds: number | null | undefined) =>
   seconds === null || seconds === undefined ? '—' : at(seconds * 1000);
 
 /** Milliseconds since the epoch as a short date and time. */
-export const at = (ms: number) => new Date(ms).toLocaleString(undefined, { dateStyle: 'medium', timeStyle: 'short' });
+export const at = (ms: number) => new Date(ms).toLocaleString(language, { dateStyle: 'medium', timeStyle: 'short' });
 
 /** A number of seconds as words: 300 → "5 minutes". */
 export function duration(seconds: number | undefined): string {
   if (!seconds || !Number.isFinite(seconds)) return '';
-  const units: Array<[number, string]> = [[86_400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']];
+  const units = [[86_400, 'day'], [3600, 'hour'], [60, 'minute'], [1, 'second']] as const;
   for (const [size, unit] of units) {
-    if (seconds >= size && seconds % size === 0) {
-      const n = seconds / size;
-      return `${n} ${unit}${n === 1 ? '' : 's'}`;
-    }
+    if (seconds >= size && seconds % size === 0) return t.common.units[unit](seconds / size);
   }
-  return `${seconds} seconds`;
+  return t.common.units.second(seconds);
 }
 
 /** Keycloak's built-in names are message keys (${client_admin-cli}): show them as the id they name. */

@@ -14,7 +14,7 @@ export const CLIENTS: ReadonlyArray<{ clientId: string; alg: SigningAlg }> = [
 // so its introspection scenario needs an opaque token; it issues one for this resource.
 export const OPAQUE_RESOURCE = 'https://opaque.bench.local/';
 
-/** The confidential web client of the code-exchange and userinfo scenarios (PKCE S256, no consent). */
+/** The confidential web client of the code-exchange, refresh, userinfo and password scenarios (PKCE S256, no consent). */
 export const WEB_CLIENT = { clientId: 'bench-web', alg: 'ES256' as SigningAlg, redirectUri: 'http://127.0.0.1/bench/callback' };
 
 /** The user those scenarios sign in as. */
@@ -46,6 +46,8 @@ export function realmRepresentation(): object {
         publicClient: false,
         secret: CLIENT_SECRET,
         standardFlowEnabled: true,
+        // The password grant scenario signs in through it.
+        directAccessGrantsEnabled: true,
         redirectUris: [WEB_CLIENT.redirectUri],
         attributes: {
           'pkce.code.challenge.method': 'S256',

@@ -33,6 +33,8 @@ function durationFromEnv(): number {
 // Starts what the installed `latchkey` command runs, so that start-up is measured
 // on the artefact users get (the build bundles it) rather than on tsc's output.
 export function latchkeyBin(): string {
+  // Another build's bin (an older commit's, say) to compare with, under the same harness.
+  if (process.env.BENCH_LATCHKEY_BIN) return process.env.BENCH_LATCHKEY_BIN;
   const manifest = JSON.parse(readFileSync(new URL('package.json', PACKAGE_ROOT), 'utf8')) as {
     bin?: { latchkey?: string };
   };
@@ -43,7 +45,8 @@ export function latchkeyBin(): string {
 
 export const DURATION_S = durationFromEnv();
 export const WARMUP_S = 2;
-export const CONNECTIONS = 10;
+/** The issue's latency goals are for 50 connections. */
+export const CONNECTIONS = positiveFromEnv('BENCH_CONNECTIONS', 50);
 
 export interface Load {
   url: string;
@@ -52,8 +55,15 @@ export interface Load {
   body?: string;
   /** For single-use requests: each one's body, until they run out (then the run ends). */
   bodies?: string[];
+  /**
+   * For a token that each use replaces (refresh rotation): a request takes one from the pool,
+   * its answer puts the next one back, so the pool holds one per connection in flight.
+   */
+  rotate?: { pool: string[]; body: (token: string | undefined) => string; next: (responseBody: string) => string | undefined };
   verifyBody: (body: string) => boolean;
   note?: string;
+  /** Fewer connections than CONNECTIONS, where more would only queue. */
+  connections?: number;
 }
 
 export interface Measurement {
@@ -141,18 +151,27 @@ export async function measure(load: Load, durationS = DURATION_S): Promise<Measu
   // measured run emits here (the warm-up has its own tracker), and like autocannon
   // only 2xx responses count.
   const latencyUs = createHistogram();
-  const { bodies } = load;
+  const { bodies, rotate } = load;
   const run = autocannon({
     url: load.url,
     method: load.method ?? 'POST',
     headers: load.headers,
     body: load.body,
-    connections: CONNECTIONS,
+    connections: load.connections ?? CONNECTIONS,
     verifyBody: load.verifyBody,
     // Single-use bodies: exactly as many requests as there are, each with the next one.
     ...(bodies
       ? { amount: bodies.length, requests: [{ setupRequest: (req: { body?: string }) => ({ ...req, body: bodies.pop() }) }] }
       : { duration: durationS, warmup: { duration: WARMUP_S } }),
+    ...(rotate ? {
+      requests: [{
+        setupRequest: (req: { body?: string }) => ({ ...req, body: rotate.body(rotate.pool.shift()) }),
+        onResponse: (_status: number, body: string) => {
+          const next = rotate.next(body);
+          if (next !== undefined) rotate.pool.push(next);
+        },
+      }],
+    } : {}),
   });
   run.on('response', (_client, statusCode, _bytes, responseTimeMs) => {
     if (statusCode >= 200 && statusCode < 300) latencyUs.record(Math.max(1, Math.round(responseTimeMs * 1000)));

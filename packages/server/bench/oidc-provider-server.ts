@@ -91,7 +91,7 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
       client_id: WEB_CLIENT.clientId,
       client_secret: CLIENT_SECRET,
       token_endpoint_auth_method: 'client_secret_basic',
-      grant_types: ['authorization_code'],
+      grant_types: ['authorization_code', 'refresh_token'],
       response_types: ['code'],
       redirect_uris: [WEB_CLIENT.redirectUri],
       id_token_signed_response_alg: WEB_CLIENT.alg,
@@ -101,6 +101,9 @@ const provider = new Provider(`http://127.0.0.1:${port}`, {
   cookies: { keys: [randomBytes(32).toString('base64url')] },
   adapter: MemoryAdapter,
   ttl: { AuthorizationCode: CODE_LIFESPAN_S },
+  // As Latchkey: a code exchange gives a refresh token too, and each refresh a new one.
+  issueRefreshToken: (_ctx: unknown, client: { grantTypeAllowed(type: string): boolean }) => client.grantTypeAllowed('refresh_token'),
+  rotateRefreshToken: true,
   claims: {
     openid: ['sub'],
     profile: ['name', 'given_name', 'family_name', 'preferred_username'],

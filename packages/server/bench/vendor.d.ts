@@ -25,7 +25,10 @@ declare module 'autocannon' {
       verifyBody?: (body: string) => boolean;
       /** Requests in all; with it, duration is ignored. */
       amount?: number;
-      requests?: Array<{ setupRequest?: (request: { body?: string }) => { body?: string } }>;
+      requests?: Array<{
+        setupRequest?: (request: { body?: string }) => { body?: string };
+        onResponse?: (status: number, body: string) => void;
+      }>;
     }
 
     interface Instance extends PromiseLike<Result> {

@@ -10,6 +10,7 @@ import type { Domain } from './domain/index.js';
 import { adminConsole } from './endpoints/console.js';
 import { authorizationEndpoint } from './endpoints/authorization.js';
 import { brokerEndpoints } from './endpoints/broker.js';
+import { deviceEndpoints } from './endpoints/device.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
 import { loginActions } from './endpoints/login-actions.js';
 import { logoutEndpoint } from './endpoints/logout.js';
@@ -19,6 +20,7 @@ import { introspectionEndpoint } from './endpoints/introspect.js';
 import { jwksEndpoint } from './endpoints/jwks.js';
 import { realmInfoEndpoint } from './endpoints/realm-info.js';
 import { revocationEndpoint } from './endpoints/revoke.js';
+import { parEndpoint } from './endpoints/par.js';
 import { sessionIframes } from './endpoints/session-iframes.js';
 import { tokenEndpoint } from './endpoints/token.js';
 import { userinfoEndpoint } from './endpoints/userinfo.js';
@@ -30,6 +32,7 @@ import { registerMetrics, signInFailures, type PoolStats } from './http/metrics.
 import { lazyValidation } from './http/validation.js';
 import { forwardedIssuerBase } from './http/realm.js';
 import { createPages } from './pages/index.js';
+import { Mailer } from './mail/index.js';
 
 const THEME = 'latchkey';
 
@@ -91,6 +94,7 @@ export async function buildApp({
   registerErrorHandling(app, { pages, resourcesPath });
   registerMetrics(app, { relativePath, poolStats });
   domain.onSignInFailure = (reason) => signInFailures.inc({ reason });
+  domain.clientOutbound.allowPrivateOutbound(allowPrivateOutbound);
   if (issuerFromRequest) app.decorate('issuerBaseOf', forwardedIssuerBase(relativePath));
   await app.register(formBody);
   // Cookies are signed with a key derived from the master key, so every node agrees on it.
@@ -113,13 +117,15 @@ export async function buildApp({
     await scoped.register(accountEndpoint, { domain });
     await scoped.register(introspectionEndpoint, { domain });
     await scoped.register(revocationEndpoint, { domain });
+    await scoped.register(parEndpoint, { domain });
     await scoped.register(authorizationEndpoint, flow);
     await scoped.register(loginActions, flow);
+    await scoped.register(deviceEndpoints, flow);
     await scoped.register(logoutEndpoint, flow);
     await scoped.register(sessionIframes, flow);
     await scoped.register(brokerEndpoints, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
-    await scoped.register(adminApi, { domain, broker, theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
+    await scoped.register(adminApi, { domain, broker, mailer: new Mailer(domain, pages, resourcesPath), theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
     await scoped.register(adminConsole, { relativePath });
     await scoped.register(welcomePage, { domain, pages, resourcesPath });
   }, { prefix: relativePath });

@@ -36,6 +36,8 @@ export interface Config {
   shutdownTimeoutMs?: number;
   /** Milliseconds between housekeeping sweeps (default five minutes). */
   housekeepingIntervalMs?: number;
+  /** Milliseconds before a mail the mail server did not take is tried again, doubling each time (default 30 s). */
+  mailRetryDelayMs?: number;
 }
 
 export const DEFAULT_SHUTDOWN_DELAY_MS = 0;

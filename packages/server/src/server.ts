@@ -1,4 +1,5 @@
-import { readFileSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { join } from 'node:path';
 import { createSecureContext } from 'node:tls';
 import type { FastifyInstance } from 'fastify';
 import { buildApp } from './app.js';
@@ -8,9 +9,13 @@ import { SecretBox } from './crypto/secret-box.js';
 import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
 import { ACCOUNT_CLIENT } from './domain/realms.js';
 import { startHousekeeping } from './domain/housekeeping.js';
+import { startMailWorker } from './mail/worker.js';
+import { outboundFetch } from './broker/outbound.js';
+import { startLogoutDelivery } from './protocol/backchannel-logout.js';
 import { Domain } from './domain/index.js';
 import { importNotes, importRealmFile } from './import/keycloak.js';
-import { openStore, storeKind } from './storage/open.js';
+import { openStore, SQLITE_FILE, storeKind } from './storage/open.js';
+import { startKeyPairs } from './domain/keys.js';
 import type { DataDirLock } from './storage/sql/sqlite-lock.js';
 import { tightenDataDir } from './storage/private-dir.js';
 
@@ -66,6 +71,9 @@ async function checkMasterKey(domain: Domain, where: string): Promise<void> {
  */
 export async function startServer(config: Config, say: (line: string) => void = console.log): Promise<RunningServer> {
   const kind = storeKind(config);
+  // A first start (no database yet) creates master and the imported realms, whose keys take
+  // longest of all it does: they are begun first, to be found while the rest starts.
+  if (kind === 'sqlite' && !existsSync(join(config.dataDir, SQLITE_FILE))) startKeyPairs(1 + config.importRealms.length);
   const https = loadTls(config);
   const tightened = tightenDataDir(config.dataDir);
   const store = await openStore({
@@ -145,6 +153,16 @@ export async function startServer(config: Config, say: (line: string) => void = 
       },
     });
 
+    const mail = startMailWorker(domain, {
+      retryDelayMs: config.mailRetryDelayMs,
+      // The mail's kind and id only: never its recipient or contents.
+      onFailure: (m, err, givenUp) => app.log.warn({ mail: { id: m.id, kind: m.kind, attempts: m.attempts + 1 }, reason: (err as Error).message, givenUp },
+        givenUp ? 'mail not sent: given up' : 'mail not sent: will try again'),
+      onError: (err) => app.log.warn({ err }, 'mail worker could not read the outbox'),
+    });
+    // Clients' back-channel logout URLs are addresses an administrator gave: the same guard as identity providers'.
+    const logouts = startLogoutDelivery(domain, { fetch: outboundFetch(config.allowPrivateOutbound ?? false), log: app.log });
+
     const delayMs = config.shutdownDelayMs ?? DEFAULT_SHUTDOWN_DELAY_MS;
     const timeoutMs = config.shutdownTimeoutMs ?? DEFAULT_SHUTDOWN_TIMEOUT_MS;
     let closing: Promise<boolean> | undefined;
@@ -166,6 +184,8 @@ export async function startServer(config: Config, say: (line: string) => void = 
         await closed;
       }
       await housekeeping.stop();
+      await mail.stop();
+      await logouts.stop();
       await domain.events.flush();
       await store.close();
       lock?.release();

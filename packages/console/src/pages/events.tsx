@@ -1,14 +1,15 @@
 import { useEffect, useState } from 'react';
 import { api, path } from '../api';
 import { currentSession } from '../auth';
+import { t } from '../i18n';
 import type { AdminEventRep, EventRep, RealmRep, UserRep } from '../types';
 import { Loading, Notice, Tabs, at, useLoad } from '../ui';
 
 export function EventsPage({ realm, tab }: { realm: string; tab: string }) {
   return (
     <section>
-      <h1>Events</h1>
-      <Tabs base={[realm, 'events']} tabs={[['login', 'Sign-in events'], ['admin', 'Admin events']]} current={tab} />
+      <h1>{t.events.title}</h1>
+      <Tabs base={[realm, 'events']} tabs={[['login', t.events.login], ['admin', t.events.admin]]} current={tab} />
       <div className="tab-body">{tab === 'admin' ? <AdminEvents realm={realm} /> : <LoginEvents realm={realm} />}</div>
     </section>
   );
@@ -44,7 +45,7 @@ function useUsernames(refs: UserRef[]): Record<string, string | null> {
 function Who({ id, username }: { id?: string; username?: string | null }) {
   if (!id && !username) return <span className="muted">—</span>;
   const me = currentSession();
-  if (id && me?.userId === id) return <span title={id}>{me.username} (you)</span>;
+  if (id && me?.userId === id) return <span title={id}>{t.events.you(me.username)}</span>;
   if (username) return <span title={id}>{username}</span>;
   return <span className="mono" title={id}>{id!.slice(0, 8)}…</span>;
 }
@@ -62,15 +63,15 @@ function LoginEvents({ realm }: { realm: string }) {
   return (
     <div>
       <div className="toolbar">
-        <input aria-label="Event type" placeholder="Type, e.g. LOGIN_ERROR" value={filter.type} onChange={(e) => setFilter({ ...filter, type: e.target.value.toUpperCase() })} />
-        <input aria-label="Client" placeholder="Client ID" value={filter.client} onChange={(e) => setFilter({ ...filter, client: e.target.value })} />
-        <input aria-label="User id" placeholder="User id" value={filter.user} onChange={(e) => setFilter({ ...filter, user: e.target.value })} />
-        <button type="button" className="secondary small" onClick={events.reload}>Refresh</button>
+        <input aria-label={t.events.eventType} placeholder={t.events.eventTypePlaceholder} value={filter.type} onChange={(e) => setFilter({ ...filter, type: e.target.value.toUpperCase() })} />
+        <input aria-label={t.events.client} placeholder={t.clients.clientId} value={filter.client} onChange={(e) => setFilter({ ...filter, client: e.target.value })} />
+        <input aria-label={t.events.userId} placeholder={t.events.userId} value={filter.user} onChange={(e) => setFilter({ ...filter, user: e.target.value })} />
+        <button type="button" className="secondary small" onClick={events.reload}>{t.common.refresh}</button>
       </div>
       {events.error ? <Notice kind="error">{events.error}</Notice> : null}
       {events.data ? (
         <table className="list events">
-          <thead><tr><th>Time</th><th>Type</th><th>Client</th><th>User</th><th>IP address</th><th>Error</th><th>Details</th></tr></thead>
+          <thead><tr><th>{t.events.time}</th><th>{t.events.type}</th><th>{t.events.client}</th><th>{t.events.user}</th><th>{t.events.ip}</th><th>{t.events.error}</th><th>{t.events.details}</th></tr></thead>
           <tbody>
             {events.data.map((e, i) => (
               <tr key={e.id ?? i} className={e.error ? 'error-row' : undefined}>
@@ -79,7 +80,7 @@ function LoginEvents({ realm }: { realm: string }) {
                 <td className="details">{Object.entries(e.details ?? {}).map(([k, v]) => `${k}=${v}`).join(', ')}</td>
               </tr>
             ))}
-            {events.data.length === 0 ? <tr><td colSpan={7} className="muted">No events.</td></tr> : null}
+            {events.data.length === 0 ? <tr><td colSpan={7} className="muted">{t.events.none}</td></tr> : null}
           </tbody>
         </table>
       ) : <Loading />}
@@ -102,17 +103,17 @@ function AdminEvents({ realm }: { realm: string }) {
   return (
     <div>
       <div className="toolbar">
-        <select aria-label="Operation" value={filter.operationTypes} onChange={(e) => setFilter({ ...filter, operationTypes: e.target.value })}>
-          <option value="">Any operation</option>{['CREATE', 'UPDATE', 'DELETE', 'ACTION'].map((o) => <option key={o}>{o}</option>)}
+        <select aria-label={t.events.operation} value={filter.operationTypes} onChange={(e) => setFilter({ ...filter, operationTypes: e.target.value })}>
+          <option value="">{t.events.anyOperation}</option>{['CREATE', 'UPDATE', 'DELETE', 'ACTION'].map((o) => <option key={o}>{o}</option>)}
         </select>
-        <input aria-label="Resource type" placeholder="Resource type, e.g. CLIENT" value={filter.resourceTypes} onChange={(e) => setFilter({ ...filter, resourceTypes: e.target.value.toUpperCase() })} />
-        <input aria-label="Resource path" placeholder="Resource path, e.g. users/*" value={filter.resourcePath} onChange={(e) => setFilter({ ...filter, resourcePath: e.target.value })} />
-        <button type="button" className="secondary small" onClick={events.reload}>Refresh</button>
+        <input aria-label={t.events.resourceType} placeholder={t.events.resourceTypePlaceholder} value={filter.resourceTypes} onChange={(e) => setFilter({ ...filter, resourceTypes: e.target.value.toUpperCase() })} />
+        <input aria-label={t.events.resourcePath} placeholder={t.events.resourcePathPlaceholder} value={filter.resourcePath} onChange={(e) => setFilter({ ...filter, resourcePath: e.target.value })} />
+        <button type="button" className="secondary small" onClick={events.reload}>{t.common.refresh}</button>
       </div>
       {events.error ? <Notice kind="error">{events.error}</Notice> : null}
       {events.data ? (
         <table className="list events">
-          <thead><tr><th>Time</th><th>Operation</th><th>Resource</th><th>Path</th><th>By user</th><th>IP address</th></tr></thead>
+          <thead><tr><th>{t.events.time}</th><th>{t.events.operation}</th><th>{t.events.resource}</th><th>{t.events.path}</th><th>{t.events.byUser}</th><th>{t.events.ip}</th></tr></thead>
           <tbody>
             {events.data.map((e, i) => (
               <tr key={e.id ?? i}>
@@ -120,7 +121,7 @@ function AdminEvents({ realm }: { realm: string }) {
                 <td><Who id={e.authDetails?.userId} username={refOf(e) ? names[refKey(refOf(e)!)] : undefined} /></td><td>{e.authDetails?.ipAddress ?? '—'}</td>
               </tr>
             ))}
-            {events.data.length === 0 ? <tr><td colSpan={6} className="muted">No admin events.</td></tr> : null}
+            {events.data.length === 0 ? <tr><td colSpan={6} className="muted">{t.events.noneAdmin}</td></tr> : null}
           </tbody>
         </table>
       ) : <Loading />}

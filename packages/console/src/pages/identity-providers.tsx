@@ -1,6 +1,7 @@
 import { useState, type FormEvent } from 'react';
 import { api, ApiError, path } from '../api';
 import { go, href } from '../router';
+import { t } from '../i18n';
 import type { IdentityProviderRep } from '../types';
 import { CheckField, ConfirmButton, Loading, Notice, SelectField, TextField, useLoad, useSave, type Errors } from '../ui';
 
@@ -8,9 +9,9 @@ import { CheckField, ConfirmButton, Loading, Notice, SelectField, TextField, use
 // "Sign in with …" button each on the login page.
 
 const MASKED = '**********';
-const RESPONSE_TYPES: Array<[string, string]> = [
-  ['code', 'code (authorization code flow)'], ['id_token', 'id_token (implicit)'], ['id_token token', 'id_token token (implicit)'],
-  ['code id_token', 'code id_token (hybrid)'], ['code token', 'code token (hybrid)'], ['code id_token token', 'code id_token token (hybrid)'],
+const responseTypes = (): Array<[string, string]> => [
+  ['code', `code (${t.idp.flows.code})`], ['id_token', `id_token (${t.idp.flows.implicit})`], ['id_token token', `id_token token (${t.idp.flows.implicit})`],
+  ['code id_token', `code id_token (${t.idp.flows.hybrid})`], ['code token', `code token (${t.idp.flows.hybrid})`], ['code id_token token', `code id_token token (${t.idp.flows.hybrid})`],
 ];
 
 export function IdentityProvidersPage({ realm, alias }: { realm: string; alias?: string }) {
@@ -23,14 +24,14 @@ function IdentityProviderList({ realm }: { realm: string }) {
   return (
     <section>
       <div className="page-head">
-        <h1>Identity providers</h1>
-        <a className="button" href={href(realm, 'identity-providers', 'new')}>Add identity provider</a>
+        <h1>{t.idp.title}</h1>
+        <a className="button" href={href(realm, 'identity-providers', 'new')}>{t.idp.add}</a>
       </div>
-      <p className="lead">Other OpenID Connect providers users can sign in with: each is a button on the login page, and its users become users of this realm.</p>
+      <p className="lead">{t.idp.lead}</p>
       {providers.error ? <Notice kind="error">{providers.error}</Notice> : null}
       {providers.data ? (
         <table className="list">
-          <thead><tr><th>Alias</th><th>Name</th><th>Issuer</th><th>Response type</th><th>Status</th></tr></thead>
+          <thead><tr><th>{t.idp.alias}</th><th>{t.common.name}</th><th>{t.idp.issuerShort}</th><th>{t.idp.responseType}</th><th>{t.common.status}</th></tr></thead>
           <tbody>
             {providers.data.map((p) => (
               <tr key={p.alias}>
@@ -38,10 +39,10 @@ function IdentityProviderList({ realm }: { realm: string }) {
                 <td>{p.displayName ?? ''}</td>
                 <td>{p.config.issuer}</td>
                 <td>{p.responseType}</td>
-                <td><span className={`badge ${p.enabled ? 'on' : 'off'}`}>{p.enabled ? 'Enabled' : 'Disabled'}</span></td>
+                <td><span className={`badge ${p.enabled ? 'on' : 'off'}`}>{p.enabled ? t.common.enabled : t.common.disabled}</span></td>
               </tr>
             ))}
-            {providers.data.length === 0 ? <tr><td colSpan={5} className="muted">No identity providers yet.</td></tr> : null}
+            {providers.data.length === 0 ? <tr><td colSpan={5} className="muted">{t.idp.empty}</td></tr> : null}
           </tbody>
         </table>
       ) : <Loading />}
@@ -53,16 +54,16 @@ function IdentityProviderPage({ realm, alias }: { realm: string; alias: string }
   const isNew = alias === 'new';
   const provider = useLoad(() => (isNew ? Promise.resolve(undefined) : api.get<IdentityProviderRep>(path('realms', realm, 'identity-provider', 'instances', alias))), [realm, alias]);
   if (provider.error) return <Notice kind="error">{provider.error}</Notice>;
-  if (!isNew && !provider.data) return <Loading what="the identity provider" />;
+  if (!isNew && !provider.data) return <Loading what={t.idp.theProvider} />;
   const p = provider.data;
   return (
     <section>
-      <p className="crumbs"><a href={href(realm, 'identity-providers')}>Identity providers</a> ›</p>
+      <p className="crumbs"><a href={href(realm, 'identity-providers')}>{t.idp.title}</a> ›</p>
       <div className="page-head">
-        <h1>{p ? <>{p.displayName || p.alias} <small className="muted">{p.alias}</small></> : 'Add identity provider'}</h1>
+        <h1>{p ? <>{p.displayName || p.alias} <small className="muted">{p.alias}</small></> : t.idp.add}</h1>
         {p ? (
-          <ConfirmButton label="Delete" title={`Delete ${p.alias}?`} confirmLabel="Delete identity provider"
-            message={<p>Its button leaves the login page, and the users who signed in through it lose their link to it (they stay users of the realm).</p>}
+          <ConfirmButton label={t.common.delete} title={t.common.deleteNamed(p.alias)} confirmLabel={t.idp.deleteConfirm}
+            message={<p>{t.idp.deleteMessage}</p>}
             onConfirm={async () => { await api.delete(path('realms', realm, 'identity-provider', 'instances', p.alias)); go(realm, 'identity-providers'); }} />
         ) : null}
       </div>
@@ -123,12 +124,12 @@ function bodyOf(d: Draft, existing: boolean) {
 
 function checkDraft(d: Draft): Errors {
   const errors: Errors = {};
-  if (!d.alias.trim()) errors.alias = 'Enter an alias: it is part of the address the provider sends users back to.';
-  else if (!/^[A-Za-z0-9._~-]+$/.test(d.alias.trim())) errors.alias = 'Letters, digits and . _ ~ - only.';
-  if (!d.issuer.trim()) errors.issuer = 'Enter the provider\'s issuer (its Authority).';
-  if (!d.clientId.trim()) errors.clientId = 'Enter the client ID this realm has at the provider.';
-  if (d.clientAuthMethod !== 'none' && !d.clientSecret) errors.clientSecret = 'Enter the client secret, or choose a public client.';
-  if (d.scope.trim().split(/\s+/)[0] !== 'openid') errors.scope = 'The scope must start with openid.';
+  if (!d.alias.trim()) errors.alias = t.idp.check.alias;
+  else if (!/^[A-Za-z0-9._~-]+$/.test(d.alias.trim())) errors.alias = t.idp.check.aliasChars;
+  if (!d.issuer.trim()) errors.issuer = t.idp.check.issuer;
+  if (!d.clientId.trim()) errors.clientId = t.idp.check.clientId;
+  if (d.clientAuthMethod !== 'none' && !d.clientSecret) errors.clientSecret = t.idp.check.clientSecret;
+  if (d.scope.trim().split(/\s+/)[0] !== 'openid') errors.scope = t.idp.check.scope;
   return errors;
 }
 
@@ -160,10 +161,10 @@ function IdentityProviderForm({ realm, provider, onSaved }: { realm: string; pro
         if (provider) {
           await api.put(path('realms', realm, 'identity-provider', 'instances', provider.alias), bodyOf(d, true));
           onSaved(d.alias.trim());
-          return 'Saved.';
+          return t.common.saved;
         }
         onSaved(await api.create(instances, bodyOf(d, false)));
-        return 'Added.';
+        return t.idp.added;
       } catch (err) {
         throw besideField(err);
       }
@@ -171,75 +172,75 @@ function IdentityProviderForm({ realm, provider, onSaved }: { realm: string; pro
   };
   const setMapper = (i: number, change: Partial<Mapper>) => set('mappers')(d.mappers.map((m, k) => (k === i ? { ...m, ...change } : m)));
   return (
-    <form className="form" onSubmit={submit} noValidate aria-label="Identity provider">
+    <form className="form" onSubmit={submit} noValidate aria-label={t.idp.formLabel}>
       <Notice kind="error">{e['']}</Notice>
       <div className="grid">
-        <TextField label="Alias" name="alias" required value={d.alias} onChange={set('alias')} error={e.alias} autoComplete="off"
-          hint={<>Register this redirect URI at the provider: <code>{callback}</code></>} />
-        <TextField label="Display name" name="displayName" value={d.displayName} onChange={set('displayName')} hint="The button says Sign in with this." />
+        <TextField label={t.idp.alias} name="alias" required value={d.alias} onChange={set('alias')} error={e.alias} autoComplete="off"
+          hint={t.idp.aliasHint(<code>{callback}</code>)} />
+        <TextField label={t.idp.displayName} name="displayName" value={d.displayName} onChange={set('displayName')} hint={t.idp.displayNameHint} />
       </div>
       <div className="checks">
-        <CheckField label="Enabled" name="enabled" checked={d.enabled} onChange={set('enabled')} hint="An enabled provider is checked against its metadata when saved." />
-        <CheckField label="Hide on the login page" name="hideOnLogin" checked={d.hideOnLogin} onChange={set('hideOnLogin')} />
+        <CheckField label={t.common.enabled} name="enabled" checked={d.enabled} onChange={set('enabled')} hint={t.idp.enabledHint} />
+        <CheckField label={t.idp.hideOnLogin} name="hideOnLogin" checked={d.hideOnLogin} onChange={set('hideOnLogin')} />
       </div>
 
       <fieldset>
-        <legend>Provider</legend>
+        <legend>{t.idp.provider}</legend>
         <div className="grid">
-          <TextField label="Issuer (Authority)" name="issuer" required value={d.issuer} onChange={set('issuer')} error={e.issuer}
+          <TextField label={t.idp.issuer} name="issuer" required value={d.issuer} onChange={set('issuer')} error={e.issuer}
             placeholder="https://accounts.example.com" autoComplete="off" />
-          <TextField label="Metadata address" name="metadataUrl" value={d.metadataUrl} onChange={set('metadataUrl')} error={e.metadataUrl}
-            placeholder="The issuer's /.well-known/openid-configuration" autoComplete="off" />
+          <TextField label={t.idp.metadata} name="metadataUrl" value={d.metadataUrl} onChange={set('metadataUrl')} error={e.metadataUrl}
+            placeholder={t.idp.metadataPlaceholder} autoComplete="off" />
         </div>
         <div className="grid three">
-          <TextField label="Client ID" name="clientId" required value={d.clientId} onChange={set('clientId')} error={e.clientId} autoComplete="off" />
-          <SelectField label="Client authentication" name="clientAuthMethod" value={d.clientAuthMethod} onChange={set('clientAuthMethod')} error={e.clientAuthMethod}
-            options={[['client_secret_post', 'Client secret (post)'], ['client_secret_basic', 'Client secret (basic)'], ['none', 'None (a public client)']]} />
-          <TextField label="Client secret" name="clientSecret" type="password" value={d.clientSecret} onChange={set('clientSecret')} error={e.clientSecret}
-            disabled={d.clientAuthMethod === 'none'} autoComplete="new-password" hint={provider && d.clientSecret === MASKED ? 'Saved; type a new one to change it.' : undefined} />
+          <TextField label={t.clients.clientId} name="clientId" required value={d.clientId} onChange={set('clientId')} error={e.clientId} autoComplete="off" />
+          <SelectField label={t.idp.clientAuth} name="clientAuthMethod" value={d.clientAuthMethod} onChange={set('clientAuthMethod')} error={e.clientAuthMethod}
+            options={[['client_secret_post', t.idp.authPost], ['client_secret_basic', t.idp.authBasic], ['none', t.idp.authNone]]} />
+          <TextField label={t.idp.clientSecret} name="clientSecret" type="password" value={d.clientSecret} onChange={set('clientSecret')} error={e.clientSecret}
+            disabled={d.clientAuthMethod === 'none'} autoComplete="new-password" hint={provider && d.clientSecret === MASKED ? t.idp.secretSaved : undefined} />
         </div>
       </fieldset>
 
       <fieldset>
-        <legend>Sign-in</legend>
+        <legend>{t.clients.signIn}</legend>
         <div className="grid three">
-          <TextField label="Scope" name="scope" value={d.scope} onChange={set('scope')} error={e.scope} hint="Space-separated, openid first." />
-          <SelectField label="Response type" name="responseType" value={d.responseType} onChange={set('responseType')} error={e.responseType} options={RESPONSE_TYPES} />
-          <SelectField label="Response mode" name="responseMode" value={d.responseMode} onChange={set('responseMode')} error={e.responseMode}
-            options={[['', 'The response type\'s own'], ['query', 'query'], ['fragment', 'fragment'], ['form_post', 'form_post']]} />
+          <TextField label={t.idp.scope} name="scope" value={d.scope} onChange={set('scope')} error={e.scope} hint={t.idp.scopeHint} />
+          <SelectField label={t.idp.responseType} name="responseType" value={d.responseType} onChange={set('responseType')} error={e.responseType} options={responseTypes()} />
+          <SelectField label={t.idp.responseMode} name="responseMode" value={d.responseMode} onChange={set('responseMode')} error={e.responseMode}
+            options={[['', t.idp.responseModeOwn], ['query', 'query'], ['fragment', 'fragment'], ['form_post', 'form_post']]} />
         </div>
         <div className="checks">
           <CheckField label="PKCE (S256)" name="pkce" checked={d.pkce && d.responseType.includes('code')} disabled={!d.responseType.includes('code')}
-            onChange={set('pkce')} error={e.pkce} hint={d.responseType.includes('code') ? undefined : 'Only for response types that return a code.'} />
-          <CheckField label="Trust the provider's emails as verified" name="trustEmail" checked={d.trustEmail} onChange={set('trustEmail')} />
+            onChange={set('pkce')} error={e.pkce} hint={d.responseType.includes('code') ? undefined : t.idp.pkceOnlyCode} />
+          <CheckField label={t.idp.trustEmail} name="trustEmail" checked={d.trustEmail} onChange={set('trustEmail')} />
         </div>
         <div className="grid three">
-          <SelectField label="An email an account has already" name="emailCollision" value={d.emailCollision} onChange={set('emailCollision')}
-            options={[['link', 'Link after that account\'s password'], ['refuse', 'Refuse the sign-in']]} />
-          <SelectField label="Copy the claims" name="syncMode" value={d.syncMode} onChange={set('syncMode')}
-            options={[['FORCE', 'At every sign-in'], ['IMPORT', 'At the first sign-in only']]} />
-          <TextField label="After logout" name="postLogoutUrl" value={d.postLogoutUrl} onChange={set('postLogoutUrl')} error={e.postLogoutUrl}
-            placeholder="https://example.com/signed-out" hint="Where users go once the provider ended its session too, unless the application says." />
+          <SelectField label={t.idp.emailCollision} name="emailCollision" value={d.emailCollision} onChange={set('emailCollision')}
+            options={[['link', t.idp.collisionLink], ['refuse', t.idp.collisionRefuse]]} />
+          <SelectField label={t.idp.syncMode} name="syncMode" value={d.syncMode} onChange={set('syncMode')}
+            options={[['FORCE', t.idp.syncForce], ['IMPORT', t.idp.syncImport]]} />
+          <TextField label={t.idp.afterLogout} name="postLogoutUrl" value={d.postLogoutUrl} onChange={set('postLogoutUrl')} error={e.postLogoutUrl}
+            placeholder="https://example.com/signed-out" hint={t.idp.afterLogoutHint} />
         </div>
       </fieldset>
 
       <fieldset className="list-field" data-field="mappers">
-        <legend>Claims copied into user attributes</legend>
-        <p className="hint">Besides sub, name, email, given_name, family_name and phone_number. The attribute may be email, firstName, lastName, phoneNumber or any name.</p>
-        {d.mappers.length === 0 ? <p className="muted">None.</p> : null}
+        <legend>{t.idp.claims}</legend>
+        <p className="hint">{t.idp.claimsHint}</p>
+        {d.mappers.length === 0 ? <p className="muted">{t.idp.noClaims}</p> : null}
         {d.mappers.map((m, i) => (
           <div className="list-row" key={i}>
-            <input aria-label={`Claim ${i + 1}`} placeholder="Claim, e.g. department" value={m.claim} onChange={(ev) => setMapper(i, { claim: ev.target.value })} />
-            <input aria-label={`User attribute ${i + 1}`} placeholder="User attribute" value={m.userAttribute} onChange={(ev) => setMapper(i, { userAttribute: ev.target.value })} />
-            <button type="button" className="secondary small" aria-label={`Remove claim ${m.claim || i + 1}`} onClick={() => set('mappers')(d.mappers.filter((_, k) => k !== i))}>Remove</button>
+            <input aria-label={`${t.resources.claim} ${i + 1}`} placeholder={t.idp.claimPlaceholder} value={m.claim} onChange={(ev) => setMapper(i, { claim: ev.target.value })} />
+            <input aria-label={`${t.resources.userAttribute} ${i + 1}`} placeholder={t.resources.userAttribute} value={m.userAttribute} onChange={(ev) => setMapper(i, { userAttribute: ev.target.value })} />
+            <button type="button" className="secondary small" aria-label={t.idp.removeClaim(m.claim || String(i + 1))} onClick={() => set('mappers')(d.mappers.filter((_, k) => k !== i))}>{t.common.remove}</button>
           </div>
         ))}
         {e.mappers ? <p className="field-error" role="alert">{e.mappers}</p> : null}
-        <button type="button" className="secondary small" onClick={() => set('mappers')([...d.mappers, { name: '', claim: '', userAttribute: '' }])}>Add a claim</button>
+        <button type="button" className="secondary small" onClick={() => set('mappers')([...d.mappers, { name: '', claim: '', userAttribute: '' }])}>{t.idp.addClaim}</button>
       </fieldset>
 
       <div className="actions">
-        <button type="submit" disabled={save.busy}>{provider ? 'Save' : 'Add'}</button>
+        <button type="submit" disabled={save.busy}>{provider ? t.common.save : t.idp.addSubmit}</button>
         <Notice kind="success">{save.saved}</Notice>
       </div>
     </form>

@@ -1,5 +1,6 @@
 import { useState } from 'react';
 import { api, path } from '../api';
+import { t } from '../i18n';
 import type { KeysRep } from '../types';
 import { ConfirmButton, Loading, Notice, at, useLoad } from '../ui';
 
@@ -10,25 +11,25 @@ export function KeysPage({ realm }: { realm: string }) {
   return (
     <section>
       <div className="page-head">
-        <h1>Keys</h1>
-        <ConfirmButton label="Rotate keys" className="primary" title="Rotate the realm's signing keys?" confirmLabel="Rotate"
-          message={<p>New keys sign every token from now on. The old keys stay in the realm's JWKS until the tokens they signed have expired, so nothing signed in stops working.</p>}
-          onConfirm={async () => { await api.post(path('realms', realm, 'keys', 'rotate')); setDone('Rotated: the new keys sign from now on.'); keys.reload(); }} />
+        <h1>{t.keys.title}</h1>
+        <ConfirmButton label={t.keys.rotate} className="primary" title={t.keys.rotateTitle} confirmLabel={t.keys.rotateConfirm}
+          message={<p>{t.keys.rotateMessage}</p>}
+          onConfirm={async () => { await api.post(path('realms', realm, 'keys', 'rotate')); setDone(t.keys.rotated); keys.reload(); }} />
       </div>
-      <p className="lead">The keys that sign this realm's tokens, one per algorithm, published at the realm's JWKS (certs) endpoint.</p>
+      <p className="lead">{t.keys.lead}</p>
       <Notice kind="success">{done}</Notice>
       {keys.error ? <Notice kind="error">{keys.error}</Notice> : null}
       {keys.data ? (
         <table className="list keys">
-          <thead><tr><th>Algorithm</th><th>Key id</th><th>Type</th><th>Status</th><th>Signs</th><th>Created</th><th>Published until</th></tr></thead>
+          <thead><tr><th>{t.keys.algorithm}</th><th>{t.keys.kid}</th><th>{t.keys.type}</th><th>{t.common.status}</th><th>{t.keys.signs}</th><th>{t.keys.created}</th><th>{t.keys.publishedUntil}</th></tr></thead>
           <tbody>
             {keys.data.keys.map((k) => (
               <tr key={k.kid} data-kid={k.kid}>
                 <td>{k.algorithm}</td><td className="mono">{k.kid}</td><td>{k.type}</td>
-                <td><span className={`badge ${k.status === 'ACTIVE' ? 'on' : ''}`}>{k.status.toLowerCase()}</span></td>
-                <td>{active.has(k.kid) ? 'Yes' : 'No'}</td>
+                <td><span className={`badge ${k.status === 'ACTIVE' ? 'on' : ''}`}>{t.keys.statuses[k.status] ?? k.status.toLowerCase()}</span></td>
+                <td>{active.has(k.kid) ? t.common.yes : t.common.no}</td>
                 <td className="nowrap">{k.createdTimestamp ? at(k.createdTimestamp) : '—'}</td>
-                <td className="nowrap">{k.validTo ? at(k.validTo) : active.has(k.kid) ? 'While it signs' : '—'}</td>
+                <td className="nowrap">{k.validTo ? at(k.validTo) : active.has(k.kid) ? t.keys.whileSigns : '—'}</td>
               </tr>
             ))}
           </tbody>

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, path } from '../api';
+import { t } from '../i18n';
 import { go } from '../router';
 import type { RealmRep } from '../types';
 import { CheckField, ConfirmButton, FieldError, Notice, SelectField, TextField, duration, messageOf, useSave, type Errors } from '../ui';
@@ -8,30 +9,74 @@ const LOCALES = ['en', 'de', 'nl', 'fr'];
 
 type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
   | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration'
-  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace';
+  | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace' | 'otpPolicyPeriod' | 'otpPolicyLookAheadWindow'
+  | 'actionTokenGeneratedByAdminLifespan' | 'actionTokenGeneratedByUserLifespan';
 
-const NUMBERS: Array<[NumberKey, string, number, string]> = [
-  ['accessTokenLifespan', 'Access token lifetime (seconds)', 1, 'tokens'],
-  ['accessCodeLifespan', 'Authorization code lifetime (seconds)', 1, 'tokens'],
-  ['ssoSessionIdleTimeout', 'Session idle timeout (seconds)', 1, 'sessions'],
-  ['ssoSessionMaxLifespan', 'Session max lifetime (seconds)', 1, 'sessions'],
-  ['offlineSessionIdleTimeout', 'Offline idle timeout (seconds)', 1, 'sessions'],
-  ['failureFactor', 'Failures before a lockout', 1, 'brute'],
-  ['waitIncrementSeconds', 'Lockout step (seconds)', 0, 'brute'],
-  ['maxFailureWaitSeconds', 'Longest lockout (seconds)', 0, 'brute'],
-  ['eventsExpiration', 'Keep sign-in events (seconds)', 0, 'events'],
-  ['adminEventsExpiration', 'Keep admin events (seconds)', 0, 'events'],
-  ['refreshTokenMaxReuse', 'Further uses of a refresh token', 0, 'refresh'],
-  ['refreshTokenReuseGrace', 'Grace for parallel refreshes (seconds)', 0, 'refresh'],
+/** Each setting's minimum and fieldset; its label is t.realm.numbers[key]. */
+const NUMBERS: Array<[NumberKey, number, string]> = [
+  ['accessTokenLifespan', 1, 'tokens'],
+  ['accessCodeLifespan', 1, 'tokens'],
+  ['ssoSessionIdleTimeout', 1, 'sessions'],
+  ['ssoSessionMaxLifespan', 1, 'sessions'],
+  ['offlineSessionIdleTimeout', 1, 'sessions'],
+  ['failureFactor', 1, 'brute'],
+  ['waitIncrementSeconds', 0, 'brute'],
+  ['maxFailureWaitSeconds', 0, 'brute'],
+  ['eventsExpiration', 0, 'events'],
+  ['adminEventsExpiration', 0, 'events'],
+  ['refreshTokenMaxReuse', 0, 'refresh'],
+  ['refreshTokenReuseGrace', 0, 'refresh'],
+  ['otpPolicyPeriod', 1, 'otp'],
+  ['otpPolicyLookAheadWindow', 0, 'otp'],
+  ['actionTokenGeneratedByAdminLifespan', 1, 'links'],
+  ['actionTokenGeneratedByUserLifespan', 1, 'links'],
 ];
 
 /** Settings kept among Keycloak's realm attributes (as text) rather than as members of the realm representation. */
 const ATTRIBUTES: NumberKey[] = ['adminEventsExpiration', 'refreshTokenReuseGrace'];
 /** Counts, not seconds. */
-const COUNTS: NumberKey[] = ['failureFactor', 'refreshTokenMaxReuse'];
+const COUNTS: NumberKey[] = ['failureFactor', 'refreshTokenMaxReuse', 'otpPolicyLookAheadWindow'];
+/** Multi-factor switches kept among the realm attributes, as 'true' or 'false'. */
+const FLAGS = ['otpRequired', 'passwordGrantWithSecondFactor'] as const;
 
 const numberOf = (realm: RealmRep, key: NumberKey) =>
   ATTRIBUTES.includes(key) ? Number(realm.attributes?.[key] ?? 0) : realm[key as Exclude<NumberKey, 'adminEventsExpiration' | 'refreshTokenReuseGrace'>];
+
+type SwitchKey = 'registrationAllowed' | 'registrationEmailAsUsername' | 'resetPasswordAllowed' | 'verifyEmail'
+  | 'loginWithEmailAllowed' | 'duplicateEmailsAllowed' | 'rememberMe' | 'editUsernameAllowed';
+
+/** Keycloak's Login tab: what users may do for themselves. */
+const SWITCHES: Array<[SwitchKey, string, string?]> = [
+  ['registrationAllowed', 'User registration', 'A link on the sign-in page to create an account.'],
+  ['registrationEmailAsUsername', 'Email as username'],
+  ['resetPasswordAllowed', 'Forgot password', 'A link on the sign-in page to reset a password by email.'],
+  ['rememberMe', 'Remember me'],
+  ['verifyEmail', 'Verify email', 'New users confirm their address by a link in a mail.'],
+  ['loginWithEmailAllowed', 'Sign in with email', 'Users may give their email instead of their username.'],
+  ['duplicateEmailsAllowed', 'Duplicate emails', 'Several users may have one email (they then cannot sign in with it).'],
+  ['editUsernameAllowed', 'Edit username'],
+];
+
+type SmtpKey = 'host' | 'port' | 'from' | 'fromDisplayName' | 'replyTo' | 'replyToDisplayName' | 'envelopeFrom' | 'user' | 'password';
+const SMTP_FIELDS: Array<[SmtpKey, string, string?]> = [
+  ['host', 'Host'], ['port', 'Port', 'Default 25, or 465 with SSL.'], ['from', 'From'], ['fromDisplayName', 'From display name'],
+  ['replyTo', 'Reply to'], ['replyToDisplayName', 'Reply to display name'], ['envelopeFrom', 'Envelope from', 'Where bounces go.'],
+];
+const SMTP_SWITCHES: Array<['ssl' | 'starttls' | 'auth', string]> = [['ssl', 'SSL (port 465)'], ['starttls', 'StartTLS'], ['auth', 'Authentication']];
+
+/** The mail server as the admin API takes it: strings, empty ones left out, the user and password only with authentication. */
+function smtpOf(d: Record<string, string | boolean>): Record<string, string> {
+  // No host: no mail server, as Keycloak keeps it ({}).
+  if (!String(d['smtp.host'] ?? '').trim()) return {};
+  const server: Record<string, string> = {};
+  for (const [k] of SMTP_FIELDS) if (typeof d[`smtp.${k}`] === 'string' && (d[`smtp.${k}`] as string).trim()) server[k] = (d[`smtp.${k}`] as string).trim();
+  for (const [k] of SMTP_SWITCHES) server[k] = String(d[`smtp.${k}`] === true);
+  if (d['smtp.auth'] === true) {
+    server.user = String(d['smtp.user'] ?? '');
+    server.password = String(d['smtp.password'] ?? '');
+  }
+  return server;
+}
 
 export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
   return <RealmForm key={realm.id} realm={realm} onChanged={onChanged} />;
@@ -42,8 +87,16 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
     displayName: realm.displayName ?? '', enabled: realm.enabled, bruteForceProtected: realm.bruteForceProtected,
     eventsEnabled: realm.eventsEnabled, adminEventsEnabled: realm.adminEventsEnabled, revokeRefreshToken: realm.revokeRefreshToken,
     defaultLocale: realm.defaultLocale ?? '', supportedLocales: realm.supportedLocales.join(' '), defaultSignatureAlgorithm: realm.defaultSignatureAlgorithm,
+    otpPolicyType: realm.otpPolicyType as string, otpPolicyAlgorithm: realm.otpPolicyAlgorithm, otpPolicyDigits: String(realm.otpPolicyDigits),
+    otpPolicyCodeReusable: realm.otpPolicyCodeReusable,
+    ...Object.fromEntries(FLAGS.map((f) => [f, realm.attributes?.[f] === 'true'])) as Record<(typeof FLAGS)[number], boolean>,
     ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(numberOf(realm, k))])) as Record<NumberKey, string>,
+    ...Object.fromEntries(SWITCHES.map(([k]) => [k, realm[k] === true])) as Record<SwitchKey, boolean>,
+    passwordPolicy: realm.passwordPolicy ?? '',
+    ...Object.fromEntries([...SMTP_FIELDS, ['user'], ['password']].map(([k]) => [`smtp.${k}`, realm.smtpServer?.[k] ?? ''])) as Record<`smtp.${SmtpKey}`, string>,
+    ...Object.fromEntries(SMTP_SWITCHES.map(([k]) => [`smtp.${k}`, realm.smtpServer?.[k] === 'true'])) as Record<'smtp.ssl' | 'smtp.starttls' | 'smtp.auth', boolean>,
   }));
+  const test = useSave();
   const save = useSave();
   const set = <K extends keyof typeof d>(key: K) => (value: (typeof d)[K]) => setDraft((old) => ({ ...old, [key]: value }));
   const master = realm.realm === 'master';
@@ -55,77 +108,135 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         defaultLocale: d.defaultLocale, supportedLocales: d.supportedLocales.split(/[\s,]+/).filter(Boolean),
         internationalizationEnabled: d.supportedLocales.trim() !== '', defaultSignatureAlgorithm: d.defaultSignatureAlgorithm,
         eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled, revokeRefreshToken: d.revokeRefreshToken,
+        otpPolicyType: d.otpPolicyType, otpPolicyAlgorithm: d.otpPolicyAlgorithm, otpPolicyDigits: Number(d.otpPolicyDigits),
+        otpPolicyCodeReusable: d.otpPolicyCodeReusable,
+        ...Object.fromEntries(SWITCHES.map(([k]) => [k, d[k]])),
+        passwordPolicy: d.passwordPolicy.trim(),
+        smtpServer: smtpOf(d),
         ...Object.fromEntries(NUMBERS.filter(([k]) => !ATTRIBUTES.includes(k)).map(([k]) => [k, Number(d[k])])),
-        attributes: Object.fromEntries(ATTRIBUTES.map((k) => [k, String(Number(d[k]))])),
+        attributes: {
+          ...Object.fromEntries(ATTRIBUTES.map((k) => [k, String(Number(d[k]))])),
+          ...Object.fromEntries(FLAGS.map((f) => [f, String(d[f])])),
+        },
       });
       onChanged();
     }, Object.fromEntries(ATTRIBUTES.map((k) => [`attributes.${k}`, k])), () => {
       const errors: Errors = {};
-      for (const [k, , min] of NUMBERS) {
-        if (!/^\d+$/.test(d[k].trim()) || Number(d[k]) < min || Number(d[k]) > 2_147_483_647) errors[k] = `Enter a whole number${min ? ` of at least ${min}` : ''}.`;
+      for (const [k, min] of NUMBERS) {
+        if (!/^\d+$/.test(d[k].trim()) || Number(d[k]) < min || Number(d[k]) > 2_147_483_647) errors[k] = t.realm.wholeNumber(min);
       }
       if (!errors.ssoSessionMaxLifespan && !errors.ssoSessionIdleTimeout && Number(d.ssoSessionMaxLifespan) < Number(d.ssoSessionIdleTimeout)) {
-        errors.ssoSessionMaxLifespan = 'The maximum lifetime cannot be shorter than the idle timeout.';
+        errors.ssoSessionMaxLifespan = t.realm.maxBelowIdle;
       }
       const locales = d.supportedLocales.split(/[\s,]+/).filter(Boolean);
       const bad = locales.find((l) => !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(l));
-      if (bad) errors.supportedLocales = `${bad} is not a language tag (such as en or pt-BR).`;
+      if (bad) errors.supportedLocales = t.realm.badLocale(bad);
       return errors;
     });
   };
-  const numbers = (group: string) => NUMBERS.filter(([, , , g]) => g === group).map(([k, label]) => (
-    <TextField key={k} label={label} name={k} value={d[k]} onChange={set(k)} error={save.errors[k]}
-      hint={group === 'events' && Number(d[k]) === 0 ? 'Kept for good.' : duration(Number(d[k])) && !COUNTS.includes(k) ? duration(Number(d[k])) : undefined} />
+  const numbers = (group: string) => NUMBERS.filter(([, , g]) => g === group).map(([k]) => (
+    <TextField key={k} label={t.realm.numbers[k]} name={k} value={d[k]} onChange={set(k)} error={save.errors[k]}
+      hint={group === 'events' && Number(d[k]) === 0 ? t.realm.keptForGood : duration(Number(d[k])) && !COUNTS.includes(k) ? duration(Number(d[k])) : undefined} />
   ));
   const supported = d.supportedLocales.split(/[\s,]+/).filter(Boolean);
   return (
     <section>
       <div className="page-head">
-        <h1>Realm settings <small className="muted">{realm.realm}</small></h1>
+        <h1>{t.realm.settings} <small className="muted">{realm.realm}</small></h1>
         {!master ? (
-          <ConfirmButton label="Delete realm" title={`Delete realm ${realm.realm}?`} confirmLabel="Delete realm"
-            message={<p>The realm and everything in it — client applications, users, roles, groups, sessions and keys — are deleted. This cannot be undone.</p>}
+          <ConfirmButton label={t.realm.deleteRealm} title={t.realm.deleteTitle(realm.realm)} confirmLabel={t.realm.deleteRealm}
+            message={<p>{t.realm.deleteMessage}</p>}
             onConfirm={async () => { await api.delete(path('realms', realm.realm)); onChanged(); go('master', 'settings'); }} />
         ) : null}
       </div>
-      <form className="form" onSubmit={submit} noValidate aria-label="Realm settings">
+      <form className="form" onSubmit={submit} noValidate aria-label={t.realm.settings}>
         <Notice kind="error">{save.errors['']}</Notice>
-        <fieldset><legend>General</legend>
+        <fieldset><legend>{t.realm.general}</legend>
           <div className="grid">
-            <TextField label="Display name" name="displayName" value={d.displayName} onChange={set('displayName')} error={save.errors.displayName} hint="Shown on the sign-in pages." />
-            <SelectField label="Default signature algorithm" name="defaultSignatureAlgorithm" value={d.defaultSignatureAlgorithm} onChange={set('defaultSignatureAlgorithm')}
+            <TextField label={t.realm.displayName} name="displayName" value={d.displayName} onChange={set('displayName')} error={save.errors.displayName} hint={t.realm.displayNameHint} />
+            <SelectField label={t.realm.signatureAlg} name="defaultSignatureAlgorithm" value={d.defaultSignatureAlgorithm} onChange={set('defaultSignatureAlgorithm')}
               options={[['RS256', 'RS256'], ['ES256', 'ES256'], ['EdDSA', 'EdDSA']]} />
           </div>
-          <CheckField label="Enabled" name="enabled" checked={d.enabled} onChange={set('enabled')} disabled={master}
-            hint={master ? 'The master realm is always enabled.' : 'A disabled realm signs nobody in.'} />
+          <CheckField label={t.common.enabled} name="enabled" checked={d.enabled} onChange={set('enabled')} disabled={master}
+            hint={master ? t.realm.masterEnabled : t.realm.disabledHint} />
         </fieldset>
-        <fieldset><legend>Tokens</legend><div className="grid">{numbers('tokens')}</div></fieldset>
-        <fieldset><legend>Refresh tokens</legend>
-          <CheckField label="Revoke refresh tokens once used" name="revokeRefreshToken" checked={d.revokeRefreshToken} onChange={set('revokeRefreshToken')}
-            hint="Each refresh returns a new refresh token; using a spent one again, after the grace, ends the session (RFC 9700 reuse detection). Off: a refresh token is good until it expires (Keycloak's default)." />
+        <fieldset><legend>{t.realm.tokens}</legend><div className="grid">{numbers('tokens')}</div></fieldset>
+        <fieldset><legend>{t.realm.refreshTokens}</legend>
+          <CheckField label={t.realm.revoke} name="revokeRefreshToken" checked={d.revokeRefreshToken} onChange={set('revokeRefreshToken')}
+            hint={t.realm.revokeHint} />
           <div className="grid">{numbers('refresh')}</div>
         </fieldset>
-        <fieldset><legend>Sessions</legend><div className="grid three">{numbers('sessions')}</div></fieldset>
-        <fieldset><legend>Brute-force detection</legend>
-          <CheckField label="Lock users out after repeated failed sign-ins" name="bruteForceProtected" checked={d.bruteForceProtected} onChange={set('bruteForceProtected')} />
+        <fieldset><legend>{t.realm.sessions}</legend><div className="grid three">{numbers('sessions')}</div></fieldset>
+        <fieldset><legend>{t.realm.brute}</legend>
+          <CheckField label={t.realm.bruteLabel} name="bruteForceProtected" checked={d.bruteForceProtected} onChange={set('bruteForceProtected')} />
           <div className="grid three">{numbers('brute')}</div>
         </fieldset>
-        <fieldset><legend>Events</legend>
-          <p className="hint">Latchkey records both kinds and keeps them a week and 30 days unless told otherwise (Keycloak records none). 0 keeps them for good.</p>
-          <CheckField label="Record sign-in events" name="eventsEnabled" checked={d.eventsEnabled} onChange={set('eventsEnabled')} />
-          <CheckField label="Record admin events" name="adminEventsEnabled" checked={d.adminEventsEnabled} onChange={set('adminEventsEnabled')} />
+        <fieldset><legend>Second factor</legend>
+          <CheckField label="Every user signs in with a one-time code" name="otpRequired" checked={d.otpRequired} onChange={set('otpRequired')}
+            hint="Users without an authenticator app set one up at their next sign-in. Off: a code is asked of those who have one." />
+          <CheckField label="Password grant for users with a second factor" name="passwordGrantWithSecondFactor" checked={d.passwordGrantWithSecondFactor}
+            onChange={set('passwordGrantWithSecondFactor')} hint="Off (Keycloak's way): such users give a one-time code with the password, in the otp parameter." />
+          <div className="grid three">
+            <SelectField label="One-time code type" name="otpPolicyType" value={d.otpPolicyType} onChange={set('otpPolicyType')}
+              options={[['totp', 'Time-based (TOTP)'], ['hotp', 'Counter-based (HOTP)']]} />
+            <SelectField label="Hash algorithm" name="otpPolicyAlgorithm" value={d.otpPolicyAlgorithm} onChange={set('otpPolicyAlgorithm')}
+              options={[['HmacSHA1', 'SHA-1 (every app)'], ['HmacSHA256', 'SHA-256'], ['HmacSHA512', 'SHA-512']]} />
+            <SelectField label="Digits" name="otpPolicyDigits" value={d.otpPolicyDigits} onChange={set('otpPolicyDigits')} options={[['6', '6'], ['8', '8']]} />
+            {numbers('otp')}
+          </div>
+          <CheckField label="A code may be used more than once" name="otpPolicyCodeReusable" checked={d.otpPolicyCodeReusable} onChange={set('otpPolicyCodeReusable')}
+            hint="Off: each code signs in once, so an overheard code is of no use." />
+        </fieldset>
+        <fieldset><legend>{t.realm.events}</legend>
+          <p className="hint">{t.realm.eventsHint}</p>
+          <CheckField label={t.realm.recordLogin} name="eventsEnabled" checked={d.eventsEnabled} onChange={set('eventsEnabled')} />
+          <CheckField label={t.realm.recordAdmin} name="adminEventsEnabled" checked={d.adminEventsEnabled} onChange={set('adminEventsEnabled')} />
           <div className="grid">{numbers('events')}</div>
         </fieldset>
-        <fieldset><legend>Localization</legend>
+        <fieldset><legend>Login</legend>
           <div className="grid">
-            <SelectField label="Default locale" name="defaultLocale" value={d.defaultLocale} onChange={set('defaultLocale')}
-              options={[['', 'The browser\'s language'], ...[...new Set([...LOCALES, ...supported])].map((l): [string, string] => [l, l])]}
-              hint="For sign-in pages when the browser asks for no language the theme has." />
-            <TextField label="Supported locales" name="supportedLocales" value={d.supportedLocales} onChange={set('supportedLocales')} error={save.errors.supportedLocales}
-              placeholder="en de nl fr" hint="Separate with spaces." />
+            {SWITCHES.map(([k, label, hint]) => <CheckField key={k} label={label} name={k} checked={d[k]} onChange={set(k)} hint={hint} />)}
           </div>
         </fieldset>
-        <div className="actions"><button type="submit" disabled={save.busy}>Save</button><Notice kind="success">{save.saved}</Notice></div>
+        <fieldset><legend>Password policy</legend>
+          <TextField label="Policy" name="passwordPolicy" value={d.passwordPolicy} onChange={set('passwordPolicy')} error={save.errors.passwordPolicy}
+            placeholder="length(12) and digits(1) and notUsername(undefined)"
+            hint="Keycloak's rules joined by “and”: length, maxLength, digits, lowerCase, upperCase, specialChars, notUsername, notEmail, notContainsUsername, passwordHistory, regexPattern, forceExpiredPasswordChange (hashAlgorithm, hashIterations and maxAuthAge are kept; passwords are always hashed with argon2id)." />
+        </fieldset>
+        <fieldset><legend>Email</legend>
+          <p className="hint">The mail server the realm sends its mails through (password reset, email verification, required actions).</p>
+          <div className="grid">
+            {SMTP_FIELDS.map(([k, label, hint]) => <TextField key={k} label={label} name={`smtp.${k}`} value={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} hint={hint} />)}
+          </div>
+          {SMTP_SWITCHES.map(([k, label]) => <CheckField key={k} label={label} name={`smtp.${k}`} checked={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} />)}
+          <div className="grid">{numbers('links')}</div>
+          {d['smtp.auth'] ? (
+            <div className="grid">
+              <TextField label="Username" name="smtp.user" value={d['smtp.user']} onChange={set('smtp.user')} autoComplete="off" />
+              <TextField label="Password" name="smtp.password" type="password" value={d['smtp.password']} onChange={set('smtp.password')} autoComplete="new-password"
+                hint={d['smtp.password'] === '**********' ? 'The stored password: type over it to change it.' : undefined} />
+            </div>
+          ) : null}
+          <div className="actions">
+            <button type="button" className="secondary" disabled={test.busy}
+              onClick={() => void test.run(async () => {
+                await api.post(path('realms', realm.realm, 'testSMTPConnection'), smtpOf(d));
+                return 'A test mail is on its way to your email.';
+              })}>Test connection</button>
+            <Notice kind="error">{test.errors[''] ?? test.errors.host ?? test.errors.from}</Notice>
+            <Notice kind="success">{test.saved}</Notice>
+          </div>
+        </fieldset>
+        <fieldset><legend>{t.realm.localization}</legend>
+          <div className="grid">
+            <SelectField label={t.realm.defaultLocale} name="defaultLocale" value={d.defaultLocale} onChange={set('defaultLocale')}
+              options={[['', t.realm.browsersLanguage], ...[...new Set([...LOCALES, ...supported])].map((l): [string, string] => [l, l])]}
+              hint={t.realm.defaultLocaleHint} />
+            <TextField label={t.realm.supportedLocales} name="supportedLocales" value={d.supportedLocales} onChange={set('supportedLocales')} error={save.errors.supportedLocales}
+              placeholder="en de nl fr" hint={t.realm.separateSpaces} />
+          </div>
+        </fieldset>
+        <div className="actions"><button type="submit" disabled={save.busy}>{t.common.save}</button><Notice kind="success">{save.saved}</Notice></div>
       </form>
     </section>
   );
@@ -140,18 +251,18 @@ export function NewRealmPage({ onCreated }: { onCreated: () => void }) {
     const ok = await save.run(async () => {
       await api.create('/realms', { realm: name.trim(), displayName: displayName.trim() || undefined, enabled: true });
     }, { realm: 'realm', '409': 'realm' }, () => (
-      !name.trim() ? { realm: 'Enter the realm\'s name.' } : !/^[A-Za-z0-9._-]{1,255}$/.test(name.trim()) ? { realm: 'Letters, digits and . _ - only: the name is part of every address of the realm.' } : {}));
+      !name.trim() ? { realm: t.realm.nameMissing } : !/^[A-Za-z0-9._-]{1,255}$/.test(name.trim()) ? { realm: t.realm.nameChars } : {}));
     if (ok) { onCreated(); go(name.trim(), 'settings'); }
   };
   return (
     <section>
-      <h1>Create realm</h1>
-      <p className="lead">A realm has its own users, client applications, roles and keys, and its own issuer: <code>…/realms/&lt;name&gt;</code>.</p>
-      <form className="form" onSubmit={submit} noValidate aria-label="Create realm">
+      <h1>{t.realm.create}</h1>
+      <p className="lead">{t.realm.createLead(<code>…/realms/&lt;{t.realm.nameWord}&gt;</code>)}</p>
+      <form className="form" onSubmit={submit} noValidate aria-label={t.realm.create}>
         <Notice kind="error">{save.errors['']}</Notice>
-        <TextField label="Realm name" name="realm" required value={name} onChange={setName} error={save.errors.realm} autoComplete="off" />
-        <TextField label="Display name" name="displayName" value={displayName} onChange={setDisplayName} />
-        <div className="actions"><button type="submit" disabled={save.busy}>Create realm</button></div>
+        <TextField label={t.realm.name} name="realm" required value={name} onChange={setName} error={save.errors.realm} autoComplete="off" />
+        <TextField label={t.realm.displayName} name="displayName" value={displayName} onChange={setDisplayName} />
+        <div className="actions"><button type="submit" disabled={save.busy}>{t.realm.create}</button></div>
       </form>
       <ImportRealmForm onCreated={onCreated} />
     </section>
@@ -172,12 +283,12 @@ function ImportRealmForm({ onCreated }: { onCreated: () => void }) {
     try {
       parsed = JSON.parse(await chosen.text());
     } catch (err) {
-      refuse(chosen.name, `${chosen.name} is not JSON: ${(err as Error).message}`);
+      refuse(chosen.name, t.realm.import.notJson(chosen.name, (err as Error).message));
       return;
     }
     const rep = parsed as Record<string, unknown>;
     if (typeof parsed !== 'object' || parsed === null || Array.isArray(parsed) || typeof rep.realm !== 'string' || !rep.realm) {
-      refuse(chosen.name, `${chosen.name} is not a realm file: it has no realm name ("realm"). Export one from Keycloak (Realm settings › Action › Partial export) or with latchkey realm export.`);
+      refuse(chosen.name, t.realm.import.notRealm(chosen.name));
       return;
     }
     setFile({ name: chosen.name, rep });
@@ -191,26 +302,26 @@ function ImportRealmForm({ onCreated }: { onCreated: () => void }) {
         await api.create('/realms', file!.rep);
       } catch (err) {
         // Whole, at the top: the field the server names is somewhere in the file, not on this form.
-        throw new Error(`${file!.name} was not imported: ${messageOf(err)}`);
+        throw new Error(t.realm.import.failed(file!.name, messageOf(err)));
       }
-    }, {}, () => ({ file: !file ? 'Choose a realm file (JSON).' : file.problem }));
+    }, {}, () => ({ file: !file ? t.realm.import.choose : file.problem }));
     if (ok && realm) { onCreated(); go(realm, 'clients'); }
   };
   return (
-    <form className="form boxed" onSubmit={submit} noValidate aria-label="Import a realm file">
-      <h2>Import a realm file</h2>
-      <p className="hint">A Keycloak realm export (JSON), with its clients, roles, groups and users. The realm must not exist yet.</p>
+    <form className="form boxed" onSubmit={submit} noValidate aria-label={t.realm.import.title}>
+      <h2>{t.realm.import.title}</h2>
+      <p className="hint">{t.realm.import.hint}</p>
       <Notice kind="error">{save.errors['']}</Notice>
       <div className="field" data-field="file">
-        <label htmlFor="realm-file">Realm file</label>
+        <label htmlFor="realm-file">{t.realm.import.file}</label>
         <input id="realm-file" name="file" type="file" accept=".json,application/json" aria-invalid={save.errors.file ? true : undefined}
           aria-describedby={save.errors.file ? 'realm-file-error' : undefined} onChange={(e) => void choose(e.target.files?.[0])} />
         {file?.rep ? (
-          <p className="hint" id="realm-file-summary">Realm <b>{String(file.rep.realm)}</b>: {count('clients')} client applications, {count('users')} users, {count('groups')} groups.</p>
+          <p className="hint" id="realm-file-summary">{t.realm.import.summary(<b>{String(file.rep.realm)}</b>, count('clients'), count('users'), count('groups'))}</p>
         ) : null}
         <FieldError id="realm-file-error" error={save.errors.file} />
       </div>
-      <div className="actions"><button type="submit" disabled={save.busy}>Import realm</button></div>
+      <div className="actions"><button type="submit" disabled={save.busy}>{t.realm.import.submit}</button></div>
     </form>
   );
 }

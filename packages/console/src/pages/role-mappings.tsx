@@ -1,21 +1,25 @@
 import { useState } from 'react';
 import { api, path } from '../api';
+import { t } from '../i18n';
 import type { ClientRep, RoleRep } from '../types';
 import { Loading, Notice, SelectField, displayName, messageOf, useLoad } from '../ui';
 
-/** Roles granted to a user or group (holder: …/users/{id} or …/groups/{id}): the realm's, then one client's at a time. */
-export function RoleMappings({ realm, holder }: { realm: string; holder: string }) {
+/**
+ * Roles granted to a user or group (holder: …/users/{id} or …/groups/{id}), or a client
+ * scope's scope mappings (mappings: scope-mappings): the realm's, then one client's at a time.
+ */
+export function RoleMappings({ realm, holder, mappings = 'role-mappings' }: { realm: string; holder: string; mappings?: 'role-mappings' | 'scope-mappings' }) {
   const clients = useLoad(() => api.get<ClientRep[]>(path('realms', realm, 'clients')), [realm]);
   const [client, setClient] = useState('');
   return (
     <div className="role-mappings">
-      <RoleGrants title="Realm roles" mappings={`${holder}/role-mappings/realm`} available={path('realms', realm, 'roles')} />
-      <h2>Client roles</h2>
+      <RoleGrants title={t.roles.realmRoles} mappings={`${holder}/${mappings}/realm`} available={path('realms', realm, 'roles')} />
+      <h2>{t.roles.clientRoles}</h2>
       {clients.data ? (
-        <SelectField label="Roles of the client application" name="client" value={client} onChange={setClient}
-          options={[['', 'Choose a client application…'], ...clients.data.map((c): [string, string] => [c.id, `${c.clientId}${c.name && displayName(c.name, '') ? ` — ${c.name}` : ''}`])]} />
+        <SelectField label={t.roles.rolesOfClient} name="client" value={client} onChange={setClient}
+          options={[['', t.roles.chooseClient], ...clients.data.map((c): [string, string] => [c.id, `${c.clientId}${c.name && displayName(c.name, '') ? ` — ${c.name}` : ''}`])]} />
       ) : <Loading />}
-      {client ? <RoleGrants key={client} title="" mappings={`${holder}/role-mappings/clients/${encodeURIComponent(client)}`}
+      {client ? <RoleGrants key={client} title="" mappings={`${holder}/${mappings}/clients/${encodeURIComponent(client)}`}
         available={path('realms', realm, 'clients', client, 'roles')} /> : null}
     </div>
   );
@@ -46,21 +50,21 @@ function RoleGrants({ title, mappings, available }: { title: string; mappings: s
       {title ? <h2>{title}</h2> : null}
       <Notice kind="error">{error ?? granted.error ?? all.error}</Notice>
       {granted.data ? (
-        <ul className="chips" aria-label={`Granted ${title || 'client roles'}`}>
+        <ul className="chips" aria-label={t.roles.granted(title || t.roles.clientRolesLower)}>
           {granted.data.map((r) => (
-            <li key={r.id}>{r.name}<button type="button" className="chip-remove" aria-label={`Remove ${r.name}`} onClick={() => void change('delete', r)}>×</button></li>
+            <li key={r.id}>{r.name}<button type="button" className="chip-remove" aria-label={t.common.removeNamed(r.name)} onClick={() => void change('delete', r)}>×</button></li>
           ))}
-          {granted.data.length === 0 ? <li className="muted plain">None granted directly.</li> : null}
+          {granted.data.length === 0 ? <li className="muted plain">{t.roles.noneDirect}</li> : null}
         </ul>
       ) : <Loading />}
-      {inherited.length > 0 ? <p className="hint">Also held through groups or composite roles: {inherited.map((r) => r.name).join(', ')}.</p> : null}
+      {inherited.length > 0 ? <p className="hint">{t.roles.inherited(inherited.map((r) => r.name).join(', '))}</p> : null}
       <div className="inline-add">
-        <SelectField label="Grant a role" name="grant" value={choice} onChange={setChoice}
-          options={[['', grantable.length ? 'Choose a role…' : 'No more roles to grant'], ...grantable.map((r): [string, string] => [r.id, r.name])]} />
+        <SelectField label={t.roles.grantRole} name="grant" value={choice} onChange={setChoice}
+          options={[['', grantable.length ? t.roles.chooseRole : t.roles.noMoreRoles], ...grantable.map((r): [string, string] => [r.id, r.name])]} />
         <button type="button" className="secondary" disabled={!choice} onClick={() => {
           const role = grantable.find((r) => r.id === choice);
           if (role) void change('post', role);
-        }}>Grant</button>
+        }}>{t.roles.grant}</button>
       </div>
     </div>
   );

@@ -1,5 +1,6 @@
 import { useState, type FormEvent } from 'react';
 import { api, path } from '../api';
+import { t } from '../i18n';
 import { go, href } from '../router';
 import type { BruteForceRep, ClientRep, CredentialRep, GroupRep, SessionRep, UserRep } from '../types';
 import { CheckField, ConfirmButton, Loading, Notice, SelectField, Tabs, TextField, at, messageOf, useLoad, useSave, type Errors } from '../ui';
@@ -12,26 +13,26 @@ export function UsersPage({ realm }: { realm: string }) {
   return (
     <section>
       <div className="page-head">
-        <h1>Users</h1>
-        <a className="button" href={href(realm, 'users', 'new')}>Create user</a>
+        <h1>{t.users.title}</h1>
+        <a className="button" href={href(realm, 'users', 'new')}>{t.users.create}</a>
       </div>
       <div className="toolbar">
-        <input type="search" aria-label="Search users" placeholder="Search by username, email or name" value={search} onChange={(e) => setSearch(e.target.value)} />
+        <input type="search" aria-label={t.users.search} placeholder={t.users.searchPlaceholder} value={search} onChange={(e) => setSearch(e.target.value)} />
       </div>
       {users.error ? <Notice kind="error">{users.error}</Notice> : null}
       {users.data ? (
         <table className="list">
-          <thead><tr><th>Username</th><th>Email</th><th>Name</th><th>Status</th></tr></thead>
+          <thead><tr><th>{t.users.username}</th><th>{t.users.email}</th><th>{t.common.name}</th><th>{t.common.status}</th></tr></thead>
           <tbody>
             {users.data.map((u) => (
               <tr key={u.id}>
                 <td><a href={href(realm, 'users', u.id)}>{u.username}</a></td>
-                <td>{u.email ?? <span className="muted">—</span>}{u.email && u.emailVerified ? <span className="badge on small">verified</span> : null}</td>
+                <td>{u.email ?? <span className="muted">—</span>}{u.email && u.emailVerified ? <span className="badge on small">{t.users.verified}</span> : null}</td>
                 <td>{[u.firstName, u.lastName].filter(Boolean).join(' ') || <span className="muted">—</span>}</td>
-                <td><span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? 'Enabled' : 'Disabled'}</span></td>
+                <td><span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? t.common.enabled : t.common.disabled}</span></td>
               </tr>
             ))}
-            {users.data.length === 0 ? <tr><td colSpan={4} className="muted">No users{search ? ` match “${search}”` : ''}.</td></tr> : null}
+            {users.data.length === 0 ? <tr><td colSpan={4} className="muted">{t.users.empty(search)}</td></tr> : null}
           </tbody>
         </table>
       ) : users.loading ? <Loading /> : null}
@@ -39,41 +40,44 @@ export function UsersPage({ realm }: { realm: string }) {
   );
 }
 
-const TABS: Array<[string, string]> = [['details', 'Details'], ['credentials', 'Credentials'], ['roles', 'Role mapping'], ['groups', 'Groups'], ['sessions', 'Sessions']];
+const tabs = (): Array<[string, string]> => [
+  ['details', t.users.tabs.details], ['credentials', t.users.tabs.credentials], ['roles', t.users.tabs.roles], ['groups', t.users.tabs.groups], ['sessions', t.users.tabs.sessions],
+];
 
 export function UserPage({ realm, id, tab }: { realm: string; id: string; tab: string }) {
   const user = useLoad(() => (id === 'new' ? Promise.resolve(undefined) : api.get<UserRep>(path('realms', realm, 'users', id))), [realm, id]);
   if (id === 'new') {
     return (
       <section>
-        <p className="crumbs"><a href={href(realm, 'users')}>Users</a> ›</p>
-        <h1>Create user</h1>
+        <p className="crumbs"><a href={href(realm, 'users')}>{t.users.title}</a> ›</p>
+        <h1>{t.users.create}</h1>
         <UserForm realm={realm} onSaved={(newId) => go(realm, 'users', newId)} />
       </section>
     );
   }
   if (user.error) return <Notice kind="error">{user.error}</Notice>;
-  if (!user.data) return <Loading what="the user" />;
+  if (!user.data) return <Loading what={t.users.theUser} />;
   const u = user.data;
   return (
     <section>
-      <p className="crumbs"><a href={href(realm, 'users')}>Users</a> ›</p>
+      <p className="crumbs"><a href={href(realm, 'users')}>{t.users.title}</a> ›</p>
       <div className="page-head">
         <h1>{u.username} <small className="muted">{[u.firstName, u.lastName].filter(Boolean).join(' ')}</small></h1>
         <div className="head-badges">
-          <span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? 'Enabled' : 'Disabled'}</span>
-          {u.requiredActions?.includes('UPDATE_PASSWORD') ? <span className="badge off" title="The password is temporary">Chooses a new password at the next sign-in</span> : null}
+          <span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? t.common.enabled : t.common.disabled}</span>
+          {u.requiredActions?.includes('UPDATE_PASSWORD') ? <span className="badge off" title={t.users.temporaryTitle}>{t.users.choosesNew}</span> : null}
+          {u.requiredActions?.includes('CONFIGURE_TOTP') ? <span className="badge off">Sets up an authenticator app at the next sign-in</span> : null}
           <button type="button" className="secondary" onClick={async () => {
             await api.put(path('realms', realm, 'users', id), { enabled: !u.enabled });
             user.reload();
-          }}>{u.enabled ? 'Disable' : 'Enable'}</button>
-          <ConfirmButton label="Delete" title={`Delete user ${u.username}?`} confirmLabel="Delete user"
-            message={<p>The user, their password, sessions, tokens, roles and group memberships are deleted. This cannot be undone.</p>}
+          }}>{u.enabled ? t.users.disable : t.users.enable}</button>
+          <ConfirmButton label={t.common.delete} title={t.users.deleteTitle(u.username)} confirmLabel={t.users.deleteConfirm}
+            message={<p>{t.users.deleteMessage}</p>}
             onConfirm={async () => { await api.delete(path('realms', realm, 'users', id)); go(realm, 'users'); }} />
         </div>
       </div>
       {u.serviceAccountClientId ? <ServiceAccountOf realm={realm} clientId={u.serviceAccountClientId} /> : null}
-      <Tabs base={[realm, 'users', id]} tabs={TABS} current={tab} />
+      <Tabs base={[realm, 'users', id]} tabs={tabs()} current={tab} />
       <div className="tab-body">
         {tab === 'details' ? <UserForm key={`${u.id}-${u.enabled}`} realm={realm} user={u} onSaved={() => user.reload()} /> : null}
         {tab === 'credentials' ? <Credentials realm={realm} user={u} onChanged={() => user.reload()} /> : null}
@@ -88,7 +92,7 @@ export function UserPage({ realm, id, tab }: { realm: string; id: string; tab: s
 function ServiceAccountOf({ realm, clientId }: { realm: string; clientId: string }) {
   const clients = useLoad(() => api.get<ClientRep[]>(`${path('realms', realm, 'clients')}?clientId=${encodeURIComponent(clientId)}`), [realm, clientId]);
   const client = clients.data?.[0];
-  return <Notice>The service account of {client ? <a href={href(realm, 'clients', client.id)}>{clientId}</a> : clientId}: the client application acts as this user under client credentials.</Notice>;
+  return <Notice>{t.users.serviceAccountOf(client ? <a href={href(realm, 'clients', client.id)}>{clientId}</a> : clientId)}</Notice>;
 }
 
 const USER_FIELDS = { username: 'username', email: 'email', firstName: 'firstName', lastName: 'lastName', 'credentials[0].value': 'password' };
@@ -109,14 +113,14 @@ function UserForm({ realm, user, onSaved }: { realm: string; user?: UserRep; onS
       if (user) {
         await api.put(path('realms', realm, 'users', user.id), body);
         onSaved(user.id);
-        return 'Saved.';
+        return t.common.saved;
       }
       onSaved(await api.create(path('realms', realm, 'users'), { ...body, ...(d.password ? { credentials: [{ type: 'password', value: d.password, temporary: false }] } : {}) }));
-      return 'Created.';
+      return t.common.created;
     }, USER_FIELDS, () => {
       const errors: Errors = {};
-      if (!d.username.trim()) errors.username = 'Enter a username.';
-      if (d.email.trim() && !/^[^\s@]+@[^\s@]+$/.test(d.email.trim())) errors.email = 'Enter an email address such as ada@example.com.';
+      if (!d.username.trim()) errors.username = t.users.usernameMissing;
+      if (d.email.trim() && !/^[^\s@]+@[^\s@]+$/.test(d.email.trim())) errors.email = t.users.emailBad;
       return errors;
     });
   };
@@ -127,21 +131,21 @@ function UserForm({ realm, user, onSaved }: { realm: string; user?: UserRep; onS
     delete e[''];
   }
   return (
-    <form className="form" onSubmit={submit} noValidate aria-label="User">
+    <form className="form" onSubmit={submit} noValidate aria-label={t.users.formLabel}>
       <Notice kind="error">{e['']}</Notice>
       <div className="grid">
-        <TextField label="Username" name="username" required value={d.username} onChange={set('username')} error={e.username} autoComplete="off" />
-        <TextField label="Email" name="email" type="email" value={d.email} onChange={set('email')} error={e.email} autoComplete="off" />
-        <TextField label="First name" name="firstName" value={d.firstName} onChange={set('firstName')} error={e.firstName} />
-        <TextField label="Last name" name="lastName" value={d.lastName} onChange={set('lastName')} error={e.lastName} />
+        <TextField label={t.users.username} name="username" required value={d.username} onChange={set('username')} error={e.username} autoComplete="off" />
+        <TextField label={t.users.email} name="email" type="email" value={d.email} onChange={set('email')} error={e.email} autoComplete="off" />
+        <TextField label={t.users.firstName} name="firstName" value={d.firstName} onChange={set('firstName')} error={e.firstName} />
+        <TextField label={t.users.lastName} name="lastName" value={d.lastName} onChange={set('lastName')} error={e.lastName} />
       </div>
       <div className="checks">
-        <CheckField label="Enabled" name="enabled" checked={d.enabled} onChange={set('enabled')} hint="A disabled user cannot sign in." />
-        <CheckField label="Email verified" name="emailVerified" checked={d.emailVerified} onChange={set('emailVerified')} />
+        <CheckField label={t.common.enabled} name="enabled" checked={d.enabled} onChange={set('enabled')} hint={t.users.enabledHint} />
+        <CheckField label={t.users.emailVerified} name="emailVerified" checked={d.emailVerified} onChange={set('emailVerified')} />
       </div>
-      {!user ? <TextField label="Password" name="password" type="password" autoComplete="new-password" value={d.password} onChange={set('password')}
-        error={e.password} hint="Optional: set one later on the Credentials tab." /> : null}
-      <div className="actions"><button type="submit" disabled={save.busy}>{user ? 'Save' : 'Create'}</button><Notice kind="success">{save.saved}</Notice></div>
+      {!user ? <TextField label={t.users.password} name="password" type="password" autoComplete="new-password" value={d.password} onChange={set('password')}
+        error={e.password} hint={t.users.passwordHint} /> : null}
+      <div className="actions"><button type="submit" disabled={save.busy}>{user ? t.common.save : t.common.create}</button><Notice kind="success">{save.saved}</Notice></div>
     </form>
   );
 }
@@ -159,48 +163,79 @@ function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep;
     const ok = await save.run(async () => {
       await api.put(path('realms', realm, 'users', user.id, 'reset-password'), { type: 'password', value: password, temporary });
       onChanged();
-      return temporary ? 'Temporary password set.' : 'Password set.';
+      return temporary ? t.credentials.temporarySet : t.credentials.set;
     }, { value: 'password' }, () => {
-      if (!password) return { password: 'Enter a password.' };
-      if (password !== again) return { again: 'The two passwords differ.' };
+      if (!password) return { password: t.credentials.missing };
+      if (password !== again) return { again: t.credentials.differ };
       return {};
     });
     if (ok) { setPassword(''); setAgain(''); credentials.reload(); }
   };
   return (
     <div>
-      <h2>Password</h2>
+      <h2>{t.users.password}</h2>
       {credentials.error ? <Notice kind="error">{credentials.error}</Notice> : !credentials.data || credentials.loading ? <Loading /> : (
         <p className="password-status" data-password={current ? (current.temporary ? 'temporary' : 'set') : 'none'}>
-          {!current ? <>No password is set: {user.username} cannot sign in with a password.</>
-            : current.temporary ? <><span className="badge off">Temporary</span> A temporary password, set {at(current.createdDate)}: {user.username} chooses a new one at the next sign-in.</>
-              : <><span className="badge on">Set</span> A password is set, since {at(current.createdDate)}.</>}
+          {!current ? t.credentials.none(user.username)
+            : current.temporary ? <><span className="badge off">{t.credentials.temporary}</span> {t.credentials.isTemporary(at(current.createdDate), user.username)}</>
+              : <><span className="badge on">{t.credentials.setBadge}</span> {t.credentials.isSet(at(current.createdDate))}</>}
         </p>
       )}
-      <form className="form" onSubmit={submit} noValidate aria-label="Set password">
-        <h2>{current ? 'Set a new password' : 'Set password'}</h2>
+      <form className="form" onSubmit={submit} noValidate aria-label={t.credentials.setPassword}>
+        <h2>{current ? t.credentials.setNew : t.credentials.setPassword}</h2>
         <Notice kind="error">{save.errors['']}</Notice>
         <div className="grid">
-          <TextField label="New password" name="password" type="password" autoComplete="new-password" value={password} onChange={setPassword} error={save.errors.password} />
-          <TextField label="New password again" name="again" type="password" autoComplete="new-password" value={again} onChange={setAgain} error={save.errors.again} />
+          <TextField label={t.credentials.newPassword} name="password" type="password" autoComplete="new-password" value={password} onChange={setPassword} error={save.errors.password} />
+          <TextField label={t.credentials.again} name="again" type="password" autoComplete="new-password" value={again} onChange={setAgain} error={save.errors.again} />
         </div>
-        <CheckField label="Temporary" name="temporary" checked={temporary} onChange={setTemporary}
-          hint="The user signs in with it once, then chooses a new password before going on." />
-        <div className="actions"><button type="submit" disabled={save.busy}>Set password</button><Notice kind="success">{save.saved}</Notice></div>
+        <CheckField label={t.credentials.temporary} name="temporary" checked={temporary} onChange={setTemporary}
+          hint={t.credentials.temporaryHint} />
+        <div className="actions"><button type="submit" disabled={save.busy}>{t.credentials.setPassword}</button><Notice kind="success">{save.saved}</Notice></div>
       </form>
-      <h2>Failed sign-ins</h2>
+      <h2>{t.credentials.failed}</h2>
       {brute.data ? (
         <div className="brute">
-          <p>{brute.data.numFailures === 0 ? 'No failed sign-ins.' : `${brute.data.numFailures} failed sign-in${brute.data.numFailures === 1 ? '' : 's'}, the last at ${at(brute.data.lastFailure)}.`}
-            {brute.data.disabled ? <b> The user is locked out for now.</b> : null}</p>
+          <p>{brute.data.numFailures === 0 ? t.credentials.noFailures : t.credentials.failures(brute.data.numFailures, at(brute.data.lastFailure))}
+            {brute.data.disabled ? <b> {t.credentials.lockedOut}</b> : null}</p>
           {brute.data.numFailures > 0 ? (
-            <ConfirmButton label="Forget failed sign-ins" className="secondary" title="Forget the failed sign-ins?" confirmLabel="Forget them"
-              message={<p>The count starts again from zero{brute.data.disabled ? ', and the user may sign in at once' : ''}.</p>}
+            <ConfirmButton label={t.credentials.forget} className="secondary" title={t.credentials.forgetTitle} confirmLabel={t.credentials.forgetConfirm}
+              message={<p>{t.credentials.forgetMessage(brute.data.disabled)}</p>}
               onConfirm={async () => { await api.delete(path('realms', realm, 'attack-detection', 'brute-force', 'users', user.id)); brute.reload(); }} />
           ) : null}
         </div>
       ) : brute.error ? <Notice kind="error">{brute.error}</Notice> : <Loading />}
     </div>
+  );
+}
+
+const FACTOR_NAMES: Record<string, string> = { otp: 'Authenticator app', 'recovery-authn-codes': 'Recovery codes' };
+
+/** The user's one-time code generators and recovery codes: what they are, and a way to remove each. */
+function SecondFactors({ realm, user, credentials, onChanged }: { realm: string; user: UserRep; credentials: CredentialRep[]; onChanged: () => void }) {
+  const remaining = (c: CredentialRep) => (c.type === 'recovery-authn-codes' && c.credentialData ? ` (${JSON.parse(c.credentialData).remainingCodes} left)` : '');
+  return (
+    <>
+      <h2>Second factors</h2>
+      {credentials.length === 0 ? <p className="muted">None: {user.username} signs in with a password alone.</p> : (
+        <table className="list" aria-label="Second factors">
+          <thead><tr><th scope="col">Kind</th><th scope="col">Name</th><th scope="col">Added</th><th scope="col">Remove</th></tr></thead>
+          <tbody>
+            {credentials.map((c) => (
+              <tr key={c.id} data-credential={c.type}>
+                <td>{FACTOR_NAMES[c.type] ?? c.type}{remaining(c)}</td>
+                <td>{c.userLabel ?? ''}</td>
+                <td>{at(c.createdDate)}</td>
+                <td>
+                  <ConfirmButton label="Remove" className="secondary" title={`Remove this ${(FACTOR_NAMES[c.type] ?? c.type).toLowerCase()}?`} confirmLabel="Remove"
+                    message={<p>{user.username} no longer signs in with it{c.type === 'otp' ? ', and sets up another app if the realm requires one' : ''}.</p>}
+                    onConfirm={async () => { await api.delete(path('realms', realm, 'users', user.id, 'credentials', c.id)); onChanged(); }} />
+                </td>
+              </tr>
+            ))}
+          </tbody>
+        </table>
+      )}
+    </>
   );
 }
 
@@ -225,19 +260,19 @@ function UserGroups({ realm, user }: { realm: string; user: UserRep }) {
     <div>
       <Notice kind="error">{error ?? mine.error}</Notice>
       <table className="list">
-        <thead><tr><th>Group</th><th /></tr></thead>
+        <thead><tr><th>{t.groups.group}</th><th /></tr></thead>
         <tbody>
           {(mine.data ?? []).map((g) => (
             <tr key={g.id}><td><a href={href(realm, 'groups', g.id)}>{g.path}</a></td>
-              <td className="row-actions"><button type="button" className="secondary small" onClick={() => void change('delete', g.id)}>Leave</button></td></tr>
+              <td className="row-actions"><button type="button" className="secondary small" onClick={() => void change('delete', g.id)}>{t.users.leave}</button></td></tr>
           ))}
-          {mine.data?.length === 0 ? <tr><td colSpan={2} className="muted">Not a member of any group.</td></tr> : null}
+          {mine.data?.length === 0 ? <tr><td colSpan={2} className="muted">{t.users.noGroups}</td></tr> : null}
         </tbody>
       </table>
       <div className="inline-add">
-        <SelectField label="Join a group" name="group" value={choice} onChange={setChoice}
-          options={[['', 'Choose a group…'], ...(all.data ?? []).filter((g) => !member.has(g.id)).map((g): [string, string] => [g.id, g.path])]} />
-        <button type="button" className="secondary" disabled={!choice} onClick={() => void change('put', choice)}>Join</button>
+        <SelectField label={t.users.joinGroup} name="group" value={choice} onChange={setChoice}
+          options={[['', t.users.chooseGroup], ...(all.data ?? []).filter((g) => !member.has(g.id)).map((g): [string, string] => [g.id, g.path])]} />
+        <button type="button" className="secondary" disabled={!choice} onClick={() => void change('put', choice)}>{t.users.join}</button>
       </div>
     </div>
   );
@@ -249,17 +284,17 @@ function Sessions({ realm, user }: { realm: string; user: UserRep }) {
   return (
     <div>
       <div className="page-head">
-        <p className="lead">Where {user.username} is signed in. Signing a session out ends it: its refresh tokens stop working, and so do its access tokens at userinfo and the admin API.</p>
-        <ConfirmButton label="Sign out everywhere" title={`Sign ${user.username} out everywhere?`} confirmLabel="Sign out everywhere"
+        <p className="lead">{t.sessions.lead(user.username)}</p>
+        <ConfirmButton label={t.sessions.everywhere} title={t.sessions.everywhereTitle(user.username)} confirmLabel={t.sessions.everywhere}
           disabled={!sessions.data?.length}
-          message={<p>Every session of {user.username} ends, offline sessions too. They sign in again next time.</p>}
-          onConfirm={async () => { await api.post(path('realms', realm, 'users', user.id, 'logout')); setDone('Signed out everywhere.'); sessions.reload(); }} />
+          message={<p>{t.sessions.everywhereMessage(user.username)}</p>}
+          onConfirm={async () => { await api.post(path('realms', realm, 'users', user.id, 'logout')); setDone(t.sessions.everywhereDone); sessions.reload(); }} />
       </div>
       <Notice kind="success">{done}</Notice>
       {sessions.error ? <Notice kind="error">{sessions.error}</Notice> : null}
       {sessions.data ? (
         <table className="list sessions">
-          <thead><tr><th>Started</th><th>Last access</th><th>Client applications</th><th /></tr></thead>
+          <thead><tr><th>{t.sessions.started}</th><th>{t.sessions.lastAccess}</th><th>{t.clients.title}</th><th /></tr></thead>
           <tbody>
             {sessions.data.map((s) => (
               <tr key={s.id} data-session={s.id}>
@@ -268,13 +303,13 @@ function Sessions({ realm, user }: { realm: string; user: UserRep }) {
                 <td>{Object.entries(s.clients).map(([id, clientId]) => <a key={id} className="chip-link" href={href(realm, 'clients', id)}>{clientId}</a>)}
                   {Object.keys(s.clients).length === 0 ? <span className="muted">—</span> : null}</td>
                 <td className="row-actions">
-                  <ConfirmButton label="Sign out" className="danger small" title="Sign this session out?" confirmLabel="Sign out"
-                    message={<p>The session started {at(s.start)} ends.</p>}
-                    onConfirm={async () => { await api.delete(path('realms', realm, 'sessions', s.id)); setDone('Session signed out.'); sessions.reload(); }} />
+                  <ConfirmButton label={t.shell.signOut} className="danger small" title={t.sessions.oneTitle} confirmLabel={t.shell.signOut}
+                    message={<p>{t.sessions.oneMessage(at(s.start))}</p>}
+                    onConfirm={async () => { await api.delete(path('realms', realm, 'sessions', s.id)); setDone(t.sessions.oneDone); sessions.reload(); }} />
                 </td>
               </tr>
             ))}
-            {sessions.data.length === 0 ? <tr><td colSpan={4} className="muted">Not signed in anywhere.</td></tr> : null}
+            {sessions.data.length === 0 ? <tr><td colSpan={4} className="muted">{t.sessions.none}</td></tr> : null}
           </tbody>
         </table>
       ) : <Loading />}

@@ -68,7 +68,7 @@ export async function authenticateAdmin(domain: Domain, request: FastifyRequest)
   if (!check.ok) throw unauthorized(check.reason);
   const { claims } = check;
   const holders = await tokenHoldersActive(domain, realm.realm.id,
-    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid });
+    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid, iat: claims.iat });
   if (!holders.ok) throw unauthorized(holders.reason);
   const { user, client } = holders;
 

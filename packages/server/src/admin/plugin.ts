@@ -2,6 +2,7 @@ import swagger from '@fastify/swagger';
 import type { FastifyError, FastifyPluginAsync } from 'fastify';
 import type { Broker } from '../broker/index.js';
 import type { Domain } from '../domain/index.js';
+import type { Mailer } from '../mail/index.js';
 import { isUniqueViolation } from '../storage/store.js';
 import { authenticateAdmin, requireRealm, type AdminActor } from './auth.js';
 import { badRequest, conflict, schemaErrorFormatter } from './errors.js';
@@ -11,6 +12,7 @@ import { clientScopeRoutes } from './routes/client-scopes.js';
 import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { identityProviderRoutes } from './routes/identity-providers.js';
+import { initialAccessRoutes } from './routes/initial-access.js';
 import { installationRoutes } from './routes/installation.js';
 import { keyRoutes } from './routes/keys.js';
 import { partialRoutes } from './routes/partial.js';
@@ -26,6 +28,8 @@ export interface AdminApiOptions {
   domain: Domain;
   /** Checks identity providers against their metadata when they are saved. */
   broker: Broker;
+  /** Writes and queues the realm's mails (execute-actions-email, send-verify-email, testSMTPConnection). */
+  mailer: Mailer;
   /** The theme the pages are in, which serverinfo names. */
   theme: ThemeInfo;
 }
@@ -49,7 +53,7 @@ declare module 'fastify' {
  * needs a bearer token of an administrator (see auth.ts); the acting admin is on
  * request.adminActor for hooks that record what admins do.
  */
-export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domain, broker, theme }) => {
+export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domain, broker, mailer, theme }) => {
   app.decorateRequest('adminActor', undefined as unknown as AdminActor);
   // Validation failures name the field, and leave through the app's error handler.
   app.setSchemaErrorFormatter(schemaErrorFormatter);
@@ -97,17 +101,18 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
 
   app.get('/openapi.json', { schema: { hide: true }, config: { adminPublic: true } }, async () => app.swagger());
 
-  await app.register(realmRoutes, { domain });
+  await app.register(realmRoutes, { domain, mailer });
   await app.register(clientRoutes, { domain });
   await app.register(clientScopeRoutes, { domain });
-  await app.register(userRoutes, { domain });
+  await app.register(userRoutes, { domain, mailer });
   await app.register(roleRoutesPlugin, { domain });
   await app.register(groupRoutes, { domain });
   await app.register(identityProviderRoutes, { domain, broker });
   await app.register(sessionRoutes, { domain });
   await app.register(keyRoutes, { domain });
-  await app.register(partialRoutes, { domain });
+  await app.register(partialRoutes, { domain, broker });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
   await app.register(installationRoutes, { domain });
+  await app.register(initialAccessRoutes, { domain });
   await app.register(serverInfoRoutes, { domain, theme });
 };

@@ -5,9 +5,11 @@
 import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
 import { defaultClientSettings } from '../domain/clients.js';
+import { deviceGrantFields } from '../domain/realms.js';
 import { customResources } from '../protocol/mappers.js';
+import { smtpServerRep } from '../mail/settings.js';
 import {
-  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmRefreshFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -35,6 +37,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     sslRequired: s.sslRequired ?? 'external',
     accessTokenLifespan: s.accessTokenLifespan,
     accessCodeLifespan: s.accessCodeLifespan,
+    ...deviceGrantFields(s),
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
     ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
     offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
@@ -61,8 +64,10 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
     ...realmRefreshFields(s),
-    loginWithEmailAllowed: true,
-    duplicateEmailsAllowed: false,
+    ...realmOtpFields(s),
+    ...realmSelfServiceFields(s),
+    smtpServer: smtpServerRep(s),
+    notBefore: s.notBefore ?? 0,
   });
 }
 
@@ -74,7 +79,9 @@ export function updatedRealm(current: RealmRecord, body: RealmRep): RealmRecord 
   const given = withoutNulls(body);
   const name = given.realm ?? current.name;
   const { defaultRoleName: _role, ...changes } = realmSettings({ ...given, realm: name, clientScopes: undefined });
-  return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes } };
+  // The OTP policy's fields given change, the others stay.
+  const otpPolicy = changes.otpPolicy && { ...current.settings.otpPolicy, ...changes.otpPolicy };
+  return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes, ...(otpPolicy ? { otpPolicy } : {}) } };
 }
 
 // ---- clients -------------------------------------------------------------------------
@@ -102,11 +109,11 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     description: s.description,
     enabled: client.enabled,
     alwaysDisplayInConsole: false,
-    clientAuthenticatorType: 'client-secret',
+    clientAuthenticatorType: s.clientAuthenticatorType ?? 'client-secret',
     secret: client.publicClient ? undefined : secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,
-    notBefore: 0,
+    notBefore: s.notBefore ?? 0,
     bearerOnly: false,
     consentRequired: s.consentRequired,
     standardFlowEnabled: s.standardFlow,
@@ -114,7 +121,7 @@ export function clientRep(client: ClientRecord, secret?: string): Json {
     directAccessGrantsEnabled: s.directAccessGrants,
     serviceAccountsEnabled: s.serviceAccounts,
     publicClient: client.publicClient,
-    frontchannelLogout: false,
+    frontchannelLogout: s.frontchannelLogout ?? false,
     protocol: 'openid-connect',
     attributes: clientAttributes(s),
     fullScopeAllowed: s.fullScopeAllowed ?? true,

@@ -4,6 +4,7 @@ import { applyConfigFile } from '../config-file.js';
 import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, normaliseRelativePath, type Config } from '../config.js';
 import { isLoopback } from '../broker/settings.js';
 import { DEFAULT_SWEEP_INTERVAL_MS } from '../domain/housekeeping.js';
+import { DEFAULT_MAIL_RETRY_DELAY_MS } from '../mail/worker.js';
 import { startServer } from '../server.js';
 import { adminCommand } from './admin.js';
 import { realmCommand } from './realm.js';
@@ -28,6 +29,7 @@ interface StartOptions {
   shutdownDelay: string;
   shutdownTimeout: string;
   housekeepingInterval: string;
+  mailRetryDelay: string;
 }
 
 const collect = (value: string, previous: string[] = []) => [...previous, value];
@@ -95,6 +97,7 @@ function toConfig(o: StartOptions): Config {
     shutdownDelayMs: milliseconds('--shutdown-delay', o.shutdownDelay),
     shutdownTimeoutMs: milliseconds('--shutdown-timeout', o.shutdownTimeout),
     housekeepingIntervalMs: positiveMilliseconds('--housekeeping-interval', o.housekeepingInterval),
+    mailRetryDelayMs: positiveMilliseconds('--mail-retry-delay', o.mailRetryDelay),
   };
 }
 
@@ -132,6 +135,8 @@ program.command('start')
     .env('LATCHKEY_SHUTDOWN_TIMEOUT').default(String(DEFAULT_SHUTDOWN_TIMEOUT_MS)))
   .addOption(new Option('--housekeeping-interval <ms>', 'how often expired codes, sessions, tokens and old events are deleted (in small batches)')
     .env('LATCHKEY_HOUSEKEEPING_INTERVAL').default(String(DEFAULT_SWEEP_INTERVAL_MS)))
+  .addOption(new Option('--mail-retry-delay <ms>', 'how long before a mail the mail server did not take is tried again; doubles with each try, up to an hour')
+    .env('LATCHKEY_MAIL_RETRY_DELAY').default(String(DEFAULT_MAIL_RETRY_DELAY_MS)))
   .addHelpText('after', `
 Environment only:
   LATCHKEY_MASTER_KEY        32-byte base64url key sealing private keys and client secrets

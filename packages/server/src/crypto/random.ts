@@ -7,7 +7,10 @@ export const newId = (): string => randomUUID();
 
 export const sha256 = (value: string): string => createHash('sha256').update(value).digest('base64url');
 
-/** Compares secrets in constant time; hashing first makes unequal lengths safe too. */
+/** What secrets are compared by: hashing first makes unequal lengths safe too. */
+export const secretDigest = (value: string): Buffer => createHash('sha256').update(value).digest();
+
+/** Compares secrets in constant time. */
 export function secretsEqual(a: string, b: string): boolean {
-  return timingSafeEqual(createHash('sha256').update(a).digest(), createHash('sha256').update(b).digest());
+  return timingSafeEqual(secretDigest(a), secretDigest(b));
 }

@@ -1,5 +1,5 @@
 import { newId, randomToken, sha256 } from '../crypto/random.js';
-import type { AuthorizationCodeRecord, ConsentRecord, InteractionRecord, LoginFailureRecord, RealmRecord, RealmSettings, Store } from '../storage/store.js';
+import type { AuthorizationCodeRecord, ConsentRecord, InteractionAuth, InteractionRecord, LoginFailureRecord, RealmRecord, RealmSettings, Store } from '../storage/store.js';
 import { now } from './time.js';
 
 /** Keycloak's failure reset time: twelve hours. */
@@ -47,10 +47,11 @@ export class CodeService {
 export class InteractionService {
   constructor(private readonly store: Store) {}
 
-  async create(realm: RealmRecord, clientUuid: string, request: unknown, sessionId: string | null, userId: string | null): Promise<InteractionRecord> {
+  async create(realm: RealmRecord, clientUuid: string, request: unknown, sessionId: string | null, userId: string | null,
+    auth: InteractionAuth | null = null): Promise<InteractionRecord> {
     const at = now();
     const interaction: InteractionRecord = {
-      id: newId(), realmId: realm.id, clientId: clientUuid, request: JSON.stringify(request), userId, sessionId,
+      id: newId(), realmId: realm.id, clientId: clientUuid, request: JSON.stringify(request), userId, sessionId, auth,
       createdAt: at,
       // Keycloak's accessCodeLifespanLogin default: the user has 30 minutes to finish signing in.
       expiresAt: at + 1800,

@@ -9,11 +9,17 @@ import type { ChangeFeed } from '../storage/store.js';
  */
 export const CACHE_TTL_MS = 15_000;
 
+/**
+ * Entries a cache holds at most: per-user caches would otherwise keep every user ever seen
+ * (an expired entry goes only when its key is read again). Past it the oldest entry goes.
+ */
+export const CACHE_MAX_ENTRIES = 10_000;
+
 /** A small TTL map for read-mostly data. Writers invalidate; the TTL bounds staleness if an invalidation is ever missed. */
 export class TtlCache<V> {
   private readonly entries = new Map<string, { value: Promise<V>; expires: number }>();
 
-  constructor(private readonly ttlMs: number = CACHE_TTL_MS) {}
+  constructor(private readonly ttlMs: number = CACHE_TTL_MS, private readonly maxEntries: number = CACHE_MAX_ENTRIES) {}
 
   /** Concurrent misses share one load; a failed load is not cached. */
   get(key: string, load: () => Promise<V>): Promise<V> {
@@ -22,7 +28,10 @@ export class TtlCache<V> {
     if (hit && hit.expires > now) return hit.value;
     const value = load();
     const entry = { value, expires: now + this.ttlMs };
+    // Set anew, so that the oldest entry is the first to go.
+    this.entries.delete(key);
     this.entries.set(key, entry);
+    if (this.entries.size > this.maxEntries) this.entries.delete(this.entries.keys().next().value!);
     // Only this entry: a newer load for the key may have replaced it meanwhile.
     value.catch(() => { if (this.entries.get(key) === entry) this.entries.delete(key); });
     return value;

@@ -1,14 +1,17 @@
 import type { SecretBox } from '../crypto/secret-box.js';
-import { newId, randomToken, secretsEqual } from '../crypto/random.js';
+import { timingSafeEqual } from 'node:crypto';
+import { newId, randomToken, secretDigest } from '../crypto/random.js';
 import type { ClientRecord, ClientScopeRecord, ClientSecretRecord, ClientSettings, RealmRecord, Store } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 import { OIDC_PROTOCOL } from '../protocol/mappers.js';
+import { oauthAttributesProblem } from '../protocol/client-attributes.js';
 
-/** A client as the protocol sees it: its record, its usable secrets opened, its client scopes resolved. */
+/** A client as the protocol sees it: its record, its secrets' digests, its client scopes resolved. */
 export interface ClientRuntime {
   record: ClientRecord;
-  secrets: Array<{ id: string; value: string; expiresAt: number | null }>;
+  /** Digests of its secrets (secretDigest): every authentication compares against them. */
+  secrets: Array<{ id: string; digest: Buffer; expiresAt: number | null }>;
   /** The client's default and optional scopes that exist, by name (a scope of another protocol is left out). */
   defaultScopes: ClientScopeRecord[];
   optionalScopes: ClientScopeRecord[];
@@ -59,7 +62,20 @@ export function clientSettingsProblem(s: ClientSettings, fieldNames: { apiAccess
     const unsafe = uris.find(isScriptUri);
     if (unsafe !== undefined) return { field, problem: `A redirect URI may not use the ${unsafe.replace(/[\u0000-\u0020]/g, '').split(':')[0].toLowerCase()}: scheme` };
   }
-  return undefined;
+  // Latchkey posts to the one and loads the other in the user's browser: web addresses only.
+  for (const [attribute, url] of [['backchannel.logout.url', s.backchannelLogoutUrl], ['frontchannel.logout.url', s.frontchannelLogoutUrl]] as const) {
+    if (url !== undefined && !isWebUrl(url)) return { field: `attributes.${attribute}`, problem: 'Must be an absolute http or https URL' };
+  }
+  return oauthAttributesProblem(s);
+}
+
+function isWebUrl(value: string): boolean {
+  try {
+    const { protocol } = new URL(value);
+    return protocol === 'https:' || protocol === 'http:';
+  } catch {
+    return false;
+  }
 }
 
 export interface NewClient {
@@ -92,7 +108,7 @@ export class ClientService {
       const [sealed, scopes] = await Promise.all([this.store.clientSecrets.listByClient(record.id), this.store.clientScopes.list(realmId)]);
       const secrets = await Promise.all(sealed.map(async (s) => ({
         id: s.id,
-        value: await this.box.open(s.sealedValue),
+        digest: secretDigest(await this.box.open(s.sealedValue)),
         expiresAt: s.expiresAt,
       })));
       const byName = new Map(scopes.filter((s) => s.protocol === OIDC_PROTOCOL).map((s) => [s.name, s]));
@@ -110,8 +126,9 @@ export class ClientService {
     const at = now();
     // Compare against every secret so the time taken does not reveal which one matched.
     let match = false;
+    const digest = secretDigest(presented);
     for (const s of client.secrets) {
-      if (secretsEqual(s.value, presented) && (s.expiresAt === null || s.expiresAt > at)) match = true;
+      if (timingSafeEqual(s.digest, digest) && (s.expiresAt === null || s.expiresAt > at)) match = true;
     }
     return match;
   }

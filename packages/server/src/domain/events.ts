@@ -13,9 +13,14 @@ export const LOGIN_EVENT_TYPES = [
   'LOGOUT', 'LOGOUT_ERROR',
   'INTROSPECT_TOKEN', 'INTROSPECT_TOKEN_ERROR',
   'REVOKE_GRANT', 'REVOKE_GRANT_ERROR',
+  'PUSHED_AUTHORIZATION_REQUEST', 'PUSHED_AUTHORIZATION_REQUEST_ERROR',
   'IDENTITY_PROVIDER_LOGIN', 'IDENTITY_PROVIDER_FIRST_LOGIN', 'IDENTITY_PROVIDER_LOGIN_ERROR',
   'FEDERATED_IDENTITY_LINK', 'FEDERATED_IDENTITY_LINK_ERROR',
-  'UPDATE_PASSWORD',
+  'UPDATE_PASSWORD', 'UPDATE_TOTP', 'REMOVE_TOTP', 'UPDATE_CREDENTIAL', 'REMOVE_CREDENTIAL',
+  'SEND_RESET_PASSWORD', 'SEND_RESET_PASSWORD_ERROR',
+  'SEND_VERIFY_EMAIL', 'SEND_VERIFY_EMAIL_ERROR',
+  'SEND_EXECUTE_ACTIONS', 'SEND_EXECUTE_ACTIONS_ERROR',
+  'OAUTH2_DEVICE_AUTH', 'OAUTH2_DEVICE_AUTH_ERROR', 'OAUTH2_DEVICE_CODE_TO_TOKEN', 'OAUTH2_DEVICE_CODE_TO_TOKEN_ERROR',
 ] as const;
 export type LoginEventType = (typeof LOGIN_EVENT_TYPES)[number];
 
@@ -32,6 +37,8 @@ export const DETAIL_KEYS = [
   'identity_provider', 'identity_provider_identity',
   // Latchkey's: whom a brute-force lockout held back, `address` or `account`.
   'brute_force_lockout',
+  // Which credential an UPDATE_/REMOVE_ event is about (never its secret).
+  'credential_type', 'credential_id', 'credential_user_label',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

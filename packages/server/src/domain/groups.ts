@@ -5,6 +5,9 @@ import { now } from './time.js';
 /** Keycloak's group path: the names from the top, e.g. `/staff/berlin`. */
 export const groupPath = (names: string[]): string => `/${names.join('/')}`;
 
+/** The path of a group given with its ancestors (see GroupService.ancestry). */
+export const ancestryPath = (chain: readonly GroupRecord[]): string => groupPath(chain.map((g) => g.name).reverse());
+
 /** The names a group path holds, from the top; Keycloak takes it with or without the leading slash. */
 export const pathNames = (path: string): string[] => path.split('/').filter(Boolean);
 
@@ -35,16 +38,21 @@ export class GroupService {
 
   /** The group's path (see groupPath). */
   async path(group: GroupRecord): Promise<string> {
-    const names = [group.name];
+    return ancestryPath(await this.ancestry(group));
+  }
+
+  /** The group, then its parent, and so on up to its top-level group. */
+  async ancestry(group: GroupRecord): Promise<GroupRecord[]> {
+    const chain = [group];
     const seen = new Set([group.id]);
     for (let parentId = group.parentId; parentId !== null && !seen.has(parentId);) {
       seen.add(parentId);
       const parent = await this.store.groups.getById(group.realmId, parentId);
       if (!parent) break;
-      names.unshift(parent.name);
+      chain.push(parent);
       parentId = parent.parentId;
     }
-    return groupPath(names);
+    return chain;
   }
 
   /** The group a path names (`/staff/berlin`), or undefined. */

@@ -24,11 +24,18 @@ export interface SweepResult {
   sessions: number;
   brokerStates: number;
   retiredKeys: number;
+  usedJtis: number;
+  pushedRequests: number;
+  /** Outbox rows sent or given up on a day ago or more. */
+  mail: number;
+  deviceCodes: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
 export const DEFAULT_REPLAY_GRACE_SECONDS = 3600;
 export const DEFAULT_SWEEP_INTERVAL_MS = 5 * 60_000;
+/** Seconds a sent (or given up) mail's row stays in the outbox, its message already dropped: to see what went. */
+export const FINISHED_MAIL_RETENTION_SECONDS = 24 * 3600;
 
 const breathe = () => new Promise<void>((resolve) => setImmediate(resolve));
 
@@ -50,8 +57,8 @@ export async function deleteInBatches(batch: number, step: (limit: number) => Pr
 /**
  * Deletes what has expired: events past their realm's retention (eventsExpiration,
  * adminEventsExpiration), then codes, parked interactions, revoked access tokens,
- * refresh tokens, sessions and identity-provider round trips past their expiry, and rotated-out
- * keys past their retirement. Each in batches until none is left.
+ * refresh tokens, sessions and identity-provider round trips past their expiry, rotated-out
+ * keys past their retirement, and mail sent or given up on a day ago. Each in batches until none is left.
  * Safe to run in several processes at once: each batch deletes whatever is still there.
  */
 export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<SweepResult> {
@@ -65,7 +72,7 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
 
   const result: SweepResult = {
     loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0,
-    brokerStates: 0, retiredKeys: 0,
+    brokerStates: 0, retiredKeys: 0, usedJtis: 0, pushedRequests: 0, mail: 0, deviceCodes: 0,
   };
   for (const realm of await domain.realms.list()) {
     const keep = domain.events.retention(realm);
@@ -82,9 +89,14 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   result.interactions = await drain(() => store.expired.deleteInteractions(nowSeconds, batch));
   result.revokedAccessTokens = await drain(() => store.expired.deleteRevokedAccessTokens(nowSeconds, batch));
   result.refreshTokens = await drain(() => store.expired.deleteRefreshTokens(nowSeconds - grace, batch));
-  result.sessions = await drain(() => store.expired.deleteSessions(nowSeconds, batch));
+  // Ended as a logout ends them: the clients with a back-channel logout URL are told.
+  result.sessions = await drain(() => domain.sessions.endExpired(nowSeconds, batch));
+  result.deviceCodes = await drain(() => store.expired.deleteDeviceCodes(nowSeconds, batch));
   result.brokerStates = await drain(() => store.expired.deleteBrokerStates(nowSeconds, batch));
+  result.usedJtis = await drain(() => store.expired.deleteUsedJtis(nowSeconds, batch));
+  result.pushedRequests = await drain(() => store.expired.deletePushedRequests(nowSeconds, batch));
   result.retiredKeys = await drain(() => store.expired.deleteRetiredKeys(nowSeconds, batch));
+  result.mail = await drain(() => store.expired.deleteFinishedMail(nowSeconds - FINISHED_MAIL_RETENTION_SECONDS, batch));
   // The JWKS is cached with the realm; a retired key must leave it now, not at the cache's TTL.
   if (result.retiredKeys > 0) domain.realms.invalidate();
   return result;

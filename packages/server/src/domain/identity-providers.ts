@@ -195,13 +195,17 @@ export class IdentityProviderService {
    * whoever controls an account at the provider could otherwise take over the one here.
    */
   async resolve(realm: RealmRecord, provider: IdentityProviderRecord, identity: UpstreamIdentity): Promise<BrokeredUser> {
+    let resolved: BrokeredUser;
     try {
-      return await this.store.transaction((tx) => this.resolveIn(tx, realm, provider, identity));
+      resolved = await this.store.transaction((tx) => this.resolveIn(tx, realm, provider, identity));
     } catch (err) {
       // Two first sign-ins of one account at once: the loser finds the winner's link.
       if (!isUniqueViolation(err)) throw err;
-      return this.store.transaction((tx) => this.resolveIn(tx, realm, provider, identity));
+      resolved = await this.store.transaction((tx) => this.resolveIn(tx, realm, provider, identity));
     }
+    // The sync may have changed the user: the token paths read users from a cache.
+    if (resolved.kind === 'linked') this.users.invalidate();
+    return resolved;
   }
 
   private async resolveIn(tx: Store, realm: RealmRecord, provider: IdentityProviderRecord, identity: UpstreamIdentity): Promise<BrokeredUser> {
@@ -229,10 +233,12 @@ export class IdentityProviderService {
 
   /** Links an existing user (who proved its password) to the provider's account, and syncs what the provider maps. */
   async linkExisting(realm: RealmRecord, provider: IdentityProviderRecord, user: UserRecord, identity: UpstreamIdentity): Promise<SyncedUser> {
-    return this.store.transaction(async (tx) => {
+    const synced = await this.store.transaction(async (tx) => {
       const link = await this.link(tx, user, provider, identity.subject, identity.username);
       return this.sync(tx, provider, user, identity, link);
     });
+    this.users.invalidate();
+    return synced;
   }
 
   /** A linked user's mapped claims brought up to date (FORCE), but for an email another account has, and the link's username. */

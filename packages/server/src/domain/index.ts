@@ -4,14 +4,19 @@ import { ClientService, defaultClientSettings, type NewClient } from './clients.
 import { ClientScopeService } from './client-scopes.js';
 import { BruteForceService, CodeService, ConsentService, InteractionService } from './browser-flow.js';
 import { Caches } from './cache.js';
+import { ClientOutbound } from './client-outbound.js';
+import { CredentialService } from './credentials.js';
+import { DeviceCodeService } from './device-codes.js';
 import type { SignInFailure } from './sign-in.js';
 import { EventService } from './events.js';
 import { GroupService } from './groups.js';
 import { IdentityProviderService } from './identity-providers.js';
 import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
+import { JwtIdService, PushedRequestService } from './single-use.js';
 import { SessionService, TokenStoreService } from './sessions.js';
 import { UserService } from './users.js';
+import { Outbox } from '../mail/outbox.js';
 
 export type { ClientRuntime } from './clients.js';
 export type { RealmRuntime } from './realms.js';
@@ -27,6 +32,7 @@ export class Domain {
   readonly clientScopes: ClientScopeService;
   readonly roles: RoleService;
   readonly users: UserService;
+  readonly credentials: CredentialService;
   readonly sessions: SessionService;
   readonly tokens: TokenStoreService;
   readonly codes: CodeService;
@@ -36,6 +42,13 @@ export class Domain {
   readonly events: EventService;
   readonly groups: GroupService;
   readonly identityProviders: IdentityProviderService;
+  readonly jwtIds: JwtIdService;
+  readonly pushedRequests: PushedRequestService;
+  /** Clients' keys and request objects; the HTTP layer tells it whether they may be on private addresses. */
+  readonly clientOutbound = new ClientOutbound();
+  /** Mail waiting for the realm's mail server; the process's mail worker sends it. */
+  readonly outbox: Outbox;
+  readonly deviceCodes: DeviceCodeService;
   /** Told of every refused password sign-in; the HTTP layer counts them in its metrics. */
   onSignInFailure: (reason: SignInFailure) => void = () => {};
 
@@ -51,6 +64,7 @@ export class Domain {
     this.clientScopes = new ClientScopeService(store, this.clients);
     this.roles = new RoleService(store, caches);
     this.users = new UserService(store, caches);
+    this.credentials = new CredentialService(store, box);
     this.groups = new GroupService(store);
     this.sessions = new SessionService(store);
     this.tokens = new TokenStoreService(store);
@@ -60,6 +74,10 @@ export class Domain {
     this.bruteForce = new BruteForceService(store);
     this.events = new EventService(store);
     this.identityProviders = new IdentityProviderService(store, box, this.users, caches);
+    this.jwtIds = new JwtIdService(store);
+    this.pushedRequests = new PushedRequestService(store, box);
+    this.outbox = new Outbox(store, box);
+    this.deviceCodes = new DeviceCodeService(store);
   }
 
   /** Creates a client, and its service-account user when it has one, atomically. */

@@ -20,10 +20,32 @@ const KEY_OPTIONS: Record<SigningAlg, { modulusLength?: number; crv?: string }> 
 /** A realm's key pairs before they belong to a realm: one per algorithm, the private half sealed. */
 export type KeySet = ReadonlyArray<Pick<KeyRecord, 'kid' | 'alg' | 'publicJwk' | 'sealedPrivateJwk'>>;
 
+type KeyPairs = Array<{ alg: SigningAlg; publicKey: CryptoKey; privateKey: CryptoKey }>;
+
+const generateKeyPairs = (): Promise<KeyPairs> => Promise.all(SIGNING_ALGS.map(async (alg) => ({
+  alg, ...await generateKeyPair(alg, { ...KEY_OPTIONS[alg], extractable: true }),
+})));
+
+/** Key pairs begun before there is a store or a master key to seal them with (see startKeyPairs). */
+const early: Promise<KeyPairs>[] = [];
+
+/**
+ * Starts generating key pairs for realms a first start will create, before anything else: an
+ * RSA key takes a good part of a second to find, and the start would otherwise wait for it
+ * once the database is open. Sets nobody takes are simply dropped with the process.
+ */
+export function startKeyPairs(count: number): void {
+  for (let i = 0; i < count; i++) {
+    const pairs = generateKeyPairs();
+    pairs.catch(() => {}); // a failure is met again by whoever takes the pairs
+    early.push(pairs);
+  }
+}
+
 /** One key pair per algorithm, so every client can get the algorithm it asks for. */
 export async function generateKeySet(box: SecretBox): Promise<KeySet> {
-  return Promise.all(SIGNING_ALGS.map(async (alg) => {
-    const { publicKey, privateKey } = await generateKeyPair(alg, { ...KEY_OPTIONS[alg], extractable: true });
+  const pairs = await (early.shift() ?? generateKeyPairs());
+  return Promise.all(pairs.map(async ({ alg, publicKey, privateKey }) => {
     const publicJwk = await exportJWK(publicKey);
     // The thumbprint makes kids unique across realms and algorithms by construction.
     const kid = await calculateJwkThumbprint(publicJwk);
@@ -55,7 +77,8 @@ export async function loadSigningKeys(records: KeyRecord[], box: SecretBox): Pro
 /** The realm's HMAC key, which signs its refresh tokens: only Latchkey holds it, so no resource server can take one for an access token. */
 export interface HmacKey {
   kid: string;
-  key: Uint8Array;
+  /** Imported once: jose would import raw bytes anew for every token it signs. */
+  key: CryptoKey;
 }
 
 /**
@@ -70,5 +93,7 @@ export async function loadHmacKey(store: Store, box: SecretBox, realmId: string)
     await store.hmacKeys.insertIfAbsent(fresh);
     record = (await store.hmacKeys.get(realmId))!;
   }
-  return { kid: record.kid, key: base64url.decode(await box.open(record.sealedSecret)) };
+  const secret = new Uint8Array(base64url.decode(await box.open(record.sealedSecret)));
+  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-512' }, false, ['sign']);
+  return { kid: record.kid, key };
 }

@@ -8,6 +8,7 @@ import { builtInScopes, clientScopeRecord, type NewClientScope } from './client-
 import { defaultClientSettings } from './clients.js';
 import { generateKeySet, loadHmacKey, loadSigningKeys, realmKeys, type HmacKey, type KeySet, type SigningKey } from './keys.js';
 import { now } from './time.js';
+import { sealSmtpPassword } from '../mail/settings.js';
 
 /** Keycloak's defaults, so an imported or new realm behaves as it did there. */
 export function defaultRealmSettings(name: string): RealmSettings {
@@ -43,6 +44,11 @@ export function refreshTokenRules(s: RealmSettings): { revokeRefreshToken: boole
     refreshTokenMaxReuse: s.refreshTokenMaxReuse ?? 0,
     refreshTokenReuseGrace: s.refreshTokenReuseGrace ?? DEFAULT_REFRESH_TOKEN_REUSE_GRACE,
   };
+}
+
+/** Keycloak's device flow settings (RFC 8628), defaults applied: seconds a device code lives, and between polls. */
+export function deviceGrantFields(s: RealmSettings): { oauth2DeviceCodeLifespan: number; oauth2DevicePollingInterval: number } {
+  return { oauth2DeviceCodeLifespan: s.oauth2DeviceCodeLifespan ?? 600, oauth2DevicePollingInterval: s.oauth2DevicePollingInterval ?? 5 };
 }
 
 /** Seconds: enough for a burst of parallel refreshes on a loaded server, far too short to make a stolen token worth much. */
@@ -176,7 +182,7 @@ export class RealmService {
       id: opts.id ?? newId(),
       name,
       enabled: opts.enabled ?? true,
-      settings: { ...defaultRealmSettings(name), ...settings },
+      settings: await sealSmtpPassword(this.box, { ...defaultRealmSettings(name), ...settings }),
       createdAt: now(),
     };
     const keys = await this.newKeys(realm.id);
@@ -261,6 +267,11 @@ export class RealmService {
     await tx.roles.addComposite(defaultRoleId, ids.get(ACCOUNT_ROLES.manageAccount)!);
   }
 
+  /** The realm's SMTP password in clear (undefined when it has none), to send mail or export the realm. */
+  smtpPassword(realm: RealmRecord): Promise<string | undefined> {
+    return realm.settings.smtpPassword ? this.box.open(realm.settings.smtpPassword) : Promise.resolve(undefined);
+  }
+
   /** The realm as stored now (not the cached runtime), for the admin API. */
   get(name: string): Promise<RealmRecord | undefined> {
     return this.store.realms.getByName(name);
@@ -268,7 +279,8 @@ export class RealmService {
 
   /** Saves a changed realm (possibly renamed from `previousName`); the runtime is reloaded on next use. */
   async update(previousName: string, realm: RealmRecord): Promise<void> {
-    await this.store.realms.update(realm);
+    const before = await this.store.realms.getById(realm.id);
+    await this.store.realms.update({ ...realm, settings: await sealSmtpPassword(this.box, realm.settings, before?.settings) });
     this.invalidate(previousName);
     this.invalidate(realm.name);
   }

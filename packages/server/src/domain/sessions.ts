@@ -1,12 +1,18 @@
 import { newId, sha256 } from '../crypto/random.js';
-import type { RealmRecord, RefreshTokenRecord, SessionRecord, Store } from '../storage/store.js';
+import type { BackchannelLogoutRecord, ClientRecord, RealmRecord, RefreshTokenRecord, SessionRecord, Store } from '../storage/store.js';
 import { now } from './time.js';
+
+// Sessions ended per statement when many end at once (a user's, a realm's): short statements.
+const ENDED_PER_BATCH = 500;
 
 /** User sessions: what a sign-in creates and what refresh tokens live within. */
 export class SessionService {
+  /** Told when logout tokens were queued for clients' back-channel logout URLs, so that they go out at once. */
+  onLogoutQueued: () => void = () => {};
+
   constructor(private readonly store: Store) {}
 
-  async start(realm: RealmRecord, userId: string, opts: { offline: boolean; authTime?: number }): Promise<SessionRecord> {
+  async start(realm: RealmRecord, userId: string, opts: { offline: boolean; authTime?: number; amr?: string[] }): Promise<SessionRecord> {
     const at = now();
     const s = realm.settings;
     const session: SessionRecord = {
@@ -20,6 +26,7 @@ export class SessionService {
       expiresAt: at + (opts.offline ? s.offlineSessionIdleTimeout : s.ssoSessionIdleTimeout),
       // Offline sessions have no maximum lifespan unless the realm sets one (Keycloak's default).
       maxExpiresAt: opts.offline ? Number.MAX_SAFE_INTEGER : at + s.ssoSessionMaxLifespan,
+      ...(opts.amr ? { amr: opts.amr } : {}),
     };
     await this.store.sessions.insert(session);
     return session;
@@ -42,8 +49,57 @@ export class SessionService {
     return touched;
   }
 
-  end(id: string): Promise<void> {
-    return this.store.sessions.delete(id);
+  /** The session with what a step-up added to its sign-in. */
+  async raise(session: SessionRecord, amr: string[]): Promise<SessionRecord> {
+    await this.store.sessions.setAmr(session.id, amr);
+    return { ...session, amr };
+  }
+
+  /**
+   * Ends the session, however it ends (logout, an administrator, reuse of a refresh token);
+   * returns the clients it had served, which its logout concerns (OIDC Front-Channel Logout).
+   */
+  async end(id: string): Promise<ClientRecord[]> {
+    const session = await this.store.sessions.get(id);
+    if (!session) return [];
+    return (await this.endMany([session])).get(id) ?? [];
+  }
+
+  /** Ends a batch of at most `limit` sessions past their expiry (housekeeping); returns how many. */
+  async endExpired(before: number, limit: number): Promise<number> {
+    return (await this.endMany(await this.store.expired.listSessions(before, limit))).size;
+  }
+
+  /**
+   * Deletes the sessions and, in the same transaction, queues a logout token for each client
+   * with a back-channel logout URL that a session served (OIDC Back-Channel Logout §2.5), so
+   * that none is lost however the process ends. Returns the clients each session served.
+   */
+  private async endMany(sessions: SessionRecord[]): Promise<Map<string, ClientRecord[]>> {
+    if (sessions.length === 0) return new Map();
+    const served = new Map<string, ClientRecord[]>(sessions.map((s) => [s.id, []]));
+    const clients = new Map<string, ClientRecord | undefined>();
+    for (const { sessionId, clientId } of await this.store.sessions.listClients(sessions.map((s) => s.id))) {
+      if (!clients.has(clientId)) clients.set(clientId, await this.store.clients.getById(clientId));
+      const client = clients.get(clientId);
+      if (client) served.get(sessionId)!.push(client);
+    }
+    const at = now();
+    const notices: BackchannelLogoutRecord[] = sessions.flatMap((s) => served.get(s.id)!
+      .filter((c) => c.enabled && c.settings.backchannelLogoutUrl)
+      .map((c) => ({ id: newId(), realmId: s.realmId, clientId: c.id, userId: s.userId, sessionId: s.id, attempts: 0, nextAttemptAt: at, createdAt: at })));
+    await this.store.transaction(async (tx) => {
+      if (notices.length > 0) await tx.backchannelLogouts.insert(notices);
+      await tx.sessions.deleteMany(sessions.map((s) => s.id));
+    });
+    if (notices.length > 0) this.onLogoutQueued();
+    return served;
+  }
+
+  /** Ends the sessions a batch at a time; returns how many ended. */
+  private async endAll(sessions: SessionRecord[]): Promise<number> {
+    for (let i = 0; i < sessions.length; i += ENDED_PER_BATCH) await this.endMany(sessions.slice(i, i + ENDED_PER_BATCH));
+    return sessions.length;
   }
 
   // ---- the admin API
@@ -58,9 +114,14 @@ export class SessionService {
     return this.withClients(await this.store.sessions.listByClient(clientUuid));
   }
 
+  /** How many sessions alive, online and offline, served each client of the realm that has any, by clientId. */
+  countByClient(realmId: string) {
+    return this.store.sessions.countByClient(realmId, now());
+  }
+
   /** Signs every user of the realm out: every session, offline ones too. */
-  endAllOfRealm(realmId: string): Promise<number> {
-    return this.store.sessions.deleteByRealm(realmId);
+  async endAllOfRealm(realmId: string): Promise<number> {
+    return this.endAll(await this.store.sessions.listByRealm(realmId));
   }
 
   private async withClients(all: SessionRecord[]): Promise<Array<SessionRecord & { clientIds: string[] }>> {
@@ -74,8 +135,8 @@ export class SessionService {
   }
 
   /** Signs the user out everywhere: every session, offline ones too, so no refresh token works any more. */
-  endAllOf(userId: string): Promise<number> {
-    return this.store.sessions.deleteByUser(userId);
+  async endAllOf(userId: string): Promise<number> {
+    return this.endAll(await this.store.sessions.listByUser(userId));
   }
 }
 

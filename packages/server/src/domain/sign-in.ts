@@ -15,13 +15,13 @@ export type SignInResult =
  * and every wrong password counts against the account from the source address it came from.
  */
 export async function signInWithPassword(domain: Domain, realm: RealmRecord, login: string, password: string, address: string): Promise<SignInResult> {
-  const user = login ? await domain.users.findForLogin(realm.id, login) : undefined;
+  const user = login ? await domain.users.findForLogin(realm, login) : undefined;
   const lock = user && (await domain.bruteForce.lockedUntil(realm, user.id, address));
   if (user && lock) {
     domain.onSignInFailure('locked');
     return { ok: false, reason: 'locked', userId: user.id, lockout: lock.scope };
   }
-  const check = await domain.users.checkPassword(realm.id, login, password);
+  const check = await domain.users.checkPassword(realm, login, password);
   if (!check.ok) {
     domain.onSignInFailure(check.reason);
     if (user && check.reason === 'invalid_credentials') await domain.bruteForce.failed(realm, user.id, address);

@@ -5,6 +5,7 @@ import {
 } from '../crypto/passwords.js';
 import type { ClientRecord, PasswordRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
+import { checkPassword, earlierPasswordsKept, parsePasswordPolicy, type PolicyViolation } from './password-policy.js';
 import { now } from './time.js';
 
 export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
@@ -46,10 +47,18 @@ export class UserService {
   private readonly serviceAccounts: TtlCache<UserRecord | undefined>;
   /** By realm: a decoy of each kind of password its users hold, for checkPassword. */
   private readonly decoys: TtlCache<Decoys>;
+  /** Users by id: every token request, introspection and userinfo reads its user. */
+  private readonly byId: TtlCache<UserRecord | undefined>;
 
   constructor(private readonly store: Store, private readonly caches: Caches = new Caches()) {
     this.serviceAccounts = caches.create(USERS_TOPIC);
+    this.byId = caches.create(USERS_TOPIC);
     this.decoys = caches.create(USERS_TOPIC);
+  }
+
+  /** The user as the token paths read it, cached: any committed change of users drops it (in every process). */
+  cached(realmId: string, id: string): Promise<UserRecord | undefined> {
+    return this.byId.get(`${realmId}\u0000${id}`, () => this.store.users.getById(realmId, id));
   }
 
   get(realmId: string, id: string): Promise<UserRecord | undefined> {
@@ -60,10 +69,10 @@ export class UserService {
     return this.store.users.getByUsername(realmId, username);
   }
 
-  /** The user a sign-in names: by username, else by email as Keycloak's loginWithEmailAllowed does. */
-  async findForLogin(realmId: string, login: string): Promise<UserRecord | undefined> {
-    return (await this.store.users.getByUsername(realmId, login))
-      ?? (login.includes('@') ? await this.store.users.getByEmail(realmId, login) : undefined);
+  /** The user a sign-in names: by username, else by email unless the realm turned loginWithEmailAllowed off. */
+  async findForLogin(realm: RealmRecord, login: string): Promise<UserRecord | undefined> {
+    return (await this.store.users.getByUsername(realm.id, login))
+      ?? (login.includes('@') && realm.settings.loginWithEmailAllowed !== false ? await this.store.users.getByEmail(realm.id, login) : undefined);
   }
 
   serviceAccountOf(clientUuid: string): Promise<UserRecord | undefined> {
@@ -122,10 +131,36 @@ export class UserService {
    * administrator's or the one the user chose, settles that.
    */
   async resetPassword(tx: Store, user: UserRecord, password: StoredPassword, opts: { temporary: boolean }): Promise<UserRecord> {
+    // The password it replaces is kept while the realm's passwordHistory asks to compare against it.
+    const realm = await tx.realms.getById(user.realmId);
+    const keep = realm ? earlierPasswordsKept(parsePasswordPolicy(realm.settings.passwordPolicy)) : 0;
+    const current = keep > 0 ? await tx.passwords.get(user.id) : undefined;
+    if (current) await tx.passwordHistory.add(current, keep);
     await this.setPassword(tx, user.id, password);
     const next = { ...user, requiredActions: withRequiredAction(user.requiredActions, 'UPDATE_PASSWORD', opts.temporary) };
     await tx.users.update(next);
     return next;
+  }
+
+  /** The user with a required action done (taken off the list), in the caller's transaction. */
+  async settle(tx: Store, user: UserRecord, action: RequiredAction): Promise<UserRecord> {
+    const next = { ...user, requiredActions: withRequiredAction(user.requiredActions, action, false) };
+    await tx.users.update(next);
+    return next;
+  }
+
+  /**
+   * The first rule of the realm's password policy that a new password for the user breaks, or
+   * undefined; for a user not yet created, its username and email.
+   */
+  async checkNewPassword(realm: RealmRecord, user: Pick<UserRecord, 'username' | 'email'> & { id?: string }, password: string): Promise<PolicyViolation | undefined> {
+    const policy = parsePasswordPolicy(realm.settings.passwordPolicy);
+    return checkPassword(policy, password, user, async (depth) => {
+      if (!user.id) return [];
+      const current = await this.store.passwords.get(user.id);
+      const earlier = await this.store.passwordHistory.list(user.id, depth - 1);
+      return current ? [current, ...earlier] : earlier;
+    });
   }
 
   /**
@@ -134,15 +169,28 @@ export class UserService {
    * which kind of hash the user's password is kept in, the check takes the same time:
    * it checks one hash of each kind the realm holds (verifyAmongDecoys).
    */
-  async checkPassword(realmId: string, username: string, password: string): Promise<PasswordCheck> {
-    const [user, decoys] = await Promise.all([this.findForLogin(realmId, username), this.decoysOf(realmId)]);
+  async checkPassword(realm: RealmRecord, username: string, password: string): Promise<PasswordCheck> {
+    const [user, decoys] = await Promise.all([this.findForLogin(realm, username), this.decoysOf(realm.id)]);
     const stored = user && (await this.store.passwords.get(user.id));
     if (!(await verifyAmongDecoys(stored, password, decoys)) || !user || !stored) {
       return { ok: false, reason: 'invalid_credentials' };
     }
     if (!user.enabled) return { ok: false, reason: 'disabled' };
     if (needsRehash(stored)) await this.setPassword(this.store, user.id, password);
-    return { ok: true, user };
+    return { ok: true, user: await this.expirePassword(realm, user, stored.createdAt) };
+  }
+
+  /**
+   * Keycloak's forceExpiredPasswordChange(days): a password older than that is right, but the
+   * user must choose a new one (UPDATE_PASSWORD) before the sign-in completes.
+   */
+  private async expirePassword(realm: RealmRecord, user: UserRecord, setAt: number): Promise<UserRecord> {
+    const days = parsePasswordPolicy(realm.settings.passwordPolicy).numbers.forceExpiredPasswordChange;
+    if (days === undefined || setAt + days * 86400 > now() || user.requiredActions.includes('UPDATE_PASSWORD')) return user;
+    const expired = { ...user, requiredActions: withRequiredAction(user.requiredActions, 'UPDATE_PASSWORD', true) };
+    await this.store.users.update(expired);
+    this.invalidate();
+    return expired;
   }
 
   /**

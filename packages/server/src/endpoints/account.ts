@@ -101,6 +101,7 @@ export const accountEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (ap
       emailVerified: email === user.email ? user.emailVerified : false,
     };
     await domain.users.update(domain.store, updated);
+    domain.users.invalidate();
     return reply.code(204).send();
   });
 

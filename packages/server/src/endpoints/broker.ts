@@ -3,11 +3,11 @@ import { Broker, BrokerError, type LogoutState, type SignInState } from '../brok
 import type { RealmRuntime } from '../domain/index.js';
 import type { SyncedUser, UpstreamIdentity } from '../domain/identity-providers.js';
 import { signInWithPassword } from '../domain/sign-in.js';
+import { identityProviderStep, LOGIN_ERRORS } from '../domain/authentication/index.js';
 import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded } from '../http/authorization-flow.js';
 import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { recordBroker, recordSignIn } from '../http/events.js';
 import { REALM } from '../http/paths.js';
-import { LOGIN_ERRORS } from './login-actions.js';
 import { realmOf } from '../http/realm.js';
 import type { ErrorPage, LinkAccountPage, PageContext } from '../pages/types.js';
 import { isUniqueViolation, type IdentityProviderRecord } from '../storage/store.js';
@@ -170,10 +170,10 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
       await recordBroker(domain, request, l.realm, type, {
         alias: provider.alias, client: l.client, userId: user.id, sessionId: session.id, identity: identity.username, redirectUri: l.req.redirectUri, reason,
       });
-      await recordSignIn(domain, request, l.realm, l.client, user.username, { ok: true, user }, {
+      await recordSignIn(domain, request, l.realm, l.client, user, {
         sessionId: session.id, redirectUri: l.req.redirectUri, identityProvider: { alias: provider.alias, identity: identity.username },
       });
-    }, { viaPage: true });
+    }, { viaPage: true, amr: [identityProviderStep.amr] });
   }
 
   app.get(`${BROKER}/endpoint`, async (request, reply) => {

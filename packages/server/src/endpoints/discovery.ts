@@ -2,13 +2,17 @@ import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import { endpointPaths, REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
+import { REQUEST_OBJECT_ALGS } from '../protocol/authorization/request-object.js';
 import { RESPONSE_TYPES } from '../protocol/authorization/request.js';
 import { responseModes } from '../protocol/authorization/response-modes.js';
+import { ASYMMETRIC_ALGS, SECRET_ALGS } from '../protocol/client-attributes.js';
 import { CLIENT_AUTH_METHODS } from '../protocol/client-auth.js';
 import { grants } from '../protocol/grants/index.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
 const AUTHENTICATED_METHODS = CLIENT_AUTH_METHODS.filter((m) => m !== 'none');
+/** What client assertions (client_secret_jwt, private_key_jwt) may be signed with. */
+const AUTH_SIGNING_ALGS = [...ASYMMETRIC_ALGS, ...SECRET_ALGS];
 
 /** OpenID Connect Discovery 1.0 / RFC 8414 metadata: only what is served is advertised. */
 function metadata(realm: RealmRuntime) {
@@ -21,8 +25,14 @@ function metadata(realm: RealmRuntime) {
     jwks_uri: url(endpointPaths.certs),
     introspection_endpoint: url(endpointPaths.introspection),
     revocation_endpoint: url(endpointPaths.revocation),
+    pushed_authorization_request_endpoint: url(endpointPaths.pushedAuthorizationRequest),
     end_session_endpoint: url(endpointPaths.endSession),
     check_session_iframe: url(endpointPaths.checkSession),
+    device_authorization_endpoint: url(endpointPaths.deviceAuthorization),
+    backchannel_logout_supported: true,
+    backchannel_logout_session_supported: true,
+    frontchannel_logout_supported: true,
+    frontchannel_logout_session_supported: true,
     response_types_supported: Object.keys(RESPONSE_TYPES),
     response_modes_supported: [...responseModes.keys()],
     code_challenge_methods_supported: ['plain', 'S256'],
@@ -33,17 +43,26 @@ function metadata(realm: RealmRuntime) {
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     userinfo_signing_alg_values_supported: ['none'],
     token_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    token_endpoint_auth_signing_alg_values_supported: AUTH_SIGNING_ALGS,
     introspection_endpoint_auth_methods_supported: AUTHENTICATED_METHODS,
+    introspection_endpoint_auth_signing_alg_values_supported: AUTH_SIGNING_ALGS,
     revocation_endpoint_auth_methods_supported: [...CLIENT_AUTH_METHODS],
+    revocation_endpoint_auth_signing_alg_values_supported: AUTH_SIGNING_ALGS,
     scopes_supported: ['openid', ...new Set([...realm.realm.settings.defaultClientScopes, ...realm.realm.settings.optionalClientScopes])],
     claims_supported: [
-      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'name', 'given_name', 'family_name',
+      'iss', 'sub', 'aud', 'exp', 'iat', 'auth_time', 'azp', 'sid', 'acr', 'amr', 'name', 'given_name', 'family_name',
       'preferred_username', 'email', 'email_verified', 'phone_number',
     ],
     claims_parameter_supported: true,
+    // Keycloak's levels of authentication, and the names the realm's acr.loa.map gives them.
+    acr_values_supported: [...new Set(['0', '1', '2', ...Object.keys(realm.realm.settings.acrLoaMap ?? {})])],
     ui_locales_supported: ['en', 'de', 'nl', 'fr'],
-    request_parameter_supported: false,
-    request_uri_parameter_supported: false,
+    request_parameter_supported: true,
+    request_object_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],
+    // From the URLs each client registers (request.uris), as Keycloak.
+    request_uri_parameter_supported: true,
+    // Per client (require.pushed.authorization.requests), not for all of them.
+    require_pushed_authorization_requests: false,
   };
 }
 

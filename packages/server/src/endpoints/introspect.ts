@@ -3,13 +3,13 @@ import type { Domain, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
-import { OIDC } from '../http/paths.js';
+import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
+import { checkAccessToken, issuedBeforeNotBefore, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
-import { USERINFO_CLAIMS } from '../protocol/tokens.js';
+import { introspectionClaims } from '../protocol/tokens.js';
 
 const INACTIVE = { active: false } as const;
 
@@ -18,21 +18,22 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
   if (!check.ok) return undefined;
   const { claims } = check;
   const holders = await tokenHoldersActive(domain, realm.realm.id,
-    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid });
+    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid, iat: claims.iat });
   if (!holders.ok) return undefined;
-  const { user } = holders;
-  // The claims request rides in the token for userinfo's sake; it is nobody else's business.
-  const { [USERINFO_CLAIMS]: _asked, ...visible } = claims;
-  return { ...visible, active: true, token_type: 'Bearer', username: user.username };
+  const { user, client, session } = holders;
+  // The acr the token was issued with (its acr mapper's) is the sign-in's, which nothing else keeps.
+  const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
+  const visible = await introspectionClaims(domain, { realm, client, user, scopes: parseScope(claims.scope), session, acr }, claims);
+  return { ...visible, active: true, token_type: 'Bearer', username: user.username, sub: user.id, sid: claims.sid };
 }
 
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {
   const stored = await domain.tokens.findRefresh(token);
   if (!stored || stored.realmId !== realm.realm.id || stored.useCount >= refreshTokenUses(realm.realm.settings) || stored.revokedAt !== null) return undefined;
-  if (stored.expiresAt <= now()) return undefined;
+  if (stored.expiresAt <= now() || issuedBeforeNotBefore(stored.createdAt, realm.realm.settings)) return undefined;
   const record = await domain.clients.getById(stored.clientId);
   const holders = await tokenHoldersActive(domain, realm.realm.id,
-    { userId: stored.userId, client: record && await domain.clients.runtime(realm.realm.id, record.clientId), sessionId: stored.sessionId });
+    { userId: stored.userId, client: record && await domain.clients.runtime(realm.realm.id, record.clientId), sessionId: stored.sessionId, iat: stored.createdAt });
   if (!holders.ok) return undefined;
   const { user, client } = holders;
   return {
@@ -48,8 +49,9 @@ export const introspectionEndpoint: FastifyPluginAsync<{ domain: Domain }> = asy
     const realm = await realmOf(domain, request);
     reply.header('cache-control', 'no-store');
     return recordCall(domain, realm, request, params, ['INTROSPECT_TOKEN', 'INTROSPECT_TOKEN_ERROR'], async (notes) => {
-      notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params },
-        { publicRefused: 'Public clients may not introspect tokens' });
+      notes.client = await authenticateClient(domain, realm, {
+        authorization: request.headers.authorization, params, endpoint: realm.issuer + endpointPaths.introspection,
+      }, { publicRefused: 'Public clients may not introspect tokens' });
       // The hint orders the lookups; either kind is still found (RFC 7662 §2.1).
       const lookups = params.token_type_hint === 'refresh_token'
         ? [introspectRefreshToken, introspectAccessToken]

@@ -1,27 +1,32 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { hashPassword } from '../crypto/passwords.js';
+import { authContext, dueSteps, STEPS, type AuthContext, type Form, type Step } from '../domain/authentication/index.js';
+import { passwordStep } from '../domain/authentication/password.js';
 import { supportsApiAccess } from '../domain/clients.js';
-import { signInWithPassword } from '../domain/sign-in.js';
 import {
-  continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
+  answerDevice, continueAuthorization, deliver, finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded,
 } from '../http/authorization-flow.js';
-import { recordLogout, recordSignIn, recordUpdatePassword } from '../http/events.js';
+import { recordLoginError, recordLogout, recordSignIn, recordUserEvent } from '../http/events.js';
 import {
   clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage, signedInAccount,
 } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
-import type { LoginPage, UpdatePasswordPage } from '../pages/types.js';
-import type { UserRecord } from '../storage/store.js';
+import type { LoginPage, Pages, PageContext, StepError, StepPage } from '../pages/types.js';
+import type { SessionRecord, UserRecord } from '../storage/store.js';
+import { requestedLevel } from '../protocol/authorization/acr.js';
 import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
 import { tokenMappers } from '../protocol/scopes.js';
 import { OAuthError } from '../protocol/errors.js';
 
 type Body = Record<string, string | undefined>;
 
-/** The login page's message for a failed sign-in; a lockout reads as a wrong password, or it would tell which accounts exist. */
-export const LOGIN_ERRORS = {
-  invalid_credentials: 'invalidCredentials', disabled: 'accountDisabled', locked: 'invalidCredentials',
-} as const;
+/** The link to each authenticator offered as another way on from a step's page. */
+const ALTERNATIVE_LABELS: Record<string, string> = { otp: 'useOtp', 'recovery-code': 'useRecoveryCode' };
+
+/** The theme's page of each step after the first (which is the login page). */
+const stepPages = (pages: Pages): Record<string, (ctx: PageContext, page: never) => string> => ({
+  otp: pages.otp, 'recovery-code': pages.recoveryCode, 'configure-totp': pages.configureTotp,
+  'update-password': pages.updatePassword, 'recovery-codes-setup': pages.recoveryCodesSetup,
+});
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
 const CONSENT_MESSAGES: Record<string, string> = {
@@ -31,6 +36,7 @@ const CONSENT_MESSAGES: Record<string, string> = {
 /** The login and consent steps of an authorization request (Keycloak's login-actions). */
 export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   const { domain, pages } = deps;
+  const STEP_PAGES = stepPages(pages);
 
   const load = (request: FastifyRequest, reply: FastifyReply) =>
     loadInteraction(deps, request, reply, (request.query as Record<string, unknown>).interaction);
@@ -85,82 +91,86 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
 
-  function showUpdatePassword(l: Loaded, reply: FastifyReply, user: UserRecord, error?: UpdatePasswordPage['error']) {
-    const html = pages.updatePassword(l.ctx, {
-      action: interactionUrl(l, 'update-password'), hidden: { _csrf: csrfToken(reply, l.realm) }, error, account: account(l, reply, user),
-    });
-    return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
-  }
-
-  /**
-   * The user whose password this sign-in checked and who must now choose a new one: parked on
-   * the interaction without a session (no other step parks a user so), still enabled, still asked to.
-   */
-  async function awaitingNewPassword(l: Loaded) {
-    if (!l.interaction.userId || l.interaction.sessionId) return undefined;
-    const user = await domain.users.get(l.realm.realm.id, l.interaction.userId);
-    return user?.enabled && user.requiredActions.includes('UPDATE_PASSWORD') ? user : undefined;
-  }
-
   async function signedIn(l: Loaded) {
     const session = l.interaction.sessionId ? await domain.sessions.active(l.interaction.sessionId) : undefined;
     const user = l.interaction.userId ? await domain.users.get(l.realm.realm.id, l.interaction.userId) : undefined;
     return { session, user };
   }
 
-  app.get(`${REALM}/login-actions/authenticate`, { config: { page: true } }, async (request, reply) => {
-    const l = await load(request, reply);
-    if (!l) return reply;
-    const { session, user } = await signedIn(l);
-    if (session && user) return showConsent(l, reply, user);
-    return showLogin(l, reply);
-  });
+  /** The sign-in's situation for the pipeline: whom the first factor named, what is done, what the client asks for. */
+  async function situation(l: Loaded, request: FastifyRequest): Promise<{ ctx: AuthContext; session?: SessionRecord }> {
+    const realm = l.realm.realm;
+    const { session, user: found } = await signedIn(l);
+    // Disabled since the first factor: the sign-in starts again, and the password step says why.
+    const user = found?.enabled ? found : undefined;
+    // Parked signed in (for consent): what the session's sign-in did is done.
+    const auth = l.interaction.auth ?? (session && user ? { amr: session.amr ?? ['pwd'] } : { amr: [] });
+    const ctx = await authContext(domain, realm, user, auth, requestedLevel(realm, l.client, l.req) ?? 1, request.ip);
+    return { ctx, session };
+  }
 
-  app.post(`${REALM}/login-actions/authenticate`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
-    const l = await load(request, reply);
-    if (!l) return reply;
-    const body = (request.body ?? {}) as Body;
-    const username = (body.username ?? '').trim();
-    const realmRecord = l.realm.realm;
-    const check = await signInWithPassword(domain, realmRecord, username, body.password ?? '', request.ip);
-    const signInEvent = (sessionId?: string) => recordSignIn(domain, request, l.realm, l.client, username, check, { sessionId, redirectUri: l.req.redirectUri });
-    if (!check.ok) {
-      await signInEvent();
-      return showLogin(l, reply, { username, error: LOGIN_ERRORS[check.reason] });
-    }
-    if (check.user.requiredActions.includes('UPDATE_PASSWORD')) {
-      // The temporary password was right: the user chooses a new one before any session begins.
-      await domain.interactions.update({ ...l.interaction, userId: check.user.id, sessionId: null });
-      return showUpdatePassword(l, reply, check.user);
-    }
-    return finishSignIn(deps, l, check.user, request, reply, (session) => signInEvent(session.id));
-  });
+  /** A step's page: its form, whom it signs in, and the other due authenticators as ways to go on instead. */
+  async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step, opts: { error?: StepError; keep?: Form } = {}) {
+    if (step === passwordStep) return showLogin(l, reply, { username: opts.keep?.username, error: opts.error as LoginPage['error'] });
+    const view = step.view ? await step.view(ctx) : { data: {} };
+    if (view.pending !== ctx.auth.pending) await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: view.pending } });
+    const page: StepPage = {
+      action: interactionUrl(l, step.id), hidden: { _csrf: csrfToken(reply, l.realm) }, error: opts.error, account: account(l, reply, ctx.user!),
+      alternatives: dueSteps(ctx).filter((s) => s !== step && ALTERNATIVE_LABELS[s.id])
+        .map((s) => ({ href: interactionUrl(l, s.id), labelKey: ALTERNATIVE_LABELS[s.id] })),
+      ...view.data,
+    };
+    return sendPage(reply, STEP_PAGES[step.id](l.ctx, page as never), { formTargets: [l.req.redirectUri] });
+  }
 
-  // Keycloak's UPDATE_PASSWORD required action, after the password on the login page.
-  app.get(`${REALM}/login-actions/update-password`, { config: { page: true } }, async (request, reply) => {
-    const l = await load(request, reply);
-    if (!l) return reply;
-    const user = await awaitingNewPassword(l);
-    if (!user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
-    return showUpdatePassword(l, reply, user);
-  });
+  /** Every step done: the session begins (or, after a step-up, gains the factor) and the request goes on. */
+  function complete(l: Loaded, ctx: AuthContext, request: FastifyRequest, reply: FastifyReply) {
+    const user = ctx.user!;
+    return finishSignIn(deps, l, user, request, reply,
+      (session) => recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri }), { amr: ctx.auth.amr });
+  }
 
-  app.post(`${REALM}/login-actions/update-password`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
-    const l = await load(request, reply);
-    if (!l) return reply;
-    const user = await awaitingNewPassword(l);
-    if (!user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
-    const body = (request.body ?? {}) as Body;
-    const password = body['password-new'] ?? '';
-    if (password === '') return showUpdatePassword(l, reply, user, 'passwordMissing');
-    if (password !== body['password-confirm']) return showUpdatePassword(l, reply, user, 'passwordConfirmMismatch');
-    const hashed = await hashPassword(password);
-    const updated = await domain.store.transaction((tx) => domain.users.resetPassword(tx, user, hashed, { temporary: false }));
-    domain.users.invalidate();
-    await recordUpdatePassword(domain, request, l.realm, l.client, user.id);
-    return finishSignIn(deps, l, updated, request, reply, (session) => recordSignIn(domain, request, l.realm, l.client, user.username,
-      { ok: true, user: updated }, { sessionId: session.id, redirectUri: l.req.redirectUri }));
-  });
+  // One page per step of the pipeline (domain/authentication): a step that is not due sends the
+  // browser to the first one that is; none due, and signed in, the consent page (or the client).
+  for (const step of STEPS) {
+    app.get(`${REALM}/login-actions/${step.id}`, { config: { page: true } }, async (request, reply) => {
+      const l = await load(request, reply);
+      if (!l) return reply;
+      const { ctx, session } = await situation(l, request);
+      const due = dueSteps(ctx);
+      if (due.length === 0) return session ? showConsent(l, reply, ctx.user!) : complete(l, ctx, request, reply);
+      if (!due.includes(step)) return redirectBrowser(request, reply, interactionUrl(l, due[0].id));
+      return show(l, reply, ctx, step);
+    });
+
+    app.post(`${REALM}/login-actions/${step.id}`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
+      const l = await load(request, reply);
+      if (!l) return reply;
+      const { ctx } = await situation(l, request);
+      const due = dueSteps(ctx);
+      if (!due.includes(step)) return redirectBrowser(request, reply, interactionUrl(l, due[0]?.id ?? passwordStep.id));
+      const result = await step.submit(ctx, (request.body ?? {}) as Form);
+      if (!result.ok) {
+        if (result.error) {
+          await recordLoginError(domain, request, l.realm, l.client, {
+            error: result.error, userId: result.userId, details: { redirect_uri: l.req.redirectUri, ...result.details },
+          });
+        }
+        return show(l, reply, ctx, step, { error: result.message, keep: result.keep });
+      }
+      const user = result.user ?? ctx.user!;
+      for (const event of result.events ?? []) await recordUserEvent(domain, request, l.realm.realm, l.client, event.type, user.id, event.details);
+      // What a step set up (and showed) is used up with it.
+      const auth = { amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])] };
+      const interaction = { ...l.interaction, userId: user.id, auth };
+      await domain.interactions.update(interaction);
+      const next = { ...l, interaction };
+      const nextCtx = { ...ctx, user, auth, credentials: await domain.credentials.list(user.id) };
+      const remaining = dueSteps(nextCtx);
+      if (remaining.length > 0) return redirectBrowser(request, reply, interactionUrl(next, remaining[0].id));
+      return complete(next, nextCtx, request, reply);
+    });
+  }
 
   // "Not you?" on the consent and update-password pages: whoever is signed in here (another
   // person's single sign-on, or a temporary password just given) is dropped, its session ended,
@@ -174,7 +184,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       await recordLogout(domain, request, l.realm, session, l.client.record.clientId);
       clearSessionCookie(reply, l.realm);
     }
-    await domain.interactions.update({ ...l.interaction, userId: null, sessionId: null });
+    await domain.interactions.update({ ...l.interaction, userId: null, sessionId: null, auth: null });
     return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
   });
 
@@ -198,6 +208,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const body = (request.body ?? {}) as Body;
     if (body.accept === undefined) {
       await domain.interactions.finish(l.interaction.id);
+      if (l.req.device) return answerDevice(deps, l.realm, l.client, l.req.device, 'denied', request, reply);
       return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
     }
     await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.client, l.req));

@@ -10,7 +10,7 @@ import { realmOf } from '../http/realm.js';
 import type { LoggedOutPage, PageContext } from '../pages/types.js';
 import { readIdTokenHint, type IdTokenHint } from '../protocol/id-token-hint.js';
 import { postLogoutRedirectUris, redirectUriAllowed } from '../protocol/redirect-uris.js';
-import type { SessionRecord } from '../storage/store.js';
+import type { ClientRecord, SessionRecord } from '../storage/store.js';
 
 type SessionOrigin = NonNullable<Awaited<ReturnType<FlowDeps['domain']['identityProviders']['sessionOrigin']>>>;
 
@@ -29,6 +29,27 @@ interface LogoutRequest {
   proven: boolean;
   /** The clientId of a client asked to redirect to a URI it did not register. */
   unregisteredFor?: string;
+}
+
+/** What ending the sessions leaves to do: the identity provider to sign out at, the clients' front-channel logout URLs. */
+interface Ended {
+  origin?: SessionOrigin;
+  frontchannel: string[];
+}
+
+/**
+ * OIDC Front-Channel Logout §2: the client's URL, with the issuer and the session's id when it
+ * asks for them (Keycloak's default); none for a client without front-channel logout.
+ */
+function frontchannelLogoutUrl(realm: RealmRuntime, client: ClientRecord, session: SessionRecord): string[] {
+  const s = client.settings;
+  if (!client.enabled || !s.frontchannelLogout || !s.frontchannelLogoutUrl) return [];
+  const url = new URL(s.frontchannelLogoutUrl);
+  if (s.frontchannelLogoutSessionRequired !== false) {
+    url.searchParams.set('iss', realm.issuer);
+    url.searchParams.set('sid', session.id);
+  }
+  return [url.href];
 }
 
 // Carried through the confirmation form, so that a proven request still redirects once confirmed.
@@ -86,9 +107,10 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
 
   /**
    * Ends the browser's session and the hint's own (when it is its user's), and clears the
-   * cookie. Returns the identity provider one of them began at, with its ID token, if one did.
+   * cookie. Returns the identity provider one of them began at, with its ID token, if one did,
+   * and the front-channel logout URLs of the clients they served.
    */
-  async function endSessions(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, current?: SessionRecord, hint?: IdTokenHint) {
+  async function endSessions(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, current?: SessionRecord, hint?: IdTokenHint): Promise<Ended> {
     const ending = new Map<string, SessionRecord>(current ? [[current.id, current]] : []);
     if (hint?.sid && !ending.has(hint.sid)) {
       const session = await domain.sessions.active(hint.sid);
@@ -96,13 +118,15 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
       if (session && session.realmId === realm.realm.id && session.userId === hint.sub) ending.set(session.id, session);
     }
     let origin: SessionOrigin | undefined;
+    const frontchannel: string[] = [];
     for (const session of ending.values()) {
       origin ??= await domain.identityProviders.sessionOrigin(session.id);
-      await domain.sessions.end(session.id);
+      const served = await domain.sessions.end(session.id);
+      frontchannel.push(...served.flatMap((client) => frontchannelLogoutUrl(realm, client, session)));
       await recordLogout(domain, request, realm, session, hint?.clientId);
     }
     clearSessionCookie(reply, realm);
-    return origin;
+    return { origin, frontchannel };
   }
 
   /**
@@ -111,7 +135,7 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
    * too (id_token_hint), and comes back by our logout_response: then to the client, the
    * provider's postLogoutUrl, or our page. A GET, so the provider's SameSite=Lax cookie comes along.
    */
-  async function done(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, ctx: PageContext, lr: LogoutRequest, origin?: SessionOrigin) {
+  async function done(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, ctx: PageContext, lr: LogoutRequest, { origin, frontchannel }: Ended) {
     let next: string | undefined;
     if (lr.proven && lr.redirect) {
       const target = new URL(lr.redirect);
@@ -120,7 +144,10 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     }
     const upstream = origin && (await deps.broker.logoutUrl(realm, origin.provider, origin.idToken, next));
     const target = upstream ?? next ?? origin?.provider.settings.postLogoutUrl;
-    if (!target) return sendPage(reply, pages.loggedOut(ctx, { back: backToApp(lr.client) }));
+    // The clients' front-channel logout iframes need a page of ours: it goes on to the target once they have loaded.
+    if (!target || frontchannel.length > 0) {
+      return sendPage(reply, pages.loggedOut(ctx, { back: target ? undefined : backToApp(lr.client), frontchannel, next: target }), { frameTargets: frontchannel });
+    }
     return redirectBrowser(request, reply.header('cache-control', 'no-store'), target);
   }
 
@@ -146,8 +173,8 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
     const current = await browserSession(request, realm);
     const hintsThisBrowser = !current || (lr.hint !== undefined && current.userId === lr.hint.sub && (!lr.hint.sid || lr.hint.sid === current.id));
     if (lr.proven && hintsThisBrowser) {
-      const origin = await endSessions(request, reply, realm, current, lr.hint);
-      return done(request, reply, realm, context(request, realm, lr), lr, origin);
+      const ended = await endSessions(request, reply, realm, current, lr.hint);
+      return done(request, reply, realm, context(request, realm, lr), lr, ended);
     }
     // Unproven requests carry nothing to the confirmation but the language and the client (for
     // the way back to it from the logged-out page, to its registered address): they never redirect.
@@ -173,7 +200,7 @@ export const logoutEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) =>
   app.post(`${OIDC}/logout/confirm`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
     const realm = await realmOf(domain, request);
     const lr = await read(realm, (request.body ?? {}) as Params);
-    const origin = await endSessions(request, reply, realm, await browserSession(request, realm), lr.proven ? lr.hint : undefined);
-    return done(request, reply, realm, context(request, realm, lr), lr, origin);
+    const ended = await endSessions(request, reply, realm, await browserSession(request, realm), lr.proven ? lr.hint : undefined);
+    return done(request, reply, realm, context(request, realm, lr), lr, ended);
   });
 };

@@ -7,7 +7,7 @@ import { realmOf } from '../http/realm.js';
 /**
  * Keycloak's public realm info (`GET /realms/{realm}`), which older adapters read for the
  * realm's key: its active RS256 public key as base64 DER (SubjectPublicKeyInfo), where the
- * token service and the account service are. Latchkey has no not-before policy: 0.
+ * token service and the account service are, and the realm's not-before (0: none).
  */
 export const realmInfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, { domain }) => {
   app.get(REALM, async (request, reply) => {
@@ -20,7 +20,7 @@ export const realmInfoEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (
       ...(jwk ? { public_key: createPublicKey({ key: jwk as JsonWebKey, format: 'jwk' }).export({ type: 'spki', format: 'der' }).toString('base64') } : {}),
       'token-service': `${realm.issuer}/protocol/openid-connect`,
       'account-service': `${realm.issuer}/account`,
-      'tokens-not-before': 0,
+      'tokens-not-before': realm.realm.settings.notBefore ?? 0,
     };
   });
 };

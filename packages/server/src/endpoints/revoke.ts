@@ -3,7 +3,7 @@ import type { EventNotes } from '../domain/events.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
-import { OIDC } from '../http/paths.js';
+import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
@@ -33,7 +33,9 @@ export const revocationEndpoint: FastifyPluginAsync<{ domain: Domain }> = async 
     const params = requireForm(request);
     const realm = await realmOf(domain, request);
     await recordCall(domain, realm, request, params, ['REVOKE_GRANT', 'REVOKE_GRANT_ERROR'], async (notes) => {
-      const { client } = notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
+      const { client } = notes.client = await authenticateClient(domain, realm, {
+        authorization: request.headers.authorization, params, endpoint: realm.issuer + endpointPaths.revocation,
+      });
       const token = params.token!;
       // Both kinds are JWTs: the hint orders the lookups, and either kind is still found (RFC 7009 §2.1).
       const access = () => revokeAccessToken(domain, realm, client.record.clientId, token, notes);

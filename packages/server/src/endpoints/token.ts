@@ -2,7 +2,7 @@ import type { FastifyPluginAsync } from 'fastify';
 import type { Domain } from '../domain/index.js';
 import { formSchema, requireForm } from '../http/form.js';
 import { recordGrant } from '../http/events.js';
-import { OIDC } from '../http/paths.js';
+import { endpointPaths, OIDC } from '../http/paths.js';
 import { tokensIssued } from '../http/metrics.js';
 import { realmOf } from '../http/realm.js';
 import { authenticateClient } from '../protocol/client-auth.js';
@@ -17,7 +17,9 @@ export const tokenEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app,
     const grant = grants.get(params.grant_type!);
     if (!grant) throw new OAuthError('unsupported_grant_type', `Unsupported grant_type "${params.grant_type}"`);
     const tokens = await recordGrant(domain, realm, request, grant.type, params, async (notes) => {
-      const client = notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
+      const client = notes.client = await authenticateClient(domain, realm, {
+        authorization: request.headers.authorization, params, endpoint: realm.issuer + endpointPaths.token,
+      });
       grant.allowed(client);
       return grant.handle({ domain, realm, client, params, address: request.ip, notes });
     });

@@ -1,15 +1,18 @@
 import { once } from 'node:events';
 import type { Writable } from 'node:stream';
 import { NATIVE_ALGORITHM } from '../crypto/passwords.js';
+import { smtpServerRep } from '../mail/settings.js';
 import type { SecretBox } from '../crypto/secret-box.js';
+import { credentialToKeycloak } from '../domain/credentials.js';
 import type { Domain } from '../domain/index.js';
 import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
-import { defaultRealmSettings } from '../domain/realms.js';
+import { defaultRealmSettings, deviceGrantFields } from '../domain/realms.js';
 import { groupPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
+import type { UserProfileConfig } from '../domain/user-profile.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  clientScopeRep, keycloakAttributes, realmEventFields, realmRefreshFields, settingsAttributes, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, settingsAttributes, userProfileComponents, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -193,10 +196,11 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     name: s.name,
     description: s.description,
     enabled: client.enabled,
-    clientAuthenticatorType: 'client-secret',
+    clientAuthenticatorType: s.clientAuthenticatorType ?? 'client-secret',
     secret,
     redirectUris: s.redirectUris,
     webOrigins: s.webOrigins,
+    notBefore: s.notBefore,
     bearerOnly: false,
     consentRequired: s.consentRequired,
     standardFlowEnabled: s.standardFlow,
@@ -204,6 +208,7 @@ async function clientRep(tx: Store, box: SecretBox, index: RealmIndex, client: C
     directAccessGrantsEnabled: s.directAccessGrants,
     serviceAccountsEnabled: s.serviceAccounts,
     publicClient: client.publicClient,
+    frontchannelLogout: s.frontchannelLogout,
     protocol: 'openid-connect',
     attributes,
     fullScopeAllowed: s.fullScopeAllowed ?? true,
@@ -263,6 +268,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
     offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
     accessCodeLifespan: s.accessCodeLifespan,
+    ...deviceGrantFields(s),
     bruteForceProtected: s.bruteForceProtected,
     failureFactor: s.failureFactor,
     waitIncrementSeconds: s.waitIncrementSeconds,
@@ -292,6 +298,12 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     defaultOptionalClientScopes: s.optionalClientScopes,
     ...realmEventFields(s),
     ...realmRefreshFields(s),
+    ...realmOtpFields(s),
+    ...realmSelfServiceFields(s),
+    // In clear, as the file's client secrets are: an export is to be imported again.
+    smtpServer: smtpServerRep(s, s.smtpPassword ? await openSecret(box, s.smtpPassword, `realm ${realm.name}'s mail server`) : undefined),
+    notBefore: s.notBefore ?? 0,
+    components: s.userProfile ? userProfileComponents(s.userProfile as UserProfileConfig) : undefined,
     ...(await providersOf(box, index)),
   });
 }
@@ -347,7 +359,7 @@ export function credentialOf(password: PasswordRecord, username: string): Creden
 }
 
 function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord | undefined, roleIds: string[],
-  groupIds: string[], links: FederatedIdentityRep[]): UserRep {
+  groupIds: string[], links: FederatedIdentityRep[], factors: CredentialRep[]): UserRep {
   const roles = nameRoles(index, roleIds);
   const serviceAccountOf = user.serviceAccountClientId ? index.clientById.get(user.serviceAccountClientId) : undefined;
   return compact({
@@ -355,14 +367,14 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
     createdTimestamp: user.createdAt * 1000,
     username: user.username,
     enabled: user.enabled,
-    totp: false,
+    totp: factors.some((c) => c.type === 'otp'),
     emailVerified: user.emailVerified,
     firstName: user.firstName ?? undefined,
     lastName: user.lastName ?? undefined,
     email: user.email ?? undefined,
     attributes: keycloakAttributes(user),
     serviceAccountClientId: serviceAccountOf?.clientId,
-    credentials: password ? [credentialOf(password, user.username)] : [],
+    credentials: [...(password ? [credentialOf(password, user.username)] : []), ...factors],
     disableableCredentialTypes: [],
     requiredActions: user.requiredActions,
     realmRoles: roles.realm,
@@ -374,7 +386,7 @@ function userRep(index: RealmIndex, user: UserRecord, password: PasswordRecord |
 }
 
 /** The realm's users, a page at a time, in id order. */
-async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGenerator<UserRep[]> {
+async function* userPages(tx: Store, box: SecretBox, index: RealmIndex, ids: string[]): AsyncGenerator<UserRep[]> {
   for (let start = 0; start < ids.length; start += USER_PAGE) {
     const page = ids.slice(start, start + USER_PAGE);
     const users = await tx.bulk.getUsers(page);
@@ -392,7 +404,10 @@ async function* userPages(tx: Store, index: RealmIndex, ids: string[]): AsyncGen
         if (provider) links.set(l.userId, [...(links.get(l.userId) ?? []), { identityProvider: provider.alias, userId: l.subject, userName: l.username }]);
       }
     }
-    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? [], memberships.get(u.id) ?? [], links.get(u.id) ?? []));
+    const factors = new Map<string, CredentialRep[]>();
+    for (const c of await tx.bulk.listCredentials(page)) factors.set(c.userId, [...(factors.get(c.userId) ?? []), await credentialToKeycloak(box, c)]);
+    yield users.map((u) => userRep(index, u, passwords.get(u.id), grants.get(u.id) ?? [], memberships.get(u.id) ?? [], links.get(u.id) ?? [],
+      factors.get(u.id) ?? []));
   }
 }
 
@@ -424,7 +439,7 @@ export async function writeRealmExport(domain: Domain, name: string, out: Writab
     // The head ends in "\n}": the users go in before that brace, indented as the rest.
     await write(head.slice(0, -2) + ',\n  "users": [');
     let done = 0;
-    for await (const page of userPages(tx, index, ids)) {
+    for await (const page of userPages(tx, domain.box, index, ids)) {
       const text = page.map((u) => '\n    ' + JSON.stringify(u, null, 2).replace(/\n/g, '\n    ')).join(',');
       await write((done > 0 ? ',' : '') + text);
       done += page.length;
@@ -442,7 +457,7 @@ export async function exportRealm(domain: Domain, name: string, opts: ExportOpti
     const rep = await realmHead(tx, domain.box, index);
     if (opts.users) {
       rep.users = [];
-      for await (const page of userPages(tx, index, await tx.bulk.listUserIds(index.realm.id))) rep.users.push(...page);
+      for await (const page of userPages(tx, domain.box, index, await tx.bulk.listUserIds(index.realm.id))) rep.users.push(...page);
     }
     return rep;
   });

@@ -3,8 +3,9 @@ import type { Broker } from '../broker/index.js';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import type { PageContext, Pages } from '../pages/types.js';
 import { returnsToken, type AuthorizationRequest } from '../protocol/authorization/request.js';
+import { acrOf } from '../protocol/authorization/acr.js';
 import {
-  acrOf, authorizationError, authorizationResponse, nextStep, reauthenticationRequired, type Situation,
+  authorizationError, authorizationResponse, nextStep, reauthenticationRequired, type Situation,
 } from '../protocol/authorization/respond.js';
 import type { AuthorizationResponse } from '../protocol/authorization/response-modes.js';
 import { OAuthError } from '../protocol/errors.js';
@@ -13,6 +14,7 @@ import {
   csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, rememberInteraction, sendPage, SESSION_COOKIE,
   setSessionCookie,
 } from './browser.js';
+import { finalAmr } from '../domain/authentication/index.js';
 import { tokensIssued } from './metrics.js';
 import { realmOf } from './realm.js';
 
@@ -62,12 +64,12 @@ export const interactionUrl = (l: Loaded, step: string) =>
  * whatever this browser had (and so any other user's), `started` records what the way of
  * signing in keeps of it, and the request goes on (consent, then the response): at once, or
  * `viaPage` (see sendContinuePage). The same user signing in again where no fresh
- * authentication was asked for (prompt=select_account) keeps the session, and with it every
- * client signed in through it.
+ * authentication was asked for (prompt=select_account, a step-up) keeps the session, and with
+ * it every client signed in through it; what this sign-in did (`amr`) is added to it.
  */
 export async function finishSignIn(
   deps: FlowDeps, l: Loaded, user: UserRecord, request: FastifyRequest, reply: FastifyReply,
-  started: (session: SessionRecord) => Promise<void>, opts: { viaPage?: boolean } = {},
+  started: (session: SessionRecord) => Promise<void>, opts: { viaPage?: boolean; amr: string[] },
 ): Promise<FastifyReply> {
   const { domain } = deps;
   const realm = l.realm.realm;
@@ -76,10 +78,12 @@ export async function finishSignIn(
   const kept = previous && previous.realmId === realm.id && !previous.offline && previous.userId === user.id
     && !reauthenticationRequired(l.req, previous.authTime) ? previous : undefined;
   if (previousId && !kept) await domain.sessions.end(previousId);
-  const session = kept ?? await domain.sessions.start(realm, user.id, { offline: false });
+  const session = kept
+    ? await domain.sessions.raise(kept, finalAmr([...kept.amr ?? ['pwd'], ...opts.amr]))
+    : await domain.sessions.start(realm, user.id, { offline: false, amr: finalAmr(opts.amr) });
   if (!kept) setSessionCookie(reply, l.realm, session);
   await started(session);
-  await domain.interactions.update({ ...l.interaction, userId: user.id, sessionId: session.id });
+  await domain.interactions.update({ ...l.interaction, userId: user.id, sessionId: session.id, auth: null });
   if (opts.viaPage) return sendContinuePage(deps, l, reply);
   return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true }, request, reply, l.interaction.id);
 }
@@ -113,7 +117,7 @@ export async function continueAuthorization(
 ): Promise<FastifyReply> {
   let next;
   try {
-    next = await nextStep(deps.domain, client, req, situation);
+    next = await nextStep(deps.domain, realm, client, req, situation);
   } catch (err) {
     if (err instanceof OAuthError) return deliver(deps, realm, request, reply, authorizationError(realm, req, err), client);
     throw err;
@@ -121,21 +125,39 @@ export async function continueAuthorization(
   if (next === 'respond') {
     const { session, user } = situation;
     if (interactionId) await deps.domain.interactions.finish(interactionId);
+    if (req.device) return answerDevice(deps, realm, client, req.device, { userId: user!.id, sessionId: session!.id }, request, reply);
     const touched = await deps.domain.sessions.touch(realm.realm, session!);
-    const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acrOf(situation.freshLogin));
+    const acr = acrOf(realm.realm, client, req, touched, situation.freshLogin);
+    const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acr);
     // Keycloak has no grant type for an access token from the authorization endpoint: OAuth's implicit grant names it.
     if (returnsToken(req)) tokensIssued.inc({ grant_type: 'implicit' });
     return deliver(deps, realm, request, reply, response, client);
   }
   let id = interactionId;
   if (!id) {
-    // Only consent is left when the user is already signed in: park who that is, so the page asks nothing else.
-    const signedIn = next === 'consent' ? situation : {};
+    // Only consent, or the second factor of a step-up, is left when the user is already signed in:
+    // park who that is, with what the session's sign-in did, so the pages ask nothing else.
+    const signedIn = next === 'consent' || next === 'step-up' ? situation : {};
     const interaction = await deps.domain.interactions.create(
-      realm.realm, client.record.id, req, signedIn.session?.id ?? null, signedIn.user?.id ?? null);
+      realm.realm, client.record.id, req, signedIn.session?.id ?? null, signedIn.user?.id ?? null,
+      signedIn.session ? { amr: signedIn.session.amr ?? ['pwd'] } : null);
     id = interaction.id;
     // The interaction belongs to this browser: another one holding its id cannot continue it.
     rememberInteraction(request, reply, realm, id);
   }
   return redirectBrowser(request, reply, realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`));
+}
+
+/**
+ * The end of a device's sign-in (RFC 8628 §3.3): the user's answer is recorded for the
+ * device's next poll, and the page says to go back to it.
+ */
+export async function answerDevice(
+  deps: FlowDeps, realm: RealmRuntime, client: ClientRuntime, deviceCodeHash: string, answer: { userId: string; sessionId: string } | 'denied',
+  request: FastifyRequest, reply: FastifyReply,
+): Promise<FastifyReply> {
+  const recorded = await deps.domain.deviceCodes.decide(deviceCodeHash, answer);
+  const ctx = pageContext(deps.pages, realm, request, { client, resourcesPath: deps.resourcesPath });
+  const outcome = !recorded ? 'expired' : answer === 'denied' ? 'denied' : 'approved';
+  return sendPage(reply, deps.pages.device(ctx, { outcome }), { status: recorded ? 200 : 400 });
 }

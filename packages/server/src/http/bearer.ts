@@ -1,6 +1,6 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
-import { checkAccessToken, type AccessTokenClaims } from '../protocol/access-tokens.js';
+import { checkAccessToken, issuedBeforeNotBefore, type AccessTokenClaims } from '../protocol/access-tokens.js';
 import { invalidRequest, invalidToken, NoBearerToken } from '../protocol/errors.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
 
@@ -40,11 +40,12 @@ export async function bearerUser(domain: Domain, realm: RealmRuntime, request: F
   if (!check.ok) throw invalidToken(realm.realm.name, check.reason);
   const { claims } = check;
   const [user, client] = await Promise.all([
-    domain.users.get(realm.realm.id, claims.sub),
+    domain.users.cached(realm.realm.id, claims.sub),
     domain.clients.runtime(realm.realm.id, claims.client_id),
   ]);
   if (!user || !user.enabled) throw invalidToken(realm.realm.name, 'User is disabled or no longer exists');
   if (!client || !client.record.enabled) throw invalidToken(realm.realm.name, 'Client is disabled or no longer exists');
+  if (issuedBeforeNotBefore(claims.iat, client.record.settings)) throw invalidToken(realm.realm.name, 'Token is not active');
   const session = claims.sid ? await domain.sessions.active(claims.sid) : undefined;
   if (claims.sid && !session) throw invalidToken(realm.realm.name, 'Session not active');
   return { claims, user, client, session };

@@ -148,12 +148,14 @@ function formActionSource(target: string): string {
  * browsers stop the redirect back to the client.
  */
 export function sendPage(
-  reply: FastifyReply, html: string, opts: { status?: number; formTargets?: string[]; framed?: boolean } = {},
+  reply: FastifyReply, html: string, opts: { status?: number; formTargets?: string[]; frameTargets?: string[]; framed?: boolean } = {},
 ): FastifyReply {
   const targets = [...new Set((opts.formTargets ?? []).map(formActionSource))];
+  const frames = [...new Set((opts.frameTargets ?? []).map((t) => new URL(t).origin))];
   const csp = [
     "default-src 'none'", "script-src 'self'", "style-src 'self'", "img-src 'self' https: data:",
     `form-action 'self'${targets.map((t) => ` ${t}`).join('')}`, "base-uri 'none'",
+    ...(frames.length > 0 ? [`frame-src ${frames.join(' ')}`] : []),
     // Keycloak's iframes are framed by clients' pages anywhere; they show nothing and ask for no input.
     ...(opts.framed ? ["connect-src 'self'"] : ["frame-ancestors 'none'"]),
   ].join('; ');

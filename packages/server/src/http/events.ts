@@ -1,11 +1,10 @@
 import type { FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
-import { SIGN_IN_ERRORS, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
-import { lockoutDetail, type SignInResult } from '../domain/sign-in.js';
+import { type EventDetails, type EventNotes, type LoginEvent, type LoginEventType } from '../domain/events.js';
 import { claimedClient, type AuthenticatedClient } from '../protocol/client-auth.js';
 import { OAuthError } from '../protocol/errors.js';
 import type { TokenResponse } from '../protocol/tokens.js';
-import type { RealmRecord, SessionRecord } from '../storage/store.js';
+import type { RealmRecord, SessionRecord, UserRecord } from '../storage/store.js';
 
 type Params = Record<string, string | undefined>;
 
@@ -16,6 +15,8 @@ export const GRANT_EVENTS: Readonly<Record<string, readonly [LoginEventType, Log
   // The password grant is a sign-in, as in Keycloak.
   password: ['LOGIN', 'LOGIN_ERROR'],
   refresh_token: ['REFRESH_TOKEN', 'REFRESH_TOKEN_ERROR'],
+  // Keycloak records its device grant's token requests as OAUTH2_DEVICE_CODE_TO_TOKEN.
+  'urn:ietf:params:oauth:grant-type:device_code': ['OAUTH2_DEVICE_CODE_TO_TOKEN', 'OAUTH2_DEVICE_CODE_TO_TOKEN_ERROR'],
 };
 
 /** EventNotes plus the client, once it has authenticated. */
@@ -94,23 +95,34 @@ export function recordGrant(
   }, (tokens) => ({ scope: tokens.scope }));
 }
 
-/** LOGIN or LOGIN_ERROR for a sign-in on the login page: by password, or at an identity provider. */
+/** LOGIN for a sign-in through the browser's pages, every step done: by password, or at an identity provider. */
 export function recordSignIn(
-  domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, username: string,
-  result: SignInResult, extra: { sessionId?: string; redirectUri?: string; identityProvider?: { alias: string; identity: string } } = {},
+  domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, user: UserRecord,
+  extra: { sessionId?: string; redirectUri?: string; identityProvider?: { alias: string; identity: string } } = {},
 ): Promise<void> {
   const details = {
-    auth_method: 'openid-connect', username, redirect_uri: extra.redirectUri, ...lockoutDetail(result),
+    auth_method: 'openid-connect', username: user.username, redirect_uri: extra.redirectUri,
     identity_provider: extra.identityProvider?.alias, identity_provider_identity: extra.identityProvider?.identity,
   };
-  return save(domain, request, realm.realm, result.ok
-    ? { type: 'LOGIN', clientId: client.record.clientId, userId: result.user.id, sessionId: extra.sessionId, details }
-    : { type: 'LOGIN_ERROR', clientId: client.record.clientId, userId: result.userId, error: SIGN_IN_ERRORS[result.reason], details });
+  return save(domain, request, realm.realm, { type: 'LOGIN', clientId: client.record.clientId, userId: user.id, sessionId: extra.sessionId, details });
 }
 
-/** UPDATE_PASSWORD: a user chose a new password at sign-in, as an administrator asked. */
-export function recordUpdatePassword(domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime, userId: string): Promise<void> {
-  return save(domain, request, realm.realm, { type: 'UPDATE_PASSWORD', clientId: client.record.clientId, userId, details: { auth_method: 'openid-connect' } });
+/** LOGIN_ERROR for a step of the sign-in that refused what it was given (a wrong password or code). */
+export function recordLoginError(domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime | undefined,
+  event: { error: string; userId?: string; details?: EventDetails }): Promise<void> {
+  return save(domain, request, realm.realm, {
+    type: 'LOGIN_ERROR', clientId: client?.record.clientId, userId: event.userId, error: event.error,
+    details: { auth_method: 'openid-connect', ...event.details },
+  });
+}
+
+/**
+ * An event of the user's own doing at sign-in, as an administrator asked (UPDATE_PASSWORD,
+ * UPDATE_TOTP, UPDATE_CREDENTIAL), or of an administrator's removing a credential (REMOVE_…).
+ */
+export function recordUserEvent(domain: Domain, request: FastifyRequest, realm: RealmRecord, client: ClientRuntime | undefined,
+  type: LoginEventType, userId: string, details: EventDetails = {}): Promise<void> {
+  return save(domain, request, realm, { type, clientId: client?.record.clientId, userId, details: { auth_method: 'openid-connect', ...details } });
 }
 
 /** LOGOUT for a session that logout ended. */

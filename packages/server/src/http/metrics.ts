@@ -30,6 +30,14 @@ export const signInFailures = new Counter({
   registers: [processRegistry],
 });
 
+/** Tries to hand a queued mail to its realm's mail server (mail/worker.ts). */
+export const mailDeliveries = new Counter({
+  name: 'latchkey_mail_deliveries_total',
+  help: 'Tries to send a queued mail, per template and result (sent; retry: failed, tried again later; failed: given up)',
+  labelNames: ['template', 'result'] as const,
+  registers: [processRegistry],
+});
+
 export interface PoolStats {
   total: number;
   idle: number;

@@ -10,5 +10,9 @@ export const endpointPaths = {
   certs: '/protocol/openid-connect/certs',
   introspection: '/protocol/openid-connect/token/introspect',
   revocation: '/protocol/openid-connect/revoke',
+  pushedAuthorizationRequest: '/protocol/openid-connect/ext/par/request',
   checkSession: '/protocol/openid-connect/login-status-iframe.html',
+  deviceAuthorization: '/protocol/openid-connect/auth/device',
+  /** Where the user enters a device's user code (RFC 8628 verification_uri), as Keycloak's. */
+  deviceVerification: '/device',
 } as const;

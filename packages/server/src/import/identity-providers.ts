@@ -31,6 +31,9 @@ export interface IdentityProviderRep {
   claimMappers?: ClaimMapperRep[];
 }
 
+/** Keycloak's kinds of identity provider that are OpenID Connect, which Latchkey brokers; the others (SAML, social) are skipped. */
+export const OIDC_PROVIDERS = new Set(['oidc', 'keycloak-oidc']);
+
 export interface IdentityProviderMapperRep {
   id?: string;
   name?: string;

@@ -11,13 +11,18 @@ import { isKnownMapper, OIDC_PROTOCOL, withCustomResources } from '../protocol/m
 import { EVENT_LISTENERS, eventSettings } from '../domain/events.js';
 import { groupPath, pathNames } from '../domain/groups.js';
 import { canonicalUsername, SERVICE_ACCOUNT_PREFIX } from '../domain/users.js';
+import { policyProblems } from '../domain/password-policy.js';
 import { ProviderSettingsError } from '../broker/settings.js';
-import { providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
+import { OIDC_PROVIDERS, providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
+import { userProfileProblem, type UserProfileConfig } from '../domain/user-profile.js';
 import {
   MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
+  type OtpPolicy, type CredentialRecord,
 } from '../storage/store.js';
+import { credentialFromKeycloak, otpPolicyOf } from '../domain/credentials.js';
+import { parseLoaMap } from '../protocol/authorization/acr.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
 // else in an export (flows, components, policies) is accepted and ignored.
@@ -39,9 +44,10 @@ export interface ClientRep {
   implicitFlowEnabled?: boolean; directAccessGrantsEnabled?: boolean; serviceAccountsEnabled?: boolean;
   consentRequired?: boolean; fullScopeAllowed?: boolean; redirectUris?: string[]; webOrigins?: string[];
   attributes?: Attributes; protocolMappers?: MapperRep[]; defaultClientScopes?: string[];
-  optionalClientScopes?: string[]; protocol?: string;
+  optionalClientScopes?: string[]; protocol?: string; frontchannelLogout?: boolean;
   /** Keycloak's cluster nodes registered for the client: host → seconds since the epoch. */
   registeredNodes?: Record<string, number>;
+  notBefore?: number;
   /** Latchkey extensions beside Keycloak's fields (seed 001): several secrets with expiry, consent texts. */
   secrets?: SecretRep[];
   consentTexts?: ClientSettings['consentTexts'];
@@ -56,7 +62,7 @@ export interface CustomResourceRep {
 }
 export interface CredentialRep {
   id?: string; type?: string; userLabel?: string; createdDate?: number; value?: string; temporary?: boolean;
-  secretData?: string; credentialData?: string;
+  secretData?: string; credentialData?: string; priority?: number;
 }
 /** Keycloak's FederatedIdentityRepresentation: a user's account at an identity provider. */
 export interface FederatedIdentityRep { identityProvider: string; userId: string; userName?: string }
@@ -78,6 +84,32 @@ export interface ScopeMappingRep { client?: string; clientScope?: string; roles?
 export interface ClientScopeRep {
   id?: string; name: string; description?: string; protocol?: string; attributes?: Attributes; protocolMappers?: MapperRep[];
 }
+export interface ComponentRep { id?: string; name?: string; providerId?: string; subComponents?: object; config?: Record<string, string[] | undefined> }
+
+/** Keycloak's component that holds a realm's user profile, as JSON in one config value. */
+export const USER_PROFILE_COMPONENT = 'org.keycloak.userprofile.UserProfileProvider';
+const USER_PROFILE_CONFIG = 'kc.user.profile.config';
+
+/** The user profile a realm file carries; undefined when it has none (Keycloak's default then). */
+function userProfileOfRep(rep: RealmRep): UserProfileConfig | undefined {
+  const text = rep.components?.[USER_PROFILE_COMPONENT]?.find((c) => c.config?.[USER_PROFILE_CONFIG])?.config?.[USER_PROFILE_CONFIG]?.[0];
+  if (text === undefined) return undefined;
+  let config: unknown;
+  try {
+    config = JSON.parse(text);
+  } catch {
+    throw new Error(`the user profile (${USER_PROFILE_COMPONENT}'s ${USER_PROFILE_CONFIG}) is not JSON`);
+  }
+  const problem = userProfileProblem(config);
+  if (problem) throw new Error(`the user profile (${USER_PROFILE_COMPONENT}): ${problem}`);
+  return config as UserProfileConfig;
+}
+
+/** The user profile as Keycloak's export has it: its component. */
+export const userProfileComponents = (config: UserProfileConfig): Record<string, ComponentRep[]> => ({
+  [USER_PROFILE_COMPONENT]: [{ providerId: 'declarative-user-profile', subComponents: {}, config: { [USER_PROFILE_CONFIG]: [JSON.stringify(config)] } }],
+});
+
 export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
@@ -94,13 +126,22 @@ export interface RealmRep {
   keycloakVersion?: string;
   eventsEnabled?: boolean; eventsExpiration?: number; adminEventsEnabled?: boolean; adminEventsDetailsEnabled?: boolean;
   eventsListeners?: string[]; enabledEventTypes?: string[];
-  revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number;
+  revokeRefreshToken?: boolean; refreshTokenMaxReuse?: number; notBefore?: number;
+  /** Keycloak's components by type; Latchkey reads the user profile's (USER_PROFILE_COMPONENT). */
+  components?: Record<string, ComponentRep[] | undefined>;
+  otpPolicyType?: string; otpPolicyAlgorithm?: string; otpPolicyDigits?: number; otpPolicyPeriod?: number;
+  otpPolicyLookAheadWindow?: number; otpPolicyInitialCounter?: number; otpPolicyCodeReusable?: boolean;
+  registrationAllowed?: boolean; registrationEmailAsUsername?: boolean; resetPasswordAllowed?: boolean; verifyEmail?: boolean;
+  loginWithEmailAllowed?: boolean; duplicateEmailsAllowed?: boolean; rememberMe?: boolean; editUsernameAllowed?: boolean;
+  passwordPolicy?: string;
+  actionTokenGeneratedByAdminLifespan?: number; actionTokenGeneratedByUserLifespan?: number;
+  /** Keycloak's SMTP settings: strings, the password among them (`**********` from the admin API: the one stored). */
+  smtpServer?: Record<string, string>;
+  oauth2DeviceCodeLifespan?: number; oauth2DevicePollingInterval?: number;
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
 
-/** Keycloak's kinds of identity provider that are OpenID Connect, which Latchkey brokers; the others (SAML, social) are skipped. */
-const OIDC_PROVIDERS = new Set(['oidc', 'keycloak-oidc']);
 
 /** What to do with a realm that exists already: leave it (Keycloak's IGNORE_EXISTING), or replace it. */
 export type ImportStrategy = 'skip' | 'overwrite';
@@ -130,6 +171,8 @@ export interface ImportResult {
   users: number;
   /** Protocol mapper types in the file that Latchkey keeps but does not run. */
   unknownMappers?: string[];
+  /** Rules of the file's password policy that Latchkey cannot apply (unknown, or a value that does not fit). */
+  passwordPolicyProblems?: string[];
 }
 
 /** Users written per batch: one multi-row statement each for users, passwords and role grants. */
@@ -140,6 +183,7 @@ const isAlg = (v: string | undefined): v is SigningAlg => SIGNING_ALGS.includes(
 const sslRequiredOf = (v: string | undefined): SslRequired | undefined =>
   SSL_REQUIRED.find((s) => s === v?.toLowerCase());
 const num = (v: string | undefined): number | undefined => (v && /^\d+$/.test(v) ? Number(v) : undefined);
+const bool = (v: string | undefined): boolean | undefined => (v === 'true' ? true : v === 'false' ? false : undefined);
 const defined = <T extends object>(o: T): Partial<T> =>
   Object.fromEntries(Object.entries(o).filter(([, v]) => v !== undefined)) as Partial<T>;
 
@@ -172,8 +216,91 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     revokeRefreshToken: rep.revokeRefreshToken ?? undefined,
     refreshTokenMaxReuse: rep.refreshTokenMaxReuse ?? undefined,
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
+    otpPolicy: otpPolicyFrom(rep),
+    otpRequired: flag(rep.attributes?.otpRequired),
+    passwordGrantWithSecondFactor: flag(rep.attributes?.passwordGrantWithSecondFactor),
+    acrLoaMap: parseLoaMap(rep.attributes?.['acr.loa.map'] ?? undefined),
+    ...selfServiceSettings(rep),
+    passwordPolicy: rep.passwordPolicy ?? undefined,
+    actionTokenGeneratedByAdminLifespan: rep.actionTokenGeneratedByAdminLifespan ?? undefined,
+    actionTokenGeneratedByUserLifespan: rep.actionTokenGeneratedByUserLifespan ?? undefined,
+    // With its password in clear: RealmService seals it before anything is stored.
+    smtpServer: rep.smtpServer ? stringValues(rep.smtpServer) : undefined,
+    // Keycloak keeps them as realm attributes and shows them beside the fields as well.
+    oauth2DeviceCodeLifespan: rep.oauth2DeviceCodeLifespan ?? num(rep.attributes?.oauth2DeviceCodeLifespan),
+    oauth2DevicePollingInterval: rep.oauth2DevicePollingInterval ?? num(rep.attributes?.oauth2DevicePollingInterval),
+    notBefore: rep.notBefore ?? undefined,
+    userProfile: userProfileOfRep(rep),
   });
 }
+
+const flag = (v: string | undefined | null): boolean | undefined => (v === 'true' ? true : v === 'false' ? false : undefined);
+const OTP_TYPES = ['totp', 'hotp'] as const;
+const OTP_ALGORITHMS = ['HmacSHA1', 'HmacSHA256', 'HmacSHA512'] as const;
+
+/** The OTP policy fields a representation gives (an unknown type or algorithm is left out). */
+function otpPolicyFrom(rep: RealmRep): Partial<OtpPolicy> | undefined {
+  const policy = defined({
+    type: OTP_TYPES.find((t) => t === rep.otpPolicyType),
+    algorithm: OTP_ALGORITHMS.find((a) => a === rep.otpPolicyAlgorithm),
+    digits: rep.otpPolicyDigits ?? undefined,
+    period: rep.otpPolicyPeriod ?? undefined,
+    lookAheadWindow: rep.otpPolicyLookAheadWindow ?? undefined,
+    initialCounter: rep.otpPolicyInitialCounter ?? undefined,
+    codeReusable: rep.otpPolicyCodeReusable ?? undefined,
+  });
+  return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/**
+ * The realm's multi-factor settings as Keycloak's RealmRepresentation has them: its OTP policy
+ * (defaults applied) and the authenticator apps its CONFIGURE_TOTP page names; the attributes
+ * are in realmEventFields, with the realm's others.
+ */
+export function realmOtpFields(s: RealmSettings) {
+  const p = otpPolicyOf(s);
+  return {
+    otpPolicyType: p.type, otpPolicyAlgorithm: p.algorithm, otpPolicyDigits: p.digits, otpPolicyPeriod: p.period,
+    otpPolicyLookAheadWindow: p.lookAheadWindow, otpPolicyInitialCounter: p.initialCounter, otpPolicyCodeReusable: p.codeReusable,
+    otpSupportedApplications: ['totpAppFreeOTPName', 'totpAppGoogleName', 'totpAppMicrosoftAuthenticatorName'],
+  };
+}
+
+
+/** Keycloak's self-service switches of a realm, and their defaults there. */
+const SELF_SERVICE_DEFAULTS = {
+  registrationAllowed: false, registrationEmailAsUsername: false, resetPasswordAllowed: false, verifyEmail: false,
+  loginWithEmailAllowed: true, duplicateEmailsAllowed: false, rememberMe: false, editUsernameAllowed: false,
+};
+type SelfService = typeof SELF_SERVICE_DEFAULTS;
+
+function selfServiceSettings(rep: RealmRep): Partial<SelfService> {
+  const given: Partial<SelfService> = {};
+  for (const key of Object.keys(SELF_SERVICE_DEFAULTS) as Array<keyof SelfService>) {
+    if (typeof rep[key] === 'boolean') given[key] = rep[key];
+  }
+  return given;
+}
+
+/** Keycloak's defaults: seconds a mailed link works, sent by an administrator or asked for by the user. */
+const ADMIN_LINK_LIFESPAN = 12 * 3600;
+const USER_LINK_LIFESPAN = 300;
+
+/** The self-service switches, password policy and link lifespans as Keycloak's RealmRepresentation has them, defaults applied. */
+export function realmSelfServiceFields(s: RealmSettings) {
+  const fields = { ...SELF_SERVICE_DEFAULTS };
+  for (const key of Object.keys(fields) as Array<keyof SelfService>) fields[key] = s[key] ?? fields[key];
+  return {
+    ...fields,
+    passwordPolicy: s.passwordPolicy || undefined,
+    actionTokenGeneratedByAdminLifespan: s.actionTokenGeneratedByAdminLifespan ?? ADMIN_LINK_LIFESPAN,
+    actionTokenGeneratedByUserLifespan: s.actionTokenGeneratedByUserLifespan ?? USER_LINK_LIFESPAN,
+  };
+}
+
+/** Keycloak's smtpServer is a map of strings; a file may hold numbers and booleans (a port, ssl) where strings belong. */
+const stringValues = (map: Record<string, unknown>): Record<string, string> =>
+  Object.fromEntries(Object.entries(map).filter(([, v]) => v !== null && v !== undefined).map(([k, v]) => [k, String(v)]));
 
 /**
  * The realm's event settings as Keycloak's RealmRepresentation has them, defaults applied
@@ -190,7 +317,13 @@ export function realmEventFields(s: RealmSettings) {
     adminEventsEnabled: e.adminEventsEnabled,
     adminEventsDetailsEnabled: false,
     // The refresh token grace rides here too: the realm's attributes are one object.
-    attributes: { adminEventsExpiration: String(e.adminEventsExpiration), refreshTokenReuseGrace: String(refreshTokenRules(s).refreshTokenReuseGrace) },
+    attributes: {
+      adminEventsExpiration: String(e.adminEventsExpiration), refreshTokenReuseGrace: String(refreshTokenRules(s).refreshTokenReuseGrace),
+      // And the multi-factor settings Keycloak keeps as attributes, or that are Latchkey's own (when on).
+      ...(s.otpRequired ? { otpRequired: 'true' } : {}),
+      ...(s.passwordGrantWithSecondFactor ? { passwordGrantWithSecondFactor: 'true' } : {}),
+      ...(s.acrLoaMap ? { 'acr.loa.map': JSON.stringify(s.acrLoaMap) } : {}),
+    },
   };
 }
 
@@ -204,6 +337,17 @@ export function realmRefreshFields(s: RealmSettings) {
 export const OIDC_ATTRIBUTE = 'latchkey.oidc';
 export const API_ACCESS_ATTRIBUTE = 'latchkey.api.access';
 const POST_LOGOUT_ATTRIBUTE = 'post.logout.redirect.uris';
+/** Keycloak's client attributes of the logout and device specs, by the setting each carries. */
+const LOGOUT_ATTRIBUTES = {
+  backchannelLogoutUrl: 'backchannel.logout.url',
+  backchannelLogoutSessionRequired: 'backchannel.logout.session.required',
+  backchannelLogoutRevokeOfflineTokens: 'backchannel.logout.revoke.offline.tokens',
+  frontchannelLogoutUrl: 'frontchannel.logout.url',
+  frontchannelLogoutSessionRequired: 'frontchannel.logout.session.required',
+  deviceGrant: 'oauth2.device.authorization.grant.enabled',
+} as const;
+const STRING_ATTRIBUTES = ['backchannelLogoutUrl', 'frontchannelLogoutUrl'] as const;
+const BOOLEAN_ATTRIBUTES = ['backchannelLogoutSessionRequired', 'backchannelLogoutRevokeOfflineTokens', 'frontchannelLogoutSessionRequired', 'deviceGrant'] as const;
 
 /** Where, in Keycloak's client representation, the settings clientSettingsProblem names are given. */
 export const CLIENT_FIELDS = { apiAccess: `attributes.${API_ACCESS_ATTRIBUTE}`, postLogoutRedirectUris: `attributes.${POST_LOGOUT_ATTRIBUTE}` };
@@ -212,6 +356,7 @@ export const CLIENT_FIELDS = { apiAccess: `attributes.${API_ACCESS_ATTRIBUTE}`, 
 export const INTERPRETED_ATTRIBUTES = new Set([
   'pkce.code.challenge.method', 'use.refresh.tokens', POST_LOGOUT_ATTRIBUTE, 'access.token.lifespan',
   'access.token.signed.response.alg', 'id.token.signed.response.alg', 'logoUri', OIDC_ATTRIBUTE, API_ACCESS_ATTRIBUTE,
+  ...Object.values(LOGOUT_ATTRIBUTES),
 ]);
 
 /**
@@ -228,6 +373,9 @@ export function settingsAttributes(s: ClientSettings): Record<string, string> {
   if (s.accessTokenAlg) attributes['access.token.signed.response.alg'] = s.accessTokenAlg;
   if (s.idTokenAlg) attributes['id.token.signed.response.alg'] = s.idTokenAlg;
   if (s.logoUri) attributes.logoUri = s.logoUri;
+  for (const key of [...STRING_ATTRIBUTES, ...BOOLEAN_ATTRIBUTES]) {
+    if (s[key] !== undefined) attributes[LOGOUT_ATTRIBUTES[key]] = String(s[key]);
+  }
   attributes[OIDC_ATTRIBUTE] = String(supportsOpenIdConnect(s));
   attributes[API_ACCESS_ATTRIBUTE] = String(supportsApiAccess(s));
   return attributes;
@@ -282,8 +430,10 @@ const withBasic = (rep: RealmRep, scopes: string[]): string[] =>
   needsBasicScope(rep) && !scopes.includes(BASIC_SCOPE) ? [...scopes, BASIC_SCOPE] : scopes;
 
 /** What an import tells whoever ran it beside its counts: the mapper types it kept without running them. */
-export const importNotes = (r: ImportResult): string[] => (r.unknownMappers ?? [])
-  .map((type) => `realm ${r.realm}: protocol mapper type ${type} is kept but does nothing in Latchkey`);
+export const importNotes = (r: ImportResult): string[] => [
+  ...(r.unknownMappers ?? []).map((type) => `realm ${r.realm}: protocol mapper type ${type} is kept but does nothing in Latchkey`),
+  ...(r.passwordPolicyProblems ?? []).map((problem) => `realm ${r.realm}: password policy: ${problem}; the rule is kept but not applied`),
+];
 
 /** Mapper types a realm file has that Latchkey does not run: kept, and said once. */
 export function unknownMapperTypes(rep: RealmRep): string[] {
@@ -304,6 +454,7 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     directAccessGrants: bearerOnly ? false : rep.directAccessGrantsEnabled ?? false,
     serviceAccounts: bearerOnly ? false : rep.serviceAccountsEnabled ?? false,
     consentRequired: rep.consentRequired ?? false,
+    clientAuthenticatorType: rep.clientAuthenticatorType,
     openIdConnect: a[OIDC_ATTRIBUTE] !== 'false',
     apiAccess: a[API_ACCESS_ATTRIBUTE] !== 'false',
     pkceMethod: pkce === 'plain' || pkce === 'S256' ? (pkce as PkceMethod) : null,
@@ -326,6 +477,10 @@ export function clientSettings(rep: ClientRep): Partial<ClientSettings> {
     })), newId) : mappers,
     consentTexts: rep.consentTexts,
     registeredNodes: rep.registeredNodes && Object.keys(rep.registeredNodes).length > 0 ? rep.registeredNodes : undefined,
+    frontchannelLogout: rep.frontchannelLogout,
+    ...Object.fromEntries(STRING_ATTRIBUTES.map((k) => [k, a[LOGOUT_ATTRIBUTES[k]] || undefined])),
+    ...Object.fromEntries(BOOLEAN_ATTRIBUTES.map((k) => [k, bool(a[LOGOUT_ATTRIBUTES[k]])])),
+    notBefore: rep.notBefore || undefined,
     extraAttributes: Object.fromEntries(
       Object.entries(a).filter((e): e is [string, string] => typeof e[1] === 'string' && !INTERPRETED_ATTRIBUTES.has(e[0])),
     ),
@@ -418,6 +573,17 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
     fail('"eventsExpiration" is not a number of seconds');
   }
   if (r.attributes !== undefined && r.attributes !== null && !isObject(r.attributes)) fail('"attributes" is not an object');
+  for (const key of Object.keys(SELF_SERVICE_DEFAULTS)) {
+    if (r[key] !== undefined && r[key] !== null && typeof r[key] !== 'boolean') fail(`"${key}" is not true or false`);
+  }
+  if (r.passwordPolicy !== undefined && r.passwordPolicy !== null && typeof r.passwordPolicy !== 'string') fail('"passwordPolicy" is not a string');
+  for (const key of ['actionTokenGeneratedByAdminLifespan', 'actionTokenGeneratedByUserLifespan']) {
+    if (r[key] !== undefined && r[key] !== null && !(Number.isInteger(r[key]) && (r[key] as number) > 0)) fail(`"${key}" is not a number of seconds`);
+  }
+  if (r.smtpServer !== undefined && r.smtpServer !== null && (!isObject(r.smtpServer)
+    || !Object.values(r.smtpServer).every((v) => v === null || ['string', 'number', 'boolean'].includes(typeof v)))) {
+    fail('"smtpServer" is not an object of strings');
+  }
   for (const key of ['supportedLocales', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
     if (r[key] !== undefined && !isStringArray(r[key])) fail(`"${key}" is not a list of strings`);
   }
@@ -751,6 +917,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     const grants: Array<{ userId: string; roleId: string }> = [];
     const links: FederatedIdentityRecord[] = [];
     const memberships: Array<{ userId: string; groupId: string }> = [];
+    const factors: CredentialRecord[] = [];
     for (const [k, u] of batch.entries()) {
       const record: UserRecord = {
         id: u.id ?? newId(),
@@ -769,13 +936,23 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
       records.push(record);
       if (u.serviceAccountClientId) serviceAccounts.add(u.serviceAccountClientId);
       const password = passwords[start + k];
-      if (password) batchPasswords.push({ userId: record.id, ...password, createdAt: at });
+      // Set when the credential says (Keycloak's createdDate, ms): forceExpiredPasswordChange counts from then.
+      const setAt = u.credentials?.find((c) => (c.type ?? 'password') === 'password')?.createdDate;
+      if (password) batchPasswords.push({ userId: record.id, ...password, createdAt: Number.isFinite(setAt) ? Math.floor(setAt! / 1000) : at });
       for (const name of u.realmRoles ?? []) grants.push({ userId: record.id, roleId: idOf(null, name, `user ${u.username}`) });
       for (const [clientId, names] of Object.entries(u.clientRoles ?? {})) {
         if (!clients.has(clientId)) continue;
         for (const name of names) grants.push({ userId: record.id, roleId: idOf(clientId, name, `user ${u.username}`) });
       }
       for (const path of u.groups ?? []) memberships.push({ userId: record.id, groupId: groupIdOf(path, `user ${u.username}`) });
+      for (const [i, c] of (u.credentials ?? []).entries()) {
+        try {
+          const factor = await credentialFromKeycloak(domain.box, realm.id, record.id, c, (i + 1) * 10);
+          if (factor) factors.push(factor);
+        } catch (err) {
+          throw new Error(`user ${u.username}: ${(err as Error).message}`);
+        }
+      }
       for (const f of u.federatedIdentities ?? []) {
         // A link to a provider the file does not have (or that is not OpenID Connect) goes with it.
         const providerId = providers.get(f.identityProvider);
@@ -789,6 +966,7 @@ async function importContents(domain: Domain, tx: Store, realm: RealmRecord, rep
     await tx.bulk.grantRoles(grants);
     await tx.bulk.insertFederatedIdentities(links);
     await tx.bulk.addMembers(memberships);
+    await tx.bulk.insertCredentials(factors);
     progress({ phase: 'users', done: start + batch.length, total: users.length });
   }
 
@@ -859,6 +1037,7 @@ export async function importRealm(domain: Domain, rep: RealmRep, opts: ImportOpt
     return {
       realm: rep.realm, skipped: false, overwritten: existing !== undefined, clients: counts.clients.length, users: counts.users,
       unknownMappers: unknownMapperTypes(rep),
+      passwordPolicyProblems: policyProblems(rep.passwordPolicy),
     };
   } catch (err) {
     // An id freeIds could not see (a user's or group's, in a file edited by hand) taken already.

@@ -6,9 +6,10 @@ import { existsSync, readdirSync, readFileSync, statSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Eta } from 'eta';
+import { EMAIL_TEMPLATES } from './types.js';
 import type {
-  BrokerFragmentPage, ConsentPage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
-  UpdatePasswordPage, WelcomePage,
+  BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, DevicePage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
+  UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -20,8 +21,17 @@ const THEME_NAME = /^[A-Za-z0-9][A-Za-z0-9_-]*$/;
 const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
-  'update-password', 'account', 'iframe', 'welcome',
+  'update-password', 'account', 'iframe', 'welcome', 'login-code', 'configure-totp', 'recovery-codes-setup',
+  'step-alternatives', 'device',
 ] as const;
+/** The two pages that ask a code after the password: one template, these differences. */
+const CODE_PAGES = {
+  otp: { field: 'otp', formId: 'kc-otp-login-form', pageClass: 'page-login-otp', titleKey: 'otpTitle', introKey: 'otpIntro', labelKey: 'otpLabel', numeric: true },
+  recoveryCode: {
+    field: 'recoveryCode', formId: 'kc-recovery-code-login-form', pageClass: 'page-login-recovery-code',
+    titleKey: 'recoveryCodeTitle', introKey: 'recoveryCodeIntro', labelKey: 'recoveryCodeLabel', numeric: false,
+  },
+} as const;
 // URL schemes that would run code if a form were posted to them.
 const SCRIPT_SCHEMES = new Set(['javascript:', 'data:', 'vbscript:']);
 
@@ -96,7 +106,8 @@ function safeLogoUri(uri: string | undefined): string | undefined {
 export function createPages(themeName = DEFAULT_THEME): Pages {
   const root = themeDir(themeName);
   const views = join(root, 'templates');
-  for (const name of TEMPLATES) {
+  const emailViews = EMAIL_TEMPLATES.flatMap((name) => [`email/html/${name}`, `email/text/${name}`]);
+  for (const name of [...TEMPLATES, ...emailViews]) {
     if (!existsSync(join(views, `${name}.eta`))) throw new Error(`Theme ${themeName}: templates/${name}.eta is missing`);
   }
   const eta = new Eta({ views, autoEscape: true, cache: true });
@@ -146,7 +157,29 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
   const render = (template: (typeof TEMPLATES)[number], ctx: PageContext, page?: object) =>
     eta.render(`./${template}`, model(ctx, page));
 
+  /** A link's lifespan in words: whole days, else whole hours, else minutes (rounded up), as Keycloak's mails say it. */
+  function lifespan(locale: string, seconds: number): string {
+    const [unit, size] = seconds % 86400 === 0 ? ['Day', 86400] : seconds % 3600 === 0 ? ['Hour', 3600] : ['Minute', 60];
+    const amount = Math.max(1, Math.ceil(seconds / (size as number)));
+    return message(locale, `expiry${unit}${amount === 1 ? '' : 's'}`, String(amount));
+  }
+
+  function email(ctx: PageContext, mail: EmailContent): RenderedEmail {
+    const it = model(ctx, {
+      ...mail,
+      expires: mail.linkLifespan === undefined ? undefined : lifespan(ctx.locale, mail.linkLifespan),
+    });
+    // Keycloak's message keys: password-reset's are passwordResetSubject, passwordResetBody, …
+    const keys = mail.template.replace(/-(\w)/g, (_, c: string) => c.toUpperCase());
+    return {
+      subject: it.t(`${keys}Subject`, it.realmName),
+      html: eta.render(`./email/html/${mail.template}`, it),
+      text: eta.render(`./email/text/${mail.template}`, it),
+    };
+  }
+
   return {
+    email,
     login: (ctx: PageContext, page: LoginPage) => render('login', ctx, page),
     consent: (ctx: PageContext, page: ConsentPage) => render('consent', ctx, page),
     error: (ctx: PageContext, page: ErrorPage) => render('error', ctx, page),
@@ -164,8 +197,13 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
       return render('form-post', ctx, page);
     },
     brokerFragment: (ctx: PageContext, page: BrokerFragmentPage) => render('broker-fragment', ctx, page),
+    device: (ctx: PageContext, page: DevicePage) => render('device', ctx, page),
     linkAccount: (ctx: PageContext, page: LinkAccountPage) => render('link-account', ctx, page),
     updatePassword: (ctx: PageContext, page: UpdatePasswordPage) => render('update-password', ctx, page),
+    otp: (ctx: PageContext, page: OtpPage) => render('login-code', ctx, { ...page, code: CODE_PAGES.otp }),
+    recoveryCode: (ctx: PageContext, page: RecoveryCodePage) => render('login-code', ctx, { ...page, code: CODE_PAGES.recoveryCode }),
+    configureTotp: (ctx: PageContext, page: ConfigureTotpPage) => render('configure-totp', ctx, page),
+    recoveryCodesSetup: (ctx: PageContext, page: RecoveryCodesSetupPage) => render('recovery-codes-setup', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
     welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,

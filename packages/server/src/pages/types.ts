@@ -77,12 +77,41 @@ export interface LinkAccountPage {
   cancelUrl: string;
 }
 
-export interface UpdatePasswordPage {
-  /** Where the form posts (fields password-new and password-confirm, plus hidden). */
+/** The page of a sign-in step after the password (login-actions/<step>): its form, and whom it signs in. */
+/** What a step's page says went wrong: a catalogue key, or a catalogue key with its arguments. */
+export type StepError = string | { error: string; args: string[] };
+
+export interface StepPage {
   action: string;
   hidden: Hidden;
-  error?: 'passwordMissing' | 'passwordConfirmMismatch';
+  /** A catalogue key, or (update-password) a rule of the password policy the new password broke: its key and arguments. */
+  error?: StepError;
   account?: SignedInAccount;
+  /** Other ways to go on (a recovery code instead of a one-time code): links with a catalogue label. */
+  alternatives?: Array<{ href: string; labelKey: string }>;
+}
+
+/** Keycloak's UPDATE_PASSWORD (fields password-new and password-confirm). */
+export type UpdatePasswordPage = StepPage;
+
+/** A one-time code from the user's authenticator app (field otp). */
+export type OtpPage = StepPage;
+
+/** One of the user's recovery codes, instead of the second factor (field recoveryCode). */
+export type RecoveryCodePage = StepPage;
+
+/** Keycloak's CONFIGURE_TOTP (fields totp and userLabel). */
+export interface ConfigureTotpPage extends StepPage {
+  /** The otpauth:// URI as a QR code image, a data: URL. */
+  qrCode: string;
+  /** The secret in base32, in groups of four, to type in instead. */
+  secret: string;
+  policy: { type: 'totp' | 'hotp'; digits: number; period: number; algorithm: string };
+}
+
+/** Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES: the codes, shown once (field saved, a checkbox). */
+export interface RecoveryCodesSetupPage extends StepPage {
+  codes: string[];
 }
 
 /** A page without anything to see that a client's page loads in a hidden iframe: its script does the work. */
@@ -110,12 +139,46 @@ export interface LogoutConfirmPage {
 export interface LoggedOutPage {
   /** A way back to the application the user signed out of: its address and name. */
   back?: { href: string; name: string };
+  /** The clients' front-channel logout URLs (OIDC Front-Channel Logout), each loaded in a hidden iframe. */
+  frontchannel?: string[];
+  /** Where the browser goes on once the iframes have loaded (the client's post-logout redirect, an identity provider's logout). */
+  next?: string;
+}
+
+/** RFC 8628's user code page: the form to enter it, or what became of the device's request. */
+export interface DevicePage {
+  /** The form: where it posts (field user_code, plus hidden). */
+  form?: { action: string; hidden: Hidden; userCode?: string };
+  /** Why the code entered was not taken. */
+  error?: 'invalidUserCode' | 'tooManyUserCodes';
+  outcome?: 'approved' | 'denied' | 'expired';
 }
 
 export interface FormPostPage {
   /** The client's redirect URI: the page auto-submits these fields to it. */
   action: string;
   fields: Hidden;
+}
+
+/** The mails the theme has (Keycloak's template names), each an HTML and a plain text template under templates/email/. */
+export const EMAIL_TEMPLATES = ['email-test', 'password-reset', 'email-verification', 'executeActions'] as const;
+export type EmailTemplate = (typeof EMAIL_TEMPLATES)[number];
+
+export interface EmailContent {
+  template: EmailTemplate;
+  /** Whom the greeting names: the user's name, else username. */
+  name: string;
+  /** What the mail's button leads to, and for how many seconds it works. */
+  link?: string;
+  linkLifespan?: number;
+  /** Keycloak's required actions the user is asked to carry out (executeActions). */
+  actions?: string[];
+}
+
+export interface RenderedEmail {
+  subject: string;
+  html: string;
+  text: string;
 }
 
 export interface Pages {
@@ -125,16 +188,28 @@ export interface Pages {
   logoutConfirm(ctx: PageContext, page: LogoutConfirmPage): string;
   loggedOut(ctx: PageContext, page?: LoggedOutPage): string;
   formPost(ctx: PageContext, page: FormPostPage): string;
+  /** Where the user enters a device's user code, and what became of it. */
+  device(ctx: PageContext, page: DevicePage): string;
   /** Posts the parameters of an identity provider's fragment response back to the server. */
   brokerFragment(ctx: PageContext, page: BrokerFragmentPage): string;
   /** Links an identity provider's account to the existing account of its email, once its password is given. */
   linkAccount(ctx: PageContext, page: LinkAccountPage): string;
   /** Asks a user whose password an administrator set as temporary for a new one (Keycloak's UPDATE_PASSWORD). */
   updatePassword(ctx: PageContext, page: UpdatePasswordPage): string;
+  /** Asks for a one-time code after the password. */
+  otp(ctx: PageContext, page: OtpPage): string;
+  /** Asks for a recovery code instead of the second factor. */
+  recoveryCode(ctx: PageContext, page: RecoveryCodePage): string;
+  /** Sets up an authenticator app (Keycloak's CONFIGURE_TOTP). */
+  configureTotp(ctx: PageContext, page: ConfigureTotpPage): string;
+  /** Shows a new set of recovery codes once (Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES). */
+  recoveryCodesSetup(ctx: PageContext, page: RecoveryCodesSetupPage): string;
   /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */
   welcome(ctx: PageContext, page: WelcomePage): string;
+  /** A mail in the context's locale: its subject, HTML and plain text bodies. */
+  email(ctx: PageContext, mail: EmailContent): RenderedEmail;
   /** A catalogue message in a locale, with {0}, {1} … placeholders filled. */
   message(locale: string, key: string, ...args: string[]): string;
   /** The locales this theme has catalogues for. */

@@ -1,12 +1,13 @@
 import { errors, jwtVerify, type JWTPayload } from 'jose';
 import type { ClientRuntime } from '../domain/clients.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
-import type { ClientRecord, UserRecord } from '../storage/store.js';
+import type { ClientRecord, ClientSettings, RealmSettings, SessionRecord, UserRecord } from '../storage/store.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
 export interface AccessTokenClaims extends JWTPayload {
   sub: string;
   jti: string;
+  iat: number;
   exp: number;
   client_id: string;
   scope?: string;
@@ -26,30 +27,41 @@ export async function checkAccessToken(domain: Domain, realm: RealmRuntime, toke
       issuer: realm.issuer,
       typ: 'at+jwt',
       algorithms: [...SIGNING_ALGS],
-      requiredClaims: ['sub', 'jti', 'exp', 'client_id'],
+      requiredClaims: ['sub', 'jti', 'iat', 'exp', 'client_id'],
     });
     claims = verified.payload as AccessTokenClaims;
   } catch (e) {
     if (e instanceof errors.JWTExpired) return { ok: false, reason: 'Token expired' };
     return { ok: false, reason: 'Token is not a valid access token of this realm' };
   }
+  if (issuedBeforeNotBefore(claims.iat, realm.realm.settings)) return { ok: false, reason: 'Token is not active' };
   if (await domain.tokens.isAccessTokenRevoked(claims.jti)) return { ok: false, reason: 'Token revoked' };
   return { ok: true, claims };
 }
 
-export type HoldersCheck<C> = { ok: true; user: UserRecord; client: C } | { ok: false; reason: string };
+/**
+ * Keycloak's not-before of a realm (logout-all sets it) or a client: a token issued before it
+ * is refused, as Keycloak compares (iat < notBefore). It lives in the cached realm and client,
+ * so the check costs no I/O.
+ */
+export const issuedBeforeNotBefore = (iat: number | undefined, settings: Pick<RealmSettings | ClientSettings, 'notBefore'>): boolean =>
+  settings.notBefore !== undefined && (iat ?? 0) < settings.notBefore;
+
+export type HoldersCheck<C> = { ok: true; user: UserRecord; client: C; session?: SessionRecord } | { ok: false; reason: string };
 
 /**
  * The one rule for every endpoint that accepts a token (userinfo, introspection, the admin
  * API): it is active only while its user, its client and its session are.
  */
 export async function tokenHoldersActive<C extends ClientRecord | ClientRuntime>(domain: Domain, realmId: string,
-  holders: { userId: string; client: C | undefined; sessionId?: string | null }): Promise<HoldersCheck<C>> {
-  const user = await domain.users.get(realmId, holders.userId);
+  holders: { userId: string; client: C | undefined; sessionId?: string | null; iat?: number }): Promise<HoldersCheck<C>> {
+  const user = await domain.users.cached(realmId, holders.userId);
   if (!user || !user.enabled) return { ok: false, reason: 'User is disabled or no longer exists' };
   const { client } = holders;
   const record: ClientRecord | undefined = client && ('record' in client ? client.record : client);
   if (!client || !record?.enabled || record.realmId !== realmId) return { ok: false, reason: 'Client is disabled or no longer exists' };
-  if (holders.sessionId && !(await domain.sessions.active(holders.sessionId))) return { ok: false, reason: 'Session not active' };
-  return { ok: true, user, client };
+  if (holders.iat !== undefined && issuedBeforeNotBefore(holders.iat, record.settings)) return { ok: false, reason: 'Token is not active' };
+  const session = holders.sessionId ? await domain.sessions.active(holders.sessionId) : undefined;
+  if (holders.sessionId && !session) return { ok: false, reason: 'Session not active' };
+  return { ok: true, user, client, session };
 }

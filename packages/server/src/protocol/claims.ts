@@ -1,4 +1,5 @@
 import type { ClientRuntime } from '../domain/clients.js';
+import { ancestryPath } from '../domain/groups.js';
 import { now } from '../domain/time.js';
 import type { Domain } from '../domain/index.js';
 import type { ProtocolMapperRecord, SessionRecord, UserRecord } from '../storage/store.js';
@@ -36,9 +37,9 @@ export async function mapperInput(domain: Domain, subject: {
   client: ClientRuntime; user: UserRecord; scopes: readonly string[]; session?: SessionRecord; acr?: string; clientAddress?: string;
 }, mappers: readonly ProtocolMapperRecord[]): Promise<MapperInput> {
   const { client, user, session } = subject;
-  const [roles, groupPaths] = await Promise.all([
+  const [roles, groups] = await Promise.all([
     tokenRoles(domain, client, user, subject.scopes),
-    needsGroups(mappers) ? domain.groups.ofUser(user.id).then((gs) => Promise.all(gs.map((g) => domain.groups.path(g)))) : undefined,
+    needsGroups(mappers) ? userGroups(domain, user) : undefined,
   ]);
   // Keycloak's session notes: the sign-in's time; a service account's session (made for each
   // token request) also notes the client and where the request came from.
@@ -47,7 +48,15 @@ export async function mapperInput(domain: Domain, subject: {
     Object.assign(notes, { AUTH_TIME: now(), client_id: client.record.clientId });
     if (subject.clientAddress) Object.assign(notes, { clientAddress: subject.clientAddress, clientHost: subject.clientAddress });
   }
-  return { user, client: client.record, roles, groupPaths, notes, acr: subject.acr };
+  return { user, client: client.record, roles, groups, notes, acr: subject.acr };
+}
+
+/** The user's groups as the mappers read them: paths, and attributes from each group up. */
+async function userGroups(domain: Domain, user: UserRecord): Promise<MapperInput['groups']> {
+  return Promise.all((await domain.groups.ofUser(user.id)).map(async (group) => {
+    const chain = await domain.groups.ancestry(group);
+    return { path: ancestryPath(chain), attributes: chain.map((g) => g.attributes) };
+  }));
 }
 
 /** The user's roles a token for the client may carry: all, unless the client's full scope is off. */

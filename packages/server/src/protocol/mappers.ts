@@ -3,11 +3,12 @@ import type { EffectiveRoles } from '../domain/roles.js';
 import type { ClaimMapping, ClientRecord, ProtocolMapperRecord, UserRecord } from '../storage/store.js';
 
 /** Which token a mapper writes into, by Keycloak's config key. */
-export type ClaimTarget = 'accessToken' | 'idToken' | 'userinfo';
+export type ClaimTarget = 'accessToken' | 'idToken' | 'userinfo' | 'introspection';
 const TARGET_KEY: Record<ClaimTarget, string> = {
   accessToken: 'access.token.claim',
   idToken: 'id.token.claim',
   userinfo: 'userinfo.token.claim',
+  introspection: 'introspection.token.claim',
 };
 
 export const OIDC_PROTOCOL = 'openid-connect';
@@ -21,8 +22,32 @@ const runsFor = (m: ProtocolMapperRecord, target: ClaimTarget): boolean => {
   // Keycloak's pairwise subject has no switches: it is the subject wherever there is one.
   if (m.protocolMapper === 'oidc-sha256-pairwise-sub-mapper') return true;
   const on = m.config[TARGET_KEY[target]];
+  if (on === undefined && target === 'introspection') return runsFor(m, 'accessToken');
   return on === 'true' || (on === undefined && target === 'accessToken' && ACCESS_TOKEN_ALWAYS.has(m.protocolMapper));
 };
+
+/**
+ * Keycloak's mapper priorities (ProtocolMapperUtils): the subject first, then role names, hardcoded
+ * roles, audiences resolved from the roles, and the role mappers; every other type is 0.
+ */
+const PRIORITY: Record<string, number> = {
+  'oidc-sub-mapper': -10,
+  'oidc-role-name-mapper': 10,
+  'oidc-hardcoded-role-mapper': 20,
+  'oidc-audience-resolve-mapper': 30,
+  'oidc-usermodel-realm-role-mapper': 40,
+  'oidc-usermodel-client-role-mapper': 40,
+};
+const priorityOf = (m: ProtocolMapperRecord): number => PRIORITY[m.protocolMapper] ?? 0;
+const byCodePoint = (a: string, b: string): number => (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * The order mappers run in, so that later ones see (and add to, or replace) earlier ones'
+ * claims: by priority, as Keycloak sorts them, then by name. Keycloak leaves mappers of one
+ * priority in the order it gathered them (from a hash map of scopes); the name makes it one order.
+ */
+export const sortedMappers = (mappers: readonly ProtocolMapperRecord[]): ProtocolMapperRecord[] =>
+  [...mappers].sort((a, b) => priorityOf(a) - priorityOf(b) || byCodePoint(a.name, b.name));
 
 /** Keycloak's OpenID Connect mapper types that Latchkey runs; any other is kept and does nothing. */
 export const MAPPER_TYPES = [
@@ -41,8 +66,11 @@ export interface MapperInput {
   user: UserRecord;
   client: ClientRecord;
   roles: EffectiveRoles;
-  /** The paths of the user's groups (`/staff/berlin`), when a group membership mapper asks. */
-  groupPaths?: string[];
+  /**
+   * The user's groups, when a mapper asks (group membership, aggregated attributes): each one's
+   * path (`/staff/berlin`) and its attributes, then its parents', up to the top.
+   */
+  groups?: Array<{ path: string; attributes: Array<Record<string, string[]>> }>;
   /** Keycloak's user session notes: AUTH_TIME, client_id, clientAddress, clientHost. */
   notes: Record<string, string | number>;
   acr?: string;
@@ -56,8 +84,24 @@ export interface MappedClaims {
   sub?: string;
 }
 
+const aggregates = (m: ProtocolMapperRecord): boolean =>
+  m.protocolMapper === 'oidc-usermodel-attribute-mapper' && m.config['aggregate.attrs'] === 'true';
+
 export const needsGroups = (mappers: readonly ProtocolMapperRecord[]): boolean =>
-  mappers.some((m) => m.protocolMapper === 'oidc-group-membership-mapper');
+  mappers.some((m) => m.protocolMapper === 'oidc-group-membership-mapper' || aggregates(m));
+
+/**
+ * Keycloak's aggregate.attrs (KeycloakModelUtils.resolveAttribute): the user's values and each
+ * of the user's groups' (a group without the attribute takes its nearest parent's), each once.
+ */
+function aggregatedValues(own: string[], groups: MapperInput['groups'], attribute: string): string[] {
+  const values = new Set(own);
+  for (const group of groups ?? []) {
+    const nearest = group.attributes.find((a) => (a[attribute] ?? []).length > 0);
+    for (const v of nearest?.[attribute] ?? []) values.add(v);
+  }
+  return [...values];
+}
 
 /** The values a user attribute mapper reads: Keycloak's user profile attributes include the user's own fields. */
 function attributeValues(user: UserRecord, attribute: string): string[] {
@@ -108,13 +152,25 @@ function convert(value: unknown, type: string | undefined): unknown {
   }
 }
 
+/** Claim names split, by name: the names are the mappers' few, and every token sets them. */
+const claimPaths = new Map<string, string[]>();
+const MAX_CLAIM_PATHS = 1000;
+
 /** Keycloak splits a claim name on dots into nested claims; `\.` is a dot within a name. */
 function claimPath(name: string): string[] {
-  return name.split(/(?<!\\)\./).map((part) => part.replace(/\\\./g, '.'));
+  let parts = claimPaths.get(name);
+  if (!parts) {
+    parts = name.split(/(?<!\\)\./).map((part) => part.replace(/\\\./g, '.'));
+    if (claimPaths.size < MAX_CLAIM_PATHS) claimPaths.set(name, parts);
+  }
+  return parts;
 }
 
-/** Sets a claim; lists at the same place are merged, as Keycloak's role mappers add to each other's. */
-function setClaim(claims: Record<string, unknown>, name: string, value: unknown): void {
+/**
+ * Sets a claim as Keycloak's OIDCAttributeMapperHelper does: a single value replaces what an
+ * earlier mapper put there; a multivalued one adds its values to it (role mappers add to each other's).
+ */
+function setClaim(claims: Record<string, unknown>, name: string, value: unknown, multivalued: boolean): void {
   const parts = claimPath(name);
   let node = claims;
   for (const part of parts.slice(0, -1)) {
@@ -123,7 +179,12 @@ function setClaim(claims: Record<string, unknown>, name: string, value: unknown)
   }
   const last = parts[parts.length - 1];
   const existing = node[last];
-  node[last] = Array.isArray(existing) && Array.isArray(value) ? [...new Set([...existing, ...value])] : value;
+  if (!multivalued || existing === undefined) {
+    node[last] = value;
+    return;
+  }
+  const merged = Array.isArray(existing) ? existing : [existing];
+  node[last] = [...new Set([...merged, ...(Array.isArray(value) ? value : [value])])];
 }
 
 /** Values as one claim: a list when multivalued, else the first. */
@@ -131,7 +192,8 @@ function setValues(claims: Record<string, unknown>, config: Record<string, strin
   const name = config['claim.name'];
   if (!name || values.length === 0) return;
   const typed = values.map((v) => convert(v, config['jsonType.label']));
-  setClaim(claims, name, config.multivalued === 'true' ? typed : typed[0]);
+  const multivalued = config.multivalued === 'true';
+  setClaim(claims, name, multivalued ? typed : typed[0], multivalued);
 }
 
 /** Keycloak's `client.role` or `role`: a client's role when the part before the last dot names a client the roles know. */
@@ -144,20 +206,20 @@ function parseRole(role: string, roles: EffectiveRoles, clientIds: readonly stri
 }
 
 /**
- * The roles a token carries after hardcoded role and role name mappers, which in Keycloak run
- * before the role mappers whatever the token.
+ * The roles a token carries after role name and hardcoded role mappers, which in Keycloak run
+ * before the role mappers (by their priorities, in that order) whatever the token.
  */
 function tokenRoles(mappers: readonly ProtocolMapperRecord[], input: MapperInput): EffectiveRoles {
   const realm = [...input.roles.realm];
   const clients = Object.fromEntries(Object.entries(input.roles.clients).map(([c, r]) => [c, [...r]]));
   const known = [input.client.clientId];
   for (const m of mappers) {
-    if (m.protocolMapper !== 'oidc-hardcoded-role-mapper' || !m.config.role) continue;
-    const { client, name } = parseRole(m.config.role, input.roles, known);
-    const list = client ? (clients[client] ??= []) : realm;
-    if (!list.includes(name)) list.push(name);
-  }
-  for (const m of mappers) {
+    if (m.protocolMapper === 'oidc-hardcoded-role-mapper' && m.config.role) {
+      const { client, name } = parseRole(m.config.role, input.roles, known);
+      const list = client ? (clients[client] ??= []) : realm;
+      if (!list.includes(name)) list.push(name);
+      continue;
+    }
     if (m.protocolMapper !== 'oidc-role-name-mapper' || !m.config.role || !m.config['new.role.name']) continue;
     const { client, name } = parseRole(m.config.role, input.roles, known);
     const list = client ? clients[client] : realm;
@@ -210,19 +272,43 @@ export function pairwiseSub(sector: string, localSub: string, salt: string): str
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
 
-/** Runs the mappers for one token, in order, as Keycloak's OpenID Connect protocol mappers do. */
+/** The mappers that write into each token, and whether any rewrites the roles: worked out once per list of mappers. */
+interface MapperRun {
+  /** In Keycloak's order (sortedMappers). */
+  sorted: readonly ProtocolMapperRecord[];
+  byTarget: Partial<Record<ClaimTarget, readonly ProtocolMapperRecord[]>>;
+  rewritesRoles: boolean;
+}
+/** By list: the lists of a client's token plans (scopes.ts) are kept, so each is sorted out once. */
+const runs = new WeakMap<readonly ProtocolMapperRecord[], MapperRun>();
+
+function mapperRun(mappers: readonly ProtocolMapperRecord[]): MapperRun {
+  let run = runs.get(mappers);
+  if (!run) {
+    run = {
+      sorted: sortedMappers(mappers),
+      byTarget: {},
+      rewritesRoles: mappers.some((m) => m.protocolMapper === 'oidc-hardcoded-role-mapper' || m.protocolMapper === 'oidc-role-name-mapper'),
+    };
+    runs.set(mappers, run);
+  }
+  return run;
+}
+
+/** Runs the mappers for one token, in Keycloak's order (sortedMappers), as its OpenID Connect protocol mappers do. */
 export function applyMappers(mappers: readonly ProtocolMapperRecord[], target: ClaimTarget, input: MapperInput): MappedClaims {
   const out: MappedClaims = { claims: {}, audiences: [] };
-  const roles = tokenRoles(mappers, input);
+  const run = mapperRun(mappers);
+  const roles = run.rewritesRoles ? tokenRoles(run.sorted, input) : input.roles;
+  const targetMappers = run.byTarget[target] ??= run.sorted.filter((m) => m.protocol === OIDC_PROTOCOL && runsFor(m, target));
   const { user, client } = input;
-  for (const m of mappers) {
+  for (const m of targetMappers) {
     const c = m.config;
-    if (m.protocol !== OIDC_PROTOCOL || !runsFor(m, target)) continue;
     switch (m.protocolMapper) {
       case 'oidc-usermodel-attribute-mapper': {
-        const values = attributeValues(user, c['user.attribute'] ?? '');
-        // Without aggregate.attrs Keycloak takes a multivalued attribute's values as they are.
-        setValues(out.claims, c, values);
+        const attribute = c['user.attribute'] ?? '';
+        const own = attributeValues(user, attribute);
+        setValues(out.claims, c, aggregates(m) ? aggregatedValues(own, input.groups, attribute) : own);
         break;
       }
       case 'oidc-usermodel-property-mapper': {
@@ -256,10 +342,10 @@ export function applyMappers(mappers: readonly ProtocolMapperRecord[], target: C
         break;
       }
       case 'oidc-group-membership-mapper': {
-        const paths = input.groupPaths ?? [];
+        const paths = (input.groups ?? []).map((g) => g.path);
         const full = c['full.path'] === 'true';
         const values = full ? paths : paths.map((p) => p.slice(p.lastIndexOf('/') + 1));
-        if (c['claim.name'] && values.length > 0) setClaim(out.claims, c['claim.name'], values);
+        if (c['claim.name'] && values.length > 0) setClaim(out.claims, c['claim.name'], values, true);
         break;
       }
       case 'oidc-audience-mapper': {

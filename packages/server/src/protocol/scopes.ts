@@ -28,18 +28,50 @@ export function grantedScopes(client: ClientRuntime, requested: string | undefin
   return [...new Set([...(asked.includes(OPENID) ? [OPENID] : []), ...defaults, ...asked.filter((s) => optional.includes(s))])];
 }
 
-/** The client scopes granted names: the client's defaults and the optional ones among them. */
-export function scopesOf(client: ClientRuntime, granted: readonly string[]): ClientScopeRecord[] {
-  return [...client.defaultScopes, ...client.optionalScopes.filter((s) => granted.includes(s.name))];
+/**
+ * What a token for a client and its granted scopes is made of: its client scopes, the mappers
+ * they and the client run, its `scope` claim. Worked out once per client and set of scopes,
+ * as every token needs it and clients change rarely.
+ */
+export interface TokenPlan {
+  scopes: readonly ClientScopeRecord[];
+  /** Those of its client scopes, then the client's own. */
+  mappers: readonly ProtocolMapperRecord[];
+  /** Scopes that only switch on mappers are left out, as in Keycloak. */
+  scope: string;
 }
 
-/** The `scope` value shown in tokens: scopes that only switch on mappers are left out, as in Keycloak. */
-export function scopeClaim(client: ClientRuntime, granted: readonly string[]): string {
-  const hidden = new Set([...client.defaultScopes, ...client.optionalScopes].filter((s) => !inTokenScope(s)).map((s) => s.name));
-  return granted.filter((s) => !hidden.has(s)).join(' ');
+/**
+ * Plans by client runtime: a changed client or client scope is a new runtime (the client
+ * cache drops it, here and in the other processes), so its plans go with it.
+ */
+const plans = new WeakMap<ClientRuntime, Map<string, TokenPlan>>();
+/** The sets of scopes a client is asked for are few; a client asked for more is planned anew each time. */
+const MAX_PLANS_PER_CLIENT = 64;
+
+export function tokenPlan(client: ClientRuntime, granted: readonly string[]): TokenPlan {
+  let byScopes = plans.get(client);
+  if (!byScopes) plans.set(client, (byScopes = new Map()));
+  const key = granted.join(' ');
+  let plan = byScopes.get(key);
+  if (!plan) {
+    const scopes = [...client.defaultScopes, ...client.optionalScopes.filter((s) => granted.includes(s.name))];
+    const hidden = new Set([...client.defaultScopes, ...client.optionalScopes].filter((s) => !inTokenScope(s)).map((s) => s.name));
+    plan = {
+      scopes,
+      mappers: [...scopes.flatMap((s) => s.protocolMappers), ...client.record.settings.protocolMappers],
+      scope: granted.filter((s) => !hidden.has(s)).join(' '),
+    };
+    if (byScopes.size < MAX_PLANS_PER_CLIENT) byScopes.set(key, plan);
+  }
+  return plan;
 }
+
+/** The client scopes granted names: the client's defaults and the optional ones among them. */
+export const scopesOf = (client: ClientRuntime, granted: readonly string[]): readonly ClientScopeRecord[] => tokenPlan(client, granted).scopes;
+
+/** The `scope` value shown in tokens. */
+export const scopeClaim = (client: ClientRuntime, granted: readonly string[]): string => tokenPlan(client, granted).scope;
 
 /** The mappers a token runs: those of its client scopes, then the client's own. */
-export function tokenMappers(client: ClientRuntime, granted: readonly string[]): ProtocolMapperRecord[] {
-  return [...scopesOf(client, granted).flatMap((s) => s.protocolMappers), ...client.record.settings.protocolMappers];
-}
+export const tokenMappers = (client: ClientRuntime, granted: readonly string[]): readonly ProtocolMapperRecord[] => tokenPlan(client, granted).mappers;

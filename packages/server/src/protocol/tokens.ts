@@ -20,7 +20,8 @@ export interface TokenResponse {
   id_token?: string;
   scope: string;
   session_state?: string;
-  'not-before-policy': 0;
+  /** Keycloak's: the realm's not-before (0: none). */
+  'not-before-policy': number;
 }
 
 export interface TokenSubject {
@@ -67,7 +68,7 @@ function jws(alg: string, signer: { kid: string; key: CryptoKey | Uint8Array }, 
   return new CompactSign(utf8.encode(JSON.stringify(payload))).setProtectedHeader({ alg, typ, kid: signer.kid }).sign(signer.key);
 }
 
-function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
+export function sign(realm: RealmRuntime, alg: SigningAlg, typ: string, payload: Record<string, unknown>): Promise<string> {
   const signer = realm.signers.get(alg);
   if (!signer) throw new OAuthError('server_error', `Realm has no active ${alg} key`, 500);
   return jws(alg, signer, typ, payload);
@@ -132,16 +133,34 @@ export const USERINFO_CLAIMS = 'userinfo_claims';
  * for ID tokens and userinfo): Latchkey finds the user of an access token by it.
  */
 export async function accessTokenClaims(domain: Domain, subject: TokenSubject, at: { iat: number; jti: string }): Promise<Record<string, unknown>> {
+  return {
+    ...await mappedAccessClaims(domain, subject, 'accessToken', { ...at, exp: at.iat + lifespanOf(subject) }),
+    ...(subject.userinfoClaims ? { [USERINFO_CLAIMS]: subject.userinfoClaims } : {}),
+  };
+}
+
+/**
+ * What introspection (RFC 7662) tells of an access token, as Keycloak 25 does: the token's own
+ * claims as issued, and what the mappers give with introspection.token.claim (which defaults to
+ * their access.token.claim), run again now.
+ */
+export function introspectionClaims(domain: Domain, subject: TokenSubject, token: { iat: number; exp: number; jti: string }): Promise<Record<string, unknown>> {
+  return mappedAccessClaims(domain, subject, 'introspection', token);
+}
+
+/** An access token's claims for the target: the mappers', then the token's own. */
+async function mappedAccessClaims(domain: Domain, subject: TokenSubject, target: 'accessToken' | 'introspection',
+  at: { iat: number; exp: number; jti: string }): Promise<Record<string, unknown>> {
   const { realm, client, user, scopes, session } = subject;
   const mappers = tokenMappers(client, scopes);
   const input = await mapperInput(domain, { ...subject, acr: subject.acr ?? '1' }, mappers);
-  const mapped = applyMappers(mappers, 'accessToken', input);
+  const mapped = applyMappers(mappers, target, input);
   return {
     ...mapped.claims,
     iss: realm.issuer,
     sub: user.id,
     aud: audience(client, mapped.audiences),
-    exp: at.iat + lifespanOf(subject),
+    exp: at.exp,
     iat: at.iat,
     jti: at.jti,
     typ: TOKEN_TYPES.access,
@@ -151,7 +170,6 @@ export async function accessTokenClaims(domain: Domain, subject: TokenSubject, a
     ...(session ? { sid: session.id } : {}),
     // Latchkey's: the realm roles at the top as well, for APIs that read a flat list.
     roles: input.roles.realm,
-    ...(subject.userinfoClaims ? { [USERINFO_CLAIMS]: subject.userinfoClaims } : {}),
   };
 }
 
@@ -183,6 +201,8 @@ export async function idTokenClaims(domain: Domain, subject: TokenSubject & { se
     iat,
     typ: TOKEN_TYPES.id,
     auth_time: session.authTime,
+    // RFC 8176: how the session's user signed in (pwd, otp, mfa…).
+    ...(session.amr?.length ? { amr: session.amr } : {}),
     sid: session.id,
     ...(extras.nonce !== undefined ? { nonce: extras.nonce } : {}),
   };
@@ -229,7 +249,7 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<To
     token_type: 'Bearer',
     expires_in: access.lifespan,
     scope: access.scope,
-    'not-before-policy': 0,
+    'not-before-policy': realm.realm.settings.notBefore ?? 0,
   };
   if (!session) return response;
 

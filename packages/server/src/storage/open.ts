@@ -16,6 +16,9 @@ export interface OpenStoreOptions {
 
 export type StoreKind = 'sqlite' | 'postgres';
 
+/** The embedded database's file in the data dir. */
+export const SQLITE_FILE = 'latchkey.db';
+
 export const isPostgresUrl = (url: string): boolean => /^postgres(?:ql)?:\/\//i.test(url);
 
 export function storeKind(options: Pick<OpenStoreOptions, 'databaseUrl'>): StoreKind {

@@ -58,6 +58,58 @@ export interface RealmSettings {
   userProfile?: unknown;
   /** Keycloak's default groups: every user created (not imported) joins them. */
   defaultGroupIds?: string[];
+  /** Keycloak's OTP policy (its realm representation's otpPolicy… fields); Keycloak's defaults when absent. */
+  otpPolicy?: Partial<OtpPolicy>;
+  /**
+   * Latchkey's realm setting, Keycloak's OTP form made REQUIRED in the browser flow: every
+   * user signs in with a second factor, and one without is sent through CONFIGURE_TOTP.
+   */
+  otpRequired?: boolean;
+  /** Latchkey's: the password grant serves users with a second factor too (Keycloak refuses them). */
+  passwordGrantWithSecondFactor?: boolean;
+  /** Keycloak's realm attribute acr.loa.map: acr values and the level of authentication each asks for. */
+  acrLoaMap?: Record<string, number>;
+  /** Keycloak's self-service switches; absent is Keycloak's default (see selfServiceSettings). */
+  registrationAllowed?: boolean;
+  registrationEmailAsUsername?: boolean;
+  resetPasswordAllowed?: boolean;
+  verifyEmail?: boolean;
+  loginWithEmailAllowed?: boolean;
+  duplicateEmailsAllowed?: boolean;
+  rememberMe?: boolean;
+  editUsernameAllowed?: boolean;
+  /** Keycloak's password policy string, e.g. `length(12) and notUsername(undefined)` (see domain/password-policy.ts). */
+  passwordPolicy?: string;
+  /**
+   * Keycloak's smtpServer (host, port, from, ssl, auth, user, …: strings, as Keycloak's map)
+   * without its password, which is in smtpPassword, sealed under the master key.
+   */
+  smtpServer?: Record<string, string>;
+  smtpPassword?: string;
+  /** Keycloak's: seconds a mailed link works, sent by an administrator (default 12 hours) or asked for by the user (5 minutes). */
+  actionTokenGeneratedByAdminLifespan?: number;
+  actionTokenGeneratedByUserLifespan?: number;
+  /** Keycloak's: seconds a device code (RFC 8628) lives (default 600). */
+  oauth2DeviceCodeLifespan?: number;
+  /** Keycloak's: seconds a device must wait between polls of the token endpoint (default 5). */
+  oauth2DevicePollingInterval?: number;
+  /** Keycloak's not-before (seconds since the epoch): tokens issued earlier are refused. Set by logout-all. */
+  notBefore?: number;
+}
+
+/** Keycloak's OTP policy: RFC 6238 TOTP or RFC 4226 HOTP, and the codes it accepts. */
+export interface OtpPolicy {
+  type: 'totp' | 'hotp';
+  algorithm: 'HmacSHA1' | 'HmacSHA256' | 'HmacSHA512';
+  digits: number;
+  /** TOTP: seconds a code lasts. */
+  period: number;
+  /** Codes this many steps (TOTP) or counts (HOTP) ahead (and, for TOTP, behind) are accepted too. */
+  lookAheadWindow: number;
+  /** HOTP: the counter a new credential starts at. */
+  initialCounter: number;
+  /** A code may be used more than once within its window (off: each code signs in once). */
+  codeReusable: boolean;
 }
 
 export interface RealmRecord {
@@ -66,6 +118,22 @@ export interface RealmRecord {
   enabled: boolean;
   settings: RealmSettings;
   createdAt: number;
+}
+
+/**
+ * Keycloak's client initial access token: what a client would present to register itself
+ * (dynamic client registration). Only its hash is kept; it is shown once, when made.
+ */
+export interface ClientInitialAccessRecord {
+  id: string;
+  realmId: string;
+  tokenHash: string;
+  createdAt: number;
+  /** Seconds it is good for after createdAt; 0: no expiry (Keycloak's). */
+  expiration: number;
+  /** Registrations it allows, and how many are left. */
+  count: number;
+  remainingCount: number;
 }
 
 /** A realm's HMAC secret, which signs its refresh tokens (HS512, as Keycloak's) and nothing else. */
@@ -179,10 +247,33 @@ export interface ClientSettings {
   protocolMappers: ProtocolMapperRecord[];
   /** Consent texts by language tag (seed 001 "default resource translation"). */
   consentTexts: Record<string, ConsentTexts>;
-  /** Keycloak attributes we do not interpret, kept so an export gives them back. */
+  /** Keycloak's clientAuthenticatorType (see protocol/client-attributes.ts); absent: client-secret. */
+  clientAuthenticatorType?: string;
+  /**
+   * Keycloak attributes kept as given, so an export gives them back; those of client
+   * authentication and request objects are read where used (protocol/client-attributes.ts).
+   */
   extraAttributes: Record<string, string>;
   /** Keycloak's cluster nodes registered for the client (host → seconds since the epoch); Latchkey calls none of them. */
   registeredNodes?: Record<string, number>;
+  /** OIDC Back-Channel Logout: where logout tokens are posted (Keycloak's backchannel.logout.url). */
+  backchannelLogoutUrl?: string;
+  /** Keycloak's backchannel.logout.session.required: logout tokens carry sid. Absent: true. */
+  backchannelLogoutSessionRequired?: boolean;
+  /** Keycloak's backchannel.logout.revoke.offline.tokens: logout tokens ask the client to drop its offline tokens too. */
+  backchannelLogoutRevokeOfflineTokens?: boolean;
+  /** Keycloak's frontchannelLogout: the logged-out page loads frontchannelLogoutUrl in an iframe. */
+  frontchannelLogout?: boolean;
+  /** OIDC Front-Channel Logout: Keycloak's frontchannel.logout.url. */
+  frontchannelLogoutUrl?: string;
+  /** Keycloak's frontchannel.logout.session.required: the iframe's URL carries iss and sid. Absent: true. */
+  frontchannelLogoutSessionRequired?: boolean;
+  /** Keycloak's oauth2.device.authorization.grant.enabled (RFC 8628). */
+  deviceGrant?: boolean;
+  /** Keycloak's not-before of the client: its tokens issued earlier are refused. */
+  notBefore?: number;
+  /** The hash of Keycloak's registration access token of the client (shown once, when made); no endpoint takes it yet. */
+  registrationTokenHash?: string;
 }
 
 export interface ClientRecord {
@@ -229,10 +320,56 @@ export interface UserRecord {
 
 /**
  * Keycloak's required actions that Latchkey carries out: UPDATE_PASSWORD, choosing a new
- * password (after an administrator set a temporary one).
+ * password (after an administrator set a temporary one); CONFIGURE_TOTP, setting up a
+ * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes.
  */
-export type RequiredAction = 'UPDATE_PASSWORD';
-export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD'];
+export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES';
+export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES'];
+
+/** Keycloak's credential types Latchkey keeps besides the password. */
+export type CredentialType = 'otp' | 'recovery-authn-codes';
+export const CREDENTIAL_TYPES: readonly CredentialType[] = ['otp', 'recovery-authn-codes'];
+
+/** A second factor of a user, as Keycloak's CredentialModel. */
+export interface CredentialRecord {
+  id: string;
+  realmId: string;
+  userId: string;
+  type: CredentialType;
+  /** The name the user gave it (Keycloak's userLabel), e.g. the device. */
+  userLabel: string | null;
+  /** Its place in the user's list (Keycloak's priority): smaller first. */
+  priority: number;
+  createdAt: number;
+  /** Keycloak's secretData (JSON: the OTP secret, the recovery codes' hashes), sealed under the master key. */
+  sealedSecret: string;
+  /** Keycloak's credentialData (JSON): nothing secret. */
+  data: string;
+  /** HOTP: the next counter; TOTP: the last time step signed in with (so a code is not accepted twice). */
+  counter: number;
+}
+
+/** A message accepted for sending, until the realm's mail server took it (or it was given up on). */
+export interface OutboxRecord {
+  id: string;
+  realmId: string;
+  /** Which message it is (a template: password-reset, email-verification, executeActions, …), for events and metrics. */
+  kind: string;
+  userId: string | null;
+  /** Recipient, subject and bodies, JSON sealed under the master key (its links are as good as a password); '' once sent. */
+  sealedMessage: string;
+  status: 'pending' | 'sent' | 'failed';
+  attempts: number;
+  /** Seconds: when a worker may next try it. */
+  nextAttemptAt: number;
+  /** Seconds: a worker has it until then (null: nobody); a worker that died lets it go when this passes. */
+  claimedUntil: number | null;
+  /** The mail server's last refusal or the connection's error, without the message. */
+  lastError: string | null;
+  createdAt: number;
+  /** Seconds: when it was sent or given up on. */
+  finishedAt: number | null;
+}
 
 export interface PasswordRecord {
   userId: string;
@@ -263,6 +400,8 @@ export interface SessionRecord {
   expiresAt: number;
   /** Absolute expiry, never moved. */
   maxExpiresAt: number;
+  /** RFC 8176 methods the user signed in with (pwd, otp, mfa…); absent for sessions begun before Latchkey kept them. */
+  amr?: string[];
 }
 
 export interface RefreshTokenRecord {
@@ -333,6 +472,15 @@ export interface InteractionRecord {
   sessionId: string | null;
   createdAt: number;
   expiresAt: number;
+  /** How far the sign-in has come (domain/authentication): null before its first step. */
+  auth?: InteractionAuth | null;
+}
+
+/** The steps of a sign-in done so far, as RFC 8176 methods, and what a step set up awaits. */
+export interface InteractionAuth {
+  amr: string[];
+  /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed. */
+  pending?: string;
 }
 
 export interface ConsentRecord {
@@ -555,6 +703,19 @@ export interface FederatedIdentityRecord {
  * What a sign-in or logout at a provider must remember until the browser comes back:
  * keyed by the SHA-256 of the random key sent along (the state), its data sealed.
  */
+/** An authorization request its client pushed (RFC 9126), kept until its request_uri is used or expires. */
+export interface PushedRequestRecord {
+  /** sha256 of the request_uri: the URI itself, a bearer of the request, is never stored. */
+  id: string;
+  realmId: string;
+  /** The client's internal id. */
+  clientId: string;
+  /** The request's parameters as JSON, sealed under the master key: they may hold an id_token_hint. */
+  sealedParams: string;
+  createdAt: number;
+  expiresAt: number;
+}
+
 export interface BrokerStateRecord {
   id: string;
   realmId: string;
@@ -573,4 +734,40 @@ export interface BrokerSessionRecord {
   providerId: string;
   sealedIdToken: string;
   createdAt: number;
+}
+
+/** A logout token still to be posted to a client's back-channel logout URL (OIDC Back-Channel Logout). */
+export interface BackchannelLogoutRecord {
+  /** The logout token's jti, the same at every attempt. */
+  id: string;
+  realmId: string;
+  /** The client's internal id. */
+  clientId: string;
+  userId: string;
+  sessionId: string;
+  /** Failed attempts so far. */
+  attempts: number;
+  nextAttemptAt: number;
+  createdAt: number;
+}
+
+export type DeviceCodeStatus = 'pending' | 'approved' | 'denied';
+
+/** A device authorization (RFC 8628): the device polls with its code while the user approves it elsewhere. */
+export interface DeviceCodeRecord {
+  deviceCodeHash: string;
+  userCodeHash: string;
+  realmId: string;
+  /** The client's internal id. */
+  clientId: string;
+  scope: string;
+  status: DeviceCodeStatus;
+  /** Who approved it and in which session, once approved. */
+  userId: string | null;
+  sessionId: string | null;
+  /** Seconds the device must wait between polls; grows with every slow_down. */
+  pollInterval: number;
+  lastPolledAt: number | null;
+  createdAt: number;
+  expiresAt: number;
 }

@@ -10,15 +10,22 @@ import type {
   LoginEventQuery,
   LoginEventRecord,
   AuthorizationCodeRecord,
+  BackchannelLogoutRecord,
+  DeviceCodeRecord,
+  DeviceCodeStatus,
   ConsentRecord,
+  CredentialRecord,
   InteractionRecord,
   AddressFailureRecord,
   LoginFailureRecord,
   ClientRecord,
+  ClientInitialAccessRecord,
   ClientScopeRecord,
   ClientSecretRecord,
   HmacKeyRecord,
+  PushedRequestRecord,
   KeyRecord,
+  OutboxRecord,
   PasswordRecord,
   RealmRecord,
   RefreshTokenRecord,
@@ -55,9 +62,18 @@ export interface Store {
   realms: {
     list(): Promise<RealmRecord[]>;
     getByName(name: string): Promise<RealmRecord | undefined>;
+    getById(id: string): Promise<RealmRecord | undefined>;
     insert(realm: RealmRecord): Promise<void>;
     update(realm: RealmRecord): Promise<void>;
     delete(id: string): Promise<void>;
+  };
+  /** Keycloak's client initial access tokens of each realm. */
+  clientInitialAccess: {
+    /** A realm's, oldest first. */
+    list(realmId: string): Promise<ClientInitialAccessRecord[]>;
+    insert(record: ClientInitialAccessRecord): Promise<void>;
+    /** False when the realm has none of that id. */
+    delete(realmId: string, id: string): Promise<boolean>;
   };
   hmacKeys: {
     get(realmId: string): Promise<HmacKeyRecord | undefined>;
@@ -121,6 +137,28 @@ export interface Store {
      */
     samplesOfKinds(realmId: string, opts: { except: string; parametersFrom: string }): Promise<Array<{ algorithm: string; data: string }>>;
   };
+  /** A user's earlier passwords (hashes), for the password policy's passwordHistory. */
+  passwordHistory: {
+    /** Newest first, at most `limit`. */
+    list(userId: string, limit: number): Promise<PasswordRecord[]>;
+    /** Adds an earlier password and forgets all but the newest `keep` of the user's. */
+    add(password: PasswordRecord, keep: number): Promise<void>;
+  };
+  /** Mail waiting for the realm's mail server (see mail/outbox.ts). */
+  outbox: {
+    insert(message: OutboxRecord): Promise<void>;
+    /** Pending messages due at `at` that nobody holds, oldest first: candidates, each still to be claimed. */
+    listDue(at: number, limit: number): Promise<OutboxRecord[]>;
+    /**
+     * Takes a due message until `until`, counting an attempt, in one conditional write: false
+     * when another worker (in this process or another node) took it first.
+     */
+    claim(id: string, at: number, until: number): Promise<boolean>;
+    /** Sent: its message is dropped at once (only the row stays, until housekeeping). */
+    markSent(id: string, at: number): Promise<void>;
+    /** Failed this time: tried again at nextAttemptAt, or (null) given up on. */
+    markFailed(id: string, error: string, nextAttemptAt: number | null, at: number): Promise<void>;
+  };
   roles: {
     listByRealm(realmId: string): Promise<RoleRecord[]>;
     /** A realm role when clientId is null, else a role of that client (its internal id). */
@@ -147,17 +185,68 @@ export interface Store {
     get(id: string): Promise<SessionRecord | undefined>;
     insert(session: SessionRecord): Promise<void>;
     touch(id: string, lastSeenAt: number, expiresAt: number): Promise<void>;
-    delete(id: string): Promise<void>;
     /** A user's sessions, expired ones too until housekeeping deletes them, oldest first. */
     listByUser(userId: string): Promise<SessionRecord[]>;
     /** Which clients (internal ids) each of these sessions issued codes or refresh tokens to, each pair once. */
     listClients(sessionIds: string[]): Promise<Array<{ sessionId: string; clientId: string }>>;
-    /** Deletes all of a user's sessions, offline ones too; returns how many. */
-    deleteByUser(userId: string): Promise<number>;
     /** The sessions that issued codes or refresh tokens to the client (its internal id), expired ones too, oldest first. */
     listByClient(clientId: string): Promise<SessionRecord[]>;
-    /** Deletes every session of the realm, offline ones too; returns how many. */
-    deleteByRealm(realmId: string): Promise<number>;
+    /** What the session's sign-in has done now (a step-up added a factor). */
+    setAmr(id: string, amr: string[]): Promise<void>;
+    /** The realm's sessions, expired ones too. */
+    listByRealm(realmId: string): Promise<SessionRecord[]>;
+    /** Deletes those sessions; returns how many were there. */
+    deleteMany(ids: string[]): Promise<number>;
+    /**
+     * For each client of the realm (its internal `id` and its `clientId`) that sessions alive at
+     * `at` (neither idle nor past their lifespan) issued codes or refresh tokens to: how many,
+     * online and offline; by clientId.
+     */
+    countByClient(realmId: string, at: number): Promise<Array<{ id: string; clientId: string; online: number; offline: number }>>;
+  };
+  /** Logout tokens waiting for delivery to clients' back-channel logout URLs. */
+  backchannelLogouts: {
+    insert(records: BackchannelLogoutRecord[]): Promise<void>;
+    /** At most `limit` due at `at`, earliest first. */
+    listDue(at: number, limit: number): Promise<BackchannelLogoutRecord[]>;
+    /** When the earliest one is due, if there is any. */
+    nextDue(): Promise<number | undefined>;
+    /**
+     * Takes one for an attempt: moves its next attempt from `expected` to `until`; false when
+     * another process took it first.
+     */
+    claim(id: string, expected: number, until: number): Promise<boolean>;
+    reschedule(id: string, attempts: number, nextAttemptAt: number): Promise<void>;
+    delete(id: string): Promise<void>;
+  };
+  /** RFC 8628 device authorizations. */
+  deviceCodes: {
+    /** A user code hash taken already fails the call (a unique violation). */
+    insert(record: DeviceCodeRecord): Promise<void>;
+    getByDeviceCode(deviceCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+    getByUserCode(userCodeHash: string): Promise<DeviceCodeRecord | undefined>;
+    /** Records a poll, and the interval from then on. */
+    polled(deviceCodeHash: string, at: number, pollInterval: number): Promise<void>;
+    /** Approves or denies a pending one; false when it was no longer pending. */
+    decide(deviceCodeHash: string, status: Exclude<DeviceCodeStatus, 'pending'>, userId: string | null, sessionId: string | null): Promise<boolean>;
+    /** False when it was gone already, so that two racing polls can't both redeem it. */
+    delete(deviceCodeHash: string): Promise<boolean>;
+  };
+  /** Users' second factors (OTP generators, recovery codes); the password is in `passwords`. */
+  credentials: {
+    /** The user's, by priority, then age. */
+    listByUser(userId: string): Promise<CredentialRecord[]>;
+    insert(credential: CredentialRecord): Promise<void>;
+    /** Changes the label and the priority. */
+    update(credential: CredentialRecord): Promise<void>;
+    /**
+     * Replaces secret, data and counter, only while they are still `previous`'s (a code used
+     * up, a counter moved on): false when another sign-in changed them first, so two racing
+     * sign-ins cannot both use one code.
+     */
+    swap(previous: CredentialRecord, next: CredentialRecord): Promise<boolean>;
+    /** Deleting what is not there is not an error. */
+    delete(id: string): Promise<void>;
   };
   refreshTokens: {
     getByHash(tokenHash: string): Promise<RefreshTokenRecord | undefined>;
@@ -173,6 +262,20 @@ export interface Store {
   revokedAccessTokens: {
     add(jti: string, expiresAt: number): Promise<void>;
     has(jti: string): Promise<boolean>;
+  };
+  /**
+   * JWT ids that may be used once (client assertions, request objects), each remembered until
+   * the JWT expires: in the database, so that a replay to another node is caught too.
+   */
+  usedJtis: {
+    /** False when the key was claimed before: a replay. */
+    claim(key: string, expiresAt: number): Promise<boolean>;
+  };
+  /** Pushed authorization requests (RFC 9126), each used once. */
+  pushedRequests: {
+    insert(request: PushedRequestRecord): Promise<void>;
+    /** Removes and returns it, so two racing uses can't both get it; undefined when gone. */
+    take(id: string): Promise<PushedRequestRecord | undefined>;
   };
   codes: {
     insert(code: AuthorizationCodeRecord): Promise<void>;
@@ -245,6 +348,10 @@ export interface Store {
     addMembers(memberships: Array<{ userId: string; groupId: string }>): Promise<void>;
     /** The direct group memberships of those users (a parent group's membership not implied). */
     listMemberships(userIds: string[]): Promise<Array<{ userId: string; groupId: string }>>;
+    /** Inserts every credential; a duplicate id fails the call. */
+    insertCredentials(credentials: CredentialRecord[]): Promise<void>;
+    /** The second factors of those users, by user then priority. */
+    listCredentials(userIds: string[]): Promise<CredentialRecord[]>;
   };
   /** Login and admin events (Keycloak's event store); times in milliseconds. */
   events: {
@@ -270,11 +377,16 @@ export interface Store {
     deleteInteractions(before: number, limit: number): Promise<number>;
     deleteRevokedAccessTokens(before: number, limit: number): Promise<number>;
     deleteRefreshTokens(before: number, limit: number): Promise<number>;
-    /** Sessions past their idle or their absolute expiry. */
-    deleteSessions(before: number, limit: number): Promise<number>;
     /** Passive keys whose retiresAt has come; their realms' cached JWKS must then be dropped. */
     deleteRetiredKeys(before: number, limit: number): Promise<number>;
     deleteBrokerStates(before: number, limit: number): Promise<number>;
+    deleteUsedJtis(before: number, limit: number): Promise<number>;
+    deletePushedRequests(before: number, limit: number): Promise<number>;
+    /** Outbox rows sent or given up on at or before `before`. */
+    deleteFinishedMail(before: number, limit: number): Promise<number>;
+    deleteDeviceCodes(before: number, limit: number): Promise<number>;
+    /** At most `limit` sessions past their idle or absolute expiry. */
+    listSessions(before: number, limit: number): Promise<SessionRecord[]>;
   };
   /** Other OpenID providers a realm signs its users in through. */
   identityProviders: {

@@ -133,7 +133,8 @@ for (const backend of backends) {
       const asked = await token('openid orders');
       assert.equal(asked.access.tier, 4);
       assert.deepEqual(asked.access.org, { department: 'engines' });
-      assert.deepEqual(asked.access.aud, ['account', 'https://orders.example']);
+      // Keycloak's order: the audience mapper (priority 0) before audience resolve (30).
+      assert.deepEqual(asked.access.aud, ['https://orders.example', 'account']);
       assert.deepEqual(asked.id!.org, { department: 'engines' });
       assert.equal(asked.id!.tier, undefined, 'the hardcoded claim is the access token\'s only');
       assert.match(asked.access.scope, /\borders\b/);

@@ -93,7 +93,8 @@ describe('client support for OpenID Connect and API access', () => {
       }],
     }));
     const portal = await passwordGrant(server, realm, 'portal', 'portal-secret-value', 'ivy', 'ivy-pw');
-    // Beside the account service, which the user's default roles (Keycloak's account roles) name, as in Keycloak.
-    assert.deepEqual(claimsOf(portal.json.access_token).aud, ['account', 'inventory-api']);
+    // Beside the account service, which the user's default roles (Keycloak's account roles) name, as in Keycloak,
+    // and in its order: the audience mapper (priority 0) before audience resolve (30).
+    assert.deepEqual(claimsOf(portal.json.access_token).aud, ['inventory-api', 'account']);
   });
 });

@@ -7,9 +7,9 @@ import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import { launchBrowser, noChromium, signIn, type Browser } from '../helpers/browser.js';
 import { headerOf } from '../helpers/oidc.js';
-import { freePort, runCli, type TestServer } from '../helpers/server.js';
+import { basic, freePort, postForm, runCli, type TestServer } from '../helpers/server.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
-import { admin, adminToken, client, clientCredentials, clusterRealm, configFor, MACHINE, REALM } from './fixture.js';
+import { admin, adminToken, client, clientCredentials, clusterRealm, configFor, MACHINE, REALM, tokenUrl } from './fixture.js';
 import { startCluster, within, type Cluster } from './helpers.js';
 
 const skip = (await postgresUnavailable()) ?? (noChromium || undefined);
@@ -109,6 +109,22 @@ else describe('three nodes over one database', () => {
       await within(1000, `the new secret on ${node.url}`, async () => (await clientCredentials(node, value)).status === 200);
       assert.equal((await clientCredentials(node, MACHINE.secret)).status, 401);
     }
+  });
+
+  it('a user disabled on node 1 is seen on node 2 within a second: its token is inactive there', async () => {
+    const { access_token: token } = (await clientCredentials(n1, secret)).json;
+    const introspect = async (node: TestServer) => (await postForm(`${tokenUrl(node)}/introspect`, { token },
+      { authorization: basic(MACHINE.clientId, secret) })).json.active;
+    // Every node has the token's user in its cache.
+    for (const node of [n1, n2, n3]) assert.equal(await introspect(node), true);
+    const adminAt = await adminToken(n1);
+    const [machine] = (await admin(n1, adminAt, 'GET', `/clients?clientId=${MACHINE.clientId}`)).json;
+    const user = (await admin(n1, adminAt, 'GET', `/clients/${machine.id}/service-account-user`)).json;
+    await admin(n1, adminAt, 'PUT', `/users/${user.id}`, { ...user, enabled: false });
+    const inactive = await within(1000, 'the token inactive on node 2', async () => (await introspect(n2)) === false);
+    assert.ok(inactive < 1000, `${inactive} ms`);
+    await admin(n1, adminAt, 'PUT', `/users/${user.id}`, { ...user, enabled: true });
+    for (const node of [n1, n2, n3]) await within(1000, `the user enabled again on ${node.url}`, async () => (await clientCredentials(node, secret)).status === 200);
   });
 
   it('a realm imported by `latchkey realm import` beside the running nodes is served by them at once', async (t) => {

@@ -38,7 +38,7 @@ describe('admin console: layout and the first hour', { skip: noChromium }, () =>
   async function show(page: Page, hash: string) {
     await page.goto(consoleUrl(s, hash));
     await page.waitForSelector('main h1');
-    await page.waitForFunction(() => ![...document.querySelectorAll('main *')].some((e) => e.childElementCount === 0 && /^Loading/.test(e.textContent ?? '')));
+    await page.waitForFunction(() => !document.querySelector('main .loading'));
   }
 
   const SECTIONS = () => [
@@ -98,7 +98,7 @@ describe('admin console: layout and the first hour', { skip: noChromium }, () =>
     const { page } = await signedInConsole(s, t, `#/${REALM}/clients/${ids['rp-code']}/form`);
     await page.getByRole('heading', { name: /Code RP/ }).waitFor();
     const tabs = async () => page.locator('nav.tabs a').allTextContents();
-    assert.deepEqual(await tabs(), ['Form', 'Secrets', 'Default resource translation', 'Custom resources', 'Roles']);
+    assert.deepEqual(await tabs(), ['Form', 'Secrets', 'Default resource translation', 'Custom resources', 'Roles', 'Client scopes', 'Mappers']);
     assert.equal(await page.getByLabel('Allowed login redirects 1').inputValue(), s.rp.redirectUri);
     assert.equal(await page.getByLabel('Allowed logout redirects 1').inputValue(), s.rp.loggedOutUri);
 
@@ -118,7 +118,7 @@ describe('admin console: layout and the first hour', { skip: noChromium }, () =>
     await page.goto(consoleUrl(s, `#/${REALM}/clients/${ids['rp-public-plain']}/form`));
     await page.getByRole('heading', { name: /rp-public-plain/ }).waitFor();
     await page.getByLabel('Allowed login redirects 1').waitFor();
-    assert.deepEqual(await tabs(), ['Form', 'Default resource translation', 'Custom resources', 'Roles']);
+    assert.deepEqual(await tabs(), ['Form', 'Default resource translation', 'Custom resources', 'Roles', 'Client scopes', 'Mappers']);
     // Its old address says why there is nothing.
     await page.goto(consoleUrl(s, `#/${REALM}/clients/${ids['rp-public-plain']}/secrets`));
     await page.getByText('A public client application has no secrets').waitFor();

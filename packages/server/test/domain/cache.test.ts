@@ -4,7 +4,7 @@
 // tested in test/cluster, over real servers.
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { Caches, CACHE_TTL_MS, TtlCache } from '../../src/domain/cache.js';
+import { Caches, CACHE_MAX_ENTRIES, CACHE_TTL_MS, TtlCache } from '../../src/domain/cache.js';
 
 /** A load that counts its calls and answers with the count. */
 function counter() {
@@ -51,5 +51,21 @@ describe('cache TTL', () => {
     await assert.rejects(cache.get('k', async () => { throw new Error('database unavailable'); }));
     const source = counter();
     assert.equal(await cache.get('k', source.load), 1);
+  });
+
+  it('holds a bounded number of entries: past the bound the one loaded longest ago goes', async () => {
+    assert.equal(CACHE_MAX_ENTRIES, 10_000);
+    const cache = new TtlCache<number>(CACHE_TTL_MS, 3);
+    const source = counter();
+    for (const key of ['a', 'b', 'c']) await cache.get(key, source.load);
+    // A key loaded again counts as new.
+    cache.invalidate('a');
+    await cache.get('a', source.load);
+    await cache.get('d', source.load);
+    assert.equal(source.calls, 5);
+    for (const key of ['c', 'a', 'd']) await cache.get(key, source.load);
+    assert.equal(source.calls, 5, 'c, a and d are still cached');
+    await cache.get('b', source.load);
+    assert.equal(source.calls, 6, 'b went first');
   });
 });

@@ -232,9 +232,9 @@ describe('authorization endpoint over HTTP', { concurrency: true }, () => {
     assertRedirectedError(await browser.request(authUrl(codeRequest({ response_type: 'banana' }))), 'unsupported_response_type', 'banana');
   });
 
-  it('request and request_uri are answered request_not_supported and request_uri_not_supported', async () => {
+  it('an unsigned request object is invalid_request_object; a request_uri not pushed is request_uri_not_supported', async () => {
     const browser = new HttpBrowser();
-    assertRedirectedError(await browser.request(authUrl(codeRequest({ request: 'eyJhbGciOiJub25lIn0.e30.' }))), 'request_not_supported', 'request');
+    assertRedirectedError(await browser.request(authUrl(codeRequest({ request: 'eyJhbGciOiJub25lIn0.e30.' }))), 'invalid_request_object', 'request');
     assertRedirectedError(await browser.request(authUrl(codeRequest({ request_uri: 'https://app.example/request.jwt' }))),
       'request_uri_not_supported', 'request_uri');
   });

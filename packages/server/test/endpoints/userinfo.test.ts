@@ -1,10 +1,9 @@
 import assert from 'node:assert/strict';
-import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
-import Database from 'better-sqlite3';
+import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { claimsOf, client, rp } from '../helpers/oidc.js';
 import { assertProtocolError, clientCredentials, passwordGrant, send, userinfo, userinfoUrl } from '../helpers/http.js';
-import { demoRealm, form, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, demoRealm, form, startServer, type TestServer } from '../helpers/server.js';
 
 /** The demo realm, a client whose only default scope is profile, and a user the test disables. */
 function realm(): object {
@@ -141,14 +140,12 @@ describe('userinfo', () => {
     const token = signedIn.json.access_token;
     assert.equal((await userinfo(server, 'demo', token)).status, 200);
 
-    // There is no admin API yet: disable carol in the database, as an administrator would.
-    const db = new Database(join(server.dataDir, 'latchkey.db'), { fileMustExist: true, timeout: 5000 });
-    try {
-      const changed = db.prepare('UPDATE users SET enabled = 0 WHERE username = ?').run('carol').changes;
-      assert.equal(changed, 1);
-    } finally {
-      db.close();
-    }
+    // As an administrator would: through the admin API, which every node's cache of users hears.
+    const kc = new KcAdminClient({ baseUrl: server.url, realmName: 'master' });
+    await kc.auth({ username: 'admin', password: ADMIN_PASSWORD, grantType: 'password', clientId: 'admin-cli' });
+    kc.setConfig({ realmName: 'demo' });
+    const [carol] = await kc.users.find({ username: 'carol', exact: true });
+    await kc.users.update({ id: carol.id! }, { enabled: false });
 
     const res = await userinfo(server, 'demo', token);
     assertProtocolError(res, 401, 'invalid_token');

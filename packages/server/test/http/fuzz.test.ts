@@ -188,6 +188,8 @@ describe(`fuzz campaign (seed ${SEED})`, () => {
         ...(g.chance(0.15) ? ['username', 'password'] : []), 'client_assertion', 'client_assertion_type', 'audience', 'claims'])],
       ['introspect', 6, () => form('token/introspect', ['token', 'token_type_hint', 'client_id', 'client_secret'])],
       ['revoke', 6, () => form('revoke', ['token', 'token_type_hint', 'client_id', 'client_secret'])],
+      ['par', 6, () => form('ext/par/request', ['client_id', 'client_secret', 'client_assertion', 'client_assertion_type', 'response_type',
+        'redirect_uri', 'scope', 'state', 'request', 'request_uri', 'code_challenge', 'claims', 'max_age'])],
       ['userinfo', 8, () => (g.chance(0.5)
         ? { method: 'GET', path: oidc('userinfo') + (g.chance(0.3) ? query(['access_token']) : ''), headers: headers({ authorization: g.chance(0.8) ? auth() : '' }) }
         : form('userinfo', ['access_token']))],

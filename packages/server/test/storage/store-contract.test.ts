@@ -9,7 +9,7 @@ import { after, before, describe, it } from 'node:test';
 import { openStore } from '../../src/storage/open.js';
 import { UnstorableValueError, type SqlStore } from '../../src/storage/sql/sql-store.js';
 import type {
-  AuthorizationCodeRecord, BrokerStateRecord, ClientRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
+  AuthorizationCodeRecord, BackchannelLogoutRecord, DeviceCodeRecord, BrokerStateRecord, ClientRecord, CredentialRecord, ClientSettings, FederatedIdentityRecord, IdentityProviderRecord,
   InteractionRecord, KeyRecord, RealmRecord, RealmSettings, RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
 } from '../../src/storage/store.js';
 import pg from 'pg';
@@ -534,7 +534,7 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await store.sessions.get(session.id), session);
         await store.sessions.touch(session.id, T + 100, T + 1900);
         assert.deepEqual(await store.sessions.get(session.id), { ...session, lastSeenAt: T + 100, expiresAt: T + 1900 });
-        await store.sessions.delete(session.id);
+        await store.sessions.deleteMany([session.id]);
         assert.equal(await store.sessions.get(session.id), undefined);
       });
 
@@ -561,10 +561,108 @@ for (const backend of [sqlite, postgres]) {
           [key({ sessionId: first.id, clientId: client.id }), key({ sessionId: later.id, clientId: second.id })].sort());
         assert.deepEqual(await store.sessions.listClients([]), []);
 
-        assert.equal(await store.sessions.deleteByUser(user.id), 2);
+        assert.equal(await store.sessions.deleteMany((await store.sessions.listByUser(user.id)).map((s) => s.id)), 2);
         assert.deepEqual(await store.sessions.listByUser(user.id), []);
         assert.deepEqual(await store.sessions.get(theirs.id), theirs);
-        assert.equal(await store.sessions.deleteByUser(user.id), 0);
+        assert.deepEqual((await store.sessions.listByRealm(theirs.realmId)).map((s) => s.id), [theirs.id]);
+        assert.equal(await store.sessions.deleteMany([first.id]), 0);
+      });
+    });
+
+    describe('back-channel logouts', () => {
+      it('round-trip, come due in order, are claimed by one taker, rescheduled and deleted', async () => {
+        const { realm, client, user } = await seed(store);
+        const notice = (nextAttemptAt: number): BackchannelLogoutRecord => ({
+          id: randomUUID(), realmId: realm.id, clientId: client.id, userId: user.id, sessionId: randomUUID(), attempts: 0, nextAttemptAt, createdAt: T,
+        });
+        const [soon, later] = [notice(T), notice(T + 10)];
+        await store.backchannelLogouts.insert([later, soon]);
+        await store.backchannelLogouts.insert([]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T, 10), [soon]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 10, 10), [soon, later]);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 10, 1), [soon]);
+        assert.equal(await store.backchannelLogouts.nextDue(), T);
+        const claims = await Promise.all([1, 2, 3].map(() => store.backchannelLogouts.claim(soon.id, T, T + 60)));
+        assert.equal(claims.filter(Boolean).length, 1, 'one taker');
+        assert.deepEqual(await store.backchannelLogouts.listDue(T, 10), []);
+        await store.backchannelLogouts.reschedule(soon.id, 1, T + 5);
+        assert.deepEqual(await store.backchannelLogouts.listDue(T + 5, 10), [{ ...soon, attempts: 1, nextAttemptAt: T + 5 }]);
+        assert.equal(await store.backchannelLogouts.claim('x\u0000', T, T), false);
+        await store.backchannelLogouts.delete(soon.id);
+        await store.clients.delete(client.id);
+        assert.equal(await store.backchannelLogouts.nextDue(), undefined, 'gone with its client');
+      });
+    });
+
+    describe('device codes', () => {
+      it('round-trip by either hash, keep user codes unique, record polls, are decided and redeemed once, expire', async () => {
+        const { realm, client, user } = await seed(store);
+        const code = (expiresAt = T + 600): DeviceCodeRecord => ({
+          deviceCodeHash: rand(), userCodeHash: rand(), realmId: realm.id, clientId: client.id, scope: 'openid profile', status: 'pending',
+          userId: null, sessionId: null, pollInterval: 5, lastPolledAt: null, createdAt: T, expiresAt,
+        });
+        const d = code();
+        await store.deviceCodes.insert(d);
+        assert.deepEqual(await store.deviceCodes.getByDeviceCode(d.deviceCodeHash), d);
+        assert.deepEqual(await store.deviceCodes.getByUserCode(d.userCodeHash), d);
+        assert.equal(await store.deviceCodes.getByUserCode('x\u0000'), undefined);
+        await assert.rejects(store.deviceCodes.insert({ ...code(), userCodeHash: d.userCodeHash }), isUniqueViolation);
+        await store.deviceCodes.polled(d.deviceCodeHash, T + 1, 10);
+        const sessionId = randomUUID();
+        const decided = await Promise.all([1, 2].map(() => store.deviceCodes.decide(d.deviceCodeHash, 'approved', user.id, sessionId)));
+        assert.deepEqual(decided.sort(), [false, true]);
+        assert.equal(await store.deviceCodes.decide(d.deviceCodeHash, 'denied', null, null), false, 'decided once');
+        assert.deepEqual(await store.deviceCodes.getByDeviceCode(d.deviceCodeHash),
+          { ...d, lastPolledAt: T + 1, pollInterval: 10, status: 'approved', userId: user.id, sessionId });
+        const redeemed = await Promise.all([1, 2].map(() => store.deviceCodes.delete(d.deviceCodeHash)));
+        assert.deepEqual(redeemed.sort(), [false, true]);
+        const old = code(T - 1);
+        await store.deviceCodes.insert(old);
+        assert.ok(await store.expired.deleteDeviceCodes(T, 1000) >= 1);
+        assert.equal(await store.deviceCodes.getByDeviceCode(old.deviceCodeHash), undefined);
+      });
+
+      it('counts the sessions alive that served each client of the realm, online and offline', async () => {
+        const { realm, client, user } = await seed(store);
+        const second = newClient(realm.id, `a-${rand()}`);
+        await store.clients.insert(second);
+        const online = newSession(realm.id, user.id);
+        const offline = { ...newSession(realm.id, user.id), offline: true };
+        const idle = { ...newSession(realm.id, user.id), expiresAt: T - 1 };
+        for (const s of [online, offline, idle]) await store.sessions.insert(s);
+        // Several tokens and codes of one session count it once; an idle session not at all.
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, online.id));
+        await store.codes.insert(newCode(realm.id, client.id, user.id, online.id));
+        await store.refreshTokens.insert(newRefresh(realm.id, client.id, user.id, offline.id));
+        await store.codes.insert(newCode(realm.id, second.id, user.id, online.id));
+        await store.codes.insert(newCode(realm.id, second.id, user.id, idle.id));
+        assert.deepEqual(await store.sessions.countByClient(realm.id, T - 10), [
+          { id: second.id, clientId: second.clientId, online: 2, offline: 0 },
+          { id: client.id, clientId: client.clientId, online: 1, offline: 1 },
+        ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)));
+        assert.deepEqual(await store.sessions.countByClient(realm.id, T), [
+          { id: second.id, clientId: second.clientId, online: 1, offline: 0 },
+          { id: client.id, clientId: client.clientId, online: 1, offline: 1 },
+        ].sort((a, b) => (a.clientId < b.clientId ? -1 : 1)));
+        assert.deepEqual(await store.sessions.countByClient(randomUUID(), T), []);
+      });
+    });
+
+    describe('client initial access', () => {
+      it('lists a realm\'s oldest first, and deletes only its own', async () => {
+        const { realm } = await seed(store);
+        const other = newRealm();
+        await store.realms.insert(other);
+        const made = (realmId: string, createdAt: number) => ({
+          id: randomUUID(), realmId, tokenHash: rand(), createdAt, expiration: 3600, count: 2, remainingCount: 2,
+        });
+        const [later, first, theirs] = [made(realm.id, T + 5), made(realm.id, T), made(other.id, T)];
+        for (const a of [later, first, theirs]) await store.clientInitialAccess.insert(a);
+        assert.deepEqual(await store.clientInitialAccess.list(realm.id), [first, later]);
+        assert.equal(await store.clientInitialAccess.delete(realm.id, theirs.id), false);
+        assert.equal(await store.clientInitialAccess.delete(realm.id, first.id), true);
+        assert.deepEqual(await store.clientInitialAccess.list(realm.id), [later]);
+        assert.deepEqual(await store.clientInitialAccess.list(other.id), [theirs]);
       });
     });
 
@@ -645,6 +743,40 @@ for (const backend of [sqlite, postgres]) {
       });
     });
 
+    describe('used JWT ids', () => {
+      it('claims each once, even when raced; expired ones are deleted, unexpired ones stay', async () => {
+        const id = randomUUID();
+        const raced = await Promise.all([store.usedJtis.claim(id, T + 60), store.usedJtis.claim(id, T + 60)]);
+        assert.equal(raced.filter(Boolean).length, 1, String(raced));
+        assert.equal(await store.usedJtis.claim(id, T + 120), false);
+        const old = randomUUID();
+        assert.equal(await store.usedJtis.claim(old, T - 10), true);
+        assert.equal(await store.expired.deleteUsedJtis(T - 10, 1000), 1);
+        assert.equal(await store.usedJtis.claim(old, T + 60), true, 'claimable again once deleted');
+        assert.equal(await store.usedJtis.claim(id, T + 60), false, 'an unexpired one stays');
+      });
+    });
+
+    describe('pushed requests', () => {
+      it('round-trip, are taken once even when raced, expire, and go with their client', async () => {
+        const { realm, client } = await seed(store);
+        const pushed = { id: randomUUID(), realmId: realm.id, clientId: client.id, sealedParams: 'sealed ü', createdAt: T, expiresAt: T + 60 };
+        await store.pushedRequests.insert(pushed);
+        const raced = await Promise.all([store.pushedRequests.take(pushed.id), store.pushedRequests.take(pushed.id)]);
+        assert.equal(raced.filter(Boolean).length, 1, String(raced));
+        assert.deepEqual(raced.find(Boolean), pushed);
+        assert.equal(await store.pushedRequests.take(pushed.id), undefined);
+        const old = { ...pushed, id: randomUUID(), expiresAt: T - 20 };
+        await store.pushedRequests.insert(old);
+        assert.equal(await store.expired.deletePushedRequests(T - 20, 1000), 1);
+        assert.equal(await store.pushedRequests.take(old.id), undefined);
+        const orphan = { ...pushed, id: randomUUID() };
+        await store.pushedRequests.insert(orphan);
+        await store.clients.delete(client.id);
+        assert.equal(await store.pushedRequests.take(orphan.id), undefined, 'deleted with its client');
+      });
+    });
+
     describe('authorization codes', () => {
       it('round-trips with nulls and values, is used once even when raced, records what it issued', async () => {
         const { realm, client, user } = await seed(store);
@@ -694,6 +826,59 @@ for (const backend of [sqlite, postgres]) {
         await store.consents.put({ userId: user.id, clientId: client.id, scopes: ['profile'], createdAt: T });
         await store.consents.put({ userId: user.id, clientId: client.id, scopes: ['profile', 'email'], createdAt: T + 1 });
         assert.deepEqual(await store.consents.get(user.id, client.id), { userId: user.id, clientId: client.id, scopes: ['profile', 'email'], createdAt: T + 1 });
+      });
+    });
+
+    describe('credentials', () => {
+      const credential = (realmId: string, userId: string, priority: number, type: CredentialRecord['type'] = 'otp'): CredentialRecord => ({
+        id: randomUUID(), realmId, userId, type, userLabel: `label ${priority}`, priority, createdAt: T + priority,
+        sealedSecret: `sealed-${rand()}`, data: '{"subType":"totp","digits":6}', counter: 0,
+      });
+
+      it('lists a user\'s by priority, updates label and priority, deletes, and goes with the user', async () => {
+        const { realm, user } = await seed(store);
+        const [late, early] = [credential(realm.id, user.id, 20), credential(realm.id, user.id, 10, 'recovery-authn-codes')];
+        await store.credentials.insert(late);
+        await store.credentials.insert(early);
+        assert.deepEqual(await store.credentials.listByUser(user.id), [early, late]);
+        await store.credentials.update({ ...late, userLabel: null, priority: 5, counter: 99 });
+        assert.deepEqual(await store.credentials.listByUser(user.id), [{ ...late, userLabel: null, priority: 5 }, early]);
+        await store.credentials.delete(early.id);
+        assert.deepEqual((await store.credentials.listByUser(user.id)).map((c) => c.id), [late.id]);
+        assert.deepEqual((await store.bulk.listCredentials([user.id])).map((c) => c.id), [late.id]);
+        await store.users.delete(user.id);
+        assert.deepEqual(await store.credentials.listByUser(user.id), []);
+      });
+
+      it('swaps secret, data and counter only while they are as read: of two racing uses, one wins', async () => {
+        const { realm, user } = await seed(store);
+        const c = credential(realm.id, user.id, 10);
+        await store.bulk.insertCredentials([c]);
+        const [a, b] = await Promise.all([
+          store.credentials.swap(c, { ...c, counter: 7 }),
+          store.credentials.swap(c, { ...c, counter: 8 }),
+        ]);
+        assert.equal(Number(a) + Number(b), 1);
+        const stored = (await store.credentials.listByUser(user.id))[0];
+        assert.equal(stored.counter, a ? 7 : 8);
+        assert.equal(typeof stored.counter, 'number');
+        assert.equal(await store.credentials.swap(c, { ...c, sealedSecret: 'other' }), false, 'the counter moved on since');
+        assert.equal(await store.credentials.swap(stored, { ...stored, sealedSecret: 'other', data: '{}' }), true);
+        assert.deepEqual((await store.credentials.listByUser(user.id))[0], { ...stored, sealedSecret: 'other', data: '{}' });
+      });
+
+      it('a session keeps its amr; an interaction its auth', async () => {
+        const { realm, client, user } = await seed(store);
+        const session = newSession(realm.id, user.id);
+        await store.sessions.insert({ ...session, amr: ['pwd'] });
+        await store.sessions.setAmr(session.id, ['pwd', 'otp', 'mfa']);
+        assert.deepEqual((await store.sessions.get(session.id))?.amr, ['pwd', 'otp', 'mfa']);
+        const interaction = {
+          id: randomUUID(), realmId: realm.id, clientId: client.id, request: '{}', userId: user.id, sessionId: null,
+          createdAt: T, expiresAt: T + 600, auth: { amr: ['pwd'], pending: 'sealed' },
+        };
+        await store.interactions.insert(interaction);
+        assert.deepEqual(await store.interactions.get(interaction.id), interaction);
       });
     });
 
@@ -849,7 +1034,7 @@ for (const backend of [sqlite, postgres]) {
         const session2 = newSession(realm.id, user.id);
         await store.sessions.insert(session2);
         await store.brokerSessions.put({ sessionId: session2.id, providerId: kept.id, sealedIdToken: 't', createdAt: T });
-        await store.sessions.delete(session2.id);
+        await store.sessions.deleteMany([session2.id]);
         assert.equal(await store.brokerSessions.get(session2.id), undefined);
 
         await store.users.delete(user.id);
@@ -1106,7 +1291,7 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(await store.revokedAccessTokens.has(bad), false);
         assert.deepEqual(await store.clients.list(bad), []);
         assert.equal(await store.users.countByRealm(bad), 0);
-        await store.sessions.delete(bad);
+        assert.equal(await store.sessions.deleteMany([bad]), 0);
       });
 
       it('a value holding one is refused before the database sees it; in JSON it is escaped and kept', async () => {

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyRequest } from 'fastify';
 import { REALM_MANAGEMENT_CLIENT } from '../../domain/realms.js';
+import { randomToken, sha256 } from '../../crypto/random.js';
 import { now } from '../../domain/time.js';
 import { SERVICE_ACCOUNT_PREFIX } from '../../domain/users.js';
 import { clientSettingsProblem } from '../../domain/clients.js';
@@ -117,7 +118,9 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
   }, async (request, reply) => {
     const { realm, client } = await clientAt(request);
     const body = request.body as ClientRep;
-    const next: ClientRecord = { ...client, ...checked(clientFields(body, client), client) };
+    const fields = checked(clientFields(body, client), client);
+    // Not part of the representation: a PUT keeps it.
+    const next: ClientRecord = { ...client, ...fields, settings: { ...fields.settings, registrationTokenHash: client.settings.registrationTokenHash } };
     const renamed = next.clientId !== client.clientId;
     if (renamed) {
       if (client.clientId === REALM_MANAGEMENT_CLIENT) throw badRequest(`${REALM_MANAGEMENT_CLIENT} cannot be renamed`);
@@ -251,6 +254,21 @@ export const clientRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, {
     const { attr } = request.params as { attr: string };
     const a = client.settings.extraAttributes;
     return withoutNulls({ certificate: a[`${attr}.certificate`], publicKey: a[`${attr}.public.key`], kid: a[`${attr}.kid`] });
+  });
+
+  app.post('/realms/:realm/clients/:id/registration-access-token', {
+    schema: {
+      tags,
+      summary: 'A new registration access token for the client (the old one stops); the answer is the client with it, shown this once',
+      params: clientParams,
+    },
+  }, async (request, reply) => {
+    const { realm, client } = await clientAt(request);
+    const token = randomToken();
+    const next = { ...client, settings: { ...client.settings, registrationTokenHash: sha256(token) } };
+    await commit(domain, (tx) => domain.clients.update(tx, next), afterWrite(realm, client.clientId));
+    reply.header('cache-control', 'no-store');
+    return { ...await represent(next), registrationAccessToken: token };
   });
 
   app.get('/realms/:realm/clients/:id/service-account-user', {

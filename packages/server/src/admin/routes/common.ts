@@ -1,4 +1,5 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
+import type { Mailer } from '../../mail/index.js';
 import type { Domain } from '../../domain/index.js';
 import type { ClientRecord, GroupRecord, RealmRecord, Store, UserRecord } from '../../storage/store.js';
 import { badRequest, notFound } from '../errors.js';
@@ -7,6 +8,11 @@ import { MAX_PAGE_SIZE, MAX_PAGING_VALUE } from './schemas.js';
 
 export interface AdminRouteOptions {
   domain: Domain;
+}
+
+/** The routes that write mail (and so the theme's messages) have the mailer too. */
+export interface MailingRouteOptions extends AdminRouteOptions {
+  mailer: Mailer;
 }
 
 export type RealmParams = { realm: string };

@@ -1,21 +1,21 @@
 import type { FastifyPluginAsync } from 'fastify';
+import { ProviderSettingsError, type Broker } from '../../broker/index.js';
 import { clientSettingsProblem } from '../../domain/clients.js';
 import { exportRealm } from '../../export/keycloak.js';
+import { OIDC_PROVIDERS, providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from '../../import/identity-providers.js';
 import { CLIENT_FIELDS, type ClientRep, type GroupRep, type RoleRep, type UserRep } from '../../import/keycloak.js';
 import type { GroupRecord, RealmRecord, Store } from '../../storage/store.js';
 import { badRequest, conflict } from '../errors.js';
 import { clientFields, userFields, withoutNulls } from '../representations.js';
-import { clientRepresentation, realmParams, userRepresentation } from './schemas.js';
+import { clientRepresentation, identityProviderMapperRepresentation, identityProviderRepresentation, realmParams, userRepresentation } from './schemas.js';
 import { realmOf, type AdminRouteOptions } from './common.js';
 import { passwordOf } from './users.js';
+import { MASKED_SECRET } from '../../import/identity-providers.js';
 
 const tags = ['Realm partial import and export'];
 
-/** What Keycloak writes in place of a secret in a partial export. */
-const MASKED = '**********';
-
 type Policy = 'FAIL' | 'SKIP' | 'OVERWRITE';
-type ResourceType = 'USER' | 'CLIENT' | 'GROUP' | 'REALM_ROLE' | 'CLIENT_ROLE';
+type ResourceType = 'USER' | 'CLIENT' | 'GROUP' | 'REALM_ROLE' | 'CLIENT_ROLE' | 'IDP';
 interface Result { action: 'ADDED' | 'SKIPPED' | 'OVERWRITTEN'; resourceType: ResourceType; resourceName: string; id?: string }
 
 interface PartialImport {
@@ -24,10 +24,24 @@ interface PartialImport {
   clients?: ClientRep[];
   groups?: GroupRep[];
   roles?: { realm?: RoleRep[]; client?: Record<string, RoleRep[]> };
-  identityProviders?: unknown[];
+  identityProviders?: IdentityProviderRep[];
+  identityProviderMappers?: IdentityProviderMapperRep[];
 }
 
-const roleItem = { type: 'object', required: ['name'], properties: { name: { type: 'string', minLength: 1, maxLength: 255 }, description: { type: 'string', nullable: true } } } as const;
+const names = { type: 'array', items: { type: 'string', minLength: 1, maxLength: 255 } } as const;
+const roleItem = {
+  type: 'object', required: ['name'],
+  properties: {
+    name: { type: 'string', minLength: 1, maxLength: 255 },
+    description: { type: 'string', nullable: true },
+    composite: { type: 'boolean' },
+    composites: {
+      type: 'object', nullable: true,
+      description: 'The roles it contains, by name: realm roles, and client roles by clientId (of the realm, or of this import)',
+      properties: { realm: names, client: { type: 'object', additionalProperties: names } },
+    },
+  },
+} as const;
 const groupItem = {
   type: 'object', required: ['name'],
   properties: {
@@ -40,7 +54,7 @@ const groupItem = {
 
 const partialImportRepresentation = {
   type: 'object',
-  description: "Keycloak's PartialImportRepresentation: users, clients, groups and roles (identity providers through their own resource)",
+  description: "Keycloak's PartialImportRepresentation: users, clients, groups, roles (with their composites) and OpenID Connect identity providers with their mappers",
   properties: {
     ifResourceExists: { type: 'string', enum: ['FAIL', 'SKIP', 'OVERWRITE'], default: 'FAIL' },
     policy: { type: 'string', enum: ['FAIL', 'SKIP', 'OVERWRITE'] },
@@ -54,7 +68,18 @@ const partialImportRepresentation = {
         client: { type: 'object', additionalProperties: { type: 'array', items: roleItem } },
       },
     },
-    identityProviders: { type: 'array', maxItems: 0, description: 'Not taken here: identity-provider/instances' },
+    identityProviders: {
+      type: 'array',
+      items: { ...identityProviderRepresentation, required: ['alias'], properties: { ...identityProviderRepresentation.properties, providerId: { type: 'string', nullable: true } } },
+      description: 'OpenID Connect ones (oidc, keycloak-oidc), taken as a realm import takes them: their metadata is not fetched; others are passed over',
+    },
+    identityProviderMappers: {
+      type: 'array',
+      items: {
+        ...identityProviderMapperRepresentation, required: ['identityProviderAlias'],
+        properties: { ...identityProviderMapperRepresentation.properties, identityProviderMapper: { type: 'string' } },
+      },
+    },
   },
 } as const;
 
@@ -63,7 +88,7 @@ const partialImportRepresentation = {
  * (users, clients, groups and roles added to a realm that exists, what exists already failing
  * the import, skipped or replaced as asked). The import is one transaction: a failure leaves nothing.
  */
-export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
+export const partialRoutes: FastifyPluginAsync<AdminRouteOptions & { broker: Broker }> = async (app, { domain, broker }) => {
   app.post('/realms/:realm/partial-export', {
     schema: {
       tags, summary: 'The realm\'s representation without users; clients, groups and roles when asked; secrets masked',
@@ -80,19 +105,20 @@ export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
       delete rep.roles;
     }
     for (const client of rep.clients ?? []) {
-      if (client.secret !== undefined) client.secret = MASKED;
+      if (client.secret !== undefined) client.secret = MASKED_SECRET;
       delete client.secrets;
     }
     for (const provider of rep.identityProviders ?? []) {
-      if (provider.config?.clientSecret !== undefined) provider.config.clientSecret = MASKED;
+      if (provider.config?.clientSecret !== undefined) provider.config.clientSecret = MASKED_SECRET;
     }
+    if (rep.smtpServer?.password !== undefined) rep.smtpServer.password = MASKED_SECRET;
     reply.header('cache-control', 'no-store');
     return rep;
   });
 
   app.post('/realms/:realm/partialImport', {
     bodyLimit: 16 * 1024 * 1024,
-    schema: { tags, summary: 'Add users, clients, groups and roles to the realm', params: realmParams, body: partialImportRepresentation },
+    schema: { tags, summary: 'Add users, clients, groups, roles and identity providers to the realm', params: realmParams, body: partialImportRepresentation },
   }, async (request) => {
     const realm = await realmOf(domain, request);
     const body = request.body as PartialImport & { policy?: Policy };
@@ -126,6 +152,7 @@ export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
           record('CLIENT', created.clientId, created.id, existing !== undefined);
         }
 
+        const written = new Set<RoleRep>();
         const roles = async (clientId: string | null, reps: RoleRep[]) => {
           const client = clientId === null ? null : await tx.clients.getByClientId(realm.id, clientId);
           if (client === undefined) throw badRequest(`Invalid field roles.client: no client ${clientId}`);
@@ -135,11 +162,45 @@ export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
             if (existing && client === null && rep.name === realm.settings.defaultRoleName) throw badRequest('The default role of the realm cannot be replaced');
             if (!(await outcome(type, rep.name, existing !== undefined, () => domain.roles.delete(tx, existing!)))) continue;
             const created = await domain.roles.create(tx, realm.id, client?.id ?? null, rep.name, rep.description ?? null);
+            written.add(rep);
             record(type, rep.name, created.id, existing !== undefined);
           }
         };
         await roles(null, body.roles?.realm ?? []);
         for (const [clientId, reps] of Object.entries(body.roles?.client ?? {})) await roles(clientId, reps);
+        // Composites once every role of the import is there, as a realm import does.
+        const roleId = async (clientId: string | null, name: string, of: string) => {
+          const client = clientId === null ? null : await tx.clients.getByClientId(realm.id, clientId);
+          const role = client === undefined ? undefined : await tx.roles.getByName(realm.id, client?.id ?? null, name);
+          if (!role) throw badRequest(`Invalid field roles.composites: ${of} names no ${clientId === null ? 'realm role' : `role of client ${clientId}`} ${name}`);
+          return role.id;
+        };
+        const withComposites = [
+          ...(body.roles?.realm ?? []).map((rep) => [null, rep] as const),
+          ...Object.entries(body.roles?.client ?? {}).flatMap(([clientId, reps]) => reps.map((rep) => [clientId, rep] as const)),
+        ];
+        for (const [clientId, rep] of withComposites) {
+          if (!rep.composites || !written.has(rep)) continue;
+          const parent = await roleId(clientId, rep.name, rep.name);
+          for (const child of rep.composites.realm ?? []) await domain.roles.addComposite(tx, parent, await roleId(null, child, rep.name));
+          for (const [childClient, children] of Object.entries(rep.composites.client ?? {})) {
+            for (const child of children) await domain.roles.addComposite(tx, parent, await roleId(childClient, child, rep.name));
+          }
+        }
+
+        for (const rep of body.identityProviders ?? []) {
+          if (!OIDC_PROVIDERS.has(rep.providerId ?? 'oidc')) continue;
+          let input;
+          try {
+            input = providerFromRep(rep, { keycloakDefaults: true, mappers: (body.identityProviderMappers ?? []).filter((m) => m.identityProviderAlias === rep.alias) });
+          } catch (err) {
+            if (err instanceof ProviderSettingsError) throw badRequest(`Invalid field identityProviders: ${rep.alias}: ${err.message}`);
+            throw err;
+          }
+          const existing = await tx.identityProviders.getByAlias(realm.id, rep.alias);
+          if (!(await outcome('IDP', rep.alias, existing !== undefined, () => domain.identityProviders.delete(tx, existing!)))) continue;
+          record('IDP', rep.alias, (await domain.identityProviders.create(tx, realm, input)).id, existing !== undefined);
+        }
 
         const group = async (rep: GroupRep, parent: GroupRecord | null): Promise<GroupRecord> => {
           const created = await domain.groups.create(tx, realm, { name: rep.name, parentId: parent?.id ?? null, attributes: rep.attributes });
@@ -173,6 +234,8 @@ export const partialRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
         }
       });
     } finally {
+      domain.identityProviders.invalidate(realm.id);
+      broker.invalidate();
       domain.clients.invalidateAll();
       domain.roles.invalidate(realm.id);
       domain.users.invalidate();

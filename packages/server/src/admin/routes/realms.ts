@@ -1,12 +1,15 @@
 import type { FastifyPluginAsync } from 'fastify';
 import { MASTER_REALM } from '../../domain/bootstrap.js';
+import { policyProblems } from '../../domain/password-policy.js';
 import { checkRealmRep, importRealm, type RealmRep } from '../../import/keycloak.js';
+import { parseLoaMap } from '../../protocol/authorization/acr.js';
 import { isDatabaseUnavailable, type RealmRecord } from '../../storage/store.js';
 import { mayAdminister, requireAllRealms } from '../auth.js';
 import { badRequest, conflict } from '../errors.js';
 import { realmRep, updatedRealm, withoutNulls } from '../representations.js';
 import { realmParams, realmRepresentation } from './schemas.js';
-import { created, realmOf, type AdminRouteOptions } from './common.js';
+import { created, realmOf, type MailingRouteOptions } from './common.js';
+import { OAuthError } from '../../protocol/errors.js';
 
 const tags = ['Realms'];
 
@@ -27,7 +30,13 @@ function importFailure(err: unknown): unknown {
   return badRequest(message);
 }
 
-export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
+/** Unlike an import, which reports them, the admin API refuses a password policy with rules Latchkey cannot apply. */
+function checkPasswordPolicy(body: RealmRep): void {
+  const [problem] = policyProblems(body.passwordPolicy ?? undefined);
+  if (problem) throw badRequest(problem);
+}
+
+export const realmRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, { domain, mailer }) => {
   const withDefaultRole = async (realm: RealmRecord) =>
     realmRep(realm, await domain.roles.get(realm.id, null, realm.settings.defaultRoleName));
 
@@ -55,6 +64,7 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     } catch (err) {
       throw badRequest((err as Error).message);
     }
+    checkPasswordPolicy(body);
     let result;
     try {
       result = await importRealm(domain, body);
@@ -78,12 +88,43 @@ export const realmRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { 
     },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
-    const next = updatedRealm(realm, request.body as RealmRep);
+    const loa = (request.body as RealmRep).attributes?.['acr.loa.map'];
+    if (loa && !parseLoaMap(loa)) throw badRequest('Invalid attribute acr.loa.map: a JSON object of acr values and their levels (whole numbers) is expected');
+    checkPasswordPolicy(request.body as RealmRep);
+    let next: RealmRecord;
+    try {
+      next = updatedRealm(realm, request.body as RealmRep);
+    } catch (err) {
+      // What the representation holds that cannot be read (a user profile component that is not one).
+      throw badRequest((err as Error).message);
+    }
     if (realm.name === MASTER_REALM && (next.name !== MASTER_REALM || !next.enabled)) {
       throw badRequest('The master realm can be neither renamed nor disabled');
     }
     if (next.name !== realm.name && (await domain.realms.exists(next.name))) throw conflict(`Realm ${next.name} already exists`);
     await domain.realms.update(realm.name, next);
+    return reply.code(204).send();
+  });
+
+  app.post('/realms/:realm/testSMTPConnection', {
+    schema: {
+      tags,
+      summary: 'Send a test mail to the calling administrator\'s email through the SMTP settings given (a masked password: the stored one)',
+      params: realmParams,
+      body: { type: 'object', required: ['host', 'from'], properties: { host: { type: 'string', minLength: 1, maxLength: 1024 }, from: { type: 'string', minLength: 1, maxLength: 1024 } }, additionalProperties: { type: 'string', maxLength: 1024 } },
+    },
+  }, async (request, reply) => {
+    const realm = await realmOf(domain, request);
+    const actor = request.adminActor!;
+    const admin = await domain.users.get(actor.realmId, actor.userId);
+    if (!admin?.email) throw badRequest('Logged in user does not have an e-mail.');
+    try {
+      await mailer.sendTest(realm, request.body as Record<string, string>, { ...admin, email: admin.email });
+    } catch (err) {
+      // Keycloak's answer: the settings did not work, which is the mail server's (or the settings') doing, not the request's shape.
+      request.log.warn({ err }, 'test mail not sent');
+      throw new OAuthError('email_send_failed', `Failed to send email: ${(err as Error).message}`, 500);
+    }
     return reply.code(204).send();
   });
 

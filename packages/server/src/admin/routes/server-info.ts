@@ -3,6 +3,7 @@ import { SIGNING_ALGS } from '../../storage/store.js';
 import { MASTER_REALM } from '../../domain/bootstrap.js';
 import { requireRealm, type AdminActor } from '../auth.js';
 import { IDENTITY_PROVIDER_KINDS } from './identity-providers.js';
+import { INSTALLATION_PROVIDERS } from './installation.js';
 import type { AdminRouteOptions } from './common.js';
 
 /**
@@ -69,7 +70,7 @@ export const serverInfoRoutes: FastifyPluginAsync<AdminRouteOptions & { theme: T
         'signature': providers([...SIGNING_ALGS]),
         'password-hashing': providers(['argon2', 'pbkdf2', 'pbkdf2-sha256', 'pbkdf2-sha512']),
         'protocol-mapper': providers(['oidc-usermodel-attribute-mapper', 'oidc-usermodel-property-mapper', 'oidc-audience-mapper']),
-        'client-installation-provider': providers(['keycloak-oidc-keycloak-json']),
+        'client-installation-provider': providers(INSTALLATION_PROVIDERS),
       },
       profileInfo: { name: 'community', disabledFeatures: [], previewFeatures: [], experimentalFeatures: [] },
       features: [

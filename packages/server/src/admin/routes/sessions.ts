@@ -1,6 +1,7 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import type { Domain } from '../../domain/index.js';
 import type { RealmRecord, SessionRecord, UserRecord } from '../../storage/store.js';
+import { now } from '../../domain/time.js';
 import { notFound } from '../errors.js';
 import { paging, paramsWith, realmParams } from './schemas.js';
 import { clientOf, realmOf, slice, userOf, type AdminRouteOptions } from './common.js';
@@ -102,25 +103,22 @@ export const sessionRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, 
     schema: { tags, summary: 'For each client with sessions alive: how many, online and offline (as strings, as Keycloak answers)', params: realmParams },
   }, async (request, reply) => {
     const realm = await realmOf(domain, request);
-    const stats = [];
-    for (const client of await domain.clients.list(realm.id)) {
-      const sessions = await domain.sessions.ofClient(client.id);
-      if (sessions.length === 0) continue;
-      const offline = sessions.filter((s) => s.offline).length;
-      stats.push({ id: client.id, clientId: client.clientId, active: String(sessions.length - offline), offline: String(offline) });
-    }
+    const stats = (await domain.sessions.countByClient(realm.id))
+      .map(({ id, clientId, online, offline }) => ({ id, clientId, active: String(online), offline: String(offline) }));
     reply.header('cache-control', 'no-store');
     return stats;
   });
 
   app.post('/realms/:realm/logout-all', {
     schema: {
-      tags, summary: 'Sign every user of the realm out: every session ends, offline ones too, and with them their refresh tokens',
+      tags, summary: 'Sign every user of the realm out: every session ends, offline ones too, and with them their refresh tokens; '
+        + 'the realm\'s notBefore becomes now, so access tokens issued before are refused too',
       params: realmParams,
     },
   }, async (request) => {
     const realm = await realmOf(domain, request);
     await domain.sessions.endAllOfRealm(realm.id);
+    await domain.realms.update(realm.name, { ...realm, settings: { ...realm.settings, notBefore: now() } });
     // Keycloak's GlobalRequestResult: the clients told by their admin URL, which Latchkey's clients do not have.
     return {};
   });

@@ -1,9 +1,14 @@
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
+import { RequestUriUnavailable } from '../../domain/client-outbound.js';
+import { PUSHED_REQUEST_URN } from '../../domain/single-use.js';
+import { now } from '../../domain/time.js';
+import { clientOAuthPolicy } from '../client-attributes.js';
 import type { ClaimsRequest } from '../claims.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { readIdTokenHint } from '../id-token-hint.js';
 import { redirectUriAllowed } from '../redirect-uris.js';
 import { OPENID, grantedScopes } from '../scopes.js';
+import { requestObjectParams } from './request-object.js';
 import { RESPONSE_TYPES, canonicalResponseType, returnsCode, returnsIdToken, type AuthorizationRequest } from './request.js';
 import { defaultResponseMode, responseModes } from './response-modes.js';
 
@@ -23,6 +28,8 @@ export interface CheckContext {
   params: Record<string, unknown>;
   client?: ClientRuntime;
   request: Partial<AuthorizationRequest>;
+  /** The request is being pushed (RFC 9126), not sent by the browser. */
+  pushing?: boolean;
 }
 
 export type Check = (ctx: CheckContext) => void | Promise<void>;
@@ -67,10 +74,89 @@ export const checkResponseMode: Check = (ctx) => {
   }
 };
 
-export const checkRequestObject: Check = (ctx) => {
-  if (ctx.params.request !== undefined) throw new OAuthError('request_not_supported', 'Request objects are not supported');
-  if (ctx.params.request_uri !== undefined) throw new OAuthError('request_uri_not_supported', 'request_uri is not supported');
+/**
+ * Where the parameters come from: a pushed request its request_uri names (RFC 9126 §4), a
+ * request object (RFC 9101), or the request itself; and whether the client may send them
+ * so (Keycloak's require.pushed.authorization.requests and request.object.required). Runs
+ * before the redirect URI is known: its errors go to the request's own redirect_uri (with its
+ * state) when that is one of the client's, and are shown otherwise.
+ */
+export const checkRequestObject: Check = async (ctx) => {
+  try {
+    await resolveParams(ctx);
+  } catch (err) {
+    if (err instanceof OAuthError && !ctx.pushing) {
+      try {
+        checkRedirectUri(ctx);
+        checkState(ctx);
+        checkResponseMode(ctx);
+      } catch {
+        // The error is shown instead, or goes where the redirect URI and state already checked say.
+      }
+    }
+    throw err;
+  }
 };
+
+async function resolveParams(ctx: CheckContext): Promise<void> {
+  const client = ctx.client!;
+  const policy = clientOAuthPolicy(client.record.settings);
+  const { request, request_uri: requestUri } = ctx.params;
+  if (request !== undefined && requestUri !== undefined) throw invalidRequest('request and request_uri cannot both be given');
+  if (ctx.pushing) {
+    // RFC 9126 §2.1: a pushed request cannot point at another.
+    if (requestUri !== undefined) throw invalidRequest('request_uri is not allowed in a pushed authorization request');
+    // The request_uri the push returns is what `request_uri only` asks for.
+    if (request === undefined && (policy.requestObjectRequired === 'request only' || policy.requestObjectRequired === 'request or request_uri')) {
+      throw invalidRequest('This client must send its authorization request as a request object');
+    }
+  } else if (typeof requestUri === 'string' && requestUri.startsWith(PUSHED_REQUEST_URN)) {
+    ctx.params = await pushedParams(ctx, requestUri);
+    return;
+  } else {
+    if (policy.requirePar) throw invalidRequest('This client must push its authorization requests (PAR) and send their request_uri');
+    const missing = {
+      'not required': false,
+      'request or request_uri': request === undefined && requestUri === undefined,
+      'request only': request === undefined,
+      'request_uri only': requestUri === undefined,
+    }[policy.requestObjectRequired];
+    if (missing) throw invalidRequest(`This client must send its authorization request as a request object (${policy.requestObjectRequired})`);
+  }
+  const jwt = requestUri !== undefined ? await referencedRequestObject(ctx, requestUri, policy.requestUris) : request;
+  if (jwt === undefined) return;
+  if (typeof jwt !== 'string') throw invalidRequest('Parameter request must be given once');
+  ctx.params = await requestObjectParams(ctx.domain, ctx.realm, client, jwt);
+}
+
+/**
+ * RFC 9101 §5.2: the request object at a URL the client registered (Keycloak's request.uris,
+ * matched as redirect URIs are), fetched through the SSRF guard. A client that registered
+ * none sends its request objects by value or pushes them.
+ */
+async function referencedRequestObject(ctx: CheckContext, requestUri: unknown, registered: string[]): Promise<string> {
+  if (typeof requestUri !== 'string' || !requestUri) throw invalidRequest('Parameter request_uri must be given once');
+  if (registered.length === 0) throw new OAuthError('request_uri_not_supported', 'The client registered no request URIs (request.uris)');
+  if (!redirectUriAllowed(registered, requestUri, ctx.realm.realm.settings.sslRequired, ctx.realm.base)) {
+    throw new OAuthError('invalid_request_uri', 'The request_uri is not one the client registered');
+  }
+  try {
+    return await ctx.domain.clientOutbound.requestObject(requestUri);
+  } catch (err) {
+    if (err instanceof RequestUriUnavailable) throw new OAuthError('invalid_request_uri', err.message);
+    throw err;
+  }
+}
+
+/** The parameters pushed for this client, checked as they were pushed; the request_uri is used up. */
+async function pushedParams(ctx: CheckContext, requestUri: string): Promise<Record<string, string>> {
+  const pushed = await ctx.domain.pushedRequests.take(requestUri);
+  if (!pushed || pushed.realmId !== ctx.realm.realm.id || pushed.clientUuid !== ctx.client!.record.id) {
+    throw new OAuthError('invalid_request_uri', 'The request_uri is unknown or was used before');
+  }
+  if (pushed.expiresAt <= now()) throw new OAuthError('invalid_request_uri', 'The request_uri has expired');
+  return pushed.params;
+}
 
 export const checkResponseType: Check = (ctx) => {
   const raw = single(ctx, 'response_type');
@@ -168,16 +254,16 @@ export const checkHints: Check = (ctx) => {
 };
 
 /**
- * The authorization request, one named check at a time. The first two decide
- * whether errors may be redirected at all; the order of the rest is the order
- * errors are reported in.
+ * The authorization request, one named check at a time. The first three decide where
+ * the parameters come from and whether errors may be redirected at all; the order of the
+ * rest is the order errors are reported in.
  */
 export const authorizationChecks: ReadonlyArray<readonly [string, Check]> = [
   ['client', checkClient],
+  ['request object', checkRequestObject],
   ['redirect_uri', checkRedirectUri],
   ['state', checkState],
   ['response_mode', checkResponseMode],
-  ['request object', checkRequestObject],
   ['response_type', checkResponseType],
   ['scope', checkScope],
   ['nonce', checkNonce],

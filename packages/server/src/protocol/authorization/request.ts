@@ -36,6 +36,11 @@ export interface AuthorizationRequest {
   uiLocales?: string;
   claims?: ClaimsRequest;
   acrValues?: string[];
+  /**
+   * The hash of the device code whose user code the user entered (RFC 8628): the sign-in and
+   * consent answer the device, not a redirect URI (which is then the verification page).
+   */
+  device?: string;
 }
 
 export const returnsCode = (r: Pick<AuthorizationRequest, 'responseType'>) => r.responseType.split(' ').includes('code');

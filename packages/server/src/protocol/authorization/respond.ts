@@ -5,10 +5,12 @@ import { scopesOfClaims, storableClaims } from '../claims.js';
 import { OAuthError } from '../errors.js';
 import { sessionState } from '../session-state.js';
 import { mintAccessToken, mintIdToken } from '../tokens.js';
+import { requestedLevel, sessionLevel } from './acr.js';
 import { returnsCode, returnsIdToken, returnsToken, type AuthorizationRequest } from './request.js';
 import { responseModes, type AuthorizationResponse } from './response-modes.js';
 
-export type Next = 'login' | 'consent' | 'respond';
+/** step-up: signed in, but with less than the request asks for (a second factor). */
+export type Next = 'login' | 'step-up' | 'consent' | 'respond';
 
 export interface Situation {
   session?: SessionRecord;
@@ -37,13 +39,15 @@ export const consentScopes = (client: ClientRuntime, req: Pick<AuthorizationRequ
  * What the authorization request needs next (Core §3.1.2.3), or the error
  * prompt=none gets when it would need the user (§3.1.2.6).
  */
-export async function nextStep(domain: Domain, client: ClientRuntime, req: AuthorizationRequest, s: Situation): Promise<Next> {
+export async function nextStep(domain: Domain, realm: RealmRuntime, client: ClientRuntime, req: AuthorizationRequest, s: Situation): Promise<Next> {
   const { session, user, freshLogin } = s;
   const otherUser = req.idTokenHintSub !== undefined && user !== undefined && req.idTokenHintSub !== user.id;
-  // acr_values asking only for more than a single sign-on gives (level 0) is a step up: sign in again.
-  const stepUp = req.acrValues !== undefined && req.acrValues.length > 0 && req.acrValues.every((v) => Number(v) >= 1);
+  const wanted = requestedLevel(realm.realm, client, req);
+  // Level 1 asks for more than a single sign-on gives (level 0): sign in again. Level 2 asks a
+  // second factor of a session that has none (below).
+  const signInAgain = wanted === 1;
   // select_account: the login page is where the user picks the account (there is no account chooser).
-  const askAgain = req.prompt.includes('select_account') || otherUser || stepUp
+  const askAgain = req.prompt.includes('select_account') || otherUser || signInAgain
     || (session !== undefined && reauthenticationRequired(req, session.authTime));
   if (!session || !user || !user.enabled || (!freshLogin && askAgain)) {
     if (req.prompt.includes('none')) throw new OAuthError('login_required', 'The user must sign in');
@@ -55,8 +59,13 @@ export async function nextStep(domain: Domain, client: ClientRuntime, req: Autho
     if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The user must complete a required action');
     return 'login';
   }
-  if (client.record.settings.consentRequired && !s.consentGiven) {
-    const remembered = await domain.consents.covers(user.id, client.record.id, consentScopes(client, req));
+  if (wanted !== undefined && sessionLevel(session) < wanted) {
+    if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The request asks for a second factor the session has not given');
+    return 'step-up';
+  }
+  if ((client.record.settings.consentRequired || req.device) && !s.consentGiven) {
+    // A device is always confirmed (as Keycloak does): the user code may have come from someone else.
+    const remembered = !req.device && await domain.consents.covers(user.id, client.record.id, consentScopes(client, req));
     if (!remembered || req.prompt.includes('consent')) {
       if (req.prompt.includes('none')) throw new OAuthError('consent_required', 'The user must consent');
       return 'consent';
@@ -70,12 +79,6 @@ const common = (realm: RealmRuntime, req: AuthorizationRequest): Record<string, 
   // RFC 9207: the issuer travels with every response, success or error.
   iss: realm.issuer,
 });
-
-/**
- * The authentication context class reached, with Keycloak's levels of assurance: "1" when
- * the user signed in for this request, "0" when an existing SSO session served it.
- */
-export const acrOf = (freshLogin: boolean | undefined): string => (freshLogin ? '1' : '0');
 
 /** The successful response: a code, tokens, or both, in the request's response mode. */
 export async function authorizationResponse(

@@ -5,12 +5,28 @@ import { storedClaims } from '../claims.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { OFFLINE_ACCESS, parseScope } from '../scopes.js';
 import { issueTokens, lifespanOf } from '../tokens.js';
-import type { GrantHandler } from './grant.js';
+import type { SessionRecord, UserRecord } from '../../storage/store.js';
+import type { GrantHandler, GrantRequest } from './grant.js';
 
 /** RFC 7636 §4.6. */
 function verifierMatches(method: string, challenge: string, verifier: string): boolean {
   const derived = method === 'S256' ? createHash('sha256').update(verifier).digest('base64url') : verifier;
   return secretsEqual(derived, challenge);
+}
+
+/**
+ * The session a grant out of a browser's sign-in issues its tokens in. As Keycloak: offline_access,
+ * for a user holding that role, makes the refresh token an offline one, in a session of its own
+ * that outlives the browser's (and its logout).
+ */
+export async function grantSession(
+  { domain, realm, client, notes }: Pick<GrantRequest, 'domain' | 'realm' | 'client' | 'notes'>, user: UserRecord, scopes: string[], sso: SessionRecord,
+): Promise<SessionRecord> {
+  if (!scopes.includes(OFFLINE_ACCESS) || !client.client.record.settings.refreshTokens
+    || !(await domain.roles.effective(realm.realm.id, user.id)).realm.includes(OFFLINE_ACCESS)) return sso;
+  const session = await domain.sessions.start(realm.realm, user.id, { offline: true, authTime: sso.authTime, amr: sso.amr });
+  if (notes) notes.sessionId = session.id;
+  return session;
 }
 
 /** RFC 6749 §4.1.3: a code from the authorization endpoint, for the client and redirect URI it was issued to. */
@@ -51,18 +67,11 @@ export const authorizationCodeGrant: GrantHandler = {
     }
     const sso = await domain.sessions.active(code.sessionId);
     if (!sso) throw invalidGrant('Session not active');
-    const user = await domain.users.get(realm.realm.id, code.userId);
+    const user = await domain.users.cached(realm.realm.id, code.userId);
     if (!user || !user.enabled) throw invalidGrant('User is disabled or no longer exists');
 
     const scopes = parseScope(code.scope);
-    // As Keycloak: offline_access, for a user holding that role, makes the refresh token an
-    // offline one, in a session of its own that outlives the browser's (and its logout).
-    let session = sso;
-    if (scopes.includes(OFFLINE_ACCESS) && record.settings.refreshTokens
-      && (await domain.roles.effective(realm.realm.id, user.id)).realm.includes(OFFLINE_ACCESS)) {
-      session = await domain.sessions.start(realm.realm, user.id, { offline: true, authTime: sso.authTime });
-      if (notes) notes.sessionId = session.id;
-    }
+    const session = await grantSession({ domain, realm, client, notes }, user, scopes, sso);
     const claims = storedClaims(code.claims);
     return issueTokens(domain, {
       realm, client: client.client, user, scopes, session, accessJti: planned.jti, userinfoClaims: claims?.userinfo,

@@ -1,5 +1,6 @@
 import { authorizationCodeGrant } from './authorization-code.js';
 import { clientCredentialsGrant } from './client-credentials.js';
+import { deviceCodeGrant } from './device-code.js';
 import type { GrantHandler } from './grant.js';
 import { passwordGrant } from './password.js';
 import { refreshTokenGrant } from './refresh-token.js';
@@ -7,5 +8,5 @@ import { refreshTokenGrant } from './refresh-token.js';
 export type { GrantHandler, GrantRequest } from './grant.js';
 
 export const grants: ReadonlyMap<string, GrantHandler> = new Map(
-  [authorizationCodeGrant, clientCredentialsGrant, passwordGrant, refreshTokenGrant].map((g) => [g.type, g]),
+  [authorizationCodeGrant, clientCredentialsGrant, passwordGrant, refreshTokenGrant, deviceCodeGrant].map((g) => [g.type, g]),
 );

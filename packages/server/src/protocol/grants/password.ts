@@ -1,3 +1,4 @@
+import { hasSecondFactor } from '../../domain/authentication/index.js';
 import { SIGN_IN_ERRORS } from '../../domain/events.js';
 import { lockoutDetail, signInWithPassword } from '../../domain/sign-in.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
@@ -31,10 +32,23 @@ export const passwordGrant: GrantHandler = {
       if (notes) notes.error = 'resolve_required_actions';
       throw invalidGrant('Account is not fully set up');
     }
+    // A user with a second factor gives a one-time code too (Keycloak's otp parameter), or is
+    // refused in Keycloak's words, unless the realm lets the password alone do.
+    const amr = ['pwd'];
+    if (await hasSecondFactor(domain, check.user.id)) {
+      const code = params.otp ?? params.totp;
+      if (code !== undefined && await domain.credentials.useOtp(realm.realm, check.user.id, code)) {
+        amr.push('otp', 'mfa');
+      } else if (code !== undefined || !realm.realm.settings.passwordGrantWithSecondFactor) {
+        if (code !== undefined) await domain.bruteForce.failed(realm.realm, check.user.id, address);
+        if (notes) notes.error = 'invalid_user_credentials';
+        throw invalidGrant('Invalid user credentials');
+      }
+    }
     const roles = await domain.roles.effective(realm.realm.id, check.user.id);
     // offline_access yields an offline session only for users holding that role, as in Keycloak.
     const offline = scopes.includes(OFFLINE_ACCESS) && roles.realm.includes(OFFLINE_ACCESS);
-    const session = await domain.sessions.start(realm.realm, check.user.id, { offline });
+    const session = await domain.sessions.start(realm.realm, check.user.id, { offline, amr });
     if (notes) notes.sessionId = session.id;
     return issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {} });
   },

@@ -1,3 +1,4 @@
+import { issuedBeforeNotBefore } from '../access-tokens.js';
 import { storedClaims } from '../claims.js';
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
 import { grantedScopes, parseScope } from '../scopes.js';
@@ -38,6 +39,10 @@ export const refreshTokenGrant: GrantHandler = {
     if (notes) Object.assign(notes, { userId: stored.userId, sessionId: stored.sessionId }).details.refresh_token_id = stored.id;
     if (stored.revokedAt !== null) throw invalidGrant('Refresh token has been revoked');
     if (stored.expiresAt <= now()) throw invalidGrant('Refresh token expired');
+    // Keycloak's word for a token from before the realm's or the client's not-before (logout-all).
+    if (issuedBeforeNotBefore(stored.createdAt, realm.realm.settings) || issuedBeforeNotBefore(stored.createdAt, record.settings)) {
+      throw invalidGrant('Stale token');
+    }
     const uses = refreshTokenUses(realm.realm.settings);
     if (uses !== Infinity && !(await domain.tokens.markUsed(stored.id, uses))) {
       // Spent: when it was not yet as we read it, a parallel refresh took its last use just now.
@@ -50,7 +55,7 @@ export const refreshTokenGrant: GrantHandler = {
     }
     const session = await domain.sessions.active(stored.sessionId);
     if (!session) throw invalidGrant('Session not active');
-    const user = await domain.users.get(realm.realm.id, stored.userId);
+    const user = await domain.users.cached(realm.realm.id, stored.userId);
     if (!user || !user.enabled) throw invalidGrant('User is disabled or no longer exists');
 
     // RFC 6749 §6: a narrower scope may be asked for, never a wider one.

@@ -1,8 +1,6 @@
 import { Kysely, Migrator, type Migration, type MigrationProvider } from 'kysely';
-import { builtInScopes } from '../../domain/client-scopes.js';
-import { audienceMapper, claimMapper } from '../../protocol/mappers.js';
 import { newId } from '../../crypto/random.js';
-import type { ClaimMapping, ProtocolMapperRecord } from '../records.js';
+import { audienceMapper0014, builtInScopes0014, claimMapper0014, type CustomClaim0014 } from './frozen-0014.js';
 
 // Migrations live in code, not files, so the same list ships inside the build and
 // runs unchanged on SQLite and PostgreSQL. Append; never edit a released one.
@@ -392,7 +390,7 @@ const migrations: Record<string, Migration> = {
       for (const realm of realms) {
         const settings = JSON.parse(realm.settings);
         const { scopesNotInToken = [], ...rest } = settings;
-        const scopes = builtInScopes(realm.id);
+        const scopes = builtInScopes0014();
         for (const name of [...settings.defaultClientScopes ?? [], ...settings.optionalClientScopes ?? []]) {
           if (scopes.some((s) => s.name === name)) continue;
           scopes.push({ ...scopes[0], id: newId(), name, description: null, protocol: 'openid-connect', protocolMappers: [],
@@ -412,9 +410,9 @@ const migrations: Record<string, Migration> = {
         const clientIds = new Set((await db.selectFrom('clients').select('client_id').where('realm_id', '=', realm.id).execute()).map((c) => c.client_id));
         for (const client of clients) {
           const { customClaims = [], audiences = [], ...others } = JSON.parse(client.settings);
-          const protocolMappers: ProtocolMapperRecord[] = [
-            ...(customClaims as ClaimMapping[]).map((m) => claimMapper(m, newId())),
-            ...(audiences as string[]).map((aud) => audienceMapper(aud, newId(), clientIds.has(aud))),
+          const protocolMappers = [
+            ...(customClaims as CustomClaim0014[]).map(claimMapper0014),
+            ...(audiences as string[]).map((aud) => audienceMapper0014(aud, clientIds.has(aud))),
           ];
           const next = {
             ...others,
@@ -441,12 +439,139 @@ const migrations: Record<string, Migration> = {
         .execute();
     },
   },
+  '0017_client_assertions_and_pushed_requests': {
+    // Signed client authentication and request objects (RFC 7523, RFC 9101) use each JWT id
+    // once; pushed authorization requests (RFC 9126) wait here for their request_uri.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('used_jtis')
+        .addColumn('id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('used_jtis_expires').on('used_jtis').column('expires_at').execute();
+      await db.schema.createTable('pushed_requests')
+        .addColumn('id', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('sealed_params', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('pushed_requests_expires').on('pushed_requests').column('expires_at').execute();
+    },
+  },
+  '0018_multi_factor_sign_in': {
+    // Second factors (OTP generators, recovery codes) beside the password; what a sign-in in
+    // progress has done (its steps' RFC 8176 methods); what a session's sign-in did, for amr and acr.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('credentials')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('type', 'varchar(64)', (c) => c.notNull())
+        .addColumn('user_label', 'varchar(255)')
+        .addColumn('priority', 'integer', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('sealed_secret', 'text', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('counter', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('credentials_user').on('credentials').column('user_id').execute();
+      await db.schema.alterTable('interactions').addColumn('auth', 'text').execute();
+      await db.schema.alterTable('sessions').addColumn('amr', 'varchar(255)').execute();
+    },
+  },
+  '0019_mail_outbox_and_password_history': {
+    // Mail waiting for a realm's mail server, claimed by one worker at a time across nodes; and
+    // the earlier password hashes the password policy's passwordHistory compares against.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('mail_outbox')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('kind', 'varchar(64)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(64)', (c) => c.references('users.id').onDelete('cascade'))
+        .addColumn('sealed_message', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('claimed_until', 'bigint')
+        .addColumn('last_error', 'text')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('finished_at', 'bigint')
+        .execute();
+      await db.schema.createIndex('mail_outbox_due').on('mail_outbox').columns(['status', 'next_attempt_at']).execute();
+      await db.schema.createIndex('mail_outbox_finished').on('mail_outbox').column('finished_at').execute();
+
+      await db.schema.createTable('password_history')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull().references('users.id').onDelete('cascade'))
+        .addColumn('algorithm', 'varchar(64)', (c) => c.notNull())
+        .addColumn('data', 'text', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        // Milliseconds: the order passwords were replaced in, finer than created_at's seconds.
+        .addColumn('replaced_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('password_history_user').on('password_history').columns(['user_id', 'replaced_at']).execute();
+    },
+  },
+  '0020_backchannel_logout_queue': {
+    // OIDC Back-Channel Logout: what is still to be told to clients, kept until delivered (or
+    // given up on), so that a restart between a logout and its delivery loses nothing.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('backchannel_logouts')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('user_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('session_id', 'varchar(64)', (c) => c.notNull())
+        .addColumn('attempts', 'integer', (c) => c.notNull())
+        .addColumn('next_attempt_at', 'bigint', (c) => c.notNull())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('backchannel_logouts_next').on('backchannel_logouts').column('next_attempt_at').execute();
+    },
+  },
+  '0021_device_codes': {
+    // RFC 8628's device codes, by the hashes of the device code and of the user code.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('device_codes')
+        .addColumn('device_code_hash', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('user_code_hash', 'varchar(64)', (c) => c.notNull().unique())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('client_id', 'varchar(64)', (c) => c.notNull().references('clients.id').onDelete('cascade'))
+        .addColumn('scope', 'text', (c) => c.notNull())
+        .addColumn('status', 'varchar(16)', (c) => c.notNull())
+        .addColumn('user_id', 'varchar(64)')
+        .addColumn('session_id', 'varchar(64)')
+        .addColumn('poll_interval', 'integer', (c) => c.notNull())
+        .addColumn('last_polled_at', 'bigint')
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expires_at', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('device_codes_expires').on('device_codes').column('expires_at').execute();
+    },
+  },
+  '0022_client_initial_access': {
+    // Keycloak's client initial access tokens, by their hash: made and listed through the admin API.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('client_initial_access')
+        .addColumn('id', 'varchar(64)', (c) => c.primaryKey())
+        .addColumn('realm_id', 'varchar(64)', (c) => c.notNull().references('realms.id').onDelete('cascade'))
+        .addColumn('token_hash', 'varchar(128)', (c) => c.notNull().unique())
+        .addColumn('created_at', 'bigint', (c) => c.notNull())
+        .addColumn('expiration', 'bigint', (c) => c.notNull())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('remaining_count', 'integer', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('client_initial_access_realm').on('client_initial_access').column('realm_id').execute();
+    },
+  },
 };
 
-const provider: MigrationProvider = { getMigrations: async () => migrations };
+/** Every migration, for Kysely's Migrator (tests take a database part of the way with it). */
+export const migrationProvider: MigrationProvider = { getMigrations: async () => migrations };
 
 export async function migrateToLatest(db: Kysely<any>): Promise<void> {
-  const { error, results } = await new Migrator({ db, provider }).migrateToLatest();
+  const { error, results } = await new Migrator({ db, provider: migrationProvider }).migrateToLatest();
   const failed = results?.find((r) => r.status === 'Error');
   if (error || failed) {
     throw new Error(`database migration ${failed?.migrationName ?? ''} failed: ${String(error)}`);

@@ -40,6 +40,12 @@ export interface UserRolesTable { user_id: string; role_id: string }
 export interface SessionsTable {
   id: string; realm_id: string; user_id: string; offline: number; auth_time: number;
   created_at: number; last_seen_at: number; expires_at: number; max_expires_at: number;
+  /** JSON: RFC 8176 methods. */
+  amr: string | null;
+}
+export interface CredentialsTable {
+  id: string; realm_id: string; user_id: string; type: string; user_label: string | null; priority: number;
+  created_at: number; sealed_secret: string; data: string; counter: number;
 }
 export interface RefreshTokensTable {
   id: string; token_hash: string; family_id: string; realm_id: string; client_id: string;
@@ -59,6 +65,8 @@ export interface AuthorizationCodesTable {
 export interface InteractionsTable {
   id: string; realm_id: string; client_id: string; request: string; user_id: string | null;
   session_id: string | null; created_at: number; expires_at: number;
+  /** JSON: InteractionAuth. */
+  auth: string | null;
 }
 export interface ConsentsTable { user_id: string; client_id: string; scopes: string; created_at: number }
 export interface LoginFailuresTable { user_id: string; failures: number; last_failure_at: number; locked_until: number }
@@ -93,9 +101,31 @@ export interface FederatedIdentitiesTable {
 export interface BrokerStatesTable {
   id: string; realm_id: string; provider_id: string; interaction_id: string | null; sealed_data: string; created_at: number; expires_at: number;
 }
+export interface UsedJtisTable { id: string; expires_at: number }
+export interface PushedRequestsTable {
+  id: string; realm_id: string; client_id: string; sealed_params: string; created_at: number; expires_at: number;
+}
 export interface BrokerSessionsTable { session_id: string; provider_id: string; sealed_id_token: string; created_at: number }
 
+export interface MailOutboxTable {
+  id: string; realm_id: string; kind: string; user_id: string | null; sealed_message: string; status: string;
+  attempts: number; next_attempt_at: number; claimed_until: number | null; last_error: string | null;
+  created_at: number; finished_at: number | null;
+}
+export interface PasswordHistoryTable { id: string; user_id: string; algorithm: string; data: string; created_at: number; replaced_at: number }
+export interface BackchannelLogoutsTable {
+  id: string; realm_id: string; client_id: string; user_id: string; session_id: string; attempts: number; next_attempt_at: number; created_at: number;
+}
+export interface DeviceCodesTable {
+  device_code_hash: string; user_code_hash: string; realm_id: string; client_id: string; scope: string; status: string;
+  user_id: string | null; session_id: string | null; poll_interval: number; last_polled_at: number | null; created_at: number; expires_at: number;
+}
+export interface ClientInitialAccessTable {
+  id: string; realm_id: string; token_hash: string; created_at: number; expiration: number; count: number; remaining_count: number;
+}
+
 export interface Database {
+  client_initial_access: ClientInitialAccessTable;
   authorization_codes: AuthorizationCodesTable;
   interactions: InteractionsTable;
   consents: ConsentsTable;
@@ -109,6 +139,7 @@ export interface Database {
   client_scopes: ClientScopesTable;
   users: UsersTable;
   passwords: PasswordsTable;
+  credentials: CredentialsTable;
   roles: RolesTable;
   role_composites: RoleCompositesTable;
   user_roles: UserRolesTable;
@@ -124,4 +155,10 @@ export interface Database {
   federated_identities: FederatedIdentitiesTable;
   broker_states: BrokerStatesTable;
   broker_sessions: BrokerSessionsTable;
+  used_jtis: UsedJtisTable;
+  pushed_requests: PushedRequestsTable;
+  mail_outbox: MailOutboxTable;
+  password_history: PasswordHistoryTable;
+  backchannel_logouts: BackchannelLogoutsTable;
+  device_codes: DeviceCodesTable;
 }

@@ -4,9 +4,10 @@ import { arg, PreparedQueries } from './prepared.js';
 import type { Database } from './schema.js';
 import type {
   AdminEventRecord, LoginEventRecord, GroupRecord, UserQuery, BrokerStateRecord, FederatedIdentityRecord, IdentityProviderRecord,
-  AuthorizationCodeRecord, InteractionRecord, ConsentRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
-  RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord,
+  AuthorizationCodeRecord, BackchannelLogoutRecord, DeviceCodeRecord, InteractionRecord, ConsentRecord, CredentialRecord, ClientRecord, ClientScopeRecord, ClientSecretRecord, KeyRecord, PasswordRecord, RealmRecord,
+  RefreshTokenRecord, RoleRecord, SessionRecord, Store, UserRecord, OutboxRecord,
 } from '../store.js';
+import { newId } from '../../crypto/random.js';
 
 // PostgreSQL returns bigint columns as strings: normalise every time to a number here.
 const n = (v: unknown): number => Number(v);
@@ -72,11 +73,20 @@ const toRole = (r: any): RoleRecord => ({
 const toSession = (r: any): SessionRecord => ({
   id: r.id, realmId: r.realm_id, userId: r.user_id, offline: bool(r.offline), authTime: n(r.auth_time),
   createdAt: n(r.created_at), lastSeenAt: n(r.last_seen_at), expiresAt: n(r.expires_at),
-  maxExpiresAt: n(r.max_expires_at),
+  maxExpiresAt: n(r.max_expires_at), ...(r.amr ? { amr: JSON.parse(r.amr) } : {}),
 });
 const fromSession = (s: SessionRecord) => ({
   id: s.id, realm_id: s.realmId, user_id: s.userId, offline: bit(s.offline), auth_time: s.authTime,
   created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, max_expires_at: s.maxExpiresAt,
+  amr: s.amr ? JSON.stringify(s.amr) : null,
+});
+const toCredential = (r: any): CredentialRecord => ({
+  id: r.id, realmId: r.realm_id, userId: r.user_id, type: r.type, userLabel: r.user_label, priority: n(r.priority),
+  createdAt: n(r.created_at), sealedSecret: r.sealed_secret, data: r.data, counter: n(r.counter),
+});
+const fromCredential = (c: CredentialRecord) => ({
+  id: c.id, realm_id: c.realmId, user_id: c.userId, type: c.type, user_label: c.userLabel, priority: c.priority,
+  created_at: c.createdAt, sealed_secret: c.sealedSecret, data: c.data, counter: c.counter,
 });
 const fromRefresh = (t: RefreshTokenRecord) => ({
   id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
@@ -109,11 +119,17 @@ const fromCode = (c: AuthorizationCodeRecord) => ({
 });
 const toInteraction = (r: any): InteractionRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, request: r.request, userId: r.user_id,
-  sessionId: r.session_id, createdAt: n(r.created_at), expiresAt: n(r.expires_at),
+  sessionId: r.session_id, createdAt: n(r.created_at), expiresAt: n(r.expires_at), ...(r.auth ? { auth: JSON.parse(r.auth) } : {}),
 });
 const fromInteraction = (i: InteractionRecord) => ({
   id: i.id, realm_id: i.realmId, client_id: i.clientId, request: i.request, user_id: i.userId,
-  session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt,
+  session_id: i.sessionId, created_at: i.createdAt, expires_at: i.expiresAt, auth: i.auth ? JSON.stringify(i.auth) : null,
+});
+
+const toOutbox = (r: any): OutboxRecord => ({
+  id: r.id, realmId: r.realm_id, kind: r.kind, userId: r.user_id, sealedMessage: r.sealed_message, status: r.status,
+  attempts: n(r.attempts), nextAttemptAt: n(r.next_attempt_at), claimedUntil: nOrNull(r.claimed_until), lastError: r.last_error,
+  createdAt: n(r.created_at), finishedAt: nOrNull(r.finished_at),
 });
 
 const toProvider = (r: any): IdentityProviderRecord => ({
@@ -130,6 +146,17 @@ const toLink = (r: any): FederatedIdentityRecord => ({
 const fromLink = (l: FederatedIdentityRecord) => ({
   user_id: l.userId, realm_id: l.realmId, provider_id: l.providerId, subject: l.subject, username: l.username, created_at: l.createdAt,
 });
+const toBackchannelLogout = (r: any): BackchannelLogoutRecord => ({
+  id: r.id, realmId: r.realm_id, clientId: r.client_id, userId: r.user_id, sessionId: r.session_id, attempts: n(r.attempts),
+  nextAttemptAt: n(r.next_attempt_at), createdAt: n(r.created_at),
+});
+const toDeviceCode = (r: any): DeviceCodeRecord => ({
+  deviceCodeHash: r.device_code_hash, userCodeHash: r.user_code_hash, realmId: r.realm_id, clientId: r.client_id, scope: r.scope,
+  status: r.status, userId: r.user_id, sessionId: r.session_id, pollInterval: n(r.poll_interval), lastPolledAt: nOrNull(r.last_polled_at),
+  createdAt: n(r.created_at), expiresAt: n(r.expires_at),
+});
+// Ids per statement where a list goes into `in (…)`: well under SQLite's limit of bound parameters.
+const IDS_PER_STATEMENT = 500;
 const toBrokerState = (r: any): BrokerStateRecord => ({
   id: r.id, realmId: r.realm_id, providerId: r.provider_id, interactionId: r.interaction_id, sealedData: r.sealed_data,
   createdAt: n(r.created_at), expiresAt: n(r.expires_at),
@@ -249,6 +276,11 @@ export class SqlStore implements Store {
       const r = await this.db.selectFrom('realms').selectAll().where('name', '=', name).executeTakeFirst();
       return r && toRealm(r);
     },
+    getById: async (id) => {
+      if (hasNul(id)) return undefined;
+      const r = await this.db.selectFrom('realms').selectAll().where('id', '=', id).executeTakeFirst();
+      return r && toRealm(r);
+    },
     insert: async (r) => {
       await this.db.insertInto('realms').values(storable('realms', {
         id: r.id, name: r.name, enabled: bit(r.enabled), settings: JSON.stringify(r.settings), created_at: r.createdAt,
@@ -263,6 +295,28 @@ export class SqlStore implements Store {
     delete: async (id) => {
       if (hasNul(id)) return;
       await this.db.deleteFrom('realms').where('id', '=', id).execute();
+    },
+  };
+
+  clientInitialAccess: Store['clientInitialAccess'] = {
+    list: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('client_initial_access').selectAll().where('realm_id', '=', realmId)
+        .orderBy('created_at').orderBy(this.byText('id')).execute()).map((r) => ({
+        id: r.id, realmId: r.realm_id, tokenHash: r.token_hash, createdAt: n(r.created_at),
+        expiration: n(r.expiration), count: n(r.count), remainingCount: n(r.remaining_count),
+      }));
+    },
+    insert: async (a) => {
+      await this.db.insertInto('client_initial_access').values(storable('client_initial_access', {
+        id: a.id, realm_id: a.realmId, token_hash: a.tokenHash, created_at: a.createdAt,
+        expiration: a.expiration, count: a.count, remaining_count: a.remainingCount,
+      })).execute();
+    },
+    delete: async (realmId, id) => {
+      if (hasNul(realmId, id)) return false;
+      const r = await this.db.deleteFrom('client_initial_access').where('realm_id', '=', realmId).where('id', '=', id).executeTakeFirst();
+      return Number(r.numDeletedRows) > 0;
     },
   };
 
@@ -492,6 +546,61 @@ export class SqlStore implements Store {
     },
   };
 
+  passwordHistory: Store['passwordHistory'] = {
+    list: async (userId, limit) => {
+      if (hasNul(userId) || limit <= 0) return [];
+      return (await this.db.selectFrom('password_history').selectAll().where('user_id', '=', userId)
+        .orderBy('replaced_at', 'desc').limit(limit).execute())
+        .map((r) => ({ userId: r.user_id, algorithm: r.algorithm, data: r.data, createdAt: n(r.created_at) }));
+    },
+    add: async (p, keep) => {
+      await this.transaction(async (tx) => {
+        const db = (tx as SqlStore).db;
+        await db.insertInto('password_history')
+          .values(storable('password_history', {
+            id: newId(), user_id: p.userId, algorithm: p.algorithm, data: p.data, created_at: p.createdAt, replaced_at: Date.now(),
+          }))
+          .execute();
+        const kept = db.selectFrom('password_history').select('id').where('user_id', '=', p.userId)
+          .orderBy('replaced_at', 'desc').limit(Math.max(0, keep));
+        await db.deleteFrom('password_history').where('user_id', '=', p.userId).where('id', 'not in', kept).execute();
+      });
+    },
+  };
+
+  outbox: Store['outbox'] = {
+    insert: async (m) => {
+      await this.db.insertInto('mail_outbox').values(storable('mail_outbox', {
+        id: m.id, realm_id: m.realmId, kind: m.kind, user_id: m.userId, sealed_message: m.sealedMessage, status: m.status,
+        attempts: m.attempts, next_attempt_at: m.nextAttemptAt, claimed_until: m.claimedUntil, last_error: m.lastError,
+        created_at: m.createdAt, finished_at: m.finishedAt,
+      })).execute();
+    },
+    listDue: async (at, limit) =>
+      (await this.db.selectFrom('mail_outbox').selectAll().where('status', '=', 'pending').where('next_attempt_at', '<=', at)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at)]))
+        .orderBy('next_attempt_at').orderBy('created_at').limit(limit).execute()).map(toOutbox),
+    claim: async (id, at, until) => {
+      const r = await this.db.updateTable('mail_outbox').set((eb) => ({ claimed_until: until, attempts: eb('attempts', '+', 1) }))
+        .where('id', '=', id).where('status', '=', 'pending').where('next_attempt_at', '<=', at)
+        .where((eb) => eb.or([eb('claimed_until', 'is', null), eb('claimed_until', '<', at)]))
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    markSent: async (id, at) => {
+      await this.db.updateTable('mail_outbox')
+        .set({ status: 'sent', sealed_message: '', claimed_until: null, last_error: null, finished_at: at })
+        .where('id', '=', id).execute();
+    },
+    markFailed: async (id, error, nextAttemptAt, at) => {
+      const row = storable('mail_outbox', { last_error: error });
+      await this.db.updateTable('mail_outbox').set(nextAttemptAt === null
+        ? { ...row, status: 'failed', sealed_message: '', claimed_until: null, finished_at: at }
+        : { ...row, next_attempt_at: nextAttemptAt, claimed_until: null })
+        .where('id', '=', id).execute();
+    },
+  };
+
   roles: Store['roles'] = {
     listByRealm: async (realmId) => {
       if (hasNul(realmId)) return [];
@@ -570,10 +679,6 @@ export class SqlStore implements Store {
         (db) => db.updateTable('sessions').set({ last_seen_at: arg(0), expires_at: arg(1) }).where('id', '=', arg(2)),
         [lastSeenAt, expiresAt, id]);
     },
-    delete: async (id) => {
-      if (hasNul(id)) return;
-      await this.db.deleteFrom('sessions').where('id', '=', id).execute();
-    },
     listByUser: async (userId) => {
       if (hasNul(userId)) return [];
       const rows = await this.db.selectFrom('sessions').selectAll().where('user_id', '=', userId)
@@ -588,11 +693,6 @@ export class SqlStore implements Store {
         .execute();
       return rows.map((r) => ({ sessionId: r.session_id, clientId: r.client_id }));
     },
-    deleteByUser: async (userId) => {
-      if (hasNul(userId)) return 0;
-      const r = await this.db.deleteFrom('sessions').where('user_id', '=', userId).executeTakeFirst();
-      return Number(r.numDeletedRows);
-    },
     listByClient: async (clientId) => {
       if (hasNul(clientId)) return [];
       const served = this.db.selectFrom('refresh_tokens').select('session_id').where('client_id', '=', clientId)
@@ -601,10 +701,133 @@ export class SqlStore implements Store {
         .orderBy('created_at').orderBy('id').execute();
       return rows.map(toSession);
     },
-    deleteByRealm: async (realmId) => {
-      if (hasNul(realmId)) return 0;
-      const r = await this.db.deleteFrom('sessions').where('realm_id', '=', realmId).executeTakeFirst();
-      return Number(r.numDeletedRows);
+    listByRealm: async (realmId) => {
+      if (hasNul(realmId)) return [];
+      return (await this.db.selectFrom('sessions').selectAll().where('realm_id', '=', realmId).orderBy('created_at').orderBy('id').execute()).map(toSession);
+    },
+    setAmr: async (id, amr) => {
+      if (hasNul(id)) return;
+      await this.db.updateTable('sessions').set({ amr: JSON.stringify(amr) }).where('id', '=', id).execute();
+    },
+    countByClient: async (realmId, at) => {
+      if (hasNul(realmId)) return [];
+      // The union makes each (session, client) pair count once, however many codes and tokens it has.
+      const served = this.db.selectFrom('refresh_tokens').select(['session_id', 'client_id']).where('realm_id', '=', realmId)
+        .union(this.db.selectFrom('authorization_codes').select(['session_id', 'client_id']).where('realm_id', '=', realmId));
+      const rows = await this.db.selectFrom(served.as('served'))
+        .innerJoin('sessions', 'sessions.id', 'served.session_id')
+        .innerJoin('clients', 'clients.id', 'served.client_id')
+        .select(({ fn }) => [
+          'clients.id as id',
+          'clients.client_id as client_id',
+          fn.countAll().as('total'),
+          fn.sum<number | string>('sessions.offline').as('offline'),
+        ])
+        .where('sessions.expires_at', '>', at).where('sessions.max_expires_at', '>', at)
+        .groupBy(['clients.id', 'clients.client_id']).orderBy(this.byText('clients.client_id')).execute();
+      return rows.map((r) => ({ id: r.id, clientId: r.client_id, online: Number(r.total) - Number(r.offline), offline: Number(r.offline) }));
+    },
+    deleteMany: async (ids) => {
+      const valid = ids.filter((id) => !hasNul(id));
+      let deleted = 0;
+      for (let i = 0; i < valid.length; i += IDS_PER_STATEMENT) {
+        const r = await this.db.deleteFrom('sessions').where('id', 'in', valid.slice(i, i + IDS_PER_STATEMENT)).executeTakeFirst();
+        deleted += Number(r.numDeletedRows);
+      }
+      return deleted;
+    },
+  };
+
+  backchannelLogouts: Store['backchannelLogouts'] = {
+    insert: async (records) => {
+      for (let i = 0; i < records.length; i += IDS_PER_STATEMENT) {
+        await this.db.insertInto('backchannel_logouts').values(records.slice(i, i + IDS_PER_STATEMENT).map((b) => storable('backchannel_logouts', {
+          id: b.id, realm_id: b.realmId, client_id: b.clientId, user_id: b.userId, session_id: b.sessionId, attempts: b.attempts,
+          next_attempt_at: b.nextAttemptAt, created_at: b.createdAt,
+        }))).execute();
+      }
+    },
+    listDue: async (at, limit) => (await this.db.selectFrom('backchannel_logouts').selectAll().where('next_attempt_at', '<=', at)
+      .orderBy('next_attempt_at').orderBy('id').limit(Math.max(1, Math.trunc(limit))).execute()).map(toBackchannelLogout),
+    nextDue: async () => {
+      const r = await this.db.selectFrom('backchannel_logouts').select((eb) => eb.fn.min('next_attempt_at').as('next')).executeTakeFirst();
+      return nOrNull(r?.next) ?? undefined;
+    },
+    claim: async (id, expected, until) => {
+      if (hasNul(id)) return false;
+      const r = await this.db.updateTable('backchannel_logouts').set({ next_attempt_at: until })
+        .where('id', '=', id).where('next_attempt_at', '=', expected).executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    reschedule: async (id, attempts, nextAttemptAt) => {
+      if (hasNul(id)) return;
+      await this.db.updateTable('backchannel_logouts').set({ attempts, next_attempt_at: nextAttemptAt }).where('id', '=', id).execute();
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('backchannel_logouts').where('id', '=', id).execute();
+    },
+  };
+
+  deviceCodes: Store['deviceCodes'] = {
+    insert: async (d) => {
+      await this.db.insertInto('device_codes').values(storable('device_codes', {
+        device_code_hash: d.deviceCodeHash, user_code_hash: d.userCodeHash, realm_id: d.realmId, client_id: d.clientId, scope: d.scope,
+        status: d.status, user_id: d.userId, session_id: d.sessionId, poll_interval: d.pollInterval, last_polled_at: d.lastPolledAt,
+        created_at: d.createdAt, expires_at: d.expiresAt,
+      })).execute();
+    },
+    getByDeviceCode: async (hash) => {
+      if (hasNul(hash)) return undefined;
+      const r = await this.db.selectFrom('device_codes').selectAll().where('device_code_hash', '=', hash).executeTakeFirst();
+      return r && toDeviceCode(r);
+    },
+    getByUserCode: async (hash) => {
+      if (hasNul(hash)) return undefined;
+      const r = await this.db.selectFrom('device_codes').selectAll().where('user_code_hash', '=', hash).executeTakeFirst();
+      return r && toDeviceCode(r);
+    },
+    polled: async (hash, at, pollInterval) => {
+      if (hasNul(hash)) return;
+      await this.db.updateTable('device_codes').set({ last_polled_at: at, poll_interval: pollInterval }).where('device_code_hash', '=', hash).execute();
+    },
+    decide: async (hash, status, userId, sessionId) => {
+      if (hasNul(hash)) return false;
+      const r = await this.db.updateTable('device_codes').set({ status, user_id: userId, session_id: sessionId })
+        .where('device_code_hash', '=', hash).where('status', '=', 'pending').executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    delete: async (hash) => {
+      if (hasNul(hash)) return false;
+      const r = await this.db.deleteFrom('device_codes').where('device_code_hash', '=', hash).executeTakeFirst();
+      return Number(r.numDeletedRows) === 1;
+    },
+  };
+
+  credentials: Store['credentials'] = {
+    listByUser: async (userId) => {
+      if (hasNul(userId)) return [];
+      const { rows } = await this.queries.run(this.db, 'credentials.listByUser',
+        (db) => db.selectFrom('credentials').selectAll().where('user_id', '=', arg(0)).orderBy('priority').orderBy('created_at').orderBy('id'), [userId]);
+      return rows.map(toCredential);
+    },
+    insert: async (c) => { await this.db.insertInto('credentials').values(storable('credentials', fromCredential(c))).execute(); },
+    update: async (c) => {
+      if (hasNul(c.id)) return;
+      await this.db.updateTable('credentials').set(storable('credentials', { user_label: c.userLabel, priority: c.priority }))
+        .where('id', '=', c.id).execute();
+    },
+    swap: async (previous, next) => {
+      if (hasNul(previous.id)) return false;
+      const r = await this.db.updateTable('credentials')
+        .set(storable('credentials', { sealed_secret: next.sealedSecret, data: next.data, counter: next.counter }))
+        .where('id', '=', previous.id).where('sealed_secret', '=', previous.sealedSecret).where('counter', '=', previous.counter)
+        .executeTakeFirst();
+      return Number(r.numUpdatedRows) === 1;
+    },
+    delete: async (id) => {
+      if (hasNul(id)) return;
+      await this.db.deleteFrom('credentials').where('id', '=', id).execute();
     },
   };
 
@@ -649,6 +872,32 @@ export class SqlStore implements Store {
       const { rows } = await this.queries.run(this.db, 'revokedAccessTokens.has',
         (db) => db.selectFrom('revoked_access_tokens').select('jti').where('jti', '=', arg(0)), [jti]);
       return rows.length > 0;
+    },
+  };
+
+  usedJtis: Store['usedJtis'] = {
+    claim: async (id, expiresAt) => {
+      const r = await this.db.insertInto('used_jtis').values(storable('used_jtis', { id, expires_at: expiresAt }))
+        .onConflict((oc) => oc.column('id').doNothing()).executeTakeFirst();
+      return Number(r.numInsertedOrUpdatedRows ?? 0) === 1;
+    },
+  };
+
+  pushedRequests: Store['pushedRequests'] = {
+    insert: async (p) => {
+      await this.db.insertInto('pushed_requests').values(storable('pushed_requests', {
+        id: p.id, realm_id: p.realmId, client_id: p.clientId, sealed_params: p.sealedParams, created_at: p.createdAt, expires_at: p.expiresAt,
+      })).execute();
+    },
+    take: async (id) => {
+      if (hasNul(id)) return undefined;
+      const r = await this.db.selectFrom('pushed_requests').selectAll().where('id', '=', id).executeTakeFirst();
+      if (!r) return undefined;
+      const gone = await this.db.deleteFrom('pushed_requests').where('id', '=', id).executeTakeFirst();
+      if (Number(gone.numDeletedRows) !== 1) return undefined;
+      return {
+        id: r.id, realmId: r.realm_id, clientId: r.client_id, sealedParams: r.sealed_params, createdAt: n(r.created_at), expiresAt: n(r.expires_at),
+      };
     },
   };
 
@@ -824,6 +1073,20 @@ export class SqlStore implements Store {
     },
     addMembers: (memberships) => this.linkUsers(USER_GROUPS, memberships.map((m) => ({ userId: m.userId, id: m.groupId }))),
     listMemberships: async (userIds) => (await this.listUserLinks(USER_GROUPS, userIds)).map((l) => ({ userId: l.userId, groupId: l.id })),
+    insertCredentials: async (credentials) => {
+      for (const rows of chunks(credentials.map((c) => storable('credentials', fromCredential(c))), 1000)) {
+        await this.db.insertInto('credentials').values(rows).execute();
+      }
+    },
+    listCredentials: async (userIds) => {
+      const result: CredentialRecord[] = [];
+      for (const ids of chunks(userIds.filter((id) => !hasNul(id)), 1000)) {
+        const rows = await this.db.selectFrom('credentials').selectAll().where('user_id', 'in', ids)
+          .orderBy(this.byText('user_id')).orderBy('priority').orderBy('created_at').execute();
+        result.push(...rows.map(toCredential));
+      }
+      return result;
+    },
   };
 
   /** Links each user to a role or group, in multi-row statements; a link given twice, or there already, is kept once. */
@@ -969,14 +1232,21 @@ export class SqlStore implements Store {
       this.deleteBatch('revoked_access_tokens', 'jti', limit, (q) => q.where('expires_at', '<=', before)),
     deleteRefreshTokens: (before, limit) =>
       this.deleteBatch('refresh_tokens', 'id', limit, (q) => q.where('expires_at', '<=', before)),
-    deleteSessions: (before, limit) =>
-      this.deleteBatch('sessions', 'id', limit, (q) => q.where((eb: any) => eb.or([
-        eb('expires_at', '<=', before), eb('max_expires_at', '<=', before),
-      ]))),
     deleteRetiredKeys: (before, limit) =>
       this.deleteBatch('realm_keys', 'kid', limit, (q) => q.where('status', '=', 'passive').where('retires_at', '<=', before)),
     deleteBrokerStates: (before, limit) =>
       this.deleteBatch('broker_states', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteUsedJtis: (before, limit) =>
+      this.deleteBatch('used_jtis', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deletePushedRequests: (before, limit) =>
+      this.deleteBatch('pushed_requests', 'id', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteFinishedMail: (before, limit) =>
+      this.deleteBatch('mail_outbox', 'id', limit, (q) => q.where('status', '<>', 'pending').where('finished_at', '<=', before)),
+    deleteDeviceCodes: (before, limit) =>
+      this.deleteBatch('device_codes', 'device_code_hash', limit, (q) => q.where('expires_at', '<=', before)),
+    listSessions: async (before, limit) => (await this.db.selectFrom('sessions').selectAll()
+      .where((eb) => eb.or([eb('expires_at', '<=', before), eb('max_expires_at', '<=', before)]))
+      .orderBy('expires_at').limit(Math.max(1, Math.trunc(limit))).execute()).map(toSession),
   };
 
   identityProviders: Store['identityProviders'] = {

@@ -2,6 +2,7 @@ import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
 import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { SQLITE_FILE } from '../open.js';
 import { makePrivateDir, makePrivateFile } from '../private-dir.js';
 import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
@@ -38,7 +39,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
 /** Opens (creating if needed) the embedded database in the data dir and brings it up to date. */
 export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
   makePrivateDir(dataDir);
-  const file = join(dataDir, 'latchkey.db');
+  const file = join(dataDir, SQLITE_FILE);
   let sqlite: SQLite.Database;
   try {
     makePrivateFile(file);

@@ -1,0 +1,54 @@
+import type { InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
+import type { Domain } from '../index.js';
+import { configureRecoveryCodesStep } from './configure-recovery-codes.js';
+import { configureTotpStep } from './configure-totp.js';
+import { identityProviderStep } from './identity-provider.js';
+import { otpStep } from './otp.js';
+import { passwordStep } from './password.js';
+import { recoveryCodeStep } from './recovery-code.js';
+import { FIRST_FACTORS, SECOND_FACTORS, type AuthContext, type Step } from './step.js';
+import { updatePasswordStep } from './update-password.js';
+
+export type { AuthContext, Form, Step, StepEvent, StepResult } from './step.js';
+export { identityProviderStep } from './identity-provider.js';
+export { LOGIN_ERRORS } from './password.js';
+
+/**
+ * The steps in the order they are asked: the authenticators (the first factor, then the
+ * second), then the required actions in Keycloak's order of priority.
+ */
+export const STEPS: readonly Step[] = [
+  passwordStep, identityProviderStep, otpStep, recoveryCodeStep,
+  configureTotpStep, updatePasswordStep, configureRecoveryCodesStep,
+];
+
+export const stepById = (id: string): Step | undefined => STEPS.find((s) => s.id === id);
+
+/** The sign-in's situation: the user the first factor named, with their second factors. */
+export async function authContext(domain: Domain, realm: RealmRecord, user: UserRecord | undefined, auth: InteractionAuth | null | undefined,
+  level: number, address: string): Promise<AuthContext> {
+  const credentials = user ? await domain.credentials.list(user.id) : [];
+  return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address };
+}
+
+/** The steps due now, in order: the first is shown, the other authenticators are its alternatives. Empty: the sign-in is complete. */
+export const dueSteps = (ctx: AuthContext): Step[] => STEPS.filter((s) => s.due(ctx));
+
+/** RFC 8176's amr of a complete sign-in: its methods, and mfa when they include two factors. */
+export function finalAmr(amr: readonly string[]): string[] {
+  const unique = [...new Set(amr.filter((m) => m !== 'mfa'))];
+  const mfa = unique.some((m) => FIRST_FACTORS.includes(m)) && unique.some((m) => SECOND_FACTORS.includes(m));
+  return mfa ? [...unique, 'mfa'] : unique;
+}
+
+/** Keycloak's levels of authentication: 1 for one factor, 2 for two; 0 for none recorded. */
+export function levelOfAmr(amr: readonly string[] | undefined): number {
+  if (!amr) return 0;
+  if (amr.some((m) => SECOND_FACTORS.includes(m))) return 2;
+  return amr.some((m) => FIRST_FACTORS.includes(m)) ? 1 : 0;
+}
+
+/** Whether the user has a second factor, which the password grant cannot ask for. */
+export async function hasSecondFactor(domain: Domain, userId: string): Promise<boolean> {
+  return (await domain.credentials.list(userId)).length > 0;
+}

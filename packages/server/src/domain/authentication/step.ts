@@ -1,0 +1,89 @@
+import type { CredentialRecord, InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
+import type { Domain } from '../index.js';
+import type { StepError } from '../../pages/types.js';
+
+/**
+ * The sign-in as a pipeline of steps, after node-oidc-provider's interaction policy: each
+ * authenticator (password, one-time code, recovery code, identity provider) and each required
+ * action (UPDATE_PASSWORD, CONFIGURE_TOTP, …) is a module of this folder exporting one Step.
+ * The interaction records what is done (as RFC 8176 methods, InteractionAuth.amr); the
+ * pipeline (index.ts) asks each step in its order whether it is due, from the user, their
+ * credentials and the realm's settings; login-actions shows the first due step's page at
+ * login-actions/<id> and hands its form to `submit`. A new step is a module here, a place in
+ * STEPS, and a page for its id in login-actions.
+ */
+export interface AuthContext {
+  domain: Domain;
+  realm: RealmRecord;
+  /** Whom the first factor named; undefined until then. */
+  user?: UserRecord;
+  /** The user's second factors (none before the first factor). */
+  credentials: CredentialRecord[];
+  auth: InteractionAuth;
+  /** The level of authentication the client asks for (Keycloak's LoA): 2 wants a second factor. */
+  level: number;
+  /** Where the request came from, for brute-force detection. */
+  address: string;
+}
+
+export type Form = Record<string, string | undefined>;
+
+/** Keycloak's event types a step records when it succeeds. */
+export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL';
+
+export type StepResult =
+  | {
+    ok: true;
+    /** RFC 8176 methods the step proved, added to the interaction's. */
+    amr?: string[];
+    /** The user the step named (the first factor) or changed (a required action). */
+    user?: UserRecord;
+    /** The pending setup the step used up (cleared) or left. */
+    pending?: string;
+    events?: Array<{ type: StepEvent; details?: Record<string, string> }>;
+  }
+  | {
+    ok: false;
+    /** The message the page shows again: a catalogue key, or one with arguments (a password policy's rule). */
+    message: StepError;
+    /** Keycloak's error of the LOGIN_ERROR event; none when the form was only incomplete. */
+    error?: string;
+    /** The account concerned, for the event. */
+    userId?: string;
+    details?: Record<string, string>;
+    /** What the form keeps (the username typed). */
+    keep?: Form;
+  };
+
+export interface Step {
+  /** Its page: login-actions/<id>. */
+  readonly id: string;
+  /** Keycloak's name of the authenticator or required action. */
+  readonly name: string;
+  readonly kind: 'authenticator' | 'required-action';
+  /** Whether the sign-in needs this step now; the pipeline shows the first step that is due, and takes any due step's form. */
+  due(ctx: AuthContext): boolean;
+  /** What its page shows besides the form, and the setup it starts (sealed, kept on the interaction until submitted). */
+  view?(ctx: AuthContext): Promise<{ data: Record<string, unknown>; pending?: string }>;
+  submit(ctx: AuthContext, form: Form): Promise<StepResult>;
+}
+
+/** The RFC 8176 methods that are a first factor, and those that are a second. */
+export const FIRST_FACTORS = ['pwd', 'fed'];
+export const SECOND_FACTORS = ['otp', 'hwk', 'swk'];
+
+export const firstFactorDone = (ctx: AuthContext) => ctx.user !== undefined && ctx.auth.amr.some((m) => FIRST_FACTORS.includes(m));
+export const secondFactorDone = (ctx: AuthContext) => ctx.auth.amr.some((m) => SECOND_FACTORS.includes(m));
+
+/**
+ * Whether the sign-in wants a second factor: as Keycloak's default browser flow, when the user
+ * has one after a password (conditional OTP); always when the realm requires one, or the client
+ * asks for level 2.
+ */
+export const secondFactorWanted = (ctx: AuthContext) =>
+  ctx.realm.settings.otpRequired === true || ctx.level >= 2 || (ctx.auth.amr.includes('pwd') && ctx.credentials.length > 0);
+
+/** A second factor is due and not yet given. */
+export const secondFactorDue = (ctx: AuthContext) => firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx);
+
+export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials.some((c) => c.type === type);

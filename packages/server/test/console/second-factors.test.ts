@@ -1,0 +1,67 @@
+// The console's side of multi-factor sign-in: the realm page edits the OTP policy and whether
+// every user needs a second factor; a user's Credentials tab shows their factors and removes one.
+import assert from 'node:assert/strict';
+import { after, before, describe, it } from 'node:test';
+import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
+import { startStack, type Stack } from '../browser/fixture.js';
+import { noChromium, screenshot } from '../helpers/browser.js';
+import { confirmDialog, cspViolations, signedInConsole } from './fixture.js';
+
+const REALM = 'factors';
+
+describe('console: second factors', { skip: noChromium }, () => {
+  let s: Stack;
+  let admin: AdminApi;
+  let kim: string;
+
+  before(async () => {
+    s = await startStack();
+    admin = adminApi(s.server, await masterAdminToken(s.server));
+    // A realm as Keycloak exports one, with a user holding an authenticator app.
+    const created = await admin.post('/realms', {
+      realm: REALM, enabled: true,
+      users: [{
+        username: 'kim', enabled: true, credentials: [
+          { type: 'password', value: 'kim-pw' },
+          {
+            type: 'otp', userLabel: 'Pixel', secretData: JSON.stringify({ value: 'JhYJxX8E5Qyf0xxVcd5B' }),
+            credentialData: JSON.stringify({ subType: 'totp', digits: 6, counter: 0, period: 30, algorithm: 'HmacSHA1' }),
+          },
+        ],
+      }],
+    });
+    assert.equal(created.status, 201, created.text);
+    kim = (await admin.get(`/realms/${REALM}/users?username=kim&exact=true`)).json[0].id;
+  });
+  after(async () => { await s?.stop(); });
+
+  it('the realm page sets the OTP policy and requires a second factor of every user', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/settings`);
+    const { page } = tab;
+    await page.getByLabel('Every user signs in with a one-time code').check();
+    await page.getByLabel('Digits').selectOption('8');
+    await page.getByLabel('A code lasts (seconds)').fill('60');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    await screenshot(page, 'console-realm-second-factor');
+    const realm = (await admin.get(`/realms/${REALM}`)).json;
+    assert.equal(realm.attributes.otpRequired, 'true');
+    assert.equal(realm.otpPolicyDigits, 8);
+    assert.equal(realm.otpPolicyPeriod, 60);
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('a user\'s Credentials tab lists the authenticator app and removes it', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/users/${kim}/credentials`);
+    const { page } = tab;
+    const row = page.getByRole('table', { name: 'Second factors' }).locator('tr[data-credential="otp"]');
+    await row.waitFor();
+    assert.match(await row.textContent() ?? '', /Authenticator app.*Pixel/);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await confirmDialog(page, 'Remove');
+    await page.getByText('signs in with a password alone').waitFor();
+    const left = (await admin.get(`/realms/${REALM}/users/${kim}/credentials`)).json.map((c: { type: string }) => c.type);
+    assert.deepEqual(left, ['password']);
+    assert.deepEqual(cspViolations(tab), []);
+  });
+});
