@@ -14,15 +14,9 @@ const OIDC = 'latchkey.oidc';
 const API_ACCESS = 'latchkey.api.access';
 const LANGUAGES = ['en', 'de', 'nl', 'fr'];
 const algs = (): Array<[string, string]> => [['', t.clients.realmDefault], ['RS256', 'RS256'], ['ES256', 'ES256'], ['EdDSA', 'EdDSA']];
-// Keycloak's clientAuthenticatorType values and request.object.required values.
-const AUTHENTICATORS: Array<[string, string]> = [
-  ['client-secret', 'Client secret'], ['client-jwt', 'Signed JWT (the application\'s key: private_key_jwt)'],
-  ['client-secret-jwt', 'Signed JWT (the client secret: client_secret_jwt)'],
-];
-const REQUEST_OBJECTS: Array<[string, string]> = [
-  ['not required', 'Not required'], ['request or request_uri', 'Required (by value or reference)'], ['request only', 'Required by value (request)'],
-  ['request_uri only', 'Required by reference (request_uri)'],
-];
+// Keycloak's clientAuthenticatorType values and request.object.required values, each with its text.
+const authenticators = (): Array<[string, string]> => Object.entries(t.clients.requests.authenticators);
+const requestObjects = (): Array<[string, string]> => Object.entries(t.clients.requests.required);
 
 export function ClientsPage({ realm }: { realm: string }) {
   const [search, setSearch] = useState('');
@@ -250,11 +244,11 @@ function checkDraft(d: Draft): Errors {
   }
   for (const key of ['backchannelUrl', 'frontchannelUrl'] as const) {
     const url = d[key].trim();
-    if (url && !/^https?:\/\/[^/\s]+/.test(url)) errors[key] = 'Enter an http:// or https:// address, or leave it empty.';
+    if (url && !/^https?:\/\/[^/\s]+/.test(url)) errors[key] = t.clients.check.logoutUrl;
   }
   return {
     ...errors,
-    ...(d.jwksUrl.trim() && !/^https?:\/\/\S+$/.test(d.jwksUrl.trim()) ? { jwksUrl: 'Enter the https:// address of the application\'s JSON Web Key Set.' } : {}),
+    ...(d.jwksUrl.trim() && !/^https?:\/\/\S+$/.test(d.jwksUrl.trim()) ? { jwksUrl: t.clients.check.jwksUrl } : {}),
     ...checkList('redirectUris', d.redirectUris, (u) => redirectProblem(u.trim(), false)),
     ...checkList('webOrigins', d.webOrigins, (o) => (o.trim() === '+' || o.trim() === '*' || /^https?:\/\/[^/]+$/.test(o.trim()) ? undefined : t.clients.check.origin)),
     ...checkList('postLogoutRedirectUris', d.postLogoutRedirectUris, (u) => redirectProblem(u.trim(), true)),
@@ -326,7 +320,7 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
           <CheckField label={t.clients.serviceAccounts} name="serviceAccounts" checked={d.serviceAccounts} onChange={set('serviceAccounts')} />
           <CheckField label={t.clients.directAccess} name="directAccess" checked={d.directAccess} onChange={set('directAccess')} />
           <CheckField label={t.clients.implicitFlow} name="implicitFlow" checked={d.implicitFlow} onChange={set('implicitFlow')} />
-          <CheckField label="Device authorization (device code)" name="deviceGrant" checked={d.deviceGrant} onChange={set('deviceGrant')} />
+          <CheckField label={t.clients.deviceGrant} name="deviceGrant" checked={d.deviceGrant} onChange={set('deviceGrant')} />
         </div>
         <Identity realm={realm} client={client} draft={d} />
       </fieldset>
@@ -347,36 +341,36 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
       </fieldset>
 
       <fieldset>
-        <legend>Logout</legend>
+        <legend>{t.clients.logout.legend}</legend>
         <div className="grid">
-          <TextField label="Back-channel URL" name="backchannelUrl" value={d.backchannelUrl} onChange={set('backchannelUrl')} error={e.backchannelUrl}
-            placeholder="https://app.example.com/backchannel-logout" hint="Latchkey posts a logout token here when a session the application signed in with ends." />
-          <TextField label="Front-channel URL" name="frontchannelUrl" value={d.frontchannelUrl} onChange={set('frontchannelUrl')} error={e.frontchannelUrl}
-            placeholder="https://app.example.com/frontchannel-logout" hint="Loaded in a hidden frame of the signed-out page, when front-channel logout is on." />
+          <TextField label={t.clients.logout.backchannelUrl} name="backchannelUrl" value={d.backchannelUrl} onChange={set('backchannelUrl')} error={e.backchannelUrl}
+            placeholder="https://app.example.com/backchannel-logout" hint={t.clients.logout.backchannelUrlHint} />
+          <TextField label={t.clients.logout.frontchannelUrl} name="frontchannelUrl" value={d.frontchannelUrl} onChange={set('frontchannelUrl')} error={e.frontchannelUrl}
+            placeholder="https://app.example.com/frontchannel-logout" hint={t.clients.logout.frontchannelUrlHint} />
         </div>
         <div className="checks compact">
-          <CheckField label="Back-channel: session required (sid)" name="backchannelSession" checked={d.backchannelSession} onChange={set('backchannelSession')} />
-          <CheckField label="Front-channel (frames on the signed-out page)" name="frontchannel" checked={d.frontchannel} onChange={set('frontchannel')} />
-          <CheckField label="Back-channel: revoke offline tokens" name="backchannelRevokeOffline" checked={d.backchannelRevokeOffline} onChange={set('backchannelRevokeOffline')} />
-          <CheckField label="Front-channel: session required (iss, sid)" name="frontchannelSession" checked={d.frontchannelSession} onChange={set('frontchannelSession')} />
+          <CheckField label={t.clients.logout.backchannelSession} name="backchannelSession" checked={d.backchannelSession} onChange={set('backchannelSession')} />
+          <CheckField label={t.clients.logout.frontchannel} name="frontchannel" checked={d.frontchannel} onChange={set('frontchannel')} />
+          <CheckField label={t.clients.logout.backchannelRevokeOffline} name="backchannelRevokeOffline" checked={d.backchannelRevokeOffline} onChange={set('backchannelRevokeOffline')} />
+          <CheckField label={t.clients.logout.frontchannelSession} name="frontchannelSession" checked={d.frontchannelSession} onChange={set('frontchannelSession')} />
         </div>
       </fieldset>
 
       <fieldset>
-        <legend>Client authentication and requests</legend>
+        <legend>{t.clients.requests.legend}</legend>
         <div className="grid">
-          <SelectField label="Client authentication" name="authenticator" value={d.authenticator} onChange={set('authenticator')}
-            options={d.authenticator === 'client-x509' ? [...AUTHENTICATORS, ['client-x509', 'Mutual TLS (client-x509): not supported, cannot authenticate']] : AUTHENTICATORS}
+          <SelectField label={t.clients.requests.authenticator} name="authenticator" value={d.authenticator} onChange={set('authenticator')}
+            options={d.authenticator === 'client-x509' ? [...authenticators(), ['client-x509', t.clients.requests.x509]] : authenticators()}
             error={e.authenticator} disabled={!d.confidential}
-            hint={d.confidential ? 'How the application proves itself at the token endpoint.' : 'A public application does not authenticate.'} />
-          <TextField label="JWKS URL" name="jwksUrl" value={d.jwksUrl} onChange={set('jwksUrl')} error={e.jwksUrl} placeholder="https://app.example.com/jwks.json"
-            hint="The application's public keys, for its signed JWTs and request objects." />
+            hint={d.confidential ? t.clients.requests.authenticatorHint : t.clients.requests.publicHint} />
+          <TextField label={t.clients.requests.jwksUrl} name="jwksUrl" value={d.jwksUrl} onChange={set('jwksUrl')} error={e.jwksUrl} placeholder="https://app.example.com/jwks.json"
+            hint={t.clients.requests.jwksUrlHint} />
         </div>
         <div className="grid">
-          <CheckField label="Require pushed authorization requests (PAR)" name="requirePar" checked={d.requirePar} onChange={set('requirePar')}
-            hint="Authorization requests must first be sent to the PAR endpoint by the application." />
-          <SelectField label="Request objects" name="requestObjectRequired" value={d.requestObjectRequired} onChange={set('requestObjectRequired')}
-            options={REQUEST_OBJECTS} error={e.requestObjectRequired} hint="Whether authorization requests must come as signed JWTs (RFC 9101)." />
+          <CheckField label={t.clients.requests.par} name="requirePar" checked={d.requirePar} onChange={set('requirePar')}
+            hint={t.clients.requests.parHint} />
+          <SelectField label={t.clients.requests.requestObjects} name="requestObjectRequired" value={d.requestObjectRequired} onChange={set('requestObjectRequired')}
+            options={requestObjects()} error={e.requestObjectRequired} hint={t.clients.requests.requestObjectsHint} />
         </div>
       </fieldset>
 

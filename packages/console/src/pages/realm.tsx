@@ -45,32 +45,24 @@ const numberOf = (realm: RealmRep, key: NumberKey) =>
 type SwitchKey = 'registrationAllowed' | 'registrationEmailAsUsername' | 'resetPasswordAllowed' | 'verifyEmail'
   | 'loginWithEmailAllowed' | 'duplicateEmailsAllowed' | 'rememberMe' | 'editUsernameAllowed';
 
-/** Keycloak's Login tab: what users may do for themselves. */
-const SWITCHES: Array<[SwitchKey, string, string?]> = [
-  ['registrationAllowed', 'User registration', 'A link on the sign-in page to create an account.'],
-  ['registrationEmailAsUsername', 'Email as username'],
-  ['resetPasswordAllowed', 'Forgot password', 'A link on the sign-in page to reset a password by email.'],
-  ['rememberMe', 'Remember me'],
-  ['verifyEmail', 'Verify email', 'New users confirm their address by a link in a mail.'],
-  ['loginWithEmailAllowed', 'Sign in with email', 'Users may give their email instead of their username.'],
-  ['duplicateEmailsAllowed', 'Duplicate emails', 'Several users may have one email (they then cannot sign in with it).'],
-  ['editUsernameAllowed', 'Edit username'],
+/** Keycloak's Login tab: what users may do for themselves; each labelled by t.realm.login. */
+const SWITCHES: SwitchKey[] = [
+  'registrationAllowed', 'registrationEmailAsUsername', 'resetPasswordAllowed', 'rememberMe', 'verifyEmail', 'loginWithEmailAllowed',
+  'duplicateEmailsAllowed', 'editUsernameAllowed',
 ];
 
 type SmtpKey = 'host' | 'port' | 'from' | 'fromDisplayName' | 'replyTo' | 'replyToDisplayName' | 'envelopeFrom' | 'user' | 'password';
-const SMTP_FIELDS: Array<[SmtpKey, string, string?]> = [
-  ['host', 'Host'], ['port', 'Port', 'Default 25, or 465 with SSL.'], ['from', 'From'], ['fromDisplayName', 'From display name'],
-  ['replyTo', 'Reply to'], ['replyToDisplayName', 'Reply to display name'], ['envelopeFrom', 'Envelope from', 'Where bounces go.'],
-];
-const SMTP_SWITCHES: Array<['ssl' | 'starttls' | 'auth', string]> = [['ssl', 'SSL (port 465)'], ['starttls', 'StartTLS'], ['auth', 'Authentication']];
+/** The mail server's fields, each labelled by t.realm.mail. */
+const SMTP_FIELDS = ['host', 'port', 'from', 'fromDisplayName', 'replyTo', 'replyToDisplayName', 'envelopeFrom'] as const;
+const SMTP_SWITCHES = ['ssl', 'starttls', 'auth'] as const;
 
 /** The mail server as the admin API takes it: strings, empty ones left out, the user and password only with authentication. */
 function smtpOf(d: Record<string, string | boolean>): Record<string, string> {
   // No host: no mail server, as Keycloak keeps it ({}).
   if (!String(d['smtp.host'] ?? '').trim()) return {};
   const server: Record<string, string> = {};
-  for (const [k] of SMTP_FIELDS) if (typeof d[`smtp.${k}`] === 'string' && (d[`smtp.${k}`] as string).trim()) server[k] = (d[`smtp.${k}`] as string).trim();
-  for (const [k] of SMTP_SWITCHES) server[k] = String(d[`smtp.${k}`] === true);
+  for (const k of SMTP_FIELDS) if (typeof d[`smtp.${k}`] === 'string' && (d[`smtp.${k}`] as string).trim()) server[k] = (d[`smtp.${k}`] as string).trim();
+  for (const k of SMTP_SWITCHES) server[k] = String(d[`smtp.${k}`] === true);
   if (d['smtp.auth'] === true) {
     server.user = String(d['smtp.user'] ?? '');
     server.password = String(d['smtp.password'] ?? '');
@@ -91,10 +83,10 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
     otpPolicyCodeReusable: realm.otpPolicyCodeReusable,
     ...Object.fromEntries(FLAGS.map((f) => [f, realm.attributes?.[f] === 'true'])) as Record<(typeof FLAGS)[number], boolean>,
     ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(numberOf(realm, k))])) as Record<NumberKey, string>,
-    ...Object.fromEntries(SWITCHES.map(([k]) => [k, realm[k] === true])) as Record<SwitchKey, boolean>,
+    ...Object.fromEntries(SWITCHES.map((k) => [k, realm[k] === true])) as Record<SwitchKey, boolean>,
     passwordPolicy: realm.passwordPolicy ?? '',
-    ...Object.fromEntries([...SMTP_FIELDS, ['user'], ['password']].map(([k]) => [`smtp.${k}`, realm.smtpServer?.[k] ?? ''])) as Record<`smtp.${SmtpKey}`, string>,
-    ...Object.fromEntries(SMTP_SWITCHES.map(([k]) => [`smtp.${k}`, realm.smtpServer?.[k] === 'true'])) as Record<'smtp.ssl' | 'smtp.starttls' | 'smtp.auth', boolean>,
+    ...Object.fromEntries([...SMTP_FIELDS, 'user', 'password'].map((k) => [`smtp.${k}`, realm.smtpServer?.[k] ?? ''])) as Record<`smtp.${SmtpKey}`, string>,
+    ...Object.fromEntries(SMTP_SWITCHES.map((k) => [`smtp.${k}`, realm.smtpServer?.[k] === 'true'])) as Record<'smtp.ssl' | 'smtp.starttls' | 'smtp.auth', boolean>,
   }));
   const test = useSave();
   const save = useSave();
@@ -110,7 +102,7 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled, revokeRefreshToken: d.revokeRefreshToken,
         otpPolicyType: d.otpPolicyType, otpPolicyAlgorithm: d.otpPolicyAlgorithm, otpPolicyDigits: Number(d.otpPolicyDigits),
         otpPolicyCodeReusable: d.otpPolicyCodeReusable,
-        ...Object.fromEntries(SWITCHES.map(([k]) => [k, d[k]])),
+        ...Object.fromEntries(SWITCHES.map((k) => [k, d[k]])),
         passwordPolicy: d.passwordPolicy.trim(),
         smtpServer: smtpOf(d),
         ...Object.fromEntries(NUMBERS.filter(([k]) => !ATTRIBUTES.includes(k)).map(([k]) => [k, Number(d[k])])),
@@ -171,21 +163,21 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
           <CheckField label={t.realm.bruteLabel} name="bruteForceProtected" checked={d.bruteForceProtected} onChange={set('bruteForceProtected')} />
           <div className="grid three">{numbers('brute')}</div>
         </fieldset>
-        <fieldset><legend>Second factor</legend>
-          <CheckField label="Every user signs in with a one-time code" name="otpRequired" checked={d.otpRequired} onChange={set('otpRequired')}
-            hint="Users without an authenticator app set one up at their next sign-in. Off: a code is asked of those who have one." />
-          <CheckField label="Password grant for users with a second factor" name="passwordGrantWithSecondFactor" checked={d.passwordGrantWithSecondFactor}
-            onChange={set('passwordGrantWithSecondFactor')} hint="Off (Keycloak's way): such users give a one-time code with the password, in the otp parameter." />
+        <fieldset><legend>{t.realm.secondFactor.legend}</legend>
+          <CheckField label={t.realm.secondFactor.otpRequired} name="otpRequired" checked={d.otpRequired} onChange={set('otpRequired')}
+            hint={t.realm.secondFactor.otpRequiredHint} />
+          <CheckField label={t.realm.secondFactor.passwordGrant} name="passwordGrantWithSecondFactor" checked={d.passwordGrantWithSecondFactor}
+            onChange={set('passwordGrantWithSecondFactor')} hint={t.realm.secondFactor.passwordGrantHint} />
           <div className="grid three">
-            <SelectField label="One-time code type" name="otpPolicyType" value={d.otpPolicyType} onChange={set('otpPolicyType')}
-              options={[['totp', 'Time-based (TOTP)'], ['hotp', 'Counter-based (HOTP)']]} />
-            <SelectField label="Hash algorithm" name="otpPolicyAlgorithm" value={d.otpPolicyAlgorithm} onChange={set('otpPolicyAlgorithm')}
-              options={[['HmacSHA1', 'SHA-1 (every app)'], ['HmacSHA256', 'SHA-256'], ['HmacSHA512', 'SHA-512']]} />
-            <SelectField label="Digits" name="otpPolicyDigits" value={d.otpPolicyDigits} onChange={set('otpPolicyDigits')} options={[['6', '6'], ['8', '8']]} />
+            <SelectField label={t.realm.secondFactor.type} name="otpPolicyType" value={d.otpPolicyType} onChange={set('otpPolicyType')}
+              options={[['totp', t.realm.secondFactor.totp], ['hotp', t.realm.secondFactor.hotp]]} />
+            <SelectField label={t.realm.secondFactor.algorithm} name="otpPolicyAlgorithm" value={d.otpPolicyAlgorithm} onChange={set('otpPolicyAlgorithm')}
+              options={[['HmacSHA1', t.realm.secondFactor.sha1], ['HmacSHA256', 'SHA-256'], ['HmacSHA512', 'SHA-512']]} />
+            <SelectField label={t.realm.secondFactor.digits} name="otpPolicyDigits" value={d.otpPolicyDigits} onChange={set('otpPolicyDigits')} options={[['6', '6'], ['8', '8']]} />
             {numbers('otp')}
           </div>
-          <CheckField label="A code may be used more than once" name="otpPolicyCodeReusable" checked={d.otpPolicyCodeReusable} onChange={set('otpPolicyCodeReusable')}
-            hint="Off: each code signs in once, so an overheard code is of no use." />
+          <CheckField label={t.realm.secondFactor.reusable} name="otpPolicyCodeReusable" checked={d.otpPolicyCodeReusable} onChange={set('otpPolicyCodeReusable')}
+            hint={t.realm.secondFactor.reusableHint} />
         </fieldset>
         <fieldset><legend>{t.realm.events}</legend>
           <p className="hint">{t.realm.eventsHint}</p>
@@ -193,36 +185,35 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
           <CheckField label={t.realm.recordAdmin} name="adminEventsEnabled" checked={d.adminEventsEnabled} onChange={set('adminEventsEnabled')} />
           <div className="grid">{numbers('events')}</div>
         </fieldset>
-        <fieldset><legend>Login</legend>
+        <fieldset><legend>{t.realm.login.legend}</legend>
           <div className="grid">
-            {SWITCHES.map(([k, label, hint]) => <CheckField key={k} label={label} name={k} checked={d[k]} onChange={set(k)} hint={hint} />)}
+            {SWITCHES.map((k) => <CheckField key={k} label={t.realm.login.switches[k]} name={k} checked={d[k]} onChange={set(k)} hint={t.realm.login.hints[k]} />)}
           </div>
         </fieldset>
-        <fieldset><legend>Password policy</legend>
-          <TextField label="Policy" name="passwordPolicy" value={d.passwordPolicy} onChange={set('passwordPolicy')} error={save.errors.passwordPolicy}
-            placeholder="length(12) and digits(1) and notUsername(undefined)"
-            hint="Keycloak's rules joined by “and”: length, maxLength, digits, lowerCase, upperCase, specialChars, notUsername, notEmail, notContainsUsername, passwordHistory, regexPattern, forceExpiredPasswordChange (hashAlgorithm, hashIterations and maxAuthAge are kept; passwords are always hashed with argon2id)." />
+        <fieldset><legend>{t.realm.passwordPolicy.legend}</legend>
+          <TextField label={t.realm.passwordPolicy.label} name="passwordPolicy" value={d.passwordPolicy} onChange={set('passwordPolicy')} error={save.errors.passwordPolicy}
+            placeholder="length(12) and digits(1) and notUsername(undefined)" hint={t.realm.passwordPolicy.hint} />
         </fieldset>
-        <fieldset><legend>Email</legend>
-          <p className="hint">The mail server the realm sends its mails through (password reset, email verification, required actions).</p>
+        <fieldset><legend>{t.realm.mail.legend}</legend>
+          <p className="hint">{t.realm.mail.lead}</p>
           <div className="grid">
-            {SMTP_FIELDS.map(([k, label, hint]) => <TextField key={k} label={label} name={`smtp.${k}`} value={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} hint={hint} />)}
+            {SMTP_FIELDS.map((k) => <TextField key={k} label={t.realm.mail.fields[k]} name={`smtp.${k}`} value={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} hint={t.realm.mail.hints[k]} />)}
           </div>
-          {SMTP_SWITCHES.map(([k, label]) => <CheckField key={k} label={label} name={`smtp.${k}`} checked={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} />)}
+          {SMTP_SWITCHES.map((k) => <CheckField key={k} label={t.realm.mail.switches[k]} name={`smtp.${k}`} checked={d[`smtp.${k}`]} onChange={set(`smtp.${k}`)} />)}
           <div className="grid">{numbers('links')}</div>
           {d['smtp.auth'] ? (
             <div className="grid">
-              <TextField label="Username" name="smtp.user" value={d['smtp.user']} onChange={set('smtp.user')} autoComplete="off" />
-              <TextField label="Password" name="smtp.password" type="password" value={d['smtp.password']} onChange={set('smtp.password')} autoComplete="new-password"
-                hint={d['smtp.password'] === '**********' ? 'The stored password: type over it to change it.' : undefined} />
+              <TextField label={t.users.username} name="smtp.user" value={d['smtp.user']} onChange={set('smtp.user')} autoComplete="off" />
+              <TextField label={t.users.password} name="smtp.password" type="password" value={d['smtp.password']} onChange={set('smtp.password')} autoComplete="new-password"
+                hint={d['smtp.password'] === '**********' ? t.realm.mail.storedPassword : undefined} />
             </div>
           ) : null}
           <div className="actions">
             <button type="button" className="secondary" disabled={test.busy}
               onClick={() => void test.run(async () => {
                 await api.post(path('realms', realm.realm, 'testSMTPConnection'), smtpOf(d));
-                return 'A test mail is on its way to your email.';
-              })}>Test connection</button>
+                return t.realm.mail.testSent;
+              })}>{t.realm.mail.test}</button>
             <Notice kind="error">{test.errors[''] ?? test.errors.host ?? test.errors.from}</Notice>
             <Notice kind="success">{test.saved}</Notice>
           </div>

@@ -66,7 +66,7 @@ export function UserPage({ realm, id, tab }: { realm: string; id: string; tab: s
         <div className="head-badges">
           <span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? t.common.enabled : t.common.disabled}</span>
           {u.requiredActions?.includes('UPDATE_PASSWORD') ? <span className="badge off" title={t.users.temporaryTitle}>{t.users.choosesNew}</span> : null}
-          {u.requiredActions?.includes('CONFIGURE_TOTP') ? <span className="badge off">Sets up an authenticator app at the next sign-in</span> : null}
+          {u.requiredActions?.includes('CONFIGURE_TOTP') ? <span className="badge off">{t.users.configureTotp}</span> : null}
           <button type="button" className="secondary" onClick={async () => {
             await api.put(path('realms', realm, 'users', id), { enabled: !u.enabled });
             user.reload();
@@ -192,6 +192,7 @@ function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep;
           hint={t.credentials.temporaryHint} />
         <div className="actions"><button type="submit" disabled={save.busy}>{t.credentials.setPassword}</button><Notice kind="success">{save.saved}</Notice></div>
       </form>
+      <SecondFactors realm={realm} user={user} credentials={(credentials.data ?? []).filter((c) => c.type !== 'password')} onChanged={credentials.reload} />
       <h2>{t.credentials.failed}</h2>
       {brute.data ? (
         <div className="brute">
@@ -208,26 +209,24 @@ function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep;
   );
 }
 
-const FACTOR_NAMES: Record<string, string> = { otp: 'Authenticator app', 'recovery-authn-codes': 'Recovery codes' };
-
 /** The user's one-time code generators and recovery codes: what they are, and a way to remove each. */
 function SecondFactors({ realm, user, credentials, onChanged }: { realm: string; user: UserRep; credentials: CredentialRep[]; onChanged: () => void }) {
-  const remaining = (c: CredentialRep) => (c.type === 'recovery-authn-codes' && c.credentialData ? ` (${JSON.parse(c.credentialData).remainingCodes} left)` : '');
+  const remaining = (c: CredentialRep) => (c.type === 'recovery-authn-codes' && c.credentialData ? ` (${t.factors.left(JSON.parse(c.credentialData).remainingCodes)})` : '');
   return (
     <>
-      <h2>Second factors</h2>
-      {credentials.length === 0 ? <p className="muted">None: {user.username} signs in with a password alone.</p> : (
-        <table className="list" aria-label="Second factors">
-          <thead><tr><th scope="col">Kind</th><th scope="col">Name</th><th scope="col">Added</th><th scope="col">Remove</th></tr></thead>
+      <h2>{t.factors.title}</h2>
+      {credentials.length === 0 ? <p className="muted">{t.factors.none(user.username)}</p> : (
+        <table className="list" aria-label={t.factors.title}>
+          <thead><tr><th scope="col">{t.factors.kind}</th><th scope="col">{t.common.name}</th><th scope="col">{t.factors.added}</th><th scope="col">{t.common.remove}</th></tr></thead>
           <tbody>
             {credentials.map((c) => (
               <tr key={c.id} data-credential={c.type}>
-                <td>{FACTOR_NAMES[c.type] ?? c.type}{remaining(c)}</td>
+                <td>{t.factors.names[c.type] ?? c.type}{remaining(c)}</td>
                 <td>{c.userLabel ?? ''}</td>
                 <td>{at(c.createdDate)}</td>
                 <td>
-                  <ConfirmButton label="Remove" className="secondary" title={`Remove this ${(FACTOR_NAMES[c.type] ?? c.type).toLowerCase()}?`} confirmLabel="Remove"
-                    message={<p>{user.username} no longer signs in with it{c.type === 'otp' ? ', and sets up another app if the realm requires one' : ''}.</p>}
+                  <ConfirmButton label={t.common.remove} className="secondary" title={t.factors.removeTitle[c.type] ?? t.factors.removeOther(c.type)} confirmLabel={t.common.remove}
+                    message={<p>{t.factors.removeMessage(user.username, c.type === 'otp')}</p>}
                     onConfirm={async () => { await api.delete(path('realms', realm, 'users', user.id, 'credentials', c.id)); onChanged(); }} />
                 </td>
               </tr>

@@ -4,6 +4,7 @@
 // choice outlasts a reload.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { REALM, startStack, type Stack } from '../browser/fixture.js';
 import { noChromium, openTab, screenshot, signIn, type Page } from '../helpers/browser.js';
 import { assertFits, assertWithinViewport, VIEWPORTS } from '../helpers/layout.js';
@@ -13,11 +14,24 @@ import { consoleUrl, cspViolations } from './fixture.js';
 const PHONE = VIEWPORTS.find((v) => v.name === 'phone')!;
 
 /** Words of the English catalogue that no German page shows (the realm's own data aside). */
-const ENGLISH = /\b(Create|Search|Enabled|Disabled|Loading|Users|Sign out|Client applications|Client scopes|Description|Settings|Realm settings|Add|Save|Type)\b/;
+const ENGLISH = new RegExp(`\\b(${[
+  'Create', 'Search', 'Enabled', 'Disabled', 'Loading', 'Users', 'Sign out', 'Client applications', 'Client scopes', 'Description', 'Settings',
+  'Realm settings', 'Add', 'Save', 'Type',
+  // The realm's second factor, login switches, password policy and mail server; a client's logout and authentication; a user's second factors.
+  'Second factors?', 'One-time code', 'Hash algorithm', 'Digits', 'User registration', 'Forgot password', 'Remember me', 'Password policy', 'Email',
+  'Reply to', 'Test connection', 'Client authentication', 'Request objects', 'Device authorization', 'session required', 'Kind', 'Added', 'Remove',
+].join('|')})\\b`);
 
 describe('admin console: languages', { skip: noChromium }, () => {
   let s: Stack;
-  before(async () => { s = await startStack(); });
+  let clientUuid: string;
+  let aliceId: string;
+  before(async () => {
+    s = await startStack();
+    const admin = adminApi(s.server, await masterAdminToken(s.server));
+    clientUuid = (await admin.get(`/realms/${REALM}/clients?clientId=rp-code`)).json[0].id;
+    aliceId = (await admin.get(`/realms/${REALM}/users?username=alice&exact=true`)).json[0].id;
+  });
   after(async () => { await s?.stop(); });
 
   async function signedIn(page: Page) {
@@ -46,7 +60,7 @@ describe('admin console: languages', { skip: noChromium }, () => {
     await page.waitForFunction(() => !document.querySelector('main .loading'));
   }
 
-  it('de: German labels on the realm list, clients, users and client scopes, fitting 390 px', async (t) => {
+  it('de: German labels on the realm list, clients, users, client scopes, realm settings, a client\'s form and a user\'s credentials, fitting 390 px', async (t) => {
     const tab = await openTab(s.browser, t, { locale: 'de-DE' });
     const { page } = tab;
     await signedIn(page);
@@ -65,7 +79,15 @@ describe('admin console: languages', { skip: noChromium }, () => {
       ['clients', `#/${REALM}/clients`, 'Client-Anwendungen', ['Client-ID', 'Titel', 'Grant-Typen', 'Client-Anwendung anlegen']],
       ['users', `#/${REALM}/users`, 'Benutzer', ['Benutzername', 'E-Mail', 'Benutzer anlegen', 'Aktiviert']],
       ['client-scopes', `#/${REALM}/client-scopes`, 'Client-Scopes', ['Zugewiesene Art', 'Protokoll', 'Beschreibung', 'Client-Scope anlegen', 'Standard']],
-      ['realm-settings', `#/${REALM}/settings`, 'Realm-Einstellungen web', ['Allgemein', 'Sitzungen', 'Speichern']],
+      ['realm-settings', `#/${REALM}/settings`, 'Realm-Einstellungen web', [
+        'Allgemein', 'Sitzungen', 'Speichern', 'Zweiter Faktor', 'Passwortrichtlinie', 'Benutzerregistrierung', 'Verbindung testen',
+      ]],
+      ['client-form', `#/${REALM}/clients/${clientUuid}/form`, 'Code RP rp-code', [
+        'Abmeldung', 'Back-Channel-URL', 'Client-Authentifizierung und Anfragen', 'JWKS-URL', 'Request-Objekte', 'Geräteautorisierung (Device Code)',
+      ]],
+      ['user-credentials', `#/${REALM}/users/${aliceId}/credentials`, 'alice Alice Liddell', [
+        'Neues Passwort', 'Zweite Faktoren', 'Keine: alice meldet sich nur mit einem Passwort an.',
+      ]],
     ];
     for (const [name, hash, heading, labels] of pages) {
       await show(page, hash, heading);
