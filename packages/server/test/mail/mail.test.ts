@@ -117,7 +117,7 @@ describe('mail through the realm\'s SMTP server', () => {
 
     // Wrong settings: the mail server's refusal, in the admin API's error shape.
     const wrong = await api.post(`/realms/${REALM}/testSMTPConnection`, { ...settings, password: 'not-the-password' });
-    assertAdminError(wrong, 500, 'Failed to send email');
+    assertAdminError(wrong, 502, 'Failed to send email');
     const missing = await api.post(`/realms/${REALM}/testSMTPConnection`, { port: '25' });
     assertAdminError(missing, 400, 'host');
   });

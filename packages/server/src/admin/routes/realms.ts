@@ -121,9 +121,10 @@ export const realmRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, 
     try {
       await mailer.sendTest(realm, request.body as Record<string, string>, { ...admin, email: admin.email });
     } catch (err) {
-      // Keycloak's answer: the settings did not work, which is the mail server's (or the settings') doing, not the request's shape.
+      // The mail server (or the way to it) failed, not Latchkey nor the request's shape: 502,
+      // where Keycloak answers 500, which we keep for our own faults.
       request.log.warn({ err }, 'test mail not sent');
-      throw new OAuthError('email_send_failed', `Failed to send email: ${(err as Error).message}`, 500);
+      throw new OAuthError('email_send_failed', `Failed to send email: ${(err as Error).message}`, 502);
     }
     return reply.code(204).send();
   });
