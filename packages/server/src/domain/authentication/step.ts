@@ -1,6 +1,6 @@
 import type { CredentialRecord, InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
 import type { Domain } from '../index.js';
-import type { StepError } from '../../pages/types.js';
+import type { PolicyViolation } from '../password-policy.js';
 
 /**
  * The sign-in as a pipeline of steps, after node-oidc-provider's interaction policy: each
@@ -27,6 +27,9 @@ export interface AuthContext {
 }
 
 export type Form = Record<string, string | undefined>;
+
+/** What a step's page says went wrong: a catalogue key, or a password policy's rule with its arguments. */
+export type StepError = string | PolicyViolation;
 
 /** Keycloak's event types a step records when it succeeds. */
 export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL';
