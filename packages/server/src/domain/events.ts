@@ -21,6 +21,7 @@ export const LOGIN_EVENT_TYPES = [
   'SEND_VERIFY_EMAIL', 'SEND_VERIFY_EMAIL_ERROR',
   'SEND_EXECUTE_ACTIONS', 'SEND_EXECUTE_ACTIONS_ERROR',
   'OAUTH2_DEVICE_AUTH', 'OAUTH2_DEVICE_AUTH_ERROR', 'OAUTH2_DEVICE_CODE_TO_TOKEN', 'OAUTH2_DEVICE_CODE_TO_TOKEN_ERROR',
+  'TOKEN_EXCHANGE', 'TOKEN_EXCHANGE_ERROR',
 ] as const;
 export type LoginEventType = (typeof LOGIN_EVENT_TYPES)[number];
 
@@ -39,6 +40,8 @@ export const DETAIL_KEYS = [
   'brute_force_lockout',
   // Which credential an UPDATE_/REMOVE_ event is about (never its secret).
   'credential_type', 'credential_id', 'credential_user_label',
+  // Token exchange's: what was asked for, and which client the subject token was issued to.
+  'audience', 'requested_token_type', 'subject_token_client_id',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

@@ -5,7 +5,7 @@ import { recordCall } from '../http/events.js';
 import { formSchema, requireForm } from '../http/form.js';
 import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
-import { checkAccessToken, issuedBeforeNotBefore, tokenHoldersActive } from '../protocol/access-tokens.js';
+import { activeAccessToken, issuedBeforeNotBefore, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
@@ -14,17 +14,14 @@ import { introspectionClaims } from '../protocol/tokens.js';
 const INACTIVE = { active: false } as const;
 
 async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token: string) {
-  const check = await checkAccessToken(domain, realm, token);
-  if (!check.ok) return undefined;
-  const { claims } = check;
-  const holders = await tokenHoldersActive(domain, realm.realm.id,
-    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid, iat: claims.iat });
-  if (!holders.ok) return undefined;
-  const { user, client, session } = holders;
+  const active = await activeAccessToken(domain, realm, token);
+  if (!active.ok) return undefined;
+  const { claims, user, client, session } = active;
   // The acr the token was issued with (its acr mapper's) is the sign-in's, which nothing else keeps.
   const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
   const visible = await introspectionClaims(domain, { realm, client, user, scopes: parseScope(claims.scope), session, acr }, claims);
-  return { ...visible, active: true, token_type: 'Bearer', username: user.username, sub: user.id, sid: claims.sid };
+  // The audience as issued: token exchange may have narrowed it from what the mappers give.
+  return { ...visible, aud: claims.aud, active: true, token_type: 'Bearer', username: user.username, sub: user.id, sid: claims.sid };
 }
 
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {

@@ -17,6 +17,7 @@ export const GRANT_EVENTS: Readonly<Record<string, readonly [LoginEventType, Log
   refresh_token: ['REFRESH_TOKEN', 'REFRESH_TOKEN_ERROR'],
   // Keycloak records its device grant's token requests as OAUTH2_DEVICE_CODE_TO_TOKEN.
   'urn:ietf:params:oauth:grant-type:device_code': ['OAUTH2_DEVICE_CODE_TO_TOKEN', 'OAUTH2_DEVICE_CODE_TO_TOKEN_ERROR'],
+  'urn:ietf:params:oauth:grant-type:token-exchange': ['TOKEN_EXCHANGE', 'TOKEN_EXCHANGE_ERROR'],
 };
 
 /** EventNotes plus the client, once it has authenticated. */

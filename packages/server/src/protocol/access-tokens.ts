@@ -65,3 +65,19 @@ export async function tokenHoldersActive<C extends ClientRecord | ClientRuntime>
   if (holders.sessionId && !session) return { ok: false, reason: 'Session not active' };
   return { ok: true, user, client, session };
 }
+
+export type ActiveAccessToken = { ok: true; claims: AccessTokenClaims; user: UserRecord; client: ClientRuntime; session?: SessionRecord } | { ok: false; reason: string };
+
+/**
+ * An access token of this realm that is good now: valid and unrevoked (checkAccessToken), and
+ * its user, client and session still active (tokenHoldersActive). What introspection answers
+ * active for, and what token exchange takes as a subject token.
+ */
+export async function activeAccessToken(domain: Domain, realm: RealmRuntime, token: string): Promise<ActiveAccessToken> {
+  const check = await checkAccessToken(domain, realm, token);
+  if (!check.ok) return check;
+  const { claims } = check;
+  const holders = await tokenHoldersActive(domain, realm.realm.id,
+    { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid, iat: claims.iat });
+  return holders.ok ? { ...holders, claims } : holders;
+}

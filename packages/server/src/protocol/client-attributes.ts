@@ -37,7 +37,13 @@ export const ATTRIBUTES = {
   requirePar: 'require.pushed.authorization.requests',
   /** Keycloak's "Valid Request URIs", joined with ##: where request objects may be fetched from. */
   requestUris: 'request.uris',
+  standardTokenExchange: 'standard.token.exchange.enabled',
+  /** NO (the default) or SAME_SESSION: whether token exchange may issue a refresh token, in the subject token's session. */
+  tokenExchangeRefresh: 'standard.token.exchange.enableRefreshRequestedTokenType',
 } as const;
+
+/** Keycloak's standard.token.exchange.enableRefreshRequestedTokenType values. */
+export const TOKEN_EXCHANGE_REFRESH = ['NO', 'SAME_SESSION'] as const;
 
 /** How long a client assertion may live (exp past iat, or past now without iat) unless the client says: Keycloak's default. */
 const DEFAULT_ASSERTION_MAX_EXP = 60;
@@ -58,6 +64,8 @@ export interface ClientOAuthPolicy {
   requestObjectAlg?: string;
   requirePar: boolean;
   requestUris: string[];
+  standardTokenExchange: boolean;
+  tokenExchangeRefresh: (typeof TOKEN_EXCHANGE_REFRESH)[number];
 }
 
 const isTrue = (v: string | undefined) => v === 'true';
@@ -78,6 +86,8 @@ export function clientOAuthPolicy(s: ClientSettings): ClientOAuthPolicy {
     requestObjectAlg: a[ATTRIBUTES.requestObjectAlg] || undefined,
     requirePar: isTrue(a[ATTRIBUTES.requirePar]),
     requestUris: (a[ATTRIBUTES.requestUris] ?? '').split('##').filter(Boolean),
+    standardTokenExchange: isTrue(a[ATTRIBUTES.standardTokenExchange]),
+    tokenExchangeRefresh: TOKEN_EXCHANGE_REFRESH.find((v) => v === a[ATTRIBUTES.tokenExchangeRefresh]) ?? 'NO',
   };
 }
 
@@ -98,6 +108,10 @@ export function oauthAttributesProblem(s: ClientSettings): { field: string; prob
   const requestAlg = a[ATTRIBUTES.requestObjectAlg];
   if (requestAlg && ![...ASYMMETRIC_ALGS, 'none', 'any'].some((alg) => alg === requestAlg)) {
     return { field: `attributes.${ATTRIBUTES.requestObjectAlg}`, problem: `${requestAlg} is not a supported algorithm` };
+  }
+  const refresh = a[ATTRIBUTES.tokenExchangeRefresh];
+  if (refresh && !TOKEN_EXCHANGE_REFRESH.some((v) => v === refresh)) {
+    return { field: `attributes.${ATTRIBUTES.tokenExchangeRefresh}`, problem: `must be one of ${TOKEN_EXCHANGE_REFRESH.join(', ')}` };
   }
   const policy = clientOAuthPolicy(s);
   if (policy.jwksUrl !== undefined && !/^https?:\/\//i.test(policy.jwksUrl)) {

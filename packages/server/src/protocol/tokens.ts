@@ -13,7 +13,10 @@ import { OPENID, scopeClaim, tokenMappers } from './scopes.js';
 /** RFC 6749 §5.1 plus Keycloak's extra fields, which its client libraries read. */
 export interface TokenResponse {
   access_token: string;
-  token_type: 'Bearer';
+  /** N_A where token exchange issues an ID token in access_token (RFC 8693 §2.2.1). */
+  token_type: 'Bearer' | 'N_A';
+  /** RFC 8693 §2.2.1: what token exchange issued. */
+  issued_token_type?: string;
   expires_in: number;
   refresh_token?: string;
   refresh_expires_in?: number;
@@ -39,6 +42,11 @@ export interface TokenSubject {
   clientAddress?: string;
   /** The authentication context the sign-in reached (Keycloak's acr: "1" signed in for this request, "0" SSO). */
   acr?: string;
+  /**
+   * The audiences (client ids) the access token is limited to, as token exchange's audience
+   * parameter asks: each must be one the client's token would have anyway, else invalid_target.
+   */
+  audience?: readonly string[];
 }
 
 export interface IdTokenExtras {
@@ -117,6 +125,18 @@ function audience(client: ClientRuntime, audiences: string[]): string | string[]
   return aud.size === 1 ? [...aud][0] : [...aud];
 }
 
+/**
+ * The audiences a token exchange asked for, each one the client's token would have anyway (its
+ * mappers' or, as Latchkey's tokens without other audiences name it, the client itself): RFC
+ * 8693 §2.2.2's invalid_target for any other, as Keycloak refuses an audience not available.
+ */
+function limitedAudiences(client: ClientRuntime, audiences: string[], asked: readonly string[]): string[] {
+  const available = new Set([...(supportsApiAccess(client.record.settings) ? audiences : []), client.record.clientId]);
+  const missing = asked.filter((a) => !available.has(a));
+  if (missing.length > 0) throw new OAuthError('invalid_target', `Requested audience not available: ${missing.join(', ')}`);
+  return [...asked];
+}
+
 /** Seconds an access (and ID) token lives: the client's lifespan, else the realm's. */
 export const lifespanOf = (s: Pick<TokenSubject, 'client' | 'realm'>) =>
   s.client.record.settings.accessTokenLifespan ?? s.realm.realm.settings.accessTokenLifespan;
@@ -159,7 +179,7 @@ async function mappedAccessClaims(domain: Domain, subject: TokenSubject, target:
     ...mapped.claims,
     iss: realm.issuer,
     sub: user.id,
-    aud: audience(client, mapped.audiences),
+    aud: audience(client, subject.audience ? limitedAudiences(client, mapped.audiences, subject.audience) : mapped.audiences),
     exp: at.exp,
     iat: at.iat,
     jti: at.jti,
