@@ -146,6 +146,8 @@ export const de: Messages = {
       jwksUrl: 'Geben Sie die https://-Adresse des JSON Web Key Sets der Anwendung ein.',
     },
     deviceGrant: 'Geräteautorisierung (Device Code)',
+    tokenExchange: 'Standard-Token-Austausch',
+    tokenExchangeHint: 'Die Anwendung darf ein für sie bestimmtes Token eines Benutzers gegen eines für eine andere Anwendung tauschen (RFC 8693).',
     logout: {
       legend: 'Abmeldung',
       backchannelUrl: 'Back-Channel-URL',

@@ -149,6 +149,8 @@ export const en = {
       jwksUrl: 'Enter the https:// address of the application\'s JSON Web Key Set.',
     },
     deviceGrant: 'Device authorization (device code)',
+    tokenExchange: 'Standard token exchange',
+    tokenExchangeHint: 'The application may exchange a user\'s token meant for it for one aimed at another application (RFC 8693).',
     logout: {
       legend: 'Logout',
       backchannelUrl: 'Back-channel URL',

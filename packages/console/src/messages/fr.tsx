@@ -146,6 +146,8 @@ export const fr: Messages = {
       jwksUrl: 'Saisissez l\'adresse https:// du JSON Web Key Set de l\'application.',
     },
     deviceGrant: 'Autorisation d\'appareil (device code)',
+    tokenExchange: 'Échange de jetons standard',
+    tokenExchangeHint: 'L\'application peut échanger un jeton d\'utilisateur qui lui est destiné contre un jeton destiné à une autre application (RFC 8693).',
     logout: {
       legend: 'Déconnexion',
       backchannelUrl: 'URL back-channel',

@@ -146,6 +146,8 @@ export const nl: Messages = {
       jwksUrl: 'Vul het https://-adres van de JSON Web Key Set van de toepassing in.',
     },
     deviceGrant: 'Apparaatautorisatie (device code)',
+    tokenExchange: 'Standaard token-uitwisseling',
+    tokenExchangeHint: 'De applicatie mag een voor haar bestemd token van een gebruiker inwisselen voor een token voor een andere applicatie (RFC 8693).',
     logout: {
       legend: 'Afmelden',
       backchannelUrl: 'Back-channel-URL',

@@ -121,7 +121,7 @@ interface Draft {
   refreshTokens: boolean; logoUri: string; consent: boolean; accessTokenLifespan: string; accessTokenAlg: string; idTokenAlg: string;
   defaultScopes: string; optionalScopes: string; redirectUris: string[]; webOrigins: string[]; postLogoutRedirectUris: string[];
   authenticator: string; jwksUrl: string; requirePar: boolean; requestObjectRequired: string;
-  deviceGrant: boolean; backchannelUrl: string; backchannelSession: boolean; backchannelRevokeOffline: boolean;
+  deviceGrant: boolean; tokenExchange: boolean; backchannelUrl: string; backchannelSession: boolean; backchannelRevokeOffline: boolean;
   frontchannel: boolean; frontchannelUrl: string; frontchannelSession: boolean;
 }
 
@@ -157,6 +157,7 @@ function draftOf(c?: ClientRep): Draft {
     requirePar: a['require.pushed.authorization.requests'] === 'true',
     requestObjectRequired: a['request.object.required'] || 'not required',
     deviceGrant: a['oauth2.device.authorization.grant.enabled'] === 'true',
+    tokenExchange: a['standard.token.exchange.enabled'] === 'true',
     backchannelUrl: a['backchannel.logout.url'] ?? '',
     backchannelSession: a['backchannel.logout.session.required'] !== 'false',
     backchannelRevokeOffline: a['backchannel.logout.revoke.offline.tokens'] === 'true',
@@ -217,6 +218,7 @@ function bodyOf(d: Draft) {
       'access.token.signed.response.alg': d.accessTokenAlg || null,
       'id.token.signed.response.alg': d.idTokenAlg || null,
       'oauth2.device.authorization.grant.enabled': String(d.deviceGrant),
+      'standard.token.exchange.enabled': String(d.tokenExchange),
       'backchannel.logout.url': d.backchannelUrl.trim() || null,
       'backchannel.logout.session.required': String(d.backchannelSession),
       'backchannel.logout.revoke.offline.tokens': String(d.backchannelRevokeOffline),
@@ -321,6 +323,9 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
           <CheckField label={t.clients.directAccess} name="directAccess" checked={d.directAccess} onChange={set('directAccess')} />
           <CheckField label={t.clients.implicitFlow} name="implicitFlow" checked={d.implicitFlow} onChange={set('implicitFlow')} />
           <CheckField label={t.clients.deviceGrant} name="deviceGrant" checked={d.deviceGrant} onChange={set('deviceGrant')} />
+          {/* Keycloak offers it to confidential clients only; a public one is refused. */}
+          {d.confidential ? <CheckField label={t.clients.tokenExchange} name="tokenExchange" checked={d.tokenExchange} onChange={set('tokenExchange')}
+            hint={t.clients.tokenExchangeHint} /> : null}
         </div>
         <Identity realm={realm} client={client} draft={d} />
       </fieldset>
