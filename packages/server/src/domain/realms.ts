@@ -51,6 +51,9 @@ export function deviceGrantFields(s: RealmSettings): { oauth2DeviceCodeLifespan:
   return { oauth2DeviceCodeLifespan: s.oauth2DeviceCodeLifespan ?? 600, oauth2DevicePollingInterval: s.oauth2DevicePollingInterval ?? 5 };
 }
 
+/** Keycloak's parRequestUriLifespan, defaults applied: seconds a pushed request (RFC 9126) waits for its browser. */
+export const parRequestUriLifespan = (s: RealmSettings): number => s.parRequestUriLifespan ?? 60;
+
 /** Seconds: enough for a burst of parallel refreshes on a loaded server, far too short to make a stolen token worth much. */
 export const DEFAULT_REFRESH_TOKEN_REUSE_GRACE = 10;
 

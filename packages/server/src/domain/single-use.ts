@@ -1,6 +1,7 @@
 import { randomToken, sha256 } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { Store } from '../storage/store.js';
+import type { RealmRecord, Store } from '../storage/store.js';
+import { parRequestUriLifespan } from './realms.js';
 import { now } from './time.js';
 
 /**
@@ -18,8 +19,6 @@ export class JwtIdService {
 
 /** RFC 9126 §2.2: the request_uri's prefix. */
 export const PUSHED_REQUEST_URN = 'urn:ietf:params:oauth:request_uri:';
-/** Keycloak's lifespan of a pushed request (parRequestUriLifespan): a minute, used once. */
-export const PUSHED_REQUEST_LIFESPAN = 60;
 
 export interface PushedRequest {
   realmId: string;
@@ -32,14 +31,16 @@ export interface PushedRequest {
 export class PushedRequestService {
   constructor(private readonly store: Store, private readonly box: SecretBox) {}
 
-  async push(realmId: string, clientUuid: string, params: Record<string, string>): Promise<{ requestUri: string; expiresIn: number }> {
+  /** Used once, within the realm's parRequestUriLifespan. */
+  async push(realm: RealmRecord, clientUuid: string, params: Record<string, string>): Promise<{ requestUri: string; expiresIn: number }> {
     const requestUri = PUSHED_REQUEST_URN + randomToken();
     const at = now();
+    const lifespan = parRequestUriLifespan(realm.settings);
     await this.store.pushedRequests.insert({
-      id: sha256(requestUri), realmId, clientId: clientUuid, sealedParams: await this.box.seal(JSON.stringify(params)),
-      createdAt: at, expiresAt: at + PUSHED_REQUEST_LIFESPAN,
+      id: sha256(requestUri), realmId: realm.id, clientId: clientUuid, sealedParams: await this.box.seal(JSON.stringify(params)),
+      createdAt: at, expiresAt: at + lifespan,
     });
-    return { requestUri, expiresIn: PUSHED_REQUEST_LIFESPAN };
+    return { requestUri, expiresIn: lifespan };
   }
 
   /** The pushed request, which is gone from then on; undefined when unknown or used (expired ones are returned: the caller says so). */

@@ -32,7 +32,7 @@ export const parEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, {
         if (err instanceof UnsafeAuthorizationRequest) throw invalidRequest(`Invalid parameter: ${err.messageKey === 'invalidRedirectUri' ? 'redirect_uri' : err.detail}`);
         throw err;
       }
-      return domain.pushedRequests.push(realm.realm.id, client.record.id, ctx.params as Record<string, string>);
+      return domain.pushedRequests.push(realm.realm, client.record.id, ctx.params as Record<string, string>);
     });
     reply.code(201);
     return { request_uri: pushed.requestUri, expires_in: pushed.expiresIn };

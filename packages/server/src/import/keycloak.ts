@@ -4,7 +4,7 @@ import { newId, randomToken } from '../crypto/random.js';
 import { fromKeycloakCredential, hashPassword, type StoredPassword } from '../crypto/passwords.js';
 import { clientSettingsProblem, defaultClientSettings, supportsApiAccess, supportsOpenIdConnect } from '../domain/clients.js';
 import type { Domain } from '../domain/index.js';
-import { defaultRealmSettings, REALM_NAME, refreshTokenRules } from '../domain/realms.js';
+import { defaultRealmSettings, parRequestUriLifespan, REALM_NAME, refreshTokenRules } from '../domain/realms.js';
 import { BUILT_IN_SCOPES } from '../domain/builtin-scopes.js';
 import type { NewClientScope } from '../domain/client-scopes.js';
 import { isKnownMapper, OIDC_PROTOCOL, withCustomResources } from '../protocol/mappers.js';
@@ -229,6 +229,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     // Keycloak keeps them as realm attributes and shows them beside the fields as well.
     oauth2DeviceCodeLifespan: rep.oauth2DeviceCodeLifespan ?? num(rep.attributes?.oauth2DeviceCodeLifespan),
     oauth2DevicePollingInterval: rep.oauth2DevicePollingInterval ?? num(rep.attributes?.oauth2DevicePollingInterval),
+    parRequestUriLifespan: num(rep.attributes?.parRequestUriLifespan ?? undefined) || undefined,
     notBefore: rep.notBefore ?? undefined,
     userProfile: userProfileOfRep(rep),
   });
@@ -319,6 +320,7 @@ export function realmEventFields(s: RealmSettings) {
     // The refresh token grace rides here too: the realm's attributes are one object.
     attributes: {
       adminEventsExpiration: String(e.adminEventsExpiration), refreshTokenReuseGrace: String(refreshTokenRules(s).refreshTokenReuseGrace),
+      parRequestUriLifespan: String(parRequestUriLifespan(s)),
       // And the multi-factor settings Keycloak keeps as attributes, or that are Latchkey's own (when on).
       ...(s.otpRequired ? { otpRequired: 'true' } : {}),
       ...(s.passwordGrantWithSecondFactor ? { passwordGrantWithSecondFactor: 'true' } : {}),

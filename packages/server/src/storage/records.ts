@@ -93,6 +93,8 @@ export interface RealmSettings {
   oauth2DeviceCodeLifespan?: number;
   /** Keycloak's: seconds a device must wait between polls of the token endpoint (default 5). */
   oauth2DevicePollingInterval?: number;
+  /** Keycloak's realm attribute: seconds a pushed authorization request's request_uri works (default 60). */
+  parRequestUriLifespan?: number;
   /** Keycloak's not-before (seconds since the epoch): tokens issued earlier are refused. Set by logout-all. */
   notBefore?: number;
 }

@@ -145,6 +145,10 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
           },
         ],
         users: [{ username: 'alice', enabled: true, credentials: [{ type: 'password', value: 'alice-pw' }] }],
+      }, {
+        // Keycloak's realm attribute: request_uris of this realm work for two seconds.
+        realm: 'par-short', enabled: true, attributes: { parRequestUriLifespan: '2' },
+        clients: [{ clientId: 'app', publicClient: false, secret: 'app-secret', redirectUris: [REDIRECT] }],
       }],
     })]);
   });
@@ -265,6 +269,24 @@ describe('signed client authentication, PAR and JAR', { concurrency: true }, () 
     }
     const url = `${endpoint('auth')}?${new URLSearchParams({ client_id: 'jar-app', request_uri: res.json.request_uri })}`;
     assertErrorPage(await new HttpBrowser().visit(url), /expired/i, 'an expired request_uri');
+  });
+
+  it('the realm\'s parRequestUriLifespan bounds a request_uri, in the admin API too', async () => {
+    const admin = adminApi(server, await masterAdminToken(server));
+    assert.equal((await admin.get(`/realms/${REALM}`)).json.attributes.parRequestUriLifespan, '60', 'Keycloak\'s default');
+    assert.equal((await admin.get('/realms/par-short')).json.attributes.parRequestUriLifespan, '2');
+    const res = await postForm(realmUrl(server, 'par-short', '/protocol/openid-connect/ext/par/request'),
+      { client_id: 'app', client_secret: 'app-secret', response_type: 'code', redirect_uri: REDIRECT, scope: 'openid' });
+    assert.equal(res.status, 201, res.text);
+    assert.equal(res.json.expires_in, 2);
+    await new Promise((resolve) => setTimeout(resolve, 3000));
+    const url = `${realmUrl(server, 'par-short', '/protocol/openid-connect/auth')}?${new URLSearchParams({ client_id: 'app', request_uri: res.json.request_uri })}`;
+    assertErrorPage(await new HttpBrowser().visit(url), /expired/i, 'a request_uri past the realm\'s lifespan');
+
+    const bad = await admin.put('/realms/par-short', { attributes: { parRequestUriLifespan: '0' } });
+    assert.equal(bad.status, 400, bad.text);
+    assert.equal((await admin.put('/realms/par-short', { attributes: { parRequestUriLifespan: '90' } })).status, 204);
+    assert.equal((await admin.get('/realms/par-short')).json.attributes.parRequestUriLifespan, '90');
   });
 
   it('a request_uri is the pushing client\'s only, and PAR refuses a bad client or request', async () => {

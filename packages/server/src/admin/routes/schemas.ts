@@ -325,9 +325,11 @@ export const realmRepresentation = {
     attributes: {
       type: 'object', nullable: true,
       description: 'Keycloak\'s realm attributes: Latchkey keeps adminEventsExpiration (seconds an admin event is kept, default 2592000; 0: for good) '
-        + 'and refreshTokenReuseGrace (seconds a spent refresh token is still let through, default 10)',
+        + 'and refreshTokenReuseGrace (seconds a spent refresh token is still let through, default 10), '
+        + 'and Keycloak\'s parRequestUriLifespan (seconds a pushed request_uri works, default 60)',
       properties: {
         adminEventsExpiration: { type: 'string', pattern: '^\\d{1,10}$', nullable: true },
+        parRequestUriLifespan: { type: 'string', pattern: '^[1-9]\\d{0,9}$', nullable: true },
         refreshTokenReuseGrace: { type: 'string', pattern: '^\\d{1,10}$', nullable: true },
         otpRequired: { type: 'string', enum: ['true', 'false', null], nullable: true, description: 'Every user signs in with a second factor' },
         passwordGrantWithSecondFactor: { type: 'string', enum: ['true', 'false', null], nullable: true, description: 'The password grant serves users with a second factor' },
