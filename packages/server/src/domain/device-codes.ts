@@ -9,7 +9,8 @@ const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 const USER_CODE_LENGTH = 8;
 /** Wrong user codes one address may enter in a window before it must wait (RFC 8628 §5.1). */
 const USER_CODE_FAILURES = 10;
-const USER_CODE_WINDOW_MS = 10 * 60_000;
+/** Seconds. */
+const USER_CODE_WINDOW = 10 * 60;
 
 /** The user code as the user may type it: case, spaces and dashes ignored. Undefined when it cannot be one. */
 export function normaliseUserCode(input: string): string | undefined {
@@ -23,12 +24,9 @@ const formatted = (code: string) => `${code.slice(0, 4)}-${code.slice(4)}`;
 /**
  * RFC 8628 device authorizations: a device code the device polls with (256 random bits) and a
  * user code the user enters elsewhere (20^8 ≈ 2.6·10^10 values, its guessing bounded per
- * address), both kept as hashes only.
+ * address, on every node together), both kept as hashes only.
  */
 export class DeviceCodeService {
-  /** Wrong user codes by source address: when the window began and how many since. */
-  private readonly failures = new Map<string, { since: number; count: number }>();
-
   constructor(private readonly store: Store) {}
 
   async issue(realm: RealmRecord, clientUuid: string, scope: string): Promise<{ deviceCode: string; userCode: string; record: DeviceCodeRecord }> {
@@ -57,9 +55,8 @@ export class DeviceCodeService {
   }
 
   /** True while the address has entered too many wrong user codes lately. */
-  guessingFrom(address: string): boolean {
-    const entry = this.failures.get(address);
-    return entry !== undefined && Date.now() - entry.since < USER_CODE_WINDOW_MS && entry.count >= USER_CODE_FAILURES;
+  async guessingFrom(address: string): Promise<boolean> {
+    return (await this.store.userCodeFailures.count(address, now())) >= USER_CODE_FAILURES;
   }
 
   /** The pending, unexpired authorization of the user code in the realm; a miss counts against the address. */
@@ -67,19 +64,9 @@ export class DeviceCodeService {
     const code = normaliseUserCode(input);
     const record = code === undefined ? undefined : await this.store.deviceCodes.getByUserCode(sha256(code));
     if (record && record.realmId === realmId && record.status === 'pending' && record.expiresAt > now()) return record;
-    this.countFailure(address);
+    const at = now();
+    await this.store.userCodeFailures.add(address, at, at + USER_CODE_WINDOW);
     return undefined;
-  }
-
-  private countFailure(address: string): void {
-    const at = Date.now();
-    const entry = this.failures.get(address);
-    if (!entry || at - entry.since >= USER_CODE_WINDOW_MS) this.failures.set(address, { since: at, count: 1 });
-    else entry.count++;
-    // Bounded memory: windows that are over are forgotten.
-    if (this.failures.size > 10_000) {
-      for (const [key, e] of this.failures) if (at - e.since >= USER_CODE_WINDOW_MS) this.failures.delete(key);
-    }
   }
 
   /**

@@ -29,6 +29,10 @@ export interface SweepResult {
   /** Outbox rows sent or given up on a day ago or more. */
   mail: number;
   deviceCodes: number;
+  /** Windows of wrong device flow user codes that have closed. */
+  userCodeFailures: number;
+  /** Client initial access tokens past their expiry. */
+  clientInitialAccess: number;
 }
 
 export const DEFAULT_BATCH_SIZE = 1000;
@@ -72,7 +76,7 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
 
   const result: SweepResult = {
     loginEvents: 0, adminEvents: 0, codes: 0, interactions: 0, revokedAccessTokens: 0, refreshTokens: 0, sessions: 0,
-    brokerStates: 0, retiredKeys: 0, usedJtis: 0, pushedRequests: 0, mail: 0, deviceCodes: 0,
+    brokerStates: 0, retiredKeys: 0, usedJtis: 0, pushedRequests: 0, mail: 0, deviceCodes: 0, userCodeFailures: 0, clientInitialAccess: 0,
   };
   for (const realm of await domain.realms.list()) {
     const keep = domain.events.retention(realm);
@@ -92,6 +96,8 @@ export async function sweep(domain: Domain, opts: SweepOptions = {}): Promise<Sw
   // Ended as a logout ends them: the clients with a back-channel logout URL are told.
   result.sessions = await drain(() => domain.sessions.endExpired(nowSeconds, batch));
   result.deviceCodes = await drain(() => store.expired.deleteDeviceCodes(nowSeconds, batch));
+  result.userCodeFailures = await drain(() => store.expired.deleteUserCodeFailures(nowSeconds, batch));
+  result.clientInitialAccess = await drain(() => store.expired.deleteClientInitialAccess(nowSeconds, batch));
   result.brokerStates = await drain(() => store.expired.deleteBrokerStates(nowSeconds, batch));
   result.usedJtis = await drain(() => store.expired.deleteUsedJtis(nowSeconds, batch));
   result.pushedRequests = await drain(() => store.expired.deletePushedRequests(nowSeconds, batch));

@@ -61,7 +61,7 @@ export const deviceEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     const realm = await realmOf(domain, request);
     const { user_code: entered } = (request.body ?? {}) as Record<string, unknown>;
     const input = typeof entered === 'string' ? entered.slice(0, 32) : '';
-    if (domain.deviceCodes.guessingFrom(request.ip)) return showForm(request, reply, realm, input, 'tooManyUserCodes');
+    if (await domain.deviceCodes.guessingFrom(request.ip)) return showForm(request, reply, realm, input, 'tooManyUserCodes');
     const record = await domain.deviceCodes.findPending(realm.realm.id, input, request.ip);
     const found = record && await domain.clients.getById(record.clientId);
     const client = found && await domain.clients.runtime(realm.realm.id, found.clientId);

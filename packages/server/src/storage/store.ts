@@ -232,6 +232,19 @@ export interface Store {
     /** False when it was gone already, so that two racing polls can't both redeem it. */
     delete(deviceCodeHash: string): Promise<boolean>;
   };
+  /**
+   * Wrong user codes entered (RFC 8628 §5.1) by source address, counted in windows: in the
+   * database, so that guessing spread over several nodes is bounded as on one.
+   */
+  userCodeFailures: {
+    /**
+     * Counts one from the address, in one write (racing requests each count): in its window
+     * while that is open at `at`, else in a new one that closes at `windowEnd`.
+     */
+    add(address: string, at: number, windowEnd: number): Promise<void>;
+    /** The failures from the address in its window open at `at` (0 when none is). */
+    count(address: string, at: number): Promise<number>;
+  };
   /** Users' second factors (OTP generators, recovery codes); the password is in `passwords`. */
   credentials: {
     /** The user's, by priority, then age. */
@@ -385,6 +398,10 @@ export interface Store {
     /** Outbox rows sent or given up on at or before `before`. */
     deleteFinishedMail(before: number, limit: number): Promise<number>;
     deleteDeviceCodes(before: number, limit: number): Promise<number>;
+    /** Windows of wrong user codes closed at or before `before`. */
+    deleteUserCodeFailures(before: number, limit: number): Promise<number>;
+    /** Client initial access tokens with an expiry (not 0) that has come. */
+    deleteClientInitialAccess(before: number, limit: number): Promise<number>;
     /** At most `limit` sessions past their idle or absolute expiry. */
     listSessions(before: number, limit: number): Promise<SessionRecord[]>;
   };

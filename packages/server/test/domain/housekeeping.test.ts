@@ -142,6 +142,26 @@ for (const backend of backends) {
       assert.deepEqual(await remaining(store), { sessions: 10, refreshTokens: 10, codes: 10 });
     });
 
+    it('sweeps client initial access tokens past their expiry and closed windows of wrong user codes, and nothing else', async () => {
+      const { store } = opened;
+      const now = Math.floor(Date.now() / 1000);
+      const realm = { id: randomUUID(), name: `cia-${randomBytes(4).toString('hex')}`, enabled: true, settings: defaultRealmSettings('cia'), createdAt: PAST };
+      await store.realms.insert(realm);
+      const access = (createdAt: number, expiration: number) => ({
+        id: randomUUID(), realmId: realm.id, tokenHash: randomBytes(32).toString('base64url'), createdAt, expiration, count: 1, remainingCount: 1,
+      });
+      const [expired, forever, fresh] = [access(PAST, 60), access(PAST, 0), access(now, 3600)];
+      for (const a of [expired, forever, fresh]) await store.clientInitialAccess.insert(a);
+      await store.userCodeFailures.add('192.0.2.1', PAST, PAST + 600);
+      await store.userCodeFailures.add('192.0.2.2', now, now + 600);
+
+      const result = await sweep(new Domain(store, SecretBox.fromKey(randomBytes(32)), 'http://localhost'));
+      assert.equal(result.clientInitialAccess, 1);
+      assert.equal(result.userCodeFailures, 1);
+      assert.deepEqual((await store.clientInitialAccess.list(realm.id)).map((a) => a.id).sort(), [forever.id, fresh.id].sort());
+      assert.equal(await store.userCodeFailures.count('192.0.2.2', now), 1, 'an open window stays');
+    });
+
     it("a running server's background sweep takes the tables back to zero by itself", async () => {
       const { store, dataDir, args } = opened;
       let server: TestServer | undefined;

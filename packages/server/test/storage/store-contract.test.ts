@@ -648,6 +648,21 @@ for (const backend of [sqlite, postgres]) {
       });
     });
 
+    describe('user code failures', () => {
+      it('count every failure of an address, racing ones too, in a window that starts again once closed', async () => {
+        const address = `198.51.100.${Math.floor(Math.random() * 250)}-${rand()}`.slice(0, 60);
+        assert.equal(await store.userCodeFailures.count(address, T), 0);
+        await Promise.all([1, 2, 3].map(() => store.userCodeFailures.add(address, T, T + 600)));
+        assert.equal(await store.userCodeFailures.count(address, T + 599), 3);
+        assert.equal(await store.userCodeFailures.count(address, T + 600), 0, 'the window has closed');
+        await store.userCodeFailures.add(address, T + 700, T + 1300);
+        assert.equal(await store.userCodeFailures.count(address, T + 700), 1, 'a new window');
+        assert.equal(await store.userCodeFailures.count('x\u0000', T), 0);
+        assert.ok(await store.expired.deleteUserCodeFailures(T + 1300, 1000) >= 1);
+        assert.equal(await store.userCodeFailures.count(address, T + 700), 0);
+      });
+    });
+
     describe('client initial access', () => {
       it('lists a realm\'s oldest first, and deletes only its own', async () => {
         const { realm } = await seed(store);

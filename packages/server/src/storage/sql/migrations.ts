@@ -565,6 +565,17 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('client_initial_access_realm').on('client_initial_access').column('realm_id').execute();
     },
   },
+  '0023_user_code_failures': {
+    // Wrong device flow user codes by source address, so that every node counts the same ones.
+    async up(db: Kysely<any>) {
+      await db.schema.createTable('user_code_failures')
+        .addColumn('address', 'varchar(128)', (c) => c.primaryKey())
+        .addColumn('count', 'integer', (c) => c.notNull())
+        .addColumn('window_end', 'bigint', (c) => c.notNull())
+        .execute();
+      await db.schema.createIndex('user_code_failures_window_end').on('user_code_failures').column('window_end').execute();
+    },
+  },
 };
 
 /** Every migration, for Kysely's Migrator (tests take a database part of the way with it). */

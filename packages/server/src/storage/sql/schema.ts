@@ -120,6 +120,9 @@ export interface DeviceCodesTable {
   device_code_hash: string; user_code_hash: string; realm_id: string; client_id: string; scope: string; status: string;
   user_id: string | null; session_id: string | null; poll_interval: number; last_polled_at: number | null; created_at: number; expires_at: number;
 }
+export interface UserCodeFailuresTable {
+  address: string; count: number; window_end: number;
+}
 export interface ClientInitialAccessTable {
   id: string; realm_id: string; token_hash: string; created_at: number; expiration: number; count: number; remaining_count: number;
 }
@@ -161,4 +164,5 @@ export interface Database {
   password_history: PasswordHistoryTable;
   backchannel_logouts: BackchannelLogoutsTable;
   device_codes: DeviceCodesTable;
+  user_code_failures: UserCodeFailuresTable;
 }

@@ -804,6 +804,24 @@ export class SqlStore implements Store {
     },
   };
 
+  userCodeFailures: Store['userCodeFailures'] = {
+    add: async (address, at, windowEnd) => {
+      if (hasNul(address)) return;
+      // The SET's right-hand sides read the row as it was: a closed window starts again at 1.
+      const closed = sql<boolean>`user_code_failures.window_end <= ${at}`;
+      await this.db.insertInto('user_code_failures').values({ address, count: 1, window_end: windowEnd })
+        .onConflict((oc) => oc.column('address').doUpdateSet({
+          count: sql`case when ${closed} then 1 else user_code_failures.count + 1 end`,
+          window_end: sql`case when ${closed} then ${windowEnd} else user_code_failures.window_end end`,
+        })).execute();
+    },
+    count: async (address, at) => {
+      if (hasNul(address)) return 0;
+      const r = await this.db.selectFrom('user_code_failures').select('count').where('address', '=', address).where('window_end', '>', at).executeTakeFirst();
+      return r ? Number(r.count) : 0;
+    },
+  };
+
   credentials: Store['credentials'] = {
     listByUser: async (userId) => {
       if (hasNul(userId)) return [];
@@ -1244,6 +1262,10 @@ export class SqlStore implements Store {
       this.deleteBatch('mail_outbox', 'id', limit, (q) => q.where('status', '<>', 'pending').where('finished_at', '<=', before)),
     deleteDeviceCodes: (before, limit) =>
       this.deleteBatch('device_codes', 'device_code_hash', limit, (q) => q.where('expires_at', '<=', before)),
+    deleteUserCodeFailures: (before, limit) =>
+      this.deleteBatch('user_code_failures', 'address', limit, (q) => q.where('window_end', '<=', before)),
+    deleteClientInitialAccess: (before, limit) =>
+      this.deleteBatch('client_initial_access', 'id', limit, (q) => q.where('expiration', '>', 0).where(sql`created_at + expiration`, '<=', before)),
     listSessions: async (before, limit) => (await this.db.selectFrom('sessions').selectAll()
       .where((eb) => eb.or([eb('expires_at', '<=', before), eb('max_expires_at', '<=', before)]))
       .orderBy('expires_at').limit(Math.max(1, Math.trunc(limit))).execute()).map(toSession),
