@@ -78,9 +78,9 @@ export class SessionService {
   private async endMany(sessions: SessionRecord[]): Promise<Map<string, ClientRecord[]>> {
     if (sessions.length === 0) return new Map();
     const served = new Map<string, ClientRecord[]>(sessions.map((s) => [s.id, []]));
-    const clients = new Map<string, ClientRecord | undefined>();
-    for (const { sessionId, clientId } of await this.store.sessions.listClients(sessions.map((s) => s.id))) {
-      if (!clients.has(clientId)) clients.set(clientId, await this.store.clients.getById(clientId));
+    const pairs = await this.store.sessions.listClients(sessions.map((s) => s.id));
+    const clients = new Map((await this.store.clients.getByIds(pairs.map((p) => p.clientId))).map((c) => [c.id, c]));
+    for (const { sessionId, clientId } of pairs) {
       const client = clients.get(clientId);
       if (client) served.get(sessionId)!.push(client);
     }

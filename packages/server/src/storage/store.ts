@@ -89,6 +89,8 @@ export interface Store {
   clients: {
     getByClientId(realmId: string, clientId: string): Promise<ClientRecord | undefined>;
     getById(id: string): Promise<ClientRecord | undefined>;
+    /** Those of the clients (their internal ids) that exist, in no particular order: one statement. */
+    getByIds(ids: string[]): Promise<ClientRecord[]>;
     list(realmId: string, opts?: { first?: number; max?: number }): Promise<ClientRecord[]>;
     insert(client: ClientRecord): Promise<void>;
     update(client: ClientRecord): Promise<void>;

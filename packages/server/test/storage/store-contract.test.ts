@@ -325,6 +325,8 @@ for (const backend of [sqlite, postgres]) {
         await store.clients.insert(client);
         assert.deepEqual(await store.clients.getByClientId(realm.id, client.clientId), client);
         assert.deepEqual(await store.clients.getById(client.id), client);
+        assert.deepEqual(await store.clients.getByIds([client.id, randomUUID(), client.id, 'x\u0000']), [client], 'those that exist, each once');
+        assert.deepEqual(await store.clients.getByIds([]), []);
         assert.equal(await store.clients.getByClientId(realm.id, client.clientId.toUpperCase()), undefined, 'clientId is case-sensitive');
         assert.equal(await store.clients.getByClientId(randomUUID(), client.clientId), undefined, 'and scoped to its realm');
       });

@@ -363,6 +363,11 @@ export class SqlStore implements Store {
       const r = await this.db.selectFrom('clients').selectAll().where('id', '=', id).executeTakeFirst();
       return r && toClient(r);
     },
+    getByIds: async (ids) => {
+      const wanted = [...new Set(ids)].filter((id) => !hasNul(id));
+      if (wanted.length === 0) return [];
+      return (await this.db.selectFrom('clients').selectAll().where('id', 'in', wanted).execute()).map(toClient);
+    },
     list: async (realmId, opts = {}) => {
       if (hasNul(realmId)) return [];
       let q = this.db.selectFrom('clients').selectAll().where('realm_id', '=', realmId).orderBy(this.byText('client_id'));
