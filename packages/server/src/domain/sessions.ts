@@ -134,6 +134,17 @@ export class SessionService {
     return sessions.map((s) => ({ ...s, clientIds: served.get(s.id) ?? [] }));
   }
 
+  /**
+   * Ends the user's offline sessions that served the client (its internal id), as Keycloak's
+   * revokeOfflineToken does when the user takes back the client's access; returns how many.
+   */
+  async endOfflineOf(userId: string, clientUuid: string): Promise<number> {
+    const offline = (await this.store.sessions.listByUser(userId)).filter((s) => s.offline);
+    const served = new Set((await this.store.sessions.listClients(offline.map((s) => s.id)))
+      .filter((p) => p.clientId === clientUuid).map((p) => p.sessionId));
+    return this.endAll(offline.filter((s) => served.has(s.id)));
+  }
+
   /** Signs the user out everywhere: every session, offline ones too, so no refresh token works any more. */
   async endAllOf(userId: string): Promise<number> {
     return this.endAll(await this.store.sessions.listByUser(userId));

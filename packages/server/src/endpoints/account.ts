@@ -225,6 +225,8 @@ export const accountEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (ap
     const client = await domain.clients.getByClientId(realm.realm.id, clientId);
     if (!client) throw notFound('No client with that clientId');
     await domain.consents.revoke(user.id, client.id);
+    // As Keycloak's revokeConsentToClient: the offline tokens the consent let the client have go with it.
+    await domain.sessions.endOfflineOf(user.id, client.id);
     return reply.code(204).send();
   });
 };

@@ -15,6 +15,10 @@ async function revokeRefreshToken(domain: Domain, realm: RealmRuntime, clientUui
   Object.assign(notes, { userId: stored.userId, sessionId: stored.sessionId });
   if (stored.clientId !== clientUuid) throw unauthorizedClient('The token was issued to another client');
   await domain.tokens.revokeFamily(stored.familyId);
+  // An offline session is one grant's (see grantSession): with its token revoked it is over,
+  // and no longer listed among the user's offline sessions.
+  const session = await domain.sessions.active(stored.sessionId);
+  if (session?.offline) await domain.sessions.end(session.id);
   return true;
 }
 
