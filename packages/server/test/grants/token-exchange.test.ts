@@ -24,7 +24,8 @@ function realm(): object {
   r.eventsEnabled = true;
   r.clients.push(
     // Where the user signs in; its tokens are meant for the gateway as well.
-    { clientId: 'frontend', publicClient: false, secret: 'frontend-secret', directAccessGrantsEnabled: true, protocolMappers: [audienceMapper('gateway')] },
+    { clientId: 'frontend', publicClient: false, secret: 'frontend-secret', directAccessGrantsEnabled: true,
+      protocolMappers: [audienceMapper('gateway'), audienceMapper('gateway-consent')] },
     { clientId: 'shortlived', publicClient: false, secret: 'short-secret', directAccessGrantsEnabled: true,
       protocolMappers: [audienceMapper('gateway')], attributes: { 'access.token.lifespan': '1' } },
     // The requester: its own tokens reach the orders API, so an exchanged one may.
@@ -34,6 +35,7 @@ function realm(): object {
     { clientId: 'gateway-off', publicClient: false, secret: 'off-secret', standardFlowEnabled: false },
     { clientId: 'gateway-public', publicClient: true, standardFlowEnabled: false, attributes: EXCHANGE },
     { clientId: 'gateway-norefresh', publicClient: false, secret: 'nr-secret', standardFlowEnabled: false, attributes: EXCHANGE },
+    { clientId: 'gateway-consent', publicClient: false, secret: 'gc-secret', standardFlowEnabled: false, consentRequired: true, attributes: EXCHANGE },
   );
   return r;
 }
@@ -135,6 +137,9 @@ describe('token exchange (RFC 8693, Keycloak standard token exchange)', () => {
     assert.ok(scope.includes('phone') && !scope.includes('address') && !scope.includes('openid'), scope.join(' '));
     assert.equal(tokens.id_token, undefined, 'no ID token without openid');
     await assert.rejects(exchange(gateway, subject, { scope: 'no-such-scope' }), refused(400, 'invalid_scope'));
+    // The frontend's tokens name it an audience too; a requester that needs consent has none from this user.
+    await assert.rejects(exchange(await rp(server, 'demo', 'gateway-consent', 'gc-secret'), subject, { scope: 'phone' }),
+      refused(400, 'invalid_scope', /Missing consents/));
   });
 
   it('issues a refresh token in the same session when the requester allows it, an ID token with openid, nothing else', async () => {

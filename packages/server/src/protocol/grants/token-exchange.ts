@@ -1,6 +1,6 @@
 import { activeAccessToken } from '../access-tokens.js';
 import { clientOAuthPolicy } from '../client-attributes.js';
-import { invalidRequest, OAuthError, unauthorizedClient } from '../errors.js';
+import { invalidRequest, invalidScope, unauthorizedClient, OAuthError } from '../errors.js';
 import { grantedScopes, OFFLINE_ACCESS, OPENID, parseScope, scopeClaim } from '../scopes.js';
 import { issueTokens, lifespanOf, mintIdToken } from '../tokens.js';
 import type { GrantHandler } from './grant.js';
@@ -63,6 +63,9 @@ export const tokenExchangeGrant: GrantHandler = {
     if (claims.client_id !== clientId && !tokenAudiences(claims.aud).includes(clientId)) {
       throw invalidRequest('Client is not within the token audience');
     }
+    // A sender-constrained token (RFC 7800's cnf: DPoP, mutual TLS) would shed its binding here;
+    // Keycloak takes one only from its holder, with its proof, which this grant does not check.
+    if (claims.cnf !== undefined) throw invalidRequest('Sender-constrained subject tokens are not supported for token exchange');
 
     const audience = parseScope(params.audience);
     if (notes && audience.length > 0) notes.details.audience = audience.join(' ');
@@ -71,6 +74,10 @@ export const tokenExchangeGrant: GrantHandler = {
       if (!found?.record.enabled) throw new OAuthError('invalid_target', `Audience not found or disabled: ${target}`);
     }
     const scopes = grantedScopes(requester, params.scope);
+    // Keycloak's validateConsents: a client that needs consent has it for what it asks, or nothing.
+    if (requester.record.settings.consentRequired && !(await domain.consents.covers(user.id, requester.record.id, parseScope(params.scope)))) {
+      throw invalidScope(`Missing consents for Token Exchange in client ${clientId}`);
+    }
     // A new session is needed for a refresh token when the subject's is an offline one (or it has none).
     const online = session && !session.offline ? session : undefined;
 
