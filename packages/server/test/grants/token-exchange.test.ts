@@ -175,5 +175,7 @@ describe('token exchange (RFC 8693, Keycloak standard token exchange)', () => {
     assert.equal(rep.attributes['standard.token.exchange.enableRefreshRequestedTokenType'], 'SAME_SESSION');
     const bad = await admin.put(`/realms/demo/clients/${rep.id}`, { ...rep, attributes: { ...rep.attributes, 'standard.token.exchange.enableRefreshRequestedTokenType': 'ALWAYS' } });
     assert.equal(bad.status, 400, bad.text);
+    const features = (await admin.get('/serverinfo')).json.features as Array<{ name: string; enabled: boolean }>;
+    assert.ok(features.some((f) => f.name === 'TOKEN_EXCHANGE_STANDARD_V2' && f.enabled), "Keycloak's feature, which its console looks for");
   });
 });

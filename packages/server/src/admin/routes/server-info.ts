@@ -76,6 +76,8 @@ export const serverInfoRoutes: FastifyPluginAsync<AdminRouteOptions & { theme: T
       features: [
         { name: 'ACCOUNT_API', label: 'Account Management REST API', type: 'DEFAULT', enabled: true, dependencies: [] },
         { name: 'ADMIN_API', label: 'Admin API', type: 'DEFAULT', enabled: true, dependencies: [] },
+        // Keycloak's admin console offers the client switch standard.token.exchange.enabled only with it.
+        { name: 'TOKEN_EXCHANGE_STANDARD_V2', label: 'Standard Token Exchange version 2', type: 'DEFAULT', enabled: true, dependencies: [] },
       ],
     };
   });
