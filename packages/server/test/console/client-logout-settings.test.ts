@@ -1,5 +1,5 @@
-// The console's client page sets Keycloak's back- and front-channel logout attributes and the
-// device grant, and Keycloak's admin client reads them back as Keycloak names them.
+// The console's client page sets Keycloak's back- and front-channel logout attributes, the
+// device grant and standard token exchange, and Keycloak's admin client reads them back as Keycloak names them.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
@@ -32,6 +32,7 @@ describe('admin console: a client\'s logout and device settings', { skip: noChro
     await page.getByLabel('Front-channel URL').fill('https://rp.example/frontchannel');
     await page.getByLabel('Front-channel: session required (iss, sid)').uncheck();
     await page.getByLabel('Device authorization (device code)').check();
+    await page.getByLabel('Standard token exchange').check();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
     await screenshot(page, 'console-client-logout-settings');
@@ -45,6 +46,7 @@ describe('admin console: a client\'s logout and device settings', { skip: noChro
     assert.equal(a['frontchannel.logout.url'], 'https://rp.example/frontchannel');
     assert.equal(a['frontchannel.logout.session.required'], 'false');
     assert.equal(a['oauth2.device.authorization.grant.enabled'], 'true');
+    assert.equal(a['standard.token.exchange.enabled'], 'true');
 
     // Emptied, the URL goes; the admin API refuses one that is not a web address itself.
     await page.getByLabel('Back-channel URL').fill('');
