@@ -130,7 +130,8 @@ describe('latchkey realm export / import', () => {
       assert.equal(demo.defaultRole.name, 'default-roles-demo');
       assert.equal(demo.components, undefined, 'signing keys are not exported');
       assert.deepEqual([demo.eventsEnabled, demo.eventsExpiration, demo.adminEventsEnabled, demo.adminEventsDetailsEnabled, demo.attributes],
-        [true, 86_400, false, false, { adminEventsExpiration: '172800', refreshTokenReuseGrace: '10' }], 'the event settings, as Keycloak has them');
+        [true, 86_400, false, false, { adminEventsExpiration: '172800', refreshTokenReuseGrace: '10', parRequestUriLifespan: '60' }],
+        'the event settings and the lifespan of a pushed request, as Keycloak has them');
       assert.deepEqual([demo.revokeRefreshToken, demo.refreshTokenMaxReuse], [true, 0], 'Latchkey\'s default refresh rules, spelled out');
       const realmRoles = demo.roles.realm.map((r: any) => r.name).sort();
       assert.deepEqual(realmRoles, ['default-roles-demo', 'offline_access', 'reader', 'uma_authorization', 'writer']);
