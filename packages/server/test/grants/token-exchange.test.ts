@@ -155,6 +155,10 @@ describe('token exchange (RFC 8693, Keycloak standard token exchange)', () => {
       refused(400, 'invalid_request', /requested_token_type unsupported/));
     await assert.rejects(exchange(gateway, subject, { requested_token_type: REFRESH, scope: 'offline_access' }),
       refused(400, 'invalid_request', /offline_access/));
+    // From an offline session: an access token of no session (Keycloak's transient one), and no refresh token.
+    const offlineSubject = await signIn(frontend, 'openid offline_access');
+    assert.equal(claimsOf((await exchange(gateway, offlineSubject)).access_token).sid, undefined);
+    await assert.rejects(exchange(gateway, offlineSubject, { requested_token_type: REFRESH }), refused(400, 'invalid_request', /new session/));
     await assert.rejects(exchange(gateway, subject, { requested_token_type: 'urn:ietf:params:oauth:token-type:saml2' }),
       refused(400, 'invalid_request', /requested_token_type unsupported/));
 

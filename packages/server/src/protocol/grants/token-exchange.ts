@@ -57,8 +57,10 @@ export const tokenExchangeGrant: GrantHandler = {
       throw invalidRequest('Invalid token');
     }
     const { claims, user, session } = subject;
-    if (notes) Object.assign(notes, { userId: user.id, sessionId: session?.id }).details.subject_token_client_id = claims.azp as string | undefined ?? claims.client_id;
-    if (notes) notes.details.username = user.username;
+    if (notes) {
+      Object.assign(notes, { userId: user.id, sessionId: session?.id });
+      Object.assign(notes.details, { username: user.username, subject_token_client_id: claims.client_id });
+    }
     // Keycloak's rule: the token must be meant for the requester (issued to it, or naming it an audience).
     if (claims.client_id !== clientId && !tokenAudiences(claims.aud).includes(clientId)) {
       throw invalidRequest('Client is not within the token audience');
@@ -78,7 +80,8 @@ export const tokenExchangeGrant: GrantHandler = {
     if (requester.record.settings.consentRequired && !(await domain.consents.covers(user.id, requester.record.id, parseScope(params.scope)))) {
       throw invalidScope(`Missing consents for Token Exchange in client ${clientId}`);
     }
-    // A new session is needed for a refresh token when the subject's is an offline one (or it has none).
+    // An offline session is not carried over (Keycloak makes a transient one): the new token then
+    // has no session, so neither a refresh token nor an ID token, which would need a new one.
     const online = session && !session.offline ? session : undefined;
 
     if (requested === TOKEN_TYPE.id) {
