@@ -9,7 +9,7 @@ const USER_CODE_ALPHABET = 'BCDFGHJKLMNPQRSTVWXZ';
 const USER_CODE_LENGTH = 8;
 /** Wrong user codes one address may enter in a window before it must wait (RFC 8628 §5.1). */
 const USER_CODE_FAILURES = 10;
-/** Seconds. */
+/** Seconds from an address's first wrong user code until its count starts again. */
 const USER_CODE_WINDOW = 10 * 60;
 
 /** The user code as the user may type it: case, spaces and dashes ignored. Undefined when it cannot be one. */
