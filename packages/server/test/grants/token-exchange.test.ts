@@ -87,6 +87,8 @@ describe('token exchange (RFC 8693, Keycloak standard token exchange)', () => {
     assert.equal((await orders.verify(tokens.access_token)).azp, 'gateway');
     const billing = createVerifier({ issuer: server.issuer('demo'), audience: 'billing-api' });
     await assert.rejects(billing.verify(tokens.access_token), TokenError);
+    const introspected = await client.tokenIntrospection(gateway, tokens.access_token);
+    assert.deepEqual([introspected.active, introspected.aud], [true, 'orders-api'], 'introspection tells the audience as issued');
 
     const events = (await admin.get('/realms/demo/events?type=TOKEN_EXCHANGE&max=5')).json as Array<{ clientId: string; details: Record<string, string> }>;
     assert.equal(events[0].clientId, 'gateway');
