@@ -67,6 +67,8 @@ export interface RealmSettings {
   otpRequired?: boolean;
   /** Latchkey's: the password grant serves users with a second factor too (Keycloak refuses them). */
   passwordGrantWithSecondFactor?: boolean;
+  /** Keycloak's registered required actions as the realm has changed them (switched off, made default, reordered), by alias. */
+  requiredActions?: Record<string, RequiredActionSetting>;
   /** Keycloak's realm attribute acr.loa.map: acr values and the level of authentication each asks for. */
   acrLoaMap?: Record<string, number>;
   /** Keycloak's self-service switches; absent is Keycloak's default (see selfServiceSettings). */
@@ -325,6 +327,15 @@ export interface UserRecord {
  */
 export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES';
 export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES'];
+
+/** A realm's setting of one of Keycloak's required actions (its RequiredActionProviderRepresentation, alias and provider aside). */
+export interface RequiredActionSetting {
+  name?: string;
+  enabled: boolean;
+  defaultAction: boolean;
+  priority: number;
+  config: Record<string, string>;
+}
 
 /** Keycloak's credential types Latchkey keeps besides the password. */
 export type CredentialType = 'otp' | 'recovery-authn-codes';
@@ -603,6 +614,8 @@ export interface UserQuery {
   emailVerified?: boolean;
   /** Only users linked to this identity provider (its id). */
   identityProviderId?: string;
+  /** Only users with (true) or without (false) a second factor: any credential besides the password. */
+  secondFactor?: boolean;
   /**
    * A narrowing for attribute searches: users whose stored attributes have each key, with a
    * value that may contain the value (ignoring case). It may let through users whose value is

@@ -111,6 +111,28 @@ describe('second factors in realm files and the admin API', () => {
     await assert.rejects(kc.realms.update({ realm: REALM }, { otpPolicyType: 'sms' } as never), status(400));
   });
 
+  it('the user list says who has a one-time code generator (totp) and filters by second factor (secondFactor=true|false)', async () => {
+    const noah = await kc.users.create({ username: 'noah', enabled: true });
+    const get = async (query: string) => {
+      const res = await fetch(`${server.url}/admin/realms/${REALM}/users${query}`, { headers: { authorization: `Bearer ${kc.accessToken}` } });
+      assert.equal(res.status, 200);
+      return res.json();
+    };
+    const everyone = await kc.users.find({});
+    assert.deepEqual(everyone.map((u) => `${u.username}:${u.totp}`).sort(), ['kim:true', 'noah:false']);
+    assert.equal((await kc.users.findOne({ id: kim }))!.totp, true);
+    assert.equal((await kc.users.findOne({ id: noah.id }))!.totp, false);
+    assert.deepEqual((await get('?secondFactor=true')).map((u: { username: string }) => u.username), ['kim']);
+    assert.deepEqual((await get('?secondFactor=false')).map((u: { username: string }) => u.username), ['noah']);
+    // Keycloak's own parameters still narrow beside it.
+    assert.deepEqual(await get('?secondFactor=true&search=noah'), []);
+    assert.equal(await get('/count?secondFactor=true'), 1);
+    assert.equal(await get('/count?secondFactor=false&username=noah'), 1);
+    const res = await fetch(`${server.url}/admin/realms/${REALM}/users?secondFactor=maybe`, { headers: { authorization: `Bearer ${kc.accessToken}` } });
+    assert.equal(res.status, 400);
+    await kc.users.del({ id: noah.id });
+  });
+
   it('users/{id}/credentials lists, renames, reorders and deletes second factors, as Keycloak\'s admin API', async () => {
     const list = async () => (await kc.users.getCredentials({ id: kim })).map((c) => `${c.type}:${c.userLabel ?? ''}`);
     assert.deepEqual(await list(), ['password:', 'otp:Pixel', 'otp:Tablet']);

@@ -1,4 +1,5 @@
-import type { CredentialRecord, InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
+import type { CredentialRecord, InteractionAuth, RealmRecord, RequiredAction, UserRecord } from '../../storage/store.js';
+import { requiredActionEnabled } from '../required-actions.js';
 import type { Domain } from '../index.js';
 import type { PolicyViolation } from '../password-policy.js';
 
@@ -90,3 +91,7 @@ export const secondFactorWanted = (ctx: AuthContext) =>
 export const secondFactorDue = (ctx: AuthContext) => firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx);
 
 export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials.some((c) => c.type === type);
+
+/** The user signed in, and holds the required action, which the realm has switched on (one switched off is passed over, as in Keycloak). */
+export const requiredActionAsked = (ctx: AuthContext, alias: RequiredAction) =>
+  firstFactorDone(ctx) && ctx.user!.requiredActions.includes(alias) && requiredActionEnabled(ctx.realm.settings, alias);
