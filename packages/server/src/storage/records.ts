@@ -492,6 +492,8 @@ export interface InteractionAuth {
   amr: string[];
   /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed. */
   pending?: string;
+  /** Sealed under the master key: the sign-in at an identity provider the steps follow (its post-broker login flow), for its session. */
+  broker?: string;
 }
 
 export interface ConsentRecord {
@@ -681,6 +683,12 @@ export interface IdentityProviderSettings {
   hideOnLogin: boolean;
   /** Keycloak's guiOrder: buttons sort by it, then by name. */
   guiOrder?: number;
+  /**
+   * Keycloak's postBrokerLoginFlowAlias: the flow that runs here after each sign-in there.
+   * Latchkey runs Keycloak's usual one whatever its name, a conditional OTP: the user's second
+   * factor is asked (one the realm requires is set up). Absent: the provider's sign-in is enough.
+   */
+  postBrokerLoginFlowAlias?: string;
   mappers: ClaimMapperRecord[];
   endpoints?: DiscoveredEndpoints;
   /** Keycloak config Latchkey does not interpret, kept so an export gives it back. */
