@@ -111,6 +111,26 @@ describe('second factors in realm files and the admin API', () => {
     await assert.rejects(kc.realms.update({ realm: REALM }, { otpPolicyType: 'sms' } as never), status(400));
   });
 
+  it('a code is taken once; with otpPolicyCodeReusable the same code is taken again within its window', async () => {
+    const grant = (otp: string) => passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw', { otp });
+    // The tablet's codes, two and three steps ahead (the first test used its code one step ahead): the phone's steps stay for the tests after.
+    const tablet = (steps: number) => app(TABLET_SECRET).generate({ timestamp: Date.now() + 30_000 * steps });
+    const once = tablet(2);
+    assert.equal((await grant(once)).status, 200);
+    const replay = await grant(once);
+    assert.equal(replay.status, 400, 'replayed');
+    assert.equal(replay.json.error, 'invalid_grant');
+    await kc.realms.update({ realm: REALM }, { otpPolicyCodeReusable: true });
+    try {
+      const reusable = tablet(3);
+      assert.equal((await grant(reusable)).status, 200);
+      assert.equal((await grant(reusable)).status, 200, 'reused, as the policy allows');
+    } finally {
+      await kc.realms.update({ realm: REALM }, { otpPolicyCodeReusable: false });
+    }
+    assert.equal(await kc.attackDetection.del({ id: kim }).then(() => 204), 204);
+  });
+
   it('the user list says who has a one-time code generator (totp) and filters by second factor (secondFactor=true|false)', async () => {
     const noah = await kc.users.create({ username: 'noah', enabled: true });
     const get = async (query: string) => {
