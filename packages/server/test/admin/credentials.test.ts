@@ -166,6 +166,17 @@ describe('second factors in realm files and the admin API', () => {
     await kc.users.moveCredentialPositionDown({ id: kim, credentialId: tablet.id!, newPreviousCredentialId: pixel.id! });
     assert.deepEqual(await list(), ['password:', 'otp:Pixel 9', 'otp:Tablet']);
     await assert.rejects(kc.users.deleteCredential({ id: kim, credentialId: 'no-such-credential' }), status(404));
+    // Keycloak's answers on the wire: 204 No Content, 404 for a credential the user does not have.
+    const call = (method: string, path: string, body?: string) => fetch(`${server.url}/admin/realms/${REALM}/users/${kim}/credentials/${path}`, {
+      method, body, headers: { authorization: `Bearer ${kc.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'text/plain' }) },
+    });
+    assert.equal((await call('POST', `${pixel.id}/moveToFirst`)).status, 204);
+    assert.equal((await call('POST', `${tablet.id}/moveAfter/${pixel.id}`)).status, 204);
+    assert.equal((await call('PUT', `${pixel.id}/userLabel`, 'Pixel 9')).status, 204);
+    assert.equal((await call('POST', 'no-such-credential/moveToFirst')).status, 404);
+    assert.equal((await call('POST', `${tablet.id}/moveAfter/no-such-credential`)).status, 404);
+    assert.equal((await call('PUT', 'no-such-credential/userLabel', 'x')).status, 404);
+    assert.deepEqual(await list(), ['password:', 'otp:Pixel 9', 'otp:Tablet']);
 
     await kc.users.deleteCredential({ id: kim, credentialId: tablet.id! });
     assert.deepEqual(await list(), ['password:', 'otp:Pixel 9']);
