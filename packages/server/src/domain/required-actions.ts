@@ -1,4 +1,4 @@
-import { REQUIRED_ACTIONS, type RealmSettings, type RequiredAction, type RequiredActionSetting } from '../storage/store.js';
+import { REQUIRED_ACTIONS, type RealmSettings, type RequiredAction, type RequiredActionSetting, type UserRecord } from '../storage/store.js';
 
 /** Keycloak's RequiredActionProviderRepresentation: a required action as a realm has it registered. */
 export interface RequiredActionProvider {
@@ -40,6 +40,10 @@ export const requiredActionOfRealm = (s: RealmSettings, alias: string): Required
 
 /** Whether the realm asks for the action: one it has switched off is passed over, as in Keycloak. */
 export const requiredActionEnabled = (s: RealmSettings, alias: string): boolean => requiredActionOfRealm(s, alias)?.enabled ?? true;
+
+/** The user's required actions the realm asks for (those it has switched off are not). */
+export const askedRequiredActions = (s: RealmSettings, user: Pick<UserRecord, 'requiredActions'>): RequiredAction[] =>
+  user.requiredActions.filter((a) => requiredActionEnabled(s, a));
 
 /** The realm's order of its required actions: the lower first. */
 export const requiredActionPriority = (s: RealmSettings, alias: string): number => requiredActionOfRealm(s, alias)?.priority ?? Number.MAX_SAFE_INTEGER;

@@ -3,8 +3,10 @@
 // signs in on the login page with a code from the original secret; the OTP policy and the
 // users' credentials through @keycloak/keycloak-admin-client; an export carries them back out.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import Database from 'better-sqlite3';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { HttpBrowser, responseParams } from '../helpers/http-browser.js';
 import { keycloakPbkdf2 } from '../helpers/keycloak-credentials.js';
@@ -190,6 +192,19 @@ describe('second factors in realm files and the admin API', () => {
     await kc.users.update({ id: kim }, { requiredActions: [] });
   });
 
+  it('the OTP secrets are sealed at rest: the database holds none of them in clear', () => {
+    const db = new Database(join(server.dataDir, 'latchkey.db'), { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      const rows = db.prepare('SELECT sealed_secret, data FROM credentials').all() as Array<{ sealed_secret: string; data: string }>;
+      assert.ok(rows.length >= 2);
+      for (const row of rows) {
+        for (const secret of [PHONE_SECRET, TABLET_SECRET]) assert.ok(!row.sealed_secret.includes(secret) && !row.data.includes(secret));
+      }
+    } finally {
+      db.close();
+    }
+  });
+
   it('an export carries the OTP credentials in Keycloak\'s format; imported as another realm, the same code signs in', async () => {
     const run = await runCli(['realm', 'export', REALM, '--users', '--data-dir', server.dataDir]);
     assert.equal(run.code, 0, run.stderr);
@@ -249,6 +264,15 @@ describe('second factors in realm files and the admin API', () => {
   });
 
   it('disable-credential-types removes every credential of a type; the password grant then needs no code', async () => {
+    assert.equal((await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw')).status, 400);
+    // Unless the realm lets the password grant serve users with a second factor: then the password alone does, a wrong code not.
+    await kc.realms.update({ realm: REALM }, { attributes: { passwordGrantWithSecondFactor: 'true' } });
+    const alone = await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw', { scope: 'openid' });
+    assert.equal(alone.status, 200, alone.text);
+    assert.deepEqual(claimsOf(alone.json.id_token).amr, ['pwd']);
+    assert.equal((await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw', { otp: '000000' })).status, 400);
+    await kc.realms.update({ realm: REALM }, { attributes: { passwordGrantWithSecondFactor: 'false' } });
+    await kc.attackDetection.del({ id: kim });
     assert.equal((await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw')).status, 400);
     const res = await fetch(`${server.url}/admin/realms/${REALM}/users/${kim}/disable-credential-types`, {
       method: 'PUT', headers: { authorization: `Bearer ${kc.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify(['otp']),

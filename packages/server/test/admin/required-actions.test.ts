@@ -72,6 +72,13 @@ describe('admin API: required actions', () => {
     await kc.authenticationManagement.updateRequiredAction({ alias: 'UPDATE_PASSWORD' }, { ...update, enabled: false });
     assert.equal((await kc.authenticationManagement.getRequiredActionForAlias({ alias: 'UPDATE_PASSWORD' })).enabled, false);
     assert.ok((await signIn('tom', 'tom-pw')).code, 'signed in without a new password');
+    // Nor does the single sign-on that follows send him back to the login page for it.
+    const browser = new HttpBrowser();
+    const authorize = () => browser.authorize(`${realmUrl(server, REALM, '/protocol/openid-connect/auth')}?${new URLSearchParams({
+      client_id: 'app', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', state: 's',
+    })}`, { username: 'tom', password: 'tom-pw' });
+    assert.ok(responseParams(await authorize()).code);
+    assert.ok(responseParams(await authorize()).code, 'served by the session');
     await kc.authenticationManagement.updateRequiredAction({ alias: 'UPDATE_PASSWORD' }, { ...update, enabled: true });
     assert.match((await signIn('tom', 'tom-pw')).page ?? '', /id="kc-passwd-update-form"/);
   });

@@ -1,5 +1,5 @@
 import type { CredentialRecord, InteractionAuth, RealmRecord, RequiredAction, UserRecord } from '../../storage/store.js';
-import { requiredActionEnabled } from '../required-actions.js';
+import { askedRequiredActions } from '../required-actions.js';
 import type { Domain } from '../index.js';
 import type { PolicyViolation } from '../password-policy.js';
 
@@ -96,4 +96,4 @@ export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials
 
 /** The user signed in, and holds the required action, which the realm has switched on (one switched off is passed over, as in Keycloak). */
 export const requiredActionAsked = (ctx: AuthContext, alias: RequiredAction) =>
-  firstFactorDone(ctx) && ctx.user!.requiredActions.includes(alias) && requiredActionEnabled(ctx.realm.settings, alias);
+  firstFactorDone(ctx) && askedRequiredActions(ctx.realm.settings, ctx.user!).includes(alias);
