@@ -80,6 +80,8 @@ export interface IdentityProviderRep {
   alias: string; displayName?: string; providerId: string; enabled: boolean; hideOnLogin?: boolean; trustEmail?: boolean;
   config: Record<string, string | undefined>;
   responseType: string; responseMode?: string; postLogoutUrl?: string; emailCollision?: string;
+  /** Set: the user's second factor is asked after a sign-in there. */
+  postBrokerLoginFlowAlias?: string;
   claimMappers?: Array<{ id?: string; name?: string; claim: string; userAttribute: string }>;
 }
 

@@ -558,6 +558,8 @@ export const de: Messages = {
     syncImport: 'Nur bei der ersten Anmeldung',
     afterLogout: 'Nach der Abmeldung',
     afterLogoutHint: 'Wohin Benutzer gehen, wenn auch der Anbieter seine Sitzung beendet hat, sofern die Anwendung nichts anderes sagt.',
+    secondFactorAfter: 'Nach der Anmeldung dort den zweiten Faktor verlangen',
+    secondFactorAfterHint: 'Keycloaks Post-Broker-Login-Flow: Benutzer mit Einmalcodes geben einen ein, bevor sie angemeldet sind; verlangt der Realm einen zweiten Faktor, richten Benutzer ohne ihn einen ein.',
     claims: 'In Benutzerattribute kopierte Claims',
     claimsHint: 'Zusätzlich zu sub, name, email, given_name, family_name und phone_number. Das Attribut kann email, firstName, lastName, phoneNumber oder ein beliebiger Name sein.',
     noClaims: 'Keine.',

@@ -665,6 +665,8 @@ export const en = {
     syncImport: 'At the first sign-in only',
     afterLogout: 'After logout',
     afterLogoutHint: 'Where users go once the provider ended its session too, unless the application says.',
+    secondFactorAfter: 'Ask the user\'s second factor after a sign-in here',
+    secondFactorAfterHint: 'Keycloak\'s post-broker login flow: users with one-time codes give one before they are signed in; if the realm requires a second factor, users without one set it up.',
     claims: 'Claims copied into user attributes',
     claimsHint: 'Besides sub, name, email, given_name, family_name and phone_number. The attribute may be email, firstName, lastName, phoneNumber or any name.',
     noClaims: 'None.',

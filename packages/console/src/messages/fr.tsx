@@ -558,6 +558,8 @@ export const fr: Messages = {
     syncImport: 'À la première connexion seulement',
     afterLogout: 'Après la déconnexion',
     afterLogoutHint: 'Où vont les utilisateurs une fois que le fournisseur a aussi terminé sa session, sauf indication de l\'application.',
+    secondFactorAfter: 'Demander le second facteur après une connexion chez ce fournisseur',
+    secondFactorAfterHint: 'Le flux post-broker de Keycloak : les utilisateurs qui ont des codes à usage unique en saisissent un avant d’être connectés ; si le royaume exige un second facteur, ceux qui n’en ont pas le configurent.',
     claims: 'Revendications copiées dans les attributs utilisateur',
     claimsHint: 'En plus de sub, name, email, given_name, family_name et phone_number. L\'attribut peut être email, firstName, lastName, phoneNumber ou tout autre nom.',
     noClaims: 'Aucune.',

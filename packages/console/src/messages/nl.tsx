@@ -558,6 +558,8 @@ export const nl: Messages = {
     syncImport: 'Alleen bij de eerste aanmelding',
     afterLogout: 'Na afmelden',
     afterLogoutHint: 'Waarheen gebruikers gaan als ook de provider zijn sessie beëindigde, tenzij de toepassing iets anders zegt.',
+    secondFactorAfter: 'Na het aanmelden daar de tweede factor vragen',
+    secondFactorAfterHint: 'De post-broker-loginflow van Keycloak: gebruikers met eenmalige codes voeren er een in voordat ze zijn aangemeld; vereist de realm een tweede factor, dan stellen gebruikers zonder er een in.',
     claims: 'Naar gebruikersattributen gekopieerde claims',
     claimsHint: 'Naast sub, name, email, given_name, family_name en phone_number. Het attribuut kan email, firstName, lastName, phoneNumber of elke naam zijn.',
     noClaims: 'Geen.',
