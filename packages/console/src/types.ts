@@ -42,6 +42,8 @@ export interface SecretRep { id: string; label: string | null; createdAt: number
 export interface UserRep {
   id: string; username: string; email?: string; firstName?: string; lastName?: string; enabled: boolean; emailVerified: boolean;
   createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
+  /** Whether the user has a one-time code generator (Keycloak's totp). */
+  totp?: boolean;
   /** UPDATE_PASSWORD while a temporary password waits to be replaced; CONFIGURE_TOTP, CONFIGURE_RECOVERY_AUTHN_CODES. */
   requiredActions?: string[];
 }
@@ -78,6 +80,8 @@ export interface IdentityProviderRep {
   alias: string; displayName?: string; providerId: string; enabled: boolean; hideOnLogin?: boolean; trustEmail?: boolean;
   config: Record<string, string | undefined>;
   responseType: string; responseMode?: string; postLogoutUrl?: string; emailCollision?: string;
+  /** Set: the user's second factor is asked after a sign-in there. */
+  postBrokerLoginFlowAlias?: string;
   claimMappers?: Array<{ id?: string; name?: string; claim: string; userAttribute: string }>;
 }
 

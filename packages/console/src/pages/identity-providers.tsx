@@ -79,7 +79,12 @@ interface Draft {
   issuer: string; metadataUrl: string; clientId: string; clientSecret: string; clientAuthMethod: string; scope: string;
   responseType: string; responseMode: string; pkce: boolean; postLogoutUrl: string; emailCollision: string; syncMode: string;
   trustEmail: boolean; mappers: Mapper[];
+  /** Keycloak's postBrokerLoginFlowAlias: '' for none. */
+  postBrokerFlow: string;
 }
+
+/** The post-broker login flow the console names when it switches the second factor after a provider's sign-in on. */
+const POST_BROKER_FLOW = 'post broker second factor';
 
 function draftOf(p?: IdentityProviderRep): Draft {
   const c = p?.config ?? {};
@@ -90,6 +95,7 @@ function draftOf(p?: IdentityProviderRep): Draft {
     responseMode: p?.responseMode ?? '', pkce: p ? c.pkceEnabled === 'true' : true, postLogoutUrl: p?.postLogoutUrl ?? '',
     emailCollision: p?.emailCollision ?? 'link', syncMode: c.syncMode ?? 'FORCE', trustEmail: p?.trustEmail ?? false,
     mappers: (p?.claimMappers ?? []).map((m) => ({ name: m.name ?? m.claim, claim: m.claim, userAttribute: m.userAttribute })),
+    postBrokerFlow: p?.postBrokerLoginFlowAlias ?? '',
   };
 }
 
@@ -105,6 +111,7 @@ function bodyOf(d: Draft, existing: boolean) {
     responseMode: d.responseMode,
     postLogoutUrl: d.postLogoutUrl.trim(),
     emailCollision: d.emailCollision,
+    postBrokerLoginFlowAlias: d.postBrokerFlow,
     claimMappers: d.mappers.filter((m) => m.claim.trim() || m.userAttribute.trim())
       .map((m) => ({ name: m.name.trim() || m.userAttribute.trim(), claim: m.claim.trim(), userAttribute: m.userAttribute.trim() })),
     config: {
@@ -213,6 +220,8 @@ function IdentityProviderForm({ realm, provider, onSaved }: { realm: string; pro
           <CheckField label="PKCE (S256)" name="pkce" checked={d.pkce && d.responseType.includes('code')} disabled={!d.responseType.includes('code')}
             onChange={set('pkce')} error={e.pkce} hint={d.responseType.includes('code') ? undefined : t.idp.pkceOnlyCode} />
           <CheckField label={t.idp.trustEmail} name="trustEmail" checked={d.trustEmail} onChange={set('trustEmail')} />
+          <CheckField label={t.idp.secondFactorAfter} name="postBrokerLoginFlowAlias" checked={d.postBrokerFlow !== ''} hint={t.idp.secondFactorAfterHint}
+            onChange={(on) => set('postBrokerFlow')(on ? POST_BROKER_FLOW : '')} />
         </div>
         <div className="grid three">
           <SelectField label={t.idp.emailCollision} name="emailCollision" value={d.emailCollision} onChange={set('emailCollision')}

@@ -9,7 +9,10 @@ import { RoleMappings } from './role-mappings';
 
 export function UsersPage({ realm }: { realm: string }) {
   const [search, setSearch] = useState('');
-  const users = useLoad(() => api.get<UserRep[]>(`${path('realms', realm, 'users')}?max=100${search ? `&search=${encodeURIComponent(search)}` : ''}`), [realm, search]);
+  // Latchkey's secondFactor filter: '' for everyone, 'true' for users with a second factor, 'false' for those without.
+  const [secondFactor, setSecondFactor] = useState('');
+  const q = new URLSearchParams({ max: '100', ...(search ? { search } : {}), ...(secondFactor ? { secondFactor } : {}) });
+  const users = useLoad(() => api.get<UserRep[]>(`${path('realms', realm, 'users')}?${q}`), [realm, q.toString()]);
   return (
     <section>
       <div className="page-head">
@@ -18,6 +21,11 @@ export function UsersPage({ realm }: { realm: string }) {
       </div>
       <div className="toolbar">
         <input type="search" aria-label={t.users.search} placeholder={t.users.searchPlaceholder} value={search} onChange={(e) => setSearch(e.target.value)} />
+        <select aria-label={t.users.secondFactorFilter} name="secondFactor" value={secondFactor} onChange={(e) => setSecondFactor(e.target.value)}>
+          <option value="">{t.users.anySecondFactor}</option>
+          <option value="true">{t.users.withSecondFactor}</option>
+          <option value="false">{t.users.withoutSecondFactor}</option>
+        </select>
       </div>
       {users.error ? <Notice kind="error">{users.error}</Notice> : null}
       {users.data ? (
@@ -26,7 +34,7 @@ export function UsersPage({ realm }: { realm: string }) {
           <tbody>
             {users.data.map((u) => (
               <tr key={u.id}>
-                <td><a href={href(realm, 'users', u.id)}>{u.username}</a></td>
+                <td><a href={href(realm, 'users', u.id)}>{u.username}</a>{u.totp ? <span className="badge on small">{t.users.otpBadge}</span> : null}</td>
                 <td>{u.email ?? <span className="muted">—</span>}{u.email && u.emailVerified ? <span className="badge on small">{t.users.verified}</span> : null}</td>
                 <td>{[u.firstName, u.lastName].filter(Boolean).join(' ') || <span className="muted">—</span>}</td>
                 <td><span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? t.common.enabled : t.common.disabled}</span></td>

@@ -17,6 +17,7 @@ import { installationRoutes } from './routes/installation.js';
 import { keyRoutes } from './routes/keys.js';
 import { partialRoutes } from './routes/partial.js';
 import { realmRoutes } from './routes/realms.js';
+import { requiredActionRoutes } from './routes/required-actions.js';
 import { roleRoutesPlugin } from './routes/roles.js';
 import { serverInfoRoutes, type ThemeInfo } from './routes/server-info.js';
 import { sessionRoutes } from './routes/sessions.js';
@@ -110,6 +111,7 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(identityProviderRoutes, { domain, broker });
   await app.register(sessionRoutes, { domain });
   await app.register(keyRoutes, { domain });
+  await app.register(requiredActionRoutes, { domain });
   await app.register(partialRoutes, { domain, broker });
   await app.register(eventRoutes, { domain, prefix: '/realms' });
   await app.register(installationRoutes, { domain });

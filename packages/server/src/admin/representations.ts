@@ -188,7 +188,7 @@ export function secretRep(secret: ClientSecretRecord, at: number): Json {
  * where Keycloak puts it: on the users resource, not on a group's members or a role's users.
  * The brief form is Keycloak's toBriefRepresentation.
  */
-export function userRep(user: UserRecord, opts: { serviceAccountClientId?: string; access?: boolean; brief?: boolean } = {}): Json {
+export function userRep(user: UserRecord, opts: { serviceAccountClientId?: string; access?: boolean; brief?: boolean; totp?: boolean } = {}): Json {
   if (opts.brief) {
     return compact({
       id: user.id, username: user.username, firstName: user.firstName ?? undefined, lastName: user.lastName ?? undefined,
@@ -205,7 +205,7 @@ export function userRep(user: UserRecord, opts: { serviceAccountClientId?: strin
     emailVerified: user.emailVerified,
     enabled: user.enabled,
     createdTimestamp: user.createdAt * 1000,
-    totp: false,
+    totp: opts.totp === true,
     attributes: keycloakAttributes(user),
     serviceAccountClientId: opts.serviceAccountClientId,
     disableableCredentialTypes: [],

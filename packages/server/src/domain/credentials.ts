@@ -143,6 +143,12 @@ export class CredentialService {
     return tx.credentials.listByUser(userId);
   }
 
+  /** Which of these users have a one-time code generator (Keycloak's `totp`), read in one query for a page of users. */
+  async withOtp(userIds: string[]): Promise<Set<string>> {
+    const credentials = userIds.length > 0 ? await this.store.bulk.listCredentials(userIds) : [];
+    return new Set(credentials.filter((c) => c.type === 'otp').map((c) => c.userId));
+  }
+
   private async insert(tx: Store, realm: RealmRecord, userId: string, type: CredentialType, secret: unknown, data: object,
     opts: { label?: string | null; counter?: number; createdAt?: number; id?: string } = {}): Promise<CredentialRecord> {
     const existing = await tx.credentials.listByUser(userId);

@@ -298,8 +298,8 @@ export class IdentityProviderService {
   }
 
   /** Keeps the provider's ID token of a session that began there, for the logout. */
-  async rememberSession(sessionId: string, provider: IdentityProviderRecord, idToken: string): Promise<void> {
-    await this.store.brokerSessions.put({ sessionId, providerId: provider.id, sealedIdToken: await this.box.seal(idToken), createdAt: now() });
+  async rememberSession(sessionId: string, providerId: string, idToken: string): Promise<void> {
+    await this.store.brokerSessions.put({ sessionId, providerId, sealedIdToken: await this.box.seal(idToken), createdAt: now() });
   }
 
   /** The provider a session began at, with its ID token, when it did. */

@@ -6,6 +6,7 @@ import {
 import type { ClientRecord, PasswordRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { checkPassword, earlierPasswordsKept, parsePasswordPolicy, type PolicyViolation } from './password-policy.js';
+import { defaultRequiredActions } from './required-actions.js';
 import { now } from './time.js';
 
 export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
@@ -98,7 +99,8 @@ export class UserService {
       phoneNumber: input.phoneNumber ?? null,
       attributes: input.attributes ?? {},
       serviceAccountClientId: input.serviceAccountClientId ?? null,
-      requiredActions: input.requiredActions ?? [],
+      // As Keycloak's: a new user is given the realm's default actions, unless told which to hold.
+      requiredActions: input.requiredActions ?? defaultRequiredActions(realm.settings),
       createdAt: now(),
     };
     await tx.users.insert(user);

@@ -1,16 +1,17 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { Broker, BrokerError, type LogoutState, type SignInState } from '../broker/index.js';
-import type { RealmRuntime } from '../domain/index.js';
+import type { Domain, RealmRuntime } from '../domain/index.js';
 import type { SyncedUser, UpstreamIdentity } from '../domain/identity-providers.js';
 import { signInWithPassword } from '../domain/sign-in.js';
-import { identityProviderStep, LOGIN_ERRORS } from '../domain/authentication/index.js';
+import { authContext, dueSteps, identityProviderStep, LOGIN_ERRORS } from '../domain/authentication/index.js';
 import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded } from '../http/authorization-flow.js';
 import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
 import { recordBroker, recordSignIn } from '../http/events.js';
 import { REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import type { ErrorPage, LinkAccountPage, PageContext } from '../pages/types.js';
-import { isUniqueViolation, type IdentityProviderRecord } from '../storage/store.js';
+import { isUniqueViolation, type IdentityProviderRecord, type SessionRecord, type UserRecord } from '../storage/store.js';
+import { requestedLevel } from '../protocol/authorization/acr.js';
 
 const BROKER = `${REALM}/broker/:alias`;
 
@@ -22,6 +23,31 @@ interface LinkState {
 }
 
 type AnyState = SignInState | LinkState | LogoutState;
+
+/** A sign-in at a provider, for the session it starts: kept sealed on the interaction while a post-broker login flow's steps are asked. */
+export interface BrokeredSignIn {
+  providerId: string;
+  alias: string;
+  /** The provider's ID token, for a logout there. */
+  idToken: string;
+  /** The user's name there. */
+  identity: string;
+  type: 'IDENTITY_PROVIDER_LOGIN' | 'IDENTITY_PROVIDER_FIRST_LOGIN' | 'FEDERATED_IDENTITY_LINK';
+  /** Why the sign-in went on other than asked (the provider's email was another account's). */
+  reason?: string;
+}
+
+/** The session a sign-in at a provider started: it keeps the provider's ID token, and the events say where the user came from. */
+export async function brokeredSessionStarted(domain: Domain, request: FastifyRequest, l: Loaded, user: UserRecord, b: BrokeredSignIn,
+  session: SessionRecord): Promise<void> {
+  await domain.identityProviders.rememberSession(session.id, b.providerId, b.idToken);
+  await recordBroker(domain, request, l.realm, b.type, {
+    alias: b.alias, client: l.client, userId: user.id, sessionId: session.id, identity: b.identity, redirectUri: l.req.redirectUri, reason: b.reason,
+  });
+  await recordSignIn(domain, request, l.realm, l.client, user, {
+    sessionId: session.id, redirectUri: l.req.redirectUri, identityProvider: { alias: b.alias, identity: b.identity },
+  });
+}
 
 /** Marks a form_post response relayed by our own page, so it is relayed once at most. */
 const RELAYED = 'latchkey_relayed';
@@ -159,21 +185,27 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     return brokeredSession(request, reply, l, provider, identity, resolved, resolved.kind === 'created' ? 'IDENTITY_PROVIDER_FIRST_LOGIN' : 'IDENTITY_PROVIDER_LOGIN');
   }
 
-  /** The SSO session of a sign-in at a provider, which keeps the provider's ID token for the logout. */
-  function brokeredSession(request: FastifyRequest, reply: FastifyReply, l: Loaded, provider: IdentityProviderRecord, identity: UpstreamIdentity,
-    { user, emailTaken }: SyncedUser, type: 'IDENTITY_PROVIDER_LOGIN' | 'IDENTITY_PROVIDER_FIRST_LOGIN' | 'FEDERATED_IDENTITY_LINK') {
+  /**
+   * The SSO session of a sign-in at a provider, which keeps the provider's ID token for the
+   * logout. With a post-broker login flow, the steps it asks (the user's second factor) come
+   * first, on the login-actions pages, which start the session once they are done.
+   */
+  async function brokeredSession(request: FastifyRequest, reply: FastifyReply, l: Loaded, provider: IdentityProviderRecord, identity: UpstreamIdentity,
+    { user, emailTaken }: SyncedUser, type: BrokeredSignIn['type']) {
     // The sign-in goes on without the provider's email; the log and the event say why.
     const reason = emailTaken ? 'the provider\'s email is another account\'s here: the user kept its own' : undefined;
     if (reason) request.log.warn({ alias: provider.alias, userId: user.id }, reason);
-    return finishSignIn(deps, l, user, request, reply, async (session) => {
-      await domain.identityProviders.rememberSession(session.id, provider, identity.idToken);
-      await recordBroker(domain, request, l.realm, type, {
-        alias: provider.alias, client: l.client, userId: user.id, sessionId: session.id, identity: identity.username, redirectUri: l.req.redirectUri, reason,
-      });
-      await recordSignIn(domain, request, l.realm, l.client, user, {
-        sessionId: session.id, redirectUri: l.req.redirectUri, identityProvider: { alias: provider.alias, identity: identity.username },
-      });
-    }, { viaPage: true, amr: [identityProviderStep.amr] });
+    const brokered: BrokeredSignIn = { providerId: provider.id, alias: provider.alias, idToken: identity.idToken, identity: identity.username, type, reason };
+    if (provider.settings.postBrokerLoginFlowAlias) {
+      const auth = { amr: [identityProviderStep.amr], broker: await domain.box.seal(JSON.stringify(brokered)) };
+      const due = dueSteps(await authContext(domain, l.realm.realm, user, auth, requestedLevel(l.realm.realm, l.client, l.req) ?? 1, request.ip));
+      if (due.length > 0) {
+        await domain.interactions.update({ ...l.interaction, userId: user.id, auth });
+        return redirectBrowser(request, reply, interactionUrl(l, due[0].id));
+      }
+    }
+    return finishSignIn(deps, l, user, request, reply, (session) => brokeredSessionStarted(domain, request, l, user, brokered, session),
+      { viaPage: true, amr: [identityProviderStep.amr] });
   }
 
   app.get(`${BROKER}/endpoint`, async (request, reply) => {

@@ -10,6 +10,7 @@ import {
   clearSessionCookie, csrfCheck, csrfToken, realmPath, redirectBrowser, sendPage, signedInAccount,
 } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
+import { brokeredSessionStarted, type BrokeredSignIn } from './broker.js';
 import type { LoginPage, Pages, PageContext, StepError, StepPage } from '../pages/types.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
 import { requestedLevel } from '../protocol/authorization/acr.js';
@@ -123,11 +124,16 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     return sendPage(reply, STEP_PAGES[step.id](l.ctx, page as never), { formTargets: [l.req.redirectUri] });
   }
 
-  /** Every step done: the session begins (or, after a step-up, gains the factor) and the request goes on. */
-  function complete(l: Loaded, ctx: AuthContext, request: FastifyRequest, reply: FastifyReply) {
+  /**
+   * Every step done: the session begins (or, after a step-up, gains the factor) and the request
+   * goes on. After an identity provider's post-broker login flow, the session is the provider's sign-in's.
+   */
+  async function complete(l: Loaded, ctx: AuthContext, request: FastifyRequest, reply: FastifyReply) {
     const user = ctx.user!;
-    return finishSignIn(deps, l, user, request, reply,
-      (session) => recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri }), { amr: ctx.auth.amr });
+    const brokered = ctx.auth.broker ? JSON.parse(await domain.box.open(ctx.auth.broker)) as BrokeredSignIn : undefined;
+    return finishSignIn(deps, l, user, request, reply, (session) => (brokered
+      ? brokeredSessionStarted(domain, request, l, user, brokered, session)
+      : recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri })), { amr: ctx.auth.amr });
   }
 
   // One page per step of the pipeline (domain/authentication): a step that is not due sends the
@@ -160,8 +166,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       }
       const user = result.user ?? ctx.user!;
       for (const event of result.events ?? []) await recordUserEvent(domain, request, l.realm.realm, l.client, event.type, user.id, event.details);
-      // What a step set up (and showed) is used up with it.
-      const auth = { amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])] };
+      // What a step set up (and showed) is used up with it; the provider's sign-in, if any, waits for the session.
+      const auth = { amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])], ...(ctx.auth.broker ? { broker: ctx.auth.broker } : {}) };
       const interaction = { ...l.interaction, userId: user.id, auth };
       await domain.interactions.update(interaction);
       const next = { ...l, interaction };

@@ -8,6 +8,7 @@ import type { Domain } from '../domain/index.js';
 import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { defaultRealmSettings, deviceGrantFields } from '../domain/realms.js';
 import { groupPath } from '../domain/groups.js';
+import { requiredActionsOfRealm } from '../domain/required-actions.js';
 import { now } from '../domain/time.js';
 import type { UserProfileConfig } from '../domain/user-profile.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
@@ -299,6 +300,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ...realmEventFields(s),
     ...realmRefreshFields(s),
     ...realmOtpFields(s),
+    requiredActions: requiredActionsOfRealm(s),
     ...realmSelfServiceFields(s),
     // In clear, as the file's client secrets are: an export is to be imported again.
     smtpServer: smtpServerRep(s, s.smtpPassword ? await openSecret(box, s.smtpPassword, `realm ${realm.name}'s mail server`) : undefined),

@@ -29,9 +29,19 @@ export function redirectBrowser(request: FastifyRequest, reply: FastifyReply, lo
   return reply.redirect(location, request.method === 'POST' ? 303 : 302);
 }
 
-/** A CSRF token for a form; its secret's cookie is Secure on https, like the realm's own cookies. */
-export const csrfToken = (reply: FastifyReply, realm: RealmRuntime): string =>
-  reply.generateCsrf({ secure: cookieOptions(realm).secure });
+const csrfTokens = new WeakMap<FastifyReply, string>();
+
+/**
+ * A CSRF token for a form; its secret's cookie is Secure on https, like the realm's own cookies.
+ * One per response, for all of a page's forms: for a browser without the secret's cookie (or
+ * with another server's of the same host), each new token would set a new secret, and the
+ * page's earlier forms would then fail the check.
+ */
+export function csrfToken(reply: FastifyReply, realm: RealmRuntime): string {
+  const token = csrfTokens.get(reply) ?? reply.generateCsrf({ secure: cookieOptions(realm).secure });
+  csrfTokens.set(reply, token);
+  return token;
+}
 
 /** A preHandler that refuses a forged or stale form with a page saying so, never a redirect. */
 export function csrfCheck(instance: FastifyInstance, deps: { domain: Domain; pages: Pages; resourcesPath: string }) {

@@ -21,7 +21,9 @@ export interface IdentityProviderRep {
   config?: Record<string, string | undefined>;
   // Keycloak fields Latchkey reads but has one behaviour for (accepted, given back as Keycloak's defaults).
   storeToken?: boolean; linkOnly?: boolean; authenticateByDefault?: boolean; addReadTokenRoleOnCreate?: boolean;
-  firstBrokerLoginFlowAlias?: string; postBrokerLoginFlowAlias?: string; updateProfileFirstLoginMode?: string;
+  firstBrokerLoginFlowAlias?: string; updateProfileFirstLoginMode?: string;
+  /** Set (to any flow's name): the user's second factor is asked after the sign-in there (IdentityProviderSettings). */
+  postBrokerLoginFlowAlias?: string;
   // Latchkey's extensions.
   responseType?: string;
   /** '' (or leaving it out on create) is the response type's own. */
@@ -148,6 +150,7 @@ export function providerFromRep(rep: IdentityProviderRep, opts: FromRepOptions =
     userInfo: c.disableUserInfo !== undefined ? c.disableUserInfo !== 'true' : was?.userInfo ?? true,
     hideOnLogin: rep.hideOnLogin ?? (c.hideOnLoginPage !== undefined ? c.hideOnLoginPage === 'true' : was?.hideOnLogin ?? false),
     guiOrder: guiOrder !== undefined ? Number(guiOrder) : c.guiOrder === '' ? undefined : was?.guiOrder,
+    postBrokerLoginFlowAlias: str(rep.postBrokerLoginFlowAlias) ?? (rep.postBrokerLoginFlowAlias === '' ? undefined : was?.postBrokerLoginFlowAlias),
     mappers: rep.claimMappers !== undefined || opts.mappers !== undefined ? mappers : was?.mappers ?? [],
     endpoints: was?.endpoints ?? endpointsOf(c),
     extraConfig: {
@@ -209,6 +212,7 @@ export function providerRep(p: IdentityProviderRecord, secret: string | undefine
     linkOnly: false,
     hideOnLogin: s.hideOnLogin,
     firstBrokerLoginFlowAlias: 'first broker login',
+    postBrokerLoginFlowAlias: s.postBrokerLoginFlowAlias,
     config,
     responseType: s.responseType,
     responseMode: s.responseMode,

@@ -23,6 +23,7 @@ import {
 } from '../storage/store.js';
 import { credentialFromKeycloak, otpPolicyOf } from '../domain/credentials.js';
 import { parseLoaMap } from '../protocol/authorization/acr.js';
+import { requiredActionSettings } from '../domain/required-actions.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
 // else in an export (flows, components, policies) is accepted and ignored.
@@ -131,6 +132,8 @@ export interface RealmRep {
   components?: Record<string, ComponentRep[] | undefined>;
   otpPolicyType?: string; otpPolicyAlgorithm?: string; otpPolicyDigits?: number; otpPolicyPeriod?: number;
   otpPolicyLookAheadWindow?: number; otpPolicyInitialCounter?: number; otpPolicyCodeReusable?: boolean;
+  /** Keycloak's registered required actions (RequiredActionProviderRepresentation): those of its aliases Latchkey knows are read. */
+  requiredActions?: unknown[];
   registrationAllowed?: boolean; registrationEmailAsUsername?: boolean; resetPasswordAllowed?: boolean; verifyEmail?: boolean;
   loginWithEmailAllowed?: boolean; duplicateEmailsAllowed?: boolean; rememberMe?: boolean; editUsernameAllowed?: boolean;
   passwordPolicy?: string;
@@ -220,6 +223,7 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     otpRequired: flag(rep.attributes?.otpRequired),
     passwordGrantWithSecondFactor: flag(rep.attributes?.passwordGrantWithSecondFactor),
     acrLoaMap: parseLoaMap(rep.attributes?.['acr.loa.map'] ?? undefined),
+    requiredActions: requiredActionSettings(rep.requiredActions),
     ...selfServiceSettings(rep),
     passwordPolicy: rep.passwordPolicy ?? undefined,
     actionTokenGeneratedByAdminLifespan: rep.actionTokenGeneratedByAdminLifespan ?? undefined,
@@ -588,6 +592,9 @@ export function checkRealmRep(rep: unknown): asserts rep is RealmRep {
   }
   for (const key of ['supportedLocales', 'defaultDefaultClientScopes', 'defaultOptionalClientScopes']) {
     if (r[key] !== undefined && !isStringArray(r[key])) fail(`"${key}" is not a list of strings`);
+  }
+  for (const [i, a] of list('requiredActions').entries()) {
+    if (!isObject(a) || typeof a.alias !== 'string') fail(`requiredActions[${i}]: a required action without an "alias"`);
   }
   const checkRole = (role: unknown, where: string) => {
     if (!isObject(role) || typeof role.name !== 'string') fail(`${where}: a role without a "name"`);

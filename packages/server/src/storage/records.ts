@@ -67,6 +67,8 @@ export interface RealmSettings {
   otpRequired?: boolean;
   /** Latchkey's: the password grant serves users with a second factor too (Keycloak refuses them). */
   passwordGrantWithSecondFactor?: boolean;
+  /** Keycloak's registered required actions as the realm has changed them (switched off, made default, reordered), by alias. */
+  requiredActions?: Record<string, RequiredActionSetting>;
   /** Keycloak's realm attribute acr.loa.map: acr values and the level of authentication each asks for. */
   acrLoaMap?: Record<string, number>;
   /** Keycloak's self-service switches; absent is Keycloak's default (see selfServiceSettings). */
@@ -328,6 +330,15 @@ export interface UserRecord {
 export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES';
 export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES'];
 
+/** A realm's setting of one of Keycloak's required actions (its RequiredActionProviderRepresentation, alias and provider aside). */
+export interface RequiredActionSetting {
+  name?: string;
+  enabled: boolean;
+  defaultAction: boolean;
+  priority: number;
+  config: Record<string, string>;
+}
+
 /** Keycloak's credential types Latchkey keeps besides the password. */
 export type CredentialType = 'otp' | 'recovery-authn-codes';
 export const CREDENTIAL_TYPES: readonly CredentialType[] = ['otp', 'recovery-authn-codes'];
@@ -483,6 +494,8 @@ export interface InteractionAuth {
   amr: string[];
   /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed. */
   pending?: string;
+  /** Sealed under the master key: the sign-in at an identity provider the steps follow (its post-broker login flow), for its session. */
+  broker?: string;
 }
 
 export interface ConsentRecord {
@@ -605,6 +618,8 @@ export interface UserQuery {
   emailVerified?: boolean;
   /** Only users linked to this identity provider (its id). */
   identityProviderId?: string;
+  /** Only users with (true) or without (false) a second factor: any credential besides the password. */
+  secondFactor?: boolean;
   /**
    * A narrowing for attribute searches: users whose stored attributes have each key, with a
    * value that may contain the value (ignoring case). It may let through users whose value is
@@ -670,6 +685,12 @@ export interface IdentityProviderSettings {
   hideOnLogin: boolean;
   /** Keycloak's guiOrder: buttons sort by it, then by name. */
   guiOrder?: number;
+  /**
+   * Keycloak's postBrokerLoginFlowAlias: the flow that runs here after each sign-in there.
+   * Latchkey runs Keycloak's usual one whatever its name, a conditional OTP: the user's second
+   * factor is asked (one the realm requires is set up). Absent: the provider's sign-in is enough.
+   */
+  postBrokerLoginFlowAlias?: string;
   mappers: ClaimMapperRecord[];
   endpoints?: DiscoveredEndpoints;
   /** Keycloak config Latchkey does not interpret, kept so an export gives it back. */

@@ -3,8 +3,10 @@
 // signs in on the login page with a code from the original secret; the OTP policy and the
 // users' credentials through @keycloak/keycloak-admin-client; an export carries them back out.
 import assert from 'node:assert/strict';
+import { join } from 'node:path';
 import { after, before, describe, it } from 'node:test';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import Database from 'better-sqlite3';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { HttpBrowser, responseParams } from '../helpers/http-browser.js';
 import { keycloakPbkdf2 } from '../helpers/keycloak-credentials.js';
@@ -111,6 +113,48 @@ describe('second factors in realm files and the admin API', () => {
     await assert.rejects(kc.realms.update({ realm: REALM }, { otpPolicyType: 'sms' } as never), status(400));
   });
 
+  it('a code is taken once; with otpPolicyCodeReusable the same code is taken again within its window', async () => {
+    const grant = (otp: string) => passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw', { otp });
+    // The tablet's codes, two and three steps ahead (the first test used its code one step ahead): the phone's steps stay for the tests after.
+    const tablet = (steps: number) => app(TABLET_SECRET).generate({ timestamp: Date.now() + 30_000 * steps });
+    const once = tablet(2);
+    assert.equal((await grant(once)).status, 200);
+    const replay = await grant(once);
+    assert.equal(replay.status, 400, 'replayed');
+    assert.equal(replay.json.error, 'invalid_grant');
+    await kc.realms.update({ realm: REALM }, { otpPolicyCodeReusable: true });
+    try {
+      const reusable = tablet(3);
+      assert.equal((await grant(reusable)).status, 200);
+      assert.equal((await grant(reusable)).status, 200, 'reused, as the policy allows');
+    } finally {
+      await kc.realms.update({ realm: REALM }, { otpPolicyCodeReusable: false });
+    }
+    assert.equal(await kc.attackDetection.del({ id: kim }).then(() => 204), 204);
+  });
+
+  it('the user list says who has a one-time code generator (totp) and filters by second factor (secondFactor=true|false)', async () => {
+    const noah = await kc.users.create({ username: 'noah', enabled: true });
+    const get = async (query: string) => {
+      const res = await fetch(`${server.url}/admin/realms/${REALM}/users${query}`, { headers: { authorization: `Bearer ${kc.accessToken}` } });
+      assert.equal(res.status, 200);
+      return res.json();
+    };
+    const everyone = await kc.users.find({});
+    assert.deepEqual(everyone.map((u) => `${u.username}:${u.totp}`).sort(), ['kim:true', 'noah:false']);
+    assert.equal((await kc.users.findOne({ id: kim }))!.totp, true);
+    assert.equal((await kc.users.findOne({ id: noah.id }))!.totp, false);
+    assert.deepEqual((await get('?secondFactor=true')).map((u: { username: string }) => u.username), ['kim']);
+    assert.deepEqual((await get('?secondFactor=false')).map((u: { username: string }) => u.username), ['noah']);
+    // Keycloak's own parameters still narrow beside it.
+    assert.deepEqual(await get('?secondFactor=true&search=noah'), []);
+    assert.equal(await get('/count?secondFactor=true'), 1);
+    assert.equal(await get('/count?secondFactor=false&username=noah'), 1);
+    const res = await fetch(`${server.url}/admin/realms/${REALM}/users?secondFactor=maybe`, { headers: { authorization: `Bearer ${kc.accessToken}` } });
+    assert.equal(res.status, 400);
+    await kc.users.del({ id: noah.id });
+  });
+
   it('users/{id}/credentials lists, renames, reorders and deletes second factors, as Keycloak\'s admin API', async () => {
     const list = async () => (await kc.users.getCredentials({ id: kim })).map((c) => `${c.type}:${c.userLabel ?? ''}`);
     assert.deepEqual(await list(), ['password:', 'otp:Pixel', 'otp:Tablet']);
@@ -124,6 +168,17 @@ describe('second factors in realm files and the admin API', () => {
     await kc.users.moveCredentialPositionDown({ id: kim, credentialId: tablet.id!, newPreviousCredentialId: pixel.id! });
     assert.deepEqual(await list(), ['password:', 'otp:Pixel 9', 'otp:Tablet']);
     await assert.rejects(kc.users.deleteCredential({ id: kim, credentialId: 'no-such-credential' }), status(404));
+    // Keycloak's answers on the wire: 204 No Content, 404 for a credential the user does not have.
+    const call = (method: string, path: string, body?: string) => fetch(`${server.url}/admin/realms/${REALM}/users/${kim}/credentials/${path}`, {
+      method, body, headers: { authorization: `Bearer ${kc.accessToken}`, ...(body === undefined ? {} : { 'content-type': 'text/plain' }) },
+    });
+    assert.equal((await call('POST', `${pixel.id}/moveToFirst`)).status, 204);
+    assert.equal((await call('POST', `${tablet.id}/moveAfter/${pixel.id}`)).status, 204);
+    assert.equal((await call('PUT', `${pixel.id}/userLabel`, 'Pixel 9')).status, 204);
+    assert.equal((await call('POST', 'no-such-credential/moveToFirst')).status, 404);
+    assert.equal((await call('POST', `${tablet.id}/moveAfter/no-such-credential`)).status, 404);
+    assert.equal((await call('PUT', 'no-such-credential/userLabel', 'x')).status, 404);
+    assert.deepEqual(await list(), ['password:', 'otp:Pixel 9', 'otp:Tablet']);
 
     await kc.users.deleteCredential({ id: kim, credentialId: tablet.id! });
     assert.deepEqual(await list(), ['password:', 'otp:Pixel 9']);
@@ -135,6 +190,19 @@ describe('second factors in realm files and the admin API', () => {
     await kc.users.update({ id: kim }, { requiredActions: ['CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES'] });
     assert.deepEqual((await kc.users.findOne({ id: kim }))!.requiredActions, ['CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES']);
     await kc.users.update({ id: kim }, { requiredActions: [] });
+  });
+
+  it('the OTP secrets are sealed at rest: the database holds none of them in clear', () => {
+    const db = new Database(join(server.dataDir, 'latchkey.db'), { readonly: true, fileMustExist: true, timeout: 5000 });
+    try {
+      const rows = db.prepare('SELECT sealed_secret, data FROM credentials').all() as Array<{ sealed_secret: string; data: string }>;
+      assert.ok(rows.length >= 2);
+      for (const row of rows) {
+        for (const secret of [PHONE_SECRET, TABLET_SECRET]) assert.ok(!row.sealed_secret.includes(secret) && !row.data.includes(secret));
+      }
+    } finally {
+      db.close();
+    }
   });
 
   it('an export carries the OTP credentials in Keycloak\'s format; imported as another realm, the same code signs in', async () => {
@@ -196,6 +264,15 @@ describe('second factors in realm files and the admin API', () => {
   });
 
   it('disable-credential-types removes every credential of a type; the password grant then needs no code', async () => {
+    assert.equal((await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw')).status, 400);
+    // Unless the realm lets the password grant serve users with a second factor: then the password alone does, a wrong code not.
+    await kc.realms.update({ realm: REALM }, { attributes: { passwordGrantWithSecondFactor: 'true' } });
+    const alone = await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw', { scope: 'openid' });
+    assert.equal(alone.status, 200, alone.text);
+    assert.deepEqual(claimsOf(alone.json.id_token).amr, ['pwd']);
+    assert.equal((await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw', { otp: '000000' })).status, 400);
+    await kc.realms.update({ realm: REALM }, { attributes: { passwordGrantWithSecondFactor: 'false' } });
+    await kc.attackDetection.del({ id: kim });
     assert.equal((await passwordGrant(server, REALM, 'app', undefined, 'kim', 'kim-pw')).status, 400);
     const res = await fetch(`${server.url}/admin/realms/${REALM}/users/${kim}/disable-credential-types`, {
       method: 'PUT', headers: { authorization: `Bearer ${kc.accessToken}`, 'content-type': 'application/json' }, body: JSON.stringify(['otp']),

@@ -193,6 +193,12 @@ describe('browser: one-time codes, recovery codes and step-up', { skip: noChromi
     const silent = await s.rp.start({ clientId: 'rp-code', params: { prompt: 'none', acr_values: '2' } });
     await page.goto(silent.url);
     assert.equal((await silent.outcome()).error, 'interaction_required');
+    // An essential acr claim asks the same (OIDC Core §5.5.1.1).
+    const claim = await s.rp.start({
+      clientId: 'rp-code', params: { prompt: 'none', claims: JSON.stringify({ id_token: { acr: { essential: true, values: ['2'] } } }) },
+    });
+    await page.goto(claim.url);
+    assert.equal((await claim.outcome()).error, 'interaction_required');
 
     const stepUp = await s.rp.start({ clientId: 'rp-code', params: { acr_values: '2' } });
     await page.goto(stepUp.url);

@@ -556,9 +556,11 @@ describe('admin console', { skip: noChromium }, () => {
     assert.match(await fieldError(page, 'responseMode').textContent() ?? '', /cannot carry the tokens/);
     await page.getByLabel('Response mode').selectOption('');
     await page.getByLabel('Display name').fill('Corp SSO');
+    await page.getByLabel('Ask the user\'s second factor after a sign-in here').check();
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.', { exact: true }).waitFor();
     const changed = (await admin.get(`/realms/${REALM}/identity-provider/instances/corp`)).json;
+    assert.equal(changed.postBrokerLoginFlowAlias, 'post broker second factor', 'Keycloak\'s post-broker login flow, by a name');
     assert.equal(changed.displayName, 'Corp SSO');
     assert.equal(changed.responseType, 'id_token token');
     assert.equal(changed.responseMode, undefined);

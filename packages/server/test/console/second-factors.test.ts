@@ -51,6 +51,27 @@ describe('console: second factors', { skip: noChromium }, () => {
     assert.deepEqual(cspViolations(tab), []);
   });
 
+  it('the user list marks who has an authenticator app and filters users with and without a second factor', async (t) => {
+    await admin.create(`/realms/${REALM}/users`, { username: 'lou', enabled: true });
+    const tab = await signedInConsole(s, t, `#/${REALM}/users`);
+    const { page } = tab;
+    const rows = page.locator('table.list tbody tr');
+    const names = async () => (await rows.locator('td:first-child a').allTextContents()).sort();
+    await page.getByRole('link', { name: 'lou' }).waitFor();
+    assert.deepEqual(await names(), ['kim', 'lou']);
+    assert.equal(await rows.filter({ hasText: 'kim' }).locator('.badge').first().textContent(), 'OTP');
+    assert.equal(await rows.filter({ hasText: 'lou' }).locator('td:first-child .badge').count(), 0);
+    const filter = page.getByLabel('Filter by second factor');
+    await filter.selectOption({ label: 'With a second factor' });
+    await page.getByRole('link', { name: 'lou' }).waitFor({ state: 'detached' });
+    assert.deepEqual(await names(), ['kim']);
+    await filter.selectOption({ label: 'Without a second factor' });
+    await page.getByRole('link', { name: 'kim' }).waitFor({ state: 'detached' });
+    assert.deepEqual(await names(), ['lou']);
+    await screenshot(page, 'console-users-second-factor-filter');
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
   it('a user\'s Credentials tab lists the authenticator app and removes it', async (t) => {
     const tab = await signedInConsole(s, t, `#/${REALM}/users/${kim}/credentials`);
     const { page } = tab;

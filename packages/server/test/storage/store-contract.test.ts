@@ -867,6 +867,18 @@ for (const backend of [sqlite, postgres]) {
         assert.deepEqual(await store.credentials.listByUser(user.id), []);
       });
 
+      it('a user search finds those with (secondFactor: true) or without (false) a second factor, and counts them', async () => {
+        const { realm, user } = await seed(store);
+        const other = newUser(realm.id);
+        await store.users.insert(other);
+        await store.credentials.insert(credential(realm.id, user.id, 10));
+        await store.credentials.insert(credential(realm.id, user.id, 20, 'recovery-authn-codes'));
+        assert.deepEqual((await store.users.search(realm.id, { secondFactor: true })).map((u) => u.id), [user.id]);
+        assert.deepEqual((await store.users.search(realm.id, { secondFactor: false })).map((u) => u.id), [other.id]);
+        assert.equal(await store.users.count(realm.id, { secondFactor: true }), 1);
+        assert.equal(await store.users.count(realm.id, { secondFactor: false, username: other.username, exact: true }), 1);
+      });
+
       it('swaps secret, data and counter only while they are as read: of two racing uses, one wins', async () => {
         const { realm, user } = await seed(store);
         const c = credential(realm.id, user.id, 10);

@@ -416,6 +416,7 @@ export const identityProviderRepresentation = {
     responseType: { type: 'string', description: 'code (default), id_token, id_token token, code id_token, code token or code id_token token', nullable: true },
     responseMode: { type: 'string', enum: ['query', 'fragment', 'form_post', '', null], nullable: true, description: "'' is the response type's own" },
     postLogoutUrl: nullableString,
+    postBrokerLoginFlowAlias: { ...nullableString, maxLength: 255, description: 'Set: the user\'s second factor is asked after each sign-in there (Keycloak\'s usual post-broker flow, a conditional OTP); \'\' takes it away' },
     emailCollision: { type: 'string', enum: ['link', 'refuse', null], nullable: true, description: 'A first sign-in with the email of an existing account: link after its password (default), or refuse' },
     claimMappers: { type: 'array', nullable: true, items: claimMapperInput },
   },

@@ -14,6 +14,7 @@ import { redirectUriAllowed } from '../../protocol/redirect-uris.js';
 import { realmOf as runtimeOf } from '../../http/realm.js';
 import { NoMailServerError, type Mailer } from '../../mail/index.js';
 import { ACCOUNT_CLIENT } from '../../domain/realms.js';
+import { defaultRequiredActions } from '../../domain/required-actions.js';
 import type { EmailTemplate } from '../../pages/index.js';
 import { userFields, userRep, withoutNulls } from '../representations.js';
 import { credentialRepresentation, paging, paramsWith, realmParams, userProfileRepresentation, userRepresentation } from './schemas.js';
@@ -76,11 +77,12 @@ const searchQuery = {
   emailVerified: { type: 'boolean' },
   idpAlias: { type: 'string', description: 'Only users linked to this identity provider' },
   q: { type: 'string', description: 'Attributes: key:value pairs, space separated; each value contained (equal with exact=true)' },
+  secondFactor: { type: 'boolean', description: 'Latchkey\'s: only users with (true) or without (false) a second factor (one-time codes, recovery codes…)' },
 } as const;
 
 type SearchParams = {
   search?: string; username?: string; email?: string; firstName?: string; lastName?: string; exact?: boolean; enabled?: boolean;
-  emailVerified?: boolean; idpAlias?: string; q?: string;
+  emailVerified?: boolean; idpAlias?: string; q?: string; secondFactor?: boolean;
 };
 
 /** Keycloak's search string: "foo" is a prefix, * a wildcard, "\"foo\"" exact, "*" everyone. */
@@ -95,7 +97,7 @@ function userQuery(q: SearchParams): UserQuery {
   return {
     search: searchPattern(q.search),
     username: q.username, email: q.email, firstName: q.firstName, lastName: q.lastName,
-    exact: q.exact, enabled: q.enabled, emailVerified: q.emailVerified,
+    exact: q.exact, enabled: q.enabled, emailVerified: q.emailVerified, secondFactor: q.secondFactor,
   };
 }
 
@@ -171,7 +173,10 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     const realm = await realmOf(domain, request);
     const q = request.query as SearchParams & { first?: number; max?: number; briefRepresentation?: boolean };
     const users = await find(realm, q, page(q, DEFAULT_MAX));
-    return users.map((u) => userRep(u, { brief: q.briefRepresentation === true }));
+    if (q.briefRepresentation === true) return users.map((u) => userRep(u, { brief: true }));
+    // Keycloak's totp: whether the user has a one-time code generator, read for the whole page at once.
+    const withOtp = await domain.credentials.withOtp(users.map((u) => u.id));
+    return users.map((u) => userRep(u, { totp: withOtp.has(u.id) }));
   });
 
   app.get('/realms/:realm/users/count', {
@@ -206,7 +211,10 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     }
     const password = await passwordOf(body);
     const user = await commit(domain, async (tx) => {
-      const user = await domain.users.create(tx, realm, { id: body.id, ...fields });
+      // Keycloak's: the realm's default actions, unless the representation names the user's.
+      const requiredActions = body.requiredActions === undefined
+        ? [...new Set([...defaultRequiredActions(realm.settings), ...fields.requiredActions])] : fields.requiredActions;
+      const user = await domain.users.create(tx, realm, { id: body.id, ...fields, requiredActions });
       if (password) await domain.users.setPassword(tx, user.id, password);
       for (const group of groups) await domain.groups.addMember(tx, group.id, user.id);
       return user;
@@ -216,7 +224,10 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
 
   app.get('/realms/:realm/users/:id', {
     schema: { tags, summary: 'The user', params: userParams },
-  }, async (request) => userRep(await userOf(domain, await realmOf(domain, request), userParam(request))));
+  }, async (request) => {
+    const user = await userOf(domain, await realmOf(domain, request), userParam(request));
+    return userRep(user, { totp: (await domain.credentials.withOtp([user.id])).has(user.id) });
+  });
 
   app.put('/realms/:realm/users/:id', {
     schema: {

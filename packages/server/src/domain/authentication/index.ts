@@ -1,5 +1,6 @@
 import type { InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
 import type { Domain } from '../index.js';
+import { requiredActionPriority } from '../required-actions.js';
 import { configureRecoveryCodesStep } from './configure-recovery-codes.js';
 import { configureTotpStep } from './configure-totp.js';
 import { identityProviderStep } from './identity-provider.js';
@@ -31,8 +32,16 @@ export async function authContext(domain: Domain, realm: RealmRecord, user: User
   return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address };
 }
 
-/** The steps due now, in order: the first is shown, the other authenticators are its alternatives. Empty: the sign-in is complete. */
-export const dueSteps = (ctx: AuthContext): Step[] => STEPS.filter((s) => s.due(ctx));
+/**
+ * The steps due now, in order: the first is shown, the other authenticators are its
+ * alternatives. The authenticators come first, then the required actions in the order of the
+ * realm's priorities (authentication/required-actions). Empty: the sign-in is complete.
+ */
+export function dueSteps(ctx: AuthContext): Step[] {
+  const due = STEPS.filter((s) => s.due(ctx));
+  const priority = (s: Step) => requiredActionPriority(ctx.realm.settings, s.name);
+  return [...due.filter((s) => s.kind === 'authenticator'), ...due.filter((s) => s.kind === 'required-action').sort((a, b) => priority(a) - priority(b))];
+}
 
 /** RFC 8176's amr of a complete sign-in: its methods, and mfa when they include two factors. */
 export function finalAmr(amr: readonly string[]): string[] {

@@ -1,4 +1,5 @@
-import type { CredentialRecord, InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
+import type { CredentialRecord, InteractionAuth, RealmRecord, RequiredAction, UserRecord } from '../../storage/store.js';
+import { askedRequiredActions } from '../required-actions.js';
 import type { Domain } from '../index.js';
 import type { PolicyViolation } from '../password-policy.js';
 
@@ -80,13 +81,19 @@ export const secondFactorDone = (ctx: AuthContext) => ctx.auth.amr.some((m) => S
 
 /**
  * Whether the sign-in wants a second factor: as Keycloak's default browser flow, when the user
- * has one after a password (conditional OTP); always when the realm requires one, or the client
- * asks for level 2.
+ * has one after a password (conditional OTP), or after an identity provider's sign-in that has
+ * a post-broker login flow; always when the realm requires one, or the client asks for level 2.
+ * (After a provider without that flow the session starts at once: nothing more is asked.)
  */
 export const secondFactorWanted = (ctx: AuthContext) =>
-  ctx.realm.settings.otpRequired === true || ctx.level >= 2 || (ctx.auth.amr.includes('pwd') && ctx.credentials.length > 0);
+  ctx.realm.settings.otpRequired === true || ctx.level >= 2
+  || ((ctx.auth.amr.includes('pwd') || ctx.auth.broker !== undefined) && ctx.credentials.length > 0);
 
 /** A second factor is due and not yet given. */
 export const secondFactorDue = (ctx: AuthContext) => firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx);
 
 export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials.some((c) => c.type === type);
+
+/** The user signed in, and holds the required action, which the realm has switched on (one switched off is passed over, as in Keycloak). */
+export const requiredActionAsked = (ctx: AuthContext, alias: RequiredAction) =>
+  firstFactorDone(ctx) && askedRequiredActions(ctx.realm.settings, ctx.user!).includes(alias);

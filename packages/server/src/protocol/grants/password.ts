@@ -1,6 +1,7 @@
 import { hasSecondFactor } from '../../domain/authentication/index.js';
 import { SIGN_IN_ERRORS } from '../../domain/events.js';
 import { lockoutDetail, signInWithPassword } from '../../domain/sign-in.js';
+import { askedRequiredActions } from '../../domain/required-actions.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes, OFFLINE_ACCESS } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
@@ -28,7 +29,7 @@ export const passwordGrant: GrantHandler = {
     if (notes) Object.assign(notes, check.ok ? { userId: check.user.id } : { userId: check.userId, error: SIGN_IN_ERRORS[check.reason] });
     if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
     // A temporary password must be replaced on the login page first; Keycloak's words.
-    if (check.user.requiredActions.length > 0) {
+    if (askedRequiredActions(realm.realm.settings, check.user).length > 0) {
       if (notes) notes.error = 'resolve_required_actions';
       throw invalidGrant('Account is not fully set up');
     }

@@ -510,6 +510,9 @@ export class SqlStore implements Store {
       if (hasNul(query.identityProviderId)) return undefined;
       q = q.where('id', 'in', this.db.selectFrom('federated_identities').select('user_id').where('provider_id', '=', query.identityProviderId));
     }
+    if (query.secondFactor !== undefined) {
+      q = q.where('id', query.secondFactor ? 'in' : 'not in', this.db.selectFrom('credentials').select('user_id'));
+    }
     if (search !== undefined) {
       const pattern = likeEscape(search.toLowerCase()).replace(/\*/g, '%');
       q = q.where(sql<boolean>`(${like('username_lower', pattern)} or ${like('email_lower', pattern)}
