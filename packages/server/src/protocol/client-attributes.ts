@@ -37,6 +37,8 @@ export const ATTRIBUTES = {
   requirePar: 'require.pushed.authorization.requests',
   /** Keycloak's "Valid Request URIs", joined with ##: where request objects may be fetched from. */
   requestUris: 'request.uris',
+  /** Keycloak's "Require DPoP bound tokens": every token request brings a DPoP proof. */
+  dpopBound: 'dpop.bound.access.tokens',
 } as const;
 
 /** How long a client assertion may live (exp past iat, or past now without iat) unless the client says: Keycloak's default. */

@@ -433,6 +433,8 @@ export interface RefreshTokenRecord {
    */
   acr: string | null;
   claims: string | null;
+  /** The DPoP key a public client's refresh token is bound to (RFC 9449 §5); absent or null when unbound. */
+  dpopJkt?: string | null;
 }
 
 /** A code from the authorization endpoint (RFC 6749 §4.1.2); stored only as a hash. */
@@ -459,6 +461,8 @@ export interface AuthorizationCodeRecord {
   issuedFamilyId: string | null;
   issuedJti: string | null;
   issuedJtiExpiresAt: number | null;
+  /** The authorization request's dpop_jkt (RFC 9449 §10): the key the token request's proof must be signed with. */
+  dpopJkt?: string | null;
 }
 
 /** An authorization request waiting for the user to sign in or consent. */

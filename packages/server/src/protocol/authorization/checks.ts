@@ -4,6 +4,7 @@ import { PUSHED_REQUEST_URN } from '../../domain/single-use.js';
 import { now } from '../../domain/time.js';
 import { clientOAuthPolicy } from '../client-attributes.js';
 import type { ClaimsRequest } from '../claims.js';
+import { isJkt } from '../dpop.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { readIdTokenHint } from '../id-token-hint.js';
 import { redirectUriAllowed } from '../redirect-uris.js';
@@ -246,6 +247,14 @@ export const checkIdTokenHint: Check = async (ctx) => {
   ctx.request.idTokenHintSub = hint.sub;
 };
 
+/** RFC 9449 §10: the thumbprint of the DPoP key the client will redeem the code with. */
+export const checkDpopJkt: Check = (ctx) => {
+  const jkt = single(ctx, 'dpop_jkt');
+  if (jkt === undefined) return;
+  if (!isJkt(jkt)) throw invalidRequest('dpop_jkt must be the SHA-256 JWK thumbprint of a key, base64url');
+  ctx.request.dpopJkt = jkt;
+};
+
 export const checkHints: Check = (ctx) => {
   ctx.request.loginHint = single(ctx, 'login_hint');
   ctx.request.uiLocales = single(ctx, 'ui_locales');
@@ -273,6 +282,7 @@ export const authorizationChecks: ReadonlyArray<readonly [string, Check]> = [
   ['claims', checkClaims],
   ['id_token_hint', checkIdTokenHint],
   ['hints', checkHints],
+  ['dpop_jkt', checkDpopJkt],
 ];
 
 export async function validateAuthorizationRequest(ctx: CheckContext): Promise<AuthorizationRequest> {
