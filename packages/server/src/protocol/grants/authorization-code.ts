@@ -46,6 +46,12 @@ export const authorizationCodeGrant: GrantHandler = {
     // Checked before the code is used: another client presenting it must not burn it.
     if (code.realmId !== realm.realm.id || code.clientId !== record.id) throw invalidGrant('The code was issued to another client');
     if (notes) Object.assign(notes, { userId: code.userId, sessionId: code.sessionId }).details.redirect_uri = code.redirectUri;
+    // RFC 9449 §10: the authorization request named the key the code's tokens are for; whoever
+    // holds the code without that key must not burn it either.
+    if (code.dpopJkt) {
+      if (!dpop) throw invalidDpopProof('DPoP proof is missing: the authorization request named a DPoP key (dpop_jkt)');
+      if (dpop.jkt !== code.dpopJkt) throw invalidDpopProof('The DPoP proof\'s key is not the one the authorization request named (dpop_jkt)');
+    }
 
     const planned = { familyId: newId(), jti: newId(), jtiExpiresAt: now() + lifespanOf({ realm, client: client.client }) };
     if (!(await domain.codes.use(code, planned))) {
@@ -65,11 +71,6 @@ export const authorizationCodeGrant: GrantHandler = {
       }
     } else if (params.code_verifier) {
       throw invalidGrant('code_verifier given for a code issued without a code_challenge');
-    }
-    // RFC 9449 §10: the authorization request named the key the code's tokens are for.
-    if (code.dpopJkt) {
-      if (!dpop) throw invalidDpopProof('DPoP proof is missing: the authorization request named a DPoP key (dpop_jkt)');
-      if (dpop.jkt !== code.dpopJkt) throw invalidDpopProof('The DPoP proof\'s key is not the one the authorization request named (dpop_jkt)');
     }
     const sso = await domain.sessions.active(code.sessionId);
     if (!sso) throw invalidGrant('Session not active');
