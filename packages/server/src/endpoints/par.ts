@@ -7,6 +7,7 @@ import { realmOf } from '../http/realm.js';
 import { UnsafeAuthorizationRequest, validateAuthorizationRequest, type CheckContext } from '../protocol/authorization/checks.js';
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
 import { authenticateClient } from '../protocol/client-auth.js';
+import { policyAuthentication } from '../protocol/client-policies.js';
 import { checkDpopProof, dpopHeader, invalidDpopProof } from '../protocol/dpop.js';
 import { invalidRequest } from '../protocol/errors.js';
 
@@ -26,7 +27,10 @@ export const parEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, {
       });
       // The client's credentials are no part of the request to keep.
       const { client_secret: _secret, client_assertion: _assertion, client_assertion_type: _type, ...rest } = params;
-      const ctx: CheckContext = { domain, realm, params: { ...rest, client_id: client.record.clientId }, request: {}, pushing: true };
+      const ctx: CheckContext = {
+        domain, realm, params: { ...rest, client_id: client.record.clientId }, request: {}, pushing: true,
+        authentication: policyAuthentication(params, notes.client),
+      };
       let checked: AuthorizationRequest;
       try {
         checked = await validateAuthorizationRequest(ctx);

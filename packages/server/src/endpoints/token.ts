@@ -6,6 +6,7 @@ import { endpointPaths, OIDC } from '../http/paths.js';
 import { tokensIssued } from '../http/metrics.js';
 import { realmOf } from '../http/realm.js';
 import { authenticateClient, type AuthenticatedClient } from '../protocol/client-auth.js';
+import { enforceClientPolicies, policyAuthentication } from '../protocol/client-policies.js';
 import { checkDpopProof, dpopHeader, dpopRequired, invalidDpopProof, type DpopProof } from '../protocol/dpop.js';
 import { OAuthError } from '../protocol/errors.js';
 import { grants } from '../protocol/grants/index.js';
@@ -36,6 +37,7 @@ export const tokenEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app,
       });
       grant.allowed(client);
       const dpop = await tokenRequestProof(domain, realm, client, request);
+      await enforceClientPolicies(domain, realm, client.client, { kind: 'token', grantType: grant.type, dpop, authentication: policyAuthentication(params, client) });
       return grant.handle({ domain, realm, client, params, address: request.ip, notes, dpop });
     });
     tokensIssued.inc({ grant_type: grant.type });

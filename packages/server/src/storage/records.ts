@@ -8,6 +8,18 @@ export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
 export type SslRequired = 'all' | 'external' | 'none';
 export const SSL_REQUIRED: readonly SslRequired[] = ['all', 'external', 'none'];
 
+/** Keycloak's client policies and profiles, as its realm representation has them. */
+export interface ClientPolicyCondition { condition: string; configuration?: Record<string, unknown> }
+export interface ClientPolicy {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  conditions?: ClientPolicyCondition[];
+  profiles?: string[];
+}
+export interface ClientPolicyExecutor { executor: string; configuration?: Record<string, unknown> }
+export interface ClientProfile { name: string; description?: string; executors?: ClientPolicyExecutor[] }
+
 export interface RealmSettings {
   displayName?: string;
   /**
@@ -67,6 +79,9 @@ export interface RealmSettings {
   otpRequired?: boolean;
   /** Latchkey's: the password grant serves users with a second factor too (Keycloak refuses them). */
   passwordGrantWithSecondFactor?: boolean;
+  /** Keycloak's client policies and the realm's own client profiles (see protocol/client-policies.ts). */
+  clientPolicies?: ClientPolicy[];
+  clientProfiles?: ClientProfile[];
   /** Keycloak's realm attribute acr.loa.map: acr values and the level of authentication each asks for. */
   acrLoaMap?: Record<string, number>;
   /** Keycloak's self-service switches; absent is Keycloak's default (see selfServiceSettings). */

@@ -4,6 +4,7 @@ import { PUSHED_REQUEST_URN } from '../../domain/single-use.js';
 import { now } from '../../domain/time.js';
 import { clientOAuthPolicy } from '../client-attributes.js';
 import type { ClaimsRequest } from '../claims.js';
+import { enforceClientPolicies, type PolicyAuthentication } from '../client-policies.js';
 import { isJkt } from '../dpop.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { readIdTokenHint } from '../id-token-hint.js';
@@ -31,6 +32,10 @@ export interface CheckContext {
   request: Partial<AuthorizationRequest>;
   /** The request is being pushed (RFC 9126), not sent by the browser. */
   pushing?: boolean;
+  /** The browser brought the request_uri of a pushed request: the parameters are the pushed ones. */
+  viaPushedRequest?: boolean;
+  /** How the pushing client authenticated, for the client policies. */
+  authentication?: PolicyAuthentication;
 }
 
 export type Check = (ctx: CheckContext) => void | Promise<void>;
@@ -113,6 +118,7 @@ async function resolveParams(ctx: CheckContext): Promise<void> {
     }
   } else if (typeof requestUri === 'string' && requestUri.startsWith(PUSHED_REQUEST_URN)) {
     ctx.params = await pushedParams(ctx, requestUri);
+    ctx.viaPushedRequest = true;
     return;
   } else {
     if (policy.requirePar) throw invalidRequest('This client must push its authorization requests (PAR) and send their request_uri');
@@ -262,6 +268,12 @@ export const checkHints: Check = (ctx) => {
   ctx.request.acrValues = acr ? acr.split(' ').filter(Boolean) : undefined;
 };
 
+/** The realm's client policies (FAPI 2.0's profiles among them), once the request is known. */
+export const checkClientPolicies: Check = (ctx) => enforceClientPolicies(ctx.domain, ctx.realm, ctx.client!, {
+  kind: 'authorization', request: ctx.request as AuthorizationRequest, pushed: ctx.pushing === true,
+  viaPushedRequest: ctx.viaPushedRequest === true, authentication: ctx.authentication,
+});
+
 /**
  * The authorization request, one named check at a time. The first three decide where
  * the parameters come from and whether errors may be redirected at all; the order of the
@@ -283,6 +295,7 @@ export const authorizationChecks: ReadonlyArray<readonly [string, Check]> = [
   ['id_token_hint', checkIdTokenHint],
   ['hints', checkHints],
   ['dpop_jkt', checkDpopJkt],
+  ['client policies', checkClientPolicies],
 ];
 
 export async function validateAuthorizationRequest(ctx: CheckContext): Promise<AuthorizationRequest> {
