@@ -19,7 +19,7 @@ export const nl: Messages = {
     sections: 'Onderdelen',
     section: {
       clients: 'Clienttoepassingen', 'client-scopes': 'Client-scopes', users: 'Gebruikers', roles: 'Rollen', groups: 'Groepen',
-      'identity-providers': 'Identiteitsproviders', settings: 'Realm-instellingen', keys: 'Sleutels', events: 'Gebeurtenissen',
+      'identity-providers': 'Identiteitsproviders', settings: 'Realm-instellingen', keys: 'Sleutels', 'client-policies': 'Clientbeleid', events: 'Gebeurtenissen',
     },
     noRealm: (realm) => `Er is geen realm ${realm}, of u mag hem niet beheren.`,
     nothingHere: (section) => `Hier is niets: ${section}`,
@@ -457,6 +457,19 @@ export const nl: Messages = {
       test: 'Verbinding testen',
       testSent: 'Er is een testmail onderweg naar uw e-mailadres.',
     },
+  },
+  clientPolicies: {
+    title: 'Clientbeleid',
+    lead: 'Beleidsregels plaatsen de clients die hun voorwaarden kiezen onder clientprofielen, waarvan elk autorisatie-, PAR- en tokenverzoek van die clients de regels moet volgen. De FAPI 2.0-profielen eisen gepushte verzoeken (PAR), PKCE S256, private_key_jwt, aan DPoP gebonden tokens en FAPI-handtekeningalgoritmen, en weigeren de implicit flow en de password grant.',
+    none: 'Deze realm heeft geen clientbeleid.',
+    name: 'Beleid',
+    conditions: 'Voorwaarden',
+    enabled: 'Actief',
+    profile: 'Profiel',
+    noProfile: '(geen profiel)',
+    newName: 'Nieuw beleid',
+    newHint: 'Geldt voor elke client (voorwaarde any-client) zodra het een profiel heeft en is opgeslagen.',
+    add: 'Beleid toevoegen',
   },
   keys: {
     title: 'Sleutels',
