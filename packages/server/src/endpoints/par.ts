@@ -8,7 +8,7 @@ import { UnsafeAuthorizationRequest, validateAuthorizationRequest, type CheckCon
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
 import { authenticateClient } from '../protocol/client-auth.js';
 import { policyAuthentication } from '../protocol/client-policies.js';
-import { checkDpopProof, dpopHeader, invalidDpopProof } from '../protocol/dpop.js';
+import { checkDpopProof, dpopHeader, dpopNonceRequired, dpopNonces, invalidDpopProof } from '../protocol/dpop.js';
 import { invalidRequest } from '../protocol/errors.js';
 
 /**
@@ -42,7 +42,9 @@ export const parEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, {
       // RFC 9449 §10.1: a proof sent with the push binds the code to its key, as dpop_jkt would.
       const proof = dpopHeader(request.headers.dpop);
       if (proof) {
-        const { jkt } = await checkDpopProof(domain, proof, { htm: 'POST', htu: realm.issuer + endpointPaths.pushedAuthorizationRequest });
+        const nonces = dpopNonceRequired(client.record.settings) ? await dpopNonces(realm) : undefined;
+        if (nonces) reply.header('dpop-nonce', nonces.fresh);
+        const { jkt } = await checkDpopProof(domain, proof, { htm: 'POST', htu: realm.issuer + endpointPaths.pushedAuthorizationRequest, nonces });
         if (checked.dpopJkt !== undefined && checked.dpopJkt !== jkt) throw invalidDpopProof('dpop_jkt is not the thumbprint of the DPoP proof\'s key');
         ctx.params.dpop_jkt = jkt;
       }

@@ -68,7 +68,7 @@ export function corsPolicy(domain: Domain): { hook: 'preValidation'; delegator: 
       const endpoint = bound[2] ?? bound[3];
       const allowed: FastifyCorsOptions = {
         origin, credentials: true, methods: endpoint === 'account' ? ['GET', 'POST', 'DELETE'] : ['GET', 'POST'],
-        allowedHeaders: ['Authorization', 'Content-Type', 'DPoP'], exposedHeaders: ['WWW-Authenticate'], maxAge: 3600,
+        allowedHeaders: ['Authorization', 'Content-Type', 'DPoP'], exposedHeaders: ['WWW-Authenticate', 'DPoP-Nonce'], maxAge: 3600,
       };
       if (request.method === 'OPTIONS') return allowed;
       const clientId = clientIdOf(request, endpoint);

@@ -39,6 +39,8 @@ export const ATTRIBUTES = {
   requestUris: 'request.uris',
   /** Keycloak's "Require DPoP bound tokens": every token request brings a DPoP proof. */
   dpopBound: 'dpop.bound.access.tokens',
+  /** Latchkey's: the client's DPoP proofs must carry a server nonce (RFC 9449 §8). */
+  dpopNonce: 'dpop.nonce.required',
 } as const;
 
 /** How long a client assertion may live (exp past iat, or past now without iat) unless the client says: Keycloak's default. */

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { calculateJwkThumbprint, EmbeddedJWK, jwtVerify, type JWTPayload } from 'jose';
-import type { Domain } from '../domain/index.js';
+import type { Domain, RealmRuntime } from '../domain/index.js';
+import { now } from '../domain/time.js';
 import type { ClientSettings } from '../storage/store.js';
 import { ASYMMETRIC_ALGS, ATTRIBUTES } from './client-attributes.js';
 import { CLOCK_SKEW, joseReason } from './client-auth.js';
@@ -13,6 +14,28 @@ export const DPOP_PROOF_LIFETIME = 60;
 
 /** Whether a client's tokens must be DPoP-bound: every token request of it brings a proof. */
 export const dpopRequired = (s: ClientSettings) => s.extraAttributes[ATTRIBUTES.dpopBound] === 'true';
+
+/** Latchkey's client attribute (Keycloak has none): the client's proofs must carry a nonce of ours (RFC 9449 §8). */
+export const dpopNonceRequired = (s: ClientSettings) => s.extraAttributes[ATTRIBUTES.dpopNonce] === 'true';
+
+/** Seconds one server nonce is current; the one before it is still taken, so a nonce lives one to two of them. */
+const NONCE_PERIOD = 60;
+
+/**
+ * The server nonce of a period: a MAC of it under the realm's secret key, so that every node
+ * of a cluster makes and accepts the same nonces without storing any.
+ */
+async function nonceOf(realm: RealmRuntime, period: number): Promise<string> {
+  const mac = await crypto.subtle.sign('HMAC', realm.hmacKey.key, new TextEncoder().encode(`dpop-nonce:${period}`));
+  return Buffer.from(mac).subarray(0, 24).toString('base64url');
+}
+
+/** The nonce to hand out now (DPoP-Nonce), and the ones a proof may carry. */
+export async function dpopNonces(realm: RealmRuntime): Promise<{ fresh: string; accepted: string[] }> {
+  const period = Math.floor(now() / NONCE_PERIOD);
+  const fresh = await nonceOf(realm, period);
+  return { fresh, accepted: [fresh, await nonceOf(realm, period - 1)] };
+}
 
 /** A checked DPoP proof: the thumbprint of its key (RFC 7638) is what tokens are bound to (cnf.jkt). */
 export interface DpopProof {
@@ -59,6 +82,8 @@ export interface ProofExpectations {
   accessToken?: string;
   /** The error to raise (the token endpoint's 400, or a resource's 401 with its challenge). */
   refuse?: (description: string) => OAuthError;
+  /** The server nonces the proof must carry one of, when the client must use them. */
+  nonces?: { fresh: string; accepted: string[] };
 }
 
 /**
@@ -88,6 +113,10 @@ export async function checkDpopProof(domain: Domain, proof: string, expect: Proo
     throw refuse('DPoP proof is not for this access token (ath)');
   }
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw refuse('DPoP proof has no usable jti');
+  // RFC 9449 §8: checked before the jti is used up, so the client's retry with the nonce may reuse nothing else.
+  if (expect.nonces && !expect.nonces.accepted.includes(payload.nonce as string)) {
+    throw new OAuthError('use_dpop_nonce', 'Authorization server requires nonce in DPoP proof', 400, { 'dpop-nonce': expect.nonces.fresh });
+  }
   if (!(await domain.jwtIds.useOnce('dpop', jkt, payload.jti, payload.iat! + DPOP_PROOF_LIFETIME + CLOCK_SKEW))) {
     throw refuse('DPoP proof was used before (jti)');
   }

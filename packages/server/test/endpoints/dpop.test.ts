@@ -62,6 +62,10 @@ describe('DPoP', { concurrency: true }, () => {
           { clientId: 'spa', publicClient: true, redirectUris: [REDIRECT], directAccessGrantsEnabled: true },
           { clientId: 'backend', publicClient: false, secret: 'backend-secret', redirectUris: [REDIRECT], directAccessGrantsEnabled: true },
           {
+            clientId: 'nonce-app', publicClient: false, secret: 'nonce-secret', serviceAccountsEnabled: true,
+            attributes: { 'dpop.nonce.required': 'true' },
+          },
+          {
             clientId: 'strict', publicClient: false, secret: 'strict-secret', serviceAccountsEnabled: true, directAccessGrantsEnabled: true,
             attributes: { 'dpop.bound.access.tokens': 'true' },
           },
@@ -244,6 +248,27 @@ describe('DPoP', { concurrency: true }, () => {
       { authorization: basic('strict', 'strict-secret'), dpop: await proof(key, 'POST', htu('token')) });
     assert.equal(ok.status, 200, ok.text);
     assert.equal(ok.json.token_type, 'DPoP');
+  });
+
+  it('server nonces: a client that must use them is told use_dpop_nonce with the nonce, and openid-client retries with it', async () => {
+    const key = await proofKey();
+    const grant = async (claims: Record<string, unknown>) => postForm(at('token'), { grant_type: 'client_credentials' },
+      { authorization: basic('nonce-app', 'nonce-secret'), dpop: await proof(key, 'POST', htu('token'), claims) });
+    const first = await grant({});
+    assertProtocolError(first, 400, 'use_dpop_nonce');
+    const nonce = first.headers.get('dpop-nonce');
+    assert.ok(nonce, 'a DPoP-Nonce header');
+    assertProtocolError(await grant({ nonce: 'made-up' }), 400, 'use_dpop_nonce', 'a nonce not ours');
+    const second = await grant({ nonce });
+    assert.equal(second.status, 200, second.text);
+    assert.equal(second.json.token_type, 'DPoP');
+    assert.ok(second.headers.get('dpop-nonce'));
+
+    const config = await client.discovery(new URL(issuer()), 'nonce-app', 'nonce-secret', client.ClientSecretBasic('nonce-secret'),
+      { execute: [client.allowInsecureRequests] });
+    const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+    const tokens = await client.clientCredentialsGrant(config, {}, { DPoP });
+    assert.equal(tokens.token_type.toLowerCase(), 'dpop');
   });
 
   it('userinfo takes a bound token with the DPoP scheme and a proof, and refuses it as Bearer', async () => {
