@@ -172,6 +172,8 @@ export const de: Messages = {
       jwksUrlHint: 'Die öffentlichen Schlüssel der Anwendung, für ihre signierten JWTs und Request-Objekte.',
       par: 'Pushed Authorization Requests verlangen (PAR)',
       parHint: 'Die Anwendung muss Autorisierungsanfragen zuerst an den PAR-Endpunkt senden.',
+      dpop: 'An DPoP gebundene Tokens verlangen',
+      dpopHint: 'Jede Token-Anfrage muss einen DPoP-Nachweis (RFC 9449) mitbringen: Die Tokens sind an den Schlüssel der Anwendung gebunden.',
       requestObjects: 'Request-Objekte',
       requestObjectsHint: 'Ob Autorisierungsanfragen als signierte JWTs kommen müssen (RFC 9101).',
       required: {

@@ -176,6 +176,8 @@ export const en = {
       jwksUrlHint: 'The application\'s public keys, for its signed JWTs and request objects.',
       par: 'Require pushed authorization requests (PAR)',
       parHint: 'Authorization requests must first be sent to the PAR endpoint by the application.',
+      dpop: 'Require DPoP bound tokens',
+      dpopHint: 'Every token request must bring a DPoP proof (RFC 9449): the tokens are bound to the application\'s key.',
       requestObjects: 'Request objects',
       requestObjectsHint: 'Whether authorization requests must come as signed JWTs (RFC 9101).',
       // Keyed by Keycloak's request.object.required values, in the order offered.

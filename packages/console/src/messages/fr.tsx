@@ -172,6 +172,8 @@ export const fr: Messages = {
       jwksUrlHint: 'Les clés publiques de l\'application, pour ses JWT signés et ses objets de requête.',
       par: 'Exiger les requêtes d\'autorisation poussées (PAR)',
       parHint: 'L\'application doit d\'abord envoyer les requêtes d\'autorisation au point de terminaison PAR.',
+      dpop: 'Exiger des jetons liés par DPoP',
+      dpopHint: 'Chaque requête de jeton doit apporter une preuve DPoP (RFC 9449) : les jetons sont liés à la clé de l\'application.',
       requestObjects: 'Objets de requête',
       requestObjectsHint: 'Si les requêtes d\'autorisation doivent arriver sous forme de JWT signés (RFC 9101).',
       required: {

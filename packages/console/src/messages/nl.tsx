@@ -172,6 +172,8 @@ export const nl: Messages = {
       jwksUrlHint: 'De openbare sleutels van de toepassing, voor haar ondertekende JWT\'s en request-objecten.',
       par: 'Pushed authorization requests vereisen (PAR)',
       parHint: 'De toepassing moet autorisatieverzoeken eerst naar het PAR-endpoint sturen.',
+      dpop: 'Aan DPoP gebonden tokens vereisen',
+      dpopHint: 'Elk tokenverzoek moet een DPoP-bewijs (RFC 9449) meesturen: de tokens zijn gebonden aan de sleutel van de applicatie.',
       requestObjects: 'Request-objecten',
       requestObjectsHint: 'Of autorisatieverzoeken als ondertekende JWT\'s moeten komen (RFC 9101).',
       required: {
