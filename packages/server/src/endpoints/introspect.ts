@@ -45,6 +45,7 @@ async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token
   return {
     active: true, token_type: 'Refresh', scope: scopeClaim(client, parseScope(stored.scope)), client_id: client.record.clientId, sub: user.id,
     username: user.username, iss: realm.issuer, iat: stored.createdAt, exp: stored.expiresAt, sid: stored.sessionId,
+    ...(stored.dpopJkt ? { cnf: { jkt: stored.dpopJkt } } : {}),
   };
 }
 

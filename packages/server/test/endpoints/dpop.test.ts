@@ -201,6 +201,9 @@ describe('DPoP', { concurrency: true }, () => {
     const good = await refresh({ dpop: await proof(key, 'POST', htu('token'), {}, 'EdDSA') });
     assert.equal(good.status, 200, good.text);
     assert.deepEqual(claimsOf(good.json.access_token).cnf, { jkt: key.jkt });
+    const introspected = await postForm(at('token/introspect'), { token: good.json.refresh_token }, { authorization: basic('backend', 'backend-secret') });
+    assert.equal(introspected.json.active, true, introspected.text);
+    assert.deepEqual(introspected.json.cnf, { jkt: key.jkt }, 'the refresh token\'s binding');
 
     // Without DPoP the same client gets plain bearer tokens, refreshed without proofs.
     const plain = await passwordGrant('spa', undefined);
