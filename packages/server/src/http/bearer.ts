@@ -26,18 +26,13 @@ export function headerDpop(header: string | undefined): string | undefined {
   return header && /^dpop /i.test(header) ? header.slice(5).trim() : undefined;
 }
 
-/** The URL a proof sent to this realm's resource names (htu): the request's path under the issuer. */
-function resourceUrl(realm: RealmRuntime, request: FastifyRequest): string {
-  const path = request.url.split('?')[0];
-  return realm.issuer + path.slice(path.indexOf('/realms/')).replace(/^\/realms\/[^/]+/, '');
-}
-
 /**
  * RFC 9449 §7: a DPoP-bound token comes with the DPoP scheme and a proof of its key, for this
- * request and this token; a bound token sent as a bearer one, or a bearer one in the DPoP
- * scheme, is refused with the DPoP challenge.
+ * request (its path under the origin of `issuer`, as clients were told) and this token; a bound
+ * token sent as a bearer one, or a bearer one in the DPoP scheme, is refused with the DPoP
+ * challenge. For every resource of ours that takes access tokens.
  */
-async function checkBinding(domain: Domain, realm: RealmRuntime, request: FastifyRequest, claims: AccessTokenClaims, dpopToken: string | undefined): Promise<void> {
+export async function checkBinding(domain: Domain, issuer: string, request: FastifyRequest, claims: AccessTokenClaims, dpopToken: string | undefined): Promise<void> {
   const jkt = (claims.cnf as { jkt?: unknown } | undefined)?.jkt;
   if (dpopToken === undefined) {
     if (jkt !== undefined) throw dpopError('invalid_token', 'The access token is DPoP-bound: send it with the DPoP scheme and a proof', DPOP_ALGS);
@@ -52,7 +47,8 @@ async function checkBinding(domain: Domain, realm: RealmRuntime, request: Fastif
     throw refuse('Only one DPoP proof may be sent');
   }
   if (!proof) throw refuse('DPoP proof is missing');
-  const checked = await checkDpopProof(domain, proof, { htm: request.method, htu: resourceUrl(realm, request), accessToken: dpopToken, refuse });
+  const htu = new URL(request.url.split('?')[0], issuer).href;
+  const checked = await checkDpopProof(domain, proof, { htm: request.method, htu, accessToken: dpopToken, refuse });
   if (checked.jkt !== jkt) throw refuse('The DPoP proof is not signed with the key the access token is bound to');
 }
 
@@ -76,7 +72,7 @@ export async function bearerUser(domain: Domain, realm: RealmRuntime, request: F
   const check = await checkAccessToken(domain, realm, token);
   if (!check.ok) throw dpopToken ? dpopError('invalid_token', check.reason, DPOP_ALGS) : invalidToken(realm.realm.name, check.reason);
   const { claims } = check;
-  await checkBinding(domain, realm, request, claims, dpopToken);
+  await checkBinding(domain, realm.issuer, request, claims, dpopToken);
   const [user, client] = await Promise.all([
     domain.users.cached(realm.realm.id, claims.sub),
     domain.clients.runtime(realm.realm.id, claims.client_id),

@@ -9,7 +9,7 @@ import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type Crypt
 import { assertProtocolError, send } from '../helpers/http.js';
 import { HttpBrowser, responseParams } from '../helpers/http-browser.js';
 import { claimsOf, client } from '../helpers/oidc.js';
-import { basic, postForm, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, basic, postForm, startServer, type TestServer } from '../helpers/server.js';
 
 const REALM = 'dpop';
 const REDIRECT = 'https://app.example/cb';
@@ -326,5 +326,23 @@ describe('DPoP', { concurrency: true }, () => {
     });
     // Past the binding: what remains is the account API's own audience rule.
     assert.notEqual(dpop.status, 401, dpop.text);
+  });
+
+  it('the admin API takes an administrator\'s DPoP-bound token with its proof, and refuses it as Bearer', async () => {
+    const key = await proofKey();
+    const masterToken = `${server.url}/realms/master/protocol/openid-connect/token`;
+    const res = await postForm(masterToken, { grant_type: 'password', client_id: 'admin-cli', username: 'admin', password: ADMIN_PASSWORD },
+      { dpop: await proof(key, 'POST', `${server.issuer('master')}/protocol/openid-connect/token`) });
+    assert.equal(res.status, 200, res.text);
+    const token = res.json.access_token;
+    const realms = `${server.url}/admin/realms`;
+    const asBearer = await send(realms, { headers: { authorization: `Bearer ${token}` } });
+    assert.equal(asBearer.status, 401);
+    assert.match(asBearer.headers.get('www-authenticate')!, /^DPoP error="invalid_token"/);
+    const htuOf = new URL('/admin/realms', server.issuer('master')).href;
+    const ok = await send(realms, { headers: { authorization: `DPoP ${token}`, dpop: await proof(key, 'GET', htuOf, { ath: await sha256(token) }) } });
+    assert.equal(ok.status, 200, ok.text);
+    const replayedElsewhere = await send(realms, { headers: { authorization: `DPoP ${token}`, dpop: await proof(key, 'GET', htu('userinfo'), { ath: await sha256(token) }) } });
+    assert.equal(replayedElsewhere.status, 401);
   });
 });
