@@ -112,21 +112,17 @@ describe('DPoP', { concurrency: true }, () => {
     const DPoP = client.getDPoPHandle(config, dpopKeys);
     const jkt = await calculateJwkThumbprint(await exportJWK(dpopKeys.publicKey));
 
-    const verifier = client.randomPKCECodeVerifier();
-    const state = client.randomState();
-    const nonce = client.randomNonce();
+    const checks = { pkceCodeVerifier: client.randomPKCECodeVerifier(), expectedState: client.randomState(), expectedNonce: client.randomNonce() };
     const signed = await client.buildAuthorizationUrlWithJAR(config, {
-      redirect_uri: REDIRECT, scope: 'openid', state, nonce,
-      code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+      redirect_uri: REDIRECT, scope: 'openid', state: checks.expectedState, nonce: checks.expectedNonce, code_challenge_method: 'S256',
+      code_challenge: await client.calculatePKCECodeChallenge(checks.pkceCodeVerifier),
     }, clientKey);
     // The proof sent with the push binds the code to the key (RFC 9449 §10.1).
     const pushed = await client.buildAuthorizationUrlWithPAR(config, signed.searchParams, { DPoP });
 
     const back = await new HttpBrowser().authorize(pushed.href, ALICE);
     assert.ok(back.location?.startsWith(REDIRECT), `${back.status} ${back.text.slice(0, 300)}`);
-    const tokens = await client.authorizationCodeGrant(config, new URL(back.location!), {
-      pkceCodeVerifier: verifier, expectedState: state, expectedNonce: nonce,
-    }, undefined, { DPoP });
+    const tokens = await client.authorizationCodeGrant(config, new URL(back.location!), checks, undefined, { DPoP });
     assert.equal(tokens.token_type.toLowerCase(), 'dpop');
     assert.deepEqual(claimsOf(tokens.access_token).cnf, { jkt });
 

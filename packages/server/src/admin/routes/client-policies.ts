@@ -8,40 +8,19 @@ import { realmParams } from './schemas.js';
 const tags = ['Client policies'];
 
 const configuration = { type: 'object', additionalProperties: true } as const;
-const policiesBody = {
-  type: 'object',
-  description: "Keycloak's ClientPoliciesRepresentation",
-  properties: {
-    policies: {
-      type: 'array', maxItems: 100,
-      items: {
-        type: 'object', required: ['name'],
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 255 }, description: { type: 'string', maxLength: 1024 }, enabled: { type: 'boolean' },
-          conditions: { type: 'array', maxItems: 50, items: { type: 'object', required: ['condition'], properties: { condition: { type: 'string' }, configuration } } },
-          profiles: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 255 } },
-        },
-      },
-    },
-  },
-} as const;
-const profilesBody = {
-  type: 'object',
-  description: "Keycloak's ClientProfilesRepresentation (the realm's own profiles; globalProfiles are ignored)",
-  properties: {
-    profiles: {
-      type: 'array', maxItems: 100,
-      items: {
-        type: 'object', required: ['name'],
-        properties: {
-          name: { type: 'string', minLength: 1, maxLength: 255 }, description: { type: 'string', maxLength: 1024 },
-          executors: { type: 'array', maxItems: 50, items: { type: 'object', required: ['executor'], properties: { executor: { type: 'string' }, configuration } } },
-        },
-      },
-    },
-    globalProfiles: { type: 'array' },
-  },
-} as const;
+const named = { name: { type: 'string', minLength: 1, maxLength: 255 }, description: { type: 'string', maxLength: 1024 } } as const;
+/** A list of JSON objects of one kind under `key`, as Keycloak's ClientPoliciesRepresentation and ClientProfilesRepresentation have them. */
+const listBody = (description: string, key: string, item: Record<string, unknown>) => ({
+  type: 'object', description,
+  properties: { [key]: { type: 'array', maxItems: 100, items: { type: 'object', required: ['name'], properties: { ...named, ...item } } } },
+});
+const entries = (field: string) => ({ type: 'array', maxItems: 50, items: { type: 'object', required: [field], properties: { [field]: { type: 'string' }, configuration } } });
+const policiesBody = listBody("Keycloak's ClientPoliciesRepresentation", 'policies', {
+  enabled: { type: 'boolean' }, conditions: entries('condition'), profiles: { type: 'array', maxItems: 50, items: { type: 'string', maxLength: 255 } },
+});
+const profilesBody = listBody("Keycloak's ClientProfilesRepresentation (the realm's own profiles; globalProfiles are ignored)", 'profiles', {
+  executors: entries('executor'),
+});
 
 /**
  * Keycloak's client policies of a realm (/admin/realms/{realm}/client-policies/...): the
