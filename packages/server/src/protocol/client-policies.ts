@@ -18,7 +18,10 @@ export interface PolicyAuthentication { assertion?: string }
 
 /** What a request to one of the client's endpoints is, as the executors need to know it. */
 export type PolicyEvent =
-  | { kind: 'authorization'; request: AuthorizationRequest; pushed: boolean; viaPushedRequest: boolean; authentication?: PolicyAuthentication }
+  | {
+    kind: 'authorization'; request: AuthorizationRequest; pushed: boolean; viaPushedRequest: boolean; authentication?: PolicyAuthentication;
+    requestObjectAlg?: string;
+  }
   | { kind: 'token'; grantType: string; dpop?: DpopProof; authentication: PolicyAuthentication };
 
 /** The signature algorithms FAPI 2.0 allows (§5.4.1): PS256, ES256 and EdDSA, and Keycloak's larger sizes of them. */
@@ -97,6 +100,9 @@ export const EXECUTORS: Readonly<Record<string, Executor>> = {
     if (weak) throw invalidRequest(`Tokens of this client may not be signed with ${weak}: use one of ${FAPI_ALGS.join(', ')}`);
   },
   'secure-signature-algorithm-signed-jwt': (config, event) => {
+    if (event.kind === 'authorization' && event.requestObjectAlg !== undefined && !FAPI_ALGS.some((a) => a === event.requestObjectAlg)) {
+      throw new OAuthError('invalid_request_object', `The request object may not be signed with ${event.requestObjectAlg}`);
+    }
     const assertion = event.authentication?.assertion;
     if (!event.authentication) return;
     if (!assertion) {

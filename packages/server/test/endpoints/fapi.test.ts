@@ -173,6 +173,13 @@ describe('FAPI 2.0 client policies', { concurrency: true }, () => {
     assertProtocolError(plain, 400, 'invalid_request', 'plain PKCE');
     const none = await push('bank-app', { response_type: 'code', redirect_uri: REDIRECT, scope: 'openid' });
     assertProtocolError(none, 400, 'invalid_request', 'no PKCE');
+    const requestObject = (alg: 'PS256' | 'RS256') => new SignJWT({
+      iss: 'bank-app', aud: issuer(), client_id: 'bank-app', response_type: 'code', redirect_uri: REDIRECT, scope: 'openid',
+      code_challenge: challenge, code_challenge_method: 'S256',
+    }).setProtectedHeader({ alg, kid: alg === 'PS256' ? 'ps' : 'rs' }).setIssuedAt().setExpirationTime('1m').setJti(randomUUID())
+      .sign(alg === 'PS256' ? psKey : rsKey);
+    assertProtocolError(await push('bank-app', { request: await requestObject('RS256') }), 400, 'invalid_request_object', 'an RS256 request object');
+    assert.equal((await push('bank-app', { request: await requestObject('PS256') })).status, 201, 'a PS256 request object');
     const hybrid = await push('bank-app', { response_type: 'code id_token', redirect_uri: REDIRECT, scope: 'openid', nonce: 'n', code_challenge: challenge, code_challenge_method: 'S256' });
     assertProtocolError(hybrid, 400, 'unauthorized_client', 'hybrid');
 

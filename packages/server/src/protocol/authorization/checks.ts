@@ -1,3 +1,4 @@
+import { decodeProtectedHeader } from 'jose';
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
 import { RequestUriUnavailable } from '../../domain/client-outbound.js';
 import { PUSHED_REQUEST_URN } from '../../domain/single-use.js';
@@ -36,6 +37,8 @@ export interface CheckContext {
   viaPushedRequest?: boolean;
   /** How the pushing client authenticated, for the client policies. */
   authentication?: PolicyAuthentication;
+  /** The algorithm the request object was signed with, when the parameters came in one. */
+  requestObjectAlg?: string;
 }
 
 export type Check = (ctx: CheckContext) => void | Promise<void>;
@@ -134,6 +137,7 @@ async function resolveParams(ctx: CheckContext): Promise<void> {
   if (jwt === undefined) return;
   if (typeof jwt !== 'string') throw invalidRequest('Parameter request must be given once');
   ctx.params = await requestObjectParams(ctx.domain, ctx.realm, client, jwt);
+  ctx.requestObjectAlg = decodeProtectedHeader(jwt).alg;
 }
 
 /**
@@ -271,7 +275,7 @@ export const checkHints: Check = (ctx) => {
 /** The realm's client policies (FAPI 2.0's profiles among them), once the request is known. */
 export const checkClientPolicies: Check = (ctx) => enforceClientPolicies(ctx.domain, ctx.realm, ctx.client!, {
   kind: 'authorization', request: ctx.request as AuthorizationRequest, pushed: ctx.pushing === true,
-  viaPushedRequest: ctx.viaPushedRequest === true, authentication: ctx.authentication,
+  viaPushedRequest: ctx.viaPushedRequest === true, authentication: ctx.authentication, requestObjectAlg: ctx.requestObjectAlg,
 });
 
 /**
