@@ -29,8 +29,14 @@ const profilesBody = listBody("Keycloak's ClientProfilesRepresentation (the real
  */
 export const clientPolicyRoutes: FastifyPluginAsync<AdminRouteOptions> = async (app, { domain }) => {
   app.get('/realms/:realm/client-policies/policies', {
-    schema: { tags, summary: 'The realm\'s client policies', params: realmParams },
-  }, async (request) => ({ policies: (await realmOf(domain, request)).settings.clientPolicies ?? [] }));
+    schema: {
+      tags, summary: 'The realm\'s client policies; with include-global-policies=true, the global ones too (Latchkey has none)', params: realmParams,
+      querystring: { type: 'object', properties: { 'include-global-policies': { type: 'boolean' } } },
+    },
+  }, async (request) => {
+    const withGlobals = (request.query as { 'include-global-policies'?: boolean })['include-global-policies'] === true;
+    return { policies: (await realmOf(domain, request)).settings.clientPolicies ?? [], ...(withGlobals ? { globalPolicies: [] } : {}) };
+  });
 
   app.put('/realms/:realm/client-policies/policies', {
     schema: { tags, summary: 'Replace the realm\'s client policies', params: realmParams, body: policiesBody },
