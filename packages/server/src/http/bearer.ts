@@ -62,8 +62,8 @@ export interface BearerUser {
 
 /**
  * The user a resource of ours (userinfo, the account API) serves: the request's access
- * token (with its DPoP proof when it is bound), still good, its user and client enabled and its session alive. 401 with RFC 6750's
- * challenge otherwise.
+ * token (with its DPoP proof when it is bound), still good, its user and client enabled and
+ * its session alive. 401 with RFC 6750's (or RFC 9449's) challenge otherwise.
  */
 export async function bearerUser(domain: Domain, realm: RealmRuntime, request: FastifyRequest): Promise<BearerUser> {
   const dpopToken = headerDpop(request.headers.authorization);

@@ -2,7 +2,7 @@ import { decodeProtectedHeader } from 'jose';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import type { ClientPolicy, ClientPolicyExecutor, ClientProfile, ClientSettings, RealmSettings } from '../storage/store.js';
 import type { AuthorizationRequest } from './authorization/request.js';
-import { returnsIdToken, returnsToken } from './authorization/request.js';
+import { returnsCode, returnsIdToken, returnsToken } from './authorization/request.js';
 import type { AuthenticatedClient } from './client-auth.js';
 import { invalidDpopProof, type DpopProof } from './dpop.js';
 import { OAuthError, invalidGrant, invalidRequest, unauthorizedClient } from './errors.js';
@@ -11,7 +11,6 @@ import { OAuthError, invalidGrant, invalidRequest, unauthorizedClient } from './
 // policy names conditions that choose clients and the profiles that then apply to their
 // requests; a profile is a list of executors, each one rule. Latchkey has the conditions and
 // executors that FAPI 2.0 needs, and Keycloak's two FAPI 2.0 profiles as global ones.
-
 
 /** How the client authenticated, where it did (the token endpoint, PAR). */
 export interface PolicyAuthentication { assertion?: string }
@@ -25,7 +24,7 @@ export type PolicyEvent =
   | { kind: 'token'; grantType: string; dpop?: DpopProof; authentication: PolicyAuthentication };
 
 /** The signature algorithms FAPI 2.0 allows (§5.4.1): PS256, ES256 and EdDSA, and Keycloak's larger sizes of them. */
-export const FAPI_ALGS = ['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
+const FAPI_ALGS = ['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
 
 const FAPI_2_EXECUTORS: ClientPolicyExecutor[] = [
   { executor: 'secure-par-content', configuration: {} },
@@ -45,12 +44,12 @@ const FAPI_2_EXECUTORS: ClientPolicyExecutor[] = [
 export const GLOBAL_PROFILES: readonly ClientProfile[] = [
   {
     name: 'fapi-2-security-profile',
-    description: 'Client profile, which enforce clients to conform \'FAPI 2.0 Security Profile Final\' specification.',
+    description: 'Client profile, which enforce clients to conform \'FAPI 2.0 Security Profile\' specification.',
     executors: [...FAPI_2_EXECUTORS, { executor: 'holder-of-key-enforcer', configuration: { 'auto-configure': true } }],
   },
   {
     name: 'fapi-2-dpop-security-profile',
-    description: 'Client profile, which enforce clients to conform \'FAPI 2.0 Security Profile Final\' specification with DPoP.',
+    description: 'Client profile, which enforce clients to conform \'FAPI 2.0 Security Profile\' specification with DPoP.',
     executors: [...FAPI_2_EXECUTORS, { executor: 'dpop-bind-enforcer', configuration: { 'auto-configure': true } }],
   },
 ];
@@ -69,9 +68,9 @@ function tokenAlgorithmsOf(settings: ClientSettings, realm: RealmSettings): stri
 }
 
 /** Keycloak's executors, by their provider ids; an executor Latchkey does not have is refused when profiles are saved. */
-export const EXECUTORS: Readonly<Record<string, Executor>> = {
+const EXECUTORS: Readonly<Record<string, Executor>> = {
   'pkce-enforcer': (_config, event) => {
-    if (event.kind !== 'authorization') return;
+    if (event.kind !== 'authorization' || !returnsCode(event.request)) return;
     if (!event.request.codeChallenge) throw invalidRequest('Missing parameter: code_challenge_method');
     if (event.request.codeChallengeMethod !== 'S256') throw invalidRequest('Invalid parameter: code challenge method is not configured one');
   },
@@ -140,7 +139,7 @@ function attributePairs(value: unknown): Array<{ key: string; value: string }> {
 }
 
 /** Keycloak's conditions, by their provider ids. */
-export const CONDITIONS: Readonly<Record<string, Condition>> = {
+const CONDITIONS: Readonly<Record<string, Condition>> = {
   'any-client': () => true,
   'client-access-type': (config, client) => listOf(config.type ?? ['confidential']).includes(accessType(client)),
   'client-roles': async (config, client, domain) => {
@@ -158,7 +157,10 @@ export const CONDITIONS: Readonly<Record<string, Condition>> = {
 
 const negated = (config: Record<string, unknown>) => config.is_negative_logic === true || config.is_negative_logic === 'true';
 
-/** The profiles a realm's policies apply to this client: enabled policies whose conditions (all of them; a policy with none applies to nobody, as in Keycloak) hold. */
+/**
+ * The profiles a realm's policies apply to this client: those of the enabled policies whose
+ * conditions all hold (a policy without any applies to nobody, as in Keycloak).
+ */
 async function applicableProfiles(domain: Domain, realm: RealmRuntime, client: ClientRuntime): Promise<ClientProfile[]> {
   const { clientPolicies = [], clientProfiles = [] } = realm.realm.settings;
   const names = new Set<string>();
@@ -166,7 +168,7 @@ async function applicableProfiles(domain: Domain, realm: RealmRuntime, client: C
     if (policy.enabled === false || !policy.conditions?.length) continue;
     let holds = true;
     for (const { condition, configuration = {} } of policy.conditions) {
-      const test = CONDITIONS[condition];
+      const test = Object.hasOwn(CONDITIONS, condition) ? CONDITIONS[condition] : undefined;
       if (!test || (await test(configuration, client, domain)) === negated(configuration)) {
         holds = false;
         break;
@@ -185,12 +187,19 @@ async function applicableProfiles(domain: Domain, realm: RealmRuntime, client: C
 export async function enforceClientPolicies(domain: Domain, realm: RealmRuntime, client: ClientRuntime, event: PolicyEvent): Promise<void> {
   if (!realm.realm.settings.clientPolicies?.length) return;
   for (const profile of await applicableProfiles(domain, realm, client)) {
-    for (const { executor, configuration = {} } of profile.executors ?? []) EXECUTORS[executor]?.(configuration, event, client, realm);
+    for (const { executor, configuration = {} } of profile.executors ?? []) {
+      if (Object.hasOwn(EXECUTORS, executor)) EXECUTORS[executor](configuration, event, client, realm);
+    }
   }
 }
 
 /** Why the policies or profiles cannot be saved, or undefined: Keycloak refuses unknown conditions, executors and profiles too. */
 export function clientPoliciesProblem(policies: ClientPolicy[], profiles: ClientProfile[]): string | undefined {
+  if (!Array.isArray(policies) || !Array.isArray(profiles)) return 'policies and profiles are lists';
+  const lists = (o: object, ...names: string[]) => names.every((n) => (o as Record<string, unknown>)[n] === undefined || Array.isArray((o as Record<string, unknown>)[n]));
+  if (!profiles.every((p) => p && lists(p, 'executors')) || !policies.every((p) => p && lists(p, 'conditions', 'profiles'))) {
+    return 'A policy\'s conditions and profiles, and a profile\'s executors, are lists';
+  }
   const profileNames = new Set([...profiles.map((p) => p.name), ...GLOBAL_PROFILES.map((p) => p.name)]);
   const seen = new Set<string>();
   for (const profile of profiles) {
@@ -198,7 +207,7 @@ export function clientPoliciesProblem(policies: ClientPolicy[], profiles: Client
     if (GLOBAL_PROFILES.some((g) => g.name === profile.name)) return `${profile.name} is a global profile`;
     if (seen.has(profile.name)) return `Duplicated client profile ${profile.name}`;
     seen.add(profile.name);
-    const unknown = (profile.executors ?? []).find((e) => !(e?.executor in EXECUTORS));
+    const unknown = (profile.executors ?? []).find((e) => typeof e?.executor !== 'string' || !Object.hasOwn(EXECUTORS, e.executor));
     if (unknown) return `Unsupported executor ${unknown.executor}`;
   }
   seen.clear();
@@ -206,7 +215,7 @@ export function clientPoliciesProblem(policies: ClientPolicy[], profiles: Client
     if (typeof policy?.name !== 'string' || !policy.name) return 'A client policy needs a name';
     if (seen.has(policy.name)) return `Duplicated client policy ${policy.name}`;
     seen.add(policy.name);
-    const unknownCondition = (policy.conditions ?? []).find((c) => !(c?.condition in CONDITIONS));
+    const unknownCondition = (policy.conditions ?? []).find((c) => typeof c?.condition !== 'string' || !Object.hasOwn(CONDITIONS, c.condition));
     if (unknownCondition) return `Unsupported condition ${unknownCondition.condition}`;
     const missing = (policy.profiles ?? []).find((p) => !profileNames.has(p));
     if (missing) return `No client profile ${missing}`;

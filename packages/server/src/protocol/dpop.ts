@@ -9,8 +9,8 @@ import { OAuthError } from './errors.js';
 
 /** What a DPoP proof may be signed with (dpop_signing_alg_values_supported): the asymmetric JWS algorithms, as Keycloak. */
 export const DPOP_ALGS = ASYMMETRIC_ALGS;
-/** Seconds a proof is good for after its iat (Keycloak's default DPoP proof lifetime is 10 s; clocks and slow clients get more). */
-export const DPOP_PROOF_LIFETIME = 60;
+/** Seconds a proof is good for after its iat, clock skew aside: long enough for a slow client, short enough that its jti is soon forgotten. */
+const DPOP_PROOF_LIFETIME = 60;
 
 /** Whether a client's tokens must be DPoP-bound: every token request of it brings a proof. */
 export const dpopRequired = (s: ClientSettings) => s.extraAttributes[ATTRIBUTES.dpopBound] === 'true';
@@ -45,14 +45,13 @@ export interface DpopProof {
 /** The token response's type, and the scheme a bound token travels in (RFC 9449 §5, §7.1). */
 export const DPOP_SCHEME = 'DPoP';
 
-export const invalidDpopProof = (description: string, status = 400, headers: Record<string, string> = {}) =>
-  new OAuthError('invalid_dpop_proof', description, status, headers);
+export const invalidDpopProof = (description: string) => new OAuthError('invalid_dpop_proof', description);
 
 /**
  * RFC 9449 §4.3's htu comparison: scheme and host in lower case, the default port dropped, no
  * query or fragment. Undefined when it is no absolute http(s) URL.
  */
-export function normalizedHtu(value: string): string | undefined {
+function normalizedHtu(value: string): string | undefined {
   let url: URL;
   try {
     url = new URL(value);
@@ -66,7 +65,7 @@ export function normalizedHtu(value: string): string | undefined {
 }
 
 /** RFC 9449 §4.2's ath: the access token's SHA-256, base64url. */
-export const accessTokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
+const accessTokenHash = (token: string) => createHash('sha256').update(token).digest('base64url');
 
 /** The request's one DPoP header; a request with several is malformed (RFC 9449 §4.3). */
 export function dpopHeader(header: string | string[] | undefined): string | undefined {
@@ -113,7 +112,7 @@ export async function checkDpopProof(domain: Domain, proof: string, expect: Proo
     throw refuse('DPoP proof is not for this access token (ath)');
   }
   if (typeof payload.jti !== 'string' || payload.jti.length === 0 || payload.jti.length > 256) throw refuse('DPoP proof has no usable jti');
-  // RFC 9449 §8: checked before the jti is used up, so the client's retry with the nonce may reuse nothing else.
+  // RFC 9449 §8: a proof without a current nonce is answered with one, before its jti is spent.
   if (expect.nonces && !expect.nonces.accepted.includes(payload.nonce as string)) {
     throw new OAuthError('use_dpop_nonce', 'Authorization server requires nonce in DPoP proof', 400, { 'dpop-nonce': expect.nonces.fresh });
   }

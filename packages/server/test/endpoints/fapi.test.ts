@@ -123,6 +123,13 @@ describe('FAPI 2.0 client policies', { concurrency: true }, () => {
       profiles: [{ name: 'mine', executors: [{ executor: 'intent-client-bind-checker' }] }],
     }), 400, 'intent-client-bind-checker');
 
+    // A realm file with what Latchkey cannot enforce is refused rather than imported unenforced.
+    assertAdminError(await admin.post('/realms', {
+      realm: 'unenforceable', clientPolicies: { policies: [{ name: 'x', enabled: true, conditions: [{ condition: 'client-updater-source-host' }], profiles: [] }] },
+    }), 400, 'client-updater-source-host');
+    assertAdminError(await admin.post('/realms', { realm: 'unenforceable', clientProfiles: { profiles: [{ name: 'p', executors: 'secure-session' }] } }), 400, 'lists');
+    assert.equal((await admin.get('/realms/unenforceable')).status, 404);
+
     // A profile of the realm's own, used by a policy, kept by the export.
     assert.equal((await admin.put(`/realms/${REALM}/client-policies/profiles`, {
       profiles: [{ name: 'no-password', executors: [{ executor: 'reject-ropc-grant', configuration: {} }] }],
