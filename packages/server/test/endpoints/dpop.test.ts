@@ -6,6 +6,7 @@ import { randomUUID } from 'node:crypto';
 import { createServer, type Server } from 'node:http';
 import { after, before, describe, it } from 'node:test';
 import { SignJWT, calculateJwkThumbprint, exportJWK, generateKeyPair, type CryptoKey, type JWK } from 'jose';
+import { backends } from '../admin/fixture.js';
 import { assertProtocolError, send } from '../helpers/http.js';
 import { HttpBrowser, responseParams } from '../helpers/http-browser.js';
 import { claimsOf, client } from '../helpers/oidc.js';
@@ -340,5 +341,42 @@ describe('DPoP', { concurrency: true }, () => {
     assert.equal(ok.status, 200, ok.text);
     const replayedElsewhere = await send(realms, { headers: { authorization: `DPoP ${token}`, dpop: await proof(key, 'GET', htu('userinfo'), { ath: await sha256(token) }) } });
     assert.equal(replayedElsewhere.status, 401);
+  });
+});
+
+// The bindings are columns of their own (codes, refresh tokens): kept on PostgreSQL as on SQLite.
+const postgres = backends.find((b) => b.name === 'PostgreSQL')!;
+describe('DPoP bindings on PostgreSQL', { skip: postgres.skip }, () => {
+  let server: TestServer;
+  let stop: () => Promise<void>;
+  before(async () => {
+    ({ server, stop } = await postgres.start({
+      realms: [{
+        realm: REALM, enabled: true,
+        clients: [{ clientId: 'spa', publicClient: true, redirectUris: [REDIRECT] }],
+        users: [{ username: 'alice', enabled: true, credentials: [{ type: 'password', value: 'alice-pw' }] }],
+      }],
+    }));
+  });
+  after(async () => { await stop?.(); });
+
+  it('a code bound by dpop_jkt and the public client\'s refresh token keep their key', async () => {
+    const key = await proofKey();
+    const htu = `${server.issuer(REALM)}/protocol/openid-connect/token`;
+    const token = `${server.url}/realms/${REALM}/protocol/openid-connect/token`;
+    const verifier = client.randomPKCECodeVerifier();
+    const url = new URL(`${server.url}/realms/${REALM}/protocol/openid-connect/auth`);
+    for (const [k, v] of Object.entries({
+      client_id: 'spa', redirect_uri: REDIRECT, response_type: 'code', scope: 'openid', dpop_jkt: key.jkt,
+      code_challenge: await client.calculatePKCECodeChallenge(verifier), code_challenge_method: 'S256',
+    })) url.searchParams.set(k, v);
+    const { code } = responseParams(await new HttpBrowser().authorize(url.href, ALICE));
+    const exchange = { grant_type: 'authorization_code', client_id: 'spa', code, redirect_uri: REDIRECT, code_verifier: verifier };
+    assertProtocolError(await postForm(token, exchange, { dpop: await proof(await proofKey(), 'POST', htu) }), 400, 'invalid_dpop_proof');
+    const tokens = await postForm(token, exchange, { dpop: await proof(key, 'POST', htu) });
+    assert.equal(tokens.status, 200, tokens.text);
+    const refresh = { grant_type: 'refresh_token', client_id: 'spa', refresh_token: tokens.json.refresh_token };
+    assertProtocolError(await postForm(token, refresh), 400, 'invalid_dpop_proof');
+    assert.equal((await postForm(token, refresh, { dpop: await proof(key, 'POST', htu) })).status, 200);
   });
 });
