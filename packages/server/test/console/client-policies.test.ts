@@ -38,7 +38,7 @@ describe('admin console: client policies', { skip: noChromium }, () => {
     await page.getByRole('button', { name: 'Add policy' }).click();
     await page.locator('tr[data-policy="everyone"]').getByLabel('Profile').selectOption('fapi-2-security-profile');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
-    await page.getByText('Saved.').waitFor();
+    await page.getByText('Saved.', { exact: true }).waitFor();
     await screenshot(page, 'console-client-policies');
 
     const saved = (await admin.get(`/realms/${REALM}/client-policies/policies`)).json.policies;
