@@ -12,8 +12,8 @@ import { OAuthError, invalidGrant, invalidRequest, unauthorizedClient } from './
 // requests; a profile is a list of executors, each one rule. Latchkey has the conditions and
 // executors that FAPI 2.0 needs, and Keycloak's two FAPI 2.0 profiles as global ones.
 
-/** How the client authenticated, where it did (the token endpoint, PAR). */
-export interface PolicyAuthentication { assertion?: string }
+/** How the client authenticated, where it did (the token endpoint, PAR): its assertion, or Basic credentials. */
+export interface PolicyAuthentication { assertion?: string; basic?: boolean }
 
 /** What a request to one of the client's endpoints is, as the executors need to know it. */
 export type PolicyEvent =
@@ -79,11 +79,14 @@ const EXECUTORS: Readonly<Record<string, Executor>> = {
       throw invalidRequest('Authorization requests of this client must be pushed (PAR) and sent by their request_uri');
     }
   },
-  'secure-client-authenticator': (config, event, client) => {
+  'secure-client-authenticator': (config, event, client, realm) => {
     if (!event.authentication) return;
     const allowed = listOf(config['allowed-client-authenticators']);
     const type = client.record.publicClient ? 'none' : client.record.settings.clientAuthenticatorType ?? 'client-secret';
-    if (!allowed.includes(type)) throw new OAuthError('invalid_client', 'Configured client authentication method not allowed for client', 401);
+    if (allowed.includes(type)) return;
+    // RFC 6749 §5.2: a client that tried Basic is challenged to.
+    const challenge: Record<string, string> = event.authentication.basic ? { 'www-authenticate': `Basic realm="${realm.realm.name}"` } : {};
+    throw new OAuthError('invalid_client', 'Configured client authentication method not allowed for client', 401, challenge);
   },
   'reject-implicit-grant': (_config, event) => {
     if (event.kind === 'authorization' && (returnsToken(event.request) || returnsIdToken(event.request))) {
@@ -225,4 +228,5 @@ export function clientPoliciesProblem(policies: ClientPolicy[], profiles: Client
 
 /** How a token or PAR request authenticated its client, for the executors that look at it. */
 export const policyAuthentication = (params: Record<string, string | undefined>, client: AuthenticatedClient): PolicyAuthentication =>
-  client.method === 'private_key_jwt' || client.method === 'client_secret_jwt' ? { assertion: params.client_assertion } : {};
+  client.method === 'private_key_jwt' || client.method === 'client_secret_jwt' ? { assertion: params.client_assertion }
+    : { basic: client.method === 'client_secret_basic' };

@@ -202,6 +202,7 @@ describe('FAPI 2.0 client policies', { concurrency: true }, () => {
       response_type: 'code', redirect_uri: REDIRECT, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256',
     }, { authorization: basic('secret-partner', 'partner-secret') });
     assertProtocolError(secretPush, 401, 'invalid_client', 'client_secret at PAR');
+    assert.equal(secretPush.headers.get('www-authenticate'), `Basic realm="${REALM}"`);
     const secretToken = await postForm(at('token'), { grant_type: 'client_credentials' },
       { authorization: basic('secret-partner', 'partner-secret'), dpop: await dpopProof('token') });
     assertProtocolError(secretToken, 401, 'invalid_client', 'client_secret at the token endpoint');
