@@ -10,12 +10,13 @@ import { ClientPage, ClientsPage } from './pages/clients';
 import { EventsPage } from './pages/events';
 import { GroupsPage } from './pages/groups';
 import { IdentityProvidersPage } from './pages/identity-providers';
+import { ClientPoliciesPage } from './pages/client-policies';
 import { KeysPage } from './pages/keys';
 import { NewRealmPage, RealmSettingsPage } from './pages/realm';
 import { RolesPage } from './pages/roles';
 import { UserPage, UsersPage } from './pages/users';
 
-const SECTIONS = ['clients', 'client-scopes', 'users', 'roles', 'groups', 'identity-providers', 'settings', 'keys', 'events'] as const;
+const SECTIONS = ['clients', 'client-scopes', 'users', 'roles', 'groups', 'identity-providers', 'settings', 'keys', 'client-policies', 'events'] as const;
 
 export function App({ session }: { session: Session }) {
   const route = useRoute();
@@ -44,6 +45,7 @@ export function App({ session }: { session: Session }) {
   else if (section === 'identity-providers') page = <IdentityProvidersPage realm={realm} alias={id} />;
   else if (section === 'settings') page = <RealmSettingsPage realm={current} onChanged={() => setChanged((c) => c + 1)} />;
   else if (section === 'keys') page = <KeysPage realm={realm} />;
+  else if (section === 'client-policies') page = <ClientPoliciesPage realm={realm} />;
   else if (section === 'events') page = <EventsPage realm={realm} tab={id ?? 'login'} />;
   else page = <Notice kind="error">{t.shell.nothingHere(section)}</Notice>;
 

@@ -3,9 +3,10 @@
  * - `missing`: no bearer token at all → 401 with a bare challenge, so clients know to authenticate;
  * - `malformed`: the request itself is wrong (e.g. a token sent in two ways) → 400 `invalid_request`;
  * - `invalid`: the token is bad, expired, revoked or meant for someone else → 401 `invalid_token`;
- * - `insufficient`: the token is fine but lacks a scope or role → 403 `insufficient_scope`.
+ * - `insufficient`: the token is fine but lacks a scope or role → 403 `insufficient_scope`;
+ * - `dpop`: the DPoP proof of a DPoP-bound token is missing or wrong → 401 `invalid_dpop_proof` (RFC 9449 §7.1).
  */
-export type TokenErrorKind = 'missing' | 'malformed' | 'invalid' | 'insufficient';
+export type TokenErrorKind = 'missing' | 'malformed' | 'invalid' | 'insufficient' | 'dpop';
 
 export class TokenError extends Error {
   override readonly name = 'TokenError';
@@ -15,6 +16,8 @@ export class TokenError extends Error {
     readonly description: string,
     /** For `insufficient`: the scopes the resource requires, advertised in the challenge. */
     readonly requiredScopes: readonly string[] = [],
+    /** The scheme whose challenge answers: DPoP for what concerns a DPoP-bound token (RFC 9449 §7.1). */
+    readonly scheme: 'Bearer' | 'DPoP' = 'Bearer',
   ) {
     super(description);
   }

@@ -18,7 +18,8 @@ declare module 'fastify' {
 export type LatchkeyFastifyOptions = AuthOptions;
 
 async function plugin(fastify: FastifyInstance, options: LatchkeyFastifyOptions): Promise<void> {
-  const { verifier, realm } = resolveAuthOptions(options);
+  const resolved = resolveAuthOptions(options);
+  const { realm } = resolved;
   fastify.decorateRequest('auth', null);
   // onRequest rather than preHandler: an unauthenticated request is refused before its body is
   // read, parsed and validated. The price is that a token in a form body is not noticed.
@@ -26,11 +27,10 @@ async function plugin(fastify: FastifyInstance, options: LatchkeyFastifyOptions)
     const requirements = request.routeOptions.config.auth;
     if (requirements === false) return;
     try {
-      request.auth = await authenticate(
-        verifier,
-        { authorization: request.headers.authorization, url: request.url },
-        requirements,
-      );
+      request.auth = await authenticate(resolved, {
+        authorization: request.headers.authorization, url: request.url, method: request.method,
+        dpop: request.headers.dpop, host: request.headers.host, secure: request.protocol === 'https',
+      }, requirements);
     } catch (err) {
       if (!(err instanceof TokenError)) throw err;
       const response = errorResponse(err, realm);

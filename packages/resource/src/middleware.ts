@@ -30,7 +30,8 @@ export interface AuthMiddleware extends Middleware {
  * response. Failures to reach the authorization server go to `next(err)` (status 503).
  */
 export function createAuthMiddleware(options: AuthOptions): AuthMiddleware {
-  const { verifier, realm } = resolveAuthOptions(options);
+  const resolved = resolveAuthOptions(options);
+  const { realm } = resolved;
   // Remembers which requests this instance verified, so `auth.require()` after `app.use(auth)`
   // does not verify twice, and a `req.auth` set by anything else is never trusted.
   const verified = new WeakMap<IncomingMessage, VerifiedToken>();
@@ -39,7 +40,10 @@ export function createAuthMiddleware(options: AuthOptions): AuthMiddleware {
     const known = verified.get(req);
     const pending = known
       ? Promise.resolve(known)
-      : authenticate(verifier, { authorization: req.headers.authorization, url: req.url, body: req.body });
+      : authenticate(resolved, {
+        authorization: req.headers.authorization, url: (req as { originalUrl?: string }).originalUrl ?? req.url, body: req.body,
+        method: req.method, dpop: req.headers.dpop, host: req.headers.host, secure: 'encrypted' in req.socket && req.socket.encrypted === true,
+      });
     pending
       .then((claims) => {
         verified.set(req, claims);

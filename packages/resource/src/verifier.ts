@@ -12,6 +12,8 @@ export interface VerifiedToken extends JWTPayload {
   scope?: string;
   realm_access?: { roles?: string[] };
   resource_access?: Record<string, { roles?: string[] } | undefined>;
+  /** RFC 9449 §6: the thumbprint of the DPoP key the token is bound to. */
+  cnf?: { jkt?: string };
 }
 
 export interface VerifierOptions {

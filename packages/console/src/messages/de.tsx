@@ -19,7 +19,7 @@ export const de: Messages = {
     sections: 'Bereiche',
     section: {
       clients: 'Client-Anwendungen', 'client-scopes': 'Client-Scopes', users: 'Benutzer', roles: 'Rollen', groups: 'Gruppen',
-      'identity-providers': 'Identitätsanbieter', settings: 'Realm-Einstellungen', keys: 'Schlüssel', events: 'Ereignisse',
+      'identity-providers': 'Identitätsanbieter', settings: 'Realm-Einstellungen', keys: 'Schlüssel', 'client-policies': 'Client-Richtlinien', events: 'Ereignisse',
     },
     noRealm: (realm) => `Es gibt keinen Realm ${realm}, oder Sie dürfen ihn nicht verwalten.`,
     nothingHere: (section) => `Hier ist nichts: ${section}`,
@@ -174,6 +174,8 @@ export const de: Messages = {
       jwksUrlHint: 'Die öffentlichen Schlüssel der Anwendung, für ihre signierten JWTs und Request-Objekte.',
       par: 'Pushed Authorization Requests verlangen (PAR)',
       parHint: 'Die Anwendung muss Autorisierungsanfragen zuerst an den PAR-Endpunkt senden.',
+      dpop: 'An DPoP gebundene Tokens verlangen',
+      dpopHint: 'Jede Token-Anfrage muss einen DPoP-Nachweis (RFC 9449) mitbringen: Die Tokens sind an den Schlüssel der Anwendung gebunden.',
       requestObjects: 'Request-Objekte',
       requestObjectsHint: 'Ob Autorisierungsanfragen als signierte JWTs kommen müssen (RFC 9101).',
       required: {
@@ -464,6 +466,19 @@ export const de: Messages = {
       test: 'Verbindung testen',
       testSent: 'Eine Test-E-Mail ist an Ihre E-Mail-Adresse unterwegs.',
     },
+  },
+  clientPolicies: {
+    title: 'Client-Richtlinien',
+    lead: 'Richtlinien unterstellen die Clients, die ihre Bedingungen auswählen, Client-Profilen, deren Regeln jede Autorisierungs-, PAR- und Token-Anfrage dieser Clients befolgen muss. Die FAPI-2.0-Profile verlangen übertragene Anfragen (PAR), PKCE S256, private_key_jwt, an DPoP gebundene Tokens und FAPI-Signaturalgorithmen und lehnen den Implicit Flow und den Password Grant ab.',
+    none: 'Dieser Realm hat keine Client-Richtlinien.',
+    name: 'Richtlinie',
+    conditions: 'Bedingungen',
+    enabled: 'Aktiv',
+    profile: 'Profil',
+    noProfile: '(kein Profil)',
+    newName: 'Neue Richtlinie',
+    newHint: 'Gilt für jeden Client (Bedingung any-client), sobald sie ein Profil hat und gespeichert ist.',
+    add: 'Richtlinie hinzufügen',
   },
   keys: {
     title: 'Schlüssel',

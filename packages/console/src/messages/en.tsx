@@ -22,7 +22,7 @@ export const en = {
     sections: 'Sections',
     section: {
       clients: 'Client applications', 'client-scopes': 'Client scopes', users: 'Users', roles: 'Roles', groups: 'Groups',
-      'identity-providers': 'Identity providers', settings: 'Realm settings', keys: 'Keys', events: 'Events',
+      'identity-providers': 'Identity providers', settings: 'Realm settings', keys: 'Keys', 'client-policies': 'Client policies', events: 'Events',
     },
     noRealm: (realm: string) => `There is no realm ${realm}, or you may not administer it.`,
     nothingHere: (section: string) => `Nothing here: ${section}`,
@@ -178,6 +178,8 @@ export const en = {
       jwksUrlHint: 'The application\'s public keys, for its signed JWTs and request objects.',
       par: 'Require pushed authorization requests (PAR)',
       parHint: 'Authorization requests must first be sent to the PAR endpoint by the application.',
+      dpop: 'Require DPoP bound tokens',
+      dpopHint: 'Every token request must bring a DPoP proof (RFC 9449): the tokens are bound to the application\'s key.',
       requestObjects: 'Request objects',
       requestObjectsHint: 'Whether authorization requests must come as signed JWTs (RFC 9101).',
       // Keyed by Keycloak's request.object.required values, in the order offered.
@@ -571,6 +573,19 @@ export const en = {
       test: 'Test connection',
       testSent: 'A test mail is on its way to your email.',
     },
+  },
+  clientPolicies: {
+    title: 'Client policies',
+    lead: 'Policies put the clients their conditions choose under client profiles, whose rules every authorization, PAR and token request of those clients must follow. The FAPI 2.0 profiles require pushed requests, PKCE S256, private_key_jwt, DPoP-bound tokens and FAPI signature algorithms, and refuse the implicit flow and the password grant.',
+    none: 'This realm has no client policies.',
+    name: 'Policy',
+    conditions: 'Conditions',
+    enabled: 'Enabled',
+    profile: 'Profile',
+    noProfile: '(no profile)',
+    newName: 'New policy',
+    newHint: 'Applies to every client (condition any-client) once it has a profile and is saved.',
+    add: 'Add policy',
   },
   keys: {
     title: 'Keys',

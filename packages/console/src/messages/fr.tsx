@@ -19,7 +19,7 @@ export const fr: Messages = {
     sections: 'Rubriques',
     section: {
       clients: 'Applications clientes', 'client-scopes': 'Portées clientes', users: 'Utilisateurs', roles: 'Rôles', groups: 'Groupes',
-      'identity-providers': 'Fournisseurs d\'identité', settings: 'Paramètres du royaume', keys: 'Clés', events: 'Événements',
+      'identity-providers': 'Fournisseurs d\'identité', settings: 'Paramètres du royaume', keys: 'Clés', 'client-policies': 'Politiques clients', events: 'Événements',
     },
     noRealm: (realm) => `Il n'y a pas de royaume ${realm}, ou vous ne pouvez pas l'administrer.`,
     nothingHere: (section) => `Rien ici : ${section}`,
@@ -174,6 +174,8 @@ export const fr: Messages = {
       jwksUrlHint: 'Les clés publiques de l\'application, pour ses JWT signés et ses objets de requête.',
       par: 'Exiger les requêtes d\'autorisation poussées (PAR)',
       parHint: 'L\'application doit d\'abord envoyer les requêtes d\'autorisation au point de terminaison PAR.',
+      dpop: 'Exiger des jetons liés par DPoP',
+      dpopHint: 'Chaque requête de jeton doit apporter une preuve DPoP (RFC 9449) : les jetons sont liés à la clé de l\'application.',
       requestObjects: 'Objets de requête',
       requestObjectsHint: 'Si les requêtes d\'autorisation doivent arriver sous forme de JWT signés (RFC 9101).',
       required: {
@@ -464,6 +466,19 @@ export const fr: Messages = {
       test: 'Tester la connexion',
       testSent: 'Un e-mail de test est en route vers votre adresse e-mail.',
     },
+  },
+  clientPolicies: {
+    title: 'Politiques clients',
+    lead: 'Les politiques placent les clients que leurs conditions choisissent sous des profils clients, dont chaque requête d\'autorisation, PAR et de jeton de ces clients doit suivre les règles. Les profils FAPI 2.0 exigent des requêtes poussées (PAR), PKCE S256, private_key_jwt, des jetons liés par DPoP et les algorithmes de signature FAPI, et refusent le flux implicite et l\'octroi par mot de passe.',
+    none: 'Ce royaume n\'a aucune politique client.',
+    name: 'Politique',
+    conditions: 'Conditions',
+    enabled: 'Active',
+    profile: 'Profil',
+    noProfile: '(aucun profil)',
+    newName: 'Nouvelle politique',
+    newHint: 'S\'applique à tous les clients (condition any-client) dès qu\'elle a un profil et est enregistrée.',
+    add: 'Ajouter la politique',
   },
   keys: {
     title: 'Clés',

@@ -19,7 +19,7 @@ export const nl: Messages = {
     sections: 'Onderdelen',
     section: {
       clients: 'Clienttoepassingen', 'client-scopes': 'Client-scopes', users: 'Gebruikers', roles: 'Rollen', groups: 'Groepen',
-      'identity-providers': 'Identiteitsproviders', settings: 'Realm-instellingen', keys: 'Sleutels', events: 'Gebeurtenissen',
+      'identity-providers': 'Identiteitsproviders', settings: 'Realm-instellingen', keys: 'Sleutels', 'client-policies': 'Clientbeleid', events: 'Gebeurtenissen',
     },
     noRealm: (realm) => `Er is geen realm ${realm}, of u mag hem niet beheren.`,
     nothingHere: (section) => `Hier is niets: ${section}`,
@@ -174,6 +174,8 @@ export const nl: Messages = {
       jwksUrlHint: 'De openbare sleutels van de toepassing, voor haar ondertekende JWT\'s en request-objecten.',
       par: 'Pushed authorization requests vereisen (PAR)',
       parHint: 'De toepassing moet autorisatieverzoeken eerst naar het PAR-endpoint sturen.',
+      dpop: 'Aan DPoP gebonden tokens vereisen',
+      dpopHint: 'Elk tokenverzoek moet een DPoP-bewijs (RFC 9449) meesturen: de tokens zijn gebonden aan de sleutel van de applicatie.',
       requestObjects: 'Request-objecten',
       requestObjectsHint: 'Of autorisatieverzoeken als ondertekende JWT\'s moeten komen (RFC 9101).',
       required: {
@@ -464,6 +466,19 @@ export const nl: Messages = {
       test: 'Verbinding testen',
       testSent: 'Er is een testmail onderweg naar uw e-mailadres.',
     },
+  },
+  clientPolicies: {
+    title: 'Clientbeleid',
+    lead: 'Beleidsregels plaatsen de clients die hun voorwaarden kiezen onder clientprofielen, waarvan elk autorisatie-, PAR- en tokenverzoek van die clients de regels moet volgen. De FAPI 2.0-profielen eisen gepushte verzoeken (PAR), PKCE S256, private_key_jwt, aan DPoP gebonden tokens en FAPI-handtekeningalgoritmen, en weigeren de implicit flow en de password grant.',
+    none: 'Deze realm heeft geen clientbeleid.',
+    name: 'Beleid',
+    conditions: 'Voorwaarden',
+    enabled: 'Actief',
+    profile: 'Profiel',
+    noProfile: '(geen profiel)',
+    newName: 'Nieuw beleid',
+    newHint: 'Geldt voor elke client (voorwaarde any-client) zodra het een profiel heeft en is opgeslagen.',
+    add: 'Beleid toevoegen',
   },
   keys: {
     title: 'Sleutels',

@@ -120,7 +120,7 @@ interface Draft {
   standardFlow: boolean; implicitFlow: boolean; directAccess: boolean; serviceAccounts: boolean; pkce: boolean; pkceMethod: string;
   refreshTokens: boolean; logoUri: string; consent: boolean; accessTokenLifespan: string; accessTokenAlg: string; idTokenAlg: string;
   defaultScopes: string; optionalScopes: string; redirectUris: string[]; webOrigins: string[]; postLogoutRedirectUris: string[];
-  authenticator: string; jwksUrl: string; requirePar: boolean; requestObjectRequired: string;
+  authenticator: string; jwksUrl: string; requirePar: boolean; requireDpop: boolean; requestObjectRequired: string;
   deviceGrant: boolean; tokenExchange: boolean; backchannelUrl: string; backchannelSession: boolean; backchannelRevokeOffline: boolean;
   frontchannel: boolean; frontchannelUrl: string; frontchannelSession: boolean;
 }
@@ -155,6 +155,7 @@ function draftOf(c?: ClientRep): Draft {
     authenticator: c?.clientAuthenticatorType ?? 'client-secret',
     jwksUrl: a['use.jwks.url'] === 'true' ? a['jwks.url'] ?? '' : '',
     requirePar: a['require.pushed.authorization.requests'] === 'true',
+    requireDpop: a['dpop.bound.access.tokens'] === 'true',
     requestObjectRequired: a['request.object.required'] || 'not required',
     deviceGrant: a['oauth2.device.authorization.grant.enabled'] === 'true',
     tokenExchange: a['standard.token.exchange.enabled'] === 'true',
@@ -208,6 +209,7 @@ function bodyOf(d: Draft) {
       'use.jwks.url': String(Boolean(d.jwksUrl.trim())),
       'jwks.url': d.jwksUrl.trim() || undefined,
       'require.pushed.authorization.requests': String(d.requirePar),
+      'dpop.bound.access.tokens': String(d.requireDpop),
       'request.object.required': d.requestObjectRequired,
       'post.logout.redirect.uris': d.postLogoutRedirectUris.map((u) => u.trim()).join('##'),
       [OIDC]: String(d.oidc),
@@ -374,6 +376,8 @@ function ClientForm({ realm, client, onSaved }: { realm: string; client?: Client
         <div className="grid">
           <CheckField label={t.clients.requests.par} name="requirePar" checked={d.requirePar} onChange={set('requirePar')}
             hint={t.clients.requests.parHint} />
+          <CheckField label={t.clients.requests.dpop} name="requireDpop" checked={d.requireDpop} onChange={set('requireDpop')}
+            hint={t.clients.requests.dpopHint} />
           <SelectField label={t.clients.requests.requestObjects} name="requestObjectRequired" value={d.requestObjectRequired} onChange={set('requestObjectRequired')}
             options={requestObjects()} error={e.requestObjectRequired} hint={t.clients.requests.requestObjectsHint} />
         </div>

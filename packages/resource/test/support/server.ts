@@ -122,6 +122,8 @@ export interface RunningServer {
   issuer: string;
   /** An access token for a client of {@link REALM}, by client credentials. */
   token(clientId: string, scope?: string): Promise<string>;
+  /** A DPoP-bound access token (RFC 9449) for a client, by client credentials with a proof of `keys`. */
+  dpopToken(clientId: string, keys: CryptoKeyPair): Promise<string>;
   /** An ID token for alice, by the password grant through `web-app`. */
   idToken(): Promise<string>;
   revoke(clientId: string, token: string): Promise<void>;
@@ -181,6 +183,11 @@ export async function startServer(): Promise<RunningServer> {
     issuer,
     async token(clientId, scope) {
       const response = await oidc.clientCredentialsGrant(await config(clientId), scope ? { scope } : {});
+      return response.access_token;
+    },
+    async dpopToken(clientId, keys) {
+      const configuration = await config(clientId);
+      const response = await oidc.clientCredentialsGrant(configuration, {}, { DPoP: oidc.getDPoPHandle(configuration, keys) });
       return response.access_token;
     },
     async idToken() {

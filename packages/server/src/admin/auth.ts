@@ -6,7 +6,7 @@ import { REALM_ADMIN_ROLE, REALM_MANAGEMENT_CLIENT } from '../domain/realms.js';
 import { checkAccessToken, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { invalidToken, NoBearerToken } from '../protocol/errors.js';
 import { forbidden } from './errors.js';
-import { headerBearer } from '../http/bearer.js';
+import { checkBinding, headerBearer, headerDpop } from '../http/bearer.js';
 
 /** The master realm's role that administers every realm (Keycloak's `admin`). */
 export const MASTER_ADMIN_ROLE = 'admin';
@@ -41,7 +41,8 @@ const unauthorized = (description: string) => invalidToken(MASTER_REALM, descrip
  * caches that writes invalidate, so a disabled admin is refused at once.
  */
 export async function authenticateAdmin(domain: Domain, request: FastifyRequest): Promise<AdminActor> {
-  const token = headerBearer(request.headers.authorization);
+  const dpopToken = headerDpop(request.headers.authorization);
+  const token = dpopToken ?? headerBearer(request.headers.authorization);
   if (!token) throw new NoBearerToken(MASTER_REALM);
 
   // The issuer names the realm whose keys must have signed the token.
@@ -67,6 +68,7 @@ export async function authenticateAdmin(domain: Domain, request: FastifyRequest)
   const check = await checkAccessToken(domain, realm, token);
   if (!check.ok) throw unauthorized(check.reason);
   const { claims } = check;
+  await checkBinding(domain, realm.issuer, request, claims, dpopToken);
   const holders = await tokenHoldersActive(domain, realm.realm.id,
     { userId: claims.sub, client: await domain.clients.runtime(realm.realm.id, claims.client_id), sessionId: claims.sid, iat: claims.iat });
   if (!holders.ok) throw unauthorized(holders.reason);

@@ -50,6 +50,7 @@ const RESOURCE_TYPES: ReadonlyArray<readonly [RegExp, string]> = [
   [/^authentication\/config(\/|$)/, 'AUTHENTICATOR_CONFIG'],
   [/^authentication(\/|$)/, 'AUTH_FLOW'],
   [/^organizations(\/|$)/, 'ORGANIZATION'],
+  [/^client-policies(\/|$)/, 'REALM'],
   [/^(events|admin-events|logout-all|push-revocation|clear-[a-z]+-cache|partial-?export|partial-?import|partialImport|default-groups)(\/|$)/, 'REALM'],
 ];
 

@@ -13,6 +13,7 @@ import { eventRoutes } from './routes/events.js';
 import { groupRoutes } from './routes/groups.js';
 import { identityProviderRoutes } from './routes/identity-providers.js';
 import { initialAccessRoutes } from './routes/initial-access.js';
+import { clientPolicyRoutes } from './routes/client-policies.js';
 import { installationRoutes } from './routes/installation.js';
 import { keyRoutes } from './routes/keys.js';
 import { partialRoutes } from './routes/partial.js';
@@ -116,5 +117,6 @@ export const adminApi: FastifyPluginAsync<AdminApiOptions> = async (app, { domai
   await app.register(eventRoutes, { domain, prefix: '/realms' });
   await app.register(installationRoutes, { domain });
   await app.register(initialAccessRoutes, { domain });
+  await app.register(clientPolicyRoutes, { domain });
   await app.register(serverInfoRoutes, { domain, theme });
 };

@@ -161,6 +161,7 @@ export class TokenStoreService {
     /** The access token issued beside it. */
     access: { jti: string; expiresAt: number };
     signIn: Pick<RefreshTokenRecord, 'acr' | 'claims'>;
+    dpopJkt?: string;
   }, mint: (record: RefreshTokenRecord) => Promise<string>): Promise<{ token: string; record: RefreshTokenRecord }> {
     const unhashed: RefreshTokenRecord = {
       id: newId(),
@@ -178,6 +179,7 @@ export class TokenStoreService {
       revokedAt: null,
       accessJti: input.access.jti,
       accessExpiresAt: input.access.expiresAt,
+      ...(input.dpopJkt ? { dpopJkt: input.dpopJkt } : {}),
       ...input.signIn,
     };
     const token = await mint(unhashed);

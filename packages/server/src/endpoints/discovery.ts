@@ -7,6 +7,7 @@ import { RESPONSE_TYPES } from '../protocol/authorization/request.js';
 import { responseModes } from '../protocol/authorization/response-modes.js';
 import { ASYMMETRIC_ALGS, SECRET_ALGS } from '../protocol/client-attributes.js';
 import { CLIENT_AUTH_METHODS } from '../protocol/client-auth.js';
+import { DPOP_ALGS } from '../protocol/dpop.js';
 import { grants } from '../protocol/grants/index.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
@@ -63,6 +64,7 @@ function metadata(realm: RealmRuntime) {
     request_uri_parameter_supported: true,
     // Per client (require.pushed.authorization.requests), not for all of them.
     require_pushed_authorization_requests: false,
+    dpop_signing_alg_values_supported: [...DPOP_ALGS],
   };
 }
 

@@ -7,6 +7,7 @@ import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { activeAccessToken, issuedBeforeNotBefore, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
+import { DPOP_SCHEME } from '../protocol/dpop.js';
 import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
 import { introspectionClaims } from '../protocol/tokens.js';
@@ -21,7 +22,12 @@ async function introspectAccessToken(domain: Domain, realm: RealmRuntime, token:
   const acr = typeof claims.acr === 'string' ? claims.acr : undefined;
   const visible = await introspectionClaims(domain, { realm, client, user, scopes: parseScope(claims.scope), session, acr }, claims);
   // The audience as issued: token exchange may have narrowed it from what the mappers give.
-  return { ...visible, aud: claims.aud, active: true, token_type: 'Bearer', username: user.username, sub: user.id, sid: claims.sid };
+  // RFC 9449 §6.2: a bound token's key, and its type.
+  const cnf = claims.cnf as { jkt?: string } | undefined;
+  return {
+    ...visible, aud: claims.aud, active: true, token_type: cnf?.jkt ? DPOP_SCHEME : 'Bearer', username: user.username, sub: user.id, sid: claims.sid,
+    ...(cnf?.jkt ? { cnf: { jkt: cnf.jkt } } : {}),
+  };
 }
 
 async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token: string) {
@@ -36,6 +42,7 @@ async function introspectRefreshToken(domain: Domain, realm: RealmRuntime, token
   return {
     active: true, token_type: 'Refresh', scope: scopeClaim(client, parseScope(stored.scope)), client_id: client.record.clientId, sub: user.id,
     username: user.username, iss: realm.issuer, iat: stored.createdAt, exp: stored.expiresAt, sid: stored.sessionId,
+    ...(stored.dpopJkt ? { cnf: { jkt: stored.dpopJkt } } : {}),
   };
 }
 

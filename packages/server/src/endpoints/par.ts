@@ -5,7 +5,10 @@ import { formSchema, requireForm } from '../http/form.js';
 import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { UnsafeAuthorizationRequest, validateAuthorizationRequest, type CheckContext } from '../protocol/authorization/checks.js';
+import type { AuthorizationRequest } from '../protocol/authorization/request.js';
 import { authenticateClient } from '../protocol/client-auth.js';
+import { policyAuthentication } from '../protocol/client-policies.js';
+import { checkDpopProof, dpopHeader, dpopNonceRequired, dpopNonces, invalidDpopProof } from '../protocol/dpop.js';
 import { invalidRequest } from '../protocol/errors.js';
 
 /**
@@ -24,13 +27,26 @@ export const parEndpoint: FastifyPluginAsync<{ domain: Domain }> = async (app, {
       });
       // The client's credentials are no part of the request to keep.
       const { client_secret: _secret, client_assertion: _assertion, client_assertion_type: _type, ...rest } = params;
-      const ctx: CheckContext = { domain, realm, params: { ...rest, client_id: client.record.clientId }, request: {}, pushing: true };
+      const ctx: CheckContext = {
+        domain, realm, params: { ...rest, client_id: client.record.clientId }, request: {}, pushing: true,
+        authentication: policyAuthentication(params, notes.client),
+      };
+      let checked: AuthorizationRequest;
       try {
-        await validateAuthorizationRequest(ctx);
+        checked = await validateAuthorizationRequest(ctx);
       } catch (err) {
         // Nothing is redirected from here: every error is the client's answer (RFC 9126 §2.3).
         if (err instanceof UnsafeAuthorizationRequest) throw invalidRequest(`Invalid parameter: ${err.messageKey === 'invalidRedirectUri' ? 'redirect_uri' : err.detail}`);
         throw err;
+      }
+      // RFC 9449 §10.1: a proof sent with the push binds the code to its key, as dpop_jkt would.
+      const proof = dpopHeader(request.headers.dpop);
+      if (proof) {
+        const nonces = dpopNonceRequired(client.record.settings) ? await dpopNonces(realm) : undefined;
+        if (nonces) reply.header('dpop-nonce', nonces.fresh);
+        const { jkt } = await checkDpopProof(domain, proof, { htm: 'POST', htu: realm.issuer + endpointPaths.pushedAuthorizationRequest, nonces });
+        if (checked.dpopJkt !== undefined && checked.dpopJkt !== jkt) throw invalidDpopProof('dpop_jkt is not the thumbprint of the DPoP proof\'s key');
+        ctx.params.dpop_jkt = jkt;
       }
       return domain.pushedRequests.push(realm.realm, client.record.id, ctx.params as Record<string, string>);
     });

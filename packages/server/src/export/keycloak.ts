@@ -306,6 +306,8 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     smtpServer: smtpServerRep(s, s.smtpPassword ? await openSecret(box, s.smtpPassword, `realm ${realm.name}'s mail server`) : undefined),
     notBefore: s.notBefore ?? 0,
     components: s.userProfile ? userProfileComponents(s.userProfile as UserProfileConfig) : undefined,
+    clientProfiles: { profiles: s.clientProfiles ?? [] },
+    clientPolicies: { policies: s.clientPolicies ?? [] },
     ...(await providersOf(box, index)),
   });
 }

@@ -3,7 +3,7 @@ import type { FastifyRequest } from 'fastify';
 import { decodeJwt } from 'jose';
 import type { ClientRuntime, Domain } from '../domain/index.js';
 import { claimedClient } from '../protocol/client-auth.js';
-import { headerBearer } from './bearer.js';
+import { headerBearer, headerDpop } from './bearer.js';
 
 /** Metadata anyone may read from a browser: discovery, the realm's public keys and its public info. */
 const PUBLIC = /\/realms\/[^/]+(?:$|\/(?:\.well-known\/(?:openid-configuration|oauth-authorization-server)|protocol\/openid-connect\/certs)$)/;
@@ -36,7 +36,7 @@ function clientIdOf(request: FastifyRequest, endpoint: string): string | undefin
   if (!BY_TOKEN.has(endpoint)) {
     return claimedClient(request.headers.authorization, (request.body ?? {}) as Record<string, string | undefined>).clientId;
   }
-  const token = headerBearer(request.headers.authorization) ?? ((request.body ?? {}) as Record<string, unknown>).access_token;
+  const token = headerBearer(request.headers.authorization) ?? headerDpop(request.headers.authorization) ?? ((request.body ?? {}) as Record<string, unknown>).access_token;
   if (typeof token !== 'string') return undefined;
   try {
     // Unverified on purpose: it only chooses the CORS headers; the endpoint verifies the token.
@@ -68,7 +68,7 @@ export function corsPolicy(domain: Domain): { hook: 'preValidation'; delegator: 
       const endpoint = bound[2] ?? bound[3];
       const allowed: FastifyCorsOptions = {
         origin, credentials: true, methods: endpoint === 'account' ? ['GET', 'POST', 'DELETE'] : ['GET', 'POST'],
-        allowedHeaders: ['Authorization', 'Content-Type'], exposedHeaders: ['WWW-Authenticate'], maxAge: 3600,
+        allowedHeaders: ['Authorization', 'Content-Type', 'DPoP'], exposedHeaders: ['WWW-Authenticate', 'DPoP-Nonce'], maxAge: 3600,
       };
       if (request.method === 'OPTIONS') return allowed;
       const clientId = clientIdOf(request, endpoint);

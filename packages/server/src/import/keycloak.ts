@@ -19,11 +19,12 @@ import { userProfileProblem, type UserProfileConfig } from '../domain/user-profi
 import {
   MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
-  type OtpPolicy, type CredentialRecord,
+  type OtpPolicy, type CredentialRecord, type ClientPolicy, type ClientProfile,
 } from '../storage/store.js';
 import { credentialFromKeycloak, otpPolicyOf } from '../domain/credentials.js';
 import { parseLoaMap } from '../protocol/authorization/acr.js';
 import { requiredActionSettings } from '../domain/required-actions.js';
+import { clientPoliciesProblem } from '../protocol/client-policies.js';
 
 // The parts of Keycloak's RealmRepresentation that Latchkey reads. Everything
 // else in an export (flows, components, policies) is accepted and ignored.
@@ -141,6 +142,7 @@ export interface RealmRep {
   /** Keycloak's SMTP settings: strings, the password among them (`**********` from the admin API: the one stored). */
   smtpServer?: Record<string, string>;
   oauth2DeviceCodeLifespan?: number; oauth2DevicePollingInterval?: number;
+  clientPolicies?: { policies?: ClientPolicy[] }; clientProfiles?: { profiles?: ClientProfile[] };
   /** Keycloak's realm attributes; Latchkey reads adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) from them. */
   attributes?: Record<string, string | undefined> | null;
 }
@@ -236,7 +238,18 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     parRequestUriLifespan: num(rep.attributes?.parRequestUriLifespan ?? undefined) || undefined,
     notBefore: rep.notBefore ?? undefined,
     userProfile: userProfileOfRep(rep),
+    ...clientPoliciesOfRep(rep),
   });
+}
+
+/** A realm file's client policies and profiles; one Latchkey could not enforce is refused rather than kept unenforced. */
+function clientPoliciesOfRep(rep: RealmRep): Pick<RealmSettings, 'clientPolicies' | 'clientProfiles'> {
+  const policies = rep.clientPolicies?.policies ?? [];
+  const profiles = rep.clientProfiles?.profiles ?? [];
+  if (policies.length === 0 && profiles.length === 0) return {};
+  const problem = clientPoliciesProblem(policies, profiles);
+  if (problem) throw new Error(`the client policies: ${problem}`);
+  return { clientPolicies: policies, clientProfiles: profiles };
 }
 
 const flag = (v: string | undefined | null): boolean | undefined => (v === 'true' ? true : v === 'false' ? false : undefined);

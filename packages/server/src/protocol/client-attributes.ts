@@ -40,6 +40,10 @@ export const ATTRIBUTES = {
   standardTokenExchange: 'standard.token.exchange.enabled',
   /** NO (the default) or SAME_SESSION: whether token exchange may issue a refresh token, in the subject token's session. */
   tokenExchangeRefresh: 'standard.token.exchange.enableRefreshRequestedTokenType',
+  /** Keycloak's "Require DPoP bound tokens": every token request brings a DPoP proof. */
+  dpopBound: 'dpop.bound.access.tokens',
+  /** Latchkey's: the client's DPoP proofs must carry a server nonce (RFC 9449 §8). */
+  dpopNonce: 'dpop.nonce.required',
 } as const;
 
 /** Keycloak's standard.token.exchange.enableRefreshRequestedTokenType values. */

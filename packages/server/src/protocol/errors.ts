@@ -41,4 +41,14 @@ export class NoBearerToken extends Error {
 }
 
 export const invalidToken = (realm: string, description: string) => bearerError('invalid_token', 401, realm, description);
+
+/**
+ * RFC 9449 §7.1: a resource refuses a DPoP-bound token (or its proof) with the DPoP scheme's
+ * challenge, naming the algorithms its proofs may use.
+ */
+export function dpopError(error: 'invalid_token' | 'invalid_dpop_proof', description: string, algs: readonly string[]): OAuthError {
+  return new OAuthError(error, description, 401, {
+    'www-authenticate': `DPoP error="${error}", error_description="${description.replace(/"/g, "'")}", algs="${algs.join(' ')}"`,
+  });
+}
 export const insufficientScope = (realm: string, description: string) => bearerError('insufficient_scope', 403, realm, description);

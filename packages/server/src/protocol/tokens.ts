@@ -6,6 +6,7 @@ import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
 import { now } from '../domain/time.js';
 import type { RefreshTokenRecord, SessionRecord, SigningAlg, UserRecord } from '../storage/store.js';
 import { mapperInput, requestedClaims, storableClaims, type ClaimsRequest } from './claims.js';
+import { DPOP_SCHEME } from './dpop.js';
 import { OAuthError } from './errors.js';
 import { applyMappers } from './mappers.js';
 import { OPENID, scopeClaim, tokenMappers } from './scopes.js';
@@ -13,8 +14,8 @@ import { OPENID, scopeClaim, tokenMappers } from './scopes.js';
 /** RFC 6749 §5.1 plus Keycloak's extra fields, which its client libraries read. */
 export interface TokenResponse {
   access_token: string;
-  /** N_A where token exchange issues an ID token in access_token (RFC 8693 §2.2.1). */
-  token_type: 'Bearer' | 'N_A';
+  /** DPoP when the access token is bound to the key of the request's DPoP proof (RFC 9449 §5); N_A where token exchange issues an ID token in access_token (RFC 8693 §2.2.1). */
+  token_type: 'Bearer' | 'DPoP' | 'N_A';
   /** RFC 8693 §2.2.1: what token exchange issued. */
   issued_token_type?: string;
   expires_in: number;
@@ -47,6 +48,8 @@ export interface TokenSubject {
    * parameter asks: each must be one the client's token would have anyway, else invalid_target.
    */
   audience?: readonly string[];
+  /** The thumbprint of the DPoP key the access token is bound to (its cnf.jkt, RFC 9449 §6). */
+  dpopJkt?: string;
 }
 
 export interface IdTokenExtras {
@@ -156,6 +159,7 @@ export async function accessTokenClaims(domain: Domain, subject: TokenSubject, a
   return {
     ...await mappedAccessClaims(domain, subject, 'accessToken', { ...at, exp: at.iat + lifespanOf(subject) }),
     ...(subject.userinfoClaims ? { [USERINFO_CLAIMS]: subject.userinfoClaims } : {}),
+    ...(subject.dpopJkt ? { cnf: { jkt: subject.dpopJkt } } : {}),
   };
 }
 
@@ -255,8 +259,12 @@ export async function userinfoClaims(domain: Domain, client: ClientRuntime, user
 }
 
 export interface IssueRequest extends TokenSubject {
-  /** Issue a refresh token, continuing this family when given. */
-  refresh?: { familyId?: string };
+  /**
+   * Issue a refresh token, continuing this family when given. A public client's is bound to
+   * the DPoP key the family began with, else to this request's (RFC 9449 §5); a confidential
+   * client's never is, as it authenticates anyway.
+   */
+  refresh?: { familyId?: string; dpopJkt?: string };
   idToken?: IdTokenExtras;
 }
 
@@ -266,7 +274,7 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<To
   const access = await mintAccessToken(domain, { ...req, acr: req.acr ?? req.idToken?.acr });
   const response: TokenResponse = {
     access_token: access.token,
-    token_type: 'Bearer',
+    token_type: req.dpopJkt ? DPOP_SCHEME : 'Bearer',
     expires_in: access.lifespan,
     scope: access.scope,
     'not-before-policy': realm.realm.settings.notBefore ?? 0,
@@ -278,6 +286,7 @@ export async function issueTokens(domain: Domain, req: IssueRequest): Promise<To
     const { token, record } = await domain.tokens.issueRefresh({
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, session, scope: scopes.join(' '),
       familyId: req.refresh.familyId, access: { jti: access.jti, expiresAt: access.expiresAt },
+      dpopJkt: client.record.publicClient ? req.refresh.dpopJkt ?? req.dpopJkt : undefined,
       signIn: { acr: req.idToken?.acr ?? null, claims: storableClaims(req.idToken?.claims) },
     }, (record) => mintRefreshToken(realm, client, session, access.scope, record));
     response.refresh_token = token;

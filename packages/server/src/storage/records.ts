@@ -8,6 +8,18 @@ export const SIGNING_ALGS: readonly SigningAlg[] = ['RS256', 'ES256', 'EdDSA'];
 export type SslRequired = 'all' | 'external' | 'none';
 export const SSL_REQUIRED: readonly SslRequired[] = ['all', 'external', 'none'];
 
+/** Keycloak's client policies and profiles, as its realm representation has them. */
+export interface ClientPolicyCondition { condition: string; configuration?: Record<string, unknown> }
+export interface ClientPolicy {
+  name: string;
+  description?: string;
+  enabled?: boolean;
+  conditions?: ClientPolicyCondition[];
+  profiles?: string[];
+}
+export interface ClientPolicyExecutor { executor: string; configuration?: Record<string, unknown> }
+export interface ClientProfile { name: string; description?: string; executors?: ClientPolicyExecutor[] }
+
 export interface RealmSettings {
   displayName?: string;
   /**
@@ -69,6 +81,9 @@ export interface RealmSettings {
   passwordGrantWithSecondFactor?: boolean;
   /** Keycloak's registered required actions as the realm has changed them (switched off, made default, reordered), by alias. */
   requiredActions?: Record<string, RequiredActionSetting>;
+  /** Keycloak's client policies and the realm's own client profiles (see protocol/client-policies.ts). */
+  clientPolicies?: ClientPolicy[];
+  clientProfiles?: ClientProfile[];
   /** Keycloak's realm attribute acr.loa.map: acr values and the level of authentication each asks for. */
   acrLoaMap?: Record<string, number>;
   /** Keycloak's self-service switches; absent is Keycloak's default (see selfServiceSettings). */
@@ -446,6 +461,8 @@ export interface RefreshTokenRecord {
    */
   acr: string | null;
   claims: string | null;
+  /** The DPoP key a public client's refresh token is bound to (RFC 9449 §5); absent or null when unbound. */
+  dpopJkt?: string | null;
 }
 
 /** A code from the authorization endpoint (RFC 6749 §4.1.2); stored only as a hash. */
@@ -472,6 +489,8 @@ export interface AuthorizationCodeRecord {
   issuedFamilyId: string | null;
   issuedJti: string | null;
   issuedJtiExpiresAt: number | null;
+  /** The authorization request's dpop_jkt (RFC 9449 §10): the key the token request's proof must be signed with. */
+  dpopJkt?: string | null;
 }
 
 /** An authorization request waiting for the user to sign in or consent. */

@@ -72,13 +72,15 @@ describe('device authorization grant (RFC 8628)', { skip: noChromium }, () => {
     assert.ok(metadata.grant_types_supported?.includes(GRANT));
   });
 
-  it('openid-client polls while the user enters the code in Chromium, signs in and confirms: tokens for the user', async (t) => {
+  it('openid-client polls (with DPoP) while the user enters the code in Chromium, signs in and confirms: bound tokens for the user', async (t) => {
     const config = await rp(server, REALM, 'tv');
     const response = await client.initiateDeviceAuthorization(config, { scope: 'openid profile' });
     assert.match(response.user_code, /^[BCDFGHJKLMNPQRSTVWXZ]{4}-[BCDFGHJKLMNPQRSTVWXZ]{4}$/, 'Keycloak\'s format');
     assert.equal(response.verification_uri, `${server.issuer(REALM)}/device`);
     assert.equal(response.interval, 1);
-    const polled = client.pollDeviceAuthorizationGrant(config, response);
+    // The device binds its tokens to a DPoP key (RFC 9449): every poll brings a proof.
+    const DPoP = client.getDPoPHandle(config, await client.randomDPoPKeyPair('ES256'));
+    const polled = client.pollDeviceAuthorizationGrant(config, response, undefined, { DPoP });
 
     const tab = await openTab(browser, t);
     // verification_uri_complete fills the code in; the user still submits it.
@@ -97,6 +99,10 @@ describe('device authorization grant (RFC 8628)', { skip: noChromium }, () => {
     assert.ok(tokens.access_token && tokens.refresh_token);
     assert.equal(tokens.claims()?.preferred_username, 'alice');
     assert.equal(claimsOf(tokens.access_token).azp, 'tv');
+    assert.equal(tokens.token_type.toLowerCase(), 'dpop');
+    assert.ok(claimsOf(tokens.access_token).cnf?.jkt);
+    // A public client's refresh token is bound to the key: refreshed with it, and not without.
+    assert.ok((await client.refreshTokenGrant(config, tokens.refresh_token!, undefined, { DPoP })).access_token);
     // The code is spent.
     assertProtocolError(await poll(response.device_code), 400, 'invalid_grant');
   });

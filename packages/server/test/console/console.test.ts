@@ -267,7 +267,7 @@ describe('admin console', { skip: noChromium }, () => {
     await assert.rejects(client.clientCredentialsGrant(config, { scope: 'openid' }), (err: any) => err.error === 'invalid_scope');
   });
 
-  it('sets a client\'s authentication (private_key_jwt with a JWKS URL), PAR and request objects on its form', async (t) => {
+  it('sets a client\'s authentication (private_key_jwt with a JWKS URL), PAR, DPoP and request objects on its form', async (t) => {
     const id = await admin.create(`/realms/${REALM}/clients`, { clientId: 'signed-app', redirectUris: ['https://signed.example/cb'] });
     const tab = await signedInConsole(s, t, `#/${REALM}/clients/${encodeURIComponent(id)}/form`);
     const { page } = tab;
@@ -277,13 +277,14 @@ describe('admin console', { skip: noChromium }, () => {
     assert.match(await fieldError(page, 'jwksUrl').textContent() ?? '', /JSON Web Key Set/);
     await page.getByLabel('JWKS URL').fill('https://signed.example/jwks.json');
     await page.getByLabel('Require pushed authorization requests (PAR)').check();
+    await page.getByLabel('Require DPoP bound tokens').check();
     await page.getByLabel('Request objects').selectOption('request only');
     await page.getByRole('button', { name: 'Save', exact: true }).click();
     await page.getByText('Saved.').waitFor();
     const c = (await admin.get(`/realms/${REALM}/clients/${id}`)).json;
     assert.equal(c.clientAuthenticatorType, 'client-jwt');
     assert.deepEqual([c.attributes['use.jwks.url'], c.attributes['jwks.url'], c.attributes['require.pushed.authorization.requests'],
-      c.attributes['request.object.required']], ['true', 'https://signed.example/jwks.json', 'true', 'request only']);
+      c.attributes['request.object.required'], c.attributes['dpop.bound.access.tokens']], ['true', 'https://signed.example/jwks.json', 'true', 'request only', 'true']);
     await screenshot(page, 'console-client-authentication');
     await page.reload();
     await page.getByLabel('JWKS URL').waitFor();

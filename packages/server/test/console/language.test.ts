@@ -70,7 +70,7 @@ describe('admin console: languages', { skip: noChromium }, () => {
     assert.deepEqual(await page.locator('.realm-switcher select option').allTextContents(), ['Latchkey (master)', 'Web Test Realm (web)', '+ Realm anlegen…']);
     assert.equal(await page.locator('.realm-switcher span').textContent(), 'Realm');
     assert.deepEqual(await page.locator('nav.sidebar a').allTextContents(), [
-      'Client-Anwendungen', 'Client-Scopes', 'Benutzer', 'Rollen', 'Gruppen', 'Identitätsanbieter', 'Realm-Einstellungen', 'Schlüssel', 'Ereignisse',
+      'Client-Anwendungen', 'Client-Scopes', 'Benutzer', 'Rollen', 'Gruppen', 'Identitätsanbieter', 'Realm-Einstellungen', 'Schlüssel', 'Client-Richtlinien', 'Ereignisse',
     ]);
     assert.equal(await page.locator('.who button').textContent(), 'Abmelden');
 

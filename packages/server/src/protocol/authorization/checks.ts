@@ -1,9 +1,12 @@
+import { decodeProtectedHeader } from 'jose';
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
 import { RequestUriUnavailable } from '../../domain/client-outbound.js';
 import { PUSHED_REQUEST_URN } from '../../domain/single-use.js';
 import { now } from '../../domain/time.js';
 import { clientOAuthPolicy } from '../client-attributes.js';
 import type { ClaimsRequest } from '../claims.js';
+import { enforceClientPolicies, type PolicyAuthentication } from '../client-policies.js';
+import { isJkt } from '../dpop.js';
 import { OAuthError, invalidRequest } from '../errors.js';
 import { readIdTokenHint } from '../id-token-hint.js';
 import { redirectUriAllowed } from '../redirect-uris.js';
@@ -30,6 +33,12 @@ export interface CheckContext {
   request: Partial<AuthorizationRequest>;
   /** The request is being pushed (RFC 9126), not sent by the browser. */
   pushing?: boolean;
+  /** The browser brought the request_uri of a pushed request: the parameters are the pushed ones. */
+  viaPushedRequest?: boolean;
+  /** How the pushing client authenticated, for the client policies. */
+  authentication?: PolicyAuthentication;
+  /** The algorithm the request object was signed with, when the parameters came in one. */
+  requestObjectAlg?: string;
 }
 
 export type Check = (ctx: CheckContext) => void | Promise<void>;
@@ -112,6 +121,7 @@ async function resolveParams(ctx: CheckContext): Promise<void> {
     }
   } else if (typeof requestUri === 'string' && requestUri.startsWith(PUSHED_REQUEST_URN)) {
     ctx.params = await pushedParams(ctx, requestUri);
+    ctx.viaPushedRequest = true;
     return;
   } else {
     if (policy.requirePar) throw invalidRequest('This client must push its authorization requests (PAR) and send their request_uri');
@@ -127,6 +137,7 @@ async function resolveParams(ctx: CheckContext): Promise<void> {
   if (jwt === undefined) return;
   if (typeof jwt !== 'string') throw invalidRequest('Parameter request must be given once');
   ctx.params = await requestObjectParams(ctx.domain, ctx.realm, client, jwt);
+  ctx.requestObjectAlg = decodeProtectedHeader(jwt).alg;
 }
 
 /**
@@ -246,12 +257,26 @@ export const checkIdTokenHint: Check = async (ctx) => {
   ctx.request.idTokenHintSub = hint.sub;
 };
 
+/** RFC 9449 §10: the thumbprint of the DPoP key the client will redeem the code with. */
+export const checkDpopJkt: Check = (ctx) => {
+  const jkt = single(ctx, 'dpop_jkt');
+  if (jkt === undefined) return;
+  if (!isJkt(jkt)) throw invalidRequest('dpop_jkt must be the SHA-256 JWK thumbprint of a key, base64url');
+  ctx.request.dpopJkt = jkt;
+};
+
 export const checkHints: Check = (ctx) => {
   ctx.request.loginHint = single(ctx, 'login_hint');
   ctx.request.uiLocales = single(ctx, 'ui_locales');
   const acr = single(ctx, 'acr_values');
   ctx.request.acrValues = acr ? acr.split(' ').filter(Boolean) : undefined;
 };
+
+/** The realm's client policies (FAPI 2.0's profiles among them), once the request is known. */
+export const checkClientPolicies: Check = (ctx) => enforceClientPolicies(ctx.domain, ctx.realm, ctx.client!, {
+  kind: 'authorization', request: ctx.request as AuthorizationRequest, pushed: ctx.pushing === true,
+  viaPushedRequest: ctx.viaPushedRequest === true, authentication: ctx.authentication, requestObjectAlg: ctx.requestObjectAlg,
+});
 
 /**
  * The authorization request, one named check at a time. The first three decide where
@@ -273,6 +298,8 @@ export const authorizationChecks: ReadonlyArray<readonly [string, Check]> = [
   ['claims', checkClaims],
   ['id_token_hint', checkIdTokenHint],
   ['hints', checkHints],
+  ['dpop_jkt', checkDpopJkt],
+  ['client policies', checkClientPolicies],
 ];
 
 export async function validateAuthorizationRequest(ctx: CheckContext): Promise<AuthorizationRequest> {

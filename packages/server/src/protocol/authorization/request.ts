@@ -41,6 +41,8 @@ export interface AuthorizationRequest {
    * consent answer the device, not a redirect URI (which is then the verification page).
    */
   device?: string;
+  /** RFC 9449 §10: the DPoP key the code may only be exchanged with. */
+  dpopJkt?: string;
 }
 
 export const returnsCode = (r: Pick<AuthorizationRequest, 'responseType'>) => r.responseType.split(' ').includes('code');

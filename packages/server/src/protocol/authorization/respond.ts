@@ -95,7 +95,7 @@ export async function authorizationResponse(
       realmId: realm.realm.id, clientId: client.record.id, userId: user.id, sessionId: session.id,
       redirectUri: req.redirectUri, scope: req.scopes.join(' '), nonce: req.nonce ?? null,
       codeChallenge: req.codeChallenge ?? null, codeChallengeMethod: req.codeChallengeMethod ?? null,
-      authTime: session.authTime, claims: storableClaims(req.claims), acr,
+      authTime: session.authTime, claims: storableClaims(req.claims), acr, ...(req.dpopJkt ? { dpopJkt: req.dpopJkt } : {}),
     });
   }
   if (returnsToken(req)) {

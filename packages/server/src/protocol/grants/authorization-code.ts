@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { newId, secretsEqual } from '../../crypto/random.js';
 import { now } from '../../domain/time.js';
 import { storedClaims } from '../claims.js';
+import { invalidDpopProof } from '../dpop.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { OFFLINE_ACCESS, parseScope } from '../scopes.js';
 import { issueTokens, lifespanOf } from '../tokens.js';
@@ -37,7 +38,7 @@ export const authorizationCodeGrant: GrantHandler = {
     if (!client.record.settings.standardFlow) throw unauthorizedClient('Client is not allowed the authorization code flow');
   },
 
-  async handle({ domain, realm, client, params, notes }) {
+  async handle({ domain, realm, client, params, notes, dpop }) {
     if (!params.code) throw invalidRequest('Missing parameter: code');
     const record = client.client.record;
     const code = await domain.codes.find(params.code);
@@ -45,6 +46,12 @@ export const authorizationCodeGrant: GrantHandler = {
     // Checked before the code is used: another client presenting it must not burn it.
     if (code.realmId !== realm.realm.id || code.clientId !== record.id) throw invalidGrant('The code was issued to another client');
     if (notes) Object.assign(notes, { userId: code.userId, sessionId: code.sessionId }).details.redirect_uri = code.redirectUri;
+    // RFC 9449 §10: the authorization request named the key the code's tokens are for; whoever
+    // holds the code without that key must not burn it either.
+    if (code.dpopJkt) {
+      if (!dpop) throw invalidDpopProof('DPoP proof is missing: the authorization request named a DPoP key (dpop_jkt)');
+      if (dpop.jkt !== code.dpopJkt) throw invalidDpopProof('The DPoP proof\'s key is not the one the authorization request named (dpop_jkt)');
+    }
 
     const planned = { familyId: newId(), jti: newId(), jtiExpiresAt: now() + lifespanOf({ realm, client: client.client }) };
     if (!(await domain.codes.use(code, planned))) {
@@ -74,7 +81,7 @@ export const authorizationCodeGrant: GrantHandler = {
     const session = await grantSession({ domain, realm, client, notes }, user, scopes, sso);
     const claims = storedClaims(code.claims);
     return issueTokens(domain, {
-      realm, client: client.client, user, scopes, session, accessJti: planned.jti, userinfoClaims: claims?.userinfo,
+      realm, client: client.client, user, scopes, session, accessJti: planned.jti, userinfoClaims: claims?.userinfo, dpopJkt: dpop?.jkt,
       refresh: { familyId: planned.familyId },
       idToken: { nonce: code.nonce ?? undefined, claims, acr: code.acr ?? undefined },
     });

@@ -16,7 +16,7 @@ export const clientCredentialsGrant: GrantHandler = {
     if (!supportsApiAccess(client.record.settings)) throw unauthorizedClient('Client does not support API access');
   },
 
-  async handle({ domain, realm, client, params, notes, address }) {
+  async handle({ domain, realm, client, params, notes, address, dpop }) {
     const record = client.client.record;
     const scopes = grantedScopes(client.client, params.scope);
     const user = await domain.users.serviceAccountOf(record.id);
@@ -25,6 +25,6 @@ export const clientCredentialsGrant: GrantHandler = {
     // Seed 000's API answers 500 here; a token request deserves a reason it can act on.
     if (!user) throw invalidGrant(`The service account user ${username} does not exist`);
     if (!user.enabled) throw invalidGrant(`The service account user ${user.username} is disabled`);
-    return issueTokens(domain, { realm, client: client.client, user, scopes, clientAddress: address });
+    return issueTokens(domain, { realm, client: client.client, user, scopes, clientAddress: address, dpopJkt: dpop?.jkt });
   },
 };

@@ -15,7 +15,7 @@ export const deviceCodeGrant: GrantHandler = {
     if (!client.record.settings.deviceGrant) throw unauthorizedClient('Client is not allowed the device authorization grant');
   },
 
-  async handle({ domain, realm, client, params, notes }) {
+  async handle({ domain, realm, client, params, notes, dpop }) {
     if (!params.device_code) throw invalidRequest('Missing parameter: device_code');
     const record = await domain.deviceCodes.findByDeviceCode(params.device_code);
     if (!record || record.realmId !== realm.realm.id || record.clientId !== client.client.record.id) throw invalidGrant('Invalid device code');
@@ -38,6 +38,6 @@ export const deviceCodeGrant: GrantHandler = {
     if (!user || !user.enabled) throw invalidGrant('User is disabled or no longer exists');
     const scopes = parseScope(record.scope);
     const session = await grantSession({ domain, realm, client, notes }, user, scopes, sso);
-    return issueTokens(domain, { realm, client: client.client, user, scopes, session, refresh: {} });
+    return issueTokens(domain, { realm, client: client.client, user, scopes, session, refresh: {}, dpopJkt: dpop?.jkt });
   },
 };

@@ -1,6 +1,7 @@
 import type { EventNotes } from '../../domain/events.js';
 import type { Domain, RealmRuntime } from '../../domain/index.js';
 import type { AuthenticatedClient } from '../client-auth.js';
+import type { DpopProof } from '../dpop.js';
 import type { TokenResponse } from '../tokens.js';
 
 export interface GrantRequest {
@@ -12,6 +13,8 @@ export interface GrantRequest {
   address: string;
   /** Who and which session the request turned out to be about, and why it was refused, for its event. */
   notes?: EventNotes;
+  /** The request's checked DPoP proof (RFC 9449): the access token is bound to its key. */
+  dpop?: DpopProof;
 }
 
 /** One grant type of the token endpoint. A new grant is a new file and one line in the registry. */

@@ -21,7 +21,7 @@ export const passwordGrant: GrantHandler = {
     if (!client.record.settings.directAccessGrants) throw unauthorizedClient('Client is not allowed direct access grants');
   },
 
-  async handle({ domain, realm, client, params, address, notes }) {
+  async handle({ domain, realm, client, params, address, notes, dpop }) {
     if (!params.username || params.password === undefined) throw invalidRequest('username and password are required');
     const scopes = grantedScopes(client.client, params.scope);
     const check = await signInWithPassword(domain, realm.realm, params.username, params.password, address);
@@ -51,6 +51,6 @@ export const passwordGrant: GrantHandler = {
     const offline = scopes.includes(OFFLINE_ACCESS) && roles.realm.includes(OFFLINE_ACCESS);
     const session = await domain.sessions.start(realm.realm, check.user.id, { offline, amr });
     if (notes) notes.sessionId = session.id;
-    return issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {} });
+    return issueTokens(domain, { realm, client: client.client, user: check.user, scopes, session, refresh: {}, dpopJkt: dpop?.jkt });
   },
 };

@@ -1,5 +1,6 @@
 import { issuedBeforeNotBefore } from '../access-tokens.js';
 import { storedClaims } from '../claims.js';
+import { invalidDpopProof } from '../dpop.js';
 import { invalidGrant, invalidRequest, invalidScope, unauthorizedClient } from '../errors.js';
 import { grantedScopes, parseScope } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
@@ -29,7 +30,7 @@ export const refreshTokenGrant: GrantHandler = {
     if (!client.record.settings.refreshTokens) throw unauthorizedClient('Refresh tokens are turned off for this client');
   },
 
-  async handle({ domain, realm, client, params, notes }) {
+  async handle({ domain, realm, client, params, notes, dpop }) {
     if (!params.refresh_token) throw invalidRequest('refresh_token is required');
     const stored = await domain.tokens.findRefresh(params.refresh_token);
     const record = client.client.record;
@@ -39,6 +40,10 @@ export const refreshTokenGrant: GrantHandler = {
     if (notes) Object.assign(notes, { userId: stored.userId, sessionId: stored.sessionId }).details.refresh_token_id = stored.id;
     if (stored.revokedAt !== null) throw invalidGrant('Refresh token has been revoked');
     if (stored.expiresAt <= now()) throw invalidGrant('Refresh token expired');
+    // RFC 9449 §5: a public client's refresh token is good only with a proof of the key it is bound to.
+    if (stored.dpopJkt && dpop?.jkt !== stored.dpopJkt) {
+      throw invalidDpopProof(dpop ? 'The DPoP proof\'s key is not the one the refresh token is bound to' : 'DPoP proof is missing: the refresh token is DPoP-bound');
+    }
     // Keycloak's word for a token from before the realm's or the client's not-before (logout-all).
     if (issuedBeforeNotBefore(stored.createdAt, realm.realm.settings) || issuedBeforeNotBefore(stored.createdAt, record.settings)) {
       throw invalidGrant('Stale token');
@@ -70,7 +75,8 @@ export const refreshTokenGrant: GrantHandler = {
     const touched = await domain.sessions.touch(realm.realm, session);
     const claims = storedClaims(stored.claims);
     return issueTokens(domain, {
-      realm, client: client.client, user, scopes, session: touched, refresh: { familyId: stored.familyId },
+      realm, client: client.client, user, scopes, session: touched, refresh: { familyId: stored.familyId, dpopJkt: stored.dpopJkt ?? undefined },
+      dpopJkt: dpop?.jkt,
       userinfoClaims: claims?.userinfo, idToken: { claims, acr: stored.acr ?? undefined },
     });
   },

@@ -576,6 +576,14 @@ const migrations: Record<string, Migration> = {
       await db.schema.createIndex('user_code_failures_window_end').on('user_code_failures').column('window_end').execute();
     },
   },
+  '0024_dpop_bindings': {
+    // RFC 9449: the DPoP key an authorization request's dpop_jkt named, and the key a public
+    // client's refresh token is bound to.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('authorization_codes').addColumn('dpop_jkt', 'varchar(64)').execute();
+      await db.schema.alterTable('refresh_tokens').addColumn('dpop_jkt', 'varchar(64)').execute();
+    },
+  },
 };
 
 /** Every migration, for Kysely's Migrator (tests take a database part of the way with it). */

@@ -51,7 +51,7 @@ export interface RefreshTokensTable {
   id: string; token_hash: string; family_id: string; realm_id: string; client_id: string;
   user_id: string; session_id: string; scope: string; created_at: number; expires_at: number;
   used_at: number | null; revoked_at: number | null; access_jti: string | null; access_expires_at: number | null;
-  acr: string | null; claims: string | null; use_count: number;
+  acr: string | null; claims: string | null; use_count: number; dpop_jkt: string | null;
 }
 export interface RealmHmacKeysTable { realm_id: string; kid: string; sealed_secret: string; created_at: number }
 export interface RevokedAccessTokensTable { jti: string; expires_at: number }
@@ -61,6 +61,7 @@ export interface AuthorizationCodesTable {
   scope: string; nonce: string | null; code_challenge: string | null; code_challenge_method: string | null;
   auth_time: number; claims: string | null; created_at: number; expires_at: number; used_at: number | null;
   issued_family_id: string | null; issued_jti: string | null; issued_jti_expires_at: number | null; acr: string | null;
+  dpop_jkt: string | null;
 }
 export interface InteractionsTable {
   id: string; realm_id: string; client_id: string; request: string; user_id: string | null;

@@ -92,14 +92,14 @@ const fromRefresh = (t: RefreshTokenRecord) => ({
   id: t.id, token_hash: t.tokenHash, family_id: t.familyId, realm_id: t.realmId, client_id: t.clientId,
   user_id: t.userId, session_id: t.sessionId, scope: t.scope, created_at: t.createdAt,
   expires_at: t.expiresAt, used_at: t.usedAt, revoked_at: t.revokedAt, access_jti: t.accessJti,
-  access_expires_at: t.accessExpiresAt, acr: t.acr, claims: t.claims, use_count: t.useCount,
+  access_expires_at: t.accessExpiresAt, acr: t.acr, claims: t.claims, use_count: t.useCount, dpop_jkt: t.dpopJkt ?? null,
 });
 const toRefresh = (r: any): RefreshTokenRecord => ({
   id: r.id, tokenHash: r.token_hash, familyId: r.family_id, realmId: r.realm_id, clientId: r.client_id,
   userId: r.user_id, sessionId: r.session_id, scope: r.scope, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), revokedAt: nOrNull(r.revoked_at),
   accessJti: r.access_jti ?? null, accessExpiresAt: nOrNull(r.access_expires_at ?? null), acr: r.acr ?? null,
-  claims: r.claims ?? null, useCount: Number(r.use_count),
+  claims: r.claims ?? null, useCount: Number(r.use_count), ...(r.dpop_jkt ? { dpopJkt: r.dpop_jkt } : {}),
 });
 
 const toConsent = (r: any): ConsentRecord => ({ userId: r.user_id, clientId: r.client_id, scopes: JSON.parse(r.scopes), createdAt: n(r.created_at) });
@@ -108,14 +108,14 @@ const toCode = (r: any): AuthorizationCodeRecord => ({
   redirectUri: r.redirect_uri, scope: r.scope, nonce: r.nonce, codeChallenge: r.code_challenge,
   codeChallengeMethod: r.code_challenge_method, authTime: n(r.auth_time), claims: r.claims, createdAt: n(r.created_at),
   expiresAt: n(r.expires_at), usedAt: nOrNull(r.used_at), issuedFamilyId: r.issued_family_id, issuedJti: r.issued_jti,
-  issuedJtiExpiresAt: nOrNull(r.issued_jti_expires_at), acr: r.acr ?? null,
+  issuedJtiExpiresAt: nOrNull(r.issued_jti_expires_at), acr: r.acr ?? null, ...(r.dpop_jkt ? { dpopJkt: r.dpop_jkt } : {}),
 });
 const fromCode = (c: AuthorizationCodeRecord) => ({
   code_hash: c.codeHash, realm_id: c.realmId, client_id: c.clientId, user_id: c.userId, session_id: c.sessionId,
   redirect_uri: c.redirectUri, scope: c.scope, nonce: c.nonce, code_challenge: c.codeChallenge,
   code_challenge_method: c.codeChallengeMethod, auth_time: c.authTime, claims: c.claims, created_at: c.createdAt,
   expires_at: c.expiresAt, used_at: c.usedAt, issued_family_id: c.issuedFamilyId, issued_jti: c.issuedJti,
-  issued_jti_expires_at: c.issuedJtiExpiresAt, acr: c.acr,
+  issued_jti_expires_at: c.issuedJtiExpiresAt, acr: c.acr, dpop_jkt: c.dpopJkt ?? null,
 });
 const toInteraction = (r: any): InteractionRecord => ({
   id: r.id, realmId: r.realm_id, clientId: r.client_id, request: r.request, userId: r.user_id,
