@@ -35,7 +35,7 @@ export const tokenExchangeGrant: GrantHandler = {
     }
   },
 
-  async handle({ domain, realm, client, params, notes }) {
+  async handle({ domain, realm, client, params, notes, dpop }) {
     const requester = client.client;
     const clientId = requester.record.clientId;
     const unsupported = UNSUPPORTED.find((p) => params[p] !== undefined);
@@ -99,7 +99,7 @@ export const tokenExchangeGrant: GrantHandler = {
     }
     const tokens = await issueTokens(domain, {
       realm, client: requester, user, scopes, session: online, audience: audience.length > 0 ? audience : undefined,
-      refresh: requested === TOKEN_TYPE.refresh ? {} : undefined,
+      refresh: requested === TOKEN_TYPE.refresh ? {} : undefined, dpopJkt: dpop?.jkt,
     });
     return { ...tokens, issued_token_type: requested };
   },
