@@ -1,18 +1,18 @@
 import QRCode from 'qrcode';
 import { newOtpSecret, otpPolicyOf, otpSecretBase32, otpUri } from '../credentials.js';
-import { firstFactorDone, hasCredential, secondFactorDone, secondFactorWanted, type Step } from './step.js';
+import { firstFactorDone, isSecondFactor, secondFactorDone, secondFactorWanted, type Step } from './step.js';
 
 /**
  * Keycloak's CONFIGURE_TOTP: a new generator from a QR code (or its secret typed in), confirmed
  * with its first code and named. Due when asked for, and when the sign-in wants a second factor
- * the user does not have; the code it takes proves the factor for this sign-in too.
+ * and the user has none (no generator, security key or recovery codes); the code it takes proves the factor for this sign-in too.
  */
 export const configureTotpStep: Step = {
   id: 'configure-totp',
   name: 'CONFIGURE_TOTP',
   kind: 'required-action',
   due: (ctx) => firstFactorDone(ctx) && (ctx.user!.requiredActions.includes('CONFIGURE_TOTP')
-    || (!secondFactorDone(ctx) && secondFactorWanted(ctx) && !hasCredential(ctx, 'otp') && !hasCredential(ctx, 'recovery-authn-codes'))),
+    || (!secondFactorDone(ctx) && secondFactorWanted(ctx) && !ctx.credentials.some(isSecondFactor))),
   async view(ctx) {
     const { domain, realm, user } = ctx;
     const secret = ctx.auth.pending ? await domain.box.open(ctx.auth.pending) : newOtpSecret();
