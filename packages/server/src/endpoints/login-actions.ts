@@ -54,7 +54,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   }
 
   /** The login page: the password's form, a passkey's (its challenge kept on the interaction), the identity providers. */
-  async function showLogin(l: Loaded, reply: FastifyReply, ctx: AuthContext, opts: { username?: string; error?: LoginPage['error'] } = {}) {
+  async function showLogin(l: Loaded, reply: FastifyReply, ctx: AuthContext, opts: { username?: string; error?: LoginPage['error']; autofill: boolean }) {
     const passkey = await passkeyStep.view!(ctx);
     await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: passkey.pending } });
     const html = pages.login(l.ctx, {
@@ -63,7 +63,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       username: opts.username ?? l.req.loginHint,
       error: opts.error,
       providers: await providerButtons(l),
-      passkey: { action: interactionUrl(l, passkeyStep.id), options: passkey.data.webauthn as string },
+      passkey: { action: interactionUrl(l, passkeyStep.id), options: passkey.data.webauthn as string, autofill: opts.autofill },
     });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
@@ -118,7 +118,11 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
 
   /** A step's page: its form, whom it signs in, and the other due authenticators as ways to go on instead. */
   async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step, opts: { error?: StepError; keep?: Form } = {}) {
-    if (step === passwordStep || step === passkeyStep) return showLogin(l, reply, ctx, { username: opts.keep?.username, error: opts.error as LoginPage['error'] });
+    if (step === passwordStep || step === passkeyStep) {
+      // After a passkey that failed, the autofill's request waits for the button: a browser that
+      // answers it at once would otherwise send the same passkey again, and again.
+      return showLogin(l, reply, ctx, { username: opts.keep?.username, error: opts.error as LoginPage['error'], autofill: !(step === passkeyStep && opts.error) });
+    }
     const view = step.view ? await step.view(ctx) : { data: {} };
     if (view.pending !== ctx.auth.pending) await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: view.pending } });
     const page: StepPage = {

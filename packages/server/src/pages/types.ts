@@ -25,10 +25,10 @@ export interface LoginPage {
   error?: 'invalidCredentials' | 'accountDisabled' | 'sessionExpired' | 'webauthnInvalid' | 'webauthnFailed' | 'requestExpired';
   /**
    * Signing in with a passkey instead: where its form posts (field credential, plus hidden), and
-   * the options of navigator.credentials.get (JSON), used by the button and by the username
-   * field's autofill (conditional mediation).
+   * the options of navigator.credentials.get (JSON), used by the button and, when autofill, by
+   * the username field's autofill (conditional mediation) as the page loads.
    */
-  passkey?: { action: string; options: string };
+  passkey?: { action: string; options: string; autofill: boolean };
   /**
    * A button per identity provider: a link that starts the sign-in there. A link, not a form,
    * so the page's CSP form-action need not know every provider's authorization endpoint.
