@@ -54,6 +54,7 @@ describe('browser: passkeys and security keys', { skip: noChromium }, () => {
     await user('paula', ['webauthn-register-passwordless']);
     await user('simon', ['webauthn-register']);
     await user('stella');
+    await user('una', ['webauthn-register']);
   });
   // The cases are slow (a browser each): a fresh token each, so that none outlives it.
   beforeEach(async () => { admin = adminApi(s.server, await masterAdminToken(s.server)); });
@@ -225,6 +226,17 @@ describe('browser: passkeys and security keys', { skip: noChromium }, () => {
       await page.waitForSelector('#kc-passkey:not([hidden])');
       assert.equal((await page.textContent('#kc-passkey-login'))?.trim(), button);
     }
+  });
+
+  it('a browser without WebAuthn is told so on the registration page, whose button stays off', async (t) => {
+    const { page } = await openTab(s.browser, t);
+    await page.addInitScript(() => { delete (window as { PublicKeyCredential?: unknown }).PublicKeyCredential; });
+    await start(page);
+    assert.equal(await page.locator('#kc-passkey').isHidden(), true, 'no passkey button on the login page');
+    await signIn(page, 'una', 'una-pw');
+    await page.waitForSelector('#webauthn-unsupported:not([hidden])');
+    assert.match(await page.textContent('#webauthn-unsupported') ?? '', /cannot use passkeys or security keys/);
+    assert.equal(await page.locator('#kc-webauthn-register').isDisabled(), true);
   });
 
   it('realm export and import: the passkey and both policies go in Keycloak\'s format to another server, where paula signs in with it', async () => {

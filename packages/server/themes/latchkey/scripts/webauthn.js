@@ -1,7 +1,8 @@
 // Security keys and passkeys on the sign-in pages, with @simplewebauthn/browser: a form marked
 // data-webauthn="register" or "authenticate" carries the server's options (JSON) in
 // data-webauthn-options; its button runs the ceremony, and the authenticator's answer is posted
-// in the form's credential field. A form marked data-webauthn-autofill starts a conditional
+// in the form's credential field; where the browser has no WebAuthn, the element its
+// data-webauthn-unsupported names says so. A form marked data-webauthn-autofill starts a conditional
 // request as the page loads, so the browser offers passkeys in the username field's autofill.
 // Bundled into resources/webauthn.js by bundle.mjs: the pages' CSP allows no other script.
 import {
@@ -22,7 +23,11 @@ function failed(form, error) {
 }
 
 function setUp(form) {
-  if (!browserSupportsWebAuthn()) return;
+  if (!browserSupportsWebAuthn()) {
+    const unsupported = document.getElementById(form.dataset.webauthnUnsupported);
+    if (unsupported) unsupported.hidden = false;
+    return;
+  }
   const optionsJSON = JSON.parse(form.dataset.webauthnOptions);
   const ceremony = (useBrowserAutofill) => (form.dataset.webauthn === 'register'
     ? startRegistration({ optionsJSON })
