@@ -187,7 +187,7 @@ export const userRepresentation = {
     groups: { ...stringList, description: 'Paths of groups to join (on create)' },
     requiredActions: {
       type: 'array', nullable: true, items: { type: 'string', enum: [...REQUIRED_ACTIONS] },
-      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password), CONFIGURE_TOTP (set up an authenticator app), CONFIGURE_RECOVERY_AUTHN_CODES (take recovery codes)',
+      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password), CONFIGURE_TOTP (set up an authenticator app), CONFIGURE_RECOVERY_AUTHN_CODES (take recovery codes), webauthn-register (register a security key), webauthn-register-passwordless (create a passkey)',
     },
   },
 } as const;
