@@ -19,6 +19,17 @@ const lastInputs = () => {
     return undefined;
   }
 };
+// The sign-in pages' WebAuthn script, with @simplewebauthn/browser in it: served from the
+// theme's resources (the pages' CSP allows scripts from there only), so built before the server.
+const WEBAUTHN_SCRIPT = 'themes/latchkey/resources/webauthn.js';
+if (process.argv.includes('--force') || !isFresh(WEBAUTHN_SCRIPT, ['themes/latchkey/scripts/webauthn.js', '../../package-lock.json'])) {
+  const { build } = await import('esbuild');
+  await build({
+    entryPoints: ['themes/latchkey/scripts/webauthn.js'], outfile: WEBAUTHN_SCRIPT, bundle: true, format: 'iife', platform: 'browser',
+    target: 'es2020', minify: true, legalComments: 'eof', logLevel: 'warning',
+  });
+}
+
 const inputs = lastInputs();
 if (!process.argv.includes('--force') && inputs && isFresh(OUTPUT, [...inputs, 'bundle.mjs', '../../package-lock.json'])) process.exit(0);
 

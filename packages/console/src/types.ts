@@ -9,6 +9,8 @@ export interface RealmRep {
   revokeRefreshToken: boolean; refreshTokenMaxReuse: number;
   otpPolicyType: 'totp' | 'hotp'; otpPolicyAlgorithm: string; otpPolicyDigits: number; otpPolicyPeriod: number;
   otpPolicyLookAheadWindow: number; otpPolicyCodeReusable: boolean;
+  /** Keycloak's WebAuthn policies: webAuthnPolicy… (security keys) and webAuthnPolicyPasswordless… (passkeys). */
+  [webAuthnField: `webAuthnPolicy${string}`]: string | string[] | number | boolean;
   /** Keycloak's realm attributes: adminEventsExpiration and refreshTokenReuseGrace (seconds, as text) among them, otpRequired and passwordGrantWithSecondFactor ('true'/'false'). */
   registrationAllowed: boolean; registrationEmailAsUsername: boolean; resetPasswordAllowed: boolean; verifyEmail: boolean;
   loginWithEmailAllowed: boolean; duplicateEmailsAllowed: boolean; rememberMe: boolean; editUsernameAllowed: boolean;

@@ -70,6 +70,33 @@ function smtpOf(d: Record<string, string | boolean>): Record<string, string> {
   return server;
 }
 
+/** Keycloak's two WebAuthn policies: security keys (a second factor) and passkeys (passwordless). */
+const WEBAUTHN_POLICIES = [['securityKeys', 'webAuthnPolicy'], ['passkeys', 'webAuthnPolicyPasswordless']] as const;
+/** Each policy's fields and the values Keycloak's realm representation takes (text, a list, a number, a switch, or one of these). */
+const WEBAUTHN_CHOICES = {
+  UserVerificationRequirement: ['not specified', 'required', 'preferred', 'discouraged'],
+  AuthenticatorAttachment: ['not specified', 'platform', 'cross-platform'],
+  RequireResidentKey: ['not specified', 'Yes', 'No'],
+  AttestationConveyancePreference: ['not specified', 'none', 'indirect', 'direct', 'enterprise'],
+} as const;
+const WEBAUTHN_TEXTS = ['RpEntityName', 'RpId'] as const;
+const WEBAUTHN_LISTS = ['SignatureAlgorithms', 'AcceptableAaguids', 'ExtraOrigins'] as const;
+type WebAuthnKey = `${(typeof WEBAUTHN_POLICIES)[number][1]}${keyof typeof WEBAUTHN_CHOICES | (typeof WEBAUTHN_TEXTS)[number]
+  | (typeof WEBAUTHN_LISTS)[number] | 'CreateTimeout'}`;
+const webAuthnKeys = <F extends string>(field: F) => WEBAUTHN_POLICIES.map(([, prefix]) => `${prefix}${field}` as `${typeof prefix}${F}`);
+
+/** The WebAuthn policies as the admin API takes them, from the form's text. */
+function webAuthnOf(d: Record<string, unknown>): Record<string, unknown> {
+  const rep: Record<string, unknown> = {};
+  for (const [, prefix] of WEBAUTHN_POLICIES) {
+    for (const f of [...WEBAUTHN_TEXTS, ...Object.keys(WEBAUTHN_CHOICES)]) rep[`${prefix}${f}`] = String(d[`${prefix}${f}`]).trim();
+    for (const f of WEBAUTHN_LISTS) rep[`${prefix}${f}`] = String(d[`${prefix}${f}`]).split(/[\s,]+/).filter(Boolean);
+    rep[`${prefix}CreateTimeout`] = Number(d[`${prefix}CreateTimeout`]);
+    rep[`${prefix}AvoidSameAuthenticatorRegister`] = d[`${prefix}AvoidSameAuthenticatorRegister`] === true;
+  }
+  return rep;
+}
+
 export function RealmSettingsPage({ realm, onChanged }: { realm: RealmRep; onChanged: () => void }) {
   return <RealmForm key={realm.id} realm={realm} onChanged={onChanged} />;
 }
@@ -81,6 +108,10 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
     defaultLocale: realm.defaultLocale ?? '', supportedLocales: realm.supportedLocales.join(' '), defaultSignatureAlgorithm: realm.defaultSignatureAlgorithm,
     otpPolicyType: realm.otpPolicyType as string, otpPolicyAlgorithm: realm.otpPolicyAlgorithm, otpPolicyDigits: String(realm.otpPolicyDigits),
     otpPolicyCodeReusable: realm.otpPolicyCodeReusable,
+    ...Object.fromEntries([...WEBAUTHN_TEXTS, ...Object.keys(WEBAUTHN_CHOICES), 'CreateTimeout'].flatMap(webAuthnKeys)
+      .map((k) => [k, String(realm[k] ?? '')])) as Record<WebAuthnKey, string>,
+    ...Object.fromEntries(WEBAUTHN_LISTS.flatMap(webAuthnKeys).map((k) => [k, ((realm[k] ?? []) as string[]).join(' ')])) as Record<WebAuthnKey, string>,
+    ...Object.fromEntries(webAuthnKeys('AvoidSameAuthenticatorRegister').map((k) => [k, realm[k] === true])) as Record<`${(typeof WEBAUTHN_POLICIES)[number][1]}AvoidSameAuthenticatorRegister`, boolean>,
     ...Object.fromEntries(FLAGS.map((f) => [f, realm.attributes?.[f] === 'true'])) as Record<(typeof FLAGS)[number], boolean>,
     ...Object.fromEntries(NUMBERS.map(([k]) => [k, String(numberOf(realm, k))])) as Record<NumberKey, string>,
     ...Object.fromEntries(SWITCHES.map((k) => [k, realm[k] === true])) as Record<SwitchKey, boolean>,
@@ -102,6 +133,7 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
         eventsEnabled: d.eventsEnabled, adminEventsEnabled: d.adminEventsEnabled, revokeRefreshToken: d.revokeRefreshToken,
         otpPolicyType: d.otpPolicyType, otpPolicyAlgorithm: d.otpPolicyAlgorithm, otpPolicyDigits: Number(d.otpPolicyDigits),
         otpPolicyCodeReusable: d.otpPolicyCodeReusable,
+        ...webAuthnOf(d),
         ...Object.fromEntries(SWITCHES.map((k) => [k, d[k]])),
         passwordPolicy: d.passwordPolicy.trim(),
         smtpServer: smtpOf(d),
@@ -119,6 +151,9 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
       }
       if (!errors.ssoSessionMaxLifespan && !errors.ssoSessionIdleTimeout && Number(d.ssoSessionMaxLifespan) < Number(d.ssoSessionIdleTimeout)) {
         errors.ssoSessionMaxLifespan = t.realm.maxBelowIdle;
+      }
+      for (const k of webAuthnKeys('CreateTimeout')) {
+        if (!/^\d+$/.test(d[k].trim()) || Number(d[k]) > 2_147_483_647) errors[k] = t.realm.wholeNumber(0);
       }
       const locales = d.supportedLocales.split(/[\s,]+/).filter(Boolean);
       const bad = locales.find((l) => !/^[A-Za-z]{2,8}(-[A-Za-z0-9]{1,8})*$/.test(l));
@@ -179,6 +214,29 @@ function RealmForm({ realm, onChanged }: { realm: RealmRep; onChanged: () => voi
           <CheckField label={t.realm.secondFactor.reusable} name="otpPolicyCodeReusable" checked={d.otpPolicyCodeReusable} onChange={set('otpPolicyCodeReusable')}
             hint={t.realm.secondFactor.reusableHint} />
         </fieldset>
+        {WEBAUTHN_POLICIES.map(([policy, prefix]) => (
+          <fieldset key={prefix}><legend>{t.realm.webauthn[policy]}</legend>
+            <p className="hint">{t.realm.webauthn.hints[policy]}</p>
+            <div className="grid three">
+              {WEBAUTHN_TEXTS.map((f) => (
+                <TextField key={f} label={t.realm.webauthn.fields[f]} name={`${prefix}${f}`} value={d[`${prefix}${f}`]} onChange={set(`${prefix}${f}`)}
+                  error={save.errors[`${prefix}${f}`]} hint={f === 'RpId' ? t.realm.webauthn.rpIdHint : undefined} />
+              ))}
+              {(Object.keys(WEBAUTHN_CHOICES) as Array<keyof typeof WEBAUTHN_CHOICES>).map((f) => (
+                <SelectField key={f} label={t.realm.webauthn.fields[f]} name={`${prefix}${f}`} value={d[`${prefix}${f}`]} onChange={set(`${prefix}${f}`)}
+                  options={WEBAUTHN_CHOICES[f].map((v) => [v, v === 'not specified' ? t.realm.webauthn.notSpecified : v])} />
+              ))}
+              <TextField label={t.realm.webauthn.fields.CreateTimeout} name={`${prefix}CreateTimeout`} value={d[`${prefix}CreateTimeout`]}
+                onChange={set(`${prefix}CreateTimeout`)} error={save.errors[`${prefix}CreateTimeout`]} hint={t.realm.webauthn.timeoutHint} />
+              {WEBAUTHN_LISTS.map((f) => (
+                <TextField key={f} label={t.realm.webauthn.fields[f]} name={`${prefix}${f}`} value={d[`${prefix}${f}`]} onChange={set(`${prefix}${f}`)}
+                  error={save.errors[`${prefix}${f}`]} hint={t.realm.webauthn.listHint} />
+              ))}
+            </div>
+            <CheckField label={t.realm.webauthn.fields.AvoidSameAuthenticatorRegister} name={`${prefix}AvoidSameAuthenticatorRegister`}
+              checked={d[`${prefix}AvoidSameAuthenticatorRegister`]} onChange={set(`${prefix}AvoidSameAuthenticatorRegister`)} />
+          </fieldset>
+        ))}
         <fieldset><legend>{t.realm.events}</legend>
           <p className="hint">{t.realm.eventsHint}</p>
           <CheckField label={t.realm.recordLogin} name="eventsEnabled" checked={d.eventsEnabled} onChange={set('eventsEnabled')} />

@@ -217,7 +217,7 @@ function Credentials({ realm, user, onChanged }: { realm: string; user: UserRep;
   );
 }
 
-/** The user's one-time code generators and recovery codes: what they are, and a way to remove each. */
+/** The user's one-time code generators, recovery codes, security keys and passkeys: what they are, and a way to remove each. */
 function SecondFactors({ realm, user, credentials, onChanged }: { realm: string; user: UserRep; credentials: CredentialRep[]; onChanged: () => void }) {
   const remaining = (c: CredentialRep) => (c.type === 'recovery-authn-codes' && c.credentialData ? ` (${t.factors.left(JSON.parse(c.credentialData).remainingCodes)})` : '');
   return (

@@ -9,7 +9,7 @@ import { deviceGrantFields } from '../domain/realms.js';
 import { customResources } from '../protocol/mappers.js';
 import { smtpServerRep } from '../mail/settings.js';
 import {
-  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmWebAuthnFields, realmSelfServiceFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,
@@ -65,6 +65,7 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     ...realmEventFields(s),
     ...realmRefreshFields(s),
     ...realmOtpFields(s),
+    ...realmWebAuthnFields(s),
     ...realmSelfServiceFields(s),
     smtpServer: smtpServerRep(s),
     notBefore: s.notBefore ?? 0,
@@ -79,9 +80,10 @@ export function updatedRealm(current: RealmRecord, body: RealmRep): RealmRecord 
   const given = withoutNulls(body);
   const name = given.realm ?? current.name;
   const { defaultRoleName: _role, ...changes } = realmSettings({ ...given, realm: name, clientScopes: undefined });
-  // The OTP policy's fields given change, the others stay.
-  const otpPolicy = changes.otpPolicy && { ...current.settings.otpPolicy, ...changes.otpPolicy };
-  return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes, ...(otpPolicy ? { otpPolicy } : {}) } };
+  // The policies' fields given change, the others stay.
+  const policies = (['otpPolicy', 'webAuthnPolicy', 'webAuthnPolicyPasswordless'] as const)
+    .flatMap((key) => (changes[key] ? [[key, { ...current.settings[key], ...changes[key] }]] : []));
+  return { ...current, name, enabled: given.enabled ?? current.enabled, settings: { ...current.settings, ...changes, ...Object.fromEntries(policies) } };
 }
 
 // ---- clients -------------------------------------------------------------------------

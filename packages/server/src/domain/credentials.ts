@@ -2,8 +2,9 @@ import { createHash, randomInt } from 'node:crypto';
 import { HOTP, Secret, TOTP } from 'otpauth';
 import { newId, secretsEqual } from '../crypto/random.js';
 import type { SecretBox } from '../crypto/secret-box.js';
-import type { CredentialRecord, CredentialType, OtpPolicy, RealmRecord, RealmSettings, Store } from '../storage/store.js';
+import { CREDENTIAL_TYPES, type CredentialRecord, type CredentialType, type OtpPolicy, type RealmRecord, type RealmSettings, type Store } from '../storage/store.js';
 import { now } from './time.js';
+import type { WebAuthnData } from './webauthn.js';
 
 /** Keycloak's default OTP policy. */
 export const DEFAULT_OTP_POLICY: OtpPolicy = {
@@ -103,11 +104,13 @@ const isOtpData = (d: Partial<OtpData>): d is OtpData => (d.subType === 'totp' |
  */
 export async function credentialFromKeycloak(box: SecretBox, realmId: string, userId: string, rep: KeycloakCredential, priority: number):
   Promise<CredentialRecord | undefined> {
-  if (rep.type !== 'otp' && rep.type !== 'recovery-authn-codes') return undefined;
+  if (!(CREDENTIAL_TYPES as readonly string[]).includes(rep.type ?? '')) return undefined;
+  const webauthn = rep.type === 'webauthn' || rep.type === 'webauthn-passwordless';
   let secret: Record<string, unknown>;
   let data: Record<string, unknown>;
   try {
-    secret = JSON.parse(rep.secretData ?? '');
+    // A WebAuthn credential has nothing secret: Keycloak writes "{}", and may leave it out.
+    secret = JSON.parse(rep.secretData ?? (webauthn ? '{}' : ''));
     data = JSON.parse(rep.credentialData ?? '');
   } catch {
     throw new Error(`${rep.type} credential: secretData and credentialData must be JSON`);
@@ -116,26 +119,29 @@ export async function credentialFromKeycloak(box: SecretBox, realmId: string, us
     throw new Error('otp credential: secretData needs a value, credentialData subType, digits, period and algorithm');
   }
   if (rep.type === 'recovery-authn-codes' && !Array.isArray(secret.codes)) throw new Error('recovery-authn-codes credential: secretData needs codes');
+  if (webauthn && (typeof data.credentialId !== 'string' || typeof data.credentialPublicKey !== 'string')) {
+    throw new Error(`${rep.type} credential: credentialData needs credentialId and credentialPublicKey`);
+  }
   return {
     // New ids: the same export may be imported twice, beside itself.
-    id: newId(), realmId, userId, type: rep.type, userLabel: rep.userLabel ?? null, priority: rep.priority ?? priority,
+    id: newId(), realmId, userId, type: rep.type as CredentialType, userLabel: rep.userLabel ?? null, priority: rep.priority ?? priority,
     createdAt: Number.isFinite(rep.createdDate) ? Math.floor(rep.createdDate! / 1000) : now(),
     sealedSecret: await box.seal(JSON.stringify(secret)), data: JSON.stringify(data),
-    counter: data.subType === 'hotp' ? Number(data.counter ?? 0) : 0,
+    counter: data.subType === 'hotp' || webauthn ? Number(data.counter ?? 0) || 0 : 0,
   };
 }
 
-/** A second factor as Keycloak's export has it, secret data and all (a HOTP counter where it has moved on). */
+/** A second factor as Keycloak's export has it, secret data and all (a HOTP or WebAuthn counter where it has moved on). */
 export async function credentialToKeycloak(box: SecretBox, c: CredentialRecord): Promise<KeycloakCredential> {
   const data = JSON.parse(c.data);
-  if (c.type === 'otp' && data.subType === 'hotp') data.counter = c.counter;
+  if ((c.type === 'otp' && data.subType === 'hotp') || c.type === 'webauthn' || c.type === 'webauthn-passwordless') data.counter = c.counter;
   return {
     id: c.id, type: c.type, ...(c.userLabel ? { userLabel: c.userLabel } : {}), createdDate: c.createdAt * 1000, priority: c.priority,
     secretData: await box.open(c.sealedSecret), credentialData: JSON.stringify(data),
   };
 }
 
-/** Users' second factors: one-time code generators (RFC 6238/4226) and recovery codes, secrets sealed. */
+/** Users' second factors: one-time code generators (RFC 6238/4226), recovery codes, security keys and passkeys; secrets sealed. */
 export class CredentialService {
   constructor(private readonly store: Store, private readonly box: SecretBox) {}
 
@@ -191,6 +197,17 @@ export class CredentialService {
       if (await this.store.credentials.swap(credential, { ...credential, counter })) return true;
     }
     return false;
+  }
+
+  /** A security key or passkey the user registered: its public key and counter, as Keycloak's WebAuthnCredentialData. */
+  addWebAuthn(tx: Store, realm: RealmRecord, userId: string, type: 'webauthn' | 'webauthn-passwordless', data: WebAuthnData,
+    label: string | null): Promise<CredentialRecord> {
+    return this.insert(tx, realm, userId, type, {}, data, { label, counter: data.counter });
+  }
+
+  /** Keeps the counter a security key or passkey signed with; false when another sign-in with it got there first. */
+  advanceCounter(credential: CredentialRecord, counter: number): Promise<boolean> {
+    return this.store.credentials.swap(credential, { ...credential, counter });
   }
 
   /** The user's recovery codes replaced by a new set (Keycloak keeps one per user), stored hashed. */

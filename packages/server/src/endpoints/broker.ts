@@ -198,7 +198,8 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     const brokered: BrokeredSignIn = { providerId: provider.id, alias: provider.alias, idToken: identity.idToken, identity: identity.username, type, reason };
     if (provider.settings.postBrokerLoginFlowAlias) {
       const auth = { amr: [identityProviderStep.amr], broker: await domain.box.seal(JSON.stringify(brokered)) };
-      const due = dueSteps(await authContext(domain, l.realm.realm, user, auth, requestedLevel(l.realm.realm, l.client, l.req) ?? 1, request.ip));
+      const due = dueSteps(await authContext(domain, l.realm.realm, user, auth, requestedLevel(l.realm.realm, l.client, l.req) ?? 1, request.ip,
+        new URL(l.realm.issuer).origin));
       if (due.length > 0) {
         await domain.interactions.update({ ...l.interaction, userId: user.id, auth });
         return redirectBrowser(request, reply, interactionUrl(l, due[0].id));

@@ -1,5 +1,6 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
 import { authContext, dueSteps, STEPS, type AuthContext, type Form, type Step } from '../domain/authentication/index.js';
+import { passkeyStep } from '../domain/authentication/passkey.js';
 import { passwordStep } from '../domain/authentication/password.js';
 import { supportsApiAccess } from '../domain/clients.js';
 import {
@@ -21,12 +22,13 @@ import { OAuthError } from '../protocol/errors.js';
 type Body = Record<string, string | undefined>;
 
 /** The link to each authenticator offered as another way on from a step's page. */
-const ALTERNATIVE_LABELS: Record<string, string> = { otp: 'useOtp', 'recovery-code': 'useRecoveryCode' };
+const ALTERNATIVE_LABELS: Record<string, string> = { webauthn: 'useSecurityKey', otp: 'useOtp', 'recovery-code': 'useRecoveryCode' };
 
 /** The theme's page of each step after the first (which is the login page). */
 const stepPages = (pages: Pages): Record<string, (ctx: PageContext, page: never) => string> => ({
   otp: pages.otp, 'recovery-code': pages.recoveryCode, 'configure-totp': pages.configureTotp,
   'update-password': pages.updatePassword, 'recovery-codes-setup': pages.recoveryCodesSetup,
+  webauthn: pages.securityKey, 'webauthn-register': pages.webauthnRegister, 'webauthn-register-passwordless': pages.webauthnRegister,
 });
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
@@ -52,13 +54,17 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     }));
   }
 
-  async function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; error?: LoginPage['error'] } = {}) {
+  /** The login page: the password's form, a passkey's (its challenge kept on the interaction), the identity providers. */
+  async function showLogin(l: Loaded, reply: FastifyReply, ctx: AuthContext, opts: { username?: string; error?: LoginPage['error']; autofill: boolean }) {
+    const passkey = await passkeyStep.view!(ctx);
+    await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: passkey.pending } });
     const html = pages.login(l.ctx, {
-      action: interactionUrl(l, 'authenticate'),
+      action: interactionUrl(l, passwordStep.id),
       hidden: { _csrf: csrfToken(reply, l.realm) },
       username: opts.username ?? l.req.loginHint,
       error: opts.error,
       providers: await providerButtons(l),
+      passkey: { action: interactionUrl(l, passkeyStep.id), options: passkey.data.webauthn as string, autofill: opts.autofill },
     });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
@@ -106,13 +112,18 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const user = found?.enabled ? found : undefined;
     // Parked signed in (for consent): what the session's sign-in did is done.
     const auth = l.interaction.auth ?? (session && user ? { amr: session.amr ?? ['pwd'] } : { amr: [] });
-    const ctx = await authContext(domain, realm, user, auth, requestedLevel(realm, l.client, l.req) ?? 1, request.ip);
+    const ctx = await authContext(domain, realm, user, auth, requestedLevel(realm, l.client, l.req) ?? 1, request.ip,
+      new URL(l.realm.issuer).origin);
     return { ctx, session };
   }
 
   /** A step's page: its form, whom it signs in, and the other due authenticators as ways to go on instead. */
   async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step, opts: { error?: StepError; keep?: Form } = {}) {
-    if (step === passwordStep) return showLogin(l, reply, { username: opts.keep?.username, error: opts.error as LoginPage['error'] });
+    if (step === passwordStep || step === passkeyStep) {
+      // After a passkey that failed, the autofill's request waits for the button: a browser that
+      // answers it at once would otherwise send the same passkey again, and again.
+      return showLogin(l, reply, ctx, { username: opts.keep?.username, error: opts.error as LoginPage['error'], autofill: !(step === passkeyStep && opts.error) });
+    }
     const view = step.view ? await step.view(ctx) : { data: {} };
     if (view.pending !== ctx.auth.pending) await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: view.pending } });
     const page: StepPage = {

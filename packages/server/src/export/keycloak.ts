@@ -13,7 +13,7 @@ import { now } from '../domain/time.js';
 import type { UserProfileConfig } from '../domain/user-profile.js';
 import { mapperRep, providerRep } from '../import/identity-providers.js';
 import {
-  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmSelfServiceFields, settingsAttributes, userProfileComponents, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
+  clientScopeRep, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmWebAuthnFields, realmSelfServiceFields, settingsAttributes, userProfileComponents, type ClientRep, type ScopeMappingRep, type CredentialRep, type FederatedIdentityRep, type GroupRep, type RealmRep,
   type RoleRep, type SecretRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
@@ -301,6 +301,7 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ...realmRefreshFields(s),
     ...realmOtpFields(s),
     requiredActions: requiredActionsOfRealm(s),
+    ...realmWebAuthnFields(s),
     ...realmSelfServiceFields(s),
     // In clear, as the file's client secrets are: an export is to be imported again.
     smtpServer: smtpServerRep(s, s.smtpPassword ? await openSecret(box, s.smtpPassword, `realm ${realm.name}'s mail server`) : undefined),

@@ -19,9 +19,10 @@ import { userProfileProblem, type UserProfileConfig } from '../domain/user-profi
 import {
   MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
-  type OtpPolicy, type CredentialRecord, type ClientPolicy, type ClientProfile,
+  type OtpPolicy, type CredentialRecord, type ClientPolicy, type ClientProfile, type WebAuthnPolicy,
 } from '../storage/store.js';
 import { credentialFromKeycloak, otpPolicyOf } from '../domain/credentials.js';
+import { COSE_ALGORITHMS, webAuthnPolicyOf } from '../domain/webauthn.js';
 import { parseLoaMap } from '../protocol/authorization/acr.js';
 import { requiredActionSettings } from '../domain/required-actions.js';
 import { clientPoliciesProblem } from '../protocol/client-policies.js';
@@ -135,6 +136,8 @@ export interface RealmRep {
   otpPolicyLookAheadWindow?: number; otpPolicyInitialCounter?: number; otpPolicyCodeReusable?: boolean;
   /** Keycloak's registered required actions (RequiredActionProviderRepresentation): those of its aliases Latchkey knows are read. */
   requiredActions?: unknown[];
+  /** Keycloak's WebAuthn policies: webAuthnPolicy… (security keys) and webAuthnPolicyPasswordless… (passkeys), see WEBAUTHN_FIELDS. */
+  [webAuthnField: `webAuthnPolicy${string}`]: unknown;
   registrationAllowed?: boolean; registrationEmailAsUsername?: boolean; resetPasswordAllowed?: boolean; verifyEmail?: boolean;
   loginWithEmailAllowed?: boolean; duplicateEmailsAllowed?: boolean; rememberMe?: boolean; editUsernameAllowed?: boolean;
   passwordPolicy?: string;
@@ -223,6 +226,8 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     refreshTokenReuseGrace: num(rep.attributes?.refreshTokenReuseGrace),
     otpPolicy: otpPolicyFrom(rep),
     otpRequired: flag(rep.attributes?.otpRequired),
+    webAuthnPolicy: webAuthnPolicyFrom(rep, ''),
+    webAuthnPolicyPasswordless: webAuthnPolicyFrom(rep, 'Passwordless'),
     passwordGrantWithSecondFactor: flag(rep.attributes?.passwordGrantWithSecondFactor),
     acrLoaMap: parseLoaMap(rep.attributes?.['acr.loa.map'] ?? undefined),
     requiredActions: requiredActionSettings(rep.requiredActions),
@@ -268,6 +273,45 @@ function otpPolicyFrom(rep: RealmRep): Partial<OtpPolicy> | undefined {
     codeReusable: rep.otpPolicyCodeReusable ?? undefined,
   });
   return Object.keys(policy).length > 0 ? policy : undefined;
+}
+
+/** Keycloak's WebAuthn policy fields (after webAuthnPolicy or webAuthnPolicyPasswordless), and which values each takes. */
+const WEBAUTHN_FIELDS = {
+  RpEntityName: { key: 'rpEntityName', valid: (v: unknown) => typeof v === 'string' && v.length <= 255 },
+  SignatureAlgorithms: { key: 'signatureAlgorithms', valid: (v: unknown) => Array.isArray(v) && v.every((a) => Object.hasOwn(COSE_ALGORITHMS, a)) },
+  RpId: { key: 'rpId', valid: (v: unknown) => typeof v === 'string' && v.length <= 255 },
+  AttestationConveyancePreference: { key: 'attestationConveyancePreference', valid: oneOf('not specified', 'none', 'indirect', 'direct', 'enterprise') },
+  AuthenticatorAttachment: { key: 'authenticatorAttachment', valid: oneOf('not specified', 'platform', 'cross-platform') },
+  RequireResidentKey: { key: 'requireResidentKey', valid: oneOf('not specified', 'Yes', 'No') },
+  UserVerificationRequirement: { key: 'userVerificationRequirement', valid: oneOf('not specified', 'required', 'preferred', 'discouraged') },
+  CreateTimeout: { key: 'createTimeout', valid: (v: unknown) => Number.isInteger(v) && (v as number) >= 0 },
+  AvoidSameAuthenticatorRegister: { key: 'avoidSameAuthenticatorRegister', valid: (v: unknown) => typeof v === 'boolean' },
+  AcceptableAaguids: { key: 'acceptableAaguids', valid: (v: unknown) => Array.isArray(v) && v.every((a) => typeof a === 'string') },
+  ExtraOrigins: { key: 'extraOrigins', valid: (v: unknown) => Array.isArray(v) && v.every((o) => typeof o === 'string') },
+} as const satisfies Record<string, { key: keyof WebAuthnPolicy; valid: (v: unknown) => boolean }>;
+
+function oneOf(...values: string[]) {
+  return (v: unknown) => typeof v === 'string' && values.includes(v);
+}
+
+/** The WebAuthn policy fields a representation gives (`prefix` '' or 'Passwordless'); a value Keycloak would not take is left out. */
+function webAuthnPolicyFrom(rep: RealmRep, prefix: '' | 'Passwordless'): Partial<WebAuthnPolicy> | undefined {
+  const policy: Record<string, unknown> = {};
+  for (const [field, { key, valid }] of Object.entries(WEBAUTHN_FIELDS)) {
+    const value = rep[`webAuthnPolicy${prefix}${field}`];
+    if (valid(value)) policy[key] = value;
+  }
+  return Object.keys(policy).length > 0 ? policy as Partial<WebAuthnPolicy> : undefined;
+}
+
+/** Both WebAuthn policies as Keycloak's RealmRepresentation has them, defaults applied. */
+export function realmWebAuthnFields(s: RealmSettings): Record<string, unknown> {
+  const fields: Record<string, unknown> = {};
+  for (const [prefix, passwordless] of [['', false], ['Passwordless', true]] as const) {
+    const policy = webAuthnPolicyOf(s, passwordless);
+    for (const [field, { key }] of Object.entries(WEBAUTHN_FIELDS)) fields[`webAuthnPolicy${prefix}${field}`] = policy[key];
+  }
+  return fields;
 }
 
 /**

@@ -22,7 +22,13 @@ export interface LoginPage {
   /** Prefilled username (login_hint, or the last attempt). */
   username?: string;
   /** A message key from the catalogue, shown beside the form. */
-  error?: 'invalidCredentials' | 'accountDisabled' | 'sessionExpired';
+  error?: 'invalidCredentials' | 'accountDisabled' | 'sessionExpired' | 'webauthnInvalid' | 'webauthnFailed' | 'requestExpired';
+  /**
+   * Signing in with a passkey instead: where its form posts (field credential, plus hidden), and
+   * the options of navigator.credentials.get (JSON), used by the button and, when autofill, by
+   * the username field's autofill (conditional mediation) as the page loads.
+   */
+  passkey?: { action: string; options: string; autofill: boolean };
   /**
    * A button per identity provider: a link that starts the sign-in there. A link, not a form,
    * so the page's CSP form-action need not know every provider's authorization endpoint.
@@ -112,6 +118,20 @@ export interface ConfigureTotpPage extends StepPage {
 /** Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES: the codes, shown once (field saved, a checkbox). */
 export interface RecoveryCodesSetupPage extends StepPage {
   codes: string[];
+}
+
+/** Keycloak's webauthn-authenticate: a security key after the password (field credential, the authenticator's answer as JSON). */
+export interface SecurityKeyPage extends StepPage {
+  /** The options of navigator.credentials.get, JSON. */
+  webauthn: string;
+}
+
+/** Keycloak's webauthn-register and webauthn-register-passwordless (fields credential and userLabel). */
+export interface WebAuthnRegisterPage extends StepPage {
+  /** The options of navigator.credentials.create, JSON. */
+  webauthn: string;
+  /** A passkey (webauthn-register-passwordless), not a security key. */
+  passwordless: boolean;
 }
 
 /** A page without anything to see that a client's page loads in a hidden iframe: its script does the work. */
@@ -204,6 +224,10 @@ export interface Pages {
   configureTotp(ctx: PageContext, page: ConfigureTotpPage): string;
   /** Shows a new set of recovery codes once (Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES). */
   recoveryCodesSetup(ctx: PageContext, page: RecoveryCodesSetupPage): string;
+  /** Asks for a security key after the password. */
+  securityKey(ctx: PageContext, page: SecurityKeyPage): string;
+  /** Registers a security key or a passkey (Keycloak's webauthn-register, webauthn-register-passwordless). */
+  webauthnRegister(ctx: PageContext, page: WebAuthnRegisterPage): string;
   /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */

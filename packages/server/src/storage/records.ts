@@ -77,6 +77,10 @@ export interface RealmSettings {
    * user signs in with a second factor, and one without is sent through CONFIGURE_TOTP.
    */
   otpRequired?: boolean;
+  /** Keycloak's WebAuthn policy (webAuthnPolicy… fields): security keys as a second factor; Keycloak's defaults when absent. */
+  webAuthnPolicy?: Partial<WebAuthnPolicy>;
+  /** Keycloak's WebAuthn passwordless policy (webAuthnPolicyPasswordless… fields): passkeys. */
+  webAuthnPolicyPasswordless?: Partial<WebAuthnPolicy>;
   /** Latchkey's: the password grant serves users with a second factor too (Keycloak refuses them). */
   passwordGrantWithSecondFactor?: boolean;
   /** Keycloak's registered required actions as the realm has changed them (switched off, made default, reordered), by alias. */
@@ -129,6 +133,27 @@ export interface OtpPolicy {
   initialCounter: number;
   /** A code may be used more than once within its window (off: each code signs in once). */
   codeReusable: boolean;
+}
+
+/** Keycloak's WebAuthn policy, its values as Keycloak's realm representation spells them. */
+export interface WebAuthnPolicy {
+  rpEntityName: string;
+  /** Keycloak's names: ES256, ES384, ES512, RS256, RS384, RS512, RS1, EdDSA. */
+  signatureAlgorithms: string[];
+  /** '': the host the sign-in page is served at. */
+  rpId: string;
+  attestationConveyancePreference: 'not specified' | 'none' | 'indirect' | 'direct' | 'enterprise';
+  authenticatorAttachment: 'not specified' | 'platform' | 'cross-platform';
+  requireResidentKey: 'not specified' | 'Yes' | 'No';
+  userVerificationRequirement: 'not specified' | 'required' | 'preferred' | 'discouraged';
+  /** Seconds the browser waits for the authenticator at registration; 0: the browser's default. */
+  createTimeout: number;
+  /** Registration refuses an authenticator the user registered already. */
+  avoidSameAuthenticatorRegister: boolean;
+  /** When not empty, only authenticators of these models (AAGUIDs) may be registered. */
+  acceptableAaguids: string[];
+  /** Origins besides the server's own that may sign (e.g. an Android app's android:apk-key-hash:…). */
+  extraOrigins: string[];
 }
 
 export interface RealmRecord {
@@ -342,8 +367,10 @@ export interface UserRecord {
  * password (after an administrator set a temporary one); CONFIGURE_TOTP, setting up a
  * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes.
  */
-export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES';
-export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES'];
+export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES' | 'webauthn-register' | 'webauthn-register-passwordless';
+export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
+  'UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES', 'webauthn-register', 'webauthn-register-passwordless',
+];
 
 /** A realm's setting of one of Keycloak's required actions (its RequiredActionProviderRepresentation, alias and provider aside). */
 export interface RequiredActionSetting {
@@ -355,8 +382,8 @@ export interface RequiredActionSetting {
 }
 
 /** Keycloak's credential types Latchkey keeps besides the password. */
-export type CredentialType = 'otp' | 'recovery-authn-codes';
-export const CREDENTIAL_TYPES: readonly CredentialType[] = ['otp', 'recovery-authn-codes'];
+export type CredentialType = 'otp' | 'recovery-authn-codes' | 'webauthn' | 'webauthn-passwordless';
+export const CREDENTIAL_TYPES: readonly CredentialType[] = ['otp', 'recovery-authn-codes', 'webauthn', 'webauthn-passwordless'];
 
 /** A second factor of a user, as Keycloak's CredentialModel. */
 export interface CredentialRecord {
@@ -373,7 +400,7 @@ export interface CredentialRecord {
   sealedSecret: string;
   /** Keycloak's credentialData (JSON): nothing secret. */
   data: string;
-  /** HOTP: the next counter; TOTP: the last time step signed in with (so a code is not accepted twice). */
+  /** HOTP: the next counter; TOTP: the last time step signed in with (so a code is not accepted twice); WebAuthn: the signature counter. */
   counter: number;
 }
 
@@ -511,7 +538,7 @@ export interface InteractionRecord {
 /** The steps of a sign-in done so far, as RFC 8176 methods, and what a step set up awaits. */
 export interface InteractionAuth {
   amr: string[];
-  /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed. */
+  /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed; or the WebAuthn challenge the page was given. */
   pending?: string;
   /** Sealed under the master key: the sign-in at an identity provider the steps follow (its post-broker login flow), for its session. */
   broker?: string;

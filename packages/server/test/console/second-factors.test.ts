@@ -1,5 +1,6 @@
-// The console's side of multi-factor sign-in: the realm page edits the OTP policy and whether
-// every user needs a second factor; a user's Credentials tab shows their factors and removes one.
+// The console's side of multi-factor sign-in: the realm page edits the OTP and WebAuthn policies
+// and whether every user needs a second factor; a user's Credentials tab shows their factors
+// (authenticator apps, passkeys) and removes one.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
@@ -19,13 +20,21 @@ describe('console: second factors', { skip: noChromium }, () => {
     admin = adminApi(s.server, await masterAdminToken(s.server));
     // A realm as Keycloak exports one, with a user holding an authenticator app.
     const created = await admin.post('/realms', {
-      realm: REALM, enabled: true,
+      realm: REALM, enabled: true, eventsEnabled: true,
       users: [{
         username: 'kim', enabled: true, credentials: [
           { type: 'password', value: 'kim-pw' },
           {
             type: 'otp', userLabel: 'Pixel', secretData: JSON.stringify({ value: 'JhYJxX8E5Qyf0xxVcd5B' }),
             credentialData: JSON.stringify({ subType: 'totp', digits: 6, counter: 0, period: 30, algorithm: 'HmacSHA1' }),
+          },
+          {
+            // Keycloak's WebAuthnCredentialData: the public key, nothing secret.
+            type: 'webauthn-passwordless', userLabel: 'Laptop', secretData: '{}',
+            credentialData: JSON.stringify({
+              aaguid: '01020304-0506-0708-0102-030405060708', credentialId: 'q83vEjRWeJA=', credentialPublicKey: 'pQECAyYgASFYIA==', counter: 4,
+              attestationStatementFormat: 'none', transports: ['internal'],
+            }),
           },
         ],
       }],
@@ -69,6 +78,43 @@ describe('console: second factors', { skip: noChromium }, () => {
     await page.getByRole('link', { name: 'kim' }).waitFor({ state: 'detached' });
     assert.deepEqual(await names(), ['lou']);
     await screenshot(page, 'console-users-second-factor-filter');
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('the realm page sets the passkey policy beside the security keys\' one', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/settings`);
+    const { page } = tab;
+    const passkeys = page.getByRole('group', { name: 'Passkeys (WebAuthn passwordless policy)' });
+    await passkeys.getByLabel('Relying party name').fill('Factors');
+    await passkeys.getByLabel('Authenticator attachment').selectOption('platform');
+    await passkeys.getByLabel('Extra origins').fill('https://app.example https://other.example');
+    await page.getByRole('group', { name: 'Security keys (WebAuthn policy)' }).getByLabel('User verification').selectOption('required');
+    await page.getByRole('button', { name: 'Save', exact: true }).click();
+    await page.getByText('Saved.').waitFor();
+    await screenshot(page, 'console-realm-webauthn');
+    const realm = (await admin.get(`/realms/${REALM}`)).json;
+    assert.equal(realm.webAuthnPolicyPasswordlessRpEntityName, 'Factors');
+    assert.equal(realm.webAuthnPolicyPasswordlessAuthenticatorAttachment, 'platform');
+    assert.deepEqual(realm.webAuthnPolicyPasswordlessExtraOrigins, ['https://app.example', 'https://other.example']);
+    assert.equal(realm.webAuthnPolicyUserVerificationRequirement, 'required');
+    assert.equal(realm.webAuthnPolicyRpEntityName, 'keycloak');
+    assert.deepEqual(realm.webAuthnPolicySignatureAlgorithms, ['ES256', 'RS256']);
+    assert.deepEqual(cspViolations(tab), []);
+  });
+
+  it('a user\'s Credentials tab lists the passkey and removes it', async (t) => {
+    const tab = await signedInConsole(s, t, `#/${REALM}/users/${kim}/credentials`);
+    const { page } = tab;
+    const row = page.getByRole('table', { name: 'Second factors' }).locator('tr[data-credential="webauthn-passwordless"]');
+    await row.waitFor();
+    assert.match(await row.textContent() ?? '', /Passkey.*Laptop/);
+    await row.getByRole('button', { name: 'Remove' }).click();
+    await confirmDialog(page, 'Remove');
+    await row.waitFor({ state: 'detached' });
+    const left = (await admin.get(`/realms/${REALM}/users/${kim}/credentials`)).json.map((c: { type: string }) => c.type);
+    assert.deepEqual(left, ['password', 'otp']);
+    const removed = (await admin.get(`/realms/${REALM}/events?user=${kim}&type=REMOVE_CREDENTIAL`)).json;
+    assert.equal(removed[0].details.credential_type, 'webauthn-passwordless');
     assert.deepEqual(cspViolations(tab), []);
   });
 

@@ -4,6 +4,7 @@
 // Keycloak. Fastify validates with them and @fastify/swagger documents them.
 
 import { EVENT_LISTENERS } from '../../domain/events.js';
+import { COSE_ALGORITHMS } from '../../domain/webauthn.js';
 import { UNMANAGED_ATTRIBUTE_POLICIES } from '../../domain/user-profile.js';
 import { REALM_NAME } from '../../domain/realms.js';
 import { MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED } from '../../storage/store.js';
@@ -186,7 +187,7 @@ export const userRepresentation = {
     groups: { ...stringList, description: 'Paths of groups to join (on create)' },
     requiredActions: {
       type: 'array', nullable: true, items: { type: 'string', enum: [...REQUIRED_ACTIONS] },
-      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password), CONFIGURE_TOTP (set up an authenticator app), CONFIGURE_RECOVERY_AUTHN_CODES (take recovery codes)',
+      description: 'What the user must do at the next sign-in: UPDATE_PASSWORD (choose a new password), CONFIGURE_TOTP (set up an authenticator app), CONFIGURE_RECOVERY_AUTHN_CODES (take recovery codes), webauthn-register (register a security key), webauthn-register-passwordless (create a passkey)',
     },
   },
 } as const;
@@ -259,6 +260,27 @@ const importedRole = {
   },
 } as const;
 
+/** Keycloak's WebAuthn policy fields, after webAuthnPolicy (security keys) and webAuthnPolicyPasswordless (passkeys). */
+const webAuthnPolicyFields = (prefix: '' | 'Passwordless') => ({
+  [`webAuthnPolicy${prefix}RpEntityName`]: { type: 'string', maxLength: 255, nullable: true, description: 'The name authenticators show (default keycloak)' },
+  [`webAuthnPolicy${prefix}SignatureAlgorithms`]: {
+    type: 'array', nullable: true, items: { type: 'string', enum: Object.keys(COSE_ALGORITHMS) }, description: 'Default ES256 and RS256',
+  },
+  [`webAuthnPolicy${prefix}RpId`]: { type: 'string', maxLength: 255, nullable: true, description: 'The relying party id; empty: the host of the sign-in pages' },
+  [`webAuthnPolicy${prefix}AttestationConveyancePreference`]: {
+    type: 'string', nullable: true, enum: ['not specified', 'none', 'indirect', 'direct', 'enterprise', null],
+  },
+  [`webAuthnPolicy${prefix}AuthenticatorAttachment`]: { type: 'string', nullable: true, enum: ['not specified', 'platform', 'cross-platform', null] },
+  [`webAuthnPolicy${prefix}RequireResidentKey`]: { type: 'string', nullable: true, enum: ['not specified', 'Yes', 'No', null] },
+  [`webAuthnPolicy${prefix}UserVerificationRequirement`]: {
+    type: 'string', nullable: true, enum: ['not specified', 'required', 'preferred', 'discouraged', null],
+  },
+  [`webAuthnPolicy${prefix}CreateTimeout`]: { ...seconds(0), description: 'Seconds the browser waits for the authenticator; 0: its default' },
+  [`webAuthnPolicy${prefix}AvoidSameAuthenticatorRegister`]: { ...nullableBoolean, description: 'Refuse an authenticator the user registered already' },
+  [`webAuthnPolicy${prefix}AcceptableAaguids`]: { ...stringList, description: 'Only these authenticator models (AAGUIDs) may register; empty: any' },
+  [`webAuthnPolicy${prefix}ExtraOrigins`]: { ...stringList, description: 'Origins besides the server\'s own whose signatures count' },
+});
+
 export const realmRepresentation = {
   type: 'object',
   description: "Keycloak's RealmRepresentation. POST also takes clients, roles and users, as a realm import does.",
@@ -300,6 +322,8 @@ export const realmRepresentation = {
     otpPolicyInitialCounter: { type: 'integer', minimum: 0, nullable: true, description: 'The counter a new HOTP generator starts at' },
     otpPolicyCodeReusable: { ...nullableBoolean, description: 'A code may sign in more than once within its window (default false)' },
     otpSupportedApplications: { ...stringList, description: 'Read only' },
+    ...webAuthnPolicyFields(''),
+    ...webAuthnPolicyFields('Passwordless'),
     registrationAllowed: nullableBoolean,
     registrationEmailAsUsername: nullableBoolean,
     resetPasswordAllowed: nullableBoolean,

@@ -426,7 +426,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
 
   app.put('/realms/:realm/users/:id/disable-credential-types', {
     schema: {
-      tags, summary: 'Delete all of the user\'s credentials of these types (otp, recovery-authn-codes)', params: userParams,
+      tags, summary: 'Delete all of the user\'s credentials of these types (otp, recovery-authn-codes, webauthn, webauthn-passwordless)', params: userParams,
       body: { type: 'array', items: { type: 'string', maxLength: 64 }, maxItems: 16 },
     },
   }, async (request, reply) => {

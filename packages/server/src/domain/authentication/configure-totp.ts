@@ -1,18 +1,18 @@
 import QRCode from 'qrcode';
 import { newOtpSecret, otpPolicyOf, otpSecretBase32, otpUri } from '../credentials.js';
-import { firstFactorDone, hasCredential, requiredActionAsked, secondFactorDone, secondFactorWanted, type Step } from './step.js';
+import { firstFactorDone, isSecondFactor, requiredActionAsked, secondFactorDone, secondFactorWanted, type Step } from './step.js';
 
 /**
  * Keycloak's CONFIGURE_TOTP: a new generator from a QR code (or its secret typed in), confirmed
  * with its first code and named. Due when asked for, and when the sign-in wants a second factor
- * the user does not have; the code it takes proves the factor for this sign-in too.
+ * and the user has none (no generator, security key or recovery codes); the code it takes proves the factor for this sign-in too.
  */
 export const configureTotpStep: Step = {
   id: 'configure-totp',
   name: 'CONFIGURE_TOTP',
   kind: 'required-action',
   due: (ctx) => requiredActionAsked(ctx, 'CONFIGURE_TOTP')
-    || (firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx) && !hasCredential(ctx, 'otp') && !hasCredential(ctx, 'recovery-authn-codes')),
+    || (firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx) && !ctx.credentials.some(isSecondFactor)),
   async view(ctx) {
     const { domain, realm, user } = ctx;
     const secret = ctx.auth.pending ? await domain.box.open(ctx.auth.pending) : newOtpSecret();

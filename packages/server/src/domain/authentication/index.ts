@@ -5,10 +5,13 @@ import { configureRecoveryCodesStep } from './configure-recovery-codes.js';
 import { configureTotpStep } from './configure-totp.js';
 import { identityProviderStep } from './identity-provider.js';
 import { otpStep } from './otp.js';
+import { passkeyStep } from './passkey.js';
 import { passwordStep } from './password.js';
 import { recoveryCodeStep } from './recovery-code.js';
-import { FIRST_FACTORS, SECOND_FACTORS, type AuthContext, type Step } from './step.js';
+import { securityKeyStep } from './security-key.js';
+import { FIRST_FACTORS, isSecondFactor, SECOND_FACTORS, type AuthContext, type Step } from './step.js';
 import { updatePasswordStep } from './update-password.js';
+import { webauthnRegisterPasswordlessStep, webauthnRegisterStep } from './webauthn-register.js';
 
 export type { AuthContext, Form, Step, StepEvent, StepResult } from './step.js';
 export { identityProviderStep } from './identity-provider.js';
@@ -16,20 +19,21 @@ export { LOGIN_ERRORS } from './password.js';
 
 /**
  * The steps in the order they are asked: the authenticators (the first factor, then the
- * second), then the required actions in Keycloak's order of priority.
+ * second: a security key before a code, the stronger first), then the required actions in
+ * Keycloak's order of priority.
  */
 export const STEPS: readonly Step[] = [
-  passwordStep, identityProviderStep, otpStep, recoveryCodeStep,
-  configureTotpStep, updatePasswordStep, configureRecoveryCodesStep,
+  passwordStep, passkeyStep, identityProviderStep, securityKeyStep, otpStep, recoveryCodeStep,
+  configureTotpStep, updatePasswordStep, webauthnRegisterStep, webauthnRegisterPasswordlessStep, configureRecoveryCodesStep,
 ];
 
 export const stepById = (id: string): Step | undefined => STEPS.find((s) => s.id === id);
 
 /** The sign-in's situation: the user the first factor named, with their second factors. */
 export async function authContext(domain: Domain, realm: RealmRecord, user: UserRecord | undefined, auth: InteractionAuth | null | undefined,
-  level: number, address: string): Promise<AuthContext> {
+  level: number, address: string, origin: string): Promise<AuthContext> {
   const credentials = user ? await domain.credentials.list(user.id) : [];
-  return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address };
+  return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address, origin };
 }
 
 /**
@@ -59,5 +63,5 @@ export function levelOfAmr(amr: readonly string[] | undefined): number {
 
 /** Whether the user has a second factor, which the password grant cannot ask for. */
 export async function hasSecondFactor(domain: Domain, userId: string): Promise<boolean> {
-  return (await domain.credentials.list(userId)).length > 0;
+  return (await domain.credentials.list(userId)).some(isSecondFactor);
 }

@@ -5,8 +5,8 @@ import type { PolicyViolation } from '../password-policy.js';
 
 /**
  * The sign-in as a pipeline of steps, after node-oidc-provider's interaction policy: each
- * authenticator (password, one-time code, recovery code, identity provider) and each required
- * action (UPDATE_PASSWORD, CONFIGURE_TOTP, …) is a module of this folder exporting one Step.
+ * authenticator (password, passkey, one-time code, security key, recovery code, identity provider)
+ * and each required action (UPDATE_PASSWORD, CONFIGURE_TOTP, webauthn-register, …) is a module of this folder exporting one Step.
  * The interaction records what is done (as RFC 8176 methods, InteractionAuth.amr); the
  * pipeline (index.ts) asks each step in its order whether it is due, from the user, their
  * credentials and the realm's settings; login-actions shows the first due step's page at
@@ -25,6 +25,8 @@ export interface AuthContext {
   level: number;
   /** Where the request came from, for brute-force detection. */
   address: string;
+  /** The origin the sign-in pages are served at (the issuer's): WebAuthn's relying party. */
+  origin: string;
 }
 
 export type Form = Record<string, string | undefined>;
@@ -72,8 +74,12 @@ export interface Step {
   submit(ctx: AuthContext, form: Form): Promise<StepResult>;
 }
 
-/** The RFC 8176 methods that are a first factor, and those that are a second. */
-export const FIRST_FACTORS = ['pwd', 'fed'];
+/**
+ * The RFC 8176 methods that are a first factor, and those that are a second. A passkey is both
+ * at once: the key (hwk or swk), and the user verified on the authenticator (user) by PIN or
+ * biometrics, which stands in for the password.
+ */
+export const FIRST_FACTORS = ['pwd', 'fed', 'user'];
 export const SECOND_FACTORS = ['otp', 'hwk', 'swk'];
 
 export const firstFactorDone = (ctx: AuthContext) => ctx.user !== undefined && ctx.auth.amr.some((m) => FIRST_FACTORS.includes(m));
@@ -87,10 +93,13 @@ export const secondFactorDone = (ctx: AuthContext) => ctx.auth.amr.some((m) => S
  */
 export const secondFactorWanted = (ctx: AuthContext) =>
   ctx.realm.settings.otpRequired === true || ctx.level >= 2
-  || ((ctx.auth.amr.includes('pwd') || ctx.auth.broker !== undefined) && ctx.credentials.length > 0);
+  || ((ctx.auth.amr.includes('pwd') || ctx.auth.broker !== undefined) && ctx.credentials.some(isSecondFactor));
 
 /** A second factor is due and not yet given. */
 export const secondFactorDue = (ctx: AuthContext) => firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx);
+
+/** Whether a credential is a second factor: all are but a passkey, which signs in on its own instead of the password. */
+export const isSecondFactor = (c: CredentialRecord) => c.type !== 'webauthn-passwordless';
 
 export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials.some((c) => c.type === type);
 
