@@ -20,6 +20,8 @@ export const LOGIN_EVENT_TYPES = [
   'SEND_RESET_PASSWORD', 'SEND_RESET_PASSWORD_ERROR',
   'SEND_VERIFY_EMAIL', 'SEND_VERIFY_EMAIL_ERROR',
   'SEND_EXECUTE_ACTIONS', 'SEND_EXECUTE_ACTIONS_ERROR',
+  'REGISTER', 'REGISTER_ERROR', 'VERIFY_EMAIL', 'VERIFY_EMAIL_ERROR', 'RESET_PASSWORD', 'RESET_PASSWORD_ERROR',
+  'EXECUTE_ACTIONS', 'EXECUTE_ACTIONS_ERROR', 'EXECUTE_ACTION_TOKEN', 'EXECUTE_ACTION_TOKEN_ERROR',
   'OAUTH2_DEVICE_AUTH', 'OAUTH2_DEVICE_AUTH_ERROR', 'OAUTH2_DEVICE_CODE_TO_TOKEN', 'OAUTH2_DEVICE_CODE_TO_TOKEN_ERROR',
 ] as const;
 export type LoginEventType = (typeof LOGIN_EVENT_TYPES)[number];
@@ -39,6 +41,8 @@ export const DETAIL_KEYS = [
   'brute_force_lockout',
   // Which credential an UPDATE_/REMOVE_ event is about (never its secret).
   'credential_type', 'credential_id', 'credential_user_label',
+  // Registration and the mail links: the address concerned, how the account was made, which link.
+  'email', 'register_method', 'action',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

@@ -10,6 +10,7 @@ import { EMAIL_TEMPLATES } from './types.js';
 import type {
   BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, DevicePage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
   UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage,
+  ActionTokenPage, RegisterPage, ResetCredentialsPage, VerifyEmailPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -22,7 +23,7 @@ const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
   'update-password', 'account', 'iframe', 'welcome', 'login-code', 'configure-totp', 'recovery-codes-setup',
-  'step-alternatives', 'device',
+  'step-alternatives', 'device', 'step-message', 'reset-credentials', 'register', 'verify-email', 'action-token', 'info',
 ] as const;
 /** The two pages that ask a code after the password: one template, these differences. */
 const CODE_PAGES = {
@@ -204,6 +205,11 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     recoveryCode: (ctx: PageContext, page: RecoveryCodePage) => render('login-code', ctx, { ...page, code: CODE_PAGES.recoveryCode }),
     configureTotp: (ctx: PageContext, page: ConfigureTotpPage) => render('configure-totp', ctx, page),
     recoveryCodesSetup: (ctx: PageContext, page: RecoveryCodesSetupPage) => render('recovery-codes-setup', ctx, page),
+    resetCredentials: (ctx: PageContext, page: ResetCredentialsPage) => render('reset-credentials', ctx, page),
+    register: (ctx: PageContext, page: RegisterPage) => render('register', ctx, page),
+    verifyEmail: (ctx: PageContext, page: VerifyEmailPage) => render('verify-email', ctx, page),
+    actionToken: (ctx: PageContext, page: ActionTokenPage) => render('action-token', ctx, page),
+    info: (ctx: PageContext, page: ErrorPage) => render('info', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
     welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,

@@ -321,10 +321,11 @@ export interface UserRecord {
 /**
  * Keycloak's required actions that Latchkey carries out: UPDATE_PASSWORD, choosing a new
  * password (after an administrator set a temporary one); CONFIGURE_TOTP, setting up a
- * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes.
+ * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes;
+ * VERIFY_EMAIL, following the link mailed to the user's address.
  */
-export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES';
-export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES'];
+export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES' | 'VERIFY_EMAIL';
+export const REQUIRED_ACTIONS: readonly RequiredAction[] = ['UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES', 'VERIFY_EMAIL'];
 
 /** Keycloak's credential types Latchkey keeps besides the password. */
 export type CredentialType = 'otp' | 'recovery-authn-codes';
@@ -481,6 +482,15 @@ export interface InteractionAuth {
   amr: string[];
   /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed. */
   pending?: string;
+  /**
+   * Required actions asked of this sign-in only, not of the account (Keycloak's
+   * authentication session's): a reset link's UPDATE_PASSWORD, an execute-actions link's list.
+   */
+  actions?: RequiredAction[];
+  /** The kind of mail link (action token) that began or continued the sign-in, for the events its end records. */
+  link?: 'reset-credentials' | 'execute-actions' | 'verify-email';
+  /** When the step's last mail went (seconds), for a page that mails once and then only when asked. */
+  mailedAt?: number;
 }
 
 export interface ConsentRecord {

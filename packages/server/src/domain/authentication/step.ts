@@ -1,4 +1,5 @@
-import type { CredentialRecord, InteractionAuth, RealmRecord, UserRecord } from '../../storage/store.js';
+import type { CredentialRecord, InteractionAuth, RealmRecord, RequiredAction, UserRecord } from '../../storage/store.js';
+import type { LoginEventType } from '../events.js';
 import type { Domain } from '../index.js';
 import type { PolicyViolation } from '../password-policy.js';
 
@@ -24,7 +25,17 @@ export interface AuthContext {
   level: number;
   /** Where the request came from, for brute-force detection. */
   address: string;
+  /**
+   * Mails the user a link (an action token) back to this sign-in: the endpoint's, as it knows
+   * the issuer, the client and the theme. False when the realm has no mail server.
+   */
+  mailLink?(user: UserRecord & { email: string }, link: MailLink): Promise<boolean>;
 }
+
+/** The links a step mails: Keycloak's template and action token of each. */
+export type MailLink =
+  | { template: 'password-reset'; type: 'reset-credentials' }
+  | { template: 'email-verification'; type: 'verify-email' };
 
 export type Form = Record<string, string | undefined>;
 
@@ -32,14 +43,14 @@ export type Form = Record<string, string | undefined>;
 export type StepError = string | PolicyViolation;
 
 /** Keycloak's event types a step records when it succeeds. */
-export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL';
+export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL' | 'REGISTER' | 'RESET_PASSWORD';
 
 export type StepResult =
   | {
     ok: true;
     /** RFC 8176 methods the step proved, added to the interaction's. */
     amr?: string[];
-    /** The user the step named (the first factor) or changed (a required action). */
+      /** The user the step named (the first factor) or changed (a required action). */
     user?: UserRecord;
     /** The pending setup the step used up (cleared) or left. */
     pending?: string;
@@ -54,8 +65,14 @@ export type StepResult =
     /** The account concerned, for the event. */
     userId?: string;
     details?: Record<string, string>;
+    /** The event the error is recorded as: LOGIN_ERROR unless the step says otherwise (REGISTER_ERROR …). */
+    event?: LoginEventType;
     /** What the form keeps (the username typed). */
     keep?: Form;
+    /** The field the message is about. */
+    field?: string;
+    /** The message is news (a mail is on its way), not a fault. */
+    info?: boolean;
   };
 
 export interface Step {
@@ -67,12 +84,18 @@ export interface Step {
   /** Whether the sign-in needs this step now; the pipeline shows the first step that is due, and takes any due step's form. */
   due(ctx: AuthContext): boolean;
   /** What its page shows besides the form, and the setup it starts (sealed, kept on the interaction until submitted). */
-  view?(ctx: AuthContext): Promise<{ data: Record<string, unknown>; pending?: string }>;
+  view?(ctx: AuthContext): Promise<{ data: Record<string, unknown>; pending?: string; mailedAt?: number }>;
   submit(ctx: AuthContext, form: Form): Promise<StepResult>;
 }
 
+/**
+ * A link mailed to the user's address, followed (a reset-credentials or execute-actions
+ * action token): not an RFC 8176 method, Latchkey's name for it.
+ */
+export const MAIL_LINK = 'mail';
+
 /** The RFC 8176 methods that are a first factor, and those that are a second. */
-export const FIRST_FACTORS = ['pwd', 'fed'];
+export const FIRST_FACTORS = ['pwd', 'fed', MAIL_LINK];
 export const SECOND_FACTORS = ['otp', 'hwk', 'swk'];
 
 export const firstFactorDone = (ctx: AuthContext) => ctx.user !== undefined && ctx.auth.amr.some((m) => FIRST_FACTORS.includes(m));
@@ -84,9 +107,15 @@ export const secondFactorDone = (ctx: AuthContext) => ctx.auth.amr.some((m) => S
  * asks for level 2.
  */
 export const secondFactorWanted = (ctx: AuthContext) =>
-  ctx.realm.settings.otpRequired === true || ctx.level >= 2 || (ctx.auth.amr.includes('pwd') && ctx.credentials.length > 0);
+  ctx.realm.settings.otpRequired === true || ctx.level >= 2
+  // A mail link stands in for the password, and like it is followed by the user's second factor (Keycloak's reset flow's conditional OTP).
+  || ((ctx.auth.amr.includes('pwd') || ctx.auth.amr.includes(MAIL_LINK)) && ctx.credentials.length > 0);
 
 /** A second factor is due and not yet given. */
 export const secondFactorDue = (ctx: AuthContext) => firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx);
+
+/** The required action is asked of the account, or of this sign-in only (InteractionAuth.actions). */
+export const requiredActionWanted = (ctx: AuthContext, action: RequiredAction) =>
+  ctx.user!.requiredActions.includes(action) || (ctx.auth.actions ?? []).includes(action);
 
 export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials.some((c) => c.type === type);

@@ -1,12 +1,12 @@
 import { hashPassword } from '../../crypto/passwords.js';
-import { firstFactorDone, type Step } from './step.js';
+import { firstFactorDone, requiredActionWanted, type Step } from './step.js';
 
-/** Keycloak's UPDATE_PASSWORD: a new password, after an administrator set a temporary one. */
+/** Keycloak's UPDATE_PASSWORD: a new password, after an administrator set a temporary one, or after a reset link. */
 export const updatePasswordStep: Step = {
   id: 'update-password',
   name: 'UPDATE_PASSWORD',
   kind: 'required-action',
-  due: (ctx) => firstFactorDone(ctx) && ctx.user!.requiredActions.includes('UPDATE_PASSWORD'),
+  due: (ctx) => firstFactorDone(ctx) && requiredActionWanted(ctx, 'UPDATE_PASSWORD'),
   async submit(ctx, form) {
     const password = form['password-new'] ?? '';
     if (password === '') return { ok: false, message: 'passwordMissing' };
@@ -17,6 +17,8 @@ export const updatePasswordStep: Step = {
     const hashed = await hashPassword(password);
     const user = await domain.store.transaction((tx) => domain.users.resetPassword(tx, ctx.user!, hashed, { temporary: false }));
     domain.users.invalidate();
-    return { ok: true, user, events: [{ type: 'UPDATE_PASSWORD' }] };
+    // After a reset link, the reset is done too (Keycloak's RESET_PASSWORD).
+    const reset = ctx.auth.link === 'reset-credentials' ? [{ type: 'RESET_PASSWORD' as const }] : [];
+    return { ok: true, user, events: [{ type: 'UPDATE_PASSWORD' }, ...reset] };
   },
 };
