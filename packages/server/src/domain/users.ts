@@ -36,6 +36,14 @@ let nativeDecoy: Promise<StoredPassword> | undefined;
 /** Keycloak keeps usernames lower-cased, so tokens and exports spell them one way. */
 export const canonicalUsername = (username: string): string => username.toLowerCase();
 
+/**
+ * Whether the user has something to do on the login pages before a sign-in completes: a
+ * required action, or an address to verify where the realm verifies email (Keycloak adds
+ * VERIFY_EMAIL at sign-in then).
+ */
+export const hasPendingActions = (realm: RealmRecord, user: UserRecord): boolean =>
+  user.requiredActions.length > 0 || (realm.settings.verifyEmail === true && !!user.email && !user.emailVerified);
+
 /** The required actions with `action` added (on) or taken out. */
 function withRequiredAction(actions: RequiredAction[], action: RequiredAction, on: boolean): RequiredAction[] {
   const others = actions.filter((a) => a !== action);
