@@ -29,7 +29,7 @@ describe('browser: an existing account\'s email verified', { skip: noChromium },
     });
     admin = adminApi(s.server, await masterAdminToken(s.server));
     await admin.create(`/realms/${REALM}/clients`, { clientId: 'direct', publicClient: true, directAccessGrantsEnabled: true });
-    for (const name of ['vic', 'val', 'vin', 'vux']) {
+    for (const name of ['vic', 'val', 'vin', 'vux', 'vera']) {
       ids[name] = await admin.create(`/realms/${REALM}/users`, {
         username: name, enabled: true, email: `${name}@example.com`, emailVerified: false, credentials: [{ type: 'password', value: `${name}-pw` }],
       });
@@ -98,6 +98,23 @@ describe('browser: an existing account\'s email verified', { skip: noChromium },
     assert.equal(refused?.status(), 400);
     assert.match(await page.textContent('#kc-error-message') ?? '', /not valid/);
     assert.equal((await user('vin')).emailVerified, false);
+  });
+
+  it('speaks German on the link\'s pages, and says a link was used once it was', async (t) => {
+    const { page } = await openTab(s.browser, t, { locale: 'de-DE' });
+    const mail = nextMail('vera@example.com');
+    assert.equal((await admin.put(`/realms/${REALM}/users/${ids.vera}/send-verify-email`)).status, 204);
+    const link = actionLinkOf(await mail());
+    await page.goto(link);
+    await page.waitForSelector('#kc-action-token-form');
+    assert.equal(await page.textContent('#kc-page-title'), 'Weiter aus Ihrer E-Mail');
+    assert.match(await page.textContent('#kc-action-token-intro') ?? '', /Bestätigen Sie, dass vera@example\.com Ihre E-Mail-Adresse ist/);
+    await clickAndLoad(page, '#kc-proceed');
+    assert.match(await page.textContent('#kc-info-message') ?? '', /Ihre E-Mail-Adresse wurde bestätigt/);
+    await screenshot(page, 'verify-email-done-de');
+    await page.goto(link);
+    await clickAndLoad(page, '#kc-proceed');
+    assert.match(await page.textContent('#kc-error-message') ?? '', /Dieser Link wurde bereits verwendet/);
   });
 
   it('verifies the address by the execute-actions link itself when it asks for VERIFY_EMAIL', async (t) => {
