@@ -1,6 +1,7 @@
 import { hashPassword } from '../../crypto/passwords.js';
 import { SELF_SERVICE_LIMITS } from '../rate-limit.js';
 import { profileErrors, userProfileOf } from '../user-profile.js';
+import { isUniqueViolation } from '../../storage/store.js';
 import { canonicalUsername } from '../users.js';
 import { firstFactorDone, type Step, type StepError, type StepResult } from './step.js';
 
@@ -32,9 +33,9 @@ export const registrationStep: Step = {
     const checked = (name: string) => (FIELDS as readonly string[]).includes(name) && !(name === 'username' && settings.registrationEmailAsUsername);
     const [wrong] = profileErrors(userProfileOf(settings), Object.fromEntries(FIELDS.map((f) => [f, [typed[f]]])), checked, 'user');
     if (wrong) return refuse({ error: wrong.errorMessage, args: wrong.params.map(String) }, wrong.field);
-    if (await domain.users.getByUsername(realm.id, canonicalUsername(username))) {
-      return settings.registrationEmailAsUsername ? refuse('emailExistsMessage', 'email', 'email_in_use') : refuse('usernameExistsMessage', 'username', 'username_in_use');
-    }
+    const usernameTaken = () => (settings.registrationEmailAsUsername
+      ? refuse('emailExistsMessage', 'email', 'email_in_use') : refuse('usernameExistsMessage', 'username', 'username_in_use'));
+    if (await domain.users.getByUsername(realm.id, canonicalUsername(username))) return usernameTaken();
     if (settings.duplicateEmailsAllowed !== true && (await domain.users.othersWithEmail(realm.id, email)).length > 0) {
       return refuse('emailExistsMessage', 'email', 'email_in_use');
     }
@@ -48,13 +49,20 @@ export const registrationStep: Step = {
     }
 
     const hashed = await hashPassword(password);
-    const user = await domain.store.transaction(async (tx) => {
-      const created = await domain.users.create(tx, realm, {
-        username, email, emailVerified: false, firstName: typed.firstName || null, lastName: typed.lastName || null,
+    let user;
+    try {
+      user = await domain.store.transaction(async (tx) => {
+        const created = await domain.users.create(tx, realm, {
+          username, email, emailVerified: false, firstName: typed.firstName || null, lastName: typed.lastName || null,
+        });
+        await domain.users.setPassword(tx, created.id, hashed);
+        return created;
       });
-      await domain.users.setPassword(tx, created.id, hashed);
-      return created;
-    });
+    } catch (err) {
+      // The same username registered a moment earlier, between the check and the insert.
+      if (!isUniqueViolation(err)) throw err;
+      return usernameTaken();
+    }
     domain.users.invalidate();
     return { ok: true, user, amr: ['pwd'], events: [{ type: 'REGISTER', details: { username: user.username, email, register_method: 'form' } }] };
   },
