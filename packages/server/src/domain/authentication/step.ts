@@ -5,12 +5,15 @@ import type { PolicyViolation } from '../password-policy.js';
 
 /**
  * The sign-in as a pipeline of steps, after node-oidc-provider's interaction policy: each
- * authenticator (password, one-time code, recovery code, identity provider) and each required
- * action (UPDATE_PASSWORD, CONFIGURE_TOTP, …) is a module of this folder exporting one Step.
- * The interaction records what is done (as RFC 8176 methods, InteractionAuth.amr); the
- * pipeline (index.ts) asks each step in its order whether it is due, from the user, their
- * credentials and the realm's settings; login-actions shows the first due step's page at
- * login-actions/<id> and hands its form to `submit`. A new step is a module here, a place in
+ * authenticator (password, registration, reset mail, one-time code, recovery code, identity
+ * provider) and each required action (UPDATE_PASSWORD, CONFIGURE_TOTP, VERIFY_EMAIL, …) is a
+ * module of this folder exporting one Step. The interaction records what is done (as RFC 8176
+ * methods, InteractionAuth.amr); the pipeline (index.ts) asks each step in its order whether it
+ * is due, from the user, their credentials and the realm's settings; login-actions shows the
+ * first due step's page at login-actions/<id> and hands its form to `submit`; the other due
+ * ways to the same factor are offered beside it (the login page's "Forgot password?" and
+ * "Register"). A required action is due when the account has it, or when this sign-in was
+ * asked for it (a mail link's, requiredActionWanted). A new step is a module here, a place in
  * STEPS, and a page for its id in login-actions.
  */
 export interface AuthContext {
