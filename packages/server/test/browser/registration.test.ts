@@ -7,6 +7,7 @@ import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
 import { clickAndLoad, noChromium, openTab, screenshot, type Page } from '../helpers/browser.js';
+import { assertContrast, assertFits, LANGUAGES, VIEWPORTS } from '../helpers/layout.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
 import { actionLinkOf, recipient, startMailSink, type MailSink } from '../helpers/smtp.js';
 import { REALM, startStack, type Stack } from './fixture.js';
@@ -23,6 +24,7 @@ describe('browser: registration, then the email verified', { skip: noChromium },
     s = await startStack({
       realm: {
         registrationAllowed: true,
+        resetPasswordAllowed: true,
         verifyEmail: true,
         passwordPolicy: 'length(10) and digits(1)',
         smtpServer: { host: '127.0.0.1', port: String(sink.port), from: 'noreply@example.test' },
@@ -49,7 +51,6 @@ describe('browser: registration, then the email verified', { skip: noChromium },
     const flow = await s.rp.start({ clientId: 'rp-code', scope: 'openid email' });
     await page.goto(flow.url);
     await page.waitForSelector('#kc-form-login');
-    assert.equal(await page.$('#kc-forgot-password'), null, 'no reset where the realm has none');
     await page.click('#kc-registration');
     await page.waitForSelector('#kc-register-form');
     await screenshot(page, 'register');
@@ -132,4 +133,40 @@ describe('browser: registration, then the email verified', { skip: noChromium },
     assertSignedIn(await flow.outcome());
     assert.equal((await userNamed('greta')).emailVerified, true);
   });
+
+  for (const viewport of VIEWPORTS) {
+    for (const { locale, lang } of LANGUAGES) {
+      it(`${viewport.name}, ${lang}: the login page's links, the registration and reset pages fit and read well`, async (t) => {
+        const { page } = await openTab(s.browser, t, { locale });
+        await page.setViewportSize({ width: viewport.width, height: viewport.height });
+        const name = (what: string) => `self-service-${what}-${viewport.name}-${lang}`;
+        const flow = await s.rp.start({ clientId: 'rp-code' });
+        await page.goto(flow.url);
+        await page.waitForSelector('#kc-forgot-password');
+        await assertFits(page, name('login'));
+        await assertContrast(page, name('login'), ['#kc-forgot-password', '#kc-registration']);
+        await screenshot(page, name('login'));
+
+        await page.click('#kc-registration');
+        await page.waitForSelector('#kc-register-form');
+        await fill(page, person('alice'));
+        await assertFits(page, name('register'));
+        await assertContrast(page, name('register'), ['#username', '#password', '#kc-back-to-login']);
+        await screenshot(page, name('register'));
+
+        await page.click('#kc-back-to-login');
+        await page.click('#kc-forgot-password');
+        await page.waitForSelector('#kc-reset-password-form');
+        await page.fill('#username', `nobody-${viewport.name}-${lang}`);
+        await clickAndLoad(page, '#kc-submit');
+        await page.waitForSelector('#kc-info-message');
+        await assertFits(page, name('reset'));
+        await assertContrast(page, name('reset'), ['#username', '#kc-back-to-login']);
+        await screenshot(page, name('reset'));
+        await page.emulateMedia({ colorScheme: 'dark' });
+        await assertContrast(page, name('reset-dark'), ['#username', '#kc-back-to-login']);
+        await screenshot(page, name('reset-dark'));
+      });
+    }
+  }
 });
