@@ -42,7 +42,7 @@ export interface SecretRep { id: string; label: string | null; createdAt: number
 export interface UserRep {
   id: string; username: string; email?: string; firstName?: string; lastName?: string; enabled: boolean; emailVerified: boolean;
   createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
-  /** UPDATE_PASSWORD while a temporary password waits to be replaced; CONFIGURE_TOTP, CONFIGURE_RECOVERY_AUTHN_CODES. */
+  /** UPDATE_PASSWORD while a temporary password waits to be replaced; CONFIGURE_TOTP, CONFIGURE_RECOVERY_AUTHN_CODES, VERIFY_EMAIL. */
   requiredActions?: string[];
 }
 
