@@ -10,8 +10,8 @@ export interface Limit {
 
 /**
  * Keycloak's limits on what the login pages' self-service does for anyone who asks: a
- * registration, a reset mail or a verification mail, per source address and per account (or
- * address typed in). Generous for people, tight for a script sending mail to strangers.
+ * registration, a reset mail or a verification mail, per source address and per account.
+ * Generous for people, tight for a script sending mail to strangers.
  */
 export const SELF_SERVICE_LIMITS = {
   registerPerAddress: { count: 10, seconds: 3600 },

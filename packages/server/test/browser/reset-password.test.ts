@@ -38,7 +38,7 @@ describe('browser: a forgotten password, reset through a mailed link', { skip: n
     });
     admin = adminApi(s.server, await masterAdminToken(s.server));
     await admin.create(`/realms/${REALM}/clients`, { clientId: 'direct', publicClient: true, directAccessGrantsEnabled: true });
-    for (const name of ['rita', 'rex', 'ruth', 'resa']) {
+    for (const name of ['rita', 'rex', 'ruth', 'resa', 'rolf']) {
       ids[name] = await admin.create(`/realms/${REALM}/users`, {
         username: name, enabled: true, email: `${name}@example.com`, emailVerified: true, firstName: name[0].toUpperCase() + name.slice(1),
         credentials: [{ type: 'password', value: `${name}-old-pw1`, temporary: false }],
@@ -175,6 +175,24 @@ describe('browser: a forgotten password, reset through a mailed link', { skip: n
     assert.match(await other.page.textContent('#kc-info-message') ?? '', /Your account has been updated/);
     assert.equal((await grant('ruth', 'ruth-new-pw-3')).status, 200);
     assert.equal(flow.received, false, 'the other browser signed nobody in to the first one\'s client');
+  });
+
+  it('mails an account at most three links in a quarter of an hour, answering the same after', async (t) => {
+    const { page } = await openTab(s.browser, t);
+    const flow = await s.rp.start({ clientId: 'rp-code' });
+    await page.goto(flow.url);
+    await page.click('#kc-forgot-password');
+    for (let i = 1; i <= 4; i++) {
+      await page.waitForSelector('#kc-reset-password-form');
+      await page.fill('#username', i % 2 ? 'rolf' : 'ROLF@example.com');
+      await clickAndLoad(page, '#kc-submit');
+      assert.match(await page.textContent('#kc-info-message') ?? '', /on its way/, `request ${i}`);
+    }
+    await eventually('three mails to rolf', async () => (mailsTo('rolf@example.com') >= 3 ? true : undefined));
+    const limited = (await admin.get(`/realms/${REALM}/events?type=SEND_RESET_PASSWORD_ERROR`)).json.filter((e: { error: string }) => e.error === 'too_many_requests');
+    assert.equal(limited.length, 1);
+    await sleep(1500);
+    assert.equal(mailsTo('rolf@example.com'), 3);
   });
 
   it('speaks German on a German browser', async (t) => {

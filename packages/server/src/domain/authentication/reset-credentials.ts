@@ -20,13 +20,14 @@ export const resetCredentialsStep: Step = {
     const login = (form.username ?? '').trim();
     if (login === '') return { ok: false, message: 'missingUsernameOrEmail', field: 'username' };
     const keep = { username: login };
-    const allowed = await domain.rateLimits.allow('reset-address', `${realm.id}\u0000${ctx.address}`, SELF_SERVICE_LIMITS.resetPerAddress)
-      && await domain.rateLimits.allow('reset-account', `${realm.id}\u0000${login.toLowerCase()}`, SELF_SERVICE_LIMITS.resetPerAccount);
-    if (!allowed) return { ...SENT, keep, error: 'too_many_requests', details: { username: login } };
+    const tooMany = { ...SENT, keep, error: 'too_many_requests', details: { username: login } };
+    if (!(await domain.rateLimits.allow('reset-address', `${realm.id}\u0000${ctx.address}`, SELF_SERVICE_LIMITS.resetPerAddress))) return tooMany;
     const user = await domain.users.findForLogin(realm, login);
     if (!user) return { ...SENT, keep, error: 'user_not_found', details: { username: login } };
     if (!user.enabled) return { ...SENT, keep, error: 'user_disabled', userId: user.id };
     if (!user.email) return { ...SENT, keep, error: 'invalid_email', userId: user.id };
+    // Counted per account, whichever of its names was typed; the answer stays the same.
+    if (!(await domain.rateLimits.allow('reset-account', user.id, SELF_SERVICE_LIMITS.resetPerAccount))) return { ...tooMany, userId: user.id };
     const queued = await ctx.mailLink!({ ...user, email: user.email }, { template: 'password-reset', type: 'reset-credentials' });
     // Sent: the mail worker records SEND_RESET_PASSWORD once the mail server took it.
     return queued ? { ok: false, message: SENT.message, info: true, keep } : { ...SENT, keep, error: 'email_send_failed', userId: user.id };
