@@ -71,6 +71,10 @@ describe('browser: a forgotten password, reset through a mailed link', { skip: n
     await page.goto(flow.url);
     await page.waitForSelector('#kc-form-login');
     assert.equal(await page.$('#kc-registration'), null, 'no registration where the realm has none');
+    // Nor its page: its address leads back to the login page.
+    await page.goto(page.url().replace('/login-actions/authenticate?', '/login-actions/registration?'));
+    await page.waitForURL(/login-actions\/authenticate/);
+    await page.waitForSelector('#kc-form-login');
     const before = mailsTo('rita@example.com');
     const answer = await askForReset(page, 'rita');
     assert.match(answer, /If the account exists, an email with further instructions is on its way/);
