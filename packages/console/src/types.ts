@@ -46,7 +46,7 @@ export interface UserRep {
   createdTimestamp: number; serviceAccountClientId?: string; attributes?: Record<string, string[]>;
   /** Whether the user has a one-time code generator (Keycloak's totp). */
   totp?: boolean;
-  /** UPDATE_PASSWORD while a temporary password waits to be replaced; CONFIGURE_TOTP, CONFIGURE_RECOVERY_AUTHN_CODES. */
+  /** UPDATE_PASSWORD while a temporary password waits to be replaced; CONFIGURE_TOTP, CONFIGURE_RECOVERY_AUTHN_CODES, VERIFY_EMAIL. */
   requiredActions?: string[];
 }
 

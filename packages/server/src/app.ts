@@ -13,6 +13,7 @@ import { brokerEndpoints } from './endpoints/broker.js';
 import { deviceEndpoints } from './endpoints/device.js';
 import { discoveryEndpoint, wellKnownAtRoot } from './endpoints/discovery.js';
 import { loginActions } from './endpoints/login-actions.js';
+import { actionTokenEndpoint } from './endpoints/action-token.js';
 import { logoutEndpoint } from './endpoints/logout.js';
 import { resourcesEndpoint } from './endpoints/resources.js';
 import { healthEndpoints, type Lifecycle } from './endpoints/health.js';
@@ -102,7 +103,8 @@ export async function buildApp({
   // Secure is added per request (csrfToken in http/browser.ts): the issuer, and so the scheme, may follow the request.
   await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
   const broker = new Broker(domain, app.log, allowPrivateOutbound);
-  const flow = { domain, pages, resourcesPath, broker };
+  const mailer = new Mailer(domain, pages, resourcesPath);
+  const flow = { domain, pages, resourcesPath, broker, mailer };
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
@@ -120,12 +122,13 @@ export async function buildApp({
     await scoped.register(parEndpoint, { domain });
     await scoped.register(authorizationEndpoint, flow);
     await scoped.register(loginActions, flow);
+    await scoped.register(actionTokenEndpoint, flow);
     await scoped.register(deviceEndpoints, flow);
     await scoped.register(logoutEndpoint, flow);
     await scoped.register(sessionIframes, flow);
     await scoped.register(brokerEndpoints, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
-    await scoped.register(adminApi, { domain, broker, mailer: new Mailer(domain, pages, resourcesPath), theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
+    await scoped.register(adminApi, { domain, broker, mailer, theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
     await scoped.register(adminConsole, { relativePath });
     await scoped.register(welcomePage, { domain, pages, resourcesPath });
   }, { prefix: relativePath });

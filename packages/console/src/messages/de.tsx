@@ -282,6 +282,7 @@ export const de: Messages = {
     chooseGroup: 'Gruppe wählen…',
     join: 'Beitreten',
     configureTotp: 'Richtet bei der nächsten Anmeldung eine Authenticator-App ein',
+    verifyEmail: 'Bestätigt bei der nächsten Anmeldung die E-Mail-Adresse',
   },
   credentials: {
     temporarySet: 'Vorläufiges Passwort gesetzt.',

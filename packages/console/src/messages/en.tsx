@@ -389,6 +389,7 @@ export const en = {
     chooseGroup: 'Choose a group…',
     join: 'Join',
     configureTotp: 'Sets up an authenticator app at the next sign-in',
+    verifyEmail: 'Verifies their email address at the next sign-in',
   },
   credentials: {
     temporarySet: 'Temporary password set.',

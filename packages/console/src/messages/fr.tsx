@@ -282,6 +282,7 @@ export const fr: Messages = {
     chooseGroup: 'Choisissez un groupe…',
     join: 'Rejoindre',
     configureTotp: 'Configure une application d\'authentification à la prochaine connexion',
+    verifyEmail: 'Vérifie son adresse e-mail à la prochaine connexion',
   },
   credentials: {
     temporarySet: 'Mot de passe temporaire défini.',

@@ -282,6 +282,7 @@ export const nl: Messages = {
     chooseGroup: 'Kies een groep…',
     join: 'Lid worden',
     configureTotp: 'Stelt bij de volgende aanmelding een authenticator-app in',
+    verifyEmail: 'Bevestigt bij de volgende aanmelding het e-mailadres',
   },
   credentials: {
     temporarySet: 'Tijdelijk wachtwoord ingesteld.',

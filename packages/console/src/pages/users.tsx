@@ -75,6 +75,7 @@ export function UserPage({ realm, id, tab }: { realm: string; id: string; tab: s
           <span className={`badge ${u.enabled ? 'on' : 'off'}`}>{u.enabled ? t.common.enabled : t.common.disabled}</span>
           {u.requiredActions?.includes('UPDATE_PASSWORD') ? <span className="badge off" title={t.users.temporaryTitle}>{t.users.choosesNew}</span> : null}
           {u.requiredActions?.includes('CONFIGURE_TOTP') ? <span className="badge off">{t.users.configureTotp}</span> : null}
+          {u.requiredActions?.includes('VERIFY_EMAIL') ? <span className="badge off">{t.users.verifyEmail}</span> : null}
           <button type="button" className="secondary" onClick={async () => {
             await api.put(path('realms', realm, 'users', id), { enabled: !u.enabled });
             user.reload();

@@ -20,6 +20,8 @@ export const LOGIN_EVENT_TYPES = [
   'SEND_RESET_PASSWORD', 'SEND_RESET_PASSWORD_ERROR',
   'SEND_VERIFY_EMAIL', 'SEND_VERIFY_EMAIL_ERROR',
   'SEND_EXECUTE_ACTIONS', 'SEND_EXECUTE_ACTIONS_ERROR',
+  'REGISTER', 'REGISTER_ERROR', 'VERIFY_EMAIL', 'VERIFY_EMAIL_ERROR', 'RESET_PASSWORD', 'RESET_PASSWORD_ERROR',
+  'EXECUTE_ACTIONS', 'EXECUTE_ACTIONS_ERROR', 'EXECUTE_ACTION_TOKEN', 'EXECUTE_ACTION_TOKEN_ERROR',
   'OAUTH2_DEVICE_AUTH', 'OAUTH2_DEVICE_AUTH_ERROR', 'OAUTH2_DEVICE_CODE_TO_TOKEN', 'OAUTH2_DEVICE_CODE_TO_TOKEN_ERROR',
   'TOKEN_EXCHANGE', 'TOKEN_EXCHANGE_ERROR',
 ] as const;
@@ -42,6 +44,8 @@ export const DETAIL_KEYS = [
   'credential_type', 'credential_id', 'credential_user_label',
   // Token exchange's: what was asked for, and which client the subject token was issued to.
   'audience', 'requested_token_type', 'subject_token_client_id',
+  // Registration and the mail links: the address concerned, how the account was made, which link.
+  'email', 'register_method', 'action',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

@@ -14,6 +14,7 @@ import { IdentityProviderService } from './identity-providers.js';
 import { RealmService } from './realms.js';
 import { RoleService } from './roles.js';
 import { JwtIdService, PushedRequestService } from './single-use.js';
+import { RateLimiter } from './rate-limit.js';
 import { SessionService, TokenStoreService } from './sessions.js';
 import { UserService } from './users.js';
 import { Outbox } from '../mail/outbox.js';
@@ -43,6 +44,7 @@ export class Domain {
   readonly groups: GroupService;
   readonly identityProviders: IdentityProviderService;
   readonly jwtIds: JwtIdService;
+  readonly rateLimits: RateLimiter;
   readonly pushedRequests: PushedRequestService;
   /** Clients' keys and request objects; the HTTP layer tells it whether they may be on private addresses. */
   readonly clientOutbound = new ClientOutbound();
@@ -75,6 +77,7 @@ export class Domain {
     this.events = new EventService(store);
     this.identityProviders = new IdentityProviderService(store, box, this.users, caches);
     this.jwtIds = new JwtIdService(store);
+    this.rateLimits = new RateLimiter(store);
     this.pushedRequests = new PushedRequestService(store, box);
     this.outbox = new Outbox(store, box);
     this.deviceCodes = new DeviceCodeService(store);

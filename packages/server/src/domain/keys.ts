@@ -94,6 +94,7 @@ export async function loadHmacKey(store: Store, box: SecretBox, realmId: string)
     record = (await store.hmacKeys.get(realmId))!;
   }
   const secret = new Uint8Array(base64url.decode(await box.open(record.sealedSecret)));
-  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-512' }, false, ['sign']);
+  // Verify too: the links mailed with action tokens come back to be checked (login-actions/action-token).
+  const key = await crypto.subtle.importKey('raw', secret, { name: 'HMAC', hash: 'SHA-512' }, false, ['sign', 'verify']);
   return { kid: record.kid, key };
 }

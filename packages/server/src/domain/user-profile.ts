@@ -45,6 +45,10 @@ export function userProfileProblem(config: unknown): string | undefined {
 
 const everyone = { view: ['admin', 'user'], edit: ['admin', 'user'] };
 
+/** The realm's user profile: the one an administrator set, else Keycloak's default. */
+export const userProfileOf = (settings: { userProfile?: unknown }): UserProfileConfig =>
+  (settings.userProfile as UserProfileConfig | undefined) ?? defaultUserProfile();
+
 /** Keycloak 26's default user profile, as a new realm of Keycloak's has it. */
 export function defaultUserProfile(): UserProfileConfig {
   return {
@@ -74,9 +78,9 @@ export function defaultUserProfile(): UserProfileConfig {
   };
 }
 
-/** Whether the profile requires the attribute of an administrator (no roles named, or `admin` among them); usernames always. */
-const requiredOfAdmin = (a: UserProfileAttribute): boolean =>
-  a.name === 'username' || (a.required !== undefined && (!a.required.roles || a.required.roles.includes('admin')));
+/** Whether the profile requires the attribute of an administrator or of the user (no roles named, or theirs among them); usernames always. */
+const requiredOf = (a: UserProfileAttribute, role: 'admin' | 'user'): boolean =>
+  a.name === 'username' || (a.required !== undefined && (!a.required.roles || a.required.roles.includes(role)));
 
 /**
  * Keycloak's UserProfileMetadata as an administrator sees it: an attribute is required when
@@ -88,7 +92,7 @@ export function profileMetadata(config: UserProfileConfig) {
     attributes: config.attributes.map((a) => ({
       name: a.name,
       displayName: a.displayName ?? '',
-      required: requiredOfAdmin(a),
+      required: requiredOf(a, 'admin'),
       readOnly: !(a.permissions?.edit ?? []).includes('admin'),
       validators: a.validations ?? {},
       multivalued: a.multivalued ?? false,
@@ -162,17 +166,18 @@ const VALIDATORS: Record<string, (value: string, config: Record<string, unknown>
 
 /**
  * What the profile refuses of a user's attributes (username, email, firstName, lastName and the
- * others, each a list of values) as an administrator writes them. Only the attributes in
- * `checked` are looked at (an update checks what it changes). Validators Latchkey does not
- * know (up-username-not-idn-homograph, …) pass.
+ * others, each a list of values) as an administrator writes them, or (role `user`) as the user
+ * does at registration. Only the attributes in `checked` are looked at (an update checks what it
+ * changes). Validators Latchkey does not know (up-username-not-idn-homograph, …) pass.
  */
-export function profileErrors(config: UserProfileConfig, values: Record<string, string[]>, checked: (name: string) => boolean = () => true): ProfileError[] {
+export function profileErrors(config: UserProfileConfig, values: Record<string, string[]>, checked: (name: string) => boolean = () => true,
+  role: 'admin' | 'user' = 'admin'): ProfileError[] {
   const errors: ProfileError[] = [];
   for (const attribute of config.attributes) {
     if (!checked(attribute.name)) continue;
     const present = (values[attribute.name] ?? []).filter((v) => v.trim() !== '');
     if (present.length === 0) {
-      if (requiredOfAdmin(attribute)) errors.push({ field: attribute.name, errorMessage: 'error-user-attribute-required', params: [attribute.name] });
+      if (requiredOf(attribute, role)) errors.push({ field: attribute.name, errorMessage: 'error-user-attribute-required', params: [attribute.name] });
       continue;
     }
     for (const [name, validatorConfig] of Object.entries(attribute.validations ?? {})) {

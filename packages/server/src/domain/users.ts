@@ -6,7 +6,7 @@ import {
 import type { ClientRecord, PasswordRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { checkPassword, earlierPasswordsKept, parsePasswordPolicy, type PolicyViolation } from './password-policy.js';
-import { defaultRequiredActions } from './required-actions.js';
+import { askedRequiredActions, defaultRequiredActions, requiredActionEnabled } from './required-actions.js';
 import { now } from './time.js';
 
 export const SERVICE_ACCOUNT_PREFIX = 'service-account-';
@@ -36,6 +36,15 @@ let nativeDecoy: Promise<StoredPassword> | undefined;
 
 /** Keycloak keeps usernames lower-cased, so tokens and exports spell them one way. */
 export const canonicalUsername = (username: string): string => username.toLowerCase();
+
+/**
+ * Whether the user has something to do on the login pages before a sign-in completes: a
+ * required action, or an address to verify where the realm verifies email (Keycloak adds
+ * VERIFY_EMAIL at sign-in then).
+ */
+export const hasPendingActions = (realm: RealmRecord, user: UserRecord): boolean =>
+  askedRequiredActions(realm.settings, user).length > 0
+  || (realm.settings.verifyEmail === true && !!user.email && !user.emailVerified && requiredActionEnabled(realm.settings, 'VERIFY_EMAIL'));
 
 /** The required actions with `action` added (on) or taken out. */
 function withRequiredAction(actions: RequiredAction[], action: RequiredAction, on: boolean): RequiredAction[] {

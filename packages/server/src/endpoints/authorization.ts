@@ -8,9 +8,9 @@ import type { AuthorizationRequest } from '../protocol/authorization/request.js'
 import { authorizationError } from '../protocol/authorization/respond.js';
 import { OAuthError } from '../protocol/errors.js';
 
-/** The authorization endpoint (OpenID Connect Core §3.1.2), GET and POST. */
+/** The authorization endpoint (OpenID Connect Core §3.1.2), GET and POST, and Keycloak's registrations endpoint beside it. */
 export const authorizationEndpoint: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
-  const handler = async (request: FastifyRequest, reply: FastifyReply) => {
+  const handler = (firstPage?: string) => async (request: FastifyRequest, reply: FastifyReply) => {
     const realm = await realmOf(deps.domain, request);
     const params = (request.method === 'POST' ? request.body : request.query) as Record<string, unknown> ?? {};
     const ctx: CheckContext = { domain: deps.domain, realm, params, request: {} };
@@ -28,8 +28,10 @@ export const authorizationEndpoint: FastifyPluginAsync<FlowDeps> = async (app, d
       return sendPage(reply, deps.pages.error(pc, { messageKey: page.messageKey, detail: page.detail }), { status: 400 });
     }
     const situation = await ssoSession(deps.domain, realm, request);
-    return continueAuthorization(deps, realm, ctx.client!, req, situation, request, reply);
+    return continueAuthorization(deps, realm, ctx.client!, req, situation, request, reply, undefined, firstPage);
   };
-  app.get(`${OIDC}/auth`, { config: { page: true } }, handler);
-  app.post(`${OIDC}/auth`, { config: { page: true } }, handler);
+  app.get(`${OIDC}/auth`, { config: { page: true } }, handler());
+  app.post(`${OIDC}/auth`, { config: { page: true } }, handler());
+  // Keycloak's: an authorization request that opens at the registration page (the login page where the realm has none).
+  app.get(`${OIDC}/registrations`, { config: { page: true } }, handler('registration'));
 };

@@ -12,6 +12,8 @@ import {
 } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
 import { brokeredSessionStarted, type BrokeredSignIn } from './broker.js';
+import { realmSelfServiceFields } from '../import/keycloak.js';
+import { NoMailServerError } from '../mail/index.js';
 import type { LoginPage, Pages, PageContext, StepError, StepPage } from '../pages/types.js';
 import type { SessionRecord, UserRecord } from '../storage/store.js';
 import { requestedLevel } from '../protocol/authorization/acr.js';
@@ -29,6 +31,7 @@ const stepPages = (pages: Pages): Record<string, (ctx: PageContext, page: never)
   otp: pages.otp, 'recovery-code': pages.recoveryCode, 'configure-totp': pages.configureTotp,
   'update-password': pages.updatePassword, 'recovery-codes-setup': pages.recoveryCodesSetup,
   webauthn: pages.securityKey, 'webauthn-register': pages.webauthnRegister, 'webauthn-register-passwordless': pages.webauthnRegister,
+  registration: pages.register, 'reset-credentials': pages.resetCredentials, 'verify-email': pages.verifyEmail,
 });
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
@@ -55,16 +58,19 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   }
 
   /** The login page: the password's form, a passkey's (its challenge kept on the interaction), the identity providers. */
-  async function showLogin(l: Loaded, reply: FastifyReply, ctx: AuthContext, opts: { username?: string; error?: LoginPage['error']; autofill: boolean }) {
+  async function showLogin(l: Loaded, reply: FastifyReply, ctx: AuthContext, opts: { username?: string; error?: LoginPage['error']; autofill?: boolean } = {}) {
     const passkey = await passkeyStep.view!(ctx);
     await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: passkey.pending } });
+    // The other ways to the first factor the pipeline offers now, as the links under the form.
+    const offered = (id: string) => (dueSteps(ctx).some((s) => s.id === id) ? interactionUrl(l, id) : undefined);
     const html = pages.login(l.ctx, {
       action: interactionUrl(l, passwordStep.id),
       hidden: { _csrf: csrfToken(reply, l.realm) },
       username: opts.username ?? l.req.loginHint,
       error: opts.error,
       providers: await providerButtons(l),
-      passkey: { action: interactionUrl(l, passkeyStep.id), options: passkey.data.webauthn as string, autofill: opts.autofill },
+      passkey: { action: interactionUrl(l, passkeyStep.id), options: passkey.data.webauthn as string, autofill: opts.autofill ?? true },
+      links: { resetCredentials: offered('reset-credentials'), register: offered('registration') },
     });
     return sendPage(reply, html, { formTargets: [l.req.redirectUri] });
   }
@@ -113,23 +119,44 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     // Parked signed in (for consent): what the session's sign-in did is done.
     const auth = l.interaction.auth ?? (session && user ? { amr: session.amr ?? ['pwd'] } : { amr: [] });
     const ctx = await authContext(domain, realm, user, auth, requestedLevel(realm, l.client, l.req) ?? 1, request.ip,
-      new URL(l.realm.issuer).origin);
+      new URL(l.realm.issuer).origin, mailLinkFor(l));
     return { ctx, session };
   }
 
+  /** The sign-in's mails: a link (an action token) bound to it, its client and redirect, working for the realm's user-link lifespan. */
+  const mailLinkFor = (l: Loaded): AuthContext['mailLink'] => async (user, link) => {
+    try {
+      await deps.mailer.queueLink(l.realm, user, link.template, {
+        type: link.type, userId: user.id, lifespan: realmSelfServiceFields(l.realm.realm.settings).actionTokenGeneratedByUserLifespan,
+        email: link.type === 'verify-email' ? user.email : undefined,
+        clientId: l.client.record.clientId, redirectUri: l.req.redirectUri, interactionId: l.interaction.id,
+      });
+      return true;
+    } catch (err) {
+      if (err instanceof NoMailServerError) return false;
+      throw err;
+    }
+  };
+
   /** A step's page: its form, whom it signs in, and the other due authenticators as ways to go on instead. */
-  async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step, opts: { error?: StepError; keep?: Form } = {}) {
+  async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step,
+    opts: { error?: StepError; info?: string; keep?: Form; field?: string } = {}) {
     if (step === passwordStep || step === passkeyStep) {
       // After a passkey that failed, the autofill's request waits for the button: a browser that
       // answers it at once would otherwise send the same passkey again, and again.
       return showLogin(l, reply, ctx, { username: opts.keep?.username, error: opts.error as LoginPage['error'], autofill: !(step === passkeyStep && opts.error) });
     }
     const view = step.view ? await step.view(ctx) : { data: {} };
-    if (view.pending !== ctx.auth.pending) await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: view.pending } });
-    const page: StepPage = {
-      action: interactionUrl(l, step.id), hidden: { _csrf: csrfToken(reply, l.realm) }, error: opts.error, account: account(l, reply, ctx.user!),
+    if (view.pending !== ctx.auth.pending || view.mailedAt !== ctx.auth.mailedAt) {
+      await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: view.pending, mailedAt: view.mailedAt } });
+    }
+    const page: StepPage & Record<string, unknown> = {
+      action: interactionUrl(l, step.id), hidden: { _csrf: csrfToken(reply, l.realm) }, error: opts.error, info: opts.info,
+      field: opts.field, values: opts.keep, account: ctx.user && account(l, reply, ctx.user),
       alternatives: dueSteps(ctx).filter((s) => s !== step && ALTERNATIVE_LABELS[s.id])
         .map((s) => ({ href: interactionUrl(l, s.id), labelKey: ALTERNATIVE_LABELS[s.id] })),
+      // Back to the login page (the first factor's other ways), and the page again (once a mail's link was followed elsewhere).
+      loginUrl: interactionUrl(l, 'authenticate'), continueUrl: interactionUrl(l, step.id),
       ...view.data,
     };
     return sendPage(reply, STEP_PAGES[step.id](l.ctx, page as never), { formTargets: [l.req.redirectUri] });
@@ -137,10 +164,17 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
 
   /**
    * Every step done: the session begins (or, after a step-up, gains the factor) and the request
-   * goes on. After an identity provider's post-broker login flow, the session is the provider's sign-in's.
+   * goes on. After an identity provider's post-broker login flow, the session is the provider's
+   * sign-in's. A mail link's required actions (no client's request) end on a page saying so.
    */
   async function complete(l: Loaded, ctx: AuthContext, request: FastifyRequest, reply: FastifyReply) {
     const user = ctx.user!;
+    if (l.req.accountUpdate) {
+      await domain.interactions.finish(l.interaction.id);
+      if (ctx.auth.link === 'execute-actions') await recordUserEvent(domain, request, l.realm.realm, l.client, 'EXECUTE_ACTIONS', user.id);
+      const back = l.req.accountUpdate.back;
+      return sendPage(reply, pages.info(l.ctx, { messageKey: 'accountUpdatedMessage', link: back ? { href: back, labelKey: 'backToApplication' } : undefined }));
+    }
     const brokered = ctx.auth.broker ? JSON.parse(await domain.box.open(ctx.auth.broker)) as BrokeredSignIn : undefined;
     return finishSignIn(deps, l, user, request, reply, (session) => (brokered
       ? brokeredSessionStarted(domain, request, l, user, brokered, session)
@@ -170,15 +204,20 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       if (!result.ok) {
         if (result.error) {
           await recordLoginError(domain, request, l.realm, l.client, {
-            error: result.error, userId: result.userId, details: { redirect_uri: l.req.redirectUri, ...result.details },
+            type: result.event, error: result.error, userId: result.userId, details: { redirect_uri: l.req.redirectUri, ...result.details },
           });
         }
-        return show(l, reply, ctx, step, { error: result.message, keep: result.keep });
+        const message = result.info ? { info: result.message as string } : { error: result.message };
+        return show(l, reply, ctx, step, { ...message, keep: result.keep, field: result.field });
       }
       const user = result.user ?? ctx.user!;
       for (const event of result.events ?? []) await recordUserEvent(domain, request, l.realm.realm, l.client, event.type, user.id, event.details);
-      // What a step set up (and showed) is used up with it; the provider's sign-in, if any, waits for the session.
-      const auth = { amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])], ...(ctx.auth.broker ? { broker: ctx.auth.broker } : {}) };
+      // What a step set up (and showed) is used up with it, and so is its required action if this
+      // sign-in asked for it; the provider's sign-in, if any, waits for the session.
+      const auth = {
+        ...ctx.auth, amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])], pending: undefined, mailedAt: undefined,
+        actions: ctx.auth.actions?.filter((a) => a !== step.name),
+      };
       const interaction = { ...l.interaction, userId: user.id, auth };
       await domain.interactions.update(interaction);
       const next = { ...l, interaction };

@@ -1,6 +1,7 @@
 import type { FastifyReply, FastifyRequest } from 'fastify';
 import type { Broker } from '../broker/index.js';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
+import type { Mailer } from '../mail/index.js';
 import type { PageContext, Pages } from '../pages/types.js';
 import { returnsToken, type AuthorizationRequest } from '../protocol/authorization/request.js';
 import { acrOf } from '../protocol/authorization/acr.js';
@@ -24,6 +25,8 @@ export interface FlowDeps {
   resourcesPath: string;
   /** Signs users in through other OpenID providers. */
   broker: Broker;
+  /** Mails the sign-in's links (reset, verification). */
+  mailer: Mailer;
 }
 
 /** A parked authorization request, loaded for the browser that started it. */
@@ -114,6 +117,7 @@ export function deliver(deps: FlowDeps, realm: RealmRuntime, request: FastifyReq
 export async function continueAuthorization(
   deps: FlowDeps, realm: RealmRuntime, client: ClientRuntime, req: AuthorizationRequest,
   situation: Situation, request: FastifyRequest, reply: FastifyReply, interactionId?: string,
+  firstPage = 'authenticate',
 ): Promise<FastifyReply> {
   let next;
   try {
@@ -145,7 +149,7 @@ export async function continueAuthorization(
     // The interaction belongs to this browser: another one holding its id cannot continue it.
     rememberInteraction(request, reply, realm, id);
   }
-  return redirectBrowser(request, reply, realmPath(realm, `/login-actions/authenticate?interaction=${encodeURIComponent(id)}`));
+  return redirectBrowser(request, reply, realmPath(realm, `/login-actions/${firstPage}?interaction=${encodeURIComponent(id)}`));
 }
 
 /**

@@ -108,11 +108,14 @@ export function recordSignIn(
   return save(domain, request, realm.realm, { type: 'LOGIN', clientId: client.record.clientId, userId: user.id, sessionId: extra.sessionId, details });
 }
 
-/** LOGIN_ERROR for a step of the sign-in that refused what it was given (a wrong password or code). */
+/**
+ * LOGIN_ERROR for a step of the sign-in that refused what it was given (a wrong password or
+ * code), or the error type of another page of the login pages (REGISTER_ERROR, a mail link's …).
+ */
 export function recordLoginError(domain: Domain, request: FastifyRequest, realm: RealmRuntime, client: ClientRuntime | undefined,
-  event: { error: string; userId?: string; details?: EventDetails }): Promise<void> {
+  event: { error: string; userId?: string; details?: EventDetails; type?: LoginEventType }): Promise<void> {
   return save(domain, request, realm.realm, {
-    type: 'LOGIN_ERROR', clientId: client?.record.clientId, userId: event.userId, error: event.error,
+    type: event.type ?? 'LOGIN_ERROR', clientId: client?.record.clientId, userId: event.userId, error: event.error,
     details: { auth_method: 'openid-connect', ...event.details },
   });
 }

@@ -1,5 +1,6 @@
-import type { Domain } from '../domain/index.js';
-import type { EmailContent, Pages } from '../pages/index.js';
+import type { Domain, RealmRuntime } from '../domain/index.js';
+import { actionTokenLink, mintActionToken, type ActionToken } from '../protocol/action-tokens.js';
+import type { EmailContent, EmailTemplate, Pages } from '../pages/index.js';
 import type { RealmRecord, UserRecord } from '../storage/store.js';
 import { sendThrough, NoMailServerError } from './send.js';
 import { canSend } from './settings.js';
@@ -44,6 +45,16 @@ export class Mailer {
     if (!canSend(realm.settings.smtpServer)) throw new NoMailServerError();
     const rendered = this.render(realm, user, { ...content, name: nameOf(user) });
     await this.domain.outbox.queue(realm, content.template, user.id, { to: user.email, ...rendered });
+  }
+
+  /**
+   * Queues a mail whose button is a link with an action token (Keycloak's reset, verify and
+   * execute-actions mails), the link working for the token's lifespan.
+   */
+  async queueLink(realm: RealmRuntime, user: UserRecord & { email: string }, template: EmailTemplate, token: ActionToken): Promise<void> {
+    if (!canSend(realm.realm.settings.smtpServer)) throw new NoMailServerError();
+    const link = actionTokenLink(realm, await mintActionToken(realm, token), token.clientId);
+    await this.queue(realm.realm, user, { template, link, linkLifespan: token.lifespan, actions: token.actions });
   }
 
   /**

@@ -10,6 +10,7 @@ import { EMAIL_TEMPLATES } from './types.js';
 import type {
   BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, DevicePage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
   UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage, SecurityKeyPage, WebAuthnRegisterPage,
+  ActionTokenPage, RegisterPage, ResetCredentialsPage, VerifyEmailPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -22,7 +23,7 @@ const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
   'update-password', 'account', 'iframe', 'welcome', 'login-code', 'configure-totp', 'recovery-codes-setup',
-  'step-alternatives', 'device', 'webauthn-authenticate', 'webauthn-register',
+  'step-alternatives', 'device', 'webauthn-authenticate', 'webauthn-register', 'step-message', 'reset-credentials', 'register', 'verify-email', 'action-token', 'info',
 ] as const;
 /** The two pages that ask a code after the password: one template, these differences. */
 const CODE_PAGES = {
@@ -206,6 +207,11 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     recoveryCodesSetup: (ctx: PageContext, page: RecoveryCodesSetupPage) => render('recovery-codes-setup', ctx, page),
     securityKey: (ctx: PageContext, page: SecurityKeyPage) => render('webauthn-authenticate', ctx, page),
     webauthnRegister: (ctx: PageContext, page: WebAuthnRegisterPage) => render('webauthn-register', ctx, page),
+    resetCredentials: (ctx: PageContext, page: ResetCredentialsPage) => render('reset-credentials', ctx, page),
+    register: (ctx: PageContext, page: RegisterPage) => render('register', ctx, page),
+    verifyEmail: (ctx: PageContext, page: VerifyEmailPage) => render('verify-email', ctx, page),
+    actionToken: (ctx: PageContext, page: ActionTokenPage) => render('action-token', ctx, page),
+    info: (ctx: PageContext, page: ErrorPage) => render('info', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
     welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,

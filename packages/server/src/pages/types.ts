@@ -34,6 +34,8 @@ export interface LoginPage {
    * so the page's CSP form-action need not know every provider's authorization endpoint.
    */
   providers?: Array<{ alias: string; name: string; href: string }>;
+  /** The links under the form, where the realm offers them: "Forgot password?" and "Register". */
+  links?: { resetCredentials?: string; register?: string };
 }
 
 /**
@@ -95,6 +97,45 @@ export interface StepPage {
   account?: SignedInAccount;
   /** Other ways to go on (a recovery code instead of a one-time code): links with a catalogue label. */
   alternatives?: Array<{ href: string; labelKey: string }>;
+  /** News rather than a fault (a mail is on its way): a catalogue key. */
+  info?: string;
+  /** The form's field the error is about. */
+  field?: string;
+  /** What the form keeps of what was typed. */
+  values?: Record<string, string | undefined>;
+}
+
+/** A page of the way to the first factor besides the password, which links back to the login page. */
+export interface FirstFactorPage extends StepPage {
+  loginUrl: string;
+}
+
+/** Keycloak's reset-credentials page: the username or email of the account (field username). */
+export type ResetCredentialsPage = FirstFactorPage;
+
+/** Keycloak's registration page (fields username unless emailAsUsername, email, firstName, lastName, password, password-confirm). */
+export interface RegisterPage extends FirstFactorPage {
+  emailAsUsername: boolean;
+}
+
+/** Keycloak's VERIFY_EMAIL: the address mailed a link, a resend button (field resend), and a way on once it is followed. */
+export interface VerifyEmailPage extends StepPage {
+  email: string;
+  /** The mail could not be queued (the realm has no mail server). */
+  mailFailed?: boolean;
+  /** The page again: once the link was followed (in another browser), it moves on. */
+  continueUrl: string;
+}
+
+/** A mail's link opened outside its sign-in: what it does, and a button (a form) to go on. */
+export interface ActionTokenPage {
+  action: string;
+  hidden: Hidden;
+  type: 'execute-actions' | 'verify-email' | 'reset-credentials';
+  /** The address a verify-email link confirms. */
+  email?: string;
+  /** The required actions an execute-actions link runs. */
+  actions?: string[];
 }
 
 /** Keycloak's UPDATE_PASSWORD (fields password-new and password-confirm). */
@@ -228,6 +269,16 @@ export interface Pages {
   securityKey(ctx: PageContext, page: SecurityKeyPage): string;
   /** Registers a security key or a passkey (Keycloak's webauthn-register, webauthn-register-passwordless). */
   webauthnRegister(ctx: PageContext, page: WebAuthnRegisterPage): string;
+  /** Keycloak's reset-credentials page: the account to mail a reset link. */
+  resetCredentials(ctx: PageContext, page: ResetCredentialsPage): string;
+  /** Keycloak's registration page. */
+  register(ctx: PageContext, page: RegisterPage): string;
+  /** Keycloak's VERIFY_EMAIL: check your mail. */
+  verifyEmail(ctx: PageContext, page: VerifyEmailPage): string;
+  /** A mail's link, asking to go on. */
+  actionToken(ctx: PageContext, page: ActionTokenPage): string;
+  /** What a mail's link did (the account updated, the address verified), with an optional way on. */
+  info(ctx: PageContext, page: ErrorPage): string;
   /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */

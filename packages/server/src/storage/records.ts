@@ -365,11 +365,13 @@ export interface UserRecord {
 /**
  * Keycloak's required actions that Latchkey carries out: UPDATE_PASSWORD, choosing a new
  * password (after an administrator set a temporary one); CONFIGURE_TOTP, setting up a
- * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes.
+ * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes;
+ * VERIFY_EMAIL, following the link mailed to the user's address.
  */
-export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES' | 'webauthn-register' | 'webauthn-register-passwordless';
+export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES' | 'webauthn-register' | 'webauthn-register-passwordless'
+  | 'VERIFY_EMAIL';
 export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
-  'UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES', 'webauthn-register', 'webauthn-register-passwordless',
+  'UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES', 'webauthn-register', 'webauthn-register-passwordless', 'VERIFY_EMAIL',
 ];
 
 /** A realm's setting of one of Keycloak's required actions (its RequiredActionProviderRepresentation, alias and provider aside). */
@@ -542,6 +544,15 @@ export interface InteractionAuth {
   pending?: string;
   /** Sealed under the master key: the sign-in at an identity provider the steps follow (its post-broker login flow), for its session. */
   broker?: string;
+  /**
+   * Required actions asked of this sign-in only, not of the account (Keycloak's
+   * authentication session's): a reset link's UPDATE_PASSWORD, an execute-actions link's list.
+   */
+  actions?: RequiredAction[];
+  /** The kind of mail link (action token) that began or continued the sign-in, for the events its end records. */
+  link?: 'reset-credentials' | 'execute-actions' | 'verify-email';
+  /** When the step's last mail went (seconds), for a page that mails once and then only when asked. */
+  mailedAt?: number;
 }
 
 export interface ConsentRecord {

@@ -60,7 +60,8 @@ describe('password policy and self-service settings', () => {
           { clientId: 'direct', publicClient: true, directAccessGrantsEnabled: true, standardFlowEnabled: false },
         ],
         users: [
-          { username: 'pat', email: 'pat@example.test', enabled: true, credentials: [{ type: 'password', value: 'pat-first-pw' }] },
+          // Verified: the realm verifies email, which would otherwise stop pat's sign-ins at the verification page.
+          { username: 'pat', email: 'pat@example.test', emailVerified: true, enabled: true, credentials: [{ type: 'password', value: 'pat-first-pw' }] },
           // A password set three days ago, as the realm file's credential says.
           { username: 'old', enabled: true, credentials: [{ type: 'password', value: 'old-password-1', createdDate: Date.now() - 3 * 86400_000 }] },
         ],

@@ -86,10 +86,13 @@ export interface Stack {
   stop(): Promise<void>;
 }
 
-export async function startStack(): Promise<Stack> {
+/** `realm` adds to (or changes) the web realm's fields; `args` go to the server's command line. */
+export async function startStack(opts: { realm?: object; args?: string[] } = {}): Promise<Stack> {
   const rp = await RelyingParty.listen();
   // Chromium starts while the server does: neither waits on the other.
-  const [server, browser] = await Promise.allSettled([startServer({ realms: [webRealm(rp)] }), launchBrowser()]);
+  const [server, browser] = await Promise.allSettled([
+    startServer({ realms: [{ ...webRealm(rp), ...opts.realm }], args: opts.args }), launchBrowser(),
+  ]);
   try {
     if (server.status === 'rejected') throw server.reason;
     if (browser.status === 'rejected') throw browser.reason;

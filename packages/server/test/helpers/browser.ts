@@ -66,3 +66,10 @@ export async function signIn(page: Page, username = 'alice', password = 'alice-p
   await page.fill('#password', password);
   await page.click('#kc-login');
 }
+
+/** Clicks what submits a form (or follows a link) and waits for the next page: not the one still showing. */
+export async function clickAndLoad(page: Page, selector: string): Promise<void> {
+  await page.evaluate(() => { document.body.dataset.leaving = '1'; });
+  await page.click(selector);
+  await page.waitForSelector('body:not([data-leaving])');
+}

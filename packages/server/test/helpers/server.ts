@@ -26,6 +26,17 @@ export const ADMIN_PASSWORD = 'admin-test-password';
  */
 export const PATIENCE_MS = 120_000;
 
+/** Polls until `check` holds: what a worker does in the background comes when the machine gets round to it. */
+export async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + PATIENCE_MS;
+  for (;;) {
+    const value = await check();
+    if (value !== undefined) return value;
+    if (Date.now() > deadline) throw new Error(`${what}: not within ${PATIENCE_MS / 1000} s`);
+    await new Promise((r) => setTimeout(r, 100));
+  }
+}
+
 export async function freePort(): Promise<number> {
   return new Promise((resolvePort, reject) => {
     const probe = createServer();

@@ -19,6 +19,13 @@ export interface MailSink {
 export const recipient = (mail: ParsedMail): string =>
   (Array.isArray(mail.to) ? mail.to : mail.to ? [mail.to] : []).flatMap((a) => a.value.map((v) => v.address ?? '')).join(',');
 
+/** The action-token link of a mail (its plain text has it on a line of its own). */
+export function actionLinkOf(mail: ParsedMail): string {
+  const found = /https?:\/\/\S+\/login-actions\/action-token\?\S+/.exec(mail.text ?? '');
+  if (!found) throw new Error(`no link in the mail: ${mail.text}`);
+  return found[0];
+}
+
 /** Starts the sink; with `auth`, only that user and password may send (PLAIN or LOGIN, without TLS). */
 export async function startMailSink(opts: { auth?: { user: string; pass: string } } = {}): Promise<MailSink> {
   const port = await freePort();

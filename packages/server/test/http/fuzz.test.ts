@@ -204,9 +204,9 @@ describe(`fuzz campaign (seed ${SEED})`, () => {
       }],
       ['login-actions', 8, () => ({
         method: g.chance(0.8) ? 'POST' : 'GET',
-        path: `/realms/${realm}/login-actions/${g.pick(['authenticate', 'consent', 'continue', 'update-password', 'nope'])}${query(['session_code', 'execution', 'client_id', 'tab_id'])}`,
+        path: `/realms/${realm}/login-actions/${g.pick(['authenticate', 'consent', 'continue', 'update-password', 'registration', 'reset-credentials', 'verify-email', 'action-token', 'nope'])}${query(['session_code', 'execution', 'client_id', 'tab_id', 'key'])}`,
         headers: headers({ 'content-type': contentType() }),
-        body: body(['username', 'password', '_csrf', 'interaction', 'accept', 'password-new', 'password-confirm', 'credentialId']),
+        body: body(['username', 'password', '_csrf', 'interaction', 'accept', 'password-new', 'password-confirm', 'credentialId', 'email', 'firstName', 'resend']),
       })],
       ['broker', 5, () => ({
         method: g.chance(0.5) ? 'GET' : 'POST',

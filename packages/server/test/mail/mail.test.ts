@@ -10,7 +10,7 @@ import { after, before, describe, it } from 'node:test';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
 import { decodeJwt, decodeProtectedHeader } from 'jose';
 import { send } from '../helpers/http.js';
-import { ADMIN_PASSWORD, PATIENCE_MS, startServer, type TestServer } from '../helpers/server.js';
+import { ADMIN_PASSWORD, eventually, startServer, type TestServer } from '../helpers/server.js';
 import { recipient, startMailSink, type MailSink } from '../helpers/smtp.js';
 import { adminApi, assertAdminError, masterAdminToken, type AdminApi } from '../admin/fixture.js';
 import { createTestDatabase, postgresUnavailable, type TestDatabase } from '../storage/databases.js';
@@ -31,16 +31,6 @@ const dataDirBytes = (dir: string) => readdirSync(dir).filter((f) => !f.endsWith
 /** The link in a mail's plain text. */
 const linkIn = (text: string | undefined) => /https?:\/\/\S+/.exec(text ?? '')?.[0];
 
-/** Polls until `check` holds: what a worker does in the background comes when the machine gets round to it. */
-async function eventually<T>(what: string, check: () => Promise<T | undefined>): Promise<T> {
-  const deadline = Date.now() + PATIENCE_MS;
-  for (;;) {
-    const value = await check();
-    if (value !== undefined) return value;
-    if (Date.now() > deadline) throw new Error(`${what}: not within ${PATIENCE_MS / 1000} s`);
-    await new Promise((r) => setTimeout(r, 100));
-  }
-}
 
 describe('mail through the realm\'s SMTP server', () => {
   let sink: MailSink;

@@ -5,11 +5,11 @@ import { keycloakAttributes, realmSelfServiceFields, type UserRep } from '../../
 import type { CredentialRecord, GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
 import { recordUserEvent } from '../../http/events.js';
 import {
-  defaultUserProfile, profileErrorBody, profileErrors, profileMetadata, userProfileProblem, type UserProfileConfig,
+  profileErrorBody, profileErrors, profileMetadata, userProfileOf, userProfileProblem, type UserProfileConfig,
 } from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { OAuthError } from '../../protocol/errors.js';
-import { actionTokenLink, mintActionToken, type ActionTokenType } from '../../protocol/action-tokens.js';
+import type { ActionTokenType } from '../../protocol/action-tokens.js';
 import { redirectUriAllowed } from '../../protocol/redirect-uris.js';
 import { realmOf as runtimeOf } from '../../http/realm.js';
 import { NoMailServerError, type Mailer } from '../../mail/index.js';
@@ -27,7 +27,6 @@ const tags = ['Users'];
 const profileTags = ['User profile'];
 
 /** The realm's user profile configuration: Keycloak's default until one is given. */
-const userProfileOf = (realm: RealmRecord) => (realm.settings.userProfile as UserProfileConfig | undefined) ?? defaultUserProfile();
 
 /** Keycloak's CredentialRepresentation of a second factor: never its secret data. */
 const credentialRep = (c: CredentialRecord) => ({
@@ -199,7 +198,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     const realm = await realmOf(domain, request);
     const body = withoutNulls(request.body as UserRep & { groups?: string[] });
     const fields = userFields(body);
-    const refused = profileErrors(userProfileOf(realm), profileValues(fields));
+    const refused = profileErrors(userProfileOf(realm.settings), profileValues(fields));
     if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, fields);
     await checkPolicy(domain, mailer, realm, fields, plainPassword(body));
@@ -244,7 +243,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     // What was there already stays (a user imported before the profile said otherwise): what changes is checked.
     const [was, will] = [profileValues(user), profileValues(next)];
     const changed = (name: string) => JSON.stringify(was[name] ?? []) !== JSON.stringify(will[name] ?? []);
-    const refused = profileErrors(userProfileOf(realm), will, changed);
+    const refused = profileErrors(userProfileOf(realm.settings), will, changed);
     if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, next, user.id);
     await checkPolicy(domain, mailer, realm, next, plainPassword(body));
@@ -307,12 +306,11 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     // Keycloak's: the admin's link lives as long as the realm gives an admin's; the verify link, a user's.
     const lifespans = realmSelfServiceFields(realm.settings);
     const lifespan = q.lifespan ?? (type === 'execute-actions' ? lifespans.actionTokenGeneratedByAdminLifespan : lifespans.actionTokenGeneratedByUserLifespan);
-    const token = await mintActionToken(runtime, {
-      type, userId: user.id, lifespan, actions: type === 'execute-actions' ? actions : undefined,
-      email: type === 'verify-email' ? user.email : undefined, clientId, redirectUri: q.redirect_uri,
-    });
     try {
-      await mailer.queue(realm, { ...user, email: user.email }, { template, link: actionTokenLink(runtime, token, clientId), linkLifespan: lifespan, actions });
+      await mailer.queueLink(runtime, { ...user, email: user.email }, template, {
+        type, userId: user.id, lifespan, actions: type === 'execute-actions' ? actions : undefined,
+        email: type === 'verify-email' ? user.email : undefined, clientId, redirectUri: q.redirect_uri,
+      });
     } catch (err) {
       if (err instanceof NoMailServerError) throw badRequest(`Failed to send ${template === 'executeActions' ? 'execute actions' : 'verify'} email: ${err.message}`);
       throw err;
@@ -445,7 +443,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
 
   app.get('/realms/:realm/users/profile', {
     schema: { tags: profileTags, summary: 'The realm\'s user profile configuration (Keycloak\'s default until changed)', params: realmParams },
-  }, async (request) => userProfileOf(await realmOf(domain, request)));
+  }, async (request) => userProfileOf((await realmOf(domain, request)).settings));
 
   app.put('/realms/:realm/users/profile', {
     schema: { tags: profileTags, summary: 'Replace the user profile configuration; username and email stay', params: realmParams, body: userProfileRepresentation },
@@ -460,7 +458,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
 
   app.get('/realms/:realm/users/profile/metadata', {
     schema: { tags: profileTags, summary: 'The user profile as an administrator\'s forms use it', params: realmParams },
-  }, async (request) => profileMetadata(userProfileOf(await realmOf(domain, request))));
+  }, async (request) => profileMetadata(userProfileOf((await realmOf(domain, request)).settings)));
 
   // ---- groups ------------------------------------------------------------------------
 

@@ -8,32 +8,36 @@ import { otpStep } from './otp.js';
 import { passkeyStep } from './passkey.js';
 import { passwordStep } from './password.js';
 import { recoveryCodeStep } from './recovery-code.js';
+import { registrationStep } from './registration.js';
+import { resetCredentialsStep } from './reset-credentials.js';
 import { securityKeyStep } from './security-key.js';
 import { FIRST_FACTORS, isSecondFactor, SECOND_FACTORS, type AuthContext, type Step } from './step.js';
 import { updatePasswordStep } from './update-password.js';
+import { verifyEmailStep } from './verify-email.js';
 import { webauthnRegisterPasswordlessStep, webauthnRegisterStep } from './webauthn-register.js';
 
-export type { AuthContext, Form, Step, StepEvent, StepResult } from './step.js';
+export type { AuthContext, Form, MailLink, Step, StepEvent, StepResult } from './step.js';
+export { MAIL_LINK } from './step.js';
 export { identityProviderStep } from './identity-provider.js';
 export { LOGIN_ERRORS } from './password.js';
 
 /**
- * The steps in the order they are asked: the authenticators (the first factor, then the
- * second: a security key before a code, the stronger first), then the required actions in
- * Keycloak's order of priority.
+ * The steps in the order they are asked: the authenticators (the first factor, with
+ * registration and the reset mail as other ways to it, then the second: a security key
+ * before a code, the stronger first), then the required actions in Keycloak's order of priority.
  */
 export const STEPS: readonly Step[] = [
-  passwordStep, passkeyStep, identityProviderStep, securityKeyStep, otpStep, recoveryCodeStep,
-  configureTotpStep, updatePasswordStep, webauthnRegisterStep, webauthnRegisterPasswordlessStep, configureRecoveryCodesStep,
+  passwordStep, passkeyStep, registrationStep, resetCredentialsStep, identityProviderStep, securityKeyStep, otpStep, recoveryCodeStep,
+  configureTotpStep, updatePasswordStep, webauthnRegisterStep, webauthnRegisterPasswordlessStep, configureRecoveryCodesStep, verifyEmailStep,
 ];
 
 export const stepById = (id: string): Step | undefined => STEPS.find((s) => s.id === id);
 
 /** The sign-in's situation: the user the first factor named, with their second factors. */
 export async function authContext(domain: Domain, realm: RealmRecord, user: UserRecord | undefined, auth: InteractionAuth | null | undefined,
-  level: number, address: string, origin: string): Promise<AuthContext> {
+  level: number, address: string, origin: string, mailLink?: AuthContext['mailLink']): Promise<AuthContext> {
   const credentials = user ? await domain.credentials.list(user.id) : [];
-  return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address, origin };
+  return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address, origin, mailLink };
 }
 
 /**

@@ -1,16 +1,21 @@
 import type { CredentialRecord, InteractionAuth, RealmRecord, RequiredAction, UserRecord } from '../../storage/store.js';
 import { askedRequiredActions } from '../required-actions.js';
+import type { LoginEventType } from '../events.js';
 import type { Domain } from '../index.js';
 import type { PolicyViolation } from '../password-policy.js';
 
 /**
  * The sign-in as a pipeline of steps, after node-oidc-provider's interaction policy: each
- * authenticator (password, passkey, one-time code, security key, recovery code, identity provider)
- * and each required action (UPDATE_PASSWORD, CONFIGURE_TOTP, webauthn-register, …) is a module of this folder exporting one Step.
- * The interaction records what is done (as RFC 8176 methods, InteractionAuth.amr); the
- * pipeline (index.ts) asks each step in its order whether it is due, from the user, their
- * credentials and the realm's settings; login-actions shows the first due step's page at
- * login-actions/<id> and hands its form to `submit`. A new step is a module here, a place in
+ * authenticator (password, passkey, registration, reset mail, one-time code, security key,
+ * recovery code, identity provider) and each required action (UPDATE_PASSWORD, CONFIGURE_TOTP,
+ * webauthn-register, VERIFY_EMAIL, …) is a module of this folder exporting one Step. The
+ * interaction records what is done (as RFC 8176 methods, InteractionAuth.amr); the pipeline
+ * (index.ts) asks each step in its order whether it is due, from the user, their credentials
+ * and the realm's settings; login-actions shows the first due step's page at
+ * login-actions/<id> and hands its form to `submit`; the other due ways to the same factor are
+ * offered beside it (the login page's "Forgot password?" and "Register"). A required action
+ * is due when the account has it and the realm has it switched on, or when this sign-in was
+ * asked for it (a mail link's, requiredActionAsked). A new step is a module here, a place in
  * STEPS, and a page for its id in login-actions.
  */
 export interface AuthContext {
@@ -27,7 +32,17 @@ export interface AuthContext {
   address: string;
   /** The origin the sign-in pages are served at (the issuer's): WebAuthn's relying party. */
   origin: string;
+  /**
+   * Mails the user a link (an action token) back to this sign-in: the endpoint's, as it knows
+   * the issuer, the client and the theme. False when the realm has no mail server.
+   */
+  mailLink?(user: UserRecord & { email: string }, link: MailLink): Promise<boolean>;
 }
+
+/** The links a step mails: Keycloak's template and action token of each. */
+export type MailLink =
+  | { template: 'password-reset'; type: 'reset-credentials' }
+  | { template: 'email-verification'; type: 'verify-email' };
 
 export type Form = Record<string, string | undefined>;
 
@@ -35,14 +50,14 @@ export type Form = Record<string, string | undefined>;
 export type StepError = string | PolicyViolation;
 
 /** Keycloak's event types a step records when it succeeds. */
-export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL';
+export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL' | 'REGISTER' | 'RESET_PASSWORD';
 
 export type StepResult =
   | {
     ok: true;
     /** RFC 8176 methods the step proved, added to the interaction's. */
     amr?: string[];
-    /** The user the step named (the first factor) or changed (a required action). */
+      /** The user the step named (the first factor) or changed (a required action). */
     user?: UserRecord;
     /** The pending setup the step used up (cleared) or left. */
     pending?: string;
@@ -57,8 +72,14 @@ export type StepResult =
     /** The account concerned, for the event. */
     userId?: string;
     details?: Record<string, string>;
+    /** The event the error is recorded as: LOGIN_ERROR unless the step says otherwise (REGISTER_ERROR …). */
+    event?: LoginEventType;
     /** What the form keeps (the username typed). */
     keep?: Form;
+    /** The field the message is about. */
+    field?: string;
+    /** The message is news (a mail is on its way), not a fault. */
+    info?: boolean;
   };
 
 export interface Step {
@@ -70,16 +91,22 @@ export interface Step {
   /** Whether the sign-in needs this step now; the pipeline shows the first step that is due, and takes any due step's form. */
   due(ctx: AuthContext): boolean;
   /** What its page shows besides the form, and the setup it starts (sealed, kept on the interaction until submitted). */
-  view?(ctx: AuthContext): Promise<{ data: Record<string, unknown>; pending?: string }>;
+  view?(ctx: AuthContext): Promise<{ data: Record<string, unknown>; pending?: string; mailedAt?: number }>;
   submit(ctx: AuthContext, form: Form): Promise<StepResult>;
 }
+
+/**
+ * A link mailed to the user's address, followed (a reset-credentials or execute-actions
+ * action token): not an RFC 8176 method, Latchkey's name for it.
+ */
+export const MAIL_LINK = 'mail';
 
 /**
  * The RFC 8176 methods that are a first factor, and those that are a second. A passkey is both
  * at once: the key (hwk or swk), and the user verified on the authenticator (user) by PIN or
  * biometrics, which stands in for the password.
  */
-export const FIRST_FACTORS = ['pwd', 'fed', 'user'];
+export const FIRST_FACTORS = ['pwd', 'fed', 'user', MAIL_LINK];
 export const SECOND_FACTORS = ['otp', 'hwk', 'swk'];
 
 export const firstFactorDone = (ctx: AuthContext) => ctx.user !== undefined && ctx.auth.amr.some((m) => FIRST_FACTORS.includes(m));
@@ -93,7 +120,8 @@ export const secondFactorDone = (ctx: AuthContext) => ctx.auth.amr.some((m) => S
  */
 export const secondFactorWanted = (ctx: AuthContext) =>
   ctx.realm.settings.otpRequired === true || ctx.level >= 2
-  || ((ctx.auth.amr.includes('pwd') || ctx.auth.broker !== undefined) && ctx.credentials.some(isSecondFactor));
+  // A mail link stands in for the password, and like it is followed by the user's second factor (Keycloak's reset flow's conditional OTP).
+  || ((ctx.auth.amr.includes('pwd') || ctx.auth.amr.includes(MAIL_LINK) || ctx.auth.broker !== undefined) && ctx.credentials.some(isSecondFactor));
 
 /** A second factor is due and not yet given. */
 export const secondFactorDue = (ctx: AuthContext) => firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx);
@@ -105,4 +133,4 @@ export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials
 
 /** The user signed in, and holds the required action, which the realm has switched on (one switched off is passed over, as in Keycloak). */
 export const requiredActionAsked = (ctx: AuthContext, alias: RequiredAction) =>
-  firstFactorDone(ctx) && askedRequiredActions(ctx.realm.settings, ctx.user!).includes(alias);
+  firstFactorDone(ctx) && (askedRequiredActions(ctx.realm.settings, ctx.user!).includes(alias) || (ctx.auth.actions ?? []).includes(alias));

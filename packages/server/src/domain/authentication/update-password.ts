@@ -1,7 +1,7 @@
 import { hashPassword } from '../../crypto/passwords.js';
 import { requiredActionAsked, type Step } from './step.js';
 
-/** Keycloak's UPDATE_PASSWORD: a new password, after an administrator set a temporary one. */
+/** Keycloak's UPDATE_PASSWORD: a new password, after an administrator set a temporary one, or after a reset link. */
 export const updatePasswordStep: Step = {
   id: 'update-password',
   name: 'UPDATE_PASSWORD',
@@ -17,6 +17,8 @@ export const updatePasswordStep: Step = {
     const hashed = await hashPassword(password);
     const user = await domain.store.transaction((tx) => domain.users.resetPassword(tx, ctx.user!, hashed, { temporary: false }));
     domain.users.invalidate();
-    return { ok: true, user, events: [{ type: 'UPDATE_PASSWORD' }] };
+    // After a reset link, the reset is done too (Keycloak's RESET_PASSWORD).
+    const reset = ctx.auth.link === 'reset-credentials' ? [{ type: 'RESET_PASSWORD' as const }] : [];
+    return { ok: true, user, events: [{ type: 'UPDATE_PASSWORD' }, ...reset] };
   },
 };

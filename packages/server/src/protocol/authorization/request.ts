@@ -43,6 +43,12 @@ export interface AuthorizationRequest {
   device?: string;
   /** RFC 9449 §10: the DPoP key the code may only be exchanged with. */
   dpopJkt?: string;
+  /**
+   * Not a client's request: a mail link's required actions (Keycloak's execute-actions, or a
+   * reset link opened in another browser) run for its user, and a page then says the account
+   * was updated, with `back` (the link's redirect URI) as the way on. Nobody is signed in.
+   */
+  accountUpdate?: { back?: string };
 }
 
 export const returnsCode = (r: Pick<AuthorizationRequest, 'responseType'>) => r.responseType.split(' ').includes('code');

@@ -1,6 +1,6 @@
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
 import { now } from '../../domain/time.js';
-import { askedRequiredActions } from '../../domain/required-actions.js';
+import { hasPendingActions } from '../../domain/users.js';
 import type { SessionRecord, UserRecord } from '../../storage/store.js';
 import { scopesOfClaims, storableClaims } from '../claims.js';
 import { OAuthError } from '../errors.js';
@@ -54,8 +54,8 @@ export async function nextStep(domain: Domain, realm: RealmRuntime, client: Clie
     if (req.prompt.includes('none')) throw new OAuthError('login_required', 'The user must sign in');
     return 'login';
   }
-  // A user with a required action (a temporary password set since the session began) signs in again, which asks for it.
-  if (!freshLogin && askedRequiredActions(realm.realm.settings, user).length > 0) {
+  // A user with a required action (a temporary password set since the session began, an address to verify) signs in again, which asks for it.
+  if (!freshLogin && hasPendingActions(realm.realm, user)) {
     // Signed in, but with something to do first: more than a sign-in, and nothing prompt=none may ask for.
     if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The user must complete a required action');
     return 'login';

@@ -1,7 +1,7 @@
 import { hasSecondFactor } from '../../domain/authentication/index.js';
 import { SIGN_IN_ERRORS } from '../../domain/events.js';
 import { lockoutDetail, signInWithPassword } from '../../domain/sign-in.js';
-import { askedRequiredActions } from '../../domain/required-actions.js';
+import { hasPendingActions } from '../../domain/users.js';
 import { invalidGrant, invalidRequest, unauthorizedClient } from '../errors.js';
 import { grantedScopes, OFFLINE_ACCESS } from '../scopes.js';
 import { issueTokens } from '../tokens.js';
@@ -28,8 +28,8 @@ export const passwordGrant: GrantHandler = {
     if (notes) Object.assign(notes.details, { username: params.username, auth_method: 'openid-connect', ...lockoutDetail(check) });
     if (notes) Object.assign(notes, check.ok ? { userId: check.user.id } : { userId: check.userId, error: SIGN_IN_ERRORS[check.reason] });
     if (!check.ok) throw invalidGrant(FAILURES[check.reason]);
-    // A temporary password must be replaced on the login page first; Keycloak's words.
-    if (askedRequiredActions(realm.realm.settings, check.user).length > 0) {
+    // A temporary password must be replaced (an address verified …) on the login page first; Keycloak's words.
+    if (hasPendingActions(realm.realm, check.user)) {
       if (notes) notes.error = 'resolve_required_actions';
       throw invalidGrant('Account is not fully set up');
     }
