@@ -278,9 +278,27 @@ interface MapperRun {
   sorted: readonly ProtocolMapperRecord[];
   byTarget: Partial<Record<ClaimTarget, readonly ProtocolMapperRecord[]>>;
   rewritesRoles: boolean;
+  /** Each target's last claims per user (see applyMappers). */
+  memo: WeakMap<UserRecord, MappedMemo>;
 }
 /** By list: the lists of a client's token plans (scopes.ts) are kept, so each is sorted out once. */
 const runs = new WeakMap<readonly ProtocolMapperRecord[], MapperRun>();
+
+/** Claims mapped from one cached user, roles and client, which are new objects whenever they change. */
+interface MappedMemo {
+  roles: EffectiveRoles;
+  client: ClientRecord;
+  acr: string | undefined;
+  byTarget: Partial<Record<ClaimTarget, MappedClaims>>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
 
 function mapperRun(mappers: readonly ProtocolMapperRecord[]): MapperRun {
   let run = runs.get(mappers);
@@ -289,18 +307,38 @@ function mapperRun(mappers: readonly ProtocolMapperRecord[]): MapperRun {
       sorted: sortedMappers(mappers),
       byTarget: {},
       rewritesRoles: mappers.some((m) => m.protocolMapper === 'oidc-hardcoded-role-mapper' || m.protocolMapper === 'oidc-role-name-mapper'),
+      memo: new WeakMap(),
     };
     runs.set(mappers, run);
   }
   return run;
 }
 
-/** Runs the mappers for one token, in Keycloak's order (sortedMappers), as its OpenID Connect protocol mappers do. */
+/**
+ * Runs the mappers for one token, in Keycloak's order (sortedMappers), as its OpenID Connect
+ * protocol mappers do. What comes out is shared and frozen: the same user (cached, a new object
+ * once changed) with the same roles and client gets the same claims again without running the
+ * mappers, unless they read groups or session notes, which are the request's own.
+ */
 export function applyMappers(mappers: readonly ProtocolMapperRecord[], target: ClaimTarget, input: MapperInput): MappedClaims {
-  const out: MappedClaims = { claims: {}, audiences: [] };
   const run = mapperRun(mappers);
-  const roles = run.rewritesRoles ? tokenRoles(run.sorted, input) : input.roles;
   const targetMappers = run.byTarget[target] ??= run.sorted.filter((m) => m.protocol === OIDC_PROTOCOL && runsFor(m, target));
+  const memoable = input.groups === undefined && !targetMappers.some((m) => m.protocolMapper === 'oidc-usersessionmodel-note-mapper');
+  let memo = memoable ? run.memo.get(input.user) : undefined;
+  if (memo && (memo.roles !== input.roles || memo.client !== input.client || memo.acr !== input.acr)) memo = undefined;
+  const known = memo?.byTarget[target];
+  if (known) return known;
+  const out = mapClaims(run, targetMappers, input);
+  if (memoable) {
+    if (!memo) run.memo.set(input.user, memo = { roles: input.roles, client: input.client, acr: input.acr, byTarget: {} });
+    memo.byTarget[target] = deepFreeze(out);
+  }
+  return out;
+}
+
+function mapClaims(run: MapperRun, targetMappers: readonly ProtocolMapperRecord[], input: MapperInput): MappedClaims {
+  const out: MappedClaims = { claims: {}, audiences: [] };
+  const roles = run.rewritesRoles ? tokenRoles(run.sorted, input) : input.roles;
   const { user, client } = input;
   for (const m of targetMappers) {
     const c = m.config;
