@@ -289,6 +289,8 @@ interface MappedMemo {
   roles: EffectiveRoles;
   client: ClientRecord;
   acr: string | undefined;
+  /** The session notes the mappers read (a service account's client_id and address, say), joined. */
+  notes: string;
   byTarget: Partial<Record<ClaimTarget, MappedClaims>>;
 }
 
@@ -317,22 +319,22 @@ function mapperRun(mappers: readonly ProtocolMapperRecord[]): MapperRun {
 /**
  * Runs the mappers for one token, in Keycloak's order (sortedMappers), as its OpenID Connect
  * protocol mappers do. What comes out is shared and frozen: the same user (cached, a new object
- * once changed) with the same roles and client gets the same claims again without running the
- * mappers, unless they read groups or session notes, which are the request's own.
+ * once changed) with the same roles, client and session notes gets the same claims again
+ * without running the mappers, unless they read groups, which are loaded for each token.
  */
 export function applyMappers(mappers: readonly ProtocolMapperRecord[], target: ClaimTarget, input: MapperInput): MappedClaims {
   const run = mapperRun(mappers);
   const targetMappers = run.byTarget[target] ??= run.sorted.filter((m) => m.protocol === OIDC_PROTOCOL && runsFor(m, target));
-  const memoable = input.groups === undefined && !targetMappers.some((m) => m.protocolMapper === 'oidc-usersessionmodel-note-mapper');
-  let memo = memoable ? run.memo.get(input.user) : undefined;
-  if (memo && (memo.roles !== input.roles || memo.client !== input.client || memo.acr !== input.acr)) memo = undefined;
+  if (input.groups !== undefined) return mapClaims(run, targetMappers, input);
+  const notes = JSON.stringify(targetMappers.filter((m) => m.protocolMapper === 'oidc-usersessionmodel-note-mapper')
+    .map((m) => input.notes[m.config['user.session.note'] ?? ''] ?? null));
+  let memo = run.memo.get(input.user);
+  if (memo && (memo.roles !== input.roles || memo.client !== input.client || memo.acr !== input.acr || memo.notes !== notes)) memo = undefined;
   const known = memo?.byTarget[target];
   if (known) return known;
-  const out = mapClaims(run, targetMappers, input);
-  if (memoable) {
-    if (!memo) run.memo.set(input.user, memo = { roles: input.roles, client: input.client, acr: input.acr, byTarget: {} });
-    memo.byTarget[target] = deepFreeze(out);
-  }
+  const out = deepFreeze(mapClaims(run, targetMappers, input));
+  if (!memo) run.memo.set(input.user, memo = { roles: input.roles, client: input.client, acr: input.acr, notes, byTarget: {} });
+  memo.byTarget[target] = out;
   return out;
 }
 
