@@ -1,4 +1,4 @@
-#!/usr/bin/env -S node --max-semi-space-size=4 --max-old-space-size=512
+#!/usr/bin/env -S node --max-semi-space-size=8 --max-old-space-size=512
 // The `latchkey` command. npm links a package's bin when it installs it, before anything is
 // built: this file is there then, and loads the bundle `npm install` builds (prepare).
 // The V8 flags above keep the server's memory near what it uses (README, Memory): V8's
