@@ -28,10 +28,11 @@ function track(name: string, child: ChildProcess, logPath: string): Server {
   return { name, process: child, logPath };
 }
 
-export function spawnServer(name: string, args: string[], logPath: string): Server {
+/** Runs `node ...args`, or with `command`, that command itself (an executable bin, with the flags of its shebang). */
+export function spawnServer(name: string, args: string[], logPath: string, command = process.execPath): Server {
   const fd = openSync(logPath, 'a');
   try {
-    return track(name, spawn(process.execPath, args, { stdio: ['ignore', fd, fd] }), logPath);
+    return track(name, spawn(command, args, { stdio: ['ignore', fd, fd] }), logPath);
   } finally {
     closeSync(fd);
   }

@@ -3,7 +3,7 @@
 // (ES256, RS256), introspection, the code-for-token exchange, the refresh grant, userinfo and
 // the password grant (against a bare argon2 loop), and Latchkey's memory.
 // Exits non-zero only when the harness could not measure, never for a missed goal.
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { accessSync, constants, mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import { availableParallelism, loadavg, tmpdir } from 'node:os';
 import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -327,6 +327,15 @@ async function runCell(scenario: Scenario, target: Target): Promise<Cell> {
 
 const BOUND = 'bound';
 
+function isExecutable(path: string): boolean {
+  try {
+    accessSync(path, constants.X_OK);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
 /** Latchkey's throughput over oidc-provider's (column 1) or the bound's (column 2). */
 function ratio(row: Cell[], column = 1): number | undefined {
   const latchkey = row[0].measurement?.reqPerSec;
@@ -371,11 +380,13 @@ async function main(): Promise<number> {
     mkdirSync(dataDir);
     const latchkeyPort = await freePort();
     const latchkeyBase = `http://127.0.0.1:${latchkeyPort}`;
-    const args = [LATCHKEY_MAIN, 'start', '--port', String(latchkeyPort), '--host', '127.0.0.1'];
-    args.push('--data-dir', dataDir, '--import-realm', realmPath);
+    const args = ['start', '--port', String(latchkeyPort), '--host', '127.0.0.1', '--data-dir', dataDir, '--import-realm', realmPath];
 
     const spawnedAt = performance.now();
-    const latchkey = spawnServer('Latchkey', args, join(workDir, 'latchkey.log'));
+    // As `latchkey start` runs: the bin itself, with its shebang's V8 flags (another build's bin may not be executable).
+    const latchkey = isExecutable(LATCHKEY_MAIN)
+      ? spawnServer('Latchkey', args, join(workDir, 'latchkey.log'), LATCHKEY_MAIN)
+      : spawnServer('Latchkey', [LATCHKEY_MAIN, ...args], join(workDir, 'latchkey.log'));
     servers.push(latchkey);
     await pollUntilOk(latchkey, `${latchkeyBase}/health/ready`, READY_POLL_MS, START_TIMEOUT_MS);
     const startToReadyMs = performance.now() - spawnedAt;

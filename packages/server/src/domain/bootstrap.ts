@@ -24,8 +24,12 @@ export const generatedAdminPassword = () => randomBytes(18).toString('base64url'
  */
 export async function bootstrapMaster(domain: Domain, admin: { username: string; password?: string }): Promise<BootstrapResult> {
   if (await domain.realms.exists(MASTER_REALM)) return { created: false };
-  const realm = await domain.realms.create(MASTER_REALM, { displayName: 'Latchkey' });
   const password = admin.password ?? generatedAdminPassword();
+  // Hashed in the thread pool while the realm's keys are made, rather than after them (and in the transaction).
+  const hashed = hashPassword(password);
+  hashed.catch(() => {}); // awaited below; a failed realm creation must not leave it unhandled
+  const realm = await domain.realms.create(MASTER_REALM, { displayName: 'Latchkey' });
+  const stored = await hashed;
   await domain.store.transaction(async (tx) => {
     await domain.createClient(realm, {
       clientId: 'admin-cli',
@@ -35,7 +39,7 @@ export async function bootstrapMaster(domain: Domain, admin: { username: string;
     const adminRole = await domain.roles.create(tx, realm.id, null, 'admin', '${role_admin}');
     await domain.roles.create(tx, realm.id, null, 'create-realm', '${role_create-realm}');
     const user = await domain.users.create(tx, realm, { username: admin.username, enabled: true });
-    await domain.users.setPassword(tx, user.id, password);
+    await domain.users.setPassword(tx, user.id, stored);
     await tx.roles.grantToUser(user.id, adminRole.id);
   });
   domain.roles.invalidate(realm.id);

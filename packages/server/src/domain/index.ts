@@ -69,7 +69,7 @@ export class Domain {
     this.credentials = new CredentialService(store, box);
     this.groups = new GroupService(store);
     this.sessions = new SessionService(store);
-    this.tokens = new TokenStoreService(store);
+    this.tokens = new TokenStoreService(store, caches);
     this.codes = new CodeService(store);
     this.interactions = new InteractionService(store);
     this.consents = new ConsentService(store);

@@ -1,5 +1,6 @@
 import { newId, sha256 } from '../crypto/random.js';
 import type { BackchannelLogoutRecord, ClientRecord, RealmRecord, RefreshTokenRecord, SessionRecord, Store } from '../storage/store.js';
+import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 
 // Sessions ended per statement when many end at once (a user's, a realm's): short statements.
@@ -151,9 +152,19 @@ export class SessionService {
   }
 }
 
+const REVOKED_TOPIC = 'revoked-access-tokens';
+
 /** Refresh tokens (stored only as hashes) and revoked access tokens. */
 export class TokenStoreService {
-  constructor(private readonly store: Store) {}
+  /**
+   * Whether an access token's jti is revoked, by jti: every introspection and userinfo call
+   * asks, and revocations are rare. A revocation drops its entry here and in the other processes.
+   */
+  private readonly revoked: TtlCache<boolean>;
+
+  constructor(private readonly store: Store, private readonly caches: Caches = new Caches()) {
+    this.revoked = caches.create(REVOKED_TOPIC);
+  }
 
   /** Stores a refresh token made by `mint` from its record (the protocol's business: a signed JWT). */
   async issueRefresh(input: {
@@ -198,15 +209,18 @@ export class TokenStoreService {
   }
 
   /** The family's refresh tokens and the access tokens issued with them. */
-  revokeFamily(familyId: string): Promise<void> {
-    return this.store.refreshTokens.revokeFamily(familyId, now());
+  async revokeFamily(familyId: string): Promise<void> {
+    await this.store.refreshTokens.revokeFamily(familyId, now());
+    // The store lists the family's access tokens itself: which jtis they are is not known here.
+    this.caches.changed(REVOKED_TOPIC);
   }
 
-  revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
-    return this.store.revokedAccessTokens.add(jti, expiresAt);
+  async revokeAccessToken(jti: string, expiresAt: number): Promise<void> {
+    await this.store.revokedAccessTokens.add(jti, expiresAt);
+    this.caches.changed(REVOKED_TOPIC, jti);
   }
 
   isAccessTokenRevoked(jti: string): Promise<boolean> {
-    return this.store.revokedAccessTokens.has(jti);
+    return this.revoked.get(jti, () => this.store.revokedAccessTokens.has(jti));
   }
 }

@@ -1,6 +1,7 @@
-import { errors, jwtVerify, type JWTPayload } from 'jose';
+import { errors, jwtVerify, type JWTPayload, type JWTVerifyGetKey } from 'jose';
 import type { ClientRuntime } from '../domain/clients.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
+import { now } from '../domain/time.js';
 import type { ClientRecord, ClientSettings, RealmSettings, SessionRecord, UserRecord } from '../storage/store.js';
 import { SIGNING_ALGS } from '../storage/store.js';
 
@@ -17,19 +18,43 @@ export interface AccessTokenClaims extends JWTPayload {
 export type AccessTokenCheck = { ok: true; claims: AccessTokenClaims } | { ok: false; reason: string };
 
 /**
+ * Access tokens whose signature, typ and issuer a realm's runtime has checked, by their text:
+ * a resource server presents the same token to introspection (and a client to userinfo) many
+ * times, and the signature check is most of what each call costs. Held per key set of a realm's
+ * runtime (a request's copy of the runtime shares it), so a change of the realm's keys (which
+ * makes a new runtime) forgets them; bounded, oldest first out.
+ */
+const verifiedTokens = new WeakMap<JWTVerifyGetKey, Map<string, AccessTokenClaims>>();
+const VERIFIED_TOKENS_MAX = 2_000;
+
+async function verifiedClaims(realm: RealmRuntime, token: string): Promise<AccessTokenClaims> {
+  let verified = verifiedTokens.get(realm.verificationKeys);
+  const known = verified?.get(token);
+  // jose's rules: expired once the clock reaches exp; the issuer is the request's (it may follow
+  // the request's host). Otherwise the token is checked afresh, for jose's error.
+  if (known && known.exp > now() && known.iss === realm.issuer) return known;
+  const { payload } = await jwtVerify(token, realm.verificationKeys, {
+    issuer: realm.issuer,
+    typ: 'at+jwt',
+    algorithms: [...SIGNING_ALGS],
+    requiredClaims: ['sub', 'jti', 'iat', 'exp', 'client_id'],
+  });
+  // Shared by every later call with the token: nobody may change it.
+  const claims = Object.freeze(payload) as AccessTokenClaims;
+  if (!verified) verifiedTokens.set(realm.verificationKeys, verified = new Map());
+  verified.set(token, claims);
+  if (verified.size > VERIFIED_TOKENS_MAX) verified.delete(verified.keys().next().value!);
+  return claims;
+}
+
+/**
  * Validates an access token this realm issued: signature by a realm key, RFC 9068
  * typ, issuer, expiry, and that it was not revoked.
  */
 export async function checkAccessToken(domain: Domain, realm: RealmRuntime, token: string): Promise<AccessTokenCheck> {
   let claims: AccessTokenClaims;
   try {
-    const verified = await jwtVerify(token, realm.verificationKeys, {
-      issuer: realm.issuer,
-      typ: 'at+jwt',
-      algorithms: [...SIGNING_ALGS],
-      requiredClaims: ['sub', 'jti', 'iat', 'exp', 'client_id'],
-    });
-    claims = verified.payload as AccessTokenClaims;
+    claims = await verifiedClaims(realm, token);
   } catch (e) {
     if (e instanceof errors.JWTExpired) return { ok: false, reason: 'Token expired' };
     return { ok: false, reason: 'Token is not a valid access token of this realm' };

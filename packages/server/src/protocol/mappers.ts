@@ -278,9 +278,29 @@ interface MapperRun {
   sorted: readonly ProtocolMapperRecord[];
   byTarget: Partial<Record<ClaimTarget, readonly ProtocolMapperRecord[]>>;
   rewritesRoles: boolean;
+  /** Each target's last claims per user (see applyMappers). */
+  memo: WeakMap<UserRecord, MappedMemo>;
 }
 /** By list: the lists of a client's token plans (scopes.ts) are kept, so each is sorted out once. */
 const runs = new WeakMap<readonly ProtocolMapperRecord[], MapperRun>();
+
+/** Claims mapped from one cached user, roles and client, which are new objects whenever they change. */
+interface MappedMemo {
+  roles: EffectiveRoles;
+  client: ClientRecord;
+  acr: string | undefined;
+  /** The session notes the mappers read (a service account's client_id and address, say), joined. */
+  notes: string;
+  byTarget: Partial<Record<ClaimTarget, MappedClaims>>;
+}
+
+function deepFreeze<T>(value: T): T {
+  if (typeof value === 'object' && value !== null && !Object.isFrozen(value)) {
+    Object.freeze(value);
+    for (const inner of Object.values(value)) deepFreeze(inner);
+  }
+  return value;
+}
 
 function mapperRun(mappers: readonly ProtocolMapperRecord[]): MapperRun {
   let run = runs.get(mappers);
@@ -289,18 +309,38 @@ function mapperRun(mappers: readonly ProtocolMapperRecord[]): MapperRun {
       sorted: sortedMappers(mappers),
       byTarget: {},
       rewritesRoles: mappers.some((m) => m.protocolMapper === 'oidc-hardcoded-role-mapper' || m.protocolMapper === 'oidc-role-name-mapper'),
+      memo: new WeakMap(),
     };
     runs.set(mappers, run);
   }
   return run;
 }
 
-/** Runs the mappers for one token, in Keycloak's order (sortedMappers), as its OpenID Connect protocol mappers do. */
+/**
+ * Runs the mappers for one token, in Keycloak's order (sortedMappers), as its OpenID Connect
+ * protocol mappers do. What comes out is shared and frozen: the same user (cached, a new object
+ * once changed) with the same roles, client and session notes gets the same claims again
+ * without running the mappers, unless they read groups, which are loaded for each token.
+ */
 export function applyMappers(mappers: readonly ProtocolMapperRecord[], target: ClaimTarget, input: MapperInput): MappedClaims {
-  const out: MappedClaims = { claims: {}, audiences: [] };
   const run = mapperRun(mappers);
-  const roles = run.rewritesRoles ? tokenRoles(run.sorted, input) : input.roles;
   const targetMappers = run.byTarget[target] ??= run.sorted.filter((m) => m.protocol === OIDC_PROTOCOL && runsFor(m, target));
+  if (input.groups !== undefined) return mapClaims(run, targetMappers, input);
+  const notes = JSON.stringify(targetMappers.filter((m) => m.protocolMapper === 'oidc-usersessionmodel-note-mapper')
+    .map((m) => input.notes[m.config['user.session.note'] ?? ''] ?? null));
+  let memo = run.memo.get(input.user);
+  if (memo && (memo.roles !== input.roles || memo.client !== input.client || memo.acr !== input.acr || memo.notes !== notes)) memo = undefined;
+  const known = memo?.byTarget[target];
+  if (known) return known;
+  const out = deepFreeze(mapClaims(run, targetMappers, input));
+  if (!memo) run.memo.set(input.user, memo = { roles: input.roles, client: input.client, acr: input.acr, notes, byTarget: {} });
+  memo.byTarget[target] = out;
+  return out;
+}
+
+function mapClaims(run: MapperRun, targetMappers: readonly ProtocolMapperRecord[], input: MapperInput): MappedClaims {
+  const out: MappedClaims = { claims: {}, audiences: [] };
+  const roles = run.rewritesRoles ? tokenRoles(run.sorted, input) : input.roles;
   const { user, client } = input;
   for (const m of targetMappers) {
     const c = m.config;

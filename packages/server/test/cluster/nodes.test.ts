@@ -127,6 +127,19 @@ else describe('three nodes over one database', () => {
     for (const node of [n1, n2, n3]) await within(1000, `the user enabled again on ${node.url}`, async () => (await clientCredentials(node, secret)).status === 200);
   });
 
+  it('an access token revoked on node 1 is inactive on node 2 within a second, though node 2 had cached it as active', async () => {
+    const { access_token: token } = (await clientCredentials(n1, secret)).json;
+    const introspect = async (node: TestServer) => (await postForm(`${tokenUrl(node)}/introspect`, { token },
+      { authorization: basic(MACHINE.clientId, secret) })).json.active;
+    // Twice: the second answer comes from node 2's caches (the verified token, its jti not revoked).
+    for (let i = 0; i < 2; i++) assert.equal(await introspect(n2), true);
+    const revoked = await postForm(tokenUrl(n1).replace(/\/token$/, '/revoke'), { token, token_type_hint: 'access_token' }, { authorization: basic(MACHINE.clientId, secret) });
+    assert.equal(revoked.status, 200);
+    const inactive = await within(1000, 'the token inactive on node 2', async () => (await introspect(n2)) === false);
+    assert.ok(inactive < 1000, `${inactive} ms`);
+    assert.equal(await introspect(n3), false);
+  });
+
   it('a realm imported by `latchkey realm import` beside the running nodes is served by them at once', async (t) => {
     const discovery = (node: TestServer) => fetch(`${node.url}/realms/imported/.well-known/openid-configuration`).then((r) => r.status);
     // Every node has cached that there is no such realm.

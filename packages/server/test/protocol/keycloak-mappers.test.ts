@@ -88,6 +88,32 @@ describe('Keycloak exports: their mappers shape the tokens', () => {
     });
   });
 
+  it('iceberg: trino\'s tokens follow a change of its service account and of its roles at once (mapped claims are kept per cached user)', async () => {
+    const config = await rp(server, 'iceberg', 'trino', 'AK48QgaKsqdEpP9PomRJw7l2T7qWGHdZ');
+    const token = async () => claimsOf((await client.clientCredentialsGrant(config)).access_token);
+    // Twice: the second token's claims are the kept ones.
+    for (let i = 0; i < 2; i++) assert.equal((await token()).email, undefined);
+    kc.setConfig({ realmName: 'iceberg' });
+    try {
+      const [trino] = await kc.clients.find({ clientId: 'trino' });
+      const user = await kc.clients.getServiceAccountUser({ id: trino.id! });
+      await kc.roles.create({ name: 'memo-check' });
+      const role = await kc.roles.findOneByName({ name: 'memo-check' });
+      await kc.users.addRealmRoleMappings({ id: user.id!, roles: [{ id: role!.id!, name: 'memo-check' }] });
+      assert.deepEqual((await token()).realm_access.roles.sort(), [...ICEBERG_REALM_ROLES, 'memo-check'].sort());
+      await kc.users.update({ id: user.id! }, { ...user, email: 'trino@example.com' });
+      const changed = await token();
+      assert.equal(changed.email, 'trino@example.com');
+      await kc.users.update({ id: user.id! }, { ...user, email: '' });
+      await kc.roles.delByName({ name: 'memo-check' });
+      const restored = await token();
+      assert.equal(restored.email, undefined);
+      assert.deepEqual(restored.realm_access.roles.sort(), [...ICEBERG_REALM_ROLES].sort());
+    } finally {
+      kc.setConfig({ realmName: 'master' });
+    }
+  });
+
   it('iceberg: peter through trino (direct grant): access token, ID token and userinfo', async () => {
     const { config, tokens, access, id } = await passwordTokens(server, 'iceberg', 'trino', 'AK48QgaKsqdEpP9PomRJw7l2T7qWGHdZ', 'peter', 'iceberg');
     const person = {
