@@ -74,9 +74,20 @@ export function defaultUserProfile(): UserProfileConfig {
   };
 }
 
-/** Whether the profile requires the attribute of an administrator (no roles named, or `admin` among them); usernames always. */
-const requiredOfAdmin = (a: UserProfileAttribute): boolean =>
-  a.name === 'username' || (a.required !== undefined && (!a.required.roles || a.required.roles.includes('admin')));
+/** Keycloak's two audiences of a profile: administrators, and users looking after their own account. */
+export type ProfileRole = 'admin' | 'user';
+
+/** Whether the profile requires the attribute of the role (no roles named, or the role among them); usernames always. */
+const requiredOf = (a: UserProfileAttribute, role: ProfileRole): boolean =>
+  a.name === 'username' || (a.required !== undefined && (!a.required.roles || a.required.roles.includes(role)));
+const requiredOfAdmin = (a: UserProfileAttribute): boolean => requiredOf(a, 'admin');
+
+/** Whether users may change the attribute of their own account (its edit permission names `user`). */
+export const editableByUser = (a: UserProfileAttribute): boolean => (a.permissions?.edit ?? []).includes('user');
+
+/** The realm's user profile: its own configuration, else Keycloak's default. */
+export const userProfileOf = (settings: { userProfile?: unknown }): UserProfileConfig =>
+  (settings.userProfile as UserProfileConfig | undefined) ?? defaultUserProfile();
 
 /**
  * Keycloak's UserProfileMetadata as an administrator sees it: an attribute is required when
@@ -162,17 +173,18 @@ const VALIDATORS: Record<string, (value: string, config: Record<string, unknown>
 
 /**
  * What the profile refuses of a user's attributes (username, email, firstName, lastName and the
- * others, each a list of values) as an administrator writes them. Only the attributes in
- * `checked` are looked at (an update checks what it changes). Validators Latchkey does not
- * know (up-username-not-idn-homograph, …) pass.
+ * others, each a list of values) as an administrator (or, `role` user, the user) writes them.
+ * Only the attributes in `checked` are looked at (an update checks what it changes).
+ * Validators Latchkey does not know (up-username-not-idn-homograph, …) pass.
  */
-export function profileErrors(config: UserProfileConfig, values: Record<string, string[]>, checked: (name: string) => boolean = () => true): ProfileError[] {
+export function profileErrors(config: UserProfileConfig, values: Record<string, string[]>, checked: (name: string) => boolean = () => true,
+  role: ProfileRole = 'admin'): ProfileError[] {
   const errors: ProfileError[] = [];
   for (const attribute of config.attributes) {
     if (!checked(attribute.name)) continue;
     const present = (values[attribute.name] ?? []).filter((v) => v.trim() !== '');
     if (present.length === 0) {
-      if (requiredOfAdmin(attribute)) errors.push({ field: attribute.name, errorMessage: 'error-user-attribute-required', params: [attribute.name] });
+      if (requiredOf(attribute, role)) errors.push({ field: attribute.name, errorMessage: 'error-user-attribute-required', params: [attribute.name] });
       continue;
     }
     for (const [name, validatorConfig] of Object.entries(attribute.validations ?? {})) {

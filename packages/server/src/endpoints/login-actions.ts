@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { authContext, dueSteps, STEPS, type AuthContext, type Form, type Step } from '../domain/authentication/index.js';
+import { authContext, dueSteps, STEPS, type AuthContext, type Form, type Step, type StepResult } from '../domain/authentication/index.js';
 import { passwordStep } from '../domain/authentication/password.js';
 import { supportsApiAccess } from '../domain/clients.js';
 import {
@@ -11,7 +11,7 @@ import {
 } from '../http/browser.js';
 import { REALM } from '../http/paths.js';
 import type { LoginPage, Pages, PageContext, StepError, StepPage } from '../pages/types.js';
-import type { SessionRecord, UserRecord } from '../storage/store.js';
+import type { InteractionAuth, SessionRecord, UserRecord } from '../storage/store.js';
 import { requestedLevel } from '../protocol/authorization/acr.js';
 import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
 import { tokenMappers } from '../protocol/scopes.js';
@@ -26,6 +26,7 @@ const ALTERNATIVE_LABELS: Record<string, string> = { otp: 'useOtp', 'recovery-co
 const stepPages = (pages: Pages): Record<string, (ctx: PageContext, page: never) => string> => ({
   otp: pages.otp, 'recovery-code': pages.recoveryCode, 'configure-totp': pages.configureTotp,
   'update-password': pages.updatePassword, 'recovery-codes-setup': pages.recoveryCodesSetup,
+  'update-profile': pages.updateProfile, terms: pages.terms,
 });
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
@@ -51,11 +52,13 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     }));
   }
 
-  async function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; error?: LoginPage['error'] } = {}) {
+  async function showLogin(l: Loaded, reply: FastifyReply, opts: { username?: string; rememberMe?: boolean; error?: LoginPage['error'] } = {}) {
     const html = pages.login(l.ctx, {
       action: interactionUrl(l, 'authenticate'),
       hidden: { _csrf: csrfToken(reply, l.realm) },
       username: opts.username ?? l.req.loginHint,
+      // Keycloak's remember me: offered where the realm allows it.
+      ...(l.realm.realm.settings.rememberMe ? { rememberMe: opts.rememberMe ?? false } : {}),
       error: opts.error,
       providers: await providerButtons(l),
     });
@@ -105,20 +108,27 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const user = found?.enabled ? found : undefined;
     // Parked signed in (for consent): what the session's sign-in did is done.
     const auth = l.interaction.auth ?? (session && user ? { amr: session.amr ?? ['pwd'] } : { amr: [] });
-    const ctx = await authContext(domain, realm, user, auth, requestedLevel(realm, l.client, l.req) ?? 1, request.ip);
+    const ctx = await authContext(domain, realm, user, auth, requestedLevel(realm, l.client, l.req) ?? 1, request.ip, l.req.kcAction);
     return { ctx, session };
   }
 
   /** A step's page: its form, whom it signs in, and the other due authenticators as ways to go on instead. */
-  async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step, opts: { error?: StepError; keep?: Form } = {}) {
-    if (step === passwordStep) return showLogin(l, reply, { username: opts.keep?.username, error: opts.error as LoginPage['error'] });
+  async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step,
+    opts: { error?: StepError; keep?: Form; fieldErrors?: Record<string, StepError> } = {}) {
+    if (step === passwordStep) {
+      return showLogin(l, reply, { username: opts.keep?.username, rememberMe: opts.keep?.rememberMe !== undefined, error: opts.error as LoginPage['error'] });
+    }
     const view = step.view ? await step.view(ctx) : { data: {} };
     if (view.pending !== ctx.auth.pending) await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: view.pending } });
     const page: StepPage = {
       action: interactionUrl(l, step.id), hidden: { _csrf: csrfToken(reply, l.realm) }, error: opts.error, account: account(l, reply, ctx.user!),
       alternatives: dueSteps(ctx).filter((s) => s !== step && ALTERNATIVE_LABELS[s.id])
         .map((s) => ({ href: interactionUrl(l, s.id), labelKey: ALTERNATIVE_LABELS[s.id] })),
+      // Asked for by the client (kc_action): the user may say no, and the client hears so.
+      cancellable: ctx.action === step.name,
       ...view.data,
+      ...(opts.keep ? { keep: opts.keep } : {}),
+      ...(opts.fieldErrors ? { fieldErrors: opts.fieldErrors } : {}),
     };
     return sendPage(reply, STEP_PAGES[step.id](l.ctx, page as never), { formTargets: [l.req.redirectUri] });
   }
@@ -127,7 +137,15 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   function complete(l: Loaded, ctx: AuthContext, request: FastifyRequest, reply: FastifyReply) {
     const user = ctx.user!;
     return finishSignIn(deps, l, user, request, reply,
-      (session) => recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri }), { amr: ctx.auth.amr });
+      (session) => recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri }),
+      { amr: ctx.auth.amr, rememberMe: ctx.auth.rememberMe, actionStatus: ctx.auth.actionStatus });
+  }
+
+  /** The user said no (to consent, to the terms): the request ends, and the client (or device) hears access_denied. */
+  async function deny(l: Loaded, request: FastifyRequest, reply: FastifyReply) {
+    await domain.interactions.finish(l.interaction.id);
+    if (l.req.device) return answerDevice(deps, l.realm, l.client, l.req.device, 'denied', request, reply);
+    return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
   }
 
   // One page per step of the pipeline (domain/authentication): a step that is not due sends the
@@ -149,19 +167,34 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       const { ctx } = await situation(l, request);
       const due = dueSteps(ctx);
       if (!due.includes(step)) return redirectBrowser(request, reply, interactionUrl(l, due[0]?.id ?? passwordStep.id));
-      const result = await step.submit(ctx, (request.body ?? {}) as Form);
+      const form = (request.body ?? {}) as Form;
+      const asked = ctx.action === step.name;
+      // The client's kc_action, cancelled: the sign-in goes on without it, and the client hears so.
+      const cancelled = asked && form['cancel-aia'] !== undefined;
+      const result: StepResult = cancelled ? { ok: true } : await step.submit(ctx, form);
       if (!result.ok) {
+        if (result.declined) {
+          await recordLoginError(domain, request, l.realm, l.client, {
+            error: 'rejected_by_user', userId: ctx.user?.id, details: { redirect_uri: l.req.redirectUri },
+          });
+          return deny(l, request, reply);
+        }
         if (result.error) {
           await recordLoginError(domain, request, l.realm, l.client, {
             error: result.error, userId: result.userId, details: { redirect_uri: l.req.redirectUri, ...result.details },
           });
         }
-        return show(l, reply, ctx, step, { error: result.message, keep: result.keep });
+        return show(l, reply, ctx, step, { error: result.message, keep: result.keep, fieldErrors: result.fieldErrors });
       }
       const user = result.user ?? ctx.user!;
       for (const event of result.events ?? []) await recordUserEvent(domain, request, l.realm.realm, l.client, event.type, user.id, event.details);
       // What a step set up (and showed) is used up with it.
-      const auth = { amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])] };
+      const auth: InteractionAuth = {
+        amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])],
+        ...(ctx.auth.rememberMe || result.rememberMe ? { rememberMe: true } : {}),
+        ...(asked ? { actionStatus: cancelled ? 'cancelled' as const : 'success' as const }
+          : ctx.auth.actionStatus ? { actionStatus: ctx.auth.actionStatus } : {}),
+      };
       const interaction = { ...l.interaction, userId: user.id, auth };
       await domain.interactions.update(interaction);
       const next = { ...l, interaction };
@@ -194,7 +227,9 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     if (!l) return reply;
     const { session, user } = await signedIn(l);
     if (!session || !user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true }, request, reply, l.interaction.id);
+    return continueAuthorization(deps, l.realm, l.client, l.req, {
+      session, user, freshLogin: true, actionStatus: l.interaction.auth?.actionStatus,
+    }, request, reply, l.interaction.id);
   });
 
   app.post(`${REALM}/login-actions/consent`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
@@ -206,14 +241,12 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
     }
     const body = (request.body ?? {}) as Body;
-    if (body.accept === undefined) {
-      await domain.interactions.finish(l.interaction.id);
-      if (l.req.device) return answerDevice(deps, l.realm, l.client, l.req.device, 'denied', request, reply);
-      return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
-    }
+    if (body.accept === undefined) return deny(l, request, reply);
     await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.client, l.req));
     // Signed in for this very request when the session began after it did (not a single sign-on parked for consent).
     const freshLogin = session.authTime >= l.interaction.createdAt;
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin, consentGiven: true }, request, reply, l.interaction.id);
+    return continueAuthorization(deps, l.realm, l.client, l.req, {
+      session, user, freshLogin, consentGiven: true, actionStatus: l.interaction.auth?.actionStatus,
+    }, request, reply, l.interaction.id);
   });
 };

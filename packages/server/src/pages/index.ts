@@ -9,7 +9,7 @@ import { Eta } from 'eta';
 import { EMAIL_TEMPLATES } from './types.js';
 import type {
   BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, DevicePage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
-  UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage,
+  UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage, UpdateProfilePage, TermsPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -22,7 +22,7 @@ const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
   'update-password', 'account', 'iframe', 'welcome', 'login-code', 'configure-totp', 'recovery-codes-setup',
-  'step-alternatives', 'device',
+  'step-alternatives', 'device', 'update-profile', 'terms', 'aia-cancel',
 ] as const;
 /** The two pages that ask a code after the password: one template, these differences. */
 const CODE_PAGES = {
@@ -204,6 +204,8 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     recoveryCode: (ctx: PageContext, page: RecoveryCodePage) => render('login-code', ctx, { ...page, code: CODE_PAGES.recoveryCode }),
     configureTotp: (ctx: PageContext, page: ConfigureTotpPage) => render('configure-totp', ctx, page),
     recoveryCodesSetup: (ctx: PageContext, page: RecoveryCodesSetupPage) => render('recovery-codes-setup', ctx, page),
+    updateProfile: (ctx: PageContext, page: UpdateProfilePage) => render('update-profile', ctx, page),
+    terms: (ctx: PageContext, page: TermsPage) => render('terms', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
     welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,

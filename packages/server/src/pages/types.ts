@@ -21,6 +21,8 @@ export interface LoginPage {
   hidden: Hidden;
   /** Prefilled username (login_hint, or the last attempt). */
   username?: string;
+  /** Keycloak's remember me checkbox (field rememberMe), ticked or not; absent where the realm does not offer it. */
+  rememberMe?: boolean;
   /** A message key from the catalogue, shown beside the form. */
   error?: 'invalidCredentials' | 'accountDisabled' | 'sessionExpired';
   /**
@@ -89,7 +91,22 @@ export interface StepPage {
   account?: SignedInAccount;
   /** Other ways to go on (a recovery code instead of a one-time code): links with a catalogue label. */
   alternatives?: Array<{ href: string; labelKey: string }>;
+  /** The step is the client's kc_action: a cancel button (field cancel-aia) goes back to it without doing it. */
+  cancellable?: boolean;
+  /** The values the form had when it was refused, by field. */
+  keep?: Record<string, string | undefined>;
+  /** What each field got wrong, by its name. */
+  fieldErrors?: Record<string, StepError>;
 }
+
+/** Keycloak's UPDATE_PROFILE (fields username, email, firstName, lastName): the profile's attributes the user may change. */
+export interface UpdateProfilePage extends StepPage {
+  editable: Array<'username' | 'email' | 'firstName' | 'lastName'>;
+  profile: { username: string; email: string; firstName: string; lastName: string };
+}
+
+/** Keycloak's TERMS_AND_CONDITIONS: accept (field accept) or decline. */
+export type TermsPage = StepPage;
 
 /** Keycloak's UPDATE_PASSWORD (fields password-new and password-confirm). */
 export type UpdatePasswordPage = StepPage;
@@ -124,8 +141,8 @@ export interface IframePage {
 
 export interface WelcomePage {
   consoleUrl: string;
-  /** Every realm, with the address of its OpenID Connect discovery document. */
-  realms: Array<{ name: string; discoveryUrl: string }>;
+  /** Every realm, with the address of its OpenID Connect discovery document and of its account console. */
+  realms: Array<{ name: string; discoveryUrl: string; accountUrl: string }>;
 }
 
 export interface LogoutConfirmPage {
@@ -204,6 +221,8 @@ export interface Pages {
   configureTotp(ctx: PageContext, page: ConfigureTotpPage): string;
   /** Shows a new set of recovery codes once (Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES). */
   recoveryCodesSetup(ctx: PageContext, page: RecoveryCodesSetupPage): string;
+  updateProfile(ctx: PageContext, page: UpdateProfilePage): string;
+  terms(ctx: PageContext, page: TermsPage): string;
   /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */

@@ -5,7 +5,7 @@ import { keycloakAttributes, realmSelfServiceFields, type UserRep } from '../../
 import type { CredentialRecord, GroupRecord, PasswordRecord, RealmRecord, UserQuery, UserRecord } from '../../storage/store.js';
 import { recordUserEvent } from '../../http/events.js';
 import {
-  defaultUserProfile, profileErrorBody, profileErrors, profileMetadata, userProfileProblem, type UserProfileConfig,
+  profileErrorBody, profileErrors, profileMetadata, userProfileOf, userProfileProblem, type UserProfileConfig,
 } from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { OAuthError } from '../../protocol/errors.js';
@@ -26,7 +26,6 @@ const tags = ['Users'];
 const profileTags = ['User profile'];
 
 /** The realm's user profile configuration: Keycloak's default until one is given. */
-const userProfileOf = (realm: RealmRecord) => (realm.settings.userProfile as UserProfileConfig | undefined) ?? defaultUserProfile();
 
 /** Keycloak's CredentialRepresentation of a second factor: never its secret data. */
 const credentialRep = (c: CredentialRecord) => ({
@@ -194,7 +193,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     const realm = await realmOf(domain, request);
     const body = withoutNulls(request.body as UserRep & { groups?: string[] });
     const fields = userFields(body);
-    const refused = profileErrors(userProfileOf(realm), profileValues(fields));
+    const refused = profileErrors(userProfileOf(realm.settings), profileValues(fields));
     if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, fields);
     await checkPolicy(domain, mailer, realm, fields, plainPassword(body));
@@ -233,7 +232,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     // What was there already stays (a user imported before the profile said otherwise): what changes is checked.
     const [was, will] = [profileValues(user), profileValues(next)];
     const changed = (name: string) => JSON.stringify(was[name] ?? []) !== JSON.stringify(will[name] ?? []);
-    const refused = profileErrors(userProfileOf(realm), will, changed);
+    const refused = profileErrors(userProfileOf(realm.settings), will, changed);
     if (refused.length > 0) return reply.code(400).send(profileErrorBody(refused));
     await checkUnique(realm, next, user.id);
     await checkPolicy(domain, mailer, realm, next, plainPassword(body));
@@ -434,7 +433,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
 
   app.get('/realms/:realm/users/profile', {
     schema: { tags: profileTags, summary: 'The realm\'s user profile configuration (Keycloak\'s default until changed)', params: realmParams },
-  }, async (request) => userProfileOf(await realmOf(domain, request)));
+  }, async (request) => userProfileOf((await realmOf(domain, request)).settings));
 
   app.put('/realms/:realm/users/profile', {
     schema: { tags: profileTags, summary: 'Replace the user profile configuration; username and email stay', params: realmParams, body: userProfileRepresentation },
@@ -449,7 +448,7 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
 
   app.get('/realms/:realm/users/profile/metadata', {
     schema: { tags: profileTags, summary: 'The user profile as an administrator\'s forms use it', params: realmParams },
-  }, async (request) => profileMetadata(userProfileOf(await realmOf(domain, request))));
+  }, async (request) => profileMetadata(userProfileOf((await realmOf(domain, request)).settings)));
 
   // ---- groups ------------------------------------------------------------------------
 

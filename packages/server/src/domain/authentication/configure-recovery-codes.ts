@@ -1,12 +1,12 @@
 import { newRecoveryCodes } from '../credentials.js';
-import { firstFactorDone, type Step } from './step.js';
+import { actionDue, type Step } from './step.js';
 
 /** Keycloak's CONFIGURE_RECOVERY_AUTHN_CODES: a set of recovery codes, shown once, kept only hashed. */
 export const configureRecoveryCodesStep: Step = {
   id: 'recovery-codes-setup',
   name: 'CONFIGURE_RECOVERY_AUTHN_CODES',
   kind: 'required-action',
-  due: (ctx) => firstFactorDone(ctx) && ctx.user!.requiredActions.includes('CONFIGURE_RECOVERY_AUTHN_CODES'),
+  due: (ctx) => actionDue(ctx, 'CONFIGURE_RECOVERY_AUTHN_CODES'),
   async view(ctx) {
     const { box } = ctx.domain;
     const codes: string[] = ctx.auth.pending ? JSON.parse(await box.open(ctx.auth.pending)) : newRecoveryCodes();

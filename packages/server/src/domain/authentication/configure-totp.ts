@@ -1,6 +1,6 @@
 import QRCode from 'qrcode';
 import { newOtpSecret, otpPolicyOf, otpSecretBase32, otpUri } from '../credentials.js';
-import { firstFactorDone, hasCredential, secondFactorDone, secondFactorWanted, type Step } from './step.js';
+import { actionDue, firstFactorDone, hasCredential, secondFactorDone, secondFactorWanted, type Step } from './step.js';
 
 /**
  * Keycloak's CONFIGURE_TOTP: a new generator from a QR code (or its secret typed in), confirmed
@@ -11,7 +11,7 @@ export const configureTotpStep: Step = {
   id: 'configure-totp',
   name: 'CONFIGURE_TOTP',
   kind: 'required-action',
-  due: (ctx) => firstFactorDone(ctx) && (ctx.user!.requiredActions.includes('CONFIGURE_TOTP')
+  due: (ctx) => actionDue(ctx, 'CONFIGURE_TOTP') || (firstFactorDone(ctx)
     || (!secondFactorDone(ctx) && secondFactorWanted(ctx) && !hasCredential(ctx, 'otp') && !hasCredential(ctx, 'recovery-authn-codes'))),
   async view(ctx) {
     const { domain, realm, user } = ctx;

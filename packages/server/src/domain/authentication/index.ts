@@ -7,7 +7,9 @@ import { otpStep } from './otp.js';
 import { passwordStep } from './password.js';
 import { recoveryCodeStep } from './recovery-code.js';
 import { FIRST_FACTORS, SECOND_FACTORS, type AuthContext, type Step } from './step.js';
+import { termsAndConditionsStep } from './terms-and-conditions.js';
 import { updatePasswordStep } from './update-password.js';
+import { updateProfileStep } from './update-profile.js';
 
 export type { AuthContext, Form, Step, StepEvent, StepResult } from './step.js';
 export { identityProviderStep } from './identity-provider.js';
@@ -19,16 +21,22 @@ export { LOGIN_ERRORS } from './password.js';
  */
 export const STEPS: readonly Step[] = [
   passwordStep, identityProviderStep, otpStep, recoveryCodeStep,
-  configureTotpStep, updatePasswordStep, configureRecoveryCodesStep,
+  configureTotpStep, termsAndConditionsStep, updatePasswordStep, updateProfileStep, configureRecoveryCodesStep,
 ];
+
+/** The required actions a client may ask for with kc_action (Keycloak's application-initiated actions). */
+export const APPLICATION_INITIATED_ACTIONS: readonly string[] = STEPS.filter((s) => s.kind === 'required-action').map((s) => s.name);
 
 export const stepById = (id: string): Step | undefined => STEPS.find((s) => s.id === id);
 
 /** The sign-in's situation: the user the first factor named, with their second factors. */
 export async function authContext(domain: Domain, realm: RealmRecord, user: UserRecord | undefined, auth: InteractionAuth | null | undefined,
-  level: number, address: string): Promise<AuthContext> {
+  level: number, address: string, kcAction?: string): Promise<AuthContext> {
   const credentials = user ? await domain.credentials.list(user.id) : [];
-  return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address };
+  const given = auth ?? { amr: [] };
+  // The client's kc_action is due until the user has done it or said no.
+  const action = given.actionStatus === undefined ? kcAction : undefined;
+  return { domain, realm, user, credentials, auth: given, level, address, ...(action ? { action } : {}) };
 }
 
 /** The steps due now, in order: the first is shown, the other authenticators are its alternatives. Empty: the sign-in is complete. */

@@ -24,6 +24,12 @@ export interface AuthContext {
   level: number;
   /** Where the request came from, for brute-force detection. */
   address: string;
+  /**
+   * The required action the client asked for (Keycloak's application-initiated action, the
+   * authorization request's kc_action), until it is done or cancelled: that step is due even
+   * when the user's list does not name it.
+   */
+  action?: string;
 }
 
 export type Form = Record<string, string | undefined>;
@@ -32,7 +38,7 @@ export type Form = Record<string, string | undefined>;
 export type StepError = string | PolicyViolation;
 
 /** Keycloak's event types a step records when it succeeds. */
-export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL';
+export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL' | 'UPDATE_PROFILE' | 'UPDATE_EMAIL' | 'CUSTOM_REQUIRED_ACTION';
 
 export type StepResult =
   | {
@@ -44,6 +50,8 @@ export type StepResult =
     /** The pending setup the step used up (cleared) or left. */
     pending?: string;
     events?: Array<{ type: StepEvent; details?: Record<string, string> }>;
+    /** The user asked the realm to remember them (its rememberMe): the session lasts as long as the realm's …RememberMe settings say. */
+    rememberMe?: boolean;
   }
   | {
     ok: false;
@@ -56,6 +64,10 @@ export type StepResult =
     details?: Record<string, string>;
     /** What the form keeps (the username typed). */
     keep?: Form;
+    /** What each field of the form got wrong, by its name (a profile's attributes). */
+    fieldErrors?: Record<string, StepError>;
+    /** The user refused (terms and conditions): the sign-in ends, and the client hears access_denied. */
+    declined?: boolean;
   };
 
 export interface Step {
@@ -90,3 +102,7 @@ export const secondFactorWanted = (ctx: AuthContext) =>
 export const secondFactorDue = (ctx: AuthContext) => firstFactorDone(ctx) && !secondFactorDone(ctx) && secondFactorWanted(ctx);
 
 export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials.some((c) => c.type === type);
+
+/** The required action is due: on the user's list, or asked for by the client (kc_action), once the first factor is given. */
+export const actionDue = (ctx: AuthContext, name: string) =>
+  firstFactorDone(ctx) && ((ctx.user!.requiredActions as string[]).includes(name) || ctx.action === name);

@@ -1,12 +1,12 @@
 import { hashPassword } from '../../crypto/passwords.js';
-import { firstFactorDone, type Step } from './step.js';
+import { actionDue, type Step } from './step.js';
 
 /** Keycloak's UPDATE_PASSWORD: a new password, after an administrator set a temporary one. */
 export const updatePasswordStep: Step = {
   id: 'update-password',
   name: 'UPDATE_PASSWORD',
   kind: 'required-action',
-  due: (ctx) => firstFactorDone(ctx) && ctx.user!.requiredActions.includes('UPDATE_PASSWORD'),
+  due: (ctx) => actionDue(ctx, 'UPDATE_PASSWORD'),
   async submit(ctx, form) {
     const password = form['password-new'] ?? '';
     if (password === '') return { ok: false, message: 'passwordMissing' };
