@@ -198,7 +198,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       const interaction = { ...l.interaction, userId: user.id, auth };
       await domain.interactions.update(interaction);
       const next = { ...l, interaction };
-      const nextCtx = { ...ctx, user, auth, credentials: await domain.credentials.list(user.id) };
+      const nextCtx: AuthContext = { ...ctx, user, auth, credentials: await domain.credentials.list(user.id), action: auth.actionStatus ? undefined : ctx.action };
       const remaining = dueSteps(nextCtx);
       if (remaining.length > 0) return redirectBrowser(request, reply, interactionUrl(next, remaining[0].id));
       return complete(next, nextCtx, request, reply);

@@ -12,7 +12,7 @@ export const configureTotpStep: Step = {
   name: 'CONFIGURE_TOTP',
   kind: 'required-action',
   due: (ctx) => actionDue(ctx, 'CONFIGURE_TOTP') || (firstFactorDone(ctx)
-    || (!secondFactorDone(ctx) && secondFactorWanted(ctx) && !hasCredential(ctx, 'otp') && !hasCredential(ctx, 'recovery-authn-codes'))),
+    && !secondFactorDone(ctx) && secondFactorWanted(ctx) && !hasCredential(ctx, 'otp') && !hasCredential(ctx, 'recovery-authn-codes')),
   async view(ctx) {
     const { domain, realm, user } = ctx;
     const secret = ctx.auth.pending ? await domain.box.open(ctx.auth.pending) : newOtpSecret();
