@@ -103,6 +103,7 @@ export async function buildApp({
   await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
   const broker = new Broker(domain, app.log, allowPrivateOutbound);
   const flow = { domain, pages, resourcesPath, broker };
+  const mailer = new Mailer(domain, pages, resourcesPath);
 
   await app.register(wellKnownAtRoot, { domain, relativePath });
   await app.register(async (scoped) => {
@@ -114,7 +115,7 @@ export async function buildApp({
     await scoped.register(jwksEndpoint, { domain });
     await scoped.register(tokenEndpoint, { domain });
     await scoped.register(userinfoEndpoint, { domain });
-    await scoped.register(accountEndpoint, { domain });
+    await scoped.register(accountEndpoint, { domain, mailer });
     await scoped.register(introspectionEndpoint, { domain });
     await scoped.register(revocationEndpoint, { domain });
     await scoped.register(parEndpoint, { domain });
@@ -125,7 +126,7 @@ export async function buildApp({
     await scoped.register(sessionIframes, flow);
     await scoped.register(brokerEndpoints, flow);
     await scoped.register(resourcesEndpoint, { themeName: THEME });
-    await scoped.register(adminApi, { domain, broker, mailer: new Mailer(domain, pages, resourcesPath), theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
+    await scoped.register(adminApi, { domain, broker, mailer, theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
     await scoped.register(adminConsole, { relativePath });
     await scoped.register(welcomePage, { domain, pages, resourcesPath });
   }, { prefix: relativePath });

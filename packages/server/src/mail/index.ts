@@ -1,5 +1,6 @@
-import type { Domain } from '../domain/index.js';
-import type { EmailContent, Pages } from '../pages/index.js';
+import type { Domain, RealmRuntime } from '../domain/index.js';
+import { actionTokenLink, mintActionToken, type ActionTokenType } from '../protocol/action-tokens.js';
+import type { EmailContent, EmailTemplate, Pages } from '../pages/index.js';
 import type { RealmRecord, UserRecord } from '../storage/store.js';
 import { sendThrough, NoMailServerError } from './send.js';
 import { canSend } from './settings.js';
@@ -44,6 +45,23 @@ export class Mailer {
     if (!canSend(realm.settings.smtpServer)) throw new NoMailServerError();
     const rendered = this.render(realm, user, { ...content, name: nameOf(user) });
     await this.domain.outbox.queue(realm, content.template, user.id, { to: user.email, ...rendered });
+  }
+
+  /**
+   * Queues a mail with a link of an action token for the user (verify-email: their current
+   * address; execute-actions: the actions named), good for `lifespan` seconds, to come back to
+   * the client `clientId` (at `redirectUri`, when given). NoMailServerError as `queue`.
+   */
+  async queueActionLink(runtime: RealmRuntime, user: UserRecord & { email: string }, link: {
+    template: EmailTemplate; type: ActionTokenType; actions: string[]; clientId: string; redirectUri?: string; lifespan: number;
+  }): Promise<void> {
+    const token = await mintActionToken(runtime, {
+      type: link.type, userId: user.id, lifespan: link.lifespan, actions: link.type === 'execute-actions' ? link.actions : undefined,
+      email: link.type === 'verify-email' ? user.email : undefined, clientId: link.clientId, redirectUri: link.redirectUri,
+    });
+    await this.queue(runtime.realm, user, {
+      template: link.template, link: actionTokenLink(runtime, token, link.clientId), linkLifespan: link.lifespan, actions: link.actions,
+    });
   }
 
   /**

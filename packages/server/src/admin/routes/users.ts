@@ -9,7 +9,7 @@ import {
 } from '../../domain/user-profile.js';
 import { badRequest, conflict, notFound } from '../errors.js';
 import { OAuthError } from '../../protocol/errors.js';
-import { actionTokenLink, mintActionToken, type ActionTokenType } from '../../protocol/action-tokens.js';
+import type { ActionTokenType } from '../../protocol/action-tokens.js';
 import { redirectUriAllowed } from '../../protocol/redirect-uris.js';
 import { realmOf as runtimeOf } from '../../http/realm.js';
 import { NoMailServerError, type Mailer } from '../../mail/index.js';
@@ -295,12 +295,8 @@ export const userRoutes: FastifyPluginAsync<MailingRouteOptions> = async (app, {
     // Keycloak's: the admin's link lives as long as the realm gives an admin's; the verify link, a user's.
     const lifespans = realmSelfServiceFields(realm.settings);
     const lifespan = q.lifespan ?? (type === 'execute-actions' ? lifespans.actionTokenGeneratedByAdminLifespan : lifespans.actionTokenGeneratedByUserLifespan);
-    const token = await mintActionToken(runtime, {
-      type, userId: user.id, lifespan, actions: type === 'execute-actions' ? actions : undefined,
-      email: type === 'verify-email' ? user.email : undefined, clientId, redirectUri: q.redirect_uri,
-    });
     try {
-      await mailer.queue(realm, { ...user, email: user.email }, { template, link: actionTokenLink(runtime, token, clientId), linkLifespan: lifespan, actions });
+      await mailer.queueActionLink(runtime, { ...user, email: user.email }, { template, type, actions, clientId, redirectUri: q.redirect_uri, lifespan });
     } catch (err) {
       if (err instanceof NoMailServerError) throw badRequest(`Failed to send ${template === 'executeActions' ? 'execute actions' : 'verify'} email: ${err.message}`);
       throw err;
