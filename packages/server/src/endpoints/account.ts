@@ -295,7 +295,7 @@ export const accountEndpoint: FastifyPluginAsync<{ domain: Domain; mailer: Maile
     const client = await domain.clients.getByClientId(realm.realm.id, clientId);
     if (!client) throw notFound('No client with that clientId');
     if (await domain.consents.revoke(user.id, client.id)) {
-      await recordUserEvent(domain, request, realm.realm, client, 'REVOKE_GRANT', user.id);
+      await recordUserEvent(domain, request, realm.realm, await domain.clients.runtime(realm.realm.id, client.clientId), 'REVOKE_GRANT', user.id);
     }
     return reply.code(204).send();
   });
