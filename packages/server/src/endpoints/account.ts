@@ -124,7 +124,9 @@ export const accountEndpoint: FastifyPluginAsync<{ domain: Domain; mailer: Maile
       throw badRequest('The username cannot be changed');
     }
     const change = await changeOwnProfile(domain, realm.realm, user, body);
-    if (!change.ok) return reply.code(400).send(profileErrorBody(change.errors));
+    // As Keycloak: a username or email another account has is a conflict, anything else a bad request.
+    const conflict = change.ok ? false : change.errors.some((e) => e.errorMessage.endsWith('ExistsMessage'));
+    if (!change.ok) return reply.code(conflict ? 409 : 400).send(profileErrorBody(change.errors));
     const updated = change.user;
     await recordUserEvent(domain, request, realm.realm, undefined, 'UPDATE_PROFILE', user.id,
       change.emailChanged ? { previous_email: change.previousEmail ?? '', updated_email: updated.email ?? '' } : {});
