@@ -22,6 +22,9 @@ function Loaded<T>({ state, children }: { state: { data?: T; error?: string }; c
   return <>{children(state.data)}</>;
 }
 
+/** A client's name; Keycloak's built-in clients are named by a message key (`${client_account-console}`), which this console shows as their clientId. */
+const clientLabel = (c: { clientId: string; clientName: string }) => (c.clientName.startsWith('${') ? c.clientId : c.clientName);
+
 /** A button that asks first (window.confirm: a dialog every browser and screen reader knows). */
 function ConfirmButton({ id, label, question, onConfirm, className = 'danger' }: {
   id: string; label: string; question: string; onConfirm: () => Promise<void>; className?: string;
@@ -205,7 +208,7 @@ export function DevicesPage() {
                       <dt>{t.devices.started}</dt><dd>{at(s.started * 1000)}</dd>
                       <dt>{t.devices.lastAccess}</dt><dd>{at(s.lastAccess * 1000)}</dd>
                       <dt>{t.devices.expires}</dt><dd>{at(s.expires * 1000)}</dd>
-                      <dt>{t.devices.clients}</dt><dd>{s.clients.map((c) => c.clientName).join(', ') || '—'}</dd>
+                      <dt>{t.devices.clients}</dt><dd>{s.clients.map(clientLabel).join(', ') || '—'}</dd>
                     </dl>
                   </div>
                   {!s.current && (
@@ -272,7 +275,7 @@ export function ApplicationsPage() {
           {apps.map((a) => (
             <li className="account-card account-row" key={a.clientId} id={`application-${a.clientId}`}>
               <div className="grow">
-                <strong>{a.clientName.startsWith('${') ? a.clientId : a.clientName}</strong>
+                <strong>{clientLabel(a)}</strong>
                 <div>
                   {a.inUse && <span className="badge">{t.applications.inUse}</span>}
                   {a.offlineAccess && <span className="badge">{t.applications.offline}</span>}
@@ -284,7 +287,7 @@ export function ApplicationsPage() {
                 )}
               </div>
               {a.consent && (
-                <ConfirmButton id={`revoke-${a.clientId}`} label={t.applications.revoke} question={t.applications.confirmRevoke(a.clientName)}
+                <ConfirmButton id={`revoke-${a.clientId}`} label={t.applications.revoke} question={t.applications.confirmRevoke(clientLabel(a))}
                   onConfirm={async () => { await api.delete(`/applications/${segment(a.clientId)}/consent`); state.reload(); }} />
               )}
             </li>
