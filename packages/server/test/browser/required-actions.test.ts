@@ -2,7 +2,7 @@
 // application-initiated actions: a client's kc_action makes a required action due for a
 // user who is signed in already, and the answer says whether the user did it.
 import assert from 'node:assert/strict';
-import { after, before, describe, it } from 'node:test';
+import { after, before, describe, it, type TestContext } from 'node:test';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
 import { noChromium, openTab, screenshot, signIn } from '../helpers/browser.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
@@ -18,6 +18,16 @@ describe('browser: required actions and kc_action', { skip: noChromium }, () => 
     assert.equal(res.status, 204, res.text);
   };
   const events = async (type: string) => (await admin.get(`/realms/${REALM}/events?user=${uma}&type=${type}`)).json as Array<{ details?: Record<string, string> }>;
+
+  /** A tab where uma has signed in to rp-code: an SSO session for the client's next request. */
+  const signedIn = async (t: TestContext, password: string) => {
+    const { page } = await openTab(s.browser, t);
+    const first = await s.rp.start({ clientId: 'rp-code' });
+    await page.goto(first.url);
+    await signIn(page, 'uma', password);
+    assertSignedIn(await first.outcome());
+    return page;
+  };
 
   before(async () => {
     s = await startStack();
@@ -113,11 +123,7 @@ describe('browser: required actions and kc_action', { skip: noChromium }, () => 
   });
 
   it('kc_action=UPDATE_PROFILE for a signed-in user: the page at once, then kc_action_status=success', async (t) => {
-    const { page } = await openTab(s.browser, t);
-    const first = await s.rp.start({ clientId: 'rp-code' });
-    await page.goto(first.url);
-    await signIn(page, 'uma', 'uma-pw');
-    assertSignedIn(await first.outcome());
+    const page = await signedIn(t, 'uma-pw');
 
     const flow = await s.rp.start({ clientId: 'rp-code', params: { kc_action: 'UPDATE_PROFILE' } });
     await page.goto(flow.url);
@@ -132,11 +138,7 @@ describe('browser: required actions and kc_action', { skip: noChromium }, () => 
   });
 
   it('kc_action=UPDATE_PASSWORD cancelled: kc_action_status=cancelled, and the password stays', async (t) => {
-    const { page } = await openTab(s.browser, t);
-    const first = await s.rp.start({ clientId: 'rp-code' });
-    await page.goto(first.url);
-    await signIn(page, 'uma', 'uma-pw');
-    assertSignedIn(await first.outcome());
+    const page = await signedIn(t, 'uma-pw');
 
     const flow = await s.rp.start({ clientId: 'rp-code', params: { kc_action: 'UPDATE_PASSWORD' } });
     await page.goto(flow.url);
@@ -168,11 +170,7 @@ describe('browser: required actions and kc_action', { skip: noChromium }, () => 
   });
 
   it('kc_action with prompt=none answers interaction_required', async (t) => {
-    const { page } = await openTab(s.browser, t);
-    const first = await s.rp.start({ clientId: 'rp-code' });
-    await page.goto(first.url);
-    await signIn(page, 'uma', 'uma-new-pw');
-    assertSignedIn(await first.outcome());
+    const page = await signedIn(t, 'uma-new-pw');
     const flow = await s.rp.start({ clientId: 'rp-code', params: { kc_action: 'UPDATE_PROFILE', prompt: 'none' } });
     await page.goto(flow.url);
     assert.equal((await flow.outcome()).error, 'interaction_required');
