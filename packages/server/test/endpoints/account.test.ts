@@ -6,7 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { send, passwordGrant } from '../helpers/http.js';
 import { HttpBrowser } from '../helpers/http-browser.js';
 import { claimsOf } from '../helpers/oidc.js';
-import { masterAdminToken } from '../admin/fixture.js';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
+import { recipient, startMailSink } from '../helpers/smtp.js';
 import { ADMIN_PASSWORD, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
 const REALM = 'acct';
@@ -102,6 +103,28 @@ describe('account REST API', () => {
     assert.equal(bad.status, 400, bad.text);
     const malformed = await call('', at, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ firstName: { given: 'A' } }) });
     assert.equal(malformed.status, 400, malformed.text);
+  });
+
+  it('a new email where the realm verifies email: not verified, UPDATE_EMAIL recorded, and the verify-email mail on its way', async () => {
+    const sink = await startMailSink();
+    const admin = adminApi(server, await masterAdminToken(server));
+    const realm = (changes: object) => admin.put(`/realms/${REALM}`, changes);
+    try {
+      assert.equal((await realm({ verifyEmail: true, smtpServer: { host: '127.0.0.1', port: String(sink.port), from: 'noreply@example.test' } })).status, 204);
+      const { access_token: at } = await token('carol', 'carol-pw');
+      const update = await call('', at, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'carol.new@example.com', firstName: 'Carol', lastName: 'Cole' }) });
+      assert.equal(update.status, 204, update.text);
+      assert.equal((await call('', at)).json.emailVerified, false);
+      const mail = await sink.waitFor((m) => recipient(m) === 'carol.new@example.com', 'the verify-email mail');
+      assert.match(mail.text ?? '', new RegExp(`/realms/${REALM}/login-actions/action-token\\?key=`));
+      const carol = (await admin.get(`/realms/${REALM}/users?username=carol&exact=true`)).json[0].id;
+      const events = (await admin.get(`/realms/${REALM}/events?user=${carol}&type=UPDATE_EMAIL`)).json;
+      assert.equal(events[0].details.updated_email, 'carol.new@example.com');
+      assert.equal(events[0].details.previous_email, 'carol@example.com');
+    } finally {
+      await realm({ verifyEmail: false });
+      await sink.stop();
+    }
   });
 
   it('GET credentials: the password, and the second factors the user could have', async () => {
