@@ -9,3 +9,6 @@ export const issuer = new URL(new URL('..', accountBase).href.replace(/\/$/, '')
 export const realmName = decodeURIComponent(issuer.pathname.split('/').pop() ?? '');
 
 export const oidc = oidcSession({ issuer, clientId: 'account-console', base: accountBase, pending: `latchkey.account.sign-in.${realmName}` });
+
+/** The section to come back to after a trip elsewhere (an identity provider, for a link): the sign-in that follows keeps it. */
+export const RETURN_TO = `latchkey.account.return.${realmName}`;

@@ -1,6 +1,6 @@
 import { useCallback, useEffect, useState, type FormEvent, type ReactNode } from 'react';
 import { AccountError, api, segment } from './api';
-import { oidc } from './auth';
+import { accountBase, oidc, RETURN_TO } from './auth';
 import { at, t } from './i18n';
 
 /** Loads data, again on reload(). */
@@ -233,6 +233,17 @@ export function DevicesPage() {
 
 interface LinkedAccount { providerAlias: string; displayName: string; connected: boolean; linkedUsername?: string }
 
+/**
+ * Keycloak's client-initiated account linking: the account API's link URL for the provider,
+ * coming back here (to this page, once signed in again) when the provider has answered.
+ */
+async function startLink(alias: string) {
+  const query = new URLSearchParams({ providerId: alias, redirectUri: accountBase.href });
+  const { accountLinkUri } = await api.get<{ accountLinkUri: string }>(`/linked-accounts/${segment(alias)}?${query}`);
+  sessionStorage.setItem(RETURN_TO, '#/linked-accounts');
+  window.location.assign(accountLinkUri);
+}
+
 export function LinkedAccountsPage() {
   const state = useLoad(() => api.get<LinkedAccount[]>('/linked-accounts'));
   return (
@@ -246,9 +257,11 @@ export function LinkedAccountsPage() {
                 <strong>{a.displayName}</strong>
                 <div className="muted">{a.connected ? (a.linkedUsername ? t.linked.linkedAs(a.linkedUsername) : t.linked.linked) : t.linked.notLinked}</div>
               </div>
-              {a.connected && (
+              {a.connected ? (
                 <ConfirmButton id={`unlink-${a.providerAlias}`} label={t.linked.unlink} question={t.linked.confirmUnlink(a.displayName)}
                   onConfirm={async () => { await api.delete(`/linked-accounts/${segment(a.providerAlias)}`); state.reload(); }} />
+              ) : (
+                <button type="button" className="secondary" id={`link-${a.providerAlias}`} onClick={() => void startLink(a.providerAlias)}>{t.linked.link}</button>
               )}
             </li>
           ))}

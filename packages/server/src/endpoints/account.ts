@@ -10,7 +10,10 @@ import { REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { realmSelfServiceFields } from '../import/keycloak.js';
 import { NoMailServerError, type Mailer } from '../mail/index.js';
+import { accountLinkHash } from '../protocol/account-link.js';
 import { insufficientScope, OAuthError } from '../protocol/errors.js';
+import { redirectUriAllowed } from '../protocol/redirect-uris.js';
+import { randomToken } from '../crypto/random.js';
 import type { ClientRecord, CredentialRecord, CredentialType, RealmRecord, UserRecord } from '../storage/store.js';
 import { accountConsoleFiles } from './console.js';
 
@@ -244,6 +247,28 @@ export const accountEndpoint: FastifyPluginAsync<{ domain: Domain; mailer: Maile
         ...(p.settings.guiOrder !== undefined ? { guiOrder: String(p.settings.guiOrder) } : {}),
         ...(links.has(p.id) ? { linkedUsername: links.get(p.id)!.username } : {}),
       }));
+  });
+
+  // Keycloak's link URL: where the browser goes to link the provider's account to this user
+  // (client-initiated account linking, broker/{alias}/link), and back to redirectUri after.
+  app.get(`${ACCOUNT}/linked-accounts/:alias`, {
+    schema: { querystring: { type: 'object', required: ['redirectUri'], properties: { providerId: { type: 'string' }, redirectUri: { type: 'string', maxLength: 2048 } } } },
+  }, async (request, reply) => {
+    const { realm, claims } = await caller(request, reply, manageAccount, manageAccountLinks);
+    const { alias } = request.params as { alias: string };
+    const { redirectUri } = request.query as { redirectUri: string };
+    const provider = await domain.identityProviders.enabled(realm.realm.id, alias);
+    if (!provider) throw notFound('No identity provider with that alias');
+    const client = typeof claims.azp === 'string' ? await domain.clients.getByClientId(realm.realm.id, claims.azp) : undefined;
+    if (!client || !redirectUriAllowed(client.settings.redirectUris, redirectUri, realm.realm.settings.sslRequired, realm.base)) {
+      throw badRequest('Invalid redirect uri');
+    }
+    if (typeof claims.sid !== 'string') throw badRequest('The token belongs to no session');
+    const nonce = randomToken();
+    const hash = accountLinkHash(nonce, claims.sid, client.clientId, provider.alias);
+    const link = new URL(`${realm.issuer}/broker/${encodeURIComponent(provider.alias)}/link`);
+    link.search = new URLSearchParams({ client_id: client.clientId, redirect_uri: redirectUri, nonce, hash }).toString();
+    return { accountLinkUri: link.href, nonce, hash };
   });
 
   app.delete(`${ACCOUNT}/linked-accounts/:alias`, async (request, reply) => {

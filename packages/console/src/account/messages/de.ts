@@ -37,6 +37,7 @@ export const de: Messages = {
     none: 'Keine anderen Sitzungen.', confirmAll: 'Alle anderen Sitzungen abmelden?',
   },
   linked: {
+    link: 'Konto verknüpfen',
     intro: 'Verwalten Sie die Konten bei anderen Identitätsanbietern, mit denen Sie sich hier anmelden.', linked: 'Verknüpft', notLinked: 'Nicht verknüpft',
     unlink: 'Verknüpfung lösen', none: 'Dieser Realm hat keine Identitätsanbieter.', confirmUnlink: (name) => `Verknüpfung mit ${name} lösen?`,
     linkedAs: (name) => `Verknüpft als ${name}`,

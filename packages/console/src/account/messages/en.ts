@@ -37,6 +37,7 @@ export const en = {
     none: 'No other sessions.', confirmAll: 'Sign out all your other sessions?',
   },
   linked: {
+    link: 'Link account',
     intro: 'Manage the accounts at other identity providers that sign you in here.', linked: 'Linked', notLinked: 'Not linked',
     unlink: 'Unlink', none: 'This realm has no identity providers.', confirmUnlink: (name: string) => `Unlink ${name}?`,
     linkedAs: (name: string) => `Linked as ${name}`,

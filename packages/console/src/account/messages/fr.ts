@@ -37,6 +37,7 @@ export const fr: Messages = {
     none: "Aucune autre session.", confirmAll: 'Déconnecter toutes vos autres sessions ?',
   },
   linked: {
+    link: 'Lier le compte',
     intro: "Gérez les comptes d'autres fournisseurs d'identité qui vous connectent ici.", linked: 'Lié', notLinked: 'Non lié',
     unlink: 'Délier', none: "Ce domaine n'a aucun fournisseur d'identité.", confirmUnlink: (name) => `Délier ${name} ?`,
     linkedAs: (name) => `Lié en tant que ${name}`,

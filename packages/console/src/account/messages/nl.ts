@@ -37,6 +37,7 @@ export const nl: Messages = {
     none: 'Geen andere sessies.', confirmAll: 'Alle andere sessies afmelden?',
   },
   linked: {
+    link: 'Account koppelen',
     intro: 'Beheer de accounts bij andere identiteitsproviders waarmee u zich hier aanmeldt.', linked: 'Gekoppeld', notLinked: 'Niet gekoppeld',
     unlink: 'Ontkoppelen', none: 'Deze realm heeft geen identiteitsproviders.', confirmUnlink: (name) => `${name} ontkoppelen?`,
     linkedAs: (name) => `Gekoppeld als ${name}`,
