@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
+import { Secret, TOTP } from 'otpauth';
 import { noChromium, screenshot, type Page } from '../helpers/browser.js';
 import { passwordGrant } from '../helpers/http.js';
 import { assertSignedIn } from '../helpers/relying-party.js';
@@ -143,7 +144,7 @@ describe('account console: every page', { skip: noChromium }, () => {
     assert.equal((await passwordGrant(s.server, REALM, 'cli', undefined, 'ann', 'ann-new-pw')).status, 200);
   });
 
-  it('signing out of the console ends the session: the next visit asks to sign in again', async (t) => {
+  it('signing out of the console ends the session; a new authenticator comes through kc_action=CONFIGURE_TOTP', async (t) => {
     const { page } = await signedInAccount(s, t, DESKTOP, { password: 'ann-new-pw' });
     await page.click('#account-sign-out');
     await page.waitForSelector('#kc-form-login');
@@ -151,5 +152,18 @@ describe('account console: every page', { skip: noChromium }, () => {
     await page.waitForSelector('#kc-form-login');
     await signInAnn(page, 'ann-new-pw');
     await page.waitForSelector('#account-page-title');
+
+    // A new authenticator through kc_action=CONFIGURE_TOTP, listed once back.
+    await show(page, 'signing-in');
+    await page.click('#otp-set-up');
+    await page.waitForSelector('#kc-totp-secret');
+    const secret = (await page.textContent('#kc-totp-secret'))!.replace(/\s/g, '');
+    await page.fill('#totp', new TOTP({ secret: Secret.fromBase32(secret), algorithm: 'SHA1', digits: 6, period: 30 }).generate());
+    await page.fill('#userLabel', 'Tablet');
+    await page.click('#saveTOTPBtn');
+    await page.waitForSelector('#signing-in-action-status');
+    assert.equal(await page.textContent('#signing-in-action-status'), 'Done: your account has been updated.');
+    await page.waitForSelector('#otp-list li');
+    assert.match(await page.textContent('#otp-list') ?? '', /Tablet/);
   });
 });
