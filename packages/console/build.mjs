@@ -7,9 +7,12 @@ import { filesUnder, isFresh } from '../../scripts/fresh.mjs';
 // Run by `npm start` from the repository's root too.
 process.chdir(fileURLToPath(new URL('.', import.meta.url)));
 
-const inputs = filesUnder('src', 'index.html', 'vite.config.ts', 'tsconfig.json', 'package.json', 'build.mjs', '../../package-lock.json');
-if (process.argv.includes('--force') || !isFresh('dist/index.html', inputs)) {
+const inputs = filesUnder('src', 'account', 'index.html', 'vite.config.ts', 'vite.account.config.ts', 'tsconfig.json', 'package.json', 'build.mjs',
+  '../../package-lock.json');
+if (process.argv.includes('--force') || !isFresh('dist/index.html', inputs) || !isFresh('dist/account/index.html', inputs)) {
   // npm puts node_modules/.bin on the PATH of the script that runs this.
   execFileSync('tsc', ['-p', 'tsconfig.json'], { stdio: 'inherit' });
   execFileSync('vite', ['build'], { stdio: 'inherit' });
+  // The account console after the admin console, whose build empties dist.
+  execFileSync('vite', ['build', '--config', 'vite.account.config.ts'], { stdio: 'inherit' });
 }

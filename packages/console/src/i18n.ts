@@ -2,32 +2,19 @@
 // from the browser's languages unless the administrator picked one with the switcher.
 // English is in the bundle; another language's catalogue is a chunk of its own, loaded
 // when chosen, so the console grows by the languages it is used in only.
+import { initialLanguage, type Language } from './languages';
 import { en, type Messages } from './messages/en';
+
+export { LANGUAGES, type Language } from './languages';
 
 const CATALOGUES = {
   en: async () => en,
   de: async () => (await import('./messages/de')).de,
   nl: async () => (await import('./messages/nl')).nl,
   fr: async () => (await import('./messages/fr')).fr,
-} satisfies Record<string, () => Promise<Messages>>;
-export type Language = keyof typeof CATALOGUES;
-
-/** The switcher's choices, each named in its own language. */
-export const LANGUAGES: Array<[Language, string]> = [['en', 'English'], ['de', 'Deutsch'], ['nl', 'Nederlands'], ['fr', 'Français']];
-
+} satisfies Record<Language, () => Promise<Messages>>;
 const STORED = 'latchkey.console.language';
-const known = (tag: string | null | undefined): tag is Language => !!tag && Object.hasOwn(CATALOGUES, tag);
-
-/** The picked language, else the first of the browser's the console has (de-AT counts as de), else English. */
-function initial(): Language {
-  const picked = localStorage.getItem(STORED);
-  if (known(picked)) return picked;
-  for (const tag of navigator.languages ?? [navigator.language]) {
-    const primary = tag.toLowerCase().split('-')[0];
-    if (known(primary)) return primary;
-  }
-  return 'en';
-}
+const initial = () => initialLanguage(STORED);
 
 export let language: Language = 'en';
 /** The messages of the current language: a live binding, so a re-render after loadLanguage reads the new ones. */

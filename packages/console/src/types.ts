@@ -3,6 +3,7 @@
 export interface RealmRep {
   id: string; realm: string; displayName?: string; enabled: boolean;
   accessTokenLifespan: number; accessCodeLifespan: number; ssoSessionIdleTimeout: number; ssoSessionMaxLifespan: number;
+  ssoSessionIdleTimeoutRememberMe: number; ssoSessionMaxLifespanRememberMe: number;
   offlineSessionIdleTimeout: number; bruteForceProtected: boolean; failureFactor: number; waitIncrementSeconds: number;
   maxFailureWaitSeconds: number; defaultSignatureAlgorithm: string; supportedLocales: string[]; defaultLocale?: string;
   eventsEnabled: boolean; eventsExpiration: number; adminEventsEnabled: boolean;

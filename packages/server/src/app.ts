@@ -116,7 +116,7 @@ export async function buildApp({
     await scoped.register(jwksEndpoint, { domain });
     await scoped.register(tokenEndpoint, { domain });
     await scoped.register(userinfoEndpoint, { domain });
-    await scoped.register(accountEndpoint, { domain });
+    await scoped.register(accountEndpoint, { domain, mailer });
     await scoped.register(introspectionEndpoint, { domain });
     await scoped.register(revocationEndpoint, { domain });
     await scoped.register(parEndpoint, { domain });

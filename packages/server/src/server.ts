@@ -7,7 +7,7 @@ import { DEFAULT_SHUTDOWN_DELAY_MS, DEFAULT_SHUTDOWN_TIMEOUT_MS, type Config } f
 import type { Lifecycle } from './endpoints/health.js';
 import { SecretBox } from './crypto/secret-box.js';
 import { MASTER_REALM, bootstrapMaster, ensureAdminConsole } from './domain/bootstrap.js';
-import { ACCOUNT_CLIENT } from './domain/realms.js';
+import { ACCOUNT_CLIENT, ACCOUNT_CONSOLE_CLIENT } from './domain/realms.js';
 import { startHousekeeping } from './domain/housekeeping.js';
 import { startMailWorker } from './mail/worker.js';
 import { outboundFetch } from './broker/outbound.js';
@@ -123,6 +123,7 @@ export async function startServer(config: Config, say: (line: string) => void = 
       for (const realm of await domain.realms.ensureAccountClients()) {
         domain.roles.invalidate(realm.id);
         domain.clients.invalidate(realm.id, ACCOUNT_CLIENT);
+        domain.clients.invalidate(realm.id, ACCOUNT_CONSOLE_CLIENT);
       }
       if (!boot.created && config.adminPassword !== undefined) {
         say('LATCHKEY_ADMIN_PASSWORD is ignored: the master realm exists already, and its administrator is made on the first start only. '

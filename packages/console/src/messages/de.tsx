@@ -359,6 +359,8 @@ export const de: Messages = {
       accessCodeLifespan: 'Lebensdauer des Autorisierungscodes (Sekunden)',
       ssoSessionIdleTimeout: 'Leerlaufzeit einer Sitzung (Sekunden)',
       ssoSessionMaxLifespan: 'Höchste Lebensdauer einer Sitzung (Sekunden)',
+      ssoSessionIdleTimeoutRememberMe: 'Leerlaufzeit einer gemerkten Sitzung (Sekunden, 0: wie oben)',
+      ssoSessionMaxLifespanRememberMe: 'Höchste Lebensdauer einer gemerkten Sitzung (Sekunden, 0: wie oben)',
       offlineSessionIdleTimeout: 'Leerlaufzeit offline (Sekunden)',
       failureFactor: 'Fehlversuche bis zur Sperre',
       waitIncrementSeconds: 'Schritt der Sperre (Sekunden)',

@@ -466,6 +466,8 @@ export const en = {
       accessCodeLifespan: 'Authorization code lifetime (seconds)',
       ssoSessionIdleTimeout: 'Session idle timeout (seconds)',
       ssoSessionMaxLifespan: 'Session max lifetime (seconds)',
+      ssoSessionIdleTimeoutRememberMe: 'Remembered session idle timeout (seconds, 0: as above)',
+      ssoSessionMaxLifespanRememberMe: 'Remembered session max lifetime (seconds, 0: as above)',
       offlineSessionIdleTimeout: 'Offline idle timeout (seconds)',
       failureFactor: 'Failures before a lockout',
       waitIncrementSeconds: 'Lockout step (seconds)',

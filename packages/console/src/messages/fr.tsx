@@ -360,6 +360,8 @@ export const fr: Messages = {
       accessCodeLifespan: 'Durée de vie du code d\'autorisation (secondes)',
       ssoSessionIdleTimeout: 'Inactivité maximale d\'une session (secondes)',
       ssoSessionMaxLifespan: 'Durée de vie maximale d\'une session (secondes)',
+      ssoSessionIdleTimeoutRememberMe: 'Inactivité maximale d\'une session mémorisée (secondes, 0 : comme ci-dessus)',
+      ssoSessionMaxLifespanRememberMe: 'Durée de vie maximale d\'une session mémorisée (secondes, 0 : comme ci-dessus)',
       offlineSessionIdleTimeout: 'Inactivité maximale hors ligne (secondes)',
       failureFactor: 'Échecs avant un blocage',
       waitIncrementSeconds: 'Palier de blocage (secondes)',

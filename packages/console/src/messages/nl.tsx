@@ -359,6 +359,8 @@ export const nl: Messages = {
       accessCodeLifespan: 'Levensduur van de autorisatiecode (seconden)',
       ssoSessionIdleTimeout: 'Inactiviteitstijd van een sessie (seconden)',
       ssoSessionMaxLifespan: 'Maximale levensduur van een sessie (seconden)',
+      ssoSessionIdleTimeoutRememberMe: 'Inactiviteitstijd van een onthouden sessie (seconden, 0: zoals hierboven)',
+      ssoSessionMaxLifespanRememberMe: 'Maximale levensduur van een onthouden sessie (seconden, 0: zoals hierboven)',
       offlineSessionIdleTimeout: 'Inactiviteitstijd offline (seconden)',
       failureFactor: 'Mislukkingen tot een blokkade',
       waitIncrementSeconds: 'Stap van de blokkade (seconden)',

@@ -8,6 +8,7 @@ import { CheckField, ConfirmButton, FieldError, Notice, SelectField, TextField, 
 const LOCALES = ['en', 'de', 'nl', 'fr'];
 
 type NumberKey = 'accessTokenLifespan' | 'accessCodeLifespan' | 'ssoSessionIdleTimeout' | 'ssoSessionMaxLifespan'
+  | 'ssoSessionIdleTimeoutRememberMe' | 'ssoSessionMaxLifespanRememberMe'
   | 'offlineSessionIdleTimeout' | 'failureFactor' | 'waitIncrementSeconds' | 'maxFailureWaitSeconds' | 'eventsExpiration' | 'adminEventsExpiration'
   | 'refreshTokenMaxReuse' | 'refreshTokenReuseGrace' | 'otpPolicyPeriod' | 'otpPolicyLookAheadWindow'
   | 'actionTokenGeneratedByAdminLifespan' | 'actionTokenGeneratedByUserLifespan';
@@ -18,6 +19,9 @@ const NUMBERS: Array<[NumberKey, number, string]> = [
   ['accessCodeLifespan', 1, 'tokens'],
   ['ssoSessionIdleTimeout', 1, 'sessions'],
   ['ssoSessionMaxLifespan', 1, 'sessions'],
+  // 0: a remembered session lives as long as any other (Keycloak's default).
+  ['ssoSessionIdleTimeoutRememberMe', 0, 'sessions'],
+  ['ssoSessionMaxLifespanRememberMe', 0, 'sessions'],
   ['offlineSessionIdleTimeout', 1, 'sessions'],
   ['failureFactor', 1, 'brute'],
   ['waitIncrementSeconds', 0, 'brute'],

@@ -41,6 +41,8 @@ export function realmRep(realm: RealmRecord, defaultRole?: RoleRecord): Json {
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
     ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
     offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
+    ssoSessionIdleTimeoutRememberMe: s.ssoSessionIdleTimeoutRememberMe ?? 0,
+    ssoSessionMaxLifespanRememberMe: s.ssoSessionMaxLifespanRememberMe ?? 0,
     bruteForceProtected: s.bruteForceProtected,
     permanentLockout: false,
     failureFactor: s.failureFactor,

@@ -27,6 +27,16 @@ export interface SignInState {
   codeVerifier?: string;
   /** Exactly as sent: the token request repeats it. */
   redirectUri: string;
+  /** Keycloak's client-initiated account linking: the provider's account goes to this signed-in user, not a sign-in. */
+  link?: AccountLinkTarget;
+}
+
+/** Whom a client-initiated account link is for (the user of the browser's session), and where the browser goes back to. */
+export interface AccountLinkTarget {
+  userId: string;
+  sessionId: string;
+  clientId: string;
+  redirectUri: string;
 }
 
 /** Where the browser goes once the provider has ended its session too. */
@@ -195,8 +205,9 @@ export class Broker {
     return config;
   }
 
-  /** The authorization request to send the browser to, its state remembered with the interaction. */
-  async authorizationUrl(realm: RealmRuntime, provider: IdentityProviderRecord, interaction: InteractionRecord): Promise<string> {
+  /** The authorization request to send the browser to, its state remembered with the interaction (a sign-in) or the link's target. */
+  async authorizationUrl(realm: RealmRuntime, provider: IdentityProviderRecord,
+    binding: { interaction: InteractionRecord } | { link: AccountLinkTarget }): Promise<string> {
     let config: client.Configuration;
     try {
       config = await this.configuration(provider);
@@ -204,7 +215,10 @@ export class Broker {
       throw asBrokerError(err);
     }
     const s = provider.settings;
-    const state: SignInState = { kind: 'sign-in', nonce: client.randomNonce(), redirectUri: Broker.redirectUri(realm, provider.alias) };
+    const state: SignInState = {
+      kind: 'sign-in', nonce: client.randomNonce(), redirectUri: Broker.redirectUri(realm, provider.alias),
+      ...('link' in binding ? { link: binding.link } : {}),
+    };
     const params: Record<string, string> = { redirect_uri: state.redirectUri, scope: s.scope, response_type: s.responseType, nonce: state.nonce };
     if (s.responseMode) params.response_mode = s.responseMode;
     if (s.pkce && returnsCode(s.responseType)) {
@@ -212,7 +226,7 @@ export class Broker {
       params.code_challenge = await client.calculatePKCECodeChallenge(state.codeVerifier);
       params.code_challenge_method = 'S256';
     }
-    params.state = await this.domain.identityProviders.saveState(realm.realm, provider, state, { interaction });
+    params.state = await this.domain.identityProviders.saveState(realm.realm, provider, state, 'interaction' in binding ? { interaction: binding.interaction } : {});
     return client.buildAuthorizationUrl(config, params).href;
   }
 

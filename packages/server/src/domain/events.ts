@@ -17,6 +17,7 @@ export const LOGIN_EVENT_TYPES = [
   'IDENTITY_PROVIDER_LOGIN', 'IDENTITY_PROVIDER_FIRST_LOGIN', 'IDENTITY_PROVIDER_LOGIN_ERROR',
   'FEDERATED_IDENTITY_LINK', 'FEDERATED_IDENTITY_LINK_ERROR',
   'UPDATE_PASSWORD', 'UPDATE_TOTP', 'REMOVE_TOTP', 'UPDATE_CREDENTIAL', 'REMOVE_CREDENTIAL',
+  'UPDATE_PROFILE', 'UPDATE_PROFILE_ERROR', 'UPDATE_EMAIL', 'CUSTOM_REQUIRED_ACTION', 'REMOVE_FEDERATED_IDENTITY',
   'SEND_RESET_PASSWORD', 'SEND_RESET_PASSWORD_ERROR',
   'SEND_VERIFY_EMAIL', 'SEND_VERIFY_EMAIL_ERROR',
   'SEND_EXECUTE_ACTIONS', 'SEND_EXECUTE_ACTIONS_ERROR',
@@ -46,6 +47,8 @@ export const DETAIL_KEYS = [
   'audience', 'requested_token_type', 'subject_token_client_id',
   // Registration and the mail links: the address concerned, how the account was made, which link.
   'email', 'register_method', 'action',
+  // What an UPDATE_PROFILE / UPDATE_EMAIL changed, and which required action a CUSTOM_REQUIRED_ACTION was.
+  'previous_email', 'updated_email', 'custom_required_action',
 ] as const;
 export type DetailKey = (typeof DETAIL_KEYS)[number];
 export type EventDetails = Partial<Record<DetailKey, string | undefined>>;

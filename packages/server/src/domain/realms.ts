@@ -73,6 +73,12 @@ export const REALM_ADMIN_ROLE = 'realm-admin';
  * access tokens name `account` in aud as Keycloak's do.
  */
 export const ACCOUNT_CLIENT = 'account';
+/**
+ * Keycloak's `account-console`: the public client the account console at /realms/{realm}/account/
+ * signs in with (authorization code, PKCE S256), relative to wherever the server is reached.
+ */
+export const ACCOUNT_CONSOLE_CLIENT = 'account-console';
+export const accountConsoleRedirect = (realmName: string) => `/realms/${realmName}/account/*`;
 export const ACCOUNT_ROLES = {
   viewProfile: 'view-profile',
   manageAccount: 'manage-account',
@@ -207,6 +213,7 @@ export class RealmService {
       // As in Keycloak, every realm but master has realm-management, whose realm-admin role administers the realm.
       if (realm.name !== 'master') await this.ensureRealmManagement(tx, realm);
       await this.createAccountClient(tx, realm, roleIds[realm.settings.defaultRoleName]);
+      await this.createAccountConsoleClient(tx, realm);
     });
     this.invalidate(name);
     return realm;
@@ -236,20 +243,35 @@ export class RealmService {
   }
 
   /**
-   * Gives every realm without the `account` client (one created before Latchkey had it) the
-   * client and its roles, as a new realm gets them. Returns the realms it changed.
+   * Gives every realm without the `account` client or the `account-console` client (one created
+   * before Latchkey had them) what it lacks, as a new realm gets them. Returns the realms it changed.
    */
   async ensureAccountClients(): Promise<RealmRecord[]> {
     const changed: RealmRecord[] = [];
     for (const realm of await this.store.realms.list()) {
-      if (await this.store.clients.getByClientId(realm.id, ACCOUNT_CLIENT)) continue;
+      const account = await this.store.clients.getByClientId(realm.id, ACCOUNT_CLIENT);
+      const console = await this.store.clients.getByClientId(realm.id, ACCOUNT_CONSOLE_CLIENT);
+      if (account && console) continue;
       await this.store.transaction(async (tx) => {
         const defaultRole = await tx.roles.getByName(realm.id, null, realm.settings.defaultRoleName);
-        if (defaultRole) await this.createAccountClient(tx, realm, defaultRole.id);
+        if (!account && defaultRole) await this.createAccountClient(tx, realm, defaultRole.id);
+        if (!console) await this.createAccountConsoleClient(tx, realm);
       });
       changed.push(realm);
     }
     return changed;
+  }
+
+  /** Keycloak's `account-console` client, in the caller's transaction. */
+  private async createAccountConsoleClient(tx: Store, realm: RealmRecord): Promise<void> {
+    await tx.clients.insert({
+      id: newId(), realmId: realm.id, clientId: ACCOUNT_CONSOLE_CLIENT, enabled: true, publicClient: true,
+      settings: {
+        ...defaultClientSettings(realm), name: '${client_account-console}', standardFlow: true, directAccessGrants: false, pkceMethod: 'S256',
+        redirectUris: [accountConsoleRedirect(realm.name)], postLogoutRedirectUris: ['+'], webOrigins: ['+'],
+      },
+      createdAt: now(),
+    });
   }
 
   /** The `account` client and its roles, two of them among the realm's default roles, in the caller's transaction. */

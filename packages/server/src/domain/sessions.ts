@@ -1,10 +1,21 @@
 import { newId, sha256 } from '../crypto/random.js';
-import type { BackchannelLogoutRecord, ClientRecord, RealmRecord, RefreshTokenRecord, SessionRecord, Store } from '../storage/store.js';
+import type { BackchannelLogoutRecord, ClientRecord, RealmRecord, RealmSettings, RefreshTokenRecord, SessionRecord, Store } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { now } from './time.js';
 
 // Sessions ended per statement when many end at once (a user's, a realm's): short statements.
 const ENDED_PER_BATCH = 500;
+
+/**
+ * The idle timeout and maximum lifespan of a browser session: a remembered one's are the
+ * realm's …RememberMe settings, where they are set (0 or absent: the usual ones, as Keycloak).
+ */
+export function sessionLifetimes(s: RealmSettings, rememberMe: boolean): { idle: number; max: number } {
+  return {
+    idle: (rememberMe && s.ssoSessionIdleTimeoutRememberMe) || s.ssoSessionIdleTimeout,
+    max: (rememberMe && s.ssoSessionMaxLifespanRememberMe) || s.ssoSessionMaxLifespan,
+  };
+}
 
 /** User sessions: what a sign-in creates and what refresh tokens live within. */
 export class SessionService {
@@ -13,9 +24,10 @@ export class SessionService {
 
   constructor(private readonly store: Store) {}
 
-  async start(realm: RealmRecord, userId: string, opts: { offline: boolean; authTime?: number; amr?: string[] }): Promise<SessionRecord> {
+  async start(realm: RealmRecord, userId: string, opts: { offline: boolean; authTime?: number; amr?: string[]; rememberMe?: boolean }): Promise<SessionRecord> {
     const at = now();
     const s = realm.settings;
+    const online = sessionLifetimes(s, opts.rememberMe === true);
     const session: SessionRecord = {
       id: newId(),
       realmId: realm.id,
@@ -24,10 +36,11 @@ export class SessionService {
       authTime: opts.authTime ?? at,
       createdAt: at,
       lastSeenAt: at,
-      expiresAt: at + (opts.offline ? s.offlineSessionIdleTimeout : s.ssoSessionIdleTimeout),
+      expiresAt: at + (opts.offline ? s.offlineSessionIdleTimeout : online.idle),
       // Offline sessions have no maximum lifespan unless the realm sets one (Keycloak's default).
-      maxExpiresAt: opts.offline ? Number.MAX_SAFE_INTEGER : at + s.ssoSessionMaxLifespan,
+      maxExpiresAt: opts.offline ? Number.MAX_SAFE_INTEGER : at + online.max,
       ...(opts.amr ? { amr: opts.amr } : {}),
+      ...(opts.rememberMe && !opts.offline ? { rememberMe: true } : {}),
     };
     await this.store.sessions.insert(session);
     return session;
@@ -44,7 +57,7 @@ export class SessionService {
   /** Moves the idle expiry forward; returns the session as touched. */
   async touch(realm: RealmRecord, session: SessionRecord): Promise<SessionRecord> {
     const at = now();
-    const idle = session.offline ? realm.settings.offlineSessionIdleTimeout : realm.settings.ssoSessionIdleTimeout;
+    const idle = session.offline ? realm.settings.offlineSessionIdleTimeout : sessionLifetimes(realm.settings, session.rememberMe === true).idle;
     const touched = { ...session, lastSeenAt: at, expiresAt: Math.min(at + idle, session.maxExpiresAt) };
     await this.store.sessions.touch(session.id, touched.lastSeenAt, touched.expiresAt);
     return touched;

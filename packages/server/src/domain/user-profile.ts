@@ -78,9 +78,16 @@ export function defaultUserProfile(): UserProfileConfig {
   };
 }
 
-/** Whether the profile requires the attribute of an administrator or of the user (no roles named, or theirs among them); usernames always. */
-const requiredOf = (a: UserProfileAttribute, role: 'admin' | 'user'): boolean =>
+/** Keycloak's two audiences of a profile: administrators, and users looking after their own account. */
+export type ProfileRole = 'admin' | 'user';
+
+/** Whether the profile requires the attribute of the role (no roles named, or the role among them); usernames always. */
+const requiredOf = (a: UserProfileAttribute, role: ProfileRole): boolean =>
   a.name === 'username' || (a.required !== undefined && (!a.required.roles || a.required.roles.includes(role)));
+const requiredOfAdmin = (a: UserProfileAttribute): boolean => requiredOf(a, 'admin');
+
+/** Whether users may change the attribute of their own account (its edit permission names `user`). */
+export const editableByUser = (a: UserProfileAttribute): boolean => (a.permissions?.edit ?? []).includes('user');
 
 /**
  * Keycloak's UserProfileMetadata as an administrator sees it: an attribute is required when
@@ -166,12 +173,12 @@ const VALIDATORS: Record<string, (value: string, config: Record<string, unknown>
 
 /**
  * What the profile refuses of a user's attributes (username, email, firstName, lastName and the
- * others, each a list of values) as an administrator writes them, or (role `user`) as the user
- * does at registration. Only the attributes in `checked` are looked at (an update checks what it
- * changes). Validators Latchkey does not know (up-username-not-idn-homograph, …) pass.
+ * others, each a list of values) as an administrator (or, `role` user, the user) writes them.
+ * Only the attributes in `checked` are looked at (an update checks what it changes).
+ * Validators Latchkey does not know (up-username-not-idn-homograph, …) pass.
  */
 export function profileErrors(config: UserProfileConfig, values: Record<string, string[]>, checked: (name: string) => boolean = () => true,
-  role: 'admin' | 'user' = 'admin'): ProfileError[] {
+  role: ProfileRole = 'admin'): ProfileError[] {
   const errors: ProfileError[] = [];
   for (const attribute of config.attributes) {
     if (!checked(attribute.name)) continue;

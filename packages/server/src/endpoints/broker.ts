@@ -1,17 +1,21 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { Broker, BrokerError, type LogoutState, type SignInState } from '../broker/index.js';
+import { Broker, BrokerError, type AccountLinkTarget, type LogoutState, type SignInState } from '../broker/index.js';
 import type { Domain, RealmRuntime } from '../domain/index.js';
 import type { SyncedUser, UpstreamIdentity } from '../domain/identity-providers.js';
 import { signInWithPassword } from '../domain/sign-in.js';
 import { authContext, dueSteps, identityProviderStep, LOGIN_ERRORS } from '../domain/authentication/index.js';
 import { finishSignIn, interactionUrl, loadInteraction, type FlowDeps, type Loaded } from '../http/authorization-flow.js';
-import { csrfCheck, csrfToken, ownsInteraction, pageContext, realmPath, redirectBrowser, sendPage } from '../http/browser.js';
+import {
+  csrfCheck, csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, sendPage, SESSION_COOKIE,
+} from '../http/browser.js';
 import { recordBroker, recordSignIn } from '../http/events.js';
 import { REALM } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import type { ErrorPage, LinkAccountPage, PageContext } from '../pages/types.js';
-import { isUniqueViolation, type IdentityProviderRecord, type SessionRecord, type UserRecord } from '../storage/store.js';
+import { isUniqueViolation, type BrokerStateRecord, type IdentityProviderRecord, type SessionRecord, type UserRecord } from '../storage/store.js';
 import { requestedLevel } from '../protocol/authorization/acr.js';
+import { accountLinkHashMatches } from '../protocol/account-link.js';
+import { redirectUriAllowed } from '../protocol/redirect-uris.js';
 
 const BROKER = `${REALM}/broker/:alias`;
 
@@ -111,7 +115,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     }
     let url: string;
     try {
-      url = await broker.authorizationUrl(l.realm, provider, l.interaction);
+      url = await broker.authorizationUrl(l.realm, provider, { interaction: l.interaction });
     } catch (err) {
       if (!(err instanceof BrokerError)) throw err;
       request.log.warn({ err, alias }, 'identity provider sign-in could not start');
@@ -130,16 +134,24 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     params.delete(RELAYED);
     const provider = await domain.identityProviders.enabled(realm.realm.id, alias);
     const found = await stateFor(realm, provider, params.get('state'), 'sign-in');
+    // A form_post from another site comes without our SameSite=Lax cookies: post it again from here, once.
+    const relay = () => {
+      const action = Broker.redirectUri(realm, alias);
+      const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+      const html = pages.formPost(ctx, { action, fields: { ...Object.fromEntries(params), [RELAYED]: '1' } });
+      return sendPage(reply, html, { formTargets: [action] });
+    };
+    if (provider && found?.data.link) {
+      if (readSignedCookie(request, SESSION_COOKIE) !== found.data.link.sessionId) {
+        if (request.method === 'POST' && !relayed) return relay();
+        return unknownState(request, reply, realm, alias, 'the link was started in another browser');
+      }
+      return linkTo(request, reply, realm, provider, { record: found.record, data: found.data, link: found.data.link }, params);
+    }
     if (!provider || !found || !found.record.interactionId) return unknownState(request, reply, realm, alias, 'no sign-in in progress has this state');
 
     if (!ownsInteraction(request, found.record.interactionId)) {
-      // A form_post from another site comes without our SameSite=Lax cookies: post it again from here, once.
-      if (request.method === 'POST' && !relayed) {
-        const action = Broker.redirectUri(realm, alias);
-        const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
-        const html = pages.formPost(ctx, { action, fields: { ...Object.fromEntries(params), [RELAYED]: '1' } });
-        return sendPage(reply, html, { formTargets: [action] });
-      }
+      if (request.method === 'POST' && !relayed) return relay();
       return unknownState(request, reply, realm, alias, 'the sign-in was started in another browser');
     }
     const l = await loadInteraction(deps, request, reply, found.record.interactionId);
@@ -220,6 +232,71 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
 
   app.post(`${BROKER}/endpoint`, async (request, reply) => callback(request, reply, paramsOf(request.body)));
 
+  // ---- client-initiated account linking (Keycloak's) ----------------------------------------
+
+  /**
+   * broker/{alias}/link?client_id&redirect_uri&nonce&hash: the signed-in user of this browser
+   * links an account at the provider. The hash (protocol/account-link.ts) shows the client holds
+   * a token of this very session; the redirect URI must be the client's.
+   */
+  async function startAccountLink(request: FastifyRequest, reply: FastifyReply) {
+    const realm = await realmOf(domain, request);
+    const alias = aliasOf(request);
+    const q = request.query as Record<string, unknown>;
+    const [clientId, redirectUri, nonce, hash] = [q.client_id, q.redirect_uri, q.nonce, q.hash].map((v) => (typeof v === 'string' ? v : ''));
+    const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+    const refuse = (detail: string) => errorPage(reply, ctx, 400, { messageKey: 'invalidRequest', detail });
+    const sessionId = readSignedCookie(request, SESSION_COOKIE);
+    const session = sessionId ? await domain.sessions.active(sessionId) : undefined;
+    if (!session || session.realmId !== realm.realm.id || session.offline) return refuse('Not signed in');
+    if (!accountLinkHashMatches(hash, nonce, session.id, clientId, alias)) return refuse('The link request is not for this session');
+    const client = await domain.clients.getByClientId(realm.realm.id, clientId);
+    if (!client?.enabled || !redirectUriAllowed(client.settings.redirectUris, redirectUri, realm.realm.settings.sslRequired, realm.base)) {
+      return refuse('Invalid client or redirect uri');
+    }
+    const provider = await domain.identityProviders.enabled(realm.realm.id, alias);
+    if (!provider) return errorPage(reply, ctx, 404, { messageKey: 'invalidRequest', detail: `No identity provider ${alias}` });
+    try {
+      const url = await broker.authorizationUrl(realm, provider, { link: { userId: session.userId, sessionId: session.id, clientId, redirectUri } });
+      return reply.header('cache-control', 'no-store').redirect(url, 302);
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      return errorPage(reply, ctx, err.status, { messageKey: err.messageKey, detail: err.detail, args: [providerName(provider, alias)] });
+    }
+  }
+
+  /** The provider's answer to a client-initiated link: its account is the session's user's from now on, and the browser goes back. */
+  async function linkTo(request: FastifyRequest, reply: FastifyReply, realm: RealmRuntime, provider: IdentityProviderRecord,
+    found: { record: BrokerStateRecord; data: SignInState; link: AccountLinkTarget }, params: URLSearchParams) {
+    const { link } = found;
+    const ctx = pageContext(pages, realm, request, { resourcesPath: deps.resourcesPath });
+    const back = { href: link.redirectUri, labelKey: 'backToApplication' };
+    if (!(await domain.identityProviders.useState(found.record))) return unknownState(request, reply, realm, provider.alias, 'the state was used already');
+    const user = await domain.users.get(realm.realm.id, link.userId);
+    const fail = async (status: number, messageKey: string, error: string, detail?: string) => {
+      await recordBroker(domain, request, realm, 'FEDERATED_IDENTITY_LINK_ERROR', { alias: provider.alias, userId: link.userId, error, reason: detail });
+      return errorPage(reply, ctx, status, { messageKey, detail, args: [providerName(provider, provider.alias)], link: back });
+    };
+    if (!user?.enabled) return fail(403, 'accountDisabled', 'user_disabled');
+    let identity: UpstreamIdentity;
+    try {
+      identity = await broker.signedIn(provider, found.data, params);
+    } catch (err) {
+      if (!(err instanceof BrokerError)) throw err;
+      return fail(err.status, err.messageKey, err.error, err.detail);
+    }
+    try {
+      await domain.identityProviders.linkExisting(realm.realm, provider, user, identity);
+    } catch (err) {
+      if (!isUniqueViolation(err)) throw err;
+      return fail(409, 'brokerLinkedElsewhere', 'federated_identity_account_exists');
+    }
+    await recordBroker(domain, request, realm, 'FEDERATED_IDENTITY_LINK', {
+      alias: provider.alias, userId: user.id, sessionId: link.sessionId, identity: identity.username, redirectUri: link.redirectUri,
+    });
+    return redirectBrowser(request, reply, link.redirectUri);
+  }
+
   // ---- linking to the account of the same email -------------------------------------------
 
   /** The pending link a key names, for the browser whose sign-in it is. */
@@ -258,6 +335,7 @@ export const brokerEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
   }
 
   app.get(`${BROKER}/link`, async (request, reply) => {
+    if ((request.query as Record<string, unknown>).client_id !== undefined) return startAccountLink(request, reply);
     const k = await loadLink(request, reply);
     return k ? showLink(reply, k) : reply;
   });

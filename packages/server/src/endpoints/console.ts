@@ -1,5 +1,5 @@
-import { existsSync, readFileSync } from 'node:fs';
-import { dirname, join, resolve } from 'node:path';
+import { existsSync, readdirSync, readFileSync } from 'node:fs';
+import { dirname, extname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import fastifyStatic from '@fastify/static';
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
@@ -79,3 +79,44 @@ export const adminConsole: FastifyPluginAsync<{ relativePath: string }> = async 
     });
   }
 };
+
+const ACCOUNT_NOT_BUILT = 'The account console has not been built, so there is nothing to show here.\n'
+  + 'Run `npm run build` at the top of the repository (it builds packages/console, the account console too).\n'
+  + 'The account REST API under /realms/{realm}/account works without it.\n';
+
+const ASSET_TYPES: Record<string, string> = {
+  '.js': 'text/javascript; charset=utf-8', '.css': 'text/css; charset=utf-8', '.svg': 'image/svg+xml', '.png': 'image/png',
+  '.woff2': 'font/woff2', '.map': 'application/json',
+};
+
+/**
+ * The account console (packages/console's second app, built into dist/account): its page for
+ * /realms/{realm}/account/ (the account REST API's address, asked for as a page), and its
+ * hashed assets below it, read once, as they never change while the server runs.
+ */
+export function accountConsoleFiles(): { sendPage: (request: FastifyRequest, reply: FastifyReply) => FastifyReply; assets: FastifyPluginAsync } {
+  const dir = join(consoleDir(), 'account');
+  const index = existsSync(join(dir, 'index.html')) ? readFileSync(join(dir, 'index.html')) : undefined;
+  const assetsDir = join(dir, 'assets');
+  const files = new Map(existsSync(assetsDir)
+    ? readdirSync(assetsDir).filter((name) => ASSET_TYPES[extname(name)]).map((name) => [name, readFileSync(join(assetsDir, name))] as const)
+    : []);
+  return {
+    sendPage(request, reply) {
+      // The page's relative URLs (assets, the sign-in's redirect) need the slash.
+      const [path, query] = request.url.split(/\?(.*)/s);
+      if (!path.endsWith('/')) return reply.redirect(`${path}/${query ? `?${query}` : ''}`, 302);
+      if (!index) return reply.code(503).header('content-type', 'text/plain; charset=utf-8').header('cache-control', 'no-store').send(ACCOUNT_NOT_BUILT);
+      return secureHeaders(reply).header('content-type', 'text/html; charset=utf-8').header('cache-control', 'no-cache').send(index);
+    },
+    assets: async (app) => {
+      app.get('/realms/:realm/account/assets/:file', async (request, reply) => {
+        const { file } = request.params as { file: string };
+        const body = files.get(file);
+        if (!body) return reply.code(404).header('content-type', 'text/plain; charset=utf-8').send('Not found');
+        return reply.header('content-type', ASSET_TYPES[extname(file)]).header('cache-control', 'public, max-age=31536000, immutable')
+          .header('content-security-policy', CSP).header('x-content-type-options', 'nosniff').send(body);
+      });
+    },
+  };
+}

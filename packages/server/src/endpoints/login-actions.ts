@@ -1,5 +1,5 @@
 import type { FastifyPluginAsync, FastifyReply, FastifyRequest } from 'fastify';
-import { authContext, dueSteps, STEPS, type AuthContext, type Form, type Step } from '../domain/authentication/index.js';
+import { authContext, dueSteps, STEPS, type AuthContext, type Form, type Step, type StepResult } from '../domain/authentication/index.js';
 import { passkeyStep } from '../domain/authentication/passkey.js';
 import { passwordStep } from '../domain/authentication/password.js';
 import { supportsApiAccess } from '../domain/clients.js';
@@ -15,7 +15,7 @@ import { brokeredSessionStarted, type BrokeredSignIn } from './broker.js';
 import { realmSelfServiceFields } from '../import/keycloak.js';
 import { NoMailServerError } from '../mail/index.js';
 import type { LoginPage, Pages, PageContext, StepError, StepPage } from '../pages/types.js';
-import type { SessionRecord, UserRecord } from '../storage/store.js';
+import type { InteractionAuth, SessionRecord, UserRecord } from '../storage/store.js';
 import { requestedLevel } from '../protocol/authorization/acr.js';
 import { authorizationError, consentScopes } from '../protocol/authorization/respond.js';
 import { tokenMappers } from '../protocol/scopes.js';
@@ -32,6 +32,7 @@ const stepPages = (pages: Pages): Record<string, (ctx: PageContext, page: never)
   'update-password': pages.updatePassword, 'recovery-codes-setup': pages.recoveryCodesSetup,
   webauthn: pages.securityKey, 'webauthn-register': pages.webauthnRegister, 'webauthn-register-passwordless': pages.webauthnRegister,
   registration: pages.register, 'reset-credentials': pages.resetCredentials, 'verify-email': pages.verifyEmail,
+  'update-profile': pages.updateProfile, terms: pages.terms,
 });
 
 const CONSENT_KEYS: Record<string, 'profile' | 'email' | undefined> = { profile: 'profile', email: 'email' };
@@ -58,7 +59,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
   }
 
   /** The login page: the password's form, a passkey's (its challenge kept on the interaction), the identity providers. */
-  async function showLogin(l: Loaded, reply: FastifyReply, ctx: AuthContext, opts: { username?: string; error?: LoginPage['error']; autofill?: boolean } = {}) {
+  async function showLogin(l: Loaded, reply: FastifyReply, ctx: AuthContext,
+    opts: { username?: string; rememberMe?: boolean; error?: LoginPage['error']; autofill?: boolean } = {}) {
     const passkey = await passkeyStep.view!(ctx);
     await domain.interactions.update({ ...l.interaction, auth: { ...ctx.auth, pending: passkey.pending } });
     // The other ways to the first factor the pipeline offers now, as the links under the form.
@@ -67,6 +69,8 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       action: interactionUrl(l, passwordStep.id),
       hidden: { _csrf: csrfToken(reply, l.realm) },
       username: opts.username ?? l.req.loginHint,
+      // Keycloak's remember me: offered where the realm allows it.
+      ...(l.realm.realm.settings.rememberMe ? { rememberMe: opts.rememberMe ?? false } : {}),
       error: opts.error,
       providers: await providerButtons(l),
       passkey: { action: interactionUrl(l, passkeyStep.id), options: passkey.data.webauthn as string, autofill: opts.autofill ?? true },
@@ -119,7 +123,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     // Parked signed in (for consent): what the session's sign-in did is done.
     const auth = l.interaction.auth ?? (session && user ? { amr: session.amr ?? ['pwd'] } : { amr: [] });
     const ctx = await authContext(domain, realm, user, auth, requestedLevel(realm, l.client, l.req) ?? 1, request.ip,
-      new URL(l.realm.issuer).origin, mailLinkFor(l));
+      new URL(l.realm.issuer).origin, mailLinkFor(l), l.req.kcAction);
     return { ctx, session };
   }
 
@@ -140,11 +144,14 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
 
   /** A step's page: its form, whom it signs in, and the other due authenticators as ways to go on instead. */
   async function show(l: Loaded, reply: FastifyReply, ctx: AuthContext, step: Step,
-    opts: { error?: StepError; info?: string; keep?: Form; field?: string } = {}) {
+    opts: { error?: StepError; info?: string; keep?: Form; field?: string; fieldErrors?: Record<string, StepError> } = {}) {
     if (step === passwordStep || step === passkeyStep) {
       // After a passkey that failed, the autofill's request waits for the button: a browser that
       // answers it at once would otherwise send the same passkey again, and again.
-      return showLogin(l, reply, ctx, { username: opts.keep?.username, error: opts.error as LoginPage['error'], autofill: !(step === passkeyStep && opts.error) });
+      return showLogin(l, reply, ctx, {
+        username: opts.keep?.username, rememberMe: opts.keep?.rememberMe !== undefined, error: opts.error as LoginPage['error'],
+        autofill: !(step === passkeyStep && opts.error),
+      });
     }
     const view = step.view ? await step.view(ctx) : { data: {} };
     if (view.pending !== ctx.auth.pending || view.mailedAt !== ctx.auth.mailedAt) {
@@ -157,7 +164,11 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
         .map((s) => ({ href: interactionUrl(l, s.id), labelKey: ALTERNATIVE_LABELS[s.id] })),
       // Back to the login page (the first factor's other ways), and the page again (once a mail's link was followed elsewhere).
       loginUrl: interactionUrl(l, 'authenticate'), continueUrl: interactionUrl(l, step.id),
+      // Asked for by the client (kc_action): the user may say no, and the client hears so.
+      cancellable: ctx.action === step.name,
       ...view.data,
+      ...(opts.keep ? { keep: opts.keep } : {}),
+      ...(opts.fieldErrors ? { fieldErrors: opts.fieldErrors } : {}),
     };
     return sendPage(reply, STEP_PAGES[step.id](l.ctx, page as never), { formTargets: [l.req.redirectUri] });
   }
@@ -178,7 +189,14 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     const brokered = ctx.auth.broker ? JSON.parse(await domain.box.open(ctx.auth.broker)) as BrokeredSignIn : undefined;
     return finishSignIn(deps, l, user, request, reply, (session) => (brokered
       ? brokeredSessionStarted(domain, request, l, user, brokered, session)
-      : recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri })), { amr: ctx.auth.amr });
+      : recordSignIn(domain, request, l.realm, l.client, user, { sessionId: session.id, redirectUri: l.req.redirectUri })), { amr: ctx.auth.amr, rememberMe: ctx.auth.rememberMe, actionStatus: ctx.auth.actionStatus });
+  }
+
+  /** The user said no (to consent, to the terms): the request ends, and the client (or device) hears access_denied. */
+  async function deny(l: Loaded, request: FastifyRequest, reply: FastifyReply) {
+    await domain.interactions.finish(l.interaction.id);
+    if (l.req.device) return answerDevice(deps, l.realm, l.client, l.req.device, 'denied', request, reply);
+    return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
   }
 
   // One page per step of the pipeline (domain/authentication): a step that is not due sends the
@@ -200,28 +218,40 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       const { ctx } = await situation(l, request);
       const due = dueSteps(ctx);
       if (!due.includes(step)) return redirectBrowser(request, reply, interactionUrl(l, due[0]?.id ?? passwordStep.id));
-      const result = await step.submit(ctx, (request.body ?? {}) as Form);
+      const form = (request.body ?? {}) as Form;
+      const asked = ctx.action === step.name;
+      // The client's kc_action, cancelled: the sign-in goes on without it, and the client hears so.
+      const cancelled = asked && form['cancel-aia'] !== undefined;
+      const result: StepResult = cancelled ? { ok: true } : await step.submit(ctx, form);
       if (!result.ok) {
+        if (result.declined) {
+          await recordLoginError(domain, request, l.realm, l.client, {
+            error: 'rejected_by_user', userId: ctx.user?.id, details: { redirect_uri: l.req.redirectUri },
+          });
+          return deny(l, request, reply);
+        }
         if (result.error) {
           await recordLoginError(domain, request, l.realm, l.client, {
             type: result.event, error: result.error, userId: result.userId, details: { redirect_uri: l.req.redirectUri, ...result.details },
           });
         }
         const message = result.info ? { info: result.message as string } : { error: result.message };
-        return show(l, reply, ctx, step, { ...message, keep: result.keep, field: result.field });
+        return show(l, reply, ctx, step, { ...message, keep: result.keep, field: result.field, fieldErrors: result.fieldErrors });
       }
       const user = result.user ?? ctx.user!;
       for (const event of result.events ?? []) await recordUserEvent(domain, request, l.realm.realm, l.client, event.type, user.id, event.details);
       // What a step set up (and showed) is used up with it, and so is its required action if this
       // sign-in asked for it; the provider's sign-in, if any, waits for the session.
-      const auth = {
+      const auth: InteractionAuth = {
         ...ctx.auth, amr: [...new Set([...ctx.auth.amr, ...result.amr ?? []])], pending: undefined, mailedAt: undefined,
         actions: ctx.auth.actions?.filter((a) => a !== step.name),
+        ...(ctx.auth.rememberMe || result.rememberMe ? { rememberMe: true } : {}),
+        ...(asked ? { actionStatus: cancelled ? 'cancelled' as const : 'success' as const } : {}),
       };
       const interaction = { ...l.interaction, userId: user.id, auth };
       await domain.interactions.update(interaction);
       const next = { ...l, interaction };
-      const nextCtx = { ...ctx, user, auth, credentials: await domain.credentials.list(user.id) };
+      const nextCtx: AuthContext = { ...ctx, user, auth, credentials: await domain.credentials.list(user.id), action: auth.actionStatus ? undefined : ctx.action };
       const remaining = dueSteps(nextCtx);
       if (remaining.length > 0) return redirectBrowser(request, reply, interactionUrl(next, remaining[0].id));
       return complete(next, nextCtx, request, reply);
@@ -250,7 +280,9 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     if (!l) return reply;
     const { session, user } = await signedIn(l);
     if (!session || !user) return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true }, request, reply, l.interaction.id);
+    return continueAuthorization(deps, l.realm, l.client, l.req, {
+      session, user, freshLogin: true, actionStatus: l.interaction.auth?.actionStatus,
+    }, request, reply, l.interaction.id);
   });
 
   app.post(`${REALM}/login-actions/consent`, { preHandler: csrfCheck(app, deps), config: { page: true } }, async (request, reply) => {
@@ -262,14 +294,12 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
       return redirectBrowser(request, reply, interactionUrl(l, 'authenticate'));
     }
     const body = (request.body ?? {}) as Body;
-    if (body.accept === undefined) {
-      await domain.interactions.finish(l.interaction.id);
-      if (l.req.device) return answerDevice(deps, l.realm, l.client, l.req.device, 'denied', request, reply);
-      return deliver(deps, l.realm, request, reply, authorizationError(l.realm, l.req, new OAuthError('access_denied', 'The user declined')), l.client);
-    }
+    if (body.accept === undefined) return deny(l, request, reply);
     await domain.consents.grant(user.id, l.client.record.id, consentScopes(l.client, l.req));
     // Signed in for this very request when the session began after it did (not a single sign-on parked for consent).
     const freshLogin = session.authTime >= l.interaction.createdAt;
-    return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin, consentGiven: true }, request, reply, l.interaction.id);
+    return continueAuthorization(deps, l.realm, l.client, l.req, {
+      session, user, freshLogin, consentGiven: true, actionStatus: l.interaction.auth?.actionStatus,
+    }, request, reply, l.interaction.id);
   });
 };

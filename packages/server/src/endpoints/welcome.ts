@@ -20,7 +20,10 @@ export const welcomePage: FastifyPluginAsync<WelcomeOptions> = async (app, { dom
     const locale = resolveLocale({ acceptLanguage: request.headers['accept-language'], supported: pages.locales });
     const html = pages.welcome({ realm: { name: 'Latchkey' }, locale, resourcesPath }, {
       consoleUrl: `${base}/admin/`,
-      realms: realms.map((r) => ({ name: r.name, discoveryUrl: `${domain.realms.issuerOf(r.name, base)}/.well-known/openid-configuration` })),
+      realms: realms.map((r) => {
+        const issuer = domain.realms.issuerOf(r.name, base);
+        return { name: r.name, discoveryUrl: `${issuer}/.well-known/openid-configuration`, accountUrl: `${issuer}/account/` };
+      }),
     });
     return sendPage(reply, html);
   });

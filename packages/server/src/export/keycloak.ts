@@ -268,6 +268,8 @@ async function realmHead(tx: Store, box: SecretBox, index: RealmIndex): Promise<
     ssoSessionIdleTimeout: s.ssoSessionIdleTimeout,
     ssoSessionMaxLifespan: s.ssoSessionMaxLifespan,
     offlineSessionIdleTimeout: s.offlineSessionIdleTimeout,
+    ssoSessionIdleTimeoutRememberMe: s.ssoSessionIdleTimeoutRememberMe ?? 0,
+    ssoSessionMaxLifespanRememberMe: s.ssoSessionMaxLifespanRememberMe ?? 0,
     accessCodeLifespan: s.accessCodeLifespan,
     ...deviceGrantFields(s),
     bruteForceProtected: s.bruteForceProtected,

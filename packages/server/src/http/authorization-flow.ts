@@ -10,7 +10,7 @@ import {
 } from '../protocol/authorization/respond.js';
 import type { AuthorizationResponse } from '../protocol/authorization/response-modes.js';
 import { OAuthError } from '../protocol/errors.js';
-import type { InteractionRecord, SessionRecord, UserRecord } from '../storage/store.js';
+import type { InteractionAuth, InteractionRecord, SessionRecord, UserRecord } from '../storage/store.js';
 import {
   csrfToken, ownsInteraction, pageContext, readSignedCookie, realmPath, redirectBrowser, rememberInteraction, sendPage, SESSION_COOKIE,
   setSessionCookie,
@@ -72,7 +72,8 @@ export const interactionUrl = (l: Loaded, step: string) =>
  */
 export async function finishSignIn(
   deps: FlowDeps, l: Loaded, user: UserRecord, request: FastifyRequest, reply: FastifyReply,
-  started: (session: SessionRecord) => Promise<void>, opts: { viaPage?: boolean; amr: string[] },
+  started: (session: SessionRecord) => Promise<void>,
+  opts: { viaPage?: boolean; amr: string[]; rememberMe?: boolean; actionStatus?: InteractionAuth['actionStatus'] },
 ): Promise<FastifyReply> {
   const { domain } = deps;
   const realm = l.realm.realm;
@@ -83,12 +84,14 @@ export async function finishSignIn(
   if (previousId && !kept) await domain.sessions.end(previousId);
   const session = kept
     ? await domain.sessions.raise(kept, finalAmr([...kept.amr ?? ['pwd'], ...opts.amr]))
-    : await domain.sessions.start(realm, user.id, { offline: false, amr: finalAmr(opts.amr) });
+    : await domain.sessions.start(realm, user.id, { offline: false, amr: finalAmr(opts.amr), rememberMe: opts.rememberMe });
   if (!kept) setSessionCookie(reply, l.realm, session);
   await started(session);
-  await domain.interactions.update({ ...l.interaction, userId: user.id, sessionId: session.id, auth: null });
+  // What became of the client's kc_action stays with the request until it answers the client (after consent, perhaps).
+  const { actionStatus } = opts;
+  await domain.interactions.update({ ...l.interaction, userId: user.id, sessionId: session.id, auth: actionStatus ? { amr: session.amr ?? [], actionStatus } : null });
   if (opts.viaPage) return sendContinuePage(deps, l, reply);
-  return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true }, request, reply, l.interaction.id);
+  return continueAuthorization(deps, l.realm, l.client, l.req, { session, user, freshLogin: true, actionStatus }, request, reply, l.interaction.id);
 }
 
 /**
@@ -132,7 +135,7 @@ export async function continueAuthorization(
     if (req.device) return answerDevice(deps, realm, client, req.device, { userId: user!.id, sessionId: session!.id }, request, reply);
     const touched = await deps.domain.sessions.touch(realm.realm, session!);
     const acr = acrOf(realm.realm, client, req, touched, situation.freshLogin);
-    const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acr);
+    const response = await authorizationResponse(deps.domain, realm, client, req, user!, touched, acr, situation.actionStatus);
     // Keycloak has no grant type for an access token from the authorization endpoint: OAuth's implicit grant names it.
     if (returnsToken(req)) tokensIssued.inc({ grant_type: 'implicit' });
     return deliver(deps, realm, request, reply, response, client);
@@ -141,7 +144,7 @@ export async function continueAuthorization(
   if (!id) {
     // Only consent, or the second factor of a step-up, is left when the user is already signed in:
     // park who that is, with what the session's sign-in did, so the pages ask nothing else.
-    const signedIn = next === 'consent' || next === 'step-up' ? situation : {};
+    const signedIn = next === 'consent' || next === 'step-up' || next === 'action' ? situation : {};
     const interaction = await deps.domain.interactions.create(
       realm.realm, client.record.id, req, signedIn.session?.id ?? null, signedIn.user?.id ?? null,
       signedIn.session ? { amr: signedIn.session.amr ?? ['pwd'] } : null);

@@ -1,5 +1,6 @@
 import type { FastifyInstance, FastifyReply, FastifyRequest } from 'fastify';
 import type { ClientRuntime, Domain, RealmRuntime } from '../domain/index.js';
+import { now } from '../domain/time.js';
 import { resolveLocale } from '../pages/locale.js';
 import type { Hidden, PageContext, Pages, SignedInAccount } from '../pages/types.js';
 import { browserState } from '../protocol/session-state.js';
@@ -109,9 +110,11 @@ export const SESSION_STATE_COOKIE = 'LATCHKEY_SESSION_STATE';
 const sessionStateCookieOptions = (realm: RealmRuntime) => ({ ...cookieOptions(realm), httpOnly: false, signed: false });
 
 export function setSessionCookie(reply: FastifyReply, realm: RealmRuntime, session: SessionRecord): void {
-  // No Max-Age: the server decides when the session ends; the cookie only names it.
-  reply.setCookie(SESSION_COOKIE, session.id, cookieOptions(realm));
-  reply.setCookie(SESSION_STATE_COOKIE, browserState(session.id), sessionStateCookieOptions(realm));
+  // No Max-Age: the server decides when the session ends; the cookie only names it. A remembered
+  // session (Keycloak's remember me) outlives the browser: its cookies last as long as it may.
+  const lasting = session.rememberMe ? { maxAge: Math.max(0, session.maxExpiresAt - now()) } : {};
+  reply.setCookie(SESSION_COOKIE, session.id, { ...cookieOptions(realm), ...lasting });
+  reply.setCookie(SESSION_STATE_COOKIE, browserState(session.id), { ...sessionStateCookieOptions(realm), ...lasting });
 }
 
 /** Clears a cookie that was set with these options: the browser matches it by name and path. */

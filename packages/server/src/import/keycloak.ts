@@ -116,6 +116,7 @@ export const userProfileComponents = (config: UserProfileConfig): Record<string,
 export interface RealmRep {
   id?: string; realm: string; enabled?: boolean; displayName?: string; sslRequired?: string; accessTokenLifespan?: number;
   ssoSessionIdleTimeout?: number; ssoSessionMaxLifespan?: number; offlineSessionIdleTimeout?: number;
+  ssoSessionIdleTimeoutRememberMe?: number; ssoSessionMaxLifespanRememberMe?: number;
   accessCodeLifespan?: number; defaultSignatureAlgorithm?: string; bruteForceProtected?: boolean;
   failureFactor?: number; waitIncrementSeconds?: number; maxFailureWaitSeconds?: number; maxDeltaTimeSeconds?: number; accountFailureCeiling?: number; defaultLocale?: string;
   internationalizationEnabled?: boolean; supportedLocales?: string[]; defaultRole?: RoleRep;
@@ -203,6 +204,8 @@ export function realmSettings(rep: RealmRep): Partial<RealmSettings> {
     ssoSessionIdleTimeout: rep.ssoSessionIdleTimeout,
     ssoSessionMaxLifespan: rep.ssoSessionMaxLifespan,
     offlineSessionIdleTimeout: rep.offlineSessionIdleTimeout,
+    ssoSessionIdleTimeoutRememberMe: rep.ssoSessionIdleTimeoutRememberMe,
+    ssoSessionMaxLifespanRememberMe: rep.ssoSessionMaxLifespanRememberMe,
     accessCodeLifespan: rep.accessCodeLifespan,
     defaultSignatureAlgorithm: isAlg(rep.defaultSignatureAlgorithm) ? rep.defaultSignatureAlgorithm : undefined,
     bruteForceProtected: rep.bruteForceProtected,

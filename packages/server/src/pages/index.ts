@@ -11,6 +11,7 @@ import type {
   BrokerFragmentPage, EmailContent, RenderedEmail, ConsentPage, DevicePage, ErrorPage, FormPostPage, IframePage, LinkAccountPage, LoggedOutPage, LoginPage, LogoutConfirmPage, PageContext, Pages,
   UpdatePasswordPage, WelcomePage, OtpPage, RecoveryCodePage, ConfigureTotpPage, RecoveryCodesSetupPage, SecurityKeyPage, WebAuthnRegisterPage,
   ActionTokenPage, RegisterPage, ResetCredentialsPage, VerifyEmailPage,
+  UpdateProfilePage, TermsPage,
 } from './types.js';
 
 export type * from './types.js';
@@ -23,7 +24,7 @@ const LOCALE_TAG = /^[A-Za-z]{1,8}(?:-[A-Za-z0-9]{1,8})*$/;
 const TEMPLATES = [
   'layout', 'login', 'consent', 'error', 'logout-confirm', 'logged-out', 'form-post', 'broker-fragment', 'link-account',
   'update-password', 'account', 'iframe', 'welcome', 'login-code', 'configure-totp', 'recovery-codes-setup',
-  'step-alternatives', 'device', 'webauthn-authenticate', 'webauthn-register', 'step-message', 'reset-credentials', 'register', 'verify-email', 'action-token', 'info',
+  'step-alternatives', 'device', 'webauthn-authenticate', 'webauthn-register', 'step-message', 'reset-credentials', 'register', 'verify-email', 'action-token', 'info', 'update-profile', 'terms', 'aia-cancel',
 ] as const;
 /** The two pages that ask a code after the password: one template, these differences. */
 const CODE_PAGES = {
@@ -212,6 +213,8 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     verifyEmail: (ctx: PageContext, page: VerifyEmailPage) => render('verify-email', ctx, page),
     actionToken: (ctx: PageContext, page: ActionTokenPage) => render('action-token', ctx, page),
     info: (ctx: PageContext, page: ErrorPage) => render('info', ctx, page),
+    updateProfile: (ctx: PageContext, page: UpdateProfilePage) => render('update-profile', ctx, page),
+    terms: (ctx: PageContext, page: TermsPage) => render('terms', ctx, page),
     iframe: (ctx: PageContext, page: IframePage) => render('iframe', ctx, page),
     welcome: (ctx: PageContext, page: WelcomePage) => render('welcome', ctx, page),
     message,

@@ -21,6 +21,8 @@ export interface LoginPage {
   hidden: Hidden;
   /** Prefilled username (login_hint, or the last attempt). */
   username?: string;
+  /** Keycloak's remember me checkbox (field rememberMe), ticked or not; absent where the realm does not offer it. */
+  rememberMe?: boolean;
   /** A message key from the catalogue, shown beside the form. */
   error?: 'invalidCredentials' | 'accountDisabled' | 'sessionExpired' | 'webauthnInvalid' | 'webauthnFailed' | 'requestExpired';
   /**
@@ -103,6 +105,12 @@ export interface StepPage {
   field?: string;
   /** What the form keeps of what was typed. */
   values?: Record<string, string | undefined>;
+  /** The step is the client's kc_action: a cancel button (field cancel-aia) goes back to it without doing it. */
+  cancellable?: boolean;
+  /** The values the form had when it was refused, by field. */
+  keep?: Record<string, string | undefined>;
+  /** What each field got wrong, by its name. */
+  fieldErrors?: Record<string, StepError>;
 }
 
 /** A page of the way to the first factor besides the password, which links back to the login page. */
@@ -137,6 +145,15 @@ export interface ActionTokenPage {
   /** The required actions an execute-actions link runs. */
   actions?: string[];
 }
+
+/** Keycloak's UPDATE_PROFILE (fields username, email, firstName, lastName): the profile's attributes the user may change. */
+export interface UpdateProfilePage extends StepPage {
+  editable: Array<'username' | 'email' | 'firstName' | 'lastName'>;
+  profile: { username: string; email: string; firstName: string; lastName: string };
+}
+
+/** Keycloak's TERMS_AND_CONDITIONS: accept (field accept) or decline. */
+export type TermsPage = StepPage;
 
 /** Keycloak's UPDATE_PASSWORD (fields password-new and password-confirm). */
 export type UpdatePasswordPage = StepPage;
@@ -185,8 +202,8 @@ export interface IframePage {
 
 export interface WelcomePage {
   consoleUrl: string;
-  /** Every realm, with the address of its OpenID Connect discovery document. */
-  realms: Array<{ name: string; discoveryUrl: string }>;
+  /** Every realm, with the address of its OpenID Connect discovery document and of its account console. */
+  realms: Array<{ name: string; discoveryUrl: string; accountUrl: string }>;
 }
 
 export interface LogoutConfirmPage {
@@ -279,6 +296,8 @@ export interface Pages {
   actionToken(ctx: PageContext, page: ActionTokenPage): string;
   /** What a mail's link did (the account updated, the address verified), with an optional way on. */
   info(ctx: PageContext, page: ErrorPage): string;
+  updateProfile(ctx: PageContext, page: UpdateProfilePage): string;
+  terms(ctx: PageContext, page: TermsPage): string;
   /** Keycloak's iframes: the check session iframe and the third-party cookies check. */
   iframe(ctx: PageContext, page: IframePage): string;
   /** The server's own page at / (Keycloak has one there): where the console and the realms are. */

@@ -99,6 +99,9 @@ export interface RealmSettings {
   duplicateEmailsAllowed?: boolean;
   rememberMe?: boolean;
   editUsernameAllowed?: boolean;
+  /** Keycloak's: a remembered session's idle timeout and maximum lifespan in seconds; 0 or absent: the realm's usual ones. */
+  ssoSessionIdleTimeoutRememberMe?: number;
+  ssoSessionMaxLifespanRememberMe?: number;
   /** Keycloak's password policy string, e.g. `length(12) and notUsername(undefined)` (see domain/password-policy.ts). */
   passwordPolicy?: string;
   /**
@@ -366,12 +369,14 @@ export interface UserRecord {
  * Keycloak's required actions that Latchkey carries out: UPDATE_PASSWORD, choosing a new
  * password (after an administrator set a temporary one); CONFIGURE_TOTP, setting up a
  * one-time code generator; CONFIGURE_RECOVERY_AUTHN_CODES, taking a set of recovery codes;
- * VERIFY_EMAIL, following the link mailed to the user's address.
+ * VERIFY_EMAIL, following the link mailed to the user's address; UPDATE_PROFILE, checking one's
+ * name and email; TERMS_AND_CONDITIONS, accepting the terms.
  */
 export type RequiredAction = 'UPDATE_PASSWORD' | 'CONFIGURE_TOTP' | 'CONFIGURE_RECOVERY_AUTHN_CODES' | 'webauthn-register' | 'webauthn-register-passwordless'
-  | 'VERIFY_EMAIL';
+  | 'VERIFY_EMAIL' | 'UPDATE_PROFILE' | 'TERMS_AND_CONDITIONS';
 export const REQUIRED_ACTIONS: readonly RequiredAction[] = [
   'UPDATE_PASSWORD', 'CONFIGURE_TOTP', 'CONFIGURE_RECOVERY_AUTHN_CODES', 'webauthn-register', 'webauthn-register-passwordless', 'VERIFY_EMAIL',
+  'UPDATE_PROFILE', 'TERMS_AND_CONDITIONS',
 ];
 
 /** A realm's setting of one of Keycloak's required actions (its RequiredActionProviderRepresentation, alias and provider aside). */
@@ -459,6 +464,8 @@ export interface SessionRecord {
   maxExpiresAt: number;
   /** RFC 8176 methods the user signed in with (pwd, otp, mfa…); absent for sessions begun before Latchkey kept them. */
   amr?: string[];
+  /** Keycloak's remember me: the session's lifetimes are the realm's …RememberMe ones, and its cookie outlives the browser. */
+  rememberMe?: boolean;
 }
 
 export interface RefreshTokenRecord {
@@ -540,6 +547,10 @@ export interface InteractionRecord {
 /** The steps of a sign-in done so far, as RFC 8176 methods, and what a step set up awaits. */
 export interface InteractionAuth {
   amr: string[];
+  /** The login page's "remember me" was ticked: the session it begins is a remembered one. */
+  rememberMe?: boolean;
+  /** What became of the client's kc_action (an application-initiated action); absent while it is due. */
+  actionStatus?: 'success' | 'cancelled';
   /** Sealed under the master key: a TOTP secret or recovery codes being set up, shown until confirmed; or the WebAuthn challenge the page was given. */
   pending?: string;
   /** Sealed under the master key: the sign-in at an identity provider the steps follow (its post-broker login flow), for its session. */

@@ -512,7 +512,7 @@ for (const backend of backends) {
             { username: 'ed', enabled: true, credentials: [{ type: 'password', value: 'ed-pw' }], groups: ['/editors/night shift'] },
             // A temporary password is Keycloak's UPDATE_PASSWORD; required actions Latchkey has no page for are left out.
             { username: 'tim', enabled: true, credentials: [{ type: 'password', value: 'tim-pw', temporary: true }] },
-            { username: 'vera', enabled: true, credentials: [{ type: 'password', value: 'vera-pw' }], requiredActions: ['webauthn-register'] },
+            { username: 'vera', enabled: true, credentials: [{ type: 'password', value: 'vera-pw' }], requiredActions: ['delete_account'] },
             { username: 'phil', enabled: true, credentials: [{ type: 'password', value: 'phil-pw' }], attributes: { phoneNumber: ['+44 20 7946 0000'], team: ['a'] } },
           ],
         });

@@ -40,7 +40,7 @@ describe('browser: a temporary password is replaced at the next sign-in', { skip
     assert.deepEqual((await user()).json.requiredActions, ['UPDATE_PASSWORD']);
     await setPassword('tess-temporary', false);
     assert.deepEqual((await user()).json.requiredActions, []);
-    assertAdminError(await admin.put(`/realms/${REALM}/users/${tess}`, { requiredActions: ['webauthn-register'] }), 400, 'requiredActions');
+    assertAdminError(await admin.put(`/realms/${REALM}/users/${tess}`, { requiredActions: ['delete_account'] }), 400, 'requiredActions');
     assert.equal((await admin.put(`/realms/${REALM}/users/${tess}`, { requiredActions: ['UPDATE_PASSWORD'] })).status, 204);
     assert.deepEqual((await user()).json.requiredActions, ['UPDATE_PASSWORD']);
   });

@@ -6,6 +6,8 @@ import { after, before, describe, it } from 'node:test';
 import { send, passwordGrant } from '../helpers/http.js';
 import { HttpBrowser } from '../helpers/http-browser.js';
 import { claimsOf } from '../helpers/oidc.js';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
+import { recipient, startMailSink } from '../helpers/smtp.js';
 import { ADMIN_PASSWORD, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
 const REALM = 'acct';
@@ -16,6 +18,8 @@ function accountRealm(): object {
   return {
     realm: REALM,
     enabled: true,
+    // olga has a second factor, and the tests take her tokens by password.
+    attributes: { passwordGrantWithSecondFactor: 'true' },
     clients: [
       { clientId: 'spa', publicClient: true, directAccessGrantsEnabled: true, redirectUris: [REDIRECT], webOrigins: [APP_ORIGIN] },
       {
@@ -31,6 +35,16 @@ function accountRealm(): object {
         credentials: [{ type: 'password', value: 'alice-pw' }], realmRoles: [`default-roles-${REALM}`],
       },
       { username: 'carol', enabled: true, email: 'carol@example.com', credentials: [{ type: 'password', value: 'carol-pw' }], realmRoles: [`default-roles-${REALM}`] },
+      {
+        username: 'olga', enabled: true, email: 'olga@example.com', realmRoles: [`default-roles-${REALM}`],
+        credentials: [
+          { type: 'password', value: 'olga-pw' },
+          {
+            type: 'otp', userLabel: 'Phone', secretData: JSON.stringify({ value: 'JhYJxX8E5Qyf0xxVcd5B' }),
+            credentialData: JSON.stringify({ subType: 'totp', digits: 6, counter: 0, period: 30, algorithm: 'HmacSHA1' }),
+          },
+        ],
+      },
       // Imported without the default roles (as a Keycloak export can have it): no account roles, so no account audience.
       { username: 'dave', enabled: true, credentials: [{ type: 'password', value: 'dave-pw' }] },
     ],
@@ -91,15 +105,87 @@ describe('account REST API', () => {
     assert.equal(malformed.status, 400, malformed.text);
   });
 
-  it('GET credentials: the password', async () => {
+  it('a new email where the realm verifies email: not verified, UPDATE_EMAIL recorded, and the verify-email mail on its way', async () => {
+    const sink = await startMailSink();
+    const admin = adminApi(server, await masterAdminToken(server));
+    const realm = (changes: object) => admin.put(`/realms/${REALM}`, changes);
+    try {
+      assert.equal((await realm({ verifyEmail: true, smtpServer: { host: '127.0.0.1', port: String(sink.port), from: 'noreply@example.test' } })).status, 204);
+      const { access_token: at } = await token('carol', 'carol-pw');
+      const update = await call('', at, { method: 'POST', headers: { 'content-type': 'application/json' }, body: JSON.stringify({ email: 'carol.new@example.com', firstName: 'Carol', lastName: 'Cole' }) });
+      assert.equal(update.status, 204, update.text);
+      assert.equal((await call('', at)).json.emailVerified, false);
+      const mail = await sink.waitFor((m) => recipient(m) === 'carol.new@example.com', 'the verify-email mail');
+      assert.match(mail.text ?? '', new RegExp(`/realms/${REALM}/login-actions/action-token\\?key=`));
+      const carol = (await admin.get(`/realms/${REALM}/users?username=carol&exact=true`)).json[0].id;
+      const events = (await admin.get(`/realms/${REALM}/events?user=${carol}&type=UPDATE_EMAIL`)).json;
+      assert.equal(events[0].details.updated_email, 'carol.new@example.com');
+      assert.equal(events[0].details.previous_email, 'carol@example.com');
+    } finally {
+      await realm({ verifyEmail: false });
+      await sink.stop();
+    }
+  });
+
+  it('GET credentials: the password, and the second factors the user could have', async () => {
     const { access_token: at } = await token('carol', 'carol-pw');
     const res = await call('/credentials', at);
     assert.equal(res.status, 200, res.text);
-    assert.equal(res.json.length, 1);
+    assert.deepEqual(res.json.map((c: { type: string }) => c.type), ['password', 'otp', 'recovery-authn-codes']);
+    assert.equal(res.json[1].createAction, 'CONFIGURE_TOTP');
+    assert.deepEqual(res.json[1].userCredentialMetadatas, []);
     assert.equal(res.json[0].type, 'password');
     assert.equal(res.json[0].userCredentialMetadatas.length, 1);
     assert.equal(typeof res.json[0].userCredentialMetadatas[0].credential.createdDate, 'number');
-    assert.deepEqual((await call('/credentials?type=otp', at)).json, []);
+    assert.equal((await call('/credentials?type=password', at)).json.length, 1);
+    assert.deepEqual((await call('/credentials?type=webauthn', at)).json, []);
+  });
+
+  it('DELETE credentials/{id}: a second factor of the user\'s own goes, with REMOVE_TOTP; another\'s is not found', async () => {
+    const { access_token: at } = await token('olga', 'olga-pw');
+    const otp = (await call('/credentials?type=otp', at)).json[0];
+    assert.equal(otp.userCredentialMetadatas.length, 1);
+    const { id, userLabel } = otp.userCredentialMetadatas[0].credential;
+    assert.equal(userLabel, 'Phone');
+    const { access_token: carol } = await token('carol', 'carol-pw');
+    assert.equal((await call(`/credentials/${id}`, carol, { method: 'DELETE' })).status, 404);
+    assert.equal((await call(`/credentials/${id}`, at, { method: 'DELETE' })).status, 204);
+    assert.deepEqual((await call('/credentials?type=otp', at)).json[0].userCredentialMetadatas, []);
+    assert.equal((await call(`/credentials/${id}`, at, { method: 'DELETE' })).status, 404);
+  });
+
+  it('sessions/devices: each session a device of Keycloak\'s shape, the current one marked', async () => {
+    const first = await token('carol', 'carol-pw');
+    const res = await call('/sessions/devices', first.access_token);
+    assert.equal(res.status, 200, res.text);
+    const current = res.json.find((d: { current: boolean }) => d.current);
+    assert.equal(current.sessions[0].id, first.session_state);
+    assert.equal(typeof current.lastAccess, 'number');
+    assert.equal(current.sessions[0].rememberMe, false);
+  });
+
+  it('a browser asking for the API\'s address as a page gets the account console; its client is there', async () => {
+    const page = await send(url(), { headers: { accept: 'text/html,application/xhtml+xml' }, redirect: 'manual' });
+    assert.equal(page.status, 302);
+    assert.match(page.headers.get('location') ?? '', /\/account\/$/);
+    const console = await send(url('/'), { headers: { accept: 'text/html' } });
+    assert.ok(console.status === 200 || console.status === 503, String(console.status));
+    if (console.status === 200) {
+      assert.match(console.text, /<div id="root">/);
+      assert.match(console.headers.get('content-security-policy') ?? '', /script-src 'self'/);
+      const asset = /src="\.\/assets\/([^"]+)"/.exec(console.text)![1];
+      const js = await send(url(`/assets/${asset}`));
+      assert.equal(js.status, 200);
+      assert.match(js.headers.get('content-type') ?? '', /javascript/);
+    }
+    assert.equal((await send(url('/assets/nothing.js'))).status, 404);
+    const clients = await send(`${server.url}/admin/realms/${REALM}/clients?clientId=account-console`, {
+      headers: { authorization: `Bearer ${await masterAdminToken(server)}` },
+    });
+    assert.equal(clients.json.length, 1);
+    assert.equal(clients.json[0].publicClient, true);
+    assert.deepEqual(clients.json[0].redirectUris, [`/realms/${REALM}/account/*`]);
+    assert.equal(clients.json[0].attributes['pkce.code.challenge.method'], 'S256');
   });
 
   it('sessions: list, DELETE one, DELETE all but the current one, DELETE with current=true', async () => {

@@ -540,6 +540,14 @@ for (const backend of [sqlite, postgres]) {
         assert.equal(await store.sessions.get(session.id), undefined);
       });
 
+      it('keeps whether a session is remembered (Keycloak\'s remember me)', async () => {
+        const { realm, user } = await seed(store);
+        const remembered = { ...newSession(realm.id, user.id), rememberMe: true, amr: ['pwd'] };
+        await store.sessions.insert(remembered);
+        assert.deepEqual(await store.sessions.get(remembered.id), remembered);
+        assert.deepEqual((await store.sessions.listByUser(user.id)).map((s) => s.rememberMe), [true]);
+      });
+
       it('lists a user\'s sessions oldest first, the clients each served, and deletes them all', async () => {
         const { realm, client, user } = await seed(store);
         const other = newUser(realm.id);

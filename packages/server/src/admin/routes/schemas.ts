@@ -300,6 +300,9 @@ export const realmRepresentation = {
     ssoSessionIdleTimeout: seconds(),
     ssoSessionMaxLifespan: seconds(),
     offlineSessionIdleTimeout: seconds(),
+    // 0: the usual lifetimes (Keycloak's default).
+    ssoSessionIdleTimeoutRememberMe: seconds(0),
+    ssoSessionMaxLifespanRememberMe: seconds(0),
     bruteForceProtected: nullableBoolean,
     failureFactor: seconds(),
     waitIncrementSeconds: seconds(0),

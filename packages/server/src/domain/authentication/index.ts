@@ -11,8 +11,10 @@ import { recoveryCodeStep } from './recovery-code.js';
 import { registrationStep } from './registration.js';
 import { resetCredentialsStep } from './reset-credentials.js';
 import { securityKeyStep } from './security-key.js';
+import { termsAndConditionsStep } from './terms-and-conditions.js';
 import { FIRST_FACTORS, isSecondFactor, SECOND_FACTORS, type AuthContext, type Step } from './step.js';
 import { updatePasswordStep } from './update-password.js';
+import { updateProfileStep } from './update-profile.js';
 import { verifyEmailStep } from './verify-email.js';
 import { webauthnRegisterPasswordlessStep, webauthnRegisterStep } from './webauthn-register.js';
 
@@ -28,16 +30,23 @@ export { LOGIN_ERRORS } from './password.js';
  */
 export const STEPS: readonly Step[] = [
   passwordStep, passkeyStep, registrationStep, resetCredentialsStep, identityProviderStep, securityKeyStep, otpStep, recoveryCodeStep,
-  configureTotpStep, updatePasswordStep, webauthnRegisterStep, webauthnRegisterPasswordlessStep, configureRecoveryCodesStep, verifyEmailStep,
+  configureTotpStep, termsAndConditionsStep, updatePasswordStep, updateProfileStep, webauthnRegisterStep, webauthnRegisterPasswordlessStep,
+  configureRecoveryCodesStep, verifyEmailStep,
 ];
+
+/** The required actions a client may ask for with kc_action (Keycloak's application-initiated actions). */
+export const APPLICATION_INITIATED_ACTIONS: readonly string[] = STEPS.filter((s) => s.kind === 'required-action').map((s) => s.name);
 
 export const stepById = (id: string): Step | undefined => STEPS.find((s) => s.id === id);
 
 /** The sign-in's situation: the user the first factor named, with their second factors. */
 export async function authContext(domain: Domain, realm: RealmRecord, user: UserRecord | undefined, auth: InteractionAuth | null | undefined,
-  level: number, address: string, origin: string, mailLink?: AuthContext['mailLink']): Promise<AuthContext> {
+  level: number, address: string, origin: string, mailLink?: AuthContext['mailLink'], kcAction?: string): Promise<AuthContext> {
   const credentials = user ? await domain.credentials.list(user.id) : [];
-  return { domain, realm, user, credentials, auth: auth ?? { amr: [] }, level, address, origin, mailLink };
+  const given = auth ?? { amr: [] };
+  // The client's kc_action is due until the user has done it or said no.
+  const action = given.actionStatus === undefined ? kcAction : undefined;
+  return { domain, realm, user, credentials, auth: given, level, address, origin, mailLink, ...(action ? { action } : {}) };
 }
 
 /**

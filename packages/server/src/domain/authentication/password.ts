@@ -16,10 +16,12 @@ export const passwordStep: Step = {
     const check = await signInWithPassword(ctx.domain, ctx.realm, username, form.password ?? '', ctx.address);
     if (!check.ok) {
       return {
-        ok: false, message: LOGIN_ERRORS[check.reason], error: SIGN_IN_ERRORS[check.reason], userId: check.userId, keep: { username },
+        ok: false, message: LOGIN_ERRORS[check.reason], error: SIGN_IN_ERRORS[check.reason], userId: check.userId,
+        keep: { username, rememberMe: form.rememberMe },
         details: { username, ...lockoutDetail(check) },
       };
     }
-    return { ok: true, user: check.user, amr: ['pwd'] };
+    // Keycloak's remember me, where the realm offers it.
+    return { ok: true, user: check.user, amr: ['pwd'], rememberMe: ctx.realm.settings.rememberMe === true && form.rememberMe !== undefined };
   },
 };

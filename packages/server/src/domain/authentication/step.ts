@@ -1,5 +1,5 @@
 import type { CredentialRecord, InteractionAuth, RealmRecord, RequiredAction, UserRecord } from '../../storage/store.js';
-import { askedRequiredActions } from '../required-actions.js';
+import { askedRequiredActions, requiredActionEnabled } from '../required-actions.js';
 import type { LoginEventType } from '../events.js';
 import type { Domain } from '../index.js';
 import type { PolicyViolation } from '../password-policy.js';
@@ -37,6 +37,12 @@ export interface AuthContext {
    * the issuer, the client and the theme. False when the realm has no mail server.
    */
   mailLink?(user: UserRecord & { email: string }, link: MailLink): Promise<boolean>;
+  /**
+   * The required action the client asked for (Keycloak's application-initiated action, the
+   * authorization request's kc_action), until it is done or cancelled: that step is due even
+   * when the user's list does not name it.
+   */
+  action?: string;
 }
 
 /** The links a step mails: Keycloak's template and action token of each. */
@@ -50,7 +56,8 @@ export type Form = Record<string, string | undefined>;
 export type StepError = string | PolicyViolation;
 
 /** Keycloak's event types a step records when it succeeds. */
-export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL' | 'REGISTER' | 'RESET_PASSWORD';
+export type StepEvent = 'UPDATE_PASSWORD' | 'UPDATE_TOTP' | 'UPDATE_CREDENTIAL' | 'REGISTER' | 'RESET_PASSWORD' | 'UPDATE_PROFILE' | 'UPDATE_EMAIL'
+  | 'CUSTOM_REQUIRED_ACTION';
 
 export type StepResult =
   | {
@@ -62,6 +69,8 @@ export type StepResult =
     /** The pending setup the step used up (cleared) or left. */
     pending?: string;
     events?: Array<{ type: StepEvent; details?: Record<string, string> }>;
+    /** The user asked the realm to remember them (its rememberMe): the session lasts as long as the realm's …RememberMe settings say. */
+    rememberMe?: boolean;
   }
   | {
     ok: false;
@@ -80,6 +89,10 @@ export type StepResult =
     field?: string;
     /** The message is news (a mail is on its way), not a fault. */
     info?: boolean;
+    /** What each field of the form got wrong, by its name (a profile's attributes). */
+    fieldErrors?: Record<string, StepError>;
+    /** The user refused (terms and conditions): the sign-in ends, and the client hears access_denied. */
+    declined?: boolean;
   };
 
 export interface Step {
@@ -131,6 +144,11 @@ export const isSecondFactor = (c: CredentialRecord) => c.type !== 'webauthn-pass
 
 export const hasCredential = (ctx: AuthContext, type: string) => ctx.credentials.some((c) => c.type === type);
 
-/** The user signed in, and holds the required action, which the realm has switched on (one switched off is passed over, as in Keycloak). */
+/**
+ * The user signed in, and the required action is asked: the user holds it and the realm has it
+ * switched on (one switched off is passed over, as in Keycloak), this sign-in was asked for it (a
+ * mail link's), or the client asked for it (kc_action).
+ */
 export const requiredActionAsked = (ctx: AuthContext, alias: RequiredAction) =>
-  firstFactorDone(ctx) && (askedRequiredActions(ctx.realm.settings, ctx.user!).includes(alias) || (ctx.auth.actions ?? []).includes(alias));
+  firstFactorDone(ctx) && (askedRequiredActions(ctx.realm.settings, ctx.user!).includes(alias) || (ctx.auth.actions ?? []).includes(alias)
+    || (ctx.action === alias && requiredActionEnabled(ctx.realm.settings, alias)));

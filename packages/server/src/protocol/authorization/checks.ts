@@ -1,4 +1,5 @@
 import { decodeProtectedHeader } from 'jose';
+import { APPLICATION_INITIATED_ACTIONS } from '../../domain/authentication/index.js';
 import type { ClientRuntime, Domain, RealmRuntime } from '../../domain/index.js';
 import { RequestUriUnavailable } from '../../domain/client-outbound.js';
 import { PUSHED_REQUEST_URN } from '../../domain/single-use.js';
@@ -270,6 +271,11 @@ export const checkHints: Check = (ctx) => {
   ctx.request.uiLocales = single(ctx, 'ui_locales');
   const acr = single(ctx, 'acr_values');
   ctx.request.acrValues = acr ? acr.split(' ').filter(Boolean) : undefined;
+  const action = single(ctx, 'kc_action');
+  if (action !== undefined) {
+    if (!APPLICATION_INITIATED_ACTIONS.includes(action)) throw invalidRequest(`kc_action ${action} is not a required action this server has`);
+    ctx.request.kcAction = action;
+  }
 };
 
 /** The realm's client policies (FAPI 2.0's profiles among them), once the request is known. */

@@ -36,6 +36,8 @@ export interface AuthorizationRequest {
   uiLocales?: string;
   claims?: ClaimsRequest;
   acrValues?: string[];
+  /** Keycloak's application-initiated action: a required action the client asks the signed-in user to carry out now. */
+  kcAction?: string;
   /**
    * The hash of the device code whose user code the user entered (RFC 8628): the sign-in and
    * consent answer the device, not a redirect URI (which is then the verification page).

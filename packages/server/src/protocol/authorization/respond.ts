@@ -11,7 +11,8 @@ import { returnsCode, returnsIdToken, returnsToken, type AuthorizationRequest } 
 import { responseModes, type AuthorizationResponse } from './response-modes.js';
 
 /** step-up: signed in, but with less than the request asks for (a second factor). */
-export type Next = 'login' | 'step-up' | 'consent' | 'respond';
+/** action: signed in, and the client asks for a required action (kc_action). */
+export type Next = 'login' | 'step-up' | 'action' | 'consent' | 'respond';
 
 export interface Situation {
   session?: SessionRecord;
@@ -20,6 +21,8 @@ export interface Situation {
   freshLogin?: boolean;
   /** The user just answered the consent page. */
   consentGiven?: boolean;
+  /** What became of the client's kc_action, once the user did it or said no. */
+  actionStatus?: 'success' | 'cancelled';
 }
 
 /**
@@ -60,6 +63,10 @@ export async function nextStep(domain: Domain, realm: RealmRuntime, client: Clie
     if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The user must complete a required action');
     return 'login';
   }
+  if (req.kcAction && !s.actionStatus) {
+    if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The requested action needs the user');
+    return 'action';
+  }
   if (wanted !== undefined && sessionLevel(session) < wanted) {
     if (req.prompt.includes('none')) throw new OAuthError('interaction_required', 'The request asks for a second factor the session has not given');
     return 'step-up';
@@ -84,10 +91,12 @@ const common = (realm: RealmRuntime, req: AuthorizationRequest): Record<string, 
 /** The successful response: a code, tokens, or both, in the request's response mode. */
 export async function authorizationResponse(
   domain: Domain, realm: RealmRuntime, client: ClientRuntime, req: AuthorizationRequest, user: UserRecord, session: SessionRecord,
-  acr: string,
+  acr: string, actionStatus?: Situation['actionStatus'],
 ): Promise<AuthorizationResponse> {
   const params: Record<string, string> = {
     ...common(realm, req), session_state: sessionState(client.record.clientId, req.redirectUri, session.id),
+    // Keycloak's answer to an application-initiated action: which, and whether the user did it.
+    ...(req.kcAction && actionStatus ? { kc_action: req.kcAction, kc_action_status: actionStatus } : {}),
   };
   const subject = { realm, client, user, scopes: req.scopes, session };
   if (returnsCode(req)) {

@@ -584,6 +584,12 @@ const migrations: Record<string, Migration> = {
       await db.schema.alterTable('refresh_tokens').addColumn('dpop_jkt', 'varchar(64)').execute();
     },
   },
+  '0025_session_remember_me': {
+    // Keycloak's remember me: a remembered session lives by the realm's …RememberMe lifetimes.
+    async up(db: Kysely<any>) {
+      await db.schema.alterTable('sessions').addColumn('remember_me', 'integer', (c) => c.notNull().defaultTo(0)).execute();
+    },
+  },
 };
 
 /** Every migration, for Kysely's Migrator (tests take a database part of the way with it). */

@@ -42,6 +42,7 @@ export interface SessionsTable {
   created_at: number; last_seen_at: number; expires_at: number; max_expires_at: number;
   /** JSON: RFC 8176 methods. */
   amr: string | null;
+  remember_me: number;
 }
 export interface CredentialsTable {
   id: string; realm_id: string; user_id: string; type: string; user_label: string | null; priority: number;

@@ -73,12 +73,12 @@ const toRole = (r: any): RoleRecord => ({
 const toSession = (r: any): SessionRecord => ({
   id: r.id, realmId: r.realm_id, userId: r.user_id, offline: bool(r.offline), authTime: n(r.auth_time),
   createdAt: n(r.created_at), lastSeenAt: n(r.last_seen_at), expiresAt: n(r.expires_at),
-  maxExpiresAt: n(r.max_expires_at), ...(r.amr ? { amr: JSON.parse(r.amr) } : {}),
+  maxExpiresAt: n(r.max_expires_at), ...(r.amr ? { amr: JSON.parse(r.amr) } : {}), ...(bool(r.remember_me) ? { rememberMe: true } : {}),
 });
 const fromSession = (s: SessionRecord) => ({
   id: s.id, realm_id: s.realmId, user_id: s.userId, offline: bit(s.offline), auth_time: s.authTime,
   created_at: s.createdAt, last_seen_at: s.lastSeenAt, expires_at: s.expiresAt, max_expires_at: s.maxExpiresAt,
-  amr: s.amr ? JSON.stringify(s.amr) : null,
+  amr: s.amr ? JSON.stringify(s.amr) : null, remember_me: bit(s.rememberMe === true),
 });
 const toCredential = (r: any): CredentialRecord => ({
   id: r.id, realmId: r.realm_id, userId: r.user_id, type: r.type, userLabel: r.user_label, priority: n(r.priority),
