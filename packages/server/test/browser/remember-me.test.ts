@@ -52,7 +52,8 @@ describe('browser: remember me', { skip: noChromium }, () => {
     assert.equal(cookie.expires, -1, 'a session cookie');
     const mine = (await sessions()).find((x) => x.id === outcome.idToken!.sid)!;
     assert.equal(mine.rememberMe, false);
-    assert.equal(outcome.tokens!.refresh_expires_in, 1800, 'the realm\'s ssoSessionIdleTimeout');
+    // A second may pass between the session's start and the token's answer.
+    assert.ok(Math.abs(outcome.tokens!.refresh_expires_in! - 1800) <= 2, `the realm's ssoSessionIdleTimeout: ${outcome.tokens!.refresh_expires_in}`);
   });
 
   it('ticked: a persistent cookie for the remembered maximum, the remembered idle timeout, rememberMe in the admin API', async (t) => {
