@@ -39,7 +39,8 @@ function metadata(realm: RealmRuntime) {
     code_challenge_methods_supported: ['plain', 'S256'],
     prompt_values_supported: ['none', 'login', 'consent', 'select_account'],
     authorization_response_iss_parameter_supported: true,
-    grant_types_supported: [...grants.keys()],
+    // RFC 8414 §2: implicit is no token endpoint grant, but the response types that return tokens are served.
+    grant_types_supported: [...grants.keys(), 'implicit'],
     subject_types_supported: ['public'],
     id_token_signing_alg_values_supported: [...SIGNING_ALGS],
     userinfo_signing_alg_values_supported: ['none'],
