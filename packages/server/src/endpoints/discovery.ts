@@ -61,8 +61,9 @@ function metadata(realm: RealmRuntime) {
     ui_locales_supported: ['en', 'de', 'nl', 'fr'],
     request_parameter_supported: true,
     request_object_signing_alg_values_supported: [...REQUEST_OBJECT_ALGS],
-    // From the URLs each client registers (request.uris), as Keycloak.
+    // From the URLs each client registers (request.uris), as Keycloak: only those (Discovery §3's default is false).
     request_uri_parameter_supported: true,
+    require_request_uri_registration: true,
     // Per client (require.pushed.authorization.requests), not for all of them.
     require_pushed_authorization_requests: false,
     dpop_signing_alg_values_supported: [...DPOP_ALGS],

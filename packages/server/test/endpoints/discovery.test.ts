@@ -259,7 +259,8 @@ describe('discovery', () => {
         'frontchannel_logout_supported', 'grant_types_supported', 'id_token_signing_alg_values_supported', 'introspection_endpoint',
         'introspection_endpoint_auth_methods_supported', 'introspection_endpoint_auth_signing_alg_values_supported', 'issuer', 'jwks_uri',
         'prompt_values_supported', 'pushed_authorization_request_endpoint', 'request_object_signing_alg_values_supported',
-        'request_parameter_supported', 'request_uri_parameter_supported', 'require_pushed_authorization_requests', 'response_modes_supported',
+        'request_parameter_supported', 'request_uri_parameter_supported', 'require_pushed_authorization_requests', 'require_request_uri_registration',
+        'response_modes_supported',
         'response_types_supported', 'revocation_endpoint', 'revocation_endpoint_auth_methods_supported', 'revocation_endpoint_auth_signing_alg_values_supported',
         'scopes_supported', 'subject_types_supported', 'token_endpoint', 'token_endpoint_auth_methods_supported',
         'token_endpoint_auth_signing_alg_values_supported', 'ui_locales_supported', 'userinfo_endpoint', 'userinfo_signing_alg_values_supported',
@@ -270,7 +271,7 @@ describe('discovery', () => {
       assert.equal(meta.require_pushed_authorization_requests, false);
       for (const flag of ['authorization_response_iss_parameter_supported', 'backchannel_logout_supported', 'backchannel_logout_session_supported',
         'frontchannel_logout_supported', 'frontchannel_logout_session_supported', 'claims_parameter_supported', 'request_parameter_supported',
-        'request_uri_parameter_supported']) assert.equal(meta[flag], true, flag);
+        'request_uri_parameter_supported', 'require_request_uri_registration']) assert.equal(meta[flag], true, flag);
       assert.deepEqual(list('grant_types_supported').sort(), [
         'authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token',
         'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange',
@@ -310,6 +311,10 @@ describe('discovery', () => {
           : await new SignJWT(claims).setProtectedHeader({ alg, kid: alg }).setIssuedAt().setExpirationTime('1m').sign(keys.get(alg)!);
         await accepted({ request }, `a request object signed with ${alg}`);
       }
+      // require_request_uri_registration: a request_uri the client did not register is not fetched.
+      const unregistered = await new HttpBrowser().visit(authUrl({ request_uri: 'https://elsewhere.example/request.jwt' }));
+      assert.ok(!isLoginPage(unregistered), 'an unregistered request_uri');
+      assert.match(unregistered.location ?? unregistered.text, /request_uri_not_supported|request\.uris/);
     });
 
     it('every client authentication method and assertion algorithm works at the token, introspection and revocation endpoints', async () => {
