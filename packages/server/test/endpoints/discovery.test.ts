@@ -210,6 +210,7 @@ describe('discovery', () => {
       server = await startServer({
         realms: [{
           realm: REALM, enabled: true,
+          roles: { realm: [{ name: 'reader' }] },
           clients: [
             {
               clientId: 'keys', publicClient: false, clientAuthenticatorType: 'client-jwt', redirectUris: [REDIRECT],
@@ -225,7 +226,13 @@ describe('discovery', () => {
           ],
           users: [{
             username: 'alice', enabled: true, email: 'alice@example.com', emailVerified: true, firstName: 'Alice', lastName: 'Liddell',
-            attributes: { phoneNumber: ['+31 20 123 4567'] }, credentials: [{ type: 'password', value: 'alice-pw' }],
+            credentials: [{ type: 'password', value: 'alice-pw' }], realmRoles: ['reader'],
+            // A value for every claim of the built-in scopes.
+            attributes: Object.fromEntries(Object.entries({
+              phoneNumber: '+31 20 123 4567', phoneNumberVerified: 'true', middleName: 'Pleasance', nickname: 'Al', picture: 'https://app.example/a.png',
+              profile: 'https://app.example/alice', website: 'https://alice.example', gender: 'female', birthdate: '1852-05-04', zoneinfo: 'Europe/London',
+              locale: 'en', updatedAt: '1700000000', street: '1 Rabbit Hole', locality: 'Oxford', country: 'UK',
+            }).map(([k, v]) => [k, [v]])),
           }],
         }],
       });
@@ -372,6 +379,8 @@ describe('discovery', () => {
       const info = await send(at('userinfo'), { headers: { authorization: `Bearer ${tokens.json.access_token}` } });
       const given = new Set([...Object.keys(claimsOf(tokens.json.id_token)), ...Object.keys(info.json)]);
       for (const claim of list('claims_supported')) assert.ok(given.has(claim), `${claim} is given`);
+      // And the other way: every claim about the user that userinfo gives is listed.
+      assert.deepEqual(Object.keys(info.json).filter((claim) => !list('claims_supported').includes(claim)), []);
     });
   });
 });
