@@ -271,6 +271,10 @@ describe('FAPI 2.0 client policies', { concurrency: true }, () => {
     const idToken = claimsOf(tokens.json.id_token);
     assert.equal(typeof idToken.auth_time, 'number', 'auth_time always in a FAPI client\'s ID token');
     assert.ok(Math.abs(Number(idToken.auth_time) - Date.now() / 1000) < 300);
+    const refreshed = await postForm(at('token'), { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token, ...await signedIn('bank-app') },
+      { dpop: await dpopProof('token') });
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.equal(claimsOf(refreshed.json.id_token).auth_time, idToken.auth_time, 'a refreshed ID token keeps the sign-in\'s auth_time');
 
     // The session is alive: a request within max_age is answered without the user.
     const silent = await browser.request(await authorize({ prompt: 'none', max_age: '3600', state: 's' }));
