@@ -114,7 +114,10 @@ const ERROR_CODE = {
   dpop: 'invalid_dpop_proof',
 } as const;
 
-/** The RFC 6750 response for a refused request; RFC 9449 §7.1's DPoP challenge for what concerns a DPoP-bound token. */
+/**
+ * The RFC 6750 response for a refused request; RFC 9449 §7.1's DPoP challenge for what concerns a
+ * DPoP-bound token, and both challenges when no token was sent.
+ */
 export function errorResponse(error: TokenError, realm: string): ErrorResponse {
   const code = ERROR_CODE[error.kind];
   if (error.scheme === 'DPoP') {
@@ -134,9 +137,11 @@ export function errorResponse(error: TokenError, realm: string): ErrorResponse {
   if (error.kind === 'insufficient' && error.requiredScopes.length > 0) {
     params.push(`scope="${quotable(error.requiredScopes.join(' '))}"`);
   }
+  // RFC 9449 §7.1: with no token at all, this resource (which takes DPoP-bound tokens too) offers both schemes.
+  const dpopChallenge = error.kind === 'missing' ? `, DPoP algs="${DPOP_ALGORITHMS.join(' ')}"` : '';
   return {
     status: STATUS[error.kind],
-    headers: { 'www-authenticate': `Bearer ${params.join(', ')}`, 'cache-control': 'no-store' },
+    headers: { 'www-authenticate': `Bearer ${params.join(', ')}${dpopChallenge}`, 'cache-control': 'no-store' },
     body: { error: code, error_description: error.description },
   };
 }

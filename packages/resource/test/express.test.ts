@@ -5,8 +5,11 @@ import type { AddressInfo } from 'node:net';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import express from 'express';
-import { createAuthMiddleware } from '../src/index.js';
+import { createAuthMiddleware, DPOP_ALGORITHMS } from '../src/index.js';
 import { startServer, tamper, type RunningServer } from './support/server.js';
+
+// RFC 9449 §7.1: without a token, both schemes are offered.
+const BARE_CHALLENGE = `Bearer realm="demo", DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`;
 
 async function listen(server: Server): Promise<string> {
   server.listen(0, '127.0.0.1');
@@ -75,10 +78,10 @@ describe('Express and node:http middleware against a running Latchkey', () => {
     assert.equal((await call(bareUrl)).status, 401);
   });
 
-  it('answers 401 with a bare challenge when no token is sent', async () => {
+  it('answers 401 with the bare Bearer and DPoP challenges when no token is sent', async () => {
     const response = await call(`${apiUrl}/me`);
     assert.equal(response.status, 401);
-    assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="demo"');
+    assert.equal(response.headers.get('www-authenticate'), BARE_CHALLENGE);
     assert.match(response.headers.get('content-type') ?? '', /^application\/json/);
     assert.equal((await response.json()).error, 'missing_token');
   });
@@ -86,7 +89,7 @@ describe('Express and node:http middleware against a running Latchkey', () => {
   it('treats another authentication scheme as no token', async () => {
     const response = await fetch(`${apiUrl}/me`, { headers: { authorization: 'Basic YTpi' } });
     assert.equal(response.status, 401);
-    assert.equal(response.headers.get('www-authenticate'), 'Bearer realm="demo"');
+    assert.equal(response.headers.get('www-authenticate'), BARE_CHALLENGE);
   });
 
   it('rejects a token with a damaged signature', async () => {

@@ -2,8 +2,11 @@ import assert from 'node:assert/strict';
 import { setTimeout as sleep } from 'node:timers/promises';
 import { after, before, describe, it } from 'node:test';
 import Fastify, { type FastifyInstance } from 'fastify';
-import { latchkeyFastify } from '../src/index.js';
+import { DPOP_ALGORITHMS, latchkeyFastify } from '../src/index.js';
 import { startServer, tamper, type RunningServer } from './support/server.js';
+
+// RFC 9449 §7.1: without a token, both schemes are offered.
+const BARE_CHALLENGE = `Bearer realm="demo", DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`;
 
 describe('Fastify plugin against a running Latchkey', () => {
   let server: RunningServer;
@@ -44,10 +47,10 @@ describe('Fastify plugin against a running Latchkey', () => {
     assert.equal(response.statusCode, 200);
   });
 
-  it('answers 401 with a bare challenge when no token is sent', async () => {
+  it('answers 401 with the bare Bearer and DPoP challenges when no token is sent', async () => {
     const response = await get('/me');
     assert.equal(response.statusCode, 401);
-    assert.equal(response.headers['www-authenticate'], 'Bearer realm="demo"');
+    assert.equal(response.headers['www-authenticate'], BARE_CHALLENGE);
     assert.equal(response.json().error, 'missing_token');
   });
 

@@ -1,6 +1,6 @@
 import assert from 'node:assert/strict';
 import { describe, it } from 'node:test';
-import { TokenError, checkRequirements, errorResponse, extractToken, type VerifiedToken } from '../src/index.js';
+import { DPOP_ALGORITHMS, TokenError, checkRequirements, errorResponse, extractToken, type VerifiedToken } from '../src/index.js';
 
 const kind = (k: TokenError['kind']) => (err: unknown) => err instanceof TokenError && err.kind === k;
 
@@ -33,7 +33,9 @@ describe('extractToken', () => {
 
 describe('errorResponse', () => {
   it('builds RFC 6750 challenges', () => {
-    assert.deepEqual(errorResponse(new TokenError('missing', 'No token'), 'demo').headers['www-authenticate'], 'Bearer realm="demo"');
+    // RFC 9449 §7.1: no token at all is answered with the Bearer and the DPoP challenge.
+    assert.deepEqual(errorResponse(new TokenError('missing', 'No token'), 'demo').headers['www-authenticate'],
+      `Bearer realm="demo", DPoP algs="${DPOP_ALGORITHMS.join(' ')}"`);
     const invalid = errorResponse(new TokenError('invalid', 'Expired'), 'demo');
     assert.equal(invalid.status, 401);
     assert.equal(invalid.headers['www-authenticate'], 'Bearer realm="demo", error="invalid_token", error_description="Expired"');

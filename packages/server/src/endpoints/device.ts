@@ -9,6 +9,7 @@ import { realmOf } from '../http/realm.js';
 import type { DevicePage } from '../pages/types.js';
 import type { AuthorizationRequest } from '../protocol/authorization/request.js';
 import { authenticateClient } from '../protocol/client-auth.js';
+import { enforceClientPolicies, policyAuthentication } from '../protocol/client-policies.js';
 import { unauthorizedClient } from '../protocol/errors.js';
 import { grantedScopes, parseScope } from '../protocol/scopes.js';
 
@@ -24,8 +25,11 @@ export const deviceEndpoints: FastifyPluginAsync<FlowDeps> = async (app, deps) =
     const params = requireForm(request);
     const realm = await realmOf(domain, request);
     const response = await recordCall(domain, realm, request, params, ['OAUTH2_DEVICE_AUTH', 'OAUTH2_DEVICE_AUTH_ERROR'], async (notes) => {
-      const client = notes.client = await authenticateClient(domain, realm, { authorization: request.headers.authorization, params });
+      const client = notes.client = await authenticateClient(domain, realm, {
+        authorization: request.headers.authorization, params, endpoint: realm.issuer + endpointPaths.deviceAuthorization,
+      });
       if (!client.client.record.settings.deviceGrant) throw unauthorizedClient('Client is not allowed the device authorization grant');
+      await enforceClientPolicies(domain, realm, client.client, { kind: 'device-authorization', authentication: policyAuthentication(params, client) });
       const scopes = grantedScopes(client.client, params.scope);
       const { deviceCode, userCode, record } = await domain.deviceCodes.issue(realm.realm, client.client.record.id, scopes.join(' '));
       const verification = realm.issuer + endpointPaths.deviceVerification;

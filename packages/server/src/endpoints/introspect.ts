@@ -7,6 +7,7 @@ import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { activeAccessToken, issuedBeforeNotBefore, tokenHoldersActive } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
+import { enforceClientPolicies, policyAuthentication } from '../protocol/client-policies.js';
 import { DPOP_SCHEME } from '../protocol/dpop.js';
 import { refreshTokenUses } from '../protocol/grants/refresh-token.js';
 import { parseScope, scopeClaim } from '../protocol/scopes.js';
@@ -56,6 +57,7 @@ export const introspectionEndpoint: FastifyPluginAsync<{ domain: Domain }> = asy
       notes.client = await authenticateClient(domain, realm, {
         authorization: request.headers.authorization, params, endpoint: realm.issuer + endpointPaths.introspection,
       }, { publicRefused: 'Public clients may not introspect tokens' });
+      await enforceClientPolicies(domain, realm, notes.client.client, { kind: 'introspection', authentication: policyAuthentication(params, notes.client) });
       // The hint orders the lookups; either kind is still found (RFC 7662 §2.1).
       const lookups = params.token_type_hint === 'refresh_token'
         ? [introspectRefreshToken, introspectAccessToken]

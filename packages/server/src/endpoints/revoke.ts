@@ -7,6 +7,7 @@ import { endpointPaths, OIDC } from '../http/paths.js';
 import { realmOf } from '../http/realm.js';
 import { checkAccessToken } from '../protocol/access-tokens.js';
 import { authenticateClient } from '../protocol/client-auth.js';
+import { enforceClientPolicies, policyAuthentication } from '../protocol/client-policies.js';
 import { unauthorizedClient } from '../protocol/errors.js';
 
 async function revokeRefreshToken(domain: Domain, realm: RealmRuntime, clientUuid: string, token: string, notes: EventNotes): Promise<boolean> {
@@ -37,9 +38,11 @@ export const revocationEndpoint: FastifyPluginAsync<{ domain: Domain }> = async 
     const params = requireForm(request);
     const realm = await realmOf(domain, request);
     await recordCall(domain, realm, request, params, ['REVOKE_GRANT', 'REVOKE_GRANT_ERROR'], async (notes) => {
-      const { client } = notes.client = await authenticateClient(domain, realm, {
+      const authenticated = notes.client = await authenticateClient(domain, realm, {
         authorization: request.headers.authorization, params, endpoint: realm.issuer + endpointPaths.revocation,
       });
+      const { client } = authenticated;
+      await enforceClientPolicies(domain, realm, client, { kind: 'revocation', authentication: policyAuthentication(params, authenticated) });
       const token = params.token!;
       // Both kinds are JWTs: the hint orders the lookups, and either kind is still found (RFC 7009 §2.1).
       const access = () => revokeAccessToken(domain, realm, client.record.clientId, token, notes);

@@ -68,7 +68,7 @@ export interface BearerUser {
 export async function bearerUser(domain: Domain, realm: RealmRuntime, request: FastifyRequest): Promise<BearerUser> {
   const dpopToken = headerDpop(request.headers.authorization);
   const token = dpopToken ?? bearerToken(request);
-  if (!token) throw new NoBearerToken(realm.realm.name);
+  if (!token) throw new NoBearerToken(realm.realm.name, DPOP_ALGS);
   const check = await checkAccessToken(domain, realm, token);
   if (!check.ok) throw dpopToken ? dpopError('invalid_token', check.reason, DPOP_ALGS) : invalidToken(realm.realm.name, check.reason);
   const { claims } = check;

@@ -113,7 +113,7 @@ export function registerErrorHandling(app: FastifyInstance, errorPages: ErrorPag
   app.setErrorHandler((err: FastifyError, request, reply) => {
     reply.header('cache-control', 'no-store');
     if (err instanceof NoBearerToken) {
-      reply.code(401).header('www-authenticate', `Bearer realm="${err.realm}"`).send();
+      reply.code(401).header('www-authenticate', err.challenge).send();
       return;
     }
     if (err instanceof OAuthError) {

@@ -12,7 +12,7 @@ import { OAuthError, invalidGrant, invalidRequest, unauthorizedClient } from './
 // requests; a profile is a list of executors, each one rule. Latchkey has the conditions and
 // executors that FAPI 2.0 needs, and Keycloak's two FAPI 2.0 profiles as global ones.
 
-/** How the client authenticated, where it did (the token endpoint, PAR): its assertion, or Basic credentials. */
+/** How the client authenticated, where it did (token, PAR, device, introspection, revocation): its assertion, or Basic credentials. */
 export interface PolicyAuthentication { assertion?: string; basic?: boolean }
 
 /** What a request to one of the client's endpoints is, as the executors need to know it. */
@@ -21,7 +21,9 @@ export type PolicyEvent =
     kind: 'authorization'; request: AuthorizationRequest; pushed: boolean; viaPushedRequest: boolean; authentication?: PolicyAuthentication;
     requestObjectAlg?: string;
   }
-  | { kind: 'token'; grantType: string; dpop?: DpopProof; authentication: PolicyAuthentication };
+  | { kind: 'token'; grantType: string; dpop?: DpopProof; authentication: PolicyAuthentication }
+  // The other endpoints where clients authenticate: only the executors about client authentication have rules there.
+  | { kind: 'device-authorization' | 'introspection' | 'revocation'; authentication: PolicyAuthentication };
 
 /** The signature algorithms FAPI 2.0 allows (§5.4.1): PS256, ES256 and EdDSA, and Keycloak's larger sizes of them. */
 const FAPI_ALGS = ['PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA'] as const;
@@ -226,7 +228,7 @@ export function clientPoliciesProblem(policies: ClientPolicy[], profiles: Client
   return undefined;
 }
 
-/** How a token or PAR request authenticated its client, for the executors that look at it. */
+/** How a request authenticated its client, for the executors that look at it. */
 export const policyAuthentication = (params: Record<string, string | undefined>, client: AuthenticatedClient): PolicyAuthentication =>
   client.method === 'private_key_jwt' || client.method === 'client_secret_jwt' ? { assertion: params.client_assertion }
     : { basic: client.method === 'client_secret_basic' };

@@ -35,8 +35,16 @@ function bearerError(error: string, status: number, realm: string, description: 
  */
 export class NoBearerToken extends Error {
   override name = 'NoBearerToken';
-  constructor(readonly realm: string) {
+  constructor(
+    readonly realm: string,
+    /** A resource that also takes DPoP-bound tokens offers the DPoP scheme too, with these algorithms (RFC 9449 §7.1). */
+    readonly dpopAlgs?: readonly string[],
+  ) {
     super('No bearer token');
+  }
+
+  get challenge(): string {
+    return `Bearer realm="${this.realm}"${this.dpopAlgs ? `, DPoP algs="${this.dpopAlgs.join(' ')}"` : ''}`;
   }
 }
 

@@ -3,6 +3,7 @@
 // 403 for a token without the account audience or a user without the account roles.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { DPOP_ALGS } from '../../src/protocol/dpop.js';
 import { send, passwordGrant } from '../helpers/http.js';
 import { HttpBrowser } from '../helpers/http-browser.js';
 import { claimsOf } from '../helpers/oidc.js';
@@ -257,7 +258,7 @@ describe('account REST API', () => {
   it('401 with RFC 6750\'s challenge without a token or with a bad one', async () => {
     const none = await send(url());
     assert.equal(none.status, 401);
-    assert.equal(none.headers.get('www-authenticate'), `Bearer realm="${REALM}"`);
+    assert.equal(none.headers.get('www-authenticate'), `Bearer realm="${REALM}", DPoP algs="${DPOP_ALGS.join(' ')}"`);
     const bad = await call('', 'not-a-token');
     assert.equal(bad.status, 401);
     assert.match(bad.headers.get('www-authenticate') ?? '', /^Bearer realm="acct", error="invalid_token"/);

@@ -1,10 +1,12 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { createRemoteJWKSet, jwtVerify } from 'jose';
+import { randomUUID } from 'node:crypto';
+import { SignJWT, UnsecuredJWT, createRemoteJWKSet, exportJWK, generateKeyPair, jwtVerify, type CryptoKey, type JWK } from 'jose';
 import * as client from 'openid-client';
 import { claimsOf } from '../helpers/oidc.js';
 import { clientCredentials, oidcPath, send } from '../helpers/http.js';
-import { demoRealm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
+import { HttpBrowser, isLoginPage } from '../helpers/http-browser.js';
+import { basic, demoRealm, postForm, realmUrl, startServer, type TestServer } from '../helpers/server.js';
 
 const PRIVATE_JWK_MEMBERS = ['d', 'p', 'q', 'dp', 'dq', 'qi', 'oth', 'k'];
 // Keycloak allows realm names up to 255 characters; this one is well inside that.
@@ -184,6 +186,201 @@ describe('discovery', () => {
       assert.equal(claimsOf(token.json.access_token).iss, server.issuer('demo'));
       const outside = await send(`http://127.0.0.1:${server.port}/realms/demo${oidcPath('certs')}`);
       assert.equal(outside.status, 404, 'nothing under /realms outside the relative path');
+    });
+  });
+
+  describe('lists exactly what is supported', () => {
+    const REALM = 'everything';
+    const REDIRECT = 'https://app.example/cb';
+    const ALICE = { username: 'alice', password: 'alice-pw' };
+    const ASSERTION_TYPE = 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer';
+    const HMAC_SECRET = 'a-client-secret-long-enough-for-hs512-signatures-0123456789abcdef';
+    let server: TestServer;
+    let meta: Record<string, unknown>;
+    // One private key per asymmetric algorithm, published (by kid = alg) in the client's jwks.string.
+    const keys = new Map<string, CryptoKey>();
+
+    before(async () => {
+      const published: JWK[] = [];
+      for (const alg of ['RS256', 'RS384', 'RS512', 'PS256', 'PS384', 'PS512', 'ES256', 'ES384', 'ES512', 'EdDSA']) {
+        const pair = await generateKeyPair(alg, { extractable: true });
+        keys.set(alg, pair.privateKey);
+        published.push({ ...(await exportJWK(pair.publicKey)), kid: alg, alg, use: 'sig' });
+      }
+      server = await startServer({
+        realms: [{
+          realm: REALM, enabled: true,
+          roles: { realm: [{ name: 'reader' }] },
+          clients: [
+            {
+              clientId: 'keys', publicClient: false, clientAuthenticatorType: 'client-jwt', redirectUris: [REDIRECT],
+              standardFlowEnabled: true, implicitFlowEnabled: true, serviceAccountsEnabled: true,
+              attributes: { 'use.jwks.string': 'true', 'jwks.string': JSON.stringify({ keys: published }), 'request.object.signature.alg': 'any' },
+            },
+            { clientId: 'hmac', publicClient: false, clientAuthenticatorType: 'client-secret-jwt', secret: HMAC_SECRET, serviceAccountsEnabled: true },
+            {
+              clientId: 'plain', publicClient: false, secret: 'plain-secret', redirectUris: [REDIRECT], serviceAccountsEnabled: true, directAccessGrantsEnabled: true,
+              attributes: { 'oauth2.device.authorization.grant.enabled': 'true', 'standard.token.exchange.enabled': 'true' },
+            },
+            { clientId: 'pub', publicClient: true, directAccessGrantsEnabled: true, redirectUris: [REDIRECT] },
+          ],
+          users: [{
+            username: 'alice', enabled: true, email: 'alice@example.com', emailVerified: true, firstName: 'Alice', lastName: 'Liddell',
+            credentials: [{ type: 'password', value: 'alice-pw' }], realmRoles: ['reader'],
+            // A value for every claim of the built-in scopes.
+            attributes: Object.fromEntries(Object.entries({
+              phoneNumber: '+31 20 123 4567', phoneNumberVerified: 'true', middleName: 'Pleasance', nickname: 'Al', picture: 'https://app.example/a.png',
+              profile: 'https://app.example/alice', website: 'https://alice.example', gender: 'female', birthdate: '1852-05-04', zoneinfo: 'Europe/London',
+              locale: 'en', updatedAt: '1700000000', street: '1 Rabbit Hole', locality: 'Oxford', country: 'UK',
+            }).map(([k, v]) => [k, [v]])),
+          }],
+        }],
+      });
+      meta = (await send(realmUrl(server, REALM, '/.well-known/openid-configuration'))).json;
+    });
+    after(async () => { await server?.stop(); });
+
+    const issuer = () => server.issuer(REALM);
+    const at = (path: string) => `${issuer()}/protocol/openid-connect/${path}`;
+    const list = (member: string) => {
+      const value = meta[member];
+      assert.ok(Array.isArray(value) && value.length > 0, `${member} is a list`);
+      return value as string[];
+    };
+    const assertion = (clientId: string, alg: string, audience = issuer()) => {
+      const key = alg.startsWith('HS') ? new TextEncoder().encode(HMAC_SECRET) : keys.get(alg)!;
+      return new SignJWT({ jti: randomUUID() }).setProtectedHeader({ alg, ...(alg.startsWith('HS') ? {} : { kid: alg }) })
+        .setIssuer(clientId).setSubject(clientId).setAudience(audience).setIssuedAt().setExpirationTime('1m').sign(key);
+    };
+    const authUrl = (params: Record<string, string>) => `${at('auth')}?${new URLSearchParams({ client_id: 'keys', redirect_uri: REDIRECT, scope: 'openid', ...params })}`;
+    const accepted = async (params: Record<string, string>, what: string) => {
+      const page = await new HttpBrowser().visit(authUrl(params));
+      assert.ok(isLoginPage(page), `${what}: ${page.status} ${page.location ?? page.text.slice(0, 200)}`);
+    };
+
+    it('advertises the endpoints and flags of what is served, and nothing else', async () => {
+      assert.deepEqual(Object.keys(meta).sort(), [
+        'acr_values_supported', 'authorization_endpoint', 'authorization_response_iss_parameter_supported', 'backchannel_logout_session_supported',
+        'backchannel_logout_supported', 'check_session_iframe', 'claims_parameter_supported', 'claims_supported', 'code_challenge_methods_supported',
+        'device_authorization_endpoint', 'dpop_signing_alg_values_supported', 'end_session_endpoint', 'frontchannel_logout_session_supported',
+        'frontchannel_logout_supported', 'grant_types_supported', 'id_token_signing_alg_values_supported', 'introspection_endpoint',
+        'introspection_endpoint_auth_methods_supported', 'introspection_endpoint_auth_signing_alg_values_supported', 'issuer', 'jwks_uri',
+        'prompt_values_supported', 'pushed_authorization_request_endpoint', 'request_object_signing_alg_values_supported',
+        'request_parameter_supported', 'request_uri_parameter_supported', 'require_pushed_authorization_requests', 'require_request_uri_registration',
+        'response_modes_supported',
+        'response_types_supported', 'revocation_endpoint', 'revocation_endpoint_auth_methods_supported', 'revocation_endpoint_auth_signing_alg_values_supported',
+        'scopes_supported', 'subject_types_supported', 'token_endpoint', 'token_endpoint_auth_methods_supported',
+        'token_endpoint_auth_signing_alg_values_supported', 'ui_locales_supported', 'userinfo_endpoint', 'userinfo_signing_alg_values_supported',
+      ]);
+      assert.equal(meta.device_authorization_endpoint, at('auth/device'));
+      assert.equal(meta.pushed_authorization_request_endpoint, `${issuer()}/protocol/openid-connect/ext/par/request`);
+      // PAR is required per client (require.pushed.authorization.requests), not of every client.
+      assert.equal(meta.require_pushed_authorization_requests, false);
+      for (const flag of ['authorization_response_iss_parameter_supported', 'backchannel_logout_supported', 'backchannel_logout_session_supported',
+        'frontchannel_logout_supported', 'frontchannel_logout_session_supported', 'claims_parameter_supported', 'request_parameter_supported',
+        'request_uri_parameter_supported', 'require_request_uri_registration']) assert.equal(meta[flag], true, flag);
+      assert.deepEqual(list('grant_types_supported').sort(), [
+        'authorization_code', 'client_credentials', 'implicit', 'password', 'refresh_token',
+        'urn:ietf:params:oauth:grant-type:device_code', 'urn:ietf:params:oauth:grant-type:token-exchange',
+      ]);
+      assert.deepEqual(list('token_endpoint_auth_methods_supported').sort(), ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'none', 'private_key_jwt']);
+      // Public clients may revoke their tokens (RFC 7009 §5), not introspect them.
+      assert.deepEqual(list('revocation_endpoint_auth_methods_supported').sort(), list('token_endpoint_auth_methods_supported').sort());
+      assert.deepEqual(list('introspection_endpoint_auth_methods_supported').sort(), ['client_secret_basic', 'client_secret_jwt', 'client_secret_post', 'private_key_jwt']);
+      assert.deepEqual(list('code_challenge_methods_supported'), ['plain', 'S256']);
+    });
+
+    it('every grant type is taken by the token endpoint, implicit by the authorization endpoint', async () => {
+      for (const grant of list('grant_types_supported')) {
+        if (grant === 'implicit') {
+          await accepted({ response_type: 'id_token token', nonce: 'n' }, 'implicit');
+          continue;
+        }
+        const res = await postForm(at('token'), { grant_type: grant }, { authorization: basic('plain', 'plain-secret') });
+        assert.notEqual(res.json.error, 'unsupported_grant_type', grant);
+        if (grant === 'client_credentials') assert.equal(res.status, 200, res.text);
+      }
+    });
+
+    it('every response type, response mode and code challenge method is accepted', async () => {
+      for (const type of list('response_types_supported')) await accepted({ response_type: type, nonce: 'n' }, type);
+      for (const mode of list('response_modes_supported')) await accepted({ response_type: 'code', response_mode: mode }, mode);
+      for (const method of list('code_challenge_methods_supported')) {
+        await accepted({ response_type: 'code', code_challenge: 'E9Melhoa2OwvFrEMTJguCHaoeK1t8URWbuGJSstw-cM', code_challenge_method: method }, method);
+      }
+    });
+
+    it('every request object algorithm is accepted, none included', async () => {
+      for (const alg of list('request_object_signing_alg_values_supported')) {
+        const claims = { iss: 'keys', aud: issuer(), client_id: 'keys', response_type: 'code', redirect_uri: REDIRECT, scope: 'openid', jti: randomUUID() };
+        const request = alg === 'none'
+          ? new UnsecuredJWT(claims).setIssuedAt().setExpirationTime('1m').encode()
+          : await new SignJWT(claims).setProtectedHeader({ alg, kid: alg }).setIssuedAt().setExpirationTime('1m').sign(keys.get(alg)!);
+        await accepted({ request }, `a request object signed with ${alg}`);
+      }
+      // require_request_uri_registration: a request_uri the client did not register is not fetched.
+      const unregistered = await new HttpBrowser().visit(authUrl({ request_uri: 'https://elsewhere.example/request.jwt' }));
+      assert.ok(!isLoginPage(unregistered), 'an unregistered request_uri');
+      assert.match(unregistered.location ?? unregistered.text, /request_uri_not_supported|request\.uris/);
+    });
+
+    it('every client authentication method and assertion algorithm works at the token, introspection and revocation endpoints', async () => {
+      const token = (await postForm(at('token'), { grant_type: 'client_credentials' }, { authorization: basic('plain', 'plain-secret') })).json.access_token;
+      const pubToken = (await postForm(at('token'), { grant_type: 'password', client_id: 'pub', ...ALICE })).json.access_token;
+      const byMethod: Record<string, () => Promise<{ params: Record<string, string>; headers?: Record<string, string>; token: string }>> = {
+        client_secret_basic: async () => ({ params: {}, headers: { authorization: basic('plain', 'plain-secret') }, token }),
+        client_secret_post: async () => ({ params: { client_id: 'plain', client_secret: 'plain-secret' }, token }),
+        client_secret_jwt: async () => ({ params: { client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion('hmac', 'HS256') }, token }),
+        private_key_jwt: async () => ({ params: { client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion('keys', 'PS256') }, token }),
+        none: async () => ({ params: { client_id: 'pub' }, token: pubToken }),
+      };
+      const endpoints = { token_endpoint: 'token', introspection_endpoint: 'token/introspect', revocation_endpoint: 'revoke' } as const;
+      for (const [endpoint, path] of Object.entries(endpoints)) {
+        for (const method of list(`${endpoint}_auth_methods_supported`)) {
+          const { params, headers, token: subject } = await byMethod[method]();
+          const grant: Record<string, string> = endpoint === 'token_endpoint'
+            ? (method === 'none' ? { grant_type: 'password', ...ALICE } : { grant_type: 'client_credentials' })
+            : { token: subject };
+          const res = await postForm(at(path), { ...grant, ...params }, headers);
+          assert.equal(res.status, 200, `${method} at ${path}: ${res.text}`);
+        }
+        for (const alg of list(`${endpoint}_auth_signing_alg_values_supported`)) {
+          const clientId = alg.startsWith('HS') ? 'hmac' : 'keys';
+          const grant: Record<string, string> = endpoint === 'token_endpoint' ? { grant_type: 'client_credentials' } : { token };
+          const res = await postForm(at(path), { ...grant, client_assertion_type: ASSERTION_TYPE, client_assertion: await assertion(clientId, alg) });
+          assert.equal(res.status, 200, `an assertion signed with ${alg} at ${path}: ${res.text}`);
+        }
+      }
+    });
+
+    it('every DPoP algorithm binds a token', async () => {
+      for (const alg of list('dpop_signing_alg_values_supported')) {
+        const { privateKey, publicKey } = await generateKeyPair(alg, { extractable: true });
+        const proof = await new SignJWT({ htm: 'POST', htu: at('token'), jti: randomUUID() }).setIssuedAt()
+          .setProtectedHeader({ alg, typ: 'dpop+jwt', jwk: await exportJWK(publicKey) }).sign(privateKey);
+        const res = await postForm(at('token'), { grant_type: 'client_credentials' }, { authorization: basic('plain', 'plain-secret'), dpop: proof });
+        assert.equal(res.status, 200, `${alg}: ${res.text}`);
+        assert.equal(res.json.token_type, 'DPoP', alg);
+      }
+    });
+
+    it('every ID token algorithm has a published key; every scope may be asked for; every claim is given', async () => {
+      const published = (await jwks(server, REALM)).map((k) => k.alg);
+      for (const alg of list('id_token_signing_alg_values_supported')) assert.ok(published.includes(alg), alg);
+      assert.ok(list('scopes_supported').includes('openid'));
+      const scope = list('scopes_supported').join(' ');
+      const browser = new HttpBrowser();
+      const back = await browser.authorize(authUrl({ client_id: 'plain', response_type: 'code', scope }), ALICE);
+      assert.ok(back.location?.startsWith(REDIRECT), `every scope at once: ${back.status} ${back.location ?? back.text.slice(0, 200)}`);
+      const code = new URL(back.location!).searchParams.get('code');
+      assert.ok(code, back.location);
+      const tokens = await postForm(at('token'), { grant_type: 'authorization_code', code, redirect_uri: REDIRECT }, { authorization: basic('plain', 'plain-secret') });
+      assert.equal(tokens.status, 200, tokens.text);
+      const info = await send(at('userinfo'), { headers: { authorization: `Bearer ${tokens.json.access_token}` } });
+      const given = new Set([...Object.keys(claimsOf(tokens.json.id_token)), ...Object.keys(info.json)]);
+      for (const claim of list('claims_supported')) assert.ok(given.has(claim), `${claim} is given`);
+      // And the other way: every claim about the user that userinfo gives is listed.
+      assert.deepEqual(Object.keys(info.json).filter((claim) => !list('claims_supported').includes(claim)), []);
     });
   });
 });

@@ -63,7 +63,10 @@ describe('FAPI 2.0 client policies', { concurrency: true }, () => {
             ...jwt, clientId: 'bank-app', redirectUris: [REDIRECT], directAccessGrantsEnabled: true, serviceAccountsEnabled: true,
             attributes: { partner: 'true', 'use.jwks.url': 'true', 'jwks.url': jwksUrl, ...tokenAlgs },
           },
-          { clientId: 'secret-partner', publicClient: false, secret: 'partner-secret', redirectUris: [REDIRECT], serviceAccountsEnabled: true, attributes: { partner: 'true', ...tokenAlgs } },
+          {
+            clientId: 'secret-partner', publicClient: false, secret: 'partner-secret', redirectUris: [REDIRECT], serviceAccountsEnabled: true,
+            attributes: { partner: 'true', 'oauth2.device.authorization.grant.enabled': 'true', ...tokenAlgs },
+          },
           // Under fapi-2-security-profile by its role; its tokens are signed with the realm's RS256.
           { ...jwt, clientId: 'role-app', serviceAccountsEnabled: true, attributes: { 'use.jwks.url': 'true', 'jwks.url': jwksUrl } },
           { clientId: 'ordinary', publicClient: false, secret: 'ordinary-secret', redirectUris: [REDIRECT] },
@@ -222,10 +225,74 @@ describe('FAPI 2.0 client policies', { concurrency: true }, () => {
     assert.equal(bound.json.token_type, 'DPoP');
   });
 
+  it('secure-client-authenticator and the assertion algorithms also hold at the device, introspection and revocation endpoints', async () => {
+    const bound = await postForm(at('token'), { grant_type: 'client_credentials', ...await signedIn('bank-app') }, { dpop: await dpopProof('token') });
+    assert.equal(bound.status, 200, bound.text);
+    const token = bound.json.access_token;
+    const secret = { authorization: basic('secret-partner', 'partner-secret') };
+    for (const path of ['auth/device', 'token/introspect', 'revoke']) {
+      const withSecret = await postForm(at(path), { token, scope: 'openid' }, secret);
+      assertProtocolError(withSecret, 401, 'invalid_client', `client_secret at ${path}`);
+      assert.match(withSecret.json.error_description, /authentication method not allowed/, path);
+      assert.equal(withSecret.headers.get('www-authenticate'), `Basic realm="${REALM}"`, path);
+      if (path === 'auth/device') continue;
+      assertProtocolError(await postForm(at(path), { token, ...await signedIn('bank-app', 'RS256') }), 401, 'invalid_client', `RS256 assertion at ${path}`);
+    }
+    const introspected = await postForm(at('token/introspect'), { token, ...await signedIn('bank-app') });
+    assert.equal(introspected.status, 200, introspected.text);
+    assert.equal(introspected.json.active, true);
+    assert.equal((await postForm(at('revoke'), { token, ...await signedIn('bank-app') })).status, 200);
+    assert.equal((await postForm(at('token/introspect'), { token, ...await signedIn('bank-app') })).json.active, false, 'revoked');
+    // A client under no policy still authenticates with its secret there.
+    const ordinary = await postForm(at('token/introspect'), { token }, { authorization: basic('ordinary', 'ordinary-secret') });
+    assert.equal(ordinary.status, 200, ordinary.text);
+  });
+
   it('client-roles: a client with the role is under fapi-2-security-profile, whose tokens may not be RS256', async () => {
     const res = await postForm(at('token'), { grant_type: 'client_credentials', ...await signedIn('role-app') }, { dpop: await dpopProof('token') });
     assertProtocolError(res, 400, 'invalid_request');
     assert.match(res.json.error_description, /RS256/);
+  });
+
+  it('max_age and acr under the FAPI profile: auth_time in the ID token, re-authentication when too old, the step-up or interaction_required', async () => {
+    const browser = new HttpBrowser();
+    const authorize = async (params: Record<string, string>) => {
+      const { challenge } = await s256();
+      const pushed = await push('bank-app', { response_type: 'code', redirect_uri: REDIRECT, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256', ...params });
+      assert.equal(pushed.status, 201, pushed.text);
+      return `${at('auth')}?${new URLSearchParams({ client_id: 'bank-app', request_uri: pushed.json.request_uri })}`;
+    };
+    const { verifier, challenge } = await s256();
+    const first = await push('bank-app', { response_type: 'code', redirect_uri: REDIRECT, scope: 'openid', code_challenge: challenge, code_challenge_method: 'S256' });
+    const back = await browser.authorize(`${at('auth')}?${new URLSearchParams({ client_id: 'bank-app', request_uri: first.json.request_uri })}`, ALICE);
+    const tokens = await postForm(at('token'), { grant_type: 'authorization_code', code: responseParams(back).code, redirect_uri: REDIRECT, code_verifier: verifier, ...await signedIn('bank-app') },
+      { dpop: await dpopProof('token') });
+    assert.equal(tokens.status, 200, tokens.text);
+    const idToken = claimsOf(tokens.json.id_token);
+    assert.equal(typeof idToken.auth_time, 'number', 'auth_time always in a FAPI client\'s ID token');
+    assert.ok(Math.abs(Number(idToken.auth_time) - Date.now() / 1000) < 300);
+    const refreshed = await postForm(at('token'), { grant_type: 'refresh_token', refresh_token: tokens.json.refresh_token, ...await signedIn('bank-app') },
+      { dpop: await dpopProof('token') });
+    assert.equal(refreshed.status, 200, refreshed.text);
+    assert.equal(claimsOf(refreshed.json.id_token).auth_time, idToken.auth_time, 'a refreshed ID token keeps the sign-in\'s auth_time');
+
+    // The session is alive: a request within max_age is answered without the user.
+    const silent = await browser.request(await authorize({ prompt: 'none', max_age: '3600', state: 's' }));
+    assert.ok(responseParams(silent).code, `${silent.status} ${silent.location}`);
+    // Older than max_age: the login page again, or login_required under prompt=none.
+    assert.ok(isLoginPage(await browser.visit(await authorize({ max_age: '0' }))), 'max_age=0 asks for the password again');
+    assert.equal(responseParams(await browser.request(await authorize({ prompt: 'none', max_age: '0' }))).error, 'login_required');
+
+    // A level the password-only session has not reached: the step-up, or interaction_required under prompt=none.
+    const essentialAcr = JSON.stringify({ id_token: { acr: { essential: true, values: ['2'] } } });
+    for (const asked of [{ acr_values: '2' }, { claims: essentialAcr }] as Array<Record<string, string>>) {
+      const refused = await browser.request(await authorize({ prompt: 'none', ...asked }));
+      assert.equal(responseParams(refused).error, 'interaction_required', JSON.stringify(asked));
+      assert.equal(responseParams(refused).iss, issuer());
+      const stepUp = await browser.visit(await authorize(asked));
+      assert.equal(stepUp.status, 200, JSON.stringify(asked));
+      assert.ok(!stepUp.location && !isLoginPage(stepUp), `the second factor is asked for, not a code or the password: ${stepUp.text.slice(0, 200)}`);
+    }
   });
 
   it('a code of a compliant push still needs the DPoP key the profile requires', async () => {

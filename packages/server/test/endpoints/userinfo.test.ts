@@ -1,6 +1,7 @@
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import KcAdminClient from '@keycloak/keycloak-admin-client';
+import { DPOP_ALGS } from '../../src/protocol/dpop.js';
 import { claimsOf, client, rp } from '../helpers/oidc.js';
 import { assertProtocolError, clientCredentials, passwordGrant, send, userinfo, userinfoUrl } from '../helpers/http.js';
 import { ADMIN_PASSWORD, demoRealm, form, startServer, type TestServer } from '../helpers/server.js';
@@ -102,7 +103,7 @@ describe('userinfo', () => {
     assert.equal(withAll.phone_number, '+31 20 123 4567');
   });
 
-  it('a request with no token gets the bare challenge of RFC 6750 §3.1: no error code in the header or the body', async () => {
+  it('a request with no token gets the bare challenges of RFC 6750 §3.1 and RFC 9449 §7.1: no error code in the header or the body', async () => {
     const requests: Array<[string, RequestInit]> = [
       ['GET', {}],
       ['POST with an empty form', { method: 'POST', headers: { 'content-type': 'application/x-www-form-urlencoded' }, body: '' }],
@@ -111,7 +112,8 @@ describe('userinfo', () => {
     for (const [what, init] of requests) {
       const res = await send(userinfoUrl(server, 'demo'), init);
       assert.equal(res.status, 401, what);
-      assert.equal(res.headers.get('www-authenticate'), 'Bearer realm="demo"', what);
+      // Userinfo takes DPoP-bound tokens too, so both schemes are offered.
+      assert.equal(res.headers.get('www-authenticate'), `Bearer realm="demo", DPoP algs="${DPOP_ALGS.join(' ')}"`, what);
       assert.equal(res.text, '', `${what}: no error information in the body`);
       assert.match(res.headers.get('cache-control') ?? '', /no-store/, what);
     }
