@@ -159,7 +159,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
     }
     const page: StepPage & Record<string, unknown> = {
       action: interactionUrl(l, step.id), hidden: { _csrf: csrfToken(reply, l.realm) }, error: opts.error, info: opts.info,
-      field: opts.field, values: opts.keep, account: ctx.user && account(l, reply, ctx.user),
+      field: opts.field, account: ctx.user && account(l, reply, ctx.user),
       alternatives: dueSteps(ctx).filter((s) => s !== step && ALTERNATIVE_LABELS[s.id])
         .map((s) => ({ href: interactionUrl(l, s.id), labelKey: ALTERNATIVE_LABELS[s.id] })),
       // Back to the login page (the first factor's other ways), and the page again (once a mail's link was followed elsewhere).

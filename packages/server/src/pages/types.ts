@@ -103,8 +103,6 @@ export interface StepPage {
   info?: string;
   /** The form's field the error is about. */
   field?: string;
-  /** What the form keeps of what was typed. */
-  values?: Record<string, string | undefined>;
   /** The step is the client's kc_action: a cancel button (field cancel-aia) goes back to it without doing it. */
   cancellable?: boolean;
   /** The values the form had when it was refused, by field. */
