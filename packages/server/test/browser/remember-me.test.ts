@@ -52,7 +52,7 @@ describe('browser: remember me', { skip: noChromium }, () => {
     assert.equal(cookie.expires, -1, 'a session cookie');
     const mine = (await sessions()).find((x) => x.id === outcome.idToken!.sid)!;
     assert.equal(mine.rememberMe, false);
-    // A second may pass between the session's start and the token's answer.
+    // A second or two may pass between the session's start and the token's answer (here and below).
     assert.ok(Math.abs(Number(outcome.tokens!.refresh_expires_in) - 1800) <= 2, `the realm's ssoSessionIdleTimeout: ${outcome.tokens!.refresh_expires_in}`);
   });
 
@@ -69,7 +69,8 @@ describe('browser: remember me', { skip: noChromium }, () => {
     assert.ok(lifetime > 29 * 86400 && lifetime <= 30 * 86400 + 5, `cookie lasts ${lifetime} s`);
     const mine = (await sessions()).find((x) => x.id === outcome.idToken!.sid)!;
     assert.equal(mine.rememberMe, true);
-    assert.equal(outcome.tokens!.refresh_expires_in, 7 * 86400, 'the realm\'s ssoSessionIdleTimeoutRememberMe');
+    assert.ok(Math.abs(Number(outcome.tokens!.refresh_expires_in) - 7 * 86400) <= 2,
+      `the realm's ssoSessionIdleTimeoutRememberMe: ${outcome.tokens!.refresh_expires_in}`);
 
     // The browser closed and opened again: the cookie is still there, and so is the sign-in.
     const state = await page.context().storageState();
