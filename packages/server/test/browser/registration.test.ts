@@ -142,6 +142,22 @@ describe('browser: registration, then the email verified', { skip: noChromium },
     assert.deepEqual(dora.attributes, { department: ['SALES'], phoneNumber: ['+31 20 123 4567'] });
   });
 
+  it('has no username field where the email is the username, and names the account by its email', async (t) => {
+    assert.equal((await admin.put(`/realms/${REALM}`, { registrationEmailAsUsername: true })).status, 204);
+    t.after(async () => {
+      assert.equal((await admin.put(`/realms/${REALM}`, { registrationEmailAsUsername: false })).status, 204);
+    });
+    const { page } = await openTab(s.browser, t);
+    const flow = await s.rp.start({ clientId: 'rp-code' });
+    await page.goto(flow.url.replace('/protocol/openid-connect/auth?', '/protocol/openid-connect/registrations?'));
+    await page.waitForSelector('#kc-register-form');
+    assert.equal(await page.$('#username'), null);
+    const { username: _none, ...fields } = person('emil');
+    await fill(page, fields);
+    await page.waitForSelector('#kc-verify-email-form');
+    assert.ok(await userNamed('emil@example.org'));
+  });
+
   it('shows the profile\'s other attributes in German, their display names from the theme\'s messages', async (t) => {
     const original = (await admin.get(`/realms/${REALM}/users/profile`)).json;
     const profile = {
