@@ -1,11 +1,13 @@
 // A Keycloak 26 realm export whose realm lets people help themselves (registrationAllowed,
 // resetPasswordAllowed, verifyEmail, passwordPolicy, smtpServer as Keycloak writes them: every
 // SMTP value a string) is imported at start and behaves in Chromium as its Keycloak did: the login
-// page offers Register and Forgot password; registration applies the policy, then asks to verify
+// page offers Register and Forgot password; registration asks for the export's user profile's
+// attributes and applies the policy, then asks to verify
 // the email, whose mail arrives at a real SMTP server and whose link ends at the client; a
 // forgotten password is mailed a link that sets a new one.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
+import { adminApi, masterAdminToken } from '../admin/fixture.js';
 import { clickAndLoad, launchBrowser, noChromium, openTab, screenshot, type Browser, type Page } from '../helpers/browser.js';
 import { passwordGrant } from '../helpers/http.js';
 import { assertSignedIn, RelyingParty } from '../helpers/relying-party.js';
@@ -13,6 +15,21 @@ import { startServer, type TestServer } from '../helpers/server.js';
 import { actionLinkOf, recipient, startMailSink, type MailSink } from '../helpers/smtp.js';
 
 const REALM = 'selfserve';
+
+const everyone = { view: ['admin', 'user'], edit: ['admin', 'user'] };
+
+/** The export's user profile: Keycloak's default attributes and a required one of the realm's own. */
+const USER_PROFILE = {
+  attributes: [
+    { name: 'username', displayName: '${username}', validations: { length: { min: 3, max: 255 }, 'username-prohibited-characters': {}, 'up-username-not-idn-homograph': {} }, permissions: everyone, multivalued: false },
+    { name: 'email', displayName: '${email}', validations: { email: {}, length: { max: 255 } }, required: { roles: ['user'] }, permissions: everyone, multivalued: false },
+    { name: 'firstName', displayName: '${firstName}', validations: { length: { max: 255 }, 'person-name-prohibited-characters': {} }, required: { roles: ['user'] }, permissions: everyone, multivalued: false },
+    { name: 'lastName', displayName: '${lastName}', validations: { length: { max: 255 }, 'person-name-prohibited-characters': {} }, required: { roles: ['user'] }, permissions: everyone, multivalued: false },
+    { name: 'customerNumber', displayName: 'Customer number', validations: { pattern: { pattern: '^C[0-9]{6}$', 'error-message': 'Customer numbers look like C123456' } }, required: { roles: ['user'] }, permissions: everyone, multivalued: false },
+  ],
+  groups: [{ name: 'user-metadata', displayHeader: 'User metadata', displayDescription: 'Attributes, which refer to user metadata' }],
+  unmanagedAttributePolicy: 'ADMIN_EDIT',
+};
 
 /** The parts of a Keycloak 26 export that matter here, in its shape (its defaults beside the switches). */
 function keycloakExport(redirectUri: string, smtpPort: number) {
@@ -37,6 +54,12 @@ function keycloakExport(redirectUri: string, smtpPort: number) {
     smtpServer: {
       replyTo: '', starttls: 'false', auth: 'false', port: String(smtpPort), host: '127.0.0.1',
       replyToDisplayName: '', from: 'accounts@selfserve.example', fromDisplayName: 'Self Service', envelopeFrom: '', ssl: 'false',
+    },
+    components: {
+      'org.keycloak.userprofile.UserProfileProvider': [{
+        id: '0b6f4c1e-2d3a-4e5f-8a9b-1c2d3e4f5a6b', providerId: 'declarative-user-profile', subComponents: {},
+        config: { 'kc.user.profile.config': [JSON.stringify(USER_PROFILE)] },
+      }],
     },
     requiredActions: [
       { alias: 'VERIFY_EMAIL', name: 'Verify Email', providerId: 'VERIFY_EMAIL', enabled: true, defaultAction: false, priority: 50, config: {} },
@@ -78,9 +101,9 @@ describe('a Keycloak export that lets people register and reset their password, 
     await sink?.stop();
   });
 
-  const register = async (page: Page, password: string) => {
+  const register = async (page: Page, password: string, customerNumber = 'C000042') => {
     for (const [field, value] of Object.entries({
-      username: 'newton', email: 'newton@selfserve.example', firstName: 'Isaac', lastName: 'Newton', password, 'password-confirm': password,
+      username: 'newton', email: 'newton@selfserve.example', firstName: 'Isaac', lastName: 'Newton', customerNumber, password, 'password-confirm': password,
     })) await page.fill(`#${field}`, value);
     await clickAndLoad(page, '#kc-register');
   };
@@ -100,6 +123,8 @@ describe('a Keycloak export that lets people register and reset their password, 
     assert.match(await page.textContent('#input-error') ?? '', /minimum length 12/);
     await register(page, 'newtonian-pw-1');
     assert.match(await page.textContent('#input-error') ?? '', /upper case/i);
+    await register(page, 'Newtonian-pw-1', '42');
+    assert.match(await page.textContent('#input-error') ?? '', /Customer numbers look like C123456/, 'the profile\'s own message');
     await register(page, 'Newtonian-pw-1');
     await page.waitForSelector('#kc-verify-email-form');
     assert.equal(flow.received, false, 'not signed in before the address is verified');
@@ -111,6 +136,9 @@ describe('a Keycloak export that lets people register and reset their password, 
     const outcome = assertSignedIn(await flow.outcome());
     assert.equal(outcome.idToken!.preferred_username, 'newton');
     assert.equal(outcome.idToken!.email_verified, true);
+    const admin = adminApi(server, await masterAdminToken(server));
+    const [newton] = (await admin.get(`/realms/${REALM}/users?username=newton&exact=true`)).json;
+    assert.deepEqual(newton.attributes, { customerNumber: ['C000042'] });
   });
 
   it('mails a forgotten password\'s link, which sets a new one under the policy', async (t) => {
