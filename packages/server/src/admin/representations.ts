@@ -4,12 +4,13 @@
 
 import { accountFailureCeiling, DEFAULT_MAX_DELTA_TIME_SECONDS } from '../domain/browser-flow.js';
 import { canonicalUsername } from '../domain/users.js';
+import { phoneAndAttributes } from '../domain/user-profile.js';
 import { defaultClientSettings } from '../domain/clients.js';
 import { deviceGrantFields } from '../domain/realms.js';
 import { customResources } from '../protocol/mappers.js';
 import { smtpServerRep } from '../mail/settings.js';
 import {
-  clientSettings, keycloakAttributes, phoneAndAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmWebAuthnFields, realmSelfServiceFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
+  clientSettings, keycloakAttributes, realmEventFields, realmOtpFields, realmRefreshFields, realmWebAuthnFields, realmSelfServiceFields, realmSettings, requiredActionsOf, settingsAttributes, type ClientRep, type MapperRep, type RealmRep, type UserRep,
 } from '../import/keycloak.js';
 import type {
   ClaimMapping, ClientRecord, ClientSecretRecord, ClientSettings, GroupRecord, RealmRecord, RoleRecord, UserRecord,

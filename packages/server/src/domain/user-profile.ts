@@ -2,6 +2,8 @@
 // are checked and who may see and edit them. Latchkey keeps a realm's configuration as the
 // admin API gives it, and answers Keycloak's default until one is given.
 
+import type { UserRecord } from '../storage/store.js';
+
 export interface UserProfileAttribute {
   name: string;
   displayName?: string;
@@ -25,6 +27,16 @@ export interface UserProfileConfig {
   attributes: UserProfileAttribute[];
   groups?: UserProfileGroup[];
   unmanagedAttributePolicy?: 'ENABLED' | 'ADMIN_VIEW' | 'ADMIN_EDIT';
+}
+
+/**
+ * Keycloak keeps a user's phone number as the attribute phoneNumber (its user profile's);
+ * Latchkey keeps it in a field of its own (which the phone_number claim comes from), so that
+ * it is never in the attributes as well, where the two could disagree.
+ */
+export function phoneAndAttributes(attributes: Record<string, string[]>): Pick<UserRecord, 'phoneNumber' | 'attributes'> {
+  const { phoneNumber, ...others } = attributes;
+  return { phoneNumber: phoneNumber?.[0] || null, attributes: others };
 }
 
 export const UNMANAGED_ATTRIBUTE_POLICIES = ['ENABLED', 'ADMIN_VIEW', 'ADMIN_EDIT'] as const;
@@ -88,6 +100,26 @@ const requiredOfAdmin = (a: UserProfileAttribute): boolean => requiredOf(a, 'adm
 
 /** Whether users may change the attribute of their own account (its edit permission names `user`). */
 export const editableByUser = (a: UserProfileAttribute): boolean => (a.permissions?.edit ?? []).includes('user');
+
+/** An attribute the registration form asks for. */
+export interface RegistrationAttribute {
+  name: string;
+  /** As the profile gives it: text, or `${key}` of the theme's messages. */
+  displayName: string;
+  required: boolean;
+}
+
+/**
+ * The attributes Keycloak's registration form (its REGISTRATION context) renders, in the
+ * profile's order: username and email always, the others when the user may edit them. One
+ * the profile shows only when a client asks for certain scopes (its selector) is left out:
+ * Latchkey's form does not depend on the scopes asked for.
+ */
+export const registrationAttributes = (config: UserProfileConfig): RegistrationAttribute[] =>
+  config.attributes
+    .filter((a) => (REQUIRED_PROFILE_ATTRIBUTES as readonly string[]).includes(a.name)
+      || ((a.permissions?.edit ?? []).includes('user') && !a.selector?.scopes?.length))
+    .map((a) => ({ name: a.name, displayName: a.displayName || a.name, required: requiredOf(a, 'user') }));
 
 /**
  * Keycloak's UserProfileMetadata as an administrator sees it: an attribute is required when

@@ -136,6 +136,12 @@ export class UserService {
     await tx.passwords.set({ userId, ...stored, createdAt: now() });
   }
 
+  /** When the user's password was set, in milliseconds as Keycloak's credential createdDate; undefined without one. */
+  async passwordSetAt(userId: string): Promise<number | undefined> {
+    const stored = await this.store.passwords.get(userId);
+    return stored && stored.createdAt * 1000;
+  }
+
   /**
    * Gives the user a new password, as Keycloak's reset-password does: a temporary one makes
    * the user choose their own at the next sign-in (UPDATE_PASSWORD); any other, an
@@ -187,7 +193,8 @@ export class UserService {
       return { ok: false, reason: 'invalid_credentials' };
     }
     if (!user.enabled) return { ok: false, reason: 'disabled' };
-    if (needsRehash(stored)) await this.setPassword(this.store, user.id, password);
+    // The same password in a new hash: its age (forceExpiredPasswordChange, a reset link's lcpt) stays.
+    if (needsRehash(stored)) await this.store.passwords.set({ userId: user.id, ...(await hashPassword(password)), createdAt: stored.createdAt });
     return { ok: true, user: await this.expirePassword(realm, user, stored.createdAt) };
   }
 

@@ -96,6 +96,11 @@ export const actionTokenEndpoint: FastifyPluginAsync<FlowDeps> = async (app, dep
       }));
     }
     if (!(await domain.jwtIds.useOnce('action-token', realm.realm.id, token.jti, token.expiresAt))) return refuse(request, reply, realm, 'used', token);
+    // As Keycloak's: a reset link is bound to the password it was asked for against; once that changed, it has had its day
+    // (a link used already says so first).
+    if (token.type === 'reset-credentials' && token.passwordSetAt !== await domain.users.passwordSetAt(user.id)) {
+      return refuse(request, reply, realm, 'expired', token);
+    }
     await recordUserEvent(domain, request, realm.realm, undefined, 'EXECUTE_ACTION_TOKEN', user.id, { action: token.type });
 
     if (token.type === 'verify-email') {

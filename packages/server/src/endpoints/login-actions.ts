@@ -134,6 +134,7 @@ export const loginActions: FastifyPluginAsync<FlowDeps> = async (app, deps) => {
         type: link.type, userId: user.id, lifespan: realmSelfServiceFields(l.realm.realm.settings).actionTokenGeneratedByUserLifespan,
         email: link.type === 'verify-email' ? user.email : undefined,
         clientId: l.client.record.clientId, redirectUri: l.req.redirectUri, interactionId: l.interaction.id,
+        passwordSetAt: link.type === 'reset-credentials' ? await domain.users.passwordSetAt(user.id) : undefined,
       });
       return true;
     } catch (err) {

@@ -15,7 +15,7 @@ import { policyProblems } from '../domain/password-policy.js';
 import { ProviderSettingsError } from '../broker/settings.js';
 import { OIDC_PROVIDERS, providerFromRep, type IdentityProviderMapperRep, type IdentityProviderRep } from './identity-providers.js';
 import { now } from '../domain/time.js';
-import { userProfileProblem, type UserProfileConfig } from '../domain/user-profile.js';
+import { phoneAndAttributes, userProfileProblem, type UserProfileConfig } from '../domain/user-profile.js';
 import {
   MAX_PHONE_NUMBER, REQUIRED_ACTIONS, SIGNING_ALGS, SSL_REQUIRED, type ClaimMapping, type ClientRecord, type ClientScopeRecord, type ClientSettings, type ProtocolMapperRecord, type FederatedIdentityRecord, type PasswordRecord,
   type PkceMethod, type RealmRecord, type RealmSettings, type RequiredAction, type SigningAlg, type SslRequired, type Store, type UserRecord,
@@ -561,16 +561,6 @@ function secretsOf(c: ClientRep): SecretRep[] {
   const list = (c.secrets ?? []).map((s) => ({ value: s.value, expiresAt: s.expiresAt ?? null, label: s.label ?? null }));
   if (c.secret && !list.some((s) => s.value === c.secret)) list.unshift({ value: c.secret, expiresAt: null, label: null });
   return list;
-}
-
-/**
- * Keycloak keeps a user's phone number as the attribute phoneNumber (its user profile's);
- * Latchkey keeps it in a field of its own (which the phone_number claim comes from), so that
- * it is never in the attributes as well, where the two could disagree.
- */
-export function phoneAndAttributes(attributes: Record<string, string[]>): Pick<UserRecord, 'phoneNumber' | 'attributes'> {
-  const { phoneNumber, ...others } = attributes;
-  return { phoneNumber: phoneNumber?.[0] || null, attributes: others };
 }
 
 /** A user's attributes as Keycloak's representation has them: the phone number as phoneNumber, none left out. */

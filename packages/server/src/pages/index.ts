@@ -149,6 +149,7 @@ export function createPages(themeName = DEFAULT_THEME): Pages {
     return {
       lang,
       t: (key: string, ...args: string[]) => message(lang, key, ...args),
+      localised: (text: string) => localised(lang, text),
       res: ctx.resourcesPath.replace(/\/+$/, ''),
       realmName: localised(lang, ctx.realm.displayName?.trim() || ctx.realm.name),
       client,

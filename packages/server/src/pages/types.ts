@@ -119,9 +119,10 @@ export interface FirstFactorPage extends StepPage {
 /** Keycloak's reset-credentials page: the username or email of the account (field username). */
 export type ResetCredentialsPage = FirstFactorPage;
 
-/** Keycloak's registration page (fields username unless emailAsUsername, email, firstName, lastName, password, password-confirm). */
+/** Keycloak's registration page: a field for each of the user profile's attributes (named after it), then password and password-confirm. */
 export interface RegisterPage extends FirstFactorPage {
-  emailAsUsername: boolean;
+  /** In the profile's order; a display name is text, or `${key}` of the theme's messages. */
+  attributes: Array<{ name: string; displayName: string; required: boolean }>;
 }
 
 /** Keycloak's VERIFY_EMAIL: the address mailed a link, a resend button (field resend), and a way on once it is followed. */

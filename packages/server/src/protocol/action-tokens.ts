@@ -22,6 +22,11 @@ export interface ActionToken {
   redirectUri?: string;
   /** Keycloak's asid: the sign-in (interaction) the link was asked for from, which it continues in the same browser. */
   interactionId?: string;
+  /**
+   * Keycloak's lcpt: when the user's password was set (milliseconds, absent without one) as the
+   * reset link was made; the link works only while that is still so.
+   */
+  passwordSetAt?: number;
 }
 
 /** A link's token that verified, with its jti and expiry for the single use. */
@@ -46,7 +51,7 @@ export class ActionTokenError extends Error {
 export function mintActionToken(realm: RealmRuntime, t: ActionToken): Promise<string> {
   const iat = now();
   return new SignJWT({
-    typ: t.type, azp: t.clientId, rqac: t.actions, eml: t.email, reduri: t.redirectUri, asid: t.interactionId,
+    typ: t.type, azp: t.clientId, rqac: t.actions, eml: t.email, reduri: t.redirectUri, asid: t.interactionId, lcpt: t.passwordSetAt,
   })
     .setProtectedHeader({ alg: 'HS512', typ: 'JWT', kid: realm.hmacKey.kid })
     .setIssuer(realm.issuer).setAudience(realm.issuer).setSubject(t.userId)
@@ -72,6 +77,7 @@ export async function verifyActionToken(realm: RealmRuntime, token: string): Pro
   return {
     type, userId, jti, expiresAt: payload.exp, lifespan: payload.exp - now(), actions,
     email: text(payload.eml), clientId: text(payload.azp), redirectUri: text(payload.reduri), interactionId: text(payload.asid),
+    passwordSetAt: typeof payload.lcpt === 'number' ? payload.lcpt : undefined,
   };
 }
 

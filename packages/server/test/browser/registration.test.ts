@@ -96,6 +96,90 @@ describe('browser: registration, then the email verified', { skip: noChromium },
     assert.ok(errors.includes('username_in_use') && errors.includes('email_in_use') && errors.includes('invalid_registration'), errors.join());
   });
 
+  it('asks for the user profile\'s other attributes the user may edit, checks them with the profile\'s validations and keeps them', async (t) => {
+    const original = (await admin.get(`/realms/${REALM}/users/profile`)).json;
+    const user = { view: ['admin', 'user'], edit: ['admin', 'user'] };
+    const profile = {
+      ...original,
+      attributes: [
+        ...original.attributes,
+        { name: 'department', displayName: 'Department', required: { roles: ['user'] }, permissions: user, validations: { length: { min: 2, max: 5 } } },
+        { name: 'phoneNumber', displayName: 'Phone', permissions: user, validations: { pattern: { pattern: '^\\+?[0-9 ]+$' } } },
+        { name: 'badge', displayName: 'Badge', permissions: { view: ['admin', 'user'], edit: ['admin'] } },
+        { name: 'newsletter', displayName: 'Newsletter', permissions: user, selector: { scopes: ['marketing'] } },
+      ],
+    };
+    assert.equal((await admin.put(`/realms/${REALM}/users/profile`, profile)).status, 200);
+    t.after(async () => {
+      assert.equal((await admin.put(`/realms/${REALM}/users/profile`, original)).status, 200);
+    });
+
+    const { page } = await openTab(s.browser, t);
+    const flow = await s.rp.start({ clientId: 'rp-code' });
+    await page.goto(flow.url.replace('/protocol/openid-connect/auth?', '/protocol/openid-connect/registrations?'));
+    await page.waitForSelector('#kc-register-form');
+    const fields = await page.$$eval('#kc-register-form input:not([type=hidden]):not([type=submit])', (inputs) => inputs.map((i) => i.id));
+    assert.deepEqual(fields, ['username', 'email', 'firstName', 'lastName', 'department', 'phoneNumber', 'password', 'password-confirm'],
+      'neither what only administrators edit nor what a scope not asked for selects');
+    assert.equal((await page.textContent('label[for=department]'))?.trim(), 'Department *');
+    assert.equal(await page.getAttribute('#department', 'aria-required'), 'true');
+    assert.equal(await page.getAttribute('#phoneNumber', 'aria-required'), null);
+    assert.match(await page.textContent('#kc-required-hint') ?? '', /Required fields/);
+    await screenshot(page, 'register-profile-attributes');
+
+    await fill(page, person('dora'));
+    assert.match(await errorText(page), /Department: please fill in this field/);
+    assert.equal(await page.getAttribute('#department', 'aria-invalid'), 'true');
+    await fill(page, { ...person('dora'), department: 'X' });
+    assert.match(await errorText(page), /Department: the length must be between 2 and 5/);
+    assert.equal(await page.inputValue('#department'), 'X', 'what was typed stays');
+    await fill(page, { ...person('dora'), department: 'SALES', phoneNumber: 'call me' });
+    assert.match(await errorText(page), /Phone/);
+    await fill(page, { ...person('dora'), department: 'SALES', phoneNumber: '+31 20 123 4567' });
+    await page.waitForSelector('#kc-verify-email-form');
+
+    const dora = await userNamed('dora');
+    assert.deepEqual(dora.attributes, { department: ['SALES'], phoneNumber: ['+31 20 123 4567'] });
+  });
+
+  it('has no username field where the email is the username, and names the account by its email', async (t) => {
+    assert.equal((await admin.put(`/realms/${REALM}`, { registrationEmailAsUsername: true })).status, 204);
+    t.after(async () => {
+      assert.equal((await admin.put(`/realms/${REALM}`, { registrationEmailAsUsername: false })).status, 204);
+    });
+    const { page } = await openTab(s.browser, t);
+    const flow = await s.rp.start({ clientId: 'rp-code' });
+    await page.goto(flow.url.replace('/protocol/openid-connect/auth?', '/protocol/openid-connect/registrations?'));
+    await page.waitForSelector('#kc-register-form');
+    assert.equal(await page.$('#username'), null);
+    const { username: _none, ...fields } = person('emil');
+    await fill(page, fields);
+    await page.waitForSelector('#kc-verify-email-form');
+    assert.ok(await userNamed('emil@example.org'));
+  });
+
+  it('shows the profile\'s other attributes in German, their display names from the theme\'s messages', async (t) => {
+    const original = (await admin.get(`/realms/${REALM}/users/profile`)).json;
+    const profile = {
+      ...original,
+      attributes: [...original.attributes, {
+        name: 'mobile', displayName: '${phoneNumber}', required: { roles: ['user'] }, permissions: { view: ['user'], edit: ['user'] },
+      }],
+    };
+    assert.equal((await admin.put(`/realms/${REALM}/users/profile`, profile)).status, 200);
+    t.after(async () => {
+      assert.equal((await admin.put(`/realms/${REALM}/users/profile`, original)).status, 200);
+    });
+    const { page } = await openTab(s.browser, t, { locale: 'de-DE' });
+    const flow = await s.rp.start({ clientId: 'rp-code' });
+    await page.goto(flow.url.replace('/protocol/openid-connect/auth?', '/protocol/openid-connect/registrations?'));
+    await page.waitForSelector('#kc-register-form');
+    assert.equal((await page.textContent('label[for=mobile]'))?.trim(), 'Telefonnummer *');
+    assert.match(await page.textContent('#kc-required-hint') ?? '', /Pflichtfelder/);
+    await fill(page, person('dieter'));
+    assert.match(await errorText(page), /Telefonnummer: /);
+  });
+
   it('opens at the registration page from Keycloak\'s registrations endpoint, in German; resends within a limit; the link works in another browser', async (t) => {
     const { page } = await openTab(s.browser, t, { locale: 'de-DE' });
     const flow = await s.rp.start({ clientId: 'rp-code' });

@@ -38,7 +38,7 @@ describe('browser: a forgotten password, reset through a mailed link', { skip: n
     });
     admin = adminApi(s.server, await masterAdminToken(s.server));
     await admin.create(`/realms/${REALM}/clients`, { clientId: 'direct', publicClient: true, directAccessGrantsEnabled: true });
-    for (const name of ['rita', 'rex', 'ruth', 'resa', 'rolf']) {
+    for (const name of ['rita', 'rex', 'ruth', 'resa', 'rolf', 'ravi']) {
       ids[name] = await admin.create(`/realms/${REALM}/users`, {
         username: name, enabled: true, email: `${name}@example.com`, emailVerified: true, firstName: name[0].toUpperCase() + name.slice(1),
         credentials: [{ type: 'password', value: `${name}-old-pw1`, temporary: false }],
@@ -152,6 +152,43 @@ describe('browser: a forgotten password, reset through a mailed link', { skip: n
     // A link that does not verify names nobody the event could trust.
     const errors = (await admin.get(`/realms/${REALM}/events?type=EXECUTE_ACTION_TOKEN_ERROR`)).json.map((e: { error: string }) => e.error);
     assert.ok(errors.includes('expired_code') && errors.includes('invalid_token'), errors.join());
+  });
+
+  it('a link stops working once the password has changed since it was sent, by another link or by an administrator', async (t) => {
+    const { page } = await openTab(s.browser, t);
+    /** A link asked for from a sign-in of its own in the tab's browser. */
+    const ask = async (tab: Page) => {
+      await tab.goto((await s.rp.start({ clientId: 'rp-code' })).url);
+      const before = mailsTo('ravi@example.com');
+      await askForReset(tab, 'ravi');
+      return actionLinkOf(await nextMail('ravi@example.com', before));
+    };
+    /** The page a link opens in a browser of its own, after the click it asks for there. */
+    const refusalElsewhere = async (link: string) => {
+      const { page: elsewhere } = await openTab(s.browser, t);
+      await elsewhere.goto(link);
+      await elsewhere.click('#kc-proceed');
+      await elsewhere.waitForSelector('#kc-error-message');
+      return (await elsewhere.textContent('#kc-error-message')) ?? '';
+    };
+    const first = await ask(page);
+    const second = await ask(page);
+    await page.goto(second);
+    await page.waitForSelector('#kc-passwd-update-form');
+    await submitNew(page, 'ravi-new-pw-2');
+    await page.waitForURL((url) => url.href.startsWith(s.rp.redirectUri));
+
+    assert.match(await refusalElsewhere(first), /expired/);
+    const [refused] = await events(ids.ravi, 'EXECUTE_ACTION_TOKEN_ERROR');
+    assert.equal(refused.error, 'expired_code');
+    assert.equal((await grant('ravi', 'ravi-new-pw-2')).status, 200, 'the password the second link set stands');
+
+    // Signed in in this browser now: another one asks for the third link.
+    const third = await ask((await openTab(s.browser, t)).page);
+    const reset = await admin.put(`/realms/${REALM}/users/${ids.ravi}/reset-password`, { type: 'password', value: 'ravi-admin-pw-3', temporary: false });
+    assert.equal(reset.status, 204);
+    assert.match(await refusalElsewhere(third), /expired/);
+    assert.equal((await grant('ravi', 'ravi-admin-pw-3')).status, 200);
   });
 
   it('while the mail server is down the page answers as always, and the mail goes once it is back; its link works in another browser', async (t) => {

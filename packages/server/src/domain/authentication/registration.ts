@@ -1,12 +1,16 @@
 import { hashPassword } from '../../crypto/passwords.js';
 import { SELF_SERVICE_LIMITS } from '../rate-limit.js';
-import { profileErrors, userProfileOf } from '../user-profile.js';
-import { isUniqueViolation } from '../../storage/store.js';
+import { phoneAndAttributes, profileErrors, registrationAttributes, userProfileOf } from '../user-profile.js';
+import { isUniqueViolation, type RealmSettings } from '../../storage/store.js';
 import { canonicalUsername } from '../users.js';
 import { firstFactorDone, type Step, type StepError, type StepResult } from './step.js';
 
-/** The registration form's profile fields, Keycloak's names. */
-const FIELDS = ['username', 'email', 'firstName', 'lastName'] as const;
+/** Keycloak's user fields, kept in the user record; the profile's other attributes are the user's attributes. */
+const USER_FIELDS = ['username', 'email', 'firstName', 'lastName'];
+
+/** The attributes the form asks for: the profile's, less the username when the email is the username. */
+const formAttributes = (settings: RealmSettings) => registrationAttributes(userProfileOf(settings))
+  .filter((a) => !(a.name === 'username' && settings.registrationEmailAsUsername));
 
 /**
  * Keycloak's registration flow (registration-page-form): a new account from the user
@@ -20,18 +24,18 @@ export const registrationStep: Step = {
   name: 'registration-page-form',
   kind: 'authenticator',
   due: (ctx) => !firstFactorDone(ctx) && ctx.realm.settings.registrationAllowed === true,
-  view: async (ctx) => ({ data: { emailAsUsername: ctx.realm.settings.registrationEmailAsUsername === true } }),
+  view: async (ctx) => ({ data: { attributes: formAttributes(ctx.realm.settings) } }),
   async submit(ctx, form): Promise<StepResult> {
     const { domain, realm } = ctx;
     const settings = realm.settings;
-    const typed = Object.fromEntries(FIELDS.map((f) => [f, (form[f] ?? '').trim()])) as Record<(typeof FIELDS)[number], string>;
+    const asked = formAttributes(settings).map((a) => a.name);
+    const typed: Record<string, string> = Object.fromEntries([...USER_FIELDS, ...asked].map((f) => [f, (form[f] ?? '').trim()]));
     if (settings.registrationEmailAsUsername) typed.username = typed.email;
     const { username, email } = typed;
     const refuse = (message: StepError, field: string, error = 'invalid_registration'): StepResult =>
       ({ ok: false, message, field, keep: typed, error, event: 'REGISTER_ERROR', details: { username, email } });
 
-    const checked = (name: string) => (FIELDS as readonly string[]).includes(name) && !(name === 'username' && settings.registrationEmailAsUsername);
-    const [wrong] = profileErrors(userProfileOf(settings), Object.fromEntries(FIELDS.map((f) => [f, [typed[f]]])), checked, 'user');
+    const [wrong] = profileErrors(userProfileOf(settings), Object.fromEntries(asked.map((f) => [f, [typed[f]]])), (name) => asked.includes(name), 'user');
     if (wrong) return refuse({ error: wrong.errorMessage, args: wrong.params.map(String) }, wrong.field);
     const usernameTaken = () => (settings.registrationEmailAsUsername
       ? refuse('emailExistsMessage', 'email', 'email_in_use') : refuse('usernameExistsMessage', 'username', 'username_in_use'));
@@ -54,6 +58,7 @@ export const registrationStep: Step = {
       user = await domain.store.transaction(async (tx) => {
         const created = await domain.users.create(tx, realm, {
           username, email, emailVerified: false, firstName: typed.firstName || null, lastName: typed.lastName || null,
+          ...phoneAndAttributes(Object.fromEntries(asked.filter((a) => !USER_FIELDS.includes(a) && typed[a] !== '').map((a) => [a, [typed[a]]]))),
         });
         await domain.users.setPassword(tx, created.id, hashed);
         return created;
