@@ -142,7 +142,14 @@ export function registerAdminEventHook(adminScope: FastifyInstance, domain: Doma
     if (described?.realmName !== undefined) realms.set(request, await realmNamed(domain, described.realmName));
   });
 
-  adminScope.addHook('onResponse', async (request: FastifyRequest, reply: FastifyReply) => {
+  // Before the answer goes out (onSend, not onResponse): an admin who reads the events after a
+  // change is answered finds it there, however busy the machine.
+  adminScope.addHook('onSend', async (request: FastifyRequest, reply: FastifyReply, payload: unknown) => {
+    await recordAdminEvent(request, reply);
+    return payload;
+  });
+
+  async function recordAdminEvent(request: FastifyRequest, reply: FastifyReply): Promise<void> {
     if (reply.statusCode < 200 || reply.statusCode >= 300 || request.routeOptions.config?.noAdminEvent) return;
     const actor = actorOf(request);
     if (!actor) return;
@@ -165,5 +172,5 @@ export function registerAdminEventHook(adminScope: FastifyInstance, domain: Doma
     } catch (err) {
       request.log.warn({ err }, 'could not record an admin event');
     }
-  });
+  }
 }
