@@ -112,14 +112,14 @@ interface CredentialContainer {
 type Metadata = CredentialContainer['userCredentialMetadatas'];
 
 /** One kind of credential: the user's own, each removable, and a button that sets up another through the sign-in (kc_action). */
-function CredentialKind({ id, title, help, own, setUp, action, reload }: {
-  id: string; title: string; help: string; own: Metadata; setUp: string; action: string; reload: () => void;
+function CredentialKind({ id, title, help, none, own, setUp, action, reload }: {
+  id: string; title: string; help: string; none: string; own: Metadata; setUp: string; action: string; reload: () => void;
 }) {
   return (
     <>
       <h3>{title}</h3>
       <p className="muted">{help}</p>
-      {own.length === 0 && <p id={`${id}-none`}>{t.signingIn.notSetUp(title)}</p>}
+      {own.length === 0 && <p id={`${id}-none`}>{none}</p>}
       <ul className="account-list" id={`${id}-list`}>
         {own.map(({ credential: c }) => (
           <li className="account-row" key={c.id}>
@@ -169,9 +169,10 @@ export function SigningInPage({ actionStatus }: { actionStatus?: string }) {
             </section>
             <section className="account-card" aria-labelledby="signing-in-2fa">
               <h2 id="signing-in-2fa">{t.signingIn.twoFactor}</h2>
-              <CredentialKind id="otp" title={t.signingIn.otp} help={t.signingIn.otpHelp} own={of(list, 'otp')} setUp={t.signingIn.setUp} action="CONFIGURE_TOTP" reload={state.reload} />
-              <CredentialKind id="webauthn" title={t.signingIn.securityKeys} help={t.signingIn.securityKeysHelp} own={of(list, 'webauthn')}
-                setUp={t.signingIn.setUpSecurityKey} action="webauthn-register" reload={state.reload} />
+              <CredentialKind id="otp" title={t.signingIn.otp} help={t.signingIn.otpHelp} none={t.signingIn.notSetUp(t.signingIn.otp)}
+                own={of(list, 'otp')} setUp={t.signingIn.setUp} action="CONFIGURE_TOTP" reload={state.reload} />
+              <CredentialKind id="webauthn" title={t.signingIn.securityKeys} help={t.signingIn.securityKeysHelp} none={t.signingIn.noSecurityKeys}
+                own={of(list, 'webauthn')} setUp={t.signingIn.setUpSecurityKey} action="webauthn-register" reload={state.reload} />
               {codes.length > 0 && (
                 <>
                   <h3>{t.signingIn.recoveryCodes}</h3>
@@ -190,8 +191,8 @@ export function SigningInPage({ actionStatus }: { actionStatus?: string }) {
             </section>
             <section className="account-card" aria-labelledby="signing-in-passwordless">
               <h2 id="signing-in-passwordless">{t.signingIn.passwordless}</h2>
-              <CredentialKind id="webauthn-passwordless" title={t.signingIn.passkeys} help={t.signingIn.passkeysHelp} own={of(list, 'webauthn-passwordless')}
-                setUp={t.signingIn.setUpPasskey} action="webauthn-register-passwordless" reload={state.reload} />
+              <CredentialKind id="webauthn-passwordless" title={t.signingIn.passkeys} help={t.signingIn.passkeysHelp} none={t.signingIn.noPasskeys}
+                own={of(list, 'webauthn-passwordless')} setUp={t.signingIn.setUpPasskey} action="webauthn-register-passwordless" reload={state.reload} />
             </section>
           </>
         );

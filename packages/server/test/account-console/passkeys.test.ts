@@ -30,6 +30,7 @@ describe('account console: passkeys and security keys', { skip: noChromium }, ()
     await page.waitForSelector('#webauthn-passwordless-none');
     await page.waitForSelector('#webauthn-none');
     assert.equal(await page.textContent('#signing-in-passwordless'), 'Passwordless');
+    assert.equal(await page.textContent('#webauthn-passwordless-none'), 'No passkey is set up.');
     assert.equal(await page.textContent('#webauthn-set-up'), 'Set up security key');
 
     await page.click('#webauthn-passwordless-set-up');

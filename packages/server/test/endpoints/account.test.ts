@@ -174,7 +174,6 @@ describe('account REST API', () => {
     assert.deepEqual([type, userLabel, typeof createdDate], ['webauthn-passwordless', 'Laptop', 'number']);
 
     const admin = adminApi(server, await masterAdminToken(server));
-    assert.equal((await admin.put(`/realms/${REALM}`, { eventsEnabled: true })).status, 204);
     assert.equal((await call(`/credentials/${id}`, at, { method: 'DELETE' })).status, 204);
     assert.deepEqual((await call('/credentials?type=webauthn-passwordless', at)).json[0].userCredentialMetadatas, []);
     assert.equal((await call('/credentials?type=webauthn', at)).json[0].userCredentialMetadatas.length, 1);

@@ -32,6 +32,7 @@ export const de: Messages = {
     passwordless: 'Ohne Passwort', passkeys: 'Passkeys', passkeysHelp: 'Melden Sie sich ohne Passwort mit einem Passkey auf diesem Gerät, einem Telefon oder einem Sicherheitsschlüssel an.',
     setUpPasskey: 'Passkey einrichten', securityKeys: 'Sicherheitsschlüssel', securityKeysHelp: 'Bestätigen Sie nach dem Passwort mit einem Sicherheitsschlüssel oder Passkey, dass Sie es sind.',
     setUpSecurityKey: 'Sicherheitsschlüssel einrichten',
+    noPasskeys: 'Es ist kein Passkey eingerichtet.', noSecurityKeys: 'Es ist kein Sicherheitsschlüssel eingerichtet.',
     actionDone: 'Erledigt: Ihr Konto wurde aktualisiert.', actionCancelled: 'Es wurde nichts geändert.',
   },
   devices: {
