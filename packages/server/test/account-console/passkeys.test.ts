@@ -1,7 +1,7 @@
 // Passkeys and security keys on the account console's "Signing in" page, in Chromium with a
 // virtual authenticator as ann's device: "Set up" goes through the realm's login with
 // kc_action=webauthn-register-passwordless, the passkey made there is listed once back, and
-// removing it takes it off the account.
+// removing it takes it off the account; a security key comes through kc_action=webauthn-register.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
@@ -50,5 +50,19 @@ describe('account console: passkeys and security keys', { skip: noChromium }, ()
     await page.locator('#webauthn-passwordless-list button').click();
     await page.waitForSelector('#webauthn-passwordless-none');
     assert.equal((await webAuthnOf('webauthn-passwordless')).length, 0);
+  });
+
+  it('set up a security key through kc_action=webauthn-register, listed under Security keys', async (t) => {
+    const { page } = await signedInAccount(s, t, { width: 390, height: 844 });
+    await addAuthenticator(page);
+    await page.click('#nav-signing-in');
+    await page.click('#webauthn-set-up');
+    await page.waitForSelector('#kc-webauthn-register-form');
+    await page.fill('#userLabel', 'YubiKey');
+    await page.click('#kc-webauthn-register:not([disabled])');
+    await page.waitForSelector('#webauthn-list li');
+    assert.match(await page.textContent('#webauthn-list') ?? '', /YubiKey/);
+    await page.waitForSelector('#webauthn-passwordless-none');
+    assert.equal((await webAuthnOf('webauthn')).length, 1);
   });
 });
