@@ -109,6 +109,36 @@ interface CredentialContainer {
   userCredentialMetadatas: Array<{ credential: { id?: string; type: string; userLabel?: string; createdDate?: number } }>;
 }
 
+type Metadata = CredentialContainer['userCredentialMetadatas'];
+
+/** One kind of credential: the user's own, each removable, and a button that sets up another through the sign-in (kc_action). */
+function CredentialKind({ id, title, help, none, own, setUp, action, reload }: {
+  id: string; title: string; help: string; none: string; own: Metadata; setUp: string; action: string; reload: () => void;
+}) {
+  return (
+    <>
+      <h3>{title}</h3>
+      <p className="muted">{help}</p>
+      {own.length === 0 && <p id={`${id}-none`}>{none}</p>}
+      <ul className="account-list" id={`${id}-list`}>
+        {own.map(({ credential: c }) => (
+          <li className="account-row" key={c.id}>
+            <div className="grow">
+              <strong>{c.userLabel || t.signingIn.unnamed}</strong>
+              {c.createdDate && <div className="muted">{t.signingIn.created(at(c.createdDate))}</div>}
+            </div>
+            <ConfirmButton id={`remove-${c.id}`} label={t.signingIn.remove} question={t.signingIn.confirmRemove(c.userLabel || t.signingIn.unnamed)}
+              onConfirm={async () => { await api.delete(`/credentials/${segment(c.id!)}`); reload(); }} />
+          </li>
+        ))}
+      </ul>
+      <button type="button" className="secondary" id={`${id}-set-up`} onClick={() => void oidc.redirectToSignIn({ kc_action: action })}>
+        {setUp}
+      </button>
+    </>
+  );
+}
+
 export function SigningInPage({ actionStatus }: { actionStatus?: string }) {
   const state = useLoad(() => api.get<CredentialContainer[]>('/credentials'));
   const of = (list: CredentialContainer[], type: string) => list.find((c) => c.type === type)?.userCredentialMetadatas ?? [];
@@ -122,7 +152,6 @@ export function SigningInPage({ actionStatus }: { actionStatus?: string }) {
       )}
       <Loaded state={state}>{(list) => {
         const password = of(list, 'password')[0];
-        const otps = of(list, 'otp');
         const codes = of(list, 'recovery-authn-codes');
         return (
           <>
@@ -140,24 +169,10 @@ export function SigningInPage({ actionStatus }: { actionStatus?: string }) {
             </section>
             <section className="account-card" aria-labelledby="signing-in-2fa">
               <h2 id="signing-in-2fa">{t.signingIn.twoFactor}</h2>
-              <h3>{t.signingIn.otp}</h3>
-              <p className="muted">{t.signingIn.otpHelp}</p>
-              {otps.length === 0 && <p id="otp-none">{t.signingIn.notSetUp(t.signingIn.otp)}</p>}
-              <ul className="account-list" id="otp-list">
-                {otps.map(({ credential: c }) => (
-                  <li className="account-row" key={c.id}>
-                    <div className="grow">
-                      <strong>{c.userLabel || t.signingIn.unnamed}</strong>
-                      {c.createdDate && <div className="muted">{t.signingIn.created(at(c.createdDate))}</div>}
-                    </div>
-                    <ConfirmButton id={`remove-${c.id}`} label={t.signingIn.remove} question={t.signingIn.confirmRemove(c.userLabel || t.signingIn.unnamed)}
-                      onConfirm={async () => { await api.delete(`/credentials/${segment(c.id!)}`); state.reload(); }} />
-                  </li>
-                ))}
-              </ul>
-              <button type="button" className="secondary" id="otp-set-up" onClick={() => void oidc.redirectToSignIn({ kc_action: 'CONFIGURE_TOTP' })}>
-                {t.signingIn.setUp}
-              </button>
+              <CredentialKind id="otp" title={t.signingIn.otp} help={t.signingIn.otpHelp} none={t.signingIn.notSetUp(t.signingIn.otp)}
+                own={of(list, 'otp')} setUp={t.signingIn.setUp} action="CONFIGURE_TOTP" reload={state.reload} />
+              <CredentialKind id="webauthn" title={t.signingIn.securityKeys} help={t.signingIn.securityKeysHelp} none={t.signingIn.noSecurityKeys}
+                own={of(list, 'webauthn')} setUp={t.signingIn.setUpSecurityKey} action="webauthn-register" reload={state.reload} />
               {codes.length > 0 && (
                 <>
                   <h3>{t.signingIn.recoveryCodes}</h3>
@@ -173,6 +188,11 @@ export function SigningInPage({ actionStatus }: { actionStatus?: string }) {
                   </ul>
                 </>
               )}
+            </section>
+            <section className="account-card" aria-labelledby="signing-in-passwordless">
+              <h2 id="signing-in-passwordless">{t.signingIn.passwordless}</h2>
+              <CredentialKind id="webauthn-passwordless" title={t.signingIn.passkeys} help={t.signingIn.passkeysHelp} none={t.signingIn.noPasskeys}
+                own={of(list, 'webauthn-passwordless')} setUp={t.signingIn.setUpPasskey} action="webauthn-register-passwordless" reload={state.reload} />
             </section>
           </>
         );

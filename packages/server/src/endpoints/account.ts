@@ -14,6 +14,7 @@ import { accountLinkHash } from '../protocol/account-link.js';
 import { insufficientScope, OAuthError } from '../protocol/errors.js';
 import { redirectUriAllowed } from '../protocol/redirect-uris.js';
 import { randomToken } from '../crypto/random.js';
+import { CREDENTIAL_TYPES } from '../storage/records.js';
 import type { ClientRecord, CredentialRecord, CredentialType, RealmRecord, UserRecord } from '../storage/store.js';
 import { accountConsoleFiles } from './console.js';
 
@@ -53,14 +54,23 @@ function profile(realm: RealmRecord, user: UserRecord) {
   };
 }
 
-/** Keycloak's CredentialContainer of a kind of second factor: what it is, how one is made, the user's own. */
-function secondFactorContainer(type: CredentialType, own: CredentialRecord[]) {
-  const otp = type === 'otp';
+/** What Keycloak's CredentialContainer says of each kind of credential beyond the password. */
+const CONTAINERS: Record<CredentialType, { category: string; iconCssClass: string; createAction: string }> = {
+  otp: { category: 'two-factor', iconCssClass: 'kcAuthenticatorOTPClass', createAction: 'CONFIGURE_TOTP' },
+  'recovery-authn-codes': {
+    category: 'two-factor', iconCssClass: 'kcAuthenticatorRecoveryAuthnCodesClass', createAction: 'CONFIGURE_RECOVERY_AUTHN_CODES',
+  },
+  webauthn: { category: 'two-factor', iconCssClass: 'kcAuthenticatorWebAuthnClass', createAction: 'webauthn-register' },
+  'webauthn-passwordless': {
+    category: 'passwordless', iconCssClass: 'kcAuthenticatorWebAuthnPasswordlessClass', createAction: 'webauthn-register-passwordless',
+  },
+};
+
+/** Keycloak's CredentialContainer of a kind of credential: what it is, how one is made, the user's own. */
+function credentialContainer(type: CredentialType, own: CredentialRecord[]) {
+  const { category, iconCssClass, createAction } = CONTAINERS[type];
   return {
-    type, category: 'two-factor', displayName: otp ? 'otp-display-name' : 'recovery-authn-codes-display-name',
-    helptext: otp ? 'otp-help-text' : 'recovery-authn-codes-help-text',
-    iconCssClass: otp ? 'kcAuthenticatorOTPClass' : 'kcAuthenticatorRecoveryAuthnCodesClass',
-    createAction: otp ? 'CONFIGURE_TOTP' : 'CONFIGURE_RECOVERY_AUTHN_CODES', removeable: true,
+    type, category, displayName: `${type}-display-name`, helptext: `${type}-help-text`, iconCssClass, createAction, removeable: true,
     userCredentialMetadatas: own.filter((c) => c.type === type).map((c) => ({
       credential: { id: c.id, type: c.type, ...(c.userLabel ? { userLabel: c.userLabel } : {}), createdDate: c.createdAt * 1000 },
     })),
@@ -164,8 +174,7 @@ export const accountEndpoint: FastifyPluginAsync<{ domain: Domain; mailer: Maile
         iconCssClass: 'kcAuthenticatorPasswordClass', createAction: 'UPDATE_PASSWORD', updateAction: 'UPDATE_PASSWORD', removeable: false,
         userCredentialMetadatas: password ? [{ credential: { type: 'password', createdDate: password.createdAt * 1000 } }] : [],
       },
-      secondFactorContainer('otp', own),
-      secondFactorContainer('recovery-authn-codes', own),
+      ...CREDENTIAL_TYPES.map((t) => credentialContainer(t, own)),
     ];
     return type === undefined ? containers : containers.filter((c) => c.type === type);
   });

@@ -7,35 +7,16 @@
 // export and import into another server. openid-client is the relying party.
 import assert from 'node:assert/strict';
 import { after, before, beforeEach, describe, it } from 'node:test';
-import type { CDPSession } from 'playwright-core';
 import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
-import { noChromium, openTab, screenshot, signIn, type BrowserContext, type Page } from '../helpers/browser.js';
+import {
+  addAuthenticator, credentialsOf, noChromium, openTab, screenshot, signIn, type Authenticator, type BrowserContext, type Page,
+} from '../helpers/browser.js';
 import { assertFits } from '../helpers/layout.js';
 import { assertSignedIn, RelyingParty } from '../helpers/relying-party.js';
 import { runCli, startServer } from '../helpers/server.js';
 import { REALM, SECRETS, startStack, webRealm, type Stack } from './fixture.js';
 
 const PHONE = { width: 390, height: 844 };
-
-/** A device's authenticator, attached to one tab. */
-interface Authenticator { cdp: CDPSession; id: string }
-
-interface VirtualCredential { credentialId: string; isResidentCredential: boolean; rpId?: string; privateKey: string; userHandle?: string; signCount: number }
-
-async function addAuthenticator(page: Page): Promise<Authenticator> {
-  const cdp = await page.context().newCDPSession(page);
-  await cdp.send('WebAuthn.enable');
-  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
-    options: {
-      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
-      automaticPresenceSimulation: true,
-    },
-  });
-  return { cdp, id: authenticatorId };
-}
-
-const credentialsOf = async (a: Authenticator): Promise<VirtualCredential[]> =>
-  (await a.cdp.send('WebAuthn.getCredentials', { authenticatorId: a.id })).credentials as VirtualCredential[];
 
 describe('browser: passkeys and security keys', { skip: noChromium }, () => {
   let s: Stack;

@@ -15,6 +15,17 @@ const REALM = 'acct';
 const APP_ORIGIN = 'https://app.example';
 const REDIRECT = 'https://app.example/cb';
 
+/** Keycloak's WebAuthnCredentialData: the public key, nothing secret. */
+function webAuthnCredential(type: string, userLabel: string, credentialId: string): object {
+  return {
+    type, userLabel, secretData: '{}',
+    credentialData: JSON.stringify({
+      aaguid: '01020304-0506-0708-0102-030405060708', credentialId, credentialPublicKey: 'pQECAyYgASFYIA==', counter: 0,
+      attestationStatementFormat: 'none', transports: ['internal'],
+    }),
+  };
+}
+
 function accountRealm(): object {
   return {
     realm: REALM,
@@ -44,6 +55,8 @@ function accountRealm(): object {
             type: 'otp', userLabel: 'Phone', secretData: JSON.stringify({ value: 'JhYJxX8E5Qyf0xxVcd5B' }),
             credentialData: JSON.stringify({ subType: 'totp', digits: 6, counter: 0, period: 30, algorithm: 'HmacSHA1' }),
           },
+          webAuthnCredential('webauthn-passwordless', 'Laptop', 'q83vEjRWeJA='),
+          webAuthnCredential('webauthn', 'YubiKey', 'EjRWeJCrze8='),
         ],
       },
       // Imported without the default roles (as a Keycloak export can have it): no account roles, so no account audience.
@@ -134,14 +147,40 @@ describe('account REST API', () => {
     const { access_token: at } = await token('carol', 'carol-pw');
     const res = await call('/credentials', at);
     assert.equal(res.status, 200, res.text);
-    assert.deepEqual(res.json.map((c: { type: string }) => c.type), ['password', 'otp', 'recovery-authn-codes']);
+    assert.deepEqual(res.json.map((c: { type: string }) => c.type), ['password', 'otp', 'recovery-authn-codes', 'webauthn', 'webauthn-passwordless']);
     assert.equal(res.json[1].createAction, 'CONFIGURE_TOTP');
     assert.deepEqual(res.json[1].userCredentialMetadatas, []);
     assert.equal(res.json[0].type, 'password');
     assert.equal(res.json[0].userCredentialMetadatas.length, 1);
     assert.equal(typeof res.json[0].userCredentialMetadatas[0].credential.createdDate, 'number');
     assert.equal((await call('/credentials?type=password', at)).json.length, 1);
-    assert.deepEqual((await call('/credentials?type=webauthn', at)).json, []);
+    assert.deepEqual((await call('/credentials?type=webauthn', at)).json[0].userCredentialMetadatas, []);
+  });
+
+  it('GET credentials: security keys and passkeys in Keycloak\'s shape; DELETE removes one with REMOVE_CREDENTIAL', async () => {
+    const { access_token: at } = await token('olga', 'olga-pw');
+    const [key] = (await call('/credentials?type=webauthn', at)).json;
+    assert.deepEqual({ ...key, userCredentialMetadatas: undefined }, {
+      type: 'webauthn', category: 'two-factor', displayName: 'webauthn-display-name', helptext: 'webauthn-help-text',
+      iconCssClass: 'kcAuthenticatorWebAuthnClass', createAction: 'webauthn-register', removeable: true, userCredentialMetadatas: undefined,
+    });
+    assert.equal(key.userCredentialMetadatas[0].credential.userLabel, 'YubiKey');
+    const [passkeys] = (await call('/credentials?type=webauthn-passwordless', at)).json;
+    assert.equal(passkeys.category, 'passwordless');
+    assert.equal(passkeys.displayName, 'webauthn-passwordless-display-name');
+    assert.equal(passkeys.createAction, 'webauthn-register-passwordless');
+    assert.equal(passkeys.userCredentialMetadatas.length, 1);
+    const { id, type, userLabel, createdDate } = passkeys.userCredentialMetadatas[0].credential;
+    assert.deepEqual([type, userLabel, typeof createdDate], ['webauthn-passwordless', 'Laptop', 'number']);
+
+    const admin = adminApi(server, await masterAdminToken(server));
+    assert.equal((await call(`/credentials/${id}`, at, { method: 'DELETE' })).status, 204);
+    assert.deepEqual((await call('/credentials?type=webauthn-passwordless', at)).json[0].userCredentialMetadatas, []);
+    assert.equal((await call('/credentials?type=webauthn', at)).json[0].userCredentialMetadatas.length, 1);
+    const olga = (await admin.get(`/realms/${REALM}/users?username=olga&exact=true`)).json[0].id;
+    const [removed] = (await admin.get(`/realms/${REALM}/events?user=${olga}&type=REMOVE_CREDENTIAL`)).json;
+    assert.equal(removed.details.credential_type, 'webauthn-passwordless');
+    assert.equal(removed.details.credential_id, id);
   });
 
   it('DELETE credentials/{id}: a second factor of the user\'s own goes, with REMOVE_TOTP; another\'s is not found', async () => {

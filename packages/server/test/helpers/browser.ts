@@ -4,7 +4,7 @@ import { existsSync, mkdirSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { TestContext } from 'node:test';
-import { chromium, type Browser, type BrowserContext, type Page } from 'playwright-core';
+import { chromium, type Browser, type BrowserContext, type CDPSession, type Page } from 'playwright-core';
 import { PATIENCE_MS } from './server.js';
 
 export type { Browser, BrowserContext, Page };
@@ -73,3 +73,23 @@ export async function clickAndLoad(page: Page, selector: string): Promise<void> 
   await page.click(selector);
   await page.waitForSelector('body:not([data-leaving])');
 }
+
+/** A device's authenticator, attached to one tab. */
+export interface Authenticator { cdp: CDPSession; id: string }
+
+export interface VirtualCredential { credentialId: string; isResidentCredential: boolean; rpId?: string; privateKey: string; userHandle?: string; signCount: number }
+
+export async function addAuthenticator(page: Page): Promise<Authenticator> {
+  const cdp = await page.context().newCDPSession(page);
+  await cdp.send('WebAuthn.enable');
+  const { authenticatorId } = await cdp.send('WebAuthn.addVirtualAuthenticator', {
+    options: {
+      protocol: 'ctap2', transport: 'internal', hasResidentKey: true, hasUserVerification: true, isUserVerified: true,
+      automaticPresenceSimulation: true,
+    },
+  });
+  return { cdp, id: authenticatorId };
+}
+
+export const credentialsOf = async (a: Authenticator): Promise<VirtualCredential[]> =>
+  (await a.cdp.send('WebAuthn.getCredentials', { authenticatorId: a.id })).credentials as VirtualCredential[];

@@ -29,6 +29,10 @@ export const de: Messages = {
     notSetUp: (what) => `${what} ist nicht eingerichtet.`,
     setUp: 'Authenticator-App einrichten', remove: 'Entfernen', unnamed: 'Unbenanntes Gerät',
     created: (when) => `Erstellt ${when}`, confirmRemove: (name) => `${name} entfernen? Sie melden sich dann nicht mehr damit an.`,
+    passwordless: 'Ohne Passwort', passkeys: 'Passkeys', passkeysHelp: 'Melden Sie sich ohne Passwort mit einem Passkey auf diesem Gerät, einem Telefon oder einem Sicherheitsschlüssel an.',
+    setUpPasskey: 'Passkey einrichten', securityKeys: 'Sicherheitsschlüssel', securityKeysHelp: 'Bestätigen Sie nach dem Passwort mit einem Sicherheitsschlüssel oder Passkey, dass Sie es sind.',
+    setUpSecurityKey: 'Sicherheitsschlüssel einrichten',
+    noPasskeys: 'Es ist kein Passkey eingerichtet.', noSecurityKeys: 'Es ist kein Sicherheitsschlüssel eingerichtet.',
     actionDone: 'Erledigt: Ihr Konto wurde aktualisiert.', actionCancelled: 'Es wurde nichts geändert.',
   },
   devices: {

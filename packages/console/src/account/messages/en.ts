@@ -29,6 +29,10 @@ export const en = {
     notSetUp: (what: string) => `${what} is not set up.`,
     setUp: 'Set up authenticator application', remove: 'Remove', unnamed: 'Unnamed device',
     created: (when: string) => `Created ${when}`, confirmRemove: (name: string) => `Remove ${name}? You will no longer sign in with it.`,
+    passwordless: 'Passwordless', passkeys: 'Passkeys', passkeysHelp: 'Sign in with a passkey on this device, a phone or a security key, without a password.',
+    setUpPasskey: 'Set up passkey', securityKeys: 'Security keys', securityKeysHelp: 'Confirm it is you with a security key or a passkey after your password.',
+    setUpSecurityKey: 'Set up security key',
+    noPasskeys: 'No passkey is set up.', noSecurityKeys: 'No security key is set up.',
     actionDone: 'Done: your account has been updated.', actionCancelled: 'Nothing was changed.',
   },
   devices: {

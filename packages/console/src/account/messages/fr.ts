@@ -29,6 +29,10 @@ export const fr: Messages = {
     notSetUp: (what) => `${what} n'est pas configuré(e).`,
     setUp: "Configurer l'application d'authentification", remove: 'Supprimer', unnamed: 'Appareil sans nom',
     created: (when) => `Créé ${when}`, confirmRemove: (name) => `Supprimer ${name} ? Vous ne vous connecterez plus avec.`,
+    passwordless: 'Sans mot de passe', passkeys: "Clés d'accès", passkeysHelp: "Connectez-vous sans mot de passe avec une clé d'accès sur cet appareil, un téléphone ou une clé de sécurité.",
+    setUpPasskey: "Configurer une clé d'accès", securityKeys: 'Clés de sécurité', securityKeysHelp: "Confirmez votre identité après le mot de passe avec une clé de sécurité ou une clé d'accès.",
+    setUpSecurityKey: 'Configurer une clé de sécurité',
+    noPasskeys: "Aucune clé d'accès n'est configurée.", noSecurityKeys: "Aucune clé de sécurité n'est configurée.",
     actionDone: 'Terminé : votre compte a été mis à jour.', actionCancelled: "Rien n'a été modifié.",
   },
   devices: {

@@ -29,6 +29,10 @@ export const nl: Messages = {
     notSetUp: (what) => `${what} is niet ingesteld.`,
     setUp: 'Authenticator-app instellen', remove: 'Verwijderen', unnamed: 'Naamloos apparaat',
     created: (when) => `Aangemaakt ${when}`, confirmRemove: (name) => `${name} verwijderen? U meldt zich er dan niet meer mee aan.`,
+    passwordless: 'Zonder wachtwoord', passkeys: 'Passkeys', passkeysHelp: 'Meld u zonder wachtwoord aan met een passkey op dit apparaat, een telefoon of een beveiligingssleutel.',
+    setUpPasskey: 'Passkey instellen', securityKeys: 'Beveiligingssleutels', securityKeysHelp: 'Bevestig na uw wachtwoord met een beveiligingssleutel of passkey dat u het bent.',
+    setUpSecurityKey: 'Beveiligingssleutel instellen',
+    noPasskeys: 'Er is geen passkey ingesteld.', noSecurityKeys: 'Er is geen beveiligingssleutel ingesteld.',
     actionDone: 'Klaar: uw account is bijgewerkt.', actionCancelled: 'Er is niets gewijzigd.',
   },
   devices: {
