@@ -32,8 +32,11 @@ import {
   parseJson, positiveFromEnv, renderTable, truncate, type Load, type Measurement,
 } from './load.js';
 
-/** Codes are single-use: the exchange scenario makes this many beforehand and stops when they are spent. */
-const CODES = positiveFromEnv('BENCH_CODES', 20_000);
+/**
+ * Codes are single-use: the exchange scenario makes this many beforehand and stops when they are
+ * spent. Few enough that the last is exchanged within a code's 60 s lifetime on a busy machine.
+ */
+const CODES = positiveFromEnv('BENCH_CODES', 8_000);
 const CODE_WARMUP = 500;
 const READY_POLL_MS = 10;
 const START_TIMEOUT_MS = 30_000;
