@@ -3,7 +3,7 @@ import {
   KEYCLOAK_PARAMETERS_FROM, NATIVE_ALGORITHM, decoyOf, hashPassword, needsRehash, passwordKind, verifyAmongDecoys,
   type Decoys, type StoredPassword,
 } from '../crypto/passwords.js';
-import type { ClientRecord, PasswordRecord, RealmRecord, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
+import type { ClientRecord, PasswordRecord, RealmRecord, RealmSettings, RequiredAction, Store, UserQuery, UserRecord } from '../storage/store.js';
 import { Caches, type TtlCache } from './cache.js';
 import { checkPassword, earlierPasswordsKept, parsePasswordPolicy, type PolicyViolation } from './password-policy.js';
 import { askedRequiredActions, defaultRequiredActions, requiredActionEnabled } from './required-actions.js';
@@ -43,8 +43,11 @@ export const canonicalUsername = (username: string): string => username.toLowerC
  * VERIFY_EMAIL at sign-in then).
  */
 export const hasPendingActions = (realm: RealmRecord, user: UserRecord): boolean =>
-  askedRequiredActions(realm.settings, user).length > 0
-  || (realm.settings.verifyEmail === true && !!user.email && !user.emailVerified && requiredActionEnabled(realm.settings, 'VERIFY_EMAIL'));
+  askedRequiredActions(realm.settings, user).length > 0 || emailToVerify(realm.settings, user);
+
+/** The realm verifies email (and has VERIFY_EMAIL switched on), and the user's address is not verified yet. */
+export const emailToVerify = (settings: RealmSettings, user: Pick<UserRecord, 'email' | 'emailVerified'>): boolean =>
+  settings.verifyEmail === true && !!user.email && !user.emailVerified && requiredActionEnabled(settings, 'VERIFY_EMAIL');
 
 /** The required actions with `action` added (on) or taken out. */
 function withRequiredAction(actions: RequiredAction[], action: RequiredAction, on: boolean): RequiredAction[] {

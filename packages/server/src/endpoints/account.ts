@@ -11,6 +11,7 @@ import { realmOf } from '../http/realm.js';
 import { realmSelfServiceFields } from '../import/keycloak.js';
 import { NoMailServerError, type Mailer } from '../mail/index.js';
 import { accountLinkHash } from '../protocol/account-link.js';
+import { audiencesOf } from '../protocol/claims.js';
 import { insufficientScope, OAuthError } from '../protocol/errors.js';
 import { redirectUriAllowed } from '../protocol/redirect-uris.js';
 import { randomToken } from '../crypto/random.js';
@@ -102,8 +103,7 @@ export const accountEndpoint: FastifyPluginAsync<{ domain: Domain; mailer: Maile
     reply.header('cache-control', 'no-store');
     const realm = await realmOf(domain, request);
     const bearer = await bearerUser(domain, realm, request);
-    const aud = bearer.claims.aud;
-    if (!(Array.isArray(aud) ? aud : [aud]).includes(ACCOUNT_CLIENT)) {
+    if (!audiencesOf(bearer.claims.aud).includes(ACCOUNT_CLIENT)) {
       throw insufficientScope(realm.realm.name, 'The token is not for the account service (audience account)');
     }
     const held = (await domain.roles.effective(realm.realm.id, bearer.user.id)).clients[ACCOUNT_CLIENT] ?? [];

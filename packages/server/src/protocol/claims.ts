@@ -77,3 +77,7 @@ export function requestedClaims(client: ClientRuntime, input: MapperInput, asked
   const { claims } = applyMappers([...all, ...client.record.settings.protocolMappers], target, input);
   return Object.fromEntries(Object.keys(asked).filter((name) => Object.hasOwn(claims, name)).map((name) => [name, claims[name]]));
 }
+
+/** A JWT's aud as a list: RFC 7519 allows one string or an array of them. */
+export const audiencesOf = (aud: unknown): string[] =>
+  (Array.isArray(aud) ? aud.filter((a): a is string => typeof a === 'string') : typeof aud === 'string' ? [aud] : []);

@@ -1,6 +1,7 @@
 import { jwtVerify } from 'jose';
 import type { RealmRuntime } from '../domain/index.js';
 import { SIGNING_ALGS } from '../storage/store.js';
+import { audiencesOf } from './claims.js';
 
 export interface IdTokenHint {
   sub: string;
@@ -21,7 +22,7 @@ export async function readIdTokenHint(realm: RealmRuntime, token: string): Promi
     const { payload } = await jwtVerify(token, realm.verificationKeys, {
       issuer: realm.issuer, algorithms: [...SIGNING_ALGS], typ: ID_TOKEN_TYP, currentDate: new Date(0),
     });
-    const aud = typeof payload.aud === 'string' ? [payload.aud] : payload.aud ?? [];
+    const aud = audiencesOf(payload.aud);
     const clientId = typeof payload.azp === 'string' ? payload.azp : aud.length === 1 ? aud[0] : undefined;
     // An ID token's audience is the client it was issued to (Core §2); an access token's is the API.
     if (typeof payload.sub !== 'string' || clientId === undefined || !aud.includes(clientId)) return undefined;

@@ -1,6 +1,6 @@
 import { SELF_SERVICE_LIMITS } from '../rate-limit.js';
-import { requiredActionEnabled } from '../required-actions.js';
 import { now } from '../time.js';
+import { emailToVerify } from '../users.js';
 import { firstFactorDone, requiredActionAsked, type AuthContext, type Step } from './step.js';
 
 const mailVerification = (ctx: AuthContext) =>
@@ -17,7 +17,7 @@ export const verifyEmailStep: Step = {
   name: 'VERIFY_EMAIL',
   kind: 'required-action',
   due: (ctx) => firstFactorDone(ctx) && !!ctx.user!.email
-    && (requiredActionAsked(ctx, 'VERIFY_EMAIL') || (ctx.realm.settings.verifyEmail === true && !ctx.user!.emailVerified && requiredActionEnabled(ctx.realm.settings, 'VERIFY_EMAIL'))),
+    && (requiredActionAsked(ctx, 'VERIFY_EMAIL') || emailToVerify(ctx.realm.settings, ctx.user!)),
   async view(ctx) {
     if (ctx.auth.mailedAt !== undefined) return { data: { email: ctx.user!.email }, mailedAt: ctx.auth.mailedAt };
     const sent = await mailVerification(ctx);

@@ -1,4 +1,5 @@
 import { activeAccessToken } from '../access-tokens.js';
+import { audiencesOf } from '../claims.js';
 import { clientOAuthPolicy } from '../client-attributes.js';
 import { invalidRequest, invalidScope, unauthorizedClient, OAuthError } from '../errors.js';
 import { grantedScopes, OFFLINE_ACCESS, OPENID, parseScope, scopeClaim } from '../scopes.js';
@@ -17,8 +18,6 @@ export const TOKEN_TYPE = {
 // Keycloak's subject_issuer, requested_issuer (external exchange) and requested_subject
 // (impersonation) belong to its legacy token exchange; actor tokens (delegation) to neither.
 const UNSUPPORTED = ['actor_token', 'subject_issuer', 'requested_issuer', 'requested_subject'];
-
-const tokenAudiences = (aud: unknown): string[] => (Array.isArray(aud) ? aud : typeof aud === 'string' ? [aud] : []);
 
 /**
  * RFC 8693 as Keycloak 26's standard token exchange (internal to internal): a confidential client
@@ -62,7 +61,7 @@ export const tokenExchangeGrant: GrantHandler = {
       Object.assign(notes.details, { username: user.username, subject_token_client_id: claims.client_id });
     }
     // Keycloak's rule: the token must be meant for the requester (issued to it, or naming it an audience).
-    if (claims.client_id !== clientId && !tokenAudiences(claims.aud).includes(clientId)) {
+    if (claims.client_id !== clientId && !audiencesOf(claims.aud).includes(clientId)) {
       throw invalidRequest('Client is not within the token audience');
     }
     // A sender-constrained token (RFC 7800's cnf: DPoP, mutual TLS) would shed its binding here;
