@@ -81,15 +81,7 @@ export async function buildApp({
         .send({ error: 'invalid_request', error_description: err.message });
     },
   }) as unknown as FastifyInstance;
-  registerRequestId(app);
-  if (lifecycle) {
-    // While shutting down, every answer closes its connection: a keep-alive connection left
-    // idle after an in-flight request would otherwise hold the shutdown up until it times out.
-    app.addHook('onSend', (_request, reply, payload, done) => {
-      if (lifecycle.draining) reply.header('connection', 'close');
-      done(null, payload);
-    });
-  }
+  registerRequestId(app, lifecycle);
   const pages = createPages(THEME);
   const resourcesPath = `${relativePath}/resources/${THEME}`;
   registerErrorHandling(app, { pages, resourcesPath });
@@ -98,10 +90,6 @@ export async function buildApp({
   domain.clientOutbound.allowPrivateOutbound(allowPrivateOutbound);
   if (issuerFromRequest) app.decorate('issuerBaseOf', forwardedIssuerBase(relativePath));
   await app.register(formBody);
-  // Cookies are signed with a key derived from the master key, so every node agrees on it.
-  await app.register(cookie, { secret: domain.box.deriveKey('cookies') });
-  // Secure is added per request (csrfToken in http/browser.ts): the issuer, and so the scheme, may follow the request.
-  await app.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
   const broker = new Broker(domain, app.log, allowPrivateOutbound);
   const mailer = new Mailer(domain, pages, resourcesPath);
   const flow = { domain, pages, resourcesPath, broker, mailer };
@@ -110,27 +98,38 @@ export async function buildApp({
   await app.register(async (scoped) => {
     // Not a plugin of its own: its hooks must reach every endpoint of this scope.
     await scoped.register(cors, corsPolicy(domain));
-    await scoped.register(discoveryEndpoint, { domain });
-    await scoped.register(realmInfoEndpoint, { domain });
-    await scoped.register(healthEndpoints, { domain, lifecycle });
-    await scoped.register(jwksEndpoint, { domain });
-    await scoped.register(tokenEndpoint, { domain });
-    await scoped.register(userinfoEndpoint, { domain });
-    await scoped.register(accountEndpoint, { domain, mailer });
-    await scoped.register(introspectionEndpoint, { domain });
-    await scoped.register(revocationEndpoint, { domain });
-    await scoped.register(parEndpoint, { domain });
-    await scoped.register(authorizationEndpoint, flow);
-    await scoped.register(loginActions, flow);
-    await scoped.register(actionTokenEndpoint, flow);
-    await scoped.register(deviceEndpoints, flow);
-    await scoped.register(logoutEndpoint, flow);
-    await scoped.register(sessionIframes, flow);
-    await scoped.register(brokerEndpoints, flow);
-    await scoped.register(resourcesEndpoint, { themeName: THEME });
-    await scoped.register(adminApi, { domain, broker, mailer, theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
-    await scoped.register(adminConsole, { relativePath });
-    await scoped.register(welcomePage, { domain, pages, resourcesPath });
+    // What servers and apps call with tokens and credentials, never with cookies: no cookie
+    // hooks here, which would otherwise run on every token, introspection and userinfo request.
+    await scoped.register(async (api) => {
+      await api.register(discoveryEndpoint, { domain });
+      await api.register(realmInfoEndpoint, { domain });
+      await api.register(healthEndpoints, { domain, lifecycle });
+      await api.register(jwksEndpoint, { domain });
+      await api.register(tokenEndpoint, { domain });
+      await api.register(userinfoEndpoint, { domain });
+      await api.register(accountEndpoint, { domain, mailer });
+      await api.register(introspectionEndpoint, { domain });
+      await api.register(revocationEndpoint, { domain });
+      await api.register(parEndpoint, { domain });
+      await api.register(resourcesEndpoint, { themeName: THEME });
+      await api.register(adminApi, { domain, broker, mailer, theme: { name: THEME, locales: pages.locales }, prefix: '/admin' });
+      await api.register(adminConsole, { relativePath });
+    });
+    // The browser's pages: sign-in, logout, the session iframes and the welcome page.
+    await scoped.register(async (browser) => {
+      // Cookies are signed with a key derived from the master key, so every node agrees on it.
+      await browser.register(cookie, { secret: domain.box.deriveKey('cookies') });
+      // Secure is added per request (csrfToken in http/browser.ts): the issuer, and so the scheme, may follow the request.
+      await browser.register(csrf, { cookieOpts: { signed: true, httpOnly: true, sameSite: 'lax', path: '/' } });
+      await browser.register(authorizationEndpoint, flow);
+      await browser.register(loginActions, flow);
+      await browser.register(actionTokenEndpoint, flow);
+      await browser.register(deviceEndpoints, flow);
+      await browser.register(logoutEndpoint, flow);
+      await browser.register(sessionIframes, flow);
+      await browser.register(brokerEndpoints, flow);
+      await browser.register(welcomePage, { domain, pages, resourcesPath });
+    });
   }, { prefix: relativePath });
   return app;
 }

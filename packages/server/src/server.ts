@@ -52,6 +52,9 @@ function loadTls(config: Config): { cert: Buffer; key: Buffer } | undefined {
   return tls;
 }
 
+/** How often, while shutting down, connections gone idle are closed. */
+const IDLE_REAP_MS = 50;
+
 const sleep = (ms: number) => new Promise<void>((r) => setTimeout(r, ms));
 
 /** A data dir sealed under another master key would answer every request with 500: refuse to start instead. */
@@ -173,12 +176,16 @@ export async function startServer(config: Config, say: (line: string) => void = 
       if (delayMs > 0) await sleep(delayMs);
       // Stops accepting connections, closes idle ones, lets requests in flight finish.
       const closed = app.close();
+      // A request in flight began before its answer could say Connection: close, so its
+      // keep-alive connection goes idle once answered and would hold the close up: closed then.
+      const reaper = setInterval(() => app.server.closeIdleConnections(), IDLE_REAP_MS);
       let timer: NodeJS.Timeout | undefined;
       const finished = await Promise.race([
         closed.then(() => true),
         new Promise<boolean>((r) => { timer = setTimeout(() => r(false), timeoutMs); }),
       ]);
       clearTimeout(timer);
+      clearInterval(reaper);
       if (!finished) {
         app.log.warn({ timeoutMs }, 'requests still in flight after the shutdown timeout: closing their connections');
         app.server.closeAllConnections();

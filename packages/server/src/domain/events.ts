@@ -1,4 +1,4 @@
-import { newId } from '../crypto/random.js';
+import { timeOrderedId } from '../crypto/random.js';
 import type {
   AdminEventQuery, AdminEventRecord, LoginEventQuery, LoginEventRecord, RealmRecord, RealmSettings, Store,
 } from '../storage/store.js';
@@ -226,7 +226,7 @@ export class EventService {
   async login(realm: RealmRecord, event: LoginEvent): Promise<LoginEventRecord | undefined> {
     if (!eventSettings(realm.settings).eventsEnabled) return undefined;
     const record: LoginEventRecord = {
-      id: newId(),
+      id: timeOrderedId(),
       time: this.clock(),
       type: event.type,
       realmId: realm.id,
@@ -265,7 +265,7 @@ export class EventService {
     if (!eventSettings(realm.settings).adminEventsEnabled) return undefined;
     const auth = event.authDetails ?? {};
     const record: AdminEventRecord = {
-      id: newId(),
+      id: timeOrderedId(),
       time: this.clock(),
       realmId: realm.id,
       operationType: event.operationType,

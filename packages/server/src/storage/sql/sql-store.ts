@@ -195,7 +195,9 @@ export class UnstorableValueError extends Error {
 }
 
 function storable<R extends object>(table: string, row: R): R {
-  for (const [column, value] of Object.entries(row)) {
+  // for…in rather than Object.entries: events insert thousands of rows a second through here.
+  for (const column in row) {
+    const value: unknown = row[column];
     if (typeof value === 'string' && value.includes('\u0000')) {
       throw new UnstorableValueError(`${table}.${column} contains a NUL character, which cannot be stored`);
     }
@@ -1168,21 +1170,27 @@ export class SqlStore implements Store {
         const realmIds = [...new Set(events.map((e) => e.realmId))];
         if (realmIds.length === 0) return;
         const existing = new Set((await db.selectFrom('realms').select('id').where('id', 'in', realmIds).execute()).map((r) => r.id));
-        const rows = events.filter((e) => existing.has(e.realmId)).map((e) => {
+        // One flat list of values, in LOGIN_EVENT_COLUMNS' order, row after row.
+        const values: unknown[] = [];
+        let count = 0;
+        for (const e of events) {
+          if (!existing.has(e.realmId)) continue;
           const row = storable('login_events', {
             id: e.id, realm_id: e.realmId, time: e.time, type: e.type, client_id: e.clientId, user_id: e.userId,
             session_id: e.sessionId, ip_address: e.ipAddress, error: e.error, details: e.details === null ? null : JSON.stringify(e.details),
           });
-          return LOGIN_EVENT_COLUMNS.map((column) => row[column]);
-        });
+          values.push(row.id, row.realm_id, row.time, row.type, row.client_id, row.user_id, row.session_id, row.ip_address, row.error, row.details);
+          count++;
+        }
+        const width = LOGIN_EVENT_COLUMNS.length;
         // Statements of 256, 128, ... 1 rows (the batch's size in binary), each compiled once, so
         // that any batch takes at most nine; 256 rows of 10 stay within every bound-value limit.
         let at = 0;
         for (let size = 256; size >= 1; size /= 2) {
-          for (; rows.length - at >= size; at += size) {
+          for (; count - at >= size; at += size) {
             await queries.run(db, `events.insertLogins ${size}`, (q) => q.insertInto('login_events').values(Array.from({ length: size },
-              (_, r) => Object.fromEntries(LOGIN_EVENT_COLUMNS.map((c, i) => [c, arg(r * LOGIN_EVENT_COLUMNS.length + i)]))) as never),
-            rows.slice(at, at + size).flat());
+              (_, r) => Object.fromEntries(LOGIN_EVENT_COLUMNS.map((c, i) => [c, arg(r * width + i)]))) as never),
+            values.slice(at * width, (at + size) * width));
           }
         }
       });
