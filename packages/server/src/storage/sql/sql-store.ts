@@ -225,6 +225,37 @@ export interface SqlStoreOptions {
   poolStats?: () => { total: number; idle: number; waiting: number };
   /** How the processes sharing the database hear of each other's changes (default: nobody to tell). */
   changes?: ChangeFeed;
+  /**
+   * Given by a back end that commits writes in groups (SQLite's group commit): resolves once
+   * every write made so far is committed, or undefined when none waits; `writes` counts them.
+   */
+  groupCommit?: { durable(): Promise<void> | undefined; readonly writes: number };
+}
+
+/** Not namespaces of the Store: the instance's own plumbing. */
+const PLUMBING = new Set(['db', 'options', 'queries', 'changes']);
+
+/**
+ * With group commit a write is committed with the others of its turn of the event loop, after
+ * the statement has run: each of the store's operations (outside a transaction, whose own
+ * statements wait for its end) resolves only once whatever was written while it ran is
+ * committed, so that whoever awaits a write may tell of it.
+ */
+function awaitCommits(store: SqlStore, group: NonNullable<SqlStoreOptions['groupCommit']>): void {
+  const namespaces = store as unknown as Record<string, Record<string, unknown>>;
+  for (const name of Object.keys(store)) {
+    const namespace = namespaces[name];
+    if (PLUMBING.has(name) || typeof namespace !== 'object' || namespace === null || Object.getPrototypeOf(namespace) !== Object.prototype) continue;
+    for (const [key, operation] of Object.entries(namespace)) {
+      if (typeof operation !== 'function') continue;
+      namespace[key] = async (...args: unknown[]) => {
+        const writesBefore = group.writes;
+        const result = await (operation as (...a: unknown[]) => Promise<unknown>)(...args);
+        if (group.writes !== writesBefore) await group.durable();
+        return result;
+      };
+    }
+  }
 }
 
 /** The Store over Kysely: portable SQL only, shared by the SQLite and PostgreSQL back ends. */
@@ -235,13 +266,17 @@ export class SqlStore implements Store {
     private readonly queries = new PreparedQueries(),
   ) {
     this.changes = options.changes ?? noChangeFeed;
+    if (options.groupCommit && !db.isTransaction) awaitCommits(this, options.groupCommit);
   }
 
   readonly changes: ChangeFeed;
 
   async transaction<T>(work: (tx: Store) => Promise<T>): Promise<T> {
     if (this.db.isTransaction) return work(this);
-    return this.db.transaction().execute((trx: Transaction<Database>) => work(new SqlStore(trx, this.options, this.queries)));
+    const result = await this.db.transaction().execute((trx: Transaction<Database>) => work(new SqlStore(trx, this.options, this.queries)));
+    // Within a group commit the transaction was a savepoint: it is durable once the group is.
+    await this.options.groupCommit?.durable();
+    return result;
   }
 
   /** See SqlStoreOptions.exclusive. Not part of Store: only start-up uses it. */

@@ -8,6 +8,7 @@ import type { Database } from './schema.js';
 import { migrateToLatest } from './migrations.js';
 import { SqlStore } from './sql-store.js';
 import { BACKSTOP_PAGES, startCheckpointer } from './sqlite-checkpoints.js';
+import { GroupCommit } from './sqlite-group-commit.js';
 
 /** Statements kept prepared, at most: the queries are parameterised, so few distinct texts recur. */
 const STATEMENT_CACHE_SIZE = 500;
@@ -18,10 +19,13 @@ const STATEMENT_CACHE_SIZE = 500;
  * insertion order serves as the LRU), and prepares afresh when the cached one is still
  * being iterated, as a statement runs one query at a time.
  */
-function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
+function withStatementCache(sqlite: SQLite.Database, group: GroupCommit): SqliteDatabase {
   const cache = new Map<string, SQLite.Statement>();
   return {
-    close: () => { sqlite.close(); },
+    close: () => {
+      group.flush();
+      sqlite.close();
+    },
     prepare(sql: string) {
       let statement = cache.get(sql);
       if (statement && !statement.busy) {
@@ -31,7 +35,7 @@ function withStatementCache(sqlite: SQLite.Database): SqliteDatabase {
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
       cache.set(sql, statement);
-      return statement;
+      return group.wrap(sql, statement);
     },
   };
 }
@@ -55,9 +59,12 @@ export async function openSqliteStore(dataDir: string): Promise<SqlStore> {
   sqlite.pragma('foreign_keys = ON');
   sqlite.pragma('busy_timeout = 5000');
   sqlite.pragma(`wal_autocheckpoint = ${BACKSTOP_PAGES}`);
-  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite) }) });
+  const group = new GroupCommit(sqlite);
+  const db = new Kysely<Database>({ dialect: new SqliteDialect({ database: withStatementCache(sqlite, group) }) });
   await migrateToLatest(db);
+  // Migrations write outside the store's operations: committed now, before anyone else opens the file.
+  group.flush();
   // The worker loads the same driver this module did, wherever the bundle put it.
   const checkpoints = startCheckpointer(file, createRequire(import.meta.url).resolve('better-sqlite3'));
-  return new SqlStore(db, { onClose: () => checkpoints.stop() });
+  return new SqlStore(db, { onClose: () => checkpoints.stop(), groupCommit: group });
 }
