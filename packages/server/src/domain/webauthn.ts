@@ -1,9 +1,13 @@
-import {
-  generateAuthenticationOptions, generateRegistrationOptions, verifyAuthenticationResponse, verifyRegistrationResponse,
-  type AuthenticationResponseJSON, type PublicKeyCredentialCreationOptionsJSON, type PublicKeyCredentialRequestOptionsJSON,
-  type RegistrationResponseJSON,
+import type {
+  AuthenticationResponseJSON, PublicKeyCredentialCreationOptionsJSON, PublicKeyCredentialRequestOptionsJSON, RegistrationResponseJSON,
 } from '@simplewebauthn/server';
 import type { CredentialRecord, RealmSettings, UserRecord, WebAuthnPolicy } from '../storage/store.js';
+
+/**
+ * Loaded at the first ceremony rather than at start: it brings an X.509 and ASN.1 stack whose
+ * loading took some 20 ms of every start, for a feature most sign-ins never use.
+ */
+const simpleWebAuthn = () => import('@simplewebauthn/server');
 
 /** Keycloak 26's default WebAuthn policy, the same for security keys and passkeys. */
 export const DEFAULT_WEBAUTHN_POLICY: WebAuthnPolicy = {
@@ -63,8 +67,9 @@ const userVerification = (policy: WebAuthnPolicy) =>
  * user's, its challenge fresh; the user handle is the user's id, which finds them at a
  * passwordless sign-in.
  */
-export function registrationOptions(policy: WebAuthnPolicy, rp: RelyingParty, user: UserRecord, existing: CredentialRecord[],
+export async function registrationOptions(policy: WebAuthnPolicy, rp: RelyingParty, user: UserRecord, existing: CredentialRecord[],
   passwordless: boolean): Promise<PublicKeyCredentialCreationOptionsJSON> {
+  const { generateRegistrationOptions } = await simpleWebAuthn();
   const attestation = policy.attestationConveyancePreference;
   const residentKey = { Yes: 'required', No: 'discouraged', 'not specified': 'discouraged' } as const;
   const algorithms = policy.signatureAlgorithms.map((a) => COSE_ALGORITHMS[a]).filter((a) => a !== undefined);
@@ -95,6 +100,7 @@ export async function verifyRegistration(policy: WebAuthnPolicy, rp: RelyingPart
   passwordless: boolean): Promise<Registered | undefined> {
   try {
     const algorithms = policy.signatureAlgorithms.map((a) => COSE_ALGORITHMS[a]).filter((a) => a !== undefined);
+    const { verifyRegistrationResponse } = await simpleWebAuthn();
     const result = await verifyRegistrationResponse({
       response: response as RegistrationResponseJSON, expectedChallenge: challenge, expectedOrigin: rp.origins, expectedRPID: rp.id,
       requireUserVerification: passwordless || policy.userVerificationRequirement === 'required',
@@ -123,7 +129,8 @@ export async function verifyRegistration(policy: WebAuthnPolicy, rp: RelyingPart
  * The options of navigator.credentials.get: for a second factor, the user's security keys;
  * for a passkey (no user known yet), none, so that the browser offers those it has.
  */
-export function authenticationOptions(policy: WebAuthnPolicy, rp: RelyingParty, keys: CredentialRecord[] | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
+export async function authenticationOptions(policy: WebAuthnPolicy, rp: RelyingParty, keys: CredentialRecord[] | undefined): Promise<PublicKeyCredentialRequestOptionsJSON> {
+  const { generateAuthenticationOptions } = await simpleWebAuthn();
   return generateAuthenticationOptions({
     rpID: rp.id, allowCredentials: keys?.map(described) ?? [],
     userVerification: keys ? userVerification(policy) : PASSKEY.userVerification,
@@ -155,6 +162,7 @@ export async function verifyAssertion(rp: RelyingParty, challenge: string, crede
   requireUserVerification: boolean): Promise<Asserted | undefined> {
   const data = dataOf(credential);
   try {
+    const { verifyAuthenticationResponse } = await simpleWebAuthn();
     const result = await verifyAuthenticationResponse({
       response: response as AuthenticationResponseJSON, expectedChallenge: challenge, expectedOrigin: rp.origins, expectedRPID: rp.id,
       credential: {
