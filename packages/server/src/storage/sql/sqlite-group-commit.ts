@@ -126,7 +126,12 @@ export class GroupCommit {
     try {
       this.sqlite.exec('COMMIT');
     } catch (err) {
-      if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+      // Runs from setImmediate: nothing here may throw, or the process would go down with it.
+      try {
+        if (this.sqlite.inTransaction) this.sqlite.exec('ROLLBACK');
+      } catch {
+        // The connection is past saving; the next statement will say so to its caller.
+      }
       this.lost(err);
       return;
     }
