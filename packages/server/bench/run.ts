@@ -302,12 +302,10 @@ const password: Scenario = {
 };
 
 /** BENCH_SCENARIOS (comma-separated parts of names, e.g. "ES256,introspection") runs only those, to iterate on one. */
+const WANTED = (process.env.BENCH_SCENARIOS ?? '').split(',').map((part) => part.trim().toLowerCase()).filter(Boolean);
 const SCENARIOS: Scenario[] = [
   clientCredentials('ES256'), clientCredentials('RS256'), introspection, codeExchange, refresh, userinfo, password,
-].filter((scenario) => {
-  const wanted = process.env.BENCH_SCENARIOS?.split(',').map((part) => part.trim().toLowerCase()).filter(Boolean);
-  return !wanted?.length || wanted.some((part) => scenario.name.toLowerCase().includes(part));
-});
+].filter((scenario) => WANTED.length === 0 || WANTED.some((part) => scenario.name.toLowerCase().includes(part)));
 
 
 async function runCell(scenario: Scenario, target: Target): Promise<Cell> {

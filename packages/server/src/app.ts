@@ -28,7 +28,7 @@ import { userinfoEndpoint } from './endpoints/userinfo.js';
 import { welcomePage } from './endpoints/welcome.js';
 import { corsPolicy } from './http/cors.js';
 import { clientErrorHandler, registerErrorHandling } from './http/errors.js';
-import { loggerOptions, registerRequestId, REQUEST_ID_HEADER } from './http/logging.js';
+import { loggerOptions, registerAnswerHeaders, REQUEST_ID_HEADER } from './http/logging.js';
 import { registerMetrics, signInFailures, type PoolStats } from './http/metrics.js';
 import { lazyValidation } from './http/validation.js';
 import { forwardedIssuerBase } from './http/realm.js';
@@ -81,7 +81,7 @@ export async function buildApp({
         .send({ error: 'invalid_request', error_description: err.message });
     },
   }) as unknown as FastifyInstance;
-  registerRequestId(app, lifecycle);
+  registerAnswerHeaders(app, lifecycle);
   const pages = createPages(THEME);
   const resourcesPath = `${relativePath}/resources/${THEME}`;
   registerErrorHandling(app, { pages, resourcesPath });

@@ -85,7 +85,7 @@ export function loggerOptions(logLevel: string): Pick<FastifyServerOptions, 'log
  * would otherwise hold the shutdown up until it times out. One onRequest hook does both, as
  * it runs on every request and an onSend hook would cost each answer a hook run more.
  */
-export function registerRequestId(app: FastifyInstance, lifecycle?: { draining: boolean }): void {
+export function registerAnswerHeaders(app: FastifyInstance, lifecycle?: { draining: boolean }): void {
   app.addHook('onRequest', (request, reply, done) => {
     reply.header(REQUEST_ID_HEADER, request.id);
     if (lifecycle?.draining) reply.header('connection', 'close');

@@ -4,6 +4,7 @@
 import assert from 'node:assert/strict';
 import type { TestContext } from 'node:test';
 import { Secret, TOTP } from 'otpauth';
+import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
 import { launchBrowser, openTab, signIn, type Browser, type Page, type Tab } from '../helpers/browser.js';
 import { RelyingParty } from '../helpers/relying-party.js';
 import { startServer, type TestServer } from '../helpers/server.js';
@@ -47,6 +48,10 @@ export interface AccountStack {
   rp: RelyingParty;
   server: TestServer;
   browser: Browser;
+  /** The admin API as master's administrator, to see what the console changed. */
+  admin: AdminApi;
+  /** ann's user id. */
+  annId: string;
   stop(): Promise<void>;
 }
 
@@ -54,8 +59,10 @@ export async function startAccountStack(): Promise<AccountStack> {
   const rp = await RelyingParty.listen();
   const [server, browser] = await Promise.all([startServer({ realms: [accountRealm(rp)] }), launchBrowser()]);
   await rp.connect(server.issuer(REALM), { shop: 'shop-secret' });
+  const admin = adminApi(server, await masterAdminToken(server));
+  const annId: string = (await admin.get(`/realms/${REALM}/users?username=ann&exact=true`)).json[0].id;
   return {
-    rp, server, browser,
+    rp, server, browser, admin, annId,
     async stop() {
       await browser.close().catch(() => undefined);
       await server.stop();

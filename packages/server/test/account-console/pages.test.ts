@@ -3,7 +3,7 @@
 // and German, on a desktop (1280×800) and a phone (390×844).
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
+import type { AdminApi } from '../admin/fixture.js';
 import { Secret, TOTP } from 'otpauth';
 import { noChromium, screenshot, type Page } from '../helpers/browser.js';
 import { passwordGrant } from '../helpers/http.js';
@@ -27,8 +27,7 @@ describe('account console: every page', { skip: noChromium }, () => {
 
   before(async () => {
     s = await startAccountStack();
-    admin = adminApi(s.server, await masterAdminToken(s.server));
-    ann = (await admin.get(`/realms/${REALM}/users?username=ann&exact=true`)).json[0].id;
+    ({ admin, annId: ann } = s);
   });
   after(async () => { await s?.stop(); });
 

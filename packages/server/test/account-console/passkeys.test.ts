@@ -4,7 +4,7 @@
 // removing it takes it off the account; a security key comes through kc_action=webauthn-register.
 import assert from 'node:assert/strict';
 import { after, before, describe, it } from 'node:test';
-import { adminApi, masterAdminToken, type AdminApi } from '../admin/fixture.js';
+import type { AdminApi } from '../admin/fixture.js';
 import { addAuthenticator, credentialsOf, noChromium, screenshot } from '../helpers/browser.js';
 import { REALM, signedInAccount, startAccountStack, type AccountStack } from './fixture.js';
 
@@ -17,8 +17,7 @@ describe('account console: passkeys and security keys', { skip: noChromium }, ()
 
   before(async () => {
     s = await startAccountStack();
-    admin = adminApi(s.server, await masterAdminToken(s.server));
-    ann = (await admin.get(`/realms/${REALM}/users?username=ann&exact=true`)).json[0].id;
+    ({ admin, annId: ann } = s);
   });
   after(async () => { await s?.stop(); });
 

@@ -1,12 +1,5 @@
 import type SQLite from 'better-sqlite3';
-
-/** What Kysely's SQLite dialect runs: a prepared statement. */
-export interface KyselyStatement {
-  readonly reader: boolean;
-  all(parameters: ReadonlyArray<unknown>): unknown[];
-  run(parameters: ReadonlyArray<unknown>): { changes: number | bigint; lastInsertRowid: number | bigint };
-  iterate(parameters: ReadonlyArray<unknown>): IterableIterator<unknown>;
-}
+import type { SqliteStatement } from 'kysely';
 
 const SAVEPOINT = 'latchkey_tx';
 
@@ -47,13 +40,13 @@ export class GroupCommit {
   }
 
   /** The statement as Kysely will run it: transaction control mapped onto the batch, writes joining it. */
-  wrap(sql: string, statement: SQLite.Statement): KyselyStatement {
+  wrap(sql: string, statement: SQLite.Statement): SqliteStatement {
     switch (sql) {
       case 'begin': return this.control(() => this.begin());
       case 'commit': return this.control(() => this.end(true));
       case 'rollback': return this.control(() => this.end(false));
     }
-    if (statement.readonly) return statement as unknown as KyselyStatement;
+    if (statement.readonly) return statement as unknown as SqliteStatement;
     return {
       reader: statement.reader,
       all: (parameters) => this.write(() => statement.all(parameters)),
@@ -62,7 +55,7 @@ export class GroupCommit {
     };
   }
 
-  private control(action: () => void): KyselyStatement {
+  private control(action: () => void): SqliteStatement {
     return {
       reader: false,
       all: () => { action(); return []; },

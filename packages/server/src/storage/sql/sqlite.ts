@@ -1,7 +1,7 @@
 import { createRequire } from 'node:module';
 import { join } from 'node:path';
 import SQLite from 'better-sqlite3';
-import { Kysely, SqliteDialect, type SqliteDatabase } from 'kysely';
+import { Kysely, SqliteDialect, type SqliteDatabase, type SqliteStatement } from 'kysely';
 import { SQLITE_FILE } from '../open.js';
 import { makePrivateDir, makePrivateFile } from '../private-dir.js';
 import type { Database } from './schema.js';
@@ -20,22 +20,24 @@ const STATEMENT_CACHE_SIZE = 500;
  * being iterated, as a statement runs one query at a time.
  */
 function withStatementCache(sqlite: SQLite.Database, group: GroupCommit): SqliteDatabase {
-  const cache = new Map<string, SQLite.Statement>();
+  /** Each statement with what Kysely runs of it (group commit's wrapper), made once with it. */
+  const cache = new Map<string, { statement: SQLite.Statement; wrapped: SqliteStatement }>();
   return {
     close: () => {
       group.flush();
       sqlite.close();
     },
     prepare(sql: string) {
-      let statement = cache.get(sql);
-      if (statement && !statement.busy) {
+      let entry = cache.get(sql);
+      if (entry && !entry.statement.busy) {
         cache.delete(sql);
       } else {
-        statement = sqlite.prepare(sql);
+        const statement = sqlite.prepare(sql);
+        entry = { statement, wrapped: group.wrap(sql, statement) };
         if (cache.size >= STATEMENT_CACHE_SIZE) cache.delete(cache.keys().next().value!);
       }
-      cache.set(sql, statement);
-      return group.wrap(sql, statement);
+      cache.set(sql, entry);
+      return entry.wrapped;
     },
   };
 }
